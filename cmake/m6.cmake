@@ -1,0 +1,79 @@
+# The m6 SDK's CMake surface.
+#
+#   m6_add_component(NAME SOURCES src...)   a user-space program linked against libm6
+#   m6_add_system(NAME SPEC file.m6 COMPONENTS name...)
+#       compiles the spec: first the per-component capability headers (m6_caps.h, which
+#       the components include), then, from the components' ELFs, the boot tables; links
+#       them with the kernel into NAME.elf and makes the bootable NAME.img (arm64 Image).
+#
+# Requires M6_SDK_DIR (the SDK root) and M6_PYTHON.
+
+set(M6_CAPDL_DIR ${M6_SDK_DIR}/capdl)
+file(GLOB_RECURSE M6_CAPDL_SOURCES CONFIGURE_DEPENDS
+	${M6_CAPDL_DIR}/m6capdl/*.py ${M6_CAPDL_DIR}/m6capdl/*.lark ${M6_CAPDL_DIR}/m6capdl/*.j2)
+set(M6_CAPDL_COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${M6_CAPDL_DIR}
+	${M6_PYTHON} -m m6capdl)
+set(M6_USER_LINKER_SCRIPT ${M6_SDK_DIR}/libm6/user.ld)
+
+function(m6_add_component name)
+	cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+	if(NOT ARG_SOURCES)
+		message(FATAL_ERROR "m6_add_component(${name}): SOURCES is required")
+	endif()
+	add_executable(${name} ${ARG_SOURCES})
+	set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${M6_USER_LINKER_SCRIPT})
+	target_link_libraries(${name} PRIVATE m6::libm6 ${ARG_LIBRARIES})
+	target_link_options(${name} PRIVATE -T ${M6_USER_LINKER_SCRIPT} -Wl,-z,max-page-size=4096)
+endfunction()
+
+function(m6_add_system name)
+	cmake_parse_arguments(ARG "" "SPEC" "COMPONENTS" ${ARGN})
+	if(NOT ARG_SPEC OR NOT ARG_COMPONENTS)
+		message(FATAL_ERROR "m6_add_system(${name}): SPEC and COMPONENTS are required")
+	endif()
+	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
+	set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}.gen)
+
+	# Step 1: capability headers; they depend on the spec only, never on ELFs.
+	set(headers)
+	foreach(c IN LISTS ARG_COMPONENTS)
+		list(APPEND headers ${gen}/include/${c}/m6_caps.h)
+	endforeach()
+	add_custom_command(OUTPUT ${headers}
+		COMMAND ${M6_CAPDL_COMMAND} headers ${spec} --out ${gen}
+		DEPENDS ${spec} ${M6_CAPDL_SOURCES}
+		COMMENT "m6-capdl: capability headers for ${name}")
+	add_custom_target(${name}_caps_headers DEPENDS ${headers})
+
+	set(elf_args)
+	set(elf_files)
+	foreach(c IN LISTS ARG_COMPONENTS)
+		target_include_directories(${c} PRIVATE ${gen}/include/${c})
+		add_dependencies(${c} ${name}_caps_headers)
+		list(APPEND elf_args --elf ${c}=$<TARGET_FILE:${c}>)
+		list(APPEND elf_files $<TARGET_FILE:${c}>)
+	endforeach()
+
+	# Step 2: boot tables and boot image from the spec and the components' ELFs.
+	set(tables ${gen}/boot_tables.c ${gen}/boot_image.S)
+	add_custom_command(OUTPUT ${tables} ${gen}/boot_image.bin ${gen}/manifest.json
+		COMMAND ${M6_CAPDL_COMMAND} build ${spec} ${elf_args} --out ${gen}
+		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${ARG_COMPONENTS} ${elf_files}
+		COMMENT "m6-capdl: boot tables for ${name}")
+	set_source_files_properties(${gen}/boot_image.S PROPERTIES
+		OBJECT_DEPENDS ${gen}/boot_image.bin)
+
+	# Step 3: the kernel image.
+	add_executable(${name} ${tables})
+	set_target_properties(${name} PROPERTIES SUFFIX ".elf"
+		LINK_DEPENDS ${M6_KERNEL_LINKER_SCRIPT})
+	target_link_libraries(${name} PRIVATE m6_kernel)
+	target_include_directories(${name} PRIVATE ${M6_SDK_DIR}/kernel/include ${M6_SDK_DIR}/kernel/include/uapi)
+	target_compile_options(${name} PRIVATE -mgeneral-regs-only -Wall -Wextra -Werror)
+	target_link_options(${name} PRIVATE -T ${M6_KERNEL_LINKER_SCRIPT}
+		-Wl,-z,max-page-size=4096 -Wl,--no-undefined)
+	add_custom_command(TARGET ${name} POST_BUILD
+		COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}>
+			${CMAKE_CURRENT_BINARY_DIR}/${name}.img
+		COMMENT "m6: ${name}.img (arm64 Image)")
+endfunction()

@@ -1,0 +1,112 @@
+/* Exception handlers called from vectors.S. User exceptions end in the scheduler; kernel
+ * exceptions are bugs and stop the system with a register dump. */
+#include <arch/sysreg.h>
+#include <kernel/arch.h>
+#include <kernel/printk.h>
+#include <kernel/scheduler.h>
+#include <kernel/syscall.h>
+
+void arch_irq_dispatch(void);
+
+static const char *fault_kind(unsigned ec)
+{
+	switch (ec) {
+	case ESR_EC_IABT_LOWER:
+		return "instruction abort";
+	case ESR_EC_DABT_LOWER:
+		return "data abort";
+	case ESR_EC_PC_ALIGN:
+		return "pc alignment fault";
+	case ESR_EC_SP_ALIGN:
+		return "sp alignment fault";
+	case ESR_EC_UNKNOWN:
+		return "undefined instruction";
+	case ESR_EC_BRK64:
+		return "breakpoint";
+	default:
+		return "unexpected exception";
+	}
+}
+
+NORETURN void handle_user_sync(struct arch_context *ctx)
+{
+	struct tcb *t = this_cpu()->current;
+	KASSERT(&t->context == ctx);
+	uint64_t esr = SYSREG_READ(esr_el1);
+	unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
+	if (ec == ESR_EC_SVC64)
+		handle_syscall(t);
+	else
+		handle_user_fault(t, fault_kind(ec), esr, SYSREG_READ(far_el1));
+	scheduler_exit_to_user();
+}
+
+NORETURN void handle_user_irq(struct arch_context *ctx)
+{
+	(void)ctx;
+	arch_irq_dispatch();
+	scheduler_exit_to_user();
+}
+
+NORETURN void handle_user_unexpected(struct arch_context *ctx)
+{
+	struct tcb *t = this_cpu()->current;
+	(void)ctx;
+	handle_user_fault(t, "unexpected exception (SError or FIQ)", SYSREG_READ(esr_el1),
+	                  SYSREG_READ(far_el1));
+	scheduler_exit_to_user();
+}
+
+void handle_kernel_irq(struct arch_context *frame)
+{
+	(void)frame;
+	arch_irq_dispatch();
+}
+
+NORETURN void handle_kernel_fault(struct arch_context *frame)
+{
+	uint64_t esr = SYSREG_READ(esr_el1);
+	printk("\nm6: kernel exception: esr %lx (class %lx) far %lx\n", esr,
+	       (esr >> ESR_EC_SHIFT) & 0x3f, SYSREG_READ(far_el1));
+	printk("  pc %lx  sp %lx  spsr %lx\n", frame->pc, frame->sp, frame->spsr);
+	for (int i = 0; i < 31; i += 2) {
+		if (i == 30)
+			printk("  x30 %016lx\n", frame->x[30]);
+		else
+			printk("  x%02d %016lx  x%02d %016lx\n", i, frame->x[i], i + 1,
+			       frame->x[i + 1]);
+	}
+	struct tcb *t = this_cpu()->current;
+	if (t)
+		printk("  current thread: %s\n", t->name);
+	panic("unexpected kernel exception");
+}
+
+void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1)
+{
+	for (unsigned i = 0; i < 31; i++)
+		ctx->x[i] = 0;
+	ctx->x[0] = arg0;
+	ctx->x[1] = arg1;
+	ctx->pc = pc;
+	ctx->sp = sp;
+	ctx->spsr = 0; /* EL0t, interrupts unmasked */
+}
+
+void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));
+
+void arch_return_to_user(struct tcb *t)
+{
+	uint64_t ttbr = (uint64_t)kernel_to_paddr((void *)t->vspace_root.cap.object) |
+	                ((uint64_t)t->vspace_root.cap.asid << 48);
+	if (SYSREG_READ(ttbr0_el1) != ttbr) {
+		SYSREG_WRITE(ttbr0_el1, ttbr);
+		ISB();
+	}
+	arch_restore_context(&t->context);
+}
+
+void arch_idle(void)
+{
+	__asm__ volatile("msr daifclr, #2\n\twfi\n\tmsr daifset, #2" ::: "memory");
+}

@@ -1,0 +1,102 @@
+/* GICv3: distributor, this CPU's redistributor, and the system-register CPU interface.
+ * All interrupts are non-secure group 1; the kernel masks them except when idle. */
+#include <arch/sysreg.h>
+#include <kernel/arch.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+
+#define GICD_CTLR             0x0000
+#define GICD_TYPER            0x0004
+#define GICD_IGROUPR          0x0080
+#define GICD_ISENABLER        0x0100
+#define GICD_ICENABLER        0x0180
+#define GICD_IPRIORITYR       0x0400
+#define GICD_IROUTER          0x6000
+#define GICD_CTLR_RWP         (1u << 31)
+#define GICD_CTLR_ARE_NS      (1u << 4)
+#define GICD_CTLR_GRP1NS      (1u << 1)
+
+#define GICR_WAKER            0x0014
+#define GICR_SGI_BASE         0x10000
+#define GICR_IGROUPR0         (GICR_SGI_BASE + 0x0080)
+#define GICR_ISENABLER0       (GICR_SGI_BASE + 0x0100)
+#define GICR_ICENABLER0       (GICR_SGI_BASE + 0x0180)
+#define GICR_IPRIORITYR       (GICR_SGI_BASE + 0x0400)
+#define WAKER_PROCESSOR_SLEEP (1u << 1)
+#define WAKER_CHILDREN_ASLEEP (1u << 2)
+
+#define SPURIOUS_INTID        1020
+
+static volatile uint32_t *reg32(paddr_t base, unsigned off)
+{
+	return (volatile uint32_t *)((uintptr_t)paddr_to_kernel(base) + off);
+}
+
+static void gicd_wait_rwp(void)
+{
+	while (*reg32(platform.gicd_base, GICD_CTLR) & GICD_CTLR_RWP)
+		;
+}
+
+void gic_init(void)
+{
+	paddr_t d = platform.gicd_base, r = platform.gicr_base;
+	unsigned lines = ((*reg32(d, GICD_TYPER) & 0x1f) + 1) * 32;
+
+	*reg32(d, GICD_CTLR) = 0;
+	gicd_wait_rwp();
+	for (unsigned i = 32; i < lines; i += 32) {
+		*reg32(d, GICD_ICENABLER + i / 8) = 0xffffffff;
+		*reg32(d, GICD_IGROUPR + i / 8) = 0xffffffff;
+	}
+	for (unsigned i = 32; i < lines; i += 4)
+		*reg32(d, GICD_IPRIORITYR + i) = 0xa0a0a0a0;
+	*reg32(d, GICD_CTLR) = GICD_CTLR_ARE_NS | GICD_CTLR_GRP1NS;
+	gicd_wait_rwp();
+
+	/* Wake this CPU's redistributor (QEMU virt: the first frame is CPU 0's). */
+	*reg32(r, GICR_WAKER) &= ~WAKER_PROCESSOR_SLEEP;
+	while (*reg32(r, GICR_WAKER) & WAKER_CHILDREN_ASLEEP)
+		;
+	*reg32(r, GICR_ICENABLER0) = 0xffffffff;
+	*reg32(r, GICR_IGROUPR0) = 0xffffffff;
+	for (unsigned i = 0; i < 32; i += 4)
+		*reg32(r, GICR_IPRIORITYR + i) = 0xa0a0a0a0;
+
+	SYSREG_WRITE(ICC_SRE_EL1, SYSREG_READ(ICC_SRE_EL1) | 1);
+	ISB();
+	SYSREG_WRITE(ICC_PMR_EL1, 0xff);
+	SYSREG_WRITE(ICC_CTLR_EL1, 0); /* EOI both drops priority and deactivates */
+	SYSREG_WRITE(ICC_IGRPEN1_EL1, 1);
+	ISB();
+	printk("m6: GICv3: %u interrupt lines\n", lines);
+}
+
+void arch_irq_enable_line(unsigned irq)
+{
+	if (irq < 32) {
+		*reg32(platform.gicr_base, GICR_ISENABLER0) = 1u << irq;
+	} else {
+		volatile uint64_t *route =
+		    (volatile uint64_t *)reg32(platform.gicd_base, GICD_IROUTER + irq * 8);
+		*route = 0; /* affinity 0.0.0.0: the boot CPU */
+		*reg32(platform.gicd_base, GICD_ISENABLER + (irq / 32) * 4) = 1u << (irq % 32);
+	}
+}
+
+void timer_handle_irq(void);
+
+void arch_irq_dispatch(void)
+{
+	for (;;) {
+		uint64_t intid = SYSREG_READ(ICC_IAR1_EL1) & 0xffffff;
+		if (intid >= SPURIOUS_INTID && intid < 1024)
+			return;
+		if (intid == platform.timer_irq)
+			timer_handle_irq();
+		else
+			printk("m6: unexpected interrupt %lu\n", intid);
+		SYSREG_WRITE(ICC_EOIR1_EL1, intid);
+		ISB();
+	}
+}

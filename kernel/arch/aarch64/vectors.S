@@ -1,0 +1,229 @@
+/* Exception vectors and the user-context save/restore path.
+ *
+ * While a thread runs at EL0, SP_EL1 points at the end of its saved-context area inside
+ * its TCB, so an exception from EL0 stores the user registers straight into the TCB and
+ * only then moves to the kernel stack. The kernel is not preemptible and keeps no state on
+ * its stack between entries: every entry starts afresh at kernel_stack_top. */
+#include <arch/context.h>
+
+.macro	save_user_context
+	sub	sp, sp, #CONTEXT_SIZE
+	stp	x0, x1, [sp, #16 * 0]
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x19, [sp, #16 * 9]
+	stp	x20, x21, [sp, #16 * 10]
+	stp	x22, x23, [sp, #16 * 11]
+	stp	x24, x25, [sp, #16 * 12]
+	stp	x26, x27, [sp, #16 * 13]
+	stp	x28, x29, [sp, #16 * 14]
+	mrs	x21, sp_el0
+	stp	x30, x21, [sp, #16 * 15]
+	mrs	x22, elr_el1
+	mrs	x23, spsr_el1
+	stp	x22, x23, [sp, #16 * 16]
+	mov	x0, sp
+	ldr	x1, =kernel_stack_top
+	mov	sp, x1
+.endm
+
+/* Kernel-mode frame: all general registers plus ELR/SPSR, on the current stack. */
+.macro	save_kernel_frame
+	sub	sp, sp, #CONTEXT_SIZE
+	stp	x0, x1, [sp, #16 * 0]
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x19, [sp, #16 * 9]
+	stp	x20, x21, [sp, #16 * 10]
+	stp	x22, x23, [sp, #16 * 11]
+	stp	x24, x25, [sp, #16 * 12]
+	stp	x26, x27, [sp, #16 * 13]
+	stp	x28, x29, [sp, #16 * 14]
+	add	x21, sp, #CONTEXT_SIZE
+	stp	x30, x21, [sp, #16 * 15]
+	mrs	x22, elr_el1
+	mrs	x23, spsr_el1
+	stp	x22, x23, [sp, #16 * 16]
+	mov	x0, sp
+.endm
+
+.macro	restore_kernel_frame
+	ldp	x22, x23, [sp, #16 * 16]
+	msr	elr_el1, x22
+	msr	spsr_el1, x23
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x19, [sp, #16 * 9]
+	ldp	x20, x21, [sp, #16 * 10]
+	ldp	x22, x23, [sp, #16 * 11]
+	ldp	x24, x25, [sp, #16 * 12]
+	ldp	x26, x27, [sp, #16 * 13]
+	ldp	x28, x29, [sp, #16 * 14]
+	ldr	x30, [sp, #16 * 15]
+	add	sp, sp, #CONTEXT_SIZE
+.endm
+
+.macro	vector_entry label
+	.balign	128
+	b	\label
+.endm
+
+	.section .text.vectors, "ax"
+	.balign	2048
+	.global	exception_vectors
+exception_vectors:
+	/* Current EL with SP_EL0: never used by the kernel. */
+	vector_entry	el1_unexpected
+	vector_entry	el1_unexpected
+	vector_entry	el1_unexpected
+	vector_entry	el1_unexpected
+	/* Current EL with SP_EL1: kernel faults, and interrupts while idle. */
+	vector_entry	el1_sync
+	vector_entry	el1_irq
+	vector_entry	el1_unexpected
+	vector_entry	el1_unexpected
+	/* Lower EL, AArch64: user threads. */
+	vector_entry	el0_sync
+	vector_entry	el0_irq
+	vector_entry	el0_unexpected
+	vector_entry	el0_unexpected
+	/* Lower EL, AArch32: not supported (SPSR never selects it). */
+	vector_entry	el0_unexpected
+	vector_entry	el0_unexpected
+	vector_entry	el0_unexpected
+	vector_entry	el0_unexpected
+
+el0_sync:
+	save_user_context
+	bl	handle_user_sync
+	b	.
+
+el0_irq:
+	save_user_context
+	bl	handle_user_irq
+	b	.
+
+el0_unexpected:
+	save_user_context
+	bl	handle_user_unexpected
+	b	.
+
+el1_sync:
+	save_kernel_frame
+	bl	handle_kernel_fault
+	b	.
+
+el1_unexpected:
+	save_kernel_frame
+	bl	handle_kernel_fault
+	b	.
+
+el1_irq:
+	save_kernel_frame
+	bl	handle_kernel_irq
+	restore_kernel_frame
+	eret
+
+/* void arch_restore_context(struct arch_context *ctx): load ctx and enter EL0. */
+	.text
+	.global	arch_restore_context
+arch_restore_context:
+	ldp	x22, x23, [x0, #CONTEXT_PC]
+	msr	elr_el1, x22
+	msr	spsr_el1, x23
+	ldr	x21, [x0, #CONTEXT_SP]
+	msr	sp_el0, x21
+	add	x1, x0, #CONTEXT_SIZE
+	mov	sp, x1
+	ldp	x2, x3, [x0, #16 * 1]
+	ldp	x4, x5, [x0, #16 * 2]
+	ldp	x6, x7, [x0, #16 * 3]
+	ldp	x8, x9, [x0, #16 * 4]
+	ldp	x10, x11, [x0, #16 * 5]
+	ldp	x12, x13, [x0, #16 * 6]
+	ldp	x14, x15, [x0, #16 * 7]
+	ldp	x16, x17, [x0, #16 * 8]
+	ldp	x18, x19, [x0, #16 * 9]
+	ldp	x20, x21, [x0, #16 * 10]
+	ldp	x22, x23, [x0, #16 * 11]
+	ldp	x24, x25, [x0, #16 * 12]
+	ldp	x26, x27, [x0, #16 * 13]
+	ldp	x28, x29, [x0, #16 * 14]
+	ldr	x30, [x0, #16 * 15]
+	ldp	x0, x1, [x0, #16 * 0]
+	eret
+
+	.global	arch_fpu_save
+arch_fpu_save:
+	stp	q0, q1, [x0, #32 * 0]
+	stp	q2, q3, [x0, #32 * 1]
+	stp	q4, q5, [x0, #32 * 2]
+	stp	q6, q7, [x0, #32 * 3]
+	stp	q8, q9, [x0, #32 * 4]
+	stp	q10, q11, [x0, #32 * 5]
+	stp	q12, q13, [x0, #32 * 6]
+	stp	q14, q15, [x0, #32 * 7]
+	stp	q16, q17, [x0, #32 * 8]
+	stp	q18, q19, [x0, #32 * 9]
+	stp	q20, q21, [x0, #32 * 10]
+	stp	q22, q23, [x0, #32 * 11]
+	stp	q24, q25, [x0, #32 * 12]
+	stp	q26, q27, [x0, #32 * 13]
+	stp	q28, q29, [x0, #32 * 14]
+	stp	q30, q31, [x0, #32 * 15]
+	mrs	x1, fpsr
+	mrs	x2, fpcr
+	add	x3, x0, #512
+	stp	w1, w2, [x3]
+	ret
+
+	.global	arch_fpu_restore
+arch_fpu_restore:
+	ldp	q0, q1, [x0, #32 * 0]
+	ldp	q2, q3, [x0, #32 * 1]
+	ldp	q4, q5, [x0, #32 * 2]
+	ldp	q6, q7, [x0, #32 * 3]
+	ldp	q8, q9, [x0, #32 * 4]
+	ldp	q10, q11, [x0, #32 * 5]
+	ldp	q12, q13, [x0, #32 * 6]
+	ldp	q14, q15, [x0, #32 * 7]
+	ldp	q16, q17, [x0, #32 * 8]
+	ldp	q18, q19, [x0, #32 * 9]
+	ldp	q20, q21, [x0, #32 * 10]
+	ldp	q22, q23, [x0, #32 * 11]
+	ldp	q24, q25, [x0, #32 * 12]
+	ldp	q26, q27, [x0, #32 * 13]
+	ldp	q28, q29, [x0, #32 * 14]
+	ldp	q30, q31, [x0, #32 * 15]
+	add	x3, x0, #512
+	ldp	w1, w2, [x3]
+	msr	fpsr, x1
+	msr	fpcr, x2
+	ret
+
+	.ltorg
+
+	.section .bss.kernel_stack, "aw", %nobits
+	.balign	4096
+	.skip	16384
+	.global	kernel_stack_top
+kernel_stack_top:

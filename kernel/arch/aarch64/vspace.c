@@ -1,0 +1,60 @@
+/* AArch64 stage-1 translation tables for user address spaces: 4 KiB granule, 4 levels,
+ * 48-bit VA. Tables are reached through the kernel's linear map of physical memory. */
+#include <arch/sysreg.h>
+#include <kernel/arch.h>
+#include <m6/abi/message.h>
+
+#define DESC_VALID       BIT(0)
+#define DESC_TABLE       (BIT(0) | BIT(1))
+#define DESC_PAGE        (BIT(0) | BIT(1))
+#define DESC_ATTR_NORMAL (2ull << 2) /* MAIR index 2: normal write-back */
+#define DESC_AP_EL0      (1ull << 6) /* EL0 may access */
+#define DESC_AP_RO       (1ull << 7) /* read-only at every EL */
+#define DESC_SH_INNER    (3ull << 8)
+#define DESC_AF          BIT(10)
+#define DESC_NG          BIT(11) /* tagged with the ASID */
+#define DESC_PXN         BIT(53)
+#define DESC_UXN         BIT(54)
+#define DESC_ADDR_MASK   0x0000fffffffff000ull
+
+static uint64_t *table_entry(paddr_t table, unsigned level, vaddr_t va)
+{
+	unsigned shift = PAGE_BITS + 9 * (3 - level);
+	uint64_t *t = paddr_to_kernel(table);
+	return &t[(va >> shift) & 0x1ff];
+}
+
+bool arch_vspace_entry_present(paddr_t table, unsigned level, vaddr_t va)
+{
+	return *table_entry(table, level, va) & DESC_VALID;
+}
+
+paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level)
+{
+	paddr_t table = root;
+	for (unsigned l = 0; l < level; l++) {
+		uint64_t e = *table_entry(table, l, va);
+		if ((e & DESC_TABLE) != DESC_TABLE)
+			return 0;
+		table = e & DESC_ADDR_MASK;
+	}
+	return table;
+}
+
+void arch_vspace_install_table(paddr_t parent, unsigned parent_level, vaddr_t va, paddr_t table)
+{
+	*table_entry(parent, parent_level, va) = table | DESC_TABLE;
+	DSB(ishst);
+}
+
+void arch_vspace_map_page(paddr_t l3_table, vaddr_t va, paddr_t frame, unsigned rights)
+{
+	uint64_t e = frame | DESC_PAGE | DESC_ATTR_NORMAL | DESC_SH_INNER | DESC_AF | DESC_NG |
+	             DESC_AP_EL0 | DESC_PXN;
+	if (!(rights & M6_RIGHT_WRITE))
+		e |= DESC_AP_RO;
+	if (!(rights & M6_RIGHT_EXECUTE))
+		e |= DESC_UXN;
+	*table_entry(l3_table, 3, va) = e;
+	DSB(ishst);
+}

@@ -1,0 +1,42 @@
+/* Capability derivation tree: a pre-order list with depths (see kernel/cap.h). */
+#include <kernel/cap.h>
+#include <kernel/string.h>
+
+void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *cap)
+{
+	/* Insert directly after the parent: the new child precedes older siblings, which
+	 * keeps every subtree contiguous. */
+	child->cap = *cap;
+	child->cdt_depth = parent->cdt_depth + 1;
+	child->cdt_prev = parent;
+	child->cdt_next = parent->cdt_next;
+	if (parent->cdt_next)
+		parent->cdt_next->cdt_prev = child;
+	parent->cdt_next = child;
+}
+
+void cdt_insert_root(struct cte *slot, const struct cap *cap)
+{
+	slot->cap = *cap;
+	slot->cdt_depth = 0;
+	slot->cdt_prev = NULL;
+	slot->cdt_next = NULL;
+}
+
+bool cdt_has_children(const struct cte *slot)
+{
+	return slot->cdt_next && slot->cdt_next->cdt_depth > slot->cdt_depth;
+}
+
+void cdt_remove(struct cte *slot)
+{
+	/* Children of a removed slot move up one level so that they stay descendants of
+	 * the removed slot's parent (a delete never orphans authority silently). */
+	for (struct cte *c = slot->cdt_next; c && c->cdt_depth > slot->cdt_depth; c = c->cdt_next)
+		c->cdt_depth--;
+	if (slot->cdt_prev)
+		slot->cdt_prev->cdt_next = slot->cdt_next;
+	if (slot->cdt_next)
+		slot->cdt_next->cdt_prev = slot->cdt_prev;
+	memset(slot, 0, sizeof(*slot));
+}

@@ -1,0 +1,108 @@
+/* Scheduler: strict priorities, round robin within a priority.
+ *
+ * Invariant: the thread in cpu->current is never in a ready queue; every other RUNNING
+ * thread is in exactly one. The choice of who runs is made once per kernel exit, in
+ * scheduler_exit_to_user(), so IPC paths only change states and queues. */
+#include <kernel/arch.h>
+#include <kernel/printk.h>
+#include <kernel/scheduler.h>
+
+static struct cpu cpus[1];
+static struct tcb *fpu_owner;
+
+struct cpu *this_cpu(void)
+{
+	return &cpus[0];
+}
+
+void scheduler_init(uint64_t timeslice_ticks)
+{
+	this_cpu()->timeslice_ticks = timeslice_ticks;
+}
+
+static void ready_append(struct cpu *cpu, struct tcb *t)
+{
+	thread_queue_append(&cpu->ready[t->priority], t);
+	cpu->ready_bitmap[t->priority / 64] |= BIT(t->priority % 64);
+	t->in_ready_queue = true;
+}
+
+void scheduler_dequeue(struct tcb *t)
+{
+	struct cpu *cpu = this_cpu();
+	if (!t->in_ready_queue)
+		return;
+	struct thread_queue *q = &cpu->ready[t->priority];
+	thread_queue_remove(q, t);
+	if (!q->head)
+		cpu->ready_bitmap[t->priority / 64] &= ~BIT(t->priority % 64);
+	t->in_ready_queue = false;
+}
+
+void scheduler_make_runnable(struct tcb *t)
+{
+	t->state = THREAD_RUNNING;
+	if (t != this_cpu()->current && !t->in_ready_queue)
+		ready_append(this_cpu(), t);
+}
+
+static int highest_ready_priority(const struct cpu *cpu)
+{
+	for (int w = PRIORITY_COUNT / 64 - 1; w >= 0; w--) {
+		if (cpu->ready_bitmap[w])
+			return w * 64 + 63 - __builtin_clzll(cpu->ready_bitmap[w]);
+	}
+	return -1;
+}
+
+void scheduler_timeslice_end(void)
+{
+	this_cpu()->reschedule = true;
+}
+
+void scheduler_yield(void)
+{
+	this_cpu()->reschedule = true;
+}
+
+static struct tcb *choose_thread(struct cpu *cpu)
+{
+	struct tcb *cur = cpu->current;
+	int top = highest_ready_priority(cpu);
+	bool cur_runs = cur && cur->state == THREAD_RUNNING;
+
+	if (cur_runs) {
+		bool preempt = top > cur->priority || (cpu->reschedule && top == cur->priority);
+		if (!preempt) {
+			cpu->reschedule = false;
+			return cur;
+		}
+		ready_append(cpu, cur);
+		top = highest_ready_priority(cpu);
+	}
+	cpu->reschedule = false;
+	if (top < 0)
+		return NULL;
+	struct tcb *next = cpu->ready[top].head;
+	scheduler_dequeue(next);
+	return next;
+}
+
+void scheduler_exit_to_user(void)
+{
+	struct cpu *cpu = this_cpu();
+	struct tcb *next;
+	while ((next = choose_thread(cpu)) == NULL) {
+		/* Nobody can run: wait for an interrupt to make someone runnable. */
+		cpu->current = NULL;
+		arch_idle();
+	}
+	cpu->current = next;
+	if (fpu_owner != next) {
+		if (fpu_owner)
+			arch_fpu_save(&fpu_owner->fpu);
+		arch_fpu_restore(&next->fpu);
+		fpu_owner = next;
+	}
+	arch_return_to_user(next);
+}

@@ -1,0 +1,29 @@
+/* Priority scheduler: 256 levels, round robin within a level. */
+#ifndef KERNEL_SCHEDULER_H
+#define KERNEL_SCHEDULER_H
+
+#include <kernel/tcb.h>
+
+/* Per-CPU state. One CPU today; everything that is per-core lives here so that SMP adds
+ * instances rather than rewriting users. */
+struct cpu {
+	struct tcb *current; /* thread whose context is live, or NULL when idle */
+	struct thread_queue ready[PRIORITY_COUNT];
+	uint64_t ready_bitmap[PRIORITY_COUNT / 64];
+	uint64_t timeslice_ticks;
+	bool reschedule; /* current should go to the back of its queue */
+};
+
+struct cpu *this_cpu(void);
+
+void scheduler_init(uint64_t timeslice_ticks);
+/* Make a thread runnable (state RUNNING, in a ready queue). */
+void scheduler_make_runnable(struct tcb *t);
+void scheduler_dequeue(struct tcb *t);
+/* Timer tick: current's slice is over. */
+void scheduler_timeslice_end(void);
+void scheduler_yield(void);
+/* Pick who runs next and enter it; idles when nobody is runnable. */
+NORETURN void scheduler_exit_to_user(void);
+
+#endif

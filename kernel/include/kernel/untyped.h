@@ -1,0 +1,30 @@
+/* Untyped memory: the only source of kernel objects. */
+#ifndef KERNEL_UNTYPED_H
+#define KERNEL_UNTYPED_H
+
+#include <kernel/cap.h>
+
+#define UNTYPED_MIN_BITS 4
+#define UNTYPED_MAX_BITS 47
+
+/* Size in bits of one object of `type` (size_bits is the user parameter: CNode radix,
+ * Untyped size). Returns 0 for types that cannot be retyped or a bad parameter. */
+unsigned object_size_bits(unsigned type, unsigned size_bits);
+
+/* Decode a retype of one object from an untyped cap: 0 or an M6 error. On success
+ * *offset is where in the untyped the object goes. No side effects. */
+int untyped_decode_retype(const struct cap *untyped, unsigned type, unsigned size_bits,
+                          uint64_t *offset);
+/* Perform it: zero the memory, advance the watermark and build the new object's cap. */
+void untyped_perform_retype(struct cte *untyped_slot, unsigned type, unsigned size_bits,
+                            uint64_t offset, struct cap *out);
+
+/* Boot: turn a free physical range into untyped caps (kernel-held, in boot_untyped[]). */
+void untyped_add_boot_region(paddr_t base, paddr_t end);
+/* Boot: retype one object from the first kernel-held untyped with room for it. */
+int untyped_boot_retype(unsigned type, unsigned size_bits, struct cap *out, struct cte **parent);
+/* Boot: the kernel-held untyped an object was carved from (its derivation parent). */
+struct cte *untyped_boot_parent(uintptr_t object);
+void untyped_report(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* Free-memory computation (see kernel/memory_map.h). */
+#include <kernel/memory_map.h>
+
+#define PAGE_MASK 0xfffull
+
+static void sort_ranges(struct mem_range *r, unsigned n)
+{
+	/* Insertion sort: a handful of entries, and no libc in the kernel. */
+	for (unsigned i = 1; i < n; i++) {
+		struct mem_range key = r[i];
+		unsigned j = i;
+		while (j > 0 && r[j - 1].base > key.base) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = key;
+	}
+}
+
+static int emit(struct mem_range *out, unsigned max, unsigned *n, uint64_t base, uint64_t end)
+{
+	base = (base + PAGE_MASK) & ~PAGE_MASK;
+	end &= ~PAGE_MASK;
+	if (base >= end)
+		return 0;
+	if (*n >= max)
+		return -1;
+	out[(*n)++] = (struct mem_range){base, end};
+	return 0;
+}
+
+int memory_map_free(const struct mem_range *ram, unsigned ram_count, struct mem_range *used,
+                    unsigned used_count, struct mem_range *out, unsigned max)
+{
+	unsigned n = 0;
+	sort_ranges(used, used_count);
+	for (unsigned r = 0; r < ram_count; r++) {
+		uint64_t cursor = ram[r].base;
+		for (unsigned u = 0; u < used_count && cursor < ram[r].end; u++) {
+			if (used[u].end <= cursor || used[u].base >= ram[r].end)
+				continue;
+			if (used[u].base > cursor && emit(out, max, &n, cursor, used[u].base))
+				return -1;
+			if (used[u].end > cursor)
+				cursor = used[u].end;
+		}
+		if (cursor < ram[r].end && emit(out, max, &n, cursor, ram[r].end))
+			return -1;
+	}
+	sort_ranges(out, n);
+	return (int)n;
+}

@@ -1,0 +1,9 @@
+# QEMU virt: cortex-a72, GICv3, 1 GiB. dtb-randomness=off keeps the DTB identical from
+# run to run (no random seeds in /chosen), so boots are reproducible.
+set(M6_QEMU_SYSTEM qemu-system-aarch64)
+set(M6_QEMU_ARGS
+	-M virt,gic-version=3,dtb-randomness=off
+	-cpu cortex-a72
+	-m 1G
+	-nographic
+	-no-reboot)

@@ -1,0 +1,18 @@
+# Cross toolchain for m6 target code: clang + lld, bare-metal aarch64.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER clang)
+set(CMAKE_ASM_COMPILER clang)
+set(CMAKE_C_COMPILER_TARGET aarch64-none-elf)
+set(CMAKE_ASM_COMPILER_TARGET aarch64-none-elf)
+set(CMAKE_LINKER ld.lld)
+set(CMAKE_OBJCOPY llvm-objcopy)
+set(CMAKE_AR llvm-ar)
+set(CMAKE_RANLIB llvm-ranlib)
+# Target code never links against a host library; try_compile must not attempt to link.
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(CMAKE_C_FLAGS_INIT "-ffreestanding -fno-pic -mcmodel=small -fno-stack-protector")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -nostdlib -static")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
