@@ -31,6 +31,8 @@ def _names(items: list[str]) -> str:
 
 
 def _size(value: int) -> str:
+    if value >= 2**64:
+        return "beyond 64 bits"
     if value % (1024 * 1024) == 0 and value:
         return f"{value // (1024 * 1024)} MiB"
     if value % 1024 == 0 and value:
@@ -107,7 +109,7 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
         elif isinstance(stmt, model.PriorityStmt):
             if stmt.value.value > MAX_PRIORITY:
                 diags.append(error(
-                    f"priority {stmt.value.value} is out of range", stmt.value.span,
+                    f"priority {stmt.value.text} is out of range", stmt.value.span,
                     f"priorities go from 0 to {MAX_PRIORITY}, higher runs first"))
         elif isinstance(stmt, model.StackStmt):
             _check_stack(stmt, diags)
@@ -124,7 +126,7 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
             _check_endpoint_ref(stmt, components, diags)
             if stmt.badge is not None and stmt.badge.value > MAX_BADGE:
                 diags.append(error(
-                    f"badge {stmt.badge.value} is out of range", stmt.badge.span,
+                    f"badge {stmt.badge.text} is out of range", stmt.badge.span,
                     "a badge is a 64-bit value: 0 to 18446744073709551615 (0xffffffffffffffff)"))
             _claim_cap(cap_owner, stmt.alias, f"'{stmt.kind}' cap '{stmt.alias.text}'", cname, diags)
         elif isinstance(stmt, model.SyscapStmt):

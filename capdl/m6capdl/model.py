@@ -24,6 +24,7 @@ class Ident:
 class Number:
     value: int
     span: Span
+    text: str = ""  # as written, for messages
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,21 @@ def _meta_span(meta: Any) -> Span:
     return Span(meta.line, meta.column, 1)
 
 
+# Longer numbers are out of every range anyway; capping them also keeps Python's
+# int-from-string digit limit out of reach.
+_MAX_DIGITS = 64
+_TOO_BIG = 2**256
+
+
 def _parse_int(tok: Token) -> model.Number:
     text = str(tok)
-    value = int(text[2:], 16) if text[:2].lower() == "0x" else int(text, 10)
-    return model.Number(value, _token_span(tok))
+    is_hex = text[:2].lower() == "0x"
+    digits = text[2:] if is_hex else text
+    if len(digits.lstrip("0")) > _MAX_DIGITS:
+        value = _TOO_BIG
+    else:
+        value = int(digits, 16 if is_hex else 10)
+    return model.Number(value, _token_span(tok), text)
 
 
 class _Builder(Transformer[Token, Any]):
@@ -82,10 +93,10 @@ class _Builder(Transformer[Token, Any]):
         span = number.span
         if len(children) > 1:
             unit = children[1]
-            number = model.Number(number.value * _UNITS[str(unit)], number.span)
+            number = model.Number(number.value * _UNITS[str(unit)], number.span, number.text)
             if unit.line == span.line:
                 span = Span(span.line, span.column, (unit.end_column or 0) - span.column)
-        return model.StackStmt(_meta_span(meta), model.Number(number.value, span))
+        return model.StackStmt(_meta_span(meta), model.Number(number.value, span, number.text))
 
     @v_args(meta=True)
     def endpoint_stmt(self, meta: Any, children: list[Token]) -> model.EndpointStmt:

@@ -372,8 +372,7 @@ static int check_node(const struct dtb *dtb, int node)
 
 	if (!is_open(dtb))
 		return DTB_ERR_NULL;
-	if (node < 0 || (uint32_t)node >= dtb->struct_size || (node & 3) != 0)
-		return DTB_ERR_BAD_NODE;
+
 	while (pos <= (uint32_t)node) {
 		uint32_t start = pos;
 		struct token tok;

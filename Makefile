@@ -1,0 +1,32 @@
+# Thin wrapper over CMake presets. Every target installs missing Debian packages first.
+PRESET ?= qemu-virt
+BUILD_DIR := build/$(PRESET)
+
+.PHONY: all setup configure build run test debug clean
+
+all: build
+
+setup:
+	@sh scripts/setup.sh
+
+configure: setup
+	cmake --preset $(PRESET)
+
+build: configure
+	cmake --build --preset $(PRESET)
+
+# Boot the default system in QEMU (quit with Ctrl-A X if it does not power off itself).
+run: build
+	cmake --build --preset $(PRESET) --target run
+
+# Build everything and run the whole test suite.
+test: build
+	ctest --preset $(PRESET)
+
+# QEMU halted at the first instruction, waiting for gdb on localhost:1234. In another
+# terminal: gdb-multiarch -x $(BUILD_DIR)/m6.gdb
+debug: build
+	cmake --build --preset $(PRESET) --target debug
+
+clean:
+	rm -rf $(BUILD_DIR)
