@@ -61,7 +61,7 @@ def test_page_tables_then_frames(built: Path) -> None:
     frames = maps[4:]
     assert all(m["level"] == 3 and m["object"].startswith("ping.frame@") for m in frames)
     assert [m["vaddr"] for m in frames] == [0x400000, 0x401000, 0x402000, 0x403000, 0x404000,
-                                            0x3FFF0000, 0x3FFFC000, 0x3FFFD000, 0x3FFFE000, 0x3FFFF000]
+                                            0x3FE00000, 0x3FFFC000, 0x3FFFD000, 0x3FFFE000, 0x3FFFF000]
     # Globally too: no frame mapping comes before a page table mapping.
     all_maps = _manifest(built)["mappings"]
     first_frame = next(i for i, m in enumerate(all_maps) if ".frame@" in m["object"])
@@ -77,7 +77,7 @@ def test_frame_sources_and_rights(built: Path, fixture_elf: Path) -> None:
         0x402000: ("M6_BT_FRAME_COPY", ["M6_RIGHT_READ", "M6_RIGHT_WRITE"]),         # .data
         0x403000: ("M6_BT_FRAME_ZERO", ["M6_RIGHT_READ", "M6_RIGHT_WRITE"]),         # .bss
         0x404000: ("M6_BT_FRAME_ZERO", ["M6_RIGHT_READ", "M6_RIGHT_WRITE"]),         # .bss
-        0x3FFF0000: ("M6_BT_FRAME_ZERO", ["M6_RIGHT_READ", "M6_RIGHT_WRITE"]),       # IPC buffer
+        0x3FE00000: ("M6_BT_FRAME_ZERO", ["M6_RIGHT_READ", "M6_RIGHT_WRITE"]),       # IPC buffer
     }
     for vaddr, (source, rights) in expect.items():
         assert (frames[vaddr]["source"], frames[vaddr]["rights"]) == (source, rights), hex(vaddr)
@@ -105,7 +105,7 @@ def test_caps_and_threads(built: Path) -> None:
     pong = next(c for c in m["components"] if c["name"] == "pong")
     assert {s["name"]: s["rights"] for s in pong["slots"]}["CAP_EP"] == ["M6_RIGHT_READ"]
     assert ping["threads"] == [{"name": "ping.main", "priority": 100, "entry": 0x400000,
-                                "stack_pointer": 0x40000000, "ipc_buffer_vaddr": 0x3FFF0000}]
+                                "stack_pointer": 0x40000000, "ipc_buffer_vaddr": 0x3FE00000}]
     assert pong["memory_map"]["stack_guard_page"] == 0x40000000 - 0x4000 - PAGE
 
 
@@ -178,7 +178,7 @@ def test_synthetic_elf_layout(tmp_path: Path) -> None:
     sources = {f["vaddr"]: f["source"].removeprefix("M6_BT_FRAME_") for f in ping["memory_map"]["frames"]}
     assert sources == {0x400000: "IN_PLACE", 0x401000: "IN_PLACE", 0x402000: "IN_PLACE",
                        0x403000: "COPY", 0x404000: "ZERO", 0x405000: "ZERO", 0x406000: "ZERO",
-                       0x3FFF0000: "ZERO", 0x3FFFC000: "ZERO", 0x3FFFD000: "ZERO",
+                       0x3FE00000: "ZERO", 0x3FFFC000: "ZERO", 0x3FFFD000: "ZERO",
                        0x3FFFE000: "ZERO", 0x3FFFF000: "ZERO"}
     assert ping["threads"][0]["entry"] == 0x400010
     # Pages: code, one zero page shared by 0x401000 and 0x402000, the COPY page.

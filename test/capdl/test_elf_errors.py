@@ -35,8 +35,8 @@ CASES = {
     "above_window": (make_elf([*GOOD, Seg(0x10000000 - 8, PF_R | PF_W, b"", 16)]),
                      "segment 1 at 0xffffff8 (0xffffff8..0x10000008) is outside the user image window "
                      "0x400000..0x10000000"),
-    "ipc_buffer": (make_elf([*GOOD, Seg(0x3FFF0000, PF_R | PF_W, b"\1")]),
-                   "segment 1 at 0x3fff0000 overlaps the IPC buffer (0x3fff0000..0x3fff1000)"),
+    "ipc_buffer": (make_elf([*GOOD, Seg(0x3FE00000, PF_R | PF_W, b"\1")]),
+                   "segment 1 at 0x3fe00000 overlaps the IPC buffer (0x3fe00000..0x3fe01000)"),
     "stack": (make_elf([*GOOD, Seg(0x3FFFF000, PF_R, b"\1")]),
               "segment 1 at 0x3ffff000 overlaps the stack (0x3fffc000..0x40000000)"),
     "guard": (make_elf([*GOOD, Seg(0x3FFFB000, PF_R, b"\1")]),

@@ -18,7 +18,7 @@ def test_hello_headers(tmp_path: Path) -> None:
     ping = _defines(tmp_path / "include" / "ping" / "m6_caps.h")
     common = {"M6_CSPACE_RADIX": "6", "CAP_SELF_CNODE": "1", "CAP_SELF_VSPACE": "2",
               "CAP_SELF_TCB": "3", "M6_STACK_TOP": "0x40000000", "M6_STACK_SIZE": "0x4000",
-              "M6_IPC_BUFFER_VADDR": "0x3fff0000"}
+              "M6_IPC_BUFFER_VADDR": "0x3fe00000"}
     del pong["M6_CAPS_PONG_H"], ping["M6_CAPS_PING_H"]  # the include guards
     assert pong == {**common, "M6_COMPONENT_NAME": '"pong"', "CAP_EP": "4", "CAP_DEBUG_CONSOLE": "5"}
     assert ping == {**common, "M6_COMPONENT_NAME": '"ping"', "CAP_PONG": "4",
