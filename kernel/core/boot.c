@@ -25,7 +25,7 @@ static const struct m6_bt_object *object(uint32_t index, unsigned type)
 static uintptr_t object_addr(uint32_t index, unsigned type)
 {
 	object(index, type);
-	return tables->object_addrs[index];
+	return tables->object_state[index].addr;
 }
 
 static void create_objects(void)
@@ -35,7 +35,7 @@ static void create_objects(void)
 		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_IN_PLACE) {
 			if (o->source_page >= tables->image_pages)
 				panic("boot tables: %s: image page out of range", o->name);
-			tables->object_addrs[i] =
+			tables->object_state[i].addr =
 			    (uintptr_t)(tables->image + (uint64_t)o->source_page * PAGE_SIZE);
 			continue;
 		}
@@ -43,7 +43,7 @@ static void create_objects(void)
 		struct cte *parent;
 		if (untyped_boot_retype(o->type, o->size_bits, &cap, &parent) != M6_OK)
 			panic("boot: out of memory creating %s", o->name);
-		tables->object_addrs[i] = cap.object;
+		tables->object_state[i].addr = cap.object;
 		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_COPY) {
 			if (o->source_page >= tables->image_pages)
 				panic("boot tables: %s: image page out of range", o->name);
@@ -64,7 +64,7 @@ static void install_mappings(void)
 		if (m->object >= tables->object_count)
 			panic("boot tables: mapping %u: bad object", i);
 		unsigned type = tables->objects[m->object].type;
-		paddr_t pa = kernel_to_paddr((void *)tables->object_addrs[m->object]);
+		paddr_t pa = kernel_to_paddr((void *)tables->object_state[m->object].addr);
 		int err;
 		if (type == M6_OBJ_PAGE_TABLE)
 			err = vspace_install_table(root, m->level, m->vaddr, pa);
@@ -88,7 +88,7 @@ static struct cap make_cap(const struct m6_bt_cap *c, uintptr_t *untyped_parent_
 		return cap;
 	}
 	const struct m6_bt_object *o = object(c->object, c->type);
-	cap.object = tables->object_addrs[c->object];
+	cap.object = tables->object_state[c->object].addr;
 	*untyped_parent_addr = cap.object;
 	switch (c->type) {
 	case M6_OBJ_ENDPOINT:
@@ -124,16 +124,24 @@ static void install_caps(void)
 		const struct m6_bt_object *cn = object(c->cnode, M6_OBJ_CNODE);
 		if (c->slot >= BIT(cn->size_bits))
 			panic("boot tables: slot %u outside %s", c->slot, cn->name);
-		struct cte *slot = (struct cte *)tables->object_addrs[c->cnode] + c->slot;
+		struct cte *slot = (struct cte *)tables->object_state[c->cnode].addr + c->slot;
 		if (!cap_is_null(&slot->cap))
 			panic("boot tables: slot %u of %s filled twice", c->slot, cn->name);
 		uintptr_t parent_addr;
 		struct cap cap = make_cap(c, &parent_addr);
 		struct cte *parent = parent_addr ? untyped_boot_parent(parent_addr) : NULL;
-		if (parent)
+		struct cte *sibling =
+		    c->object == M6_BT_NO_OBJECT ? NULL : tables->object_state[c->object].last_cap;
+		/* All caps to one object are siblings and adjacent in the derivation tree,
+		 * so "is this the last cap to the object" is a look at the neighbours. */
+		if (sibling)
+			cdt_insert_sibling(sibling, slot, &cap);
+		else if (parent)
 			cdt_insert_child(parent, slot, &cap);
 		else
 			cdt_insert_root(slot, &cap);
+		if (c->object != M6_BT_NO_OBJECT)
+			tables->object_state[c->object].last_cap = slot;
 	}
 }
 
@@ -160,7 +168,7 @@ static void start_threads(void)
 			    .rights = M6_RIGHTS_ALL,
 			    .size_bits = (uint8_t)cn->size_bits,
 			    .guard_size = (uint8_t)(64 - cn->size_bits),
-			    .object = tables->object_addrs[th->cspace],
+			    .object = tables->object_state[th->cspace].addr,
 			};
 			t->vspace_root.cap = (struct cap){
 			    .type = M6_OBJ_VSPACE,

@@ -15,6 +15,21 @@ void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *c
 	parent->cdt_next = child;
 }
 
+void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap *cap)
+{
+	/* Right after the sibling would split the sibling's own subtree; go past it. */
+	struct cte *after = sibling;
+	while (after->cdt_next && after->cdt_next->cdt_depth > sibling->cdt_depth)
+		after = after->cdt_next;
+	slot->cap = *cap;
+	slot->cdt_depth = sibling->cdt_depth;
+	slot->cdt_prev = after;
+	slot->cdt_next = after->cdt_next;
+	if (after->cdt_next)
+		after->cdt_next->cdt_prev = slot;
+	after->cdt_next = slot;
+}
+
 void cdt_insert_root(struct cte *slot, const struct cap *cap)
 {
 	slot->cap = *cap;

@@ -6,32 +6,32 @@
  * tokens, and a strings block holding the property names. */
 #include <kernel/dtb.h>
 
-#define FDT_MAGIC 0xd00dfeedu
+#define FDT_MAGIC      0xd00dfeedu
 #define FDT_BEGIN_NODE 0x1u
-#define FDT_END_NODE 0x2u
-#define FDT_PROP 0x3u
-#define FDT_NOP 0x4u
-#define FDT_END 0x9u
+#define FDT_END_NODE   0x2u
+#define FDT_PROP       0x3u
+#define FDT_NOP        0x4u
+#define FDT_END        0x9u
 
 /* Header field offsets. */
-#define HDR_MAGIC 0u
-#define HDR_TOTALSIZE 4u
-#define HDR_OFF_DT_STRUCT 8u
-#define HDR_OFF_DT_STRINGS 12u
-#define HDR_OFF_MEM_RSVMAP 16u
-#define HDR_VERSION 20u
+#define HDR_MAGIC             0u
+#define HDR_TOTALSIZE         4u
+#define HDR_OFF_DT_STRUCT     8u
+#define HDR_OFF_DT_STRINGS    12u
+#define HDR_OFF_MEM_RSVMAP    16u
+#define HDR_VERSION           20u
 #define HDR_LAST_COMP_VERSION 24u
-#define HDR_SIZE_DT_STRINGS 32u
-#define HDR_SIZE_DT_STRUCT 36u
+#define HDR_SIZE_DT_STRINGS   32u
+#define HDR_SIZE_DT_STRUCT    36u
 
-#define HDR_SIZE_V16 36u
-#define HDR_SIZE_V17 40u
-#define RSVMAP_ENTRY_SIZE 16u
+#define HDR_SIZE_V16          36u
+#define HDR_SIZE_V17          40u
+#define RSVMAP_ENTRY_SIZE     16u
 
 /* The oldest layout we read (16 is the first with a strings-block size, which the bounds
  * checks need) and the newest we understand (a blob may be newer if it says it stays
  * readable as 17). */
-#define DTB_MIN_VERSION 16u
+#define DTB_MIN_VERSION      16u
 #define DTB_MAX_COMP_VERSION 17u
 
 /* Node offsets are returned as int, so every offset must fit in one. */
@@ -372,7 +372,8 @@ static int check_node(const struct dtb *dtb, int node)
 
 	if (!is_open(dtb))
 		return DTB_ERR_NULL;
-
+	if (node < 0 || (uint32_t)node >= dtb->struct_size || (node & 3) != 0)
+		return DTB_ERR_BAD_NODE;
 	while (pos <= (uint32_t)node) {
 		uint32_t start = pos;
 		struct token tok;
@@ -431,7 +432,7 @@ static bool stringlist_contains(const uint8_t *v, uint32_t len, const char *s)
 /* First string of a property value, if it is NUL-terminated inside the value. */
 static const char *prop_string(const struct token *tok)
 {
-	if (tok->len == 0 || find_nul(tok->value, tok->len) == tok->len)
+	if (find_nul(tok->value, tok->len) == tok->len)
 		return NULL;
 	return (const char *)tok->value;
 }
@@ -492,7 +493,7 @@ static int node_parent(const struct dtb *dtb, uint32_t node, uint32_t *parent)
 
 /* A #address-cells / #size-cells value of `node`, or `dflt` if the property is absent. */
 static int cells_prop(const struct dtb *dtb, uint32_t node, const char *name, uint32_t dflt,
-		      uint32_t *out)
+                      uint32_t *out)
 {
 	struct token tok;
 	int err = find_prop(dtb, node, name, &tok);
@@ -522,7 +523,7 @@ static uint64_t read_cells(const uint8_t *p, uint32_t cells)
  * from spec 2.3.5. Only what fits in 64 bits is supported, and a size-less reg (e.g. CPU
  * nodes) reads as size 0. */
 static int reg_entry(const struct dtb *dtb, uint32_t node, uint32_t parent, unsigned index,
-		     struct dtb_region *out)
+                     struct dtb_region *out)
 {
 	uint32_t ac, sc, entry;
 	struct token tok;
@@ -708,7 +709,7 @@ const char *dtb_node_name(const struct dtb *dtb, int node)
 }
 
 int dtb_get_prop(const struct dtb *dtb, int node, const char *name, const void **value,
-		 uint32_t *len)
+                 uint32_t *len)
 {
 	struct token tok;
 	int err;
@@ -728,8 +729,7 @@ int dtb_get_prop(const struct dtb *dtb, int node, const char *name, const void *
 	return DTB_OK;
 }
 
-int dtb_get_cell(const struct dtb *dtb, int node, const char *name, unsigned index,
-		 uint32_t *out)
+int dtb_get_cell(const struct dtb *dtb, int node, const char *name, unsigned index, uint32_t *out)
 {
 	const void *value;
 	uint32_t len;
@@ -787,7 +787,7 @@ int dtb_get_reg(const struct dtb *dtb, int node, unsigned index, struct dtb_regi
 
 /* Append a region; on overflow the array stays full and the caller learns it. */
 static int push_region(struct dtb_region *out, unsigned max, unsigned *count,
-		       const struct dtb_region *r)
+                       const struct dtb_region *r)
 {
 	if (*count >= max)
 		return DTB_ERR_NO_SPACE;
@@ -799,8 +799,8 @@ static int push_region(struct dtb_region *out, unsigned max, unsigned *count,
 /* Append every non-empty reg entry of a valid node. A node without reg adds nothing; a
  * malformed reg is an error, since silently dropping a reserved range could let the
  * kernel hand out memory that is in use. */
-static int push_reg(const struct dtb *dtb, uint32_t node, uint32_t parent,
-		    struct dtb_region *out, unsigned max, unsigned *count)
+static int push_reg(const struct dtb *dtb, uint32_t node, uint32_t parent, struct dtb_region *out,
+                    unsigned max, unsigned *count)
 {
 	for (unsigned i = 0;; i++) {
 		struct dtb_region r;
@@ -829,8 +829,7 @@ static bool is_memory_node(const struct dtb *dtb, uint32_t node)
 	return s != NULL && str_eq(s, "memory");
 }
 
-int dtb_memory_regions(const struct dtb *dtb, struct dtb_region *out, unsigned max,
-		       unsigned *count)
+int dtb_memory_regions(const struct dtb *dtb, struct dtb_region *out, unsigned max, unsigned *count)
 {
 	uint32_t pos = 0;
 
@@ -859,7 +858,7 @@ int dtb_memory_regions(const struct dtb *dtb, struct dtb_region *out, unsigned m
 }
 
 int dtb_reserved_regions(const struct dtb *dtb, struct dtb_region *out, unsigned max,
-			 unsigned *count)
+                         unsigned *count)
 {
 	uint32_t pos, depth = 0;
 	int rm;
@@ -920,40 +919,75 @@ int dtb_reserved_regions(const struct dtb *dtb, struct dtb_region *out, unsigned
 const char *dtb_strerror(int err)
 {
 	switch (err) {
-	case DTB_OK: return "success";
-	case DTB_ERR_NULL: return "NULL blob or tree not opened";
-	case DTB_ERR_TRUNCATED: return "buffer smaller than the header";
-	case DTB_ERR_BAD_MAGIC: return "bad magic";
-	case DTB_ERR_TOTALSIZE_TOO_BIG: return "totalsize larger than the buffer";
-	case DTB_ERR_TOTALSIZE_TOO_SMALL: return "totalsize smaller than the header";
-	case DTB_ERR_VERSION: return "unsupported version";
-	case DTB_ERR_MISALIGNED: return "misaligned block offset or size";
-	case DTB_ERR_RSVMAP_RANGE: return "memory reservation block out of range";
-	case DTB_ERR_RSVMAP_UNTERMINATED: return "memory reservation block unterminated";
-	case DTB_ERR_STRUCT_RANGE: return "structure block out of range";
-	case DTB_ERR_STRINGS_RANGE: return "strings block out of range";
-	case DTB_ERR_BLOCK_OVERLAP: return "blocks overlap";
-	case DTB_ERR_BAD_NODE_NAME: return "unterminated node name";
-	case DTB_ERR_PROP_TRUNCATED: return "property runs past the structure block";
-	case DTB_ERR_BAD_NAME_OFFSET: return "property name offset out of range";
-	case DTB_ERR_BAD_PROP_NAME: return "unterminated property name";
-	case DTB_ERR_BAD_TOKEN: return "unknown token";
-	case DTB_ERR_NO_END: return "structure block ends without FDT_END";
-	case DTB_ERR_UNBALANCED: return "unbalanced nodes";
-	case DTB_ERR_TOO_DEEP: return "nodes nested too deeply";
-	case DTB_ERR_NO_ROOT: return "no root node";
-	case DTB_ERR_MULTIPLE_ROOTS: return "more than one root node";
-	case DTB_ERR_PROP_OUTSIDE_NODE: return "property outside any node";
-	case DTB_ERR_NOT_FOUND: return "not found";
-	case DTB_ERR_BAD_NODE: return "not a node offset";
-	case DTB_ERR_BAD_PATH: return "path not absolute";
-	case DTB_ERR_AMBIGUOUS: return "ambiguous path component";
-	case DTB_ERR_BAD_VALUE: return "malformed property value";
-	case DTB_ERR_INDEX_RANGE: return "index out of range";
-	case DTB_ERR_UNSUPPORTED_CELLS: return "unsupported #address-cells or #size-cells";
-	case DTB_ERR_NO_PARENT: return "root node has no parent";
-	case DTB_ERR_REGION_WRAPS: return "region wraps the address space";
-	case DTB_ERR_NO_SPACE: return "too many regions for the array";
-	default: return "unknown error";
+	case DTB_OK:
+		return "success";
+	case DTB_ERR_NULL:
+		return "NULL blob or tree not opened";
+	case DTB_ERR_TRUNCATED:
+		return "buffer smaller than the header";
+	case DTB_ERR_BAD_MAGIC:
+		return "bad magic";
+	case DTB_ERR_TOTALSIZE_TOO_BIG:
+		return "totalsize larger than the buffer";
+	case DTB_ERR_TOTALSIZE_TOO_SMALL:
+		return "totalsize smaller than the header";
+	case DTB_ERR_VERSION:
+		return "unsupported version";
+	case DTB_ERR_MISALIGNED:
+		return "misaligned block offset or size";
+	case DTB_ERR_RSVMAP_RANGE:
+		return "memory reservation block out of range";
+	case DTB_ERR_RSVMAP_UNTERMINATED:
+		return "memory reservation block unterminated";
+	case DTB_ERR_STRUCT_RANGE:
+		return "structure block out of range";
+	case DTB_ERR_STRINGS_RANGE:
+		return "strings block out of range";
+	case DTB_ERR_BLOCK_OVERLAP:
+		return "blocks overlap";
+	case DTB_ERR_BAD_NODE_NAME:
+		return "unterminated node name";
+	case DTB_ERR_PROP_TRUNCATED:
+		return "property runs past the structure block";
+	case DTB_ERR_BAD_NAME_OFFSET:
+		return "property name offset out of range";
+	case DTB_ERR_BAD_PROP_NAME:
+		return "unterminated property name";
+	case DTB_ERR_BAD_TOKEN:
+		return "unknown token";
+	case DTB_ERR_NO_END:
+		return "structure block ends without FDT_END";
+	case DTB_ERR_UNBALANCED:
+		return "unbalanced nodes";
+	case DTB_ERR_TOO_DEEP:
+		return "nodes nested too deeply";
+	case DTB_ERR_NO_ROOT:
+		return "no root node";
+	case DTB_ERR_MULTIPLE_ROOTS:
+		return "more than one root node";
+	case DTB_ERR_PROP_OUTSIDE_NODE:
+		return "property outside any node";
+	case DTB_ERR_NOT_FOUND:
+		return "not found";
+	case DTB_ERR_BAD_NODE:
+		return "not a node offset";
+	case DTB_ERR_BAD_PATH:
+		return "path not absolute";
+	case DTB_ERR_AMBIGUOUS:
+		return "ambiguous path component";
+	case DTB_ERR_BAD_VALUE:
+		return "malformed property value";
+	case DTB_ERR_INDEX_RANGE:
+		return "index out of range";
+	case DTB_ERR_UNSUPPORTED_CELLS:
+		return "unsupported #address-cells or #size-cells";
+	case DTB_ERR_NO_PARENT:
+		return "root node has no parent";
+	case DTB_ERR_REGION_WRAPS:
+		return "region wraps the address space";
+	case DTB_ERR_NO_SPACE:
+		return "too many regions for the array";
+	default:
+		return "unknown error";
 	}
 }

@@ -125,6 +125,24 @@ static void test_cdt_children_and_remove(void **state)
 	assert_true(cdt_has_children(&s[0]));
 }
 
+static void test_cdt_sibling_goes_past_subtree(void **state)
+{
+	(void)state;
+	struct cte s[4];
+	memset(s, 0, sizeof(s));
+	struct cap ut = {.type = M6_OBJ_UNTYPED, .size_bits = 20};
+	struct cap ep = {.type = M6_OBJ_ENDPOINT};
+	cdt_insert_root(&s[0], &ut);
+	cdt_insert_child(&s[0], &s[1], &ep); /* original */
+	cdt_insert_child(&s[1], &s[2], &ep); /* derived from it */
+	cdt_insert_sibling(&s[1], &s[3], &ep);
+	/* 0, 1, 2 (child of 1), 3 (sibling of 1) */
+	assert_ptr_equal(s[2].cdt_next, &s[3]);
+	assert_int_equal(s[3].cdt_depth, s[1].cdt_depth);
+	assert_ptr_equal(s[3].cdt_prev, &s[2]);
+	assert_null(s[3].cdt_next);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

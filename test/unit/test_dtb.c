@@ -164,7 +164,7 @@ static void test_qemu_pl011(void **state)
 
 	/* The console as /chosen names it. */
 	assert_int_equal(dtb_get_string(&dtb, find_path_ok(&dtb, "/chosen"), "stdout-path", &s),
-			 DTB_OK);
+	                 DTB_OK);
 	assert_int_equal(dtb_find_path(&dtb, s), node);
 
 	/* interrupts = <0 1 4>: SPI 1, level high. */
@@ -454,7 +454,7 @@ static void test_edge_compatible(void **state)
 	assert_false(dtb_node_enabled(&dtb, 3));
 	/* "arm,pl011x" is not "arm,pl011" and vice versa. */
 	assert_int_equal(dtb_find_compatible(&dtb, -1, "arm,pl011x"),
-			 find_path_ok(&dtb, "/soc/dev"));
+	                 find_path_ok(&dtb, "/soc/dev"));
 	assert_int_equal(dtb_find_compatible(&dtb, -1, "arm"), DTB_ERR_NOT_FOUND);
 	/* An unterminated compatible value matches nothing. */
 	assert_int_equal(dtb_find_compatible(&dtb, -1, "m6,tail"), DTB_ERR_NOT_FOUND);
@@ -496,7 +496,7 @@ static void test_edge_props(void **state)
 	assert_int_equal(dtb_get_cell(&dtb, node, "flag", 0, &cell), DTB_ERR_INDEX_RANGE);
 	/* Properties of a child are not the parent's. */
 	assert_int_equal(dtb_get_prop(&dtb, find_path_ok(&dtb, "/soc"), "compatible", NULL, NULL),
-			 DTB_ERR_NOT_FOUND);
+	                 DTB_ERR_NOT_FOUND);
 	assert_int_equal(dtb_get_prop(&dtb, node, NULL, NULL, NULL), DTB_ERR_NULL);
 	assert_int_equal(dtb_get_string(&dtb, node, "list", NULL), DTB_ERR_NULL);
 	assert_int_equal(dtb_get_cell(&dtb, node, "cell", 0, NULL), DTB_ERR_NULL);
@@ -516,8 +516,15 @@ static void test_bad_node_offsets(void **state)
 	(void)state;
 	assert_int_equal(open_blob(&dtb, &edge_blob), DTB_OK);
 	node = find_path_ok(&dtb, "/uart@1000");
-	const int bad[] = {-1, -4, 2, (int)dtb.struct_size, (int)dtb.struct_size - 4, 0x7ffffffc,
-			   node + 4, node + 16, node + 20};
+	const int bad[] = {-1,
+	                   -4,
+	                   2,
+	                   (int)dtb.struct_size,
+	                   (int)dtb.struct_size - 4,
+	                   0x7ffffffc,
+	                   node + 4,
+	                   node + 16,
+	                   node + 20};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(dtb_get_prop(&dtb, bad[i], "reg", &value, &len), DTB_ERR_BAD_NODE);
 		assert_int_equal(dtb_get_reg(&dtb, bad[i], 0, &r), DTB_ERR_BAD_NODE);
@@ -533,99 +540,73 @@ static void test_bad_node_offsets(void **state)
 /* ---------------------------------------------------------------------------------------
  * Corrupt headers, built from the edge-case blob */
 
-typedef void (*mutate_fn)(struct blob *b);
+/* One header field edit and the error it must produce. */
+enum edit {
+	SET,                /* field = value */
+	ADD,                /* field += value */
+	SET_SIZE_PLUS,      /* field = blob size + value */
+	SET_OFF_STRUCT_PLUS /* field = off_dt_struct + value */
+};
 
-static void expect_error(const struct blob *base, mutate_fn mutate, int expected)
-{
-	struct blob b = copy_blob(base);
-	struct dtb dtb;
+struct header_case {
+	const char *what;
+	unsigned field;
+	enum edit edit;
+	int32_t value;
 	int err;
+};
 
-	mutate(&b);
-	err = open_blob(&dtb, &b);
-	if (err != expected)
-		fail_msg("expected %d (%s), got %d (%s)", expected, dtb_strerror(expected), err,
-			 dtb_strerror(err));
-	/* A failed open leaves nothing usable behind. */
-	assert_null(dtb.blob);
-	assert_int_equal(dtb_total_size(&dtb), 0);
-	assert_int_equal(dtb_find_path(&dtb, "/"), DTB_ERR_NULL);
-	free(b.data);
-}
-
-static void add_be32(struct blob *b, unsigned field, int32_t delta)
-{
-	put_be32(b->data + field, get_be32(b->data + field) + (uint32_t)delta);
-}
-
-static void m_magic(struct blob *b) { b->data[3] ^= 1; }
-static void m_totalsize_big(struct blob *b) { add_be32(b, H_TOTALSIZE, 1); }
-static void m_totalsize_small(struct blob *b) { put_be32(b->data + H_TOTALSIZE, 39); }
-static void m_totalsize_huge(struct blob *b) { put_be32(b->data + H_TOTALSIZE, 0xfffffff0); }
-static void m_version_old(struct blob *b) { put_be32(b->data + H_VERSION, 15); }
-static void m_last_comp_new(struct blob *b) { put_be32(b->data + H_LAST_COMP, 18); }
-static void m_struct_off_past(struct blob *b)
-{
-	put_be32(b->data + H_OFF_STRUCT, (uint32_t)b->size + 4);
-}
-static void m_struct_off_in_header(struct blob *b) { put_be32(b->data + H_OFF_STRUCT, 36); }
-static void m_struct_size_past(struct blob *b)
-{
-	put_be32(b->data + H_SIZE_STRUCT, (uint32_t)b->size);
-}
-static void m_strings_off_past(struct blob *b)
-{
-	put_be32(b->data + H_OFF_STRINGS, (uint32_t)b->size + 1);
-}
-static void m_strings_size_past(struct blob *b) { add_be32(b, H_SIZE_STRINGS, 1); }
-static void m_strings_in_header(struct blob *b) { put_be32(b->data + H_OFF_STRINGS, 0); }
-static void m_struct_misaligned(struct blob *b) { add_be32(b, H_OFF_STRUCT, 2); }
-static void m_struct_size_misaligned(struct blob *b) { add_be32(b, H_SIZE_STRUCT, -2); }
-static void m_rsvmap_misaligned(struct blob *b) { add_be32(b, H_OFF_RSVMAP, 4); }
-static void m_rsvmap_past(struct blob *b)
-{
-	put_be32(b->data + H_OFF_RSVMAP, (uint32_t)b->size + 8);
-}
-static void m_rsvmap_in_header(struct blob *b) { put_be32(b->data + H_OFF_RSVMAP, 32); }
-static void m_strings_over_struct(struct blob *b)
-{
-	put_be32(b->data + H_OFF_STRINGS, get_be32(b->data + H_OFF_STRUCT) + 8);
-}
-static void m_struct_over_strings(struct blob *b) { add_be32(b, H_SIZE_STRUCT, 4); }
-/* The last 4 bytes of the structure block are FDT_END. */
-static void m_struct_no_end(struct blob *b) { add_be32(b, H_SIZE_STRUCT, -4); }
+static const struct header_case header_cases[] = {
+    {"bad magic", H_MAGIC, ADD, 1, DTB_ERR_BAD_MAGIC},
+    {"totalsize > buffer", H_TOTALSIZE, ADD, 1, DTB_ERR_TOTALSIZE_TOO_BIG},
+    {"totalsize huge", H_TOTALSIZE, SET, -16, DTB_ERR_TOTALSIZE_TOO_BIG},
+    {"totalsize < header", H_TOTALSIZE, SET, 39, DTB_ERR_TOTALSIZE_TOO_SMALL},
+    {"version too old", H_VERSION, SET, 15, DTB_ERR_VERSION},
+    {"last_comp_version too new", H_LAST_COMP, SET, 18, DTB_ERR_VERSION},
+    {"off_dt_struct past end", H_OFF_STRUCT, SET_SIZE_PLUS, 4, DTB_ERR_STRUCT_RANGE},
+    {"off_dt_struct in header", H_OFF_STRUCT, SET, 36, DTB_ERR_STRUCT_RANGE},
+    {"size_dt_struct past end", H_SIZE_STRUCT, SET_SIZE_PLUS, 0, DTB_ERR_STRUCT_RANGE},
+    {"off_dt_strings past end", H_OFF_STRINGS, SET_SIZE_PLUS, 1, DTB_ERR_STRINGS_RANGE},
+    {"size_dt_strings past end", H_SIZE_STRINGS, ADD, 1, DTB_ERR_STRINGS_RANGE},
+    {"off_dt_strings in header", H_OFF_STRINGS, SET, 0, DTB_ERR_STRINGS_RANGE},
+    {"off_dt_struct misaligned", H_OFF_STRUCT, ADD, 2, DTB_ERR_MISALIGNED},
+    {"size_dt_struct misaligned", H_SIZE_STRUCT, ADD, -2, DTB_ERR_MISALIGNED},
+    {"off_mem_rsvmap misaligned", H_OFF_RSVMAP, ADD, 4, DTB_ERR_MISALIGNED},
+    {"off_mem_rsvmap past end", H_OFF_RSVMAP, SET_SIZE_PLUS, 8, DTB_ERR_RSVMAP_RANGE},
+    {"off_mem_rsvmap in header", H_OFF_RSVMAP, SET, 32, DTB_ERR_RSVMAP_RANGE},
+    {"strings inside struct", H_OFF_STRINGS, SET_OFF_STRUCT_PLUS, 8, DTB_ERR_BLOCK_OVERLAP},
+    {"struct into strings", H_SIZE_STRUCT, ADD, 4, DTB_ERR_BLOCK_OVERLAP},
+    /* The last 4 bytes of the structure block are FDT_END. */
+    {"struct without FDT_END", H_SIZE_STRUCT, ADD, -4, DTB_ERR_NO_END},
+};
 
 static void test_corrupt_headers(void **state)
 {
-	static const struct {
-		mutate_fn fn;
-		int err;
-	} cases[] = {
-		{m_magic, DTB_ERR_BAD_MAGIC},
-		{m_totalsize_big, DTB_ERR_TOTALSIZE_TOO_BIG},
-		{m_totalsize_huge, DTB_ERR_TOTALSIZE_TOO_BIG},
-		{m_totalsize_small, DTB_ERR_TOTALSIZE_TOO_SMALL},
-		{m_version_old, DTB_ERR_VERSION},
-		{m_last_comp_new, DTB_ERR_VERSION},
-		{m_struct_off_past, DTB_ERR_STRUCT_RANGE},
-		{m_struct_off_in_header, DTB_ERR_STRUCT_RANGE},
-		{m_struct_size_past, DTB_ERR_STRUCT_RANGE},
-		{m_strings_off_past, DTB_ERR_STRINGS_RANGE},
-		{m_strings_size_past, DTB_ERR_STRINGS_RANGE},
-		{m_strings_in_header, DTB_ERR_STRINGS_RANGE},
-		{m_struct_misaligned, DTB_ERR_MISALIGNED},
-		{m_struct_size_misaligned, DTB_ERR_MISALIGNED},
-		{m_rsvmap_misaligned, DTB_ERR_MISALIGNED},
-		{m_rsvmap_past, DTB_ERR_RSVMAP_RANGE},
-		{m_rsvmap_in_header, DTB_ERR_RSVMAP_RANGE},
-		{m_strings_over_struct, DTB_ERR_BLOCK_OVERLAP},
-		{m_struct_over_strings, DTB_ERR_BLOCK_OVERLAP},
-		{m_struct_no_end, DTB_ERR_NO_END},
-	};
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		expect_error(&edge_blob, cases[i].fn, cases[i].err);
+	for (size_t i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
+		const struct header_case *c = &header_cases[i];
+		struct blob b = copy_blob(&edge_blob);
+		uint8_t *field = b.data + c->field;
+		uint32_t v = (uint32_t)c->value;
+		struct dtb dtb;
+		int err;
+
+		if (c->edit == ADD)
+			v += get_be32(field);
+		else if (c->edit == SET_SIZE_PLUS)
+			v += (uint32_t)b.size;
+		else if (c->edit == SET_OFF_STRUCT_PLUS)
+			v += get_be32(b.data + H_OFF_STRUCT);
+		put_be32(field, v);
+		err = open_blob(&dtb, &b);
+		if (err != c->err)
+			fail_msg("%s: expected %d (%s), got %d (%s)", c->what, c->err,
+			         dtb_strerror(c->err), err, dtb_strerror(err));
+		/* A failed open leaves nothing usable behind. */
+		assert_null(dtb.blob);
+		assert_int_equal(dtb_total_size(&dtb), 0);
+		assert_int_equal(dtb_find_path(&dtb, "/"), DTB_ERR_NULL);
+		free(b.data);
 	}
 }
 
@@ -646,7 +627,7 @@ static void test_bad_arguments(void **state)
 	free(small);
 	/* Buffer shorter than totalsize. */
 	assert_int_equal(dtb_open(&dtb, edge_blob.data, edge_blob.size - 1),
-			 DTB_ERR_TOTALSIZE_TOO_BIG);
+	                 DTB_ERR_TOTALSIZE_TOO_BIG);
 	assert_int_equal(dtb_total_size(NULL), 0);
 	assert_null(dtb_node_name(NULL, 0));
 	assert_false(dtb_node_enabled(NULL, 0));
@@ -683,10 +664,10 @@ static void test_strerror(void **state)
  * memory reservation block, structure block, strings block, unless told otherwise. */
 
 #define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE 2u
-#define FDT_PROP 3u
-#define FDT_NOP 4u
-#define FDT_END 9u
+#define FDT_END_NODE   2u
+#define FDT_PROP       3u
+#define FDT_NOP        4u
+#define FDT_END        9u
 
 struct builder {
 	uint8_t st[4096];
@@ -746,15 +727,20 @@ static void b_prop(struct builder *b, const char *name, const void *v, uint32_t 
 	b_prop_raw(b, b_string(b, name), v, len);
 }
 
-/* Lay the blocks out in an exactly-sized heap buffer. rsv_terminated = false puts the
- * reservation block last and leaves off its terminator. */
-static struct blob b_finish(const struct builder *b, bool rsv_terminated)
+enum layout {
+	RSV_FIRST,             /* header, reservations, struct, strings: as dtc does it */
+	RSV_LAST,              /* header, struct, strings, reservations */
+	RSV_LAST_UNTERMINATED, /* as RSV_LAST, without the terminating entry */
+};
+
+/* Lay the blocks out in an exactly-sized heap buffer. */
+static struct blob b_finish(const struct builder *b, enum layout layout)
 {
-	const uint32_t hdr = 40, rsv_size = rsv_terminated ? 32 : 16;
+	const uint32_t hdr = 40, rsv_size = layout == RSV_LAST_UNTERMINATED ? 16 : 32;
 	uint32_t off_rsv, off_struct, off_strings, total;
 	struct blob out;
 
-	if (rsv_terminated) {
+	if (layout == RSV_FIRST) {
 		off_rsv = hdr;
 		off_struct = off_rsv + rsv_size;
 		off_strings = off_struct + b->st_len;
@@ -785,15 +771,15 @@ static struct blob b_finish(const struct builder *b, bool rsv_terminated)
 	return out;
 }
 
-static void expect_built(const struct builder *b, bool rsv_terminated, int expected)
+static void expect_built(const struct builder *b, enum layout layout, int expected)
 {
-	struct blob blob = b_finish(b, rsv_terminated);
+	struct blob blob = b_finish(b, layout);
 	struct dtb dtb;
 	int err = open_blob(&dtb, &blob);
 
 	if (err != expected)
 		fail_msg("expected %d (%s), got %d (%s)", expected, dtb_strerror(expected), err,
-			 dtb_strerror(err));
+		         dtb_strerror(err));
 	free(blob.data);
 }
 
@@ -822,7 +808,7 @@ static void test_built_valid(void **state)
 
 	(void)state;
 	b_valid(&b);
-	blob = b_finish(&b, true);
+	blob = b_finish(&b, RSV_FIRST);
 	assert_int_equal(open_blob(&dtb, &blob), DTB_OK);
 	assert_int_equal(dtb_get_reg(&dtb, find_path_ok(&dtb, "/c"), 0, r), DTB_OK);
 	assert_region(&r[0], 1, 2);
@@ -857,7 +843,7 @@ static void test_built_nops(void **state)
 	b_u32(&b, FDT_NOP);
 	b_u32(&b, FDT_END);
 	b_u32(&b, 0xdeadbeef);
-	blob = b_finish(&b, true);
+	blob = b_finish(&b, RSV_FIRST);
 	assert_int_equal(open_blob(&dtb, &blob), DTB_OK);
 	assert_int_equal(dtb.root, 4);
 	assert_int_equal(dtb_find_path(&dtb, "/"), 4);
@@ -878,17 +864,20 @@ static void test_built_defects(void **state)
 
 	/* Control: the base tree and both layouts are fine. */
 	b_valid(&b);
-	expect_built(&b, true, DTB_OK);
+	expect_built(&b, RSV_FIRST, DTB_OK);
+
+	expect_built(&b, RSV_LAST, DTB_OK);
 
 	/* Memory reservation block without its terminator, at the end of the blob. */
-	expect_built(&b, false, DTB_ERR_RSVMAP_UNTERMINATED);
+	expect_built(&b, RSV_LAST_UNTERMINATED, DTB_ERR_RSVMAP_UNTERMINATED);
 
 	/* Node name running to the end of the block without a NUL. */
 	b_valid(&b);
 	b.st_len -= 4; /* drop FDT_END */
 	b_u32(&b, FDT_BEGIN_NODE);
 	b_bytes(&b, "abcd", 4);
-	expect_built(&b, true, DTB_ERR_BAD_NODE_NAME);
+	expect_built(&b, RSV_FIRST, DTB_ERR_BAD_NODE_NAME);
+	expect_built(&b, RSV_LAST, DTB_ERR_BAD_NODE_NAME);
 
 	/* Property value longer than the rest of the block. */
 	memset(&b, 0, sizeof(b));
@@ -898,7 +887,7 @@ static void test_built_defects(void **state)
 	b_u32(&b, b_string(&b, "p"));
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_PROP_TRUNCATED);
+	expect_built(&b, RSV_FIRST, DTB_ERR_PROP_TRUNCATED);
 
 	/* Property length so large that offset + length would wrap. */
 	memset(&b, 0, sizeof(b));
@@ -908,14 +897,14 @@ static void test_built_defects(void **state)
 	b_u32(&b, b_string(&b, "p"));
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_PROP_TRUNCATED);
+	expect_built(&b, RSV_FIRST, DTB_ERR_PROP_TRUNCATED);
 
 	/* Property header cut off by the end of the block. */
 	memset(&b, 0, sizeof(b));
 	b_begin(&b, "");
 	b_u32(&b, FDT_PROP);
 	b_u32(&b, 0);
-	expect_built(&b, true, DTB_ERR_PROP_TRUNCATED);
+	expect_built(&b, RSV_FIRST, DTB_ERR_PROP_TRUNCATED);
 
 	/* Name offset at the end of the strings block. */
 	memset(&b, 0, sizeof(b));
@@ -924,7 +913,7 @@ static void test_built_defects(void **state)
 	b_prop_raw(&b, 2, val, 4);
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_BAD_NAME_OFFSET);
+	expect_built(&b, RSV_FIRST, DTB_ERR_BAD_NAME_OFFSET);
 
 	/* Property name not terminated inside the strings block. */
 	memset(&b, 0, sizeof(b));
@@ -934,25 +923,27 @@ static void test_built_defects(void **state)
 	b_prop_raw(&b, 1, val, 4);
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_BAD_PROP_NAME);
+	expect_built(&b, RSV_FIRST, DTB_ERR_BAD_PROP_NAME);
+	/* Same, with NULs right after the block: the search must stop at its end. */
+	expect_built(&b, RSV_LAST, DTB_ERR_BAD_PROP_NAME);
 
 	/* No FDT_END. */
 	b_valid(&b);
 	b.st_len -= 4;
-	expect_built(&b, true, DTB_ERR_NO_END);
+	expect_built(&b, RSV_FIRST, DTB_ERR_NO_END);
 
 	/* Extra END_NODE. */
 	b_valid(&b);
 	b.st_len -= 4;
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_UNBALANCED);
+	expect_built(&b, RSV_FIRST, DTB_ERR_UNBALANCED);
 
 	/* FDT_END inside the root. */
 	b_valid(&b);
 	b.st_len -= 8;
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_UNBALANCED);
+	expect_built(&b, RSV_FIRST, DTB_ERR_UNBALANCED);
 
 	/* Unknown token (5 is unassigned). */
 	b_valid(&b);
@@ -960,17 +951,17 @@ static void test_built_defects(void **state)
 	b_u32(&b, 5);
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_BAD_TOKEN);
+	expect_built(&b, RSV_FIRST, DTB_ERR_BAD_TOKEN);
 
 	/* No node at all. */
 	memset(&b, 0, sizeof(b));
 	b_u32(&b, FDT_NOP);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_NO_ROOT);
+	expect_built(&b, RSV_FIRST, DTB_ERR_NO_ROOT);
 
 	/* Empty structure block. */
 	memset(&b, 0, sizeof(b));
-	expect_built(&b, true, DTB_ERR_NO_END);
+	expect_built(&b, RSV_FIRST, DTB_ERR_NO_END);
 
 	/* Two top-level nodes. */
 	b_valid(&b);
@@ -978,7 +969,7 @@ static void test_built_defects(void **state)
 	b_begin(&b, "");
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_MULTIPLE_ROOTS);
+	expect_built(&b, RSV_FIRST, DTB_ERR_MULTIPLE_ROOTS);
 
 	/* Property before the root. */
 	memset(&b, 0, sizeof(b));
@@ -986,7 +977,7 @@ static void test_built_defects(void **state)
 	b_begin(&b, "");
 	b_u32(&b, FDT_END_NODE);
 	b_u32(&b, FDT_END);
-	expect_built(&b, true, DTB_ERR_PROP_OUTSIDE_NODE);
+	expect_built(&b, RSV_FIRST, DTB_ERR_PROP_OUTSIDE_NODE);
 }
 
 static void build_nested(struct builder *b, unsigned depth)
@@ -1010,7 +1001,7 @@ static void test_built_depth(void **state)
 
 	(void)state;
 	build_nested(&b, DTB_MAX_DEPTH);
-	blob = b_finish(&b, true);
+	blob = b_finish(&b, RSV_FIRST);
 	assert_int_equal(open_blob(&dtb, &blob), DTB_OK);
 	/* The deepest node is reachable, and its parent found without recursion. */
 	path[0] = '\0';
@@ -1021,7 +1012,7 @@ static void test_built_depth(void **state)
 	free(blob.data);
 
 	build_nested(&b, DTB_MAX_DEPTH + 1);
-	expect_built(&b, true, DTB_ERR_TOO_DEEP);
+	expect_built(&b, RSV_FIRST, DTB_ERR_TOO_DEEP);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1040,9 +1031,16 @@ static uint32_t rng(void)
 
 static void exercise(const struct dtb *dtb)
 {
-	static const char *const paths[] = {"/", "/psci", "/pl011", "/memory", "/chosen",
-					    "/soc/dev", "/reserved-memory/multi", "/cpus/cpu@0",
-					    "//a//b/", "/uart@1000"};
+	static const char *const paths[] = {"/",
+	                                    "/psci",
+	                                    "/pl011",
+	                                    "/memory",
+	                                    "/chosen",
+	                                    "/soc/dev",
+	                                    "/reserved-memory/multi",
+	                                    "/cpus/cpu@0",
+	                                    "//a//b/",
+	                                    "/uart@1000"};
 	static const char *const compats[] = {"arm,pl011", "arm,gic-v3", "m6,leaf", ""};
 	struct dtb_region r[8];
 	const void *value;
@@ -1081,8 +1079,8 @@ static void exercise(const struct dtb *dtb)
 }
 
 static const uint32_t interesting[] = {0,          1,          2,          3,          4,
-				       9,          0xd00dfeed, 0x7fffffff, 0x80000000, 0xffffffff,
-				       0xfffffffc, 16,         17,         40,         0x1000};
+                                       9,          0xd00dfeed, 0x7fffffff, 0x80000000, 0xffffffff,
+                                       0xfffffffc, 16,         17,         40,         0x1000};
 
 static void mutate(struct blob *b, size_t base_size)
 {
@@ -1101,8 +1099,9 @@ static void mutate(struct blob *b, size_t base_size)
 		case 2: /* interesting word at an aligned spot */
 			pos &= ~(size_t)3;
 			if (pos + 4 <= base_size)
-				put_be32(b->data + pos, interesting[rng() % (sizeof(interesting) /
-									      sizeof(interesting[0]))]);
+				put_be32(b->data + pos,
+				         interesting[rng() % (sizeof(interesting) /
+				                              sizeof(interesting[0]))]);
 			break;
 		case 3: /* header field nudged */
 			pos = 4 * (rng() % 10);
@@ -1172,31 +1171,19 @@ static void test_fuzz_qemu(void **state)
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_open),
-		cmocka_unit_test(test_qemu_memory),
-		cmocka_unit_test(test_qemu_pl011),
-		cmocka_unit_test(test_qemu_gic),
-		cmocka_unit_test(test_qemu_timer_psci),
-		cmocka_unit_test(test_qemu_paths),
-		cmocka_unit_test(test_qemu_padded),
-		cmocka_unit_test(test_edge_regions),
-		cmocka_unit_test(test_edge_v16),
-		cmocka_unit_test(test_edge_region_limits),
-		cmocka_unit_test(test_edge_reg),
-		cmocka_unit_test(test_edge_paths),
-		cmocka_unit_test(test_edge_compatible),
-		cmocka_unit_test(test_edge_props),
-		cmocka_unit_test(test_bad_node_offsets),
-		cmocka_unit_test(test_corrupt_headers),
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_version_18),
-		cmocka_unit_test(test_strerror),
-		cmocka_unit_test(test_built_valid),
-		cmocka_unit_test(test_built_nops),
-		cmocka_unit_test(test_built_defects),
-		cmocka_unit_test(test_built_depth),
-		cmocka_unit_test(test_fuzz_edge),
-		cmocka_unit_test(test_fuzz_qemu),
+	    cmocka_unit_test(test_qemu_open),        cmocka_unit_test(test_qemu_memory),
+	    cmocka_unit_test(test_qemu_pl011),       cmocka_unit_test(test_qemu_gic),
+	    cmocka_unit_test(test_qemu_timer_psci),  cmocka_unit_test(test_qemu_paths),
+	    cmocka_unit_test(test_qemu_padded),      cmocka_unit_test(test_edge_regions),
+	    cmocka_unit_test(test_edge_v16),         cmocka_unit_test(test_edge_region_limits),
+	    cmocka_unit_test(test_edge_reg),         cmocka_unit_test(test_edge_paths),
+	    cmocka_unit_test(test_edge_compatible),  cmocka_unit_test(test_edge_props),
+	    cmocka_unit_test(test_bad_node_offsets), cmocka_unit_test(test_corrupt_headers),
+	    cmocka_unit_test(test_bad_arguments),    cmocka_unit_test(test_version_18),
+	    cmocka_unit_test(test_strerror),         cmocka_unit_test(test_built_valid),
+	    cmocka_unit_test(test_built_nops),       cmocka_unit_test(test_built_defects),
+	    cmocka_unit_test(test_built_depth),      cmocka_unit_test(test_fuzz_edge),
+	    cmocka_unit_test(test_fuzz_qemu),
 	};
 	int failed;
 

@@ -71,6 +71,12 @@ struct m6_bt_component {
 	uint32_t thread_count;
 };
 
+/* Per-object scratch the kernel fills while installing the tables. */
+struct m6_bt_object_state {
+	uintptr_t addr; /* kernel address of the object */
+	void *last_cap; /* the slot most recently given a cap to it (struct cte *) */
+};
+
 struct m6_boot_tables {
 	uint64_t magic;   /* M6_BOOT_TABLES_MAGIC */
 	uint32_t version; /* M6_BOOT_TABLES_VERSION */
@@ -87,10 +93,9 @@ struct m6_boot_tables {
 	const struct m6_bt_component *components;
 	const uint8_t *image; /* boot image: image_pages pages, 4 KiB aligned */
 	uint32_t image_pages;
-	/* Scratch the kernel fills while installing: object index -> kernel address.
-	 * object_count entries, writable (.bss); emitted so the kernel needs no
-	 * fixed-size table of its own. */
-	uintptr_t *object_addrs;
+	/* object_count entries of writable scratch (.bss), emitted with the tables so the
+	 * kernel needs no fixed-size table of its own. */
+	struct m6_bt_object_state *object_state;
 };
 
 /* Emitted by the spec compiler (boot_tables.c) and linked into the kernel image. */

@@ -49,6 +49,8 @@ static inline bool cap_has_rights(const struct cap *cap, unsigned rights)
 /* Derivation tree verbs. `child` must be empty; it becomes a derived copy of `parent`'s
  * position with the given cap. */
 void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *cap);
+/* Insert `slot` right after `sibling`, at the same depth (a copy of equal standing). */
+void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap *cap);
 /* Place an original cap (no parent) at the end of the tree after `after` (may be NULL). */
 void cdt_insert_root(struct cte *slot, const struct cap *cap);
 bool cdt_has_children(const struct cte *slot);

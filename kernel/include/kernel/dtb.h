@@ -65,11 +65,11 @@ enum dtb_error {
 
 /* An opened, validated tree. Filled by dtb_open(); treat as read-only. */
 struct dtb {
-	const uint8_t *blob;   /* start of the header */
-	uint32_t size;         /* totalsize */
-	uint32_t struct_off;   /* structure block, from the blob start */
-	uint32_t struct_size;  /* up to and including FDT_END */
-	uint32_t strings_off;  /* strings block */
+	const uint8_t *blob;  /* start of the header */
+	uint32_t size;        /* totalsize */
+	uint32_t struct_off;  /* structure block, from the blob start */
+	uint32_t struct_size; /* up to and including FDT_END */
+	uint32_t strings_off; /* strings block */
 	uint32_t strings_size;
 	uint32_t rsvmap_off;   /* memory reservation block */
 	uint32_t rsvmap_count; /* entries before the terminator */
@@ -108,11 +108,10 @@ const char *dtb_node_name(const struct dtb *dtb, int node);
 /* Raw value of property `name` of `node`. The value points into the blob and is not
  * aligned; `len` may be 0. */
 int dtb_get_prop(const struct dtb *dtb, int node, const char *name, const void **value,
-		 uint32_t *len);
+                 uint32_t *len);
 
 /* Cell `index` (big-endian u32) of property `name`, e.g. one word of "interrupts". */
-int dtb_get_cell(const struct dtb *dtb, int node, const char *name, unsigned index,
-		 uint32_t *out);
+int dtb_get_cell(const struct dtb *dtb, int node, const char *name, unsigned index, uint32_t *out);
 
 /* Property `name` as a single string: the value must be NUL-terminated, and only the first
  * string of a string list is returned. */
@@ -131,13 +130,13 @@ int dtb_get_reg(const struct dtb *dtb, int node, unsigned index, struct dtb_regi
  * entries of size 0 are left out. Writes at most `max` regions and sets *count to the number
  * written; returns DTB_ERR_NO_SPACE (with the array full) if there are more. */
 int dtb_memory_regions(const struct dtb *dtb, struct dtb_region *out, unsigned max,
-		       unsigned *count);
+                       unsigned *count);
 
 /* The memory reservation block's entries, then the "reg" entries of every enabled child of
  * /reserved-memory (children without "reg" are dynamic pools and are skipped). Same `max`
  * and *count convention as dtb_memory_regions(). */
 int dtb_reserved_regions(const struct dtb *dtb, struct dtb_region *out, unsigned max,
-			 unsigned *count);
+                         unsigned *count);
 
 /* Short description of an enum dtb_error value; "unknown error" for anything else. */
 const char *dtb_strerror(int err);
