@@ -151,6 +151,7 @@ int main(void)
 	    cmocka_unit_test(test_not_a_cnode),
 	    cmocka_unit_test(test_two_levels_with_guards),
 	    cmocka_unit_test(test_cdt_children_and_remove),
+	    cmocka_unit_test(test_cdt_sibling_goes_past_subtree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
