@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define M6_BOOT_TABLES_MAGIC   0x746f6f6236366d00ull /* "\0m66boot" read as little endian */
-#define M6_BOOT_TABLES_VERSION 1u
+#define M6_BOOT_TABLES_VERSION 2u
 #define M6_BT_NO_OBJECT        0xffffffffu
 
 /* Where a frame's initial contents come from. */
@@ -19,14 +19,17 @@ enum m6_bt_frame_source {
 	M6_BT_FRAME_ZERO = 0,     /* fresh memory from untyped, zero-filled */
 	M6_BT_FRAME_COPY = 1,     /* fresh memory from untyped, copied from boot image page */
 	M6_BT_FRAME_IN_PLACE = 2, /* the boot image page itself (read-only data and code) */
+	M6_BT_FRAME_DEVICE = 3,   /* device memory at `paddr` (MMIO); must lie outside RAM */
 };
 
 struct m6_bt_object {
 	const char *name;     /* for diagnostics: "ping.tcb", "pong.ep", ... */
 	uint32_t type;        /* enum m6_object_type */
-	uint32_t size_bits;   /* CNode: radix (2^size_bits slots); Frame: 12; else 0 */
+	uint32_t size_bits;   /* CNode: radix (2^size_bits slots); Frame: 12 or 21;
+	                         Untyped: log2 of its size in bytes (12..30); else 0 */
 	uint32_t source;      /* Frame: enum m6_bt_frame_source; else 0 */
 	uint32_t source_page; /* Frame with COPY/IN_PLACE: page index into the boot image */
+	uint64_t paddr;       /* Frame with DEVICE: physical address (aligned to its size) */
 };
 
 /* Install a PageTable (level 1..3, hung from the level-1 table above it that covers
@@ -44,11 +47,12 @@ struct m6_bt_cap {
 	uint32_t cnode;      /* object index of the CNode */
 	uint32_t slot;       /* slot index, < 2^radix of that CNode */
 	uint32_t type;       /* enum m6_object_type of the cap */
-	uint32_t object;     /* object index, or M6_BT_NO_OBJECT for kernel singletons
-	                        (DEBUG_CONSOLE, POWER) */
+	uint32_t object;     /* object index, or M6_BT_NO_OBJECT for caps without one
+	                        (DEBUG_CONSOLE, POWER, IRQ_CONTROL, IRQ_HANDLER) */
 	uint32_t rights;     /* enum m6_right mask */
 	uint32_t guard_size; /* CNode caps: guard bits (64 - radix for a one-level CSpace) */
-	uint64_t badge;      /* Endpoint/Notification caps: badge delivered to receivers */
+	uint64_t badge;      /* Endpoint/Notification/Timer caps: badge delivered;
+	                        IRQ_HANDLER: the interrupt ID (bit 32 set: edge-triggered) */
 };
 
 struct m6_bt_thread {
@@ -63,6 +67,14 @@ struct m6_bt_thread {
 	uint64_t entry;            /* initial pc */
 	uint64_t stack_pointer;    /* initial sp, 16-byte aligned */
 	uint64_t arg;              /* passed in x1 */
+	uint32_t max_priority;     /* highest priority it may give (<= 255) */
+	uint32_t flags;            /* enum m6_tcb_flags (M6_TCB_FLAG_LINUX_ABI) */
+	uint32_t fault_ep;         /* object index of the fault handler's Endpoint, or
+	                              M6_BT_NO_OBJECT: faults are reported and stop it */
+	uint32_t reserved;
+	uint64_t fault_badge; /* badge on the fault endpoint cap (tells who faulted) */
+	uint32_t start;       /* 1: runnable at boot; 0: waits for a TCB_RESUME */
+	uint32_t reserved2;
 };
 
 struct m6_bt_component {

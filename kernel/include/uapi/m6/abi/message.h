@@ -6,7 +6,7 @@
 
 /* Message info word (x1):
  *   bits  0..6   length: number of message registers used (0..M6_MSG_MAX_WORDS)
- *   bits  7..8   number of extra caps transferred (reserved, must be 0 for now)
+ *   bits  7..8   caps transferred: 0, or 1 (the cap named by ipc_buffer->send_cap)
  *   bits 12..63  label: free for IPC, selects the operation for kernel invocations */
 #define M6_MSG_MAX_WORDS       64u
 #define M6_MSGINFO_LENGTH_BITS 7u
@@ -38,8 +38,12 @@ static inline uint64_t m6_msginfo_caps(uint64_t info)
  * mr[0..5] are unused here (those travel in x2..x7); mr[6..] carry the rest. */
 struct m6_ipc_buffer {
 	uint64_t mr[M6_MSG_MAX_WORDS];
-	uint64_t user_data; /* free for the runtime (e.g. thread pointer) */
-	uint64_t reserved[63];
+	uint64_t user_data;     /* free for the runtime (e.g. thread pointer) */
+	uint64_t send_cap;      /* cptr of the cap to transfer when caps = 1 */
+	uint64_t receive_cnode; /* where a received cap goes: CNode cptr (0: refuse caps), */
+	uint64_t receive_index; /* slot index in it */
+	uint64_t receive_depth; /* and depth (64 for a one-level CSpace) */
+	uint64_t reserved[59];
 };
 
 _Static_assert(sizeof(struct m6_ipc_buffer) <= 4096, "IPC buffer must fit one page");

@@ -1,4 +1,11 @@
-/* Kernel object types and invocation labels. */
+/* Kernel object types, invocation labels and their arguments.
+ *
+ * An invocation is a CALL on a cap that is not an endpoint; the label selects the
+ * operation and MR0.. carry the arguments (MR6 and up in the IPC buffer). Cap arguments
+ * are cptrs resolved in the caller's CSpace with depth 64. Slot arguments written
+ * (index, depth) are resolved from the invoked CNode cap with that depth. The result
+ * comes back in x0 (an error code) and, where noted, MR0.. with the length in x1.
+ * docs/abi.md lists every label with its errors. */
 #ifndef M6_ABI_OBJECTS_H
 #define M6_ABI_OBJECTS_H
 
@@ -11,25 +18,133 @@ enum m6_object_type {
 	M6_OBJ_CNODE = 5,
 	M6_OBJ_VSPACE = 6,
 	M6_OBJ_PAGE_TABLE = 7,
-	M6_OBJ_FRAME = 8,
-	M6_OBJ_DEBUG_CONSOLE = 9, /* kernel console: write bytes */
-	M6_OBJ_POWER = 10,        /* system power control */
+	M6_OBJ_FRAME = 8,         /* size_bits 12 (4 KiB) or 21 (2 MiB) */
+	M6_OBJ_DEBUG_CONSOLE = 9, /* kernel singleton: write bytes to the console */
+	M6_OBJ_POWER = 10,        /* kernel singleton: power off / reset */
+	M6_OBJ_IRQ_CONTROL = 11,  /* kernel singleton: issues IRQHandler caps */
+	M6_OBJ_IRQ_HANDLER = 12,  /* one interrupt line */
+	M6_OBJ_TIMER = 13,        /* a one-shot/periodic deadline that signals a notification */
 	M6_OBJ_COUNT
 };
 
-/* Invocation labels (label field of the message info of a CALL on an object cap). */
 enum m6_label {
-	/* Debug console: MR0 = byte count (<= 8 * (length - 1)), MR1.. = bytes, little endian */
+	/* ---- kernel singletons ---- */
+	/* MR0 = byte count (<= 8 * (length - 1)), MR1.. = bytes, little endian */
 	M6_DEBUG_CONSOLE_WRITE = 1,
-	/* Power: MR0 = M6_POWER_OFF or M6_POWER_RESET */
+	/* MR0 = enum m6_power_action */
 	M6_POWER_CONTROL = 2,
-	/* TCB */
-	M6_TCB_SUSPEND = 16,
+
+	/* ---- TCB ---- */
+	/* MR0 = fault endpoint cptr (0: none; its badge tells the handler who faulted),
+	 * MR1 = CSpace root cptr (CNode), MR2 = VSpace root cptr (VSpace),
+	 * MR3 = IPC buffer vaddr, MR4 = IPC buffer frame cptr (0: none) */
+	M6_TCB_CONFIGURE = 16,
+	M6_TCB_SUSPEND = 17,
+	M6_TCB_RESUME = 18,
+	/* MR0 = authority TCB cptr, MR1 = priority (<= authority's max priority) */
+	M6_TCB_SET_PRIORITY = 19,
+	/* MR0 = authority TCB cptr, MR1 = max priority (<= authority's max priority) */
+	M6_TCB_SET_MAX_PRIORITY = 20,
+	/* result: MR0 = pc, MR1 = sp, MR2 = spsr (NZCV only), MR3..MR33 = x0..x30 */
+	M6_TCB_READ_REGISTERS = 21,
+	/* MR0 = resume (0/1), MR1 = pc, MR2 = sp, MR3.. = x0.. (length - 3 registers) */
+	M6_TCB_WRITE_REGISTERS = 22,
+	/* MR0 = notification cptr */
+	M6_TCB_BIND_NOTIFICATION = 23,
+	M6_TCB_UNBIND_NOTIFICATION = 24,
+	/* MR0 = flags (enum m6_tcb_flags) */
+	M6_TCB_SET_FLAGS = 25,
+	/* MR0 = timeslice in microseconds (100 .. 1,000,000) */
+	M6_TCB_SET_TIMESLICE = 26,
+
+	/* ---- Untyped ---- */
+	/* MR0 = type, MR1 = size_bits (CNode: radix; Untyped: log2 bytes; Frame: 12/21),
+	 * MR2 = destination CNode cptr, MR3 = first slot in it, MR4 = count (1..256) */
+	M6_UNTYPED_RETYPE = 32,
+
+	/* ---- CNode (slots relative to the invoked CNode) ---- */
+	/* MR0,1 = dest index, depth; MR2 = src root cptr; MR3,4 = src index, depth;
+	 * MR5 = rights mask (subset of the source's) */
+	M6_CNODE_COPY = 48,
+	/* as COPY, MR6 = badge (Endpoint/Notification: source must be unbadged) */
+	M6_CNODE_MINT = 49,
+	/* MR0,1 = dest; MR2 = src root; MR3,4 = src */
+	M6_CNODE_MOVE = 50,
+	/* as MOVE, MR5 = new badge (only an unbadged original may be given one) */
+	M6_CNODE_MUTATE = 51,
+	/* MR0,1 = dest; MR2 = pivot root; MR3,4 = pivot; MR5 = src root; MR6,7 = src;
+	 * MR8 = badge for the cap moving to dest, MR9 = badge for the cap moving to pivot.
+	 * pivot -> dest, src -> pivot; dest must be empty unless it is src (a swap). */
+	M6_CNODE_ROTATE = 52,
+	/* MR0,1 = slot */
+	M6_CNODE_DELETE = 53,
+	/* MR0,1 = slot: delete every cap derived from it */
+	M6_CNODE_REVOKE = 54,
+
+	/* ---- Address spaces ---- */
+	/* PageTable: MR0 = VSpace cptr, MR1 = vaddr, MR2 = level (1..3) */
+	M6_PAGE_TABLE_MAP = 64,
+	M6_PAGE_TABLE_UNMAP = 65,
+	/* Frame: MR0 = VSpace cptr, MR1 = vaddr, MR2 = rights (R, W, X; never W+X).
+	 * Mapping an already mapped frame at the same place changes its rights (remap). */
+	M6_FRAME_MAP = 66,
+	M6_FRAME_UNMAP = 67,
+	/* MR0 = start offset, MR1 = end offset (exclusive) within the frame */
+	M6_FRAME_CLEAN = 68,
+	M6_FRAME_INVALIDATE = 69,
+	M6_FRAME_CLEAN_INVALIDATE = 70,
+	/* result: MR0 = physical address (for DMA) */
+	M6_FRAME_GET_ADDRESS = 71,
+
+	/* ---- Interrupts ---- */
+	/* IRQControl: MR0 = interrupt ID, MR1 = trigger (0 level, 1 edge),
+	 * MR2 = destination CNode cptr, MR3 = slot in it */
+	M6_IRQ_CONTROL_GET = 80,
+	/* IRQHandler: MR0 = notification cptr (0: none) */
+	M6_IRQ_HANDLER_SET_NOTIFICATION = 81,
+	M6_IRQ_HANDLER_ACK = 82,
+
+	/* ---- Timer ---- */
+	/* MR0 = notification cptr (0: none); the cap's badge is what is signalled */
+	M6_TIMER_SET_NOTIFICATION = 96,
+	/* MR0 = deadline (absolute, counter ticks of CNTVCT), MR1 = period (0: one shot) */
+	M6_TIMER_SET = 97,
+	M6_TIMER_CANCEL = 98,
 };
 
 enum m6_power_action {
 	M6_POWER_OFF = 0,
 	M6_POWER_RESET = 1,
 };
+
+enum m6_tcb_flags {
+	/* Every svc of the thread is delivered to its fault handler as a Linux syscall. */
+	M6_TCB_FLAG_LINUX_ABI = 1u << 0,
+};
+
+/* Fault messages: the label of the message a fault handler receives. */
+enum m6_fault {
+	/* MR0 = pc, MR1 = fault address, MR2 = ESR, MR3 = 1 for instruction fetch */
+	M6_FAULT_VM = 1,
+	/* MR0 = pc, MR1 = ESR: undefined instruction, alignment, breakpoint, ... */
+	M6_FAULT_EXCEPTION = 2,
+	/* MR0..MR7 = x0..x7, MR8 = x8 (syscall number), MR9 = pc, MR10 = sp */
+	M6_FAULT_UNKNOWN_SYSCALL = 3,
+	/* Linux-ABI thread's svc: same layout as M6_FAULT_UNKNOWN_SYSCALL */
+	M6_FAULT_LINUX_SYSCALL = 4,
+};
+
+/* Labels of a fault handler's reply. */
+enum m6_fault_reply {
+	/* Resume. Syscall faults: x0 = MR0 if length >= 1, continue after the svc.
+	 * Other faults: pc = MR0 if length >= 1, sp = MR1 if length >= 2; else retry. */
+	M6_FAULT_REPLY_RESUME = 0,
+	/* Leave the thread stopped (inactive) */
+	M6_FAULT_REPLY_STOP = 1,
+};
+
+/* Label with which a thread blocked in RECV on an endpoint learns that its bound
+ * notification was signalled instead: x0 = the notification word. */
+#define M6_LABEL_NOTIFICATION 0xfffffffffffffull
 
 #endif
