@@ -119,7 +119,7 @@ def test_boot_tables_c(built: Path) -> None:
     cnode = next(o["index"] for o in _manifest(built)["objects"] if o["name"] == "ping.cnode")
     assert f"{{ {cnode}, 1, M6_OBJ_CNODE, {cnode}, M6_RIGHTS_ALL, 58, 0x0ull }}" in text
     assert f"{{ {cnode}, 4, M6_OBJ_ENDPOINT, 3, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY, 0, 0x7ull }}" in text
-    assert re.search(r'\[\d+\] = \{ "pong\.frame@0x401000", M6_OBJ_FRAME, 12, M6_BT_FRAME_IN_PLACE, \d+ \}', text)
+    assert re.search(r'\[\d+\] = \{ "pong\.frame@0x401000", M6_OBJ_FRAME, 12, M6_BT_FRAME_IN_PLACE, \d+, 0x0ull \}', text)
     assert "M6_OBJ_POWER, M6_BT_NO_OBJECT, M6_RIGHT_WRITE" in text
     asm = (built / "boot_image.S").read_text()
     assert '.section .rodata.m6_boot_image,"a"' in asm and ".balign 4096" in asm
