@@ -40,6 +40,7 @@ SELF_CAPS: tuple[tuple[str, str], ...] = (
 SYSCAPS: dict[str, str] = {
     "debug_console": "M6_OBJ_DEBUG_CONSOLE",
     "power": "M6_OBJ_POWER",
+    "irq_control": "M6_OBJ_IRQ_CONTROL",
 }
 
 RIGHTS_ALL = ("M6_RIGHTS_ALL",)
