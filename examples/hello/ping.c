@@ -44,10 +44,17 @@ int main(void)
 		            m6_msginfo_length(m.info) == length;
 		for (unsigned i = 0; good && i < length; i++)
 			good = m.mr[i] == expected(sent[i]);
-		if (good)
+		if (good) {
 			ok++;
-		else
+		} else {
+			char num[24];
 			failed++;
+			m6_debug_puts(CAP_DEBUG_CONSOLE, "ping: wrong answer in round ");
+			m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, round, 0));
+			m6_debug_puts(CAP_DEBUG_CONSOLE, ", error ");
+			m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, err, 0));
+			m6_debug_puts(CAP_DEBUG_CONSOLE, "\n");
+		}
 	}
 	print_result(ok, failed);
 	m6_debug_puts(CAP_DEBUG_CONSOLE, failed == 0 ? "ping: PASS\n" : "ping: FAIL\n");

@@ -13,12 +13,12 @@ int main(void)
 {
 	m6_debug_puts(CAP_DEBUG_CONSOLE, "pong: serving\n");
 	struct m6_msg m = {0};
-	uint64_t badge = m6_recv(CAP_EP, &m);
+	m6_recv(CAP_EP, &m);
 	for (;;) {
 		uint64_t length = m6_msginfo_length(m.info);
 		for (uint64_t i = 0; i < length && i < M6_MSG_REGISTERS; i++)
-			m.mr[i] = answer(m.mr[i], badge);
+			m.mr[i] = answer(m.mr[i], m.badge);
 		m.info = m6_msginfo(m6_msginfo_label(m.info) + 1, length);
-		badge = m6_reply_recv(CAP_EP, &m);
+		m6_reply_recv(CAP_EP, &m);
 	}
 }

@@ -5,6 +5,8 @@
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/cnode.h>
+#include <kernel/irq.h>
+#include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
 #include <kernel/string.h>
@@ -28,31 +30,47 @@ static uintptr_t object_addr(uint32_t index, unsigned type)
 	return tables->object_state[index].addr;
 }
 
+static const uint8_t *image_page(const struct m6_bt_object *o)
+{
+	if (o->source_page >= tables->image_pages)
+		panic("boot tables: %s: image page out of range", o->name);
+	return tables->image + (uint64_t)o->source_page * PAGE_SIZE;
+}
+
+/* Device memory named by the tables: aligned, and never RAM (that would hand out the
+ * kernel or other components' memory). */
+static uintptr_t device_object(const struct m6_bt_object *o, unsigned bits)
+{
+	if (!IS_ALIGNED(o->paddr, bits) || platform_overlaps_ram(o->paddr, BIT(bits)))
+		panic("boot tables: %s: device memory at %lx is misaligned or RAM", o->name,
+		      o->paddr);
+	return (uintptr_t)paddr_to_kernel(o->paddr);
+}
+
 static void create_objects(void)
 {
 	for (uint32_t i = 0; i < tables->object_count; i++) {
 		const struct m6_bt_object *o = &tables->objects[i];
-		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_IN_PLACE) {
-			if (o->source_page >= tables->image_pages)
-				panic("boot tables: %s: image page out of range", o->name);
-			tables->object_state[i].addr =
-			    (uintptr_t)(tables->image + (uint64_t)o->source_page * PAGE_SIZE);
+		struct m6_bt_object_state *st = &tables->object_state[i];
+		if (o->source == M6_BT_FRAME_IN_PLACE && o->type == M6_OBJ_FRAME) {
+			st->addr = (uintptr_t)image_page(o);
+			continue;
+		}
+		if (o->source == M6_BT_FRAME_DEVICE &&
+		    (o->type == M6_OBJ_FRAME || o->type == M6_OBJ_UNTYPED)) {
+			st->addr = device_object(o, object_size_bits(o->type, o->size_bits));
 			continue;
 		}
 		struct cap cap;
 		struct cte *parent;
 		if (untyped_boot_retype(o->type, o->size_bits, &cap, &parent) != M6_OK)
 			panic("boot: out of memory creating %s", o->name);
-		tables->object_state[i].addr = cap.object;
-		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_COPY) {
-			if (o->source_page >= tables->image_pages)
-				panic("boot tables: %s: image page out of range", o->name);
-			memcpy((void *)cap.object,
-			       tables->image + (uint64_t)o->source_page * PAGE_SIZE, PAGE_SIZE);
-		}
-		if (o->type == M6_OBJ_VSPACE &&
-		    asid_assign(kernel_to_paddr((void *)cap.object)) == 0)
+		st->addr = cap.object;
+		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_COPY)
+			memcpy((void *)cap.object, image_page(o), PAGE_SIZE);
+		if (o->type == M6_OBJ_VSPACE && cap.asid == 0)
 			panic("boot: out of ASIDs at %s", o->name);
+		st->asid = cap.asid;
 	}
 }
 
@@ -63,35 +81,71 @@ static void install_mappings(void)
 		paddr_t root = kernel_to_paddr((void *)object_addr(m->vspace, M6_OBJ_VSPACE));
 		if (m->object >= tables->object_count)
 			panic("boot tables: mapping %u: bad object", i);
-		unsigned type = tables->objects[m->object].type;
+		const struct m6_bt_object *o = &tables->objects[m->object];
 		paddr_t pa = kernel_to_paddr((void *)tables->object_state[m->object].addr);
 		int err;
-		if (type == M6_OBJ_PAGE_TABLE)
-			err = vspace_install_table(root, m->level, m->vaddr, pa);
-		else if (type == M6_OBJ_FRAME && m->level == 3)
-			err = vspace_map_frame(root, m->vaddr, pa, m->rights);
+		if (o->type == M6_OBJ_PAGE_TABLE)
+			err = vspace_install_table(root, m->level, m->vaddr, pa, true);
+		else if (o->type == M6_OBJ_FRAME)
+			err = vspace_map_frame(root, m->vaddr, pa,
+			                       object_size_bits(M6_OBJ_FRAME, o->size_bits),
+			                       m->rights, o->source == M6_BT_FRAME_DEVICE, true);
 		else
 			err = M6_ERR_INVALID_ARGUMENT;
 		if (err != M6_OK)
-			panic("boot tables: mapping %s at %lx failed (error %d)",
-			      tables->objects[m->object].name, m->vaddr, err);
+			panic("boot tables: mapping %s at %lx failed (error %d)", o->name, m->vaddr,
+			      err);
 	}
 }
 
-static struct cap make_cap(const struct m6_bt_cap *c, uintptr_t *untyped_parent_addr)
+/* Put `cap` (to object `index`, or to none) into `slot`, keeping all caps to one object
+ * adjacent in the derivation tree so that finality is a look at the neighbours. */
+static void insert_cap(uint32_t index, struct cte *slot, const struct cap *cap)
+{
+	if (!cap_is_null(&slot->cap))
+		panic("boot tables: a slot is filled twice");
+	struct m6_bt_object_state *st =
+	    index == M6_BT_NO_OBJECT ? NULL : &tables->object_state[index];
+	struct cte *sibling = st ? st->last_cap : NULL;
+	struct cte *parent = st ? untyped_boot_parent(st->addr) : NULL;
+	if (sibling)
+		cdt_insert_sibling(sibling, slot, cap);
+	else if (parent && tables->objects[index].source != M6_BT_FRAME_DEVICE)
+		cdt_insert_child(parent, slot, cap);
+	else
+		cdt_insert_root(slot, cap);
+	if (st)
+		st->last_cap = slot;
+}
+
+static struct cap make_cap(const struct m6_bt_cap *c)
 {
 	struct cap cap = {.type = (uint8_t)c->type, .rights = (uint8_t)c->rights};
-	*untyped_parent_addr = 0;
-	if (c->type == M6_OBJ_DEBUG_CONSOLE || c->type == M6_OBJ_POWER) {
+	switch (c->type) {
+	case M6_OBJ_DEBUG_CONSOLE:
+	case M6_OBJ_POWER:
+	case M6_OBJ_IRQ_CONTROL:
 		if (c->object != M6_BT_NO_OBJECT)
 			panic("boot tables: kernel singleton cap with an object");
 		return cap;
+	case M6_OBJ_IRQ_HANDLER: {
+		unsigned irq = (unsigned)(c->badge & 0xffffffffu);
+		bool edge = (c->badge >> 32) & 1;
+		if (irq_issue(irq, edge) != M6_OK)
+			panic("boot tables: interrupt %u invalid or granted twice", irq);
+		cap.object = irq;
+		cap.word = edge;
+		return cap;
+	}
+	default:
+		break;
 	}
 	const struct m6_bt_object *o = object(c->object, c->type);
 	cap.object = tables->object_state[c->object].addr;
-	*untyped_parent_addr = cap.object;
 	switch (c->type) {
 	case M6_OBJ_ENDPOINT:
+	case M6_OBJ_NOTIFICATION:
+	case M6_OBJ_TIMER:
 		cap.word = c->badge;
 		break;
 	case M6_OBJ_CNODE:
@@ -101,12 +155,15 @@ static struct cap make_cap(const struct m6_bt_cap *c, uintptr_t *untyped_parent_
 			panic("boot tables: CNode cap with guard %u too large", c->guard_size);
 		break;
 	case M6_OBJ_VSPACE:
-		cap.asid = asid_of(kernel_to_paddr((void *)cap.object));
+		cap.asid = (uint32_t)tables->object_state[c->object].asid;
 		break;
 	case M6_OBJ_FRAME:
-		cap.size_bits = PAGE_BITS;
-		if (o->source == M6_BT_FRAME_IN_PLACE)
-			*untyped_parent_addr = 0; /* part of the kernel image, not untyped */
+		cap.size_bits = (uint8_t)object_size_bits(M6_OBJ_FRAME, o->size_bits);
+		cap.word = o->source == M6_BT_FRAME_DEVICE;
+		break;
+	case M6_OBJ_UNTYPED:
+		cap.size_bits = (uint8_t)o->size_bits;
+		cap.mapped_va = o->source == M6_BT_FRAME_DEVICE;
 		break;
 	case M6_OBJ_TCB:
 	case M6_OBJ_PAGE_TABLE:
@@ -125,63 +182,64 @@ static void install_caps(void)
 		if (c->slot >= BIT(cn->size_bits))
 			panic("boot tables: slot %u outside %s", c->slot, cn->name);
 		struct cte *slot = (struct cte *)tables->object_state[c->cnode].addr + c->slot;
-		if (!cap_is_null(&slot->cap))
-			panic("boot tables: slot %u of %s filled twice", c->slot, cn->name);
-		uintptr_t parent_addr;
-		struct cap cap = make_cap(c, &parent_addr);
-		struct cte *parent = parent_addr ? untyped_boot_parent(parent_addr) : NULL;
-		struct cte *sibling =
-		    c->object == M6_BT_NO_OBJECT ? NULL : tables->object_state[c->object].last_cap;
-		/* All caps to one object are siblings and adjacent in the derivation tree,
-		 * so "is this the last cap to the object" is a look at the neighbours. */
-		if (sibling)
-			cdt_insert_sibling(sibling, slot, &cap);
-		else if (parent)
-			cdt_insert_child(parent, slot, &cap);
-		else
-			cdt_insert_root(slot, &cap);
-		if (c->object != M6_BT_NO_OBJECT)
-			tables->object_state[c->object].last_cap = slot;
+		struct cap cap = make_cap(c);
+		insert_cap(c->type == M6_OBJ_IRQ_HANDLER ? M6_BT_NO_OBJECT : c->object, slot, &cap);
 	}
+}
+
+static void setup_thread(const struct m6_bt_thread *th)
+{
+	struct tcb *t = (struct tcb *)object_addr(th->tcb, M6_OBJ_TCB);
+	const struct m6_bt_object *cn = object(th->cspace, M6_OBJ_CNODE);
+	uintptr_t root = object_addr(th->vspace, M6_OBJ_VSPACE);
+	uintptr_t ipc = object_addr(th->ipc_buffer_frame, M6_OBJ_FRAME);
+	if (th->priority >= PRIORITY_COUNT || th->max_priority >= PRIORITY_COUNT)
+		panic("boot tables: %s: priority out of range", th->name);
+	if (th->flags & ~(uint32_t)M6_TCB_FLAG_LINUX_ABI)
+		panic("boot tables: %s: unknown flags %x", th->name, th->flags);
+	tcb_set_name(t, th->name);
+	t->priority = (uint8_t)th->priority;
+	t->max_priority = (uint8_t)th->max_priority;
+	t->flags = th->flags;
+	struct cap cspace = {.type = M6_OBJ_CNODE,
+	                     .rights = M6_RIGHTS_ALL,
+	                     .size_bits = (uint8_t)cn->size_bits,
+	                     .guard_size = (uint8_t)(64 - cn->size_bits),
+	                     .object = tables->object_state[th->cspace].addr};
+	insert_cap(th->cspace, &t->cspace_root, &cspace);
+	struct cap vspace = {.type = M6_OBJ_VSPACE,
+	                     .rights = M6_RIGHTS_ALL,
+	                     .asid = (uint32_t)tables->object_state[th->vspace].asid,
+	                     .object = root};
+	insert_cap(th->vspace, &t->vspace_root, &vspace);
+	struct cap frame = {.type = M6_OBJ_FRAME,
+	                    .rights = M6_RIGHT_READ | M6_RIGHT_WRITE,
+	                    .size_bits = PAGE_BITS,
+	                    .object = ipc};
+	insert_cap(th->ipc_buffer_frame, &t->ipc_buffer_frame, &frame);
+	if (th->fault_ep != M6_BT_NO_OBJECT) {
+		struct cap ep = {.type = M6_OBJ_ENDPOINT,
+		                 .rights = M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY,
+		                 .object = object_addr(th->fault_ep, M6_OBJ_ENDPOINT),
+		                 .word = th->fault_badge};
+		insert_cap(th->fault_ep, &t->fault_endpoint, &ep);
+	}
+	t->ipc_buffer = (struct m6_ipc_buffer *)ipc;
+	t->ipc_buffer_va = th->ipc_buffer_vaddr;
+	arch_context_init(&t->context, th->entry, th->stack_pointer, th->ipc_buffer_vaddr, th->arg);
+	if (th->start)
+		scheduler_make_runnable(t);
 }
 
 static void start_threads(void)
 {
 	for (uint32_t c = 0; c < tables->component_count; c++) {
 		const struct m6_bt_component *comp = &tables->components[c];
-		if (comp->first_thread + comp->thread_count > tables->thread_count)
+		if (comp->first_thread > tables->thread_count ||
+		    comp->thread_count > tables->thread_count - comp->first_thread)
 			panic("boot tables: component %s: bad thread range", comp->name);
-		for (uint32_t i = comp->first_thread; i < comp->first_thread + comp->thread_count;
-		     i++) {
-			const struct m6_bt_thread *th = &tables->threads[i];
-			struct tcb *t = (struct tcb *)object_addr(th->tcb, M6_OBJ_TCB);
-			const struct m6_bt_object *cn = object(th->cspace, M6_OBJ_CNODE);
-			uintptr_t root = object_addr(th->vspace, M6_OBJ_VSPACE);
-			uintptr_t ipc = object_addr(th->ipc_buffer_frame, M6_OBJ_FRAME);
-			if (th->priority >= PRIORITY_COUNT)
-				panic("boot tables: %s: priority %u", th->name, th->priority);
-			tcb_set_name(t, th->name);
-			t->priority = (uint8_t)th->priority;
-			t->max_priority = (uint8_t)th->priority;
-			t->cspace_root.cap = (struct cap){
-			    .type = M6_OBJ_CNODE,
-			    .rights = M6_RIGHTS_ALL,
-			    .size_bits = (uint8_t)cn->size_bits,
-			    .guard_size = (uint8_t)(64 - cn->size_bits),
-			    .object = tables->object_state[th->cspace].addr,
-			};
-			t->vspace_root.cap = (struct cap){
-			    .type = M6_OBJ_VSPACE,
-			    .rights = M6_RIGHTS_ALL,
-			    .asid = asid_of(kernel_to_paddr((void *)root)),
-			    .object = root,
-			};
-			t->ipc_buffer = (struct m6_ipc_buffer *)ipc;
-			t->ipc_buffer_va = th->ipc_buffer_vaddr;
-			arch_context_init(&t->context, th->entry, th->stack_pointer,
-			                  th->ipc_buffer_vaddr, th->arg);
-			scheduler_make_runnable(t);
-		}
+		for (uint32_t i = 0; i < comp->thread_count; i++)
+			setup_thread(&tables->threads[comp->first_thread + i]);
 		printk("m6: started component %s (%u thread%s)\n", comp->name, comp->thread_count,
 		       comp->thread_count == 1 ? "" : "s");
 	}

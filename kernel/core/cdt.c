@@ -53,5 +53,31 @@ void cdt_remove(struct cte *slot)
 		slot->cdt_prev->cdt_next = slot->cdt_next;
 	if (slot->cdt_next)
 		slot->cdt_next->cdt_prev = slot->cdt_prev;
-	memset(slot, 0, sizeof(*slot));
+	memset(&slot->cap, 0, sizeof(slot->cap));
+	slot->cdt_prev = slot->cdt_next = NULL;
+	slot->cdt_depth = 0;
+}
+
+bool cdt_is_final(const struct cte *slot)
+{
+	if (slot->cdt_prev && cap_same_object(&slot->cdt_prev->cap, &slot->cap))
+		return false;
+	if (slot->cdt_next && cap_same_object(&slot->cdt_next->cap, &slot->cap))
+		return false;
+	return true;
+}
+
+void cdt_move(struct cte *from, struct cte *to, const struct cap *new_cap)
+{
+	to->cap = *new_cap;
+	to->cdt_prev = from->cdt_prev;
+	to->cdt_next = from->cdt_next;
+	to->cdt_depth = from->cdt_depth;
+	if (to->cdt_prev)
+		to->cdt_prev->cdt_next = to;
+	if (to->cdt_next)
+		to->cdt_next->cdt_prev = to;
+	memset(&from->cap, 0, sizeof(from->cap));
+	from->cdt_prev = from->cdt_next = NULL;
+	from->cdt_depth = 0;
 }

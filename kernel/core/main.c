@@ -16,7 +16,7 @@
 
 extern char _kernel_start[], _kernel_end[];
 void gic_init(void);
-void timer_init(uint64_t interval);
+void timer_init(void);
 
 static paddr_t reg_base(const struct dtb *dtb, const char *compatible, unsigned index)
 {
@@ -66,6 +66,11 @@ static void read_memory(const struct dtb *dtb, paddr_t dtb_pa)
 	for (unsigned i = 0; i < ram_count; i++) {
 		ram[i] = (struct mem_range){regions[i].base, regions[i].base + regions[i].size};
 		printk("m6: RAM %lx-%lx\n", ram[i].base, ram[i].end - 1);
+		if (i < PLATFORM_MAX_RAM_REGIONS) {
+			platform.ram[i].base = ram[i].base;
+			platform.ram[i].end = ram[i].end;
+			platform.ram_count = i + 1;
+		}
 	}
 	err = dtb_reserved_regions(dtb, regions, MAX_REGIONS, &reserved_count);
 	if (err != DTB_OK)
@@ -83,6 +88,15 @@ static void read_memory(const struct dtb *dtb, paddr_t dtb_pa)
 		untyped_add_boot_region(free[i].base, free[i].end);
 }
 
+bool platform_overlaps_ram(paddr_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < platform.ram_count; i++) {
+		if (base < platform.ram[i].end && base + size > platform.ram[i].base)
+			return true;
+	}
+	return false;
+}
+
 NORETURN void kernel_main(paddr_t dtb_pa)
 {
 	printk("\nm6 microkernel " M6_VERSION " (aarch64)\n");
@@ -98,7 +112,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	read_memory(&dtb, dtb_pa);
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
+	timer_init();
 	boot_install_tables(&m6_boot_tables);
-	timer_init(arch_timer_frequency() / TIMESLICE_HZ);
 	scheduler_exit_to_user();
 }

@@ -6,6 +6,7 @@
 #include <kernel/arch.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
+#include <kernel/timer.h>
 
 static struct cpu cpus[1];
 static struct tcb *fpu_owner;
@@ -18,6 +19,7 @@ struct cpu *this_cpu(void)
 void scheduler_init(uint64_t timeslice_ticks)
 {
 	this_cpu()->timeslice_ticks = timeslice_ticks;
+	this_cpu()->slice_end = UINT64_MAX;
 }
 
 static void ready_append(struct cpu *cpu, struct tcb *t)
@@ -39,6 +41,24 @@ void scheduler_dequeue(struct tcb *t)
 	t->in_ready_queue = false;
 }
 
+void scheduler_set_priority(struct tcb *t, uint8_t priority)
+{
+	bool queued = t->in_ready_queue;
+	if (queued)
+		scheduler_dequeue(t);
+	t->priority = priority;
+	if (queued)
+		ready_append(this_cpu(), t);
+	/* A lowered current thread may now have to give way: decided at kernel exit. */
+}
+
+void scheduler_forget(struct tcb *t)
+{
+	scheduler_dequeue(t);
+	if (fpu_owner == t)
+		fpu_owner = NULL;
+}
+
 void scheduler_make_runnable(struct tcb *t)
 {
 	t->state = THREAD_RUNNING;
@@ -57,7 +77,10 @@ static int highest_ready_priority(const struct cpu *cpu)
 
 void scheduler_timeslice_end(void)
 {
-	this_cpu()->reschedule = true;
+	struct cpu *cpu = this_cpu();
+	cpu->reschedule = true;
+	/* Start a new slice even if current keeps running (nobody else at its level). */
+	cpu->slice_end = UINT64_MAX;
 }
 
 void scheduler_yield(void)
@@ -95,7 +118,15 @@ void scheduler_exit_to_user(void)
 	while ((next = choose_thread(cpu)) == NULL) {
 		/* Nobody can run: wait for an interrupt to make someone runnable. */
 		cpu->current = NULL;
+		cpu->slice_end = UINT64_MAX;
+		clock_update();
 		arch_idle();
+	}
+	if (next != cpu->current || cpu->slice_end == UINT64_MAX) {
+		uint64_t slice =
+		    next->timeslice_ticks ? next->timeslice_ticks : cpu->timeslice_ticks;
+		cpu->slice_end = clock_now() + slice;
+		clock_update();
 	}
 	cpu->current = next;
 	if (fpu_owner != next) {

@@ -3,28 +3,27 @@
  * to x0; the caller's registers are the only output. */
 #include <kernel/cnode.h>
 #include <kernel/endpoint.h>
+#include <kernel/fault.h>
+#include <kernel/invocation.h>
+#include <kernel/irq.h>
+#include <kernel/notification.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
 #include <kernel/syscall.h>
-#include <m6/abi/errors.h>
+#include <kernel/timer.h>
+#include <kernel/vspace.h>
 #include <m6/abi/syscalls.h>
 
-static void set_result(struct tcb *t, word_t error)
+static void set_error(struct tcb *t, word_t error)
 {
-	t->context.x[0] = error;
-	t->context.x[1] = 0;
-}
-
-static struct cte *lookup_cap(struct tcb *t, word_t cptr, int *error)
-{
-	return cspace_lookup_slot(&t->cspace_root.cap, cptr, 64, error);
+	tcb_set_result(t, error, 0, 0);
 }
 
 static int invoke_object(struct cte *slot, struct tcb *t, word_t info)
 {
 	uint64_t label = m6_msginfo_label(info);
 	unsigned length = (unsigned)m6_msginfo_length(info);
-	if (length > tcb_max_mrs(t))
+	if (length > tcb_max_mrs(t) || m6_msginfo_caps(info) != 0)
 		return M6_ERR_INVALID_ARGUMENT;
 	switch (slot->cap.type) {
 	case M6_OBJ_DEBUG_CONSOLE:
@@ -33,87 +32,172 @@ static int invoke_object(struct cte *slot, struct tcb *t, word_t info)
 		return power_invoke(slot, t, label, length);
 	case M6_OBJ_TCB:
 		return tcb_invoke(slot, t, label, length);
+	case M6_OBJ_UNTYPED:
+		return untyped_invoke(slot, t, label, length);
+	case M6_OBJ_CNODE:
+		return cnode_invoke(slot, t, label, length);
+	case M6_OBJ_PAGE_TABLE:
+		return page_table_invoke(slot, t, label, length);
+	case M6_OBJ_FRAME:
+		return frame_invoke(slot, t, label, length);
+	case M6_OBJ_IRQ_CONTROL:
+		return irq_control_invoke(slot, t, label, length);
+	case M6_OBJ_IRQ_HANDLER:
+		return irq_handler_invoke(slot, t, label, length);
+	case M6_OBJ_TIMER:
+		return timer_invoke(slot, t, label, length);
 	default:
-		return M6_ERR_INVALID_CAP;
+		/* VSpace, Endpoint, Notification: nothing to invoke. */
+		return M6_ERR_ILLEGAL_OPERATION;
 	}
+}
+
+/* Check the sender side of a message before anything moves. */
+static int decode_message(struct tcb *t, const struct cap *ep)
+{
+	word_t info = t->context.x[1];
+	if (m6_msginfo_length(info) > M6_MSG_MAX_WORDS || m6_msginfo_caps(info) > 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	if (m6_msginfo_caps(info) == 1) {
+		int error;
+		if (!ep || !cap_has_rights(ep, M6_RIGHT_GRANT))
+			return M6_ERR_INSUFFICIENT_RIGHTS;
+		if (!t->ipc_buffer)
+			return M6_ERR_INVALID_ARGUMENT;
+		if (!lookup_cap_arg(t, t->ipc_buffer->send_cap, &error))
+			return error;
+	}
+	return M6_OK;
 }
 
 static void sys_send(struct tcb *t, bool blocking, bool is_call)
 {
 	int error;
-	struct cte *slot = lookup_cap(t, t->context.x[0], &error);
+	struct cte *slot = lookup_cap_arg(t, t->context.x[0], &error);
 	if (!slot) {
-		set_result(t, error);
+		set_error(t, error);
 		return;
 	}
 	const struct cap *cap = &slot->cap;
+	if (cap->type == M6_OBJ_NOTIFICATION && !is_call) {
+		if (!cap_has_rights(cap, M6_RIGHT_WRITE)) {
+			set_error(t, M6_ERR_INSUFFICIENT_RIGHTS);
+			return;
+		}
+		set_error(t, M6_OK);
+		notification_signal((struct notification *)cap->object, cap->word);
+		return;
+	}
 	if (cap->type != M6_OBJ_ENDPOINT) {
 		if (!is_call) {
-			set_result(t, M6_ERR_INVALID_CAP);
+			set_error(t, M6_ERR_INVALID_CAP);
 			return;
 		}
 		error = invoke_object(slot, t, t->context.x[1]);
 		if (error != M6_OK)
-			set_result(t, error);
+			set_error(t, error);
 		return;
 	}
 	if (!cap_has_rights(cap, M6_RIGHT_WRITE)) {
-		set_result(t, M6_ERR_INSUFFICIENT_RIGHTS);
+		set_error(t, M6_ERR_INSUFFICIENT_RIGHTS);
 		return;
 	}
-	if (m6_msginfo_caps(t->context.x[1]) != 0 ||
-	    m6_msginfo_length(t->context.x[1]) > M6_MSG_MAX_WORDS) {
-		set_result(t, M6_ERR_INVALID_ARGUMENT);
+	error = decode_message(t, cap);
+	if (error != M6_OK) {
+		set_error(t, error);
 		return;
 	}
-	endpoint_send((struct endpoint *)cap->object, t, cap->word, blocking, is_call,
-	              cap_has_rights(cap, M6_RIGHT_GRANT_REPLY));
+	/* perform; for a call the reply overwrites this result. Only x0: x1 and the MRs
+	 * are the message, still to be read. */
+	t->context.x[0] = M6_OK;
+	struct send_options opt = {.badge = cap->word,
+	                           .blocking = blocking,
+	                           .is_call = is_call,
+	                           .can_grant = cap_has_rights(cap, M6_RIGHT_GRANT),
+	                           .can_grant_reply = cap_has_rights(cap, M6_RIGHT_GRANT_REPLY)};
+	endpoint_send((struct endpoint *)cap->object, t, &opt);
+}
+
+/* A thread that still owes a reply would lose its caller when it receives again. */
+static void drop_stale_caller(struct tcb *t)
+{
+	if (!t->caller)
+		return;
+	struct tcb *stale = t->caller;
+	t->caller = NULL;
+	stale->callee = NULL;
+	if (stale->fault) {
+		stale->fault = 0;
+		stale->state = THREAD_INACTIVE;
+		return;
+	}
+	set_error(stale, M6_ERR_NO_REPLY);
+	scheduler_make_runnable(stale);
 }
 
 static void sys_receive(struct tcb *t, bool blocking)
 {
 	int error;
-	struct cte *slot = lookup_cap(t, t->context.x[0], &error);
+	struct cte *slot = lookup_cap_arg(t, t->context.x[0], &error);
 	if (!slot) {
-		set_result(t, error);
+		set_error(t, error);
 		return;
 	}
-	if (slot->cap.type != M6_OBJ_ENDPOINT) {
-		set_result(t, M6_ERR_INVALID_CAP);
+	const struct cap *cap = &slot->cap;
+	if (cap->type != M6_OBJ_ENDPOINT && cap->type != M6_OBJ_NOTIFICATION) {
+		set_error(t, M6_ERR_INVALID_CAP);
 		return;
 	}
-	if (!cap_has_rights(&slot->cap, M6_RIGHT_READ)) {
-		set_result(t, M6_ERR_INSUFFICIENT_RIGHTS);
+	if (!cap_has_rights(cap, M6_RIGHT_READ)) {
+		set_error(t, M6_ERR_INSUFFICIENT_RIGHTS);
 		return;
 	}
-	/* A thread that still owes a reply would lose its caller when it receives again. */
-	if (t->caller) {
-		struct tcb *stale = t->caller;
-		t->caller = NULL;
-		stale->callee = NULL;
-		set_result(stale, M6_ERR_NO_REPLY);
-		scheduler_make_runnable(stale);
+	if (cap->type == M6_OBJ_NOTIFICATION) {
+		notification_wait((struct notification *)cap->object, t, blocking);
+		return;
 	}
-	endpoint_receive((struct endpoint *)slot->cap.object, t, blocking);
+	drop_stale_caller(t);
+	/* A signal already pending on the bound notification is delivered first. */
+	struct notification *bound = t->bound_notification;
+	if (bound && bound->word) {
+		tcb_set_result(t, M6_OK, m6_msginfo(M6_LABEL_NOTIFICATION, 0), bound->word);
+		bound->word = 0;
+		return;
+	}
+	endpoint_receive((struct endpoint *)cap->object, t, blocking);
 }
 
 static bool sys_reply(struct tcb *t)
 {
 	if (!t->caller) {
-		set_result(t, M6_ERR_NO_REPLY);
+		set_error(t, M6_ERR_NO_REPLY);
 		return false;
 	}
-	if (m6_msginfo_caps(t->context.x[1]) != 0 ||
-	    m6_msginfo_length(t->context.x[1]) > M6_MSG_MAX_WORDS) {
-		set_result(t, M6_ERR_INVALID_ARGUMENT);
+	word_t info = t->context.x[1];
+	if (m6_msginfo_caps(info) != 0 || m6_msginfo_length(info) > M6_MSG_MAX_WORDS) {
+		set_error(t, M6_ERR_INVALID_ARGUMENT);
 		return false;
 	}
 	endpoint_reply(t);
 	return true;
 }
 
+static void linux_or_unknown_syscall(struct tcb *t, unsigned kind)
+{
+	uint64_t mrs[FAULT_MRS];
+	for (unsigned i = 0; i < 9; i++)
+		mrs[i] = t->context.x[i];
+	mrs[9] = t->context.pc;
+	mrs[10] = t->context.sp;
+	fault_raise(t, kind, mrs, FAULT_MRS);
+}
+
 void handle_syscall(struct tcb *t)
 {
+	if (t->flags & M6_TCB_FLAG_LINUX_ABI) {
+		linux_or_unknown_syscall(t, M6_FAULT_LINUX_SYSCALL);
+		return;
+	}
 	switch (t->context.x[8]) {
 	case M6_SYS_CALL:
 		sys_send(t, true, true);
@@ -132,7 +216,7 @@ void handle_syscall(struct tcb *t)
 		break;
 	case M6_SYS_REPLY:
 		if (sys_reply(t))
-			set_result(t, M6_OK);
+			set_error(t, M6_OK);
 		break;
 	case M6_SYS_REPLY_RECV:
 		/* With no caller waiting this is a plain receive: servers start their loop
@@ -142,18 +226,16 @@ void handle_syscall(struct tcb *t)
 		sys_receive(t, true);
 		break;
 	case M6_SYS_YIELD:
-		set_result(t, M6_OK);
+		set_error(t, M6_OK);
 		scheduler_yield();
 		break;
 	default:
-		set_result(t, M6_ERR_INVALID_SYSCALL);
+		/* With a fault handler, an unknown syscall is its business (emulation);
+		 * without one, the thread just gets an error back. */
+		if (t->fault_endpoint.cap.type == M6_OBJ_ENDPOINT)
+			linux_or_unknown_syscall(t, M6_FAULT_UNKNOWN_SYSCALL);
+		else
+			set_error(t, M6_ERR_INVALID_SYSCALL);
 		break;
 	}
-}
-
-void handle_user_fault(struct tcb *t, const char *kind, word_t esr, word_t far)
-{
-	printk("m6: fault: thread %s: %s at pc %lx, address %lx (esr %lx); thread stopped\n",
-	       t->name, kind, t->context.pc, far, esr);
-	tcb_suspend(t);
 }

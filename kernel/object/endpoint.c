@@ -1,6 +1,7 @@
 /* Endpoints: synchronous IPC. A message moves only when a sender and a receiver meet;
  * whichever arrives first waits in the endpoint's FIFO queue. */
 #include <kernel/endpoint.h>
+#include <kernel/fault.h>
 #include <kernel/scheduler.h>
 #include <m6/abi/errors.h>
 
@@ -11,24 +12,29 @@ static void block_on(struct tcb *t, struct endpoint *ep, enum thread_state state
 	thread_queue_append(state == THREAD_BLOCKED_SEND ? &ep->senders : &ep->receivers, t);
 }
 
-static void unblock_from(struct endpoint *ep, struct tcb *t)
+void endpoint_cancel(struct tcb *t)
 {
+	struct endpoint *ep = t->blocked_on;
+	if (!ep)
+		return;
 	thread_queue_remove(t->state == THREAD_BLOCKED_SEND ? &ep->senders : &ep->receivers, t);
 	t->blocked_on = NULL;
 }
 
-/* Both parties are known and the message has been copied: settle their states. */
-static void complete_rendezvous(struct tcb *sender, struct tcb *receiver, bool is_call,
-                                bool can_grant_reply)
+/* Both parties are known: move the message and settle their states. */
+static void rendezvous(struct tcb *sender, struct tcb *receiver, uint64_t badge, bool is_call,
+                       bool can_grant, bool can_grant_reply)
 {
+	sender->blocked_can_grant = can_grant;
+	tcb_transfer_message(sender, receiver, badge);
 	if (is_call && can_grant_reply) {
 		sender->state = THREAD_BLOCKED_REPLY;
 		sender->callee = receiver;
 		receiver->caller = sender;
 	} else if (is_call) {
-		/* A call through a cap without grant-reply cannot be answered: the caller
-		 * gets an error instead of waiting forever. */
-		sender->context.x[0] = M6_ERR_INSUFFICIENT_RIGHTS;
+		/* A call through a cap without grant-reply cannot be answered: the message is
+		 * delivered, and the caller learns at once that no answer will come. */
+		tcb_set_result(sender, M6_ERR_INSUFFICIENT_RIGHTS, 0, 0);
 		scheduler_make_runnable(sender);
 	} else {
 		scheduler_make_runnable(sender);
@@ -36,24 +42,23 @@ static void complete_rendezvous(struct tcb *sender, struct tcb *receiver, bool i
 	scheduler_make_runnable(receiver);
 }
 
-void endpoint_send(struct endpoint *ep, struct tcb *sender, uint64_t badge, bool blocking,
-                   bool is_call, bool can_grant_reply)
+void endpoint_send(struct endpoint *ep, struct tcb *sender, const struct send_options *opt)
 {
 	struct tcb *receiver = thread_queue_pop(&ep->receivers);
 	if (receiver) {
 		receiver->blocked_on = NULL;
-		sender->context.x[0] = M6_OK;
-		tcb_transfer_message(sender, receiver, badge);
-		complete_rendezvous(sender, receiver, is_call, can_grant_reply);
+		rendezvous(sender, receiver, opt->badge, opt->is_call, opt->can_grant,
+		           opt->can_grant_reply);
 		return;
 	}
-	if (!blocking) {
-		sender->context.x[0] = M6_ERR_WOULD_BLOCK;
+	if (!opt->blocking) {
+		tcb_set_result(sender, M6_ERR_WOULD_BLOCK, 0, 0);
 		return;
 	}
-	sender->blocked_badge = badge;
-	sender->blocked_is_call = is_call;
-	sender->blocked_can_grant_reply = can_grant_reply;
+	sender->blocked_badge = opt->badge;
+	sender->blocked_is_call = opt->is_call;
+	sender->blocked_can_grant = opt->can_grant;
+	sender->blocked_can_grant_reply = opt->can_grant_reply;
 	block_on(sender, ep, THREAD_BLOCKED_SEND);
 }
 
@@ -61,16 +66,13 @@ void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking)
 {
 	struct tcb *sender = ep->senders.head;
 	if (sender) {
-		unblock_from(ep, sender);
-		sender->context.x[0] = M6_OK;
-		tcb_transfer_message(sender, receiver, sender->blocked_badge);
-		complete_rendezvous(sender, receiver, sender->blocked_is_call,
-		                    sender->blocked_can_grant_reply);
+		endpoint_cancel(sender);
+		rendezvous(sender, receiver, sender->blocked_badge, sender->blocked_is_call,
+		           sender->blocked_can_grant, sender->blocked_can_grant_reply);
 		return;
 	}
 	if (!blocking) {
-		receiver->context.x[0] = M6_ERR_WOULD_BLOCK;
-		receiver->context.x[1] = 0;
+		tcb_set_result(receiver, M6_ERR_WOULD_BLOCK, 0, 0);
 		return;
 	}
 	block_on(receiver, ep, THREAD_BLOCKED_RECV);
@@ -81,13 +83,33 @@ void endpoint_reply(struct tcb *replier)
 	struct tcb *caller = replier->caller;
 	replier->caller = NULL;
 	caller->callee = NULL;
-	/* The reply carries no badge: x0 = M6_OK tells the caller its call completed. */
-	tcb_transfer_message(replier, caller, M6_OK);
+	if (caller->fault) {
+		fault_handle_reply(caller, replier);
+		return;
+	}
+	/* A reply never carries a cap: grant-reply lets the callee answer, not give. */
+	replier->blocked_can_grant = false;
+	tcb_transfer_message(replier, caller, 0);
 	scheduler_make_runnable(caller);
 }
 
-void endpoint_cancel(struct tcb *t)
+static void release_queue(struct thread_queue *q)
 {
-	if (t->blocked_on)
-		unblock_from(t->blocked_on, t);
+	struct tcb *t;
+	while ((t = thread_queue_pop(q)) != NULL) {
+		t->blocked_on = NULL;
+		if (t->fault) {
+			/* A faulted thread cannot retry a send: it stays stopped. */
+			t->state = THREAD_INACTIVE;
+			continue;
+		}
+		tcb_set_result(t, M6_ERR_INVALID_CAP, 0, 0);
+		scheduler_make_runnable(t);
+	}
+}
+
+void endpoint_finalise(struct endpoint *ep)
+{
+	release_queue(&ep->senders);
+	release_queue(&ep->receivers);
 }

@@ -1,9 +1,15 @@
-/* Thread control blocks: queues, message transfer, and TCB invocations. */
+/* Thread control blocks: queues, message transfer, lifecycle and TCB invocations. */
+#include <kernel/arch.h>
+#include <kernel/cnode.h>
+#include <kernel/delete.h>
 #include <kernel/endpoint.h>
+#include <kernel/invocation.h>
+#include <kernel/notification.h>
 #include <kernel/scheduler.h>
 #include <kernel/string.h>
 #include <kernel/tcb.h>
-#include <m6/abi/errors.h>
+#include <kernel/timer.h>
+#include <kernel/vspace.h>
 
 void thread_queue_append(struct thread_queue *q, struct tcb *t)
 {
@@ -45,28 +51,77 @@ void tcb_set_name(struct tcb *t, const char *name)
 	t->name[i] = '\0';
 }
 
+/* Move the cap the sender names in its IPC buffer into the receiver's receive slot.
+ * Anything missing on either side just means no cap arrives: the message still does. */
+static bool transfer_cap(struct tcb *sender, struct tcb *receiver)
+{
+	int error;
+	if (!sender->ipc_buffer || !receiver->ipc_buffer)
+		return false;
+	struct cte *src = lookup_cap_arg(sender, sender->ipc_buffer->send_cap, &error);
+	if (!src || src->cap.type == M6_OBJ_UNTYPED)
+		return false;
+	struct m6_ipc_buffer *rb = receiver->ipc_buffer;
+	if (rb->receive_cnode == 0)
+		return false;
+	struct cte *root = lookup_typed_arg(receiver, rb->receive_cnode, M6_OBJ_CNODE, &error);
+	if (!root)
+		return false;
+	struct cte *dest = lookup_slot_in(&root->cap, rb->receive_index, rb->receive_depth, &error);
+	if (!dest || !cap_is_null(&dest->cap))
+		return false;
+	struct cap copy = src->cap;
+	if (copy.type == M6_OBJ_FRAME || copy.type == M6_OBJ_PAGE_TABLE) {
+		copy.asid = 0; /* a copy is a separate, unmapped mapping right */
+		copy.mapped_va = 0;
+	}
+	cdt_insert_child(src, dest, &copy);
+	return true;
+}
+
 void tcb_transfer_message(struct tcb *sender, struct tcb *receiver, uint64_t badge)
 {
+	word_t label, length;
+	if (sender->fault) {
+		label = sender->fault;
+		length = sender->fault_length;
+		if (length > tcb_max_mrs(receiver))
+			length = tcb_max_mrs(receiver);
+		for (unsigned i = 0; i < length; i++)
+			tcb_set_mr(receiver, i, sender->fault_mrs[i]);
+		tcb_set_result(receiver, M6_OK, m6_msginfo(label, length), badge);
+		return;
+	}
 	word_t info = sender->context.x[1];
-	unsigned length = (unsigned)m6_msginfo_length(info);
-	/* Truncate to what both sides can carry; the receiver sees the true length it got. */
+	label = m6_msginfo_label(info);
+	length = m6_msginfo_length(info);
+	/* Truncate to what both sides can carry; the receiver sees the length it got. */
 	if (length > tcb_max_mrs(sender))
 		length = tcb_max_mrs(sender);
 	if (length > tcb_max_mrs(receiver))
 		length = tcb_max_mrs(receiver);
 	for (unsigned i = 0; i < length; i++)
 		tcb_set_mr(receiver, i, tcb_get_mr(sender, i));
-	receiver->context.x[0] = badge;
-	receiver->context.x[1] = m6_msginfo(m6_msginfo_label(info), length);
+	word_t caps = 0;
+	if (m6_msginfo_caps(info) && sender->blocked_can_grant && transfer_cap(sender, receiver))
+		caps = 1;
+	tcb_set_result(receiver, M6_OK, m6_msginfo(label, length) | (caps << M6_MSGINFO_CAPS_SHIFT),
+	               badge);
 }
 
-void tcb_suspend(struct tcb *t)
+void tcb_cancel_wait(struct tcb *t)
 {
 	switch (t->state) {
 	case THREAD_BLOCKED_SEND:
 	case THREAD_BLOCKED_RECV:
 		endpoint_cancel(t);
 		break;
+	case THREAD_BLOCKED_NOTIFICATION: {
+		struct notification *n = t->blocked_on;
+		thread_queue_remove(&n->waiters, t);
+		t->blocked_on = NULL;
+		break;
+	}
 	case THREAD_BLOCKED_REPLY:
 		if (t->callee && t->callee->caller == t)
 			t->callee->caller = NULL;
@@ -78,30 +133,226 @@ void tcb_suspend(struct tcb *t)
 	case THREAD_INACTIVE:
 		break;
 	}
+}
+
+void tcb_suspend(struct tcb *t)
+{
+	tcb_cancel_wait(t);
 	/* A thread we owed a reply to would otherwise wait forever. */
 	if (t->caller) {
 		struct tcb *caller = t->caller;
 		t->caller = NULL;
 		caller->callee = NULL;
-		caller->context.x[0] = M6_ERR_NO_REPLY;
-		caller->context.x[1] = 0;
-		scheduler_make_runnable(caller);
+		if (caller->fault) {
+			caller->state = THREAD_INACTIVE; /* its handler is gone */
+		} else {
+			tcb_set_result(caller, M6_ERR_NO_REPLY, 0, 0);
+			scheduler_make_runnable(caller);
+		}
 	}
+	t->fault = 0;
 	t->state = THREAD_INACTIVE;
+}
+
+void tcb_resume(struct tcb *t)
+{
+	if (t->state == THREAD_INACTIVE)
+		scheduler_make_runnable(t);
+}
+
+void tcb_finalise(struct tcb *t)
+{
+	tcb_suspend(t);
+	notification_unbind_tcb(t);
+	scheduler_forget(t);
+	cap_delete(&t->cspace_root);
+	cap_delete(&t->vspace_root);
+	cap_delete(&t->ipc_buffer_frame);
+	cap_delete(&t->fault_endpoint);
+	t->ipc_buffer = NULL;
+}
+
+/* ---- invocations ---------------------------------------------------------------- */
+
+/* Replace one of the TCB's own slots with a copy of `src` (or empty it). */
+static void set_tcb_slot(struct cte *tcb_slot, struct cte *src)
+{
+	cap_delete(tcb_slot);
+	/* The deletion can have finalised what held `src`; then the slot stays empty. */
+	if (src && !cap_is_null(&src->cap)) {
+		struct cap copy = src->cap;
+		cdt_insert_child(src, tcb_slot, &copy);
+	}
+}
+
+static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
+{
+	int error;
+	struct cte *fault = NULL, *cspace, *vspace, *ipc = NULL;
+	if (length < 5)
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t fault_cptr = tcb_get_mr(caller, 0), ipc_va = tcb_get_mr(caller, 3);
+	word_t ipc_cptr = tcb_get_mr(caller, 4);
+	if (fault_cptr) {
+		fault = lookup_typed_arg(caller, fault_cptr, M6_OBJ_ENDPOINT, &error);
+		if (!fault)
+			return error;
+		if (!cap_has_rights(&fault->cap, M6_RIGHT_WRITE))
+			return M6_ERR_INSUFFICIENT_RIGHTS;
+	}
+	cspace = lookup_typed_arg(caller, tcb_get_mr(caller, 1), M6_OBJ_CNODE, &error);
+	if (!cspace)
+		return error;
+	vspace = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_VSPACE, &error);
+	if (!vspace)
+		return error;
+	if (ipc_cptr) {
+		ipc = lookup_typed_arg(caller, ipc_cptr, M6_OBJ_FRAME, &error);
+		if (!ipc)
+			return error;
+		if (ipc->cap.size_bits != PAGE_BITS || ipc->cap.word != 0 /* device */)
+			return M6_ERR_INVALID_ARGUMENT;
+		if (!cap_has_rights(&ipc->cap, M6_RIGHT_READ | M6_RIGHT_WRITE))
+			return M6_ERR_INSUFFICIENT_RIGHTS;
+		if (!IS_ALIGNED(ipc_va, PAGE_BITS) || ipc_va >= USER_VA_LIMIT)
+			return M6_ERR_ALIGNMENT;
+	}
+	/* perform */
+	set_tcb_slot(&t->fault_endpoint, fault);
+	set_tcb_slot(&t->cspace_root, cspace);
+	set_tcb_slot(&t->vspace_root, vspace);
+	set_tcb_slot(&t->ipc_buffer_frame, ipc);
+	t->ipc_buffer = ipc ? (struct m6_ipc_buffer *)t->ipc_buffer_frame.cap.object : NULL;
+	t->ipc_buffer_va = ipc ? ipc_va : 0;
+	return invocation_ok(caller, 0);
+}
+
+static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+{
+	int error;
+	if (length < 2)
+		return M6_ERR_INVALID_ARGUMENT;
+	struct cte *auth = lookup_typed_arg(caller, tcb_get_mr(caller, 0), M6_OBJ_TCB, &error);
+	if (!auth)
+		return error;
+	word_t prio = tcb_get_mr(caller, 1);
+	if (prio >= PRIORITY_COUNT)
+		return M6_ERR_RANGE;
+	/* A thread can hand out no more than the authority's own maximum. */
+	if (prio > ((struct tcb *)auth->cap.object)->max_priority)
+		return M6_ERR_RANGE;
+	/* perform */
+	if (max)
+		t->max_priority = (uint8_t)prio;
+	else
+		scheduler_set_priority(t, (uint8_t)prio);
+	return invocation_ok(caller, 0);
+}
+
+static int read_registers(struct tcb *t, struct tcb *caller)
+{
+	/* pc, sp, NZCV, x0..x30: 34 words, as many as the caller can receive. */
+	word_t regs[34];
+	regs[0] = t->context.pc;
+	regs[1] = t->context.sp;
+	regs[2] = t->context.spsr & (0xfull << 28);
+	for (unsigned i = 0; i < 31; i++)
+		regs[3 + i] = t->context.x[i];
+	unsigned n = tcb_max_mrs(caller) < 34 ? tcb_max_mrs(caller) : 34;
+	for (unsigned i = 0; i < n; i++)
+		tcb_set_mr(caller, i, regs[i]);
+	return invocation_ok(caller, n);
+}
+
+static int write_registers(struct tcb *t, struct tcb *caller, unsigned length)
+{
+	if (length < 3)
+		return M6_ERR_INVALID_ARGUMENT;
+	if (t == caller)
+		return M6_ERR_ILLEGAL_OPERATION; /* the syscall's own result would overwrite it */
+	word_t resume = tcb_get_mr(caller, 0);
+	if (resume > 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	/* perform */
+	t->context.pc = tcb_get_mr(caller, 1);
+	t->context.sp = tcb_get_mr(caller, 2);
+	for (unsigned i = 3; i < length && i - 3 < 31; i++)
+		t->context.x[i - 3] = tcb_get_mr(caller, i);
+	if (resume)
+		tcb_resume(t);
+	return invocation_ok(caller, 0);
+}
+
+static int bind_notification(struct tcb *t, struct tcb *caller, unsigned length)
+{
+	int error;
+	if (length < 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	struct cte *n =
+	    lookup_typed_arg(caller, tcb_get_mr(caller, 0), M6_OBJ_NOTIFICATION, &error);
+	if (!n)
+		return error;
+	if (!cap_has_rights(&n->cap, M6_RIGHT_READ))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	struct notification *ntfn = (struct notification *)n->cap.object;
+	if (t->bound_notification || ntfn->bound_tcb)
+		return M6_ERR_ILLEGAL_OPERATION;
+	notification_bind(ntfn, t);
+	return invocation_ok(caller, 0);
 }
 
 int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
-	struct tcb *target = (struct tcb *)slot->cap.object;
-	(void)length;
-	/* decode */
-	if (label != M6_TCB_SUSPEND)
+	struct tcb *t = (struct tcb *)slot->cap.object;
+	unsigned need = label == M6_TCB_READ_REGISTERS ? M6_RIGHT_READ : M6_RIGHT_WRITE;
+	if (label < M6_TCB_CONFIGURE || label > M6_TCB_SET_TIMESLICE)
 		return M6_ERR_ILLEGAL_OPERATION;
-	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
+	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
-	/* perform */
-	caller->context.x[0] = M6_OK;
-	caller->context.x[1] = 0;
-	tcb_suspend(target);
-	return M6_OK;
+	switch (label) {
+	case M6_TCB_CONFIGURE:
+		return decode_configure(t, caller, length);
+	case M6_TCB_SUSPEND:
+		invocation_ok(caller, 0);
+		tcb_suspend(t);
+		return M6_OK;
+	case M6_TCB_RESUME:
+		tcb_resume(t);
+		return invocation_ok(caller, 0);
+	case M6_TCB_SET_PRIORITY:
+		return decode_priority(t, caller, length, false);
+	case M6_TCB_SET_MAX_PRIORITY:
+		return decode_priority(t, caller, length, true);
+	case M6_TCB_READ_REGISTERS:
+		return read_registers(t, caller);
+	case M6_TCB_WRITE_REGISTERS:
+		return write_registers(t, caller, length);
+	case M6_TCB_BIND_NOTIFICATION:
+		return bind_notification(t, caller, length);
+	case M6_TCB_UNBIND_NOTIFICATION:
+		if (!t->bound_notification)
+			return M6_ERR_ILLEGAL_OPERATION;
+		notification_unbind_tcb(t);
+		return invocation_ok(caller, 0);
+	case M6_TCB_SET_FLAGS: {
+		if (length < 1)
+			return M6_ERR_INVALID_ARGUMENT;
+		word_t flags = tcb_get_mr(caller, 0);
+		if (flags & ~(word_t)M6_TCB_FLAG_LINUX_ABI)
+			return M6_ERR_INVALID_ARGUMENT;
+		t->flags = (uint32_t)flags;
+		return invocation_ok(caller, 0);
+	}
+	case M6_TCB_SET_TIMESLICE: {
+		if (length < 1)
+			return M6_ERR_INVALID_ARGUMENT;
+		word_t us = tcb_get_mr(caller, 0);
+		if (us < 100 || us > 1000000)
+			return M6_ERR_RANGE;
+		t->timeslice_ticks = us * arch_timer_frequency() / 1000000;
+		return invocation_ok(caller, 0);
+	}
+	default:
+		return M6_ERR_ILLEGAL_OPERATION;
+	}
 }

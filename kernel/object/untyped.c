@@ -1,12 +1,18 @@
-/* Untyped memory: retype arithmetic, and the kernel-held untyped caps covering free RAM at
- * boot. Objects are carved at the untyped's watermark, aligned to their own size. */
+/* Untyped memory: retype into objects, and the kernel-held untyped caps covering free RAM
+ * at boot. Objects are carved at the untyped's watermark, aligned to their own size; the
+ * watermark only goes back when nothing derived from the untyped remains (revoke). */
 #include <kernel/cnode.h>
 #include <kernel/endpoint.h>
+#include <kernel/invocation.h>
+#include <kernel/notification.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/tcb.h>
+#include <kernel/timer.h>
 #include <kernel/untyped.h>
-#include <m6/abi/errors.h>
+#include <kernel/vspace.h>
+
+#define RETYPE_MAX_COUNT 256
 
 unsigned object_size_bits(unsigned type, unsigned size_bits)
 {
@@ -18,66 +24,152 @@ unsigned object_size_bits(unsigned type, unsigned size_bits)
 		return TCB_SIZE_BITS;
 	case M6_OBJ_ENDPOINT:
 		return ENDPOINT_SIZE_BITS;
+	case M6_OBJ_NOTIFICATION:
+		return NOTIFICATION_SIZE_BITS;
+	case M6_OBJ_TIMER:
+		return TIMER_SIZE_BITS;
 	case M6_OBJ_CNODE:
 		return (size_bits >= 1 && size_bits <= 24) ? size_bits + CTE_SIZE_BITS : 0;
 	case M6_OBJ_VSPACE:
 	case M6_OBJ_PAGE_TABLE:
-	case M6_OBJ_FRAME:
 		return PAGE_BITS;
+	case M6_OBJ_FRAME:
+		return (size_bits == PAGE_BITS || size_bits == LARGE_PAGE_BITS) ? size_bits : 0;
 	default:
 		return 0;
 	}
 }
 
-int untyped_decode_retype(const struct cap *untyped, unsigned type, unsigned size_bits,
+static uint64_t effective_watermark(const struct cte *slot)
+{
+	/* With nothing derived left, none of the memory is in use. */
+	return cdt_has_children(slot) ? slot->cap.word : 0;
+}
+
+/* Where `count` objects of 2^bits bytes would start, or an error. */
+static int fit(const struct cte *slot, unsigned bits, unsigned count, uint64_t *offset)
+{
+	const struct cap *ut = &slot->cap;
+	if (bits > ut->size_bits)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t start = ALIGN_UP(effective_watermark(slot), BIT(bits));
+	uint64_t capacity = BIT(ut->size_bits);
+	if (start > capacity || ((capacity - start) >> bits) < count)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	*offset = start;
+	return M6_OK;
+}
+
+int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_bits, unsigned count,
                           uint64_t *offset)
 {
-	if (untyped->type != M6_OBJ_UNTYPED)
+	const struct cap *ut = &slot->cap;
+	if (ut->type != M6_OBJ_UNTYPED)
 		return M6_ERR_INVALID_CAP;
 	unsigned bits = object_size_bits(type, size_bits);
 	if (bits == 0)
 		return M6_ERR_INVALID_ARGUMENT;
-	if (bits > untyped->size_bits)
+	/* Device memory only ever becomes frames (MMIO) or smaller device untypeds. */
+	if (ut->mapped_va && type != M6_OBJ_FRAME && type != M6_OBJ_UNTYPED)
+		return M6_ERR_INVALID_ARGUMENT;
+	if (type == M6_OBJ_VSPACE && asid_free_count() < count)
 		return M6_ERR_NOT_ENOUGH_MEMORY;
-	uint64_t start = ALIGN_UP(untyped->word, BIT(bits));
-	if (start + BIT(bits) > BIT(untyped->size_bits))
-		return M6_ERR_NOT_ENOUGH_MEMORY;
-	*offset = start;
-	return M6_OK;
+	return fit(slot, bits, count, offset);
 }
 
 static void object_init(unsigned type, void *obj)
 {
 	if (type == M6_OBJ_TCB) {
 		struct tcb *t = obj;
-		t->max_priority = 0;
+		t->timeslice_ticks = 0; /* 0: the scheduler's default */
 	}
 }
 
-void untyped_perform_retype(struct cte *untyped_slot, unsigned type, unsigned size_bits,
-                            uint64_t offset, struct cap *out)
+void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits, uint64_t offset,
+                            struct cap *out)
 {
-	struct cap *ut = &untyped_slot->cap;
+	struct cap *ut = &slot->cap;
 	unsigned bits = object_size_bits(type, size_bits);
-	void *obj = (void *)(ut->object + offset);
-	memset(obj, 0, BIT(bits));
-	object_init(type, obj);
+	bool device = ut->mapped_va != 0;
+	uintptr_t obj = ut->object + offset;
+	/* An untyped's contents are not objects yet: zeroing waits until they are. */
+	if (!device && type != M6_OBJ_UNTYPED)
+		memset((void *)obj, 0, BIT(bits));
+	object_init(type, (void *)obj);
 	ut->word = offset + BIT(bits);
 
 	memset(out, 0, sizeof(*out));
 	out->type = (uint8_t)type;
 	out->rights = M6_RIGHTS_ALL;
-	out->object = (uintptr_t)obj;
-	if (type == M6_OBJ_CNODE) {
+	out->object = obj;
+	switch (type) {
+	case M6_OBJ_CNODE:
 		out->size_bits = (uint8_t)size_bits;
-	} else if (type == M6_OBJ_UNTYPED || type == M6_OBJ_FRAME) {
+		out->guard_size = (uint8_t)(64 - size_bits);
+		break;
+	case M6_OBJ_UNTYPED:
 		out->size_bits = (uint8_t)bits;
+		out->mapped_va = device;
+		break;
+	case M6_OBJ_FRAME:
+		out->size_bits = (uint8_t)bits;
+		out->word = device;
+		break;
+	case M6_OBJ_VSPACE:
+		out->asid = asid_assign(kernel_to_paddr((void *)obj));
+		break;
+	default:
+		break;
 	}
 }
 
+int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
+{
+	int error;
+	if (label != M6_UNTYPED_RETYPE)
+		return M6_ERR_ILLEGAL_OPERATION;
+	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (length < 5)
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t type = tcb_get_mr(caller, 0), size_bits = tcb_get_mr(caller, 1);
+	word_t first = tcb_get_mr(caller, 3), count = tcb_get_mr(caller, 4);
+	if (type >= M6_OBJ_COUNT || size_bits > 64)
+		return M6_ERR_INVALID_ARGUMENT;
+	if (count < 1 || count > RETYPE_MAX_COUNT)
+		return M6_ERR_RANGE;
+	struct cte *dest = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_CNODE, &error);
+	if (!dest)
+		return error;
+	if (!cap_has_rights(&dest->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (first >= BIT(dest->cap.size_bits) || count > BIT(dest->cap.size_bits) - first)
+		return M6_ERR_RANGE;
+	struct cte *slots = cnode_slots(&dest->cap);
+	for (word_t i = 0; i < count; i++) {
+		if (!cap_is_null(&slots[first + i].cap))
+			return M6_ERR_DELETE_FIRST;
+	}
+	uint64_t offset;
+	error = untyped_decode_retype(slot, (unsigned)type, (unsigned)size_bits, (unsigned)count,
+	                              &offset);
+	if (error != M6_OK)
+		return error;
+	/* perform */
+	if (!cdt_has_children(slot))
+		slot->cap.word = 0;
+	unsigned bits = object_size_bits((unsigned)type, (unsigned)size_bits);
+	for (word_t i = 0; i < count; i++) {
+		struct cap cap;
+		untyped_perform_retype(slot, (unsigned)type, (unsigned)size_bits,
+		                       offset + (i << bits), &cap);
+		cdt_insert_child(slot, &slots[first + i], &cap);
+	}
+	return invocation_ok(caller, 0);
+}
+
 /* Kernel-held untyped caps covering all free RAM. They are the roots of the derivation
- * tree for everything the boot tables create; no component ever holds them unless the
- * spec grants an untyped pool carved from them. */
+ * tree for everything the boot tables create; no component ever holds them. */
 #define BOOT_UNTYPED_MAX 128
 static struct cte boot_untyped[BOOT_UNTYPED_MAX];
 static unsigned boot_untyped_count;
@@ -90,9 +182,8 @@ void untyped_add_boot_region(paddr_t base, paddr_t end)
 		unsigned bits = base ? (unsigned)__builtin_ctzll(base) : UNTYPED_MAX_BITS;
 		while (bits > UNTYPED_MAX_BITS || base + BIT(bits) > end)
 			bits--;
-		if (bits < PAGE_BITS) {
+		if (bits < PAGE_BITS)
 			break;
-		}
 		struct cap cap = {.type = M6_OBJ_UNTYPED,
 		                  .rights = M6_RIGHTS_ALL,
 		                  .size_bits = (uint8_t)bits,
@@ -107,17 +198,32 @@ void untyped_add_boot_region(paddr_t base, paddr_t end)
 
 int untyped_boot_retype(unsigned type, unsigned size_bits, struct cap *out, struct cte **parent)
 {
-	/* Best fit would waste less; first fit in address order keeps boot deterministic
-	 * and the layout easy to read in the memory report. */
+	/* First fit in address order keeps boot deterministic and the memory report easy
+	 * to read. Boot untypeds are never revoked, so their watermark only grows. */
 	for (unsigned i = 0; i < boot_untyped_count; i++) {
 		uint64_t offset;
-		if (untyped_decode_retype(&boot_untyped[i].cap, type, size_bits, &offset) != M6_OK)
+		unsigned bits = object_size_bits(type, size_bits);
+		if (bits == 0 || bits > boot_untyped[i].cap.size_bits)
 			continue;
+		uint64_t start = ALIGN_UP(boot_untyped[i].cap.word, BIT(bits));
+		if (start + BIT(bits) > BIT(boot_untyped[i].cap.size_bits))
+			continue;
+		offset = start;
 		untyped_perform_retype(&boot_untyped[i], type, size_bits, offset, out);
 		*parent = &boot_untyped[i];
 		return M6_OK;
 	}
 	return M6_ERR_NOT_ENOUGH_MEMORY;
+}
+
+struct cte *untyped_boot_parent(uintptr_t object)
+{
+	for (unsigned i = 0; i < boot_untyped_count; i++) {
+		uintptr_t base = boot_untyped[i].cap.object;
+		if (object >= base && object - base < BIT(boot_untyped[i].cap.size_bits))
+			return &boot_untyped[i];
+	}
+	return NULL;
 }
 
 void untyped_report(void)
@@ -129,14 +235,4 @@ void untyped_report(void)
 	}
 	printk("m6: memory: %lu KiB untyped, %lu KiB given to the system, %lu KiB unused\n",
 	       total / 1024, used / 1024, (total - used) / 1024);
-}
-
-struct cte *untyped_boot_parent(uintptr_t object)
-{
-	for (unsigned i = 0; i < boot_untyped_count; i++) {
-		uintptr_t base = boot_untyped[i].cap.object;
-		if (object >= base && object - base < BIT(boot_untyped[i].cap.size_bits))
-			return &boot_untyped[i];
-	}
-	return NULL;
 }

@@ -1,32 +1,51 @@
-/* VSpace, PageTable and Frame objects: generic checks around the arch page-table code.
- * A VSpace is a level-0 table; user addresses are 48 bits (TTBR0). */
+/* VSpace, PageTable and Frame objects. A VSpace is a level-0 table with an ASID; page
+ * tables of levels 1..3 hang below it; frames (4 KiB, or 2 MiB as level-2 blocks) are
+ * the leaves. Each Frame or PageTable cap is one mapping: it records the ASID and address
+ * it is mapped at, and unmapping checks that the entry still points at it, so a stale cap
+ * (its VSpace or a table above it gone) can never clear someone else's mapping. */
 #include <kernel/arch.h>
+#include <kernel/invocation.h>
 #include <kernel/vspace.h>
 #include <m6/abi/errors.h>
 
-#define USER_VA_LIMIT BIT(48)
-
-/* ASID -> VSpace root. Index 0 is reserved for "no address space" (the kernel's). */
+/* ASID -> VSpace root. Index 0 is reserved for "no address space". */
 static paddr_t asid_table[ASID_MAX];
+static unsigned asids_used;
+static uint32_t asid_next = 1;
 
 uint32_t asid_assign(paddr_t root)
 {
-	for (uint32_t asid = 1; asid < ASID_MAX; asid++) {
-		if (!asid_table[asid]) {
+	/* Round robin, so a released ASID is reused as late as possible. */
+	for (unsigned n = 0; n < ASID_MAX; n++) {
+		uint32_t asid = asid_next;
+		asid_next = asid_next + 1 < ASID_MAX ? asid_next + 1 : 1;
+		if (asid != 0 && !asid_table[asid]) {
 			asid_table[asid] = root;
+			asids_used++;
+			arch_tlb_flush_asid(asid);
 			return asid;
 		}
 	}
 	return 0;
 }
 
-uint32_t asid_of(paddr_t root)
+unsigned asid_free_count(void)
 {
-	for (uint32_t asid = 1; asid < ASID_MAX; asid++) {
-		if (asid_table[asid] == root)
-			return asid;
+	return ASID_MAX - 1 - asids_used;
+}
+
+void asid_release(uint32_t asid)
+{
+	if (asid && asid < ASID_MAX && asid_table[asid]) {
+		asid_table[asid] = 0;
+		asids_used--;
+		arch_tlb_flush_asid(asid);
 	}
-	return 0;
+}
+
+paddr_t asid_root(uint32_t asid)
+{
+	return asid < ASID_MAX ? asid_table[asid] : 0;
 }
 
 static unsigned level_shift(unsigned level)
@@ -34,38 +53,215 @@ static unsigned level_shift(unsigned level)
 	return PAGE_BITS + 9 * (3 - level);
 }
 
-int vspace_install_table(paddr_t root, unsigned level, vaddr_t va, paddr_t table)
+int vspace_install_table(paddr_t root, unsigned level, vaddr_t va, paddr_t table, bool perform)
 {
-	/* decode: a level-N table covers 2^(shift of level N-1) bytes */
+	/* A level-N table covers what one entry of level N-1 covers. */
 	if (level < 1 || level > 3)
 		return M6_ERR_RANGE;
-	if (va >= USER_VA_LIMIT || !IS_ALIGNED(va, level_shift(level - 1)))
+	if (va >= USER_VA_LIMIT)
+		return M6_ERR_RANGE;
+	if (!IS_ALIGNED(va, level_shift(level - 1)))
 		return M6_ERR_ALIGNMENT;
 	paddr_t parent = arch_vspace_lookup_table(root, va, level - 1);
 	if (!parent)
 		return M6_ERR_FAILED_LOOKUP;
 	if (arch_vspace_entry_present(parent, level - 1, va))
 		return M6_ERR_DELETE_FIRST;
-	/* perform */
-	arch_vspace_install_table(parent, level - 1, va, table);
+	if (perform)
+		arch_vspace_install_table(parent, level - 1, va, table);
 	return M6_OK;
 }
 
-int vspace_map_frame(paddr_t root, vaddr_t va, paddr_t frame, unsigned rights)
+int vspace_map_frame(paddr_t root, vaddr_t va, paddr_t frame, unsigned size_bits, unsigned rights,
+                     bool device, bool perform)
 {
-	/* decode */
-	if (va >= USER_VA_LIMIT || !IS_ALIGNED(va, PAGE_BITS))
+	unsigned level = size_bits == LARGE_PAGE_BITS ? 2 : 3;
+	if (va >= USER_VA_LIMIT || va + BIT(size_bits) > USER_VA_LIMIT)
+		return M6_ERR_RANGE;
+	if (!IS_ALIGNED(va, size_bits))
 		return M6_ERR_ALIGNMENT;
 	if ((rights & M6_RIGHT_WRITE) && (rights & M6_RIGHT_EXECUTE))
 		return M6_ERR_INVALID_ARGUMENT; /* W^X */
-	if (!(rights & M6_RIGHT_READ))
+	if (!(rights & M6_RIGHT_READ) ||
+	    (rights & ~(unsigned)(M6_RIGHT_READ | M6_RIGHT_WRITE | M6_RIGHT_EXECUTE)))
 		return M6_ERR_INVALID_ARGUMENT;
-	paddr_t l3 = arch_vspace_lookup_table(root, va, 3);
-	if (!l3)
+	paddr_t table = arch_vspace_lookup_table(root, va, level);
+	if (!table)
 		return M6_ERR_FAILED_LOOKUP;
-	if (arch_vspace_entry_present(l3, 3, va))
+	if (arch_vspace_entry_present(table, level, va))
 		return M6_ERR_DELETE_FIRST;
-	/* perform */
-	arch_vspace_map_page(l3, va, frame, rights);
+	if (perform)
+		arch_vspace_map_leaf(table, level, va, frame, rights, device);
 	return M6_OK;
+}
+
+void frame_unmap(struct cap *frame)
+{
+	if (!frame->asid)
+		return;
+	paddr_t root = asid_root(frame->asid);
+	unsigned level = frame->size_bits == LARGE_PAGE_BITS ? 2 : 3;
+	paddr_t table = root ? arch_vspace_lookup_table(root, frame->mapped_va, level) : 0;
+	if (table && arch_vspace_entry_target(table, level, frame->mapped_va) ==
+	                 kernel_to_paddr((void *)frame->object)) {
+		arch_vspace_clear_entry(table, level, frame->mapped_va);
+		arch_tlb_flush_page(frame->asid, frame->mapped_va);
+	}
+	frame->asid = 0;
+	frame->mapped_va = 0;
+}
+
+void page_table_unmap(struct cap *pt)
+{
+	if (!pt->asid)
+		return;
+	paddr_t root = asid_root(pt->asid);
+	unsigned level = (unsigned)pt->word;
+	paddr_t parent = root ? arch_vspace_lookup_table(root, pt->mapped_va, level - 1) : 0;
+	if (parent && arch_vspace_entry_target(parent, level - 1, pt->mapped_va) ==
+	                  kernel_to_paddr((void *)pt->object)) {
+		arch_vspace_clear_entry(parent, level - 1, pt->mapped_va);
+		arch_tlb_flush_asid(pt->asid);
+	}
+	pt->asid = 0;
+	pt->mapped_va = 0;
+}
+
+void vspace_finalise(struct cap *vspace)
+{
+	/* Its page tables and frames keep caps that name this ASID; with the ASID gone
+	 * their unmaps find no root and only forget the mapping. */
+	asid_release(vspace->asid);
+}
+
+/* Resolve the VSpace argument: a VSpace cap whose ASID is live. */
+static int vspace_arg(struct tcb *caller, word_t cptr, struct cte **out)
+{
+	int error;
+	struct cte *vs = lookup_typed_arg(caller, cptr, M6_OBJ_VSPACE, &error);
+	if (!vs)
+		return error;
+	if (!cap_has_rights(&vs->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (!vs->cap.asid || asid_root(vs->cap.asid) != kernel_to_paddr((void *)vs->cap.object))
+		return M6_ERR_INVALID_CAP;
+	*out = vs;
+	return M6_OK;
+}
+
+int page_table_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
+{
+	struct cap *pt = &slot->cap;
+	if (label == M6_PAGE_TABLE_UNMAP) {
+		if (!cap_has_rights(pt, M6_RIGHT_WRITE))
+			return M6_ERR_INSUFFICIENT_RIGHTS;
+		page_table_unmap(pt);
+		return invocation_ok(caller, 0);
+	}
+	if (label != M6_PAGE_TABLE_MAP)
+		return M6_ERR_ILLEGAL_OPERATION;
+	if (!cap_has_rights(pt, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (length < 3)
+		return M6_ERR_INVALID_ARGUMENT;
+	if (pt->asid)
+		return M6_ERR_DELETE_FIRST; /* already mapped: unmap first */
+	struct cte *vs;
+	int error = vspace_arg(caller, tcb_get_mr(caller, 0), &vs);
+	if (error != M6_OK)
+		return error;
+	paddr_t root = kernel_to_paddr((void *)vs->cap.object);
+	vaddr_t va = tcb_get_mr(caller, 1);
+	word_t level = tcb_get_mr(caller, 2);
+	paddr_t table = kernel_to_paddr((void *)pt->object);
+	if (level < 1 || level > 3)
+		return M6_ERR_RANGE;
+	error = vspace_install_table(root, (unsigned)level, va, table, false);
+	if (error != M6_OK)
+		return error;
+	/* perform */
+	vspace_install_table(root, (unsigned)level, va, table, true);
+	pt->asid = vs->cap.asid;
+	pt->mapped_va = va;
+	pt->word = level;
+	return invocation_ok(caller, 0);
+}
+
+static int frame_cache_op(struct cap *frame, struct tcb *caller, uint64_t label, unsigned length)
+{
+	if (length < 2)
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t start = tcb_get_mr(caller, 0), end = tcb_get_mr(caller, 1);
+	if (start >= end || end > BIT(frame->size_bits))
+		return M6_ERR_RANGE;
+	if (frame->word) /* device memory is not cached */
+		return M6_ERR_ILLEGAL_OPERATION;
+	uintptr_t base = frame->object;
+	if (label == M6_FRAME_CLEAN)
+		arch_cache_clean(base + start, base + end);
+	else if (label == M6_FRAME_INVALIDATE)
+		arch_cache_invalidate(base + start, base + end);
+	else
+		arch_cache_clean_invalidate(base + start, base + end);
+	return invocation_ok(caller, 0);
+}
+
+int frame_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
+{
+	struct cap *frame = &slot->cap;
+	switch (label) {
+	case M6_FRAME_MAP: {
+		if (length < 3)
+			return M6_ERR_INVALID_ARGUMENT;
+		struct cte *vs;
+		int error = vspace_arg(caller, tcb_get_mr(caller, 0), &vs);
+		if (error != M6_OK)
+			return error;
+		vaddr_t va = tcb_get_mr(caller, 1);
+		word_t rights = tcb_get_mr(caller, 2);
+		/* A mapping never grants more than the cap holds. */
+		if (rights > M6_RIGHTS_ALL || (rights & ~(word_t)frame->rights))
+			return M6_ERR_INSUFFICIENT_RIGHTS;
+		paddr_t root = kernel_to_paddr((void *)vs->cap.object);
+		paddr_t pa = kernel_to_paddr((void *)frame->object);
+		bool device = frame->word != 0;
+		if (frame->asid) {
+			/* Remap: same place, new rights. Anywhere else needs another cap. */
+			if (frame->asid != vs->cap.asid || frame->mapped_va != va)
+				return M6_ERR_DELETE_FIRST;
+			unsigned level = frame->size_bits == LARGE_PAGE_BITS ? 2 : 3;
+			paddr_t table = arch_vspace_lookup_table(root, va, level);
+			if (!table || arch_vspace_entry_target(table, level, va) != pa)
+				return M6_ERR_FAILED_LOOKUP;
+			if ((rights & M6_RIGHT_WRITE) && (rights & M6_RIGHT_EXECUTE))
+				return M6_ERR_INVALID_ARGUMENT;
+			if (!(rights & M6_RIGHT_READ))
+				return M6_ERR_INVALID_ARGUMENT;
+			arch_vspace_map_leaf(table, level, va, pa, (unsigned)rights, device);
+			arch_tlb_flush_page(frame->asid, va);
+			return invocation_ok(caller, 0);
+		}
+		error = vspace_map_frame(root, va, pa, frame->size_bits, (unsigned)rights, device,
+		                         false);
+		if (error != M6_OK)
+			return error;
+		/* perform */
+		vspace_map_frame(root, va, pa, frame->size_bits, (unsigned)rights, device, true);
+		frame->asid = vs->cap.asid;
+		frame->mapped_va = va;
+		return invocation_ok(caller, 0);
+	}
+	case M6_FRAME_UNMAP:
+		frame_unmap(frame);
+		return invocation_ok(caller, 0);
+	case M6_FRAME_CLEAN:
+	case M6_FRAME_INVALIDATE:
+	case M6_FRAME_CLEAN_INVALIDATE:
+		return frame_cache_op(frame, caller, label, length);
+	case M6_FRAME_GET_ADDRESS:
+		tcb_set_mr(caller, 0, kernel_to_paddr((void *)frame->object));
+		return invocation_ok(caller, 1);
+	default:
+		return M6_ERR_ILLEGAL_OPERATION;
+	}
 }

@@ -2,29 +2,23 @@
  * exceptions are bugs and stop the system with a register dump. */
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
+#include <kernel/fault.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
 #include <kernel/syscall.h>
 
 void arch_irq_dispatch(void);
 
-static const char *fault_kind(unsigned ec)
+static void user_fault(struct tcb *t, uint64_t esr)
 {
-	switch (ec) {
-	case ESR_EC_IABT_LOWER:
-		return "instruction abort";
-	case ESR_EC_DABT_LOWER:
-		return "data abort";
-	case ESR_EC_PC_ALIGN:
-		return "pc alignment fault";
-	case ESR_EC_SP_ALIGN:
-		return "sp alignment fault";
-	case ESR_EC_UNKNOWN:
-		return "undefined instruction";
-	case ESR_EC_BRK64:
-		return "breakpoint";
-	default:
-		return "unexpected exception";
+	unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
+	if (ec == ESR_EC_IABT_LOWER || ec == ESR_EC_DABT_LOWER) {
+		uint64_t mrs[4] = {t->context.pc, SYSREG_READ(far_el1), esr,
+		                   ec == ESR_EC_IABT_LOWER};
+		fault_raise(t, M6_FAULT_VM, mrs, 4);
+	} else {
+		uint64_t mrs[2] = {t->context.pc, esr};
+		fault_raise(t, M6_FAULT_EXCEPTION, mrs, 2);
 	}
 }
 
@@ -37,7 +31,7 @@ NORETURN void handle_user_sync(struct arch_context *ctx)
 	if (ec == ESR_EC_SVC64)
 		handle_syscall(t);
 	else
-		handle_user_fault(t, fault_kind(ec), esr, SYSREG_READ(far_el1));
+		user_fault(t, esr);
 	scheduler_exit_to_user();
 }
 
@@ -52,8 +46,7 @@ NORETURN void handle_user_unexpected(struct arch_context *ctx)
 {
 	struct tcb *t = this_cpu()->current;
 	(void)ctx;
-	handle_user_fault(t, "unexpected exception (SError or FIQ)", SYSREG_READ(esr_el1),
-	                  SYSREG_READ(far_el1));
+	user_fault(t, SYSREG_READ(esr_el1));
 	scheduler_exit_to_user();
 }
 

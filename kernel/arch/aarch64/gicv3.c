@@ -2,6 +2,7 @@
  * All interrupts are non-secure group 1; the kernel masks them except when idle. */
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
+#include <kernel/irq.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 
@@ -10,6 +11,7 @@
 #define GICD_IGROUPR          0x0080
 #define GICD_ISENABLER        0x0100
 #define GICD_ICENABLER        0x0180
+#define GICD_ICFGR            0x0c00
 #define GICD_IPRIORITYR       0x0400
 #define GICD_IROUTER          0x6000
 #define GICD_CTLR_RWP         (1u << 31)
@@ -21,11 +23,14 @@
 #define GICR_IGROUPR0         (GICR_SGI_BASE + 0x0080)
 #define GICR_ISENABLER0       (GICR_SGI_BASE + 0x0100)
 #define GICR_ICENABLER0       (GICR_SGI_BASE + 0x0180)
+#define GICR_ICFGR1           (GICR_SGI_BASE + 0x0c04)
 #define GICR_IPRIORITYR       (GICR_SGI_BASE + 0x0400)
 #define WAKER_PROCESSOR_SLEEP (1u << 1)
 #define WAKER_CHILDREN_ASLEEP (1u << 2)
 
 #define SPURIOUS_INTID        1020
+
+static unsigned line_count;
 
 static volatile uint32_t *reg32(paddr_t base, unsigned off)
 {
@@ -42,6 +47,9 @@ void gic_init(void)
 {
 	paddr_t d = platform.gicd_base, r = platform.gicr_base;
 	unsigned lines = ((*reg32(d, GICD_TYPER) & 0x1f) + 1) * 32;
+	if (lines > 1020)
+		lines = 1020;
+	line_count = lines;
 
 	*reg32(d, GICD_CTLR) = 0;
 	gicd_wait_rwp();
@@ -84,7 +92,34 @@ void arch_irq_enable_line(unsigned irq)
 	}
 }
 
-void timer_handle_irq(void);
+unsigned arch_irq_line_count(void)
+{
+	return line_count;
+}
+
+void arch_irq_disable_line(unsigned irq)
+{
+	if (irq < 32)
+		*reg32(platform.gicr_base, GICR_ICENABLER0) = 1u << irq;
+	else if (irq < line_count)
+		*reg32(platform.gicd_base, GICD_ICENABLER + (irq / 32) * 4) = 1u << (irq % 32);
+}
+
+void arch_irq_set_trigger(unsigned irq, bool edge)
+{
+	/* Two bits per line; bit 1 set = edge. SGIs are fixed, PPIs live per CPU. */
+	volatile uint32_t *cfg;
+	if (irq < 16 || irq >= line_count)
+		return;
+	if (irq < 32)
+		cfg = reg32(platform.gicr_base, GICR_ICFGR1);
+	else
+		cfg = reg32(platform.gicd_base, GICD_ICFGR + (irq / 16) * 4);
+	uint32_t bit = 2u << ((irq % 16) * 2);
+	*cfg = edge ? (*cfg | bit) : (*cfg & ~bit);
+}
+
+void clock_tick(void);
 
 void arch_irq_dispatch(void)
 {
@@ -93,9 +128,9 @@ void arch_irq_dispatch(void)
 		if (intid >= SPURIOUS_INTID && intid < 1024)
 			return;
 		if (intid == platform.timer_irq)
-			timer_handle_irq();
+			clock_tick();
 		else
-			printk("m6: unexpected interrupt %lu\n", intid);
+			irq_deliver((unsigned)intid);
 		SYSREG_WRITE(ICC_EOIR1_EL1, intid);
 		ISB();
 	}

@@ -146,5 +146,6 @@ boot_l0:
 	.skip	4096
 boot_l1:
 	.skip	4096
+	.global boot_empty_l0
 boot_empty_l0:
 	.skip	4096

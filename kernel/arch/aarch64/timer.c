@@ -4,8 +4,6 @@
 #include <kernel/platform.h>
 #include <kernel/scheduler.h>
 
-static uint64_t tick_interval;
-
 uint64_t arch_timer_now(void)
 {
 	ISB();
@@ -20,19 +18,15 @@ uint64_t arch_timer_frequency(void)
 void arch_timer_set_deadline(uint64_t ticks)
 {
 	SYSREG_WRITE(cntp_cval_el0, ticks);
-	SYSREG_WRITE(cntp_ctl_el0, 1); /* enabled, not masked */
+	/* Enabled, not masked; "never" keeps it enabled with an unreachable compare. */
+	SYSREG_WRITE(cntp_ctl_el0, 1);
 	ISB();
 }
 
-void timer_init(uint64_t interval)
+void timer_init(void)
 {
-	tick_interval = interval;
+	/* EL0 may read the virtual counter (monotonic time, no authority) but not touch
+	 * the timers, which are the kernel's. */
+	SYSREG_WRITE(cntkctl_el1, 1u << 1);
 	arch_irq_enable_line(platform.timer_irq);
-	arch_timer_set_deadline(arch_timer_now() + tick_interval);
-}
-
-void timer_handle_irq(void)
-{
-	arch_timer_set_deadline(arch_timer_now() + tick_interval);
-	scheduler_timeslice_end();
 }

@@ -26,10 +26,25 @@ void arch_timer_set_deadline(uint64_t ticks);
 void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1);
 NORETURN void arch_return_to_user(struct tcb *tcb);
 
-/* Address spaces: see kernel/arch/aarch64/vspace.c. */
+void arch_irq_disable_line(unsigned irq);
+void arch_irq_set_trigger(unsigned irq, bool edge);
+unsigned arch_irq_line_count(void);
+
+/* Address spaces: see kernel/arch/aarch64/vspace.c. Levels 0..3; level 0 is the root. */
 bool arch_vspace_entry_present(paddr_t table, unsigned level, vaddr_t va);
+/* The physical address an entry points at (table or leaf), 0 if invalid. */
+paddr_t arch_vspace_entry_target(paddr_t table, unsigned level, vaddr_t va);
 void arch_vspace_install_table(paddr_t parent, unsigned parent_level, vaddr_t va, paddr_t table);
-void arch_vspace_map_page(paddr_t l3_table, vaddr_t va, paddr_t frame, unsigned rights);
+/* A leaf: level 3 maps 4 KiB, level 2 maps 2 MiB. */
+void arch_vspace_map_leaf(paddr_t table, unsigned level, vaddr_t va, paddr_t frame, unsigned rights,
+                          bool device);
+void arch_vspace_clear_entry(paddr_t table, unsigned level, vaddr_t va);
 paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level);
+void arch_tlb_flush_page(uint32_t asid, vaddr_t va);
+void arch_tlb_flush_asid(uint32_t asid);
+/* Data cache maintenance by kernel virtual address range, for DMA. */
+void arch_cache_clean(uintptr_t start, uintptr_t end);
+void arch_cache_invalidate(uintptr_t start, uintptr_t end);
+void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end);
 
 #endif

@@ -87,6 +87,7 @@ struct m6_bt_component {
 struct m6_bt_object_state {
 	uintptr_t addr; /* kernel address of the object */
 	void *last_cap; /* the slot most recently given a cap to it (struct cte *) */
+	uint64_t asid;  /* VSpace: its ASID */
 };
 
 struct m6_boot_tables {

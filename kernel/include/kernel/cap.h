@@ -18,10 +18,13 @@ struct cap {
 	uint8_t rights;     /* enum m6_right mask */
 	uint8_t size_bits;  /* Untyped: log2 size; CNode: radix; Frame: page size bits */
 	uint8_t guard_size; /* CNode: number of guard bits consumed before indexing */
-	uint32_t asid;      /* VSpace: its address-space identifier */
-	uintptr_t object;   /* kernel address of the object (Frame: of the page) */
-	uint64_t word;      /* Endpoint/Notification: badge; CNode: guard; Untyped: used bytes */
-	uint64_t mapped_va; /* Frame/PageTable: where it is mapped, 0 if not */
+	uint32_t asid;      /* VSpace: its ASID; Frame/PageTable: ASID it is mapped in */
+	uintptr_t object;   /* kernel address of the object (Frame: of the page); IRQHandler:
+	                       the interrupt ID; kernel singletons: 0 */
+	uint64_t word;      /* Endpoint/Notification/Timer: badge; CNode: guard;
+	                       Untyped: bytes used (watermark); IRQHandler: trigger */
+	uint64_t mapped_va; /* Frame/PageTable: where it is mapped, valid if asid != 0;
+	                       Untyped: 1 for device memory */
 };
 
 struct cte {
@@ -29,8 +32,10 @@ struct cte {
 	struct cte *cdt_prev;
 	struct cte *cdt_next;
 	uint32_t cdt_depth;
-	uint32_t reserved;
-	uint64_t reserved2;
+	/* Scratch for the owner of the slot array, never touched by the CDT verbs: a CNode
+	 * being destroyed keeps its place on the deletion stack here (core/delete.c). */
+	uint32_t scratch;
+	uint64_t scratch2;
 };
 
 #define CTE_SIZE_BITS 6
@@ -46,6 +51,12 @@ static inline bool cap_has_rights(const struct cap *cap, unsigned rights)
 	return (cap->rights & rights) == rights;
 }
 
+/* Two caps name the same object (badges and rights may differ). */
+static inline bool cap_same_object(const struct cap *a, const struct cap *b)
+{
+	return a->type == b->type && a->object == b->object && a->size_bits == b->size_bits;
+}
+
 /* Derivation tree verbs. `child` must be empty; it becomes a derived copy of `parent`'s
  * position with the given cap. */
 void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *cap);
@@ -54,7 +65,13 @@ void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap 
 /* Place an original cap (no parent) at the end of the tree after `after` (may be NULL). */
 void cdt_insert_root(struct cte *slot, const struct cap *cap);
 bool cdt_has_children(const struct cte *slot);
-/* Unlink the slot from the tree and empty it. */
+/* Whether this is the only cap to its object. All caps to one object sit next to each
+ * other in the tree (copies are inserted beside their source), so a look at the two
+ * neighbours decides it. */
+bool cdt_is_final(const struct cte *slot);
+/* Unlink the slot from the tree and empty its cap. */
 void cdt_remove(struct cte *slot);
+/* Move a cap to an empty slot, keeping its place in the tree. */
+void cdt_move(struct cte *from, struct cte *to, const struct cap *new_cap);
 
 #endif

@@ -10,8 +10,9 @@ struct cpu {
 	struct tcb *current; /* thread whose context is live, or NULL when idle */
 	struct thread_queue ready[PRIORITY_COUNT];
 	uint64_t ready_bitmap[PRIORITY_COUNT / 64];
-	uint64_t timeslice_ticks;
-	bool reschedule; /* current should go to the back of its queue */
+	uint64_t timeslice_ticks; /* default for threads that set none */
+	uint64_t slice_end;       /* counter value at which current's timeslice ends */
+	bool reschedule;          /* current should go to the back of its queue */
 };
 
 struct cpu *this_cpu(void);
@@ -20,6 +21,9 @@ void scheduler_init(uint64_t timeslice_ticks);
 /* Make a thread runnable (state RUNNING, in a ready queue). */
 void scheduler_make_runnable(struct tcb *t);
 void scheduler_dequeue(struct tcb *t);
+void scheduler_set_priority(struct tcb *t, uint8_t priority);
+/* The TCB is being destroyed: drop every reference the scheduler keeps to it. */
+void scheduler_forget(struct tcb *t);
 /* Timer tick: current's slice is over. */
 void scheduler_timeslice_end(void);
 void scheduler_yield(void);

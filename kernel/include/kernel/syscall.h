@@ -5,8 +5,6 @@
 #include <kernel/tcb.h>
 
 void handle_syscall(struct tcb *t);
-/* A user fault the thread cannot continue from. `kind` names it for the report. */
-void handle_user_fault(struct tcb *t, const char *kind, word_t esr, word_t far);
 /* Kernel-object invocations (CALL on a cap that is not an endpoint). */
 int debug_console_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);
 int power_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);

@@ -6,18 +6,20 @@
 #include <kernel/cap.h>
 
 enum thread_state {
-	THREAD_INACTIVE = 0,  /* never started, suspended, or stopped by a fault */
-	THREAD_RUNNING,       /* running or ready to run */
-	THREAD_BLOCKED_SEND,  /* in an endpoint's sender queue */
-	THREAD_BLOCKED_RECV,  /* in an endpoint's receiver queue */
-	THREAD_BLOCKED_REPLY, /* made a call, waits for the answer */
+	THREAD_INACTIVE = 0,         /* never started, suspended, or stopped by a fault */
+	THREAD_RUNNING,              /* running or ready to run */
+	THREAD_BLOCKED_SEND,         /* in an endpoint's sender queue */
+	THREAD_BLOCKED_RECV,         /* in an endpoint's receiver queue */
+	THREAD_BLOCKED_REPLY,        /* made a call (or faulted), waits for the answer */
+	THREAD_BLOCKED_NOTIFICATION, /* waits on a notification */
 };
 
 #define TCB_NAME_LEN   24
 #define PRIORITY_COUNT 256
+#define FAULT_MRS      11
 
-struct endpoint;
 struct tcb;
+struct notification;
 
 /* A FIFO of threads, linked through tcb->queue_next/queue_prev. */
 struct thread_queue {
@@ -30,22 +32,33 @@ struct tcb {
 	struct arch_fpu_state fpu;
 	enum thread_state state;
 	uint8_t priority;
-	uint8_t max_priority;
+	uint8_t max_priority; /* highest priority this thread may give any thread */
 	bool in_ready_queue;
-	/* Scheduler ready queue or endpoint queue, never both at once. */
+	bool blocked_is_call;
+	bool blocked_can_grant;
+	bool blocked_can_grant_reply;
+	uint32_t flags; /* enum m6_tcb_flags */
+	/* Scheduler ready queue or one wait queue, never both at once. */
 	struct tcb *queue_next;
 	struct tcb *queue_prev;
-	struct endpoint *blocked_on; /* endpoint while BLOCKED_SEND/RECV */
-	uint64_t blocked_badge;      /* badge of the cap a blocked sender used */
-	bool blocked_is_call;
-	bool blocked_can_grant_reply;
-	struct tcb *caller;               /* thread waiting for this thread's reply */
-	struct tcb *callee;               /* while BLOCKED_REPLY: the thread that owes the reply */
+	void *blocked_on;       /* endpoint or notification while blocked on one */
+	uint64_t blocked_badge; /* badge of the cap a blocked sender used */
+	struct tcb *caller;     /* thread waiting for this thread's reply */
+	struct tcb *callee;     /* while BLOCKED_REPLY: the thread that owes the reply */
+	struct notification *bound_notification;
 	struct m6_ipc_buffer *ipc_buffer; /* kernel address of the IPC buffer frame */
 	vaddr_t ipc_buffer_va;
-	/* Capability slots owned by the TCB, like seL4's: the thread's roots. */
+	uint64_t timeslice_ticks;
+	/* A fault waiting to be delivered or answered: its message is built here because
+	 * the thread's own registers must survive untouched for the resume. */
+	uint32_t fault; /* enum m6_fault, 0 if none */
+	uint32_t fault_length;
+	uint64_t fault_mrs[FAULT_MRS];
+	/* Capability slots owned by the TCB: the thread's roots and fault handler. */
 	struct cte cspace_root;
 	struct cte vspace_root;
+	struct cte ipc_buffer_frame;
+	struct cte fault_endpoint;
 	char name[TCB_NAME_LEN];
 };
 
@@ -74,15 +87,29 @@ static inline unsigned tcb_max_mrs(const struct tcb *t)
 	return t->ipc_buffer ? M6_MSG_MAX_WORDS : M6_MSG_REGISTERS;
 }
 
+/* Result of a syscall: error code, message info, badge. MRs are set separately. */
+static inline void tcb_set_result(struct tcb *t, word_t error, word_t info, word_t badge)
+{
+	t->context.x[0] = error;
+	t->context.x[1] = info;
+	t->context.x[8] = badge;
+}
+
 void thread_queue_append(struct thread_queue *q, struct tcb *t);
 void thread_queue_remove(struct thread_queue *q, struct tcb *t);
 struct tcb *thread_queue_pop(struct thread_queue *q);
 
 void tcb_set_name(struct tcb *t, const char *name);
-/* Copy a message (info, badge, MRs) from sender to receiver, truncated to what fits. */
+/* Copy a message (info, badge, MRs, a granted cap) from sender to receiver. */
 void tcb_transfer_message(struct tcb *sender, struct tcb *receiver, uint64_t badge);
+/* Take the thread out of whatever it waits in; it keeps its state field. */
+void tcb_cancel_wait(struct tcb *t);
 /* Stop a thread where it stands: leave any queue, become INACTIVE. */
 void tcb_suspend(struct tcb *t);
+/* Make a stopped thread runnable again. */
+void tcb_resume(struct tcb *t);
+/* The object is going away (last cap deleted): stop it and release what it holds. */
+void tcb_finalise(struct tcb *t);
 int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);
 
 #endif

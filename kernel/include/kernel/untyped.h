@@ -8,16 +8,17 @@
 #define UNTYPED_MAX_BITS 47
 
 /* Size in bits of one object of `type` (size_bits is the user parameter: CNode radix,
- * Untyped size). Returns 0 for types that cannot be retyped or a bad parameter. */
+ * Untyped size, Frame page size). Returns 0 for types that cannot be retyped or a bad
+ * parameter. */
 unsigned object_size_bits(unsigned type, unsigned size_bits);
 
-/* Decode a retype of one object from an untyped cap: 0 or an M6 error. On success
- * *offset is where in the untyped the object goes. No side effects. */
-int untyped_decode_retype(const struct cap *untyped, unsigned type, unsigned size_bits,
+/* Decode a retype of `count` objects from the untyped in `slot`: 0 or an M6 error. On
+ * success *offset is where in the untyped the first object goes. No side effects. */
+int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_bits, unsigned count,
                           uint64_t *offset);
-/* Perform it: zero the memory, advance the watermark and build the new object's cap. */
-void untyped_perform_retype(struct cte *untyped_slot, unsigned type, unsigned size_bits,
-                            uint64_t offset, struct cap *out);
+/* Perform one: zero the memory, advance the watermark and build the new object's cap. */
+void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits, uint64_t offset,
+                            struct cap *out);
 
 /* Boot: turn a free physical range into untyped caps (kernel-held, in boot_untyped[]). */
 void untyped_add_boot_region(paddr_t base, paddr_t end);

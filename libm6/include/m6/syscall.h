@@ -1,6 +1,6 @@
 /* Raw m6 system calls. Each wrapper passes and returns the full register message:
- * x0 (cap pointer in; error or badge out), x1 (message info), x2..x7 (MR0..MR5).
- * See docs/abi.md. */
+ * x0 (cap pointer in; error code out), x1 (message info), x2..x7 (MR0..MR5), and x8
+ * (syscall number in; badge or notification word out). See docs/abi.md. */
 #ifndef M6_SYSCALL_H
 #define M6_SYSCALL_H
 
@@ -21,9 +21,10 @@ typedef uint64_t m6_cptr_t;
 
 /* A message as it travels in registers. */
 struct m6_msg {
-	uint64_t word0; /* in: cap pointer; out: error code, or the badge after a receive */
+	uint64_t word0; /* in: cap pointer; out: error code */
 	uint64_t info;  /* message info (label, length) */
 	uint64_t mr[M6_MSG_REGISTERS];
+	uint64_t badge; /* out: badge of a received message, or a notification's word */
 };
 
 /* Issue syscall `number` with all message registers in and out of `m`. */
@@ -40,8 +41,8 @@ static inline void m6_syscall(uint64_t number, struct m6_msg *m)
 	register uint64_t x8 __asm__("x8") = number;
 	__asm__ volatile("svc #0"
 	                 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
-	                   "+r"(x7)
-	                 : "r"(x8)
+	                   "+r"(x7), "+r"(x8)
+	                 :
 	                 : "memory");
 	m->word0 = x0;
 	m->info = x1;
@@ -51,6 +52,7 @@ static inline void m6_syscall(uint64_t number, struct m6_msg *m)
 	m->mr[3] = x5;
 	m->mr[4] = x6;
 	m->mr[5] = x7;
+	m->badge = x8;
 }
 
 /* Send `m` through `cap` and wait for the answer, which replaces `m`. Returns the error
@@ -70,7 +72,8 @@ static inline uint64_t m6_send(m6_cptr_t cap, struct m6_msg *m)
 	return m->word0;
 }
 
-/* Wait for a message on `cap`; returns the sender's badge (the message is in `m`). */
+/* Wait for a message on `cap`; returns the error code; the message is in `m` and the
+ * sender's badge in m->badge. */
 static inline uint64_t m6_recv(m6_cptr_t cap, struct m6_msg *m)
 {
 	m->word0 = cap;
@@ -85,7 +88,7 @@ static inline uint64_t m6_reply(struct m6_msg *m)
 	return m->word0;
 }
 
-/* Answer the last caller (if any) with `m`, then wait on `cap`; returns the badge. */
+/* Answer the last caller (if any) with `m`, then wait on `cap` (badge in m->badge). */
 static inline uint64_t m6_reply_recv(m6_cptr_t cap, struct m6_msg *m)
 {
 	m->word0 = cap;

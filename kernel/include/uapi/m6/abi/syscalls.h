@@ -2,9 +2,10 @@
  *
  * A syscall is `svc #0` with the number in x8. x0 holds the capability pointer (or is
  * unused), x1 a message info word (see message.h), x2..x7 message registers MR0..MR5.
- * On return x0 holds an error code (M6_OK on success) or, for a receive, the sender's
- * badge; x1 the received message info; x2..x7 the received MR0..MR5. Message registers
- * beyond MR5 live in the calling thread's IPC buffer. */
+ * On return x0 always holds an error code (M6_OK on success); x1 the received message
+ * info; x2..x7 the received MR0..MR5; x8 the badge of the cap the message came through
+ * (a receive) or the notification word (a wait or poll), else 0. Message registers beyond
+ * MR5 live in the calling thread's IPC buffer. */
 #ifndef M6_ABI_SYSCALLS_H
 #define M6_ABI_SYSCALLS_H
 

@@ -1,0 +1,36 @@
+/* The scheduler's clock: one hardware deadline, the earliest of the running thread's
+ * timeslice end and the next timer object. Reprogrammed only when that changes, so IPC
+ * paths that do not switch threads never touch the timer. */
+#include <kernel/arch.h>
+#include <kernel/scheduler.h>
+#include <kernel/timer.h>
+
+static uint64_t programmed = UINT64_MAX;
+
+uint64_t clock_now(void)
+{
+	return arch_timer_now();
+}
+
+void clock_update(void)
+{
+	uint64_t deadline = this_cpu()->slice_end;
+	uint64_t next_timer = timers_next_deadline();
+	if (next_timer < deadline)
+		deadline = next_timer;
+	if (deadline != programmed) {
+		arch_timer_set_deadline(deadline);
+		programmed = deadline;
+	}
+}
+
+void clock_tick(void)
+{
+	uint64_t now = clock_now();
+	programmed = UINT64_MAX; /* the interrupt consumed the deadline */
+	arch_timer_set_deadline(UINT64_MAX);
+	timers_expire(now);
+	if (now >= this_cpu()->slice_end)
+		scheduler_timeslice_end();
+	clock_update();
+}

@@ -1,0 +1,23 @@
+/* Notifications: a word of pending bits that senders OR their badge into, and threads
+ * wait on. Interrupts and timers arrive this way. */
+#ifndef KERNEL_NOTIFICATION_H
+#define KERNEL_NOTIFICATION_H
+
+#include <kernel/tcb.h>
+
+struct notification {
+	uint64_t word;
+	struct thread_queue waiters;
+	struct tcb *bound_tcb;
+};
+
+#define NOTIFICATION_SIZE_BITS 5
+_Static_assert(sizeof(struct notification) <= (1u << NOTIFICATION_SIZE_BITS), "size");
+
+void notification_signal(struct notification *n, uint64_t badge);
+void notification_wait(struct notification *n, struct tcb *t, bool blocking);
+void notification_bind(struct notification *n, struct tcb *t);
+void notification_unbind_tcb(struct tcb *t);
+void notification_finalise(struct notification *n);
+
+#endif

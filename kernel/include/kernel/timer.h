@@ -1,0 +1,33 @@
+/* Timer objects: deadlines on the system counter that signal a notification. The kernel
+ * owns the generic timer for preemption, so user space gets time through these objects
+ * instead of a timer device of its own (see docs/kernel.md). */
+#ifndef KERNEL_TIMER_H
+#define KERNEL_TIMER_H
+
+#include <kernel/tcb.h>
+
+struct timer {
+	uint64_t deadline;  /* counter ticks; valid while armed */
+	uint64_t period;    /* 0: one shot */
+	struct timer *next; /* armed timers, sorted by deadline */
+	bool armed;
+	uint8_t pad[7];
+	struct cte notification; /* copy of the notification cap it signals */
+};
+
+#define TIMER_SIZE_BITS 7
+_Static_assert(sizeof(struct timer) <= (1u << TIMER_SIZE_BITS), "timer size");
+
+/* Earliest armed deadline, or UINT64_MAX. */
+uint64_t timers_next_deadline(void);
+/* Fire every timer whose deadline has passed. */
+void timers_expire(uint64_t now);
+void timer_finalise(struct timer *t);
+int timer_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);
+
+/* The scheduler's clock (kernel/core/clock.c): program the hardware for the earliest of
+ * the current timeslice's end and the next timer object. */
+void clock_update(void);
+uint64_t clock_now(void);
+
+#endif

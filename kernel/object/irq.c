@@ -1,0 +1,121 @@
+/* IRQControl and IRQHandler. Each interrupt line has one kernel record: whether a handler
+ * cap exists for it, and a copy of the notification cap it signals. An arriving
+ * interrupt masks its line until the handler acknowledges it, so a slow driver sees one
+ * signal per event rather than an interrupt storm. */
+#include <kernel/arch.h>
+#include <kernel/cnode.h>
+#include <kernel/delete.h>
+#include <kernel/invocation.h>
+#include <kernel/irq.h>
+#include <kernel/notification.h>
+#include <kernel/platform.h>
+#include <kernel/printk.h>
+
+struct irq_state {
+	bool issued;
+	struct cte notification;
+};
+
+static struct irq_state irqs[IRQ_LINES];
+
+static bool irq_valid(word_t irq)
+{
+	/* PPIs and SPIs; SGIs (0..15) are inter-processor and never user business, and
+	 * the kernel keeps its own timer. */
+	return irq >= 16 && irq < arch_irq_line_count() && irq < IRQ_LINES &&
+	       irq != platform.timer_irq;
+}
+
+int irq_issue(unsigned irq, bool edge)
+{
+	if (!irq_valid(irq))
+		return M6_ERR_RANGE;
+	if (irqs[irq].issued)
+		return M6_ERR_IN_USE;
+	irqs[irq].issued = true;
+	arch_irq_set_trigger(irq, edge);
+	return M6_OK;
+}
+
+void irq_deliver(unsigned irq)
+{
+	arch_irq_disable_line(irq);
+	if (irq >= IRQ_LINES || !irqs[irq].issued)
+		return;
+	struct cap *n = &irqs[irq].notification.cap;
+	if (n->type == M6_OBJ_NOTIFICATION)
+		notification_signal((struct notification *)n->object, n->word);
+}
+
+void irq_handler_finalise(unsigned irq)
+{
+	arch_irq_disable_line(irq);
+	irqs[irq].issued = false;
+	cap_delete(&irqs[irq].notification);
+}
+
+int irq_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
+{
+	int error;
+	if (label != M6_IRQ_CONTROL_GET)
+		return M6_ERR_ILLEGAL_OPERATION;
+	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (length < 4)
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t irq = tcb_get_mr(caller, 0), trigger = tcb_get_mr(caller, 1);
+	word_t offset = tcb_get_mr(caller, 3);
+	if (!irq_valid(irq))
+		return M6_ERR_RANGE;
+	if (trigger > 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	struct cte *dest = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_CNODE, &error);
+	if (!dest)
+		return error;
+	if (offset >= BIT(dest->cap.size_bits))
+		return M6_ERR_RANGE;
+	struct cte *target = &cnode_slots(&dest->cap)[offset];
+	if (!cap_is_null(&target->cap))
+		return M6_ERR_DELETE_FIRST;
+	if (irqs[irq].issued)
+		return M6_ERR_IN_USE;
+	/* perform */
+	irq_issue((unsigned)irq, trigger == 1);
+	struct cap cap = {
+	    .type = M6_OBJ_IRQ_HANDLER, .rights = M6_RIGHTS_ALL, .object = irq, .word = trigger};
+	cdt_insert_child(slot, target, &cap);
+	return invocation_ok(caller, 0);
+}
+
+int irq_handler_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
+{
+	int error;
+	unsigned irq = (unsigned)slot->cap.object;
+	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	switch (label) {
+	case M6_IRQ_HANDLER_SET_NOTIFICATION: {
+		if (length < 1)
+			return M6_ERR_INVALID_ARGUMENT;
+		word_t cptr = tcb_get_mr(caller, 0);
+		struct cte *n = NULL;
+		if (cptr) {
+			n = lookup_typed_arg(caller, cptr, M6_OBJ_NOTIFICATION, &error);
+			if (!n)
+				return error;
+			if (!cap_has_rights(&n->cap, M6_RIGHT_WRITE))
+				return M6_ERR_INSUFFICIENT_RIGHTS;
+		}
+		/* perform */
+		cap_delete(&irqs[irq].notification);
+		if (n && !cap_is_null(&n->cap))
+			cdt_insert_child(n, &irqs[irq].notification, &n->cap);
+		return invocation_ok(caller, 0);
+	}
+	case M6_IRQ_HANDLER_ACK:
+		arch_irq_enable_line(irq);
+		return invocation_ok(caller, 0);
+	default:
+		return M6_ERR_ILLEGAL_OPERATION;
+	}
+}
