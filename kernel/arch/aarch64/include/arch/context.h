@@ -18,12 +18,14 @@ struct arch_context {
 	word_t spsr;  /* SPSR_EL1 */
 };
 
-/* FP/SIMD state, switched eagerly for now (see docs/kernel.md). */
+/* User state the kernel itself never uses, switched only when the thread on the CPU
+ * changes: FP/SIMD registers (eagerly for now, see docs/kernel.md) and the EL0 thread
+ * pointer (TLS). The layout is shared with vectors.S. */
 struct arch_fpu_state {
 	__uint128_t v[32];
 	uint32_t fpsr;
 	uint32_t fpcr;
-	uint64_t pad;
+	uint64_t tpidr_el0;
 };
 
 _Static_assert(sizeof(struct arch_context) == CONTEXT_SIZE, "context layout");
