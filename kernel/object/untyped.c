@@ -9,36 +9,11 @@
 #include <kernel/string.h>
 #include <kernel/tcb.h>
 #include <kernel/timer.h>
+#include <kernel/retype.h>
 #include <kernel/untyped.h>
 #include <kernel/vspace.h>
 
 #define RETYPE_MAX_COUNT 256
-
-unsigned object_size_bits(unsigned type, unsigned size_bits)
-{
-	switch (type) {
-	case M6_OBJ_UNTYPED:
-		return (size_bits >= UNTYPED_MIN_BITS && size_bits <= UNTYPED_MAX_BITS) ? size_bits
-		                                                                        : 0;
-	case M6_OBJ_TCB:
-		return TCB_SIZE_BITS;
-	case M6_OBJ_ENDPOINT:
-		return ENDPOINT_SIZE_BITS;
-	case M6_OBJ_NOTIFICATION:
-		return NOTIFICATION_SIZE_BITS;
-	case M6_OBJ_TIMER:
-		return TIMER_SIZE_BITS;
-	case M6_OBJ_CNODE:
-		return (size_bits >= 1 && size_bits <= 24) ? size_bits + CTE_SIZE_BITS : 0;
-	case M6_OBJ_VSPACE:
-	case M6_OBJ_PAGE_TABLE:
-		return PAGE_BITS;
-	case M6_OBJ_FRAME:
-		return (size_bits == PAGE_BITS || size_bits == LARGE_PAGE_BITS) ? size_bits : 0;
-	default:
-		return 0;
-	}
-}
 
 static uint64_t effective_watermark(const struct cte *slot)
 {
@@ -49,15 +24,9 @@ static uint64_t effective_watermark(const struct cte *slot)
 /* Where `count` objects of 2^bits bytes would start, or an error. */
 static int fit(const struct cte *slot, unsigned bits, unsigned count, uint64_t *offset)
 {
-	const struct cap *ut = &slot->cap;
-	if (bits > ut->size_bits)
-		return M6_ERR_NOT_ENOUGH_MEMORY;
-	uint64_t start = ALIGN_UP(effective_watermark(slot), BIT(bits));
-	uint64_t capacity = BIT(ut->size_bits);
-	if (start > capacity || ((capacity - start) >> bits) < count)
-		return M6_ERR_NOT_ENOUGH_MEMORY;
-	*offset = start;
-	return M6_OK;
+	return retype_fit(effective_watermark(slot), slot->cap.size_bits, bits, count, offset)
+	           ? M6_OK
+	           : M6_ERR_NOT_ENOUGH_MEMORY;
 }
 
 int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_bits, unsigned count,
@@ -203,12 +172,9 @@ int untyped_boot_retype(unsigned type, unsigned size_bits, struct cap *out, stru
 	for (unsigned i = 0; i < boot_untyped_count; i++) {
 		uint64_t offset;
 		unsigned bits = object_size_bits(type, size_bits);
-		if (bits == 0 || bits > boot_untyped[i].cap.size_bits)
+		if (bits == 0 || !retype_fit(boot_untyped[i].cap.word,
+		                             boot_untyped[i].cap.size_bits, bits, 1, &offset))
 			continue;
-		uint64_t start = ALIGN_UP(boot_untyped[i].cap.word, BIT(bits));
-		if (start + BIT(bits) > BIT(boot_untyped[i].cap.size_bits))
-			continue;
-		offset = start;
 		untyped_perform_retype(&boot_untyped[i], type, size_bits, offset, out);
 		*parent = &boot_untyped[i];
 		return M6_OK;

@@ -40,6 +40,7 @@ void arch_vspace_map_leaf(paddr_t table, unsigned level, vaddr_t va, paddr_t fra
                           bool device);
 void arch_vspace_clear_entry(paddr_t table, unsigned level, vaddr_t va);
 paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level);
+void arch_barrier_tables(void);
 void arch_tlb_flush_page(uint32_t asid, vaddr_t va);
 void arch_tlb_flush_asid(uint32_t asid);
 /* Data cache maintenance by kernel virtual address range, for DMA. */

@@ -22,8 +22,13 @@ typedef uint64_t word_t;
 #define PAGE_BITS           12
 #define PAGE_SIZE           BIT(PAGE_BITS)
 
-/* All physical memory is visible to the kernel at this offset (see docs/boot.md). */
+/* All physical memory is visible to the kernel at this offset (see docs/boot.md). Host
+ * unit tests use an identity "linear map" so that pure kernel code runs on host memory. */
+#ifdef M6_HOST_TEST
+#define KERNEL_VA_BASE 0ull
+#else
 #define KERNEL_VA_BASE 0xffff000000000000ull
+#endif
 
 static inline void *paddr_to_kernel(paddr_t pa)
 {

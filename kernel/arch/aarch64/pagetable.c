@@ -1,6 +1,7 @@
 /* AArch64 stage-1 translation tables for user address spaces: 4 KiB granule, 4 levels,
- * 48-bit VA, 16-bit ASIDs. Tables are reached through the kernel's linear map. */
-#include <arch/sysreg.h>
+ * 48-bit VA, 16-bit ASIDs. Tables are reached through the kernel's linear map. Pure
+ * descriptor bookkeeping, unit-tested on the host; TLB and cache maintenance live in
+ * tlb.c. */
 #include <kernel/arch.h>
 #include <m6/abi/message.h>
 
@@ -52,7 +53,7 @@ paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level)
 void arch_vspace_install_table(paddr_t parent, unsigned parent_level, vaddr_t va, paddr_t table)
 {
 	*table_entry(parent, parent_level, va) = table | DESC_TABLE;
-	DSB(ishst);
+	arch_barrier_tables();
 }
 
 void arch_vspace_map_leaf(paddr_t table, unsigned level, vaddr_t va, paddr_t frame, unsigned rights,
@@ -66,42 +67,11 @@ void arch_vspace_map_leaf(paddr_t table, unsigned level, vaddr_t va, paddr_t fra
 	if (!(rights & M6_RIGHT_EXECUTE) || device)
 		e |= DESC_UXN;
 	*table_entry(table, level, va) = e;
-	DSB(ishst);
+	arch_barrier_tables();
 }
 
 void arch_vspace_clear_entry(paddr_t table, unsigned level, vaddr_t va)
 {
 	*table_entry(table, level, va) = 0;
-	DSB(ishst);
+	arch_barrier_tables();
 }
-
-void arch_tlb_flush_page(uint32_t asid, vaddr_t va)
-{
-	uint64_t arg = ((uint64_t)asid << 48) | ((va >> PAGE_BITS) & MASK(44));
-	__asm__ volatile("tlbi vae1is, %0\n\tdsb ish\n\tisb" ::"r"(arg) : "memory");
-}
-
-void arch_tlb_flush_asid(uint32_t asid)
-{
-	uint64_t arg = (uint64_t)asid << 48;
-	__asm__ volatile("tlbi aside1is, %0\n\tdsb ish\n\tisb" ::"r"(arg) : "memory");
-}
-
-static unsigned cache_line(void)
-{
-	/* CTR_EL0.DminLine: log2 of the smallest data cache line in words. */
-	return 4u << ((SYSREG_READ(ctr_el0) >> 16) & 0xf);
-}
-
-#define CACHE_OP(name, insn)                                                           \
-	void name(uintptr_t start, uintptr_t end)                                      \
-	{                                                                              \
-		unsigned line = cache_line();                                          \
-		for (uintptr_t p = start & ~(uintptr_t)(line - 1); p < end; p += line) \
-			__asm__ volatile(insn ", %0" ::"r"(p) : "memory");             \
-		DSB(sy);                                                               \
-	}
-
-CACHE_OP(arch_cache_clean, "dc cvac")
-CACHE_OP(arch_cache_invalidate, "dc ivac")
-CACHE_OP(arch_cache_clean_invalidate, "dc civac")

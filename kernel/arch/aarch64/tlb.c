@@ -1,0 +1,40 @@
+/* TLB and data cache maintenance. */
+#include <arch/sysreg.h>
+#include <kernel/arch.h>
+
+void arch_barrier_tables(void)
+{
+	/* Descriptor writes must be visible to the table walker before any use. */
+	DSB(ishst);
+}
+
+void arch_tlb_flush_page(uint32_t asid, vaddr_t va)
+{
+	uint64_t arg = ((uint64_t)asid << 48) | ((va >> PAGE_BITS) & MASK(44));
+	__asm__ volatile("tlbi vae1is, %0\n\tdsb ish\n\tisb" ::"r"(arg) : "memory");
+}
+
+void arch_tlb_flush_asid(uint32_t asid)
+{
+	uint64_t arg = (uint64_t)asid << 48;
+	__asm__ volatile("tlbi aside1is, %0\n\tdsb ish\n\tisb" ::"r"(arg) : "memory");
+}
+
+static unsigned cache_line(void)
+{
+	/* CTR_EL0.DminLine: log2 of the smallest data cache line in words. */
+	return 4u << ((SYSREG_READ(ctr_el0) >> 16) & 0xf);
+}
+
+#define CACHE_OP(name, insn)                                                           \
+	void name(uintptr_t start, uintptr_t end)                                      \
+	{                                                                              \
+		unsigned line = cache_line();                                          \
+		for (uintptr_t p = start & ~(uintptr_t)(line - 1); p < end; p += line) \
+			__asm__ volatile(insn ", %0" ::"r"(p) : "memory");             \
+		DSB(sy);                                                               \
+	}
+
+CACHE_OP(arch_cache_clean, "dc cvac")
+CACHE_OP(arch_cache_invalidate, "dc ivac")
+CACHE_OP(arch_cache_clean_invalidate, "dc civac")

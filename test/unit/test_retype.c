@@ -1,0 +1,77 @@
+/* Host tests for retype arithmetic: object sizes and placement in an untyped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <kernel/retype.h>
+#include <kernel/untyped.h>
+#include <m6/abi/objects.h>
+
+static void test_object_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(object_size_bits(M6_OBJ_TCB, 0), 11);
+	assert_int_equal(object_size_bits(M6_OBJ_ENDPOINT, 0), 5);
+	assert_int_equal(object_size_bits(M6_OBJ_NOTIFICATION, 0), 5);
+	assert_int_equal(object_size_bits(M6_OBJ_TIMER, 0), 7);
+	assert_int_equal(object_size_bits(M6_OBJ_CNODE, 8), 14); /* 256 slots of 64 B */
+	assert_int_equal(object_size_bits(M6_OBJ_VSPACE, 0), 12);
+	assert_int_equal(object_size_bits(M6_OBJ_PAGE_TABLE, 0), 12);
+	assert_int_equal(object_size_bits(M6_OBJ_FRAME, 12), 12);
+	assert_int_equal(object_size_bits(M6_OBJ_FRAME, 21), 21);
+	assert_int_equal(object_size_bits(M6_OBJ_UNTYPED, 20), 20);
+}
+
+static void test_bad_object_parameters(void **state)
+{
+	(void)state;
+	assert_int_equal(object_size_bits(M6_OBJ_FRAME, 13), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_CNODE, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_CNODE, 25), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_UNTYPED, 3), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_UNTYPED, 48), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_NULL, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_DEBUG_CONSOLE, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_IRQ_HANDLER, 0), 0);
+	assert_int_equal(object_size_bits(999, 0), 0);
+}
+
+static void test_fit_aligns_to_object_size(void **state)
+{
+	(void)state;
+	uint64_t offset = 0;
+	/* 32-byte endpoint used, then a 2 KiB TCB goes to the next 2 KiB boundary. */
+	assert_true(retype_fit(32, 16, 11, 1, &offset));
+	assert_int_equal(offset, 2048);
+	assert_true(retype_fit(0, 16, 12, 16, &offset)); /* exactly full */
+	assert_int_equal(offset, 0);
+	assert_false(retype_fit(0, 16, 12, 17, &offset)); /* one too many */
+	assert_false(retype_fit(1, 16, 12, 16, &offset)); /* alignment costs a page */
+	assert_true(retype_fit(1, 16, 12, 15, &offset));
+	assert_int_equal(offset, 4096);
+}
+
+static void test_fit_limits(void **state)
+{
+	(void)state;
+	uint64_t offset = 0;
+	assert_false(retype_fit(0, 12, 13, 1, &offset));               /* bigger than the untyped */
+	assert_false(retype_fit(4096, 12, 12, 1, &offset));            /* full */
+	assert_false(retype_fit(0, 47, 21, UINT32_MAX, &offset));      /* huge count */
+	assert_false(retype_fit(UINT64_MAX - 10, 47, 12, 1, &offset)); /* wraps */
+	assert_true(retype_fit(0, 47, 47, 1, &offset));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_object_sizes),
+	    cmocka_unit_test(test_bad_object_parameters),
+	    cmocka_unit_test(test_fit_aligns_to_object_size),
+	    cmocka_unit_test(test_fit_limits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
