@@ -125,6 +125,7 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 	case M6_OBJ_DEBUG_CONSOLE:
 	case M6_OBJ_POWER:
 	case M6_OBJ_IRQ_CONTROL:
+	case M6_OBJ_SYSTEM_INFO:
 		if (c->object != M6_BT_NO_OBJECT)
 			panic("boot tables: kernel singleton cap with an object");
 		return cap;

@@ -30,6 +30,8 @@ static int invoke_object(struct cte *slot, struct tcb *t, word_t info)
 		return debug_console_invoke(slot, t, label, length);
 	case M6_OBJ_POWER:
 		return power_invoke(slot, t, label, length);
+	case M6_OBJ_SYSTEM_INFO:
+		return system_info_invoke(slot, t, label, length);
 	case M6_OBJ_TCB:
 		return tcb_invoke(slot, t, label, length);
 	case M6_OBJ_UNTYPED:

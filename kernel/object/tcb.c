@@ -43,6 +43,42 @@ struct tcb *thread_queue_pop(struct thread_queue *q)
 	return t;
 }
 
+static struct tcb *all_head, *all_tail;
+
+void tcb_register(struct tcb *t)
+{
+	t->all_next = NULL;
+	t->all_prev = all_tail;
+	if (all_tail)
+		all_tail->all_next = t;
+	else
+		all_head = t;
+	all_tail = t;
+}
+
+void tcb_unregister(struct tcb *t)
+{
+	if (t->all_prev)
+		t->all_prev->all_next = t->all_next;
+	else if (all_head == t)
+		all_head = t->all_next;
+	else
+		return; /* not registered */
+	if (t->all_next)
+		t->all_next->all_prev = t->all_prev;
+	else
+		all_tail = t->all_prev;
+	t->all_next = t->all_prev = NULL;
+}
+
+struct tcb *tcb_nth(unsigned n)
+{
+	struct tcb *t = all_head;
+	while (t && n--)
+		t = t->all_next;
+	return t;
+}
+
 void tcb_set_name(struct tcb *t, const char *name)
 {
 	size_t i = 0;
@@ -170,6 +206,7 @@ void tcb_finalise(struct tcb *t)
 	cap_delete(&t->ipc_buffer_frame);
 	cap_delete(&t->fault_endpoint);
 	t->ipc_buffer = NULL;
+	tcb_unregister(t);
 }
 
 /* ---- invocations ---------------------------------------------------------------- */

@@ -48,10 +48,8 @@ int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_b
 
 static void object_init(unsigned type, void *obj)
 {
-	if (type == M6_OBJ_TCB) {
-		struct tcb *t = obj;
-		t->timeslice_ticks = 0; /* 0: the scheduler's default */
-	}
+	if (type == M6_OBJ_TCB)
+		tcb_register(obj);
 }
 
 void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits, uint64_t offset,
@@ -192,13 +190,20 @@ struct cte *untyped_boot_parent(uintptr_t object)
 	return NULL;
 }
 
+void untyped_usage(uint64_t *total, uint64_t *used, uint64_t *free)
+{
+	*total = *used = 0;
+	for (unsigned i = 0; i < boot_untyped_count; i++) {
+		*total += BIT(boot_untyped[i].cap.size_bits);
+		*used += boot_untyped[i].cap.word;
+	}
+	*free = *total - *used;
+}
+
 void untyped_report(void)
 {
-	uint64_t total = 0, used = 0;
-	for (unsigned i = 0; i < boot_untyped_count; i++) {
-		total += BIT(boot_untyped[i].cap.size_bits);
-		used += boot_untyped[i].cap.word;
-	}
+	uint64_t total, used, free;
+	untyped_usage(&total, &used, &free);
 	printk("m6: memory: %lu KiB untyped, %lu KiB given to the system, %lu KiB unused\n",
 	       total / 1024, used / 1024, (total - used) / 1024);
 }

@@ -60,6 +60,9 @@ struct tcb {
 	struct cte ipc_buffer_frame;
 	struct cte fault_endpoint;
 	char name[TCB_NAME_LEN];
+	/* Every TCB in existence, for SystemInfo (introspection by a privileged shell). */
+	struct tcb *all_next;
+	struct tcb *all_prev;
 };
 
 #define TCB_SIZE_BITS 11
@@ -100,6 +103,11 @@ void thread_queue_remove(struct thread_queue *q, struct tcb *t);
 struct tcb *thread_queue_pop(struct thread_queue *q);
 
 void tcb_set_name(struct tcb *t, const char *name);
+/* A new TCB joins the list of all threads; a finalised one leaves it. */
+void tcb_register(struct tcb *t);
+void tcb_unregister(struct tcb *t);
+/* The n-th TCB in creation order, or NULL. */
+struct tcb *tcb_nth(unsigned n);
 /* Copy a message (info, badge, MRs, a granted cap) from sender to receiver. */
 void tcb_transfer_message(struct tcb *sender, struct tcb *receiver, uint64_t badge);
 /* Take the thread out of whatever it waits in; it keeps its state field. */

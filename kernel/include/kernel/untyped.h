@@ -27,5 +27,7 @@ int untyped_boot_retype(unsigned type, unsigned size_bits, struct cap *out, stru
 /* Boot: the kernel-held untyped an object was carved from (its derivation parent). */
 struct cte *untyped_boot_parent(uintptr_t object);
 void untyped_report(void);
+/* Kernel-held untyped: total bytes, bytes used by the boot tables, bytes left. */
+void untyped_usage(uint64_t *total, uint64_t *used, uint64_t *free);
 
 #endif

@@ -24,6 +24,7 @@ enum m6_object_type {
 	M6_OBJ_IRQ_CONTROL = 11,  /* kernel singleton: issues IRQHandler caps */
 	M6_OBJ_IRQ_HANDLER = 12,  /* one interrupt line */
 	M6_OBJ_TIMER = 13,        /* a one-shot/periodic deadline that signals a notification */
+	M6_OBJ_SYSTEM_INFO = 14,  /* kernel singleton: read-only introspection (threads, memory) */
 	M6_OBJ_COUNT
 };
 
@@ -110,6 +111,24 @@ enum m6_label {
 	/* MR0 = deadline (absolute, counter ticks of CNTVCT), MR1 = period (0: one shot) */
 	M6_TIMER_SET = 97,
 	M6_TIMER_CANCEL = 98,
+
+	/* ---- SystemInfo (read right) ---- */
+	/* result: MR0 = bytes of RAM handed to untyped at boot, MR1 = bytes the boot
+	 * tables used, MR2 = bytes still free in the kernel-held untyped */
+	M6_SYSTEM_INFO_MEMORY = 112,
+	/* MR0 = thread index (0..) -> MR0 = state (enum m6_thread_state), MR1 = priority,
+	 * MR2 = max priority, MR3 = flags, MR4..MR6 = name (24 bytes, NUL padded);
+	 * M6_ERR_RANGE past the last thread */
+	M6_SYSTEM_INFO_THREAD = 113,
+};
+
+enum m6_thread_state {
+	M6_THREAD_INACTIVE = 0,
+	M6_THREAD_RUNNING = 1, /* running or ready */
+	M6_THREAD_BLOCKED_SEND = 2,
+	M6_THREAD_BLOCKED_RECV = 3,
+	M6_THREAD_BLOCKED_REPLY = 4,
+	M6_THREAD_BLOCKED_NOTIFICATION = 5,
 };
 
 enum m6_power_action {
