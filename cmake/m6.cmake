@@ -1,7 +1,7 @@
 # The m6 SDK's CMake surface.
 #
 #   m6_add_component(NAME SOURCES src...)   a user-space program linked against libm6
-#   m6_add_system(NAME SPEC file.m6 COMPONENTS name...)
+#   m6_add_system(NAME SPEC file.m6 COMPONENTS name... [KERNEL m6_kernel_bench])
 #       compiles the spec: first the per-component capability headers (m6_caps.h, which
 #       the components include), then, from the components' ELFs, the boot tables; links
 #       them with the kernel into NAME.elf and makes the bootable NAME.img (arm64 Image).
@@ -27,7 +27,10 @@ function(m6_add_component name)
 endfunction()
 
 function(m6_add_system name)
-	cmake_parse_arguments(ARG "" "SPEC" "COMPONENTS" ${ARGN})
+	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS" ${ARGN})
+	if(NOT ARG_KERNEL)
+		set(ARG_KERNEL m6_kernel) # m6_kernel_bench: EL0 may read the PMU (benchmarks)
+	endif()
 	if(NOT ARG_SPEC OR NOT ARG_COMPONENTS)
 		message(FATAL_ERROR "m6_add_system(${name}): SPEC and COMPONENTS are required")
 	endif()
@@ -67,7 +70,7 @@ function(m6_add_system name)
 	add_executable(${name} ${tables})
 	set_target_properties(${name} PROPERTIES SUFFIX ".elf"
 		LINK_DEPENDS ${M6_KERNEL_LINKER_SCRIPT})
-	target_link_libraries(${name} PRIVATE m6_kernel)
+	target_link_libraries(${name} PRIVATE ${ARG_KERNEL})
 	target_include_directories(${name} PRIVATE ${M6_SDK_DIR}/kernel/include ${M6_SDK_DIR}/kernel/include/uapi)
 	target_compile_options(${name} PRIVATE -mgeneral-regs-only -Wall -Wextra -Werror)
 	target_link_options(${name} PRIVATE -T ${M6_KERNEL_LINKER_SCRIPT}

@@ -16,6 +16,7 @@
 #include <m6/abi/errors.h>
 
 static const struct m6_boot_tables *tables;
+uint64_t boot_finished_at;
 
 static const struct m6_bt_object *object(uint32_t index, unsigned type)
 {
@@ -260,4 +261,5 @@ void boot_install_tables(const struct m6_boot_tables *bt)
 	install_caps();
 	untyped_report();
 	start_threads();
+	boot_finished_at = arch_timer_now();
 }

@@ -113,6 +113,10 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
 	timer_init();
+#ifdef M6_CONFIG_BENCHMARK
+	arch_pmu_enable_user();
+	printk("m6: benchmark kernel: PMU counters readable at EL0\n");
+#endif
 	boot_install_tables(&m6_boot_tables);
 	scheduler_exit_to_user();
 }

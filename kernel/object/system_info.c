@@ -1,6 +1,8 @@
 /* SystemInfo: a kernel singleton for read-only introspection — the threads that exist and
  * how memory is used. It reveals no authority, but it does reveal what other components
  * are doing, so it is a capability the spec grants (to a shell, a monitor), not ambient. */
+#include <kernel/arch.h>
+#include <kernel/boot.h>
 #include <kernel/invocation.h>
 #include <kernel/syscall.h>
 #include <kernel/untyped.h>
@@ -37,6 +39,10 @@ int system_info_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 		/* MR6 needs an IPC buffer; without one the name is cut to 16 bytes. */
 		return invocation_ok(caller, tcb_max_mrs(caller) < 7 ? tcb_max_mrs(caller) : 7);
 	}
+	case M6_SYSTEM_INFO_BOOT:
+		tcb_set_mr(caller, 0, boot_finished_at);
+		tcb_set_mr(caller, 1, arch_timer_frequency());
+		return invocation_ok(caller, 2);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}

@@ -30,3 +30,12 @@ void timer_init(void)
 	SYSREG_WRITE(cntkctl_el1, 1u << 1);
 	arch_irq_enable_line(platform.timer_irq);
 }
+
+void arch_pmu_enable_user(void)
+{
+	SYSREG_WRITE(pmevtyper0_el0, 0x08); /* INST_RETIRED, counted at EL0 and EL1 */
+	SYSREG_WRITE(pmcntenset_el0, (1ull << 31) | 1);
+	SYSREG_WRITE(pmcr_el0, (1u << 6) | (1u << 2) | (1u << 1) | 1); /* LC, C, P, E */
+	SYSREG_WRITE(pmuserenr_el0, (1u << 3) | (1u << 2) | 1);        /* ER, CR, EN */
+	ISB();
+}

@@ -19,6 +19,9 @@ void arch_idle(void);
 
 /* Timer: one-shot deadline in timer ticks; frequency in Hz. */
 uint64_t arch_timer_now(void);
+/* Benchmark kernels only: count instructions (event INST_RETIRED) in PMU counter 0 and
+ * cycles in the cycle counter, both readable from EL0. */
+void arch_pmu_enable_user(void);
 uint64_t arch_timer_frequency(void);
 void arch_timer_set_deadline(uint64_t ticks);
 

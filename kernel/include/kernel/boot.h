@@ -8,4 +8,7 @@
  * first inconsistency found (the tables are build output; a mismatch is a build bug). */
 void boot_install_tables(const struct m6_boot_tables *bt);
 
+/* System counter value when boot handed over to the scheduler. */
+extern uint64_t boot_finished_at;
+
 #endif

@@ -120,6 +120,9 @@ enum m6_label {
 	 * MR2 = max priority, MR3 = flags, MR4..MR6 = name (24 bytes, NUL padded);
 	 * M6_ERR_RANGE past the last thread */
 	M6_SYSTEM_INFO_THREAD = 113,
+	/* result: MR0 = system counter (CNTVCT) when the kernel had started every component
+	 * and entered the scheduler, MR1 = counter frequency */
+	M6_SYSTEM_INFO_BOOT = 114,
 };
 
 enum m6_thread_state {
