@@ -8,13 +8,7 @@
 #include <kernel/scheduler.h>
 #include <kernel/timer.h>
 
-static struct cpu cpus[1];
-static struct tcb *fpu_owner;
-
-struct cpu *this_cpu(void)
-{
-	return &cpus[0];
-}
+struct cpu cpus[MAX_CPUS];
 
 void scheduler_init(uint64_t timeslice_ticks)
 {
@@ -55,8 +49,9 @@ void scheduler_set_priority(struct tcb *t, uint8_t priority)
 void scheduler_forget(struct tcb *t)
 {
 	scheduler_dequeue(t);
-	if (fpu_owner == t)
-		fpu_owner = NULL;
+	arch_thread_forget(t);
+	if (this_cpu()->current == t)
+		this_cpu()->current = NULL;
 }
 
 void scheduler_make_runnable(struct tcb *t)
@@ -64,15 +59,6 @@ void scheduler_make_runnable(struct tcb *t)
 	t->state = THREAD_RUNNING;
 	if (t != this_cpu()->current && !t->in_ready_queue)
 		ready_append(this_cpu(), t);
-}
-
-static int highest_ready_priority(const struct cpu *cpu)
-{
-	for (int w = PRIORITY_COUNT / 64 - 1; w >= 0; w--) {
-		if (cpu->ready_bitmap[w])
-			return w * 64 + 63 - __builtin_clzll(cpu->ready_bitmap[w]);
-	}
-	return -1;
 }
 
 void scheduler_timeslice_end(void)
@@ -91,7 +77,7 @@ void scheduler_yield(void)
 static struct tcb *choose_thread(struct cpu *cpu)
 {
 	struct tcb *cur = cpu->current;
-	int top = highest_ready_priority(cpu);
+	int top = scheduler_highest_ready();
 	bool cur_runs = cur && cur->state == THREAD_RUNNING;
 
 	if (cur_runs) {
@@ -101,7 +87,7 @@ static struct tcb *choose_thread(struct cpu *cpu)
 			return cur;
 		}
 		ready_append(cpu, cur);
-		top = highest_ready_priority(cpu);
+		top = scheduler_highest_ready();
 	}
 	cpu->reschedule = false;
 	if (top < 0)
@@ -128,12 +114,8 @@ void scheduler_exit_to_user(void)
 		cpu->slice_end = clock_now() + slice;
 		clock_update();
 	}
+	if (next != cpu->current)
+		arch_switch_to(next);
 	cpu->current = next;
-	if (fpu_owner != next) {
-		if (fpu_owner)
-			arch_fpu_save(&fpu_owner->fpu);
-		arch_fpu_restore(&next->fpu);
-		fpu_owner = next;
-	}
 	arch_return_to_user(next);
 }

@@ -2,6 +2,7 @@
  * exceptions are bugs and stop the system with a register dump. */
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
+#include <kernel/fastpath.h>
 #include <kernel/fault.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
@@ -28,10 +29,16 @@ NORETURN void handle_user_sync(struct arch_context *ctx)
 	KASSERT(&t->context == ctx);
 	uint64_t esr = SYSREG_READ(esr_el1);
 	unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
-	if (ec == ESR_EC_SVC64)
+	if (ec == ESR_EC_SVC64) {
+		if (fastpath_ipc(t))
+			arch_return_to_user(this_cpu()->current);
 		handle_syscall(t);
-	else
+	} else if (ec == ESR_EC_FP) {
+		arch_fpu_trap(t);
+		arch_return_to_user(t);
+	} else {
 		user_fault(t, esr);
+	}
 	scheduler_exit_to_user();
 }
 
@@ -73,30 +80,6 @@ NORETURN void handle_kernel_fault(struct arch_context *frame)
 	if (t)
 		printk("  current thread: %s\n", t->name);
 	panic("unexpected kernel exception");
-}
-
-void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1)
-{
-	for (unsigned i = 0; i < 31; i++)
-		ctx->x[i] = 0;
-	ctx->x[0] = arg0;
-	ctx->x[1] = arg1;
-	ctx->pc = pc;
-	ctx->sp = sp;
-	ctx->spsr = 0; /* EL0t, interrupts unmasked */
-}
-
-void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));
-
-void arch_return_to_user(struct tcb *t)
-{
-	uint64_t ttbr = (uint64_t)kernel_to_paddr((void *)t->vspace_root.cap.object) |
-	                ((uint64_t)t->vspace_root.cap.asid << 48);
-	if (SYSREG_READ(ttbr0_el1) != ttbr) {
-		SYSREG_WRITE(ttbr0_el1, ttbr);
-		ISB();
-	}
-	arch_restore_context(&t->context);
 }
 
 void arch_idle(void)

@@ -104,7 +104,7 @@ in_el1:
 	adrp	x9, boot_l0
 	msr	ttbr0_el1, x9
 	msr	ttbr1_el1, x9
-	mov	x9, #(3 << 20)           /* CPACR_EL1.FPEN: FP/SIMD usable at EL0 and EL1 */
+	mov	x9, #(3 << 20)           /* CPACR_EL1.FPEN: no FP traps until threads run */
 	msr	cpacr_el1, x9
 	isb
 	tlbi	vmalle1

@@ -194,8 +194,6 @@ arch_fpu_save:
 	mrs	x2, fpcr
 	add	x3, x0, #512
 	stp	w1, w2, [x3]
-	mrs	x1, tpidr_el0
-	str	x1, [x3, #8]
 	ret
 
 	.global	arch_fpu_restore
@@ -220,8 +218,6 @@ arch_fpu_restore:
 	ldp	w1, w2, [x3]
 	msr	fpsr, x1
 	msr	fpcr, x2
-	ldr	x1, [x3, #8]
-	msr	tpidr_el0, x1
 	ret
 
 	.ltorg

@@ -27,7 +27,14 @@ void arch_timer_set_deadline(uint64_t ticks);
 
 /* Thread context. */
 void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1);
+/* Make `next` the thread on the CPU: address space, TLS register, FP access. */
+void arch_switch_to(struct tcb *next);
+/* Enter `tcb` at EL0; it must be the thread last passed to arch_switch_to(). */
 NORETURN void arch_return_to_user(struct tcb *tcb);
+/* The thread touched FP/SIMD without owning the registers: hand them over. */
+void arch_fpu_trap(struct tcb *t);
+/* A TCB is going away: forget it as owner of any lazily switched state. */
+void arch_thread_forget(struct tcb *t);
 
 void arch_irq_disable_line(unsigned irq);
 void arch_irq_set_trigger(unsigned irq, bool edge);

@@ -15,7 +15,25 @@ struct cpu {
 	bool reschedule;          /* current should go to the back of its queue */
 };
 
-struct cpu *this_cpu(void);
+#define MAX_CPUS 1
+extern struct cpu cpus[MAX_CPUS];
+
+/* The state of the CPU we run on (one today: SMP turns this into an MPIDR lookup). */
+static inline struct cpu *this_cpu(void)
+{
+	return &cpus[0];
+}
+
+/* Highest priority with a ready thread (the running one is not counted), or -1. */
+static inline int scheduler_highest_ready(void)
+{
+	const struct cpu *cpu = this_cpu();
+	for (int w = PRIORITY_COUNT / 64 - 1; w >= 0; w--) {
+		if (cpu->ready_bitmap[w])
+			return w * 64 + 63 - __builtin_clzll(cpu->ready_bitmap[w]);
+	}
+	return -1;
+}
 
 void scheduler_init(uint64_t timeslice_ticks);
 /* Make a thread runnable (state RUNNING, in a ready queue). */

@@ -19,8 +19,8 @@ struct arch_context {
 };
 
 /* User state the kernel itself never uses, switched only when the thread on the CPU
- * changes: FP/SIMD registers (eagerly for now, see docs/kernel.md) and the EL0 thread
- * pointer (TLS). The layout is shared with vectors.S. */
+ * changes (arch/aarch64/thread.c): FP/SIMD registers (lazily) and the EL0 thread pointer.
+ * The FP part's layout is shared with vectors.S. */
 struct arch_fpu_state {
 	__uint128_t v[32];
 	uint32_t fpsr;

@@ -1,0 +1,83 @@
+/* Per-thread CPU state that is not in the saved registers: the address space (TTBR0 with
+ * its ASID), the EL0 thread pointer and the FP/SIMD registers. All three are switched only
+ * when the thread on the CPU changes, and FP/SIMD only when the new thread actually uses
+ * it: a thread gets FP access only while its own state is in the registers; its first FP
+ * instruction otherwise traps, and only then is the previous owner's state saved. IPC
+ * between threads that never touch FP therefore pays nothing for it. */
+#include <arch/sysreg.h>
+#include <kernel/arch.h>
+#include <kernel/scheduler.h>
+
+#define CPACR_FPEN_ALL      (3u << 20) /* no FP traps */
+#define CPACR_FPEN_TRAP_EL0 (1u << 20) /* trap EL0 FP/SIMD, EL1 may use it */
+
+extern char boot_empty_l0[];
+
+static struct tcb *fpu_owner;   /* whose FP/SIMD state is in the registers */
+static struct tcb *tls_owner;   /* whose TPIDR_EL0 is in the register */
+static bool fpu_enabled = true; /* CPACR state, to avoid rewriting it */
+
+void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1)
+{
+	for (unsigned i = 0; i < 31; i++)
+		ctx->x[i] = 0;
+	ctx->x[0] = arg0;
+	ctx->x[1] = arg1;
+	ctx->pc = pc;
+	ctx->sp = sp;
+	ctx->spsr = 0; /* EL0t, interrupts unmasked */
+}
+
+static void set_fpu_access(bool enabled)
+{
+	if (enabled == fpu_enabled)
+		return;
+	SYSREG_WRITE(cpacr_el1, enabled ? CPACR_FPEN_ALL : CPACR_FPEN_TRAP_EL0);
+	ISB();
+	fpu_enabled = enabled;
+}
+
+void arch_fpu_trap(struct tcb *t)
+{
+	/* EL1 may touch the registers (FPEN traps EL0 only): move the state over. */
+	if (fpu_owner)
+		arch_fpu_save(&fpu_owner->fpu);
+	arch_fpu_restore(&t->fpu);
+	fpu_owner = t;
+	set_fpu_access(true);
+}
+
+void arch_thread_forget(struct tcb *t)
+{
+	if (fpu_owner == t)
+		fpu_owner = NULL;
+	if (tls_owner == t)
+		tls_owner = NULL;
+}
+
+void arch_switch_to(struct tcb *next)
+{
+	if (tls_owner != next) {
+		if (tls_owner)
+			tls_owner->fpu.tpidr_el0 = SYSREG_READ(tpidr_el0);
+		SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
+		tls_owner = next;
+	}
+	set_fpu_access(fpu_owner == next);
+	/* A thread whose VSpace is gone runs on an empty table: it faults at once. */
+	const struct cap *vs = &next->vspace_root.cap;
+	uint64_t ttbr = vs->type == M6_OBJ_VSPACE
+	                    ? kernel_to_paddr((void *)vs->object) | ((uint64_t)vs->asid << 48)
+	                    : kernel_to_paddr(boot_empty_l0);
+	if (SYSREG_READ(ttbr0_el1) != ttbr) {
+		SYSREG_WRITE(ttbr0_el1, ttbr);
+		ISB();
+	}
+}
+
+void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));
+
+void arch_return_to_user(struct tcb *t)
+{
+	arch_restore_context(&t->context);
+}
