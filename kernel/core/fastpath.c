@@ -39,22 +39,22 @@ static inline void switch_to(struct tcb *next)
 	arch_switch_to(next);
 }
 
-static bool fast_call(struct tcb *t)
+static struct tcb *fast_call(struct tcb *t)
 {
 	word_t info = t->context.x[1];
 	if ((info & SIMPLE_MESSAGE_MASK) > M6_MSG_REGISTERS)
-		return false;
+		return NULL;
 	struct cte *slot = fast_lookup(t, t->context.x[0]);
 	if (!slot)
-		return false;
+		return NULL;
 	const struct cap *cap = &slot->cap;
 	const unsigned rights = M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY;
 	if (cap->type != M6_OBJ_ENDPOINT || (cap->rights & rights) != rights)
-		return false;
+		return NULL;
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	struct tcb *server = ep->receivers.head;
 	if (!server || scheduler_highest_ready() >= server->priority)
-		return false;
+		return NULL;
 	/* perform */
 	thread_queue_remove(&ep->receivers, server);
 	server->blocked_on = NULL;
@@ -65,28 +65,28 @@ static bool fast_call(struct tcb *t)
 	t->callee = server;
 	t->state = THREAD_BLOCKED_REPLY;
 	switch_to(server);
-	return true;
+	return server;
 }
 
-static bool fast_reply_recv(struct tcb *t)
+static struct tcb *fast_reply_recv(struct tcb *t)
 {
 	struct tcb *client = t->caller;
 	if (!client || client->fault)
-		return false;
+		return NULL;
 	word_t info = t->context.x[1];
 	if ((info & SIMPLE_MESSAGE_MASK) > M6_MSG_REGISTERS)
-		return false;
+		return NULL;
 	struct cte *slot = fast_lookup(t, t->context.x[0]);
 	if (!slot)
-		return false;
+		return NULL;
 	const struct cap *cap = &slot->cap;
 	if (cap->type != M6_OBJ_ENDPOINT || !(cap->rights & M6_RIGHT_READ))
-		return false;
+		return NULL;
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	if (ep->senders.head || (t->bound_notification && t->bound_notification->word))
-		return false;
+		return NULL;
 	if (scheduler_highest_ready() >= client->priority)
-		return false;
+		return NULL;
 	/* perform: the reply */
 	copy_registers(t, client, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
 	tcb_set_result(client, M6_OK, info, 0);
@@ -98,19 +98,19 @@ static bool fast_reply_recv(struct tcb *t)
 	t->blocked_on = ep;
 	thread_queue_append(&ep->receivers, t);
 	switch_to(client);
-	return true;
+	return client;
 }
 
-bool fastpath_ipc(struct tcb *t)
+struct tcb *fastpath_ipc(struct tcb *t)
 {
 	if (t->flags & M6_TCB_FLAG_LINUX_ABI)
-		return false;
+		return NULL;
 	switch (t->context.x[8]) {
 	case M6_SYS_CALL:
 		return fast_call(t);
 	case M6_SYS_REPLY_RECV:
 		return fast_reply_recv(t);
 	default:
-		return false;
+		return NULL;
 	}
 }

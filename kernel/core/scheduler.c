@@ -20,6 +20,7 @@ static void ready_append(struct cpu *cpu, struct tcb *t)
 {
 	thread_queue_append(&cpu->ready[t->priority], t);
 	cpu->ready_bitmap[t->priority / 64] |= BIT(t->priority % 64);
+	cpu->ready_words |= BIT(t->priority / 64);
 	t->in_ready_queue = true;
 }
 
@@ -30,8 +31,11 @@ void scheduler_dequeue(struct tcb *t)
 		return;
 	struct thread_queue *q = &cpu->ready[t->priority];
 	thread_queue_remove(q, t);
-	if (!q->head)
+	if (!q->head) {
 		cpu->ready_bitmap[t->priority / 64] &= ~BIT(t->priority % 64);
+		if (!cpu->ready_bitmap[t->priority / 64])
+			cpu->ready_words &= ~BIT(t->priority / 64);
+	}
 	t->in_ready_queue = false;
 }
 

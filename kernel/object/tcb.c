@@ -11,38 +11,6 @@
 #include <kernel/timer.h>
 #include <kernel/vspace.h>
 
-void thread_queue_append(struct thread_queue *q, struct tcb *t)
-{
-	t->queue_next = NULL;
-	t->queue_prev = q->tail;
-	if (q->tail)
-		q->tail->queue_next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-void thread_queue_remove(struct thread_queue *q, struct tcb *t)
-{
-	if (t->queue_prev)
-		t->queue_prev->queue_next = t->queue_next;
-	else
-		q->head = t->queue_next;
-	if (t->queue_next)
-		t->queue_next->queue_prev = t->queue_prev;
-	else
-		q->tail = t->queue_prev;
-	t->queue_next = t->queue_prev = NULL;
-}
-
-struct tcb *thread_queue_pop(struct thread_queue *q)
-{
-	struct tcb *t = q->head;
-	if (t)
-		thread_queue_remove(q, t);
-	return t;
-}
-
 static struct tcb *all_head, *all_tail;
 
 void tcb_register(struct tcb *t)

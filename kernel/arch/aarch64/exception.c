@@ -25,13 +25,15 @@ static void user_fault(struct tcb *t, uint64_t esr)
 
 NORETURN void handle_user_sync(struct arch_context *ctx)
 {
-	struct tcb *t = this_cpu()->current;
-	KASSERT(&t->context == ctx);
+	/* The context is the first member of the current thread's TCB (vectors.S saved it
+	 * there), so the TCB needs no lookup. */
+	struct tcb *t = (struct tcb *)ctx;
 	uint64_t esr = SYSREG_READ(esr_el1);
 	unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
 	if (ec == ESR_EC_SVC64) {
-		if (fastpath_ipc(t))
-			arch_return_to_user(this_cpu()->current);
+		struct tcb *next = fastpath_ipc(t);
+		if (next)
+			arch_return_to_user(next);
 		handle_syscall(t);
 	} else if (ec == ESR_EC_FP) {
 		arch_fpu_trap(t);

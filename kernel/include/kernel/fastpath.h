@@ -5,9 +5,8 @@
 
 #include <kernel/tcb.h>
 
-/* Try the system call of `t` on the fastpath. True: done, and this_cpu()->current is the
- * thread to enter (already switched to). False: nothing was changed; take the general
- * path. */
-bool fastpath_ipc(struct tcb *t);
+/* Try the system call of `t` on the fastpath. Done: the thread to enter (already made
+ * current and switched to). NULL: nothing was changed; take the general path. */
+struct tcb *fastpath_ipc(struct tcb *t);
 
 #endif

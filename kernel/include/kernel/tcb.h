@@ -65,6 +65,8 @@ struct tcb {
 	struct tcb *all_prev;
 };
 
+_Static_assert(offsetof(struct tcb, context) == 0, "vectors.S saves into the TCB's start");
+
 #define TCB_SIZE_BITS 11
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "tcb size");
 
@@ -98,9 +100,38 @@ static inline void tcb_set_result(struct tcb *t, word_t error, word_t info, word
 	t->context.x[8] = badge;
 }
 
-void thread_queue_append(struct thread_queue *q, struct tcb *t);
-void thread_queue_remove(struct thread_queue *q, struct tcb *t);
-struct tcb *thread_queue_pop(struct thread_queue *q);
+/* Thread queues: inline, as they sit on every IPC path. */
+static inline void thread_queue_append(struct thread_queue *q, struct tcb *t)
+{
+	t->queue_next = NULL;
+	t->queue_prev = q->tail;
+	if (q->tail)
+		q->tail->queue_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static inline void thread_queue_remove(struct thread_queue *q, struct tcb *t)
+{
+	if (t->queue_prev)
+		t->queue_prev->queue_next = t->queue_next;
+	else
+		q->head = t->queue_next;
+	if (t->queue_next)
+		t->queue_next->queue_prev = t->queue_prev;
+	else
+		q->tail = t->queue_prev;
+	t->queue_next = t->queue_prev = NULL;
+}
+
+static inline struct tcb *thread_queue_pop(struct thread_queue *q)
+{
+	struct tcb *t = q->head;
+	if (t)
+		thread_queue_remove(q, t);
+	return t;
+}
 
 void tcb_set_name(struct tcb *t, const char *name);
 /* A new TCB joins the list of all threads; a finalised one leaves it. */
