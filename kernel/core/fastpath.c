@@ -33,10 +33,10 @@ static inline void copy_registers(struct tcb *from, struct tcb *to, unsigned len
 		to->context.x[2 + i] = from->context.x[2 + i];
 }
 
-static inline void switch_to(struct tcb *next)
+static inline void switch_to(struct tcb *prev, struct tcb *next)
 {
 	this_cpu()->current = next;
-	arch_switch_to(next);
+	arch_switch_to(prev, next);
 }
 
 static struct tcb *fast_call(struct tcb *t)
@@ -64,7 +64,7 @@ static struct tcb *fast_call(struct tcb *t)
 	server->caller = t;
 	t->callee = server;
 	t->state = THREAD_BLOCKED_REPLY;
-	switch_to(server);
+	switch_to(t, server);
 	return server;
 }
 
@@ -97,7 +97,7 @@ static struct tcb *fast_reply_recv(struct tcb *t)
 	t->state = THREAD_BLOCKED_RECV;
 	t->blocked_on = ep;
 	thread_queue_append(&ep->receivers, t);
-	switch_to(client);
+	switch_to(t, client);
 	return client;
 }
 

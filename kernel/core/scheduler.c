@@ -107,6 +107,8 @@ void scheduler_exit_to_user(void)
 	struct tcb *next;
 	while ((next = choose_thread(cpu)) == NULL) {
 		/* Nobody can run: wait for an interrupt to make someone runnable. */
+		if (cpu->current)
+			arch_switch_to(cpu->current, NULL);
 		cpu->current = NULL;
 		cpu->slice_end = UINT64_MAX;
 		clock_update();
@@ -119,7 +121,7 @@ void scheduler_exit_to_user(void)
 		clock_update();
 	}
 	if (next != cpu->current)
-		arch_switch_to(next);
+		arch_switch_to(cpu->current, next);
 	cpu->current = next;
 	arch_return_to_user(next);
 }

@@ -2,7 +2,6 @@
  * exceptions are bugs and stop the system with a register dump. */
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
-#include <kernel/fastpath.h>
 #include <kernel/fault.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
@@ -31,9 +30,7 @@ NORETURN void handle_user_sync(struct arch_context *ctx)
 	uint64_t esr = SYSREG_READ(esr_el1);
 	unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
 	if (ec == ESR_EC_SVC64) {
-		struct tcb *next = fastpath_ipc(t);
-		if (next)
-			arch_return_to_user(next);
+		/* vectors.S already tried fastpath_ipc() */
 		handle_syscall(t);
 	} else if (ec == ESR_EC_FP) {
 		arch_fpu_trap(t);

@@ -14,7 +14,6 @@
 extern char boot_empty_l0[];
 
 static struct tcb *fpu_owner;   /* whose FP/SIMD state is in the registers */
-static struct tcb *tls_owner;   /* whose TPIDR_EL0 is in the register */
 static bool fpu_enabled = true; /* CPACR state, to avoid rewriting it */
 
 void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1)
@@ -51,18 +50,15 @@ void arch_thread_forget(struct tcb *t)
 {
 	if (fpu_owner == t)
 		fpu_owner = NULL;
-	if (tls_owner == t)
-		tls_owner = NULL;
 }
 
-void arch_switch_to(struct tcb *next)
+void arch_switch_to(struct tcb *prev, struct tcb *next)
 {
-	if (tls_owner != next) {
-		if (tls_owner)
-			tls_owner->fpu.tpidr_el0 = SYSREG_READ(tpidr_el0);
-		SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
-		tls_owner = next;
-	}
+	if (prev)
+		prev->fpu.tpidr_el0 = SYSREG_READ(tpidr_el0);
+	if (!next)
+		return; /* going idle: only the outgoing state needed saving */
+	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
 	set_fpu_access(fpu_owner == next);
 	/* A thread whose VSpace is gone runs on an empty table: it faults at once. */
 	const struct cap *vs = &next->vspace_root.cap;

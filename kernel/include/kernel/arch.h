@@ -27,8 +27,9 @@ void arch_timer_set_deadline(uint64_t ticks);
 
 /* Thread context. */
 void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1);
-/* Make `next` the thread on the CPU: address space, TLS register, FP access. */
-void arch_switch_to(struct tcb *next);
+/* Make `next` the thread on the CPU instead of `prev` (NULL: none, or it is gone):
+ * address space, TLS register, FP access. */
+void arch_switch_to(struct tcb *prev, struct tcb *next);
 /* Enter `tcb` at EL0; it must be the thread last passed to arch_switch_to(). */
 NORETURN void arch_return_to_user(struct tcb *tcb);
 /* The thread touched FP/SIMD without owning the registers: hand them over. */
