@@ -226,7 +226,6 @@ static void setup_thread(const struct m6_bt_thread *th)
 		                 .word = th->fault_badge};
 		insert_cap(th->fault_ep, &t->fault_endpoint, &ep);
 	}
-	t->ipc_buffer = (struct m6_ipc_buffer *)ipc;
 	t->ipc_buffer_va = th->ipc_buffer_vaddr;
 	arch_context_init(&t->context, th->entry, th->stack_pointer, th->ipc_buffer_vaddr, th->arg);
 	if (th->start)

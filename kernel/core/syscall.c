@@ -64,9 +64,9 @@ static int decode_message(struct tcb *t, const struct cap *ep)
 		int error;
 		if (!ep || !cap_has_rights(ep, M6_RIGHT_GRANT))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
-		if (!t->ipc_buffer)
+		if (!tcb_ipc_buffer(t))
 			return M6_ERR_INVALID_ARGUMENT;
-		if (!lookup_cap_arg(t, t->ipc_buffer->send_cap, &error))
+		if (!lookup_cap_arg(t, tcb_ipc_buffer(t)->send_cap, &error))
 			return error;
 	}
 	return M6_OK;

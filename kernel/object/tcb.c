@@ -60,12 +60,12 @@ void tcb_set_name(struct tcb *t, const char *name)
 static bool transfer_cap(struct tcb *sender, struct tcb *receiver)
 {
 	int error;
-	if (!sender->ipc_buffer || !receiver->ipc_buffer)
+	if (!tcb_ipc_buffer(sender) || !tcb_ipc_buffer(receiver))
 		return false;
-	struct cte *src = lookup_cap_arg(sender, sender->ipc_buffer->send_cap, &error);
+	struct cte *src = lookup_cap_arg(sender, tcb_ipc_buffer(sender)->send_cap, &error);
 	if (!src || src->cap.type == M6_OBJ_UNTYPED)
 		return false;
-	struct m6_ipc_buffer *rb = receiver->ipc_buffer;
+	struct m6_ipc_buffer *rb = tcb_ipc_buffer(receiver);
 	if (rb->receive_cnode == 0)
 		return false;
 	struct cte *root = lookup_typed_arg(receiver, rb->receive_cnode, M6_OBJ_CNODE, &error);
@@ -173,7 +173,6 @@ void tcb_finalise(struct tcb *t)
 	cap_delete(&t->vspace_root);
 	cap_delete(&t->ipc_buffer_frame);
 	cap_delete(&t->fault_endpoint);
-	t->ipc_buffer = NULL;
 	tcb_unregister(t);
 }
 
@@ -227,7 +226,6 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	set_tcb_slot(&t->cspace_root, cspace);
 	set_tcb_slot(&t->vspace_root, vspace);
 	set_tcb_slot(&t->ipc_buffer_frame, ipc);
-	t->ipc_buffer = ipc ? (struct m6_ipc_buffer *)t->ipc_buffer_frame.cap.object : NULL;
 	t->ipc_buffer_va = ipc ? ipc_va : 0;
 	return invocation_ok(caller, 0);
 }

@@ -46,7 +46,6 @@ struct tcb {
 	struct tcb *caller;     /* thread waiting for this thread's reply */
 	struct tcb *callee;     /* while BLOCKED_REPLY: the thread that owes the reply */
 	struct notification *bound_notification;
-	struct m6_ipc_buffer *ipc_buffer; /* kernel address of the IPC buffer frame */
 	vaddr_t ipc_buffer_va;
 	uint64_t timeslice_ticks;
 	/* A fault waiting to be delivered or answered: its message is built here because
@@ -70,26 +69,37 @@ _Static_assert(offsetof(struct tcb, context) == 0, "vectors.S saves into the TCB
 #define TCB_SIZE_BITS 11
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "tcb size");
 
+/* The IPC buffer, reached through the frame cap the TCB holds, never through a cached
+ * pointer: if that cap is deleted (a revoke somewhere above it), the memory may be reused
+ * and the thread simply has no buffer any more. */
+static inline struct m6_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
+{
+	return t->ipc_buffer_frame.cap.type == M6_OBJ_FRAME
+	           ? (struct m6_ipc_buffer *)t->ipc_buffer_frame.cap.object
+	           : NULL;
+}
+
 /* Message registers: 0..5 in x2..x7, the rest in the IPC buffer. */
 static inline word_t tcb_get_mr(const struct tcb *t, unsigned i)
 {
 	if (i < M6_MSG_REGISTERS)
 		return t->context.x[2 + i];
-	return t->ipc_buffer ? t->ipc_buffer->mr[i] : 0;
+	struct m6_ipc_buffer *b = tcb_ipc_buffer(t);
+	return b ? b->mr[i] : 0;
 }
 
 static inline void tcb_set_mr(struct tcb *t, unsigned i, word_t v)
 {
 	if (i < M6_MSG_REGISTERS)
 		t->context.x[2 + i] = v;
-	else if (t->ipc_buffer)
-		t->ipc_buffer->mr[i] = v;
+	else if (tcb_ipc_buffer(t))
+		tcb_ipc_buffer(t)->mr[i] = v;
 }
 
 /* Number of message registers the thread can actually carry. */
 static inline unsigned tcb_max_mrs(const struct tcb *t)
 {
-	return t->ipc_buffer ? M6_MSG_MAX_WORDS : M6_MSG_REGISTERS;
+	return tcb_ipc_buffer(t) ? M6_MSG_MAX_WORDS : M6_MSG_REGISTERS;
 }
 
 /* Result of a syscall: error code, message info, badge. MRs are set separately. */
