@@ -14,6 +14,11 @@ file(GLOB_RECURSE M6_CAPDL_SOURCES CONFIGURE_DEPENDS
 set(M6_CAPDL_COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${M6_CAPDL_DIR}
 	${M6_PYTHON} -m m6capdl)
 set(M6_USER_LINKER_SCRIPT ${M6_SDK_DIR}/libm6/user.ld)
+# Devices and the RAM budget are checked against the platform's device tree.
+set(M6_PLATFORM_DTS)
+if(DEFINED M6_PLATFORM AND EXISTS ${M6_SDK_DIR}/platforms/${M6_PLATFORM}/${M6_PLATFORM}.dts)
+	set(M6_PLATFORM_DTS ${M6_SDK_DIR}/platforms/${M6_PLATFORM}/${M6_PLATFORM}.dts)
+endif()
 
 function(m6_add_component name)
 	cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
@@ -37,14 +42,15 @@ function(m6_add_system name)
 	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
 	set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}.gen)
 
-	# Step 1: capability headers; they depend on the spec only, never on ELFs.
+	# Step 1: capability headers, one per binary; they depend on the spec (and the
+	# platform's device tree) only, never on ELFs.
 	set(headers)
 	foreach(c IN LISTS ARG_COMPONENTS)
 		list(APPEND headers ${gen}/include/${c}/m6_caps.h)
 	endforeach()
 	add_custom_command(OUTPUT ${headers}
 		COMMAND ${M6_CAPDL_COMMAND} headers ${spec} --out ${gen}
-		DEPENDS ${spec} ${M6_CAPDL_SOURCES}
+		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS}
 		COMMENT "m6-capdl: capability headers for ${name}")
 	add_custom_target(${name}_caps_headers DEPENDS ${headers})
 
@@ -61,7 +67,7 @@ function(m6_add_system name)
 	set(tables ${gen}/boot_tables.c ${gen}/boot_image.S)
 	add_custom_command(OUTPUT ${tables} ${gen}/boot_image.bin ${gen}/manifest.json
 		COMMAND ${M6_CAPDL_COMMAND} build ${spec} ${elf_args} --out ${gen}
-		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${ARG_COMPONENTS} ${elf_files}
+		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS} ${ARG_COMPONENTS} ${elf_files}
 		COMMENT "m6-capdl: boot tables for ${name}")
 	set_source_files_properties(${gen}/boot_image.S PROPERTIES
 		OBJECT_DEPENDS ${gen}/boot_image.bin)

@@ -7,12 +7,17 @@ run. Later stages (layout, emit) may assume a spec that passed: they do not re-c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import model
-from m6capdl.diagnostics import Diagnostic, error, warning
+from m6capdl import authority, emit, model, resources
+from m6capdl.diagnostics import Diagnostic, Severity, error, warning
 from m6capdl.layout import (
+    device_irq_caps,
+    MAIN_THREAD,
     MAX_STACK_SIZE,
+    MAX_THREADS,
+    THREAD_WINDOW,
     PAGE_SIZE,
     SELF_CAPS,
     SYSCAPS,
@@ -21,23 +26,17 @@ from m6capdl.layout import (
 )
 
 MAX_PRIORITY = 255
-_UNRESOLVED = ("unknown component", "unknown endpoint")
+_UNRESOLVED = ("unknown component", "unknown endpoint", "unknown notification", "unknown memory")
 MAX_BADGE = 2**64 - 1
 _BINARY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+_SYMBOL = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
 
 
 def _names(items: list[str]) -> str:
     return ", ".join(sorted(items))
 
 
-def _size(value: int) -> str:
-    if value >= 2**64:
-        return "beyond 64 bits"
-    if value % (1024 * 1024) == 0 and value:
-        return f"{value // (1024 * 1024)} MiB"
-    if value % 1024 == 0 and value:
-        return f"{value // 1024} KiB"
-    return f"{value} B"
+_size = resources.size_text
 
 
 def available_platforms(platform_dir: Path) -> list[str]:
@@ -60,13 +59,64 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
                 f"first declared at line {first.name.span.line}"))
         else:
             seen[comp.name.text] = comp
+    resources.check_memories(system, diags)
+    tree = None
+    if not any(d.message.startswith("unknown platform") for d in diags):
+        tree = resources.check_devices(system, platform_dir, diags)
+        if tree is None:
+            tree = resources.platform_tree(system, platform_dir)
+    ram = tree.memory() if tree is not None else None
     for comp in system.components:
-        _check_component(comp, seen, diags)
-    if not any(d.message.startswith(_UNRESOLVED) for d in diags):
+        _check_component(comp, seen, diags, ram)
+    resources.check_irqs(system, diags)
+    for comp in system.components:
+        resources.check_cnode(comp, diags)
+        resources.check_region_overlaps(comp, diags)
+    _check_shared_binaries(system, diags)
+    if not any(d.severity is Severity.ERROR for d in diags):
+        resources.check_budget(system, tree, diags)
+    if not any(d.message.startswith(_UNRESOLVED) or ", not a" in d.message for d in diags):
         # With a reference that does not resolve, "never called" is likely a consequence
         # of the same typo: stay quiet rather than bury the real error.
         _check_unused_endpoints(system, seen, diags)
+        resources.unused_memory_warnings(system, diags)
+    if not any(d.severity is Severity.ERROR for d in diags):
+        diags.extend(authority.check_assertions(system))
     return diags
+
+
+def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> None:
+    """Components that run one binary share its m6_caps.h: they must agree on it."""
+    first: dict[str, tuple[model.Component, dict[str, str]]] = {}
+    for comp in system.components:
+        stmt = comp.first(model.BinaryStmt)
+        if not isinstance(stmt, model.BinaryStmt):
+            continue
+        try:
+            defines = emit.header_defines(comp)
+        except (KeyError, AssertionError):  # an error reported elsewhere left it incomplete
+            continue
+        seen = first.get(stmt.name)
+        if seen is None:
+            first[stmt.name] = (comp, defines)
+            continue
+        other, other_defines = seen
+        diff = _first_difference(other_defines, defines)
+        if diff is not None:
+            name, a, b = diff
+            diags.append(error(
+                f"components '{other.name.text}' and '{comp.name.text}' run binary \"{stmt.name}\" "
+                f"but disagree on {name}: {a} in '{other.name.text}', {b} in '{comp.name.text}'",
+                stmt.name_span,
+                "a binary has one m6_caps.h for all the components that run it: declare the same "
+                "caps in the same order (and the same memory layout), or give each its own binary"))
+
+
+def _first_difference(a: dict[str, str], b: dict[str, str]) -> tuple[str, str, str] | None:
+    for name in list(a) + [n for n in b if n not in a]:
+        if a.get(name) != b.get(name):
+            return name, a.get(name, "undefined"), b.get(name, "undefined")
+    return None
 
 
 def _check_platform(system: model.System, platform_dir: Path, diags: list[Diagnostic]) -> None:
@@ -76,20 +126,47 @@ def _check_platform(system: model.System, platform_dir: Path, diags: list[Diagno
         diags.append(error(f"unknown platform '{system.platform.text}'", system.platform.span, hint))
 
 
-def _check_component(comp: model.Component, components: dict[str, model.Component],
-                     diags: list[Diagnostic]) -> None:
-    cname = comp.name.text
-    # Statements that may appear once per component.
+# Declarations that give a component-local object a name; they share one namespace so
+# that `component.name` always means one object.
+_DECLARATIONS: dict[type[model.Statement], str] = {
+    model.EndpointStmt: "endpoint",
+    model.NotificationStmt: "notification",
+    model.UntypedStmt: "untyped",
+    model.ThreadStmt: "thread",
+    model.DeviceStmt: "device",
+    model.IrqStmt: "irq",
+}
+_SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
+            model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt)
+_THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
+                   model.LinuxStmt, model.FaultStmt)
+MIN_UNTYPED_BITS, MAX_UNTYPED_BITS = 12, 30
+
+
+def _declared_name(stmt: model.Statement) -> model.Ident | None:
+    return getattr(stmt, "name", None) if type(stmt) in _DECLARATIONS else None
+
+
+def _check_singles(statements: Sequence[model.Statement], kinds: tuple[type[model.Statement], ...],
+                   where: str, diags: list[Diagnostic]) -> dict[type[model.Statement], model.Statement]:
+    """Statements that may appear once in `where`; returns the first of each kind."""
     singles: dict[type[model.Statement], model.Statement] = {}
-    for stmt in comp.statements:
-        if isinstance(stmt, (model.BinaryStmt, model.PriorityStmt, model.StackStmt)):
+    for stmt in statements:
+        if isinstance(stmt, kinds):
             first = singles.get(type(stmt))
             if first is not None:
                 diags.append(error(
-                    f"duplicate '{stmt.keyword}' statement in component '{cname}'", stmt.span,
+                    f"duplicate '{stmt.keyword}' statement in {where}", stmt.span,
                     f"first given at line {first.span.line}"))
             else:
                 singles[type(stmt)] = stmt
+    return singles
+
+
+def _check_component(comp: model.Component, components: dict[str, model.Component],
+                     diags: list[Diagnostic], ram: list | None = None) -> None:
+    cname = comp.name.text
+    singles = _check_singles(comp.statements, _SINGLES, f"component '{cname}'", diags)
     for required in (model.BinaryStmt, model.PriorityStmt):
         if required not in singles:
             diags.append(error(
@@ -98,37 +175,82 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
 
     # Cap names: the self caps, then every cap-producing statement, in one namespace.
     cap_owner: dict[str, str] = {cap_name(n): "the component's own " + what for n, what in SELF_CAPS}
-    endpoints: dict[str, model.EndpointStmt] = {}
+    declared: dict[str, model.Statement] = {}
     syscaps: dict[str, model.SyscapStmt] = {}
+    mappings: dict[str, model.MapStmt] = {}
     for stmt in comp.statements:
+        name = _declared_name(stmt)
+        if name is not None:
+            kind = _DECLARATIONS[type(stmt)]
+            first_decl = declared.get(name.text)
+            if first_decl is not None:
+                first_kind = _DECLARATIONS[type(first_decl)]
+                if first_kind == kind:
+                    diags.append(error(
+                        f"duplicate {kind} '{name.text}' in component '{cname}'", name.span,
+                        f"first declared at line {first_decl.span.line}"))
+                else:
+                    diags.append(error(
+                        f"duplicate name '{name.text}' in component '{cname}'", name.span,
+                        f"already declared as {_article(first_kind)} at line {first_decl.span.line}"))
+                continue
+            declared[name.text] = stmt
         if isinstance(stmt, model.BinaryStmt):
             if not _BINARY_NAME.fullmatch(stmt.name):
                 diags.append(error(
                     f"invalid binary name \"{stmt.name}\"", stmt.name_span,
                     "use letters, digits and _ . + - (it names the ELF given with --elf NAME=PATH)"))
-        elif isinstance(stmt, model.PriorityStmt):
-            if stmt.value.value > MAX_PRIORITY:
-                diags.append(error(
-                    f"priority {stmt.value.text} is out of range", stmt.value.span,
-                    f"priorities go from 0 to {MAX_PRIORITY}, higher runs first"))
+        elif isinstance(stmt, (model.PriorityStmt, model.MaxPriorityStmt)):
+            _check_priority(stmt, diags)
         elif isinstance(stmt, model.StackStmt):
             _check_stack(stmt, diags)
         elif isinstance(stmt, model.EndpointStmt):
-            first_ep = endpoints.get(stmt.name.text)
-            if first_ep is not None:
-                diags.append(error(
-                    f"duplicate endpoint '{stmt.name.text}' in component '{cname}'", stmt.name.span,
-                    f"first declared at line {first_ep.name.span.line}"))
-                continue
-            endpoints[stmt.name.text] = stmt
             _claim_cap(cap_owner, stmt.name, f"endpoint '{stmt.name.text}'", cname, diags)
-        elif isinstance(stmt, model.EndpointCapStmt):
-            _check_endpoint_ref(stmt, components, diags)
-            if stmt.badge is not None and stmt.badge.value > MAX_BADGE:
+        elif isinstance(stmt, model.NotificationStmt):
+            _claim_cap(cap_owner, stmt.name, f"notification '{stmt.name.text}'", cname, diags)
+        elif isinstance(stmt, model.UntypedStmt):
+            _check_untyped(stmt, diags)
+            if stmt.paddr is not None:
+                resources.check_device_untyped(stmt, ram, diags)
+            _claim_cap(cap_owner, stmt.name, f"untyped '{stmt.name.text}'", cname, diags)
+        elif isinstance(stmt, model.MapStmt):
+            resources.check_mapping(comp, stmt, diags)
+            first_map = mappings.get(stmt.name.text)
+            if first_map is not None:
                 diags.append(error(
-                    f"badge {stmt.badge.text} is out of range", stmt.badge.span,
-                    "a badge is a 64-bit value: 0 to 18446744073709551615 (0xffffffffffffffff)"))
+                    f"duplicate mapping '{stmt.name.text}' in component '{cname}'", stmt.name.span,
+                    f"first mapped at line {first_map.span.line}; map it again under another "
+                    f"name with 'as NAME'"))
+            else:
+                mappings[stmt.name.text] = stmt
+        elif isinstance(stmt, model.HeapStmt):
+            size = stmt.size.value
+            if size == 0 or size % PAGE_SIZE:
+                diags.append(error(f"heap size {_size(size)} is not a non-zero multiple of 4 KiB",
+                                   stmt.size.span, "the heap is made of whole 4 KiB pages"))
+        elif isinstance(stmt, model.DeviceStmt):
+            device = comp.devices.get(stmt.name.text)
+            count = len(device.interrupts) if device is not None else 0
+            for cap in device_irq_caps(stmt.name.text, count):
+                _claim_cap(cap_owner, model.Ident(cap[4:], stmt.name.span),
+                           f"interrupt of device '{stmt.name.text}'", cname, diags)
+        elif isinstance(stmt, model.IrqStmt):
+            _claim_cap(cap_owner, stmt.name, f"irq '{stmt.name.text}'", cname, diags)
+        elif isinstance(stmt, model.EndpointCapStmt):
+            _check_ref(stmt.component, stmt.endpoint, "endpoint", components, diags)
+            _check_badge(stmt.badge, diags)
             _claim_cap(cap_owner, stmt.alias, f"'{stmt.kind}' cap '{stmt.alias.text}'", cname, diags)
+        elif isinstance(stmt, model.SignalStmt):
+            _check_ref(stmt.component, stmt.notification, "notification", components, diags)
+            _check_badge(stmt.badge, diags)
+            _claim_cap(cap_owner, stmt.alias, f"'signal' cap '{stmt.alias.text}'", cname, diags)
+        elif isinstance(stmt, model.FaultStmt):
+            _check_ref(stmt.component, stmt.endpoint, "endpoint", components, diags)
+            _check_badge(stmt.badge, diags)
+        elif isinstance(stmt, model.ThreadStmt):
+            _check_thread(comp, stmt, diags, components)
+            ident = model.Ident("THREAD_" + stmt.name.text, stmt.name.span)
+            _claim_cap(cap_owner, ident, f"thread '{stmt.name.text}'", cname, diags)
         elif isinstance(stmt, model.SyscapStmt):
             if stmt.name.text not in SYSCAPS:
                 diags.append(error(
@@ -143,6 +265,95 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
                 continue
             syscaps[stmt.name.text] = stmt
             _claim_cap(cap_owner, stmt.name, f"syscap '{stmt.name.text}'", cname, diags)
+
+    threads = comp.threads
+    if len(threads) + 1 > MAX_THREADS:
+        diags.append(error(
+            f"component '{cname}' has {len(threads) + 1} threads, more than {MAX_THREADS}",
+            threads[MAX_THREADS - 1].name.span,
+            f"each thread takes a {THREAD_WINDOW // (1024 * 1024)} MiB window below the stack top"))
+    linux = singles.get(model.LinuxStmt)
+    if linux is not None and model.FaultStmt not in singles:
+        diags.append(_linux_without_fault(f"the main thread of component '{cname}'", linux))
+
+
+def _article(kind: str) -> str:
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def _linux_without_fault(who: str, stmt: model.Statement) -> Diagnostic:
+    return error(f"{who} runs Linux binaries but has no fault handler", stmt.span,
+                 "its system calls are delivered to its fault endpoint: add 'fault COMPONENT.ENDPOINT'")
+
+
+def _check_thread(comp: model.Component, thread: model.ThreadStmt, diags: list[Diagnostic],
+                  components: dict[str, model.Component]) -> None:
+    cname, tname = comp.name.text, thread.name.text
+    where = f"thread '{tname}' of component '{cname}'"
+    if tname == MAIN_THREAD:
+        diags.append(error(f"a thread may not be called '{MAIN_THREAD}'", thread.name.span,
+                           "the component's main thread has that name; its settings are the "
+                           "component's own (priority, stack, fault, ...)"))
+    singles = _check_singles(thread.statements, _THREAD_SINGLES, where, diags)
+    for required, hint in ((model.EntryStmt, 'add e.g. entry "worker_main": a function of the binary'),
+                           (model.PriorityStmt, f"add e.g. priority 100 (0..{MAX_PRIORITY}, higher runs first)")):
+        if required not in singles:
+            diags.append(error(f"{where} has no '{required.keyword}' statement", thread.name.span, hint))
+    for stmt in thread.statements:
+        if isinstance(stmt, (model.PriorityStmt, model.MaxPriorityStmt)):
+            _check_priority(stmt, diags)
+        elif isinstance(stmt, model.StackStmt):
+            _check_stack(stmt, diags)
+        elif isinstance(stmt, model.FaultStmt):
+            _check_ref(stmt.component, stmt.endpoint, "endpoint", components, diags)
+            _check_badge(stmt.badge, diags)
+        elif isinstance(stmt, model.EntryStmt):
+            if not _SYMBOL.fullmatch(stmt.symbol):
+                diags.append(error(f"invalid entry symbol \"{stmt.symbol}\"", stmt.symbol_span,
+                                   "an entry is the name of a function of the component's binary"))
+    # A component cannot hold threads above its own ceiling: whoever holds their TCB caps
+    # could not have set those priorities itself.
+    comp_prio = comp.first(model.PriorityStmt)
+    comp_max = comp.first(model.MaxPriorityStmt)
+    if isinstance(comp_prio, model.PriorityStmt) and comp_prio.value.value <= MAX_PRIORITY:
+        ceiling = comp_max.value.value if isinstance(comp_max, model.MaxPriorityStmt) else comp_prio.value.value
+        for stmt in thread.statements:
+            if isinstance(stmt, (model.PriorityStmt, model.MaxPriorityStmt)) and \
+                    ceiling < stmt.value.value <= MAX_PRIORITY:
+                what = "priority" if isinstance(stmt, model.PriorityStmt) else "max_priority"
+                diags.append(error(
+                    f"{where} has {what} {stmt.value.text}, above the component's maximum priority {ceiling}",
+                    stmt.value.span,
+                    f"a component's threads stay at or below its max_priority (default: its priority); "
+                    f"raise it with 'max_priority {stmt.value.value}' in component '{cname}'"))
+    linux = singles.get(model.LinuxStmt)
+    if linux is not None and model.FaultStmt not in singles and comp.first(model.FaultStmt) is None:
+        diags.append(_linux_without_fault(f"thread '{tname}' of component '{cname}'", linux))
+
+
+def _check_priority(stmt: model.PriorityStmt | model.MaxPriorityStmt, diags: list[Diagnostic]) -> None:
+    if stmt.value.value > MAX_PRIORITY:
+        what = "priority" if isinstance(stmt, model.PriorityStmt) else "max_priority"
+        diags.append(error(
+            f"{what} {stmt.value.text} is out of range", stmt.value.span,
+            f"priorities go from 0 to {MAX_PRIORITY}, higher runs first"))
+
+
+def _check_badge(badge: model.Number | None, diags: list[Diagnostic]) -> None:
+    if badge is not None and badge.value > MAX_BADGE:
+        diags.append(error(
+            f"badge {badge.text} is out of range", badge.span,
+            "a badge is a 64-bit value: 0 to 18446744073709551615 (0xffffffffffffffff)"))
+
+
+def _check_untyped(stmt: model.UntypedStmt, diags: list[Diagnostic]) -> None:
+    size = stmt.size.value
+    if size == 0 or size & (size - 1):
+        diags.append(error(f"untyped size {_size(size)} is not a power of two", stmt.size.span,
+                           "an untyped pool is one naturally aligned block: 4 KiB, 8 KiB, ... 1 GiB"))
+    elif not (1 << MIN_UNTYPED_BITS) <= size <= (1 << MAX_UNTYPED_BITS):
+        diags.append(error(f"untyped size {_size(size)} is out of range", stmt.size.span,
+                           "untyped pools go from 4 KiB to 1 GiB"))
 
 
 def _missing_hint(kind: type[model.Statement]) -> str:
@@ -181,21 +392,37 @@ def _claim_cap(owner: dict[str, str], name: model.Ident, what: str, component: s
         owner[cap] = f"{what} (line {name.span.line})"
 
 
-def _check_endpoint_ref(stmt: model.EndpointCapStmt, components: dict[str, model.Component],
-                        diags: list[Diagnostic]) -> None:
-    target = components.get(stmt.component.text)
+_USE_HINT = {
+    "endpoint": "use 'call {0}.{1} as NAME' or 'send {0}.{1} as NAME' for an endpoint",
+    "notification": "use 'signal {0}.{1} as NAME' for a notification",
+}
+
+
+def _check_ref(component: model.Ident, name: model.Ident, kind: str,
+               components: dict[str, model.Component], diags: list[Diagnostic]) -> None:
+    """`component.name` must name a `kind` (endpoint or notification) of that component."""
+    target = components.get(component.text)
     if target is None:
         diags.append(error(
-            f"unknown component '{stmt.component.text}'", stmt.component.span,
+            f"unknown component '{component.text}'", component.span,
             f"declared components are: {_names(list(components))}"))
         return
-    declared = [ep.name.text for ep in target.endpoints]
-    if stmt.endpoint.text not in declared:
-        hint = (f"component '{target.name.text}' declares endpoints: {_names(list(dict.fromkeys(declared)))}"
-                if declared else f"component '{target.name.text}' declares no endpoints")
-        diags.append(error(
-            f"unknown endpoint '{stmt.endpoint.text}' in component '{target.name.text}'",
-            stmt.endpoint.span, hint))
+    tname = target.name.text
+    for stmt in target.statements:
+        other = _declared_name(stmt)
+        if other is not None and other.text == name.text:
+            found = _DECLARATIONS[type(stmt)]
+            if found != kind:
+                hint = _USE_HINT.get(found, f"only {_article(kind)} can be named here")
+                diags.append(error(
+                    f"'{name.text}' in component '{tname}' is {_article(found)}, not {_article(kind)}",
+                    name.span, hint.format(tname, name.text)))
+            return
+    declared = [d.text for s in target.statements if _DECLARATIONS.get(type(s)) == kind
+                for d in [_declared_name(s)] if d is not None]
+    hint = (f"component '{tname}' declares {kind}s: {_names(list(dict.fromkeys(declared)))}"
+            if declared else f"component '{tname}' declares no {kind}s")
+    diags.append(error(f"unknown {kind} '{name.text}' in component '{tname}'", name.span, hint))
 
 
 def _check_unused_endpoints(system: model.System, components: dict[str, model.Component],
@@ -203,8 +430,10 @@ def _check_unused_endpoints(system: model.System, components: dict[str, model.Co
     used: set[tuple[str, str]] = set()
     for comp in system.components:
         for stmt in comp.statements:
-            if isinstance(stmt, model.EndpointCapStmt):
-                used.add((stmt.component.text, stmt.endpoint.text))
+            inner = stmt.statements if isinstance(stmt, model.ThreadStmt) else ()
+            for use in (stmt, *inner):
+                if isinstance(use, (model.EndpointCapStmt, model.FaultStmt)):
+                    used.add((use.component.text, use.endpoint.text))
     for name, comp in components.items():
         reported: set[str] = set()
         for ep in comp.endpoints:

@@ -1,4 +1,4 @@
-"""Command line: `m6-capdl {check,headers,build} SPEC ...`.
+"""Command line: `m6-capdl {check,headers,build,graph,why} SPEC ...`.
 
 Exit status: 0 success (warnings allowed), 1 errors in the spec or its inputs,
 2 usage errors (argparse) and internal errors. No traceback ever reaches the user.
@@ -7,13 +7,14 @@ Exit status: 0 success (warnings allowed), 1 errors in the spec or its inputs,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from m6capdl import __version__, checks, elfload, emit, layout, model, parser
-from m6capdl.diagnostics import Diagnostic, FileError, Severity, SpecError, render, sort_key
+from m6capdl import __version__, authority, checks, elfload, emit, graph, layout, model, parser
+from m6capdl.diagnostics import Diagnostic, FileError, Severity, SpecError, error, render, sort_key
 
 PROG = "m6-capdl"
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2
@@ -31,6 +32,7 @@ class _Spec:
     path: str
     text: str
     system: model.System
+    sources: dict[str, str]  # included files' text, by the name their spans carry
 
 
 def _fail(message: str, err: TextIO) -> None:
@@ -47,18 +49,52 @@ def _load_spec(path: str, platform_dir: Path, err: TextIO) -> _Spec:
     except OSError as exc:
         _fail(f"{path}: cannot read: {exc.strerror or exc}", err)
         raise _Failed from None
-    diags: list[Diagnostic]
+    diags: list[Diagnostic] = []
+    sources: dict[str, str] = {}
     try:
         system = parser.parse(text)
-        diags = checks.check(system, platform_dir)
+        _expand_includes(system, system.includes, path, sources, [os.path.realpath(path)], diags)
+        if not any(d.severity is Severity.ERROR for d in diags):
+            diags += checks.check(system, platform_dir)
     except SpecError as exc:
         diags = exc.diagnostics
         system = None  # type: ignore[assignment]
     for diag in sorted(diags, key=sort_key):
-        err.write(render(diag, path, text))
+        err.write(render(diag, path, text, sources))
     if system is None or any(d.severity is Severity.ERROR for d in diags):
         raise _Failed
-    return _Spec(path, text, system)
+    return _Spec(path, text, system, sources)
+
+
+def _expand_includes(system: model.System, includes: list[model.Include], including: str,
+                     sources: dict[str, str], stack: list[str], diags: list[Diagnostic]) -> None:
+    """Merge every included file's items into `system`, depth first, in order. Included
+    files are named relative to the file that includes them."""
+    for inc in includes:
+        name = os.path.normpath(os.path.join(os.path.dirname(including), inc.path))
+        real = os.path.realpath(name)
+        if real in stack:
+            diags.append(error(f"include cycle: \"{inc.path}\" is already being included", inc.path_span,
+                               "a file may not include itself, directly or through others"))
+            continue
+        try:
+            with open(name, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or str(exc))
+            diags.append(error(f"cannot include \"{inc.path}\": {reason}", inc.path_span,
+                               f"looked for {name}"))
+            continue
+        sources[name] = text
+        try:
+            module = parser.parse(text, file=name, module=True)
+        except SpecError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        system.components.extend(module.components)
+        system.memories.extend(module.memories)
+        system.assertions.extend(module.assertions)
+        _expand_includes(system, module.includes, name, sources, stack + [real], diags)
 
 
 def _parse_elf_args(values: list[str], err: TextIO) -> dict[str, str]:
@@ -109,6 +145,36 @@ def _load_images(system: model.System, elfs: dict[str, str], err: TextIO) -> dic
     return images
 
 
+def _report(spec: _Spec, diags: list[Diagnostic], err: TextIO) -> None:
+    """Print diagnostics found after checking (they need the ELFs); stop on errors."""
+    for diag in sorted(diags, key=sort_key):
+        err.write(render(diag, spec.path, spec.text, spec.sources))
+    if any(d.severity is Severity.ERROR for d in diags):
+        raise _Failed
+
+
+def _entry_diagnostics(system: model.System, images: dict[str, elfload.ElfImage]) -> list[Diagnostic]:
+    """Every extra thread's entry symbol must be a function of its component's ELF."""
+    diags: list[Diagnostic] = []
+    for comp in system.components:
+        image = images[comp.name.text]
+        for thread in comp.threads:
+            entry = thread.first(model.EntryStmt)
+            assert isinstance(entry, model.EntryStmt), "checked before"
+            where = f"entry \"{entry.symbol}\" of thread '{thread.name.text}'"
+            addr = image.symbols.get(entry.symbol)
+            if addr is None:
+                diags.append(error(
+                    f"{where} is not a symbol of binary \"{comp.binary}\"", entry.symbol_span,
+                    f"{image.path} defines no function of that name (is it spelled right, "
+                    f"and is the ELF not stripped?)"))
+            elif not image.is_executable(addr):
+                diags.append(error(
+                    f"{where} is at 0x{addr:x}, outside the code of binary \"{comp.binary}\"",
+                    entry.symbol_span, "an entry must be a function, in an executable segment"))
+    return diags
+
+
 def _cmd_check(args: argparse.Namespace, err: TextIO) -> None:
     _load_spec(args.spec, args.platform_dir, err)
 
@@ -122,8 +188,53 @@ def _cmd_build(args: argparse.Namespace, err: TextIO) -> None:
     spec = _load_spec(args.spec, args.platform_dir, err)
     elfs = _parse_elf_args(args.elf, err)
     images = _load_images(spec.system, elfs, err)
+    _report(spec, _entry_diagnostics(spec.system, images), err)
     tables = layout.build_tables(spec.system, images)
     emit.write_build(spec.system, tables, spec.path, Path(args.out))
+
+
+def _cmd_graph(args: argparse.Namespace, err: TextIO) -> None:
+    spec = _load_spec(args.spec, args.platform_dir, err)
+    dot = graph.to_dot(spec.system)
+    if args.svg is not None:
+        try:
+            emit.write_if_changed(Path(args.svg), graph.to_svg(dot))
+        except RuntimeError as exc:
+            _fail(str(exc), err)
+            raise _Failed from None
+    if args.dot is not None:
+        emit.write_if_changed(Path(args.dot), dot.encode())
+    if args.dot is None and args.svg is None:
+        sys.stdout.write(dot)
+
+
+def _cmd_why(args: argparse.Namespace, err: TextIO) -> None:
+    spec = _load_spec(args.spec, args.platform_dir, err)
+    system = spec.system
+    if system.component(args.source) is None:
+        _fail(f"unknown component '{args.source}'", err)
+        raise _Failed
+    target = _parse_target(args.target)
+    g = authority.build(system)
+    objs = authority.target_objects(g, system, target)
+    if isinstance(objs, str):
+        _fail(objs, err)
+        raise _Failed
+    path = authority.explain(g, args.source, objs)
+    if not path:
+        sys.stdout.write(f"'{args.source}' cannot reach {target.describe()}.\n")
+        return
+    sys.stdout.write(f"'{args.source}' can reach {target.describe()}:\n")
+    sys.stdout.write("".join(f"  {line}\n" for line in path))
+
+
+def _parse_target(text: str) -> model.Target:
+    from m6capdl.diagnostics import Span
+    span = Span(1, 1)
+    if text.startswith("memory:"):
+        return model.Target(None, None, model.Ident(text[len("memory:"):], span), span)
+    comp, _, name = text.partition(".")
+    return model.Target(model.Ident(comp, span), model.Ident(name, span) if name else None, None, span)
 
 
 def _make_parser() -> argparse.ArgumentParser:
@@ -155,6 +266,17 @@ def _make_parser() -> argparse.ArgumentParser:
                        help="the ELF of binary NAME (repeat for every binary)")
     build.add_argument("--out", metavar="DIR", required=True, help="output directory")
     build.set_defaults(func=_cmd_build)
+
+    graph_cmd = command("graph", "draw who holds what: Graphviz DOT on stdout, or --dot/--svg files")
+    graph_cmd.add_argument("--dot", metavar="FILE", help="write the DOT text to FILE")
+    graph_cmd.add_argument("--svg", metavar="FILE", help="render an SVG to FILE (needs Graphviz 'dot')")
+    graph_cmd.set_defaults(func=_cmd_graph)
+
+    why = command("why", "explain how component FROM can reach TO (or say that it cannot)")
+    why.add_argument("source", metavar="FROM", help="a component")
+    why.add_argument("target", metavar="TO",
+                     help="a component C, one of its objects C.NAME, or shared memory memory:NAME")
+    why.set_defaults(func=_cmd_why)
     return top
 
 

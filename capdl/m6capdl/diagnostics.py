@@ -23,6 +23,7 @@ class Span:
     line: int
     column: int
     length: int = 1
+    file: str = ""  # an included file, as the user would name it; "" is the spec itself
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,16 @@ def _caret_line(source_line: str, span: Span) -> str:
     return prefix + "^" + "~" * (width - 1)
 
 
-def render(diag: Diagnostic, path: str, source: str) -> str:
-    """Format one diagnostic; the result ends with a newline."""
+def render(diag: Diagnostic, path: str, source: str, sources: dict[str, str] | None = None) -> str:
+    """Format one diagnostic; the result ends with a newline. `sources` holds the text of
+    included files, by the name their spans carry."""
     kind = diag.severity.value
     if diag.span is None:
         out = [f"{path}: {kind}: {diag.message}"]
     else:
         span = diag.span
+        if span.file:
+            path, source = span.file, (sources or {}).get(span.file, "")
         out = [f"{path}:{span.line}:{span.column}: {kind}: {diag.message}"]
         lines = source.splitlines()
         if 1 <= span.line <= len(lines):
@@ -83,7 +87,7 @@ def render(diag: Diagnostic, path: str, source: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def sort_key(diag: Diagnostic) -> tuple[int, int, int]:
+def sort_key(diag: Diagnostic) -> tuple[str, int, int, int]:
     if diag.span is None:
-        return (0, 0, 0)
-    return (diag.span.line, diag.span.column, 0 if diag.severity is Severity.ERROR else 1)
+        return ("", 0, 0, 0)
+    return (diag.span.file, diag.span.line, diag.span.column, 0 if diag.severity is Severity.ERROR else 1)

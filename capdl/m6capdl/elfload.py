@@ -7,12 +7,14 @@ rights and contents. Problems are raised as FileError naming the ELF.
 
 from __future__ import annotations
 
+import bisect
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.constants import P_FLAGS
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from m6capdl.diagnostics import FileError
 
@@ -49,6 +51,12 @@ class ElfImage:
     path: str
     entry: int
     pages: list[Page]  # sorted by vaddr, one per 4 KiB page touched by a PT_LOAD segment
+    symbols: dict[str, int] = field(default_factory=dict)  # defined symbols, for thread entries
+
+    def is_executable(self, vaddr: int) -> bool:
+        index = bisect.bisect_left([p.vaddr for p in self.pages], _page_floor(vaddr))
+        return index < len(self.pages) and self.pages[index].vaddr == _page_floor(vaddr) \
+            and self.pages[index].flags.execute
 
 
 def _page_floor(addr: int) -> int:
@@ -118,7 +126,20 @@ def _load(path: str, blob: bytes, window: Region, reserved: list[Region]) -> Elf
     page = pages.get(_page_floor(entry))
     if page is None or not page.flags.execute:
         raise FileError(path, f"entry point 0x{entry:x} is not in an executable segment")
-    return ElfImage(path, entry, [pages[v] for v in sorted(pages)])
+    return ElfImage(path, entry, [pages[v] for v in sorted(pages)], _symbols(elf))
+
+
+def _symbols(elf: ELFFile) -> dict[str, int]:
+    """Defined symbols (functions, but also data, so a wrong entry gets a precise error)."""
+    symbols: dict[str, int] = {}
+    for section in elf.iter_sections():
+        if not isinstance(section, SymbolTableSection) or section.name != ".symtab":
+            continue
+        for sym in section.iter_symbols():
+            if (sym.name and sym["st_shndx"] != "SHN_UNDEF"
+                    and sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE", "STT_OBJECT")):
+                symbols.setdefault(sym.name, sym["st_value"])
+    return symbols
 
 
 def _place(path: str, pages: dict[int, Page], vaddr: int, memsz: int, data: bytes,

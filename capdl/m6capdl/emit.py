@@ -47,9 +47,21 @@ def _slot_comment(slot: layout.Slot) -> str:
     if slot.kind == "endpoint":
         assert slot.target is not None
         return f"endpoint '{slot.target[1]}', receive"
-    if slot.kind in ("call", "send"):
+    if slot.kind in ("call", "send", "signal"):
         assert slot.target is not None
         return f"{slot.kind} {slot.target[0]}.{slot.target[1]}, badge {slot.badge}"
+    if slot.kind == "notification":
+        assert slot.target is not None
+        return f"notification '{slot.target[1]}', wait and signal"
+    if slot.kind == "untyped":
+        assert slot.target is not None
+        return f"untyped pool '{slot.target[1]}'"
+    if slot.kind == "thread":
+        assert slot.target is not None
+        return f"thread '{slot.target[1]}' (its TCB)"
+    if slot.kind == "irq":
+        trigger = "edge" if slot.badge >> 32 else "level"
+        return f"IRQ handler, interrupt {slot.badge & 0xffffffff} ({trigger})"
     return f"syscap {slot.syscap}"
 
 
@@ -80,22 +92,87 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def header_path(out: Path, component: str) -> Path:
-    return out / "include" / component / "m6_caps.h"
+def header_path(out: Path, binary: str) -> Path:
+    return out / "include" / binary / "m6_caps.h"
 
 
-def render_header(system: model.System, comp: model.Component, spec: str) -> str:
+Define = tuple[str, str, str]  # name, value, comment
+
+
+def header_sections(comp: model.Component) -> list[tuple[str, list[Define]]]:
+    """What a binary's m6_caps.h defines, by section. Components that share a binary must
+    produce the same sections (checks.py compares header_defines())."""
+    cspace = layout.cspace_layout(comp)
+    mem = layout.memory_map(comp)
+    sections: list[tuple[str, list[Define]]] = [
+        ("", [("M6_CSPACE_RADIX", str(cspace.radix), "")]),
+        ("CSpace slots (slot 0 is always empty).",
+         [(slot.name, str(slot.slot), _slot_comment(slot)) for slot in cspace.slots]),
+        ("Memory map.", [("M6_STACK_TOP", _hex(mem.stack_top), ""), ("M6_STACK_SIZE", _hex(mem.stack_size), ""),
+                         ("M6_IPC_BUFFER_VADDR", _hex(mem.ipc_buffer_vaddr), "")]),
+    ]
+    for th in mem.threads[1:]:
+        p = "M6_THREAD_" + th.name.upper()
+        sections.append((f"Thread '{th.name}' (its TCB: CAP_THREAD_{th.name.upper()}).", [
+            (p + "_STACK_TOP", _hex(th.stack_top), ""), (p + "_STACK_SIZE", _hex(th.stack_size), ""),
+            (p + "_IPC_BUFFER_VADDR", _hex(th.ipc_buffer_vaddr), "")]))
+    for region in mem.regions:
+        if region.kind == "heap":
+            sections.append(("Heap (zero-filled, read-write).", [
+                ("M6_HEAP_VADDR", _hex(region.vaddr), ""), ("M6_HEAP_SIZE", _hex(region.size), "")]))
+        elif region.kind == "memory":
+            p = "M6_MEM_" + region.name
+            rights = "".join(r[len("M6_RIGHT_"):][0].lower() for r in region.rights)
+            sections.append((f"Shared memory '{region.memory}', mapped {rights}.", [
+                (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
+        else:
+            p = "M6_DEVICE_" + region.name
+            defs: list[Define] = []
+            for i, reg in enumerate(region.regs):
+                q = p if i == 0 else f"{p}_REG{i}"
+                defs += [(q + "_VADDR", _hex(reg.vaddr), ""), (q + "_PADDR", _hex(reg.paddr), ""),
+                         (q + "_SIZE", _hex(reg.size), "")]
+            sections.append((f"Device '{region.name.lower()}' (MMIO, read-write).", defs))
+    irqs = [(f"M6_DEVICE_{s.name.text.upper()}_IRQ" + ("" if len(d.interrupts) == 1 else str(i)), str(irq.id), "")
+            for s in comp.statements if isinstance(s, model.DeviceStmt)
+            for d in [comp.devices.get(s.name.text)] if d is not None
+            for i, irq in enumerate(d.interrupts)]
+    if irqs:
+        sections.append(("Device interrupt IDs.", irqs))
+    untyped = [(f"M6_UNTYPED_{s.name.text.upper()}_BITS", str(s.size.value.bit_length() - 1), "")
+               for s in comp.statements if isinstance(s, model.UntypedStmt)]
+    if untyped:
+        sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
+    return sections
+
+
+def header_defines(comp: model.Component) -> dict[str, str]:
+    return {name: value for _, defs in header_sections(comp) for name, value, _ in defs}
+
+
+def _guard_name(binary: str) -> str:
+    return "M6_CAPS_" + "".join(ch if ch.isalnum() else "_" for ch in binary.upper()) + "_H"
+
+
+def render_header(system: model.System, binary: str, comps: list[model.Component], spec: str) -> str:
+    """One header per binary; `comps` run it and agree on it (checked)."""
     return _env().get_template("m6_caps.h.j2").render(
-        spec=spec, system=system.name.text, name=comp.name.text,
-        guard=f"M6_CAPS_{comp.name.text.upper()}_H", cspace=layout.cspace_layout(comp),
-        mem=layout.memory_map(comp))
+        spec=spec, system=system.name.text, binary=binary, components=[c.name.text for c in comps],
+        guard=_guard_name(binary), sections=header_sections(comps[0]))
+
+
+def binaries(system: model.System) -> dict[str, list[model.Component]]:
+    out: dict[str, list[model.Component]] = {}
+    for comp in system.components:
+        out.setdefault(comp.binary, []).append(comp)
+    return out
 
 
 def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
     paths = []
-    for comp in system.components:
-        path = header_path(out, comp.name.text)
-        write_if_changed(path, render_header(system, comp, spec).encode())
+    for binary, comps in binaries(system).items():
+        path = header_path(out, binary)
+        write_if_changed(path, render_header(system, binary, comps, spec).encode())
         paths.append(path)
     return paths
 
@@ -144,15 +221,27 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
             "threads": [{
                 "name": th.name,
                 "priority": th.priority,
+                "max_priority": th.max_priority,
                 "entry": th.entry,
                 "stack_pointer": th.stack_pointer,
+                "stack_size": lay.stack_size,
                 "ipc_buffer_vaddr": th.ipc_buffer_vaddr,
-            } for th in tables.threads[info.first_thread: info.first_thread + info.thread_count]],
+                "flags": list(th.flags),
+                "fault_endpoint": None if th.fault_ep is None else objects[th.fault_ep].name,
+                "fault_badge": th.fault_badge,
+                "start": bool(th.start),
+            } for th, lay in zip(tables.threads[info.first_thread: info.first_thread + info.thread_count],
+                                 mem.threads)],
             "memory_map": {
                 "stack_top": mem.stack_top,
                 "stack_size": mem.stack_size,
                 "stack_guard_page": mem.guard_page,
                 "ipc_buffer_vaddr": mem.ipc_buffer_vaddr,
+                "regions": [{
+                    "name": r.name, "kind": r.kind, "vaddr": r.vaddr, "size": r.size,
+                    "rights": list(r.rights), "memory": r.memory,
+                    "regs": [{"vaddr": g.vaddr, "paddr": g.paddr, "size": g.size} for g in r.regs],
+                } for r in mem.regions],
                 "frames": [{
                     "vaddr": m.vaddr,
                     "rights": list(m.rights),
@@ -172,6 +261,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
         "objects": [{
             "index": i, "name": o.name, "type": o.type, "size_bits": o.size_bits,
             **({"source": o.source, "source_page": o.source_page} if o.source else {}),
+            **({"paddr": o.paddr} if o.source == "M6_BT_FRAME_DEVICE" else {}),
         } for i, o in enumerate(objects)],
         "mappings": [{
             "vspace": objects[m.vspace].name, "object": objects[m.object].name,

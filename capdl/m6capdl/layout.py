@@ -25,6 +25,28 @@ IPC_BUFFER_VADDR = 0x3FE00000
 MAX_STACK_SIZE = 1024 * 1024
 MIN_CSPACE_RADIX = 6
 
+# Every thread has a 2 MiB window of its own, one last-level page table: its IPC buffer at
+# the bottom, its stack (and the guard page below it) at the top. The main thread's window
+# ends at STACK_TOP; extra threads' windows follow downwards, in declaration order.
+THREAD_WINDOW = 2 * 1024 * 1024
+MAX_THREADS = 64
+THREAD_AREA_BASE = STACK_TOP - MAX_THREADS * THREAD_WINDOW
+
+# Memory regions (shared memory, heap, device MMIO) without a chosen address are placed
+# from 4 GiB up, in declaration order, each followed by an unmapped guard page. A chosen
+# address may be anywhere from the end of the image window up to 2^47, clear of the thread
+# windows and of other regions.
+AUTO_REGION_BASE = 0x1_0000_0000
+USER_VA_LIMIT = 1 << 47
+MAX_DEVICE_MAPPING = 16 * 1024 * 1024
+MAX_CNODE_BITS = 24
+
+MEMORY_RIGHTS: dict[str, tuple[str, ...]] = {
+    "r": ("M6_RIGHT_READ",),
+    "rw": ("M6_RIGHT_READ", "M6_RIGHT_WRITE"),
+    "rx": ("M6_RIGHT_READ", "M6_RIGHT_EXECUTE"),
+}
+
 # A level-N table translates 2^shift bytes of VA (512 GiB, 1 GiB, 2 MiB): 512 entries of
 # 1 GiB, 2 MiB, 4 KiB. Level 0 is the VSpace object itself; 1..3 are PageTable objects.
 _TABLE_COVERS_SHIFT = {1: 39, 2: 30, 3: 21}
@@ -44,6 +66,9 @@ SYSCAPS: dict[str, str] = {
 }
 
 RIGHTS_ALL = ("M6_RIGHTS_ALL",)
+RIGHTS_RW = ("M6_RIGHT_READ", "M6_RIGHT_WRITE")
+MAIN_THREAD = "main"
+TCB_FLAG_LINUX_ABI = "M6_TCB_FLAG_LINUX_ABI"
 
 
 def cap_name(name: str) -> str:
@@ -53,6 +78,10 @@ def cap_name(name: str) -> str:
 def max_stack_below_ipc_buffer() -> int:
     # The guard page below the stack must stay unmapped, so it may not be the IPC buffer.
     return STACK_TOP - (IPC_BUFFER_VADDR + PAGE_SIZE) - PAGE_SIZE
+
+
+def thread_cap_name(thread: str) -> str:
+    return cap_name("THREAD_" + thread)
 
 
 # ---------------------------------------------------------------------------
@@ -67,8 +96,9 @@ class Slot:
     type: str                 # enum m6_object_type name
     rights: tuple[str, ...]   # enum m6_right names (or M6_RIGHTS_ALL)
     badge: int = 0
-    target: tuple[str, str] | None = None  # (component, endpoint) for endpoint caps
+    target: tuple[str, str] | None = None  # (component, declared name) of the object
     syscap: str | None = None
+    role: str | None = None   # key of the object in its component's ComponentInfo.objects
 
 
 @dataclass(frozen=True)
@@ -83,29 +113,107 @@ def cspace_layout(comp: model.Component) -> CSpace:
         Slot(2, cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL),
         Slot(3, cap_name("SELF_TCB"), "self_tcb", "M6_OBJ_TCB", RIGHTS_ALL),
     ]
+    own = comp.name.text
     for stmt in comp.statements:
         index = len(slots) + 1
         if isinstance(stmt, model.EndpointStmt):
             slots.append(Slot(index, cap_name(stmt.name.text), "endpoint", "M6_OBJ_ENDPOINT",
-                              ("M6_RIGHT_READ",), 0, (comp.name.text, stmt.name.text)))
+                              ("M6_RIGHT_READ",), 0, (own, stmt.name.text), role=endpoint_role(stmt.name.text)))
         elif isinstance(stmt, model.EndpointCapStmt):
             rights = ("M6_RIGHT_WRITE", "M6_RIGHT_GRANT_REPLY") if stmt.kind == "call" else ("M6_RIGHT_WRITE",)
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Slot(index, cap_name(stmt.alias.text), stmt.kind, "M6_OBJ_ENDPOINT", rights,
-                              badge, (stmt.component.text, stmt.endpoint.text)))
+                              badge, (stmt.component.text, stmt.endpoint.text),
+                              role=endpoint_role(stmt.endpoint.text)))
         elif isinstance(stmt, model.SyscapStmt):
-            slots.append(Slot(index, cap_name(stmt.name.text), "syscap", SYSCAPS[stmt.name.text],
+            # .get: checks.py lays out specs that may still name an unknown syscap.
+            slots.append(Slot(index, cap_name(stmt.name.text), "syscap", SYSCAPS.get(stmt.name.text, "M6_OBJ_NULL"),
                               ("M6_RIGHT_WRITE",), syscap=stmt.name.text))
-    used = len(slots) + 1  # with the null slot
-    radix = max(MIN_CSPACE_RADIX, (used - 1).bit_length())
-    return CSpace(radix, tuple(slots))
+        elif isinstance(stmt, model.NotificationStmt):
+            slots.append(Slot(index, cap_name(stmt.name.text), "notification", "M6_OBJ_NOTIFICATION",
+                              RIGHTS_RW, 0, (own, stmt.name.text), role=notification_role(stmt.name.text)))
+        elif isinstance(stmt, model.SignalStmt):
+            badge = stmt.badge.value if stmt.badge is not None else 0
+            slots.append(Slot(index, cap_name(stmt.alias.text), "signal", "M6_OBJ_NOTIFICATION",
+                              ("M6_RIGHT_WRITE",), badge, (stmt.component.text, stmt.notification.text),
+                              role=notification_role(stmt.notification.text)))
+        elif isinstance(stmt, model.UntypedStmt):
+            slots.append(Slot(index, cap_name(stmt.name.text), "untyped", "M6_OBJ_UNTYPED", RIGHTS_ALL,
+                              0, (own, stmt.name.text), role=untyped_role(stmt.name.text)))
+        elif isinstance(stmt, model.ThreadStmt):
+            slots.append(Slot(index, thread_cap_name(stmt.name.text), "thread", "M6_OBJ_TCB", RIGHTS_ALL,
+                              0, (own, stmt.name.text), role=tcb_role(stmt.name.text)))
+        elif isinstance(stmt, model.IrqStmt):
+            badge = stmt.number.value | (1 << 32 if stmt.edge else 0)
+            slots.append(Slot(index, cap_name(stmt.name.text), "irq", "M6_OBJ_IRQ_HANDLER", RIGHTS_ALL,
+                              badge, (own, stmt.name.text)))
+        elif isinstance(stmt, model.DeviceStmt):
+            device = comp.devices.get(stmt.name.text)
+            irqs = device.interrupts if device is not None else ()
+            for i, irq in enumerate(irqs):
+                suffix = "_IRQ" if len(irqs) == 1 else f"_IRQ{i}"
+                slots.append(Slot(len(slots) + 1, cap_name(stmt.name.text + suffix), "irq",
+                                  "M6_OBJ_IRQ_HANDLER", RIGHTS_ALL, irq.badge, (own, stmt.name.text)))
+    return CSpace(cspace_radix(comp, len(slots) + 1), tuple(slots))
+
+
+def cspace_radix(comp: model.Component, used: int) -> int:
+    """`used` counts the null slot. `cnode_bits` overrides (checks.py makes sure it fits)."""
+    stmt = comp.first(model.CNodeBitsStmt)
+    if isinstance(stmt, model.CNodeBitsStmt):
+        return stmt.value.value
+    return max(MIN_CSPACE_RADIX, (used - 1).bit_length())
+
+
+def device_irq_caps(name: str, count: int) -> list[str]:
+    return [cap_name(name + ("_IRQ" if count == 1 else f"_IRQ{i}")) for i in range(count)]
+
+
+def endpoint_role(name: str) -> str:
+    return f"ep_{name}"
+
+
+def notification_role(name: str) -> str:
+    return f"ntfn_{name}"
+
+
+def untyped_role(name: str) -> str:
+    return f"untyped_{name}"
+
+
+def tcb_role(thread: str) -> str:
+    return "tcb" if thread == MAIN_THREAD else f"tcb_{thread}"
+
+
+# ---------------------------------------------------------------------------
+# Threads
 
 
 @dataclass(frozen=True)
-class MemoryMap:
-    stack_top: int
+class FaultHandler:
+    component: str
+    endpoint: str
+    badge: int
+
+
+@dataclass(frozen=True)
+class ThreadLayout:
+    name: str                 # "main" or the thread's name
+    window: int               # 0 for the main thread
+    priority: int
+    max_priority: int
     stack_size: int
-    ipc_buffer_vaddr: int
+    linux: bool
+    fault: FaultHandler | None
+    entry_symbol: str | None  # None: the ELF's entry point (main thread)
+
+    @property
+    def stack_top(self) -> int:
+        return STACK_TOP - self.window * THREAD_WINDOW
+
+    @property
+    def ipc_buffer_vaddr(self) -> int:
+        return IPC_BUFFER_VADDR - self.window * THREAD_WINDOW
 
     @property
     def stack_bottom(self) -> int:
@@ -115,19 +223,178 @@ class MemoryMap:
     def guard_page(self) -> int:
         return self.stack_bottom - PAGE_SIZE
 
+
+def _fault(stmt: model.Statement | None) -> FaultHandler | None:
+    if not isinstance(stmt, model.FaultStmt):
+        return None
+    badge = stmt.badge.value if stmt.badge is not None else 0
+    return FaultHandler(stmt.component.text, stmt.endpoint.text, badge)
+
+
+def _int_of(stmt: model.Statement | None, default: int) -> int:
+    if isinstance(stmt, (model.PriorityStmt, model.MaxPriorityStmt)):
+        return stmt.value.value
+    if isinstance(stmt, model.StackStmt):
+        return stmt.size.value
+    return default
+
+
+def thread_layouts(comp: model.Component) -> list[ThreadLayout]:
+    """The main thread, then every `thread` in declaration order. A thread without a
+    `fault` of its own uses the component's."""
+    comp_fault = _fault(comp.first(model.FaultStmt))
+    threads = [ThreadLayout(
+        MAIN_THREAD, 0, comp.priority, comp.max_priority, comp.stack_size,
+        comp.first(model.LinuxStmt) is not None, comp_fault, None)]
+    for window, th in enumerate(comp.threads, start=1):
+        priority = _int_of(th.first(model.PriorityStmt), 0)
+        entry = th.first(model.EntryStmt)
+        threads.append(ThreadLayout(
+            th.name.text, window, priority, _int_of(th.first(model.MaxPriorityStmt), priority),
+            _int_of(th.first(model.StackStmt), model.DEFAULT_STACK_SIZE),
+            th.first(model.LinuxStmt) is not None,
+            _fault(th.first(model.FaultStmt)) or comp_fault,
+            entry.symbol if isinstance(entry, model.EntryStmt) else None))
+    return threads
+
+
+@dataclass(frozen=True)
+class RegRange:
+    """One `reg` entry of a device, as the component sees it."""
+
+    vaddr: int  # where its first byte is mapped (not necessarily page aligned)
+    paddr: int
+    size: int
+
+
+@dataclass(frozen=True)
+class MemRegion:
+    """A mapped range other than the image and the threads: shared memory, heap, device."""
+
+    name: str                   # as in the header: M6_MEM_<NAME>, M6_DEVICE_<NAME>
+    kind: str                   # "memory", "heap", "device"
+    vaddr: int
+    size: int                   # bytes mapped, a multiple of 4 KiB
+    rights: tuple[str, ...]
+    memory: str | None = None   # the system memory region mapped (kind "memory")
+    pages: tuple[int, ...] = ()  # physical page addresses (kind "device")
+    regs: tuple[RegRange, ...] = ()
+
+    @property
+    def end(self) -> int:
+        return self.vaddr + self.size
+
+
+def region_requests(comp: model.Component) -> list[tuple[model.Statement, int, int | None]]:
+    """(statement, size in bytes, chosen vaddr or None) of every region, in declaration order."""
+    out: list[tuple[model.Statement, int, int | None]] = []
+    for stmt in comp.statements:
+        if isinstance(stmt, model.HeapStmt):
+            out.append((stmt, _page_up(stmt.size.value), None))
+        elif isinstance(stmt, model.MapStmt):
+            decl = comp.memories.get(stmt.memory.text)
+            size = _page_up(decl.size.value) if decl is not None else PAGE_SIZE
+            out.append((stmt, size, stmt.vaddr.value if stmt.vaddr is not None else None))
+        elif isinstance(stmt, model.DeviceStmt):
+            device = comp.devices.get(stmt.name.text)
+            pages = device_pages(device) if device is not None else []
+            if pages:
+                out.append((stmt, len(pages) * PAGE_SIZE, None))
+    return out
+
+
+def device_pages(device: object) -> list[int]:
+    pages: set[int] = set()
+    for reg in getattr(device, "regs", ()):
+        start = reg.paddr & ~(PAGE_SIZE - 1)
+        pages.update(range(start, reg.paddr + reg.size, PAGE_SIZE))
+    return sorted(pages)
+
+
+def _page_up(value: int) -> int:
+    return (value + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+def _place_regions(comp: model.Component) -> tuple[MemRegion, ...]:
+    requests = region_requests(comp)
+    fixed = sorted((v, v + size) for _, size, v in requests if v is not None)
+    cursor = AUTO_REGION_BASE
+    regions: list[MemRegion] = []
+    for stmt, size, chosen in requests:
+        if chosen is None:
+            moved = True
+            while moved:  # skip past any chosen region in the way (and its guard page)
+                moved = False
+                for start, end in fixed:
+                    if cursor < end + PAGE_SIZE and start < cursor + size + PAGE_SIZE:
+                        cursor, moved = end + PAGE_SIZE, True
+            vaddr = cursor
+            cursor += size + PAGE_SIZE
+        else:
+            vaddr = chosen
+        regions.append(_region(comp, stmt, vaddr, size))
+    return tuple(regions)
+
+
+def _region(comp: model.Component, stmt: model.Statement, vaddr: int, size: int) -> MemRegion:
+    rw = RIGHTS_RW
+    if isinstance(stmt, model.HeapStmt):
+        return MemRegion("HEAP", "heap", vaddr, size, rw)
+    if isinstance(stmt, model.MapStmt):
+        rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", rw)
+        return MemRegion(stmt.name.text.upper(), "memory", vaddr, size, rights, memory=stmt.memory.text)
+    assert isinstance(stmt, model.DeviceStmt)
+    device = comp.devices[stmt.name.text]
+    pages = device_pages(device)
+    where = {page: vaddr + i * PAGE_SIZE for i, page in enumerate(pages)}
+    regs = tuple(RegRange(where[r.paddr & ~(PAGE_SIZE - 1)] + (r.paddr & (PAGE_SIZE - 1)), r.paddr, r.size)
+                 for r in device.regs)
+    return MemRegion(stmt.name.text.upper(), "device", vaddr, size, rw, pages=tuple(pages), regs=regs)
+
+
+@dataclass(frozen=True)
+class MemoryMap:
+    threads: tuple[ThreadLayout, ...]  # the main thread first
+    regions: tuple[MemRegion, ...] = ()
+
+    # The main thread's, as the component header names them.
+    @property
+    def stack_top(self) -> int:
+        return self.threads[0].stack_top
+
+    @property
+    def stack_size(self) -> int:
+        return self.threads[0].stack_size
+
+    @property
+    def ipc_buffer_vaddr(self) -> int:
+        return self.threads[0].ipc_buffer_vaddr
+
+    @property
+    def stack_bottom(self) -> int:
+        return self.threads[0].stack_bottom
+
+    @property
+    def guard_page(self) -> int:
+        return self.threads[0].guard_page
+
     def reserved(self) -> list[elfload.Region]:
-        return [
-            elfload.Region(self.stack_bottom, self.stack_top, "stack"),
-            elfload.Region(self.guard_page, self.stack_bottom, "stack guard page"),
-            elfload.Region(self.ipc_buffer_vaddr, self.ipc_buffer_vaddr + PAGE_SIZE, "IPC buffer"),
-        ]
+        regions = []
+        for th in self.threads:
+            who = "" if th.name == MAIN_THREAD else f" of thread '{th.name}'"
+            regions += [
+                elfload.Region(th.stack_bottom, th.stack_top, "stack" + who),
+                elfload.Region(th.guard_page, th.stack_bottom, "stack guard page" + who),
+                elfload.Region(th.ipc_buffer_vaddr, th.ipc_buffer_vaddr + PAGE_SIZE, "IPC buffer" + who),
+            ]
+        return regions
 
 
 IMAGE_WINDOW = elfload.Region(IMAGE_BASE, IMAGE_LIMIT, "user image window")
 
 
 def memory_map(comp: model.Component) -> MemoryMap:
-    return MemoryMap(STACK_TOP, comp.stack_size, IPC_BUFFER_VADDR)
+    return MemoryMap(tuple(thread_layouts(comp)), _place_regions(comp))
 
 
 # ---------------------------------------------------------------------------
@@ -139,8 +406,9 @@ class Object:
     name: str
     type: str              # enum m6_object_type name
     size_bits: int = 0
-    source: str | None = None  # enum m6_bt_frame_source name, frames only
+    source: str | None = None  # enum m6_bt_frame_source name, frames (and device untyped)
     source_page: int = 0
+    paddr: int = 0             # DEVICE frames and device untyped
 
 
 @dataclass
@@ -177,6 +445,11 @@ class Thread:
     entry: int
     stack_pointer: int
     arg: int = 0
+    max_priority: int = 0
+    flags: tuple[str, ...] = ()   # enum m6_tcb_flags names
+    fault_ep: int | None = None   # object index of the fault handler's endpoint
+    fault_badge: int = 0
+    start: int = 1
 
 
 @dataclass
@@ -230,7 +503,9 @@ class _FramePlan:
     rights: tuple[str, ...]
     source: str
     data: bytes | None
-    role: str  # "image", "stack", "ipc"
+    role: str  # "image", "stack", "ipc:<thread>", "region"
+    paddr: int = 0
+    shared: tuple[str, int] | None = None  # (system memory name, offset): a shared frame
 
 
 def _frame_plans(image: elfload.ElfImage, mem: MemoryMap) -> list[_FramePlan]:
@@ -250,10 +525,22 @@ def _frame_plans(image: elfload.ElfImage, mem: MemoryMap) -> list[_FramePlan]:
         else:
             source, data = "M6_BT_FRAME_ZERO", None
         plans.append(_FramePlan(page.vaddr, tuple(rights), source, data, "image"))
-    rw = ("M6_RIGHT_READ", "M6_RIGHT_WRITE")
-    plans.append(_FramePlan(mem.ipc_buffer_vaddr, rw, "M6_BT_FRAME_ZERO", None, "ipc"))
-    for vaddr in range(mem.stack_bottom, mem.stack_top, PAGE_SIZE):
-        plans.append(_FramePlan(vaddr, rw, "M6_BT_FRAME_ZERO", None, "stack"))
+    for th in mem.threads:
+        plans.append(_FramePlan(th.ipc_buffer_vaddr, RIGHTS_RW, "M6_BT_FRAME_ZERO", None, f"ipc:{th.name}"))
+        for vaddr in range(th.stack_bottom, th.stack_top, PAGE_SIZE):
+            plans.append(_FramePlan(vaddr, RIGHTS_RW, "M6_BT_FRAME_ZERO", None, "stack"))
+    for region in mem.regions:
+        for i, offset in enumerate(range(0, region.size, PAGE_SIZE)):
+            vaddr = region.vaddr + offset
+            if region.kind == "device":
+                plans.append(_FramePlan(vaddr, region.rights, "M6_BT_FRAME_DEVICE", None, "region",
+                                        paddr=region.pages[i]))
+            elif region.kind == "memory":
+                assert region.memory is not None
+                plans.append(_FramePlan(vaddr, region.rights, "M6_BT_FRAME_ZERO", None, "region",
+                                        shared=(region.memory, offset)))
+            else:
+                plans.append(_FramePlan(vaddr, region.rights, "M6_BT_FRAME_ZERO", None, "region"))
     return sorted(plans, key=lambda p: p.vaddr)
 
 
@@ -267,53 +554,87 @@ def _tables_needed(vaddrs: list[int]) -> list[tuple[int, int]]:
 
 
 def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> BootTables:
-    """`images` maps each component name to its loaded ELF."""
+    """`images` maps each component name to its loaded ELF; every extra thread's entry
+    symbol must be in its component's image (the CLI checks that first)."""
     tables = BootTables(system.name.text, system.platform.text)
     image = _ImagePages(tables.image)
     frames_by_comp: list[list[tuple[int, _FramePlan]]] = []
+    infos = [ComponentInfo(c.name.text, c.binary, images[c.name.text].path, 0, 0, cspace_layout(c),
+                           memory_map(c)) for c in system.components]
+    tables.components.extend(infos)
 
-    # Objects first, all of them, so caps can refer to any component's endpoints.
-    for comp in system.components:
+    # Untyped pools first, largest first: the kernel carves objects front to back, each
+    # naturally aligned, so this order wastes no memory on alignment between them.
+    pools = [(stmt.size.value, info, stmt) for comp, info in zip(system.components, infos)
+             for stmt in comp.statements if isinstance(stmt, model.UntypedStmt)]
+    for size, info, stmt in sorted(pools, key=lambda p: -p[0]):
+        device = stmt.paddr is not None
+        info.objects[untyped_role(stmt.name.text)] = tables.add(Object(
+            f"{info.name}.untyped_{stmt.name.text}", "M6_OBJ_UNTYPED", size.bit_length() - 1,
+            "M6_BT_FRAME_DEVICE" if device else None, 0, stmt.paddr.value if device else 0))
+
+    # Shared memory: frames of the system, mapped by every component that maps the region.
+    shared: dict[tuple[str, int], int] = {}
+    for decl in system.memories:
+        for offset in range(0, decl.size.value, PAGE_SIZE):
+            shared[(decl.name.text, offset)] = tables.add(Object(
+                f"memory.{decl.name.text}@+0x{offset:x}", "M6_OBJ_FRAME", PAGE_BITS, "M6_BT_FRAME_ZERO"))
+
+    # Then everything else, per component, so caps can refer to any component's objects.
+    for comp, info in zip(system.components, infos):
         name = comp.name.text
-        cspace = cspace_layout(comp)
-        mem = memory_map(comp)
-        info = ComponentInfo(name, comp.binary, images[name].path, 0, 0, cspace, mem)
-        tables.components.append(info)
         objs = info.objects
         objs["tcb"] = tables.add(Object(f"{name}.tcb", "M6_OBJ_TCB"))
-        objs["cnode"] = tables.add(Object(f"{name}.cnode", "M6_OBJ_CNODE", cspace.radix))
+        objs["cnode"] = tables.add(Object(f"{name}.cnode", "M6_OBJ_CNODE", info.cspace.radix))
         objs["vspace"] = tables.add(Object(f"{name}.vspace", "M6_OBJ_VSPACE"))
+        for th in comp.threads:
+            objs[tcb_role(th.name.text)] = tables.add(Object(f"{name}.tcb_{th.name.text}", "M6_OBJ_TCB"))
         for ep in comp.endpoints:
-            objs[f"ep_{ep.name.text}"] = tables.add(Object(f"{name}.ep_{ep.name.text}", "M6_OBJ_ENDPOINT"))
-        plans = _frame_plans(images[name], mem)
+            objs[endpoint_role(ep.name.text)] = tables.add(Object(f"{name}.ep_{ep.name.text}", "M6_OBJ_ENDPOINT"))
+        for nt in comp.notifications:
+            objs[notification_role(nt.name.text)] = tables.add(
+                Object(f"{name}.ntfn_{nt.name.text}", "M6_OBJ_NOTIFICATION"))
+        plans = _frame_plans(images[name], info.memory)
         for level, base in _tables_needed([p.vaddr for p in plans]):
             index = tables.add(Object(f"{name}.pt{level}@0x{base:x}", "M6_OBJ_PAGE_TABLE"))
             tables.mappings.append(Mapping(objs["vspace"], index, base, level))
         frames: list[tuple[int, _FramePlan]] = []
         for plan in plans:
+            if plan.shared is not None:
+                frames.append((shared[plan.shared], plan))
+                continue
             page = image.add(plan.data) if plan.data is not None else 0
             index = tables.add(Object(f"{name}.frame@0x{plan.vaddr:x}", "M6_OBJ_FRAME", PAGE_BITS,
-                                      plan.source, page))
-            if plan.role == "ipc":
-                objs["ipc_buffer"] = index
+                                      plan.source, page, plan.paddr))
+            if plan.role.startswith("ipc:"):
+                objs["ipc_buffer" + ("" if plan.role == "ipc:main" else "_" + plan.role[4:])] = index
             frames.append((index, plan))
         frames_by_comp.append(frames)
 
-    for info, frames in zip(tables.components, frames_by_comp):
+    for info, frames in zip(infos, frames_by_comp):
         for index, plan in frames:
             tables.mappings.append(Mapping(info.objects["vspace"], index, plan.vaddr, 3, plan.rights))
 
-    by_name = {info.name: info for info in tables.components}
-    for comp_index, (comp, info) in enumerate(zip(system.components, tables.components)):
+    by_name = {info.name: info for info in infos}
+    for comp_index, info in enumerate(infos):
         cnode = info.objects["cnode"]
         for slot in info.cspace.slots:
             tables.caps.append(_cap(slot, cnode, info, by_name))
-        info.first_thread, info.thread_count = len(tables.threads), 1
-        tables.threads.append(Thread(
-            name=f"{info.name}.main", component=comp_index, tcb=info.objects["tcb"], cspace=cnode,
-            vspace=info.objects["vspace"], ipc_buffer_frame=info.objects["ipc_buffer"],
-            priority=comp.priority, ipc_buffer_vaddr=info.memory.ipc_buffer_vaddr,
-            entry=images[info.name].entry, stack_pointer=info.memory.stack_top))
+        info.first_thread, info.thread_count = len(tables.threads), len(info.memory.threads)
+        elf = images[info.name]
+        for th in info.memory.threads:
+            main = th.name == MAIN_THREAD
+            fault = th.fault
+            tables.threads.append(Thread(
+                name=f"{info.name}.{th.name}", component=comp_index, tcb=info.objects[tcb_role(th.name)],
+                cspace=cnode, vspace=info.objects["vspace"],
+                ipc_buffer_frame=info.objects["ipc_buffer" + ("" if main else "_" + th.name)],
+                priority=th.priority, ipc_buffer_vaddr=th.ipc_buffer_vaddr,
+                entry=elf.entry if th.entry_symbol is None else elf.symbols[th.entry_symbol],
+                stack_pointer=th.stack_top, max_priority=th.max_priority,
+                flags=(TCB_FLAG_LINUX_ABI,) if th.linux else (),
+                fault_ep=None if fault is None else by_name[fault.component].objects[endpoint_role(fault.endpoint)],
+                fault_badge=0 if fault is None else fault.badge))
     return tables
 
 
@@ -324,8 +645,8 @@ def _cap(slot: Slot, cnode: int, info: ComponentInfo, by_name: dict[str, Compone
         return Cap(cnode, slot.slot, slot.name, slot.type, info.objects["vspace"], slot.rights)
     if slot.kind == "self_tcb":
         return Cap(cnode, slot.slot, slot.name, slot.type, info.objects["tcb"], slot.rights)
-    if slot.target is not None:
-        owner, endpoint = slot.target
-        obj = by_name[owner].objects[f"ep_{endpoint}"]
+    if slot.role is not None:
+        assert slot.target is not None
+        obj = by_name[slot.target[0]].objects[slot.role]
         return Cap(cnode, slot.slot, slot.name, slot.type, obj, slot.rights, badge=slot.badge)
-    return Cap(cnode, slot.slot, slot.name, slot.type, None, slot.rights)
+    return Cap(cnode, slot.slot, slot.name, slot.type, None, slot.rights, badge=slot.badge)

@@ -8,6 +8,7 @@ every problem, and the cap slot order (declaration order) falls out of the list.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from m6capdl.diagnostics import Span
 
@@ -75,6 +76,7 @@ class EndpointCapStmt(Statement):
     endpoint: Ident
     alias: Ident
     badge: Number | None
+    grant: bool = False  # the holder may pass caps to the receiver
 
     @property
     def keyword(self) -> str:  # type: ignore[override]
@@ -88,10 +90,187 @@ class SyscapStmt(Statement):
     keyword = "syscap"
 
 
+@dataclass(frozen=True)
+class MaxPriorityStmt(Statement):
+    value: Number
+
+    keyword = "max_priority"
+
+
+@dataclass(frozen=True)
+class LinuxStmt(Statement):
+    """Marks a thread (or the main thread, at component level) as running Linux binaries."""
+
+    keyword = "linux"
+
+
+@dataclass(frozen=True)
+class UntypedStmt(Statement):
+    name: Ident
+    size: Number  # bytes, unit applied
+    paddr: Number | None = None  # `at PADDR`: device untyped (MMIO outside RAM)
+
+    keyword = "untyped"
+
+
+@dataclass(frozen=True)
+class MapStmt(Statement):
+    """`map MEM [rights] [at VADDR] [as NAME]`: map a system memory region."""
+
+    memory: Ident
+    rights: Ident | None
+    vaddr: Number | None
+    alias: Ident | None
+
+    keyword = "map"
+
+    @property
+    def name(self) -> Ident:
+        return self.alias or self.memory
+
+
+@dataclass(frozen=True)
+class HeapStmt(Statement):
+    size: Number
+
+    keyword = "heap"
+
+
+@dataclass(frozen=True)
+class DeviceStmt(Statement):
+    """`device NAME "/path"` or `device NAME compatible "str" [index N]`."""
+
+    name: Ident
+    path: str | None
+    compatible: str | None
+    selector_span: Span
+    index: Number | None
+
+    keyword = "device"
+
+
+@dataclass(frozen=True)
+class IrqStmt(Statement):
+    number: Number
+    name: Ident
+    edge: bool
+
+    keyword = "irq"
+
+
+@dataclass(frozen=True)
+class CNodeBitsStmt(Statement):
+    value: Number
+
+    keyword = "cnode_bits"
+
+
+@dataclass(frozen=True)
+class NotificationStmt(Statement):
+    name: Ident
+
+    keyword = "notification"
+
+
+@dataclass(frozen=True)
+class SignalStmt(Statement):
+    """`signal c.n as N [badge b]`: a WRITE cap to another component's notification."""
+
+    component: Ident
+    notification: Ident
+    alias: Ident
+    badge: Number | None
+
+    keyword = "signal"
+
+
+@dataclass(frozen=True)
+class FaultStmt(Statement):
+    """`fault c.e [badge b]`: where the faults of a thread (or of every thread of a
+    component without a `fault` of its own) are delivered."""
+
+    component: Ident
+    endpoint: Ident
+    badge: Number | None
+
+    keyword = "fault"
+
+
+@dataclass(frozen=True)
+class EntryStmt(Statement):
+    symbol: str
+    symbol_span: Span
+
+    keyword = "entry"
+
+
+@dataclass(frozen=True)
+class ThreadStmt(Statement):
+    """`thread NAME { ... }`: one more thread in the component's address space."""
+
+    name: Ident
+    statements: tuple[Statement, ...]
+
+    keyword = "thread"
+
+    def first(self, kind: type[Statement]) -> Statement | None:
+        for stmt in self.statements:
+            if isinstance(stmt, kind):
+                return stmt
+        return None
+
+
+@dataclass(frozen=True)
+class MemoryDecl:
+    """`memory NAME SIZE [rights]` at system level."""
+
+    span: Span
+    name: Ident
+    size: Number
+    rights: Ident | None  # the most any mapping may ask for; default rw
+
+
+@dataclass(frozen=True)
+class Include:
+    span: Span
+    path: str
+    path_span: Span
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an assertion talks about: a component, one of its objects, or a memory region."""
+
+    component: Ident | None
+    name: Ident | None
+    memory: Ident | None
+    span: Span
+
+    def describe(self) -> str:
+        if self.memory is not None:
+            return f"memory '{self.memory.text}'"
+        assert self.component is not None
+        if self.name is not None:
+            return f"'{self.component.text}.{self.name.text}'"
+        return f"component '{self.component.text}'"
+
+
+@dataclass(frozen=True)
+class Assertion:
+    span: Span
+    subject: Ident
+    negative: bool  # `cannot reach`
+    target: Target
+
+
 @dataclass
 class Component:
     name: Ident
     statements: list[Statement] = field(default_factory=list)
+    # Filled by checks.py: each `device` statement's name -> its device-tree node, and the
+    # system's memory declarations, so that layout needs nothing but the component.
+    devices: dict[str, Any] = field(default_factory=dict)
+    memories: dict[str, MemoryDecl] = field(default_factory=dict)
 
     def first(self, kind: type[Statement]) -> Statement | None:
         for stmt in self.statements:
@@ -117,8 +296,21 @@ class Component:
         return stmt.size.value if isinstance(stmt, StackStmt) else DEFAULT_STACK_SIZE
 
     @property
+    def max_priority(self) -> int:
+        stmt = self.first(MaxPriorityStmt)
+        return stmt.value.value if isinstance(stmt, MaxPriorityStmt) else self.priority
+
+    @property
     def endpoints(self) -> list[EndpointStmt]:
         return [s for s in self.statements if isinstance(s, EndpointStmt)]
+
+    @property
+    def notifications(self) -> list[NotificationStmt]:
+        return [s for s in self.statements if isinstance(s, NotificationStmt)]
+
+    @property
+    def threads(self) -> list[ThreadStmt]:
+        return [s for s in self.statements if isinstance(s, ThreadStmt)]
 
 
 @dataclass
@@ -126,6 +318,9 @@ class System:
     name: Ident
     platform: Ident
     components: list[Component] = field(default_factory=list)
+    memories: list[MemoryDecl] = field(default_factory=list)
+    assertions: list[Assertion] = field(default_factory=list)
+    includes: list[Include] = field(default_factory=list)
 
     def component(self, name: str) -> Component | None:
         for comp in self.components:

@@ -94,6 +94,30 @@ def fixture_elf(clang: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _clang_build(clang, work, "prog", FIXTURE_C, [f"-Wl,-T,{script}"])
 
 
+# Extra thread entry points for multi-thread specs.
+THREADS_C = FIXTURE_C + r"""
+void worker_main(void)
+{
+	for (;;) {
+	}
+}
+
+void helper(void)
+{
+	for (;;) {
+	}
+}
+"""
+
+
+@pytest.fixture(scope="session")
+def threads_elf(clang: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("elf_threads")
+    script = work / "user.ld"
+    script.write_text(FIXTURE_LD)
+    return _clang_build(clang, work, "threads", THREADS_C, [f"-Wl,-T,{script}"])
+
+
 @pytest.fixture(scope="session")
 def ttext_elf(clang: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Linked with just -Ttext=0x400000: its ELF-header segment lands at 0x200000."""

@@ -104,8 +104,10 @@ def test_caps_and_threads(built: Path) -> None:
     assert slots["CAP_POWER"]["object"] is None and slots["CAP_POWER"]["type"] == "M6_OBJ_POWER"
     pong = next(c for c in m["components"] if c["name"] == "pong")
     assert {s["name"]: s["rights"] for s in pong["slots"]}["CAP_EP"] == ["M6_RIGHT_READ"]
-    assert ping["threads"] == [{"name": "ping.main", "priority": 100, "entry": 0x400000,
-                                "stack_pointer": 0x40000000, "ipc_buffer_vaddr": 0x3FE00000}]
+    assert ping["threads"] == [{"name": "ping.main", "priority": 100, "max_priority": 100,
+                                "entry": 0x400000, "stack_pointer": 0x40000000, "stack_size": 0x4000,
+                                "ipc_buffer_vaddr": 0x3FE00000, "flags": [], "fault_endpoint": None,
+                                "fault_badge": 0, "start": True}]
     assert pong["memory_map"]["stack_guard_page"] == 0x40000000 - 0x4000 - PAGE
 
 

@@ -7,11 +7,16 @@ import random
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import HELLO, run
 
 _TOKEN = re.compile(r"\s+|//[^\n]*|/\*.*?\*/|\"[^\"\n]*\"|\w+|.", re.S)
 _JUNK = list("{}.\"/*\\#$;:=-+0123456789") + ["\n", "\t", "é", "\0", "0x", "badge", "KiB",
-                                                 "component", "}", "system", "99999999999999999999999"]
+                                                 "component", "}", "system", "99999999999999999999999",
+                                                 "thread", "linux", "fault", "grant", "rwx", "r", "at",
+                                                 "0x40000000", "GiB", "device", "irq", "memory", "map",
+                                                 "assert", "cannot", "reach", "cnode_bits", "include"]
 
 
 def _mutate(tokens: list[str], rng: random.Random) -> str:
@@ -35,8 +40,13 @@ def _mutate(tokens: list[str], rng: random.Random) -> str:
     return "".join(tokens)
 
 
-def test_fuzz_check(tmp_path: Path) -> None:
-    tokens = _TOKEN.findall(HELLO.read_text())
+VALID = Path(__file__).resolve().parent / "specs" / "valid"
+
+
+@pytest.mark.parametrize("source", [HELLO, VALID / "threads.m6", VALID / "drivers.m6"],
+                         ids=["hello", "threads", "drivers"])
+def test_fuzz_check(source: Path, tmp_path: Path) -> None:
+    tokens = _TOKEN.findall(source.read_text())
     rng = random.Random(0x6D36)
     spec = tmp_path / "fuzz.m6"
     statuses = {0: 0, 1: 0}

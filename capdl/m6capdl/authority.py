@@ -1,0 +1,312 @@
+"""Authority analysis: which components can come to hold authority over which objects.
+
+The model is take-grant, on the caps and mappings the spec grants, assuming the worst of
+every component (any component may pass on anything it is able to pass on):
+
+  * a component holds what the spec gives it: its own CNode, VSpace, TCBs and private
+    memory, its endpoints, notifications, pools, devices and IRQs, its call/send/signal
+    caps, the shared memory it maps, its syscaps;
+  * holding another component's CNode, VSpace or a TCB is controlling it: the holder gets
+    everything the controlled component holds;
+  * a cap with the grant right to an endpoint lets its holder pass any cap it holds to
+    the endpoint's receiver (call caps carry GRANT_REPLY, which in m6 only lets the caller
+    wait for the reply: replies carry no caps);
+  * a fault handler can rewrite the registers of the threads whose faults it receives:
+    it controls their component.
+
+These rules are applied until nothing changes. Each derived step is recorded with the
+round it appeared in, so an explanation only ever leans on earlier steps (no cycles).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from m6capdl import layout, model
+from m6capdl.diagnostics import Diagnostic, Span, error
+
+_ROLE_OF_KIND = {"endpoint": "ep_", "notification": "ntfn_", "untyped": "untyped_",
+                 "thread": "tcb_", "device": "device_", "irq": "irq_"}
+_CONTROL = ("cnode", "vspace", "tcb")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Why a component holds an object directly."""
+
+    text: str
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`taker` gets everything `giver` holds, from round `round` on."""
+
+    taker: str
+    giver: str
+    round: int
+    kind: str            # "control", "grant", "fault"
+    obj: str | None      # the object that makes it so (control, grant)
+    text: str
+    span: Span | None = None
+
+
+@dataclass
+class Graph:
+    components: list[str]
+    direct: dict[str, dict[str, Grant]] = field(default_factory=dict)
+    edges: dict[tuple[str, str], Edge] = field(default_factory=dict)
+    reach: dict[str, set[str]] = field(default_factory=dict)
+    mapped_by: dict[str, set[str]] = field(default_factory=dict)  # memory.M -> components
+
+
+def owner(obj: str) -> str | None:
+    head, _, _ = obj.partition(".")
+    return None if head in ("memory", "syscap") else head
+
+
+def _loc(span: Span) -> str:
+    return (f"{span.file}:" if span.file else "line ") + f"{span.line}"
+
+
+def build(system: model.System) -> Graph:
+    graph = Graph([c.name.text for c in system.components])
+    static: list[Edge] = []
+    for comp in system.components:
+        name = comp.name.text
+        held: dict[str, Grant] = {}
+        graph.direct[name] = held
+        held[f"{name}.cnode"] = Grant("its own CNode (CAP_SELF_CNODE)", None)
+        held[f"{name}.vspace"] = Grant("its own VSpace (CAP_SELF_VSPACE)", None)
+        held[f"{name}.tcb"] = Grant("its own main thread (CAP_SELF_TCB)", None)
+        held[f"{name}.memory"] = Grant("its own memory (program image, stacks, heap)", None)
+        for stmt in comp.statements:
+            _direct(name, stmt, held, graph)
+            faults = [stmt] if isinstance(stmt, model.FaultStmt) else \
+                [s for s in stmt.statements if isinstance(s, model.FaultStmt)] if isinstance(stmt, model.ThreadStmt) else []
+            for fault in faults:
+                handler = fault.component.text
+                if handler != name:
+                    static.append(Edge(handler, name, 0, "fault", None,
+                                       f"'{handler}' receives the faults of '{name}' on "
+                                       f"{handler}.{fault.endpoint.text} ({_loc(fault.span)}) and can "
+                                       f"rewrite the faulting thread's registers: it controls '{name}'",
+                                       fault.span))
+    for edge in static:
+        graph.edges.setdefault((edge.taker, edge.giver), edge)
+    _saturate(graph)
+    return graph
+
+
+def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Graph) -> None:
+    where = stmt.span
+    if isinstance(stmt, model.EndpointStmt):
+        held[f"{name}.ep_{stmt.name.text}"] = Grant(f"its endpoint '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.NotificationStmt):
+        held[f"{name}.ntfn_{stmt.name.text}"] = Grant(f"its notification '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.UntypedStmt):
+        held[f"{name}.untyped_{stmt.name.text}"] = Grant(f"its untyped pool '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.ThreadStmt):
+        held[f"{name}.tcb_{stmt.name.text}"] = Grant(f"its thread '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.DeviceStmt):
+        held[f"{name}.device_{stmt.name.text}"] = Grant(f"its device '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.IrqStmt):
+        held[f"{name}.irq_{stmt.name.text}"] = Grant(f"its irq '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.EndpointCapStmt):
+        target = f"{stmt.component.text}.ep_{stmt.endpoint.text}"
+        text = f"a '{stmt.kind}' cap to {stmt.component.text}.{stmt.endpoint.text} (CAP_{stmt.alias.text.upper()})"
+        held[target] = Grant(text, where)
+        if stmt.grant:
+            held[target + "+grant"] = Grant(text.replace("cap", "cap with grant", 1), where)
+    elif isinstance(stmt, model.SignalStmt):
+        held[f"{stmt.component.text}.ntfn_{stmt.notification.text}"] = Grant(
+            f"a 'signal' cap to {stmt.component.text}.{stmt.notification.text} (CAP_{stmt.alias.text.upper()})", where)
+    elif isinstance(stmt, model.MapStmt):
+        obj = f"memory.{stmt.memory.text}"
+        rights = stmt.rights.text if stmt.rights else "rw"
+        held[obj] = Grant(f"a mapping of memory '{stmt.memory.text}' ({rights})", where)
+        graph.mapped_by.setdefault(obj, set()).add(name)
+    elif isinstance(stmt, model.SyscapStmt):
+        held[f"syscap.{stmt.name.text}"] = Grant(f"syscap {stmt.name.text}", where)
+
+
+def _closure(graph: Graph) -> None:
+    """reach[A] = what A holds directly or through the components it gets everything of."""
+    takes: dict[str, list[str]] = {c: [] for c in graph.components}
+    for (taker, giver) in graph.edges:
+        takes[taker].append(giver)
+    for comp in graph.components:
+        seen = {comp}
+        queue = deque([comp])
+        objs: set[str] = set()
+        while queue:
+            cur = queue.popleft()
+            objs.update(graph.direct[cur])
+            for nxt in takes[cur]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        graph.reach[comp] = objs
+
+
+def _saturate(graph: Graph) -> None:
+    known = set(graph.components)
+    rnd = 0
+    while True:
+        rnd += 1
+        _closure(graph)
+        new: list[Edge] = []
+        for comp in graph.components:
+            for obj in graph.reach[comp]:
+                other = owner(obj)
+                if other is None or other == comp or other not in known:
+                    continue
+                role = obj.split(".", 1)[1]
+                if role.endswith("+grant"):
+                    key = (other, comp)
+                    if key not in graph.edges:
+                        new.append(Edge(other, comp, rnd, "grant", obj,
+                                        f"so '{comp}' can pass '{other}' any cap it holds, through "
+                                        f"{obj[:-6].replace('.ep_', '.')}"))
+                elif role.split("_", 1)[0] in _CONTROL:
+                    key = (comp, other)
+                    if key not in graph.edges:
+                        new.append(Edge(comp, other, rnd, "control", obj,
+                                        f"so '{comp}' controls '{other}' and can take any cap it holds"))
+        added = False
+        for edge in new:
+            if (edge.taker, edge.giver) not in graph.edges:
+                graph.edges[(edge.taker, edge.giver)] = edge
+                added = True
+        if not added:
+            return
+
+
+def _describe(obj: str) -> str:
+    comp, _, role = obj.partition(".")
+    if comp == "memory":
+        return f"memory '{role}'"
+    if comp == "syscap":
+        return f"syscap {role}"
+    role = role.removesuffix("+grant")
+    simple = {"cnode": "CNode", "vspace": "VSpace", "tcb": "main thread", "memory": "private memory"}
+    if role in simple:
+        return f"the {simple[role]} of '{comp}'"
+    kind, _, name = role.partition("_")
+    words = {"ep": "endpoint", "ntfn": "notification", "untyped": "untyped pool", "tcb": "thread",
+             "device": "device", "irq": "irq"}
+    return f"{words.get(kind, kind)} {comp}.{name}"
+
+
+# ---------------------------------------------------------------------------
+# Targets and explanations
+
+
+def target_objects(graph: Graph, system: model.System, target: model.Target) -> set[str] | str:
+    """The objects a target stands for, or an error message."""
+    if target.memory is not None:
+        if not any(m.name.text == target.memory.text for m in system.memories):
+            return f"unknown memory '{target.memory.text}'"
+        return {f"memory.{target.memory.text}"}
+    assert target.component is not None
+    comp = system.component(target.component.text)
+    if comp is None:
+        return f"unknown component '{target.component.text}'"
+    cname = comp.name.text
+    if target.name is None:
+        objs = {o for c in graph.components for o in graph.reach.get(c, set()) if owner(o) == cname}
+        objs |= {f"{cname}.{r}" for r in ("cnode", "vspace", "tcb", "memory")}
+        objs |= {m for m, users in graph.mapped_by.items() if cname in users}
+        return objs
+    name = target.name.text
+    if name == layout.MAIN_THREAD:
+        return {f"{cname}.tcb"}
+    for stmt in comp.statements:
+        decl = getattr(stmt, "name", None)
+        kind = {model.EndpointStmt: "endpoint", model.NotificationStmt: "notification",
+                model.UntypedStmt: "untyped", model.ThreadStmt: "thread", model.DeviceStmt: "device",
+                model.IrqStmt: "irq"}.get(type(stmt))
+        if kind is not None and isinstance(decl, model.Ident) and decl.text == name:
+            obj = f"{cname}.{_ROLE_OF_KIND[kind]}{name}"
+            return {obj, obj + "+grant"} if kind == "endpoint" else {obj}
+    return f"component '{cname}' declares nothing called '{name}'"
+
+
+def explain(graph: Graph, subject: str, targets: set[str], limit: int | None = None,
+            depth: int = 0) -> list[str]:
+    """Lines telling how `subject` comes to hold one of `targets`, or [] if it cannot."""
+    limit = limit if limit is not None else 1 << 30
+    parents: dict[str, Edge | None] = {subject: None}
+    queue = deque([subject])
+    found: tuple[str, str] | None = None
+    while queue:
+        cur = queue.popleft()
+        hits = sorted(targets & graph.direct[cur].keys())
+        if hits:
+            found = (cur, hits[0])
+            break
+        for (taker, giver), edge in sorted(graph.edges.items()):
+            if taker == cur and giver not in parents and edge.round < limit:
+                parents[giver] = edge
+                queue.append(giver)
+    if found is None:
+        return []
+    holder, obj = found
+    chain: list[Edge] = []
+    cur = holder
+    while parents[cur] is not None:
+        edge = parents[cur]
+        assert edge is not None
+        chain.append(edge)
+        cur = edge.taker
+    chain.reverse()
+    pad = "  " * depth
+    lines: list[str] = []
+    for edge in chain:
+        if edge.obj is not None and depth < 4:
+            holder_of = edge.taker if edge.kind == "control" else edge.giver
+            if edge.obj not in graph.direct[holder_of]:
+                lines.append(pad + f"- '{holder_of}' comes to hold {_describe(edge.obj)}:")
+                lines += explain(graph, holder_of, {edge.obj}, edge.round, depth + 1)
+            else:
+                lines.append(pad + "- " + _held(holder_of, edge.obj, graph.direct[holder_of][edge.obj]))
+        lines.append(pad + "- " + edge.text)
+    lines.append(pad + "- " + _held(holder, obj, graph.direct[holder][obj]))
+    return lines
+
+
+def _held(comp: str, obj: str, grant: Grant) -> str:
+    where = f" ({_loc(grant.span)})" if grant.span is not None else ""
+    return f"'{comp}' holds {grant.text}{where}"
+
+
+def check_assertions(system: model.System) -> list[Diagnostic]:
+    if not system.assertions:
+        return []
+    graph = build(system)
+    diags: list[Diagnostic] = []
+    for assertion in system.assertions:
+        subject = assertion.subject.text
+        if system.component(subject) is None:
+            diags.append(error(f"unknown component '{subject}'", assertion.subject.span,
+                               f"declared components are: {', '.join(sorted(graph.components))}"))
+            continue
+        objs = target_objects(graph, system, assertion.target)
+        if isinstance(objs, str):
+            diags.append(error(objs, assertion.target.span))
+            continue
+        if assertion.target.name is None and assertion.target.component is not None \
+                and assertion.target.component.text == subject:
+            diags.append(error(f"an assertion about component '{subject}' and itself", assertion.target.span,
+                               "a component always reaches its own objects"))
+            continue
+        path = explain(graph, subject, objs)
+        what = assertion.target.describe()
+        if assertion.negative and path:
+            diags.append(error(f"assertion failed: '{subject}' can reach {what}", assertion.span,
+                               "the path:\n" + "\n".join(path)))
+        elif not assertion.negative and not path:
+            diags.append(error(f"assertion failed: '{subject}' cannot reach {what}", assertion.span,
+                               "no cap, mapping, grant or fault handler leads there"))
+    return diags

@@ -1,0 +1,185 @@
+"""What the compiler knows of a platform: its device tree (RAM, devices, interrupts).
+
+A platform directory `platforms/NAME/` may hold `NAME.dts`, the device tree the machine
+boots with. It is compiled with `dtc` and read with pylibfdt once per run. Properties are
+walked, never probed by name: pylibfdt 1.6 aborts the interpreter at exit after many
+lookups of missing properties.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from m6capdl.diagnostics import FileError
+
+GIC_SPI_BASE, GIC_PPI_BASE = 32, 16
+MAX_INTERRUPT_ID = 1019  # GIC: 1020..1023 are special
+
+
+@dataclass
+class Node:
+    path: str
+    props: dict[str, bytes]
+    parent: Node | None
+    children: list[Node] = field(default_factory=list)
+
+    def cells(self, name: str) -> list[int]:
+        data = self.props.get(name, b"")
+        return [int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data) - 3, 4)]
+
+    def strings(self, name: str) -> list[str]:
+        data = self.props.get(name)
+        if data is None:
+            return []
+        return [s.decode("utf-8", "replace") for s in data.rstrip(b"\0").split(b"\0")]
+
+    def int_prop(self, name: str, default: int) -> int:
+        cells = self.cells(name)
+        return cells[0] if cells else default
+
+
+@dataclass(frozen=True)
+class Reg:
+    paddr: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    id: int          # GIC interrupt ID
+    edge: bool
+
+    @property
+    def badge(self) -> int:
+        """How an IRQ_HANDLER boot cap encodes it: the ID, bit 32 for edge-triggered."""
+        return self.id | (1 << 32 if self.edge else 0)
+
+
+@dataclass(frozen=True)
+class Device:
+    node: Node
+    regs: tuple[Reg, ...]
+    interrupts: tuple[Interrupt, ...]
+    problem: str | None = None  # why its interrupts could not be read, if so
+
+
+class DeviceTree:
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self.nodes: dict[str, Node] = {}
+        self.by_phandle: dict[int, Node] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            self.nodes[node.path] = node
+            for key in ("phandle", "linux,phandle"):
+                if key in node.props:
+                    self.by_phandle[node.cells(key)[0]] = node
+            stack.extend(reversed(node.children))
+
+    def memory(self) -> list[Reg]:
+        """RAM banks: the `reg` of every node with device_type = "memory"."""
+        banks: list[Reg] = []
+        for node in self.nodes.values():
+            if node.strings("device_type") == ["memory"]:
+                banks.extend(self.regs(node))
+        return sorted(banks, key=lambda r: r.paddr)
+
+    def with_compatible(self, compatible: str) -> list[Node]:
+        return [n for n in self.nodes.values() if compatible in n.strings("compatible")]
+
+    def regs(self, node: Node) -> list[Reg]:
+        parent = node.parent
+        acells = parent.int_prop("#address-cells", 2) if parent else 2
+        scells = parent.int_prop("#size-cells", 1) if parent else 1
+        cells = node.cells("reg")
+        step = acells + scells
+        out = []
+        for i in range(0, len(cells) - step + 1, step if step else 1):
+            out.append(Reg(_join(cells[i:i + acells]), _join(cells[i + acells:i + step])))
+            if not step:
+                break
+        return out
+
+    def interrupt_parent(self, node: Node) -> Node | None:
+        cur: Node | None = node
+        while cur is not None:
+            if "interrupt-parent" in cur.props:
+                return self.by_phandle.get(cur.cells("interrupt-parent")[0])
+            cur = cur.parent
+        return None
+
+    def device(self, node: Node) -> Device:
+        regs = tuple(self.regs(node))
+        if "interrupts" not in node.props:
+            return Device(node, regs, ())
+        gic = self.interrupt_parent(node)
+        if gic is None or not any(c.startswith(("arm,gic", "arm,cortex-a15-gic")) for c in gic.strings("compatible")):
+            return Device(node, regs, (), "its interrupt controller is not a GIC")
+        ncells = gic.int_prop("#interrupt-cells", 3)
+        cells = node.cells("interrupts")
+        if ncells < 3:
+            return Device(node, regs, (), "its interrupt specifiers are not GIC triples")
+        irqs = []
+        for i in range(0, len(cells) - ncells + 1, ncells):
+            kind, number, flags = cells[i:i + 3]
+            base = GIC_SPI_BASE if kind == 0 else GIC_PPI_BASE
+            irqs.append(Interrupt(base + number, bool(flags & 0x3)))
+        return Device(node, regs, tuple(irqs))
+
+
+def _join(cells: list[int]) -> int:
+    value = 0
+    for cell in cells:
+        value = (value << 32) | cell
+    return value
+
+
+def dts_path(platform_dir: Path, platform: str) -> Path:
+    return platform_dir / platform / f"{platform}.dts"
+
+
+@functools.lru_cache(maxsize=8)
+def load_tree(path: Path) -> DeviceTree:
+    """Compile `path` (.dts) with dtc and read it. FileError on any problem."""
+    import libfdt  # imported here: a spec without devices should not need it
+
+    dtc = shutil.which("dtc")
+    if dtc is None:
+        raise FileError(str(path), "dtc (device-tree-compiler) is not installed")
+    proc = subprocess.run([dtc, "-q", "-I", "dts", "-O", "dtb", str(path)], capture_output=True)
+    if proc.returncode != 0:
+        first = proc.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+        raise FileError(str(path), "dtc failed: " + (first[0] if first else f"status {proc.returncode}"))
+    try:
+        fdt = libfdt.Fdt(proc.stdout)
+        return DeviceTree(_walk(fdt, 0, "/", None))
+    except libfdt.FdtException as exc:
+        raise FileError(str(path), f"malformed device tree ({exc})") from None
+
+
+def _walk(fdt: object, offset: int, path: str, parent: Node | None) -> Node:
+    import libfdt
+
+    quiet = [libfdt.NOTFOUND]
+    props: dict[str, bytes] = {}
+    poff = fdt.first_property_offset(offset, quiet)  # type: ignore[attr-defined]
+    while poff >= 0:
+        prop = fdt.get_property_by_offset(poff)  # type: ignore[attr-defined]
+        props[prop.name] = bytes(prop)
+        poff = fdt.next_property_offset(poff, quiet)  # type: ignore[attr-defined]
+    node = Node(path, props, parent)
+    child = fdt.first_subnode(offset, quiet)  # type: ignore[attr-defined]
+    while child >= 0:
+        name = fdt.get_name(child)  # type: ignore[attr-defined]
+        node.children.append(_walk(fdt, child, path.rstrip("/") + "/" + name, node))
+        child = fdt.next_subnode(child, quiet)  # type: ignore[attr-defined]
+    return node
+
+
+def ram_in(banks: list[Reg], paddr: int, size: int) -> bool:
+    return any(paddr < b.paddr + b.size and b.paddr < paddr + size for b in banks)

@@ -1,0 +1,421 @@
+"""Checks of what a spec takes from the machine: shared memory, memory maps, devices from
+the platform's device tree, IRQs, CNode sizes, and the RAM budget.
+
+Like checks.py, every function appends diagnostics and carries on. Device lookups fill
+`Component.devices`, which layout.py then uses to place MMIO frames and IRQ caps.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from m6capdl import layout, model, platform
+from m6capdl.diagnostics import Diagnostic, FileError, Span, error, warning
+from m6capdl.layout import PAGE_SIZE
+
+# Kernel object sizes (log2 bytes), as kernel/object/untyped.c carves them.
+_TCB_BITS, _ENDPOINT_BITS, _NOTIFICATION_BITS, _CTE_BITS = 11, 5, 5, 6
+# RAM the kernel keeps for itself (image, stacks, boot page tables) at the start of RAM, and
+# the DTB, which QEMU's virt machine places 128 MiB into RAM: conservative figures, so that
+# a spec that passes does boot.
+KERNEL_RESERVE = 2 * 1024 * 1024
+DTB_OFFSET, DTB_RESERVE = 128 * 1024 * 1024, 2 * 1024 * 1024
+
+
+def size_text(value: int) -> str:
+    if value >= 2**64:
+        return "beyond 64 bits"
+    for unit, scale in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if value and value % scale == 0:
+            return f"{value // scale} {unit}"
+    return f"{value} B"
+
+
+def _line(span: Span) -> str:
+    return f"line {span.line}" + (f" of {span.file}" if span.file else "")
+
+
+# ---------------------------------------------------------------------------
+# Shared memory declarations
+
+
+def check_memories(system: model.System, diags: list[Diagnostic]) -> dict[str, model.MemoryDecl]:
+    decls: dict[str, model.MemoryDecl] = {}
+    for decl in system.memories:
+        first = decls.get(decl.name.text)
+        if first is not None:
+            diags.append(error(f"duplicate memory '{decl.name.text}'", decl.name.span,
+                               f"first declared at {_line(first.name.span)}"))
+            continue
+        decls[decl.name.text] = decl
+        size = decl.size.value
+        if size == 0 or size % PAGE_SIZE:
+            diags.append(error(f"memory size {size_text(size)} is not a non-zero multiple of 4 KiB",
+                               decl.size.span, "memory is shared in whole 4 KiB pages"))
+        elif size > 1024 ** 3:
+            diags.append(error(f"memory size {size_text(size)} exceeds 1 GiB", decl.size.span))
+        if decl.rights is not None:
+            _check_rights_word(decl.rights, diags)
+    for comp in system.components:
+        comp.memories = decls
+    return decls
+
+
+def _check_rights_word(rights: model.Ident, diags: list[Diagnostic]) -> bool:
+    if rights.text in layout.MEMORY_RIGHTS:
+        return True
+    if "w" in rights.text and "x" in rights.text:
+        diags.append(error(f"rights '{rights.text}' make memory both writable and executable",
+                           rights.span, "m6 maps no page writable and executable at once (W^X): "
+                                        "use rw for data, rx for code"))
+    else:
+        diags.append(error(f"invalid rights '{rights.text}'", rights.span,
+                           "memory rights are r, rw or rx (every mapping can be read)"))
+    return False
+
+
+def _rank(rights: str) -> set[str]:
+    return set(rights)
+
+
+def check_mapping(comp: model.Component, stmt: model.MapStmt, diags: list[Diagnostic]) -> None:
+    decl = comp.memories.get(stmt.memory.text)
+    if decl is None:
+        known = sorted(comp.memories)
+        diags.append(error(f"unknown memory '{stmt.memory.text}'", stmt.memory.span,
+                           f"declared memory regions are: {', '.join(known)}" if known else
+                           "declare it at system level: memory NAME SIZE"))
+        return
+    if stmt.rights is not None and _check_rights_word(stmt.rights, diags):
+        allowed = decl.rights.text if decl.rights is not None else "rw"
+        if not _rank(stmt.rights.text) <= _rank(allowed):
+            diags.append(error(
+                f"component '{comp.name.text}' maps memory '{decl.name.text}' {stmt.rights.text}, "
+                f"more than its {allowed}", stmt.rights.span,
+                f"memory '{decl.name.text}' is declared at {_line(decl.span)} with at most {allowed}"))
+    if stmt.vaddr is not None:
+        _check_chosen_vaddr(stmt.vaddr, diags)
+
+
+def _check_chosen_vaddr(vaddr: model.Number, diags: list[Diagnostic]) -> None:
+    value = vaddr.value
+    if value % PAGE_SIZE:
+        diags.append(error(f"address {vaddr.text} is not 4 KiB aligned", vaddr.span,
+                           "memory is mapped in whole 4 KiB pages"))
+    elif not layout.IMAGE_LIMIT <= value < layout.USER_VA_LIMIT:
+        diags.append(error(f"address {vaddr.text} is outside the range for memory regions", vaddr.span,
+                           f"choose an address from 0x{layout.IMAGE_LIMIT:x} up to 0x{layout.USER_VA_LIMIT:x} "
+                           f"(below is the program image)"))
+
+
+def check_region_overlaps(comp: model.Component, diags: list[Diagnostic]) -> None:
+    """Chosen addresses must keep clear of the thread windows and of each other."""
+    taken: list[tuple[int, int, str, model.MapStmt]] = []
+    for stmt, size, chosen in layout.region_requests(comp):
+        if chosen is None or not isinstance(stmt, model.MapStmt) or chosen % PAGE_SIZE \
+                or not layout.IMAGE_LIMIT <= chosen < layout.USER_VA_LIMIT:
+            continue
+        assert stmt.vaddr is not None
+        end = chosen + size
+        if chosen < layout.STACK_TOP and layout.THREAD_AREA_BASE < end:
+            diags.append(error(
+                f"memory '{stmt.name.text}' at {stmt.vaddr.text} overlaps the thread stacks", stmt.vaddr.span,
+                f"0x{layout.THREAD_AREA_BASE:x}..0x{layout.STACK_TOP:x} holds the threads' stacks and IPC buffers"))
+            continue
+        if end > layout.USER_VA_LIMIT:
+            diags.append(error(f"memory '{stmt.name.text}' at {stmt.vaddr.text} ends beyond the user address space",
+                               stmt.vaddr.span))
+            continue
+        for start, other_end, name, other in taken:
+            if chosen < other_end and start < end:
+                diags.append(error(
+                    f"memory '{stmt.name.text}' at {stmt.vaddr.text} overlaps memory '{name}' "
+                    f"(0x{start:x}..0x{other_end:x})", stmt.vaddr.span,
+                    f"'{name}' is mapped at line {other.span.line}"))
+                break
+        else:
+            taken.append((chosen, end, stmt.name.text, stmt))
+
+
+# ---------------------------------------------------------------------------
+# Devices and IRQs
+
+
+class _Tree:
+    """Loads the platform's device tree on first use; reports its absence once."""
+
+    def __init__(self, system: model.System, platform_dir: Path) -> None:
+        self.path = platform.dts_path(platform_dir, system.platform.text)
+        self.platform = system.platform.text
+        self.tree: platform.DeviceTree | None = None
+        self.failed = False
+
+    def get(self, span: Span, diags: list[Diagnostic]) -> platform.DeviceTree | None:
+        if self.tree is None and not self.failed:
+            if not self.path.is_file():
+                diags.append(error(f"platform '{self.platform}' has no device tree", span,
+                                   f"devices are looked up in {self.path}"))
+                self.failed = True
+                return None
+            try:
+                self.tree = platform.load_tree(self.path)
+            except FileError as exc:
+                diags.append(error(f"cannot read the device tree of platform '{self.platform}': {exc.message}",
+                                   span))
+                self.failed = True
+        return self.tree
+
+
+def platform_tree(system: model.System, platform_dir: Path) -> platform.DeviceTree | None:
+    """The platform's device tree if it has one (for RAM); None, silently, otherwise."""
+    path = platform.dts_path(platform_dir, system.platform.text)
+    if not path.is_file():
+        return None
+    try:
+        return platform.load_tree(path)
+    except FileError:
+        return None
+
+
+def check_devices(system: model.System, platform_dir: Path, diags: list[Diagnostic]) -> platform.DeviceTree | None:
+    tree = _Tree(system, platform_dir)
+    claimed: dict[str, tuple[str, model.DeviceStmt]] = {}    # node path -> (component, stmt)
+    pages: dict[int, tuple[str, str]] = {}                   # page -> (component, device)
+    for comp in system.components:
+        for stmt in comp.statements:
+            if not isinstance(stmt, model.DeviceStmt):
+                continue
+            dt = tree.get(stmt.selector_span, diags)
+            if dt is None:
+                continue
+            node = _find_node(dt, stmt, diags)
+            if node is None:
+                continue
+            first = claimed.get(node.path)
+            if first is not None:
+                diags.append(error(
+                    f"device '{node.path}' is already claimed by component '{first[0]}'", stmt.selector_span,
+                    f"see {_line(first[1].span)}; a device belongs to one component (its driver)"))
+                continue
+            claimed[node.path] = (comp.name.text, stmt)
+            device = dt.device(node)
+            if _check_device(dt, comp, stmt, device, pages, diags):
+                comp.devices[stmt.name.text] = device
+    return tree.tree
+
+
+def _find_node(dt: platform.DeviceTree, stmt: model.DeviceStmt, diags: list[Diagnostic]) -> platform.Node | None:
+    if stmt.path is not None:
+        node = dt.nodes.get(stmt.path)
+        if node is None:
+            close = difflib.get_close_matches(stmt.path, list(dt.nodes), n=3, cutoff=0.6)
+            diags.append(error(f"no device '{stmt.path}' in the device tree", stmt.selector_span,
+                               f"did you mean: {', '.join(close)}?" if close else
+                               "give the full path of a node, e.g. \"/pl011@9000000\""))
+        return node
+    assert stmt.compatible is not None
+    nodes = dt.with_compatible(stmt.compatible)
+    if not nodes:
+        diags.append(error(f"no device is compatible with \"{stmt.compatible}\"", stmt.selector_span,
+                           "compare with the 'compatible' strings of the platform's .dts"))
+        return None
+    if stmt.index is not None:
+        if stmt.index.value >= len(nodes):
+            diags.append(error(f"index {stmt.index.text} is out of range", stmt.index.span,
+                               f"{len(nodes)} device(s) are compatible with \"{stmt.compatible}\": "
+                               f"index 0..{len(nodes) - 1}"))
+            return None
+        return nodes[stmt.index.value]
+    if len(nodes) > 1:
+        listed = ", ".join(n.path for n in nodes[:3]) + (", ..." if len(nodes) > 3 else "")
+        diags.append(error(f"{len(nodes)} devices are compatible with \"{stmt.compatible}\"",
+                           stmt.selector_span, f"pick one with 'index N' (0..{len(nodes) - 1}) or by path: {listed}"))
+        return None
+    return nodes[0]
+
+
+def _check_device(dt: platform.DeviceTree, comp: model.Component, stmt: model.DeviceStmt,
+                  device: platform.Device, pages: dict[int, tuple[str, str]], diags: list[Diagnostic]) -> bool:
+    span, path = stmt.selector_span, device.node.path
+    if device.problem is not None:
+        diags.append(error(f"cannot use the interrupts of device '{path}': {device.problem}", span))
+        return False
+    if not device.regs and not device.interrupts:
+        diags.append(error(f"device '{path}' has neither registers nor interrupts", span,
+                           "there is nothing to grant"))
+        return False
+    ram = dt.memory()
+    total = 0
+    for reg in device.regs:
+        if platform.ram_in(ram, reg.paddr, reg.size):
+            diags.append(error(f"device '{path}' has registers in RAM (0x{reg.paddr:x})", span,
+                               "RAM is handed out as memory, never as device frames"))
+            return False
+        total += reg.size
+    if total > layout.MAX_DEVICE_MAPPING:
+        diags.append(error(
+            f"device '{path}' has {size_text(total)} of registers, more than the "
+            f"{size_text(layout.MAX_DEVICE_MAPPING)} a device statement maps", span,
+            "grant a large MMIO window as a device untyped instead: untyped NAME SIZE at PADDR"))
+        return False
+    for page in layout.device_pages(device):
+        owner = pages.get(page)
+        if owner is not None:
+            diags.append(error(
+                f"device '{path}' shares the page at 0x{page:x} with device '{owner[1]}' of component '{owner[0]}'",
+                span, "a 4 KiB page is the unit of protection: both devices must go to one component"))
+            return False
+    for page in layout.device_pages(device):
+        pages[page] = (comp.name.text, stmt.name.text)
+    return True
+
+
+def check_irqs(system: model.System, diags: list[Diagnostic]) -> None:
+    """Every interrupt ID goes to at most one component, once."""
+    owners: dict[int, str] = {}
+    for comp in system.components:
+        for stmt in comp.statements:
+            if isinstance(stmt, model.IrqStmt):
+                number = stmt.number.value
+                if not platform.GIC_SPI_BASE <= number <= platform.MAX_INTERRUPT_ID:
+                    diags.append(error(
+                        f"interrupt {stmt.number.text} is out of range", stmt.number.span,
+                        f"components get shared peripheral interrupts, IDs {platform.GIC_SPI_BASE}.."
+                        f"{platform.MAX_INTERRUPT_ID} (a device tree's SPI n is ID 32 + n)"))
+                    continue
+                ids = [(number, stmt.number.span, f"irq '{stmt.name.text}'")]
+            elif isinstance(stmt, model.DeviceStmt) and stmt.name.text in comp.devices:
+                ids = [(i.id, stmt.selector_span, f"device '{stmt.name.text}'")
+                       for i in comp.devices[stmt.name.text].interrupts]
+            else:
+                continue
+            for number, span, what in ids:
+                first = owners.get(number)
+                if first is not None:
+                    diags.append(error(f"interrupt {number} is claimed twice", span,
+                                       f"already claimed by {first}"))
+                else:
+                    owners[number] = f"{what} of component '{comp.name.text}' ({_line(span)})"
+
+
+def check_device_untyped(stmt: model.UntypedStmt, ram: list[platform.Reg] | None,
+                         diags: list[Diagnostic]) -> None:
+    assert stmt.paddr is not None
+    size, paddr = stmt.size.value, stmt.paddr.value
+    if size & (size - 1) == 0 and paddr % size:
+        diags.append(error(f"device untyped at {stmt.paddr.text} is not aligned to its size {size_text(size)}",
+                           stmt.paddr.span, "an untyped is naturally aligned: its address is a multiple of its size"))
+    elif ram is not None and platform.ram_in(ram, paddr, size):
+        diags.append(error(f"device untyped at {stmt.paddr.text} overlaps RAM", stmt.paddr.span,
+                           "'untyped NAME SIZE at PADDR' grants device memory (MMIO); "
+                           "leave out 'at' for a pool of RAM"))
+
+
+# ---------------------------------------------------------------------------
+# CNode sizes
+
+
+def check_cnode(comp: model.Component, diags: list[Diagnostic]) -> None:
+    cspace = layout.cspace_layout(comp)
+    used = len(cspace.slots) + 1
+    stmt = comp.first(model.CNodeBitsStmt)
+    if isinstance(stmt, model.CNodeBitsStmt):
+        bits = stmt.value.value
+        if not 1 <= bits <= layout.MAX_CNODE_BITS:
+            diags.append(error(f"cnode_bits {stmt.value.text} is out of range", stmt.value.span,
+                               f"a CNode has 2^1 to 2^{layout.MAX_CNODE_BITS} slots"))
+        elif used > 1 << bits:
+            diags.append(error(
+                f"CNode overflow: component '{comp.name.text}' needs {used} slots, "
+                f"cnode_bits {bits} gives {1 << bits}", stmt.value.span,
+                f"use cnode_bits {(used - 1).bit_length()} or more, or leave it out to size the CNode automatically"))
+    elif used > 1 << layout.MAX_CNODE_BITS:
+        diags.append(error(f"CNode overflow: component '{comp.name.text}' needs {used} slots",
+                           comp.name.span, f"a CNode has at most 2^{layout.MAX_CNODE_BITS} slots"))
+
+
+# ---------------------------------------------------------------------------
+# RAM budget
+
+
+def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
+    """(bytes, what, where) of everything the spec allocates from RAM, ELF pages aside."""
+    needs: list[tuple[int, str, Span]] = []
+    for decl in system.memories:
+        needs.append((layout._page_up(decl.size.value), f"memory '{decl.name.text}'", decl.size.span))
+    for comp in system.components:
+        name = comp.name.text
+        mem = layout.memory_map(comp)
+        cspace = layout.cspace_layout(comp)
+        fixed = (1 << (cspace.radix + _CTE_BITS)) + PAGE_SIZE  # CNode, VSpace
+        fixed += len(mem.threads) << _TCB_BITS
+        fixed += len(comp.endpoints) << _ENDPOINT_BITS
+        fixed += len(comp.notifications) << _NOTIFICATION_BITS
+        vaddrs = [layout.IMAGE_BASE] + [t.ipc_buffer_vaddr for t in mem.threads] + \
+                 [r.vaddr + o for r in mem.regions for o in range(0, r.size, 2 ** 21)]
+        fixed += len(layout._tables_needed(vaddrs)) * PAGE_SIZE
+        for th in mem.threads:
+            fixed += th.stack_size + PAGE_SIZE
+        needs.append((fixed, f"component '{name}' (threads, CSpace, page tables)", comp.name.span))
+        for stmt in comp.statements:
+            if isinstance(stmt, model.UntypedStmt) and stmt.paddr is None:
+                needs.append((stmt.size.value, f"untyped '{name}.{stmt.name.text}'", stmt.size.span))
+            elif isinstance(stmt, model.HeapStmt):
+                needs.append((layout._page_up(stmt.size.value), f"heap of '{name}'", stmt.size.span))
+    return needs
+
+
+def check_budget(system: model.System, tree: platform.DeviceTree | None, diags: list[Diagnostic]) -> None:
+    if tree is None:
+        return
+    ram = sum(bank.size for bank in tree.memory())
+    if not ram:
+        return
+    free = ram - KERNEL_RESERVE - DTB_RESERVE
+    needs = ram_needs(system)
+    total = sum(n for n, _, _ in needs)
+    if total > free:
+        biggest = sorted(needs, key=lambda n: -n[0])[:3]
+        listed = ", ".join(f"{what} {size_text(n) if n % 1024 == 0 else f'{n // 1024} KiB'}"
+                           for n, what, _ in biggest)
+        diags.append(error(
+            f"system '{system.name.text}' needs {_mib(total)} of RAM, more than the {_mib(free)} "
+            f"platform '{system.platform.text}' has free", system.name.span,
+            f"largest: {listed}"))
+        return
+    # Untyped pools are naturally aligned blocks, placed largest first (layout.py's order):
+    # find each a hole, splitting holes as a buddy allocator would. Optimistic on purpose:
+    # an error here means no allocator at all could place them.
+    banks = tree.memory()
+    base = banks[0].paddr
+    holes = [(b.paddr, b.paddr + b.size) for b in banks]
+    for start, end in ((base, base + KERNEL_RESERVE), (base + DTB_OFFSET, base + DTB_OFFSET + DTB_RESERVE)):
+        holes = [piece for h in holes for piece in ((h[0], min(h[1], start)), (max(h[0], end), h[1]))
+                 if piece[0] < piece[1]]
+    pools = sorted(((s.size.value, comp, s) for comp in system.components for s in comp.statements
+                    if isinstance(s, model.UntypedStmt) and s.paddr is None), key=lambda p: -p[0])
+    for size, comp, stmt in pools:
+        for i, (lo, hi) in enumerate(holes):
+            start = (lo + size - 1) & ~(size - 1)
+            if start + size <= hi:
+                holes[i:i + 1] = [h for h in ((lo, start), (start + size, hi)) if h[0] < h[1]]
+                break
+        else:
+            diags.append(error(
+                f"untyped '{comp.name.text}.{stmt.name.text}' ({size_text(size)}) does not fit in RAM",
+                stmt.size.span, "an untyped pool must be naturally aligned; the kernel and the other "
+                                "pools leave no free block that large"))
+            return
+
+
+def _mib(value: int) -> str:
+    return f"{value / (1024 * 1024):.1f} MiB"
+
+
+def unused_memory_warnings(system: model.System, diags: list[Diagnostic]) -> None:
+    used = {s.memory.text for c in system.components for s in c.statements if isinstance(s, model.MapStmt)}
+    for decl in system.memories:
+        if decl.name.text not in used:
+            diags.append(warning(f"memory '{decl.name.text}' is never mapped", decl.name.span,
+                                 f"map it into a component with 'map {decl.name.text} rw'"))
