@@ -63,6 +63,7 @@ SYSCAPS: dict[str, str] = {
     "debug_console": "M6_OBJ_DEBUG_CONSOLE",
     "power": "M6_OBJ_POWER",
     "irq_control": "M6_OBJ_IRQ_CONTROL",
+    "system_info": "M6_OBJ_SYSTEM_INFO",
 }
 
 RIGHTS_ALL = ("M6_RIGHTS_ALL",)
