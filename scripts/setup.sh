@@ -5,6 +5,7 @@ set -eu
 
 PACKAGES="clang lld llvm ninja-build cmake make qemu-system-arm qemu-efi-aarch64
 python3 python3-jinja2 python3-lark python3-libfdt python3-pyelftools python3-pytest
+python3-pexpect
 libfdt-dev device-tree-compiler libcmocka-dev pkg-config mtools dosfstools
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross picolibc-aarch64-linux-gnu graphviz
 gdb-multiarch"
