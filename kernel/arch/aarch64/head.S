@@ -110,8 +110,9 @@ in_el1:
 	tlbi	vmalle1
 	dsb	nsh
 	isb
-	/* SCTLR_EL1: RES1 | M | C | SA | SA0 | I | DZE | UCT | nTWE */
-	ldr	x9, =(0x30d00800 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 18))
+	/* SCTLR_EL1: RES1 | M | C | SA | SA0 | I | DZE | UCT | nTWE | UCI. UCI lets EL0 clean
+	 * caches by VA (permission-checked like a load), which code loaders and JITs need. */
+	ldr	x9, =(0x30d00800 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 18) | (1 << 26))
 	msr	sctlr_el1, x9
 	isb
 
