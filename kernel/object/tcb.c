@@ -185,6 +185,13 @@ static void set_tcb_slot(struct cte *tcb_slot, struct cte *src)
 	/* The deletion can have finalised what held `src`; then the slot stays empty. */
 	if (src && !cap_is_null(&src->cap)) {
 		struct cap copy = src->cap;
+		/* The TCB holds the frame, not its mapping: deleting the TCB must not unmap
+		 * the buffer the thread's owner mapped. (A VSpace cap's ASID is its identity
+		 * and stays.) */
+		if (copy.type == M6_OBJ_FRAME) {
+			copy.asid = 0;
+			copy.mapped_va = 0;
+		}
 		cdt_insert_child(src, tcb_slot, &copy);
 	}
 }
