@@ -79,7 +79,7 @@ static struct cte *lookup_source(struct tcb *caller, word_t root, word_t index, 
 		return NULL;
 	struct cte *slot = lookup_slot_in(&r->cap, index, depth, error);
 	if (slot && cap_is_null(&slot->cap)) {
-		*error = M6_ERR_FAILED_LOOKUP;
+		*error = M6_ERR_INVALID_CAP; /* the slot exists but holds nothing */
 		return NULL;
 	}
 	return slot;
