@@ -27,6 +27,18 @@ static inline struct cte *fast_lookup(const struct tcb *t, word_t cptr)
 	return &cnode_slots(root)[cptr & MASK(root->size_bits)];
 }
 
+/* The endpoint cap named by x0, if the message in x1 is register-only with no cap and
+ * the cap is an endpoint with `rights`. */
+static inline const struct cap *fast_endpoint(const struct tcb *t, unsigned rights)
+{
+	if ((t->context.x[1] & SIMPLE_MESSAGE_MASK) > M6_MSG_REGISTERS)
+		return NULL;
+	struct cte *slot = fast_lookup(t, t->context.x[0]);
+	if (!slot || slot->cap.type != M6_OBJ_ENDPOINT || (slot->cap.rights & rights) != rights)
+		return NULL;
+	return &slot->cap;
+}
+
 static inline void copy_registers(struct tcb *from, struct tcb *to, unsigned length)
 {
 	for (unsigned i = 0; i < length; i++)
@@ -41,16 +53,10 @@ static inline void switch_to(struct tcb *prev, struct tcb *next)
 
 static struct tcb *fast_call(struct tcb *t)
 {
+	const struct cap *cap = fast_endpoint(t, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY);
+	if (!cap)
+		return NULL;
 	word_t info = t->context.x[1];
-	if ((info & SIMPLE_MESSAGE_MASK) > M6_MSG_REGISTERS)
-		return NULL;
-	struct cte *slot = fast_lookup(t, t->context.x[0]);
-	if (!slot)
-		return NULL;
-	const struct cap *cap = &slot->cap;
-	const unsigned rights = M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY;
-	if (cap->type != M6_OBJ_ENDPOINT || (cap->rights & rights) != rights)
-		return NULL;
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	struct tcb *server = ep->receivers.head;
 	if (!server || scheduler_highest_ready() >= server->priority)
@@ -73,15 +79,10 @@ static struct tcb *fast_reply_recv(struct tcb *t)
 	struct tcb *client = t->caller;
 	if (!client || client->fault)
 		return NULL;
+	const struct cap *cap = fast_endpoint(t, M6_RIGHT_READ);
+	if (!cap)
+		return NULL;
 	word_t info = t->context.x[1];
-	if ((info & SIMPLE_MESSAGE_MASK) > M6_MSG_REGISTERS)
-		return NULL;
-	struct cte *slot = fast_lookup(t, t->context.x[0]);
-	if (!slot)
-		return NULL;
-	const struct cap *cap = &slot->cap;
-	if (cap->type != M6_OBJ_ENDPOINT || !(cap->rights & M6_RIGHT_READ))
-		return NULL;
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	if (ep->senders.head || (t->bound_notification && t->bound_notification->word))
 		return NULL;

@@ -85,21 +85,30 @@ static struct cte *lookup_source(struct tcb *caller, word_t root, word_t index, 
 	return slot;
 }
 
-static int copy_or_mint(struct cte *node, struct tcb *caller, unsigned length, bool mint)
+/* The (dest, src) pair every copy/mint/move/mutate starts with: MR0,1 an empty slot in
+ * the invoked CNode, MR2..4 a full slot anywhere in the caller's CSpace. */
+static int lookup_dest_and_source(struct cte *node, struct tcb *caller, struct cte **dest,
+                                  struct cte **src)
 {
 	int error;
+	*dest = lookup_slot_in(&node->cap, tcb_get_mr(caller, 0), tcb_get_mr(caller, 1), &error);
+	if (!*dest)
+		return error;
+	*src = lookup_source(caller, tcb_get_mr(caller, 2), tcb_get_mr(caller, 3),
+	                     tcb_get_mr(caller, 4), &error);
+	if (!*src)
+		return error;
+	return cap_is_null(&(*dest)->cap) ? M6_OK : M6_ERR_DELETE_FIRST;
+}
+
+static int copy_or_mint(struct cte *node, struct tcb *caller, unsigned length, bool mint)
+{
+	struct cte *dest, *src;
 	if (length < (mint ? 7u : 6u))
 		return M6_ERR_INVALID_ARGUMENT;
-	struct cte *dest =
-	    lookup_slot_in(&node->cap, tcb_get_mr(caller, 0), tcb_get_mr(caller, 1), &error);
-	if (!dest)
+	int error = lookup_dest_and_source(node, caller, &dest, &src);
+	if (error != M6_OK)
 		return error;
-	struct cte *src = lookup_source(caller, tcb_get_mr(caller, 2), tcb_get_mr(caller, 3),
-	                                tcb_get_mr(caller, 4), &error);
-	if (!src)
-		return error;
-	if (!cap_is_null(&dest->cap))
-		return M6_ERR_DELETE_FIRST;
 	/* An untyped's watermark lives in its cap: two caps would hand out one memory twice. */
 	if (src->cap.type == M6_OBJ_UNTYPED)
 		return M6_ERR_ILLEGAL_OPERATION;
@@ -115,19 +124,12 @@ static int copy_or_mint(struct cte *node, struct tcb *caller, unsigned length, b
 
 static int move_or_mutate(struct cte *node, struct tcb *caller, unsigned length, bool mutate)
 {
-	int error;
+	struct cte *dest, *src;
 	if (length < (mutate ? 6u : 5u))
 		return M6_ERR_INVALID_ARGUMENT;
-	struct cte *dest =
-	    lookup_slot_in(&node->cap, tcb_get_mr(caller, 0), tcb_get_mr(caller, 1), &error);
-	if (!dest)
+	int error = lookup_dest_and_source(node, caller, &dest, &src);
+	if (error != M6_OK)
 		return error;
-	struct cte *src = lookup_source(caller, tcb_get_mr(caller, 2), tcb_get_mr(caller, 3),
-	                                tcb_get_mr(caller, 4), &error);
-	if (!src)
-		return error;
-	if (!cap_is_null(&dest->cap))
-		return M6_ERR_DELETE_FIRST;
 	struct cap cap = src->cap;
 	if (mutate) {
 		struct cap derived;

@@ -89,29 +89,12 @@ int irq_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 
 int irq_handler_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
-	int error;
 	unsigned irq = (unsigned)slot->cap.object;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
 	switch (label) {
-	case M6_IRQ_HANDLER_SET_NOTIFICATION: {
-		if (length < 1)
-			return M6_ERR_INVALID_ARGUMENT;
-		word_t cptr = tcb_get_mr(caller, 0);
-		struct cte *n = NULL;
-		if (cptr) {
-			n = lookup_typed_arg(caller, cptr, M6_OBJ_NOTIFICATION, &error);
-			if (!n)
-				return error;
-			if (!cap_has_rights(&n->cap, M6_RIGHT_WRITE))
-				return M6_ERR_INSUFFICIENT_RIGHTS;
-		}
-		/* perform */
-		cap_delete(&irqs[irq].notification);
-		if (n && !cap_is_null(&n->cap))
-			cdt_insert_child(n, &irqs[irq].notification, &n->cap);
-		return invocation_ok(caller, 0);
-	}
+	case M6_IRQ_HANDLER_SET_NOTIFICATION:
+		return notification_set_signal_slot(&irqs[irq].notification, caller, length);
 	case M6_IRQ_HANDLER_ACK:
 		arch_irq_enable_line(irq);
 		return invocation_ok(caller, 0);

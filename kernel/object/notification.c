@@ -1,7 +1,9 @@
 /* Notifications: signal ORs a badge into the word and wakes one waiter; wait takes the
  * word (blocking while it is zero); poll takes it without blocking. A TCB bound to a
  * notification also receives its signals while blocked on an endpoint. */
+#include <kernel/delete.h>
 #include <kernel/endpoint.h>
+#include <kernel/invocation.h>
 #include <kernel/notification.h>
 #include <kernel/scheduler.h>
 #include <m6/abi/errors.h>
@@ -67,4 +69,26 @@ void notification_finalise(struct notification *n)
 	}
 	if (n->bound_tcb)
 		notification_unbind_tcb(n->bound_tcb);
+}
+
+int notification_set_signal_slot(struct cte *slot, struct tcb *caller, unsigned length)
+{
+	int error;
+	struct cte *n = NULL;
+	if (length < 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t cptr = tcb_get_mr(caller, 0);
+	if (cptr) {
+		n = lookup_typed_arg(caller, cptr, M6_OBJ_NOTIFICATION, &error);
+		if (!n)
+			return error;
+		if (!cap_has_rights(&n->cap, M6_RIGHT_WRITE))
+			return M6_ERR_INSUFFICIENT_RIGHTS;
+	}
+	/* perform */
+	cap_delete(slot);
+	/* The deletion may have finalised what held `n`; then no notification is set. */
+	if (n && !cap_is_null(&n->cap))
+		cdt_insert_child(n, slot, &n->cap);
+	return invocation_ok(caller, 0);
 }

@@ -64,28 +64,12 @@ void timer_finalise(struct timer *t)
 
 int timer_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
-	int error;
 	struct timer *t = (struct timer *)slot->cap.object;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
 	switch (label) {
-	case M6_TIMER_SET_NOTIFICATION: {
-		if (length < 1)
-			return M6_ERR_INVALID_ARGUMENT;
-		word_t cptr = tcb_get_mr(caller, 0);
-		struct cte *n = NULL;
-		if (cptr) {
-			n = lookup_typed_arg(caller, cptr, M6_OBJ_NOTIFICATION, &error);
-			if (!n)
-				return error;
-			if (!cap_has_rights(&n->cap, M6_RIGHT_WRITE))
-				return M6_ERR_INSUFFICIENT_RIGHTS;
-		}
-		cap_delete(&t->notification);
-		if (n && !cap_is_null(&n->cap))
-			cdt_insert_child(n, &t->notification, &n->cap);
-		return invocation_ok(caller, 0);
-	}
+	case M6_TIMER_SET_NOTIFICATION:
+		return notification_set_signal_slot(&t->notification, caller, length);
 	case M6_TIMER_SET: {
 		if (length < 2)
 			return M6_ERR_INVALID_ARGUMENT;

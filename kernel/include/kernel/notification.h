@@ -19,5 +19,9 @@ void notification_wait(struct notification *n, struct tcb *t, bool blocking);
 void notification_bind(struct notification *n, struct tcb *t);
 void notification_unbind_tcb(struct tcb *t);
 void notification_finalise(struct notification *n);
+/* An object that signals a notification (IRQ handler, timer) keeps a copy of the cap in
+ * `slot`. Decode MR0 (a notification cptr with the write right, or 0 for none) and
+ * replace the copy. Returns an M6 error; on success the result registers are set. */
+int notification_set_signal_slot(struct cte *slot, struct tcb *caller, unsigned length);
 
 #endif
