@@ -46,7 +46,8 @@ void timers_expire(uint64_t now)
 		if (n->type == M6_OBJ_NOTIFICATION)
 			notification_signal((struct notification *)n->object, n->word);
 		if (t->period) {
-			/* Missed periods are dropped rather than delivered in a burst. */
+			/* Missed periods are dropped rather than delivered in a burst. Both
+			 * values are bounded at TIMER_SET, so the sums cannot wrap. */
 			uint64_t next = t->deadline + t->period;
 			if (next <= now)
 				next = now + t->period;
@@ -75,8 +76,11 @@ int timer_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned 
 			return M6_ERR_INVALID_ARGUMENT;
 		word_t deadline = tcb_get_mr(caller, 0), period = tcb_get_mr(caller, 1);
 		/* A period shorter than 10 us would let one thread keep the CPU in the
-		 * kernel; refuse it. */
+		 * kernel; refuse it. Deadlines and periods stay below 2^62 ticks (tens of
+		 * thousands of years) so that deadline arithmetic never wraps. */
 		if (period && period < arch_timer_frequency() / 100000)
+			return M6_ERR_RANGE;
+		if (period >= TIMER_TICKS_MAX || deadline >= TIMER_TICKS_MAX)
 			return M6_ERR_RANGE;
 		if (t->armed)
 			disarm(t);

@@ -16,6 +16,7 @@ struct timer {
 };
 
 #define TIMER_SIZE_BITS 7
+#define TIMER_TICKS_MAX (1ull << 62)
 _Static_assert(sizeof(struct timer) <= (1u << TIMER_SIZE_BITS), "timer size");
 
 /* Earliest armed deadline, or UINT64_MAX. */
