@@ -1,0 +1,170 @@
+/* Scheduler: yield, round robin within a priority, strict priority order, preemption by
+ * the timer tick and the timeslice. */
+#include "ktest.h"
+
+static volatile uint64_t log_buf[32];
+static volatile uint64_t log_len;
+static volatile uint64_t stop_spinning;
+
+static uint64_t fn_yield_log(struct kt_thread *self)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		if (log_len < 32)
+			log_buf[log_len++] = self->arg[0];
+		m6_yield();
+	}
+	return 0;
+}
+
+static uint64_t fn_spin(struct kt_thread *self)
+{
+	while (!stop_spinning)
+		self->out[0]++;
+	return 0;
+}
+
+static uint64_t fn_flag(struct kt_thread *self)
+{
+	self->out[0] = 1;
+	return 0;
+}
+
+/* Block main until `ms` have passed, on a timer; false if the timer does not work. */
+static bool sleep_ms(uint64_t ms)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	if (!t || !n)
+		return false;
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x100);
+	if (!b || m6_timer_set_notification(t, b) != M6_OK ||
+	    m6_timer_set(t, kt_ticks() + kt_tick_freq() / 1000 * ms, 0) != M6_OK)
+		return false;
+	return m6_wait(n) == 0x100;
+}
+
+TEST(sched_yield_alone)
+{
+	for (unsigned i = 0; i < 100; i++)
+		m6_yield();
+	CHECK(true);
+}
+
+TEST(sched_round_robin_yield)
+{
+	log_len = 0;
+	struct kt_thread a, b;
+	a.arg[0] = 1;
+	b.arg[0] = 2;
+	REQUIRE(kt_thread_create(&a, fn_yield_log, KT_MAIN_PRIO));
+	REQUIRE(kt_thread_create(&b, fn_yield_log, KT_MAIN_PRIO));
+	REQUIRE_OK(m6_tcb_resume(a.tcb));
+	REQUIRE_OK(m6_tcb_resume(b.tcb));
+	kt_join(&a, 100);
+	kt_join(&b, 100);
+	REQUIRE_EQ(log_len, 8);
+	unsigned alternations = 0;
+	for (unsigned i = 1; i < 8; i++)
+		alternations += log_buf[i] != log_buf[i - 1];
+	CHECK_EQ(alternations, 7);
+	CHECK_EQ(log_buf[0], 1);
+}
+
+TEST(sched_higher_priority_runs_at_once)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_flag, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	CHECK_EQ(t.out[0], 1);
+}
+
+TEST(sched_lower_priority_waits)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_flag, KT_MAIN_PRIO - 1));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	for (unsigned i = 0; i < 50; i++)
+		m6_yield();
+	CHECK_EQ(t.out[0], 0);
+	/* raising it above main lets it run at once */
+	REQUIRE_OK(m6_tcb_set_priority(t.tcb, M6_CAP_SELF_TCB, KT_HELPER_PRIO));
+	CHECK_EQ(t.out[0], 1);
+}
+
+TEST(sched_lower_priority_runs_when_main_blocks)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_flag, KT_MAIN_PRIO - 1));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE(sleep_ms(5));
+	CHECK_EQ(t.out[0], 1);
+}
+
+TEST(sched_lowering_self_yields_cpu)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_flag, KT_MAIN_PRIO - 5));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE_OK(m6_tcb_set_priority(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, KT_MAIN_PRIO - 10));
+	CHECK_EQ(t.out[0], 1);
+}
+
+TEST(sched_preemption_by_tick)
+{
+	/* two spinners never yield; main sleeps above them: round robin must come from the
+	 * timer tick */
+	stop_spinning = 0;
+	struct kt_thread a, b;
+	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE(kt_thread_create(&b, fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE_OK(m6_tcb_set_timeslice(a.tcb, 1000));
+	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, 1000));
+	REQUIRE_OK(m6_tcb_resume(a.tcb));
+	REQUIRE_OK(m6_tcb_resume(b.tcb));
+	bool slept = sleep_ms(30);
+	stop_spinning = 1;
+	REQUIRE(slept);
+	CHECK(a.out[0] > 0);
+	CHECK(b.out[0] > 0);
+}
+
+TEST(sched_main_preempts_spinner)
+{
+	/* a spinner at main's priority must not keep main from running */
+	stop_spinning = 0;
+	struct kt_thread a;
+	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO));
+	REQUIRE_OK(m6_tcb_resume(a.tcb));
+	uint64_t start = kt_ticks();
+	while (kt_ticks() - start < kt_tick_freq() / 100)
+		;
+	stop_spinning = 1;
+	CHECK(a.out[0] > 0);
+	kt_join(&a, 100);
+}
+
+TEST(sched_suspend_spinner)
+{
+	stop_spinning = 0;
+	struct kt_thread a;
+	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE_OK(m6_tcb_resume(a.tcb));
+	REQUIRE(sleep_ms(3));
+	REQUIRE_OK(m6_tcb_suspend(a.tcb));
+	uint64_t c = a.out[0];
+	REQUIRE(sleep_ms(3));
+	CHECK_EQ(a.out[0], c);
+	stop_spinning = 1;
+}
+
+const struct kt_test kt_suite_sched[] = {
+    KT_ENTRY(sched_yield_alone),
+    KT_ENTRY(sched_round_robin_yield),
+    KT_ENTRY(sched_higher_priority_runs_at_once),
+    KT_ENTRY(sched_lower_priority_waits),
+    KT_ENTRY(sched_lower_priority_runs_when_main_blocks),
+    KT_ENTRY(sched_lowering_self_yields_cpu),
+    KT_ENTRY(sched_preemption_by_tick),
+    KT_ENTRY(sched_main_preempts_spinner),
+    KT_ENTRY(sched_suspend_spinner),
+    KT_END,
+};

@@ -1,0 +1,503 @@
+/* TCB: configure, suspend/resume, registers, priorities and the max-priority authority,
+ * notification binding, flags and timeslice. */
+#include "ktest.h"
+
+static uint64_t fn_set_flag(struct kt_thread *self)
+{
+	self->out[0] = 1;
+	return 0;
+}
+
+/* Count until told to stop, yielding so that equal-priority threads interleave. */
+static uint64_t fn_count(struct kt_thread *self)
+{
+	while (!self->arg[0]) {
+		self->out[0]++;
+		m6_yield();
+	}
+	return 0;
+}
+
+/* Started by write_registers with x0..x5 set: records them. */
+__attribute__((noreturn)) static void entry_args(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                                                 uint64_t a4, uint64_t a5)
+{
+	volatile uint64_t *out = (volatile uint64_t *)(uintptr_t)a0;
+	out[0] = a1;
+	out[1] = a2;
+	out[2] = a3;
+	out[3] = a4;
+	out[4] = a5;
+	out[5] = 1;
+	for (;;)
+		m6_tcb_suspend(a5);
+}
+
+static m6_cptr_t configured_tcb(void)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	if (t && m6_tcb_configure(t, KT_SLOT_FAULT_EP, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0,
+	                          0) != M6_OK)
+		return 0;
+	return t;
+}
+
+TEST(tcb_configure)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	REQUIRE(t);
+	CHECK_OK(
+	    m6_tcb_configure(t, KT_SLOT_FAULT_EP, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0));
+	CHECK_OK(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                          KT_IPC_REGION + 7 * 4096, KT_SLOT_IPC_FRAME0 + 7));
+}
+
+TEST(tcb_configure_bad_cspace)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(t && ep);
+	CHECK_ERR(m6_tcb_configure(t, 0, ep, M6_CAP_SELF_VSPACE, 0, 0), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_configure(t, 0, kt_slot(), M6_CAP_SELF_VSPACE, 0, 0), M6_ERR_INVALID_CAP);
+}
+
+TEST(tcb_configure_bad_vspace)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(t && ep);
+	CHECK_ERR(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, ep, 0, 0), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_CNODE, 0, 0),
+	          M6_ERR_INVALID_CAP);
+}
+
+TEST(tcb_configure_bad_fault_ep)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(t && n);
+	CHECK_ERR(m6_tcb_configure(t, n, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0),
+	          M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_configure(t, kt_slot(), M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0),
+	          M6_ERR_INVALID_CAP);
+}
+
+TEST(tcb_configure_bad_ipc_buffer)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(t && ep);
+	CHECK_ERR(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                           KT_IPC_REGION + 7 * 4096, ep),
+	          M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                           KT_IPC_REGION + 7 * 4096 + 8, KT_SLOT_IPC_FRAME0 + 7),
+	          M6_ERR_ALIGNMENT);
+}
+
+TEST(tcb_configure_needs_write)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	REQUIRE(t);
+	m6_cptr_t ro = kt_copy(t, M6_RIGHT_READ);
+	REQUIRE(ro);
+	CHECK_ERR(m6_tcb_configure(ro, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0),
+	          M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_suspend(ro), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_resume(ro), M6_ERR_INSUFFICIENT_RIGHTS);
+	struct m6_tcb_registers r;
+	CHECK_ERR(m6_tcb_write_registers(ro, false, 0, 0, NULL, 0), M6_ERR_INSUFFICIENT_RIGHTS);
+	(void)r;
+}
+
+TEST(tcb_resume_runs_thread)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_start(&t, fn_set_flag, KT_HELPER_PRIO));
+	CHECK(kt_join(&t, 100));
+	CHECK_EQ(t.out[0], 1);
+}
+
+TEST(tcb_resume_unstarted_is_not_running)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_set_flag, KT_HELPER_PRIO));
+	for (unsigned i = 0; i < 10; i++)
+		m6_yield();
+	CHECK_EQ(t.out[0], 0);
+	CHECK_OK(m6_tcb_resume(t.tcb));
+	CHECK(kt_join(&t, 100));
+}
+
+TEST(tcb_suspend_stops_thread)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_start(&t, fn_count, KT_MAIN_PRIO));
+	CHECK(kt_wait_flag(&t.out[0], 100));
+	REQUIRE_OK(m6_tcb_suspend(t.tcb));
+	uint64_t before = t.out[0];
+	for (unsigned i = 0; i < 20; i++)
+		m6_yield();
+	CHECK_EQ(t.out[0], before);
+	/* resume continues where it stopped */
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	for (unsigned i = 0; i < 20; i++)
+		m6_yield();
+	CHECK(t.out[0] > before);
+	t.arg[0] = 1;
+	CHECK(kt_join(&t, 100));
+}
+
+TEST(tcb_suspend_twice_and_resume_running)
+{
+	struct kt_thread t;
+	REQUIRE(kt_thread_start(&t, fn_count, KT_MAIN_PRIO));
+	CHECK_OK(m6_tcb_resume(t.tcb));
+	CHECK_OK(m6_tcb_suspend(t.tcb));
+	CHECK_OK(m6_tcb_suspend(t.tcb));
+}
+
+TEST(tcb_write_registers_args)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	REQUIRE_OK(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, KT_HELPER_PRIO));
+	static uint64_t out[6];
+	static uint64_t stack[512] __attribute__((aligned(16)));
+	uint64_t x[6] = {(uint64_t)(uintptr_t)out, 0x1111, 0x2222, 0x3333, 0x4444, t};
+	REQUIRE_OK(m6_tcb_write_registers(t, true, (uint64_t)(uintptr_t)entry_args,
+	                                  (uint64_t)(uintptr_t)&stack[512], x, 6));
+	kt_wait_flag(&out[5], 100);
+	CHECK_EQ(out[5], 1);
+	CHECK_EQ(out[0], 0x1111);
+	CHECK_EQ(out[3], 0x4444);
+	CHECK_EQ(out[4], t);
+}
+
+TEST(tcb_read_registers)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	uint64_t x[31];
+	for (unsigned i = 0; i < 31; i++)
+		x[i] = 0x1000000000000000ull + i * 0x101;
+	REQUIRE_OK(m6_tcb_write_registers(t, false, 0x400123, 0x7ff0, x, 31));
+	struct m6_tcb_registers r = {0};
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	CHECK_EQ(r.pc, 0x400123);
+	CHECK_EQ(r.sp, 0x7ff0);
+	unsigned wrong = 0;
+	for (unsigned i = 0; i < 31; i++)
+		wrong += r.x[i] != x[i];
+	CHECK_EQ(wrong, 0);
+	CHECK_EQ(r.x[0], x[0]);
+	CHECK_EQ(r.x[30], x[30]);
+}
+
+TEST(tcb_read_registers_length)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	struct m6_msg m = {.info = m6_msginfo(M6_TCB_READ_REGISTERS, 0)};
+	REQUIRE_OK(m6_call(t, &m));
+	CHECK_EQ(m6_msginfo_length(m.info), M6_TCB_READ_REGISTERS_WORDS);
+}
+
+TEST(tcb_write_registers_partial)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	uint64_t x[31] = {0};
+	for (unsigned i = 0; i < 31; i++)
+		x[i] = 0xabc0 + i;
+	REQUIRE_OK(m6_tcb_write_registers(t, false, 0x400000, 0x8000, x, 31));
+	uint64_t y[2] = {5, 6};
+	REQUIRE_OK(m6_tcb_write_registers(t, false, 0x400004, 0x9000, y, 2));
+	struct m6_tcb_registers r = {0};
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	/* only x0, x1 change; the rest keep their values */
+	CHECK_EQ(r.x[0], 5);
+	CHECK_EQ(r.x[1], 6);
+	CHECK_EQ(r.x[2], 0xabc2);
+	CHECK_EQ(r.pc, 0x400004);
+}
+
+TEST(tcb_write_registers_too_short)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	struct m6_msg m = {.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 2)};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+}
+
+TEST(tcb_write_registers_kernel_pc_harmless)
+{
+	/* a kernel address as pc must only fault the thread, never run kernel code */
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	REQUIRE_OK(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_write_registers(t, true, 0xffff000000080000ull, 0x1000, NULL, 0));
+	struct m6_msg m;
+	bool ok;
+	kt_recv_poll(KT_SLOT_FAULT_EP, &m, 100, &ok);
+	CHECK(ok);
+	if (ok) {
+		CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_VM);
+		CHECK_EQ(m.mr[3], 1);
+		m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+		m6_reply(&m);
+	}
+}
+
+TEST(tcb_set_priority)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	CHECK_OK(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, 0));
+	CHECK_OK(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, KT_MCP));
+	CHECK_ERR(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, KT_MCP + 1), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, 256), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, ~0ull), M6_ERR_RANGE);
+}
+
+TEST(tcb_set_priority_authority_mcp)
+{
+	m6_cptr_t t = configured_tcb(), a = configured_tcb();
+	REQUIRE(t && a);
+	/* a fresh TCB has max priority 0: as authority it allows priority 0 only */
+	CHECK_OK(m6_tcb_set_priority(t, a, 0));
+	CHECK_ERR(m6_tcb_set_priority(t, a, 1), M6_ERR_RANGE);
+	REQUIRE_OK(m6_tcb_set_max_priority(a, M6_CAP_SELF_TCB, 50));
+	CHECK_OK(m6_tcb_set_priority(t, a, 50));
+	CHECK_ERR(m6_tcb_set_priority(t, a, 51), M6_ERR_RANGE);
+}
+
+TEST(tcb_set_priority_bad_authority)
+{
+	m6_cptr_t t = configured_tcb(), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(t && n);
+	CHECK_ERR(m6_tcb_set_priority(t, n, 1), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_set_priority(t, kt_slot(), 1), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_set_max_priority(t, n, 1), M6_ERR_INVALID_CAP);
+}
+
+TEST(tcb_set_max_priority)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	CHECK_OK(m6_tcb_set_max_priority(t, M6_CAP_SELF_TCB, KT_MCP));
+	CHECK_ERR(m6_tcb_set_max_priority(t, M6_CAP_SELF_TCB, KT_MCP + 1), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_max_priority(t, M6_CAP_SELF_TCB, 1000), M6_ERR_RANGE);
+	/* authority passes on: t (max 200) may now authorise up to 200 */
+	m6_cptr_t u = configured_tcb();
+	REQUIRE(u);
+	CHECK_OK(m6_tcb_set_priority(u, t, KT_MCP));
+}
+
+static uint64_t fn_raise_self(struct kt_thread *self)
+{
+	/* my own max priority is arg[1]: nothing above it, not even for myself */
+	self->out[0] = m6_tcb_set_priority(self->tcb, self->tcb, self->arg[1] + 1);
+	self->out[1] = m6_tcb_set_max_priority(self->tcb, self->tcb, self->arg[1] + 1);
+	self->out[2] = m6_tcb_set_priority(self->tcb, self->tcb, self->arg[1]);
+	return 0;
+}
+
+TEST(tcb_cannot_raise_above_own_authority)
+{
+	struct kt_thread t;
+	t.arg[1] = KT_HELPER_PRIO;
+	REQUIRE(kt_thread_create(&t, fn_raise_self, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_set_max_priority(t.tcb, M6_CAP_SELF_TCB, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE(kt_join(&t, 100));
+	CHECK_ERR(t.out[0], M6_ERR_RANGE);
+	CHECK_ERR(t.out[1], M6_ERR_RANGE);
+	CHECK_ERR(t.out[2], M6_OK);
+}
+
+TEST(tcb_main_cannot_exceed_spec_mcp)
+{
+	CHECK_ERR(m6_tcb_set_priority(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, KT_MCP + 1), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_max_priority(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, KT_MCP + 1),
+	          M6_ERR_RANGE);
+}
+
+TEST(tcb_bind_notification)
+{
+	m6_cptr_t t = configured_tcb(), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t n2 = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(t && n && n2);
+	CHECK_OK(m6_tcb_bind_notification(t, n));
+	/* one bound notification per thread */
+	CHECK_FAILS(m6_tcb_bind_notification(t, n2));
+	CHECK_OK(m6_tcb_unbind_notification(t));
+	CHECK_OK(m6_tcb_bind_notification(t, n2));
+}
+
+TEST(tcb_bind_notification_twice_to_threads)
+{
+	m6_cptr_t t = configured_tcb(), u = configured_tcb(), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(t && u && n);
+	CHECK_OK(m6_tcb_bind_notification(t, n));
+	/* a notification is bound to one thread at most */
+	CHECK_FAILS(m6_tcb_bind_notification(u, n));
+}
+
+TEST(tcb_bind_bad_cap)
+{
+	m6_cptr_t t = configured_tcb(), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(t && ep);
+	CHECK_ERR(m6_tcb_bind_notification(t, ep), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_bind_notification(t, kt_slot()), M6_ERR_INVALID_CAP);
+}
+
+TEST(tcb_unbind_unbound)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	CHECK_FAILS(m6_tcb_unbind_notification(t));
+}
+
+TEST(tcb_set_flags)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	CHECK_OK(m6_tcb_set_flags(t, M6_TCB_FLAG_LINUX_ABI));
+	CHECK_OK(m6_tcb_set_flags(t, 0));
+	CHECK_ERR(m6_tcb_set_flags(t, 1ull << 40), M6_ERR_INVALID_ARGUMENT);
+}
+
+TEST(tcb_set_timeslice)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	CHECK_OK(m6_tcb_set_timeslice(t, 100));
+	CHECK_OK(m6_tcb_set_timeslice(t, 1000000));
+	CHECK_ERR(m6_tcb_set_timeslice(t, 99), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, 1000001), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, 0), M6_ERR_RANGE);
+}
+
+TEST(tcb_unknown_label)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	struct m6_msg m = {.info = m6_msginfo(KT_BAD_LABEL, 0)};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_ILLEGAL_OPERATION);
+	/* TCB labels on a CNode */
+	CHECK_ERR(m6_tcb_resume(M6_CAP_SELF_CNODE), M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(m6_tcb_suspend(CAP_DEBUG_CONSOLE), M6_ERR_ILLEGAL_OPERATION);
+}
+
+TEST(tcb_deleted_cap)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, t, 64));
+	CHECK_ERR(m6_tcb_resume(t), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, 1), M6_ERR_INVALID_CAP);
+}
+
+static uint64_t fn_recv(struct kt_thread *self)
+{
+	struct m6_msg m = {0};
+	self->out[1] = 1;
+	m6_recv(self->arg[0], &m);
+	self->out[0] = m.badge;
+	return 0;
+}
+
+TEST(tcb_delete_blocked_thread)
+{
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	REQUIRE(kt_thread_start(&t, fn_recv, KT_HELPER_PRIO));
+	REQUIRE(t.out[1]);
+	/* the thread waits in the endpoint's queue; deleting its TCB must take it out */
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, t.tcb, 64));
+	CHECK_ERR(kt_nbsend(ep), M6_ERR_WOULD_BLOCK);
+	CHECK(!t.done);
+}
+
+TEST(tcb_suspend_blocked_thread)
+{
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	REQUIRE(kt_thread_start(&t, fn_recv, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_suspend(t.tcb));
+	CHECK_ERR(kt_nbsend(ep), M6_ERR_WOULD_BLOCK);
+}
+
+static uint64_t fn_read(struct kt_thread *self)
+{
+	self->out[0] = *(volatile uint64_t *)(uintptr_t)self->arg[0];
+	return 0;
+}
+
+TEST(tcb_delete_keeps_ipc_buffer_mapping)
+{
+	/* The TCB keeps its own copy of the IPC buffer frame cap; deleting the TCB deletes
+	 * that copy, which must not unmap the mapping made through the caller's cap. */
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, M6_RIGHT_READ | M6_RIGHT_WRITE);
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(f && t && ep);
+	*(volatile uint64_t *)(uintptr_t)va = 0x77;
+	REQUIRE_OK(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, va, f));
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, t, 64));
+	/* read it from a helper: if the page went away, the helper faults, not main */
+	struct kt_thread r;
+	r.arg[0] = va;
+	REQUIRE(kt_thread_create(&r, fn_read, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_configure(r.tcb, ep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0));
+	REQUIRE_OK(m6_tcb_resume(r.tcb));
+	struct m6_msg m;
+	bool faulted;
+	kt_recv_poll(ep, &m, 5, &faulted);
+	CHECK(!faulted);
+	if (faulted) {
+		m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+		m6_reply(&m);
+	}
+	CHECK(kt_join(&r, 10));
+	CHECK_EQ(r.out[0], 0x77);
+}
+
+const struct kt_test kt_suite_tcb[] = {
+    KT_ENTRY(tcb_configure),
+    KT_ENTRY(tcb_delete_keeps_ipc_buffer_mapping),
+    KT_ENTRY(tcb_configure_bad_cspace),
+    KT_ENTRY(tcb_configure_bad_vspace),
+    KT_ENTRY(tcb_configure_bad_fault_ep),
+    KT_ENTRY(tcb_configure_bad_ipc_buffer),
+    KT_ENTRY(tcb_configure_needs_write),
+    KT_ENTRY(tcb_resume_runs_thread),
+    KT_ENTRY(tcb_resume_unstarted_is_not_running),
+    KT_ENTRY(tcb_suspend_stops_thread),
+    KT_ENTRY(tcb_suspend_twice_and_resume_running),
+    KT_ENTRY(tcb_write_registers_args),
+    KT_ENTRY(tcb_read_registers),
+    KT_ENTRY(tcb_read_registers_length),
+    KT_ENTRY(tcb_write_registers_partial),
+    KT_ENTRY(tcb_write_registers_too_short),
+    KT_ENTRY(tcb_write_registers_kernel_pc_harmless),
+    KT_ENTRY(tcb_set_priority),
+    KT_ENTRY(tcb_set_priority_authority_mcp),
+    KT_ENTRY(tcb_set_priority_bad_authority),
+    KT_ENTRY(tcb_set_max_priority),
+    KT_ENTRY(tcb_cannot_raise_above_own_authority),
+    KT_ENTRY(tcb_main_cannot_exceed_spec_mcp),
+    KT_ENTRY(tcb_bind_notification),
+    KT_ENTRY(tcb_bind_notification_twice_to_threads),
+    KT_ENTRY(tcb_bind_bad_cap),
+    KT_ENTRY(tcb_unbind_unbound),
+    KT_ENTRY(tcb_set_flags),
+    KT_ENTRY(tcb_set_timeslice),
+    KT_ENTRY(tcb_unknown_label),
+    KT_ENTRY(tcb_deleted_cap),
+    KT_ENTRY(tcb_delete_blocked_thread),
+    KT_ENTRY(tcb_suspend_blocked_thread),
+    KT_END,
+};

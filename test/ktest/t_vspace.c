@@ -1,0 +1,514 @@
+/* Address spaces: page tables and frames of 4 KiB and 2 MiB, rights and W^X, aliasing,
+ * unmap/remap, cache maintenance and physical addresses. Accesses that must fault are made
+ * by helper threads whose fault endpoint the test reads. */
+#include "ktest.h"
+
+#define RW (M6_RIGHT_READ | M6_RIGHT_WRITE)
+#define RX (M6_RIGHT_READ | M6_RIGHT_EXECUTE)
+
+/* arg[0] = address, arg[1] = 0 read, 1 write, 2 execute */
+static uint64_t fn_touch(struct kt_thread *self)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)self->arg[0];
+	if (self->arg[1] == 0)
+		self->out[0] = *p;
+	else if (self->arg[1] == 1)
+		*p = 0x5555;
+	else
+		self->out[0] = ((uint64_t(*)(void))(uintptr_t)self->arg[0])();
+	self->out[1] = 1;
+	return 0;
+}
+
+/* Run fn_touch in a helper whose faults go to a fresh endpoint; returns the fault label
+ * (0: no fault, the access worked) and the message in *m. Faulted threads stay stopped. */
+static struct kt_thread touch_thread;
+
+static uint64_t touch(uint64_t addr, uint64_t how, struct m6_msg *m)
+{
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	if (!ep)
+		return ~0ull;
+	struct kt_thread t;
+	t.arg[0] = addr;
+	t.arg[1] = how;
+	if (!kt_thread_create(&t, fn_touch, KT_HELPER_PRIO))
+		return ~0ull;
+	if (m6_tcb_configure(t.tcb, ep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                     (uint64_t)(uintptr_t)t.ipc,
+	                     t.ipc ? KT_SLOT_IPC_FRAME0 + t.index : 0) != M6_OK)
+		return ~0ull;
+	if (m6_tcb_resume(t.tcb) != M6_OK)
+		return ~0ull;
+	bool ok;
+	kt_recv_poll(ep, m, 50, &ok);
+	if (!ok) {
+		bool done = kt_join(&t, 10);
+		touch_thread = t;
+		return done ? 0 : ~0ull - 1;
+	}
+	uint64_t label = m6_msginfo_label(m->info);
+	struct m6_msg r = {.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0)};
+	m6_reply(&r);
+	return label;
+}
+
+TEST(frame_map_rw)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)va;
+	p[0] = 0x1234;
+	p[511] = 0x5678;
+	CHECK_EQ(p[0], 0x1234);
+	CHECK_EQ(p[511], 0x5678);
+	CHECK_EQ(p[1], 0);
+}
+
+TEST(frame_map_read_only)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, M6_RIGHT_READ);
+	REQUIRE(f);
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)va, 0);
+	struct m6_msg m;
+	CHECK_EQ(touch(va + 8, 1, &m), M6_FAULT_VM);
+	CHECK_EQ(m.mr[1], va + 8);
+	CHECK_EQ(m.mr[3], 0);
+}
+
+TEST(frame_map_wx_refused)
+{
+	uint64_t va = kt_region();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(va && f);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_VSPACE, va, RW | M6_RIGHT_EXECUTE),
+	          M6_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_VSPACE, va, M6_RIGHT_WRITE | M6_RIGHT_EXECUTE),
+	          M6_ERR_INVALID_ARGUMENT);
+	/* nothing got mapped */
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 0, &m), M6_FAULT_VM);
+}
+
+TEST(frame_map_execute)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	volatile uint32_t *code = (volatile uint32_t *)(uintptr_t)va;
+	code[0] = 0xd2800540; /* mov x0, #42 */
+	code[1] = 0xd65f03c0; /* ret */
+	/* map the same frame through a copy, executable, at the next page */
+	m6_cptr_t f2 = kt_copy(f, M6_RIGHTS_ALL);
+	REQUIRE(f2);
+	REQUIRE_OK(m6_frame_map(f2, M6_CAP_SELF_VSPACE, va + 0x1000, RX));
+	/* EL0 may not maintain caches itself: the frame invocation does it */
+	REQUIRE_OK(m6_frame_clean_invalidate(f, 0, 4096));
+	/* run it in a helper: if execution faults, the helper stops, not the suite */
+	struct m6_msg m;
+	CHECK_EQ(touch(va + 0x1000, 2, &m), 0);
+	uint64_t r = touch_thread.out[0];
+	CHECK_EQ(r, 42);
+}
+
+TEST(frame_execute_never_faults)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	*(volatile uint32_t *)(uintptr_t)va = 0xd65f03c0; /* ret */
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 2, &m), M6_FAULT_VM);
+	CHECK_EQ(m.mr[0], va);
+	CHECK_EQ(m.mr[1], va);
+	CHECK_EQ(m.mr[3], 1);
+}
+
+TEST(frame_alias_two_mappings)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	m6_cptr_t f2 = kt_copy(f, M6_RIGHTS_ALL);
+	REQUIRE(f2);
+	REQUIRE_OK(m6_frame_map(f2, M6_CAP_SELF_VSPACE, va + 0x5000, M6_RIGHT_READ));
+	*(volatile uint64_t *)(uintptr_t)(va + 0x80) = 0xfeedface;
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)(va + 0x5080), 0xfeedface);
+}
+
+TEST(frame_map_same_cap_twice_refused)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	CHECK_FAILS(m6_frame_map(f, M6_CAP_SELF_VSPACE, va + 0x1000, RW));
+}
+
+TEST(frame_remap_changes_rights)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, M6_RIGHT_READ);
+	REQUIRE(f);
+	REQUIRE_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, va, RW));
+	*(volatile uint64_t *)(uintptr_t)va = 7;
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)va, 7);
+	REQUIRE_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, va, M6_RIGHT_READ));
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 1, &m), M6_FAULT_VM);
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)va, 7);
+}
+
+TEST(frame_unmap)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	*(volatile uint64_t *)(uintptr_t)va = 9;
+	REQUIRE_OK(m6_frame_unmap(f));
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 0, &m), M6_FAULT_VM);
+	CHECK_EQ(m.mr[1], va);
+	/* map again elsewhere: the data stayed in the frame */
+	REQUIRE_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, va + 0x3000, RW));
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)(va + 0x3000), 9);
+}
+
+TEST(frame_delete_unmaps)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, f, 64));
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 0, &m), M6_FAULT_VM);
+}
+
+TEST(frame_revoke_unmaps_copies)
+{
+	uint64_t va = kt_region();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(va && f);
+	m6_cptr_t c = kt_copy(f, M6_RIGHTS_ALL);
+	REQUIRE(c);
+	REQUIRE_OK(m6_frame_map(c, M6_CAP_SELF_VSPACE, va, RW));
+	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, f, 64));
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 0, &m), M6_FAULT_VM);
+}
+
+TEST(frame_map_unaligned)
+{
+	uint64_t va = kt_region();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(va && f);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_VSPACE, va + 0x800, RW), M6_ERR_ALIGNMENT);
+}
+
+TEST(frame_map_no_page_table)
+{
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(f);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_VSPACE, 0x8000000000ull, RW), M6_ERR_FAILED_LOOKUP);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_VSPACE, kt_region_2m(), RW), M6_ERR_FAILED_LOOKUP);
+}
+
+TEST(frame_map_occupied)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	m6_cptr_t g = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(f && g);
+	CHECK_ERR(m6_frame_map(g, M6_CAP_SELF_VSPACE, va, RW), M6_ERR_DELETE_FIRST);
+	/* the program's own pages are occupied too */
+	CHECK_ERR(m6_frame_map(g, M6_CAP_SELF_VSPACE, 0x400000, RW), M6_ERR_DELETE_FIRST);
+}
+
+TEST(frame_map_outside_user_range)
+{
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(f);
+	CHECK_FAILS(m6_frame_map(f, M6_CAP_SELF_VSPACE, 0xffff000000000000ull, RW));
+	CHECK_FAILS(m6_frame_map(f, M6_CAP_SELF_VSPACE, 1ull << 48, RW));
+	CHECK_FAILS(m6_frame_map(f, M6_CAP_SELF_VSPACE, ~0xfffull, RW));
+}
+
+TEST(frame_map_bad_vspace)
+{
+	uint64_t va = kt_region();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(va && f);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_CNODE, va, RW), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_frame_map(f, kt_slot(), va, RW), M6_ERR_INVALID_CAP);
+}
+
+TEST(frame_map_rights_beyond_cap)
+{
+	uint64_t va = kt_region();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(va && f);
+	m6_cptr_t r = kt_copy(f, M6_RIGHT_READ | M6_RIGHT_WRITE);
+	REQUIRE(r);
+	/* mapping is a use of the cap: needs write; mapping writable needs write too;
+	 * executable needs execute */
+	CHECK_ERR(m6_frame_map(r, M6_CAP_SELF_VSPACE, va, RX), M6_ERR_INSUFFICIENT_RIGHTS);
+	m6_cptr_t ro = kt_copy(f, M6_RIGHT_READ);
+	REQUIRE(ro);
+	CHECK_ERR(m6_frame_map(ro, M6_CAP_SELF_VSPACE, va, RW), M6_ERR_INSUFFICIENT_RIGHTS);
+}
+
+TEST(frame_2m_map)
+{
+	uint64_t va = kt_region_2m();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 21);
+	REQUIRE(f);
+	REQUIRE_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, va, RW));
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)va;
+	p[0] = 1;
+	p[0x1fffff / 8] = 2;
+	CHECK_EQ(p[0], 1);
+	CHECK_EQ(p[0x1fffff / 8], 2);
+	REQUIRE_OK(m6_frame_unmap(f));
+	struct m6_msg m;
+	CHECK_EQ(touch(va + 0x100000, 0, &m), M6_FAULT_VM);
+}
+
+TEST(frame_2m_unaligned)
+{
+	uint64_t va = kt_region_2m();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 21);
+	REQUIRE(f);
+	CHECK_ERR(m6_frame_map(f, M6_CAP_SELF_VSPACE, va + 0x1000, RW), M6_ERR_ALIGNMENT);
+}
+
+TEST(frame_2m_over_page_table)
+{
+	uint64_t va = kt_region();
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 21);
+	REQUIRE(va && f);
+	CHECK_FAILS(m6_frame_map(f, M6_CAP_SELF_VSPACE, va, RW));
+}
+
+TEST(page_table_levels_fresh_vspace)
+{
+	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t l1 = kt_new(M6_OBJ_PAGE_TABLE, 0), l2 = kt_new(M6_OBJ_PAGE_TABLE, 0),
+	          l3 = kt_new(M6_OBJ_PAGE_TABLE, 0), f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(vs && l1 && l2 && l3 && f);
+	const uint64_t va = 0x12345000ull & ~0x1fffffull;
+	/* top-down only: each level needs the one above */
+	CHECK_ERR(m6_page_table_map(l3, vs, va, 3), M6_ERR_FAILED_LOOKUP);
+	CHECK_ERR(m6_frame_map(f, vs, va, RW), M6_ERR_FAILED_LOOKUP);
+	/* each table's vaddr is aligned to the region it translates */
+	CHECK_ERR(m6_page_table_map(l1, vs, va, 1), M6_ERR_ALIGNMENT);
+	CHECK_OK(m6_page_table_map(l1, vs, 0, 1));
+	CHECK_ERR(m6_page_table_map(l3, vs, va, 3), M6_ERR_FAILED_LOOKUP);
+	CHECK_OK(m6_page_table_map(l2, vs, 0, 2));
+	CHECK_OK(m6_page_table_map(l3, vs, va, 3));
+	CHECK_OK(m6_frame_map(f, vs, va, RW));
+}
+
+TEST(page_table_map_twice)
+{
+	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t a = kt_new(M6_OBJ_PAGE_TABLE, 0), b = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(vs && a && b);
+	REQUIRE_OK(m6_page_table_map(a, vs, 0, 1));
+	/* the same table again elsewhere, and another table at the same place */
+	CHECK_FAILS(m6_page_table_map(a, vs, 0x8000000000ull, 1));
+	CHECK_ERR(m6_page_table_map(b, vs, 0, 1), M6_ERR_DELETE_FIRST);
+}
+
+TEST(page_table_bad_level)
+{
+	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0), pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(vs && pt);
+	CHECK_FAILS(m6_page_table_map(pt, vs, 0, 0));
+	CHECK_FAILS(m6_page_table_map(pt, vs, 0, 4));
+	CHECK_FAILS(m6_page_table_map(pt, vs, 0, ~0ull));
+}
+
+TEST(page_table_bad_vspace)
+{
+	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(pt && n);
+	CHECK_ERR(m6_page_table_map(pt, n, 0, 1), M6_ERR_INVALID_CAP);
+	CHECK_ERR(m6_page_table_map(pt, kt_slot(), 0, 1), M6_ERR_INVALID_CAP);
+}
+
+TEST(page_table_unmap)
+{
+	uint64_t va = kt_region_2m();
+	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(pt);
+	REQUIRE_OK(m6_page_table_map(pt, M6_CAP_SELF_VSPACE, va, 3));
+	m6_cptr_t f = kt_map_new_frame(va + 0x2000, RW);
+	REQUIRE(f);
+	*(volatile uint64_t *)(uintptr_t)(va + 0x2000) = 3;
+	REQUIRE_OK(m6_page_table_unmap(pt));
+	struct m6_msg m;
+	CHECK_EQ(touch(va + 0x2000, 0, &m), M6_FAULT_VM);
+	/* and back: the table kept its entries */
+	REQUIRE_OK(m6_page_table_map(pt, M6_CAP_SELF_VSPACE, va, 3));
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)(va + 0x2000), 3);
+}
+
+TEST(frame_labels_on_wrong_object)
+{
+	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0), f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(pt && f);
+	uint64_t pa;
+	CHECK_ERR(m6_frame_get_address(pt, &pa), M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(m6_page_table_unmap(f), M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(m6_frame_clean(M6_CAP_SELF_VSPACE, 0, 64), M6_ERR_ILLEGAL_OPERATION);
+	struct m6_msg m = {.info = m6_msginfo(KT_BAD_LABEL, 0)};
+	CHECK_ERR(m6_call(f, &m), M6_ERR_ILLEGAL_OPERATION);
+}
+
+TEST(frame_cache_maintenance)
+{
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	*(volatile uint64_t *)(uintptr_t)va = 0x77;
+	CHECK_OK(m6_frame_clean(f, 0, 4096));
+	CHECK_OK(m6_frame_clean_invalidate(f, 64, 128));
+	CHECK_OK(m6_frame_invalidate(f, 0, 64));
+	CHECK_OK(m6_frame_clean(f, 4095, 4096));
+	/* unmapped frames can be maintained too (DMA buffers need not be mapped) */
+	m6_cptr_t g = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(g);
+	CHECK_OK(m6_frame_clean_invalidate(g, 0, 4096));
+}
+
+TEST(frame_cache_maintenance_bad_range)
+{
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(f);
+	CHECK_FAILS(m6_frame_clean(f, 0, 4097));
+	CHECK_FAILS(m6_frame_invalidate(f, 128, 64));
+	CHECK_FAILS(m6_frame_clean_invalidate(f, 4096, 8192));
+	CHECK_FAILS(m6_frame_clean(f, ~0ull - 10, 20));
+}
+
+TEST(frame_cache_maintenance_2m)
+{
+	m6_cptr_t f = kt_new(M6_OBJ_FRAME, 21);
+	REQUIRE(f);
+	CHECK_OK(m6_frame_clean_invalidate(f, 0, 0x200000));
+	CHECK_FAILS(m6_frame_clean(f, 0, 0x200001));
+}
+
+TEST(frame_get_address_distinct)
+{
+	m6_cptr_t a = kt_new(M6_OBJ_FRAME, 12), b = kt_new(M6_OBJ_FRAME, 12);
+	REQUIRE(a && b);
+	uint64_t pa = 0, pb = 0;
+	REQUIRE_OK(m6_frame_get_address(a, &pa));
+	REQUIRE_OK(m6_frame_get_address(b, &pb));
+	CHECK(pa != pb);
+	m6_cptr_t c = kt_copy(a, M6_RIGHT_READ);
+	REQUIRE(c);
+	uint64_t pc = 0;
+	CHECK_OK(m6_frame_get_address(c, &pc));
+	CHECK_EQ(pc, pa);
+}
+
+/* A tiny program for a foreign VSpace: store to 0x400000 (where ktest's own code is in
+ * its VSpace), which this address space leaves unmapped. */
+static const uint32_t isolated_code[] = {
+    0xd2a00801, /* mov x1, #0x400000 */
+    0xf9000020, /* str x0, [x1] */
+    0x14000000, /* b . */
+};
+
+TEST(isolation_foreign_vspace)
+{
+	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t l1 = kt_new(M6_OBJ_PAGE_TABLE, 0), l2 = kt_new(M6_OBJ_PAGE_TABLE, 0),
+	          l3 = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(vs && l1 && l2 && l3 && ep);
+	REQUIRE_OK(m6_page_table_map(l1, vs, 0, 1));
+	REQUIRE_OK(m6_page_table_map(l2, vs, 0, 2));
+	REQUIRE_OK(m6_page_table_map(l3, vs, 0, 3));
+	/* the code page: written through a mapping in our VSpace, run RX in the other */
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t code = kt_map_new_frame(va, RW);
+	REQUIRE(code);
+	for (unsigned i = 0; i < 3; i++)
+		((volatile uint32_t *)(uintptr_t)va)[i] = isolated_code[i];
+	m6_cptr_t code2 = kt_copy(code, M6_RIGHTS_ALL);
+	REQUIRE(code2);
+	REQUIRE_OK(m6_frame_clean_invalidate(code, 0, 4096));
+	REQUIRE_OK(m6_frame_map(code2, vs, 0x10000, RX));
+	uint64_t before = *(volatile uint64_t *)(uintptr_t)0x400000;
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	REQUIRE(t);
+	m6_cptr_t fep = kt_mint(ep, M6_RIGHTS_ALL, 0x150);
+	REQUIRE(fep);
+	REQUIRE_OK(m6_tcb_configure(t, fep, M6_CAP_SELF_CNODE, vs, 0, 0));
+	REQUIRE_OK(m6_tcb_set_priority(t, M6_CAP_SELF_TCB, KT_HELPER_PRIO));
+	uint64_t x0 = 0xbadbadbad;
+	REQUIRE_OK(m6_tcb_write_registers(t, true, 0x10000, 0x20000, &x0, 1));
+	struct m6_msg m;
+	bool ok;
+	uint64_t badge = kt_recv_poll(ep, &m, 100, &ok);
+	REQUIRE(ok);
+	CHECK_EQ(badge, 0x150);
+	CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_VM);
+	CHECK_EQ(m.mr[0], 0x10004);
+	CHECK_EQ(m.mr[1], 0x400000);
+	CHECK_EQ(m.mr[3], 0);
+	m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+	m6_reply(&m);
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)0x400000, before);
+}
+
+const struct kt_test kt_suite_vspace[] = {
+    KT_ENTRY(frame_map_rw),
+    KT_ENTRY(frame_map_read_only),
+    KT_ENTRY(frame_map_wx_refused),
+    KT_ENTRY(frame_map_execute),
+    KT_ENTRY(frame_execute_never_faults),
+    KT_ENTRY(frame_alias_two_mappings),
+    KT_ENTRY(frame_map_same_cap_twice_refused),
+    KT_ENTRY(frame_remap_changes_rights),
+    KT_ENTRY(frame_unmap),
+    KT_ENTRY(frame_delete_unmaps),
+    KT_ENTRY(frame_revoke_unmaps_copies),
+    KT_ENTRY(frame_map_unaligned),
+    KT_ENTRY(frame_map_no_page_table),
+    KT_ENTRY(frame_map_occupied),
+    KT_ENTRY(frame_map_outside_user_range),
+    KT_ENTRY(frame_map_bad_vspace),
+    KT_ENTRY(frame_map_rights_beyond_cap),
+    KT_ENTRY(frame_2m_map),
+    KT_ENTRY(frame_2m_unaligned),
+    KT_ENTRY(frame_2m_over_page_table),
+    KT_ENTRY(page_table_levels_fresh_vspace),
+    KT_ENTRY(page_table_map_twice),
+    KT_ENTRY(page_table_bad_level),
+    KT_ENTRY(page_table_bad_vspace),
+    KT_ENTRY(page_table_unmap),
+    KT_ENTRY(frame_labels_on_wrong_object),
+    KT_ENTRY(frame_cache_maintenance),
+    KT_ENTRY(frame_cache_maintenance_bad_range),
+    KT_ENTRY(frame_cache_maintenance_2m),
+    KT_ENTRY(frame_get_address_distinct),
+    KT_ENTRY(isolation_foreign_vspace),
+    KT_END,
+};
