@@ -2,7 +2,7 @@
 PRESET ?= qemu-virt
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build run test debug clean
+.PHONY: all setup configure build run test debug clean bench
 
 all: build
 
@@ -27,6 +27,10 @@ test: build
 # terminal: gdb-multiarch -x $(BUILD_DIR)/m6.gdb
 debug: build
 	cmake --build --preset $(PRESET) --target debug
+
+# The benchmark suite: instructions per operation, the table and build/<preset>/bench/bench.json.
+bench: build
+	cmake --build --preset $(PRESET) --target bench
 
 clean:
 	rm -rf $(BUILD_DIR)

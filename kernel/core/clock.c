@@ -1,6 +1,7 @@
 /* The scheduler's clock: one hardware deadline, the earliest of the running thread's
- * timeslice end and the next timer object. Reprogrammed only when that changes, so IPC
- * paths that do not switch threads never touch the timer. */
+ * timeslice end and the next timer object. It is only ever moved earlier between
+ * interrupts, so IPC paths never touch the timer; an interrupt that comes before anything
+ * is due just programs the next deadline (at most one such per timeslice). */
 #include <kernel/arch.h>
 #include <kernel/scheduler.h>
 #include <kernel/timer.h>
@@ -18,7 +19,10 @@ void clock_update(void)
 	uint64_t next_timer = timers_next_deadline();
 	if (next_timer < deadline)
 		deadline = next_timer;
-	if (deadline != programmed) {
+	/* Only ever pull the hardware deadline earlier. A later one (every thread switch
+	 * starts a new slice) is caught when the programmed one fires and clock_tick()
+	 * looks again, so switching threads never writes the timer. */
+	if (deadline < programmed) {
 		arch_timer_set_deadline(deadline);
 		programmed = deadline;
 	}

@@ -104,8 +104,14 @@ void tcb_transfer_message(struct tcb *sender, struct tcb *receiver, uint64_t bad
 		length = tcb_max_mrs(sender);
 	if (length > tcb_max_mrs(receiver))
 		length = tcb_max_mrs(receiver);
-	for (unsigned i = 0; i < length; i++)
-		tcb_set_mr(receiver, i, tcb_get_mr(sender, i));
+	/* Registers, then the IPC buffer words as one block copy (both buffers exist
+	 * whenever length goes past the registers: length was cut to what both carry). */
+	for (unsigned i = 0; i < length && i < M6_MSG_REGISTERS; i++)
+		receiver->context.x[2 + i] = sender->context.x[2 + i];
+	if (length > M6_MSG_REGISTERS)
+		memcpy(&tcb_ipc_buffer(receiver)->mr[M6_MSG_REGISTERS],
+		       &tcb_ipc_buffer(sender)->mr[M6_MSG_REGISTERS],
+		       (length - M6_MSG_REGISTERS) * sizeof(word_t));
 	word_t caps = 0;
 	if (m6_msginfo_caps(info) && sender->blocked_can_grant && transfer_cap(sender, receiver))
 		caps = 1;

@@ -1,6 +1,7 @@
 /* Untyped memory: retype into objects, and the kernel-held untyped caps covering free RAM
  * at boot. Objects are carved at the untyped's watermark, aligned to their own size; the
  * watermark only goes back when nothing derived from the untyped remains (revoke). */
+#include <kernel/arch.h>
 #include <kernel/cnode.h>
 #include <kernel/endpoint.h>
 #include <kernel/invocation.h>
@@ -61,7 +62,7 @@ void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits,
 	uintptr_t obj = ut->object + offset;
 	/* An untyped's contents are not objects yet: zeroing waits until they are. */
 	if (!device && type != M6_OBJ_UNTYPED)
-		memset((void *)obj, 0, BIT(bits));
+		arch_zero_memory((void *)obj, BIT(bits));
 	object_init(type, (void *)obj);
 	ut->word = offset + BIT(bits);
 

@@ -58,5 +58,7 @@ void arch_tlb_flush_asid(uint32_t asid);
 void arch_cache_clean(uintptr_t start, uintptr_t end);
 void arch_cache_invalidate(uintptr_t start, uintptr_t end);
 void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end);
+/* Zero memory, fast for block-aligned ranges (new objects). */
+void arch_zero_memory(void *p, size_t n);
 
 #endif

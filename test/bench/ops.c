@@ -1,0 +1,438 @@
+/* The benchmarks. Each creates its objects from the benchmark untyped (revoked after it by
+ * bench.c), measures BENCH_WARMUP operations it throws away, then BENCH_SAMPLES single
+ * operations, then a loop of BENCH_LOOP operations where one makes sense. The comment
+ * above each says exactly what a sample contains. */
+#include "bench.h"
+
+#define BADGE      0x100         /* above every error code: a woken waiter's word is unambiguous */
+#define FAULT_ADDR 0x30000000ull /* mapped nowhere: inside the image's level-2 range */
+
+static const uint64_t rights_all = M6_RIGHTS_ALL;
+
+/* A badged copy of a notification cap (signals OR in the badge). */
+static m6_cptr_t badged(m6_cptr_t ntfn)
+{
+	m6_cptr_t s = bench_slot();
+	if (s && !BENCH_OK(m6_cnode_mint(M6_CAP_SELF_CNODE, s, 64, M6_CAP_SELF_CNODE, ntfn, 64,
+	                                 rights_all, BADGE),
+	                   "mint badged notification"))
+		return 0;
+	return s;
+}
+
+static void wait_done(m6_cptr_t done)
+{
+	m6_wait(done);
+}
+
+/* Samples of one system call made by main with the registers of `tmpl`; `expect` is the
+ * error code every call must return. Loop: the same call BENCH_LOOP times. */
+static void syscall_bench(const char *name, uint64_t number, const struct m6_msg *tmpl,
+                          uint64_t expect, unsigned per)
+{
+	struct m6_msg m;
+	for (unsigned i = 0; i < BENCH_WARMUP; i++) {
+		m = *tmpl;
+		bench_timed_syscall(number, &m);
+	}
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++) {
+		m = *tmpl;
+		bench_samples[i] = bench_timed_syscall(number, &m) - bench_pair_overhead;
+		if (m.word0 != expect) {
+			bench_fail(name, m.word0);
+			return;
+		}
+	}
+	uint64_t t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++) {
+		m = *tmpl;
+		m6_syscall(number, &m);
+	}
+	uint64_t t1 = bench_counter();
+	bench_report(name, BENCH_SAMPLES, bench_delta(t0, t1), BENCH_LOOP, per);
+}
+
+/* ---- null system calls ------------------------------------------------------------ */
+
+/* syscall_invalid_number: an unknown syscall number from a thread without a fault
+ * handler: entry, dispatch, error, exit — the floor under every system call.
+ * null_syscall_poll: NBRECV on a notification nobody signalled (a poll that finds 0):
+ * the cheapest call that looks up and uses a cap. */
+void bench_null_syscalls(void)
+{
+	struct m6_msg invalid = {0};
+	syscall_bench("syscall_invalid_number", 100, &invalid, M6_ERR_INVALID_SYSCALL, 1);
+
+	m6_cptr_t n = bench_new(M6_OBJ_NOTIFICATION, 0);
+	if (!n)
+		return;
+	struct m6_msg poll = {.word0 = n};
+	syscall_bench("null_syscall_poll", M6_SYS_NBRECV, &poll, M6_OK, 1);
+}
+
+/* yield_alone: YIELD with nothing else runnable (every helper of earlier benchmarks is
+ * gone): the scheduler finds no one else and main continues. */
+void bench_yield(void)
+{
+	struct m6_msg m = {0};
+	syscall_bench("yield_alone", M6_SYS_YIELD, &m, M6_OK, 1);
+}
+
+/* ---- IPC -------------------------------------------------------------------------- */
+
+/* ipc_call_{same,cross}_as_{0w,4w,64w,grant}: main calls a server thread (same priority)
+ * that waits in REPLY_RECV, and the server answers with as many words as it got; a
+ * sample runs from main's CALL to main running again with the answer, so it holds two
+ * kernel passes, two thread switches and the server loop's 5 instructions (7 with the
+ * grant). 64 words use the IPC buffers for MR6..MR63. The grant variant transfers one
+ * notification cap per call, received in a fresh slot of a 4096-slot CNode. The server
+ * runs in main's VSpace (same_as) or in the second VSpace (cross_as). */
+void bench_ipc(bool cross_as)
+{
+	static const struct {
+		const char *same, *cross;
+		unsigned words;
+		bool grant;
+	} variants[] = {
+	    {"ipc_call_same_as_0w", "ipc_call_cross_as_0w", 0, false},
+	    {"ipc_call_same_as_4w", "ipc_call_cross_as_4w", 4, false},
+	    {"ipc_call_same_as_64w", "ipc_call_cross_as_64w", 64, false},
+	    {"ipc_call_same_as_grant", "ipc_call_cross_as_grant", 0, true},
+	};
+	const unsigned index = cross_as ? BENCH_FIRST_CLONE : 0;
+	const unsigned receive_bits = 12;
+	const unsigned receive_depth = 64; /* a retyped CNode's guard covers the other bits */
+	_Static_assert(BENCH_WARMUP + BENCH_SAMPLES + BENCH_LOOP + 1 < (1u << 12),
+	               "one receive slot per transfer");
+
+	m6_cptr_t ep = bench_new(M6_OBJ_ENDPOINT, 0);
+	m6_cptr_t gift = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t cnode = bench_new(M6_OBJ_CNODE, receive_bits);
+	if (!ep || !gift || !cnode)
+		return;
+	struct m6_ipc_buffer *mine = m6_ipc_buffer();
+
+	for (unsigned v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		const char *name = cross_as ? variants[v].cross : variants[v].same;
+		unsigned words = variants[v].words;
+		bool grant = variants[v].grant;
+		uint64_t x[6] = {
+		    ep,    m6_msginfo(0, words), (uint64_t)(uintptr_t)bench_thread_ipc(index), 0,
+		    cnode, receive_depth};
+		uint64_t pc =
+		    (uint64_t)(uintptr_t)(grant ? bench_server_grant_loop : bench_server_loop);
+		m6_cptr_t server = bench_thread(index, pc, x, 6, BENCH_PRIO_MAIN, 0);
+		if (!server)
+			return;
+
+		struct m6_msg tmpl = {.word0 = ep,
+		                      .info = grant ? m6_msginfo_caps_set(0, 0, 1)
+		                                    : m6_msginfo(0, words)};
+		for (unsigned i = 0; i < words && i < M6_MSG_REGISTERS; i++)
+			tmpl.mr[i] = 0x1111 * (i + 1);
+		for (unsigned i = M6_MSG_REGISTERS; i < words; i++)
+			mine->mr[i] = i;
+		mine->send_cap = gift;
+
+		struct m6_msg m;
+		bool ok = true;
+		for (unsigned i = 0; i < BENCH_WARMUP; i++) {
+			m = tmpl;
+			bench_timed_syscall(M6_SYS_CALL, &m);
+		}
+		for (unsigned i = 0; i < BENCH_SAMPLES && ok; i++) {
+			m = tmpl;
+			bench_samples[i] =
+			    bench_timed_syscall(M6_SYS_CALL, &m) - bench_pair_overhead;
+			/* The server echoes what it got: check that it all came back. */
+			ok = m.word0 == M6_OK && m6_msginfo_length(m.info) == words &&
+			     (words < 4 || (m.mr[0] == 0x1111 && m.mr[3] == 0x4444));
+		}
+		if (!ok) {
+			bench_fail(name, m.word0);
+			m6_tcb_suspend(server);
+			continue;
+		}
+		uint64_t t0 = bench_counter();
+		for (unsigned i = 0; i < BENCH_LOOP; i++) {
+			m = tmpl;
+			m6_syscall(M6_SYS_CALL, &m);
+		}
+		uint64_t t1 = bench_counter();
+		m6_tcb_suspend(server);
+		bench_report(name, BENCH_SAMPLES, bench_delta(t0, t1), BENCH_LOOP, 1);
+		if (grant) {
+			/* Every call delivered its cap: the last receive slot is occupied. Checked
+			 * after the report so that a failure still shows what was measured. */
+			m6_cptr_t probe = bench_slot();
+			uint64_t last = BENCH_WARMUP + BENCH_SAMPLES + BENCH_LOOP - 1;
+			if (probe)
+				BENCH_OK(m6_cnode_copy(M6_CAP_SELF_CNODE, probe, 64, cnode, last,
+				                       receive_depth, rights_all),
+				         "grant: the transferred cap did not arrive");
+		}
+	}
+	mine->send_cap = 0;
+}
+
+/* ---- notifications ---------------------------------------------------------------- */
+
+static void wakeup_waiter(struct bench_helper *h)
+{
+	m6_cptr_t ntfn = h->arg[0];
+	uint32_t overhead = (uint32_t)h->arg[1];
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++) {
+		uint64_t word;
+		uint64_t t1 = bench_syscall_then_t1(M6_SYS_RECV, ntfn, &word);
+		(void)word;
+		if (i >= BENCH_WARMUP)
+			bench_samples[i - BENCH_WARMUP] =
+			    bench_delta(bench_shared()->t0, t1) - overhead;
+	}
+}
+
+/* Main signals b and waits on a, in one window. */
+static uint32_t timed_signal_wait(m6_cptr_t b, m6_cptr_t a)
+{
+	register uint64_t x0 __asm__("x0");
+	register uint64_t x1 __asm__("x1");
+	register uint64_t x8 __asm__("x8");
+	uint64_t t0, t1;
+	__asm__ volatile(BENCH_T0 "mov x0, %[b]\n\tmov x1, #0\n\tmov x8, %[send]\n\tsvc #0\n\t"
+	                          "mov x0, %[a]\n\tmov x8, %[recv]\n\tsvc #0\n\t" BENCH_T1
+	                 : "=&r"(x0), "=&r"(x1), "=&r"(x8), [t0] "=&r"(t0), [t1] "=&r"(t1)
+	                 : [a] "r"(a), [b] "r"(b), [send] "i"(M6_SYS_SEND), [recv] "i"(M6_SYS_RECV)
+	                 : "x2", "x3", "x4", "x5", "x6", "x7", "memory");
+	return bench_delta(t0, t1);
+}
+
+/* ntfn_signal_wakeup: main signals a notification a higher-priority thread waits on; a
+ * sample runs from main's SEND until the waiter runs with the word (the waiter's first
+ * counter read), so it holds one kernel entry, the wake-up and one thread switch.
+ * ntfn_roundtrip: main and a partner at the same priority: main signals b and waits on
+ * a; the partner, woken by b, signals a and waits on b again. A sample is main's whole
+ * round trip: four system calls, two switches, the partner's 8 loop instructions and
+ * main's 5 register moves. */
+void bench_notification(void)
+{
+	m6_cptr_t n = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t done = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t nb = n ? badged(n) : 0;
+	if (!nb || !done)
+		return;
+	volatile uint64_t *slot = &bench_shared()->t0;
+	uint32_t store_overhead = UINT32_MAX;
+	for (unsigned i = 0; i < 16; i++) {
+		uint32_t d = bench_timed_store_nothing(slot);
+		store_overhead = d < store_overhead ? d : store_overhead;
+	}
+	static struct bench_helper waiter;
+	waiter =
+	    (struct bench_helper){.fn = wakeup_waiter, .arg = {n, store_overhead}, .done = done};
+	if (!bench_helper_start(0, &waiter, BENCH_PRIO_HIGH, 0))
+		return;
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++)
+		bench_store_then_syscall(M6_SYS_SEND, nb, slot);
+	wait_done(done);
+	bench_report("ntfn_signal_wakeup", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
+
+	m6_cptr_t a = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t b = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t ab = a ? badged(a) : 0, bb = b ? badged(b) : 0;
+	if (!ab || !bb)
+		return;
+	uint64_t x[2] = {b, ab};
+	m6_cptr_t partner =
+	    bench_thread(1, (uint64_t)(uintptr_t)bench_ntfn_partner_loop, x, 2, BENCH_PRIO_MAIN, 0);
+	if (!partner)
+		return;
+	for (unsigned i = 0; i < BENCH_WARMUP; i++)
+		timed_signal_wait(bb, a);
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
+		bench_samples[i] = timed_signal_wait(bb, a) - bench_pair_overhead;
+	uint64_t t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++) {
+		m6_signal(bb);
+		m6_wait(a);
+	}
+	uint64_t t1 = bench_counter();
+	m6_tcb_suspend(partner);
+	bench_report("ntfn_roundtrip", BENCH_SAMPLES, bench_delta(t0, t1), BENCH_LOOP, 1);
+}
+
+/* ---- page faults ------------------------------------------------------------------ */
+
+static inline uint32_t timed_fault(uint64_t addr)
+{
+	uint64_t t0, t1, v;
+	__asm__ volatile(BENCH_T0 "ldr %[v], [%[a]]\n\t" BENCH_T1
+	                 : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v)
+	                 : [a] "r"(addr)
+	                 : "memory");
+	return bench_delta(t0, t1);
+}
+
+static void faulter(struct bench_helper *h)
+{
+	for (unsigned i = 0; i < BENCH_WARMUP; i++)
+		timed_fault(FAULT_ADDR);
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
+		bench_samples[i] = timed_fault(FAULT_ADDR) - bench_pair_overhead;
+	uint64_t t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++)
+		(void)*(volatile uint64_t *)(uintptr_t)FAULT_ADDR;
+	uint64_t t1 = bench_counter();
+	h->result[0] = bench_delta(t0, t1);
+}
+
+/* page_fault_resume: a thread reads an unmapped address; the kernel sends the fault to
+ * its handler thread (higher priority, waiting in REPLY_RECV), which answers "resume at
+ * pc + 4"; a sample runs from the faulting load to the instruction after it: exception
+ * entry, fault message, two switches, the handler's 6 instructions, resume. */
+void bench_page_fault(void)
+{
+	m6_cptr_t ep = bench_new(M6_OBJ_ENDPOINT, 0);
+	m6_cptr_t done = bench_new(M6_OBJ_NOTIFICATION, 0);
+	if (!ep || !done)
+		return;
+	uint64_t x0 = ep;
+	if (!bench_thread(1, (uint64_t)(uintptr_t)bench_fault_handler_loop, &x0, 1, BENCH_PRIO_HIGH,
+	                  0))
+		return;
+	static struct bench_helper h;
+	h = (struct bench_helper){.fn = faulter, .done = done};
+	if (!bench_helper_start(0, &h, BENCH_PRIO_MAIN + 20, ep))
+		return;
+	wait_done(done);
+	bench_report("page_fault_resume", BENCH_SAMPLES, h.result[0], BENCH_LOOP, 1);
+}
+
+/* ---- timer interrupt -------------------------------------------------------------- */
+
+static void timer_waiter(struct bench_helper *h)
+{
+	m6_cptr_t ntfn = h->arg[0], timer = h->arg[1];
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++) {
+		uint64_t t0 = bench_counter();
+		uint64_t t1 = bench_syscall_then_t1(M6_SYS_RECV, ntfn, NULL);
+		if (i >= BENCH_WARMUP)
+			bench_samples[i - BENCH_WARMUP] = bench_delta(t0, t1) - bench_pair_overhead;
+	}
+	m6_timer_cancel(timer);
+}
+
+/* timer_wait_irq_wake: a periodic Timer signals a notification; the only thread that can
+ * run waits on it. A sample runs from the waiter's wait system call to the waiter running
+ * again: the call, blocking, the switch to idle, then the interrupt, timer expiry and
+ * re-arm, the signal and the return to the waiter. Idle time retires no instructions, so
+ * it is not counted. (The interrupt alone cannot be isolated from EL0: the deadline is
+ * not visible to the instruction counter — CNTVCT ticks every 16 instructions — and a
+ * thread spinning on the counter to timestamp the interrupt is not interrupted under
+ * this QEMU: see docs/performance.md.) */
+void bench_timer_irq(void)
+{
+	m6_cptr_t n = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t done = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t timer = bench_new(M6_OBJ_TIMER, 0);
+	m6_cptr_t nb = n ? badged(n) : 0;
+	if (!nb || !done || !timer ||
+	    !BENCH_OK(m6_timer_set_notification(timer, nb), "timer_set_notification"))
+		return;
+	uint64_t freq, now;
+	__asm__ volatile("mrs %0, cntfrq_el0\n\tisb\n\tmrs %1, cntvct_el0" : "=r"(freq), "=r"(now));
+	uint64_t period = freq / 50000; /* 20 us: 20,000 instructions between interrupts */
+
+	static struct bench_helper h;
+	h = (struct bench_helper){.fn = timer_waiter, .arg = {n, timer}, .done = done};
+	if (!BENCH_OK(m6_timer_set(timer, now + period, period), "timer_set") ||
+	    !bench_helper_start(0, &h, BENCH_PRIO_HIGH, 0))
+		return;
+	wait_done(done);
+	bench_report("timer_wait_irq_wake", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
+}
+
+/* ---- context switch --------------------------------------------------------------- */
+
+/* ctx_switch_{same,cross}_as: main and a partner at the same priority yield to each
+ * other; a sample is main's YIELD until main runs again, halved: per switch, one YIELD
+ * and one thread switch (plus half the partner's 3 loop instructions). The partner runs
+ * in main's VSpace or in the second one (a TTBR0 switch each way). */
+void bench_context_switch(void)
+{
+	for (unsigned cross = 0; cross < 2; cross++) {
+		m6_cptr_t partner = bench_thread(cross ? BENCH_FIRST_CLONE : 1,
+		                                 (uint64_t)(uintptr_t)bench_yield_loop, NULL, 0,
+		                                 BENCH_PRIO_MAIN, 0);
+		if (!partner)
+			return;
+		struct m6_msg m = {0};
+		syscall_bench(cross ? "ctx_switch_cross_as" : "ctx_switch_same_as", M6_SYS_YIELD,
+		              &m, M6_OK, 2);
+		m6_tcb_suspend(partner);
+	}
+}
+
+/* ---- retype and revoke ------------------------------------------------------------ */
+
+static uint32_t revoke_samples[BENCH_SAMPLES];
+
+/* retype_frame_4k: UNTYPED_RETYPE of one 4 KiB frame (zeroing it included) from a 16 KiB
+ * untyped into an empty slot. revoke_frame_4k: CNODE_REVOKE of that untyped, which
+ * deletes the frame and resets the untyped. retype_revoke_frame_4k: the two together
+ * (per pair; the loop runs pairs). */
+void bench_retype_revoke(void)
+{
+	m6_cptr_t ut = bench_new(M6_OBJ_UNTYPED, 14);
+	m6_cptr_t dest = bench_slot();
+	if (!ut || !dest)
+		return;
+	const struct m6_msg retype = {
+	    .word0 = ut,
+	    .info = m6_msginfo(M6_UNTYPED_RETYPE, 5),
+	    .mr = {M6_OBJ_FRAME, 12, M6_CAP_SELF_CNODE, dest, 1},
+	};
+	const struct m6_msg revoke = {
+	    .word0 = M6_CAP_SELF_CNODE,
+	    .info = m6_msginfo(M6_CNODE_REVOKE, 2),
+	    .mr = {ut, 64},
+	};
+	struct m6_msg m;
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++) {
+		m = retype;
+		uint32_t a = bench_timed_syscall(M6_SYS_CALL, &m) - bench_pair_overhead;
+		uint64_t e1 = m.word0;
+		m = revoke;
+		uint32_t b = bench_timed_syscall(M6_SYS_CALL, &m) - bench_pair_overhead;
+		if (e1 != M6_OK || m.word0 != M6_OK) {
+			bench_fail("retype/revoke", e1 != M6_OK ? e1 : m.word0);
+			return;
+		}
+		if (i >= BENCH_WARMUP) {
+			bench_samples[i - BENCH_WARMUP] = a;
+			revoke_samples[i - BENCH_WARMUP] = b;
+		}
+	}
+	bench_report("retype_frame_4k", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
+		bench_samples[i] = revoke_samples[i];
+	bench_report("revoke_frame_4k", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
+
+	/* Pairs: each single sample is its own two windows added (two read pairs already
+	 * subtracted). */
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++) {
+		m = retype;
+		uint32_t a = bench_timed_syscall(M6_SYS_CALL, &m) - bench_pair_overhead;
+		m = revoke;
+		uint32_t b = bench_timed_syscall(M6_SYS_CALL, &m) - bench_pair_overhead;
+		bench_samples[i] = a + b;
+	}
+	uint64_t t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++) {
+		m = retype;
+		m6_syscall(M6_SYS_CALL, &m);
+		m = revoke;
+		m6_syscall(M6_SYS_CALL, &m);
+	}
+	uint64_t t1 = bench_counter();
+	bench_report("retype_revoke_frame_4k", BENCH_SAMPLES, bench_delta(t0, t1), BENCH_LOOP, 1);
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Run the m6 benchmark image in QEMU and report its figures.
+
+QEMU runs with `-icount shift=0,sleep=off`: one guest instruction is one virtual
+nanosecond and the guest's instruction counter (PMU event INST_RETIRED) is exact, so every
+figure repeats run to run. The guest prints one line per figure:
+
+    bench: <name> min=<n> median=<n> avg=<n|-> max=<n> n=<samples>
+    bench: <name> value=<n>
+    bench: <name> skipped (<why>)
+
+and ends with `bench: done, <k> failures` before powering off. This script prints the
+table, writes it as JSON, and exits non-zero if the guest failed: a `bench: FAIL` line,
+failures reported, no `done` line, a kernel fault or panic, a timeout, or QEMU's own
+failure. With --smoke it checks only that: the figures themselves are never judged here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QEMU_ARGS = [
+    "-M", "virt,gic-version=3,dtb-randomness=off",
+    "-cpu", "cortex-a72",
+    "-m", "1G",
+    "-nographic",
+    "-no-reboot",
+    "-icount", "shift=0,sleep=off",
+]
+
+FIGURE = re.compile(
+    r"^bench: (?P<name>[a-z0-9_]+) min=(?P<min>[0-9.]+) median=(?P<median>[0-9.]+) "
+    r"avg=(?P<avg>[0-9.]+|-) max=(?P<max>[0-9.]+) n=(?P<n>[0-9]+)\s*$")
+VALUE = re.compile(r"^bench: (?P<name>[a-z0-9_]+) value=(?P<value>[0-9]+)\s*$")
+SKIPPED = re.compile(r"^bench: (?P<name>[a-z0-9_]+) skipped \((?P<why>.*)\)\s*$")
+DONE = re.compile(r"^bench: done, (?P<failures>[0-9]+) failures\s*$")
+GUEST_FAIL = re.compile(r"^bench: FAIL .*$|^bench: set-up failed.*$")
+KERNEL_TROUBLE = re.compile(r"PANIC|kernel exception|m6: fault:")
+
+# Every figure a complete run must produce (skips count as produced: they say why).
+EXPECTED = [
+    "pmu_read_pair_overhead", "boot_reset_to_main", "boot_counter_resolution",
+    "boot_pmu_enable_to_main", "boot_reset_to_all_started",
+    "ipc_call_same_as_0w", "ipc_call_same_as_4w", "ipc_call_same_as_64w",
+    "ipc_call_same_as_grant",
+    "ipc_call_cross_as_0w", "ipc_call_cross_as_4w", "ipc_call_cross_as_64w",
+    "ipc_call_cross_as_grant",
+    "syscall_invalid_number", "null_syscall_poll", "yield_alone",
+    "ntfn_signal_wakeup", "ntfn_roundtrip", "page_fault_resume", "timer_wait_irq_wake",
+    "ctx_switch_same_as", "ctx_switch_cross_as",
+    "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
+]
+
+
+def number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+@dataclass
+class Result:
+    figures: dict[str, dict[str, int | float | None]] = field(default_factory=dict)
+    values: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    failures_reported: int | None = None
+
+
+def parse(output: str) -> Result:
+    result = Result()
+    for line in output.splitlines():
+        line = line.rstrip("\r")
+        if m := FIGURE.match(line):
+            result.figures[m["name"]] = {
+                "min": number(m["min"]),
+                "median": number(m["median"]),
+                "avg": None if m["avg"] == "-" else number(m["avg"]),
+                "max": number(m["max"]),
+                "samples": int(m["n"]),
+            }
+        elif m := VALUE.match(line):
+            result.values[m["name"]] = int(m["value"])
+        elif m := SKIPPED.match(line):
+            result.skipped[m["name"]] = m["why"]
+        elif m := DONE.match(line):
+            result.failures_reported = int(m["failures"])
+        elif GUEST_FAIL.match(line):
+            result.problems.append(f"guest: {line}")
+        elif KERNEL_TROUBLE.search(line):
+            result.problems.append(f"kernel: {line.strip()}")
+    return result
+
+
+def run_qemu(qemu: str, image: Path, timeout: float) -> tuple[str, int | None, float]:
+    command = [qemu, *QEMU_ARGS, "-kernel", str(image)]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        output, status = proc.stdout.decode("utf-8", errors="replace"), proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        output, status = (exc.stdout or b"").decode("utf-8", errors="replace"), None
+    return output.replace("\r\n", "\n"), status, time.monotonic() - start
+
+
+def table(result: Result) -> str:
+    rows = [("figure (instructions)", "min", "median", "avg", "max", "n")]
+    for name, f in result.figures.items():
+        rows.append((name, str(f["min"]), str(f["median"]),
+                     "-" if f["avg"] is None else str(f["avg"]), str(f["max"]),
+                     str(f["samples"])))
+    for name, v in result.values.items():
+        rows.append((name, str(v), "", "", "", ""))
+    for name, why in result.skipped.items():
+        rows.append((name, f"skipped: {why}", "", "", "", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for i, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("image", type=Path, help="the bench (or bench_smoke) system image")
+    parser.add_argument("--qemu", default="qemu-system-aarch64", help="QEMU binary")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds before failing")
+    parser.add_argument("--json", type=Path, help="write the figures here (JSON)")
+    parser.add_argument("--log", type=Path, help="write the guest's serial output here")
+    parser.add_argument("--smoke", action="store_true",
+                        help="check only that every benchmark produced a figure")
+    args = parser.parse_args()
+
+    if not args.image.is_file():
+        print(f"run_bench: no image at {args.image} (build first: make bench)", file=sys.stderr)
+        return 2
+    try:
+        output, status, elapsed = run_qemu(args.qemu, args.image, args.timeout)
+    except OSError as exc:
+        print(f"run_bench: cannot start QEMU ({args.qemu}): {exc}", file=sys.stderr)
+        return 2
+    if args.log:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        args.log.write_text(output, encoding="utf-8")
+
+    result = parse(output)
+    if status is None:
+        result.problems.append(f"timed out after {args.timeout:.0f} s (the guest did not power off)")
+    elif status != 0:
+        result.problems.append(f"QEMU exited with status {status}")
+    if result.failures_reported is None:
+        result.problems.append("the guest never printed 'bench: done' (it stopped early)")
+    elif result.failures_reported:
+        result.problems.append(f"the guest reported {result.failures_reported} failures")
+    produced = set(result.figures) | set(result.values) | set(result.skipped)
+    missing = [name for name in EXPECTED if name not in produced]
+    if missing:
+        result.problems.append("no figure for: " + ", ".join(missing))
+
+    if not args.smoke or result.problems:
+        print(table(result))
+    if args.json:
+        data = {
+            "method": "instructions retired (PMU INST_RETIRED) under qemu -icount shift=0,sleep=off; "
+                      "read-pair overhead subtracted from single-operation samples",
+            "image": str(args.image),
+            "figures": result.figures,
+            "values": result.values,
+            "skipped": result.skipped,
+            "ok": not result.problems,
+            "problems": result.problems,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        print(f"run_bench: JSON written to {args.json}")
+    print(f"run_bench: {elapsed:.1f} s wall (not a figure: the guest's time is virtual)")
+    for problem in result.problems:
+        print(f"run_bench: FAIL: {problem}")
+    if result.problems:
+        if not args.log:
+            tail = "\n".join(output.splitlines()[-20:])
+            print(f"run_bench: last guest output:\n{tail}")
+        return 1
+    print(f"run_bench: PASS ({len(produced)} figures)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("run_bench: interrupted", file=sys.stderr)
+        sys.exit(130)
