@@ -66,6 +66,12 @@ SYSCAPS: dict[str, str] = {
     "system_info": "M6_OBJ_SYSTEM_INFO",
 }
 
+# The rights a syscap's cap carries: using the object needs WRITE, except SystemInfo,
+# which is only ever read.
+SYSCAP_RIGHTS: dict[str, tuple[str, ...]] = {
+    "system_info": ("M6_RIGHT_READ",),
+}
+
 RIGHTS_ALL = ("M6_RIGHTS_ALL",)
 RIGHTS_RW = ("M6_RIGHT_READ", "M6_RIGHT_WRITE")
 MAIN_THREAD = "main"
@@ -129,7 +135,8 @@ def cspace_layout(comp: model.Component) -> CSpace:
         elif isinstance(stmt, model.SyscapStmt):
             # .get: checks.py lays out specs that may still name an unknown syscap.
             slots.append(Slot(index, cap_name(stmt.name.text), "syscap", SYSCAPS.get(stmt.name.text, "M6_OBJ_NULL"),
-                              ("M6_RIGHT_WRITE",), syscap=stmt.name.text))
+                              SYSCAP_RIGHTS.get(stmt.name.text, ("M6_RIGHT_WRITE",)),
+                              syscap=stmt.name.text))
         elif isinstance(stmt, model.NotificationStmt):
             slots.append(Slot(index, cap_name(stmt.name.text), "notification", "M6_OBJ_NOTIFICATION",
                               RIGHTS_RW, 0, (own, stmt.name.text), role=notification_role(stmt.name.text)))
