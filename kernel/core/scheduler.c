@@ -104,7 +104,11 @@ static struct tcb *choose_thread(struct cpu *cpu)
 void scheduler_exit_to_user(void)
 {
 	struct cpu *cpu = this_cpu();
-	struct tcb *next;
+	struct tcb *next = cpu->current;
+	/* The common case first: the thread that entered the kernel goes on running. */
+	if (next && next->state == THREAD_RUNNING && !cpu->reschedule &&
+	    scheduler_highest_ready() < next->priority)
+		arch_return_to_user(next);
 	while ((next = choose_thread(cpu)) == NULL) {
 		/* Nobody can run: wait for an interrupt to make someone runnable. */
 		if (cpu->current)

@@ -114,10 +114,14 @@ exception_vectors:
 
 el0_sync:
 	save_user_context
-	/* System calls try the IPC fastpath first; x0 is the saved context = the TCB. */
+	/* Call and reply-receive try the IPC fastpath first; x0 is the saved context = the
+	 * TCB, x8 still holds the user's syscall number. */
 	mrs	x1, esr_el1
 	lsr	x1, x1, #26
 	cmp	x1, #0x15               /* EC: SVC from AArch64 */
+	b.ne	1f
+	cmp	x8, #1                  /* M6_SYS_CALL */
+	ccmp	x8, #7, #4, ne          /* or M6_SYS_REPLY_RECV */
 	b.ne	1f
 	mov	x19, x0
 	bl	fastpath_ipc
