@@ -28,6 +28,18 @@ void clock_update(void)
 	}
 }
 
+void clock_start_slice(uint64_t ticks)
+{
+	struct cpu *cpu = this_cpu();
+	cpu->slice_end = clock_now() + ticks;
+	/* Whatever is programmed is already no later than the next timer object's
+	 * deadline (setting a timer pulls it in), so only the slice can matter here. */
+	if (cpu->slice_end < programmed) {
+		arch_timer_set_deadline(cpu->slice_end);
+		programmed = cpu->slice_end;
+	}
+}
+
 void clock_tick(void)
 {
 	uint64_t now = clock_now();

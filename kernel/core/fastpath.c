@@ -16,24 +16,13 @@
 /* Message info with caps = 0 and length <= 6 is, numerically, at most 6 in its low bits. */
 #define SIMPLE_MESSAGE_MASK MASK(M6_MSGINFO_LENGTH_BITS + M6_MSGINFO_CAPS_BITS)
 
-/* A one-level CSpace whose guard covers the bits above the radix: the common case. */
-static inline struct cte *fast_lookup(const struct tcb *t, word_t cptr)
-{
-	const struct cap *root = &t->cspace_root.cap;
-	if (root->type != M6_OBJ_CNODE || root->guard_size + root->size_bits != 64)
-		return NULL;
-	if ((cptr >> root->size_bits) != root->word)
-		return NULL;
-	return &cnode_slots(root)[cptr & MASK(root->size_bits)];
-}
-
 /* The endpoint cap named by x0, if the message in x1 is register-only with no cap and
  * the cap is an endpoint with `rights`. */
 static inline const struct cap *fast_endpoint(const struct tcb *t, unsigned rights)
 {
 	if ((t->context.x[1] & SIMPLE_MESSAGE_MASK) > M6_MSG_REGISTERS)
 		return NULL;
-	struct cte *slot = fast_lookup(t, t->context.x[0]);
+	struct cte *slot = cspace_lookup_one_level(&t->cspace_root.cap, t->context.x[0]);
 	if (!slot || slot->cap.type != M6_OBJ_ENDPOINT || (slot->cap.rights & rights) != rights)
 		return NULL;
 	return &slot->cap;

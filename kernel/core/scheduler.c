@@ -107,7 +107,7 @@ void scheduler_exit_to_user(void)
 	struct tcb *next = cpu->current;
 	/* The common case first: the thread that entered the kernel goes on running. */
 	if (next && next->state == THREAD_RUNNING && !cpu->reschedule &&
-	    scheduler_highest_ready() < next->priority)
+	    scheduler_highest_ready() <= next->priority)
 		arch_return_to_user(next);
 	while ((next = choose_thread(cpu)) == NULL) {
 		/* Nobody can run: wait for an interrupt to make someone runnable. */
@@ -121,8 +121,7 @@ void scheduler_exit_to_user(void)
 	if (next != cpu->current || cpu->slice_end == UINT64_MAX) {
 		uint64_t slice =
 		    next->timeslice_ticks ? next->timeslice_ticks : cpu->timeslice_ticks;
-		cpu->slice_end = clock_now() + slice;
-		clock_update();
+		clock_start_slice(slice);
 	}
 	if (next != cpu->current)
 		arch_switch_to(cpu->current, next);

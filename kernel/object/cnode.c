@@ -17,7 +17,9 @@ struct cte *lookup_slot_in(const struct cap *cnode, word_t index, word_t depth, 
 
 struct cte *lookup_cap_arg(struct tcb *caller, word_t cptr, int *error)
 {
-	struct cte *slot = cspace_lookup_slot(&caller->cspace_root.cap, cptr, 64, error);
+	struct cte *slot = cspace_lookup_one_level(&caller->cspace_root.cap, cptr);
+	if (!slot)
+		slot = cspace_lookup_slot(&caller->cspace_root.cap, cptr, 64, error);
 	if (slot && cap_is_null(&slot->cap)) {
 		*error = M6_ERR_INVALID_CAP;
 		return NULL;

@@ -29,6 +29,8 @@ int timer_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned 
 /* The scheduler's clock (kernel/core/clock.c): program the hardware for the earliest of
  * the current timeslice's end and the next timer object. */
 void clock_update(void);
+/* The thread on the CPU starts a timeslice of `ticks`. */
+void clock_start_slice(uint64_t ticks);
 uint64_t clock_now(void);
 
 #endif
