@@ -1,5 +1,7 @@
 /* IPC fastpath. A call to a waiting server and a server's reply-then-receive are the two
- * halves of every RPC; when the message fits in registers, no cap moves, nobody faulted,
+ * halves of every RPC; signal and wait are the two halves of every event. The latter
+ * take this path when the cap is a notification in a one-level CSpace. For RPC:
+ * when the message fits in registers, no cap moves, nobody faulted,
  * the CSpace is one level and the thread being woken is the one the scheduler would pick
  * anyway, both reduce to: copy a few registers, relink two threads, switch to the other
  * one. Everything else (and any doubt) goes to the general path, which gives the same
@@ -91,6 +93,60 @@ static struct tcb *fast_reply_recv(struct tcb *t)
 	return client;
 }
 
+/* The notification cap named by x0, if it has `right`. */
+static inline struct notification *fast_notification(const struct tcb *t, unsigned right,
+                                                     uint64_t *badge)
+{
+	struct cte *slot = cspace_lookup_one_level(&t->cspace_root.cap, t->context.x[0]);
+	if (!slot || slot->cap.type != M6_OBJ_NOTIFICATION || !(slot->cap.rights & right))
+		return NULL;
+	*badge = slot->cap.word;
+	return (struct notification *)slot->cap.object;
+}
+
+static struct tcb *fast_signal(struct tcb *t)
+{
+	uint64_t badge;
+	struct notification *n = fast_notification(t, M6_RIGHT_WRITE, &badge);
+	if (!n)
+		return NULL;
+	struct tcb *waiter = n->waiters.head;
+	if (!waiter) {
+		/* A bound thread blocked on an endpoint is woken by the general path. */
+		if (n->bound_tcb && n->bound_tcb->state == THREAD_BLOCKED_RECV)
+			return NULL;
+		n->word |= badge;
+		tcb_set_result(t, M6_OK, 0, 0);
+		return t;
+	}
+	thread_queue_remove(&n->waiters, waiter);
+	waiter->blocked_on = NULL;
+	tcb_set_result(waiter, M6_OK, 0, n->word | badge);
+	n->word = 0;
+	tcb_set_result(t, M6_OK, 0, 0);
+	return scheduler_switch_to_woken(t, waiter);
+}
+
+static struct tcb *fast_wait(struct tcb *t)
+{
+	uint64_t badge;
+	struct notification *n = fast_notification(t, M6_RIGHT_READ, &badge);
+	if (!n)
+		return NULL;
+	if (n->word) {
+		tcb_set_result(t, M6_OK, 0, n->word);
+		n->word = 0;
+		return t;
+	}
+	/* Blocking needs someone else to run; with nobody ready the general path idles. */
+	if (scheduler_highest_ready() < 0)
+		return NULL;
+	t->state = THREAD_BLOCKED_NOTIFICATION;
+	t->blocked_on = n;
+	thread_queue_append(&n->waiters, t);
+	return scheduler_switch_from_blocked(t);
+}
+
 struct tcb *fastpath_ipc(struct tcb *t)
 {
 	if (t->flags & M6_TCB_FLAG_LINUX_ABI)
@@ -100,6 +156,11 @@ struct tcb *fastpath_ipc(struct tcb *t)
 		return fast_call(t);
 	case M6_SYS_REPLY_RECV:
 		return fast_reply_recv(t);
+	case M6_SYS_SEND:
+	case M6_SYS_NBSEND:
+		return fast_signal(t);
+	case M6_SYS_RECV:
+		return fast_wait(t);
 	default:
 		return NULL;
 	}

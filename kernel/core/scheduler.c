@@ -101,14 +101,10 @@ static struct tcb *choose_thread(struct cpu *cpu)
 	return next;
 }
 
-void scheduler_exit_to_user(void)
+/* Kept out of line so that the common exit below needs no stack frame. */
+static NORETURN __attribute__((noinline)) void schedule_and_exit(struct cpu *cpu)
 {
-	struct cpu *cpu = this_cpu();
-	struct tcb *next = cpu->current;
-	/* The common case first: the thread that entered the kernel goes on running. */
-	if (next && next->state == THREAD_RUNNING && !cpu->reschedule &&
-	    scheduler_highest_ready() <= next->priority)
-		arch_return_to_user(next);
+	struct tcb *next;
 	while ((next = choose_thread(cpu)) == NULL) {
 		/* Nobody can run: wait for an interrupt to make someone runnable. */
 		if (cpu->current)
@@ -127,4 +123,45 @@ void scheduler_exit_to_user(void)
 		arch_switch_to(cpu->current, next);
 	cpu->current = next;
 	arch_return_to_user(next);
+}
+
+void scheduler_exit_to_user(void)
+{
+	struct cpu *cpu = this_cpu();
+	struct tcb *cur = cpu->current;
+	/* The common case first: the thread that entered the kernel goes on running. */
+	if (cur && cur->state == THREAD_RUNNING && !cpu->reschedule &&
+	    scheduler_highest_ready() <= cur->priority)
+		arch_return_to_user(cur);
+	schedule_and_exit(cpu);
+}
+
+struct tcb *scheduler_switch_from_blocked(struct tcb *t)
+{
+	struct cpu *cpu = this_cpu();
+	int top = scheduler_highest_ready();
+	if (top < 0)
+		return NULL;
+	struct tcb *next = cpu->ready[top].head;
+	scheduler_dequeue(next);
+	clock_start_slice(next->timeslice_ticks ? next->timeslice_ticks : cpu->timeslice_ticks);
+	arch_switch_to(t, next);
+	cpu->current = next;
+	return next;
+}
+
+struct tcb *scheduler_switch_to_woken(struct tcb *t, struct tcb *woken)
+{
+	struct cpu *cpu = this_cpu();
+	woken->state = THREAD_RUNNING;
+	if (woken->priority <= t->priority || scheduler_highest_ready() >= woken->priority) {
+		/* The general rule applies: the woken thread just becomes ready. */
+		ready_append(cpu, woken);
+		return t;
+	}
+	ready_append(cpu, t);
+	clock_start_slice(woken->timeslice_ticks ? woken->timeslice_ticks : cpu->timeslice_ticks);
+	arch_switch_to(t, woken);
+	cpu->current = woken;
+	return woken;
 }

@@ -46,6 +46,12 @@ void scheduler_forget(struct tcb *t);
 /* Timer tick: current's slice is over. */
 void scheduler_timeslice_end(void);
 void scheduler_yield(void);
+/* Fastpath helpers. `t`, the current thread, has just blocked: switch to the highest
+ * ready thread and return it, or return NULL (nothing changed) if none is ready. */
+struct tcb *scheduler_switch_from_blocked(struct tcb *t);
+/* `t`, still running, has just woken `woken`: make it ready, or switch to it at once if
+ * it outranks everything; returns the thread to enter. */
+struct tcb *scheduler_switch_to_woken(struct tcb *t, struct tcb *woken);
 /* Pick who runs next and enter it; idles when nobody is runnable. */
 NORETURN void scheduler_exit_to_user(void);
 
