@@ -147,21 +147,21 @@ static struct tcb *fast_wait(struct tcb *t)
 	return scheduler_switch_from_blocked(t);
 }
 
-struct tcb *fastpath_ipc(struct tcb *t)
+/* Entry points from the exception vector, one per system call it routes here. Threads
+ * with the Linux ABI never take them: all their svcs are faults. */
+struct tcb *fastpath_call(struct tcb *t)
+{
+	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? NULL : fast_call(t);
+}
+
+struct tcb *fastpath_reply_recv(struct tcb *t)
+{
+	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? NULL : fast_reply_recv(t);
+}
+
+struct tcb *fastpath_event(struct tcb *t)
 {
 	if (t->flags & M6_TCB_FLAG_LINUX_ABI)
 		return NULL;
-	switch (t->context.x[8]) {
-	case M6_SYS_CALL:
-		return fast_call(t);
-	case M6_SYS_REPLY_RECV:
-		return fast_reply_recv(t);
-	case M6_SYS_SEND:
-	case M6_SYS_NBSEND:
-		return fast_signal(t);
-	case M6_SYS_RECV:
-		return fast_wait(t);
-	default:
-		return NULL;
-	}
+	return t->context.x[8] == M6_SYS_RECV ? fast_wait(t) : fast_signal(t);
 }

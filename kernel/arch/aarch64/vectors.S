@@ -120,14 +120,20 @@ el0_sync:
 	lsr	x1, x1, #26
 	cmp	x1, #0x15               /* EC: SVC from AArch64 */
 	b.ne	1f
-	cmp	x8, #7                  /* CALL 1, SEND 2, NBSEND 3, RECV 4, REPLY_RECV 7 */
-	b.hi	1f
-	mov	w2, #0x9e
-	lsr	w2, w2, w8
-	tbz	w2, #0, 1f
 	mov	x19, x0
-	bl	fastpath_ipc
-	cbnz	x0, arch_restore_context /* the thread to enter; its context is its start */
+	cmp	x8, #1                  /* M6_SYS_CALL */
+	b.eq	2f
+	cmp	x8, #7                  /* M6_SYS_REPLY_RECV */
+	b.eq	3f
+	sub	x2, x8, #2              /* SEND 2, NBSEND 3, RECV 4: notifications */
+	cmp	x2, #2
+	b.hi	1f
+	bl	fastpath_event
+	b	4f
+2:	bl	fastpath_call
+	b	4f
+3:	bl	fastpath_reply_recv
+4:	cbnz	x0, arch_restore_context /* the thread to enter; its context is its start */
 	mov	x0, x19
 1:	bl	handle_user_sync
 	b	.

@@ -5,8 +5,12 @@
 
 #include <kernel/tcb.h>
 
-/* Try the system call of `t` on the fastpath. Done: the thread to enter (already made
- * current and switched to). NULL: nothing was changed; take the general path. */
-struct tcb *fastpath_ipc(struct tcb *t);
+/* Try the system call of `t` on the fastpath (called from the exception vector by
+ * syscall number). Done: the thread to enter (already made current and switched to).
+ * NULL: nothing was changed; take the general path. */
+struct tcb *fastpath_call(struct tcb *t);
+struct tcb *fastpath_reply_recv(struct tcb *t);
+/* SEND/NBSEND (signal) and RECV (wait) on a notification. */
+struct tcb *fastpath_event(struct tcb *t);
 
 #endif
