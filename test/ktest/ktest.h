@@ -233,5 +233,6 @@ extern const struct kt_test kt_suite_fault[];
 extern const struct kt_test kt_suite_sched[];
 extern const struct kt_test kt_suite_stress[];
 extern const struct kt_test kt_suite_fuzz[];
+extern const struct kt_test kt_suite_paths[];
 
 #endif
