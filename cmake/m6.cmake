@@ -1,12 +1,13 @@
 # The m6 SDK's CMake surface.
 #
 #   m6_add_component(NAME SOURCES src...)   a user-space program linked against libm6
-#   m6_add_system(NAME SPEC file.m6 COMPONENTS name... [KERNEL m6_kernel_bench])
+#   m6_add_system(NAME SPEC file.m6 COMPONENTS name... [KERNEL m6::kernel_bench])
 #       compiles the spec: first the per-component capability headers (m6_caps.h, which
 #       the components include), then, from the components' ELFs, the boot tables; links
 #       them with the kernel into NAME.elf and makes the bootable NAME.img (arm64 Image).
 #
-# Requires M6_SDK_DIR (the SDK root) and M6_PYTHON.
+# Requires M6_SDK_DIR (the SDK root: the source tree, or <prefix>/share/m6 of an installed
+# SDK, whose m6Config.cmake includes this file), M6_PYTHON and M6_KERNEL_LINKER_SCRIPT.
 
 set(M6_CAPDL_DIR ${M6_SDK_DIR}/capdl)
 file(GLOB_RECURSE M6_CAPDL_SOURCES CONFIGURE_DEPENDS
@@ -14,6 +15,11 @@ file(GLOB_RECURSE M6_CAPDL_SOURCES CONFIGURE_DEPENDS
 set(M6_CAPDL_COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${M6_CAPDL_DIR}
 	${M6_PYTHON} -m m6capdl)
 set(M6_USER_LINKER_SCRIPT ${M6_SDK_DIR}/libm6/user.ld)
+include(${CMAKE_CURRENT_LIST_DIR}/m6_interface.cmake) # m6_add_interface()
+# Where boot_tables.c finds <kernel/boot_tables.h> and <m6/abi/...>.
+if(NOT DEFINED M6_KERNEL_INCLUDE_DIRS)
+	set(M6_KERNEL_INCLUDE_DIRS ${M6_SDK_DIR}/kernel/include ${M6_SDK_DIR}/kernel/include/uapi)
+endif()
 # Devices and the RAM budget are checked against the platform's device tree.
 set(M6_PLATFORM_DTS)
 if(DEFINED M6_PLATFORM AND EXISTS ${M6_SDK_DIR}/platforms/${M6_PLATFORM}/${M6_PLATFORM}.dts)
@@ -25,7 +31,9 @@ function(m6_add_component name)
 	if(NOT ARG_SOURCES)
 		message(FATAL_ERROR "m6_add_component(${name}): SOURCES is required")
 	endif()
-	add_executable(${name} ${ARG_SOURCES})
+	# component.c tells libm6's runtime what the spec granted (heap, console, threads):
+	# it is compiled with this component's m6_caps.h.
+	add_executable(${name} ${ARG_SOURCES} ${M6_SDK_DIR}/libm6/src/component.c)
 	set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${M6_USER_LINKER_SCRIPT})
 	target_link_libraries(${name} PRIVATE m6::libm6 ${ARG_LIBRARIES})
 	target_link_options(${name} PRIVATE -T ${M6_USER_LINKER_SCRIPT} -Wl,-z,max-page-size=4096)
@@ -34,7 +42,9 @@ endfunction()
 function(m6_add_system name)
 	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS" ${ARGN})
 	if(NOT ARG_KERNEL)
-		set(ARG_KERNEL m6_kernel) # m6_kernel_bench: EL0 may read the PMU (benchmarks)
+		set(ARG_KERNEL m6::kernel) # m6::kernel_bench: EL0 may read the PMU (benchmarks)
+	elseif(NOT TARGET ${ARG_KERNEL} AND ARG_KERNEL MATCHES "^m6_(kernel.*)$")
+		set(ARG_KERNEL m6::${CMAKE_MATCH_1}) # the source tree's name, in an installed SDK
 	endif()
 	if(NOT ARG_SPEC OR NOT ARG_COMPONENTS)
 		message(FATAL_ERROR "m6_add_system(${name}): SPEC and COMPONENTS are required")
@@ -44,7 +54,8 @@ function(m6_add_system name)
 
 	# Step 1: capability headers, one per binary; they depend on the spec (and the
 	# platform's device tree) only, never on ELFs.
-	set(headers)
+	# m6_system.h: the whole system as the spec declares it (for introspection tools).
+	set(headers ${gen}/include/m6_system.h)
 	foreach(c IN LISTS ARG_COMPONENTS)
 		list(APPEND headers ${gen}/include/${c}/m6_caps.h)
 	endforeach()
@@ -57,7 +68,7 @@ function(m6_add_system name)
 	set(elf_args)
 	set(elf_files)
 	foreach(c IN LISTS ARG_COMPONENTS)
-		target_include_directories(${c} PRIVATE ${gen}/include/${c})
+		target_include_directories(${c} PRIVATE ${gen}/include/${c} ${gen}/include)
 		add_dependencies(${c} ${name}_caps_headers)
 		list(APPEND elf_args --elf ${c}=$<TARGET_FILE:${c}>)
 		list(APPEND elf_files $<TARGET_FILE:${c}>)
@@ -77,7 +88,7 @@ function(m6_add_system name)
 	set_target_properties(${name} PROPERTIES SUFFIX ".elf"
 		LINK_DEPENDS ${M6_KERNEL_LINKER_SCRIPT})
 	target_link_libraries(${name} PRIVATE ${ARG_KERNEL})
-	target_include_directories(${name} PRIVATE ${M6_SDK_DIR}/kernel/include ${M6_SDK_DIR}/kernel/include/uapi)
+	target_include_directories(${name} PRIVATE ${M6_KERNEL_INCLUDE_DIRS})
 	target_compile_options(${name} PRIVATE -mgeneral-regs-only -Wall -Wextra -Werror)
 	target_link_options(${name} PRIVATE -T ${M6_KERNEL_LINKER_SCRIPT}
 		-Wl,-z,max-page-size=4096 -Wl,--no-undefined)

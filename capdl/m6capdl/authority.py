@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from m6capdl import layout, model
 from m6capdl.diagnostics import Diagnostic, Span, error
 
-_ROLE_OF_KIND = {"endpoint": "ep_", "notification": "ntfn_", "untyped": "untyped_",
+_ROLE_OF_KIND = {"endpoint": "ep_", "notification": "ntfn_", "timer": "timer_", "untyped": "untyped_",
                  "thread": "tcb_", "device": "device_", "irq": "irq_"}
 _CONTROL = ("cnode", "vspace", "tcb")
 
@@ -57,8 +57,12 @@ class Graph:
     components: list[str]
     direct: dict[str, dict[str, Grant]] = field(default_factory=dict)
     edges: dict[tuple[str, str], Edge] = field(default_factory=dict)
-    reach: dict[str, set[str]] = field(default_factory=dict)
+    reach: dict[str, set[str]] = field(default_factory=dict)  # shared by the members of a cycle
     mapped_by: dict[str, set[str]] = field(default_factory=dict)  # memory.M -> components
+    # What saturation looks at: the grant and control objects of `reach` (few, where reach
+    # is everything), and the edges by taker, ordered by giver (for explain's searches).
+    special: dict[str, set[str]] = field(default_factory=dict)
+    by_taker: dict[str, list[tuple[str, Edge]]] = field(default_factory=dict)
 
 
 def owner(obj: str) -> str | None:
@@ -105,6 +109,8 @@ def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Gra
         held[f"{name}.ep_{stmt.name.text}"] = Grant(f"its endpoint '{stmt.name.text}'", where)
     elif isinstance(stmt, model.NotificationStmt):
         held[f"{name}.ntfn_{stmt.name.text}"] = Grant(f"its notification '{stmt.name.text}'", where)
+    elif isinstance(stmt, model.TimerStmt):
+        held[f"{name}.timer_{stmt.name.text}"] = Grant(f"its timer '{stmt.name.text}'", where)
     elif isinstance(stmt, model.UntypedStmt):
         held[f"{name}.untyped_{stmt.name.text}"] = Grant(f"its untyped pool '{stmt.name.text}'", where)
     elif isinstance(stmt, model.ThreadStmt):
@@ -131,23 +137,92 @@ def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Gra
         held[f"syscap.{stmt.name.text}"] = Grant(f"syscap {stmt.name.text}", where)
 
 
+def _is_special(obj: str) -> bool:
+    """A grant cap, or a cap that controls a component: what makes new edges."""
+    role = obj.partition(".")[2]
+    return role.endswith("+grant") or role.split("_", 1)[0] in _CONTROL
+
+
 def _closure(graph: Graph) -> None:
-    """reach[A] = what A holds directly or through the components it gets everything of."""
+    """reach[A] = what A holds directly or through the components it gets everything of.
+
+    Computed once per strongly connected component of the "takes" graph (its members reach
+    the same objects and share one set), successors first: linear in the size of the
+    condensed graph, where a search from every component would be quadratic."""
     takes: dict[str, list[str]] = {c: [] for c in graph.components}
     for (taker, giver) in graph.edges:
         takes[taker].append(giver)
-    for comp in graph.components:
-        seen = {comp}
-        queue = deque([comp])
+    special_direct = {c: {o for o in graph.direct[c] if _is_special(o)} for c in graph.components}
+    graph.reach, graph.special = {}, {}
+    for members, successors in _sccs(graph.components, takes):
         objs: set[str] = set()
-        while queue:
-            cur = queue.popleft()
-            objs.update(graph.direct[cur])
-            for nxt in takes[cur]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        graph.reach[comp] = objs
+        special: set[str] = set()
+        for m in members:
+            objs.update(graph.direct[m])
+            special.update(special_direct[m])
+        for succ in successors:
+            objs.update(graph.reach[succ])
+            special.update(graph.special[succ])
+        for m in members:
+            graph.reach[m] = objs
+            graph.special[m] = special
+
+
+def _sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
+    """Strongly connected components (Tarjan, iterative), each with one member of every
+    component it has an edge to; every component comes after those it points to."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comp_of: dict[str, int] = {}
+    out: list[tuple[list[str], list[str]]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, it = work[-1]
+            pushed = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(succ[nxt])))
+                    pushed = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if pushed:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                members: list[str] = []
+                while True:
+                    m = stack.pop()
+                    on_stack.discard(m)
+                    comp_of[m] = len(out)
+                    members.append(m)
+                    if m == node:
+                        break
+                number = len(out)
+                seen: set[int] = set()
+                successors: list[str] = []
+                for m in members:
+                    for nxt in succ[m]:
+                        c = comp_of[nxt]
+                        if c != number and c not in seen:
+                            seen.add(c)
+                            successors.append(nxt)
+                out.append((members, successors))
+    return out
 
 
 def _saturate(graph: Graph) -> None:
@@ -158,18 +233,17 @@ def _saturate(graph: Graph) -> None:
         _closure(graph)
         new: list[Edge] = []
         for comp in graph.components:
-            for obj in graph.reach[comp]:
+            for obj in sorted(graph.special[comp]):
                 other = owner(obj)
                 if other is None or other == comp or other not in known:
                     continue
-                role = obj.split(".", 1)[1]
-                if role.endswith("+grant"):
+                if obj.endswith("+grant"):
                     key = (other, comp)
                     if key not in graph.edges:
                         new.append(Edge(other, comp, rnd, "grant", obj,
                                         f"so '{comp}' can pass '{other}' any cap it holds, through "
                                         f"{obj[:-6].replace('.ep_', '.')}"))
-                elif role.split("_", 1)[0] in _CONTROL:
+                else:
                     key = (comp, other)
                     if key not in graph.edges:
                         new.append(Edge(comp, other, rnd, "control", obj,
@@ -180,7 +254,10 @@ def _saturate(graph: Graph) -> None:
                 graph.edges[(edge.taker, edge.giver)] = edge
                 added = True
         if not added:
-            return
+            break
+    graph.by_taker = {c: [] for c in graph.components}
+    for (taker, giver), edge in sorted(graph.edges.items(), key=lambda item: item[0]):
+        graph.by_taker[taker].append((giver, edge))
 
 
 def _describe(obj: str) -> str:
@@ -194,7 +271,7 @@ def _describe(obj: str) -> str:
     if role in simple:
         return f"the {simple[role]} of '{comp}'"
     kind, _, name = role.partition("_")
-    words = {"ep": "endpoint", "ntfn": "notification", "untyped": "untyped pool", "tcb": "thread",
+    words = {"ep": "endpoint", "ntfn": "notification", "timer": "timer", "untyped": "untyped pool", "tcb": "thread",
              "device": "device", "irq": "irq"}
     return f"{words.get(kind, kind)} {comp}.{name}"
 
@@ -224,7 +301,7 @@ def target_objects(graph: Graph, system: model.System, target: model.Target) -> 
         return {f"{cname}.tcb"}
     for stmt in comp.statements:
         decl = getattr(stmt, "name", None)
-        kind = {model.EndpointStmt: "endpoint", model.NotificationStmt: "notification",
+        kind = {model.EndpointStmt: "endpoint", model.NotificationStmt: "notification", model.TimerStmt: "timer",
                 model.UntypedStmt: "untyped", model.ThreadStmt: "thread", model.DeviceStmt: "device",
                 model.IrqStmt: "irq"}.get(type(stmt))
         if kind is not None and isinstance(decl, model.Ident) and decl.text == name:
@@ -246,8 +323,8 @@ def explain(graph: Graph, subject: str, targets: set[str], limit: int | None = N
         if hits:
             found = (cur, hits[0])
             break
-        for (taker, giver), edge in sorted(graph.edges.items()):
-            if taker == cur and giver not in parents and edge.round < limit:
+        for giver, edge in graph.by_taker[cur]:
+            if giver not in parents and edge.round < limit:
                 parents[giver] = edge
                 queue.append(giver)
     if found is None:

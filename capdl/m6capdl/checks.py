@@ -131,6 +131,7 @@ def _check_platform(system: model.System, platform_dir: Path, diags: list[Diagno
 _DECLARATIONS: dict[type[model.Statement], str] = {
     model.EndpointStmt: "endpoint",
     model.NotificationStmt: "notification",
+    model.TimerStmt: "timer",
     model.UntypedStmt: "untyped",
     model.ThreadStmt: "thread",
     model.DeviceStmt: "device",
@@ -208,6 +209,8 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
             _claim_cap(cap_owner, stmt.name, f"endpoint '{stmt.name.text}'", cname, diags)
         elif isinstance(stmt, model.NotificationStmt):
             _claim_cap(cap_owner, stmt.name, f"notification '{stmt.name.text}'", cname, diags)
+        elif isinstance(stmt, model.TimerStmt):
+            _claim_cap(cap_owner, stmt.name, f"timer '{stmt.name.text}'", cname, diags)
         elif isinstance(stmt, model.UntypedStmt):
             _check_untyped(stmt, diags)
             if stmt.paddr is not None:

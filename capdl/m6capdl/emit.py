@@ -53,6 +53,9 @@ def _slot_comment(slot: layout.Slot) -> str:
     if slot.kind == "notification":
         assert slot.target is not None
         return f"notification '{slot.target[1]}', wait and signal"
+    if slot.kind == "timer":
+        assert slot.target is not None
+        return f"timer '{slot.target[1]}'"
     if slot.kind == "untyped":
         assert slot.target is not None
         return f"untyped pool '{slot.target[1]}'"
@@ -104,8 +107,12 @@ def header_sections(comp: model.Component) -> list[tuple[str, list[Define]]]:
     produce the same sections (checks.py compares header_defines())."""
     cspace = layout.cspace_layout(comp)
     mem = layout.memory_map(comp)
+    threads = ["CAP_SELF_TCB"] + [s.name for s in cspace.slots if s.kind == "thread"]
     sections: list[tuple[str, list[Define]]] = [
-        ("", [("M6_CSPACE_RADIX", str(cspace.radix), "")]),
+        ("", [("M6_CSPACE_RADIX", str(cspace.radix), ""),
+              ("M6_CSPACE_FIRST_FREE", str(len(cspace.slots) + 1), "first slot the spec leaves empty"),
+              ("M6_THREAD_COUNT", str(len(threads)), ""),
+              ("M6_THREAD_CAPS", "{" + ", ".join(threads) + "}", "TCB caps, main thread first")]),
         ("CSpace slots (slot 0 is always empty).",
          [(slot.name, str(slot.slot), _slot_comment(slot)) for slot in cspace.slots]),
         ("Memory map.", [("M6_STACK_TOP", _hex(mem.stack_top), ""), ("M6_STACK_SIZE", _hex(mem.stack_size), ""),
@@ -168,12 +175,49 @@ def binaries(system: model.System) -> dict[str, list[model.Component]]:
     return out
 
 
+def system_header_path(out: Path) -> Path:
+    return out / "include" / "m6_system.h"
+
+
+_TYPE_WORDS = {
+    "M6_OBJ_CNODE": "CNode", "M6_OBJ_VSPACE": "VSpace", "M6_OBJ_TCB": "TCB", "M6_OBJ_ENDPOINT": "Endpoint",
+    "M6_OBJ_NOTIFICATION": "Notification", "M6_OBJ_UNTYPED": "Untyped", "M6_OBJ_IRQ_HANDLER": "IRQHandler",
+    "M6_OBJ_TIMER": "Timer", "M6_OBJ_DEBUG_CONSOLE": "DebugConsole", "M6_OBJ_POWER": "Power",
+    "M6_OBJ_IRQ_CONTROL": "IRQControl", "M6_OBJ_SYSTEM_INFO": "SystemInfo",
+}
+
+
+def _rights_letters(rights: tuple[str, ...]) -> str:
+    if "M6_RIGHTS_ALL" in rights:
+        return "RWGP"
+    letters = (("M6_RIGHT_READ", "R"), ("M6_RIGHT_WRITE", "W"), ("M6_RIGHT_GRANT", "G"),
+               ("M6_RIGHT_GRANT_REPLY", "P"))
+    return "".join(letter if right in rights else "-" for right, letter in letters)
+
+
+def render_system_header(system: model.System, spec: str) -> str:
+    """m6_system.h: the CSpace of every component as the spec builds it (spec only)."""
+    components = []
+    for comp in system.components:
+        cspace = layout.cspace_layout(comp)
+        slots = [{"name": s.name, "slot": s.slot, "type": _TYPE_WORDS.get(s.type, s.type),
+                  "rights": _rights_letters(s.rights), "badge": s.badge,
+                  "what": _slot_comment(s).replace("\\", "").replace('"', "'")} for s in cspace.slots]
+        components.append({"name": comp.name.text, "binary": comp.binary, "radix": cspace.radix,
+                           "slots": slots, "threads": layout.thread_layouts(comp)})
+    return _env().get_template("m6_system.h.j2").render(
+        spec=spec, system=system.name.text, platform=system.platform.text, components=components)
+
+
 def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
     paths = []
     for binary, comps in binaries(system).items():
         path = header_path(out, binary)
         write_if_changed(path, render_header(system, binary, comps, spec).encode())
         paths.append(path)
+    path = system_header_path(out)
+    write_if_changed(path, render_system_header(system, spec).encode())
+    paths.append(path)
     return paths
 
 

@@ -36,6 +36,8 @@ def to_dot(system: model.System) -> str:
                 out.append(f"    {_q(f'{name}.{stmt.name.text}')} [shape=ellipse, label={_q('ep ' + stmt.name.text)}];")
             elif isinstance(stmt, model.NotificationStmt):
                 out.append(f"    {_q(f'{name}.{stmt.name.text}')} [shape=diamond, label={_q('ntfn ' + stmt.name.text)}];")
+            elif isinstance(stmt, model.TimerStmt):
+                out.append(f"    {_q(f'{name}.{stmt.name.text}')} [shape=doublecircle, label={_q('timer ' + stmt.name.text)}];")
             elif isinstance(stmt, model.DeviceStmt):
                 what = stmt.path or stmt.compatible or ""
                 out.append(f"    {_q(f'{name}.{stmt.name.text}')} [shape=component, style=filled, "

@@ -140,6 +140,9 @@ def cspace_layout(comp: model.Component) -> CSpace:
         elif isinstance(stmt, model.NotificationStmt):
             slots.append(Slot(index, cap_name(stmt.name.text), "notification", "M6_OBJ_NOTIFICATION",
                               RIGHTS_RW, 0, (own, stmt.name.text), role=notification_role(stmt.name.text)))
+        elif isinstance(stmt, model.TimerStmt):
+            slots.append(Slot(index, cap_name(stmt.name.text), "timer", "M6_OBJ_TIMER", RIGHTS_ALL,
+                              0, (own, stmt.name.text), role=timer_role(stmt.name.text)))
         elif isinstance(stmt, model.SignalStmt):
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Slot(index, cap_name(stmt.alias.text), "signal", "M6_OBJ_NOTIFICATION",
@@ -183,6 +186,10 @@ def endpoint_role(name: str) -> str:
 
 def notification_role(name: str) -> str:
     return f"ntfn_{name}"
+
+
+def timer_role(name: str) -> str:
+    return f"timer_{name}"
 
 
 def untyped_role(name: str) -> str:
@@ -602,6 +609,8 @@ def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> B
         for nt in comp.notifications:
             objs[notification_role(nt.name.text)] = tables.add(
                 Object(f"{name}.ntfn_{nt.name.text}", "M6_OBJ_NOTIFICATION"))
+        for tm in comp.timers:
+            objs[timer_role(tm.name.text)] = tables.add(Object(f"{name}.timer_{tm.name.text}", "M6_OBJ_TIMER"))
         plans = _frame_plans(images[name], info.memory)
         for level, base in _tables_needed([p.vaddr for p in plans]):
             index = tables.add(Object(f"{name}.pt{level}@0x{base:x}", "M6_OBJ_PAGE_TABLE"))

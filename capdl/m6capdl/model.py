@@ -173,6 +173,15 @@ class NotificationStmt(Statement):
 
 
 @dataclass(frozen=True)
+class TimerStmt(Statement):
+    """`timer NAME`: a Timer object owned by the component (sleeps, timeouts)."""
+
+    name: Ident
+
+    keyword = "timer"
+
+
+@dataclass(frozen=True)
 class SignalStmt(Statement):
     """`signal c.n as N [badge b]`: a WRITE cap to another component's notification."""
 
@@ -307,6 +316,10 @@ class Component:
     @property
     def notifications(self) -> list[NotificationStmt]:
         return [s for s in self.statements if isinstance(s, NotificationStmt)]
+
+    @property
+    def timers(self) -> list[TimerStmt]:
+        return [s for s in self.statements if isinstance(s, TimerStmt)]
 
     @property
     def threads(self) -> list[ThreadStmt]:

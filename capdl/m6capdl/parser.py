@@ -185,6 +185,10 @@ class _Builder(Transformer[Token, Any]):
         return model.NotificationStmt(_meta_span(meta), _ident(children[0]))
 
     @v_args(meta=True)
+    def timer_stmt(self, meta: Any, children: list[Token]) -> model.TimerStmt:
+        return model.TimerStmt(_meta_span(meta), _ident(children[0]))
+
+    @v_args(meta=True)
     def signal_stmt(self, meta: Any, children: list[Any]) -> model.SignalStmt:
         comp, notification, alias = (_ident(t) for t in children[:3])
         badge = children[3] if len(children) > 3 else None

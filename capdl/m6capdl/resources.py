@@ -16,6 +16,7 @@ from m6capdl.layout import PAGE_SIZE
 
 # Kernel object sizes (log2 bytes), as kernel/object/untyped.c carves them.
 _TCB_BITS, _ENDPOINT_BITS, _NOTIFICATION_BITS, _CTE_BITS = 11, 5, 5, 6
+_TIMER_BITS = 7
 # RAM the kernel keeps for itself (image, stacks, boot page tables) at the start of RAM, and
 # the DTB, which QEMU's virt machine places 128 MiB into RAM: conservative figures, so that
 # a spec that passes does boot.
@@ -352,6 +353,7 @@ def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
         fixed += len(mem.threads) << _TCB_BITS
         fixed += len(comp.endpoints) << _ENDPOINT_BITS
         fixed += len(comp.notifications) << _NOTIFICATION_BITS
+        fixed += len(comp.timers) << _TIMER_BITS
         vaddrs = [layout.IMAGE_BASE] + [t.ipc_buffer_vaddr for t in mem.threads] + \
                  [r.vaddr + o for r in mem.regions for o in range(0, r.size, 2 ** 21)]
         fixed += len(layout._tables_needed(vaddrs)) * PAGE_SIZE

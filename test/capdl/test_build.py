@@ -30,8 +30,8 @@ def _manifest(out: Path) -> dict:
 
 def test_outputs_exist(built: Path) -> None:
     names = sorted(str(p.relative_to(built)) for p in built.rglob("*") if p.is_file())
-    assert names == ["boot_image.S", "boot_image.bin", "boot_tables.c", "include/ping/m6_caps.h",
-                     "include/pong/m6_caps.h", "manifest.json"]
+    assert names == ["boot_image.S", "boot_image.bin", "boot_tables.c", "include/m6_system.h",
+                     "include/ping/m6_caps.h", "include/pong/m6_caps.h", "manifest.json"]
 
 
 def test_objects(built: Path) -> None:

@@ -1,12 +1,56 @@
-/* Component start-up and exit. A component provides `int main(void)`. */
+/* Component start-up and exit.
+ *
+ * A component provides `int main(void)`. Before main runs, libm6 has set up the main
+ * thread's TLS block (so `errno` works), the heap that the spec's `heap` statement
+ * grants (malloc), stdio (printf goes to the console service when the spec grants
+ * `CAP_CONSOLE`, else to the kernel debug console when it grants `CAP_DEBUG_CONSOLE`),
+ * and run the constructors. Returning from main calls exit(). See docs/userspace.md. */
 #ifndef M6_RUNTIME_H
 #define M6_RUNTIME_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <m6/syscall.h>
+
+/* What the runtime knows of its component, from the component's m6_caps.h (libm6
+ * compiles src/component.c once per component to fill it in). */
+struct m6_component_info {
+	const char *name;         /* M6_COMPONENT_NAME, else M6_BINARY_NAME */
+	uintptr_t heap_base;      /* M6_HEAP_VADDR, 0 without a heap */
+	size_t heap_size;         /* M6_HEAP_SIZE */
+	m6_cptr_t console;        /* CAP_CONSOLE: a call cap to the console service, or 0 */
+	m6_cptr_t console_input;  /* CAP_CONSOLE_INPUT: notification the console signals, or 0 */
+	m6_cptr_t debug_console;  /* CAP_DEBUG_CONSOLE, or 0 */
+	unsigned cspace_radix;    /* M6_CSPACE_RADIX */
+	unsigned first_free_slot; /* M6_CSPACE_FIRST_FREE */
+	unsigned thread_count;    /* M6_THREAD_COUNT */
+	const m6_cptr_t *thread_caps; /* M6_THREAD_CAPS: TCB caps, main thread first */
+};
+
+extern const struct m6_component_info m6_component;
+
+/* The system call number of exit. The kernel does not know it: for a thread with a fault
+ * handler it arrives there as an M6_FAULT_UNKNOWN_SYSCALL message with MR8 = this
+ * number and MR0 = the exit status, which is how a supervisor learns that a component
+ * ended on purpose (reply M6_FAULT_REPLY_STOP). Without a handler the kernel answers
+ * M6_ERR_INVALID_SYSCALL and the runtime suspends the threads itself. */
+#define M6_EXIT_SYSCALL 0x6d36657869ull /* "m6exi" */
 
 /* Power the machine off through a Power cap (needs the spec's `syscap power`). */
 uint64_t m6_power_off(m6_cptr_t power_cap);
-/* End the calling thread: it suspends itself and never runs again. */
+
+/* End the whole component with `status`: tell the supervisor (above), then suspend
+ * every thread of the component, the calling one last. exit() comes here after
+ * running atexit handlers and flushing stdio. */
 __attribute__((noreturn)) void m6_exit(int status);
+
+/* Flush stdout's line buffer (stdio is line buffered; exit() flushes too). */
+void m6_stdio_flush(void);
+
+/* Give the runtime a notification (READ | WRITE) to block on when two threads contend
+ * for the C library's lock (malloc, stdio). Without one, a contending thread yields
+ * until the lock is free, which is enough when the threads share one priority. */
+void m6_runtime_set_lock_notification(m6_cptr_t notification);
 
 #endif

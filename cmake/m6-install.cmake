@@ -1,0 +1,64 @@
+# `cmake --install` of the m6 SDK, included by the aarch64 (cross-compiling) build. The host
+# build's install step runs this build's install with the same prefix (CMakeLists.txt).
+#
+# The installed tree, under <prefix> (see docs/sdk.md):
+#   include/m6/            libm6's headers and the ABI headers (m6/abi/, kernel/include/uapi)
+#   lib/libm6.a            the user-space library
+#   lib/m6/m6_kernel.o     the kernel, prebuilt: one relocatable object (ld -r) of all its
+#   lib/m6/m6_kernel_bench.o   objects; m6_add_system() links it with a system's boot tables
+#   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, M6Python.cmake
+#   share/m6/              the SDK data, laid out as in the source tree so that m6.cmake and
+#                          the spec compiler find it the same way: capdl/, platforms/<P>/,
+#                          toolchains/aarch64-clang.cmake, libm6/user.ld, kernel/kernel.ld,
+#                          kernel/include/kernel/boot_tables.h
+#   bin/m6-capdl           the spec compiler
+include(CMakePackageConfigHelpers)
+
+# Names the installed package uses for the kernels; m6_add_system() defaults to m6::kernel.
+add_library(m6::kernel ALIAS m6_kernel)
+add_library(m6::kernel_bench ALIAS m6_kernel_bench)
+
+# The kernel is linked per system (its boot tables are part of the image), so the SDK ships
+# its objects, pre-linked into one relocatable object per variant.
+set(_m6_sdk_dir ${CMAKE_BINARY_DIR}/sdk)
+set(_m6_kernel_objects)
+foreach(variant m6_kernel m6_kernel_bench)
+	add_custom_command(OUTPUT ${_m6_sdk_dir}/${variant}.o
+		COMMAND ${CMAKE_COMMAND} -E make_directory ${_m6_sdk_dir}
+		COMMAND ${CMAKE_LINKER} -r -o ${_m6_sdk_dir}/${variant}.o $<TARGET_OBJECTS:${variant}>
+		DEPENDS $<TARGET_OBJECTS:${variant}>
+		COMMAND_EXPAND_LISTS
+		COMMENT "m6 SDK: ${variant}.o (kernel objects, ld -r)")
+	list(APPEND _m6_kernel_objects ${_m6_sdk_dir}/${variant}.o)
+endforeach()
+add_custom_target(m6_sdk_kernel ALL DEPENDS ${_m6_kernel_objects})
+
+# Package files.
+configure_file(${M6_SDK_DIR}/cmake/m6Config.cmake.in ${_m6_sdk_dir}/m6Config.cmake @ONLY)
+write_basic_package_version_file(${_m6_sdk_dir}/m6ConfigVersion.cmake
+	VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+file(WRITE ${_m6_sdk_dir}/m6-capdl [=[#!/bin/sh
+# m6-capdl: the m6 system-spec compiler of this SDK installation.
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd) || exit 2
+exec "$here/../share/m6/capdl/m6-capdl" "$@"
+]=])
+
+# Target artefacts.
+install(TARGETS libm6 ARCHIVE DESTINATION lib)
+install(FILES ${_m6_kernel_objects} DESTINATION lib/m6)
+install(DIRECTORY ${M6_SDK_DIR}/libm6/include/m6 ${M6_SDK_DIR}/kernel/include/uapi/m6
+	DESTINATION include)
+# SDK data, in the source tree's layout below share/m6.
+install(FILES ${_m6_sdk_dir}/m6Config.cmake ${_m6_sdk_dir}/m6ConfigVersion.cmake
+	${M6_SDK_DIR}/cmake/m6.cmake ${M6_SDK_DIR}/cmake/M6Python.cmake
+	DESTINATION lib/cmake/m6)
+install(FILES ${M6_KERNEL_LINKER_SCRIPT} DESTINATION share/m6/kernel)
+install(FILES ${M6_SDK_DIR}/kernel/include/kernel/boot_tables.h
+	DESTINATION share/m6/kernel/include/kernel)
+install(FILES ${M6_SDK_DIR}/libm6/user.ld DESTINATION share/m6/libm6)
+install(FILES ${M6_SDK_DIR}/toolchains/aarch64-clang.cmake DESTINATION share/m6/toolchains)
+install(DIRECTORY ${M6_SDK_DIR}/platforms/${M6_PLATFORM} DESTINATION share/m6/platforms)
+install(DIRECTORY ${M6_SDK_DIR}/capdl/m6capdl DESTINATION share/m6/capdl
+	PATTERN __pycache__ EXCLUDE PATTERN *.pyc EXCLUDE)
+install(PROGRAMS ${M6_SDK_DIR}/capdl/m6-capdl DESTINATION share/m6/capdl)
+install(PROGRAMS ${_m6_sdk_dir}/m6-capdl DESTINATION bin)

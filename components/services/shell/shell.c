@@ -1,0 +1,211 @@
+/* The interactive shell: reads lines from the console (line editing with history), runs
+ * introspection commands. What it can inspect is exactly what its spec grants: the
+ * SystemInfo syscap (threads, memory, boot time) and the static system description that
+ * the spec compiler writes (m6_system.h: every component's CSpace as the spec built it). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <m6/format.h>
+#include <m6/lineedit.h>
+#include <m6/runtime.h>
+#include <m6/sync.h>
+#include <m6/sysinfo.h>
+#include <m6/time.h>
+#include <m6_caps.h>
+#include <m6_system.h>
+
+#include "console_idl.h"
+#include "serial_idl.h"
+
+#define PROMPT      "m6> "
+#define TIMER_BADGE 1u
+
+static struct m6_timer timer;
+static struct m6_line_editor editor;
+
+static void cmd_help(int argc, char **argv);
+
+static void cmd_echo(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	printf("\n");
+}
+
+static void cmd_ps(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("%-10s %-10s %-9s %4s %4s\n", "COMPONENT", "THREAD", "STATE", "PRIO", "MAX");
+	struct m6_thread_info t;
+	for (uint64_t i = 0; m6_sysinfo_thread(CAP_SYSTEM_INFO, i, &t) == M6_OK; i++) {
+		char *dot = strchr(t.name, '.');
+		const char *thread = dot ? dot + 1 : "";
+		if (dot)
+			*dot = '\0';
+		printf("%-10s %-10s %-9s %4llu %4llu\n", t.name, thread,
+		       m6_thread_state_name(t.state), (unsigned long long)t.priority,
+		       (unsigned long long)t.max_priority);
+	}
+}
+
+static void cmd_caps(int argc, char **argv)
+{
+	if (argc != 2) {
+		printf("usage: caps COMPONENT (one of:");
+		for (unsigned i = 0; i < M6_SYSTEM_COMPONENT_COUNT; i++)
+			printf(" %s", m6_system_components[i].name);
+		printf(")\n");
+		return;
+	}
+	for (unsigned i = 0; i < M6_SYSTEM_COMPONENT_COUNT; i++) {
+		const struct m6_system_component *c = &m6_system_components[i];
+		if (strcmp(c->name, argv[1]) != 0)
+			continue;
+		printf("CSpace of %s (binary \"%s\"): %u of %u slots used, as the spec built it\n",
+		       c->name, c->binary, c->cap_count + 1, 1u << c->cspace_radix);
+		printf("%4s  %-20s %-13s %-6s %-8s %s\n", "SLOT", "NAME", "TYPE", "RIGHTS", "BADGE",
+		       "OBJECT");
+		for (unsigned s = 0; s < c->cap_count; s++) {
+			const struct m6_system_cap *cap = &c->caps[s];
+			printf("%4u  %-20s %-13s %-6s %-8llx %s\n", cap->slot, cap->name, cap->type,
+			       cap->rights, (unsigned long long)cap->badge, cap->what);
+		}
+		return;
+	}
+	printf("caps: no component '%s' in system %s\n", argv[1], M6_SYSTEM_NAME);
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct m6_memory_info m;
+	char a[24], b[24], c[24];
+	if (m6_sysinfo_memory(CAP_SYSTEM_INFO, &m) != M6_OK) {
+		printf("mem: SystemInfo refused\n");
+		return;
+	}
+	printf("RAM given to untyped at boot: %s\n", m6_format_size(a, sizeof(a), m.ram_bytes));
+	printf("used by the boot tables:      %s (objects, frames, page tables)\n",
+	       m6_format_size(b, sizeof(b), m.boot_bytes));
+	printf("free in the kernel's untyped: %s\n", m6_format_size(c, sizeof(c), m.free_bytes));
+}
+
+static void cmd_uptime(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint64_t boot = 0, frequency = 0;
+	char up[48], total[48];
+	uint64_t now = m6_counter();
+	m6_sysinfo_boot(CAP_SYSTEM_INFO, &boot, &frequency);
+	if (!frequency)
+		frequency = m6_counter_frequency();
+	uint64_t since_boot = (uint64_t)((unsigned __int128)(now - boot) * 1000000000u / frequency);
+	printf("up %s (components started); %s since power-on\n",
+	       m6_format_duration(up, sizeof(up), since_boot),
+	       m6_format_duration(total, sizeof(total), m6_time_ns()));
+}
+
+static void cmd_poweroff(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("shell: powering off\n");
+	m6_power_off(CAP_POWER);
+	printf("shell: power off refused\n");
+}
+
+static void cmd_crash(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "uart") != 0) {
+		printf("usage: crash uart   (makes the UART driver fault; a debug aid)\n");
+		return;
+	}
+	printf("shell: asking the UART driver to fault\n");
+	fflush(stdout);
+	/* A send, not a call: the driver never answers this one. */
+	struct m6_msg m = {.info = m6_msginfo(SERIAL_LABEL_CRASH, 0)};
+	m6_send(CAP_UART, &m);
+	m6_sleep_ms(&timer, 50);
+	char up[48];
+	printf("shell: still running %s after boot, without a terminal: powering off\n",
+	       m6_format_duration(up, sizeof(up), m6_time_ns()));
+	m6_power_off(CAP_POWER);
+}
+
+struct command {
+	const char *name;
+	void (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+    {"help", cmd_help, "list the commands"},
+    {"echo", cmd_echo, "print the arguments"},
+    {"ps", cmd_ps, "threads of every component: state and priority"},
+    {"caps", cmd_caps, "caps COMPONENT: its CSpace as the spec built it"},
+    {"mem", cmd_mem, "RAM: given to untyped, used at boot, free"},
+    {"uptime", cmd_uptime, "time since the components started"},
+    {"poweroff", cmd_poweroff, "power the machine off"},
+    {"crash", cmd_crash, "crash uart: make the UART driver fault (debug)"},
+};
+
+static void cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-9s %s\n", commands[i].name, commands[i].help);
+	printf("Line editing: backspace, left/right, up/down for history. Quit QEMU: Ctrl-A X.\n");
+}
+
+static void run_line(char *line)
+{
+	char *argv[16];
+	int argc = m6_split_words(line, argv, 16);
+	if (argc == 0)
+		return;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			commands[i].run(argc, argv);
+			return;
+		}
+	}
+	printf("shell: unknown command '%s' (try help)\n", argv[0]);
+}
+
+int main(void)
+{
+	bool granted = false;
+	m6_timer_init(&timer, CAP_TICK, CAP_TIMER_WAKE, TIMER_BADGE);
+	console_claim_input(CAP_CONSOLE, &granted);
+	m6_line_init(&editor);
+	printf("m6 shell on system %s: type 'help'\n", M6_SYSTEM_NAME);
+	printf(PROMPT);
+	fflush(stdout);
+	for (;;) {
+		char bytes[CONSOLE_READ_DATA_MAX];
+		size_t n = 0;
+		if (console_read(CAP_CONSOLE, bytes, &n) != M6_OK || n == 0) {
+			m6_notification_wait(CAP_CONSOLE_INPUT);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			char echo[64 + 2 * M6_LINE_MAX];
+			enum m6_line_status st =
+			    m6_line_feed(&editor, bytes[i], echo, sizeof(echo));
+			fputs(echo, stdout);
+			fflush(stdout);
+			if (st == M6_LINE_DONE) {
+				run_line(editor.line);
+				m6_line_reset(&editor);
+				printf(PROMPT);
+				fflush(stdout);
+			}
+		}
+	}
+}

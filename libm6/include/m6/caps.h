@@ -1,0 +1,16 @@
+/* Capability helpers: free slots of the component's CNode, badged copies. */
+#ifndef M6_CAPS_H
+#define M6_CAPS_H
+
+#include <stdint.h>
+
+#include <m6/syscall.h>
+
+/* A free slot of the component's CNode (above every slot the spec fills), or 0 when
+ * the CNode is full. Slots are not reused; thread-safe. */
+m6_cptr_t m6_cap_alloc(void);
+/* Copy `src` into a fresh slot with `rights` and `badge` (Endpoint/Notification: src
+ * must be unbadged). Returns the new cptr, 0 on failure. */
+m6_cptr_t m6_cap_mint(m6_cptr_t src, uint64_t rights, uint64_t badge);
+
+#endif

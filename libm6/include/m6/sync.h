@@ -1,0 +1,52 @@
+/* Mutex and condition variable for the threads of one component, built on a
+ * notification (the spec's `notification NAME`, one per mutex or condition variable).
+ *
+ * The mutex is a counter changed with atomics; only contention makes system calls: a
+ * thread that finds the mutex held waits on the notification, and an unlock that sees
+ * waiters signals it. A notification word is one bit wide here, but an unlock can only
+ * follow a completed lock, so no wake-up is ever lost. */
+#ifndef M6_SYNC_H
+#define M6_SYNC_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <m6/syscall.h>
+
+struct m6_mutex {
+	atomic_uint count; /* 0 free, 1 held, > 1 held with waiters */
+	m6_cptr_t notification;
+};
+
+/* `notification`: a notification cap with READ and WRITE used by this mutex only. */
+void m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification);
+void m6_mutex_lock(struct m6_mutex *m);
+/* Returns 1 when it took the mutex, 0 when the mutex was held. */
+int m6_mutex_trylock(struct m6_mutex *m);
+void m6_mutex_unlock(struct m6_mutex *m);
+
+/* Condition variable: a generation counter plus a notification. m6_cond_signal wakes
+ * every waiter (POSIX allows waking more than one); a woken waiter passes the wake-up on
+ * while others still wait, since signals to one notification coalesce. Waiters must
+ * re-check their condition, as always. */
+struct m6_cond {
+	atomic_uint generation;
+	atomic_uint waiters;
+	m6_cptr_t notification;
+};
+
+void m6_cond_init(struct m6_cond *c, m6_cptr_t notification);
+/* Unlock `m`, wait for a signal, lock `m` again. */
+void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m);
+void m6_cond_signal(struct m6_cond *c);
+void m6_cond_broadcast(struct m6_cond *c);
+
+/* Wait on a notification: returns the word that woke it (the OR of the badges signalled
+ * since the last wait), 0 on an error. */
+uint64_t m6_notification_wait(m6_cptr_t notification);
+/* Take the word without blocking (0: nothing signalled). */
+uint64_t m6_notification_poll(m6_cptr_t notification);
+/* Signal: OR the cap's badge into the word. */
+void m6_notification_signal(m6_cptr_t notification);
+
+#endif

@@ -1,0 +1,32 @@
+/* SystemInfo (the spec's `syscap system_info`): read-only introspection of the kernel. */
+#ifndef M6_SYSINFO_H
+#define M6_SYSINFO_H
+
+#include <stdint.h>
+
+#include <m6/syscall.h>
+
+struct m6_thread_info {
+	uint64_t state; /* enum m6_thread_state */
+	uint64_t priority;
+	uint64_t max_priority;
+	uint64_t flags;
+	char name[25]; /* "component.thread", NUL terminated */
+};
+
+/* Thread number `index` (0..); M6_ERR_RANGE past the last. */
+uint64_t m6_sysinfo_thread(m6_cptr_t info, uint64_t index, struct m6_thread_info *out);
+
+struct m6_memory_info {
+	uint64_t ram_bytes;  /* RAM handed to untyped at boot */
+	uint64_t boot_bytes; /* what the boot tables used */
+	uint64_t free_bytes; /* still free in the kernel-held untyped */
+};
+
+uint64_t m6_sysinfo_memory(m6_cptr_t info, struct m6_memory_info *out);
+/* The counter value when the kernel started the components, and its frequency. */
+uint64_t m6_sysinfo_boot(m6_cptr_t info, uint64_t *boot_counter, uint64_t *frequency);
+/* "running", "blocked (recv)", ...: a thread state's name. */
+const char *m6_thread_state_name(uint64_t state);
+
+#endif

@@ -1,0 +1,80 @@
+/* Mutex and condition variable on notifications (see <m6/sync.h> for the argument). */
+#include <m6/sync.h>
+
+uint64_t m6_notification_wait(m6_cptr_t notification)
+{
+	struct m6_msg m = {0};
+	if (m6_recv(notification, &m) != M6_OK)
+		return 0;
+	return m.badge; /* x8: the word */
+}
+
+uint64_t m6_notification_poll(m6_cptr_t notification)
+{
+	struct m6_msg m = {.word0 = notification};
+	m6_syscall(M6_SYS_NBRECV, &m);
+	return m.word0 == M6_OK ? m.badge : 0;
+}
+
+void m6_notification_signal(m6_cptr_t notification)
+{
+	struct m6_msg m = {0};
+	m6_send(notification, &m);
+}
+
+void m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification)
+{
+	atomic_init(&m->count, 0);
+	m->notification = notification;
+}
+
+void m6_mutex_lock(struct m6_mutex *m)
+{
+	if (atomic_fetch_add(&m->count, 1) > 0)
+		m6_notification_wait(m->notification); /* the unlocker hands it over */
+}
+
+int m6_mutex_trylock(struct m6_mutex *m)
+{
+	unsigned expected = 0;
+	return atomic_compare_exchange_strong(&m->count, &expected, 1);
+}
+
+void m6_mutex_unlock(struct m6_mutex *m)
+{
+	if (atomic_fetch_sub(&m->count, 1) > 1)
+		m6_notification_signal(m->notification);
+}
+
+void m6_cond_init(struct m6_cond *c, m6_cptr_t notification)
+{
+	atomic_init(&c->generation, 0);
+	atomic_init(&c->waiters, 0);
+	c->notification = notification;
+}
+
+void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m)
+{
+	unsigned generation = atomic_load(&c->generation);
+	atomic_fetch_add(&c->waiters, 1);
+	m6_mutex_unlock(m);
+	/* A signal between the unlock and the wait leaves the word set: no lost wake-up. */
+	while (atomic_load(&c->generation) == generation)
+		m6_notification_wait(c->notification);
+	/* Signals coalesce: pass the wake-up on to whoever still waits. */
+	if (atomic_fetch_sub(&c->waiters, 1) > 1)
+		m6_notification_signal(c->notification);
+	m6_mutex_lock(m);
+}
+
+void m6_cond_broadcast(struct m6_cond *c)
+{
+	atomic_fetch_add(&c->generation, 1);
+	if (atomic_load(&c->waiters) > 0)
+		m6_notification_signal(c->notification);
+}
+
+void m6_cond_signal(struct m6_cond *c)
+{
+	m6_cond_broadcast(c);
+}

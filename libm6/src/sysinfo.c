@@ -1,0 +1,52 @@
+/* SystemInfo invocations. */
+#include <string.h>
+
+#include <m6/sysinfo.h>
+
+uint64_t m6_sysinfo_thread(m6_cptr_t info, uint64_t index, struct m6_thread_info *out)
+{
+	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_THREAD, 1), .mr = {index}};
+	uint64_t err = m6_call(info, &m);
+	if (err != M6_OK)
+		return err;
+	out->state = m.mr[0];
+	out->priority = m.mr[1];
+	out->max_priority = m.mr[2];
+	out->flags = m.mr[3];
+	memcpy(out->name, &m.mr[4], 24);
+	out->name[24] = '\0';
+	return M6_OK;
+}
+
+uint64_t m6_sysinfo_memory(m6_cptr_t info, struct m6_memory_info *out)
+{
+	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_MEMORY, 0)};
+	uint64_t err = m6_call(info, &m);
+	if (err != M6_OK)
+		return err;
+	out->ram_bytes = m.mr[0];
+	out->boot_bytes = m.mr[1];
+	out->free_bytes = m.mr[2];
+	return M6_OK;
+}
+
+uint64_t m6_sysinfo_boot(m6_cptr_t info, uint64_t *boot_counter, uint64_t *frequency)
+{
+	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_BOOT, 0)};
+	uint64_t err = m6_call(info, &m);
+	if (err != M6_OK)
+		return err;
+	*boot_counter = m.mr[0];
+	*frequency = m.mr[1];
+	return M6_OK;
+}
+
+const char *m6_thread_state_name(uint64_t state)
+{
+	static const char *const names[] = {
+	    [M6_THREAD_INACTIVE] = "inactive",   [M6_THREAD_RUNNING] = "running",
+	    [M6_THREAD_BLOCKED_SEND] = "send",   [M6_THREAD_BLOCKED_RECV] = "recv",
+	    [M6_THREAD_BLOCKED_REPLY] = "reply", [M6_THREAD_BLOCKED_NOTIFICATION] = "wait",
+	};
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
