@@ -86,20 +86,21 @@ void kt_put_u64(uint64_t v, bool hex);
 /* The root CNode (radix 6: slots 0..63); slots below KT_SLOT_UGLOBAL are the spec's. */
 #define KT_ROOT_RADIX      6
 #define KT_ROOT_SLOTS      64
-#define KT_SLOT_UGLOBAL    8  /* 4 MiB untyped for suite infrastructure */
-#define KT_SLOT_UTEST      9  /* 8 MiB untyped, revoked after every test */
-#define KT_SLOT_FAULT_EP   10 /* default fault endpoint of helper threads */
-#define KT_SLOT_IPC_PT     11 /* page table holding the helpers' IPC buffers */
-#define KT_SLOT_IPC_MAPPED 12 /* CNode keeping the caps that map the IPC buffers */
-#define KT_SLOT_IPC_FRAME0 13 /* KT_MAX_THREADS unmapped caps of those frames */
-#define KT_FIRST_TEST_SLOT 21 /* per-test slots: emptied after every test */
+#define KT_SLOT_UGLOBAL    9  /* 4 MiB untyped for suite infrastructure */
+#define KT_SLOT_UTEST      10 /* 8 MiB untyped, revoked after every test */
+#define KT_SLOT_FAULT_EP   11 /* default fault endpoint of helper threads */
+#define KT_SLOT_IPC_PT     12 /* page table holding the helpers' IPC buffers */
+#define KT_SLOT_IPC_MAPPED 13 /* CNode keeping the caps that map the IPC buffers */
+#define KT_SLOT_IPC_FRAME0 14 /* KT_MAX_THREADS unmapped caps of those frames */
+#define KT_FIRST_TEST_SLOT 22 /* per-test slots: emptied after every test */
 #define KT_UTEST_BITS      23
 #define KT_MAX_THREADS     8
 #define KT_IPC_REGION      0x20000000ull
 #define KT_STACK_SIZE      16384
 
 _Static_assert(CAP_POOL < KT_SLOT_UGLOBAL && CAP_POWER < KT_SLOT_UGLOBAL &&
-                   CAP_DEBUG_CONSOLE < KT_SLOT_UGLOBAL && CAP_IRQ_CONTROL < KT_SLOT_UGLOBAL,
+                   CAP_SYSTEM_INFO < KT_SLOT_UGLOBAL && CAP_DEBUG_CONSOLE < KT_SLOT_UGLOBAL &&
+                   CAP_IRQ_CONTROL < KT_SLOT_UGLOBAL,
                "spec caps must sit below the suite's slots");
 
 /* Priorities: the main thread lowers itself to KT_MAIN_PRIO at start, so tests can run
@@ -234,5 +235,6 @@ extern const struct kt_test kt_suite_sched[];
 extern const struct kt_test kt_suite_stress[];
 extern const struct kt_test kt_suite_fuzz[];
 extern const struct kt_test kt_suite_paths[];
+extern const struct kt_test kt_suite_misc[];
 
 #endif
