@@ -6,11 +6,15 @@
 #   lib/libm6.a            the user-space library
 #   lib/m6/m6_kernel.o     the kernel, prebuilt: one relocatable object (ld -r) of all its
 #   lib/m6/m6_kernel_bench.o   objects; m6_add_system() links it with a system's boot tables
-#   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, M6Python.cmake
+#   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, m6_interface.cmake,
+#                          M6Python.cmake
 #   share/m6/              the SDK data, laid out as in the source tree so that m6.cmake and
-#                          the spec compiler find it the same way: capdl/, platforms/<P>/,
-#                          toolchains/aarch64-clang.cmake, libm6/user.ld, kernel/kernel.ld,
+#                          the compilers find it the same way: capdl/ (m6capdl, m6idl),
+#                          platforms/<P>/, toolchains/aarch64-clang.cmake, libm6/user.ld,
+#                          libm6/src/component.c, libm6/interfaces/, kernel/kernel.ld,
 #                          kernel/include/kernel/boot_tables.h
+# libm6 is built on the host's picolibc and libgcc (Debian packages); the installed
+# package refers to them where this build found them (m6Config.cmake).
 #   bin/m6-capdl           the spec compiler
 include(CMakePackageConfigHelpers)
 
@@ -33,7 +37,8 @@ foreach(variant m6_kernel m6_kernel_bench)
 endforeach()
 add_custom_target(m6_sdk_kernel ALL DEPENDS ${_m6_kernel_objects})
 
-# Package files.
+# Package files. libm6's link dependencies (picolibc, libgcc) are recorded as found here.
+get_target_property(M6_LIBM6_LINKS libm6 INTERFACE_LINK_LIBRARIES)
 configure_file(${M6_SDK_DIR}/cmake/m6Config.cmake.in ${_m6_sdk_dir}/m6Config.cmake @ONLY)
 write_basic_package_version_file(${_m6_sdk_dir}/m6ConfigVersion.cmake
 	VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
@@ -50,15 +55,19 @@ install(DIRECTORY ${M6_SDK_DIR}/libm6/include/m6 ${M6_SDK_DIR}/kernel/include/ua
 	DESTINATION include)
 # SDK data, in the source tree's layout below share/m6.
 install(FILES ${_m6_sdk_dir}/m6Config.cmake ${_m6_sdk_dir}/m6ConfigVersion.cmake
-	${M6_SDK_DIR}/cmake/m6.cmake ${M6_SDK_DIR}/cmake/M6Python.cmake
+	${M6_SDK_DIR}/cmake/m6.cmake ${M6_SDK_DIR}/cmake/m6_interface.cmake
+	${M6_SDK_DIR}/cmake/M6Python.cmake
 	DESTINATION lib/cmake/m6)
 install(FILES ${M6_KERNEL_LINKER_SCRIPT} DESTINATION share/m6/kernel)
 install(FILES ${M6_SDK_DIR}/kernel/include/kernel/boot_tables.h
 	DESTINATION share/m6/kernel/include/kernel)
 install(FILES ${M6_SDK_DIR}/libm6/user.ld DESTINATION share/m6/libm6)
+# m6_add_component() compiles component.c into every component, with its m6_caps.h.
+install(FILES ${M6_SDK_DIR}/libm6/src/component.c DESTINATION share/m6/libm6/src)
+install(DIRECTORY ${M6_SDK_DIR}/libm6/interfaces DESTINATION share/m6/libm6) # .idl files
 install(FILES ${M6_SDK_DIR}/toolchains/aarch64-clang.cmake DESTINATION share/m6/toolchains)
 install(DIRECTORY ${M6_SDK_DIR}/platforms/${M6_PLATFORM} DESTINATION share/m6/platforms)
-install(DIRECTORY ${M6_SDK_DIR}/capdl/m6capdl DESTINATION share/m6/capdl
+install(DIRECTORY ${M6_SDK_DIR}/capdl/m6capdl ${M6_SDK_DIR}/capdl/m6idl DESTINATION share/m6/capdl
 	PATTERN __pycache__ EXCLUDE PATTERN *.pyc EXCLUDE)
 install(PROGRAMS ${M6_SDK_DIR}/capdl/m6-capdl DESTINATION share/m6/capdl)
 install(PROGRAMS ${_m6_sdk_dir}/m6-capdl DESTINATION bin)

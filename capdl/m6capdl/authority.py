@@ -227,15 +227,18 @@ def _sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[tuple[list[str],
 
 def _saturate(graph: Graph) -> None:
     known = set(graph.components)
+    looked_at: dict[str, set[str]] = {c: set() for c in graph.components}
     rnd = 0
     while True:
         rnd += 1
         _closure(graph)
         new: list[Edge] = []
         for comp in graph.components:
-            for obj in sorted(graph.special[comp]):
-                other = owner(obj)
-                if other is None or other == comp or other not in known:
+            fresh = graph.special[comp] - looked_at[comp]  # special sets only grow
+            looked_at[comp] |= fresh
+            for obj in sorted(fresh):
+                other = obj.partition(".")[0]
+                if other == comp or other not in known:
                     continue
                 if obj.endswith("+grant"):
                     key = (other, comp)
@@ -292,7 +295,8 @@ def target_objects(graph: Graph, system: model.System, target: model.Target) -> 
         return f"unknown component '{target.component.text}'"
     cname = comp.name.text
     if target.name is None:
-        objs = {o for c in graph.components for o in graph.reach.get(c, set()) if owner(o) == cname}
+        # Everything anyone reaches is held directly by someone.
+        objs = {o for c in graph.components for o in graph.direct[c] if owner(o) == cname}
         objs |= {f"{cname}.{r}" for r in ("cnode", "vspace", "tcb", "memory")}
         objs |= {m for m, users in graph.mapped_by.items() if cname in users}
         return objs

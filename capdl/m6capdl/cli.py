@@ -117,6 +117,7 @@ def _parse_elf_args(values: list[str], err: TextIO) -> dict[str, str]:
 
 def _load_images(system: model.System, elfs: dict[str, str], err: TextIO) -> dict[str, elfload.ElfImage]:
     images: dict[str, elfload.ElfImage] = {}
+    cache: elfload.Cache = {}  # each shared ELF is read once
     failed = False
     reported: set[str] = set()
     for comp in system.components:
@@ -130,7 +131,8 @@ def _load_images(system: model.System, elfs: dict[str, str], err: TextIO) -> dic
             failed = True
             continue
         try:
-            images[comp.name.text] = elfload.load(path, layout.IMAGE_WINDOW, layout.memory_map(comp).reserved())
+            images[comp.name.text] = elfload.load(path, layout.IMAGE_WINDOW, layout.memory_map(comp).reserved(),
+                                                  cache)
         except FileError as exc:
             text = f"{exc.path}: {exc.message}"
             if text not in reported:  # one ELF shared by two components: say it once

@@ -63,9 +63,33 @@ def _page_floor(addr: int) -> int:
     return addr & ~(PAGE_SIZE - 1)
 
 
-def load(path: str, window: Region, reserved: list[Region]) -> ElfImage:
+Cache = dict[tuple[str, Region, tuple[Region, ...]], "ElfImage | FileError"]
+
+
+def load(path: str, window: Region, reserved: list[Region], cache: Cache | None = None) -> ElfImage:
     """Load `path`; every PT_LOAD segment must lie inside `window` and clear of
-    `reserved` (stack, guard page, IPC buffer)."""
+    `reserved` (stack, guard page, IPC buffer).
+
+    With `cache`, one load (or its error) serves every later call with the same arguments:
+    the components that share a binary also share its memory map, so a system of a
+    thousand components built from a few binaries reads each ELF once. The image returned
+    is then shared: callers must not modify it."""
+    if cache is None:
+        return _load_file(path, window, reserved)
+    key = (path, window, tuple(reserved))
+    found = cache.get(key)
+    if found is None:
+        try:
+            found = _load_file(path, window, reserved)
+        except FileError as exc:
+            found = exc
+        cache[key] = found
+    if isinstance(found, FileError):
+        raise FileError(found.path, found.message)
+    return found
+
+
+def _load_file(path: str, window: Region, reserved: list[Region]) -> ElfImage:
     try:
         with open(path, "rb") as f:
             blob = f.read()
