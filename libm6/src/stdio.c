@@ -22,9 +22,13 @@ static void send_line(int partial)
 {
 	if (line_len == 0)
 		return;
-	if (m6_component.console)
-		console_write(m6_component.console, line, line_len, (uint32_t)partial);
-	else if (m6_component.debug_console)
+	if (m6_component.console) {
+		/* The console refuses (WOULD_BLOCK) while another client's long line is
+		 * going out and our text does not fit beside it: try again shortly. */
+		while (console_write(m6_component.console, line, line_len, (uint32_t)partial) ==
+		       M6_ERR_WOULD_BLOCK)
+			m6_yield();
+	} else if (m6_component.debug_console)
 		m6_debug_write(m6_component.debug_console, line, line_len);
 	line_len = 0;
 }
@@ -38,8 +42,10 @@ static int m6_putc(char c, FILE *file)
 {
 	(void)file;
 	line[line_len++] = c;
+	/* A full buffer goes out as an ordinary piece, not a flush: the console keeps it
+	 * until the line ends, so a long line is not split by other clients' lines. */
 	if (c == '\n' || line_len == LINE_MAX_BYTES)
-		send_line(c != '\n');
+		send_line(0);
 	return (unsigned char)c;
 }
 

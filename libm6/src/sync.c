@@ -1,27 +1,6 @@
 /* Mutex and condition variable on notifications (see <m6/sync.h> for the argument). */
 #include <m6/sync.h>
 
-uint64_t m6_notification_wait(m6_cptr_t notification)
-{
-	struct m6_msg m = {0};
-	if (m6_recv(notification, &m) != M6_OK)
-		return 0;
-	return m.badge; /* x8: the word */
-}
-
-uint64_t m6_notification_poll(m6_cptr_t notification)
-{
-	struct m6_msg m = {.word0 = notification};
-	m6_syscall(M6_SYS_NBRECV, &m);
-	return m.word0 == M6_OK ? m.badge : 0;
-}
-
-void m6_notification_signal(m6_cptr_t notification)
-{
-	struct m6_msg m = {0};
-	m6_send(notification, &m);
-}
-
 void m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification)
 {
 	atomic_init(&m->count, 0);

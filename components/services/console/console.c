@@ -4,8 +4,11 @@
  * whole line at a time, so lines of different components never interleave. A client may
  * flush a partial line (a prompt, an echoed key); if another client's line comes while
  * such a partial line is on screen, the console ends the screen line, prints the other
- * line, and puts the partial line back. Input goes to the foreground client: the console
- * signals its notification when bytes arrive, and the client reads them.
+ * line, and puts the partial line back. A line longer than a client's buffer goes out in
+ * pieces as they come; meanwhile other clients' text is held, and refused (the client
+ * retries) once their buffer is full, so no line is ever split by another. Input goes to
+ * the foreground client: the console signals its notification when bytes arrive, and the
+ * client reads them.
  *
  * The console is also the serial driver's fault handler: a fault of the driver arrives on
  * the console's endpoint with the badge the spec gives it. The console then stops the
@@ -18,25 +21,38 @@
 #include <m6/invocations.h>
 #include <m6/ipc.h>
 #include <m6/ring.h>
+#include <m6/time.h>
 #include <m6_caps.h>
 
 #include "console_idl.h"
 #include "serial_idl.h"
 
-#define MAX_CLIENTS        8      /* badges 1..8 */
-#define DRIVER_FAULT_BADGE 0xfa17 /* the `fault console.console badge ...` of the driver */
-#define LINE_BYTES         512
+#define MAX_CLIENTS        8             /* badges 1..8 */
+#define DRIVER_FAULT_BADGE 0xfa17        /* the `fault console.console badge ...` of the driver */
+#define LINE_BYTES         1024          /* per client: room for lines held while another streams */
+#define PROMPT_BYTES       512           /* the longest flushed partial line that can be put back */
+#define STALL_NS           1000000000ull /* a stream nobody continues for 1 s is broken */
 
 struct client {
 	char line[LINE_BYTES];
 	size_t len;
+	bool flush_wanted; /* it asked for its partial line while held */
 };
 
 static struct client clients[MAX_CLIENTS + 1];
-static uint64_t foreground;    /* badge of the client that gets input, 0: none */
-static uint64_t on_screen;     /* badge whose partial line is on screen, 0: none */
-static char shown[LINE_BYTES]; /* that partial line, as printed */
-static size_t shown_len;
+static uint64_t foreground; /* badge of the client that gets input, 0: none */
+/* The screen: whose partial line it ends with (0: it is at the start of a line). */
+static uint64_t screen;
+/* That partial line is the start of a line longer than LINE_BYTES, going out in pieces.
+ * Other clients' output is held (buffered, then refused with M6_ERR_WOULD_BLOCK) until
+ * the line ends: printing it would split the long line, which cannot be put back. */
+static bool streaming;
+static uint64_t stream_progress_ns; /* when the streaming client last wrote */
+/* The last partial line a client flushed (a prompt, an echo): when another client's line
+ * interrupts it, it is printed again after that line. */
+static uint64_t prompt_owner; /* 0: none */
+static char prompt[PROMPT_BYTES];
+static size_t prompt_len;
 static struct m6_ring input;
 static bool driver_dead;
 
@@ -70,46 +86,91 @@ static void out_text(const char *s, size_t n)
 	out(s + start, n - start);
 }
 
-static void show(const char *s, size_t n, bool append)
+/* Bytes of s[0..n) up to and including the last newline (0: none). */
+static size_t through_last_newline(const char *s, size_t n)
 {
-	if (!append)
-		shown_len = 0;
-	if (n > sizeof(shown) - shown_len)
-		n = sizeof(shown) - shown_len;
-	memcpy(shown + shown_len, s, n);
-	shown_len += n;
+	while (n > 0 && s[n - 1] != '\n')
+		n--;
+	return n;
 }
 
-/* Print the whole lines of client `badge`; with `flush`, its partial line too. */
-static void print_client(uint64_t badge, bool flush)
+/* Remember a flushed partial line (or more of it) so it can be put back. */
+static void remember_prompt(uint64_t badge, const char *s, size_t n, bool append)
+{
+	if (!append)
+		prompt_len = 0;
+	if (n > sizeof(prompt) - prompt_len) {
+		prompt_owner = 0; /* too long to put back whole: better not at all than cut */
+		return;
+	}
+	memcpy(prompt + prompt_len, s, n);
+	prompt_len += n;
+	prompt_owner = badge;
+}
+
+/* Print the first n bytes of client `badge`'s buffer and drop them from it. The caller
+ * has made sure no other client's line is streaming. */
+static void emit(uint64_t badge, size_t n)
 {
 	struct client *c = &clients[badge];
-	size_t n = c->len;
-	if (!flush)
-		while (n > 0 && c->line[n - 1] != '\n')
-			n--;
-	if (n == 0)
-		return;
-	uint64_t owner = on_screen;
-	bool interrupted = owner && owner != badge;
-	if (interrupted)
-		out("\r\n", 2); /* end the other client's partial line */
+	bool continues = screen == badge; /* our partial line is what the screen ends with */
+	if (screen && !continues)
+		out("\r\n", 2); /* end another client's flushed partial line */
 	out_text(c->line, n);
-	size_t nl = n; /* bytes up to and including the last newline printed */
-	while (nl > 0 && c->line[nl - 1] != '\n')
-		nl--;
+	size_t nl = through_last_newline(c->line, n);
 	if (n > nl) {
-		/* this client leaves a partial line on screen */
-		show(c->line + nl, n - nl, nl == 0 && owner == badge);
-		on_screen = badge;
-	} else if (interrupted) {
-		out_text(shown, shown_len); /* put the interrupted partial line back */
+		screen = badge;
+		if (streaming) {
+			if (prompt_owner == badge)
+				prompt_owner = 0;
+		} else {
+			remember_prompt(badge, c->line + nl, n - nl,
+			                continues && nl == 0 && prompt_owner == badge);
+		}
 	} else {
-		on_screen = 0;
-		shown_len = 0;
+		screen = 0;
+		if (prompt_owner == badge)
+			prompt_owner = 0;
 	}
 	memmove(c->line, c->line + n, c->len - n);
 	c->len -= n;
+}
+
+/* Once the screen is at the start of a line, put an interrupted partial line back. */
+static void restore_prompt(void)
+{
+	if (screen == 0 && !streaming && prompt_owner) {
+		out_text(prompt, prompt_len);
+		screen = prompt_owner;
+	}
+}
+
+/* The streaming line has ended (or is given up on): print what was held meanwhile. */
+static void end_stream(void)
+{
+	streaming = false;
+	for (uint64_t b = 1; b <= MAX_CLIENTS; b++) {
+		struct client *c = &clients[b];
+		size_t n = c->flush_wanted ? c->len : through_last_newline(c->line, c->len);
+		c->flush_wanted = false;
+		if (n > 0)
+			emit(b, n);
+	}
+}
+
+/* Client `badge`'s buffer is full: print its whole lines or, when one line fills it, start
+ * streaming that line. */
+static void make_room(uint64_t badge)
+{
+	struct client *c = &clients[badge];
+	size_t nl = through_last_newline(c->line, c->len);
+	if (nl > 0) {
+		emit(badge, nl);
+		return;
+	}
+	streaming = true;
+	stream_progress_ns = m6_time_ns();
+	emit(badge, c->len);
 }
 
 static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len, uint32_t flush)
@@ -119,18 +180,46 @@ static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len
 		return M6_ERR_INVALID_ARGUMENT;
 	struct client *c = &clients[badge];
 	const char *s = text;
+	if (streaming && screen != badge) {
+		/* Another client's long line is going out: keep this text for later. */
+		if (len <= LINE_BYTES - c->len) {
+			memcpy(c->line + c->len, s, len);
+			c->len += len;
+			c->flush_wanted |= flush != 0;
+			return M6_OK;
+		}
+		/* No room: the client retries. A streaming client that does not go on (it
+		 * waits for something, or runs at a lower priority than those retrying)
+		 * would stop everyone, so after STALL_NS its line is broken here. */
+		if (m6_time_ns() - stream_progress_ns < STALL_NS)
+			return M6_ERR_WOULD_BLOCK;
+		out("\r\n", 2);
+		screen = 0;
+		end_stream();
+	}
 	while (len > 0) {
-		size_t room = LINE_BYTES - c->len;
-		size_t n = len < room ? len : room;
+		if (c->len == LINE_BYTES)
+			make_room(badge);
+		size_t n = len < LINE_BYTES - c->len ? len : LINE_BYTES - c->len;
 		memcpy(c->line + c->len, s, n);
 		c->len += n;
 		s += n;
 		len -= n;
-		/* A line longer than the buffer goes out in pieces. */
-		print_client(badge, c->len == LINE_BYTES || (flush && len == 0));
+		if (streaming && screen == badge) {
+			/* More of our long line: it goes straight out, up to its end. */
+			stream_progress_ns = m6_time_ns();
+			size_t nl = through_last_newline(c->line, c->len);
+			emit(badge, nl ? nl : c->len);
+			if (nl)
+				end_stream();
+		}
 	}
-	if (flush)
-		print_client(badge, true);
+	size_t nl = through_last_newline(c->line, c->len);
+	if (flush && c->len > 0)
+		emit(badge, c->len);
+	else if (nl > 0)
+		emit(badge, nl);
+	restore_prompt();
 	return M6_OK;
 }
 

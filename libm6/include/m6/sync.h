@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <m6/invocations.h>
 #include <m6/syscall.h>
 
 struct m6_mutex {
@@ -28,7 +29,13 @@ void m6_mutex_unlock(struct m6_mutex *m);
 /* Condition variable: a generation counter plus a notification. m6_cond_signal wakes
  * every waiter (POSIX allows waking more than one); a woken waiter passes the wake-up on
  * while others still wait, since signals to one notification coalesce. Waiters must
- * re-check their condition, as always. */
+ * re-check their condition, as always.
+ *
+ * Known bug: with two or more threads waiting on one condition variable a wake-up can be
+ * lost. A waiter preempted between its generation check and its wait, and a newer waiter
+ * that then takes the coalesced signal, leave the first one asleep after the change it
+ * waited for. One waiter per condition variable (e.g. "not full" and "not empty" of a
+ * queue shared by two threads) is safe; examples/threads tests that. */
 struct m6_cond {
 	atomic_uint generation;
 	atomic_uint waiters;
@@ -41,12 +48,21 @@ void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m);
 void m6_cond_signal(struct m6_cond *c);
 void m6_cond_broadcast(struct m6_cond *c);
 
+/* The notification operations under the names libm6's runtime and components have used
+ * since before <m6/invocations.h> had m6_wait() and m6_signal(); they are the same calls
+ * (m6_poll() takes the word without blocking). */
+
 /* Wait on a notification: returns the word that woke it (the OR of the badges signalled
  * since the last wait), 0 on an error. */
-uint64_t m6_notification_wait(m6_cptr_t notification);
-/* Take the word without blocking (0: nothing signalled). */
-uint64_t m6_notification_poll(m6_cptr_t notification);
+static inline uint64_t m6_notification_wait(m6_cptr_t notification)
+{
+	return m6_wait(notification);
+}
+
 /* Signal: OR the cap's badge into the word. */
-void m6_notification_signal(m6_cptr_t notification);
+static inline void m6_notification_signal(m6_cptr_t notification)
+{
+	m6_signal(notification);
+}
 
 #endif
