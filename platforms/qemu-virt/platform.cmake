@@ -1,9 +1,12 @@
 # QEMU virt: cortex-a72, GICv3, 1 GiB. dtb-randomness=off keeps the DTB identical from
-# run to run (no random seeds in /chosen), so boots are reproducible.
+# run to run (no random seeds in /chosen), so boots are reproducible. -nic none: without it
+# QEMU adds a default virtio NIC whose option ROM (efi-virtio.rom, Debian's ipxe-qemu) a
+# minimal install lacks, and a system gets no device its spec did not ask for.
 set(M6_QEMU_SYSTEM qemu-system-aarch64)
 set(M6_QEMU_ARGS
 	-M virt,gic-version=3,dtb-randomness=off
 	-cpu cortex-a72
 	-m 1G
 	-nographic
+	-nic none
 	-no-reboot)

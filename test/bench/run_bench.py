@@ -25,14 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-QEMU_ARGS = [
-    "-M", "virt,gic-version=3,dtb-randomness=off",
-    "-cpu", "cortex-a72",
-    "-m", "1G",
-    "-nographic",
-    "-no-reboot",
-    "-icount", "shift=0,sleep=off",
-]
+# Added to the platform's QEMU command line (given after `--`): exact instruction counts.
+ICOUNT_ARGS = ["-icount", "shift=0,sleep=off"]
 
 FIGURE = re.compile(
     r"^bench: (?P<name>[a-z0-9_]+) min=(?P<min>[0-9.]+) median=(?P<median>[0-9.]+) "
@@ -97,8 +91,8 @@ def parse(output: str) -> Result:
     return result
 
 
-def run_qemu(qemu: str, image: Path, timeout: float) -> tuple[str, int | None, float]:
-    command = [qemu, *QEMU_ARGS, "-kernel", str(image)]
+def run_qemu(qemu: list[str], image: Path, timeout: float) -> tuple[str, int | None, float]:
+    command = [*qemu, *ICOUNT_ARGS, "-kernel", str(image)]
     start = time.monotonic()
     try:
         proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -132,12 +126,13 @@ def table(result: Result) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("image", type=Path, help="the bench (or bench_smoke) system image")
-    parser.add_argument("--qemu", default="qemu-system-aarch64", help="QEMU binary")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before failing")
     parser.add_argument("--json", type=Path, help="write the figures here (JSON)")
     parser.add_argument("--log", type=Path, help="write the guest's serial output here")
     parser.add_argument("--smoke", action="store_true",
                         help="check only that every benchmark produced a figure")
+    parser.add_argument("qemu", nargs="+", metavar="-- QEMU ARG",
+                        help="the platform's QEMU command line, after --")
     args = parser.parse_args()
 
     if not args.image.is_file():
@@ -146,7 +141,7 @@ def main() -> int:
     try:
         output, status, elapsed = run_qemu(args.qemu, args.image, args.timeout)
     except OSError as exc:
-        print(f"run_bench: cannot start QEMU ({args.qemu}): {exc}", file=sys.stderr)
+        print(f"run_bench: cannot start QEMU ({args.qemu[0]}): {exc}", file=sys.stderr)
         return 2
     if args.log:
         args.log.parent.mkdir(parents=True, exist_ok=True)
