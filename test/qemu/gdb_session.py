@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Check `make debug`'s workflow: QEMU halted at reset with its gdb stub, gdb-multiarch with
+the system's generated gdb script (NAME.gdb from m6_add_system).
+
+gdb must stop at a breakpoint on the kernel's C entry point and, after `m6-component`
+selects one component's symbols, at a breakpoint on that component's `main` running at
+EL0; then the guest is let run to its PSCI power-off. Every step runs under a timeout.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gdb", default="gdb-multiarch", help="gdb able to debug aarch64")
+    parser.add_argument("--script", type=Path, required=True, help="the system's NAME.gdb")
+    parser.add_argument("--component", required=True, help="component whose main to stop in")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--log", type=Path, help="write gdb's and the guest's output here")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- qemu command line")
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no QEMU command given")
+    if not args.script.is_file():
+        print(f"gdb_session: no gdb script at {args.script}", file=sys.stderr)
+        return 1
+
+    port = free_port()
+    qemu = subprocess.Popen([*command, "-gdb", f"tcp:127.0.0.1:{port}", "-S"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    gdb_commands = [
+        f"source {args.script}",
+        f"target remote 127.0.0.1:{port}",
+        "break kernel_main",
+        "continue",
+        "print ($cpsr >> 2) & 3",
+        f"m6-component {args.component}",
+        "break main",
+        "continue",
+        "print ($cpsr >> 2) & 3",
+        "info symbol $pc",
+        "delete",
+        "continue",
+    ]
+    gdb_args = [args.gdb, "-nx", "-batch"]
+    for c in gdb_commands:
+        gdb_args += ["-ex", c]
+    start = time.monotonic()
+    failures: list[str] = []
+    try:
+        # Give QEMU a moment to open its stub; gdb retries nothing on its own.
+        time.sleep(0.3)
+        gdb = subprocess.run(gdb_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=args.timeout, check=False)
+        gdb_out = gdb.stdout.decode("utf-8", errors="replace")
+    except subprocess.TimeoutExpired as exc:
+        gdb_out = (exc.stdout or b"").decode("utf-8", errors="replace")
+        failures.append(f"gdb did not finish within {args.timeout:.0f} s")
+    except FileNotFoundError as exc:
+        qemu.kill()
+        print(f"gdb_session: cannot start gdb: {exc}", file=sys.stderr)
+        return 1
+    try:
+        guest_out, _ = qemu.communicate(timeout=max(5.0, args.timeout - (time.monotonic() - start)))
+        status: int | None = qemu.returncode
+    except subprocess.TimeoutExpired:
+        qemu.kill()
+        guest_out, _ = qemu.communicate()
+        status = None
+    guest = guest_out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if args.log:
+        args.log.write_text(f"--- gdb ---\n{gdb_out}\n--- guest ---\n{guest}", encoding="utf-8")
+    sys.stdout.write(gdb_out + "\n" + guest + "\n")
+
+    checks = [
+        (r"Breakpoint 1, kernel_main \(", "gdb did not stop at kernel_main"),
+        (r"^\$1 = 1$", "the kernel breakpoint was not hit at EL1"),
+        (r"Breakpoint 2, main \(", f"gdb did not stop at {args.component}'s main"),
+        (r"^\$2 = 0$", "main's breakpoint was not hit at EL0"),
+        (r"^main( \+ [0-9]+)? in section \.text of .*/" + re.escape(args.component) + r"\.elf$",
+         f"the symbols at the user breakpoint are not {args.component}'s"),
+    ]
+    for pattern, why in checks:
+        if not re.search(pattern, gdb_out, re.MULTILINE):
+            failures.append(why)
+    if status is None:
+        failures.append("the guest did not power off after gdb let it go")
+    elif status != 0:
+        failures.append(f"QEMU exited with status {status}")
+    for f in failures:
+        print(f"gdb_session: FAIL: {f}")
+    if failures:
+        return 1
+    print(f"gdb_session: PASS ({time.monotonic() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
