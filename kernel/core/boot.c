@@ -168,8 +168,9 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 		cap.mapped_va = o->source == M6_BT_FRAME_DEVICE;
 		break;
 	case M6_OBJ_TCB:
-	case M6_OBJ_PAGE_TABLE:
 		break;
+	/* No page table caps: the tables the boot maps would have caps that call them
+	 * unmapped, and so could be mapped a second time. */
 	default:
 		panic("boot tables: cap of unsupported type %u", c->type);
 	}

@@ -52,9 +52,6 @@ static void finalise(struct cap *cap)
 	case M6_OBJ_PAGE_TABLE:
 		page_table_unmap(cap);
 		break;
-	case M6_OBJ_FRAME:
-		frame_unmap(cap);
-		break;
 	case M6_OBJ_IRQ_HANDLER:
 		irq_handler_finalise((unsigned)cap->object);
 		break;
@@ -75,12 +72,10 @@ static void delete_one(struct cte *slot)
 	struct cap cap = slot->cap;
 	bool final = cdt_is_final(slot);
 	cdt_remove(slot);
-	/* Frames and page tables hold their own mapping: every cap to a frame is its own
-	 * mapping, so each one is unmapped as it goes, final or not. */
+	/* Every cap to a frame is its own mapping, so each one is unmapped as it goes, final
+	 * or not. Copies of a page table share one mapping: it goes with the last of them. */
 	if (cap.type == M6_OBJ_FRAME)
 		frame_unmap(&cap);
-	else if (cap.type == M6_OBJ_PAGE_TABLE)
-		page_table_unmap(&cap);
 	else if (final)
 		finalise(&cap);
 }

@@ -4,6 +4,7 @@
 #include <kernel/delete.h>
 #include <kernel/invocation.h>
 #include <kernel/tcb.h>
+#include <kernel/vspace.h>
 #include <m6/abi/errors.h>
 
 struct cte *lookup_slot_in(const struct cap *cnode, word_t index, word_t depth, int *error)
@@ -48,10 +49,6 @@ static int derive(const struct cap *src, word_t rights, bool set_data, word_t da
 {
 	*out = *src;
 	out->rights = (uint8_t)(src->rights & rights);
-	if (src->type == M6_OBJ_FRAME || src->type == M6_OBJ_PAGE_TABLE) {
-		out->asid = 0; /* each frame cap is one mapping: a new cap starts unmapped */
-		out->mapped_va = 0;
-	}
 	if (!set_data || data == 0)
 		return M6_OK;
 	if (has_badge(src->type)) {
@@ -72,13 +69,19 @@ static int derive(const struct cap *src, word_t rights, bool set_data, word_t da
 	return M6_ERR_INVALID_ARGUMENT;
 }
 
-/* Resolve a source slot argument: (root cptr, index, depth), which must hold a cap. */
+/* Resolve a source slot argument: (root cptr, index, depth), which must hold a cap. A
+ * source that the operation empties (move, mutate, rotate) needs the write right on its
+ * root, as the destination does: `rights` is what the root must carry. */
 static struct cte *lookup_source(struct tcb *caller, word_t root, word_t index, word_t depth,
-                                 int *error)
+                                 unsigned rights, int *error)
 {
 	struct cte *r = lookup_typed_arg(caller, root, M6_OBJ_CNODE, error);
 	if (!r)
 		return NULL;
+	if (!cap_has_rights(&r->cap, rights)) {
+		*error = M6_ERR_INSUFFICIENT_RIGHTS;
+		return NULL;
+	}
 	struct cte *slot = lookup_slot_in(&r->cap, index, depth, error);
 	if (slot && cap_is_null(&slot->cap)) {
 		*error = M6_ERR_INVALID_CAP; /* the slot exists but holds nothing */
@@ -88,16 +91,17 @@ static struct cte *lookup_source(struct tcb *caller, word_t root, word_t index, 
 }
 
 /* The (dest, src) pair every copy/mint/move/mutate starts with: MR0,1 an empty slot in
- * the invoked CNode, MR2..4 a full slot anywhere in the caller's CSpace. */
-static int lookup_dest_and_source(struct cte *node, struct tcb *caller, struct cte **dest,
-                                  struct cte **src)
+ * the invoked CNode, MR2..4 a full slot anywhere in the caller's CSpace, whose root
+ * carries `src_rights`. */
+static int lookup_dest_and_source(struct cte *node, struct tcb *caller, unsigned src_rights,
+                                  struct cte **dest, struct cte **src)
 {
 	int error;
 	*dest = lookup_slot_in(&node->cap, tcb_get_mr(caller, 0), tcb_get_mr(caller, 1), &error);
 	if (!*dest)
 		return error;
 	*src = lookup_source(caller, tcb_get_mr(caller, 2), tcb_get_mr(caller, 3),
-	                     tcb_get_mr(caller, 4), &error);
+	                     tcb_get_mr(caller, 4), src_rights, &error);
 	if (!*src)
 		return error;
 	return cap_is_null(&(*dest)->cap) ? M6_OK : M6_ERR_DELETE_FIRST;
@@ -108,7 +112,7 @@ static int copy_or_mint(struct cte *node, struct tcb *caller, unsigned length, b
 	struct cte *dest, *src;
 	if (length < (mint ? 7u : 6u))
 		return M6_ERR_INVALID_ARGUMENT;
-	int error = lookup_dest_and_source(node, caller, &dest, &src);
+	int error = lookup_dest_and_source(node, caller, 0, &dest, &src);
 	if (error != M6_OK)
 		return error;
 	/* An untyped's watermark lives in its cap: two caps would hand out one memory twice. */
@@ -117,6 +121,8 @@ static int copy_or_mint(struct cte *node, struct tcb *caller, unsigned length, b
 	struct cap cap;
 	error =
 	    derive(&src->cap, tcb_get_mr(caller, 5), mint, mint ? tcb_get_mr(caller, 6) : 0, &cap);
+	if (error == M6_OK)
+		error = vspace_derive_cap(&cap); /* what a copy of a mapping is */
 	if (error != M6_OK)
 		return error;
 	/* perform */
@@ -129,7 +135,7 @@ static int move_or_mutate(struct cte *node, struct tcb *caller, unsigned length,
 	struct cte *dest, *src;
 	if (length < (mutate ? 6u : 5u))
 		return M6_ERR_INVALID_ARGUMENT;
-	int error = lookup_dest_and_source(node, caller, &dest, &src);
+	int error = lookup_dest_and_source(node, caller, M6_RIGHT_WRITE, &dest, &src);
 	if (error != M6_OK)
 		return error;
 	struct cap cap = src->cap;
@@ -168,28 +174,23 @@ static int rotate(struct cte *node, struct tcb *caller, unsigned length)
 	if (!dest)
 		return error;
 	struct cte *pivot = lookup_source(caller, tcb_get_mr(caller, 2), tcb_get_mr(caller, 3),
-	                                  tcb_get_mr(caller, 4), &error);
+	                                  tcb_get_mr(caller, 4), M6_RIGHT_WRITE, &error);
 	if (!pivot)
 		return error;
 	struct cte *src = lookup_source(caller, tcb_get_mr(caller, 5), tcb_get_mr(caller, 6),
-	                                tcb_get_mr(caller, 7), &error);
+	                                tcb_get_mr(caller, 7), M6_RIGHT_WRITE, &error);
 	if (!src)
 		return error;
 	if (pivot == src || pivot == dest)
 		return M6_ERR_INVALID_ARGUMENT;
 	if (dest != src && !cap_is_null(&dest->cap))
 		return M6_ERR_DELETE_FIRST;
+	/* Moved caps keep everything else, a frame's or page table's mapping included. */
 	struct cap pivot_cap = pivot->cap, src_cap = src->cap;
-	struct cap keep_pivot = pivot_cap, keep_src = src_cap;
-	/* The frame/page table mapping state must survive: keep it through set_badge. */
 	if ((error = set_badge(&pivot_cap, tcb_get_mr(caller, 8))) != M6_OK)
 		return error;
 	if ((error = set_badge(&src_cap, tcb_get_mr(caller, 9))) != M6_OK)
 		return error;
-	pivot_cap.asid = keep_pivot.asid;
-	pivot_cap.mapped_va = keep_pivot.mapped_va;
-	src_cap.asid = keep_src.asid;
-	src_cap.mapped_va = keep_src.mapped_va;
 	/* perform */
 	if (dest == src) {
 		/* A swap, through a spare slot so that each step is a plain move (which also

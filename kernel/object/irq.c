@@ -72,6 +72,8 @@ int irq_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 	struct cte *dest = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_CNODE, &error);
 	if (!dest)
 		return error;
+	if (!cap_has_rights(&dest->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
 	if (offset >= BIT(dest->cap.size_bits))
 		return M6_ERR_RANGE;
 	struct cte *target = &cnode_slots(&dest->cap)[offset];

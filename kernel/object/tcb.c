@@ -69,16 +69,14 @@ static bool transfer_cap(struct tcb *sender, struct tcb *receiver)
 	if (rb->receive_cnode == 0)
 		return false;
 	struct cte *root = lookup_typed_arg(receiver, rb->receive_cnode, M6_OBJ_CNODE, &error);
-	if (!root)
+	if (!root || !cap_has_rights(&root->cap, M6_RIGHT_WRITE))
 		return false;
 	struct cte *dest = lookup_slot_in(&root->cap, rb->receive_index, rb->receive_depth, &error);
 	if (!dest || !cap_is_null(&dest->cap))
 		return false;
 	struct cap copy = src->cap;
-	if (copy.type == M6_OBJ_FRAME || copy.type == M6_OBJ_PAGE_TABLE) {
-		copy.asid = 0; /* a copy is a separate, unmapped mapping right */
-		copy.mapped_va = 0;
-	}
+	if (vspace_derive_cap(&copy) != M6_OK)
+		return false;
 	cdt_insert_child(src, dest, &copy);
 	return true;
 }
@@ -184,22 +182,22 @@ void tcb_finalise(struct tcb *t)
 
 /* ---- invocations ---------------------------------------------------------------- */
 
-/* Replace one of the TCB's own slots with a copy of `src` (or empty it). */
+/* A TCB is live from its retype until it is finalised (unregistered). */
+static bool tcb_is_live(const struct tcb *t)
+{
+	return t->all_prev != NULL || all_head == t;
+}
+
+/* Fill an emptied slot of the TCB's with a copy of `src`, if `src` still holds a cap. */
 static void set_tcb_slot(struct cte *tcb_slot, struct cte *src)
 {
-	cap_delete(tcb_slot);
-	/* The deletion can have finalised what held `src`; then the slot stays empty. */
-	if (src && !cap_is_null(&src->cap)) {
-		struct cap copy = src->cap;
-		/* The TCB holds the frame, not its mapping: deleting the TCB must not unmap
-		 * the buffer the thread's owner mapped. (A VSpace cap's ASID is its identity
-		 * and stays.) */
-		if (copy.type == M6_OBJ_FRAME) {
-			copy.asid = 0;
-			copy.mapped_va = 0;
-		}
-		cdt_insert_child(src, tcb_slot, &copy);
-	}
+	if (!src || cap_is_null(&src->cap))
+		return;
+	struct cap copy = src->cap;
+	/* The TCB holds the frame, not its mapping: deleting the TCB must not unmap the
+	 * buffer the thread's owner mapped. (A VSpace cap's ASID is its identity and stays.) */
+	vspace_derive_cap(&copy);
+	cdt_insert_child(src, tcb_slot, &copy);
 }
 
 static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
@@ -234,13 +232,28 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 		if (!IS_ALIGNED(ipc_va, PAGE_BITS) || ipc_va >= USER_VA_LIMIT)
 			return M6_ERR_ALIGNMENT;
 	}
-	/* perform */
+	/* perform. Emptying the old slots can finalise objects whose last cap they held, and
+	 * through them anything else, this TCB (its last cap may sit in a CNode only its old
+	 * CSpace root kept alive) and the caller included. So: the result first; all four
+	 * deletions before any insertion; nothing inserted into a TCB that is gone (it would
+	 * leave caps in memory that can be retyped); a source the deletions emptied stays
+	 * empty in the TCB too. */
+	invocation_ok(caller, 0);
+	cap_delete(&t->fault_endpoint);
+	cap_delete(&t->cspace_root);
+	cap_delete(&t->vspace_root);
+	cap_delete(&t->ipc_buffer_frame);
+	if (!tcb_is_live(t))
+		return M6_OK;
 	set_tcb_slot(&t->fault_endpoint, fault);
 	set_tcb_slot(&t->cspace_root, cspace);
 	set_tcb_slot(&t->vspace_root, vspace);
 	set_tcb_slot(&t->ipc_buffer_frame, ipc);
 	t->ipc_buffer_va = ipc ? ipc_va : 0;
-	return invocation_ok(caller, 0);
+	/* A thread configuring itself runs on its new VSpace from its next instruction. */
+	if (t == this_cpu()->current)
+		arch_load_vspace(t);
+	return M6_OK;
 }
 
 static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, bool max)

@@ -60,9 +60,14 @@ void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits,
 	unsigned bits = object_size_bits(type, size_bits);
 	bool device = ut->mapped_va != 0;
 	uintptr_t obj = ut->object + offset;
-	/* An untyped's contents are not objects yet: zeroing waits until they are. */
-	if (!device && type != M6_OBJ_UNTYPED)
+	/* An untyped's contents are not objects yet: zeroing waits until they are. A frame's
+	 * zeros must reach memory too, not only the cache: a device reading it by DMA, or its
+	 * holder invalidating it, would otherwise see what the memory held before. */
+	if (!device && type != M6_OBJ_UNTYPED) {
 		arch_zero_memory((void *)obj, BIT(bits));
+		if (type == M6_OBJ_FRAME)
+			arch_cache_clean(obj, obj + BIT(bits));
+	}
 	object_init(type, (void *)obj);
 	ut->word = offset + BIT(bits);
 

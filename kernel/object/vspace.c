@@ -1,8 +1,14 @@
 /* VSpace, PageTable and Frame objects. A VSpace is a level-0 table with an ASID; page
  * tables of levels 1..3 hang below it; frames (4 KiB, or 2 MiB as level-2 blocks) are
- * the leaves. Each Frame or PageTable cap is one mapping: it records the ASID and address
- * it is mapped at, and unmapping checks that the entry still points at it, so a stale cap
- * (its VSpace or a table above it gone) can never clear someone else's mapping. */
+ * the leaves. Each Frame cap is one mapping: it records the ASID and address it is mapped
+ * at, and unmapping checks that the entry still points at it, so a stale cap (its VSpace
+ * or a table above it gone) can never clear someone else's mapping.
+ *
+ * A page table, in contrast, is mapped at most once, wherever its caps are: an unmapped
+ * table has exactly one cap (copying one is refused), copies of a mapped table share its
+ * mapping record, and unmapping needs the last cap. Unmapping also empties the table, so
+ * a table never carries entries from one place (or level) to another. Both rules together
+ * mean a table's entries are reachable only where its caps say they are. */
 #include <kernel/arch.h>
 #include <kernel/invocation.h>
 #include <kernel/vspace.h>
@@ -114,7 +120,7 @@ void frame_unmap(struct cap *frame)
 void page_table_unmap(struct cap *pt)
 {
 	if (!pt->asid)
-		return;
+		return; /* never mapped, or emptied when it was unmapped */
 	paddr_t root = asid_root(pt->asid);
 	unsigned level = (unsigned)pt->word;
 	paddr_t parent = root ? arch_vspace_lookup_table(root, pt->mapped_va, level - 1) : 0;
@@ -123,14 +129,31 @@ void page_table_unmap(struct cap *pt)
 		arch_vspace_clear_entry(parent, level - 1, pt->mapped_va);
 		arch_tlb_flush_asid(pt->asid);
 	}
+	/* Even where the entry above is already gone (its VSpace or a table above it went
+	 * first), the entries must not survive into the table's next mapping. */
+	arch_zero_memory((void *)pt->object, BIT(PAGE_BITS));
 	pt->asid = 0;
 	pt->mapped_va = 0;
+	pt->word = 0;
+}
+
+int vspace_derive_cap(struct cap *copy)
+{
+	if (copy->type == M6_OBJ_FRAME) {
+		copy->asid = 0; /* each frame cap is one mapping: a new cap starts unmapped */
+		copy->mapped_va = 0;
+	} else if (copy->type == M6_OBJ_PAGE_TABLE && !copy->asid) {
+		return M6_ERR_ILLEGAL_OPERATION; /* two caps could map one table twice */
+	}
+	return M6_OK;
 }
 
 void vspace_finalise(struct cap *vspace)
 {
 	/* Its page tables and frames keep caps that name this ASID; with the ASID gone
-	 * their unmaps find no root and only forget the mapping. */
+	 * their unmaps find no root and only forget the mapping. A thread still running on
+	 * it (its TCB's VSpace cap was this last one) is moved off it first. */
+	arch_vspace_forget(kernel_to_paddr((void *)vspace->object));
 	asid_release(vspace->asid);
 }
 
@@ -155,6 +178,9 @@ int page_table_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsi
 	if (label == M6_PAGE_TABLE_UNMAP) {
 		if (!cap_has_rights(pt, M6_RIGHT_WRITE))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
+		/* Copies share the mapping: one of them must not pull it from under the rest. */
+		if (pt->asid && !cdt_is_final(slot))
+			return M6_ERR_REVOKE_FIRST;
 		page_table_unmap(pt);
 		return invocation_ok(caller, 0);
 	}
@@ -189,6 +215,10 @@ int page_table_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsi
 
 static int frame_cache_op(struct cap *frame, struct tcb *caller, uint64_t label, unsigned length)
 {
+	/* Invalidating discards data not yet written back: to every holder of the frame that
+	 * is a write, so it takes the write right. Cleaning changes no contents. */
+	if (label != M6_FRAME_CLEAN && !cap_has_rights(frame, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
 	if (length < 2)
 		return M6_ERR_INVALID_ARGUMENT;
 	word_t start = tcb_get_mr(caller, 0), end = tcb_get_mr(caller, 1);

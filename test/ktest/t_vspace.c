@@ -359,8 +359,12 @@ TEST(page_table_unmap)
 	REQUIRE_OK(m6_page_table_unmap(pt));
 	struct m6_msg m;
 	CHECK_EQ(touch(va + 0x2000, 0, &m), M6_FAULT_VM);
-	/* and back: the table kept its entries */
+	/* and back: the table comes back empty (it forgot the frame), the frame kept its
+	 * contents, and its cap maps it again once its stale mapping is dropped */
 	REQUIRE_OK(m6_page_table_map(pt, M6_CAP_SELF_VSPACE, va, 3));
+	CHECK_EQ(touch(va + 0x2000, 0, &m), M6_FAULT_VM);
+	CHECK_OK(m6_frame_unmap(f));
+	REQUIRE_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, va + 0x2000, RW));
 	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)(va + 0x2000), 3);
 }
 

@@ -60,15 +60,31 @@ void arch_switch_to(struct tcb *prev, struct tcb *next)
 		return; /* going idle: only the outgoing state needed saving */
 	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
 	set_fpu_access(fpu_owner == next);
-	/* A thread whose VSpace is gone runs on an empty table: it faults at once. */
-	const struct cap *vs = &next->vspace_root.cap;
-	uint64_t ttbr = vs->type == M6_OBJ_VSPACE
-	                    ? kernel_to_paddr((void *)vs->object) | ((uint64_t)vs->asid << 48)
-	                    : kernel_to_paddr(boot_empty_l0);
+	arch_load_vspace(next);
+}
+
+static void set_ttbr0(uint64_t ttbr)
+{
 	if (SYSREG_READ(ttbr0_el1) != ttbr) {
 		SYSREG_WRITE(ttbr0_el1, ttbr);
 		ISB();
 	}
+}
+
+void arch_load_vspace(const struct tcb *t)
+{
+	/* A thread whose VSpace is gone runs on an empty table: it faults at once. */
+	const struct cap *vs = &t->vspace_root.cap;
+	set_ttbr0(vs->type == M6_OBJ_VSPACE
+	              ? kernel_to_paddr((void *)vs->object) | ((uint64_t)vs->asid << 48)
+	              : kernel_to_paddr(boot_empty_l0));
+}
+
+void arch_vspace_forget(paddr_t root)
+{
+	/* TTBR0 holds the ASID in bits 63:48 and the table address below. */
+	if ((SYSREG_READ(ttbr0_el1) & MASK(48)) == root)
+		set_ttbr0(kernel_to_paddr(boot_empty_l0));
 }
 
 void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));

@@ -36,6 +36,13 @@ NORETURN void arch_return_to_user(struct tcb *tcb);
 void arch_fpu_trap(struct tcb *t);
 /* A TCB is going away: forget it as owner of any lazily switched state. */
 void arch_thread_forget(struct tcb *t);
+/* Load the address space `t`'s VSpace slot names (an empty one if none) on this CPU: for
+ * the running thread when that slot changes outside a thread switch. */
+void arch_load_vspace(const struct tcb *t);
+/* The VSpace rooted at `root` is being destroyed: if this CPU runs on it, move to the
+ * empty address space, so that no thread goes on using tables that are about to be freed.
+ * (With several CPUs, each CPU will need telling.) */
+void arch_vspace_forget(paddr_t root);
 
 void arch_irq_disable_line(unsigned irq);
 void arch_irq_set_trigger(unsigned irq, bool edge);

@@ -20,7 +20,13 @@ int vspace_install_table(paddr_t root, unsigned level, vaddr_t va, paddr_t table
 int vspace_map_frame(paddr_t root, vaddr_t va, paddr_t frame, unsigned size_bits, unsigned rights,
                      bool device, bool perform);
 
-/* Object finalisation: remove the mapping a cap records, if it is still in place. */
+/* The mapping part of a copy of a Frame or PageTable cap (copy, mint, IPC transfer): a
+ * frame copy starts unmapped; a page table copy shares the mapping, and an unmapped page
+ * table cannot be copied (M6_ERR_ILLEGAL_OPERATION). Other caps: unchanged, M6_OK. */
+int vspace_derive_cap(struct cap *copy);
+
+/* Object finalisation: remove the mapping a cap records, if it is still in place; a page
+ * table is emptied as well. */
 void frame_unmap(struct cap *frame);
 void page_table_unmap(struct cap *table);
 void vspace_finalise(struct cap *vspace);
