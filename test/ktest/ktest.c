@@ -4,9 +4,9 @@
 #include "ktest.h"
 
 static const struct kt_test *const suites[] = {
-    kt_suite_untyped,      kt_suite_cnode,     kt_suite_tcb,   kt_suite_vspace, kt_suite_ipc,
-    kt_suite_notification, kt_suite_irq_timer, kt_suite_fault, kt_suite_sched,  kt_suite_paths,
-    kt_suite_misc,         kt_suite_stress,    kt_suite_fuzz,
+    kt_suite_untyped,      kt_suite_cnode,     kt_suite_tcb,    kt_suite_vspace, kt_suite_ipc,
+    kt_suite_notification, kt_suite_irq_timer, kt_suite_fault,  kt_suite_sched,  kt_suite_paths,
+    kt_suite_misc,         kt_suite_rights,    kt_suite_stress, kt_suite_fuzz,
 };
 
 static const char *current_test;
@@ -299,6 +299,18 @@ bool kt_wait_flag(volatile uint64_t *flag, unsigned rounds)
 	for (unsigned i = 0; i < rounds && !*flag; i++)
 		m6_yield();
 	return *flag != 0;
+}
+
+bool kt_sleep_ms(uint64_t ms)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	if (!t || !n)
+		return false;
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x100);
+	if (!b || m6_timer_set_notification(t, b) != M6_OK ||
+	    m6_timer_set(t, kt_ticks() + kt_tick_freq() / 1000 * ms, 0) != M6_OK)
+		return false;
+	return m6_wait(n) == 0x100;
 }
 
 uint64_t kt_recv_poll(m6_cptr_t ep, struct m6_msg *m, unsigned rounds, bool *ok)

@@ -201,6 +201,10 @@ static inline uint64_t kt_tick_freq(void)
 	return m6_counter_frequency();
 }
 
+/* Block main until `ms` have passed, on a timer (so lower priorities run meanwhile);
+ * false if the timer does not work. */
+bool kt_sleep_ms(uint64_t ms);
+
 /* ---- misc ------------------------------------------------------------------------- */
 
 static inline uint64_t kt_rand(uint64_t *state)
@@ -234,5 +238,6 @@ extern const struct kt_test kt_suite_stress[];
 extern const struct kt_test kt_suite_fuzz[];
 extern const struct kt_test kt_suite_paths[];
 extern const struct kt_test kt_suite_misc[];
+extern const struct kt_test kt_suite_rights[];
 
 #endif

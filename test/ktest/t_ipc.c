@@ -439,8 +439,11 @@ TEST(ipc_wakes_lower_priority_later)
 /* Receive once with a receive slot set: arg[0] endpoint, arg[1] slot. */
 static uint64_t fn_recv_cap(struct kt_thread *self)
 {
-	m6_set_receive_slot(buffer_of(self), self->arg[2] ? 0 : M6_CAP_SELF_CNODE, self->arg[1],
-	                    64);
+	/* arg[2]: 0 receive into the root CNode, 1 into none, 2 through the cap in arg[3] */
+	m6_cptr_t root = self->arg[2] == 0   ? M6_CAP_SELF_CNODE
+	                 : self->arg[2] == 2 ? self->arg[3]
+	                                     : 0;
+	m6_set_receive_slot(buffer_of(self), root, self->arg[1], 64);
 	struct m6_msg m = {0};
 	m6_recv(self->arg[0], &m);
 	self->out[0] = m.badge;
@@ -510,6 +513,25 @@ TEST(ipc_cap_transfer_receiver_refuses)
 	REQUIRE(kt_thread_start(&t, fn_recv_cap, KT_HELPER_PRIO));
 	CHECK_OK(send_cap(ep, n));
 	REQUIRE(kt_join(&t, 100));
+	CHECK_EQ(m6_msginfo_caps(t.out[1]), 0);
+	CHECK(!kt_occupied(t.arg[1]));
+}
+
+TEST(ipc_cap_transfer_needs_write_on_receive_cnode)
+{
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t ro = kt_copy(M6_CAP_SELF_CNODE, M6_RIGHT_READ);
+	REQUIRE(ep && n && ro);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	t.arg[1] = kt_slot();
+	t.arg[2] = 2;
+	t.arg[3] = ro;
+	REQUIRE(kt_thread_start(&t, fn_recv_cap, KT_HELPER_PRIO));
+	CHECK_OK(send_cap(ep, n));
+	REQUIRE(kt_join(&t, 100));
+	/* the message arrives, the cap does not: the receive CNode may not be changed */
+	CHECK_EQ(m6_msginfo_label(t.out[1]), 9);
 	CHECK_EQ(m6_msginfo_caps(t.out[1]), 0);
 	CHECK(!kt_occupied(t.arg[1]));
 }
@@ -594,6 +616,7 @@ const struct kt_test kt_suite_ipc[] = {
     KT_ENTRY(ipc_cap_transfer_grant),
     KT_ENTRY(ipc_cap_transfer_needs_grant),
     KT_ENTRY(ipc_cap_transfer_receiver_refuses),
+    KT_ENTRY(ipc_cap_transfer_needs_write_on_receive_cnode),
     KT_ENTRY(ipc_cap_transfer_slot_occupied),
     KT_ENTRY(ipc_cap_transfer_bad_send_cap),
     KT_ENTRY(ipc_registers_preserved),

@@ -29,19 +29,6 @@ static uint64_t fn_flag(struct kt_thread *self)
 	return 0;
 }
 
-/* Block main until `ms` have passed, on a timer; false if the timer does not work. */
-static bool sleep_ms(uint64_t ms)
-{
-	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
-	if (!t || !n)
-		return false;
-	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x100);
-	if (!b || m6_timer_set_notification(t, b) != M6_OK ||
-	    m6_timer_set(t, kt_ticks() + kt_tick_freq() / 1000 * ms, 0) != M6_OK)
-		return false;
-	return m6_wait(n) == 0x100;
-}
-
 TEST(sched_yield_alone)
 {
 	for (unsigned i = 0; i < 100; i++)
@@ -95,7 +82,7 @@ TEST(sched_lower_priority_runs_when_main_blocks)
 	struct kt_thread t;
 	REQUIRE(kt_thread_create(&t, fn_flag, KT_MAIN_PRIO - 1));
 	REQUIRE_OK(m6_tcb_resume(t.tcb));
-	REQUIRE(sleep_ms(5));
+	REQUIRE(kt_sleep_ms(5));
 	CHECK_EQ(t.out[0], 1);
 }
 
@@ -120,7 +107,7 @@ TEST(sched_preemption_by_tick)
 	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, 1000));
 	REQUIRE_OK(m6_tcb_resume(a.tcb));
 	REQUIRE_OK(m6_tcb_resume(b.tcb));
-	bool slept = sleep_ms(30);
+	bool slept = kt_sleep_ms(30);
 	stop_spinning = 1;
 	REQUIRE(slept);
 	CHECK(a.out[0] > 0);
@@ -148,10 +135,10 @@ TEST(sched_suspend_spinner)
 	struct kt_thread a;
 	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
 	REQUIRE_OK(m6_tcb_resume(a.tcb));
-	REQUIRE(sleep_ms(3));
+	REQUIRE(kt_sleep_ms(3));
 	REQUIRE_OK(m6_tcb_suspend(a.tcb));
 	uint64_t c = a.out[0];
-	REQUIRE(sleep_ms(3));
+	REQUIRE(kt_sleep_ms(3));
 	CHECK_EQ(a.out[0], c);
 	stop_spinning = 1;
 }

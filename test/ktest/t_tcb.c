@@ -465,8 +465,77 @@ TEST(tcb_delete_keeps_ipc_buffer_mapping)
 	CHECK_EQ(r.out[0], 0x77);
 }
 
+TEST(tcb_configure_that_finalises_the_tcb_inserts_nothing)
+{
+	/* Thread h's CSpace root C is the only cap to C; C holds the only cap to CNode E,
+	 * and E the only cap to h. D, which ktest shares, holds the caps h configures itself
+	 * with. Deleting h's old root finalises C, E and h itself, before anything is
+	 * inserted: inserting now would leave caps, linked into the derivation tree, in
+	 * the memory of a dead TCB, which can be retyped as a frame. */
+	m6_cptr_t ut = kt_new(M6_OBJ_UNTYPED, 12), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	m6_cptr_t c = kt_new(M6_OBJ_CNODE, 2), e = kt_new(M6_OBJ_CNODE, 4),
+	          d = kt_new(M6_OBJ_CNODE, 4);
+	m6_cptr_t h = kt_slot();
+	REQUIRE(ut && ep && c && e && d && h);
+	REQUIRE_OK(m6_untyped_retype(ut, M6_OBJ_TCB, 0, M6_CAP_SELF_CNODE, h, 1));
+	/* in h's CSpace: C (guard 57, radix 2) then E or D (guard 1, radix 4), so that
+	 * E[1] is cptr 1 and D[k] is cptr 32 + k */
+	REQUIRE_OK(m6_cnode_mint(c, 0, 64, M6_CAP_SELF_CNODE, e, 64, M6_RIGHTS_ALL, 1));
+	REQUIRE_OK(m6_cnode_mint(c, 1, 64, M6_CAP_SELF_CNODE, d, 64, M6_RIGHTS_ALL, 1));
+	REQUIRE_OK(m6_cnode_copy(e, 1, 64, M6_CAP_SELF_CNODE, h, 64, M6_RIGHTS_ALL));
+	REQUIRE_OK(
+	    m6_cnode_copy(d, 0, 64, M6_CAP_SELF_CNODE, M6_CAP_SELF_CNODE, 64, M6_RIGHTS_ALL));
+	REQUIRE_OK(
+	    m6_cnode_copy(d, 1, 64, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 64, M6_RIGHTS_ALL));
+	REQUIRE_OK(m6_cnode_copy(d, 2, 64, M6_CAP_SELF_CNODE, ep, 64, M6_RIGHTS_ALL));
+	m6_cptr_t cg = kt_mint(c, M6_RIGHTS_ALL, 57);
+	REQUIRE(cg);
+	/* h's program: TCB_CONFIGURE(E[1], fault D[2], cspace D[0], vspace D[1]) */
+	uint64_t va = kt_region();
+	REQUIRE(va);
+	m6_cptr_t code = kt_map_new_frame(va, M6_RIGHT_READ | M6_RIGHT_WRITE);
+	REQUIRE(code);
+	((volatile uint32_t *)(uintptr_t)va)[0] = 0xd4000001; /* svc #0 */
+	((volatile uint32_t *)(uintptr_t)va)[1] = 0x14000000; /* b . */
+	REQUIRE_OK(m6_frame_clean_invalidate(code, 0, 4096));
+	m6_cptr_t code_rx = kt_copy(code, M6_RIGHTS_ALL);
+	REQUIRE(code_rx);
+	REQUIRE_OK(m6_frame_map(code_rx, M6_CAP_SELF_VSPACE, va + 0x1000,
+	                        M6_RIGHT_READ | M6_RIGHT_EXECUTE));
+	REQUIRE_OK(m6_tcb_configure(h, 0, cg, M6_CAP_SELF_VSPACE, 0, 0));
+	REQUIRE_OK(m6_tcb_set_priority(h, M6_CAP_SELF_TCB, KT_MAIN_PRIO - 10));
+	uint64_t regs[9] = {1, m6_msginfo(M6_TCB_CONFIGURE, 5), 34, 32, 33, 0, 0, 0, M6_SYS_CALL};
+	REQUIRE_OK(m6_tcb_write_registers(h, true, va + 0x1000, 0, regs, 9));
+	/* leave h's TCB slot as the only cap to C, and E[1] as the only cap to h */
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, cg, 64));
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, c, 64));
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, e, 64));
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, h, 64));
+	REQUIRE(kt_sleep_ms(2)); /* h (below main) runs now */
+	/* h's memory as a frame: it reads zero, and stays zero when the caps h was to get
+	 * lose their neighbours in the derivation tree */
+	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, ut, 64));
+	m6_cptr_t f = kt_slot();
+	REQUIRE(f);
+	REQUIRE_OK(m6_untyped_retype(ut, M6_OBJ_FRAME, 12, M6_CAP_SELF_CNODE, f, 1));
+	uint64_t fva = kt_region();
+	REQUIRE(fva);
+	REQUIRE_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, fva, M6_RIGHT_READ | M6_RIGHT_WRITE));
+	REQUIRE_OK(m6_cnode_revoke(d, 0, 64));
+	REQUIRE_OK(m6_cnode_revoke(d, 1, 64));
+	REQUIRE_OK(m6_cnode_revoke(d, 2, 64));
+	REQUIRE_OK(m6_cnode_delete(d, 0, 64));
+	REQUIRE_OK(m6_cnode_delete(d, 1, 64));
+	REQUIRE_OK(m6_cnode_delete(d, 2, 64));
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < 512; i++)
+		nonzero += ((volatile uint64_t *)(uintptr_t)fva)[i] != 0;
+	CHECK_EQ(nonzero, 0);
+}
+
 const struct kt_test kt_suite_tcb[] = {
     KT_ENTRY(tcb_configure),
+    KT_ENTRY(tcb_configure_that_finalises_the_tcb_inserts_nothing),
     KT_ENTRY(tcb_delete_keeps_ipc_buffer_mapping),
     KT_ENTRY(tcb_configure_bad_cspace),
     KT_ENTRY(tcb_configure_bad_vspace),

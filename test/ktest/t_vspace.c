@@ -368,6 +368,61 @@ TEST(page_table_unmap)
 	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)(va + 0x2000), 3);
 }
 
+TEST(page_table_copy_shares_one_mapping)
+{
+	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(pt);
+	/* an unmapped table has one cap: a second could map it a second time */
+	m6_cptr_t d = kt_slot();
+	CHECK_ERR(m6_cnode_copy(M6_CAP_SELF_CNODE, d, 64, M6_CAP_SELF_CNODE, pt, 64, M6_RIGHTS_ALL),
+	          M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(
+	    m6_cnode_mint(M6_CAP_SELF_CNODE, d, 64, M6_CAP_SELF_CNODE, pt, 64, M6_RIGHTS_ALL, 0),
+	    M6_ERR_ILLEGAL_OPERATION);
+	uint64_t va = kt_region_2m(), va2 = kt_region_2m();
+	REQUIRE(va && va2);
+	REQUIRE_OK(m6_page_table_map(pt, M6_CAP_SELF_VSPACE, va, 3));
+	/* a copy of a mapped table is that mapping: it maps nothing elsewhere */
+	REQUIRE_OK(
+	    m6_cnode_copy(M6_CAP_SELF_CNODE, d, 64, M6_CAP_SELF_CNODE, pt, 64, M6_RIGHTS_ALL));
+	CHECK_ERR(m6_page_table_map(d, M6_CAP_SELF_VSPACE, va2, 3), M6_ERR_DELETE_FIRST);
+	/* and no single copy pulls the mapping from under the others */
+	CHECK_ERR(m6_page_table_unmap(pt), M6_ERR_REVOKE_FIRST);
+	CHECK_ERR(m6_page_table_unmap(d), M6_ERR_REVOKE_FIRST);
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	*(volatile uint64_t *)(uintptr_t)va = 5;
+	/* deleting a copy keeps the mapping; the last cap's unmap removes it */
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, d, 64));
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)va, 5);
+	CHECK_OK(m6_page_table_unmap(pt));
+	struct m6_msg m;
+	CHECK_EQ(touch(va, 0, &m), M6_FAULT_VM);
+}
+
+TEST(page_table_remapped_at_other_level_is_empty)
+{
+	/* The attack this stops: a level-3 table holds a page descriptor for frame f; read at
+	 * level 2 the same bits are a table descriptor, so f's contents (written by its holder)
+	 * would become page table entries, here one mapping f itself at `far`. */
+	uint64_t va = kt_region_2m(), far = 0x7000000000ull;
+	REQUIRE(va);
+	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(pt);
+	REQUIRE_OK(m6_page_table_map(pt, M6_CAP_SELF_VSPACE, va, 3));
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	REQUIRE(f);
+	uint64_t pa;
+	REQUIRE_OK(m6_frame_get_address(f, &pa));
+	*(volatile uint64_t *)(uintptr_t)va = pa | 0x3 | (2ull << 2) | (1ull << 6) | (3ull << 8) |
+	                                      (1ull << 10) | (1ull << 11) | (3ull << 53);
+	REQUIRE_OK(m6_page_table_unmap(pt));
+	REQUIRE_OK(m6_page_table_map(pt, M6_CAP_SELF_VSPACE, far, 2));
+	struct m6_msg m;
+	CHECK_EQ(touch(far, 0, &m), M6_FAULT_VM);
+	CHECK_OK(m6_page_table_unmap(pt));
+}
+
 TEST(frame_labels_on_wrong_object)
 {
 	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0), f = kt_new(M6_OBJ_FRAME, 12);
@@ -482,6 +537,109 @@ TEST(isolation_foreign_vspace)
 	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)0x400000, before);
 }
 
+/* A VSpace of its own for a thread running `code` at CODE_VA, objects from `ut`; the
+ * thread's faults go to `ep`. Returns the TCB (not from `ut`) or 0. The VSpace is retyped
+ * last: a revoke of `ut` deletes the newest objects first, so the VSpace goes while its
+ * page tables still hold the thread's code. */
+#define CODE_VA 0x7000000000ull
+
+static m6_cptr_t thread_in_own_vspace(m6_cptr_t ut, const uint32_t *code, unsigned words,
+                                      m6_cptr_t ep, m6_cptr_t *vs_out)
+{
+	m6_cptr_t vs = kt_slot(), l1 = kt_slot(), l2 = kt_slot(), l3 = kt_slot(), f2 = kt_slot();
+	uint64_t va = kt_region();
+	if (!vs || !l1 || !l2 || !l3 || !f2 || !va ||
+	    m6_untyped_retype(ut, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, l1, 1) != M6_OK ||
+	    m6_untyped_retype(ut, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, l2, 1) != M6_OK ||
+	    m6_untyped_retype(ut, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, l3, 1) != M6_OK ||
+	    m6_untyped_retype(ut, M6_OBJ_VSPACE, 0, M6_CAP_SELF_CNODE, vs, 1) != M6_OK ||
+	    m6_page_table_map(l1, vs, 0, 1) != M6_OK ||
+	    m6_page_table_map(l2, vs, CODE_VA, 2) != M6_OK ||
+	    m6_page_table_map(l3, vs, CODE_VA, 3) != M6_OK)
+		return 0;
+	m6_cptr_t f = kt_map_new_frame(va, RW);
+	if (!f)
+		return 0;
+	for (unsigned i = 0; i < words; i++)
+		((volatile uint32_t *)(uintptr_t)va)[i] = code[i];
+	if (m6_frame_clean_invalidate(f, 0, 4096) != M6_OK ||
+	    m6_cnode_copy(M6_CAP_SELF_CNODE, f2, 64, M6_CAP_SELF_CNODE, f, 64, M6_RIGHTS_ALL) !=
+	        M6_OK ||
+	    m6_frame_map(f2, vs, CODE_VA, RX) != M6_OK)
+		return 0;
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	if (!t || m6_tcb_configure(t, ep, M6_CAP_SELF_CNODE, vs, 0, 0) != M6_OK ||
+	    m6_tcb_set_priority(t, M6_CAP_SELF_TCB, KT_HELPER_PRIO) != M6_OK)
+		return 0;
+	*vs_out = vs;
+	return t;
+}
+
+/* svc (x0..x8 preset: one invocation), then an unknown syscall: a thread still running
+ * in its old address space gets that far and reports M6_FAULT_UNKNOWN_SYSCALL. */
+static const uint32_t invoke_then_bad_syscall[] = {
+    0xd4000001, /* svc #0 */
+    0xd2800c68, /* mov x8, #99 */
+    0xd4000001, /* svc #0 */
+    0x14000000, /* b . */
+};
+
+/* Start `t` at CODE_VA with x0..x8 = regs; return the label of its fault on `ep`. */
+static uint64_t run_to_fault(m6_cptr_t t, m6_cptr_t ep, const uint64_t regs[9], struct m6_msg *m)
+{
+	if (m6_tcb_write_registers(t, true, CODE_VA, 0, regs, 9) != M6_OK)
+		return ~0ull;
+	bool ok;
+	kt_recv_poll(ep, m, 100, &ok);
+	if (!ok)
+		return ~0ull - 1;
+	uint64_t label = m6_msginfo_label(m->info);
+	struct m6_msg stop = {.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0)};
+	m6_reply(&stop);
+	return label;
+}
+
+TEST(vspace_revoked_under_its_running_thread)
+{
+	/* The thread revokes the untyped its own VSpace came from: the VSpace dies while
+	 * the thread is on the CPU, and its very next instruction fetch must fault rather
+	 * than go on through freed page tables. */
+	m6_cptr_t ut = kt_new(M6_OBJ_UNTYPED, 16), ep = kt_new(M6_OBJ_ENDPOINT, 0), vs = 0;
+	REQUIRE(ut && ep);
+	m6_cptr_t t = thread_in_own_vspace(ut, invoke_then_bad_syscall, 4, ep, &vs);
+	REQUIRE(t);
+	uint64_t regs[9] = {M6_CAP_SELF_CNODE, m6_msginfo(M6_CNODE_REVOKE, 2), ut, 64, 0, 0, 0, 0,
+	                    M6_SYS_CALL};
+	struct m6_msg m;
+	CHECK_EQ(run_to_fault(t, ep, regs, &m), M6_FAULT_VM);
+	CHECK_EQ(m.mr[0], CODE_VA + 4);
+	CHECK(!kt_occupied(vs));
+}
+
+TEST(vspace_configured_away_under_its_running_thread)
+{
+	/* The thread configures itself onto ktest's VSpace; its own one's last cap was the
+	 * TCB's, so it is destroyed. The thread goes on in the new VSpace at once, where
+	 * CODE_VA is unmapped. */
+	m6_cptr_t ut = kt_new(M6_OBJ_UNTYPED, 16), ep = kt_new(M6_OBJ_ENDPOINT, 0), vs = 0;
+	REQUIRE(ut && ep);
+	m6_cptr_t t = thread_in_own_vspace(ut, invoke_then_bad_syscall, 4, ep, &vs);
+	REQUIRE(t);
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, vs, 64));
+	uint64_t regs[9] = {t,
+	                    m6_msginfo(M6_TCB_CONFIGURE, 5),
+	                    ep,
+	                    M6_CAP_SELF_CNODE,
+	                    M6_CAP_SELF_VSPACE,
+	                    0,
+	                    0,
+	                    0,
+	                    M6_SYS_CALL};
+	struct m6_msg m;
+	CHECK_EQ(run_to_fault(t, ep, regs, &m), M6_FAULT_VM);
+	CHECK_EQ(m.mr[0], CODE_VA + 4);
+}
+
 const struct kt_test kt_suite_vspace[] = {
     KT_ENTRY(frame_map_rw),
     KT_ENTRY(frame_map_read_only),
@@ -514,5 +672,9 @@ const struct kt_test kt_suite_vspace[] = {
     KT_ENTRY(frame_cache_maintenance_2m),
     KT_ENTRY(frame_get_address_distinct),
     KT_ENTRY(isolation_foreign_vspace),
+    KT_ENTRY(page_table_copy_shares_one_mapping),
+    KT_ENTRY(page_table_remapped_at_other_level_is_empty),
+    KT_ENTRY(vspace_revoked_under_its_running_thread),
+    KT_ENTRY(vspace_configured_away_under_its_running_thread),
     KT_END,
 };
