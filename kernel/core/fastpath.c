@@ -15,8 +15,10 @@
 #include <m6/abi/errors.h>
 #include <m6/abi/syscalls.h>
 
-/* Message info with caps = 0 and length <= 6 is, numerically, at most 6 in its low bits. */
-#define SIMPLE_MESSAGE_MASK MASK(M6_MSGINFO_LENGTH_BITS + M6_MSGINFO_CAPS_BITS)
+/* Message info with caps = 0, length <= 6 and none of the reserved bits between caps and
+ * label set is, numerically, at most 6 below the label. (The general path drops reserved
+ * bits; the fastpath passes the word on as it is, so it must not see any.) */
+#define SIMPLE_MESSAGE_MASK MASK(M6_MSGINFO_LABEL_SHIFT)
 
 /* The endpoint cap named by x0, if the message in x1 is register-only with no cap and
  * the cap is an endpoint with `rights`. */
@@ -108,7 +110,7 @@ static struct tcb *fast_signal(struct tcb *t)
 {
 	uint64_t badge;
 	struct notification *n = fast_notification(t, M6_RIGHT_WRITE, &badge);
-	if (!n)
+	if (!n || !badge) /* an unbadged cap cannot signal: the general path says so */
 		return NULL;
 	struct tcb *waiter = n->waiters.head;
 	if (!waiter) {

@@ -50,11 +50,13 @@ void fault_handle_reply(struct tcb *t, struct tcb *replier)
 	word_t info = replier->context.x[1];
 	word_t label = m6_msginfo_label(info), length = m6_msginfo_length(info);
 	unsigned kind = t->fault;
-	t->fault = 0;
 	if (label == M6_FAULT_REPLY_STOP) {
-		t->state = THREAD_INACTIVE;
+		/* Stopped as by a suspend (its registers stay those of the fault), which also
+		 * releases a thread that was waiting for its reply. */
+		tcb_suspend(t);
 		return;
 	}
+	t->fault = 0;
 	if (kind == M6_FAULT_UNKNOWN_SYSCALL || kind == M6_FAULT_LINUX_SYSCALL) {
 		/* The pc is already past the svc. */
 		if (length >= 1)

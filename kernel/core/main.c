@@ -43,6 +43,8 @@ static void read_platform(const struct dtb *dtb)
 	uint32_t ppi;
 	if (timer < 0 || dtb_get_cell(dtb, timer, "interrupts", 4, &ppi) != DTB_OK)
 		panic("DTB: no usable arm,armv8-timer node");
+	if (ppi >= 16) /* a PPI number: interrupt IDs 16..31 */
+		panic("DTB: arm,armv8-timer: interrupt %u is not a PPI", ppi);
 	platform.timer_irq = 16 + ppi;
 
 	int psci = dtb_find_compatible(dtb, -1, "arm,psci-1.0");
@@ -63,15 +65,31 @@ static void read_memory(const struct dtb *dtb, paddr_t dtb_pa)
 	int err = dtb_memory_regions(dtb, regions, MAX_REGIONS, &ram_count);
 	if (err != DTB_OK || ram_count == 0)
 		panic("DTB: no memory regions (%s)", dtb_strerror(err));
-	for (unsigned i = 0; i < ram_count; i++) {
+	for (unsigned i = 0; i < ram_count; i++)
 		ram[i] = (struct mem_range){regions[i].base, regions[i].base + regions[i].size};
+	/* The DTB is the loader's word, not ours: ranges may overlap (the same memory must
+	 * not become untyped twice) or lie where the kernel's linear map does not reach. */
+	uint64_t given = 0, usable = 0;
+	for (unsigned i = 0; i < ram_count; i++)
+		given += regions[i].size;
+	ram_count = memory_map_usable_ram(ram, ram_count, arch_ram_window());
+	if (ram_count == 0)
+		panic("DTB: no memory where the kernel can use it (%lx-%lx)",
+		      arch_ram_window().base, arch_ram_window().end - 1);
+	if (ram_count > PLATFORM_MAX_RAM_REGIONS)
+		panic("DTB: %u separate RAM regions, at most %u supported", ram_count,
+		      PLATFORM_MAX_RAM_REGIONS);
+	for (unsigned i = 0; i < ram_count; i++) {
 		printk("m6: RAM %lx-%lx\n", ram[i].base, ram[i].end - 1);
-		if (i < PLATFORM_MAX_RAM_REGIONS) {
-			platform.ram[i].base = ram[i].base;
-			platform.ram[i].end = ram[i].end;
-			platform.ram_count = i + 1;
-		}
+		platform.ram[i].base = ram[i].base;
+		platform.ram[i].end = ram[i].end;
+		usable += ram[i].end - ram[i].base;
 	}
+	platform.ram_count = ram_count;
+	if (given != usable)
+		printk("m6: DTB: %lu KiB of the RAM it lists overlap or lie outside %lx-%lx: not "
+		       "used\n",
+		       (given - usable) >> 10, arch_ram_window().base, arch_ram_window().end - 1);
 	err = dtb_reserved_regions(dtb, regions, MAX_REGIONS, &reserved_count);
 	if (err != DTB_OK)
 		panic("DTB: reserved memory: %s", dtb_strerror(err));

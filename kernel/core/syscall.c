@@ -86,6 +86,12 @@ static void sys_send(struct tcb *t, bool blocking, bool is_call)
 			set_error(t, M6_ERR_INSUFFICIENT_RIGHTS);
 			return;
 		}
+		/* The badge is what a signal ORs into the word: with none it would set no bit,
+		 * and a waiter would wake to nothing. */
+		if (cap->word == 0) {
+			set_error(t, M6_ERR_INVALID_CAP);
+			return;
+		}
 		set_error(t, M6_OK);
 		notification_signal((struct notification *)cap->object, cap->word);
 		return;
@@ -120,23 +126,6 @@ static void sys_send(struct tcb *t, bool blocking, bool is_call)
 	endpoint_send((struct endpoint *)cap->object, t, &opt);
 }
 
-/* A thread that still owes a reply would lose its caller when it receives again. */
-static void drop_stale_caller(struct tcb *t)
-{
-	if (!t->caller)
-		return;
-	struct tcb *stale = t->caller;
-	t->caller = NULL;
-	stale->callee = NULL;
-	if (stale->fault) {
-		stale->fault = 0;
-		stale->state = THREAD_INACTIVE;
-		return;
-	}
-	set_error(stale, M6_ERR_NO_REPLY);
-	scheduler_make_runnable(stale);
-}
-
 static void sys_receive(struct tcb *t, bool blocking)
 {
 	int error;
@@ -158,7 +147,8 @@ static void sys_receive(struct tcb *t, bool blocking)
 		notification_wait((struct notification *)cap->object, t, blocking);
 		return;
 	}
-	drop_stale_caller(t);
+	/* A thread that still owes a reply would lose its caller when it receives again. */
+	tcb_release_caller(t);
 	/* A signal already pending on the bound notification is delivered first. */
 	struct notification *bound = t->bound_notification;
 	if (bound && bound->word) {

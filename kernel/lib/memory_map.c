@@ -29,6 +29,33 @@ static int emit(struct mem_range *out, unsigned max, unsigned *n, uint64_t base,
 	return 0;
 }
 
+unsigned memory_map_usable_ram(struct mem_range *ram, unsigned count, struct mem_range window)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct mem_range r = ram[i];
+		if (r.end <= r.base) /* empty, or size reaching past 2^64 */
+			continue;
+		if (r.base < window.base)
+			r.base = window.base;
+		if (r.end > window.end)
+			r.end = window.end;
+		if (r.base < r.end)
+			ram[n++] = r;
+	}
+	sort_ranges(ram, n);
+	unsigned merged = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (merged && ram[i].base <= ram[merged - 1].end) {
+			if (ram[i].end > ram[merged - 1].end)
+				ram[merged - 1].end = ram[i].end;
+		} else {
+			ram[merged++] = ram[i];
+		}
+	}
+	return merged;
+}
+
 int memory_map_free(const struct mem_range *ram, unsigned ram_count, struct mem_range *used,
                     unsigned used_count, struct mem_range *out, unsigned max)
 {
@@ -37,12 +64,14 @@ int memory_map_free(const struct mem_range *ram, unsigned ram_count, struct mem_
 	for (unsigned r = 0; r < ram_count; r++) {
 		uint64_t cursor = ram[r].base;
 		for (unsigned u = 0; u < used_count && cursor < ram[r].end; u++) {
-			if (used[u].end <= cursor || used[u].base >= ram[r].end)
+			/* An end that wrapped means "to the top of memory". */
+			uint64_t used_end = used[u].end < used[u].base ? UINT64_MAX : used[u].end;
+			if (used_end <= cursor || used[u].base >= ram[r].end)
 				continue;
 			if (used[u].base > cursor && emit(out, max, &n, cursor, used[u].base))
 				return -1;
-			if (used[u].end > cursor)
-				cursor = used[u].end;
+			if (used_end > cursor)
+				cursor = used_end;
 		}
 		if (cursor < ram[r].end && emit(out, max, &n, cursor, ram[r].end))
 			return -1;

@@ -99,8 +99,10 @@ static void release_queue(struct thread_queue *q)
 	while ((t = thread_queue_pop(q)) != NULL) {
 		t->blocked_on = NULL;
 		if (t->fault) {
-			/* A faulted thread cannot retry a send: it stays stopped. */
+			/* A faulted thread cannot retry a send: it stays stopped (already out of
+			 * the queue), and whoever waited for its reply is released. */
 			t->state = THREAD_INACTIVE;
+			tcb_suspend(t);
 			continue;
 		}
 		tcb_set_result(t, M6_ERR_INVALID_CAP, 0, 0);

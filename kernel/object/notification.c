@@ -1,5 +1,6 @@
 /* Notifications: signal ORs a badge into the word and wakes one waiter; wait takes the
- * word (blocking while it is zero); poll takes it without blocking. A TCB bound to a
+ * word (blocking while it is zero); poll takes it without blocking. Only badged caps
+ * signal (a badge of 0 would set no bit), so a wait never wakes to a zero word. A TCB bound to a
  * notification also receives its signals while blocked on an endpoint. */
 #include <kernel/delete.h>
 #include <kernel/endpoint.h>
@@ -84,6 +85,8 @@ int notification_set_signal_slot(struct cte *slot, struct tcb *caller, unsigned 
 			return error;
 		if (!cap_has_rights(&n->cap, M6_RIGHT_WRITE))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
+		if (n->cap.word == 0) /* its signals would set no bit */
+			return M6_ERR_INVALID_CAP;
 	}
 	/* perform */
 	cap_delete(slot);

@@ -143,23 +143,45 @@ void tcb_cancel_wait(struct tcb *t)
 	}
 }
 
+/* Detach t's caller, which will get no reply from t: a plain caller learns so at once; a
+ * faulted one (t was its handler) is returned, to be stopped. */
+static struct tcb *drop_caller(struct tcb *t)
+{
+	struct tcb *caller = t->caller;
+	if (!caller)
+		return NULL;
+	t->caller = NULL;
+	caller->callee = NULL;
+	if (caller->fault)
+		return caller;
+	tcb_set_result(caller, M6_ERR_NO_REPLY, 0, 0);
+	scheduler_make_runnable(caller);
+	return NULL;
+}
+
 void tcb_suspend(struct tcb *t)
 {
-	tcb_cancel_wait(t);
-	/* A thread we owed a reply to would otherwise wait forever. */
-	if (t->caller) {
-		struct tcb *caller = t->caller;
-		t->caller = NULL;
-		caller->callee = NULL;
-		if (caller->fault) {
-			caller->state = THREAD_INACTIVE; /* its handler is gone */
-		} else {
-			tcb_set_result(caller, M6_ERR_NO_REPLY, 0, 0);
-			scheduler_make_runnable(caller);
-		}
+	/* A loop, not recursion: a faulted thread whose handler stops stops too, and it may
+	 * itself have been another faulted thread's handler, as far as the user likes. */
+	while (t) {
+		enum thread_state was = t->state;
+		tcb_cancel_wait(t);
+		/* Cut short in a blocking call, it learns so when resumed: its request was
+		 * delivered and the answer will not come (a call waiting for its reply), or it
+		 * did not happen. A faulted thread keeps its registers for the retry. */
+		if (!t->fault && was != THREAD_RUNNING && was != THREAD_INACTIVE)
+			tcb_set_result(
+			    t, was == THREAD_BLOCKED_REPLY ? M6_ERR_NO_REPLY : M6_ERR_CANCELLED, 0,
+			    0);
+		t->fault = 0;
+		t->state = THREAD_INACTIVE;
+		t = drop_caller(t);
 	}
-	t->fault = 0;
-	t->state = THREAD_INACTIVE;
+}
+
+void tcb_release_caller(struct tcb *t)
+{
+	tcb_suspend(drop_caller(t));
 }
 
 void tcb_resume(struct tcb *t)

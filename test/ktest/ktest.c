@@ -53,6 +53,7 @@ static const char *const error_names[M6_ERR_COUNT] = {
     "WOULD_BLOCK",
     "INVALID_SYSCALL",
     "IN_USE",
+    "CANCELLED",
 };
 
 static void put_value(uint64_t v, bool error)

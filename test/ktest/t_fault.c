@@ -426,6 +426,108 @@ TEST(fault_linux_abi_cleared)
 	CHECK_ERR(kt_nbrecv(ep, &m), M6_ERR_WOULD_BLOCK);
 }
 
+static volatile m6_cptr_t stale_server, stale_tcb;
+static volatile uint64_t stale_err, stale_mr0, stale_done;
+static uint64_t stale_stack[1024] __attribute__((aligned(16)));
+
+/* Where a faulted, stopped, then restarted thread goes on: an ordinary call. */
+static void stale_client(void)
+{
+	struct m6_msg m = {.info = m6_msginfo(0x77, 1), .mr = {0x55}};
+	stale_err = m6_call(stale_server, &m);
+	stale_mr0 = m.mr[0];
+	stale_done = 1;
+	for (;;)
+		m6_tcb_suspend(stale_tcb);
+}
+
+static uint64_t fn_udf(struct kt_thread *self)
+{
+	(void)self;
+	__asm__ volatile("udf #1");
+	return 0;
+}
+
+TEST(fault_dropped_with_its_handler_leaves_no_trace)
+{
+	/* A thread faults; its fault endpoint goes away before anyone answers. Restarted
+	 * elsewhere, its next call must be an ordinary call: the server sees the message,
+	 * and a plain reply answers it (it must not be taken for a fault reply that sets
+	 * pc and sp). */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	m6_cptr_t fep = kt_mint(ep, M6_RIGHTS_ALL, 0x11);
+	REQUIRE(fep);
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_udf, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_configure(t.tcb, fep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                            (uint64_t)(uintptr_t)t.ipc,
+	                            t.ipc ? KT_SLOT_IPC_FRAME0 + t.index : 0));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, ep, 64));
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, ep, 64));
+	stale_server = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(stale_server);
+	stale_done = 0;
+	stale_tcb = t.tcb;
+	REQUIRE_OK(m6_tcb_write_registers(t.tcb, true, (uint64_t)(uintptr_t)stale_client,
+	                                  (uint64_t)(uintptr_t)&stale_stack[1024], NULL, 0));
+	struct m6_msg m;
+	bool ok;
+	kt_recv_poll(stale_server, &m, 50, &ok);
+	REQUIRE(ok);
+	CHECK_EQ(m6_msginfo_label(m.info), 0x77);
+	CHECK_EQ(m.mr[0], 0x55);
+	struct m6_msg r = {.info = m6_msginfo(0, 1), .mr = {0x99}};
+	CHECK_OK(m6_reply(&r));
+	CHECK(kt_wait_flag(&stale_done, 100));
+	CHECK_EQ(stale_err, M6_OK);
+	CHECK_EQ(stale_mr0, 0x99);
+}
+
+static uint64_t fn_serve_then_fault(struct kt_thread *self)
+{
+	struct m6_msg m = {0};
+	m6_recv(self->arg[0], &m);
+	__asm__ volatile("udf #2");
+	return 0;
+}
+
+static uint64_t fn_call_once(struct kt_thread *self)
+{
+	struct m6_msg m = {.info = m6_msginfo(0x42, 0)};
+	self->out[0] = m6_call(self->arg[0], &m);
+	return 0;
+}
+
+TEST(fault_stop_releases_the_stopped_threads_caller)
+{
+	/* Server S takes client C's call, then faults; its handler (main) stops it. C must
+	 * not wait for ever for a reply S will never send. */
+	m6_cptr_t srv = kt_new(M6_OBJ_ENDPOINT, 0), e = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(srv && e);
+	m6_cptr_t fep = kt_mint(e, M6_RIGHTS_ALL, 0x22);
+	REQUIRE(fep);
+	struct kt_thread s, c;
+	s.arg[0] = srv;
+	REQUIRE(kt_thread_create(&s, fn_serve_then_fault, KT_HELPER_PRIO));
+	REQUIRE_OK(m6_tcb_configure(s.tcb, fep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                            (uint64_t)(uintptr_t)s.ipc,
+	                            s.ipc ? KT_SLOT_IPC_FRAME0 + s.index : 0));
+	REQUIRE_OK(m6_tcb_resume(s.tcb));
+	c.arg[0] = srv;
+	REQUIRE(kt_thread_start(&c, fn_call_once, KT_HELPER_PRIO));
+	struct m6_msg m;
+	bool ok;
+	kt_recv_poll(e, &m, 50, &ok);
+	REQUIRE(ok);
+	CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_EXCEPTION);
+	struct m6_msg r = {.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0)};
+	CHECK_OK(m6_reply(&r));
+	CHECK(kt_join(&c, 50));
+	CHECK_EQ(c.out[0], M6_ERR_NO_REPLY);
+}
+
 const struct kt_test kt_suite_fault[] = {
     KT_ENTRY(fault_vm_read),
     KT_ENTRY(fault_vm_write),
@@ -444,5 +546,7 @@ const struct kt_test kt_suite_fault[] = {
     KT_ENTRY(fault_linux_abi_syscall),
     KT_ENTRY(fault_linux_abi_write_number),
     KT_ENTRY(fault_linux_abi_cleared),
+    KT_ENTRY(fault_dropped_with_its_handler_leaves_no_trace),
+    KT_ENTRY(fault_stop_releases_the_stopped_threads_caller),
     KT_END,
 };

@@ -221,6 +221,30 @@ TEST(ntfn_two_waiters)
 	CHECK(kt_join(&t2, 100));
 }
 
+TEST(ntfn_unbadged_cap_cannot_signal)
+{
+	/* A badge of 0 would set no bit: a signal through such a cap is refused (a waiter
+	 * never wakes to a zero word), and so is handing one to a timer or an IRQ. */
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0), tm = kt_new(M6_OBJ_TIMER, 0);
+	REQUIRE(n && tm);
+	struct kt_thread t;
+	t.arg[0] = n;
+	REQUIRE(kt_thread_start(&t, fn_wait, KT_HELPER_PRIO));
+	CHECK_ERR(m6_signal(n), M6_ERR_INVALID_CAP);
+	CHECK(!kt_join(&t, 10)); /* still waiting */
+	CHECK_ERR(m6_timer_set_notification(tm, n), M6_ERR_INVALID_CAP);
+	m6_cptr_t irq = kt_slot();
+	REQUIRE(irq);
+	REQUIRE_OK(m6_irq_control_get(CAP_IRQ_CONTROL, 43, 0, M6_CAP_SELF_CNODE, irq));
+	CHECK_ERR(m6_irq_handler_set_notification(irq, n), M6_ERR_INVALID_CAP);
+	/* a badged copy works */
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x8);
+	REQUIRE(b);
+	CHECK_OK(m6_signal(b));
+	REQUIRE(kt_join(&t, 10));
+	CHECK_EQ(t.out[0], 0x8);
+}
+
 const struct kt_test kt_suite_notification[] = {
     KT_ENTRY(ntfn_signal_poll),
     KT_ENTRY(ntfn_poll_empty),
@@ -237,5 +261,6 @@ const struct kt_test kt_suite_notification[] = {
     KT_ENTRY(ntfn_bound_endpoint_message_still_works),
     KT_ENTRY(ntfn_bound_main_thread),
     KT_ENTRY(ntfn_two_waiters),
+    KT_ENTRY(ntfn_unbadged_cap_cannot_signal),
     KT_END,
 };

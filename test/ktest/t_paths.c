@@ -164,9 +164,37 @@ TEST(fpu_state_survives_ipc_with_non_fp_thread)
 	CHECK(kt_join(&t, 100));
 }
 
+static uint64_t fn_recv_info_then_reply(struct kt_thread *self)
+{
+	struct m6_msg m = {0};
+	self->out[1] = 1;
+	m6_recv(self->arg[0], &m);
+	self->out[0] = m.info;
+	struct m6_msg r = {.info = m6_msginfo(3, 0)};
+	m6_reply(&r);
+	return 0;
+}
+
+TEST(ipc_fastpath_drops_reserved_info_bits)
+{
+	/* Bits between the caps field and the label mean nothing: neither path passes them
+	 * on (the general path rebuilds the word; the fastpath must not see them). */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	REQUIRE(kt_thread_start(&t, fn_recv_info_then_reply, KT_HELPER_PRIO));
+	REQUIRE(t.out[1]);
+	struct m6_msg m = {.info = m6_msginfo(5, 0) | (1u << 9) | (1u << 11)};
+	CHECK_OK(m6_call(ep, &m));
+	REQUIRE(kt_join(&t, 10));
+	CHECK_EQ(t.out[0], m6_msginfo(5, 0));
+}
+
 const struct kt_test kt_suite_paths[] = {
     KT_ENTRY(ipc_fastpath_matches_general_path),
     KT_ENTRY(fpu_two_threads_keep_their_registers),
     KT_ENTRY(fpu_state_survives_ipc_with_non_fp_thread),
+    KT_ENTRY(ipc_fastpath_drops_reserved_info_bits),
     KT_END,
 };

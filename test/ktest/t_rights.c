@@ -121,10 +121,11 @@ TEST(rights_tcb_bind_needs_read_on_notification)
 
 TEST(rights_irq_handler_needs_write)
 {
-	m6_cptr_t h = kt_slot(), n = kt_new(M6_OBJ_NOTIFICATION, 0);
-	REQUIRE(h && n);
+	m6_cptr_t h = kt_slot(), n0 = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(h && n0);
 	REQUIRE_OK(m6_irq_control_get(CAP_IRQ_CONTROL, SPI_C, 0, ROOT, h));
-	m6_cptr_t hr = kt_copy(h, M6_RIGHT_READ), nr = kt_copy(n, M6_RIGHT_READ);
+	m6_cptr_t n = kt_mint(n0, M6_RIGHTS_ALL, 1), nr = kt_mint(n0, M6_RIGHT_READ, 1);
+	m6_cptr_t hr = kt_copy(h, M6_RIGHT_READ);
 	REQUIRE(hr && nr);
 	CHECK_ERR(m6_irq_handler_set_notification(hr, n), M6_ERR_INSUFFICIENT_RIGHTS);
 	CHECK_ERR(m6_irq_handler_ack(hr), M6_ERR_INSUFFICIENT_RIGHTS);
@@ -136,9 +137,10 @@ TEST(rights_irq_handler_needs_write)
 
 TEST(rights_timer_needs_write)
 {
-	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
-	REQUIRE(t && n);
-	m6_cptr_t tr = kt_copy(t, M6_RIGHT_READ), nr = kt_copy(n, M6_RIGHT_READ);
+	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n0 = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(t && n0);
+	m6_cptr_t n = kt_mint(n0, M6_RIGHTS_ALL, 1), nr = kt_mint(n0, M6_RIGHT_READ, 1);
+	m6_cptr_t tr = kt_copy(t, M6_RIGHT_READ);
 	REQUIRE(tr && nr);
 	uint64_t later = kt_ticks() + kt_tick_freq();
 	CHECK_ERR(m6_timer_set_notification(tr, n), M6_ERR_INSUFFICIENT_RIGHTS);

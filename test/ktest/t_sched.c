@@ -143,6 +143,24 @@ TEST(sched_suspend_spinner)
 	stop_spinning = 1;
 }
 
+TEST(sched_idle_loses_no_wakeup)
+{
+	/* Main alone, sleeping on short one-shot timers: the interrupt often arrives while
+	 * the kernel is on its way to idle. A lost wake-up hangs the suite (the QEMU test's
+	 * timeout then fails it). */
+	m6_cptr_t tm = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(tm && n);
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 1);
+	REQUIRE(b);
+	REQUIRE_OK(m6_timer_set_notification(tm, b));
+	unsigned wrong = 0;
+	for (unsigned i = 0; i < 5000; i++) {
+		if (m6_timer_set(tm, kt_ticks() + (i % 400), 0) != M6_OK || m6_wait(n) != 1)
+			wrong++;
+	}
+	CHECK_EQ(wrong, 0);
+}
+
 const struct kt_test kt_suite_sched[] = {
     KT_ENTRY(sched_yield_alone),
     KT_ENTRY(sched_round_robin_yield),
@@ -153,5 +171,6 @@ const struct kt_test kt_suite_sched[] = {
     KT_ENTRY(sched_preemption_by_tick),
     KT_ENTRY(sched_main_preempts_spinner),
     KT_ENTRY(sched_suspend_spinner),
+    KT_ENTRY(sched_idle_loses_no_wakeup),
     KT_END,
 };

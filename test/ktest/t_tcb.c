@@ -533,6 +533,55 @@ TEST(tcb_configure_that_finalises_the_tcb_inserts_nothing)
 	CHECK_EQ(nonzero, 0);
 }
 
+static uint64_t fn_call_ep(struct kt_thread *self)
+{
+	struct m6_msg m = {.info = m6_msginfo(0x42, 1), .mr = {0x1234}};
+	self->out[1] = 1;
+	self->out[0] = m6_call(self->arg[0], &m);
+	self->out[2] = m.badge;
+	return 0;
+}
+
+TEST(tcb_suspend_cuts_a_blocked_call_short)
+{
+	/* Suspended while its call waits for a receiver, a thread resumed finds the call
+	 * cancelled, not a made-up success with its own request as the answer. */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	REQUIRE(kt_thread_start(&t, fn_call_ep, KT_HELPER_PRIO));
+	REQUIRE(t.out[1] && !t.done);
+	REQUIRE_OK(m6_tcb_suspend(t.tcb));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE(kt_join(&t, 50));
+	CHECK_EQ(t.out[0], M6_ERR_CANCELLED);
+	CHECK_EQ(t.out[2], 0);
+	/* its request never reached the endpoint */
+	CHECK_ERR(kt_nbsend(ep), M6_ERR_WOULD_BLOCK);
+}
+
+TEST(tcb_suspend_of_a_caller_awaiting_reply_gives_no_reply)
+{
+	/* The call was delivered (main received it), then the caller is suspended: resumed,
+	 * it learns that no reply will come; main's late reply finds no caller. */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	REQUIRE(kt_thread_start(&t, fn_call_ep, KT_HELPER_PRIO));
+	struct m6_msg m;
+	bool ok;
+	kt_recv_poll(ep, &m, 50, &ok);
+	REQUIRE(ok);
+	REQUIRE_OK(m6_tcb_suspend(t.tcb));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE(kt_join(&t, 50));
+	CHECK_EQ(t.out[0], M6_ERR_NO_REPLY);
+	struct m6_msg r = {.info = m6_msginfo(0, 0)};
+	CHECK_ERR(m6_reply(&r), M6_ERR_NO_REPLY);
+}
+
 const struct kt_test kt_suite_tcb[] = {
     KT_ENTRY(tcb_configure),
     KT_ENTRY(tcb_configure_that_finalises_the_tcb_inserts_nothing),
@@ -568,5 +617,7 @@ const struct kt_test kt_suite_tcb[] = {
     KT_ENTRY(tcb_deleted_cap),
     KT_ENTRY(tcb_delete_blocked_thread),
     KT_ENTRY(tcb_suspend_blocked_thread),
+    KT_ENTRY(tcb_suspend_cuts_a_blocked_call_short),
+    KT_ENTRY(tcb_suspend_of_a_caller_awaiting_reply_gives_no_reply),
     KT_END,
 };

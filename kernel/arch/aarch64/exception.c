@@ -83,5 +83,9 @@ NORETURN void handle_kernel_fault(struct arch_context *frame)
 
 void arch_idle(void)
 {
-	__asm__ volatile("msr daifclr, #2\n\twfi\n\tmsr daifset, #2" ::: "memory");
+	/* WFI with interrupts still masked: it wakes for a pending interrupt even so, and
+	 * one that arrived while the kernel decided to idle is not lost (unmasking first
+	 * would take it, and the WFI after it would then sleep with its wake-up already
+	 * handled). Then a moment unmasked lets it be taken. */
+	__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
 }

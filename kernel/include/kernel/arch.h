@@ -3,7 +3,15 @@
 #ifndef KERNEL_ARCH_H
 #define KERNEL_ARCH_H
 
+#include <kernel/memory_map.h>
 #include <kernel/types.h>
+
+/* Physical memory the kernel's linear map covers as normal memory (arch/aarch64/head.S
+ * maps 1-4 GiB): RAM the DTB lists outside it cannot be used. */
+static inline struct mem_range arch_ram_window(void)
+{
+	return (struct mem_range){1ull << 30, 4ull << 30};
+}
 
 struct tcb;
 struct arch_context;

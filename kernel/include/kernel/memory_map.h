@@ -10,9 +10,17 @@ struct mem_range {
 	uint64_t end; /* exclusive */
 };
 
+/* Make the RAM list the DTB gave safe to use, in place: clip every range to `window` (what
+ * the kernel's own mappings reach), drop empty ones and ones whose end wraps past 2^64,
+ * sort, and merge overlapping or touching ranges, so no byte appears twice. Returns the
+ * new count. */
+unsigned memory_map_usable_ram(struct mem_range *ram, unsigned count, struct mem_range window);
+
 /* Write to `out` (capacity max) the parts of `ram` not covered by any of `used`, page
  * aligned inwards, sorted by address. Returns the number written, or -1 if `out` is too
- * small. Overlapping and unsorted inputs are fine; `used` is sorted in place. */
+ * small. `ram` must be what memory_map_usable_ram() gave; overlapping and unsorted `used`
+ * ranges are fine (sorted in place), and a `used` range whose end wraps past 2^64 counts as
+ * reaching the top of memory. */
 int memory_map_free(const struct mem_range *ram, unsigned ram_count, struct mem_range *used,
                     unsigned used_count, struct mem_range *out, unsigned max);
 

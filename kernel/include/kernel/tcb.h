@@ -153,8 +153,14 @@ struct tcb *tcb_nth(unsigned n);
 void tcb_transfer_message(struct tcb *sender, struct tcb *receiver, uint64_t badge);
 /* Take the thread out of whatever it waits in; it keeps its state field. */
 void tcb_cancel_wait(struct tcb *t);
-/* Stop a thread where it stands: leave any queue, become INACTIVE. */
+/* Stop a thread where it stands: leave any queue, become INACTIVE, drop any fault it was
+ * waiting to have answered, and release the thread it owed a reply (see below). A thread
+ * cut short in a blocking call finds M6_ERR_CANCELLED (or M6_ERR_NO_REPLY, if its call
+ * was delivered) as the call's result when resumed. NULL: nothing. */
 void tcb_suspend(struct tcb *t);
+/* The thread will not reply to its caller: a plain caller gets M6_ERR_NO_REPLY, a faulted
+ * one (the thread was its handler) stops, and so on along the chain. */
+void tcb_release_caller(struct tcb *t);
 /* Make a stopped thread runnable again. */
 void tcb_resume(struct tcb *t);
 /* The object is going away (last cap deleted): stop it and release what it holds. */
