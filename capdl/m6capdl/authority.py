@@ -143,7 +143,7 @@ def _is_special(obj: str) -> bool:
     return role.endswith("+grant") or role.split("_", 1)[0] in _CONTROL
 
 
-def _closure(graph: Graph) -> None:
+def _closure(graph: Graph, special_direct: dict[str, set[str]]) -> None:
     """reach[A] = what A holds directly or through the components it gets everything of.
 
     Computed once per strongly connected component of the "takes" graph (its members reach
@@ -152,7 +152,6 @@ def _closure(graph: Graph) -> None:
     takes: dict[str, list[str]] = {c: [] for c in graph.components}
     for (taker, giver) in graph.edges:
         takes[taker].append(giver)
-    special_direct = {c: {o for o in graph.direct[c] if _is_special(o)} for c in graph.components}
     graph.reach, graph.special = {}, {}
     for members, successors in _sccs(graph.components, takes):
         objs: set[str] = set()
@@ -228,10 +227,11 @@ def _sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[tuple[list[str],
 def _saturate(graph: Graph) -> None:
     known = set(graph.components)
     looked_at: dict[str, set[str]] = {c: set() for c in graph.components}
+    special_direct = {c: {o for o in graph.direct[c] if _is_special(o)} for c in graph.components}
     rnd = 0
     while True:
         rnd += 1
-        _closure(graph)
+        _closure(graph, special_direct)
         new: list[Edge] = []
         for comp in graph.components:
             fresh = graph.special[comp] - looked_at[comp]  # special sets only grow
@@ -362,6 +362,15 @@ def _held(comp: str, obj: str, grant: Grant) -> str:
     return f"'{comp}' holds {grant.text}{where}"
 
 
+_FAILED = "assertion failed: "
+
+
+def is_failed_assertion(diag: Diagnostic) -> bool:
+    """An assertion the analysis disproved (not a malformed one): the spec is otherwise
+    sound, so `why` and `graph` can still work on it."""
+    return diag.message.startswith(_FAILED)
+
+
 def check_assertions(system: model.System) -> list[Diagnostic]:
     if not system.assertions:
         return []
@@ -385,9 +394,9 @@ def check_assertions(system: model.System) -> list[Diagnostic]:
         path = explain(graph, subject, objs)
         what = assertion.target.describe()
         if assertion.negative and path:
-            diags.append(error(f"assertion failed: '{subject}' can reach {what}", assertion.span,
+            diags.append(error(f"{_FAILED}'{subject}' can reach {what}", assertion.span,
                                "the path:\n" + "\n".join(path)))
         elif not assertion.negative and not path:
-            diags.append(error(f"assertion failed: '{subject}' cannot reach {what}", assertion.span,
+            diags.append(error(f"{_FAILED}'{subject}' cannot reach {what}", assertion.span,
                                "no cap, mapping, grant or fault handler leads there"))
     return diags

@@ -6,15 +6,17 @@ run. Later stages (layout, emit) may assume a spec that passed: they do not re-c
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from m6capdl import authority, emit, model, resources
-from m6capdl.diagnostics import Diagnostic, Severity, error, warning
+from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
     device_irq_caps,
     MAIN_THREAD,
+    MAX_REGION_SIZE,
     MAX_STACK_SIZE,
     MAX_THREADS,
     THREAD_WINDOW,
@@ -23,6 +25,7 @@ from m6capdl.layout import (
     SYSCAPS,
     max_stack_below_ipc_buffer,
     cap_name,
+    untyped_size_ok,
 )
 
 MAX_PRIORITY = 255
@@ -56,9 +59,13 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
         if first is not None:
             diags.append(error(
                 f"duplicate component '{comp.name.text}'", comp.name.span,
-                f"first declared at line {first.name.span.line}"))
+                f"first declared at {line_of(first.name.span, comp.name.span, system.file)}"))
         else:
             seen[comp.name.text] = comp
+    if len(seen) < len(system.components):
+        # Check the first component of each name only: a copy would claim its devices,
+        # IRQs and binary a second time, and those errors would only repeat this one.
+        system = dataclasses.replace(system, components=list(seen.values()))
     resources.check_memories(system, diags)
     tree = None
     if not any(d.message.startswith("unknown platform") for d in diags):
@@ -67,20 +74,23 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
             tree = resources.platform_tree(system, platform_dir)
     ram = tree.memory() if tree is not None else None
     for comp in system.components:
-        _check_component(comp, seen, diags, ram)
+        _check_component(comp, seen, diags, system.file)
+    resources.check_device_untypeds(system, tree, ram, diags)
     resources.check_irqs(system, diags)
     for comp in system.components:
         resources.check_cnode(comp, diags)
         resources.check_region_overlaps(comp, diags)
     _check_shared_binaries(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
-        resources.check_budget(system, tree, diags)
+        if resources.check_mapped_pages(system, diags):
+            resources.check_budget(system, tree, diags)
     if not any(d.message.startswith(_UNRESOLVED) or ", not a" in d.message for d in diags):
         # With a reference that does not resolve, "never called" is likely a consequence
         # of the same typo: stay quiet rather than bury the real error.
         _check_unused_endpoints(system, seen, diags)
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
+        _useless_object_warnings(system, diags)
         diags.extend(authority.check_assertions(system))
     return diags
 
@@ -141,7 +151,6 @@ _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPrio
             model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
                    model.LinuxStmt, model.FaultStmt)
-MIN_UNTYPED_BITS, MAX_UNTYPED_BITS = 12, 30
 
 
 def _declared_name(stmt: model.Statement) -> model.Ident | None:
@@ -165,7 +174,7 @@ def _check_singles(statements: Sequence[model.Statement], kinds: tuple[type[mode
 
 
 def _check_component(comp: model.Component, components: dict[str, model.Component],
-                     diags: list[Diagnostic], ram: list | None = None) -> None:
+                     diags: list[Diagnostic], main: str = "") -> None:
     cname = comp.name.text
     singles = _check_singles(comp.statements, _SINGLES, f"component '{cname}'", diags)
     for required in (model.BinaryStmt, model.PriorityStmt):
@@ -173,6 +182,7 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
             diags.append(error(
                 f"component '{cname}' has no '{required.keyword}' statement", comp.name.span,
                 _missing_hint(required)))
+    _check_own_ceiling(cname, singles.get(model.PriorityStmt), singles.get(model.MaxPriorityStmt), diags)
 
     # Cap names: the self caps, then every cap-producing statement, in one namespace.
     cap_owner: dict[str, str] = {cap_name(n): "the component's own " + what for n, what in SELF_CAPS}
@@ -212,12 +222,10 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
         elif isinstance(stmt, model.TimerStmt):
             _claim_cap(cap_owner, stmt.name, f"timer '{stmt.name.text}'", cname, diags)
         elif isinstance(stmt, model.UntypedStmt):
-            _check_untyped(stmt, diags)
-            if stmt.paddr is not None:
-                resources.check_device_untyped(stmt, ram, diags)
+            _check_untyped(stmt, diags)  # its address: resources.check_device_untypeds
             _claim_cap(cap_owner, stmt.name, f"untyped '{stmt.name.text}'", cname, diags)
         elif isinstance(stmt, model.MapStmt):
-            resources.check_mapping(comp, stmt, diags)
+            resources.check_mapping(comp, stmt, diags, main)
             first_map = mappings.get(stmt.name.text)
             if first_map is not None:
                 diags.append(error(
@@ -231,6 +239,9 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
             if size == 0 or size % PAGE_SIZE:
                 diags.append(error(f"heap size {_size(size)} is not a non-zero multiple of 4 KiB",
                                    stmt.size.span, "the heap is made of whole 4 KiB pages"))
+            elif size > MAX_REGION_SIZE:
+                diags.append(error(f"heap size {_size(size)} exceeds {_size(MAX_REGION_SIZE)}", stmt.size.span,
+                                   f"a heap, like a shared memory region, is at most {_size(MAX_REGION_SIZE)}"))
         elif isinstance(stmt, model.DeviceStmt):
             device = comp.devices.get(stmt.name.text)
             count = len(device.interrupts) if device is not None else 0
@@ -354,9 +365,23 @@ def _check_untyped(stmt: model.UntypedStmt, diags: list[Diagnostic]) -> None:
     if size == 0 or size & (size - 1):
         diags.append(error(f"untyped size {_size(size)} is not a power of two", stmt.size.span,
                            "an untyped pool is one naturally aligned block: 4 KiB, 8 KiB, ... 1 GiB"))
-    elif not (1 << MIN_UNTYPED_BITS) <= size <= (1 << MAX_UNTYPED_BITS):
+    elif not untyped_size_ok(size):
         diags.append(error(f"untyped size {_size(size)} is out of range", stmt.size.span,
                            "untyped pools go from 4 KiB to 1 GiB"))
+
+
+def _check_own_ceiling(cname: str, prio: model.Statement | None, ceiling: model.Statement | None,
+                       diags: list[Diagnostic]) -> None:
+    """The main thread is held to the component's max_priority like any other thread."""
+    if not isinstance(prio, model.PriorityStmt) or not isinstance(ceiling, model.MaxPriorityStmt):
+        return
+    value, top = prio.value.value, ceiling.value.value
+    if top < value <= MAX_PRIORITY:
+        diags.append(error(
+            f"priority {prio.value.text} of component '{cname}' is above its max_priority {ceiling.value.text}",
+            prio.value.span,
+            f"max_priority (line {ceiling.span.line}) is the ceiling of every thread of the component, "
+            f"its main thread included: raise it to {value} or lower the priority"))
 
 
 def _missing_hint(kind: type[model.Statement]) -> str:
@@ -445,3 +470,52 @@ def _check_unused_endpoints(system: model.System, components: dict[str, model.Co
                 diags.append(warning(
                     f"endpoint '{ep.name.text}' of component '{name}' is never called or sent to",
                     ep.name.span, f"grant it with 'call {name}.{ep.name.text} as NAME' in a client"))
+
+
+def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> None:
+    """Objects that certainly serve no purpose (never mere style: a standalone component,
+    say, may well be meant)."""
+    signalled = {(s.component.text, s.notification.text) for c in system.components
+                 for s in c.statements if isinstance(s, model.SignalStmt)}
+    granted_to = {s.component.text for c in system.components for s in c.statements
+                  if isinstance(s, model.EndpointCapStmt) and s.grant}
+    for comp in system.components:
+        name = comp.name.text
+        linux = comp.first(model.LinuxStmt) is not None and \
+            all(t.first(model.LinuxStmt) is not None for t in comp.threads)
+        if linux:
+            for stmt in comp.statements:
+                if isinstance(stmt, model.UntypedStmt):
+                    diags.append(warning(
+                        f"untyped '{stmt.name.text}' of component '{name}' can never be used", stmt.name.span,
+                        f"every thread of '{name}' runs the Linux ABI: its system calls go to its fault "
+                        f"handler, so it cannot invoke a cap"))
+        if name in granted_to or _has_signal_source(comp):
+            continue
+        reported: set[str] = set()
+        for stmt in comp.notifications:
+            nname = stmt.name.text
+            if (name, nname) in signalled or nname in reported:
+                continue
+            reported.add(nname)
+            diags.append(warning(
+                f"notification '{nname}' of component '{name}' is never signalled", stmt.name.span,
+                f"no component holds 'signal {name}.{nname}', and '{name}' has nothing else that could "
+                f"signal it (a second thread, an IRQ, a timer, an untyped pool, a cap it can pass with "
+                f"grant): grant one with 'signal {name}.{nname} as NAME' in another component"))
+
+
+def _has_signal_source(comp: model.Component) -> bool:
+    """Whether anything but the component's one thread could signal its notifications."""
+    for stmt in comp.statements:
+        if isinstance(stmt, (model.ThreadStmt, model.UntypedStmt, model.TimerStmt, model.IrqStmt)):
+            return True
+        if isinstance(stmt, model.EndpointCapStmt) and stmt.grant:
+            return True
+        if isinstance(stmt, model.SyscapStmt) and stmt.name.text == "irq_control":
+            return True
+        if isinstance(stmt, model.DeviceStmt):
+            device = comp.devices.get(stmt.name.text)
+            if device is None or device.interrupts:
+                return True  # (unresolved: say nothing)
+    return False

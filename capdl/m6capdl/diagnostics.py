@@ -34,6 +34,14 @@ class Diagnostic:
     hint: str | None = None
 
 
+def line_of(span: Span, here: Span | None = None, main: str = "") -> str:
+    """How a hint refers to `span`: "line N", naming the file when the diagnostic (at
+    `here`) is in another one. `main` names the top-level spec, whose spans carry no file."""
+    if here is not None and span.file == here.file or here is None and not span.file:
+        return f"line {span.line}"
+    return f"line {span.line} of {span.file or main or 'the spec'}"
+
+
 def error(message: str, span: Span | None = None, hint: str | None = None) -> Diagnostic:
     return Diagnostic(Severity.ERROR, message, span, hint)
 

@@ -81,14 +81,22 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    # An OSError names `path`, the file that could not be written (not a temporary file
+    # or a directory on the way), for the CLI's "cannot write PATH: reason".
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         # mkstemp creates 0600; give the file the mode a plain open() would have.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         os.unlink(tmp)
         raise
@@ -198,15 +206,23 @@ def _rights_letters(rights: tuple[str, ...]) -> str:
 def render_system_header(system: model.System, spec: str) -> str:
     """m6_system.h: the CSpace of every component as the spec builds it (spec only)."""
     components = []
-    for comp in system.components:
+    tables: list[str] = []
+    for index, comp in enumerate(system.components):
         cspace = layout.cspace_layout(comp)
-        slots = [{"name": s.name, "slot": s.slot, "type": _TYPE_WORDS.get(s.type, s.type),
-                  "rights": _rights_letters(s.rights), "badge": s.badge,
-                  "what": _slot_comment(s).replace("\\", "").replace('"', "'")} for s in cspace.slots]
-        components.append({"name": comp.name.text, "binary": comp.binary, "radix": cspace.radix,
-                           "slots": slots, "threads": layout.thread_layouts(comp)})
+        threads = layout.memory_map(comp).threads
+        name = comp.name.text
+        components.append({"name": name, "binary": comp.binary, "radix": cspace.radix,
+                           "slots": cspace.slots, "threads": threads})
+        tables.append(f"static const struct m6_system_cap m6_system_caps_{index}[] = {{\n")
+        tables += [f'\t{{"{s.name}", {s.slot}, "{_TYPE_WORDS.get(s.type, s.type)}", "{_rights_letters(s.rights)}", '
+                   f'0x{s.badge:x}ull, "{_slot_comment(s).replace(chr(92), "").replace(chr(34), chr(39))}"}},\n'
+                   for s in cspace.slots]
+        tables.append(f"}};\nstatic const struct m6_system_thread m6_system_threads_{index}[] = {{\n")
+        tables += [f'\t{{"{name}.{t.name}", {t.priority}, {t.max_priority}}},\n' for t in threads]
+        tables.append("};\n")
     return _env().get_template("m6_system.h.j2").render(
-        spec=spec, system=system.name.text, platform=system.platform.text, components=components)
+        spec=spec, system=system.name.text, platform=system.platform.text, components=components,
+        tables="".join(tables))
 
 
 def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
@@ -235,7 +251,8 @@ def write_build(system: model.System, tables: layout.BootTables, spec: str, out:
         out / "boot_image.S": env.get_template("boot_image.S.j2").render(
             spec=spec, system=tables.system, pages=len(tables.image),
             image_path=_c_string_path(image_bin.resolve())),
-        out / "boot_tables.c": env.get_template("boot_tables.c.j2").render(spec=spec, t=tables),
+        out / "boot_tables.c": env.get_template("boot_tables.c.j2").render(
+            spec=spec, t=tables, rows=boot_tables_rows(tables)),
         out / "manifest.json": json_text(manifest(tables, spec)) + "\n",
     }
     for path, text in files.items():
@@ -243,14 +260,62 @@ def write_build(system: model.System, tables: layout.BootTables, spec: str, out:
     return written + [image_bin, *files]
 
 
+def boot_tables_rows(t: layout.BootTables) -> dict[str, str]:
+    """The rows of boot_tables.c's arrays, each table as one string (see the template)."""
+    objects = t.objects
+    names = [o.name for o in objects]
+    rows = {
+        "objects": "".join(
+            f'\t[{i}] = {{ "{o.name}", {o.type}, {o.size_bits}, {o.source or 0}, {o.source_page}, 0x{o.paddr:x}ull }},\n'
+            for i, o in enumerate(objects)),
+        "mappings": "".join(
+            f"\t{{ {m.vspace}, {m.object}, 0x{m.vaddr:x}, {m.level}, {_rights(m.rights)} }}, /* {names[m.object]} */\n"
+            for m in t.mappings),
+        "caps": "".join(
+            f"\t{{ {c.cnode}, {c.slot}, {c.type}, {'M6_BT_NO_OBJECT' if c.object is None else c.object}, "
+            f"{_rights(c.rights)}, {c.guard_size}, 0x{c.badge:x}ull }}, /* {names[c.cnode]}: {c.name} */\n"
+            for c in t.caps),
+        "threads": "".join(
+            f"\t{{\n"
+            f'\t\t.name = "{th.name}",\n'
+            f"\t\t.component = {th.component},\n"
+            f"\t\t.tcb = {th.tcb},\n"
+            f"\t\t.cspace = {th.cspace},\n"
+            f"\t\t.vspace = {th.vspace},\n"
+            f"\t\t.ipc_buffer_frame = {th.ipc_buffer_frame},\n"
+            f"\t\t.priority = {th.priority},\n"
+            f"\t\t.ipc_buffer_vaddr = 0x{th.ipc_buffer_vaddr:x},\n"
+            f"\t\t.entry = 0x{th.entry:x},\n"
+            f"\t\t.stack_pointer = 0x{th.stack_pointer:x},\n"
+            f"\t\t.arg = {th.arg},\n"
+            f"\t\t.max_priority = {th.max_priority},\n"
+            f"\t\t.flags = {' | '.join(th.flags) or 0},\n"
+            f"\t\t.fault_ep = {'M6_BT_NO_OBJECT' if th.fault_ep is None else th.fault_ep},\n"
+            f"\t\t.fault_badge = 0x{th.fault_badge:x}ull,\n"
+            f"\t\t.start = {th.start},\n"
+            f"\t}},\n"
+            for th in t.threads),
+        "components": "".join(
+            f'\t{{ "{c.name}", {c.first_thread}, {c.thread_count} }},\n' for c in t.components),
+    }
+    return rows
+
+
+_encode = json.JSONEncoder().encode
+_encode_nul = json.JSONEncoder(separators=(",\0", ": ")).encode
+_NESTED = (dict, list)
+
+
 def _flat(value: Any) -> bool:
     """A scalar, a list of scalars, or an object of those."""
-    if type(value) is list:
-        return not any(type(v) is dict or type(v) is list for v in value)
-    if type(value) is not dict:
+    kind = type(value)
+    if kind is list:
+        return not any(type(v) in _NESTED for v in value)
+    if kind is not dict:
         return True
     for v in value.values():
-        if type(v) is dict or (type(v) is list and any(type(x) is dict or type(x) is list for x in v)):
+        kind = type(v)
+        if kind is dict or kind is list and any(type(x) in _NESTED for x in v):
             return False
     return True
 
@@ -261,12 +326,20 @@ def json_text(value: Any, indent: str = "") -> str:
     line per field, and much faster to write for a large system (the C encoder does the
     records)."""
     if _flat(value):
-        return json.dumps(value)
+        return _encode(value)
     inner = indent + "  "
-    if isinstance(value, dict):
-        items = [f"{inner}{json.dumps(k)}: {json_text(v, inner)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    return "[\n" + ",\n".join(inner + json_text(v, inner) for v in value) + "\n" + indent + "]"
+    sep = ",\n" + inner
+    if type(value) is dict:
+        items = sep.join([f"{_encode(k)}: {json_text(v, inner)}" for k, v in value.items()])
+        return "{\n" + inner + items + "\n" + indent + "}"
+    if all(type(v) is dict and _flat(v) for v in value):
+        # A table of records, encoded in one call of the C encoder with a separator that
+        # cannot occur in its output (a NUL is always escaped in JSON strings): as records
+        # hold no objects, "},<NUL>{" is exactly where one record ends and the next starts.
+        text = _encode_nul(value)[1:-1]
+        return "[\n" + inner + text.replace("},\0{", "},\n" + inner + "{").replace(",\0", ", ") + "\n" + indent + "]"
+    items = sep.join([_encode(v) if _flat(v) else json_text(v, inner) for v in value])
+    return "[\n" + inner + items + "\n" + indent + "]"
 
 
 def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:

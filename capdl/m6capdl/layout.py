@@ -10,9 +10,13 @@ Both are deterministic: same spec and ELFs, same output, byte for byte.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from m6capdl import elfload, model
+
+_T = TypeVar("_T")
 
 PAGE_SIZE = 4096
 PAGE_BITS = 12
@@ -40,6 +44,13 @@ AUTO_REGION_BASE = 0x1_0000_0000
 USER_VA_LIMIT = 1 << 47
 MAX_DEVICE_MAPPING = 16 * 1024 * 1024
 MAX_CNODE_BITS = 24
+# A heap or a shared memory region is at most 1 GiB; untyped pools go from 4 KiB to 1 GiB.
+MAX_REGION_SIZE = 1 << 30
+MIN_UNTYPED_BITS, MAX_UNTYPED_BITS = 12, 30
+# The boot tables list every mapped page: a system maps at most this many (1 GiB of RAM,
+# and shared memory mapped several times counts each time), so that neither the compiler
+# nor the kernel's tables grow without bound.
+MAX_MAPPED_PAGES = 1 << 18
 
 MEMORY_RIGHTS: dict[str, tuple[str, ...]] = {
     "r": ("M6_RIGHT_READ",),
@@ -82,6 +93,10 @@ def cap_name(name: str) -> str:
     return "CAP_" + name.upper()
 
 
+def untyped_size_ok(size: int) -> bool:
+    return size & (size - 1) == 0 and (1 << MIN_UNTYPED_BITS) <= size <= (1 << MAX_UNTYPED_BITS)
+
+
 def max_stack_below_ipc_buffer() -> int:
     # The guard page below the stack must stay unmapped, so it may not be the IPC buffer.
     return STACK_TOP - (IPC_BUFFER_VADDR + PAGE_SIZE) - PAGE_SIZE
@@ -114,7 +129,23 @@ class CSpace:
     slots: tuple[Slot, ...]   # slot 0 (null) is not listed
 
 
+def _cached(comp: model.Component, key: str, make: Callable[[model.Component], _T]) -> _T:
+    """make(comp), computed once per state of the component: its statements, and the
+    devices and memory declarations checks.py fills in."""
+    stamp = (len(comp.statements), len(comp.devices), id(comp.memories), len(comp.memories))
+    hit = comp.layout_cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]  # type: ignore[no-any-return]
+    value = make(comp)
+    comp.layout_cache[key] = (stamp, value)
+    return value
+
+
 def cspace_layout(comp: model.Component) -> CSpace:
+    return _cached(comp, "cspace", _cspace_layout)
+
+
+def _cspace_layout(comp: model.Component) -> CSpace:
     slots: list[Slot] = [
         Slot(1, cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL),
         Slot(2, cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL),
@@ -301,8 +332,10 @@ class MemRegion:
 
 
 def region_requests(comp: model.Component) -> list[tuple[model.Statement, int, int | None]]:
-    """(statement, size in bytes, chosen vaddr or None) of every region, in declaration order."""
+    """(statement, size in bytes, chosen vaddr or None) of every region, in declaration order.
+    A device whose pages another device of the component maps already has size 0."""
     out: list[tuple[model.Statement, int, int | None]] = []
+    groups = device_groups(comp)
     for stmt in comp.statements:
         if isinstance(stmt, model.HeapStmt):
             out.append((stmt, _page_up(stmt.size.value), None))
@@ -310,11 +343,9 @@ def region_requests(comp: model.Component) -> list[tuple[model.Statement, int, i
             decl = comp.memories.get(stmt.memory.text)
             size = _page_up(decl.size.value) if decl is not None else PAGE_SIZE
             out.append((stmt, size, stmt.vaddr.value if stmt.vaddr is not None else None))
-        elif isinstance(stmt, model.DeviceStmt):
-            device = comp.devices.get(stmt.name.text)
-            pages = device_pages(device) if device is not None else []
-            if pages:
-                out.append((stmt, len(pages) * PAGE_SIZE, None))
+        elif isinstance(stmt, model.DeviceStmt) and stmt.name.text in groups:
+            pages = groups[stmt.name.text]
+            out.append((stmt, len(pages) * PAGE_SIZE, None))
     return out
 
 
@@ -326,6 +357,35 @@ def device_pages(device: object) -> list[int]:
     return sorted(pages)
 
 
+def device_groups(comp: model.Component) -> dict[str, list[int]]:
+    """The pages each device statement with registers maps. Devices of one component that
+    share a page (QEMU's virtio-mmio slots, 0x200 apart) are mapped as one region, every
+    page once: the first of them (in declaration order) maps the pages of all of them, in
+    address order, so each `reg` stays contiguous; the others map none of their own."""
+    names = [s.name.text for s in comp.statements
+             if isinstance(s, model.DeviceStmt) and device_pages(comp.devices.get(s.name.text))]
+    pages = {name: device_pages(comp.devices[name]) for name in names}
+    leader = {name: name for name in names}
+
+    def find(name: str) -> str:
+        while leader[name] != name:
+            name = leader[name]
+        return name
+
+    first_of: dict[int, str] = {}
+    for name in names:
+        for page in pages[name]:
+            other = first_of.setdefault(page, name)
+            a, b = find(other), find(name)
+            if a != b:  # the earlier-declared device leads the merged group
+                first, second = (a, b) if names.index(a) < names.index(b) else (b, a)
+                leader[second] = first
+    merged: dict[str, set[int]] = {}
+    for name in names:
+        merged.setdefault(find(name), set()).update(pages[name])
+    return {name: sorted(merged[name]) if find(name) == name else [] for name in names}
+
+
 def _page_up(value: int) -> int:
     return (value + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
@@ -335,7 +395,11 @@ def _place_regions(comp: model.Component) -> tuple[MemRegion, ...]:
     fixed = sorted((v, v + size) for _, size, v in requests if v is not None)
     cursor = AUTO_REGION_BASE
     regions: list[MemRegion] = []
+    page_vaddr: dict[int, int] = {}  # device page -> where the component maps it
     for stmt, size, chosen in requests:
+        if isinstance(stmt, model.DeviceStmt) and size == 0:
+            regions.append(_device_region(comp, stmt, (), page_vaddr))
+            continue
         if chosen is None:
             moved = True
             while moved:  # skip past any chosen region in the way (and its guard page)
@@ -347,24 +411,34 @@ def _place_regions(comp: model.Component) -> tuple[MemRegion, ...]:
             cursor += size + PAGE_SIZE
         else:
             vaddr = chosen
-        regions.append(_region(comp, stmt, vaddr, size))
+        if isinstance(stmt, model.DeviceStmt):
+            pages = device_groups(comp)[stmt.name.text]
+            page_vaddr.update((page, vaddr + i * PAGE_SIZE) for i, page in enumerate(pages))
+            regions.append(_device_region(comp, stmt, tuple(pages), page_vaddr))
+        else:
+            regions.append(_region(stmt, vaddr, size))
     return tuple(regions)
 
 
-def _region(comp: model.Component, stmt: model.Statement, vaddr: int, size: int) -> MemRegion:
+def _region(stmt: model.Statement, vaddr: int, size: int) -> MemRegion:
     rw = RIGHTS_RW
     if isinstance(stmt, model.HeapStmt):
         return MemRegion("HEAP", "heap", vaddr, size, rw)
-    if isinstance(stmt, model.MapStmt):
-        rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", rw)
-        return MemRegion(stmt.name.text.upper(), "memory", vaddr, size, rights, memory=stmt.memory.text)
-    assert isinstance(stmt, model.DeviceStmt)
+    assert isinstance(stmt, model.MapStmt)
+    rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", rw)
+    return MemRegion(stmt.name.text.upper(), "memory", vaddr, size, rights, memory=stmt.memory.text)
+
+
+def _device_region(comp: model.Component, stmt: model.DeviceStmt, pages: tuple[int, ...],
+                   page_vaddr: dict[int, int]) -> MemRegion:
+    """`pages`: the frames this region maps (none if another device's region maps them);
+    `page_vaddr`: where every device page of the component mapped so far is."""
     device = comp.devices[stmt.name.text]
-    pages = device_pages(device)
-    where = {page: vaddr + i * PAGE_SIZE for i, page in enumerate(pages)}
-    regs = tuple(RegRange(where[r.paddr & ~(PAGE_SIZE - 1)] + (r.paddr & (PAGE_SIZE - 1)), r.paddr, r.size)
-                 for r in device.regs)
-    return MemRegion(stmt.name.text.upper(), "device", vaddr, size, rw, pages=tuple(pages), regs=regs)
+    mask = PAGE_SIZE - 1
+    regs = tuple(RegRange(page_vaddr[r.paddr & ~mask] + (r.paddr & mask), r.paddr, r.size) for r in device.regs)
+    vaddr = page_vaddr[pages[0]] if pages else regs[0].vaddr & ~mask
+    return MemRegion(stmt.name.text.upper(), "device", vaddr, len(pages) * PAGE_SIZE, RIGHTS_RW,
+                     pages=pages, regs=regs)
 
 
 @dataclass(frozen=True)
@@ -409,7 +483,7 @@ IMAGE_WINDOW = elfload.Region(IMAGE_BASE, IMAGE_LIMIT, "user image window")
 
 
 def memory_map(comp: model.Component) -> MemoryMap:
-    return MemoryMap(tuple(thread_layouts(comp)), _place_regions(comp))
+    return _cached(comp, "memory", lambda c: MemoryMap(tuple(thread_layouts(c)), _place_regions(c)))
 
 
 # ---------------------------------------------------------------------------
@@ -557,6 +631,21 @@ def _frame_plans(image: elfload.ElfImage, mem: MemoryMap) -> list[_FramePlan]:
             else:
                 plans.append(_FramePlan(vaddr, region.rights, "M6_BT_FRAME_ZERO", None, "region"))
     return sorted(plans, key=lambda p: p.vaddr)
+
+
+def tables_covering(ranges: list[tuple[int, int]]) -> int:
+    """How many page tables (levels 1 to 3) map the [start, end) ranges: the number of
+    512 GiB, 1 GiB and 2 MiB blocks they touch, counted without visiting every block."""
+    count = 0
+    for level in (1, 2, 3):
+        shift = _TABLE_COVERS_SHIFT[level]
+        last = -1
+        for first_block, last_block in sorted((start >> shift, (end - 1) >> shift) for start, end in ranges
+                                              if end > start):
+            if last_block > last:
+                count += last_block - max(first_block, last + 1) + 1
+                last = last_block
+    return count
 
 
 def _tables_needed(vaddrs: list[int]) -> list[tuple[int, int]]:

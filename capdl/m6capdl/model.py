@@ -280,6 +280,8 @@ class Component:
     # system's memory declarations, so that layout needs nothing but the component.
     devices: dict[str, Any] = field(default_factory=dict)
     memories: dict[str, MemoryDecl] = field(default_factory=dict)
+    # layout.py's results for this component (they are asked for many times over).
+    layout_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def first(self, kind: type[Statement]) -> Statement | None:
         for stmt in self.statements:
@@ -334,6 +336,9 @@ class System:
     memories: list[MemoryDecl] = field(default_factory=list)
     assertions: list[Assertion] = field(default_factory=list)
     includes: list[Include] = field(default_factory=list)
+    # How the top-level spec is named (its spans carry no file name): for hints that point
+    # into it from an included file. Set by the CLI.
+    file: str = field(default="", compare=False)
 
     def component(self, name: str) -> Component | None:
         for comp in self.components:

@@ -1,76 +1,23 @@
-"""Text -> model.System, with Lark syntax errors turned into our diagnostics."""
+"""Text -> model.System.
+
+Two parsers, one language. The grammar (grammar.lark, parsed by Lark in syntax.py) is the
+definition and reports every syntax error. Well-formed specs are parsed by the small
+recursive-descent parser below, several times faster (parsing was most of the compile
+time of a large system), which builds exactly the model the grammar's parser would. It
+takes only what it is sure of: a spec it does not take, for whatever reason (an error, or
+a legal oddity such as `16KiB` without a space), goes to the grammar, so it can never
+refuse a spec the grammar accepts nor word an error differently. test_parser.py checks
+that both parsers agree on every spec of the corpus and on random edits of them.
+"""
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
-from typing import Any
-
-import lark
-from lark import Lark, Token, Transformer, v_args
+import re
 
 from m6capdl import model
-from m6capdl.diagnostics import Diagnostic, Span, SpecError, error
+from m6capdl.diagnostics import Span
 
-_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 * 1024, "GiB": 1024 * 1024 * 1024}
-
-# How terminals are named to a user in "expected ..." hints. Keywords and punctuation
-# are shown quoted, taken from the grammar itself so the two cannot drift apart.
-_TERMINAL_WORDS = {
-    "NAME": "a name",
-    "PLATFORM": "a platform name",
-    "INT": "a number",
-    "STRING": 'a quoted string',
-    "UNIT": "a unit (B, KiB, MiB, GiB)",
-    "RIGHTS": "rights (r, rw, rx)",
-    "TRIGGER": "'edge' or 'level'",
-    "GRANT": "'grant'",
-    "CANNOT": "'cannot'",
-    "CAN": "'can'",
-    "MEMORY_KW": "'memory'",
-    "COMPATIBLE": "'compatible'",
-    "$END": "end of file",
-}
-
-
-@functools.lru_cache(maxsize=1)
-def _parser() -> Lark:
-    grammar = resources.files("m6capdl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                start=["start", "module"])
-
-
-# The file every span made during one parse() belongs to ("" = the top-level spec). A
-# module-level setting rather than a parameter threaded through every helper: parsing is
-# synchronous and never re-entered.
-_file = ""
-
-
-@functools.lru_cache(maxsize=1)
-def _terminal_display() -> dict[str, str]:
-    shown = dict(_TERMINAL_WORDS)
-    for term in _parser().terminals:
-        if term.name not in shown and isinstance(term.pattern, lark.lexer.PatternStr):
-            shown[term.name] = f"'{term.pattern.value}'"
-    return shown
-
-
-def _describe_expected(names: set[str] | frozenset[str]) -> list[str]:
-    shown = _terminal_display()
-    words = {shown.get(n, n) for n in names if not n.startswith("__")}
-    # Quoted keywords first (they are what a user most likely mistyped), then classes.
-    return sorted(words, key=lambda w: (not w.startswith("'"), w))
-
-
-def _token_span(tok: Token) -> Span:
-    return Span(tok.line or 1, tok.column or 1, max(1, len(str(tok))), _file)
-
-
-def _meta_span(meta: Any) -> Span:
-    if meta.line == meta.end_line:
-        return Span(meta.line, meta.column, max(1, meta.end_column - meta.column), _file)
-    return Span(meta.line, meta.column, 1, _file)
-
+UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 * 1024, "GiB": 1024 * 1024 * 1024}
 
 # Longer numbers are out of every range anyway; capping them also keeps Python's
 # int-from-string digit limit out of reach.
@@ -78,295 +25,339 @@ _MAX_DIGITS = 64
 _TOO_BIG = 2**256
 
 
-def _parse_int(tok: Token) -> model.Number:
-    text = str(tok)
+def number_value(text: str) -> int:
+    """The value of an INT token: decimal or 0x hexadecimal."""
     is_hex = text[:2].lower() == "0x"
     digits = text[2:] if is_hex else text
     if len(digits.lstrip("0")) > _MAX_DIGITS:
-        value = _TOO_BIG
-    else:
-        value = int(digits, 16 if is_hex else 10)
-    return model.Number(value, _token_span(tok), text)
-
-
-class _Builder(Transformer[Token, Any]):
-    """Builds model objects bottom-up from the Lark tree."""
-
-    @v_args(meta=True)
-    def binary_stmt(self, meta: Any, children: list[Token]) -> model.BinaryStmt:
-        tok = children[0]
-        return model.BinaryStmt(_meta_span(meta), str(tok)[1:-1], _token_span(tok))
-
-    @v_args(meta=True)
-    def priority_stmt(self, meta: Any, children: list[Token]) -> model.PriorityStmt:
-        return model.PriorityStmt(_meta_span(meta), _parse_int(children[0]))
-
-    @v_args(meta=True)
-    def stack_stmt(self, meta: Any, children: list[Token]) -> model.StackStmt:
-        return model.StackStmt(_meta_span(meta), _parse_size(children))
-
-    @v_args(meta=True)
-    def max_priority_stmt(self, meta: Any, children: list[Token]) -> model.MaxPriorityStmt:
-        return model.MaxPriorityStmt(_meta_span(meta), _parse_int(children[0]))
-
-    @v_args(meta=True)
-    def linux_stmt(self, meta: Any, children: list[Token]) -> model.LinuxStmt:
-        return model.LinuxStmt(_meta_span(meta))
-
-    @v_args(meta=True)
-    def untyped_stmt(self, meta: Any, children: list[Any]) -> model.UntypedStmt:
-        at = children[-1] if isinstance(children[-1], _At) else None
-        size = [c for c in children[1:] if isinstance(c, Token)]
-        return model.UntypedStmt(_meta_span(meta), _ident(children[0]), _parse_size(size),
-                                 at.number if at else None)
-
-    def at(self, children: list[Token]) -> "_At":
-        return _At(_parse_int(children[0]))
-
-    def alias(self, children: list[Token]) -> model.Ident:
-        return _ident(children[0])
-
-    def index(self, children: list[Token]) -> model.Number:
-        return _parse_int(children[0])
-
-    @v_args(meta=True)
-    def map_stmt(self, meta: Any, children: list[Any]) -> model.MapStmt:
-        rights = next((_ident(c) for c in children[1:] if isinstance(c, Token)), None)
-        at = next((c.number for c in children if isinstance(c, _At)), None)
-        alias = next((c for c in children[1:] if isinstance(c, model.Ident)), None)
-        return model.MapStmt(_meta_span(meta), _ident(children[0]), rights, at, alias)
-
-    @v_args(meta=True)
-    def heap_stmt(self, meta: Any, children: list[Token]) -> model.HeapStmt:
-        return model.HeapStmt(_meta_span(meta), _parse_size(children))
-
-    @v_args(meta=True)
-    def device_stmt(self, meta: Any, children: list[Any]) -> model.DeviceStmt:
-        name = _ident(children[0])
-        index = children[-1] if isinstance(children[-1], model.Number) else None
-        string = next(c for c in children[1:] if isinstance(c, Token) and c.type == "STRING")
-        by_compatible = any(isinstance(c, Token) and c.type == "COMPATIBLE" for c in children)
-        value = str(string)[1:-1]
-        return model.DeviceStmt(_meta_span(meta), name, None if by_compatible else value,
-                                value if by_compatible else None, _token_span(string), index)
-
-    @v_args(meta=True)
-    def irq_stmt(self, meta: Any, children: list[Token]) -> model.IrqStmt:
-        edge = len(children) > 2 and str(children[2]) == "edge"
-        return model.IrqStmt(_meta_span(meta), _parse_int(children[0]), _ident(children[1]), edge)
-
-    @v_args(meta=True)
-    def cnode_bits_stmt(self, meta: Any, children: list[Token]) -> model.CNodeBitsStmt:
-        return model.CNodeBitsStmt(_meta_span(meta), _parse_int(children[0]))
-
-    @v_args(meta=True)
-    def memory_decl(self, meta: Any, children: list[Token]) -> model.MemoryDecl:
-        rights = next((_ident(c) for c in children if c.type == "RIGHTS"), None)
-        size = [c for c in children[1:] if c.type in ("INT", "UNIT")]
-        return model.MemoryDecl(_meta_span(meta), _ident(children[0]), _parse_size(size), rights)
-
-    @v_args(meta=True)
-    def include_stmt(self, meta: Any, children: list[Token]) -> model.Include:
-        return model.Include(_meta_span(meta), str(children[0])[1:-1], _token_span(children[0]))
-
-    @v_args(meta=True)
-    def target(self, meta: Any, children: list[Token]) -> model.Target:
-        span = _meta_span(meta)
-        if children[0].type == "MEMORY_KW":
-            return model.Target(None, None, _ident(children[1]), span)
-        return model.Target(_ident(children[0]), _ident(children[1]) if len(children) > 1 else None, None, span)
-
-    @v_args(meta=True)
-    def assert_stmt(self, meta: Any, children: list[Any]) -> model.Assertion:
-        return model.Assertion(_meta_span(meta), _ident(children[0]), children[1].type == "CANNOT", children[2])
-
-    @v_args(meta=True)
-    def notification_stmt(self, meta: Any, children: list[Token]) -> model.NotificationStmt:
-        return model.NotificationStmt(_meta_span(meta), _ident(children[0]))
-
-    @v_args(meta=True)
-    def timer_stmt(self, meta: Any, children: list[Token]) -> model.TimerStmt:
-        return model.TimerStmt(_meta_span(meta), _ident(children[0]))
-
-    @v_args(meta=True)
-    def signal_stmt(self, meta: Any, children: list[Any]) -> model.SignalStmt:
-        comp, notification, alias = (_ident(t) for t in children[:3])
-        badge = children[3] if len(children) > 3 else None
-        return model.SignalStmt(_meta_span(meta), comp, notification, alias, badge)
-
-    @v_args(meta=True)
-    def fault_stmt(self, meta: Any, children: list[Any]) -> model.FaultStmt:
-        comp, endpoint = (_ident(t) for t in children[:2])
-        badge = children[2] if len(children) > 2 else None
-        return model.FaultStmt(_meta_span(meta), comp, endpoint, badge)
-
-    @v_args(meta=True)
-    def entry_stmt(self, meta: Any, children: list[Token]) -> model.EntryStmt:
-        tok = children[0]
-        return model.EntryStmt(_meta_span(meta), str(tok)[1:-1], _token_span(tok))
-
-    @v_args(meta=True)
-    def thread_stmt(self, meta: Any, children: list[Any]) -> model.ThreadStmt:
-        # The span is the keyword and name only: a thread block spans several lines.
-        name = _ident(children[0])
-        span = Span(meta.line, meta.column, name.span.column + name.span.length - meta.column, _file) \
-            if name.span.line == meta.line else Span(meta.line, meta.column, 6, _file)
-        return model.ThreadStmt(span, name, tuple(children[1:]))
-
-    @v_args(meta=True)
-    def endpoint_stmt(self, meta: Any, children: list[Token]) -> model.EndpointStmt:
-        return model.EndpointStmt(_meta_span(meta), _ident(children[0]))
-
-    def _endpoint_cap(self, kind: str, meta: Any, children: list[Any]) -> model.EndpointCapStmt:
-        comp, endpoint, alias = (_ident(t) for t in children[:3])
-        rest = children[3:]
-        grant = bool(rest) and isinstance(rest[-1], Token) and rest[-1].type == "GRANT"
-        if grant:
-            rest = rest[:-1]
-        badge = rest[0] if rest else None
-        return model.EndpointCapStmt(_meta_span(meta), kind, comp, endpoint, alias, badge, grant)
-
-    @v_args(meta=True)
-    def call_stmt(self, meta: Any, children: list[Any]) -> model.EndpointCapStmt:
-        return self._endpoint_cap("call", meta, children)
-
-    @v_args(meta=True)
-    def send_stmt(self, meta: Any, children: list[Any]) -> model.EndpointCapStmt:
-        return self._endpoint_cap("send", meta, children)
-
-    def badge(self, children: list[Token]) -> model.Number:
-        return _parse_int(children[0])
-
-
-    @v_args(meta=True)
-    def syscap_stmt(self, meta: Any, children: list[Token]) -> model.SyscapStmt:
-        return model.SyscapStmt(_meta_span(meta), _ident(children[0]))
-
-    # Thread-level spellings of the same statements (see grammar.lark for why).
-    thread_badge = badge
-    thread_priority = priority_stmt
-    thread_stack = stack_stmt
-    thread_max_priority = max_priority_stmt
-    thread_linux = linux_stmt
-    thread_fault = fault_stmt
-
-    def component(self, children: list[Any]) -> model.Component:
-        return model.Component(_ident(children[0]), list(children[1:]))
-
-    def system(self, children: list[Any]) -> model.System:
-        system = model.System(_ident(children[0]), _ident(children[1]))
-        _add_items(system, children[2:])
-        return system
-
-    def module(self, children: list[Any]) -> model.System:
-        system = model.System(model.Ident("", Span(1, 1)), model.Ident("", Span(1, 1)))
-        _add_items(system, children)
-        return system
-
-    def start(self, children: list[Any]) -> model.System:
-        return children[0]
-
-
-class _At:
-    """`at N` while building: tells an address apart from other numbers."""
-
-    def __init__(self, number: model.Number) -> None:
-        self.number = number
-
-
-def _add_items(system: model.System, items: list[Any]) -> None:
-    for item in items:
-        if isinstance(item, model.Component):
-            system.components.append(item)
-        elif isinstance(item, model.MemoryDecl):
-            system.memories.append(item)
-        elif isinstance(item, model.Assertion):
-            system.assertions.append(item)
-        else:
-            system.includes.append(item)
-
-
-def _parse_size(children: list[Token]) -> model.Number:
-    """INT UNIT? -> bytes; the span covers the number and its unit."""
-    number = _parse_int(children[0])
-    span = number.span
-    if len(children) > 1:
-        unit = children[1]
-        number = model.Number(number.value * _UNITS[str(unit)], number.span, number.text)
-        if unit.line == span.line:
-            span = Span(span.line, span.column, (unit.end_column or 0) - span.column, _file)
-    return model.Number(number.value, span, number.text)
-
-
-def _ident(tok: Token) -> model.Ident:
-    return model.Ident(str(tok), _token_span(tok))
-
-
-def _end_span(text: str) -> Span:
-    lines = text.splitlines() or [""]
-    # Point just past the last non-blank line: that is where something is missing.
-    for index in range(len(lines) - 1, -1, -1):
-        if lines[index].strip():
-            return Span(index + 1, len(lines[index].rstrip()) + 1, 1, _file)
-    return Span(1, 1, 1, _file)
-
-
-def _syntax_error(text: str, exc: lark.UnexpectedInput) -> Diagnostic:
-    if isinstance(exc, lark.UnexpectedCharacters):
-        span = Span(exc.line, exc.column, 1, _file)
-        if text.startswith("/*", exc.pos_in_stream):
-            return error("unterminated block comment", Span(exc.line, exc.column, 2, _file),
-                         "a '/*' comment must be closed with '*/'")
-        char = exc.char
-        if char == '"':
-            return error("unterminated string", span, "a string must end with '\"' on the same line")
-        expected = _describe_expected(exc.allowed or set())
-        return error(f"unexpected character '{char}'", span, _expected_hint(expected))
-    if isinstance(exc, lark.UnexpectedToken):
-        expected = _describe_expected(exc.expected)
-        tok = exc.token
-        if tok.type == "$END":
-            found, span = "end of file", _end_span(text)
-        else:
-            found, span = _describe_token(tok), _token_span(tok)
-        if len(expected) == 1:
-            return error(f"expected {expected[0]}, found {found}", span)
-        return error(f"unexpected {found}", span, _expected_hint(expected))
-    # UnexpectedEOF is only raised by other parser kinds; keep a sane fallback.
-    return error("unexpected end of file", _end_span(text))
-
-
-def _describe_token(tok: Token) -> str:
-    if tok.type in ("NAME", "PLATFORM"):
-        return f"name '{tok}'"
-    if tok.type == "INT":
-        return f"number {tok}"
-    if tok.type == "STRING":
-        return f"string {tok}"
-    return f"'{tok}'"
-
-
-def _expected_hint(expected: list[str]) -> str | None:
-    if not expected:
-        return None
-    if len(expected) == 1:
-        return f"expected {expected[0]}"
-    return "expected one of: " + ", ".join(expected)
+        return _TOO_BIG
+    return int(digits, 16 if is_hex else 10)
 
 
 def parse(text: str, file: str = "", module: bool = False) -> model.System:
     """Parse a whole spec (or, with `module`, an included file: items without the
     `system` header; `file` is how its spans name it). Raises SpecError with one
     diagnostic on a syntax error."""
-    global _file
-    _file = file
     try:
-        try:
-            tree = _parser().parse(text, start="module" if module else "start")
-        except lark.UnexpectedInput as exc:
-            raise SpecError([_syntax_error(text, exc)]) from None
-        result = _Builder().transform(tree)
-    finally:
-        _file = ""
-    assert isinstance(result, model.System)
-    return result
+        return _Parser(text, file).parse(module)
+    except _NotMine:
+        pass
+    from m6capdl import syntax  # the grammar: only needed for errors and oddities
+
+    return syntax.parse(text, file, module)
+
+
+# ---------------------------------------------------------------------------
+# The fast parser
+
+
+class _NotMine(Exception):
+    """The fast parser does not take this text: the grammar decides."""
+
+
+# Tokens, as the grammar's terminals would cut them. A word is a NAME, a keyword, a unit
+# or rights, or (with '-') a platform name; a number directly followed by a letter
+# (`16KiB`) is left to the grammar.
+_TOKEN = re.compile(r"""
+    (?P<space>[ \t\r\n]+)
+  | (?P<comment>//[^\n]*|/\*[\s\S]*?\*/)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
+  | (?P<int>(?:0[xX][0-9a-fA-F]+|[0-9]+)(?![A-Za-z0-9_]))
+  | (?P<string>"[^"\\\n]*")
+  | (?P<punct>[{}.])
+""", re.VERBOSE)
+
+_RIGHTS = frozenset(("r", "rw", "rx", "w", "x", "wx", "rwx"))
+_TRIGGERS = frozenset(("edge", "level"))
+
+# A token: kind ("word", "int", "string", or the punctuation itself), text, line, column.
+_Tok = tuple[str, str, int, int]
+_END: _Tok = ("end", "", 0, 0)
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    line, line_start = 1, 0
+    pos, end = 0, len(text)
+    match = _TOKEN.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            raise _NotMine
+        kind = m.lastgroup
+        value = m.group()
+        if kind == "space" or kind == "comment":
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos + value.rindex("\n") + 1
+        else:
+            out.append((value if kind == "punct" else kind, value, line, pos - line_start + 1))
+        pos = m.end()
+    out.append(_END)
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, file: str) -> None:
+        self.toks = _tokens(text)
+        self.pos = 0
+        self.file = file
+
+    # -- tokens
+
+    def next(self) -> _Tok:
+        tok = self.toks[self.pos]
+        self.pos += 1
+        return tok
+
+    def peek(self) -> _Tok:
+        return self.toks[self.pos]
+
+    def expect(self, kind: str) -> _Tok:
+        tok = self.toks[self.pos]
+        if tok[0] != kind:
+            raise _NotMine
+        self.pos += 1
+        return tok
+
+    def keyword(self, word: str) -> _Tok:
+        tok = self.toks[self.pos]
+        if tok[0] != "word" or tok[1] != word:
+            raise _NotMine
+        self.pos += 1
+        return tok
+
+    def at_word(self, *words: str) -> bool:
+        tok = self.toks[self.pos]
+        return tok[0] == "word" and tok[1] in words
+
+    def name(self) -> model.Ident:
+        tok = self.expect("word")
+        if "-" in tok[1]:
+            raise _NotMine
+        return model.Ident(tok[1], self.span(tok))
+
+    # -- spans, as syntax.py makes them from Lark's positions
+
+    def span(self, tok: _Tok) -> Span:
+        return Span(tok[2], tok[3], max(1, len(tok[1])), self.file)
+
+    def stmt_span(self, first: _Tok) -> Span:
+        """From `first` to the end of the last token taken (one line), else `first`."""
+        last = self.toks[self.pos - 1]
+        if last[2] == first[2]:
+            return Span(first[2], first[3], max(1, last[3] + len(last[1]) - first[3]), self.file)
+        return Span(first[2], first[3], 1, self.file)
+
+    def number(self) -> model.Number:
+        tok = self.expect("int")
+        return model.Number(number_value(tok[1]), self.span(tok), tok[1])
+
+    def size(self) -> model.Number:
+        number = self.number()
+        unit = self.peek()
+        if unit[0] != "word" or unit[1] not in UNITS:
+            return number
+        self.pos += 1
+        span = number.span
+        if unit[2] == span.line:
+            span = Span(span.line, span.column, unit[3] + len(unit[1]) - span.column, self.file)
+        return model.Number(number.value * UNITS[unit[1]], span, number.text)
+
+    def string(self) -> tuple[str, Span]:
+        tok = self.expect("string")
+        return tok[1][1:-1], self.span(tok)
+
+    def optional_number(self, word: str) -> model.Number | None:
+        if self.at_word(word):
+            self.pos += 1
+            return self.number()
+        return None
+
+    # -- structure
+
+    def parse(self, module: bool) -> model.System:
+        if module:
+            system = model.System(model.Ident("", Span(1, 1)), model.Ident("", Span(1, 1)))
+            self.items(system, "end")
+        else:
+            self.keyword("system")
+            name = self.name()
+            self.keyword("on")
+            tok = self.expect("word")  # a platform name may contain '-'
+            system = model.System(name, model.Ident(tok[1], self.span(tok)))
+            self.expect("{")
+            self.items(system, "}")
+            self.expect("}")
+        if self.peek() is not _END:
+            raise _NotMine
+        return system
+
+    def items(self, system: model.System, stop: str) -> None:
+        while True:
+            tok = self.peek()
+            if tok[0] == stop:
+                return
+            if tok[0] != "word":
+                raise _NotMine
+            word = tok[1]
+            if word == "component":
+                system.components.append(self.component())
+            elif word == "memory":
+                self.pos += 1
+                name = self.name()
+                size = self.size()
+                rights = self.rights()
+                system.memories.append(model.MemoryDecl(self.stmt_span(tok), name, size, rights))
+            elif word == "include":
+                self.pos += 1
+                path, span = self.string()
+                system.includes.append(model.Include(self.stmt_span(tok), path, span))
+            elif word == "assert":
+                self.pos += 1
+                subject = self.name()
+                if not self.at_word("cannot", "can"):
+                    raise _NotMine
+                negative = self.next()[1] == "cannot"
+                self.keyword("reach")
+                target = self.target()
+                system.assertions.append(model.Assertion(self.stmt_span(tok), subject, negative, target))
+            else:
+                raise _NotMine
+
+    def rights(self) -> model.Ident | None:
+        tok = self.peek()
+        if tok[0] == "word" and tok[1] in _RIGHTS:
+            self.pos += 1
+            return model.Ident(tok[1], self.span(tok))
+        return None
+
+    def target(self) -> model.Target:
+        first = self.peek()
+        if self.at_word("memory"):
+            self.pos += 1
+            return model.Target(None, None, self.name(), self.stmt_span(first))
+        comp = self.name()
+        name = None
+        if self.peek()[0] == ".":
+            self.pos += 1
+            name = self.name()
+        return model.Target(comp, name, None, self.stmt_span(first))
+
+    def component(self) -> model.Component:
+        self.pos += 1
+        name = self.name()
+        self.expect("{")
+        statements: list[model.Statement] = []
+        while self.peek()[0] != "}":
+            statements.append(self.statement())
+        self.pos += 1
+        return model.Component(name, statements)
+
+    def endpoint_ref(self) -> tuple[model.Ident, model.Ident]:
+        comp = self.name()
+        self.expect(".")
+        return comp, self.name()
+
+    def statement(self, in_thread: bool = False) -> model.Statement:
+        """One statement of a component (or, `in_thread`, of a thread block)."""
+        tok = self.expect("word")
+        word = tok[1]
+        if word == "priority":
+            value = self.number()
+            return model.PriorityStmt(self.stmt_span(tok), value)
+        if word == "stack":
+            size = self.size()
+            return model.StackStmt(self.stmt_span(tok), size)
+        if word == "max_priority":
+            value = self.number()
+            return model.MaxPriorityStmt(self.stmt_span(tok), value)
+        if word == "linux":
+            return model.LinuxStmt(self.stmt_span(tok))
+        if word == "fault":
+            comp, endpoint = self.endpoint_ref()
+            badge = self.optional_number("badge")
+            return model.FaultStmt(self.stmt_span(tok), comp, endpoint, badge)
+        if in_thread:
+            if word == "entry":
+                symbol, span = self.string()
+                return model.EntryStmt(self.stmt_span(tok), symbol, span)
+            raise _NotMine
+        if word == "binary":
+            binary, span = self.string()
+            return model.BinaryStmt(self.stmt_span(tok), binary, span)
+        if word in ("endpoint", "notification", "timer", "syscap"):
+            name = self.name()
+            kind = {"endpoint": model.EndpointStmt, "notification": model.NotificationStmt,
+                    "timer": model.TimerStmt, "syscap": model.SyscapStmt}[word]
+            return kind(self.stmt_span(tok), name)
+        if word in ("call", "send"):
+            comp, endpoint = self.endpoint_ref()
+            self.keyword("as")
+            alias = self.name()
+            badge = self.optional_number("badge")
+            grant = self.at_word("grant")
+            if grant:
+                self.pos += 1
+            return model.EndpointCapStmt(self.stmt_span(tok), word, comp, endpoint, alias, badge, grant)
+        if word == "signal":
+            comp, notification = self.endpoint_ref()
+            self.keyword("as")
+            alias = self.name()
+            badge = self.optional_number("badge")
+            return model.SignalStmt(self.stmt_span(tok), comp, notification, alias, badge)
+        if word == "untyped":
+            name = self.name()
+            size = self.size()
+            paddr = self.optional_number("at")
+            return model.UntypedStmt(self.stmt_span(tok), name, size, paddr)
+        if word == "map":
+            memory = self.name()
+            rights = self.rights()
+            vaddr = self.optional_number("at")
+            alias = None
+            if self.at_word("as"):
+                self.pos += 1
+                alias = self.name()
+            return model.MapStmt(self.stmt_span(tok), memory, rights, vaddr, alias)
+        if word == "heap":
+            size = self.size()
+            return model.HeapStmt(self.stmt_span(tok), size)
+        if word == "device":
+            name = self.name()
+            compatible = self.at_word("compatible")
+            if compatible:
+                self.pos += 1
+            value, span = self.string()
+            index = self.optional_number("index") if compatible else None
+            return model.DeviceStmt(self.stmt_span(tok), name, None if compatible else value,
+                                    value if compatible else None, span, index)
+        if word == "irq":
+            number = self.number()
+            self.keyword("as")
+            name = self.name()
+            edge = False
+            if self.at_word(*_TRIGGERS):
+                edge = self.next()[1] == "edge"
+            return model.IrqStmt(self.stmt_span(tok), number, name, edge)
+        if word == "cnode_bits":
+            value = self.number()
+            return model.CNodeBitsStmt(self.stmt_span(tok), value)
+        if word == "thread":
+            return self.thread(tok)
+        raise _NotMine
+
+    def thread(self, keyword: _Tok) -> model.ThreadStmt:
+        name = self.name()
+        # The span is the keyword and name only: a thread block spans several lines.
+        if name.span.line == keyword[2]:
+            span = Span(keyword[2], keyword[3], name.span.column + name.span.length - keyword[3], self.file)
+        else:
+            span = Span(keyword[2], keyword[3], 6, self.file)
+        self.expect("{")
+        statements: list[model.Statement] = []
+        while self.peek()[0] != "}":
+            statements.append(self.statement(in_thread=True))
+        self.pos += 1
+        return model.ThreadStmt(span, name, tuple(statements))

@@ -18,6 +18,21 @@ from m6capdl.diagnostics import FileError
 
 GIC_SPI_BASE, GIC_PPI_BASE = 32, 16
 MAX_INTERRUPT_ID = 1019  # GIC: 1020..1023 are special
+# Physical addresses: 48 bits, the most AArch64 translation tables with 4 KiB pages can
+# address (without FEAT_LPA2). No platform description says otherwise today.
+PHYS_ADDR_BITS = 48
+
+# What the kernel drives itself (kernel/core/main.c finds them in the DTB by these
+# compatible strings): never handed to a component. The PL011 is not among them: the
+# kernel's early debug console writes to it, but a component may drive it (examples/shell).
+KERNEL_DEVICES: dict[str, str] = {
+    "arm,gic-v3": "the interrupt controller (GICv3 distributor and redistributors)",
+    "arm,armv8-timer": "the architected timer (the kernel's tick and Timer objects)",
+    "arm,armv7-timer": "the architected timer (the kernel's tick and Timer objects)",
+    "arm,psci-1.0": "the PSCI firmware interface (power off, reset)",
+    "arm,psci-0.2": "the PSCI firmware interface (power off, reset)",
+    "arm,psci": "the PSCI firmware interface (power off, reset)",
+}
 
 
 @dataclass
@@ -88,6 +103,19 @@ class DeviceTree:
             if node.strings("device_type") == ["memory"]:
                 banks.extend(self.regs(node))
         return sorted(banks, key=lambda r: r.paddr)
+
+    def kernel_owned(self, node: Node) -> str | None:
+        """What the node is, if the kernel owns it: one of KERNEL_DEVICES, any interrupt
+        controller, or a part of one (the GIC's ITS)."""
+        cur: Node | None = node
+        while cur is not None and cur.parent is not None:
+            what = next((KERNEL_DEVICES[c] for c in cur.strings("compatible") if c in KERNEL_DEVICES), None)
+            if what is None and "interrupt-controller" in cur.props:
+                what = "an interrupt controller"
+            if what is not None:
+                return what if cur is node else f"part of {what}"
+            cur = cur.parent
+        return None
 
     def with_compatible(self, compatible: str) -> list[Node]:
         return [n for n in self.nodes.values() if compatible in n.strings("compatible")]

@@ -11,8 +11,8 @@ import difflib
 from pathlib import Path
 
 from m6capdl import layout, model, platform
-from m6capdl.diagnostics import Diagnostic, FileError, Span, error, warning
-from m6capdl.layout import PAGE_SIZE
+from m6capdl.diagnostics import Diagnostic, FileError, Span, error, line_of, warning
+from m6capdl.layout import MAX_REGION_SIZE, PAGE_SIZE
 
 # Kernel object sizes (log2 bytes), as kernel/object/untyped.c carves them.
 _TCB_BITS, _ENDPOINT_BITS, _NOTIFICATION_BITS, _CTE_BITS = 11, 5, 5, 6
@@ -33,10 +33,6 @@ def size_text(value: int) -> str:
     return f"{value} B"
 
 
-def _line(span: Span) -> str:
-    return f"line {span.line}" + (f" of {span.file}" if span.file else "")
-
-
 # ---------------------------------------------------------------------------
 # Shared memory declarations
 
@@ -47,15 +43,16 @@ def check_memories(system: model.System, diags: list[Diagnostic]) -> dict[str, m
         first = decls.get(decl.name.text)
         if first is not None:
             diags.append(error(f"duplicate memory '{decl.name.text}'", decl.name.span,
-                               f"first declared at {_line(first.name.span)}"))
+                               f"first declared at {line_of(first.name.span, decl.name.span, system.file)}"))
             continue
         decls[decl.name.text] = decl
         size = decl.size.value
         if size == 0 or size % PAGE_SIZE:
             diags.append(error(f"memory size {size_text(size)} is not a non-zero multiple of 4 KiB",
                                decl.size.span, "memory is shared in whole 4 KiB pages"))
-        elif size > 1024 ** 3:
-            diags.append(error(f"memory size {size_text(size)} exceeds 1 GiB", decl.size.span))
+        elif size > MAX_REGION_SIZE:
+            diags.append(error(f"memory size {size_text(size)} exceeds {size_text(MAX_REGION_SIZE)}",
+                               decl.size.span))
         if decl.rights is not None:
             _check_rights_word(decl.rights, diags)
     for comp in system.components:
@@ -80,7 +77,7 @@ def _rank(rights: str) -> set[str]:
     return set(rights)
 
 
-def check_mapping(comp: model.Component, stmt: model.MapStmt, diags: list[Diagnostic]) -> None:
+def check_mapping(comp: model.Component, stmt: model.MapStmt, diags: list[Diagnostic], main: str = "") -> None:
     decl = comp.memories.get(stmt.memory.text)
     if decl is None:
         known = sorted(comp.memories)
@@ -94,7 +91,8 @@ def check_mapping(comp: model.Component, stmt: model.MapStmt, diags: list[Diagno
             diags.append(error(
                 f"component '{comp.name.text}' maps memory '{decl.name.text}' {stmt.rights.text}, "
                 f"more than its {allowed}", stmt.rights.span,
-                f"memory '{decl.name.text}' is declared at {_line(decl.span)} with at most {allowed}"))
+                f"memory '{decl.name.text}' is declared at {line_of(decl.span, stmt.rights.span, main)} "
+                f"with at most {allowed}"))
     if stmt.vaddr is not None:
         _check_chosen_vaddr(stmt.vaddr, diags)
 
@@ -193,11 +191,18 @@ def check_devices(system: model.System, platform_dir: Path, diags: list[Diagnost
             node = _find_node(dt, stmt, diags)
             if node is None:
                 continue
+            owned = dt.kernel_owned(node)
+            if owned is not None:
+                diags.append(error(
+                    f"device '{node.path}' belongs to the kernel", stmt.selector_span,
+                    f"it is {owned}, which the kernel drives itself: no component may hold it"))
+                continue
             first = claimed.get(node.path)
             if first is not None:
                 diags.append(error(
                     f"device '{node.path}' is already claimed by component '{first[0]}'", stmt.selector_span,
-                    f"see {_line(first[1].span)}; a device belongs to one component (its driver)"))
+                    f"see {line_of(first[1].span, stmt.selector_span, system.file)}; "
+                    f"a device belongs to one component (its driver)"))
                 continue
             claimed[node.path] = (comp.name.text, stmt)
             device = dt.device(node)
@@ -260,21 +265,31 @@ def _check_device(dt: platform.DeviceTree, comp: model.Component, stmt: model.De
             f"{size_text(layout.MAX_DEVICE_MAPPING)} a device statement maps", span,
             "grant a large MMIO window as a device untyped instead: untyped NAME SIZE at PADDR"))
         return False
-    for page in layout.device_pages(device):
+    for irq in device.interrupts:
+        if not platform.GIC_SPI_BASE <= irq.id <= platform.MAX_INTERRUPT_ID:
+            diags.append(error(
+                f"device '{path}' has interrupt {irq.id}, which no component can hold", span,
+                f"components get shared peripheral interrupts, IDs {platform.GIC_SPI_BASE}.."
+                f"{platform.MAX_INTERRUPT_ID}; lower IDs are per-CPU (SGIs and PPIs) and the kernel's"))
+            return False
+    own = comp.name.text
+    device_pages = layout.device_pages(device)
+    for page in device_pages:
         owner = pages.get(page)
-        if owner is not None:
+        # Devices of one component may share a page: it is mapped once (layout.py).
+        if owner is not None and owner[0] != own:
             diags.append(error(
                 f"device '{path}' shares the page at 0x{page:x} with device '{owner[1]}' of component '{owner[0]}'",
                 span, "a 4 KiB page is the unit of protection: both devices must go to one component"))
             return False
-    for page in layout.device_pages(device):
-        pages[page] = (comp.name.text, stmt.name.text)
+    for page in device_pages:
+        pages.setdefault(page, (own, stmt.name.text))
     return True
 
 
 def check_irqs(system: model.System, diags: list[Diagnostic]) -> None:
     """Every interrupt ID goes to at most one component, once."""
-    owners: dict[int, str] = {}
+    owners: dict[int, tuple[str, str, Span]] = {}
     for comp in system.components:
         for stmt in comp.statements:
             if isinstance(stmt, model.IrqStmt):
@@ -295,22 +310,81 @@ def check_irqs(system: model.System, diags: list[Diagnostic]) -> None:
                 first = owners.get(number)
                 if first is not None:
                     diags.append(error(f"interrupt {number} is claimed twice", span,
-                                       f"already claimed by {first}"))
+                                       f"already claimed by {first[0]} of component '{first[1]}' "
+                                       f"({line_of(first[2], span, system.file)})"))
                 else:
-                    owners[number] = f"{what} of component '{comp.name.text}' ({_line(span)})"
+                    owners[number] = (what, comp.name.text, span)
 
 
-def check_device_untyped(stmt: model.UntypedStmt, ram: list[platform.Reg] | None,
-                         diags: list[Diagnostic]) -> None:
-    assert stmt.paddr is not None
-    size, paddr = stmt.size.value, stmt.paddr.value
-    if size & (size - 1) == 0 and paddr % size:
-        diags.append(error(f"device untyped at {stmt.paddr.text} is not aligned to its size {size_text(size)}",
-                           stmt.paddr.span, "an untyped is naturally aligned: its address is a multiple of its size"))
-    elif ram is not None and platform.ram_in(ram, paddr, size):
-        diags.append(error(f"device untyped at {stmt.paddr.text} overlaps RAM", stmt.paddr.span,
-                           "'untyped NAME SIZE at PADDR' grants device memory (MMIO); "
-                           "leave out 'at' for a pool of RAM"))
+def check_device_untypeds(system: model.System, tree: platform.DeviceTree | None, ram: list[platform.Reg] | None,
+                          diags: list[Diagnostic]) -> None:
+    """Each device untyped (`untyped NAME SIZE at PADDR`, a valid size) must be naturally
+    aligned, inside the physical address range, outside RAM (the kernel refuses RAM as
+    device memory), and clear of every other device untyped, of the registers `device`
+    statements map, and of the devices the kernel drives."""
+    untypeds = [(comp, stmt) for comp in system.components for stmt in comp.statements
+                if isinstance(stmt, model.UntypedStmt) and stmt.paddr is not None
+                and layout.untyped_size_ok(stmt.size.value)]
+    if not untypeds:
+        return
+    limit = 1 << platform.PHYS_ADDR_BITS
+    taken: list[tuple[int, int, str, Span]] = []  # [start, end), what, where declared
+    for comp in system.components:
+        for stmt in comp.statements:
+            if not isinstance(stmt, model.DeviceStmt) or stmt.name.text not in comp.devices:
+                continue
+            for start, end in _page_ranges(comp.devices[stmt.name.text].regs):
+                taken.append((start, end, f"the registers of device '{stmt.name.text}' of component "
+                                          f"'{comp.name.text}'", stmt.span))
+    kernel: list[tuple[int, int, str, str]] = []  # [start, end), node, what it is
+    if tree is not None:
+        for node in tree.nodes.values():
+            owned = tree.kernel_owned(node)
+            if owned is not None:
+                kernel += [(start, end, node.path, owned) for start, end in _page_ranges(tree.regs(node))]
+    for comp, stmt in untypeds:
+        assert stmt.paddr is not None
+        size, paddr, where = stmt.size.value, stmt.paddr.value, stmt.paddr.span
+        text = f"device untyped '{stmt.name.text}' at {stmt.paddr.text}"
+        end = paddr + size
+        if end > limit:
+            diags.append(error(f"{text} is beyond the physical address range", where,
+                               f"physical addresses have {platform.PHYS_ADDR_BITS} bits: "
+                               f"the untyped must end by 0x{limit:x}"))
+            continue
+        if paddr % size:
+            diags.append(error(f"{text} is not aligned to its size {size_text(size)}", where,
+                               "an untyped is naturally aligned: its address is a multiple of its size"))
+            continue
+        bank = next((b for b in ram or () if paddr < b.paddr + b.size and b.paddr < end), None)
+        if bank is not None:
+            diags.append(error(
+                f"{text} overlaps RAM (0x{bank.paddr:x}..0x{bank.paddr + bank.size:x})", where,
+                "a device untyped is MMIO only: the kernel refuses RAM as device memory; "
+                "leave out 'at' for a pool of RAM"))
+            continue
+        clash = next((k for k in kernel if paddr < k[1] and k[0] < end), None)
+        if clash is not None:
+            diags.append(error(
+                f"{text} overlaps device '{clash[2]}' (0x{clash[0]:x}..0x{clash[1]:x}), which belongs to the kernel",
+                where, f"it is {clash[3]}, which the kernel drives itself: no component may hold its registers"))
+        else:
+            other = next((t for t in taken if paddr < t[1] and t[0] < end), None)
+            if other is not None:
+                diags.append(error(
+                    f"{text} overlaps {other[2]} (0x{other[0]:x}..0x{other[1]:x})", where,
+                    f"declared at {line_of(other[3], where, system.file)}; "
+                    f"a range of device memory goes to one owner only"))
+                continue
+        # (Recorded even after a clash with the kernel's devices: the range is still claimed.)
+        taken.append((paddr, end, f"device untyped '{stmt.name.text}' of component '{comp.name.text}'",
+                      stmt.span))
+
+
+def _page_ranges(regs: tuple[platform.Reg, ...] | list[platform.Reg]) -> list[tuple[int, int]]:
+    """Each `reg` as the whole pages it touches: [start, end)."""
+    mask = PAGE_SIZE - 1
+    return [(r.paddr & ~mask, (r.paddr + r.size + mask) & ~mask) for r in regs if r.size]
 
 
 # ---------------------------------------------------------------------------
@@ -354,9 +428,10 @@ def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
         fixed += len(comp.endpoints) << _ENDPOINT_BITS
         fixed += len(comp.notifications) << _NOTIFICATION_BITS
         fixed += len(comp.timers) << _TIMER_BITS
-        vaddrs = [layout.IMAGE_BASE] + [t.ipc_buffer_vaddr for t in mem.threads] + \
-                 [r.vaddr + o for r in mem.regions for o in range(0, r.size, 2 ** 21)]
-        fixed += len(layout._tables_needed(vaddrs)) * PAGE_SIZE
+        ranges = [(layout.IMAGE_BASE, layout.IMAGE_BASE + PAGE_SIZE)] + \
+                 [(t.ipc_buffer_vaddr, t.ipc_buffer_vaddr + PAGE_SIZE) for t in mem.threads] + \
+                 [(r.vaddr, r.end) for r in mem.regions if r.size]
+        fixed += layout.tables_covering(ranges) * PAGE_SIZE
         for th in mem.threads:
             fixed += th.stack_size + PAGE_SIZE
         needs.append((fixed, f"component '{name}' (threads, CSpace, page tables)", comp.name.span))
@@ -366,6 +441,27 @@ def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
             elif isinstance(stmt, model.HeapStmt):
                 needs.append((layout._page_up(stmt.size.value), f"heap of '{name}'", stmt.size.span))
     return needs
+
+
+def check_mapped_pages(system: model.System, diags: list[Diagnostic]) -> bool:
+    """The boot tables list every mapped page: keep their number bounded (the ELFs' pages
+    are not known yet and not counted). False if there are too many."""
+    counts: list[tuple[int, str]] = []
+    for comp in system.components:
+        mem = layout.memory_map(comp)
+        pages = sum(th.stack_size // PAGE_SIZE + 1 for th in mem.threads)
+        pages += sum(r.size // PAGE_SIZE for r in mem.regions)
+        counts.append((pages, comp.name.text))
+    total = sum(n for n, _ in counts)
+    if total <= layout.MAX_MAPPED_PAGES:
+        return True
+    biggest = ", ".join(f"'{name}' {n}" for n, name in sorted(counts, key=lambda c: -c[0])[:3])
+    diags.append(error(
+        f"system '{system.name.text}' maps {total} pages, more than the {layout.MAX_MAPPED_PAGES} "
+        f"({size_text(layout.MAX_MAPPED_PAGES * PAGE_SIZE)}) a system may map", system.name.span,
+        f"every mapping of a page is an entry of the boot tables (shared memory counts once per "
+        f"'map'); most pages: {biggest}"))
+    return False
 
 
 def check_budget(system: model.System, tree: platform.DeviceTree | None, diags: list[Diagnostic]) -> None:

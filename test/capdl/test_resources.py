@@ -108,3 +108,20 @@ def test_include(tmp_path: Path) -> None:
     assert run("headers", str(spec), "--out", str(tmp_path / "o")).status == 0
     assert (tmp_path / "o" / "include" / "server" / "m6_caps.h").is_file()
     assert "M6_MEM_SHARED_VADDR" in (tmp_path / "o" / "include" / "client" / "m6_caps.h").read_text()
+
+
+def test_devices_sharing_a_page_map_it_once(fixture_elf: Path, tmp_path: Path) -> None:
+    # Slots 0 and 1 of virtio-mmio share the page at 0xa000000; slot 8 has a page of its own.
+    spec = tmp_path / "s.m6"
+    spec.write_text('system s on qemu-virt { component blk { binary "blk" priority 200\n'
+                    '    device d0 compatible "virtio,mmio" index 0 heap 8 KiB\n'
+                    '    device d1 compatible "virtio,mmio" index 1\n'
+                    '    device d8 compatible "virtio,mmio" index 8 } }\n')
+    out = tmp_path / "out"
+    result = run("build", str(spec), "--elf", f"blk={fixture_elf}", "--out", str(out))
+    assert (result.status, result.stderr) == (0, "")
+    defs = dict(re.findall(r"^#define (\w+)[ \t]*(\S*)", (out / "include" / "blk" / "m6_caps.h").read_text(), re.M))
+    d0, d1, d8 = (int(defs[f"M6_DEVICE_{n}_VADDR"], 16) for n in ("D0", "D1", "D8"))
+    assert d1 == d0 + 0x200 and d8 % 4096 == 0 and d8 != d0 & ~0xfff
+    device_frames = [o for o in _manifest(out)["objects"] if o.get("source") == "M6_BT_FRAME_DEVICE"]
+    assert sorted(o["paddr"] for o in device_frames) == [0xa000000, 0xa001000]
