@@ -295,6 +295,15 @@ bool kt_join(struct kt_thread *t, unsigned rounds)
 	return t->done;
 }
 
+uint64_t kt_fn_call(struct kt_thread *self)
+{
+	struct m6_msg m = {.info = m6_msginfo(0x42, 1), .mr = {0x1234}};
+	self->out[1] = 1;
+	self->out[0] = m6_call(self->arg[0], &m);
+	self->out[2] = m.badge;
+	return 0;
+}
+
 bool kt_wait_flag(volatile uint64_t *flag, unsigned rounds)
 {
 	for (unsigned i = 0; i < rounds && !*flag; i++)

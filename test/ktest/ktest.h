@@ -155,6 +155,9 @@ void kt_reset_objects(void);
 /* Address the thread starts at and its stack top (for write_registers tests). */
 uint64_t kt_thread_entry_pc(void);
 uint64_t kt_thread_stack_top(const struct kt_thread *t);
+/* A helper body: out[1] = 1, then a call (label 0x42, MR0 0x1234) to the cap in arg[0];
+ * out[0] = its result, out[2] = the badge of the answer. */
+uint64_t kt_fn_call(struct kt_thread *self);
 /* Yield up to `rounds` times until the thread is done; true when it is. */
 bool kt_join(struct kt_thread *t, unsigned rounds);
 /* Yield up to `rounds` times until *flag != 0. */

@@ -493,13 +493,6 @@ static uint64_t fn_serve_then_fault(struct kt_thread *self)
 	return 0;
 }
 
-static uint64_t fn_call_once(struct kt_thread *self)
-{
-	struct m6_msg m = {.info = m6_msginfo(0x42, 0)};
-	self->out[0] = m6_call(self->arg[0], &m);
-	return 0;
-}
-
 TEST(fault_stop_releases_the_stopped_threads_caller)
 {
 	/* Server S takes client C's call, then faults; its handler (main) stops it. C must
@@ -516,7 +509,7 @@ TEST(fault_stop_releases_the_stopped_threads_caller)
 	                            s.ipc ? KT_SLOT_IPC_FRAME0 + s.index : 0));
 	REQUIRE_OK(m6_tcb_resume(s.tcb));
 	c.arg[0] = srv;
-	REQUIRE(kt_thread_start(&c, fn_call_once, KT_HELPER_PRIO));
+	REQUIRE(kt_thread_start(&c, kt_fn_call, KT_HELPER_PRIO));
 	struct m6_msg m;
 	bool ok;
 	kt_recv_poll(e, &m, 50, &ok);

@@ -533,15 +533,6 @@ TEST(tcb_configure_that_finalises_the_tcb_inserts_nothing)
 	CHECK_EQ(nonzero, 0);
 }
 
-static uint64_t fn_call_ep(struct kt_thread *self)
-{
-	struct m6_msg m = {.info = m6_msginfo(0x42, 1), .mr = {0x1234}};
-	self->out[1] = 1;
-	self->out[0] = m6_call(self->arg[0], &m);
-	self->out[2] = m.badge;
-	return 0;
-}
-
 TEST(tcb_suspend_cuts_a_blocked_call_short)
 {
 	/* Suspended while its call waits for a receiver, a thread resumed finds the call
@@ -550,7 +541,7 @@ TEST(tcb_suspend_cuts_a_blocked_call_short)
 	REQUIRE(ep);
 	struct kt_thread t;
 	t.arg[0] = ep;
-	REQUIRE(kt_thread_start(&t, fn_call_ep, KT_HELPER_PRIO));
+	REQUIRE(kt_thread_start(&t, kt_fn_call, KT_HELPER_PRIO));
 	REQUIRE(t.out[1] && !t.done);
 	REQUIRE_OK(m6_tcb_suspend(t.tcb));
 	REQUIRE_OK(m6_tcb_resume(t.tcb));
@@ -569,7 +560,7 @@ TEST(tcb_suspend_of_a_caller_awaiting_reply_gives_no_reply)
 	REQUIRE(ep);
 	struct kt_thread t;
 	t.arg[0] = ep;
-	REQUIRE(kt_thread_start(&t, fn_call_ep, KT_HELPER_PRIO));
+	REQUIRE(kt_thread_start(&t, kt_fn_call, KT_HELPER_PRIO));
 	struct m6_msg m;
 	bool ok;
 	kt_recv_poll(ep, &m, 50, &ok);
