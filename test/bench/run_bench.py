@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "qemu"))
+from qemu_run import run_guest  # noqa: E402 (the shared QEMU runner)
 
 # Added to the platform's QEMU command line (given after `--`): exact instruction counts.
 ICOUNT_ARGS = ["-icount", "shift=0,sleep=off"]
@@ -94,13 +96,8 @@ def parse(output: str) -> Result:
 def run_qemu(qemu: list[str], image: Path, timeout: float) -> tuple[str, int | None, float]:
     command = [*qemu, *ICOUNT_ARGS, "-kernel", str(image)]
     start = time.monotonic()
-    try:
-        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout, check=False)
-        output, status = proc.stdout.decode("utf-8", errors="replace"), proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        output, status = (exc.stdout or b"").decode("utf-8", errors="replace"), None
-    return output.replace("\r\n", "\n"), status, time.monotonic() - start
+    output, status = run_guest(command, timeout)
+    return output, status, time.monotonic() - start
 
 
 def table(result: Result) -> str:

@@ -11,25 +11,15 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import time
 import zlib
 
+from qemu_run import run_guest
+
 LINE = re.compile(r"^mux(\d+) (\d{4}) (\d{4}) (\S*) ([0-9a-f]{8})$")
 START = "mux-conductor: waiting for"
 OTHER = re.compile(r"^(mux-conductor: .*|m6: .*|m6 microkernel .*)$")
-
-
-def run(command: list[str], timeout: float) -> tuple[str, int | None]:
-    """QEMU's serial output ("\\r\\n" as "\\n") and exit status (None: timed out)."""
-    try:
-        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout, check=False)
-        return proc.stdout.decode("utf-8", errors="replace").replace("\r\n", "\n"), proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        out = (exc.stdout or b"").decode("utf-8", errors="replace")
-        return out.replace("\r\n", "\n"), None
 
 
 def check(output: str, clients: int, lines: int) -> tuple[list[str], dict[int, int]]:
@@ -81,7 +71,7 @@ def main() -> int:
         ap.error("no QEMU command given")
     start = time.monotonic()
     try:
-        output, status = run(command, args.timeout)
+        output, status = run_guest(command, args.timeout)
     except OSError as exc:
         print(f"console_mux: cannot start QEMU: {exc}")
         return 1

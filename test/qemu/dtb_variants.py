@@ -16,6 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from qemu_run import run_guest
+
 
 @dataclass
 class Variant:
@@ -44,15 +46,6 @@ VARIANTS = [
             "timer-ppi", "0x20",
             [r"m6: PANIC: DTB: arm,armv8-timer: interrupt 32 is not a PPI"], None),
 ]
-
-
-def run(command: list[str], timeout: float) -> tuple[str, int | None]:
-    try:
-        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout, check=False)
-        return proc.stdout.decode("utf-8", errors="replace").replace("\r\n", "\n"), proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        return (exc.stdout or b"").decode("utf-8", errors="replace"), None
 
 
 def make_variant(dts: str, v: Variant) -> str:
@@ -94,7 +87,7 @@ def main() -> int:
         dumped = qemu.copy()
         m = dumped.index("-M") + 1
         dumped[m] += f",dumpdtb={work / 'virt.dtb'}"
-        output, status = run(dumped, args.timeout)
+        output, status = run_guest(dumped, args.timeout)
         if status != 0 or not (work / "virt.dtb").is_file():
             print(f"dtb_variants: QEMU did not dump its device tree:\n{output}")
             return 1
@@ -113,7 +106,7 @@ def main() -> int:
             if compiled.returncode != 0:
                 failures.append(f"{v.name}: dtc: {compiled.stderr.strip()}")
                 continue
-            output, status = run([*qemu, "-dtb", str(blob), "-kernel", str(args.image)],
+            output, status = run_guest([*qemu, "-dtb", str(blob), "-kernel", str(args.image)],
                                  args.timeout)
             log.append(f"--- {v.name}: {v.why}\n{output}")
             if status is None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import time
+
+from qemu_run import run_guest
 
 
 def main() -> int:
@@ -28,18 +29,11 @@ def main() -> int:
 
     start = time.monotonic()
     try:
-        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=args.timeout, check=False)
-        output = proc.stdout.decode("utf-8", errors="replace")
-        status: int | None = proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        output = (exc.stdout or b"").decode("utf-8", errors="replace")
-        status = None
-    except FileNotFoundError as exc:
+        output, status = run_guest(command, args.timeout)
+    except OSError as exc:
         print(f"run_qemu: cannot start QEMU: {exc}", file=sys.stderr)
         return 1
     elapsed = time.monotonic() - start
-    output = output.replace("\r\n", "\n")
     if args.log:
         with open(args.log, "w", encoding="utf-8") as f:
             f.write(output)

@@ -1,0 +1,20 @@
+"""Running a guest for a test: QEMU's serial output and exit status under a timeout.
+
+Shared by the drivers in this folder and test/bench/run_bench.py, so that every QEMU run
+a test makes is bounded and read the same way.
+"""
+from __future__ import annotations
+
+import subprocess
+
+
+def run_guest(command: list[str], timeout: float) -> tuple[str, int | None]:
+    """Run `command` (QEMU, stdin closed); return its output with "\\r\\n" as "\\n" and its
+    exit status, None if it was killed at the timeout. OSError if it cannot start."""
+    try:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        output, status = proc.stdout, proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        output, status = exc.stdout or b"", None
+    return output.decode("utf-8", errors="replace").replace("\r\n", "\n"), status
