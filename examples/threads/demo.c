@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <m6/caps.h>
 #include <m6/invocations.h>
 #include <m6/runtime.h>
 #include <m6/sync.h>
@@ -22,9 +23,9 @@
 #define ITEMS       20000
 /* DEMO_SLICE_US > 0: both threads get timeslices that short (the kernel's minimum is
  * 100), which preempts them inside the queue's critical steps. 0: the kernel's default.
- * The ctest uses the default: with 100 us the queue stalls in about one run of 40 (both
- * threads blocked in m6_cond_wait although each was signalled), which is under
- * investigation; see examples/threads/CMakeLists.txt. */
+ * With 100 us the queue used to stall in about one run of 40: the mutex and condition
+ * variable signalled through badge-0 caps, so a signal that came before the wait left
+ * nothing behind. check_wakeups_kept() below tests that race head on. */
 #ifndef DEMO_SLICE_US
 #define DEMO_SLICE_US 0
 #endif
@@ -48,6 +49,32 @@ static unsigned queue[QUEUE_SLOTS];
 static unsigned queue_head, queue_used;
 static unsigned producer_waits, consumer_waits; /* times each side found it full/empty */
 static atomic_uint consumed;                    /* items taken so far (the watchdog reads it) */
+
+/* The lost wake-up races, made deterministic in one thread: the counters are set as a
+ * thread preempted just before its wait would leave them, then the unlock or broadcast
+ * comes, and the signal must still be in the notification word for that wait to take.
+ * Also: a sleep must give back the signals for others it collected. */
+static int check_wakeups_kept(struct m6_timer *timer)
+{
+	struct m6_mutex m;
+	struct m6_cond c;
+	m6_mutex_init(&m, CAP_PROBE);
+	atomic_store(&m.count, 2); /* held; a locker has counted itself in, not yet waited */
+	m6_mutex_unlock(&m);
+	int mutex_kept = m6_poll(CAP_PROBE) != 0;
+	m6_cond_init(&c, CAP_PROBE);
+	atomic_store(&c.waiters, 1); /* a waiter past its generation check, not yet waiting */
+	m6_cond_broadcast(&c);
+	int cond_kept = m6_poll(CAP_PROBE) != 0;
+	m6_cptr_t other = m6_cap_mint(CAP_TIMER_WAKE, M6_RIGHT_WRITE, 2); /* not the timer's bit */
+	m6_notification_signal(other);
+	m6_sleep_ms(timer, 2);
+	int sleep_kept = (m6_poll(CAP_TIMER_WAKE) & 2) != 0;
+	printf(
+	    "demo: wake-ups kept: mutex %s, condition variable %s, other signals over a sleep %s\n",
+	    mutex_kept ? "yes" : "NO", cond_kept ? "yes" : "NO", sleep_kept ? "yes" : "NO");
+	return mutex_kept && cond_kept && sleep_kept;
+}
 
 static void add(int value)
 {
@@ -115,7 +142,9 @@ static void worker(uint64_t arg)
 	for (int i = 0; i < ROUNDS; i++)
 		add(2);
 	printf("demo: worker added %d nodes\n", my_count);
-	m6_notification_signal(CAP_DONE);
+	/* Through a badged copy: main may not be waiting yet, and a badge-0 signal would
+	 * leave nothing for its wait. */
+	m6_notification_signal(m6_cap_mint(CAP_DONE, M6_RIGHT_WRITE, 1));
 	for (unsigned i = 1; i <= ITEMS; i++) {
 		produce(i);
 		if (i % 8 == 0)
@@ -172,6 +201,7 @@ int main(void)
 		m6_tcb_set_timeslice(CAP_THREAD_WORKER, DEMO_SLICE_US);
 	}
 	m6_timer_init(&timer, CAP_TICK, CAP_TIMER_WAKE, 1);
+	int wakeups_ok = check_wakeups_kept(&timer);
 	errno = 0;
 	printf("demo: main and worker share a list (%d rounds each)\n", ROUNDS);
 	for (int i = 0; i < ROUNDS; i++)
@@ -211,8 +241,8 @@ int main(void)
 	}
 	printf("demo: %d nodes, sum %d, total %d, slept %llu ms\n", nodes, sum, total,
 	       (unsigned long long)slept_ms);
-	int ok =
-	    nodes == 2 * ROUNDS && sum == 3 * ROUNDS && total == sum && slept_ms >= 20 && queue_ok;
+	int ok = nodes == 2 * ROUNDS && sum == 3 * ROUNDS && total == sum && slept_ms >= 20 &&
+	         queue_ok && wakeups_ok;
 	printf("demo: %s\n", ok ? "PASS" : "FAIL");
 	m6_power_off(CAP_POWER);
 	return ok ? 0 : 1;

@@ -125,10 +125,13 @@ static unsigned libc_depth;
 static struct m6_mutex libc_mutex;
 static m6_cptr_t libc_notification;
 
-void m6_runtime_set_lock_notification(m6_cptr_t notification)
+uint64_t m6_runtime_set_lock_notification(m6_cptr_t notification)
 {
-	m6_mutex_init(&libc_mutex, notification);
+	/* m6_mutex_init signals through a badged copy: an unlock between a contender's
+	 * increment and its wait must not be lost (the spec's cap has badge 0). */
+	uint64_t err = m6_mutex_init(&libc_mutex, notification);
 	libc_notification = notification;
+	return err;
 }
 
 static uintptr_t self_id(void)

@@ -1,10 +1,31 @@
 /* Mutex and condition variable on notifications (see <m6/sync.h> for the argument). */
+#include <m6/caps.h>
 #include <m6/sync.h>
 
-void m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification)
+#define SYNC_BADGE 1u /* what a badged signal sets in the notification word */
+
+/* The cap to signal `notification` through. A signal ORs its cap's badge into the word
+ * when nobody waits, so through the spec's unbadged cap (badge 0) a signal that comes
+ * before the wait leaves nothing behind and the waiter sleeps on. A badged copy, minted
+ * once here, makes that signal stick. */
+static uint64_t badged_copy(m6_cptr_t notification, m6_cptr_t *signal)
+{
+	*signal = notification; /* a cap that is already badged works as it is */
+	m6_cptr_t slot = m6_cap_alloc();
+	if (!slot)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err = m6_cnode_mint(M6_CAP_SELF_CNODE, slot, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
+	                             notification, M6_DEPTH_ROOT, M6_RIGHT_WRITE, SYNC_BADGE);
+	if (err == M6_OK)
+		*signal = slot;
+	return err;
+}
+
+uint64_t m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification)
 {
 	atomic_init(&m->count, 0);
 	m->notification = notification;
+	return badged_copy(notification, &m->signal);
 }
 
 void m6_mutex_lock(struct m6_mutex *m)
@@ -22,14 +43,15 @@ int m6_mutex_trylock(struct m6_mutex *m)
 void m6_mutex_unlock(struct m6_mutex *m)
 {
 	if (atomic_fetch_sub(&m->count, 1) > 1)
-		m6_notification_signal(m->notification);
+		m6_notification_signal(m->signal);
 }
 
-void m6_cond_init(struct m6_cond *c, m6_cptr_t notification)
+uint64_t m6_cond_init(struct m6_cond *c, m6_cptr_t notification)
 {
 	atomic_init(&c->generation, 0);
 	atomic_init(&c->waiters, 0);
 	c->notification = notification;
+	return badged_copy(notification, &c->signal);
 }
 
 void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m)
@@ -42,7 +64,7 @@ void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m)
 		m6_notification_wait(c->notification);
 	/* Signals coalesce: pass the wake-up on to whoever still waits. */
 	if (atomic_fetch_sub(&c->waiters, 1) > 1)
-		m6_notification_signal(c->notification);
+		m6_notification_signal(c->signal);
 	m6_mutex_lock(m);
 }
 
@@ -50,7 +72,7 @@ void m6_cond_broadcast(struct m6_cond *c)
 {
 	atomic_fetch_add(&c->generation, 1);
 	if (atomic_load(&c->waiters) > 0)
-		m6_notification_signal(c->notification);
+		m6_notification_signal(c->signal);
 }
 
 void m6_cond_signal(struct m6_cond *c)

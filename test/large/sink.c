@@ -8,6 +8,7 @@
  * component's own `call sink.done` cap (FAULT, LINUX). */
 #include <stdbool.h>
 
+#include <m6/caps.h>
 #include <m6/debug.h>
 #include <m6/runtime.h>
 #include <m6_caps.h>
@@ -124,14 +125,15 @@ static void self_test(void)
 	if (rtc == 0)
 		bad++;
 	/* A notification from the pool into the last slot of the CNode. */
-	struct m6_msg m = {.info = m6_msginfo(M6_UNTYPED_RETYPE, 5),
-	                   .mr = {M6_OBJ_NOTIFICATION, 0, CAP_SELF_CNODE,
-	                          (1u << M6_CSPACE_RADIX) - 1, 1}};
+	struct m6_msg m = {
+	    .info = m6_msginfo(M6_UNTYPED_RETYPE, 5),
+	    .mr = {M6_OBJ_NOTIFICATION, 0, CAP_SELF_CNODE, (1u << M6_CSPACE_RADIX) - 1, 1}};
 	if (m6_call(CAP_POOL, &m) != M6_OK)
 		bad++;
-	struct m6_msg irq = {.info = m6_msginfo(M6_IRQ_HANDLER_SET_NOTIFICATION, 1),
-	                     .mr = {CAP_SPARE}};
-	if (m6_call(CAP_SPARE_IRQ, &irq) != M6_OK)
+	/* The handler signals through the cap it is given: that needs a badge. */
+	m6_cptr_t spare = m6_cap_mint(CAP_SPARE, M6_RIGHT_WRITE, 1);
+	struct m6_msg irq = {.info = m6_msginfo(M6_IRQ_HANDLER_SET_NOTIFICATION, 1), .mr = {spare}};
+	if (!spare || m6_call(CAP_SPARE_IRQ, &irq) != M6_OK)
 		bad++;
 	if (bad)
 		m6_debug_puts(CAP_DEBUG_CONSOLE, "sink: self test failed\n");

@@ -1,27 +1,41 @@
 #!/usr/bin/env python3
 """Type into the interactive system's shell (examples/shell) and check every answer.
 
-`--mode commands`: every command, line editing and history, then `poweroff` (QEMU must
-exit 0). `--mode uart-fault`: `crash uart` makes the UART driver fault; the console (its
-fault handler) must report it, the shell must keep running and power the machine off.
-Also checks that the prompt comes within --prompt-seconds of QEMU's start.
+`--mode commands`: every command, line editing (every arrow key, Home/End, Delete, tab,
+UTF-8, escape sequences cut short or unknown, a line over the limit), history, a small
+paste, the driver's refusal of the shell's debug cap, then `poweroff` (QEMU must exit 0).
+`--mode paste`: --paste-lines numbered `echo` lines pasted at once; every answer must
+arrive, in order and intact, and the UART must report no overrun.
+`--mode uart-fault`: `crash uart` makes the UART driver fault; the console (its fault
+handler) must report it, the shell must keep running and power the machine off.
+`--mode uart-exit`: `crash uart exit` makes the driver call exit(3); the console must
+report an exit with that status, not a fault.
+Also checks that the prompt comes within --prompt-seconds of QEMU's start, and that no
+kernel panic, exception or unhandled fault shows anywhere in the session.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import threading
 import time
 
 import pexpect
 
 PROMPT = "m6> "
+FORBIDDEN = ["PANIC", "m6: fault:", "kernel exception"]
+LINE_MAX = 512  # M6_LINE_MAX (libm6/include/m6/lineedit.h)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--mode", choices=["commands", "uart-fault"], default="commands")
+    ap.add_argument("--mode", choices=["commands", "paste", "uart-fault", "uart-exit"],
+                    default="commands")
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--prompt-seconds", type=float, default=2.0)
+    ap.add_argument("--paste-lines", type=int, default=1000)
     ap.add_argument("--log", help="write the session here")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
@@ -29,13 +43,26 @@ def main() -> int:
     log = open(args.log, "w", encoding="utf-8") if args.log else None
     start = time.monotonic()
     child = pexpect.spawn(command[0], command[1:], encoding="utf-8", timeout=args.timeout,
-                          codec_errors="replace")
-    child.logfile_read = log
+                          codec_errors="replace", maxread=65536)
+    child.delaybeforesend = None
+    seen: list[str] = []  # everything QEMU printed, for the forbidden patterns
+
+    class Tee:
+        def write(self, text: str) -> None:
+            seen.append(text)
+            if log:
+                log.write(text)
+
+        def flush(self) -> None:
+            if log:
+                log.flush()
+
+    child.logfile_read = Tee()
     failures: list[str] = []
 
-    def expect(pattern: str, what: str) -> bool:
+    def expect(pattern: str, what: str, timeout: float | None = None) -> bool:
         try:
-            child.expect(pattern)
+            child.expect(pattern, timeout=timeout if timeout is not None else -1)
             return True
         except (pexpect.TIMEOUT, pexpect.EOF) as exc:
             failures.append(f"{what}: {pattern!r} not seen ({type(exc).__name__})")
@@ -47,6 +74,48 @@ def main() -> int:
             expect(pattern, f"command {line!r}")
         expect(PROMPT, f"prompt after {line!r}")
 
+    def answer(keys: str, text: str, what: str) -> None:
+        """Type `keys` (ending in Enter) and expect `text` as the answer line on its own."""
+        child.send(keys)
+        expect(r"\r+\n" + re.escape(text) + r"\r+\n", what)
+        expect(PROMPT, f"prompt after {what}")
+
+    def paste(lines: int, what: str, width: int = 4) -> None:
+        """Paste `lines` numbered echo commands at once; check every answer, in order.
+
+        A writer thread feeds the pty while this one reads: the guest holds input back
+        (flow control) while it is busy echoing, and QEMU stops reading the pty, so one
+        blocking write here would wait for output nobody reads."""
+        text = "".join(f"echo line{i:0{width}d}\r" for i in range(lines))
+        fd = child.child_fd
+
+        def writer() -> None:
+            data = text.encode()
+            while data:
+                data = data[os.write(fd, data[:1024]):]
+
+        thread = threading.Thread(target=writer, daemon=True)
+        before = len("".join(seen))
+        thread.start()
+        last = f"line{lines - 1:0{width}d}"
+        ok = expect(r"\r+\n" + last + r"\r+\n", f"{what}: the last answer",
+                    timeout=max(args.timeout, lines * 0.05))
+        thread.join(timeout=5)
+        expect(PROMPT, f"prompt after {what}")
+        if not ok:
+            return
+        output = "".join(seen)[before:]
+        answers = re.findall(r"^(line\d+)$", re.sub(r"\r+\n", "\n", output), re.MULTILINE)
+        want = [f"line{i:0{width}d}" for i in range(lines)]
+        if answers != want:
+            missing = [a for a in want if a not in set(answers)]
+            odd = [a for a in answers if a not in set(want)]
+            failures.append(f"{what}: {len(answers)} of {lines} answers; missing "
+                            f"{missing[:5]}, unexpected {odd[:5]}, in order: {answers == sorted(answers)}")
+        bad = re.findall(r"unknown command '[^']*'|line too long", output)
+        if bad:
+            failures.append(f"{what}: the shell saw mangled input: {bad[:5]}")
+
     if expect(PROMPT, "first prompt"):
         took = time.monotonic() - start
         print(f"shell_session: prompt after {took:.2f} s of wall time")
@@ -57,8 +126,10 @@ def main() -> int:
         run("echo hello   m6 world", r"hello m6 world\r+\n")
         run("ps", r"COMPONENT\s+THREAD\s+STATE\s+PRIO", r"uart\s+main\s+recv\s+200\s+200",
             r"console\s+main\s+recv\s+150", r"shell\s+main\s+running\s+100")
-        run("caps shell", r"CSpace of shell \(binary \"shell\"\)", r"4\s+CAP_CONSOLE\s+Endpoint\s+-W-P\s+1",
-            r"CAP_TICK\s+Timer", r"CAP_SYSTEM_INFO\s+SystemInfo\s+R---")
+        run("caps shell", r"CSpace of shell \(binary \"shell\"\)",
+            r"4\s+CAP_CONSOLE\s+Endpoint\s+-W-P\s+0x1\s", r"CAP_UART\s+Endpoint\s+-W--\s+0x2\s",
+            r"CAP_TICK\s+Timer\s+RWGP\s+-\s", r"CAP_SYSTEM_INFO\s+SystemInfo\s+R---")
+        run("caps uart", r"CAP_UART_IRQ\s+IRQHandler\s+RWGP\s+irq 33\s+IRQ handler, interrupt 33")
         run("caps nobody", r"caps: no component 'nobody'")
         run("mem", r"RAM given to untyped at boot: \d", r"used by the boot tables:\s+\d+", r"free in")
         run("uptime", r"up \d+\.\d{3} s \(components started\)")
@@ -69,14 +140,61 @@ def main() -> int:
         child.send("\x1b[A\x1b[A\r")  # two up: `echo abc`
         expect(r"\r+\nabc\r+\n", "history (up twice)")
         expect(PROMPT, "prompt after history")
+        # Right and down: left twice, right once, insert; up three times, down once.
+        answer("echo 34\x1b[D\x1b[D\x1b[Cy\r", "3y4", "right arrow")
+        answer("\x1b[A\x1b[A\x1b[A\x1b[A\x1b[B\r", "x12", "history (up four times, down once)")
+        answer("\x1b[A\x1b[B\x1b[B" "echo down\r", "down", "down past the newest: an empty line")
+        # SS3 arrows, Ctrl-Left, ESC ESC [ D, Home/End, Delete, unknown sequences.
+        answer("echo 56\x1bOD\x1bODz\x1bOC!\r", "z5!6", "SS3 arrows")
+        answer("echo ab\x1b[1;5DQ\x1b\x1b[DR\r", "aRQb", "Ctrl-Left and ESC ESC [ D")
+        answer("cho hm\x1b[H" "e\x1b[F!\x1b[D\x1b[D\x1b[3~\r", "h!", "Home, End, Delete")
+        answer("echo \x1b[?25h\x1b[200~\x1b[5~\x1bOPok\r", "ok", "unknown sequences ignored")
+        # A sequence cut short never eats the key that cut it.
+        answer("echo esc1\x1b\r", "esc1", "ESC Enter")
+        answer("echo esc2\x1b[\r", "esc2", "ESC [ Enter")
+        answer("\x1b" "echo esc3\r", "esc3", "ESC then a command")
+        child.send("echo esc4\x1b[1;\x03")
+        expect(r"\^C\r+\n", "Ctrl-C inside a sequence")
+        expect(PROMPT, "prompt after Ctrl-C")
+        # Tab separates words; UTF-8 is edited a code point at a time.
+        answer("echo\ta\r", "a", "tab")
+        answer("echo caf\u00e9\u20ac\x7f\x1b[D!\x1b[C\x1b[C\x1b[C\u00fc\r", "caf!\u00e9\u00fc",
+               "UTF-8 backspace and arrows")
+        # A line over the limit: refused with a bell, and not run.
+        child.send("echo " + "z" * LINE_MAX)
+        expect("\a", "bell when the line is full")
+        child.send("\r")
+        expect(r"line too long \(the limit is 512 bytes\): not run", "too long a line")
+        expect(PROMPT, "prompt after too long a line")
+        run("echo " + " ".join(["w"] * 70), r"too many words \(at most 64\): not run")
+        # A small paste (40 lines, 560 bytes, more than one read of the driver) in one go:
+        # every line must run without another key pressed.
+        paste(40, "a paste of 40 lines")
+        # The shell's debug cap may not write or read: the driver refuses and counts.
+        run("uart probe", r"uart probe: sent a write and a read with the debug badge")
+        run("uart", r"uart: \d+ B received, \d+ B sent, 0 receive overruns, 2 requests refused")
         child.send("poweroff\r")
         expect("shell: powering off", "poweroff")
-    else:
+    elif args.mode == "paste":
+        paste(args.paste_lines, f"a paste of {args.paste_lines} lines")
+        run("uart", r"uart: \d+ B received, \d+ B sent, 0 receive overruns, 0 requests refused")
+        child.send("poweroff\r")
+        expect("shell: powering off", "poweroff")
+    elif args.mode == "uart-fault":
         child.send("crash uart\r")
         expect("shell: asking the UART driver to fault", "crash")
         expect(r"console: the serial driver faulted at pc 0x[0-9a-f]+ \(fault 1, address 0x10\)",
                "fault report")
         expect(r"shell: still running .* powering off", "shell after the fault")
+    else:
+        child.send("crash uart exit\r")
+        expect("shell: asking the UART driver to exit", "exit")
+        i = child.expect([r"console: component uart exited with status 3;",
+                          r"console: the serial driver faulted", pexpect.TIMEOUT, pexpect.EOF])
+        if i != 0:
+            failures.append("the console did not report the driver's exit as an exit"
+                            + (" (it reported a fault)" if i == 1 else ""))
+        expect(r"shell: still running .* powering off", "shell after the exit")
     expect(r"m6: power off requested by shell\.main", "power off")
     try:
         child.expect(pexpect.EOF, timeout=5)
@@ -85,6 +203,12 @@ def main() -> int:
     child.close()
     if child.exitstatus not in (0, None) or child.signalstatus:
         failures.append(f"QEMU exit status {child.exitstatus}, signal {child.signalstatus}")
+    output = "".join(seen)
+    for pattern in FORBIDDEN:
+        if pattern in output:
+            failures.append(f"forbidden output in the session: {pattern!r}")
+    if "the debug badge wrote this" in output:
+        failures.append("the driver printed what the shell's debug cap sent it")
     if log:
         log.close()
     for failure in failures:

@@ -123,6 +123,133 @@ static void test_line_ctrl_c_and_limits(void **state)
 	assert_int_equal(editor.len, M6_LINE_MAX);
 }
 
+/* Feed a string; returns the status of the byte that ended a line (else EDITING). */
+static enum m6_line_status feed_status(const char *s)
+{
+	enum m6_line_status st = M6_LINE_EDITING;
+	for (; *s; s++) {
+		enum m6_line_status now = m6_line_feed(&editor, *s, echo, sizeof(echo));
+		if (now != M6_LINE_EDITING)
+			st = now;
+	}
+	return st;
+}
+
+/* A sequence cut short by Enter, Ctrl-C or an ordinary key must not eat that key. */
+static void test_line_partial_escape(void **state)
+{
+	(void)state;
+	m6_line_init(&editor);
+	assert_int_equal(feed_status("echo esc1\x1b\r"), M6_LINE_DONE);
+	assert_string_equal(editor.line, "echo esc1");
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("echo esc2\x1b[\r"), M6_LINE_DONE);
+	assert_string_equal(editor.line, "echo esc2");
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("\x1b"
+	                             "echo esc3\r"),
+	                 M6_LINE_DONE);
+	assert_string_equal(editor.line, "echo esc3");
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("abc\x1b[1;\x03"), M6_LINE_DONE); /* Ctrl-C acts */
+	assert_string_equal(editor.line, "");
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("ab\x1bOx"), M6_LINE_EDITING); /* SS3 x: no key, ignored */
+	assert_int_equal(feed_status("\x1b[\x7f\r"), M6_LINE_DONE); /* DEL ends it, deletes */
+	assert_string_equal(editor.line, "a");
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("\x1b\n"), M6_LINE_DONE); /* LF alone is Enter too */
+}
+
+/* Full CSI and SS3 parsing: parameters, modifiers, unknown sequences ignored whole. */
+static void test_line_sequences(void **state)
+{
+	(void)state;
+	m6_line_init(&editor);
+	feed("ab\x1b[1;5DX"); /* Ctrl-Left */
+	assert_string_equal(editor.line, "aXb");
+	feed("\x1bOD\x1bODY"); /* SS3 left (application cursor keys) */
+	assert_string_equal(editor.line, "YaXb");
+	feed("\x1b\x1b[DZ"); /* ESC ESC [ D (Alt-Left): left */
+	assert_string_equal(editor.line, "ZYaXb");
+	feed("\x1bOC\x1b[1;2C!"); /* SS3 right, Shift-Right */
+	assert_string_equal(editor.line, "ZYa!Xb");
+	feed("\x1b[?25h\x1b[200~\x1b[38;5;1m\x1b[ q\x1b[5~\x1bOP"); /* not keys: nothing */
+	assert_string_equal(editor.line, "ZYa!Xb");
+	assert_int_equal(editor.cursor, 4);
+	feed("\x1b[H<");
+	assert_string_equal(editor.line, "<ZYa!Xb");
+	feed("\x1b[F>");
+	assert_string_equal(editor.line, "<ZYa!Xb>");
+	feed("\x1b[1~\x1b[3~"); /* Home, Delete */
+	assert_string_equal(editor.line, "ZYa!Xb>");
+	feed("\x1bOF\x1b[D\x1b[3~"); /* End, left, Delete */
+	assert_string_equal(editor.line, "ZYa!Xb");
+	feed("\x1b[7~\x1b[4~."); /* Home and End (rxvt and VT220 numbers) */
+	assert_string_equal(editor.line, "ZYa!Xb.");
+	feed("\x1bOH\x1b[1;5C\x1b[1;5C\x1b[3;5~"); /* Ctrl-Delete: Delete */
+	assert_string_equal(editor.line, "ZY!Xb.");
+	assert_true(feed("\r"));
+	assert_string_equal(editor.line, "ZY!Xb.");
+}
+
+/* Input beyond M6_LINE_MAX is refused with a bell, and the line does not run. */
+static void test_line_too_long(void **state)
+{
+	(void)state;
+	m6_line_init(&editor);
+	for (int i = 0; i < M6_LINE_MAX; i++)
+		feed("z");
+	assert_string_equal(echo, "z");
+	feed("y");
+	assert_string_equal(echo, "\a");
+	assert_int_equal(editor.len, M6_LINE_MAX);
+	assert_int_equal(feed_status("\r"), M6_LINE_TOO_LONG);
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("ok\r"), M6_LINE_DONE);
+	m6_line_reset(&editor);
+	feed("\x1b[A"); /* the refused line is not in the history */
+	assert_string_equal(editor.line, "ok");
+	m6_line_reset(&editor);
+	for (int i = 0; i < M6_LINE_MAX + 1; i++)
+		feed("z");
+	assert_int_equal(feed_status("\x03"), M6_LINE_DONE); /* Ctrl-C: a fresh start */
+	m6_line_reset(&editor);
+	assert_int_equal(feed_status("ok\r"), M6_LINE_DONE);
+}
+
+/* Tab separates words; UTF-8 code points are edited whole. */
+static void test_line_tab_and_utf8(void **state)
+{
+	(void)state;
+	char *w[4];
+	m6_line_init(&editor);
+	assert_true(feed("echo\ta\r"));
+	assert_string_equal(editor.line, "echo a");
+	assert_int_equal(m6_split_words(editor.line, w, 4), 2);
+	m6_line_reset(&editor);
+	feed("a\xc3\xa9"); /* a, e acute */
+	assert_string_equal(echo, "\xc3\xa9");
+	feed("\x7f"); /* backspace: the whole e acute, one column */
+	assert_string_equal(echo, "\b \x1b[1D");
+	assert_string_equal(editor.line, "a");
+	feed("\xe2\x82\xac\xc3\xa9"); /* euro sign, e acute */
+	feed("\x1b[D\x1b[D");         /* two code points left */
+	assert_int_equal(editor.cursor, 1);
+	feed("x");
+	assert_string_equal(echo, "x\xe2\x82\xac\xc3\xa9\x1b[2D"); /* tail is two columns */
+	feed("\x1b[C");                                            /* right over the euro sign */
+	assert_int_equal(editor.cursor, 5);
+	feed("\x1b[3~"); /* Delete: the e acute */
+	assert_string_equal(editor.line, "ax\xe2\x82\xac");
+	feed("\x7f");
+	assert_string_equal(editor.line, "ax");
+	feed("\x80\xff\xc3"
+	     "b"); /* stray, invalid, cut short: dropped */
+	assert_true(feed("\r"));
+	assert_string_equal(editor.line, "axb");
+}
+
 static void test_format(void **state)
 {
 	(void)state;
@@ -152,6 +279,10 @@ int main(void)
 	    cmocka_unit_test(test_line_cursor_moves),
 	    cmocka_unit_test(test_line_history),
 	    cmocka_unit_test(test_line_ctrl_c_and_limits),
+	    cmocka_unit_test(test_line_partial_escape),
+	    cmocka_unit_test(test_line_sequences),
+	    cmocka_unit_test(test_line_too_long),
+	    cmocka_unit_test(test_line_tab_and_utf8),
 	    cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,9 +10,15 @@
  * the foreground client: the console signals its notification when bytes arrive, and the
  * client reads them.
  *
- * The console is also the serial driver's fault handler: a fault of the driver arrives on
- * the console's endpoint with the badge the spec gives it. The console then stops the
- * driver and carries on through the kernel debug console (output only). */
+ * Input has flow control: the console takes from the driver only what fits in its ring,
+ * and takes more when the foreground client has read, so a paste waits in the driver and
+ * the UART rather than being dropped. Bytes lost all the same (UART overruns, which the
+ * driver counts) are reported on the screen.
+ *
+ * The console is also the serial driver's supervisor (its fault handler): a fault of the
+ * driver arrives on the console's endpoint with the badge the spec gives it, and so does
+ * the driver's exit() (as an unknown-syscall fault with M6_EXIT_SYSCALL). The console
+ * then stops the driver and carries on through the kernel debug console (output only). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -21,14 +27,17 @@
 #include <m6/invocations.h>
 #include <m6/ipc.h>
 #include <m6/ring.h>
+#include <m6/runtime.h>
 #include <m6/time.h>
 #include <m6_caps.h>
 
 #include "console_idl.h"
 #include "serial_idl.h"
 
-#define MAX_CLIENTS        8             /* badges 1..8 */
+#define MAX_CLIENTS        8                 /* badges 1..8 */
+#define SELF               (MAX_CLIENTS + 1) /* the console's own notices, as a client */
 #define DRIVER_FAULT_BADGE 0xfa17        /* the `fault console.console badge ...` of the driver */
+#define DRIVER_NAME        "uart"        /* the component that has that fault badge */
 #define LINE_BYTES         1024          /* per client: room for lines held while another streams */
 #define PROMPT_BYTES       512           /* the longest flushed partial line that can be put back */
 #define STALL_NS           1000000000ull /* a stream nobody continues for 1 s is broken */
@@ -39,7 +48,7 @@ struct client {
 	bool flush_wanted; /* it asked for its partial line while held */
 };
 
-static struct client clients[MAX_CLIENTS + 1];
+static struct client clients[SELF + 1];
 static uint64_t foreground; /* badge of the client that gets input, 0: none */
 /* The screen: whose partial line it ends with (0: it is at the start of a line). */
 static uint64_t screen;
@@ -55,6 +64,8 @@ static char prompt[PROMPT_BYTES];
 static size_t prompt_len;
 static struct m6_ring input;
 static bool driver_dead;
+static bool input_waiting;     /* the driver may hold input that did not fit in `input` */
+static uint64_t lost_reported; /* the driver's overrun count, as last reported */
 
 static void out(const char *s, size_t n)
 {
@@ -149,7 +160,7 @@ static void restore_prompt(void)
 static void end_stream(void)
 {
 	streaming = false;
-	for (uint64_t b = 1; b <= MAX_CLIENTS; b++) {
+	for (uint64_t b = 1; b <= SELF; b++) {
 		struct client *c = &clients[b];
 		size_t n = c->flush_wanted ? c->len : through_last_newline(c->line, c->len);
 		c->flush_wanted = false;
@@ -173,11 +184,8 @@ static void make_room(uint64_t badge)
 	emit(badge, c->len);
 }
 
-static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len, uint32_t flush)
+static uint64_t client_write(uint64_t badge, const void *text, size_t len, uint32_t flush)
 {
-	(void)ctx;
-	if (badge == 0 || badge > MAX_CLIENTS)
-		return M6_ERR_INVALID_ARGUMENT;
 	struct client *c = &clients[badge];
 	const char *s = text;
 	if (streaming && screen != badge) {
@@ -223,10 +231,62 @@ static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len
 	return M6_OK;
 }
 
+static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len, uint32_t flush)
+{
+	(void)ctx;
+	if (badge == 0 || badge > MAX_CLIENTS)
+		return M6_ERR_INVALID_ARGUMENT;
+	return client_write(badge, text, len, flush);
+}
+
+/* A line of the console's own, printed like any client's (it never splits another's). */
+static void notice(const char *text)
+{
+	client_write(SELF, text, strlen(text), 0);
+}
+
+/* Take input from the driver while it has some and the ring has room for it. */
+static void pull_input(void)
+{
+	if (driver_dead)
+		return;
+	bool got = false;
+	for (;;) {
+		size_t room = m6_ring_free(&input);
+		input_waiting = room < SERIAL_READ_DATA_MAX; /* a full read might not fit */
+		/* No room: the rest waits in the driver until the client reads. */
+		if (room == 0)
+			break;
+		uint8_t bytes[SERIAL_READ_DATA_MAX];
+		size_t n = 0;
+		uint64_t lost = 0;
+		if (serial_read(CAP_SERIAL, (uint32_t)room, bytes, &n, &lost) != M6_OK)
+			break;
+		if (lost != lost_reported) {
+			char line[96], num[24];
+			strcpy(line, "console: input lost: ");
+			strcat(line, m6_format_u64(num, lost - lost_reported, 0));
+			strcat(line, " UART receive overrun(s)\n");
+			lost_reported = lost;
+			notice(line);
+		}
+		if (n == 0) {
+			input_waiting = false;
+			break;
+		}
+		m6_ring_put(&input, bytes, n); /* fits: no more than `room` was asked for */
+		got = true;
+	}
+	if (got && foreground)
+		m6_signal(CAP_FOREGROUND);
+}
+
 static uint64_t read_op(void *ctx, uint64_t badge, void *data, size_t *len)
 {
 	(void)ctx;
 	*len = badge == foreground ? m6_ring_get(&input, data, CONSOLE_READ_DATA_MAX) : 0;
+	if (*len && input_waiting)
+		pull_input(); /* room again: what the driver held back comes now */
 	return M6_OK;
 }
 
@@ -239,23 +299,49 @@ static uint64_t claim_input_op(void *ctx, uint64_t badge, bool *granted)
 	return M6_OK;
 }
 
+static uint64_t serial_stats_op(void *ctx, uint64_t badge, uint64_t *rx, uint64_t *tx,
+                                uint64_t *lost, uint64_t *refused)
+{
+	(void)ctx;
+	(void)badge;
+	if (driver_dead)
+		return M6_ERR_ILLEGAL_OPERATION;
+	return serial_stats(CAP_SERIAL, rx, tx, lost, refused);
+}
+
 static const struct console_ops ops = {
     .write = write_op,
     .read = read_op,
     .claim_input = claim_input_op,
+    .serial_stats = serial_stats_op,
 };
 
-static void driver_fault(struct m6_msg *m)
+/* The driver stopped: a fault, or its exit() (which arrives as an unknown system call
+ * M6_EXIT_SYSCALL, the status in x0; see <m6/runtime.h>). Either way it stays stopped. */
+static void driver_stopped(struct m6_msg *m)
 {
 	char num[24];
 	driver_dead = true;
-	m6_debug_puts(CAP_DEBUG_CONSOLE, "\r\nconsole: the serial driver faulted at pc 0x");
-	m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m->mr[0], 1));
-	m6_debug_puts(CAP_DEBUG_CONSOLE, " (fault ");
-	m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m6_msginfo_label(m->info), 0));
-	m6_debug_puts(CAP_DEBUG_CONSOLE, ", address 0x");
-	m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m->mr[1], 1));
-	m6_debug_puts(CAP_DEBUG_CONSOLE, "); it stays stopped, output continues on the kernel "
+	uint64_t kind = m6_msginfo_label(m->info);
+	if (kind == M6_FAULT_UNKNOWN_SYSCALL && m6_mr_get(m, 8) == M6_EXIT_SYSCALL) {
+		int64_t status = (int64_t)m->mr[0];
+		m6_debug_puts(CAP_DEBUG_CONSOLE,
+		              "\r\nconsole: component " DRIVER_NAME " exited with status ");
+		if (status < 0)
+			m6_debug_puts(CAP_DEBUG_CONSOLE, "-");
+		m6_debug_puts(
+		    CAP_DEBUG_CONSOLE,
+		    m6_format_u64(num, status < 0 ? -(uint64_t)status : (uint64_t)status, 0));
+	} else {
+		m6_debug_puts(CAP_DEBUG_CONSOLE, "\r\nconsole: the serial driver faulted at pc 0x");
+		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m->mr[0], 1));
+		m6_debug_puts(CAP_DEBUG_CONSOLE, " (fault ");
+		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, kind, 0));
+		m6_debug_puts(CAP_DEBUG_CONSOLE, ", address 0x");
+		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m->mr[1], 1));
+		m6_debug_puts(CAP_DEBUG_CONSOLE, ")");
+	}
+	m6_debug_puts(CAP_DEBUG_CONSOLE, "; it stays stopped, output continues on the kernel "
 	                                 "debug console, input is gone\n");
 	m->info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
 }
@@ -263,7 +349,7 @@ static void driver_fault(struct m6_msg *m)
 static int on_request(void *ctx, struct m6_msg *m)
 {
 	if (m->badge == DRIVER_FAULT_BADGE) {
-		driver_fault(m);
+		driver_stopped(m);
 		return 0;
 	}
 	console_dispatch(&ops, ctx, m);
@@ -274,15 +360,7 @@ static void on_input(void *ctx, uint64_t word)
 {
 	(void)ctx;
 	(void)word;
-	if (driver_dead)
-		return;
-	uint8_t bytes[SERIAL_READ_DATA_MAX];
-	size_t n = 0;
-	if (serial_read(CAP_SERIAL, bytes, &n) != M6_OK || n == 0)
-		return;
-	m6_ring_put(&input, bytes, n);
-	if (foreground)
-		m6_signal(CAP_FOREGROUND);
+	pull_input(); /* all there is: the driver signals only when more arrives */
 }
 
 int main(void)

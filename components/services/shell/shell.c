@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <m6/format.h>
+#include <m6/idl.h>
 #include <m6/lineedit.h>
 #include <m6/runtime.h>
 #include <m6/sync.h>
@@ -66,12 +67,22 @@ static void cmd_caps(int argc, char **argv)
 			continue;
 		printf("CSpace of %s (binary \"%s\"): %u of %u slots used, as the spec built it\n",
 		       c->name, c->binary, c->cap_count + 1, 1u << c->cspace_radix);
-		printf("%4s  %-20s %-13s %-6s %-8s %s\n", "SLOT", "NAME", "TYPE", "RIGHTS", "BADGE",
-		       "OBJECT");
+		printf("%4s  %-20s %-13s %-6s %-10s %s\n", "SLOT", "NAME", "TYPE", "RIGHTS",
+		       "BADGE/IRQ", "OBJECT");
 		for (unsigned s = 0; s < c->cap_count; s++) {
 			const struct m6_system_cap *cap = &c->caps[s];
-			printf("%4u  %-20s %-13s %-6s %-8llx %s\n", cap->slot, cap->name, cap->type,
-			       cap->rights, (unsigned long long)cap->badge, cap->what);
+			/* An IRQHandler's word is its interrupt number, not a badge. */
+			char word[24];
+			if (strcmp(cap->type, "IRQHandler") == 0)
+				snprintf(word, sizeof(word), "irq %llu",
+				         (unsigned long long)cap->badge);
+			else if (cap->badge)
+				snprintf(word, sizeof(word), "0x%llx",
+				         (unsigned long long)cap->badge);
+			else
+				snprintf(word, sizeof(word), "-");
+			printf("%4u  %-20s %-13s %-6s %-10s %s\n", cap->slot, cap->name, cap->type,
+			       cap->rights, word, cap->what);
 		}
 		return;
 	}
@@ -119,16 +130,53 @@ static void cmd_poweroff(int argc, char **argv)
 	printf("shell: power off refused\n");
 }
 
-static void cmd_crash(int argc, char **argv)
+/* The UART driver's counters, through the console (only the console may ask the driver). */
+static void cmd_uart(int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[1], "uart") != 0) {
-		printf("usage: crash uart   (makes the UART driver fault; a debug aid)\n");
+	if (argc == 2 && strcmp(argv[1], "probe") == 0) {
+		/* What the debug cap must not do: write and read. The driver refuses both (and
+		 * counts them), so neither this text nor the terminal's input goes anywhere. */
+		static const char leak[] = "uart probe: the debug badge wrote this\r\n";
+		uint64_t words[1 + (SERIAL_WRITE_DATA_MAX + 7) / 8] = {sizeof(leak) - 1};
+		m6_idl_pack_bytes(&words[1], leak, sizeof(leak) - 1,
+		                  (SERIAL_WRITE_DATA_MAX + 7) / 8);
+		struct m6_msg m = {0};
+		m6_idl_put(&m, SERIAL_LABEL_WRITE, words, 1 + (SERIAL_WRITE_DATA_MAX + 7) / 8);
+		m6_send(CAP_UART, &m);
+		m = (struct m6_msg){.info = m6_msginfo(SERIAL_LABEL_READ, 1),
+		                    .mr = {SERIAL_READ_DATA_MAX}};
+		m6_send(CAP_UART, &m);
+		printf("uart probe: sent a write and a read with the debug badge\n");
 		return;
 	}
-	printf("shell: asking the UART driver to fault\n");
+	if (argc != 1) {
+		printf("usage: uart [probe]   (probe: try what the debug cap may not do)\n");
+		return;
+	}
+	uint64_t rx = 0, tx = 0, lost = 0, refused = 0;
+	if (console_serial_stats(CAP_CONSOLE, &rx, &tx, &lost, &refused) != M6_OK) {
+		printf("uart: no driver (it has stopped)\n");
+		return;
+	}
+	printf("uart: %llu B received, %llu B sent, %llu receive overruns, %llu requests refused\n",
+	       (unsigned long long)rx, (unsigned long long)tx, (unsigned long long)lost,
+	       (unsigned long long)refused);
+}
+
+static void cmd_crash(int argc, char **argv)
+{
+	int exit_instead = argc == 3 && strcmp(argv[2], "exit") == 0;
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "uart") != 0 || (argc == 3 && !exit_instead)) {
+		printf("usage: crash uart [exit]   (makes the UART driver fault, or exit with "
+		       "status 3; a debug aid)\n");
+		return;
+	}
+	printf("shell: asking the UART driver to %s\n", exit_instead ? "exit" : "fault");
 	fflush(stdout);
 	/* A send, not a call: the driver never answers this one. */
 	struct m6_msg m = {.info = m6_msginfo(SERIAL_LABEL_CRASH, 0)};
+	if (exit_instead)
+		m = (struct m6_msg){.info = m6_msginfo(SERIAL_LABEL_EXIT, 1), .mr = {3}};
 	m6_send(CAP_UART, &m);
 	m6_sleep_ms(&timer, 50);
 	char up[48];
@@ -150,8 +198,9 @@ static const struct command commands[] = {
     {"caps", cmd_caps, "caps COMPONENT: its CSpace as the spec built it"},
     {"mem", cmd_mem, "RAM: given to untyped, used at boot, free"},
     {"uptime", cmd_uptime, "time since the components started"},
+    {"uart", cmd_uart, "the serial line's counters (uart probe: a debug check)"},
     {"poweroff", cmd_poweroff, "power the machine off"},
-    {"crash", cmd_crash, "crash uart: make the UART driver fault (debug)"},
+    {"crash", cmd_crash, "crash uart [exit]: make the UART driver fault or exit (debug)"},
 };
 
 static void cmd_help(int argc, char **argv)
@@ -160,15 +209,23 @@ static void cmd_help(int argc, char **argv)
 	(void)argv;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-9s %s\n", commands[i].name, commands[i].help);
-	printf("Line editing: backspace, left/right, up/down for history. Quit QEMU: Ctrl-A X.\n");
+	printf("Line editing: backspace, delete, left/right, home/end, up/down for history.\n"
+	       "Lines hold up to %d bytes. Quit QEMU: Ctrl-A X.\n",
+	       M6_LINE_MAX);
 }
+
+#define MAX_WORDS 64
 
 static void run_line(char *line)
 {
-	char *argv[16];
-	int argc = m6_split_words(line, argv, 16);
+	char *argv[MAX_WORDS + 1];
+	int argc = m6_split_words(line, argv, MAX_WORDS + 1);
 	if (argc == 0)
 		return;
+	if (argc > MAX_WORDS) { /* never run what was typed without some of it */
+		printf("shell: too many words (at most %d): not run\n", MAX_WORDS);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) == 0) {
 			commands[i].run(argc, argv);
@@ -199,13 +256,18 @@ int main(void)
 			enum m6_line_status st =
 			    m6_line_feed(&editor, bytes[i], echo, sizeof(echo));
 			fputs(echo, stdout);
-			fflush(stdout);
-			if (st == M6_LINE_DONE) {
-				run_line(editor.line);
+			if (st == M6_LINE_TOO_LONG)
+				printf("shell: line too long (the limit is %d bytes): not run\n",
+				       M6_LINE_MAX);
+			if (st != M6_LINE_EDITING) {
+				if (st == M6_LINE_DONE)
+					run_line(editor.line);
 				m6_line_reset(&editor);
 				printf(PROMPT);
-				fflush(stdout);
 			}
 		}
+		/* The echo of everything read goes out at once: one console call per key of a
+		 * paste would make the paste crawl. */
+		fflush(stdout);
 	}
 }

@@ -48,9 +48,11 @@ __attribute__((noreturn)) void m6_exit(int status);
 /* Flush stdout's line buffer (stdio is line buffered; exit() flushes too). */
 void m6_stdio_flush(void);
 
-/* Give the runtime a notification (READ | WRITE) to block on when two threads contend
- * for the C library's lock (malloc, stdio). Without one, a contending thread yields
- * until the lock is free, which is enough when the threads share one priority. */
-void m6_runtime_set_lock_notification(m6_cptr_t notification);
+/* Give the runtime a notification (READ | WRITE, unbadged) to block on when two threads
+ * contend for the C library's lock (malloc, stdio). Without one, a contending thread
+ * yields until the lock is free, which is enough when the threads share one priority.
+ * Like m6_mutex_init (<m6/sync.h>) it takes a free slot for a badged copy; returns M6_OK
+ * or the error of minting it. */
+uint64_t m6_runtime_set_lock_notification(m6_cptr_t notification);
 
 #endif

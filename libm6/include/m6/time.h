@@ -36,13 +36,16 @@ struct m6_timer {
 	m6_cptr_t timer;
 	m6_cptr_t notification;
 	uint64_t badge;
+	m6_cptr_t resignal_slot; /* free slot: other signals taken by a sleep go back through it */
 };
 
 /* Bind Timer `timer` to `notification` (READ | WRITE, unbadged) with badge `badge`
- * (one bit no other signaller of that notification uses). Returns an m6 error code. */
+ * (one bit no other signaller of that notification uses). Takes two free CNode slots
+ * (the timer's badged copy, and one for m6_sleep_ns to give other signals back through).
+ * Returns an m6 error code. */
 uint64_t m6_timer_init(struct m6_timer *t, m6_cptr_t timer, m6_cptr_t notification, uint64_t badge);
 /* Sleep at least `ns` nanoseconds. Other signals arriving meanwhile are kept in the
- * notification word (re-signalled) for the next wait. */
+ * notification word (re-signalled, with the badges they came with) for the next wait. */
 void m6_sleep_ns(struct m6_timer *t, uint64_t ns);
 static inline void m6_sleep_ms(struct m6_timer *t, uint64_t ms)
 {
