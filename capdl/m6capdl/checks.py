@@ -256,7 +256,7 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
             _claim_cap(cap_owner, stmt.alias, f"'{stmt.kind}' cap '{stmt.alias.text}'", cname, diags)
         elif isinstance(stmt, model.SignalStmt):
             _check_ref(stmt.component, stmt.notification, "notification", components, diags)
-            _check_badge(stmt.badge, diags)
+            _check_signal_badge(stmt, diags)
             _claim_cap(cap_owner, stmt.alias, f"'signal' cap '{stmt.alias.text}'", cname, diags)
         elif isinstance(stmt, model.FaultStmt):
             _check_ref(stmt.component, stmt.endpoint, "endpoint", components, diags)
@@ -358,6 +358,23 @@ def _check_badge(badge: model.Number | None, diags: list[Diagnostic]) -> None:
         diags.append(error(
             f"badge {badge.text} is out of range", badge.span,
             "a badge is a 64-bit value: 0 to 18446744073709551615 (0xffffffffffffffff)"))
+
+
+_SIGNAL_BADGE_HINT = ("a signal sets the bits of its badge in the notification word; give it a "
+                      "non-zero badge, e.g. 'badge 1'")
+
+
+def _check_signal_badge(stmt: model.SignalStmt, diags: list[Diagnostic]) -> None:
+    """The kernel refuses to signal through a notification cap of badge 0 (it would set no
+    bit: a waiter would wake to a zero word), so a `signal` cap without one is useless."""
+    what = f"'signal' cap '{stmt.alias.text}'"
+    if stmt.badge is None:
+        diags.append(error(f"{what} has no badge", stmt.span, _SIGNAL_BADGE_HINT))
+    elif stmt.badge.value == 0:
+        diags.append(error(f"{what} has badge {stmt.badge.text}, which sets no bit", stmt.badge.span,
+                           _SIGNAL_BADGE_HINT))
+    else:
+        _check_badge(stmt.badge, diags)
 
 
 def _check_untyped(stmt: model.UntypedStmt, diags: list[Diagnostic]) -> None:
@@ -502,7 +519,7 @@ def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> N
                 f"notification '{nname}' of component '{name}' is never signalled", stmt.name.span,
                 f"no component holds 'signal {name}.{nname}', and '{name}' has nothing else that could "
                 f"signal it (a second thread, an IRQ, a timer, an untyped pool, a cap it can pass with "
-                f"grant): grant one with 'signal {name}.{nname} as NAME' in another component"))
+                f"grant): grant one with 'signal {name}.{nname} as NAME badge 1' in another component"))
 
 
 def _has_signal_source(comp: model.Component) -> bool:

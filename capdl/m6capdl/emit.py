@@ -303,19 +303,29 @@ def boot_tables_rows(t: layout.BootTables) -> dict[str, str]:
 
 _encode = json.JSONEncoder().encode
 _encode_nul = json.JSONEncoder(separators=(",\0", ": ")).encode
-_NESTED = (dict, list)
+
+
+class Records(list):  # type: ignore[type-arg]
+    """A list of records (objects whose values are scalars or lists of scalars), as
+    manifest() builds them: json_text writes it one record a line without looking into
+    every record first (a large system has tens of thousands)."""
+
+
+_NESTED = (dict, list, Records)
 
 
 def _flat(value: Any) -> bool:
     """A scalar, a list of scalars, or an object of those."""
     kind = type(value)
+    if kind is Records:
+        return not value
     if kind is list:
         return not any(type(v) in _NESTED for v in value)
     if kind is not dict:
         return True
     for v in value.values():
         kind = type(v)
-        if kind is dict or kind is list and any(type(x) in _NESTED for x in v):
+        if kind is dict or (kind is list or kind is Records) and any(type(x) in _NESTED for x in v):
             return False
     return True
 
@@ -325,14 +335,17 @@ def json_text(value: Any, indent: str = "") -> str:
     an object, a mapping, a slot, a frame) takes one line. Easier to read and grep than one
     line per field, and much faster to write for a large system (the C encoder does the
     records)."""
-    if _flat(value):
+    kind = type(value)
+    if kind is not Records and _flat(value):
         return _encode(value)
     inner = indent + "  "
     sep = ",\n" + inner
-    if type(value) is dict:
+    if kind is dict:
         items = sep.join([f"{_encode(k)}: {json_text(v, inner)}" for k, v in value.items()])
         return "{\n" + inner + items + "\n" + indent + "}"
-    if all(type(v) is dict and _flat(v) for v in value):
+    if kind is Records or all(type(v) is dict and _flat(v) for v in value):
+        if not value:
+            return "[]"
         # A table of records, encoded in one call of the C encoder with a separator that
         # cannot occur in its output (a NUL is always escaped in JSON strings): as records
         # hold no objects, "},<NUL>{" is exactly where one record ends and the next starts.
@@ -361,15 +374,15 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
             "binary": info.binary,
             "elf": info.elf,
             "cspace_radix": info.cspace.radix,
-            "slots": [{
+            "slots": Records([{
                 "slot": cap.slot,
                 "name": cap.name,
                 "type": cap.type,
                 "object": None if cap.object is None else objects[cap.object].name,
                 "rights": list(cap.rights),
                 "badge": cap.badge,
-            } for cap in caps_of.get(info.objects["cnode"], [])],
-            "threads": [{
+            } for cap in caps_of.get(info.objects["cnode"], [])]),
+            "threads": Records([{
                 "name": th.name,
                 "priority": th.priority,
                 "max_priority": th.max_priority,
@@ -382,7 +395,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                 "fault_badge": th.fault_badge,
                 "start": bool(th.start),
             } for th, lay in zip(tables.threads[info.first_thread: info.first_thread + info.thread_count],
-                                 mem.threads)],
+                                 mem.threads)]),
             "memory_map": {
                 "stack_top": mem.stack_top,
                 "stack_size": mem.stack_size,
@@ -393,13 +406,13 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                     "rights": list(r.rights), "memory": r.memory,
                     "regs": [{"vaddr": g.vaddr, "paddr": g.paddr, "size": g.size} for g in r.regs],
                 } for r in mem.regions],
-                "frames": [{
+                "frames": Records([{
                     "vaddr": m.vaddr,
                     "rights": list(m.rights),
                     "source": objects[m.object].source,
                     "image_page": objects[m.object].source_page
                     if objects[m.object].source != "M6_BT_FRAME_ZERO" else None,
-                } for m in frames_of.get(info.objects["vspace"], [])],
+                } for m in frames_of.get(info.objects["vspace"], [])]),
             },
         })
     return {
@@ -408,14 +421,14 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
         "system": tables.system,
         "platform": tables.platform,
         "components": comps,
-        "objects": [{
+        "objects": Records([{
             "index": i, "name": o.name, "type": o.type, "size_bits": o.size_bits,
             **({"source": o.source, "source_page": o.source_page} if o.source else {}),
             **({"paddr": o.paddr} if o.source == "M6_BT_FRAME_DEVICE" else {}),
-        } for i, o in enumerate(objects)],
-        "mappings": [{
+        } for i, o in enumerate(objects)]),
+        "mappings": Records([{
             "vspace": objects[m.vspace].name, "object": objects[m.object].name,
             "vaddr": m.vaddr, "level": m.level, "rights": list(m.rights),
-        } for m in tables.mappings],
+        } for m in tables.mappings]),
         "image_pages": len(tables.image),
     }

@@ -175,6 +175,8 @@ def _cspace_layout(comp: model.Component) -> CSpace:
             slots.append(Slot(index, cap_name(stmt.name.text), "timer", "M6_OBJ_TIMER", RIGHTS_ALL,
                               0, (own, stmt.name.text), role=timer_role(stmt.name.text)))
         elif isinstance(stmt, model.SignalStmt):
+            # checks.py refuses a signal cap without a non-zero badge (the kernel would not
+            # signal through it); the layout of a spec with errors still has a slot for it.
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Slot(index, cap_name(stmt.alias.text), "signal", "M6_OBJ_NOTIFICATION",
                               ("M6_RIGHT_WRITE",), badge, (stmt.component.text, stmt.notification.text),

@@ -183,7 +183,8 @@ class TimerStmt(Statement):
 
 @dataclass(frozen=True)
 class SignalStmt(Statement):
-    """`signal c.n as N [badge b]`: a WRITE cap to another component's notification."""
+    """`signal c.n as N badge b`: a WRITE cap to another component's notification. The
+    grammar takes it without a badge; checks.py requires a non-zero one."""
 
     component: Ident
     notification: Ident

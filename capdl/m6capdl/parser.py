@@ -1,21 +1,26 @@
-"""Text -> model.System.
+"""Text -> model.System, with the Lark grammar (grammar.lark, LALR(1), contextual lexer),
+and Lark's syntax errors turned into our diagnostics.
 
-Two parsers, one language. The grammar (grammar.lark, parsed by Lark in syntax.py) is the
-definition and reports every syntax error. Well-formed specs are parsed by the small
-recursive-descent parser below, several times faster (parsing was most of the compile
-time of a large system), which builds exactly the model the grammar's parser would. It
-takes only what it is sure of: a spec it does not take, for whatever reason (an error, or
-a legal oddity such as `16KiB` without a space), goes to the grammar, so it can never
-refuse a spec the grammar accepts nor word an error differently. test_parser.py checks
-that both parsers agree on every spec of the corpus and on random edits of them.
+The model is built while Lark parses: the builder below is given to the Lark
+constructor, so each rule's callback runs as the rule is reduced and no parse tree is
+made. Positions come from the tokens themselves (no `propagate_positions`): the grammar
+marks statement rules `!`, so a callback sees every token of its statement, the keyword
+first and the last token last, and the `_` rules (badge, at, ...) are inlined into them.
+The grammar is compiled once per process.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+import unicodedata
+from importlib import resources
+from typing import Any, NamedTuple
+
+import lark
+from lark import Lark, Token, Transformer
 
 from m6capdl import model
-from m6capdl.diagnostics import Span
+from m6capdl.diagnostics import Diagnostic, Span, SpecError, error
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 * 1024, "GiB": 1024 * 1024 * 1024}
 
@@ -24,340 +29,364 @@ UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 * 1024, "GiB": 1024 * 1024 * 1024}
 _MAX_DIGITS = 64
 _TOO_BIG = 2**256
 
+# How terminals are named to a user in "expected ..." hints. Keywords and punctuation
+# are shown quoted, taken from the grammar itself so the two cannot drift apart.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "PLATFORM": "a platform name",
+    "INT": "a number",
+    "STRING": 'a quoted string',
+    "UNIT": "a unit (B, KiB, MiB, GiB)",
+    "RIGHTS": "rights (r, rw, rx)",
+    "TRIGGER": "'edge' or 'level'",
+    "GRANT": "'grant'",
+    "CANNOT": "'cannot'",
+    "CAN": "'can'",
+    "MEMORY_KW": "'memory'",
+    "COMPATIBLE": "'compatible'",
+    "$END": "end of file",
+    "<END-OF-FILE>": "end of file",  # what the contextual lexer calls it
+}
+
+_NO_SPAN = Span(1, 1)
+
 
 def number_value(text: str) -> int:
     """The value of an INT token: decimal or 0x hexadecimal."""
-    is_hex = text[:2].lower() == "0x"
-    digits = text[2:] if is_hex else text
-    if len(digits.lstrip("0")) > _MAX_DIGITS:
+    if text[:2] in ("0x", "0X"):
+        digits, base = text[2:], 16
+    else:
+        digits, base = text, 10
+    if len(digits) > _MAX_DIGITS and len(digits.lstrip("0")) > _MAX_DIGITS:
         return _TOO_BIG
-    return int(digits, 16 if is_hex else 10)
+    return int(digits, base)
+
+
+class _Builder(Transformer[Token, Any]):
+    """Builds model objects bottom-up, one rule reduction at a time. Used by one parse at
+    a time (parsing is synchronous and never re-entered): `file` names the file every
+    span of the current parse belongs to ("" = the top-level spec)."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.file = ""
+
+    # -- positions
+
+    def tok_span(self, tok: Token) -> Span:
+        # Every token a rule sees was lexed: it has a position and at least one character.
+        return Span(tok.line, tok.column, len(tok.value), self.file)
+
+    def span(self, first: Token, last: Token) -> Span:
+        """From the start of `first` to the end of `last` when they share a line, else
+        `first`'s first character (a statement written over several lines)."""
+        if first.line == last.end_line:
+            return Span(first.line, first.column, last.end_column - first.column, self.file)
+        return Span(first.line, first.column, 1, self.file)
+
+    def ident(self, tok: Token) -> model.Ident:
+        text = tok.value
+        return model.Ident(text, Span(tok.line, tok.column, len(text), self.file))
+
+    def number(self, tok: Token) -> model.Number:
+        text = tok.value
+        return model.Number(number_value(text), Span(tok.line, tok.column, len(text), self.file), text)
+
+    def size(self, number_tok: Token, unit: Token | None) -> model.Number:
+        """INT UNIT? -> bytes; the span covers the number and, on the same line, its unit."""
+        number = self.number(number_tok)
+        if unit is None:
+            return number
+        span = number.span
+        if unit.line == span.line:
+            span = Span(span.line, span.column, unit.end_column - span.column, self.file)
+        return model.Number(number.value * UNITS[unit.value], span, number.text)
+
+    def optional_number(self, children: list[Token], at: int, keyword: str) -> model.Number | None:
+        """The INT after `keyword` at children[at], if the statement has it."""
+        if len(children) > at + 1 and children[at].type == keyword:
+            return self.number(children[at + 1])
+        return None
+
+    # -- statements; `c` is every token of the statement (see grammar.lark)
+
+    def binary_stmt(self, c: list[Token]) -> model.BinaryStmt:
+        return model.BinaryStmt(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]))
+
+    def priority_stmt(self, c: list[Token]) -> model.PriorityStmt:
+        return model.PriorityStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
+    def stack_stmt(self, c: list[Token]) -> model.StackStmt:
+        return model.StackStmt(self.span(c[0], c[-1]), self.size(c[1], c[2] if len(c) > 2 else None))
+
+    def max_priority_stmt(self, c: list[Token]) -> model.MaxPriorityStmt:
+        return model.MaxPriorityStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
+    def linux_stmt(self, c: list[Token]) -> model.LinuxStmt:
+        return model.LinuxStmt(self.span(c[0], c[-1]))
+
+    def untyped_stmt(self, c: list[Token]) -> model.UntypedStmt:
+        # untyped NAME INT UNIT? ("at" INT)?
+        unit = c[3] if len(c) > 3 and c[3].type == "UNIT" else None
+        paddr = self.optional_number(c, 4 if unit is not None else 3, "AT")
+        return model.UntypedStmt(self.span(c[0], c[-1]), self.ident(c[1]), self.size(c[2], unit), paddr)
+
+    def map_stmt(self, c: list[Token]) -> model.MapStmt:
+        # map NAME RIGHTS? ("at" INT)? ("as" NAME)?
+        i = 2
+        rights = None
+        if len(c) > i and c[i].type == "RIGHTS":
+            rights = self.ident(c[i])
+            i += 1
+        vaddr = self.optional_number(c, i, "AT")
+        if vaddr is not None:
+            i += 2
+        alias = self.ident(c[i + 1]) if len(c) > i + 1 else None
+        return model.MapStmt(self.span(c[0], c[-1]), self.ident(c[1]), rights, vaddr, alias)
+
+    def heap_stmt(self, c: list[Token]) -> model.HeapStmt:
+        return model.HeapStmt(self.span(c[0], c[-1]), self.size(c[1], c[2] if len(c) > 2 else None))
+
+    def device_stmt(self, c: list[Token]) -> model.DeviceStmt:
+        # device NAME STRING | device NAME "compatible" STRING ("index" INT)?
+        span = self.span(c[0], c[-1])
+        name = self.ident(c[1])
+        if c[2].type == "COMPATIBLE":
+            string = c[3]
+            return model.DeviceStmt(span, name, None, string.value[1:-1], self.tok_span(string),
+                                    self.optional_number(c, 4, "INDEX"))
+        string = c[2]
+        return model.DeviceStmt(span, name, string.value[1:-1], None, self.tok_span(string), None)
+
+    def irq_stmt(self, c: list[Token]) -> model.IrqStmt:
+        # irq INT "as" NAME TRIGGER?
+        edge = len(c) > 4 and c[4].value == "edge"
+        return model.IrqStmt(self.span(c[0], c[-1]), self.number(c[1]), self.ident(c[3]), edge)
+
+    def cnode_bits_stmt(self, c: list[Token]) -> model.CNodeBitsStmt:
+        return model.CNodeBitsStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
+    def endpoint_stmt(self, c: list[Token]) -> model.EndpointStmt:
+        return model.EndpointStmt(self.span(c[0], c[-1]), self.ident(c[1]))
+
+    def notification_stmt(self, c: list[Token]) -> model.NotificationStmt:
+        return model.NotificationStmt(self.span(c[0], c[-1]), self.ident(c[1]))
+
+    def timer_stmt(self, c: list[Token]) -> model.TimerStmt:
+        return model.TimerStmt(self.span(c[0], c[-1]), self.ident(c[1]))
+
+    def syscap_stmt(self, c: list[Token]) -> model.SyscapStmt:
+        return model.SyscapStmt(self.span(c[0], c[-1]), self.ident(c[1]))
+
+    def signal_stmt(self, c: list[Token]) -> model.SignalStmt:
+        # signal NAME "." NAME "as" NAME ("badge" INT)?
+        return model.SignalStmt(self.span(c[0], c[-1]), self.ident(c[1]), self.ident(c[3]), self.ident(c[5]),
+                                self.optional_number(c, 6, "BADGE"))
+
+    def fault_stmt(self, c: list[Token]) -> model.FaultStmt:
+        # fault NAME "." NAME ("badge" INT)?
+        return model.FaultStmt(self.span(c[0], c[-1]), self.ident(c[1]), self.ident(c[3]),
+                               self.optional_number(c, 4, "BADGE"))
+
+    def _endpoint_cap(self, c: list[Token]) -> model.EndpointCapStmt:
+        # call|send NAME "." NAME "as" NAME ("badge" INT)? GRANT?
+        return model.EndpointCapStmt(self.span(c[0], c[-1]), c[0].value, self.ident(c[1]), self.ident(c[3]),
+                                     self.ident(c[5]), self.optional_number(c, 6, "BADGE"),
+                                     c[-1].type == "GRANT")
+
+    call_stmt = _endpoint_cap
+    send_stmt = _endpoint_cap
+
+    def entry_stmt(self, c: list[Token]) -> model.EntryStmt:
+        return model.EntryStmt(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]))
+
+    def thread_stmt(self, c: list[Any]) -> model.ThreadStmt:
+        # thread NAME "{" statement* "}"; the span is the keyword and name only: a thread
+        # block spans several lines.
+        keyword, name = c[0], self.ident(c[1])
+        if name.span.line == keyword.line:
+            span = Span(keyword.line, keyword.column, name.span.column + name.span.length - keyword.column,
+                        self.file)
+        else:
+            span = Span(keyword.line, keyword.column, 6, self.file)
+        return model.ThreadStmt(span, name, tuple(c[3:-1]))
+
+    # Thread-level spellings of the same statements (see grammar.lark for why).
+    thread_priority = priority_stmt
+    thread_stack = stack_stmt
+    thread_max_priority = max_priority_stmt
+    thread_linux = linux_stmt
+    thread_fault = fault_stmt
+
+    # -- system-level items
+
+    def memory_decl(self, c: list[Token]) -> model.MemoryDecl:
+        # memory NAME INT UNIT? RIGHTS?
+        unit = c[3] if len(c) > 3 and c[3].type == "UNIT" else None
+        rights = self.ident(c[-1]) if c[-1].type == "RIGHTS" else None
+        return model.MemoryDecl(self.span(c[0], c[-1]), self.ident(c[1]), self.size(c[2], unit), rights)
+
+    def include_stmt(self, c: list[Token]) -> model.Include:
+        return model.Include(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]))
+
+    def assert_stmt(self, c: list[Token]) -> model.Assertion:
+        # assert NAME ("cannot" | "can") "reach" target, target: NAME ("." NAME)? | "memory" NAME
+        first = c[4]
+        span = self.span(first, c[-1])
+        if first.type == "MEMORY_KW":
+            target = model.Target(None, None, self.ident(c[5]), span)
+        else:
+            target = model.Target(self.ident(first), self.ident(c[6]) if len(c) > 6 else None, None, span)
+        return model.Assertion(self.span(c[0], c[-1]), self.ident(c[1]), c[2].type == "CANNOT", target)
+
+    def component(self, c: list[Any]) -> model.Component:
+        return model.Component(self.ident(c[0]), c[1:])
+
+    def system(self, c: list[Any]) -> model.System:
+        system = model.System(self.ident(c[0]), self.ident(c[1]))
+        _add_items(system, c[2:])
+        return system
+
+    def module(self, c: list[Any]) -> model.System:
+        system = model.System(model.Ident("", _NO_SPAN), model.Ident("", _NO_SPAN))
+        _add_items(system, c)
+        return system
+
+    def start(self, c: list[Any]) -> model.System:
+        return c[0]
+
+
+def _add_items(system: model.System, items: list[Any]) -> None:
+    for item in items:
+        if isinstance(item, model.Component):
+            system.components.append(item)
+        elif isinstance(item, model.MemoryDecl):
+            system.memories.append(item)
+        elif isinstance(item, model.Assertion):
+            system.assertions.append(item)
+        else:
+            system.includes.append(item)
+
+
+class _Grammar(NamedTuple):
+    lark: Lark
+    builder: _Builder
+
+
+@functools.lru_cache(maxsize=1)
+def _grammar() -> _Grammar:
+    # Compiling the grammar takes some 50 ms, once per process. Lark's `cache=True` would
+    # save most of it, but it unpickles a file of a predictable name in the shared temp
+    # directory (whoever can write there first could run code in every build): not used.
+    text = resources.files("m6capdl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    builder = _Builder()
+    parser = Lark(text, parser="lalr", transformer=builder, maybe_placeholders=False,
+                  start=["start", "module"])
+    return _Grammar(parser, builder)
 
 
 def parse(text: str, file: str = "", module: bool = False) -> model.System:
     """Parse a whole spec (or, with `module`, an included file: items without the
     `system` header; `file` is how its spans name it). Raises SpecError with one
     diagnostic on a syntax error."""
+    grammar = _grammar()
+    grammar.builder.file = file
     try:
-        return _Parser(text, file).parse(module)
-    except _NotMine:
-        pass
-    from m6capdl import syntax  # the grammar: only needed for errors and oddities
-
-    return syntax.parse(text, file, module)
+        result = grammar.lark.parse(text, start="module" if module else "start")
+    except lark.UnexpectedInput as exc:
+        raise SpecError([_syntax_error(text, exc, file)]) from None
+    finally:
+        grammar.builder.file = ""
+    assert isinstance(result, model.System)
+    return result
 
 
 # ---------------------------------------------------------------------------
-# The fast parser
+# Syntax errors
 
 
-class _NotMine(Exception):
-    """The fast parser does not take this text: the grammar decides."""
+@functools.lru_cache(maxsize=1)
+def _terminal_display() -> dict[str, str]:
+    shown = dict(_TERMINAL_WORDS)
+    for term in _grammar().lark.terminals:
+        if term.name not in shown and isinstance(term.pattern, lark.lexer.PatternStr):
+            shown[term.name] = f"'{term.pattern.value}'"
+    return shown
 
 
-# Tokens, as the grammar's terminals would cut them. A word is a NAME, a keyword, a unit
-# or rights, or (with '-') a platform name; a number directly followed by a letter
-# (`16KiB`) is left to the grammar.
-_TOKEN = re.compile(r"""
-    (?P<space>[ \t\r\n]+)
-  | (?P<comment>//[^\n]*|/\*[\s\S]*?\*/)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
-  | (?P<int>(?:0[xX][0-9a-fA-F]+|[0-9]+)(?![A-Za-z0-9_]))
-  | (?P<string>"[^"\\\n]*")
-  | (?P<punct>[{}.])
-""", re.VERBOSE)
-
-_RIGHTS = frozenset(("r", "rw", "rx", "w", "x", "wx", "rwx"))
-_TRIGGERS = frozenset(("edge", "level"))
-
-# A token: kind ("word", "int", "string", or the punctuation itself), text, line, column.
-_Tok = tuple[str, str, int, int]
-_END: _Tok = ("end", "", 0, 0)
+def _describe_expected(names: set[str] | frozenset[str]) -> list[str]:
+    shown = _terminal_display()
+    words = {shown.get(n, n) for n in names if not n.startswith("__")}
+    # Quoted keywords first (they are what a user most likely mistyped), then classes.
+    return sorted(words, key=lambda w: (not w.startswith("'"), w))
 
 
-def _tokens(text: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    line, line_start = 1, 0
-    pos, end = 0, len(text)
-    match = _TOKEN.match
-    while pos < end:
-        m = match(text, pos)
-        if m is None:
-            raise _NotMine
-        kind = m.lastgroup
-        value = m.group()
-        if kind == "space" or kind == "comment":
-            newlines = value.count("\n")
-            if newlines:
-                line += newlines
-                line_start = pos + value.rindex("\n") + 1
+def _end_span(text: str, file: str) -> Span:
+    lines = text.splitlines() or [""]
+    # Point just past the last non-blank line: that is where something is missing.
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].strip():
+            return Span(index + 1, len(lines[index].rstrip()) + 1, 1, file)
+    return Span(1, 1, 1, file)
+
+
+def _syntax_error(text: str, exc: lark.UnexpectedInput, file: str) -> Diagnostic:
+    if isinstance(exc, lark.UnexpectedCharacters):
+        span = Span(exc.line, exc.column, 1, file)
+        if text.startswith("/*", exc.pos_in_stream):
+            return error("unterminated block comment", Span(exc.line, exc.column, 2, file),
+                         "a '/*' comment must be closed with '*/'")
+        char = exc.char
+        if char == '"':
+            return error("unterminated string", span, "a string must end with '\"' on the same line")
+        expected = _describe_expected(exc.allowed or set())
+        hint = _expected_hint(expected)
+        if char == "\ufeff":
+            hint = "the file starts with a byte-order mark: save it as UTF-8 without one"
+        return error(f"unexpected character {_show_char(char)}", span, hint)
+    if isinstance(exc, lark.UnexpectedToken):
+        expected = _describe_expected(exc.expected)
+        tok = exc.token
+        if tok.type == "$END":
+            found, span = "end of file", _end_span(text, file)
         else:
-            out.append((value if kind == "punct" else kind, value, line, pos - line_start + 1))
-        pos = m.end()
-    out.append(_END)
-    return out
+            found = _describe_token(tok)
+            span = Span(tok.line or 1, tok.column or 1, max(1, len(tok)), file)
+        if expected == ["end of file"]:
+            return error(f"expected end of file, found {found}", span,
+                         "a spec holds one system: everything goes inside its braces")
+        if len(expected) == 1:
+            return error(f"expected {expected[0]}, found {found}", span)
+        return error(f"unexpected {found}", span, _expected_hint(expected))
+    # UnexpectedEOF is only raised by other parser kinds; keep a sane fallback.
+    return error("unexpected end of file", _end_span(text, file))
 
 
-class _Parser:
-    def __init__(self, text: str, file: str) -> None:
-        self.toks = _tokens(text)
-        self.pos = 0
-        self.file = file
+def _show_char(char: str) -> str:
+    """A character as a message shows it: quoted if it is plain ASCII to see, with its
+    code point if not (U+FEFF, U+0000: what the terminal would not show)."""
+    point = f"U+{ord(char):04X}"
+    if " " < char < "\x7f":
+        return f"'{char}'"
+    if char.isprintable() and not char.isspace():
+        return f"'{char}' ({point})"
+    name = unicodedata.name(char, "")
+    return f"{point} ({name.lower()})" if name else point
 
-    # -- tokens
 
-    def next(self) -> _Tok:
-        tok = self.toks[self.pos]
-        self.pos += 1
-        return tok
+def _describe_token(tok: Token) -> str:
+    if tok.type in ("NAME", "PLATFORM"):
+        return f"name '{tok}'"
+    if tok.type == "INT":
+        return f"number {tok}"
+    if tok.type == "STRING":
+        return f"string {tok}"
+    return f"'{tok}'"
 
-    def peek(self) -> _Tok:
-        return self.toks[self.pos]
 
-    def expect(self, kind: str) -> _Tok:
-        tok = self.toks[self.pos]
-        if tok[0] != kind:
-            raise _NotMine
-        self.pos += 1
-        return tok
-
-    def keyword(self, word: str) -> _Tok:
-        tok = self.toks[self.pos]
-        if tok[0] != "word" or tok[1] != word:
-            raise _NotMine
-        self.pos += 1
-        return tok
-
-    def at_word(self, *words: str) -> bool:
-        tok = self.toks[self.pos]
-        return tok[0] == "word" and tok[1] in words
-
-    def name(self) -> model.Ident:
-        tok = self.expect("word")
-        if "-" in tok[1]:
-            raise _NotMine
-        return model.Ident(tok[1], self.span(tok))
-
-    # -- spans, as syntax.py makes them from Lark's positions
-
-    def span(self, tok: _Tok) -> Span:
-        return Span(tok[2], tok[3], max(1, len(tok[1])), self.file)
-
-    def stmt_span(self, first: _Tok) -> Span:
-        """From `first` to the end of the last token taken (one line), else `first`."""
-        last = self.toks[self.pos - 1]
-        if last[2] == first[2]:
-            return Span(first[2], first[3], max(1, last[3] + len(last[1]) - first[3]), self.file)
-        return Span(first[2], first[3], 1, self.file)
-
-    def number(self) -> model.Number:
-        tok = self.expect("int")
-        return model.Number(number_value(tok[1]), self.span(tok), tok[1])
-
-    def size(self) -> model.Number:
-        number = self.number()
-        unit = self.peek()
-        if unit[0] != "word" or unit[1] not in UNITS:
-            return number
-        self.pos += 1
-        span = number.span
-        if unit[2] == span.line:
-            span = Span(span.line, span.column, unit[3] + len(unit[1]) - span.column, self.file)
-        return model.Number(number.value * UNITS[unit[1]], span, number.text)
-
-    def string(self) -> tuple[str, Span]:
-        tok = self.expect("string")
-        return tok[1][1:-1], self.span(tok)
-
-    def optional_number(self, word: str) -> model.Number | None:
-        if self.at_word(word):
-            self.pos += 1
-            return self.number()
+def _expected_hint(expected: list[str]) -> str | None:
+    if not expected:
         return None
-
-    # -- structure
-
-    def parse(self, module: bool) -> model.System:
-        if module:
-            system = model.System(model.Ident("", Span(1, 1)), model.Ident("", Span(1, 1)))
-            self.items(system, "end")
-        else:
-            self.keyword("system")
-            name = self.name()
-            self.keyword("on")
-            tok = self.expect("word")  # a platform name may contain '-'
-            system = model.System(name, model.Ident(tok[1], self.span(tok)))
-            self.expect("{")
-            self.items(system, "}")
-            self.expect("}")
-        if self.peek() is not _END:
-            raise _NotMine
-        return system
-
-    def items(self, system: model.System, stop: str) -> None:
-        while True:
-            tok = self.peek()
-            if tok[0] == stop:
-                return
-            if tok[0] != "word":
-                raise _NotMine
-            word = tok[1]
-            if word == "component":
-                system.components.append(self.component())
-            elif word == "memory":
-                self.pos += 1
-                name = self.name()
-                size = self.size()
-                rights = self.rights()
-                system.memories.append(model.MemoryDecl(self.stmt_span(tok), name, size, rights))
-            elif word == "include":
-                self.pos += 1
-                path, span = self.string()
-                system.includes.append(model.Include(self.stmt_span(tok), path, span))
-            elif word == "assert":
-                self.pos += 1
-                subject = self.name()
-                if not self.at_word("cannot", "can"):
-                    raise _NotMine
-                negative = self.next()[1] == "cannot"
-                self.keyword("reach")
-                target = self.target()
-                system.assertions.append(model.Assertion(self.stmt_span(tok), subject, negative, target))
-            else:
-                raise _NotMine
-
-    def rights(self) -> model.Ident | None:
-        tok = self.peek()
-        if tok[0] == "word" and tok[1] in _RIGHTS:
-            self.pos += 1
-            return model.Ident(tok[1], self.span(tok))
-        return None
-
-    def target(self) -> model.Target:
-        first = self.peek()
-        if self.at_word("memory"):
-            self.pos += 1
-            return model.Target(None, None, self.name(), self.stmt_span(first))
-        comp = self.name()
-        name = None
-        if self.peek()[0] == ".":
-            self.pos += 1
-            name = self.name()
-        return model.Target(comp, name, None, self.stmt_span(first))
-
-    def component(self) -> model.Component:
-        self.pos += 1
-        name = self.name()
-        self.expect("{")
-        statements: list[model.Statement] = []
-        while self.peek()[0] != "}":
-            statements.append(self.statement())
-        self.pos += 1
-        return model.Component(name, statements)
-
-    def endpoint_ref(self) -> tuple[model.Ident, model.Ident]:
-        comp = self.name()
-        self.expect(".")
-        return comp, self.name()
-
-    def statement(self, in_thread: bool = False) -> model.Statement:
-        """One statement of a component (or, `in_thread`, of a thread block)."""
-        tok = self.expect("word")
-        word = tok[1]
-        if word == "priority":
-            value = self.number()
-            return model.PriorityStmt(self.stmt_span(tok), value)
-        if word == "stack":
-            size = self.size()
-            return model.StackStmt(self.stmt_span(tok), size)
-        if word == "max_priority":
-            value = self.number()
-            return model.MaxPriorityStmt(self.stmt_span(tok), value)
-        if word == "linux":
-            return model.LinuxStmt(self.stmt_span(tok))
-        if word == "fault":
-            comp, endpoint = self.endpoint_ref()
-            badge = self.optional_number("badge")
-            return model.FaultStmt(self.stmt_span(tok), comp, endpoint, badge)
-        if in_thread:
-            if word == "entry":
-                symbol, span = self.string()
-                return model.EntryStmt(self.stmt_span(tok), symbol, span)
-            raise _NotMine
-        if word == "binary":
-            binary, span = self.string()
-            return model.BinaryStmt(self.stmt_span(tok), binary, span)
-        if word in ("endpoint", "notification", "timer", "syscap"):
-            name = self.name()
-            kind = {"endpoint": model.EndpointStmt, "notification": model.NotificationStmt,
-                    "timer": model.TimerStmt, "syscap": model.SyscapStmt}[word]
-            return kind(self.stmt_span(tok), name)
-        if word in ("call", "send"):
-            comp, endpoint = self.endpoint_ref()
-            self.keyword("as")
-            alias = self.name()
-            badge = self.optional_number("badge")
-            grant = self.at_word("grant")
-            if grant:
-                self.pos += 1
-            return model.EndpointCapStmt(self.stmt_span(tok), word, comp, endpoint, alias, badge, grant)
-        if word == "signal":
-            comp, notification = self.endpoint_ref()
-            self.keyword("as")
-            alias = self.name()
-            badge = self.optional_number("badge")
-            return model.SignalStmt(self.stmt_span(tok), comp, notification, alias, badge)
-        if word == "untyped":
-            name = self.name()
-            size = self.size()
-            paddr = self.optional_number("at")
-            return model.UntypedStmt(self.stmt_span(tok), name, size, paddr)
-        if word == "map":
-            memory = self.name()
-            rights = self.rights()
-            vaddr = self.optional_number("at")
-            alias = None
-            if self.at_word("as"):
-                self.pos += 1
-                alias = self.name()
-            return model.MapStmt(self.stmt_span(tok), memory, rights, vaddr, alias)
-        if word == "heap":
-            size = self.size()
-            return model.HeapStmt(self.stmt_span(tok), size)
-        if word == "device":
-            name = self.name()
-            compatible = self.at_word("compatible")
-            if compatible:
-                self.pos += 1
-            value, span = self.string()
-            index = self.optional_number("index") if compatible else None
-            return model.DeviceStmt(self.stmt_span(tok), name, None if compatible else value,
-                                    value if compatible else None, span, index)
-        if word == "irq":
-            number = self.number()
-            self.keyword("as")
-            name = self.name()
-            edge = False
-            if self.at_word(*_TRIGGERS):
-                edge = self.next()[1] == "edge"
-            return model.IrqStmt(self.stmt_span(tok), number, name, edge)
-        if word == "cnode_bits":
-            value = self.number()
-            return model.CNodeBitsStmt(self.stmt_span(tok), value)
-        if word == "thread":
-            return self.thread(tok)
-        raise _NotMine
-
-    def thread(self, keyword: _Tok) -> model.ThreadStmt:
-        name = self.name()
-        # The span is the keyword and name only: a thread block spans several lines.
-        if name.span.line == keyword[2]:
-            span = Span(keyword[2], keyword[3], name.span.column + name.span.length - keyword[3], self.file)
-        else:
-            span = Span(keyword[2], keyword[3], 6, self.file)
-        self.expect("{")
-        statements: list[model.Statement] = []
-        while self.peek()[0] != "}":
-            statements.append(self.statement(in_thread=True))
-        self.pos += 1
-        return model.ThreadStmt(span, name, tuple(statements))
+    if len(expected) == 1:
+        return f"expected {expected[0]}"
+    return "expected one of: " + ", ".join(expected)

@@ -202,3 +202,20 @@ def test_stack_size_in_layout(tmp_path: Path) -> None:
     assert stack == list(range(0x40000000 - 56 * 1024, 0x40000000, PAGE))
     assert a["memory_map"]["stack_guard_page"] == 0x3FFF1000  # just above the IPC buffer, unmapped
     assert 0x3FFF1000 not in [f["vaddr"] for f in a["memory_map"]["frames"]]
+
+
+def test_records_are_written_as_plain_lists_are() -> None:
+    """manifest() marks its tables of records (emit.Records) so that json_text need not
+    look into every record: the text must be what the same plain lists give."""
+    from m6capdl import emit
+
+    records = [{"slot": 1, "name": "CAP_\"X\"", "rights": ["R", "W"], "badge": None}, {"slot": 2}]
+    regions = [{"name": "heap", "regs": []}, {"name": "uart", "regs": [{"vaddr": 1}, {"vaddr": 2}]}]
+    plain = {"a": records, "empty": [], "nested": {"t": records, "r": regions}, "n": 3}
+    marked = {"a": emit.Records(records), "empty": emit.Records(), "nested": {"t": emit.Records(records),
+                                                                              "r": regions}, "n": 3}
+    text = emit.json_text(plain)
+    assert emit.json_text(marked) == text
+    assert json.loads(text) == plain
+    assert '\n  "a": [\n    {"slot": 1, "name": "CAP_\\"X\\"", "rights": ["R", "W"], "badge": null},\n' in text
+    assert emit.json_text({"only": emit.Records()}) == emit.json_text({"only": []})

@@ -110,13 +110,13 @@ def test_notification_never_signalled_is_a_warning(tmp_path: Path) -> None:
     2 |     component a { binary "a" priority 1 notification idle }
       |                                                      ^~~~
 hint: no component holds 'signal a.idle', and 'a' has nothing else that could signal it (a second thread, \
-an IRQ, a timer, an untyped pool, a cap it can pass with grant): grant one with 'signal a.idle as NAME' in \
-another component
+an IRQ, a timer, an untyped pool, a cap it can pass with grant): grant one with 'signal a.idle as NAME badge 1' \
+in another component
 """
 
 
 @pytest.mark.parametrize("source", [
-    "component b { binary \"b\" priority 1 endpoint ep signal a.n as N }",  # someone signals it
+    "component b { binary \"b\" priority 1 endpoint ep signal a.n as N badge 1 }",  # someone signals it
     "component b { binary \"b\" priority 1 endpoint ep }",                   # or one of these in 'a':
 ], ids=["signalled", "alone"])
 @pytest.mark.parametrize("extra", [
