@@ -52,7 +52,7 @@ def _slot_comment(slot: layout.Slot) -> str:
         return f"{slot.kind} {slot.target[0]}.{slot.target[1]}, badge {slot.badge}"
     if slot.kind == "notification":
         assert slot.target is not None
-        return f"notification '{slot.target[1]}', wait and signal"
+        return f"notification '{slot.target[1]}', wait (signal through a badged copy)"
     if slot.kind == "timer":
         assert slot.target is not None
         return f"timer '{slot.target[1]}'"

@@ -10,15 +10,20 @@
 #include <m6/sync.h>
 #include <m6/thread.h>
 
-extern int main(void);
+/* `int main(void)` and `int main(int, char **)` are both fine: the extra arguments of the
+ * call below are ignored by the first, as with every C start-up code. */
+extern int main(int argc, char **argv);
 extern void __libc_init_array(void);
 
 __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, uint64_t arg)
 {
 	(void)buffer;
-	(void)arg;
+	/* The main thread's argument is the address of the block the spec compiler laid out
+	 * in the component's memory (struct m6_args), or 0 from a spec that predates it. */
+	static char *no_argv[] = {NULL};
+	struct m6_args *args = (struct m6_args *)(uintptr_t)arg;
 	__libc_init_array();
-	exit(main());
+	exit(args ? main((int)args->argc, args->argv) : main(0, no_argv));
 }
 
 uint64_t m6_power_off(m6_cptr_t power_cap)

@@ -1,6 +1,8 @@
 /* Component start-up and exit.
  *
- * A component provides `int main(void)`. Before main runs, libm6 has set up the main
+ * A component provides `int main(void)` or `int main(int argc, char **argv)`; the
+ * arguments are the spec's `args` strings after the component's name (argv[0]), and
+ * argv[argc] is NULL. Before main runs, libm6 has set up the main
  * thread's TLS block (so `errno` works), the heap that the spec's `heap` statement
  * grants (malloc), stdio (printf goes to the console service when the spec grants
  * `CAP_CONSOLE`, else to the kernel debug console when it grants `CAP_DEBUG_CONSOLE`),
@@ -29,6 +31,13 @@ struct m6_component_info {
 };
 
 extern const struct m6_component_info m6_component;
+
+/* The argument block the spec compiler lays out in the main thread's memory (read-write,
+ * as C wants argv's strings to be), whose address the main thread starts with in x1. */
+struct m6_args {
+	uint64_t argc;
+	char *argv[]; /* argc pointers, then NULL; the strings follow */
+};
 
 /* The system call number of exit. The kernel does not know it: for a thread with a fault
  * handler it arrives there as an M6_FAULT_UNKNOWN_SYSCALL message with MR8 = this

@@ -42,7 +42,7 @@ static const struct m6_system_cap m6_system_caps_0[] = {
 	{"CAP_SELF_VSPACE", 2, "VSpace", "RWGP", 0x0ull, "this component's VSpace"},
 	{"CAP_SELF_TCB", 3, "TCB", "RWGP", 0x0ull, "this component's main thread"},
 	{"CAP_TICK", 4, "Timer", "RWGP", 0x0ull, "timer 'tick'"},
-	{"CAP_WAKE", 5, "Notification", "RW--", 0x0ull, "notification 'wake', wait and signal"},
+	{"CAP_WAKE", 5, "Notification", "RW--", 0x0ull, "notification 'wake', wait (signal through a badged copy)"},
 	{"CAP_ALARM", 6, "Timer", "RWGP", 0x0ull, "timer 'alarm'"},
 	{"CAP_SERVER", 7, "Endpoint", "-W-P", 0x3ull, "call server.ep, badge 3"},
 	{"CAP_THREAD_WORKER", 8, "TCB", "RWGP", 0x0ull, "thread 'worker' (its TCB)"},

@@ -17,7 +17,7 @@
 #define CAP_SELF_VSPACE          2 /* this component's VSpace */
 #define CAP_SELF_TCB             3 /* this component's main thread */
 #define CAP_TICK                 4 /* timer 'tick' */
-#define CAP_WAKE                 5 /* notification 'wake', wait and signal */
+#define CAP_WAKE                 5 /* notification 'wake', wait (signal through a badged copy) */
 #define CAP_ALARM                6 /* timer 'alarm' */
 #define CAP_SERVER               7 /* call server.ep, badge 3 */
 #define CAP_THREAD_WORKER        8 /* thread 'worker' (its TCB) */
