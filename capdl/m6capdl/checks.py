@@ -14,6 +14,8 @@ from pathlib import Path
 from m6capdl import authority, emit, model, resources
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
+    ARGS_MAX,
+    args_block_size,
     device_irq_caps,
     MAIN_THREAD,
     MAX_REGION_SIZE,
@@ -148,7 +150,8 @@ _DECLARATIONS: dict[type[model.Statement], str] = {
     model.IrqStmt: "irq",
 }
 _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
-            model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt)
+            model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt,
+            model.ArgsStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
                    model.LinuxStmt, model.FaultStmt)
 
@@ -234,6 +237,14 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
                     f"name with 'as NAME'"))
             else:
                 mappings[stmt.name.text] = stmt
+        elif isinstance(stmt, model.ArgsStmt):
+            size = args_block_size([cname, *stmt.values])
+            if size > ARGS_MAX:
+                diags.append(error(
+                    f"the arguments of component '{cname}' take {size} bytes; at most {ARGS_MAX} fit",
+                    stmt.span, "they sit at the top of the main thread's stack, with a pointer each "
+                    "and the component's name as argv[0]; pass less, or put bulk data in a file or "
+                    "shared memory"))
         elif isinstance(stmt, model.HeapStmt):
             size = stmt.size.value
             if size == 0 or size % PAGE_SIZE:

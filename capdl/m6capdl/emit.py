@@ -388,6 +388,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                 "max_priority": th.max_priority,
                 "entry": th.entry,
                 "stack_pointer": th.stack_pointer,
+                "arg": th.arg,
                 "stack_size": lay.stack_size,
                 "ipc_buffer_vaddr": th.ipc_buffer_vaddr,
                 "flags": list(th.flags),

@@ -443,10 +443,51 @@ def _device_region(comp: model.Component, stmt: model.DeviceStmt, pages: tuple[i
                      pages=pages, regs=regs)
 
 
+# The argument block (struct m6_args, libm6/include/m6/runtime.h) sits at the top of the
+# main thread's stack, as Linux puts argv there: it needs no region of its own, and the
+# thread starts with sp just below it and x1 pointing at it.
+ARGS_MAX = 2048
+
+
+def args_strings(comp: model.Component) -> list[str]:
+    """argv: the component's name, then its `args`; nothing without an `args` statement
+    (libm6 then gives main argv[0] alone, and the stack's top page stays zero-fill)."""
+    stmt = comp.first(model.ArgsStmt)
+    return [comp.name.text, *stmt.values] if isinstance(stmt, model.ArgsStmt) else []
+
+
+def args_block_size(strings: list[str]) -> int:
+    """Bytes of the block: argc, argv[] and its NULL, the strings; 16-byte aligned."""
+    size = 8 * (len(strings) + 2) + sum(len(a.encode()) + 1 for a in strings)
+    return (size + 15) & ~15
+
+
+def args_block(strings: list[str], base: int) -> bytes:
+    """The block as it is at virtual address `base`."""
+    pointers = 8 * (len(strings) + 2)
+    words = [len(strings)]
+    text = b""
+    for a in strings:
+        words.append(base + pointers + len(text))
+        text += a.encode() + b"\0"
+    words.append(0)
+    block = b"".join(w.to_bytes(8, "little") for w in words) + text
+    return block + bytes(args_block_size(strings) - len(block))
+
+
 @dataclass(frozen=True)
 class MemoryMap:
     threads: tuple[ThreadLayout, ...]  # the main thread first
     regions: tuple[MemRegion, ...] = ()
+    args: tuple[str, ...] = ()  # argv of the main thread
+
+    @property
+    def args_base(self) -> int:
+        """Where the argument block starts: the main thread's initial sp and x1 (without
+        arguments: the stack top, and x1 = 0)."""
+        if not self.args:
+            return self.threads[0].stack_top
+        return self.threads[0].stack_top - args_block_size(list(self.args))
 
     # The main thread's, as the component header names them.
     @property
@@ -485,7 +526,8 @@ IMAGE_WINDOW = elfload.Region(IMAGE_BASE, IMAGE_LIMIT, "user image window")
 
 
 def memory_map(comp: model.Component) -> MemoryMap:
-    return _cached(comp, "memory", lambda c: MemoryMap(tuple(thread_layouts(c)), _place_regions(c)))
+    return _cached(comp, "memory", lambda c: MemoryMap(tuple(thread_layouts(c)), _place_regions(c),
+                                                       tuple(args_strings(c))))
 
 
 # ---------------------------------------------------------------------------
@@ -619,7 +661,13 @@ def _frame_plans(image: elfload.ElfImage, mem: MemoryMap) -> list[_FramePlan]:
     for th in mem.threads:
         plans.append(_FramePlan(th.ipc_buffer_vaddr, RIGHTS_RW, "M6_BT_FRAME_ZERO", None, f"ipc:{th.name}"))
         for vaddr in range(th.stack_bottom, th.stack_top, PAGE_SIZE):
-            plans.append(_FramePlan(vaddr, RIGHTS_RW, "M6_BT_FRAME_ZERO", None, "stack"))
+            if th.name == MAIN_THREAD and vaddr == th.stack_top - PAGE_SIZE and mem.args:
+                # the stack's top page carries the argument block at its end
+                block = args_block(list(mem.args), mem.args_base)
+                data = bytes(PAGE_SIZE - len(block)) + block
+                plans.append(_FramePlan(vaddr, RIGHTS_RW, "M6_BT_FRAME_COPY", data, "stack"))
+            else:
+                plans.append(_FramePlan(vaddr, RIGHTS_RW, "M6_BT_FRAME_ZERO", None, "stack"))
     for region in mem.regions:
         for i, offset in enumerate(range(0, region.size, PAGE_SIZE)):
             vaddr = region.vaddr + offset
@@ -739,7 +787,9 @@ def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> B
                 ipc_buffer_frame=info.objects["ipc_buffer" + ("" if main else "_" + th.name)],
                 priority=th.priority, ipc_buffer_vaddr=th.ipc_buffer_vaddr,
                 entry=elf.entry if th.entry_symbol is None else elf.symbols[th.entry_symbol],
-                stack_pointer=th.stack_top, max_priority=th.max_priority,
+                stack_pointer=info.memory.args_base if main else th.stack_top,
+                arg=info.memory.args_base if main and info.memory.args else 0,
+                max_priority=th.max_priority,
                 flags=(TCB_FLAG_LINUX_ABI,) if th.linux else (),
                 fault_ep=None if fault is None else by_name[fault.component].objects[endpoint_role(fault.endpoint)],
                 fault_badge=0 if fault is None else fault.badge))

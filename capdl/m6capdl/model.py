@@ -159,6 +159,16 @@ class IrqStmt(Statement):
 
 
 @dataclass(frozen=True)
+class ArgsStmt(Statement):
+    """`args "a" "b" ...`: the strings main() gets after argv[0], the component's name."""
+
+    values: tuple[str, ...]
+    value_spans: tuple[Span, ...]
+
+    keyword = "args"
+
+
+@dataclass(frozen=True)
 class CNodeBitsStmt(Statement):
     value: Number
 

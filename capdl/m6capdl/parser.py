@@ -163,6 +163,11 @@ class _Builder(Transformer[Token, Any]):
         edge = len(c) > 4 and c[4].value == "edge"
         return model.IrqStmt(self.span(c[0], c[-1]), self.number(c[1]), self.ident(c[3]), edge)
 
+    def args_stmt(self, c: list[Token]) -> model.ArgsStmt:
+        # args STRING+
+        return model.ArgsStmt(self.span(c[0], c[-1]), tuple(t.value[1:-1] for t in c[1:]),
+                              tuple(self.tok_span(t) for t in c[1:]))
+
     def cnode_bits_stmt(self, c: list[Token]) -> model.CNodeBitsStmt:
         return model.CNodeBitsStmt(self.span(c[0], c[-1]), self.number(c[1]))
 

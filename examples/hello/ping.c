@@ -1,12 +1,11 @@
-/* ping: calls pong ROUNDS times with a changing payload and checks every answer, then
- * reports and powers the machine off. */
+/* ping: calls pong as many times as its spec argument says (hello.m6: args "1000") with
+ * a changing payload and checks every answer, then reports and powers the machine off. */
 #include <stdbool.h>
 
 #include <m6/debug.h>
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
-#define ROUNDS     1000
 #define PONG_BADGE 7 /* the badge hello.m6 gives ping's cap */
 
 static uint64_t expected(uint64_t word)
@@ -24,13 +23,36 @@ static void print_result(unsigned ok, unsigned failed)
 	m6_debug_puts(CAP_DEBUG_CONSOLE, " wrong\n");
 }
 
-int main(void)
+/* A decimal number of at most 9 digits, or -1. */
+static long parse_count(const char *s)
+{
+	long n = 0;
+	unsigned digits = 0;
+	for (; *s; s++, digits++) {
+		if (*s < '0' || *s > '9' || digits == 9)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	return digits ? n : -1;
+}
+
+int main(int argc, char **argv)
 {
 	unsigned ok = 0, failed = 0;
 	uint64_t seed = 0x243f6a8885a308d3ull;
+	long rounds = argc == 2 ? parse_count(argv[1]) : -1;
 
-	m6_debug_puts(CAP_DEBUG_CONSOLE, "ping: calling pong\n");
-	for (unsigned round = 0; round < ROUNDS; round++) {
+	if (argc < 1 || !argv[0] || argv[argc] != NULL || rounds < 0) {
+		m6_debug_puts(CAP_DEBUG_CONSOLE, "ping: FAIL: expected one argument, the number of "
+		                                 "calls (the spec's args)\n");
+		m6_power_off(CAP_POWER);
+		return 1;
+	}
+	m6_debug_puts(CAP_DEBUG_CONSOLE, argv[0]);
+	m6_debug_puts(CAP_DEBUG_CONSOLE, ": calling pong ");
+	m6_debug_puts(CAP_DEBUG_CONSOLE, argv[1]);
+	m6_debug_puts(CAP_DEBUG_CONSOLE, " times\n");
+	for (unsigned round = 0; round < (unsigned long)rounds; round++) {
 		struct m6_msg m = {0};
 		unsigned length = 1 + round % M6_MSG_REGISTERS;
 		uint64_t sent[M6_MSG_REGISTERS];

@@ -19,11 +19,12 @@ __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, ui
 {
 	(void)buffer;
 	/* The main thread's argument is the address of the block the spec compiler laid out
-	 * in the component's memory (struct m6_args), or 0 from a spec that predates it. */
-	static char *no_argv[] = {NULL};
+	 * at the top of its stack (struct m6_args), or 0 when the spec gives no `args`. */
+	static char *name_only[2];
 	struct m6_args *args = (struct m6_args *)(uintptr_t)arg;
+	name_only[0] = (char *)m6_component.name;
 	__libc_init_array();
-	exit(args ? main((int)args->argc, args->argv) : main(0, no_argv));
+	exit(args ? main((int)args->argc, args->argv) : main(1, name_only));
 }
 
 uint64_t m6_power_off(m6_cptr_t power_cap)

@@ -82,13 +82,31 @@ def test_frame_sources_and_rights(built: Path, fixture_elf: Path) -> None:
     for vaddr, (source, rights) in expect.items():
         assert (frames[vaddr]["source"], frames[vaddr]["rights"]) == (source, rights), hex(vaddr)
     image = (built / "boot_image.bin").read_bytes()
-    # Both components use the same ELF: its three image pages are stored once.
-    assert len(image) == 3 * PAGE == _manifest(built)["image_pages"] * PAGE
+    # Both components use the same ELF: its three image pages are stored once; ping's
+    # `args` add the top page of its stack.
+    assert len(image) == 4 * PAGE == _manifest(built)["image_pages"] * PAGE
     rodata = image[frames[0x401000]["image_page"] * PAGE:][:PAGE]
     assert rodata.startswith(b"hello from rodata\0")
     data = image[frames[0x402000]["image_page"] * PAGE:][:PAGE]
     assert data[:4] == (42).to_bytes(4, "little")
     assert frames[0x403000]["image_page"] is None
+    # The argument block (struct m6_args) ends ping's stack: argc, argv[0..1], NULL, then
+    # the strings; the main thread starts with sp and x1 at its first byte.
+    top = frames[0x3FFFF000]
+    assert (top["source"], top["rights"]) == ("M6_BT_FRAME_COPY", ["M6_RIGHT_READ", "M6_RIGHT_WRITE"])
+    page = image[top["image_page"] * PAGE:][:PAGE]
+    block = page[-48:]
+    base = 0x40000000 - 48
+    words = [int.from_bytes(block[i:i + 8], "little") for i in range(0, 32, 8)]
+    assert words == [2, base + 32, base + 37, 0]
+    assert block[32:42] == b"ping\x001000\x00" and not any(page[:-48]) and not any(block[42:])
+    threads = {t["name"]: t for c in _manifest(built)["components"] for t in c["threads"]}
+    assert threads["ping.main"]["stack_pointer"] == threads["ping.main"]["arg"] == base
+    # pong has no args: its stack's top page is zero-fill and its main gets x1 = 0
+    assert threads["pong.main"]["arg"] == 0 and threads["pong.main"]["stack_pointer"] == 0x40000000
+    pong_top = next(f for c in _manifest(built)["components"] if c["name"] == "pong"
+                    for f in c["memory_map"]["frames"] if f["vaddr"] == 0x3FFFF000)
+    assert pong_top["source"] == "M6_BT_FRAME_ZERO"
 
 
 def test_caps_and_threads(built: Path) -> None:
@@ -105,7 +123,8 @@ def test_caps_and_threads(built: Path) -> None:
     pong = next(c for c in m["components"] if c["name"] == "pong")
     assert {s["name"]: s["rights"] for s in pong["slots"]}["CAP_EP"] == ["M6_RIGHT_READ"]
     assert ping["threads"] == [{"name": "ping.main", "priority": 100, "max_priority": 100,
-                                "entry": 0x400000, "stack_pointer": 0x40000000, "stack_size": 0x4000,
+                                "entry": 0x400000, "stack_pointer": 0x40000000 - 48,
+                                "arg": 0x40000000 - 48, "stack_size": 0x4000,
                                 "ipc_buffer_vaddr": 0x3FE00000, "flags": [], "fault_endpoint": None,
                                 "fault_badge": 0, "start": True}]
     assert pong["memory_map"]["stack_guard_page"] == 0x40000000 - 0x4000 - PAGE
@@ -117,7 +136,7 @@ def test_boot_tables_c(built: Path) -> None:
         assert f"#include {include}" in text
     assert "extern const uint8_t m6_boot_image[];" in text
     assert "const struct m6_boot_tables m6_boot_tables = {" in text
-    assert ".image = m6_boot_image," in text and ".image_pages = 3," in text
+    assert ".image = m6_boot_image," in text and ".image_pages = 4," in text
     cnode = next(o["index"] for o in _manifest(built)["objects"] if o["name"] == "ping.cnode")
     assert f"{{ {cnode}, 1, M6_OBJ_CNODE, {cnode}, M6_RIGHTS_ALL, 58, 0x0ull }}" in text
     assert f"{{ {cnode}, 4, M6_OBJ_ENDPOINT, 3, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY, 0, 0x7ull }}" in text
@@ -181,10 +200,11 @@ def test_synthetic_elf_layout(tmp_path: Path) -> None:
     assert sources == {0x400000: "IN_PLACE", 0x401000: "IN_PLACE", 0x402000: "IN_PLACE",
                        0x403000: "COPY", 0x404000: "ZERO", 0x405000: "ZERO", 0x406000: "ZERO",
                        0x3FE00000: "ZERO", 0x3FFFC000: "ZERO", 0x3FFFD000: "ZERO",
-                       0x3FFFE000: "ZERO", 0x3FFFF000: "ZERO"}
+                       0x3FFFE000: "ZERO", 0x3FFFF000: "COPY"}  # the top of the stack holds the args
     assert ping["threads"][0]["entry"] == 0x400010
-    # Pages: code, one zero page shared by 0x401000 and 0x402000, the COPY page.
-    assert m["image_pages"] == 3
+    # Pages: code, one zero page shared by 0x401000 and 0x402000, the COPY page, and
+    # ping's args at the top of its stack.
+    assert m["image_pages"] == 4
     frames = {f["vaddr"]: f for f in ping["memory_map"]["frames"]}
     assert frames[0x401000]["image_page"] == frames[0x402000]["image_page"]
     # Each mapping has its own frame object even when image pages are shared.

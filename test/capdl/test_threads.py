@@ -69,7 +69,7 @@ def test_threads(built: Path, threads_elf: Path) -> None:
     assert main["entry"] == 0x400000 and main["flags"] == [] and main["start"] is True
     assert worker == {"name": "ktest.worker", "priority": 150, "max_priority": 120,
                       "entry": _symbol(threads_elf, "worker_main"),
-                      "stack_pointer": 0x40000000 - 2 * MIB, "stack_size": 8192,
+                      "stack_pointer": 0x40000000 - 2 * MIB, "arg": 0, "stack_size": 8192,
                       "ipc_buffer_vaddr": 0x3FE00000 - 2 * MIB, "flags": [],
                       "fault_endpoint": "handler.ep_faults", "fault_badge": 9, "start": True}
     assert lx["entry"] == _symbol(threads_elf, "helper")
