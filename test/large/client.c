@@ -27,5 +27,5 @@ int main(void)
 	m6_call(CAP_DONE, &report);
 
 	*(volatile uint64_t *)LARGE_FAULT_ADDRESS = 1; /* unmapped: a VM fault */
-	return 1; /* the fault handler stops this thread */
+	return 1;                                      /* the fault handler stops this thread */
 }
