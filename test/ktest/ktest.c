@@ -295,6 +295,13 @@ bool kt_join(struct kt_thread *t, unsigned rounds)
 	return t->done;
 }
 
+uint64_t kt_thread_set_fault_ep(struct kt_thread *t, m6_cptr_t fault_ep)
+{
+	return m6_tcb_configure(t->tcb, fault_ep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
+	                        (uint64_t)(uintptr_t)t->ipc,
+	                        t->ipc ? KT_SLOT_IPC_FRAME0 + t->index : 0);
+}
+
 uint64_t kt_fn_call(struct kt_thread *self)
 {
 	struct m6_msg m = {.info = m6_msginfo(0x42, 1), .mr = {0x1234}};

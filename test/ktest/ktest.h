@@ -148,6 +148,9 @@ struct kt_thread {
 /* Create (not start) a helper running fn(self) at `priority` in the main CSpace and
  * VSpace, with an IPC buffer and the default fault endpoint. false on failure. */
 bool kt_thread_create(struct kt_thread *t, kt_thread_fn fn, uint64_t priority);
+/* Give a created thread its own fault endpoint cap instead of the suite's default (its
+ * CSpace, VSpace and IPC buffer stay). M6_OK or the configure's error. */
+uint64_t kt_thread_set_fault_ep(struct kt_thread *t, m6_cptr_t fault_ep);
 /* Create and resume. */
 bool kt_thread_start(struct kt_thread *t, kt_thread_fn fn, uint64_t priority);
 /* Forget the per-test slots and threads, for a test that revoked U_TEST itself. */

@@ -54,9 +54,7 @@ static uint64_t provoke(struct kt_thread *t, uint64_t kind, uint64_t addr, m6_cp
 	t->arg[1] = addr;
 	if (!kt_thread_create(t, fn_fault, KT_HELPER_PRIO))
 		return ~0ull;
-	if (m6_tcb_configure(t->tcb, fep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
-	                     (uint64_t)(uintptr_t)t->ipc,
-	                     t->ipc ? KT_SLOT_IPC_FRAME0 + t->index : 0) != M6_OK)
+	if (kt_thread_set_fault_ep(t, fep) != M6_OK)
 		return ~0ull;
 	if (m6_tcb_resume(t->tcb) != M6_OK)
 		return ~0ull;
@@ -460,9 +458,7 @@ TEST(fault_dropped_with_its_handler_leaves_no_trace)
 	REQUIRE(fep);
 	struct kt_thread t;
 	REQUIRE(kt_thread_create(&t, fn_udf, KT_HELPER_PRIO));
-	REQUIRE_OK(m6_tcb_configure(t.tcb, fep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
-	                            (uint64_t)(uintptr_t)t.ipc,
-	                            t.ipc ? KT_SLOT_IPC_FRAME0 + t.index : 0));
+	REQUIRE_OK(kt_thread_set_fault_ep(&t, fep));
 	REQUIRE_OK(m6_tcb_resume(t.tcb));
 	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, ep, 64));
 	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, ep, 64));
@@ -504,9 +500,7 @@ TEST(fault_stop_releases_the_stopped_threads_caller)
 	struct kt_thread s, c;
 	s.arg[0] = srv;
 	REQUIRE(kt_thread_create(&s, fn_serve_then_fault, KT_HELPER_PRIO));
-	REQUIRE_OK(m6_tcb_configure(s.tcb, fep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
-	                            (uint64_t)(uintptr_t)s.ipc,
-	                            s.ipc ? KT_SLOT_IPC_FRAME0 + s.index : 0));
+	REQUIRE_OK(kt_thread_set_fault_ep(&s, fep));
 	REQUIRE_OK(m6_tcb_resume(s.tcb));
 	c.arg[0] = srv;
 	REQUIRE(kt_thread_start(&c, kt_fn_call, KT_HELPER_PRIO));

@@ -34,9 +34,7 @@ static uint64_t touch(uint64_t addr, uint64_t how, struct m6_msg *m)
 	t.arg[1] = how;
 	if (!kt_thread_create(&t, fn_touch, KT_HELPER_PRIO))
 		return ~0ull;
-	if (m6_tcb_configure(t.tcb, ep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE,
-	                     (uint64_t)(uintptr_t)t.ipc,
-	                     t.ipc ? KT_SLOT_IPC_FRAME0 + t.index : 0) != M6_OK)
+	if (kt_thread_set_fault_ep(&t, ep) != M6_OK)
 		return ~0ull;
 	if (m6_tcb_resume(t.tcb) != M6_OK)
 		return ~0ull;
