@@ -15,7 +15,7 @@ import sys
 import time
 import zlib
 
-from qemu_run import run_guest
+from qemu_run import run_guest, verdict
 
 LINE = re.compile(r"^mux(\d+) (\d{4}) (\d{4}) (\S*) ([0-9a-f]{8})$")
 START = "mux-conductor: waiting for"
@@ -87,12 +87,7 @@ def main() -> int:
     total = sum(counts.values())
     print(f"console_mux: {total} client lines checked, {len(output)} bytes of output, "
           f"{elapsed:.2f} s wall")
-    for failure in failures[:40]:
-        print(f"console_mux: FAIL: {failure}")
-    if len(failures) > 40:
-        print(f"console_mux: ... and {len(failures) - 40} more failures")
-    print("console_mux: PASS" if not failures else "console_mux: FAIL")
-    return 1 if failures else 0
+    return verdict("console_mux", failures)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from qemu_run import run_guest
+from qemu_run import run_guest, verdict
 
 
 @dataclass
@@ -122,12 +122,7 @@ def main() -> int:
     if args.log:
         args.log.write_text(text, encoding="utf-8")
     print(text)
-    for f in failures:
-        print(f"dtb_variants: FAIL: {f}")
-    if failures:
-        return 1
-    print(f"dtb_variants: PASS ({len(VARIANTS)} device trees)")
-    return 0
+    return verdict("dtb_variants", failures, f"{len(VARIANTS)} device trees")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from qemu_run import verdict
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -102,12 +104,7 @@ def main() -> int:
         failures.append("the guest did not power off after gdb let it go")
     elif status != 0:
         failures.append(f"QEMU exited with status {status}")
-    for f in failures:
-        print(f"gdb_session: FAIL: {f}")
-    if failures:
-        return 1
-    print(f"gdb_session: PASS ({time.monotonic() - start:.1f} s)")
-    return 0
+    return verdict("gdb_session", failures, f"{time.monotonic() - start:.1f} s")
 
 
 if __name__ == "__main__":

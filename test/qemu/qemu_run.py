@@ -1,7 +1,7 @@
 """Running a guest for a test: QEMU's serial output and exit status under a timeout.
 
 Shared by the drivers in this folder and test/bench/run_bench.py, so that every QEMU run
-a test makes is bounded and read the same way.
+a test makes is bounded and read the same way, and every driver ends the same way.
 """
 from __future__ import annotations
 
@@ -18,3 +18,17 @@ def run_guest(command: list[str], timeout: float) -> tuple[str, int | None]:
     except subprocess.TimeoutExpired as exc:
         output, status = exc.stdout or b"", None
     return output.decode("utf-8", errors="replace").replace("\r\n", "\n"), status
+
+
+def verdict(tool: str, failures: list[str], passed: str = "", shown: int = 40) -> int:
+    """Print `tool: FAIL: ...` for each failure (at most `shown`) or `tool: PASS` (with
+    `passed` in parentheses), and return the exit status: 1 on any failure, else 0."""
+    for failure in failures[:shown]:
+        print(f"{tool}: FAIL: {failure}")
+    if len(failures) > shown:
+        print(f"{tool}: ... and {len(failures) - shown} more failures")
+    if failures:
+        print(f"{tool}: FAIL")
+        return 1
+    print(f"{tool}: PASS" + (f" ({passed})" if passed else ""))
+    return 0

@@ -12,7 +12,7 @@ import re
 import sys
 import time
 
-from qemu_run import run_guest
+from qemu_run import run_guest, verdict
 
 
 def main() -> int:
@@ -59,11 +59,7 @@ def main() -> int:
             failures.append(f"forbidden output found: {match.group(0)!r}")
 
     print(f"run_qemu: {elapsed:.2f} s wall, exit status {status}")
-    for failure in failures:
-        print(f"run_qemu: FAIL: {failure}")
-    if not failures:
-        print("run_qemu: PASS")
-    return 1 if failures else 0
+    return verdict("run_qemu", failures)
 
 
 if __name__ == "__main__":

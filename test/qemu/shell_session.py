@@ -24,6 +24,8 @@ import time
 
 import pexpect
 
+from qemu_run import verdict
+
 PROMPT = "m6> "
 FORBIDDEN = ["PANIC", "m6: fault:", "kernel exception"]
 LINE_MAX = 512  # M6_LINE_MAX (libm6/include/m6/lineedit.h)
@@ -211,10 +213,7 @@ def main() -> int:
         failures.append("the driver printed what the shell's debug cap sent it")
     if log:
         log.close()
-    for failure in failures:
-        print(f"shell_session: FAIL: {failure}")
-    print("shell_session: PASS" if not failures else "shell_session: FAIL")
-    return 1 if failures else 0
+    return verdict("shell_session", failures)
 
 
 if __name__ == "__main__":
