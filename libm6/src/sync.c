@@ -4,21 +4,12 @@
 
 #define SYNC_BADGE 1u /* what a badged signal sets in the notification word */
 
-/* The cap to signal `notification` through. A signal ORs its cap's badge into the word
- * when nobody waits, so through the spec's unbadged cap (badge 0) a signal that comes
- * before the wait leaves nothing behind and the waiter sleeps on. A badged copy, minted
- * once here, makes that signal stick. */
+/* The cap to signal `notification` through: a badged copy (m6_cap_mint), because the
+ * kernel only signals through badged caps and the spec's own cap has badge 0. */
 static uint64_t badged_copy(m6_cptr_t notification, m6_cptr_t *signal)
 {
-	*signal = notification; /* a cap that is already badged works as it is */
-	m6_cptr_t slot = m6_cap_alloc();
-	if (!slot)
-		return M6_ERR_NOT_ENOUGH_MEMORY;
-	uint64_t err = m6_cnode_mint(M6_CAP_SELF_CNODE, slot, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
-	                             notification, M6_DEPTH_ROOT, M6_RIGHT_WRITE, SYNC_BADGE);
-	if (err == M6_OK)
-		*signal = slot;
-	return err;
+	*signal = m6_cap_mint(notification, M6_RIGHT_WRITE, SYNC_BADGE);
+	return *signal ? M6_OK : M6_ERR_NOT_ENOUGH_MEMORY;
 }
 
 uint64_t m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification)
