@@ -536,6 +536,24 @@ TEST(ipc_cap_transfer_needs_write_on_receive_cnode)
 	CHECK(!kt_occupied(t.arg[1]));
 }
 
+TEST(ipc_cap_transfer_unmapped_page_table_refused)
+{
+	/* An unmapped page table has exactly one cap (docs/abi.md): IPC does not make a
+	 * second one; the message still arrives. */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0), pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(ep && pt);
+	struct kt_thread t;
+	t.arg[0] = ep;
+	t.arg[1] = kt_slot();
+	t.arg[2] = 0; /* would accept a cap */
+	REQUIRE(kt_thread_start(&t, fn_recv_cap, KT_HELPER_PRIO));
+	CHECK_OK(send_cap(ep, pt));
+	REQUIRE(kt_join(&t, 100));
+	CHECK_EQ(m6_msginfo_label(t.out[1]), 9);
+	CHECK_EQ(m6_msginfo_caps(t.out[1]), 0);
+	CHECK(!kt_occupied(t.arg[1]));
+}
+
 TEST(ipc_cap_transfer_slot_occupied)
 {
 	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
@@ -618,6 +636,7 @@ const struct kt_test kt_suite_ipc[] = {
     KT_ENTRY(ipc_cap_transfer_needs_grant),
     KT_ENTRY(ipc_cap_transfer_receiver_refuses),
     KT_ENTRY(ipc_cap_transfer_needs_write_on_receive_cnode),
+    KT_ENTRY(ipc_cap_transfer_unmapped_page_table_refused),
     KT_ENTRY(ipc_cap_transfer_slot_occupied),
     KT_ENTRY(ipc_cap_transfer_bad_send_cap),
     KT_ENTRY(ipc_registers_preserved),
