@@ -7,6 +7,7 @@
 #include <kernel/invocation.h>
 #include <kernel/irq.h>
 #include <kernel/notification.h>
+#include <kernel/preempt.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
 #include <kernel/syscall.h>
@@ -102,7 +103,9 @@ static void sys_send(struct tcb *t, bool blocking, bool is_call)
 			return;
 		}
 		error = invoke_object(slot, t, t->context.x[1]);
-		if (error != M6_OK)
+		if (error == KERNEL_RESTART)
+			t->context.pc -= 4; /* issue the same svc again: see kernel/preempt.h */
+		else if (error != M6_OK)
 			set_error(t, error);
 		return;
 	}

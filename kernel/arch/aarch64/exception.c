@@ -89,3 +89,9 @@ void arch_idle(void)
 	 * handled). Then a moment unmasked lets it be taken. */
 	__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
 }
+
+bool arch_irq_pending(void)
+{
+	/* ISR_EL1.I shows an IRQ the GIC is signalling even while PSTATE.I masks it. */
+	return (SYSREG_READ(isr_el1) & (1u << 7)) != 0;
+}

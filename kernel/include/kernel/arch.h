@@ -24,6 +24,8 @@ NORETURN void arch_reset(void);
 /* Interrupts: the kernel runs with interrupts masked except in arch_idle(). */
 void arch_irq_enable_line(unsigned irq);
 void arch_idle(void);
+/* An interrupt is pending at this CPU's interface (ISR_EL1), masked or not. */
+bool arch_irq_pending(void);
 
 /* Timer: one-shot deadline in timer ticks; frequency in Hz. */
 uint64_t arch_timer_now(void);
