@@ -11,7 +11,7 @@
 
 #define M6_VERSION   "0.1.0"
 #define DTB_MAX_SIZE (2u << 20)
-#define TIMESLICE_HZ 100
+#define TIMESLICE_HZ (1000000 / TIMESLICE_DEFAULT_US)
 #define MAX_REGIONS  16
 
 extern char _kernel_start[], _kernel_end[];

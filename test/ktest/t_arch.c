@@ -1,0 +1,76 @@
+/* Kernel hardening: authority arguments need WRITE, timeslices bounded by an authority,
+ * EL0-visible system registers, preemptible retype and bounded kernel output. */
+#include "ktest.h"
+
+/* A fresh TCB with the suite's CSpace and VSpace, never started. */
+static m6_cptr_t new_tcb(void)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	if (t && m6_tcb_configure(t, KT_SLOT_FAULT_EP, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0,
+	                          0) != M6_OK)
+		return 0;
+	return t;
+}
+
+TEST(arch_authority_tcb_needs_write)
+{
+	/* A read-only cap to a TCB with a high maximum lends none of it. */
+	m6_cptr_t t = new_tcb(), ro = kt_copy(M6_CAP_SELF_TCB, M6_RIGHT_READ);
+	REQUIRE(t && ro);
+	CHECK_ERR(m6_tcb_set_priority(t, ro, 150), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_set_max_priority(t, ro, 150), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_set_timeslice(t, ro, 1000), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_set_max_timeslice(t, ro, 1000), M6_ERR_INSUFFICIENT_RIGHTS);
+	/* nor to itself */
+	CHECK_ERR(m6_tcb_set_priority(M6_CAP_SELF_TCB, ro, KT_MCP), M6_ERR_INSUFFICIENT_RIGHTS);
+	/* the same calls with WRITE on the authority work */
+	m6_cptr_t w = kt_copy(M6_CAP_SELF_TCB, M6_RIGHT_WRITE);
+	REQUIRE(w);
+	CHECK_OK(m6_tcb_set_priority(t, w, 150));
+	CHECK_OK(m6_tcb_set_max_priority(t, w, 150));
+	CHECK_OK(m6_tcb_set_timeslice(t, w, 1000));
+	CHECK_OK(m6_tcb_set_max_timeslice(t, w, 1000));
+}
+
+TEST(arch_timeslice_bounded_by_authority)
+{
+	/* ktest's spec gives its main thread no max_timeslice: the kernel's 10 ms slice */
+	m6_cptr_t t = new_tcb();
+	REQUIRE(t);
+	CHECK_OK(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 10000));
+	/* the finding: a thread gave itself a 1 s slice, with no authority at all */
+	CHECK_ERR(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, 1000000), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, 10001), M6_ERR_RANGE);
+	/* a new TCB's maximum is 0: it lends nothing until given one */
+	CHECK_ERR(m6_tcb_set_timeslice(t, t, 100), M6_ERR_RANGE);
+	CHECK_OK(m6_tcb_set_max_timeslice(t, M6_CAP_SELF_TCB, 5000));
+	CHECK_OK(m6_tcb_set_timeslice(t, t, 5000));
+	CHECK_ERR(m6_tcb_set_timeslice(t, t, 5001), M6_ERR_RANGE);
+	/* nobody raises a maximum above its authority's */
+	CHECK_ERR(m6_tcb_set_max_timeslice(t, t, 5001), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_max_timeslice(t, M6_CAP_SELF_TCB, 10001), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_max_timeslice(t, M6_CAP_SELF_TCB, 99), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_max_timeslice(t, CAP_DEBUG_CONSOLE, 1000), M6_ERR_INVALID_CAP);
+	/* lowering one's own maximum is allowed, and binds from then on */
+	CHECK_OK(m6_tcb_set_max_timeslice(t, t, 2000));
+	CHECK_ERR(m6_tcb_set_timeslice(t, t, 2001), M6_ERR_RANGE);
+}
+
+TEST(arch_configure_roots_need_write)
+{
+	/* A read-only CNode or VSpace cap must not become a thread that uses what it holds. */
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
+	m6_cptr_t cn = kt_copy(M6_CAP_SELF_CNODE, M6_RIGHT_READ);
+	m6_cptr_t vs = kt_copy(M6_CAP_SELF_VSPACE, M6_RIGHT_READ);
+	REQUIRE(t && cn && vs);
+	CHECK_ERR(m6_tcb_configure(t, 0, cn, M6_CAP_SELF_VSPACE, 0, 0), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, vs, 0, 0), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_OK(m6_tcb_configure(t, 0, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0));
+}
+
+const struct kt_test kt_suite_arch[] = {
+    KT_ENTRY(arch_authority_tcb_needs_write),
+    KT_ENTRY(arch_timeslice_bounded_by_authority),
+    KT_ENTRY(arch_configure_roots_need_write),
+    KT_END,
+};
