@@ -128,6 +128,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 		panic("device tree at %lx rejected: %s", dtb_pa, dtb_strerror(err));
 	read_platform(&dtb);
 	read_memory(&dtb, dtb_pa);
+	arch_el0_state_init();
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
 	timer_init();

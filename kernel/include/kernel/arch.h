@@ -29,6 +29,9 @@ bool arch_irq_pending(void);
 
 /* Timer: one-shot deadline in timer ticks; frequency in Hz. */
 uint64_t arch_timer_now(void);
+/* Boot: the system registers EL0 can see or that control its access, to known values
+ * (arch/aarch64/el0_state.c says which EL0 may use). */
+void arch_el0_state_init(void);
 /* Benchmark kernels only: count instructions (event INST_RETIRED) in PMU counter 0 and
  * cycles in the cycle counter, both readable from EL0. */
 void arch_pmu_enable_user(void);
