@@ -78,6 +78,9 @@ void arch_tlb_flush_asid(uint32_t asid);
 void arch_cache_clean(uintptr_t start, uintptr_t end);
 void arch_cache_invalidate(uintptr_t start, uintptr_t end);
 void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end);
+/* Instruction cache: invalidate all of it (to the point of unification), after the data
+ * side was cleaned, so no stale instruction can run from memory that was rewritten. */
+void arch_icache_invalidate_all(void);
 /* Zero memory, fast for block-aligned ranges (new objects). */
 void arch_zero_memory(void *p, size_t n);
 
