@@ -116,10 +116,109 @@ TEST(arch_el0_registers_reset)
 	CHECK_EQ(ro, 0);
 }
 
+/* ---- preemptible retype ---------------------------------------------------------- */
+
+#define RW         (M6_RIGHT_READ | M6_RIGHT_WRITE)
+#define MIB2       0x200000ull
+#define DIRT       0x5eed5eed5eed5eedull
+#define PAGE_WORDS 512
+
+static volatile uint64_t in_retype, stop_watch;
+
+/* The watcher wakes on every tick of a fast periodic timer. Whenever it finds main inside
+ * its retype with the objects not there yet, the retype was stopped at a preemption point
+ * (the old kernel ran it to the end with interrupts masked). The first time, it also
+ * retypes an endpoint from the same untyped, taking memory the stopped retype had started
+ * to zero: the restarted retype must cope. */
+static uint64_t fn_watch(struct kt_thread *self)
+{
+	m6_cptr_t n = self->arg[0], ut = self->arg[1], dest = self->arg[2], ep = self->arg[3];
+	self->started = true;
+	for (;;) {
+		m6_wait(n);
+		if (stop_watch)
+			return 0;
+		if (in_retype && !kt_occupied(dest)) {
+			if (self->out[0]++ == 0)
+				self->out[1] = m6_untyped_retype(ut, M6_OBJ_ENDPOINT, 0,
+				                                 M6_CAP_SELF_CNODE, ep, 1);
+		}
+	}
+}
+
+TEST(arch_retype_preemptible)
+{
+	m6_cptr_t ut = kt_new(M6_OBJ_UNTYPED, 22), a = kt_slot(), b = kt_slot();
+	REQUIRE(ut && a && b);
+	/* Dirty all 4 MiB through two frames, then give them back. */
+	REQUIRE_OK(m6_untyped_retype(ut, M6_OBJ_FRAME, 21, M6_CAP_SELF_CNODE, a, 1));
+	REQUIRE_OK(m6_untyped_retype(ut, M6_OBJ_FRAME, 21, M6_CAP_SELF_CNODE, b, 1));
+	m6_cptr_t frames[2] = {a, b};
+	for (unsigned f = 0; f < 2; f++) {
+		uint64_t va = kt_region_2m();
+		REQUIRE_OK(m6_frame_map(frames[f], M6_CAP_SELF_VSPACE, va, RW));
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)va;
+		for (uint64_t i = 0; i < MIB2 / 8; i += PAGE_WORDS / 4)
+			p[i] = DIRT;
+	}
+	uint64_t pa_b = 0, pa_d = 0;
+	REQUIRE_OK(m6_frame_get_address(b, &pa_b));
+	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, ut, 64));
+	REQUIRE(!kt_occupied(a) && !kt_occupied(b));
+
+	/* A timer ticking every 20 us: a 2 MiB retype (32 chunks of 64 KiB, over 100,000
+	 * instructions) takes longer than that. But QEMU raises the timer's interrupt from
+	 * another host thread, which a busy host may not run for a while: so try again, up to
+	 * 200 times, until one retype was seen stopped (the first try nearly always is). */
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0), t = kt_new(M6_OBJ_TIMER, 0);
+	m6_cptr_t nb = n ? kt_mint(n, M6_RIGHTS_ALL, 1) : 0, ep = kt_slot(), d = kt_slot();
+	REQUIRE(nb && t && ep && d);
+	REQUIRE_OK(m6_timer_set_notification(t, nb));
+	struct kt_thread w;
+	w.arg[0] = n;
+	w.arg[1] = ut;
+	w.arg[2] = d;
+	w.arg[3] = ep;
+	stop_watch = 0;
+	in_retype = 0;
+	REQUIRE(kt_thread_start(&w, fn_watch, KT_HELPER_PRIO));
+	uint64_t period = kt_tick_freq() * 20 / 1000000;
+	REQUIRE_OK(m6_timer_set(t, kt_ticks() + period, period));
+	uint64_t err = M6_OK;
+	for (unsigned try = 0; try < 200 && err == M6_OK && w.out[0] == 0; try++) {
+		if (try > 0)
+			err = m6_cnode_delete(M6_CAP_SELF_CNODE, d, 64);
+		in_retype = 1;
+		if (err == M6_OK)
+			err = m6_untyped_retype(ut, M6_OBJ_FRAME, 21, M6_CAP_SELF_CNODE, d, 1);
+		in_retype = 0;
+	}
+	CHECK_OK(m6_timer_cancel(t));
+	stop_watch = 1;
+	CHECK_OK(m6_signal(nb));
+	CHECK(kt_join(&w, 100));
+	CHECK_OK(err);
+	/* stopped at a preemption point at least once, and the endpoint fitted in */
+	CHECK(w.out[0] >= 1);
+	kt_puts("TMP stops ");
+	kt_put_u64(w.out[0], false);
+	kt_puts("\n");
+	CHECK_OK(w.out[1]);
+	CHECK_EQ(kt_nbsend(ep), M6_ERR_WOULD_BLOCK);
+	/* the frame went after the endpoint, over the second dirty frame: all zero */
+	uint64_t va = kt_region_2m();
+	REQUIRE_OK(m6_frame_map(d, M6_CAP_SELF_VSPACE, va, M6_RIGHT_READ));
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)va;
+	uint64_t dirty = 0;
+	for (uint64_t i = 0; i < MIB2 / 8; i += PAGE_WORDS / 4)
+		dirty += p[i] != 0;
+	CHECK_EQ(dirty, 0);
+	CHECK_OK(m6_frame_get_address(d, &pa_d));
+	CHECK_EQ(pa_d, pa_b);
+}
+
 const struct kt_test kt_suite_arch[] = {
-    KT_ENTRY(arch_authority_tcb_needs_write),
-    KT_ENTRY(arch_timeslice_bounded_by_authority),
-    KT_ENTRY(arch_configure_roots_need_write),
-    KT_ENTRY(arch_el0_registers_reset),
-    KT_END,
+    KT_ENTRY(arch_authority_tcb_needs_write),  KT_ENTRY(arch_timeslice_bounded_by_authority),
+    KT_ENTRY(arch_configure_roots_need_write), KT_ENTRY(arch_el0_registers_reset),
+    KT_ENTRY(arch_retype_preemptible),         KT_END,
 };
