@@ -200,9 +200,6 @@ TEST(arch_retype_preemptible)
 	CHECK_OK(err);
 	/* stopped at a preemption point at least once, and the endpoint fitted in */
 	CHECK(w.out[0] >= 1);
-	kt_puts("TMP stops ");
-	kt_put_u64(w.out[0], false);
-	kt_puts("\n");
 	CHECK_OK(w.out[1]);
 	CHECK_EQ(kt_nbsend(ep), M6_ERR_WOULD_BLOCK);
 	/* the frame went after the endpoint, over the second dirty frame: all zero */
