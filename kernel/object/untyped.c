@@ -15,9 +15,10 @@
  * objects moves the range's start past them; a retype starting outside the range starts
  * a new one.
  *
- * Cost between two preemption points (QEMU -icount, docs/performance.md): a 64 KiB chunk
- * is 1024 DC ZVA and 1024 DC CVAC with their loops, about 6,200 instructions; the
- * creation of up to 256 objects after the last chunk, about 60 instructions each. */
+ * Cost between two preemption points: a 64 KiB chunk is 1,024 DC ZVA and 1,024 DC CVAC,
+ * each in a 4-instruction loop (counted in the disassembly), about 8,300 instructions;
+ * after the last chunk, creating up to 256 objects (an estimate, not measured: under 100
+ * instructions each, plus an ASID search for a VSpace). */
 #include <kernel/arch.h>
 #include <kernel/cnode.h>
 #include <kernel/endpoint.h>
