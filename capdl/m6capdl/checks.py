@@ -31,6 +31,8 @@ from m6capdl.layout import (
 )
 
 MAX_PRIORITY = 255
+MIN_TIMESLICE_US = 100       # the kernel's bounds for M6_TCB_SET_TIMESLICE
+MAX_TIMESLICE_US = 1_000_000
 _UNRESOLVED = ("unknown component", "unknown endpoint", "unknown notification", "unknown memory")
 MAX_BADGE = 2**64 - 1
 _BINARY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
@@ -150,6 +152,7 @@ _DECLARATIONS: dict[type[model.Statement], str] = {
     model.IrqStmt: "irq",
 }
 _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
+            model.MaxTimesliceStmt,
             model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt,
             model.ArgsStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
@@ -216,6 +219,8 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
                     "use letters, digits and _ . + - (it names the ELF given with --elf NAME=PATH)"))
         elif isinstance(stmt, (model.PriorityStmt, model.MaxPriorityStmt)):
             _check_priority(stmt, diags)
+        elif isinstance(stmt, model.MaxTimesliceStmt):
+            _check_timeslice(stmt, diags)
         elif isinstance(stmt, model.StackStmt):
             _check_stack(stmt, diags)
         elif isinstance(stmt, model.EndpointStmt):
@@ -362,6 +367,13 @@ def _check_priority(stmt: model.PriorityStmt | model.MaxPriorityStmt, diags: lis
         diags.append(error(
             f"{what} {stmt.value.text} is out of range", stmt.value.span,
             f"priorities go from 0 to {MAX_PRIORITY}, higher runs first"))
+
+
+def _check_timeslice(stmt: model.MaxTimesliceStmt, diags: list[Diagnostic]) -> None:
+    if not MIN_TIMESLICE_US <= stmt.value.value <= MAX_TIMESLICE_US:
+        diags.append(error(
+            f"max_timeslice {stmt.value.text} is out of range", stmt.value.span,
+            f"a timeslice is given in microseconds, {MIN_TIMESLICE_US} to {MAX_TIMESLICE_US} (1 s)"))
 
 
 def _check_badge(badge: model.Number | None, diags: list[Diagnostic]) -> None:

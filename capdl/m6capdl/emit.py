@@ -289,7 +289,8 @@ def boot_tables_rows(t: layout.BootTables) -> dict[str, str]:
             f"\t\t.stack_pointer = 0x{th.stack_pointer:x},\n"
             f"\t\t.arg = {th.arg},\n"
             f"\t\t.max_priority = {th.max_priority},\n"
-            f"\t\t.flags = {' | '.join(th.flags) or 0},\n"
+            + (f"\t\t.max_timeslice_us = {th.max_timeslice_us},\n" if th.max_timeslice_us else "")
+            + f"\t\t.flags = {' | '.join(th.flags) or 0},\n"
             f"\t\t.fault_ep = {'M6_BT_NO_OBJECT' if th.fault_ep is None else th.fault_ep},\n"
             f"\t\t.fault_badge = 0x{th.fault_badge:x}ull,\n"
             f"\t\t.start = {th.start},\n"

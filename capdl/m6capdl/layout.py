@@ -254,6 +254,7 @@ class ThreadLayout:
     linux: bool
     fault: FaultHandler | None
     entry_symbol: str | None  # None: the ELF's entry point (main thread)
+    max_timeslice_us: int = 0  # longest timeslice it may give; 0: the kernel's default
 
     @property
     def stack_top(self) -> int:
@@ -293,7 +294,7 @@ def thread_layouts(comp: model.Component) -> list[ThreadLayout]:
     comp_fault = _fault(comp.first(model.FaultStmt))
     threads = [ThreadLayout(
         MAIN_THREAD, 0, comp.priority, comp.max_priority, comp.stack_size,
-        comp.first(model.LinuxStmt) is not None, comp_fault, None)]
+        comp.first(model.LinuxStmt) is not None, comp_fault, None, comp.max_timeslice)]
     for window, th in enumerate(comp.threads, start=1):
         priority = _int_of(th.first(model.PriorityStmt), 0)
         entry = th.first(model.EntryStmt)
@@ -579,6 +580,7 @@ class Thread:
     stack_pointer: int
     arg: int = 0
     max_priority: int = 0
+    max_timeslice_us: int = 0     # 0: the kernel's default timeslice
     flags: tuple[str, ...] = ()   # enum m6_tcb_flags names
     fault_ep: int | None = None   # object index of the fault handler's endpoint
     fault_badge: int = 0
@@ -790,6 +792,7 @@ def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> B
                 stack_pointer=info.memory.args_base if main else th.stack_top,
                 arg=info.memory.args_base if main and info.memory.args else 0,
                 max_priority=th.max_priority,
+                max_timeslice_us=th.max_timeslice_us,
                 flags=(TCB_FLAG_LINUX_ABI,) if th.linux else (),
                 fault_ep=None if fault is None else by_name[fault.component].objects[endpoint_role(fault.endpoint)],
                 fault_badge=0 if fault is None else fault.badge))

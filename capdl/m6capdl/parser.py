@@ -122,6 +122,9 @@ class _Builder(Transformer[Token, Any]):
     def max_priority_stmt(self, c: list[Token]) -> model.MaxPriorityStmt:
         return model.MaxPriorityStmt(self.span(c[0], c[-1]), self.number(c[1]))
 
+    def max_timeslice_stmt(self, c: list[Token]) -> model.MaxTimesliceStmt:
+        return model.MaxTimesliceStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
     def linux_stmt(self, c: list[Token]) -> model.LinuxStmt:
         return model.LinuxStmt(self.span(c[0], c[-1]))
 

@@ -198,11 +198,15 @@ static void setup_thread(const struct m6_bt_thread *th)
 	uintptr_t ipc = object_addr(th->ipc_buffer_frame, M6_OBJ_FRAME);
 	if (th->priority >= PRIORITY_COUNT || th->max_priority >= PRIORITY_COUNT)
 		panic("boot tables: %s: priority out of range", th->name);
+	if (th->max_timeslice_us &&
+	    (th->max_timeslice_us < TIMESLICE_MIN_US || th->max_timeslice_us > TIMESLICE_MAX_US))
+		panic("boot tables: %s: max timeslice out of range", th->name);
 	if (th->flags & ~(uint32_t)M6_TCB_FLAG_LINUX_ABI)
 		panic("boot tables: %s: unknown flags %x", th->name, th->flags);
 	tcb_set_name(t, th->name);
 	t->priority = (uint8_t)th->priority;
 	t->max_priority = (uint8_t)th->max_priority;
+	t->max_timeslice_us = th->max_timeslice_us ? th->max_timeslice_us : TIMESLICE_DEFAULT_US;
 	t->flags = th->flags;
 	struct cap cspace = {.type = M6_OBJ_CNODE,
 	                     .rights = M6_RIGHTS_ALL,

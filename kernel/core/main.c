@@ -11,7 +11,7 @@
 
 #define M6_VERSION   "0.1.0"
 #define DTB_MAX_SIZE (2u << 20)
-#define TIMESLICE_HZ 100
+#define TIMESLICE_HZ (1000000 / TIMESLICE_DEFAULT_US)
 #define MAX_REGIONS  16
 
 extern char _kernel_start[], _kernel_end[];
@@ -128,6 +128,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 		panic("device tree at %lx rejected: %s", dtb_pa, dtb_strerror(err));
 	read_platform(&dtb);
 	read_memory(&dtb, dtb_pa);
+	arch_el0_state_init();
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
 	timer_init();

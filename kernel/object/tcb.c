@@ -237,12 +237,18 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 		if (!cap_has_rights(&fault->cap, M6_RIGHT_WRITE))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
 	}
+	/* The roots lend the thread everything they reach: a read-only cap to a CNode or a
+	 * VSpace must not become a thread that uses (and changes) what is in it. */
 	cspace = lookup_typed_arg(caller, tcb_get_mr(caller, 1), M6_OBJ_CNODE, &error);
 	if (!cspace)
 		return error;
+	if (!cap_has_rights(&cspace->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
 	vspace = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_VSPACE, &error);
 	if (!vspace)
 		return error;
+	if (!cap_has_rights(&vspace->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
 	if (ipc_cptr) {
 		ipc = lookup_typed_arg(caller, ipc_cptr, M6_OBJ_FRAME, &error);
 		if (!ipc)
@@ -278,25 +284,62 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	return M6_OK;
 }
 
-static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+/* The authority TCB argument of the priority and timeslice invocations: its maximum is
+ * what it lends, so using it is a use of the object and takes WRITE (a read-only cap,
+ * e.g. one handed out for inspection, must not raise anybody's priority). */
+static int authority_arg(struct tcb *caller, struct tcb **out)
 {
 	int error;
-	if (length < 2)
-		return M6_ERR_INVALID_ARGUMENT;
 	struct cte *auth = lookup_typed_arg(caller, tcb_get_mr(caller, 0), M6_OBJ_TCB, &error);
 	if (!auth)
+		return error;
+	if (!cap_has_rights(&auth->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	*out = (struct tcb *)auth->cap.object;
+	return M6_OK;
+}
+
+static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+{
+	struct tcb *auth;
+	if (length < 2)
+		return M6_ERR_INVALID_ARGUMENT;
+	int error = authority_arg(caller, &auth);
+	if (error != M6_OK)
 		return error;
 	word_t prio = tcb_get_mr(caller, 1);
 	if (prio >= PRIORITY_COUNT)
 		return M6_ERR_RANGE;
 	/* A thread can hand out no more than the authority's own maximum. */
-	if (prio > ((struct tcb *)auth->cap.object)->max_priority)
+	if (prio > auth->max_priority)
 		return M6_ERR_RANGE;
 	/* perform */
 	if (max)
 		t->max_priority = (uint8_t)prio;
 	else
 		scheduler_set_priority(t, (uint8_t)prio);
+	return invocation_ok(caller, 0);
+}
+
+/* Timeslices are bounded like priorities: a long slice at a shared priority is CPU time
+ * taken from every equal, so the length comes from an authority's maximum, not from the
+ * thread's say-so. */
+static int decode_timeslice(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+{
+	struct tcb *auth;
+	if (length < 2)
+		return M6_ERR_INVALID_ARGUMENT;
+	int error = authority_arg(caller, &auth);
+	if (error != M6_OK)
+		return error;
+	word_t us = tcb_get_mr(caller, 1);
+	if (us < TIMESLICE_MIN_US || us > TIMESLICE_MAX_US || us > auth->max_timeslice_us)
+		return M6_ERR_RANGE;
+	/* perform */
+	if (max)
+		t->max_timeslice_us = (uint32_t)us;
+	else
+		t->timeslice_ticks = us * arch_timer_frequency() / 1000000;
 	return invocation_ok(caller, 0);
 }
 
@@ -356,7 +399,7 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 {
 	struct tcb *t = (struct tcb *)slot->cap.object;
 	unsigned need = label == M6_TCB_READ_REGISTERS ? M6_RIGHT_READ : M6_RIGHT_WRITE;
-	if (label < M6_TCB_CONFIGURE || label > M6_TCB_SET_TIMESLICE)
+	if (label < M6_TCB_CONFIGURE || label > M6_TCB_SET_MAX_TIMESLICE)
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
@@ -394,15 +437,10 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 		t->flags = (uint32_t)flags;
 		return invocation_ok(caller, 0);
 	}
-	case M6_TCB_SET_TIMESLICE: {
-		if (length < 1)
-			return M6_ERR_INVALID_ARGUMENT;
-		word_t us = tcb_get_mr(caller, 0);
-		if (us < 100 || us > 1000000)
-			return M6_ERR_RANGE;
-		t->timeslice_ticks = us * arch_timer_frequency() / 1000000;
-		return invocation_ok(caller, 0);
-	}
+	case M6_TCB_SET_TIMESLICE:
+		return decode_timeslice(t, caller, length, false);
+	case M6_TCB_SET_MAX_TIMESLICE:
+		return decode_timeslice(t, caller, length, true);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}

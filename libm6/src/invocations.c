@@ -192,10 +192,16 @@ uint64_t m6_tcb_set_flags(m6_cptr_t tcb, uint64_t flags)
 	return invoke_simple(tcb, M6_TCB_SET_FLAGS, a, 1);
 }
 
-uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, uint64_t microseconds)
+uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds)
 {
-	const uint64_t a[] = {microseconds};
-	return invoke_simple(tcb, M6_TCB_SET_TIMESLICE, a, 1);
+	const uint64_t a[] = {authority, microseconds};
+	return invoke_simple(tcb, M6_TCB_SET_TIMESLICE, a, 2);
+}
+
+uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds)
+{
+	const uint64_t a[] = {authority, microseconds};
+	return invoke_simple(tcb, M6_TCB_SET_MAX_TIMESLICE, a, 2);
 }
 
 uint64_t m6_page_table_map(m6_cptr_t page_table, m6_cptr_t vspace, uint64_t vaddr, uint64_t level)

@@ -171,7 +171,7 @@ m6_cptr_t bench_thread(unsigned index, uint64_t pc, const uint64_t *x, unsigned 
 	              "tcb_configure") ||
 	    !BENCH_OK(m6_tcb_set_priority(tcb, M6_CAP_SELF_TCB, prio), "tcb_set_priority") ||
 	    /* The longest slice: no preemption tick lands inside a benchmark. */
-	    !BENCH_OK(m6_tcb_set_timeslice(tcb, 1000000), "tcb_set_timeslice") ||
+	    !BENCH_OK(m6_tcb_set_timeslice(tcb, M6_CAP_SELF_TCB, 1000000), "tcb_set_timeslice") ||
 	    !BENCH_OK(m6_tcb_write_registers(tcb, true, pc, sp, x, nx), "tcb_write_registers"))
 		return 0;
 	return tcb;
@@ -374,7 +374,7 @@ int main(void)
 	           " mode)\n");
 	if (!BENCH_OK(m6_tcb_set_priority(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, BENCH_PRIO_MAIN),
 	              "lower main priority") ||
-	    !BENCH_OK(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, 1000000), "main timeslice") ||
+	    !BENCH_OK(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, 1000000), "main timeslice") ||
 	    !setup_shared() || !setup_clone()) {
 		bench_puts("bench: set-up failed\n");
 		m6_power_off(CAP_POWER);

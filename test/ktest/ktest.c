@@ -6,7 +6,7 @@
 static const struct kt_test *const suites[] = {
     kt_suite_untyped,      kt_suite_cnode,     kt_suite_tcb,    kt_suite_vspace, kt_suite_ipc,
     kt_suite_notification, kt_suite_irq_timer, kt_suite_fault,  kt_suite_sched,  kt_suite_paths,
-    kt_suite_misc,         kt_suite_rights,    kt_suite_stress, kt_suite_fuzz,
+    kt_suite_misc,         kt_suite_rights,    kt_suite_stress, kt_suite_fuzz,   kt_suite_arch,
 };
 
 static const char *current_test;
@@ -431,15 +431,20 @@ static void cleanup(void)
 	kt_reset_objects();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	unsigned passed = 0, failed = 0;
 	next_slot = KT_FIRST_TEST_SLOT;
 	kt_puts("ktest: m6 kernel test suite\n");
 	setup();
 	current_failures = 0;
-	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		for (const struct kt_test *t = suites[s]; t->name; t++) {
+	/* The flood suite runs alone: the main run forbids fault reports on the console. */
+	static const struct kt_test *const flood[] = {kt_suite_flood};
+	bool only_flood = argc > 1 && argv[1][0] == 'f';
+	const struct kt_test *const *run = only_flood ? flood : suites;
+	unsigned suite_count = only_flood ? 1 : sizeof(suites) / sizeof(suites[0]);
+	for (unsigned s = 0; s < suite_count; s++) {
+		for (const struct kt_test *t = run[s]; t->name; t++) {
 			current_test = t->name;
 			current_failures = 0;
 			t->fn();

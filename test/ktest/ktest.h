@@ -245,5 +245,8 @@ extern const struct kt_test kt_suite_fuzz[];
 extern const struct kt_test kt_suite_paths[];
 extern const struct kt_test kt_suite_misc[];
 extern const struct kt_test kt_suite_rights[];
+extern const struct kt_test kt_suite_arch[];
+/* Run alone, by the ktest_flood system (argv[1] "flood"): its faults are reported. */
+extern const struct kt_test kt_suite_flood[];
 
 #endif

@@ -103,8 +103,8 @@ TEST(sched_preemption_by_tick)
 	struct kt_thread a, b;
 	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
 	REQUIRE(kt_thread_create(&b, fn_spin, KT_MAIN_PRIO - 10));
-	REQUIRE_OK(m6_tcb_set_timeslice(a.tcb, 1000));
-	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, 1000));
+	REQUIRE_OK(m6_tcb_set_timeslice(a.tcb, M6_CAP_SELF_TCB, 1000));
+	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, M6_CAP_SELF_TCB, 1000));
 	REQUIRE_OK(m6_tcb_resume(a.tcb));
 	REQUIRE_OK(m6_tcb_resume(b.tcb));
 	bool slept = kt_sleep_ms(30);

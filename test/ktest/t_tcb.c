@@ -366,13 +366,15 @@ TEST(tcb_set_flags)
 
 TEST(tcb_set_timeslice)
 {
+	/* ktest's main thread has the spec's default maximum, the kernel's 10 ms slice */
 	m6_cptr_t t = configured_tcb();
 	REQUIRE(t);
-	CHECK_OK(m6_tcb_set_timeslice(t, 100));
-	CHECK_OK(m6_tcb_set_timeslice(t, 1000000));
-	CHECK_ERR(m6_tcb_set_timeslice(t, 99), M6_ERR_RANGE);
-	CHECK_ERR(m6_tcb_set_timeslice(t, 1000001), M6_ERR_RANGE);
-	CHECK_ERR(m6_tcb_set_timeslice(t, 0), M6_ERR_RANGE);
+	CHECK_OK(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 100));
+	CHECK_OK(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 10000));
+	CHECK_ERR(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 99), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 10001), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 0), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, CAP_DEBUG_CONSOLE, 100), M6_ERR_INVALID_CAP);
 }
 
 TEST(tcb_unknown_label)

@@ -59,6 +59,8 @@ void arch_switch_to(struct tcb *prev, struct tcb *next)
 	if (!next)
 		return; /* going idle: only the outgoing state needed saving */
 	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
+	/* TPIDRRO_EL0 needs nothing: it is 0 from boot on (el0_state.c) and nothing writes
+	 * it, so no thread can leave a value in it for the next one. */
 	set_fpu_access(fpu_owner == next);
 	arch_load_vspace(next);
 }

@@ -29,6 +29,9 @@ bool arch_irq_pending(void);
 
 /* Timer: one-shot deadline in timer ticks; frequency in Hz. */
 uint64_t arch_timer_now(void);
+/* Boot: the system registers EL0 can see or that control its access, to known values
+ * (arch/aarch64/el0_state.c says which EL0 may use). */
+void arch_el0_state_init(void);
 /* Benchmark kernels only: count instructions (event INST_RETIRED) in PMU counter 0 and
  * cycles in the cycle counter, both readable from EL0. */
 void arch_pmu_enable_user(void);
@@ -75,6 +78,9 @@ void arch_tlb_flush_asid(uint32_t asid);
 void arch_cache_clean(uintptr_t start, uintptr_t end);
 void arch_cache_invalidate(uintptr_t start, uintptr_t end);
 void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end);
+/* Instruction cache: invalidate all of it (to the point of unification), after the data
+ * side was cleaned, so no stale instruction can run from memory that was rewritten. */
+void arch_icache_invalidate_all(void);
 /* Zero memory, fast for block-aligned ranges (new objects). */
 void arch_zero_memory(void *p, size_t n);
 

@@ -71,9 +71,10 @@ struct m6_bt_thread {
 	uint32_t flags;            /* enum m6_tcb_flags (M6_TCB_FLAG_LINUX_ABI) */
 	uint32_t fault_ep;         /* object index of the fault handler's Endpoint, or
 	                              M6_BT_NO_OBJECT: faults are reported and stop it */
-	uint32_t reserved;
-	uint64_t fault_badge; /* badge on the fault endpoint cap (tells who faulted) */
-	uint32_t start;       /* 1: runnable at boot; 0: waits for a TCB_RESUME */
+	uint32_t max_timeslice_us; /* longest timeslice it may give, in microseconds
+	                              (100 .. 1,000,000); 0: the kernel's default slice */
+	uint64_t fault_badge;      /* badge on the fault endpoint cap (tells who faulted) */
+	uint32_t start;            /* 1: runnable at boot; 0: waits for a TCB_RESUME */
 	uint32_t reserved2;
 };
 

@@ -100,8 +100,9 @@ uint64_t m6_tcb_bind_notification(m6_cptr_t tcb, m6_cptr_t notification);
 uint64_t m6_tcb_unbind_notification(m6_cptr_t tcb);
 /* flags: enum m6_tcb_flags */
 uint64_t m6_tcb_set_flags(m6_cptr_t tcb, uint64_t flags);
-/* 100 .. 1,000,000 microseconds */
-uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, uint64_t microseconds);
+/* 100 .. 1,000,000 microseconds, at most `authority`'s max timeslice. */
+uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds);
+uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds);
 
 /* ---- Address spaces --------------------------------------------------------------- */
 

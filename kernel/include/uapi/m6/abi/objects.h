@@ -55,8 +55,11 @@ enum m6_label {
 	M6_TCB_UNBIND_NOTIFICATION = 24,
 	/* MR0 = flags (enum m6_tcb_flags) */
 	M6_TCB_SET_FLAGS = 25,
-	/* MR0 = timeslice in microseconds (100 .. 1,000,000) */
+	/* MR0 = authority TCB cptr, MR1 = timeslice in microseconds (100 .. 1,000,000 and
+	 * <= the authority's max timeslice) */
 	M6_TCB_SET_TIMESLICE = 26,
+	/* MR0 = authority TCB cptr, MR1 = max timeslice in microseconds (as above) */
+	M6_TCB_SET_MAX_TIMESLICE = 27,
 
 	/* ---- Untyped ---- */
 	/* MR0 = type, MR1 = size_bits (CNode: radix; Untyped: log2 bytes; Frame: 12/21),
