@@ -36,9 +36,10 @@
 #define RETYPE_MAX_COUNT 256
 #define RETYPE_CHUNK     (64u * 1024)
 
-/* The zeroed range of a RAM untyped: start in `asid` (offsets in RAM untypeds are below
- * 4 GiB: the kernel maps no more RAM, arch_ram_window), end in `mapped_va` above bit 0,
- * which still says "device memory" (ranges are 16-byte aligned, so bit 0 is free). */
+/* The zeroed range of a RAM untyped: start in `asid` in 16-byte units (every object and
+ * untyped is at least 16-byte aligned, and a RAM untyped is at most 2^RAM_UNTYPED_MAX_BITS
+ * bytes, so any offset fits 32 bits), end in `mapped_va` above bit 0, which still says
+ * "device memory" (ranges are 16-byte aligned, so bit 0 is free). */
 static bool untyped_is_device(const struct cap *ut)
 {
 	return (ut->mapped_va & 1) != 0;
@@ -46,7 +47,7 @@ static bool untyped_is_device(const struct cap *ut)
 
 static uint64_t zeroed_start(const struct cap *ut)
 {
-	return ut->asid;
+	return (uint64_t)ut->asid << UNTYPED_MIN_BITS;
 }
 
 static uint64_t zeroed_end(const struct cap *ut)
@@ -56,8 +57,9 @@ static uint64_t zeroed_end(const struct cap *ut)
 
 static void set_zeroed(struct cap *ut, uint64_t start, uint64_t end)
 {
-	KASSERT(start <= end && start <= UINT32_MAX && !(end & 1));
-	ut->asid = (uint32_t)start;
+	KASSERT(start <= end && (start >> UNTYPED_MIN_BITS) <= UINT32_MAX && !(start & 15) &&
+	        !(end & 1));
+	ut->asid = (uint32_t)(start >> UNTYPED_MIN_BITS);
 	ut->mapped_va = end | (ut->mapped_va & 1);
 }
 
@@ -235,8 +237,8 @@ void untyped_add_boot_region(paddr_t base, paddr_t end)
 	/* Split into naturally aligned power-of-two blocks, largest first, so that each
 	 * untyped can hold objects up to its own size. */
 	while (base < end && boot_untyped_count < BOOT_UNTYPED_MAX) {
-		unsigned bits = base ? (unsigned)__builtin_ctzll(base) : UNTYPED_MAX_BITS;
-		while (bits > UNTYPED_MAX_BITS || base + BIT(bits) > end)
+		unsigned bits = base ? (unsigned)__builtin_ctzll(base) : RAM_UNTYPED_MAX_BITS;
+		while (bits > RAM_UNTYPED_MAX_BITS || base + BIT(bits) > end)
 			bits--;
 		if (bits < PAGE_BITS)
 			break;

@@ -6,6 +6,9 @@
 
 #define UNTYPED_MIN_BITS 4
 #define UNTYPED_MAX_BITS 47
+/* RAM untypeds are at most 64 GiB (boot splits larger RAM), so the zeroed range a retype
+ * keeps in the cap fits (object/untyped.c). Device untypeds may be larger. */
+#define RAM_UNTYPED_MAX_BITS 36
 
 /* Size in bits of one object of `type` (size_bits is the user parameter: CNode radix,
  * Untyped size, Frame page size). Returns 0 for types that cannot be retyped or a bad
