@@ -243,6 +243,8 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	vspace = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_VSPACE, &error);
 	if (!vspace)
 		return error;
+	if (!vspace_has_asid(&vspace->cap))
+		return M6_ERR_INVALID_CAP; /* a thread cannot run in it (kernel/asid_pool.h) */
 	if (ipc_cptr) {
 		ipc = lookup_typed_arg(caller, ipc_cptr, M6_OBJ_FRAME, &error);
 		if (!ipc)

@@ -7,6 +7,7 @@
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
 #include <kernel/scheduler.h>
+#include <kernel/vspace.h>
 
 #define CPACR_FPEN_ALL      (3u << 20) /* no FP traps */
 #define CPACR_FPEN_TRAP_EL0 (1u << 20) /* trap EL0 FP/SIMD, EL1 may use it */
@@ -73,9 +74,11 @@ static void set_ttbr0(uint64_t ttbr)
 
 void arch_load_vspace(const struct tcb *t)
 {
-	/* A thread whose VSpace is gone runs on an empty table: it faults at once. */
+	/* A thread whose VSpace is gone, or has lost its ASID with its pool, runs on an empty
+	 * table: it faults at once. The ASID check matters: another VSpace may hold that ASID
+	 * now, and the TLB would give this one its translations. */
 	const struct cap *vs = &t->vspace_root.cap;
-	set_ttbr0(vs->type == M6_OBJ_VSPACE
+	set_ttbr0(vs->type == M6_OBJ_VSPACE && vspace_has_asid(vs)
 	              ? kernel_to_paddr((void *)vs->object) | ((uint64_t)vs->asid << 48)
 	              : kernel_to_paddr(boot_empty_l0));
 }

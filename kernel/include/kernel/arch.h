@@ -71,6 +71,10 @@ paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level);
 void arch_barrier_tables(void);
 void arch_tlb_flush_page(uint32_t asid, vaddr_t va);
 void arch_tlb_flush_asid(uint32_t asid);
+/* ASID width from ID_AA64MMFR0_EL1 (pure: 8 or 16). */
+unsigned arch_asid_bits(uint64_t id_aa64mmfr0);
+/* Boot: set the CPU up for the ASID width it has (TCR_EL1.AS); returns it. */
+unsigned arch_asid_init(void);
 /* Data cache maintenance by kernel virtual address range, for DMA. */
 void arch_cache_clean(uintptr_t start, uintptr_t end);
 void arch_cache_invalidate(uintptr_t start, uintptr_t end);
