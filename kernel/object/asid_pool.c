@@ -6,7 +6,9 @@
  * its copies. A VSpace keeps its ASID until it is destroyed, or until the pool goes: then
  * the ASID is free for the next pool, and the VSpace's caps carry a number that names
  * nothing of theirs any more (asid_root() no longer gives their root), so they can
- * neither map nor run, and an ASID is never given to a VSpace twice. */
+ * neither map nor run, and an ASID is never given to a VSpace twice. Whether a VSpace
+ * holds its ASID is also written in its root table (arch_vspace_set_asid): the check on
+ * every address space switch is then one load, not a walk of the directory. */
 #include <kernel/arch.h>
 #include <kernel/asid_pool.h>
 #include <kernel/invocation.h>
@@ -72,6 +74,7 @@ uint32_t asid_pool_take(struct asid_pool *pool, paddr_t root)
 		if (!pool->roots[i]) {
 			pool->roots[i] = root;
 			pool->used++;
+			arch_vspace_set_asid(root, pool->base + i);
 			/* A VSpace that held it before was flushed when it let go; this covers
 			 * anything cached under it since boot as well. */
 			arch_tlb_flush_asid(pool->base + i);
@@ -87,6 +90,7 @@ void asid_release(uint32_t asid, paddr_t root)
 		return; /* not its ASID (any more) */
 	struct asid_pool *pool = asid_directory[asid >> ASID_CHUNK_BITS];
 	pool->roots[asid - pool->base] = 0;
+	arch_vspace_set_asid(root, 0);
 	pool->used--;
 	arch_tlb_flush_asid(asid);
 }
@@ -100,6 +104,7 @@ void asid_pool_finalise(struct asid_pool *pool)
 		/* A thread of this VSpace on the CPU leaves it now; the others find its ASID
 		 * gone when they are switched to (arch_load_vspace) and fault at once. */
 		arch_vspace_forget(root);
+		arch_vspace_set_asid(root, 0);
 		pool->roots[i] = 0;
 		pool->used--;
 		arch_tlb_flush_asid(pool->base + i);

@@ -125,7 +125,7 @@ void vspace_finalise(struct cap *vspace)
 
 bool vspace_has_asid(const struct cap *vspace)
 {
-	return asid_root(vspace->asid) == kernel_to_paddr((void *)vspace->object);
+	return arch_vspace_holds_asid(kernel_to_paddr((void *)vspace->object), vspace->asid);
 }
 
 /* Resolve the VSpace argument: a VSpace cap whose ASID is live. */

@@ -41,6 +41,11 @@ TEST(asid_pool_assign)
 	CHECK(asid != 0);
 	CHECK_OK(m6_page_table_map(pt, vs, 0, 1));
 	CHECK_OK(m6_tcb_configure(tcb, 0, ROOT, vs, 0, 0));
+	/* the root table's last entry records the ASID: no user address goes through it */
+	m6_cptr_t top = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(top);
+	CHECK_ERR(m6_page_table_map(top, vs, 511ull << 39, 1), M6_ERR_RANGE);
+	CHECK_OK(m6_page_table_map(top, vs, 510ull << 39, 1));
 	CHECK(kt_copy(vs, M6_RIGHTS_ALL) != 0);
 }
 

@@ -39,12 +39,13 @@ extern struct asid_pool *asid_directory[ASID_CHUNKS_MAX];
  * ASID can go with its pool while the cap remains. On every address space switch. */
 static inline paddr_t asid_root(uint32_t asid)
 {
-	if (asid >= BIT(ASID_BITS_MAX))
-		return 0;
-	const struct asid_pool *pool = asid_directory[asid >> ASID_CHUNK_BITS];
+	/* The mask keeps the directory index in range; an ASID beyond 16 bits then falls
+	 * outside the pool's count, like one below its base (the subtraction wraps). */
+	const struct asid_pool *pool =
+	    asid_directory[(asid >> ASID_CHUNK_BITS) & (ASID_CHUNKS_MAX - 1)];
 	if (!pool)
 		return 0;
-	uint32_t index = asid - pool->base; /* below base: wraps around to beyond count */
+	uint32_t index = asid - pool->base;
 	return index < pool->count ? pool->roots[index] : 0;
 }
 

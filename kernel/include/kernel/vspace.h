@@ -3,9 +3,11 @@
 #ifndef KERNEL_VSPACE_H
 #define KERNEL_VSPACE_H
 
+#include <kernel/arch.h>
 #include <kernel/cap.h>
 
-#define USER_VA_LIMIT   BIT(48)
+/* 48-bit VAs but the last 512 GiB: the root table's last entry holds the ASID (arch.h). */
+#define USER_VA_LIMIT   ((uint64_t)ARCH_VSPACE_ASID_ENTRY << 39)
 #define LARGE_PAGE_BITS 21
 
 /* Whether the VSpace cap's ASID is its own: it has been assigned one and its pool has not
