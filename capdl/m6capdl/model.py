@@ -177,6 +177,15 @@ class ArgsStmt(Statement):
 
 
 @dataclass(frozen=True)
+class AsidPoolStmt(Statement):
+    """`asid_pool COUNT`: an ASIDPool of COUNT ASIDs, for VSpaces made at run time."""
+
+    count: Number
+
+    keyword = "asid_pool"
+
+
+@dataclass(frozen=True)
 class CNodeBitsStmt(Statement):
     value: Number
 

@@ -3,6 +3,7 @@
  * the kernel image. The installer holds no policy: it does exactly what the tables say
  * and refuses tables that do not make sense. */
 #include <kernel/arch.h>
+#include <kernel/asid_pool.h>
 #include <kernel/boot.h>
 #include <kernel/cnode.h>
 #include <kernel/irq.h>
@@ -48,6 +49,27 @@ static uintptr_t device_object(const struct m6_bt_object *o, unsigned bits)
 	return (uintptr_t)paddr_to_kernel(o->paddr);
 }
 
+static void make_pool(const struct m6_bt_object *o, struct asid_pool *pool)
+{
+	uint32_t base;
+	if (!asid_block_find(o->size_bits, &base))
+		panic("boot: no room for %s's %u ASIDs (the CPU has %u)", o->name, o->size_bits,
+		      asid_usable());
+	asid_pool_init(pool, base, o->size_bits);
+}
+
+/* A VSpace's ASID comes from the pool the tables name (created before it). */
+static uint32_t assign_asid(const struct m6_bt_object *o, uint32_t index, paddr_t root)
+{
+	if (o->source >= index)
+		panic("boot tables: %s: its ASID pool must come before it", o->name);
+	struct asid_pool *pool = (struct asid_pool *)object_addr(o->source, M6_OBJ_ASID_POOL);
+	uint32_t asid = asid_pool_take(pool, root);
+	if (!asid)
+		panic("boot: out of ASIDs at %s", o->name);
+	return asid;
+}
+
 static void create_objects(void)
 {
 	for (uint32_t i = 0; i < tables->object_count; i++) {
@@ -69,9 +91,10 @@ static void create_objects(void)
 		st->addr = cap.object;
 		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_COPY)
 			memcpy((void *)cap.object, image_page(o), PAGE_SIZE);
-		if (o->type == M6_OBJ_VSPACE && cap.asid == 0)
-			panic("boot: out of ASIDs at %s", o->name);
-		st->asid = cap.asid;
+		if (o->type == M6_OBJ_ASID_POOL)
+			make_pool(o, (struct asid_pool *)cap.object);
+		else if (o->type == M6_OBJ_VSPACE)
+			st->asid = assign_asid(o, i, kernel_to_paddr((void *)cap.object));
 	}
 }
 
@@ -127,6 +150,7 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 	case M6_OBJ_POWER:
 	case M6_OBJ_IRQ_CONTROL:
 	case M6_OBJ_SYSTEM_INFO:
+	case M6_OBJ_ASID_CONTROL:
 		if (c->object != M6_BT_NO_OBJECT)
 			panic("boot tables: kernel singleton cap with an object");
 		return cap;
@@ -168,6 +192,7 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 		cap.mapped_va = o->source == M6_BT_FRAME_DEVICE;
 		break;
 	case M6_OBJ_TCB:
+	case M6_OBJ_ASID_POOL:
 		break;
 	/* No page table caps: the tables the boot maps would have caps that call them
 	 * unmapped, and so could be mapped a second time. */

@@ -11,6 +11,7 @@
  * Memory is not returned by deletion: an Untyped's watermark goes back only once nothing
  * derived from it is left (see untyped.c), so a finalised object stays harmless, inert
  * memory until then. */
+#include <kernel/asid_pool.h>
 #include <kernel/delete.h>
 #include <kernel/endpoint.h>
 #include <kernel/irq.h>
@@ -57,6 +58,9 @@ static void finalise(struct cap *cap)
 		break;
 	case M6_OBJ_TIMER:
 		timer_finalise((struct timer *)cap->object);
+		break;
+	case M6_OBJ_ASID_POOL:
+		asid_pool_finalise((struct asid_pool *)cap->object);
 		break;
 	default:
 		/* Untyped: its memory is reclaimed by revoke; singletons: nothing to do. */

@@ -1,6 +1,7 @@
 /* Kernel start: learn the machine from the DTB, hand free RAM to untyped memory, install
  * the system the boot tables describe, and run it. */
 #include <kernel/arch.h>
+#include <kernel/asid_pool.h>
 #include <kernel/boot.h>
 #include <kernel/dtb.h>
 #include <kernel/memory_map.h>
@@ -132,6 +133,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
 	timer_init();
+	asid_init(arch_asid_init());
 #ifdef M6_CONFIG_BENCHMARK
 	arch_pmu_enable_user();
 	printk("m6: benchmark kernel: PMU counters readable at EL0\n");

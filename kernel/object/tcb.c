@@ -249,6 +249,8 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 		return error;
 	if (!cap_has_rights(&vspace->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (!vspace_has_asid(&vspace->cap))
+		return M6_ERR_INVALID_CAP; /* a thread cannot run in it (kernel/asid_pool.h) */
 	if (ipc_cptr) {
 		ipc = lookup_typed_arg(caller, ipc_cptr, M6_OBJ_FRAME, &error);
 		if (!ipc)

@@ -89,8 +89,6 @@ int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_b
 	/* Device memory only ever becomes frames (MMIO) or smaller device untypeds. */
 	if (untyped_is_device(ut) && type != M6_OBJ_FRAME && type != M6_OBJ_UNTYPED)
 		return M6_ERR_INVALID_ARGUMENT;
-	if (type == M6_OBJ_VSPACE && asid_free_count() < count)
-		return M6_ERR_NOT_ENOUGH_MEMORY;
 	return fit(slot, bits, count, offset);
 }
 
@@ -169,9 +167,6 @@ void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits,
 		out->size_bits = (uint8_t)bits;
 		out->word = device;
 		break;
-	case M6_OBJ_VSPACE:
-		out->asid = asid_assign(kernel_to_paddr((void *)obj));
-		break;
 	default:
 		break;
 	}
@@ -189,6 +184,9 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 	word_t type = tcb_get_mr(caller, 0), size_bits = tcb_get_mr(caller, 1);
 	word_t first = tcb_get_mr(caller, 3), count = tcb_get_mr(caller, 4);
 	if (type >= M6_OBJ_COUNT || size_bits > 64)
+		return M6_ERR_INVALID_ARGUMENT;
+	/* A pool holds ASIDs as well as memory: only ASIDControl hands those out. */
+	if (type == M6_OBJ_ASID_POOL)
 		return M6_ERR_INVALID_ARGUMENT;
 	if (count < 1 || count > RETYPE_MAX_COUNT)
 		return M6_ERR_RANGE;

@@ -286,7 +286,8 @@ static bool setup_clone(void)
 		              "retype second VSpace object"))
 			return false;
 	}
-	if (!BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT1, BENCH_SLOT_VS2, 0, 1), "map L1") ||
+	if (!BENCH_OK(m6_asid_pool_assign(CAP_ASID_POOL, BENCH_SLOT_VS2, NULL), "assign ASID") ||
+	    !BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT1, BENCH_SLOT_VS2, 0, 1), "map L1") ||
 	    !BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT2, BENCH_SLOT_VS2, 0, 2), "map L2") ||
 	    !BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT3, BENCH_SLOT_VS2, BENCH_IPC_VA, 3),
 	              "map L3") ||

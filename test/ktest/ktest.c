@@ -3,11 +3,27 @@
  * finally `N passed, M failed`, then powers the machine off. */
 #include "ktest.h"
 
+/* One suite a line, so that adding one touches one line. */
+/* clang-format off */
 static const struct kt_test *const suites[] = {
-    kt_suite_untyped,      kt_suite_cnode,     kt_suite_tcb,    kt_suite_vspace, kt_suite_ipc,
-    kt_suite_notification, kt_suite_irq_timer, kt_suite_fault,  kt_suite_sched,  kt_suite_paths,
-    kt_suite_misc,         kt_suite_rights,    kt_suite_stress, kt_suite_fuzz,   kt_suite_arch,
+    kt_suite_untyped,
+    kt_suite_cnode,
+    kt_suite_tcb,
+    kt_suite_vspace,
+    kt_suite_ipc,
+    kt_suite_notification,
+    kt_suite_irq_timer,
+    kt_suite_fault,
+    kt_suite_sched,
+    kt_suite_paths,
+    kt_suite_misc,
+    kt_suite_rights,
+    kt_suite_asid,
+    kt_suite_stress,
+    kt_suite_fuzz,
+    kt_suite_arch,
 };
+/* clang-format on */
 
 static const char *current_test;
 static unsigned current_failures;
@@ -130,6 +146,19 @@ m6_cptr_t kt_new(uint64_t type, uint64_t size_bits)
 		return 0;
 	}
 	return s;
+}
+
+m6_cptr_t kt_new_vspace(void)
+{
+	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	if (!vs)
+		return 0;
+	uint64_t err = m6_asid_pool_assign(CAP_ASID_POOL, vs, NULL);
+	if (err != M6_OK) {
+		kt_fail_eq(__FILE__, __LINE__, "kt_new_vspace: assign", err, M6_OK, true);
+		return 0;
+	}
+	return vs;
 }
 
 m6_cptr_t kt_copy(m6_cptr_t src, uint64_t rights)

@@ -71,9 +71,29 @@ void arch_vspace_map_leaf(paddr_t table, unsigned level, vaddr_t va, paddr_t fra
                           bool device);
 void arch_vspace_clear_entry(paddr_t table, unsigned level, vaddr_t va);
 paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level);
+/* A VSpace's root table records the ASID it holds in its last entry, which translates no
+ * user address (USER_VA_LIMIT stops below it): there it is an invalid descriptor (bit 0
+ * clear), whose other bits the table walker ignores. So "does this VSpace still hold
+ * this ASID", asked at every address space switch, is one load; asid_pool.c keeps the
+ * entry in step with its pools. */
+#define ARCH_VSPACE_ASID_ENTRY 511
+static inline void arch_vspace_set_asid(paddr_t root, uint32_t asid)
+{
+	((volatile uint64_t *)paddr_to_kernel(root))[ARCH_VSPACE_ASID_ENTRY] = (uint64_t)asid << 1;
+}
+static inline bool arch_vspace_holds_asid(paddr_t root, uint32_t asid)
+{
+	return asid != 0 &&
+	       ((const volatile uint64_t *)paddr_to_kernel(root))[ARCH_VSPACE_ASID_ENTRY] ==
+	           (uint64_t)asid << 1;
+}
 void arch_barrier_tables(void);
 void arch_tlb_flush_page(uint32_t asid, vaddr_t va);
 void arch_tlb_flush_asid(uint32_t asid);
+/* ASID width from ID_AA64MMFR0_EL1 (pure: 8 or 16). */
+unsigned arch_asid_bits(uint64_t id_aa64mmfr0);
+/* Boot: set the CPU up for the ASID width it has (TCR_EL1.AS); returns it. */
+unsigned arch_asid_init(void);
 /* Data cache maintenance by kernel virtual address range, for DMA. */
 void arch_cache_clean(uintptr_t start, uintptr_t end);
 void arch_cache_invalidate(uintptr_t start, uintptr_t end);

@@ -25,6 +25,8 @@ enum m6_object_type {
 	M6_OBJ_IRQ_HANDLER = 12,  /* one interrupt line */
 	M6_OBJ_TIMER = 13,        /* a one-shot/periodic deadline that signals a notification */
 	M6_OBJ_SYSTEM_INFO = 14,  /* kernel singleton: read-only introspection (threads, memory) */
+	M6_OBJ_ASID_CONTROL = 15, /* kernel singleton: makes ASID pools from untyped */
+	M6_OBJ_ASID_POOL = 16,    /* a block of ASIDs its holders give to VSpaces */
 	M6_OBJ_COUNT
 };
 
@@ -126,6 +128,13 @@ enum m6_label {
 	/* result: MR0 = system counter (CNTVCT) when the kernel had started every component
 	 * and entered the scheduler, MR1 = counter frequency */
 	M6_SYSTEM_INFO_BOOT = 114,
+
+	/* ---- ASIDs (docs/kernel.md: why pools) ---- */
+	/* ASIDControl: MR0 = untyped cptr (the pool's memory), MR1 = number of ASIDs,
+	 * MR2 = destination CNode cptr, MR3 = slot in it -> MR0 = first ASID, MR1 = count */
+	M6_ASID_CONTROL_MAKE_POOL = 128,
+	/* ASIDPool: MR0 = VSpace cptr (one without an ASID) -> MR0 = the ASID given */
+	M6_ASID_POOL_ASSIGN = 129,
 };
 
 enum m6_thread_state {
