@@ -38,6 +38,13 @@ static const uint8_t *image_page(const struct m6_bt_object *o)
 	return tables->image + (uint64_t)o->source_page * PAGE_SIZE;
 }
 
+/* An in-place frame is the boot-image page itself, named (like every other frame) by its
+ * address in the linear map, where the image's rodata is read-only. */
+static uintptr_t in_place_object(const struct m6_bt_object *o)
+{
+	return (uintptr_t)paddr_to_kernel(kimage_to_paddr(image_page(o)));
+}
+
 /* Device memory named by the tables: aligned, and never RAM (that would hand out the
  * kernel or other components' memory). */
 static uintptr_t device_object(const struct m6_bt_object *o, unsigned bits)
@@ -54,7 +61,7 @@ static void create_objects(void)
 		const struct m6_bt_object *o = &tables->objects[i];
 		struct m6_bt_object_state *st = &tables->object_state[i];
 		if (o->source == M6_BT_FRAME_IN_PLACE && o->type == M6_OBJ_FRAME) {
-			st->addr = (uintptr_t)image_page(o);
+			st->addr = in_place_object(o);
 			continue;
 		}
 		if (o->source == M6_BT_FRAME_DEVICE &&

@@ -77,14 +77,14 @@ void arch_load_vspace(const struct tcb *t)
 	const struct cap *vs = &t->vspace_root.cap;
 	set_ttbr0(vs->type == M6_OBJ_VSPACE
 	              ? kernel_to_paddr((void *)vs->object) | ((uint64_t)vs->asid << 48)
-	              : kernel_to_paddr(boot_empty_l0));
+	              : kimage_to_paddr(boot_empty_l0));
 }
 
 void arch_vspace_forget(paddr_t root)
 {
 	/* TTBR0 holds the ASID in bits 63:48 and the table address below. */
 	if ((SYSREG_READ(ttbr0_el1) & MASK(48)) == root)
-		set_ttbr0(kernel_to_paddr(boot_empty_l0));
+		set_ttbr0(kimage_to_paddr(boot_empty_l0));
 }
 
 void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));
