@@ -284,7 +284,7 @@ void kmap_init(void)
 	arch_console_start();
 
 	self_check();
-	printk("m6: kernel map: %u page tables; text r-x, rodata r--, data rw-, RAM rw- "
-	       "(checked); WXN on; PAN %s\n",
+	printk("m6: kernel map: %u page tables, text r-x, rodata r--, data rw-, RAM rw- "
+	       "(checked), WXN on, PAN %s\n",
 	       pool_used, pan ? "on" : "not implemented by this CPU");
 }
