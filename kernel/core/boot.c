@@ -5,6 +5,7 @@
 #include <kernel/arch.h>
 #include <kernel/asid_pool.h>
 #include <kernel/boot.h>
+#include <kernel/boot_check.h>
 #include <kernel/cnode.h>
 #include <kernel/irq.h>
 #include <kernel/platform.h>
@@ -18,6 +19,14 @@
 
 static const struct m6_boot_tables *tables;
 uint64_t boot_finished_at;
+
+extern char _rodata[], _erodata[];
+
+static void check(const char *problem, const char *what, uint32_t index)
+{
+	if (problem)
+		panic("boot tables: %s %u: %s", what, index, problem);
+}
 
 static const struct m6_bt_object *object(uint32_t index, unsigned type)
 {
@@ -37,6 +46,13 @@ static const uint8_t *image_page(const struct m6_bt_object *o)
 	if (o->source_page >= tables->image_pages)
 		panic("boot tables: %s: image page out of range", o->name);
 	return tables->image + (uint64_t)o->source_page * PAGE_SIZE;
+}
+
+/* An in-place frame is the boot-image page itself, named (like every other frame) by its
+ * address in the linear map, where the image's rodata is read-only. */
+static uintptr_t in_place_object(const struct m6_bt_object *o)
+{
+	return (uintptr_t)paddr_to_kernel(kimage_to_paddr(image_page(o)));
 }
 
 /* Device memory named by the tables: aligned, and never RAM (that would hand out the
@@ -75,8 +91,11 @@ static void create_objects(void)
 	for (uint32_t i = 0; i < tables->object_count; i++) {
 		const struct m6_bt_object *o = &tables->objects[i];
 		struct m6_bt_object_state *st = &tables->object_state[i];
+		const char *problem = boot_check_object(tables, i);
+		if (problem)
+			panic("boot tables: %s: %s", o->name, problem);
 		if (o->source == M6_BT_FRAME_IN_PLACE && o->type == M6_OBJ_FRAME) {
-			st->addr = (uintptr_t)image_page(o);
+			st->addr = in_place_object(o);
 			continue;
 		}
 		if (o->source == M6_BT_FRAME_DEVICE &&
@@ -102,6 +121,7 @@ static void install_mappings(void)
 {
 	for (uint32_t i = 0; i < tables->mapping_count; i++) {
 		const struct m6_bt_mapping *m = &tables->mappings[i];
+		check(boot_check_mapping(tables, i), "mapping", i);
 		paddr_t root = kernel_to_paddr((void *)object_addr(m->vspace, M6_OBJ_VSPACE));
 		if (m->object >= tables->object_count)
 			panic("boot tables: mapping %u: bad object", i);
@@ -206,6 +226,7 @@ static void install_caps(void)
 {
 	for (uint32_t i = 0; i < tables->cap_count; i++) {
 		const struct m6_bt_cap *c = &tables->caps[i];
+		check(boot_check_cap(tables, i), "cap", i);
 		const struct m6_bt_object *cn = object(c->cnode, M6_OBJ_CNODE);
 		if (c->slot >= BIT(cn->size_bits))
 			panic("boot tables: slot %u outside %s", c->slot, cn->name);
@@ -215,12 +236,22 @@ static void install_caps(void)
 	}
 }
 
-static void setup_thread(const struct m6_bt_thread *th)
+static void setup_thread(uint32_t index)
 {
+	const struct m6_bt_thread *th = &tables->threads[index];
+	check(boot_check_thread(tables, index), "thread", index);
 	struct tcb *t = (struct tcb *)object_addr(th->tcb, M6_OBJ_TCB);
 	const struct m6_bt_object *cn = object(th->cspace, M6_OBJ_CNODE);
 	uintptr_t root = object_addr(th->vspace, M6_OBJ_VSPACE);
 	uintptr_t ipc = object_addr(th->ipc_buffer_frame, M6_OBJ_FRAME);
+	/* x0 tells the thread where its IPC buffer is: that must be where the frame the
+	 * kernel writes its message registers into is mapped. */
+	paddr_t ipc_table =
+	    arch_vspace_lookup_table(kernel_to_paddr((void *)root), th->ipc_buffer_vaddr, 3);
+	if (!ipc_table || arch_vspace_entry_target(ipc_table, 3, th->ipc_buffer_vaddr) !=
+	                      kernel_to_paddr((void *)ipc))
+		panic("boot tables: %s: IPC buffer frame not mapped at %lx", th->name,
+		      th->ipc_buffer_vaddr);
 	if (th->priority >= PRIORITY_COUNT || th->max_priority >= PRIORITY_COUNT)
 		panic("boot tables: %s: priority out of range", th->name);
 	if (th->max_timeslice_us &&
@@ -270,7 +301,7 @@ static void start_threads(void)
 		    comp->thread_count > tables->thread_count - comp->first_thread)
 			panic("boot tables: component %s: bad thread range", comp->name);
 		for (uint32_t i = 0; i < comp->thread_count; i++)
-			setup_thread(&tables->threads[comp->first_thread + i]);
+			setup_thread(comp->first_thread + i);
 		printk("m6: started component %s (%u thread%s)\n", comp->name, comp->thread_count,
 		       comp->thread_count == 1 ? "" : "s");
 	}
@@ -281,6 +312,12 @@ void boot_install_tables(const struct m6_boot_tables *bt)
 	if (bt->magic != M6_BOOT_TABLES_MAGIC || bt->version != M6_BOOT_TABLES_VERSION)
 		panic("boot tables: bad magic or version %u (kernel expects %u)", bt->version,
 		      M6_BOOT_TABLES_VERSION);
+	/* In-place frames are pages of this image: it must be page aligned and inside the
+	 * kernel's rodata (read-only in every kernel mapping), never its text or data. */
+	if (!IS_ALIGNED((uintptr_t)bt->image, PAGE_BITS) || (const char *)bt->image < _rodata ||
+	    bt->image_pages > (uintptr_t)(_erodata - (const char *)bt->image) / PAGE_SIZE)
+		panic("boot tables: the boot image (%u pages at %p) is not page-aligned rodata",
+		      bt->image_pages, bt->image);
 	tables = bt;
 	printk("m6: system '%s': %u components, %u objects, %u caps, %u image pages\n",
 	       bt->system_name, bt->component_count, bt->object_count, bt->cap_count,

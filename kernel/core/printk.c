@@ -132,6 +132,7 @@ void panic(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	arch_console_emergency();
 	printk("\nm6: PANIC: ");
 	vprintk(fmt, ap);
 	va_end(ap);

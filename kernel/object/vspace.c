@@ -43,9 +43,13 @@ int vspace_map_frame(paddr_t root, vaddr_t va, paddr_t frame, unsigned size_bits
                      bool device, bool perform)
 {
 	unsigned level = size_bits == LARGE_PAGE_BITS ? 2 : 3;
+	if (size_bits != PAGE_BITS && size_bits != LARGE_PAGE_BITS)
+		return M6_ERR_INVALID_ARGUMENT;
 	if (va >= USER_VA_LIMIT || va + BIT(size_bits) > USER_VA_LIMIT)
 		return M6_ERR_RANGE;
-	if (!IS_ALIGNED(va, size_bits))
+	/* Both ends aligned to the mapping size: a block descriptor drops the address bits
+	 * below it, so a misaligned frame would map the memory around it instead. */
+	if (!IS_ALIGNED(va, size_bits) || !IS_ALIGNED(frame, size_bits))
 		return M6_ERR_ALIGNMENT;
 	if ((rights & M6_RIGHT_WRITE) && (rights & M6_RIGHT_EXECUTE))
 		return M6_ERR_INVALID_ARGUMENT; /* W^X */

@@ -83,18 +83,18 @@ void arch_load_vspace(const struct tcb *t)
 	bool is_vspace = vs->type == M6_OBJ_VSPACE;
 	uint32_t asid = vs->asid;
 	paddr_t root = kernel_to_paddr((void *)vs->object);
-	uint64_t ttbr = is_vspace ? root | ((uint64_t)asid << 48) : kernel_to_paddr(boot_empty_l0);
+	uint64_t ttbr = is_vspace ? root | ((uint64_t)asid << 48) : kimage_to_paddr(boot_empty_l0);
 	if (SYSREG_READ(ttbr0_el1) == ttbr)
 		return;
 	if (is_vspace && !arch_vspace_holds_asid(root, asid))
-		ttbr = kernel_to_paddr(boot_empty_l0);
+		ttbr = kimage_to_paddr(boot_empty_l0);
 	set_ttbr0(ttbr);
 }
 
 void arch_vspace_forget(paddr_t root)
 {
 	if ((SYSREG_READ(ttbr0_el1) & MASK(48)) == root)
-		set_ttbr0(kernel_to_paddr(boot_empty_l0));
+		set_ttbr0(kimage_to_paddr(boot_empty_l0));
 }
 
 void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));

@@ -6,17 +6,33 @@
 #include <kernel/memory_map.h>
 #include <kernel/types.h>
 
-/* Physical memory the kernel's linear map covers as normal memory (arch/aarch64/head.S
- * maps 1-4 GiB): RAM the DTB lists outside it cannot be used. */
-static inline struct mem_range arch_ram_window(void)
-{
-	return (struct mem_range){1ull << 30, 4ull << 30};
-}
+/* Physical addresses the kernel can map: below both the CPU's physical address range and
+ * the 2^47 bytes its linear map has room for (arch/aarch64/kmap.c). RAM above is not used;
+ * a device above is refused. */
+paddr_t arch_phys_limit(void);
+
+/* The kernel's own map (arch/aarch64/kmap.c). Until kmap_init() the kernel runs on the
+ * boot map head.S built: the image, the DTB at kmap_boot_dtb(), nothing else. kmap_init()
+ * maps every RAM range as normal memory (never executable; the image's text and rodata
+ * read-only there too), the devices the kernel drives as device memory, and the image with
+ * per-section permissions and unmapped guard pages under the stacks; switches to it; and
+ * checks the result by reading it back. */
+const void *kmap_boot_dtb(paddr_t dtb_pa);
+void kmap_init(void);
+/* The early UART's address in the boot map, for a panic before the console is up. */
+void *kmap_boot_early_uart(void);
+/* Whether `va` lies in an unmapped guard page below a kernel stack. */
+bool kmap_is_stack_guard(vaddr_t va);
 
 struct tcb;
 struct arch_context;
 
 void arch_console_putc(char c);
+/* The kernel's console (drivers/pl011.c): output is buffered until arch_console_start()
+ * (after kmap_init(): the UART the DTB names, or none); arch_console_emergency() is for a
+ * panic before that, and writes the buffer to the build's early UART. */
+void arch_console_start(void);
+void arch_console_emergency(void);
 NORETURN void arch_halt_system(void);
 NORETURN void arch_power_off(void);
 NORETURN void arch_reset(void);
