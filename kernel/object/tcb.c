@@ -195,10 +195,12 @@ void tcb_finalise(struct tcb *t)
 	tcb_suspend(t);
 	notification_unbind_tcb(t);
 	scheduler_forget(t);
-	cap_delete(&t->cspace_root);
-	cap_delete(&t->vspace_root);
-	cap_delete(&t->ipc_buffer_frame);
-	cap_delete(&t->fault_endpoint);
+	/* fault_endpoint last: its deletion may start a cancellation of badged sends (see
+	 * core/delete.c), which must be the last deletion of a step. */
+	cap_delete_nested(&t->cspace_root);
+	cap_delete_nested(&t->vspace_root);
+	cap_delete_nested(&t->ipc_buffer_frame);
+	cap_delete_nested(&t->fault_endpoint);
 	tcb_unregister(t);
 }
 
@@ -264,15 +266,20 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	}
 	/* perform. Emptying the old slots can finalise objects whose last cap they held, and
 	 * through them anything else, this TCB (its last cap may sit in a CNode only its old
-	 * CSpace root kept alive) and the caller included. So: the result first; all four
-	 * deletions before any insertion; nothing inserted into a TCB that is gone (it would
-	 * leave caps in memory that can be retyped); a source the deletions emptied stays
-	 * empty in the TCB too. */
+	 * CSpace root kept alive) and the caller included. So: all four deletions before any
+	 * insertion; nothing inserted into a TCB that is gone (it would leave caps in memory
+	 * that can be retyped); a source the deletions emptied stays empty in the TCB too.
+	 * The deletions may be preempted: the invocation is then issued again and decoded
+	 * again, with the slots already emptied (a source that no longer resolves then fails
+	 * the decode). The result goes last: a finalised caller's registers are inert memory. */
+	struct cte *old[] = {&t->fault_endpoint, &t->cspace_root, &t->vspace_root,
+	                     &t->ipc_buffer_frame};
+	for (unsigned i = 0; i < ARRAY_SIZE(old); i++) {
+		error = cap_delete(old[i]);
+		if (error != M6_OK)
+			return error;
+	}
 	invocation_ok(caller, 0);
-	cap_delete(&t->fault_endpoint);
-	cap_delete(&t->cspace_root);
-	cap_delete(&t->vspace_root);
-	cap_delete(&t->ipc_buffer_frame);
 	if (!tcb_is_live(t))
 		return M6_OK;
 	set_tcb_slot(&t->fault_endpoint, fault);

@@ -60,7 +60,7 @@ void timer_finalise(struct timer *t)
 {
 	if (t->armed)
 		disarm(t);
-	cap_delete(&t->notification);
+	cap_delete_nested(&t->notification);
 }
 
 int timer_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)

@@ -21,6 +21,7 @@
  * instructions each, plus an ASID search for a VSpace). */
 #include <kernel/arch.h>
 #include <kernel/cnode.h>
+#include <kernel/delete.h>
 #include <kernel/endpoint.h>
 #include <kernel/invocation.h>
 #include <kernel/notification.h>
@@ -179,6 +180,10 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
+	/* The objects a pending deletion job still works on are out of the derivation tree:
+	 * their memory must not be handed out again before the job is over. */
+	if ((error = delete_job_finish()) != M6_OK)
+		return error;
 	if (length < 5)
 		return M6_ERR_INVALID_ARGUMENT;
 	word_t type = tcb_get_mr(caller, 0), size_bits = tcb_get_mr(caller, 1);

@@ -22,6 +22,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_stress,
     kt_suite_fuzz,
     kt_suite_arch,
+    kt_suite_revoke,
 };
 /* clang-format on */
 
