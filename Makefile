@@ -2,7 +2,7 @@
 PRESET ?= qemu-virt
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build run test debug clean bench
+.PHONY: all setup configure build run test debug clean bench ktest-loop
 
 all: build
 
@@ -31,6 +31,12 @@ debug: build
 # The benchmark suite: instructions per operation, the table and build/<preset>/bench/bench.json.
 bench: build
 	cmake --build --preset $(PRESET) --target bench
+
+# Boot the in-guest kernel suite N times in a row, stopping at the first failure: the proof
+# that no ktest depends on a wall-clock window (scripts/ktest-loop.sh). Not part of `test`.
+N ?= 50
+ktest-loop: build
+	@sh scripts/ktest-loop.sh $(N)
 
 clean:
 	rm -rf $(BUILD_DIR)

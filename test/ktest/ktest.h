@@ -207,6 +207,12 @@ static inline uint64_t kt_tick_freq(void)
 	return m6_counter_frequency();
 }
 
+/* How long a test waits for an event before it calls it missing: generous, because a
+ * loaded host can stop QEMU for a long time, and the guest's clock runs on meanwhile.
+ * Tests wait for events and use this only as a bound; no test passes or fails on how
+ * long something took. */
+#define KT_PATIENCE_MS 5000
+
 /* Block main until `ms` have passed, on a timer (so lower priorities run meanwhile);
  * false if the timer does not work. */
 bool kt_sleep_ms(uint64_t ms);

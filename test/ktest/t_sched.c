@@ -98,7 +98,9 @@ TEST(sched_lowering_self_yields_cpu)
 TEST(sched_preemption_by_tick)
 {
 	/* two spinners never yield; main sleeps above them: round robin must come from the
-	 * timer tick */
+	 * timer tick. Main wakes every millisecond until both have run, so the test waits for
+	 * the event rather than for a fixed window (a host that stalls QEMU for longer than a
+	 * window would otherwise fail it); KT_PATIENCE_MS bounds the wait. */
 	stop_spinning = 0;
 	struct kt_thread a, b;
 	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
@@ -107,7 +109,10 @@ TEST(sched_preemption_by_tick)
 	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, 1000));
 	REQUIRE_OK(m6_tcb_resume(a.tcb));
 	REQUIRE_OK(m6_tcb_resume(b.tcb));
-	bool slept = kt_sleep_ms(30);
+	bool slept = true;
+	uint64_t end = kt_ticks() + kt_tick_freq() / 1000 * KT_PATIENCE_MS;
+	while (slept && (a.out[0] == 0 || b.out[0] == 0) && kt_ticks() < end)
+		slept = kt_sleep_ms(1);
 	stop_spinning = 1;
 	REQUIRE(slept);
 	CHECK(a.out[0] > 0);
@@ -116,17 +121,23 @@ TEST(sched_preemption_by_tick)
 
 TEST(sched_main_preempts_spinner)
 {
-	/* a spinner at main's priority must not keep main from running */
+	/* A spinner at main's priority must not keep main from running. Main spins itself
+	 * until it sees the spinner's count move: the tick must have taken the CPU from main
+	 * (or the spinner never runs), and main being back to see it means the tick took it
+	 * from the spinner too. It waits for that event, not for a fixed window: a window
+	 * shorter than a timeslice plus whatever the host steals fails some boots.
+	 * KT_PATIENCE_MS only bounds a broken scheduler. */
 	stop_spinning = 0;
 	struct kt_thread a;
 	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO));
 	REQUIRE_OK(m6_tcb_resume(a.tcb));
-	uint64_t start = kt_ticks();
-	while (kt_ticks() - start < kt_tick_freq() / 100)
+	uint64_t end = kt_ticks() + kt_tick_freq() / 1000 * KT_PATIENCE_MS;
+	while (a.out[0] == 0 && kt_ticks() < end)
 		;
+	uint64_t seen = a.out[0];
 	stop_spinning = 1;
-	CHECK(a.out[0] > 0);
-	kt_join(&a, 100);
+	CHECK(seen > 0);
+	CHECK(kt_join(&a, 100));
 }
 
 TEST(sched_suspend_spinner)
