@@ -1,6 +1,6 @@
-/* The invocation fuzzer's system (test/fuzz, docs/performance.md has nothing of it: see
- * README "Tests"): what its components share. The fuzzer issues random invocations and
- * system calls; the others check their own state meanwhile and report to the judge. */
+/* The invocation fuzzer's system (test/fuzz; ctest fuzz.short, `make fuzz`): what its
+ * components share. The fuzzer issues random invocations and system calls (fuzzer.c says
+ * how); the others check their own state meanwhile and report to the judge. */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
 
