@@ -77,12 +77,24 @@ TEST(sched_lower_priority_waits)
 	CHECK_EQ(t.out[0], 1);
 }
 
+static bool flag_set(void *arg)
+{
+	return ((struct kt_thread *)arg)->out[0] != 0;
+}
+
+static bool both_ran(void *arg)
+{
+	struct kt_thread *t = arg;
+	return t[0].out[0] != 0 && t[1].out[0] != 0;
+}
+
 TEST(sched_lower_priority_runs_when_main_blocks)
 {
 	struct kt_thread t;
 	REQUIRE(kt_thread_create(&t, fn_flag, KT_MAIN_PRIO - 1));
 	REQUIRE_OK(m6_tcb_resume(t.tcb));
-	REQUIRE(kt_sleep_ms(5));
+	CHECK_EQ(t.out[0], 0); /* main has not blocked yet */
+	CHECK(kt_sleep_until(flag_set, &t));
 	CHECK_EQ(t.out[0], 1);
 }
 
@@ -98,25 +110,21 @@ TEST(sched_lowering_self_yields_cpu)
 TEST(sched_preemption_by_tick)
 {
 	/* two spinners never yield; main sleeps above them: round robin must come from the
-	 * timer tick. Main wakes every millisecond until both have run, so the test waits for
-	 * the event rather than for a fixed window (a host that stalls QEMU for longer than a
-	 * window would otherwise fail it); KT_PATIENCE_MS bounds the wait. */
+	 * timer tick. Main sleeps until both have run (bounded by KT_PATIENCE_MS), rather
+	 * than for a fixed window that a host stalling QEMU could make too short. */
 	stop_spinning = 0;
-	struct kt_thread a, b;
-	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
-	REQUIRE(kt_thread_create(&b, fn_spin, KT_MAIN_PRIO - 10));
-	REQUIRE_OK(m6_tcb_set_timeslice(a.tcb, 1000));
-	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, 1000));
-	REQUIRE_OK(m6_tcb_resume(a.tcb));
-	REQUIRE_OK(m6_tcb_resume(b.tcb));
-	bool slept = true;
-	uint64_t end = kt_ticks() + kt_tick_freq() / 1000 * KT_PATIENCE_MS;
-	while (slept && (a.out[0] == 0 || b.out[0] == 0) && kt_ticks() < end)
-		slept = kt_sleep_ms(1);
+	struct kt_thread ab[2];
+	REQUIRE(kt_thread_create(&ab[0], fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE(kt_thread_create(&ab[1], fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE_OK(m6_tcb_set_timeslice(ab[0].tcb, 1000));
+	REQUIRE_OK(m6_tcb_set_timeslice(ab[1].tcb, 1000));
+	REQUIRE_OK(m6_tcb_resume(ab[0].tcb));
+	REQUIRE_OK(m6_tcb_resume(ab[1].tcb));
+	bool both = kt_sleep_until(both_ran, ab);
 	stop_spinning = 1;
-	REQUIRE(slept);
-	CHECK(a.out[0] > 0);
-	CHECK(b.out[0] > 0);
+	CHECK(both);
+	CHECK(ab[0].out[0] > 0);
+	CHECK(ab[1].out[0] > 0);
 }
 
 TEST(sched_main_preempts_spinner)
