@@ -360,6 +360,23 @@ bool kt_sleep_ms(uint64_t ms)
 	return m6_wait(n) == 0x100;
 }
 
+bool kt_sleep_until(bool (*cond)(void *arg), void *arg)
+{
+	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	if (!t || !n)
+		return false;
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x100);
+	if (!b || m6_timer_set_notification(t, b) != M6_OK)
+		return false;
+	const uint64_t ms = kt_tick_freq() / 1000, end = kt_ticks() + ms * KT_PATIENCE_MS;
+	while (!cond(arg)) {
+		if (kt_ticks() >= end || m6_timer_set(t, kt_ticks() + ms, 0) != M6_OK ||
+		    m6_wait(n) != 0x100)
+			return false;
+	}
+	return m6_timer_cancel(t) == M6_OK;
+}
+
 uint64_t kt_recv_poll(m6_cptr_t ep, struct m6_msg *m, unsigned rounds, bool *ok)
 {
 	for (unsigned i = 0; i < rounds; i++) {

@@ -211,9 +211,20 @@ static inline uint64_t kt_tick_freq(void)
 	return m6_counter_frequency();
 }
 
+/* How long a test waits for an event before it calls it missing: generous, because a
+ * loaded host can stop QEMU for a long time, and the guest's clock runs on meanwhile.
+ * Tests wait for events and use this only as a bound; no test passes or fails on how
+ * long something took. */
+#define KT_PATIENCE_MS 5000
+
 /* Block main until `ms` have passed, on a timer (so lower priorities run meanwhile);
  * false if the timer does not work. */
 bool kt_sleep_ms(uint64_t ms);
+/* Block main in 1 ms sleeps on one timer (so lower priorities run meanwhile) until
+ * cond(arg) holds; false if it still does not after KT_PATIENCE_MS, or the timer fails.
+ * For "a lower priority runs while main blocks": a single sleep of a fixed length may
+ * not block at all when the host stops QEMU past its deadline before the wait. */
+bool kt_sleep_until(bool (*cond)(void *arg), void *arg);
 
 /* ---- misc ------------------------------------------------------------------------- */
 
