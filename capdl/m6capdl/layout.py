@@ -168,6 +168,8 @@ def _cspace_layout(comp: model.Component) -> CSpace:
                               ("M6_RIGHT_READ",), 0, (own, stmt.name.text), role=endpoint_role(stmt.name.text)))
         elif isinstance(stmt, model.EndpointCapStmt):
             rights = ("M6_RIGHT_WRITE", "M6_RIGHT_GRANT_REPLY") if stmt.kind == "call" else ("M6_RIGHT_WRITE",)
+            if stmt.grant:
+                rights += ("M6_RIGHT_GRANT",)
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Slot(index, cap_name(stmt.alias.text), stmt.kind, "M6_OBJ_ENDPOINT", rights,
                               badge, (stmt.component.text, stmt.endpoint.text),

@@ -236,7 +236,13 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 		fault = lookup_typed_arg(caller, fault_cptr, M6_OBJ_ENDPOINT, &error);
 		if (!fault)
 			return error;
-		if (!cap_has_rights(&fault->cap, M6_RIGHT_WRITE))
+		/* A fault handler's reply rewrites the faulter's registers: naming one hands it
+		 * the thread, as much as sending it the thread's own caps would. So it takes the
+		 * right that lets a sender pass caps (GRANT), not just a call cap: otherwise any
+		 * client could put itself, unasked, under the control of any server it calls,
+		 * and the spec compiler's reach analysis would have to assume every server
+		 * controls its clients. */
+		if (!cap_has_rights(&fault->cap, M6_RIGHT_WRITE | M6_RIGHT_GRANT))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
 	}
 	/* The roots lend the thread everything they reach: a read-only cap to a CNode or a
