@@ -1,0 +1,240 @@
+/* The queue of armed timers: see kernel/timer_queue.h for the design. Everything here is
+ * worst-case bounded: a heap operation walks one root-to-leaf path (at most 64 steps, in
+ * practice log2 of the level's size), a tournament update or query 8 steps. */
+#include <kernel/timer_queue.h>
+
+static bool before(const struct tq_node *a, const struct tq_node *b)
+{
+	return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+/* The node at BFS position k (1 = root) of a level: the bits of k below its top bit
+ * spell the path, 0 = left. */
+static struct tq_node *node_at(struct timer_queue *q, const struct tq_level *lv, uint64_t k)
+{
+	struct tq_node *x = lv->root;
+	for (int b = 62 - __builtin_clzll(k); b >= 0; b--) {
+		x = (k >> b) & 1 ? x->right : x->left;
+		q->steps++;
+	}
+	return x;
+}
+
+static void replace_child(struct tq_level *lv, struct tq_node *parent, struct tq_node *old,
+                          struct tq_node *new)
+{
+	if (!parent)
+		lv->root = new;
+	else if (parent->left == old)
+		parent->left = new;
+	else
+		parent->right = new;
+}
+
+/* Exchange x with its parent: nodes move, never their contents (caps point at timers). */
+static void swap_with_parent(struct tq_level *lv, struct tq_node *x)
+{
+	struct tq_node *p = x->parent, *xl = x->left, *xr = x->right;
+	replace_child(lv, p->parent, p, x);
+	x->parent = p->parent;
+	if (p->left == x) {
+		x->left = p;
+		x->right = p->right;
+		if (x->right)
+			x->right->parent = x;
+	} else {
+		x->right = p;
+		x->left = p->left;
+		if (x->left)
+			x->left->parent = x;
+	}
+	p->parent = x;
+	p->left = xl;
+	p->right = xr;
+	if (xl)
+		xl->parent = p;
+	if (xr)
+		xr->parent = p;
+}
+
+static void sift_up(struct timer_queue *q, struct tq_level *lv, struct tq_node *x)
+{
+	while (x->parent && before(x, x->parent)) {
+		swap_with_parent(lv, x);
+		q->steps++;
+	}
+}
+
+static void sift_down(struct timer_queue *q, struct tq_level *lv, struct tq_node *x)
+{
+	for (;;) {
+		struct tq_node *c = x->left;
+		if (x->right && before(x->right, c))
+			c = x->right;
+		if (!c || !before(c, x))
+			return;
+		swap_with_parent(lv, c);
+		q->steps++;
+	}
+}
+
+/* Level l's root changed: refresh its leaf and the path above it. */
+static void update_level(struct timer_queue *q, unsigned level)
+{
+	const struct tq_node *root = q->levels[level].root;
+	unsigned i = TQ_LEVELS + level;
+	q->earliest[i] = root ? root->deadline : UINT64_MAX;
+	for (i >>= 1; i; i >>= 1) {
+		uint64_t l = q->earliest[2 * i], r = q->earliest[2 * i + 1];
+		q->earliest[i] = l < r ? l : r;
+		q->steps++;
+	}
+}
+
+void tq_init(struct timer_queue *q, uint64_t charge_max)
+{
+	for (unsigned l = 0; l < TQ_LEVELS; l++)
+		q->levels[l] = (struct tq_level){NULL, 0};
+	for (unsigned i = 0; i < 2 * TQ_LEVELS; i++)
+		q->earliest[i] = UINT64_MAX;
+	q->next_seq = 0;
+	q->throttle_until = 0;
+	q->throttle_level = 0;
+	q->charge_max = charge_max ? charge_max : 1;
+	q->steps = 0;
+}
+
+void tq_insert(struct timer_queue *q, struct tq_node *n, unsigned level, uint64_t deadline)
+{
+	struct tq_level *lv = &q->levels[level];
+	n->deadline = deadline;
+	n->seq = q->next_seq++;
+	n->level = (uint8_t)level;
+	n->queued = true;
+	n->left = n->right = NULL;
+	lv->count++;
+	if (lv->count == 1) {
+		n->parent = NULL;
+		lv->root = n;
+	} else {
+		/* The new last position's parent is position count / 2. */
+		struct tq_node *p = node_at(q, lv, lv->count >> 1);
+		n->parent = p;
+		if (lv->count & 1)
+			p->right = n;
+		else
+			p->left = n;
+		sift_up(q, lv, n);
+	}
+	if (lv->root == n)
+		update_level(q, level);
+}
+
+void tq_remove(struct timer_queue *q, struct tq_node *n)
+{
+	struct tq_level *lv = &q->levels[n->level];
+	bool was_root = lv->root == n;
+	struct tq_node *last = node_at(q, lv, lv->count);
+	lv->count--;
+	replace_child(lv, last->parent, last, NULL);
+	if (last != n) {
+		/* The last node takes n's place (n's links as they are now: last may have
+		 * been its child), then moves up or down to where it belongs. */
+		last->parent = n->parent;
+		last->left = n->left;
+		last->right = n->right;
+		replace_child(lv, n->parent, n, last);
+		if (last->left)
+			last->left->parent = last;
+		if (last->right)
+			last->right->parent = last;
+		if (last->parent && before(last, last->parent))
+			sift_up(q, lv, last);
+		else
+			sift_down(q, lv, last);
+	}
+	n->parent = n->left = n->right = NULL;
+	n->queued = false;
+	/* Only the root's deadline is in the tournament; another removal may still have
+	 * moved a different node to the root. */
+	if (was_root || lv->root == last)
+		update_level(q, n->level);
+}
+
+uint64_t tq_earliest(const struct timer_queue *q, unsigned min_level)
+{
+	uint64_t m = UINT64_MAX;
+	/* Minimum over leaves [min_level, TQ_LEVELS): the usual bottom-up range walk. */
+	for (unsigned l = TQ_LEVELS + min_level, r = 2 * TQ_LEVELS - 1; l <= r; l >>= 1, r >>= 1) {
+		if (l & 1) {
+			m = q->earliest[l] < m ? q->earliest[l] : m;
+			l++;
+		}
+		if (!(r & 1)) {
+			m = q->earliest[r] < m ? q->earliest[r] : m;
+			r--;
+		}
+	}
+	return m;
+}
+
+uint64_t tq_next_event(const struct timer_queue *q)
+{
+	uint64_t free = tq_earliest(q, q->throttle_level + 1);
+	uint64_t held = q->earliest[1];
+	if (held < q->throttle_until)
+		held = q->throttle_until;
+	return free < held ? free : held;
+}
+
+/* The highest level with a due timer, if it is at least `floor`: its earliest timer,
+ * removed. */
+static struct tq_node *pop_due(struct timer_queue *q, uint64_t now, unsigned floor)
+{
+	if (q->earliest[1] > now)
+		return NULL;
+	/* Descend towards the rightmost (highest) leaf whose deadline has passed. */
+	unsigned i = 1;
+	while (i < TQ_LEVELS) {
+		i = 2 * i + 1;
+		if (q->earliest[i] > now)
+			i--;
+		q->steps++;
+	}
+	unsigned level = i - TQ_LEVELS;
+	if (level < floor)
+		return NULL;
+	struct tq_node *n = q->levels[level].root;
+	tq_remove(q, n);
+	return n;
+}
+
+static void charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned top)
+{
+	uint64_t d = end > start ? end - start : 0;
+	if (d == 0)
+		d = 1; /* every run costs something, even below the counter's resolution */
+	if (d > q->charge_max)
+		d = q->charge_max;
+	bool in_gap = start < q->throttle_until;
+	uint64_t base = end > q->throttle_until ? end : q->throttle_until;
+	q->throttle_until = base + TQ_GAP_FACTOR * d;
+	if (!in_gap || top > q->throttle_level)
+		q->throttle_level = top;
+}
+
+unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clock_fn *clock)
+{
+	unsigned floor = now < q->throttle_until ? q->throttle_level + 1 : 0;
+	unsigned count = 0, top = 0;
+	struct tq_node *n;
+	while (count < TQ_BATCH && (n = pop_due(q, now, floor)) != NULL) {
+		if (n->level > top)
+			top = n->level;
+		fire(q, n, now);
+		count++;
+	}
+	if (count)
+		charge(q, now, clock(), top);
+	return count;
+}

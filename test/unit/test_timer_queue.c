@@ -1,0 +1,539 @@
+/* Host tests for the timer queue (kernel/core/timer_queue.c): random arm / cancel / expire
+ * against a plain reference model (linear scans, the same policy written the obvious
+ * way), the heap's shape and links after every step, O(log n) work per operation, the
+ * batch bound, and a simulated CPU under timer storms for the CPU share and the delay of
+ * a higher-level timer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kernel/timer_queue.h>
+
+/* ---- a deterministic generator ---------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return rnd() % n;
+}
+
+static unsigned log2_ceil(uint64_t n)
+{
+	unsigned l = 0;
+	while ((1ull << l) < n)
+		l++;
+	return l;
+}
+
+/* ---- structural checks -------------------------------------------------------------- */
+
+/* Walks the subtree at BFS position k; returns its node count. */
+static uint64_t check_subtree(const struct tq_node *x, const struct tq_node *parent, uint64_t k,
+                              uint64_t count, unsigned level)
+{
+	if (!x) {
+		/* Complete tree: exactly positions 1..count exist. */
+		assert_true(k > count);
+		return 0;
+	}
+	assert_true(k <= count);
+	assert_ptr_equal(x->parent, parent);
+	assert_true(x->queued);
+	assert_int_equal(x->level, level);
+	if (parent) {
+		bool ordered = parent->deadline < x->deadline ||
+		               (parent->deadline == x->deadline && parent->seq < x->seq);
+		assert_true(ordered);
+	}
+	return 1 + check_subtree(x->left, x, 2 * k, count, level) +
+	       check_subtree(x->right, x, 2 * k + 1, count, level);
+}
+
+static void check_queue(const struct timer_queue *q)
+{
+	for (unsigned l = 0; l < TQ_LEVELS; l++) {
+		const struct tq_level *lv = &q->levels[l];
+		assert_int_equal(check_subtree(lv->root, NULL, 1, lv->count, l), lv->count);
+		uint64_t leaf = lv->root ? lv->root->deadline : UINT64_MAX;
+		assert_int_equal(q->earliest[TQ_LEVELS + l], leaf);
+	}
+	for (unsigned i = TQ_LEVELS - 1; i >= 1; i--) {
+		uint64_t a = q->earliest[2 * i], b = q->earliest[2 * i + 1];
+		assert_int_equal(q->earliest[i], a < b ? a : b);
+	}
+}
+
+/* ---- the reference model ------------------------------------------------------------ */
+
+#define N_NODES 1500
+
+struct model {
+	bool armed[N_NODES];
+	unsigned level[N_NODES];
+	uint64_t deadline[N_NODES], seq[N_NODES], period[N_NODES];
+	uint64_t next_seq;
+	uint64_t until;
+	unsigned held; /* levels <= held wait for `until` */
+};
+
+static struct timer_queue queue;
+static struct tq_node nodes[N_NODES];
+static struct model model;
+
+static unsigned index_of(const struct tq_node *n)
+{
+	return (unsigned)(n - nodes);
+}
+
+static void arm_both(unsigned i, unsigned level, uint64_t deadline)
+{
+	if (nodes[i].queued)
+		tq_remove(&queue, &nodes[i]);
+	tq_insert(&queue, &nodes[i], level, deadline);
+	model.armed[i] = true;
+	model.level[i] = level;
+	model.deadline[i] = deadline;
+	model.seq[i] = model.next_seq++;
+}
+
+static void cancel_both(unsigned i)
+{
+	if (nodes[i].queued)
+		tq_remove(&queue, &nodes[i]);
+	model.armed[i] = false;
+}
+
+/* The due node the model expires next, or -1. */
+static int model_next_due(uint64_t now, unsigned floor)
+{
+	int best = -1;
+	for (unsigned i = 0; i < N_NODES; i++) {
+		if (!model.armed[i] || model.deadline[i] > now || model.level[i] < floor)
+			continue;
+		if (best < 0 || model.level[i] > model.level[best] ||
+		    (model.level[i] == model.level[best] &&
+		     (model.deadline[i] < model.deadline[best] ||
+		      (model.deadline[i] == model.deadline[best] &&
+		       model.seq[i] < model.seq[best]))))
+			best = (int)i;
+	}
+	return best;
+}
+
+static uint64_t model_earliest(unsigned min_level)
+{
+	uint64_t m = UINT64_MAX;
+	for (unsigned i = 0; i < N_NODES; i++)
+		if (model.armed[i] && model.level[i] >= min_level && model.deadline[i] < m)
+			m = model.deadline[i];
+	return m;
+}
+
+/* Each fired node is recorded; periodic ones are re-armed as the kernel does it. */
+static unsigned fired[TQ_BATCH + 1], fired_count;
+static uint64_t clock_value;
+/* How much of the policy a random run exercised: expiries, full batches, runs in which
+ * the throttle held a due node back, runs that bypassed the throttle from above. */
+static uint64_t total_fired, full_batches, held_back, bypassed;
+
+static void fire_record(struct timer_queue *q, struct tq_node *n, uint64_t now)
+{
+	unsigned i = index_of(n);
+	assert_false(n->queued);
+	assert_true(fired_count < TQ_BATCH);
+	fired[fired_count++] = i;
+	clock_value += 7; /* each expiry costs a little simulated time */
+	if (model.period[i]) {
+		uint64_t next = n->deadline + model.period[i];
+		if (next <= now)
+			next = now + model.period[i];
+		tq_insert(q, n, n->level, next);
+	}
+}
+
+static uint64_t read_clock(void)
+{
+	return clock_value;
+}
+
+static void expire_both(uint64_t now)
+{
+	fired_count = 0;
+	clock_value = now;
+	unsigned n = tq_expire(&queue, now, fire_record, read_clock);
+	assert_int_equal(n, fired_count);
+
+	/* The model, written plainly. */
+	unsigned floor = now < model.until ? model.held + 1 : 0;
+	unsigned expect = 0, top = 0;
+	int first_due = model_next_due(now, 0);
+	if (floor && first_due >= 0) {
+		if (model.level[first_due] < floor)
+			held_back++;
+		else
+			bypassed++;
+	}
+	for (; expect < TQ_BATCH; expect++) {
+		int i = model_next_due(now, floor);
+		if (i < 0)
+			break;
+		assert_int_equal(fired[expect], (unsigned)i);
+		top = model.level[i] > top ? model.level[i] : top;
+		model.armed[i] = false;
+		if (model.period[i]) {
+			uint64_t next = model.deadline[i] + model.period[i];
+			model.armed[i] = true;
+			model.deadline[i] = next <= now ? now + model.period[i] : next;
+			model.seq[i] = model.next_seq++;
+		}
+	}
+	assert_int_equal(n, expect);
+	total_fired += n;
+	full_batches += n == TQ_BATCH;
+	if (expect) {
+		uint64_t d = 7 * expect; /* below charge_max in this test */
+		bool in_gap = now < model.until;
+		uint64_t end = now + d;
+		model.until = (end > model.until ? end : model.until) + TQ_GAP_FACTOR * d;
+		if (!in_gap || top > model.held)
+			model.held = top;
+	}
+}
+
+static void check_against_model(void)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		unsigned l = (unsigned)rnd_below(TQ_LEVELS + 1);
+		assert_int_equal(tq_earliest(&queue, l), model_earliest(l));
+	}
+	uint64_t free = model_earliest(model.held + 1), held = model_earliest(0);
+	if (held < model.until)
+		held = model.until;
+	assert_int_equal(tq_next_event(&queue), free < held ? free : held);
+	for (unsigned i = 0; i < N_NODES; i++) {
+		assert_int_equal(nodes[i].queued, model.armed[i]);
+		if (model.armed[i])
+			assert_int_equal(nodes[i].deadline, model.deadline[i]);
+	}
+}
+
+static void reset(uint64_t seed)
+{
+	rng_state = seed;
+	memset(nodes, 0, sizeof(nodes));
+	memset(&model, 0, sizeof(model));
+	tq_init(&queue, 1000000);
+}
+
+/* Random arm / re-arm / cancel / expire, mostly on few levels with close deadlines (ties,
+ * FIFO, throttle), sometimes on any level. */
+static void random_run(uint64_t seed, unsigned level_spread, unsigned ops)
+{
+	reset(seed);
+	total_fired = full_batches = held_back = bypassed = 0;
+	for (unsigned i = 0; i < N_NODES; i++)
+		model.period[i] = i % 3 == 0 ? 1 + rnd_below(50) : 0;
+	uint64_t now = 1000;
+	for (unsigned op = 0; op < ops; op++) {
+		unsigned i = (unsigned)rnd_below(N_NODES);
+		uint64_t r = rnd_below(100);
+		if (r < 45) {
+			unsigned level = (unsigned)rnd_below(level_spread);
+			if (rnd_below(8) == 0)
+				level = (unsigned)rnd_below(TQ_LEVELS);
+			uint64_t deadline = now - 50 + rnd_below(200);
+			arm_both(i, level, deadline);
+		} else if (r < 60) {
+			cancel_both(i);
+		} else {
+			now += rnd_below(60);
+			expire_both(now);
+		}
+		if (op % 97 == 0)
+			check_queue(&queue);
+		check_against_model();
+	}
+	check_queue(&queue);
+	assert_true(total_fired > ops / 10);
+	assert_true(full_batches > 0);
+	assert_true(held_back > 0);
+	if (level_spread > 1)
+		assert_true(bypassed > 0);
+	print_message("%lu expired, %lu full batches, %lu runs held back, %lu bypassed\n",
+	              (unsigned long)total_fired, (unsigned long)full_batches,
+	              (unsigned long)held_back, (unsigned long)bypassed);
+	/* Drain: cancel everything, the queue ends empty. */
+	for (unsigned i = 0; i < N_NODES; i++)
+		cancel_both(i);
+	check_queue(&queue);
+	assert_int_equal(tq_earliest(&queue, 0), UINT64_MAX);
+}
+
+static void test_random_few_levels(void **state)
+{
+	(void)state;
+	random_run(0x9e3779b97f4a7c15ull, 3, 60000);
+}
+
+static void test_random_many_levels(void **state)
+{
+	(void)state;
+	random_run(0x0123456789abcdefull, TQ_LEVELS, 60000);
+}
+
+static void test_random_one_level(void **state)
+{
+	(void)state;
+	random_run(0xfeedfacecafebeefull, 1, 60000);
+}
+
+/* ---- operation counts ------------------------------------------------------------- */
+
+#define BIG (1u << 16)
+
+static void never_fire(struct timer_queue *q, struct tq_node *n, uint64_t now)
+{
+	(void)q;
+	(void)n;
+	(void)now;
+}
+
+static uint64_t clock_zero(void)
+{
+	return 0;
+}
+
+static void test_operations_are_logarithmic(void **state)
+{
+	(void)state;
+	struct tq_node *big = calloc(BIG, sizeof(*big));
+	assert_non_null(big);
+	tq_init(&queue, 1000);
+	/* Worst case for arming: each deadline earlier than all before, so each new node
+	 * climbs from the bottom to the root; then the tournament path. */
+	for (unsigned i = 0; i < BIG; i++) {
+		uint64_t before = queue.steps;
+		tq_insert(&queue, &big[i], 5, 10 * (uint64_t)(BIG - i));
+		uint64_t bound = 2 * log2_ceil(i + 2) + 8;
+		assert_true(queue.steps - before <= bound);
+	}
+	check_queue(&queue);
+	/* Cancelling anywhere: the last node's path, then one sift. */
+	rng_state = 42;
+	for (unsigned k = 0; k < BIG / 2; k++) {
+		unsigned i = (unsigned)rnd_below(BIG);
+		uint64_t before = queue.steps;
+		if (big[i].queued)
+			tq_remove(&queue, &big[i]);
+		assert_true(queue.steps - before <= 2 * log2_ceil(BIG) + 8);
+	}
+	check_queue(&queue);
+	/* Expiring: a full batch, each with its removal and the search for the level. */
+	uint64_t before = queue.steps;
+	assert_int_equal(tq_expire(&queue, UINT64_MAX - 1, never_fire, clock_zero), TQ_BATCH);
+	assert_true(queue.steps - before <= TQ_BATCH * (2 * log2_ceil(BIG) + 8 + 8));
+	check_queue(&queue);
+	free(big);
+}
+
+/* ---- batch bound and throttle ----------------------------------------------------- */
+
+static unsigned fires;
+static uint64_t sim_now;
+
+static void fire_count(struct timer_queue *q, struct tq_node *n, uint64_t now)
+{
+	(void)q;
+	(void)n;
+	(void)now;
+	fires++;
+	sim_now += 10;
+}
+
+static uint64_t sim_clock(void)
+{
+	return sim_now;
+}
+
+static void test_batch_bound_and_gap(void **state)
+{
+	(void)state;
+	reset(7);
+	tq_init(&queue, 1000);
+	for (unsigned i = 0; i < 1000; i++)
+		tq_insert(&queue, &nodes[i], 10, 100 + i);
+	/* Everything is due: one run expires exactly a batch, then the level waits 4x the
+	 * run's cost after the run's end. */
+	sim_now = 5000;
+	fires = 0;
+	assert_int_equal(tq_expire(&queue, 5000, fire_count, sim_clock), TQ_BATCH);
+	assert_int_equal(fires, TQ_BATCH);
+	uint64_t end = 5000 + 10 * TQ_BATCH, gap_end = end + TQ_GAP_FACTOR * 10 * TQ_BATCH;
+	assert_int_equal(tq_next_event(&queue), gap_end);
+	/* In the gap, the level is held back. */
+	sim_now = gap_end - 1;
+	assert_int_equal(tq_expire(&queue, gap_end - 1, fire_count, sim_clock), 0);
+	/* A higher level is not: it runs in the gap, and extends it. */
+	tq_insert(&queue, &nodes[1000], 200, 4000);
+	assert_int_equal(tq_next_event(&queue), 4000);
+	sim_now = end + 1;
+	assert_int_equal(tq_expire(&queue, end + 1, fire_count, sim_clock), 1);
+	assert_int_equal(tq_next_event(&queue), gap_end + TQ_GAP_FACTOR * 10);
+	/* Now level 200 is held too: a second timer there waits for the gap. */
+	tq_insert(&queue, &nodes[1001], 200, 4000);
+	assert_int_equal(tq_next_event(&queue), gap_end + TQ_GAP_FACTOR * 10);
+	/* After the gap: the highest level first, then a batch's worth of the rest. */
+	sim_now = gap_end + TQ_GAP_FACTOR * 10;
+	fires = 0;
+	assert_int_equal(tq_expire(&queue, sim_now, fire_count, sim_clock), TQ_BATCH);
+	assert_false(nodes[1001].queued);
+	check_queue(&queue);
+	/* A run stretched from outside is charged at most charge_max. */
+	tq_init(&queue, 1000);
+	tq_insert(&queue, &nodes[0], 0, 1);
+	sim_now = 1000000;
+	assert_int_equal(tq_expire(&queue, 10, fire_count, sim_clock), 1);
+	assert_int_equal(queue.throttle_until, 1000010 + TQ_GAP_FACTOR * 1000);
+}
+
+/* ---- a simulated CPU under storms --------------------------------------------------- */
+
+#define STORM      4096
+#define EXPIRY     300 /* simulated ticks per expiry */
+#define OVERHEAD   200 /* per run: taking the interrupt, outside what the run measures */
+#define MIN_PERIOD 100
+
+static struct tq_node storm[STORM + 1];
+static uint64_t storm_period[STORM + 1];
+static uint64_t victim_fired_at;
+
+static void storm_fire(struct timer_queue *q, struct tq_node *n, uint64_t now)
+{
+	sim_now += EXPIRY;
+	unsigned i = (unsigned)(n - storm);
+	if (i == STORM) {
+		victim_fired_at = sim_now;
+		return;
+	}
+	uint64_t next = n->deadline + storm_period[i];
+	if (next <= now)
+		next = now + storm_period[i];
+	tq_insert(q, n, n->level, next);
+}
+
+/* Runs the simulated CPU from 0 to `end`; returns the ticks spent in runs (with their
+ * overhead). A victim one-shot at `victim_level` is armed every 50,000 ticks; the worst
+ * delay from its deadline to the end of the run that expired it goes to *worst_delay. */
+static uint64_t simulate(uint64_t end, unsigned victim_level, uint64_t *worst_delay)
+{
+	uint64_t busy = 0, next_victim = 25000, victim_deadline = 0;
+	bool victim_armed = false;
+	*worst_delay = 0;
+	sim_now = 0;
+	while (sim_now < end) {
+		if (!victim_armed && victim_level && sim_now >= next_victim) {
+			victim_deadline = sim_now + 977;
+			tq_insert(&queue, &storm[STORM], victim_level, victim_deadline);
+			victim_armed = true;
+			victim_fired_at = 0;
+		}
+		uint64_t next = tq_next_event(&queue);
+		if (next > sim_now) {
+			/* Threads run until the next interrupt (or the victim's next arming). */
+			uint64_t until = next < end ? next : end;
+			if (victim_level && !victim_armed && next_victim < until)
+				until = next_victim;
+			sim_now = until;
+			continue;
+		}
+		uint64_t start = sim_now;
+		sim_now += OVERHEAD / 2;
+		tq_expire(&queue, sim_now, storm_fire, sim_clock);
+		sim_now += OVERHEAD / 2;
+		busy += sim_now - start;
+		if (victim_armed && victim_fired_at) {
+			uint64_t delay = sim_now - victim_deadline;
+			*worst_delay = delay > *worst_delay ? delay : *worst_delay;
+			victim_armed = false;
+			next_victim += 50000;
+		}
+	}
+	return busy;
+}
+
+static void test_storm_one_level(void **state)
+{
+	(void)state;
+	tq_init(&queue, 1000000);
+	rng_state = 99;
+	for (unsigned i = 0; i < STORM; i++) {
+		storm_period[i] = MIN_PERIOD;
+		tq_insert(&queue, &storm[i], 50, rnd_below(1000));
+	}
+	uint64_t worst, end = 20000000;
+	uint64_t busy = simulate(end, 255, &worst);
+	print_message("one level: timers took %lu.%lu%% of the CPU, victim delay <= %lu ticks\n",
+	              (unsigned long)(busy * 100 / end), (unsigned long)(busy * 1000 / end % 10),
+	              (unsigned long)worst);
+	/* Steady state: each run of d is followed by 4d for threads (plus the overhead the
+	 * run does not see): well under a quarter of the CPU. */
+	assert_true(busy * 100 <= end * 25);
+	assert_true(busy * 100 >= end * 15); /* and the storm did keep it busy */
+	/* The victim waits at most for the run in progress, then its own. */
+	uint64_t run = OVERHEAD + TQ_BATCH * EXPIRY;
+	assert_true(worst > 0);
+	assert_true(worst <= 2 * run);
+}
+
+static void test_storm_mixed_levels(void **state)
+{
+	(void)state;
+	/* An adversary spreads its timers over levels 0..199 with periods from the minimum
+	 * up, so that runs at rising levels keep bypassing each other's gaps. */
+	tq_init(&queue, 1000000);
+	rng_state = 1234;
+	for (unsigned i = 0; i < STORM; i++) {
+		storm_period[i] = MIN_PERIOD + rnd_below(i % 2 ? 100 : 100000);
+		tq_insert(&queue, &storm[i], (unsigned)rnd_below(200), rnd_below(100000));
+	}
+	uint64_t worst, end = 20000000;
+	uint64_t busy = simulate(end, 220, &worst);
+	print_message("mixed levels: timers took %lu.%lu%% of the CPU, victim delay <= %lu ticks\n",
+	              (unsigned long)(busy * 100 / end), (unsigned long)(busy * 1000 / end % 10),
+	              (unsigned long)worst);
+	assert_true(busy * 100 <= end * 27); /* 1/4, plus the overhead the runs do not see */
+	uint64_t run = OVERHEAD + TQ_BATCH * EXPIRY;
+	assert_true(worst > 0);
+	assert_true(worst <= 2 * run);
+	check_queue(&queue);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_random_few_levels),
+	    cmocka_unit_test(test_random_many_levels),
+	    cmocka_unit_test(test_random_one_level),
+	    cmocka_unit_test(test_operations_are_logarithmic),
+	    cmocka_unit_test(test_batch_bound_and_gap),
+	    cmocka_unit_test(test_storm_one_level),
+	    cmocka_unit_test(test_storm_mixed_levels),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
