@@ -7,6 +7,7 @@
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
+#include <kernel/timer.h>
 #include <kernel/untyped.h>
 
 #define M6_VERSION   "0.1.0"
@@ -38,10 +39,11 @@ static void read_platform(const struct dtb *dtb)
 		panic("DTB: no GICv3 (compatible \"arm,gic-v3\") found");
 
 	/* Timer interrupts: secure, non-secure physical, virtual, hypervisor; each three
-	 * cells (type, number, flags). We use the non-secure physical timer, a PPI. */
+	 * cells (type, number, flags). We use the EL1 virtual timer (arch/aarch64/timer.c
+	 * says why), a PPI: the number in cell 7. */
 	int timer = dtb_find_compatible(dtb, -1, "arm,armv8-timer");
 	uint32_t ppi;
-	if (timer < 0 || dtb_get_cell(dtb, timer, "interrupts", 4, &ppi) != DTB_OK)
+	if (timer < 0 || dtb_get_cell(dtb, timer, "interrupts", 7, &ppi) != DTB_OK)
 		panic("DTB: no usable arm,armv8-timer node");
 	if (ppi >= 16) /* a PPI number: interrupt IDs 16..31 */
 		panic("DTB: arm,armv8-timer: interrupt %u is not a PPI", ppi);
@@ -130,6 +132,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	read_memory(&dtb, dtb_pa);
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
+	timers_init();
 	timer_init();
 #ifdef M6_CONFIG_BENCHMARK
 	arch_pmu_enable_user();

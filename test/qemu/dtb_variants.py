@@ -23,7 +23,7 @@ from qemu_run import run_guest, verdict
 class Variant:
     name: str
     why: str
-    edit: str  # "node": add `text` under /; "timer-ppi": set the physical timer's PPI
+    edit: str  # "node": add `text` under /; "timer-ppi": set the virtual timer's PPI
     text: str
     expect: list[str]
     status: int | None  # QEMU's exit status, None: any (the kernel halts on refusal)
@@ -53,8 +53,8 @@ def make_variant(dts: str, v: Variant) -> str:
         # The root node's closing brace is the last one in dtc's output.
         end = dts.rstrip().rindex("};")
         return dts[:end] + "\t" + v.text + "\n" + dts[end:]
-    # The node whose compatible names the architected timer; the second of its four
-    # interrupts (type, number, flags) is the non-secure physical timer, the kernel's.
+    # The node whose compatible names the architected timer; the third of its four
+    # interrupts (type, number, flags) is the EL1 virtual timer, the kernel's.
     at = dts.find('"arm,armv8-timer')
     if at < 0:
         raise ValueError("no arm,armv8-timer node in QEMU's tree")
@@ -64,7 +64,7 @@ def make_variant(dts: str, v: Variant) -> str:
     if not match:
         raise ValueError("the arm,armv8-timer node has no interrupts")
     cells = match.group(1).split()
-    cells[4] = v.text
+    cells[7] = v.text
     block = block[:match.start(1)] + " ".join(cells) + block[match.end(1):]
     return dts[:start] + block + dts[end:]
 
