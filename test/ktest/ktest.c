@@ -7,6 +7,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_untyped,      kt_suite_cnode,     kt_suite_tcb,    kt_suite_vspace, kt_suite_ipc,
     kt_suite_notification, kt_suite_irq_timer, kt_suite_fault,  kt_suite_sched,  kt_suite_paths,
     kt_suite_misc,         kt_suite_rights,    kt_suite_stress, kt_suite_fuzz,
+    kt_suite_timer_storm,
 };
 
 static const char *current_test;

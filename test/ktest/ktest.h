@@ -245,5 +245,6 @@ extern const struct kt_test kt_suite_fuzz[];
 extern const struct kt_test kt_suite_paths[];
 extern const struct kt_test kt_suite_misc[];
 extern const struct kt_test kt_suite_rights[];
+extern const struct kt_test kt_suite_timer_storm[];
 
 #endif
