@@ -91,16 +91,16 @@ static void update_level(struct timer_queue *q, unsigned level)
 	}
 }
 
-void tq_init(struct timer_queue *q, uint64_t charge_max)
+void tq_init(struct timer_queue *q, uint64_t charge_max, uint64_t run_overhead)
 {
 	for (unsigned l = 0; l < TQ_LEVELS; l++)
 		q->levels[l] = (struct tq_level){NULL, 0};
 	for (unsigned i = 0; i < 2 * TQ_LEVELS; i++)
 		q->earliest[i] = UINT64_MAX;
 	q->next_seq = 0;
-	q->throttle_until = 0;
-	q->throttle_level = 0;
+	q->tiers = 0;
 	q->charge_max = charge_max ? charge_max : 1;
+	q->run_overhead = run_overhead;
 	q->steps = 0;
 }
 
@@ -161,11 +161,11 @@ void tq_remove(struct timer_queue *q, struct tq_node *n)
 		update_level(q, n->level);
 }
 
-uint64_t tq_earliest(const struct timer_queue *q, unsigned min_level)
+uint64_t tq_earliest(const struct timer_queue *q, unsigned lo, unsigned hi)
 {
 	uint64_t m = UINT64_MAX;
-	/* Minimum over leaves [min_level, TQ_LEVELS): the usual bottom-up range walk. */
-	for (unsigned l = TQ_LEVELS + min_level, r = 2 * TQ_LEVELS - 1; l <= r; l >>= 1, r >>= 1) {
+	/* Minimum over leaves [lo, hi]: the usual bottom-up range walk. */
+	for (unsigned l = TQ_LEVELS + lo, r = TQ_LEVELS + hi; l <= r; l >>= 1, r >>= 1) {
 		if (l & 1) {
 			m = q->earliest[l] < m ? q->earliest[l] : m;
 			l++;
@@ -178,13 +178,41 @@ uint64_t tq_earliest(const struct timer_queue *q, unsigned min_level)
 	return m;
 }
 
+/* The lowest level that may run at `now`: above the highest tier still waiting. */
+static unsigned floor_at(const struct timer_queue *q, uint64_t now)
+{
+	for (unsigned i = q->tiers; i-- > 0;)
+		if (q->tier_until[i] > now)
+			return q->tier_level[i] + 1u;
+	return 0;
+}
+
+/* The earliest time a level >= min_level has a due timer and may run. */
+static uint64_t next_event_from(const struct timer_queue *q, unsigned min_level)
+{
+	uint64_t best = UINT64_MAX;
+	unsigned lo = min_level;
+	for (unsigned i = 0; i < q->tiers; i++) {
+		unsigned hi = q->tier_level[i];
+		if (hi >= lo) {
+			uint64_t e = tq_earliest(q, lo, hi);
+			if (e != UINT64_MAX) {
+				e = e > q->tier_until[i] ? e : q->tier_until[i];
+				best = e < best ? e : best;
+			}
+			lo = hi + 1;
+		}
+	}
+	if (lo < TQ_LEVELS) {
+		uint64_t e = tq_earliest(q, lo, TQ_LEVELS - 1);
+		best = e < best ? e : best;
+	}
+	return best;
+}
+
 uint64_t tq_next_event(const struct timer_queue *q)
 {
-	uint64_t free = tq_earliest(q, q->throttle_level + 1);
-	uint64_t held = q->earliest[1];
-	if (held < q->throttle_until)
-		held = q->throttle_until;
-	return free < held ? free : held;
+	return next_event_from(q, 0);
 }
 
 /* The highest level with a due timer, if it is at least `floor`: its earliest timer,
@@ -209,32 +237,78 @@ static struct tq_node *pop_due(struct timer_queue *q, uint64_t now, unsigned flo
 	return n;
 }
 
+static void push_tier(uint8_t *level, uint64_t *until, unsigned *n, unsigned l, uint64_t u)
+{
+	if (*n && until[*n - 1] == u) {
+		level[*n - 1] = (uint8_t)l; /* the same wait: one tier */
+		return;
+	}
+	level[*n] = (uint8_t)l;
+	until[*n] = u;
+	(*n)++;
+}
+
+/* A run of level `top` from start to end: it and every level below wait 4d more. */
 static void charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned top)
 {
-	uint64_t d = end > start ? end - start : 0;
+	uint64_t d = (end > start ? end - start : 0) + q->run_overhead;
 	if (d == 0)
 		d = 1; /* every run costs something, even below the counter's resolution */
 	if (d > q->charge_max)
 		d = q->charge_max;
-	bool in_gap = start < q->throttle_until;
-	uint64_t base = end > q->throttle_until ? end : q->throttle_until;
-	q->throttle_until = base + TQ_GAP_FACTOR * d;
-	if (!in_gap || top > q->throttle_level)
-		q->throttle_level = top;
+	uint64_t add = TQ_GAP_FACTOR * d;
+	/* Rebuild the staircase: tiers up to top get max(wait, end) + add (a tier across
+	 * top is split there), tiers above keep their wait, and waits already over by the
+	 * run's end are dropped (they are the highest tiers: waits fall with the level). */
+	uint8_t level[TQ_TIERS + 2];
+	uint64_t until[TQ_TIERS + 2];
+	unsigned n = 0, lo = 0;
+	for (unsigned i = 0; i < q->tiers; i++) {
+		unsigned hi = q->tier_level[i];
+		uint64_t u = q->tier_until[i];
+		if (lo <= top)
+			push_tier(level, until, &n, hi < top ? hi : top, (u > end ? u : end) + add);
+		if (hi > top && u > end)
+			push_tier(level, until, &n, hi, u);
+		lo = hi + 1;
+	}
+	if (lo <= top)
+		push_tier(level, until, &n, top, end + add);
+	/* Too many steps: the lowest two become one, with the longer wait. */
+	unsigned first = 0;
+	while (n - first > TQ_TIERS) {
+		until[first + 1] = until[first];
+		first++;
+	}
+	q->tiers = n - first;
+	for (unsigned i = 0; i < q->tiers; i++) {
+		q->tier_level[i] = level[first + i];
+		q->tier_until[i] = until[first + i];
+	}
 }
 
 unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clock_fn *clock)
 {
-	unsigned floor = now < q->throttle_until ? q->throttle_level + 1 : 0;
-	unsigned count = 0, top = 0;
-	struct tq_node *n;
-	while (count < TQ_BATCH && (n = pop_due(q, now, floor)) != NULL) {
-		if (n->level > top)
-			top = n->level;
+	struct tq_node *n = pop_due(q, now, floor_at(q, now));
+	if (!n)
+		return 0;
+	/* One run serves one level, the highest due one that may run: the threads its
+	 * timers wake run before any lower level's timers are looked at. fire() only re-arms
+	 * into the future at the same level, so when a level above may next run stays what
+	 * it is now (later than now: else that level would have been chosen). */
+	unsigned top = n->level, count = 0;
+	struct tq_level *lv = &q->levels[top];
+	uint64_t above = top + 1 < TQ_LEVELS ? next_event_from(q, top + 1) : UINT64_MAX, t;
+	for (;;) {
 		fire(q, n, now);
 		count++;
+		t = clock();
+		/* A higher level fell due meanwhile: end the run here, it goes next. */
+		if (count == TQ_BATCH || above <= t || !lv->root || lv->root->deadline > now)
+			break;
+		n = lv->root;
+		tq_remove(q, n);
 	}
-	if (count)
-		charge(q, now, clock(), top);
+	charge(q, now, t, top);
 	return count;
 }

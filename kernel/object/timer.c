@@ -12,8 +12,11 @@ static struct timer_queue queue;
 void timers_init(void)
 {
 	/* A run longer than 1 ms was stretched from outside (a host that descheduled this
-	 * virtual CPU): charging it in full would only hold timers back for nothing. */
-	tq_init(&queue, arch_timer_frequency() / 1000);
+	 * virtual CPU): charging it in full would only hold timers back for nothing. Taking
+	 * and leaving the interrupt is charged as 1 us: more than its few hundred
+	 * instructions on any CPU this kernel runs on. */
+	uint64_t freq = arch_timer_frequency();
+	tq_init(&queue, freq / 1000, freq / 1000000 ? freq / 1000000 : 1);
 }
 
 uint64_t timers_next_deadline(void)

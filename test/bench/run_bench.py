@@ -51,6 +51,7 @@ EXPECTED = [
     "ntfn_signal_wakeup", "ntfn_roundtrip", "page_fault_resume", "timer_wait_irq_wake",
     "ctx_switch_same_as", "ctx_switch_cross_as",
     "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
+    "timer_storm_victim_delay", "timer_storm_thread_share_pct",
 ]
 
 
