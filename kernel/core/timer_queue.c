@@ -85,9 +85,11 @@ static void update_level(struct timer_queue *q, unsigned level)
 	unsigned i = TQ_LEVELS + level;
 	q->earliest[i] = root ? root->deadline : UINT64_MAX;
 	for (i >>= 1; i; i >>= 1) {
-		uint64_t l = q->earliest[2 * i], r = q->earliest[2 * i + 1];
-		q->earliest[i] = l < r ? l : r;
+		uint64_t l = q->earliest[2 * i], r = q->earliest[2 * i + 1], m = l < r ? l : r;
 		q->steps++;
+		if (q->earliest[i] == m)
+			break; /* nothing above changes either */
+		q->earliest[i] = m;
 	}
 }
 
@@ -212,6 +214,11 @@ static uint64_t next_event_from(const struct timer_queue *q, unsigned min_level)
 
 uint64_t tq_next_event(const struct timer_queue *q)
 {
+	/* The usual case, asked at every arming: the earliest deadline of all comes after
+	 * every wait (tier 0's is the longest), so no wait matters. */
+	uint64_t e = q->earliest[1];
+	if (!q->tiers || e >= q->tier_until[0])
+		return e;
 	return next_event_from(q, 0);
 }
 
@@ -298,13 +305,21 @@ unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clo
 	 * it is now (later than now: else that level would have been chosen). */
 	unsigned top = n->level, count = 0;
 	struct tq_level *lv = &q->levels[top];
-	uint64_t above = top + 1 < TQ_LEVELS ? next_event_from(q, top + 1) : UINT64_MAX, t;
+	uint64_t above = 0, t;
+	bool above_known = false;
 	for (;;) {
 		fire(q, n, now);
 		count++;
 		t = clock();
-		/* A higher level fell due meanwhile: end the run here, it goes next. */
-		if (count == TQ_BATCH || above <= t || !lv->root || lv->root->deadline > now)
+		if (count == TQ_BATCH || !lv->root || lv->root->deadline > now)
+			break;
+		/* A higher level fell due meanwhile: end the run here, it goes next. (Looked
+		 * up only when the run would go on: a lone timer needs none of this.) */
+		if (!above_known) {
+			above = top + 1 < TQ_LEVELS ? next_event_from(q, top + 1) : UINT64_MAX;
+			above_known = true;
+		}
+		if (above <= t)
 			break;
 		n = lv->root;
 		tq_remove(q, n);

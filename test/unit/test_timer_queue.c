@@ -274,15 +274,16 @@ static void expire_both(uint64_t now)
 			model.seq[i] = model.next_seq++;
 		}
 		expect++;
-		if (expect == TQ_BATCH)
+		/* A run serves one level, up to a batch of it. */
+		int next = model_next_due(now, (int)top);
+		if (expect == TQ_BATCH || next < 0)
 			break;
 		/* A higher level fell due during the run: the run ends. */
 		if (above <= fired_clock[expect - 1]) {
 			cut_short++;
 			break;
 		}
-		/* A run serves one level. */
-		i = model_next_due(now, (int)top);
+		i = next;
 	}
 	assert_int_equal(n, expect);
 	total_fired += n;
