@@ -3,6 +3,13 @@
  * practice log2 of the level's size), a tournament update or query 8 steps. */
 #include <kernel/timer_queue.h>
 
+/* Loop iterations, counted only in the host tests (which check the O(log n) bounds). */
+#ifdef TQ_COUNT_STEPS
+#define STEP(q) ((q)->steps++)
+#else
+#define STEP(q) ((void)(q))
+#endif
+
 static bool before(const struct tq_node *a, const struct tq_node *b)
 {
 	return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
@@ -15,7 +22,7 @@ static struct tq_node *node_at(struct timer_queue *q, const struct tq_level *lv,
 	struct tq_node *x = lv->root;
 	for (int b = 62 - __builtin_clzll(k); b >= 0; b--) {
 		x = (k >> b) & 1 ? x->right : x->left;
-		q->steps++;
+		STEP(q);
 	}
 	return x;
 }
@@ -61,7 +68,7 @@ static void sift_up(struct timer_queue *q, struct tq_level *lv, struct tq_node *
 {
 	while (x->parent && before(x, x->parent)) {
 		swap_with_parent(lv, x);
-		q->steps++;
+		STEP(q);
 	}
 }
 
@@ -74,7 +81,7 @@ static void sift_down(struct timer_queue *q, struct tq_level *lv, struct tq_node
 		if (!c || !before(c, x))
 			return;
 		swap_with_parent(lv, c);
-		q->steps++;
+		STEP(q);
 	}
 }
 
@@ -86,7 +93,7 @@ static void update_level(struct timer_queue *q, unsigned level)
 	q->earliest[i] = root ? root->deadline : UINT64_MAX;
 	for (i >>= 1; i; i >>= 1) {
 		uint64_t l = q->earliest[2 * i], r = q->earliest[2 * i + 1], m = l < r ? l : r;
-		q->steps++;
+		STEP(q);
 		if (q->earliest[i] == m)
 			break; /* nothing above changes either */
 		q->earliest[i] = m;
@@ -222,26 +229,32 @@ uint64_t tq_next_event(const struct timer_queue *q)
 	return next_event_from(q, 0);
 }
 
-/* The highest level with a due timer, if it is at least `floor`: its earliest timer,
- * removed. */
-static struct tq_node *pop_due(struct timer_queue *q, uint64_t now, unsigned floor)
+/* The highest level with a due timer, if it is at least `floor`; -1 if none. */
+static int due_level(struct timer_queue *q, uint64_t now, unsigned floor)
 {
 	if (q->earliest[1] > now)
-		return NULL;
+		return -1;
 	/* Descend towards the rightmost (highest) leaf whose deadline has passed. */
 	unsigned i = 1;
 	while (i < TQ_LEVELS) {
 		i = 2 * i + 1;
 		if (q->earliest[i] > now)
 			i--;
-		q->steps++;
+		STEP(q);
 	}
 	unsigned level = i - TQ_LEVELS;
-	if (level < floor)
-		return NULL;
-	struct tq_node *n = q->levels[level].root;
-	tq_remove(q, n);
-	return n;
+	return level >= floor ? (int)level : -1;
+}
+
+/* A level's root fired and goes on (periodic): give it its next deadline where it is
+ * and let it sink. Cheaper than removing and arming it again, same order. */
+static void reschedule_root(struct timer_queue *q, struct tq_level *lv, struct tq_node *n,
+                            uint64_t deadline)
+{
+	n->deadline = deadline;
+	n->seq = q->next_seq++;
+	sift_down(q, lv, n);
+	update_level(q, n->level);
 }
 
 static void push_tier(uint8_t *level, uint64_t *until, unsigned *n, unsigned l, uint64_t u)
@@ -264,6 +277,16 @@ static void charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned
 	if (d > q->charge_max)
 		d = q->charge_max;
 	uint64_t add = TQ_GAP_FACTOR * d;
+	if (q->tiers == 0 ||
+	    (q->tiers == 1 &&
+	     (q->tier_level[0] == top || (q->tier_level[0] < top && q->tier_until[0] <= end)))) {
+		/* The usual case: one step, from level 0 up to this run's level. */
+		uint64_t u = q->tiers && q->tier_until[0] > end ? q->tier_until[0] : end;
+		q->tiers = 1;
+		q->tier_level[0] = (uint8_t)top;
+		q->tier_until[0] = u + add;
+		return;
+	}
 	/* Rebuild the staircase: tiers up to top get max(wait, end) + add (a tier across
 	 * top is split there), tiers above keep their wait, and waits already over by the
 	 * run's end are dropped (they are the highest tiers: waits fall with the level). */
@@ -296,19 +319,24 @@ static void charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned
 
 unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clock_fn *clock)
 {
-	struct tq_node *n = pop_due(q, now, floor_at(q, now));
-	if (!n)
+	int level = due_level(q, now, floor_at(q, now));
+	if (level < 0)
 		return 0;
 	/* One run serves one level, the highest due one that may run: the threads its
-	 * timers wake run before any lower level's timers are looked at. fire() only re-arms
-	 * into the future at the same level, so when a level above may next run stays what
-	 * it is now (later than now: else that level would have been chosen). */
-	unsigned top = n->level, count = 0;
+	 * timers wake run before any lower level's timers are looked at. Firing only moves
+	 * timers of this level into the future, so when a level above may next run stays
+	 * what it is now (later than now: else that level would have been chosen). */
+	unsigned top = (unsigned)level, count = 0;
 	struct tq_level *lv = &q->levels[top];
 	uint64_t above = 0, t;
 	bool above_known = false;
 	for (;;) {
-		fire(q, n, now);
+		struct tq_node *n = lv->root;
+		uint64_t next = fire(n, now);
+		if (next == TQ_ONE_SHOT)
+			tq_remove(q, n);
+		else
+			reschedule_root(q, lv, n, next);
 		count++;
 		t = clock();
 		if (count == TQ_BATCH || !lv->root || lv->root->deadline > now)
@@ -321,8 +349,6 @@ unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clo
 		}
 		if (above <= t)
 			break;
-		n = lv->root;
-		tq_remove(q, n);
 	}
 	charge(q, now, t, top);
 	return count;

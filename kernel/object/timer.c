@@ -24,20 +24,18 @@ uint64_t timers_next_deadline(void)
 	return tq_next_event(&queue);
 }
 
-static void fire(struct timer_queue *q, struct tq_node *node, uint64_t now)
+static uint64_t fire(struct tq_node *node, uint64_t now)
 {
 	struct timer *t = (struct timer *)node;
 	struct cap *n = &t->notification.cap;
 	if (n->type == M6_OBJ_NOTIFICATION)
 		notification_signal((struct notification *)n->object, n->word);
-	if (t->period) {
-		/* Missed periods are dropped rather than delivered in a burst. Both values
-		 * are bounded at TIMER_SET, so the sums cannot wrap. */
-		uint64_t next = node->deadline + t->period;
-		if (next <= now)
-			next = now + t->period;
-		tq_insert(q, node, node->level, next);
-	}
+	if (!t->period)
+		return TQ_ONE_SHOT;
+	/* Missed periods are dropped rather than delivered in a burst. Both values are
+	 * bounded at TIMER_SET, so the sums cannot wrap. */
+	uint64_t next = node->deadline + t->period;
+	return next > now ? next : now + t->period;
 }
 
 void timers_expire(uint64_t now)

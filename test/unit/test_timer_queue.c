@@ -221,20 +221,18 @@ static unsigned fired[TQ_BATCH + 1], fired_count;
 static uint64_t fired_clock[TQ_BATCH + 1]; /* the clock after each expiry */
 static uint64_t clock_value;
 
-static void fire_record(struct timer_queue *q, struct tq_node *n, uint64_t now)
+static uint64_t fire_record(struct tq_node *n, uint64_t now)
 {
 	unsigned i = index_of(n);
-	assert_false(n->queued);
+	assert_true(n->queued); /* still in the queue while it fires */
 	assert_true(fired_count < TQ_BATCH);
 	clock_value += 1 + rnd_below(40); /* each expiry costs some simulated time */
 	fired_clock[fired_count] = clock_value;
 	fired[fired_count++] = i;
-	if (model.period[i]) {
-		uint64_t next = n->deadline + model.period[i];
-		if (next <= now)
-			next = now + model.period[i];
-		tq_insert(q, n, n->level, next);
-	}
+	if (!model.period[i])
+		return TQ_ONE_SHOT;
+	uint64_t next = n->deadline + model.period[i];
+	return next <= now ? now + model.period[i] : next;
 }
 
 static uint64_t read_clock(void)
@@ -413,11 +411,18 @@ static void test_random_one_level(void **state)
 
 #define BIG (1u << 16)
 
-static void never_fire(struct timer_queue *q, struct tq_node *n, uint64_t now)
+static uint64_t never_fire(struct tq_node *n, uint64_t now)
 {
-	(void)q;
 	(void)n;
 	(void)now;
+	return TQ_ONE_SHOT;
+}
+
+/* Periodic: next deadline far behind everything else, so it sinks the whole height. */
+static uint64_t fire_to_bottom(struct tq_node *n, uint64_t now)
+{
+	(void)now;
+	return n->deadline + 100 * (uint64_t)BIG;
 }
 
 static uint64_t clock_zero(void)
@@ -455,6 +460,11 @@ static void test_operations_are_logarithmic(void **state)
 	assert_int_equal(tq_expire(&queue, UINT64_MAX - 1, never_fire, clock_zero), TQ_BATCH);
 	assert_true(queue.steps - before <= TQ_BATCH * (2 * log2_ceil(BIG) + 8 + 8));
 	check_queue(&queue);
+	/* Periodic ones sink from the root to the bottom, each in one path. */
+	before = queue.steps;
+	assert_int_equal(tq_expire(&queue, UINT64_MAX - 1, fire_to_bottom, clock_zero), TQ_BATCH);
+	assert_true(queue.steps - before <= TQ_BATCH * (log2_ceil(BIG) + 8 + 8));
+	check_queue(&queue);
 	free(big);
 }
 
@@ -463,13 +473,13 @@ static void test_operations_are_logarithmic(void **state)
 static unsigned fires;
 static uint64_t sim_now;
 
-static void fire_count(struct timer_queue *q, struct tq_node *n, uint64_t now)
+static uint64_t fire_count(struct tq_node *n, uint64_t now)
 {
-	(void)q;
 	(void)n;
 	(void)now;
 	fires++;
 	sim_now += 10;
+	return TQ_ONE_SHOT;
 }
 
 static uint64_t sim_clock(void)
@@ -563,18 +573,16 @@ static struct tq_node storm[STORM + 1];
 static uint64_t storm_period[STORM + 1];
 static uint64_t victim_fired_at;
 
-static void storm_fire(struct timer_queue *q, struct tq_node *n, uint64_t now)
+static uint64_t storm_fire(struct tq_node *n, uint64_t now)
 {
 	sim_now += EXPIRY;
 	unsigned i = (unsigned)(n - storm);
 	if (i == STORM) {
 		victim_fired_at = sim_now;
-		return;
+		return TQ_ONE_SHOT;
 	}
 	uint64_t next = n->deadline + storm_period[i];
-	if (next <= now)
-		next = now + storm_period[i];
-	tq_insert(q, n, n->level, next);
+	return next <= now ? now + storm_period[i] : next;
 }
 
 /* Runs the simulated CPU from 0 to `end`; returns the ticks spent in runs (with their

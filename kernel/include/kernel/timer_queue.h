@@ -62,7 +62,7 @@ struct timer_queue {
 	uint64_t tier_until[TQ_TIERS];
 	uint64_t charge_max;   /* a run is charged at most this many ticks (see tq_init) */
 	uint64_t run_overhead; /* ticks added to each run: taking and leaving the interrupt */
-	uint64_t steps;        /* loop iterations so far: for the tests' O(log n) checks */
+	uint64_t steps;        /* loop iterations, counted in host tests (TQ_COUNT_STEPS) */
 };
 
 /* An empty queue. A run is charged at most `charge_max` ticks: a longer one was stretched
@@ -75,8 +75,10 @@ void tq_insert(struct timer_queue *q, struct tq_node *n, unsigned level, uint64_
 /* Disarm a queued node. */
 void tq_remove(struct timer_queue *q, struct tq_node *n);
 
-/* Called for each expired node, already removed; may tq_insert it again (periodic). */
-typedef void tq_fire_fn(struct timer_queue *q, struct tq_node *n, uint64_t now);
+/* Called for each expired node while it is still queued (it must not touch the queue);
+ * returns its next deadline (later than now: periodic) or TQ_ONE_SHOT (disarm it). */
+#define TQ_ONE_SHOT UINT64_MAX
+typedef uint64_t tq_fire_fn(struct tq_node *n, uint64_t now);
 typedef uint64_t tq_clock_fn(void);
 /* One run at time `now`: expire up to TQ_BATCH due nodes of the highest level with due
  * nodes that the throttle lets through, in (deadline, arming) order, reading `clock` after
