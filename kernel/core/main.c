@@ -14,6 +14,7 @@
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
 #include <kernel/string.h>
+#include <kernel/timer.h>
 #include <kernel/untyped.h>
 
 #define M6_VERSION   "0.1.0"
@@ -110,12 +111,13 @@ static void read_platform(const struct dtb *dtb)
 	platform.gicr_size = r.size;
 
 	/* Timer interrupts: secure, non-secure physical, virtual, hypervisor; each three
-	 * cells (type, number, flags). We use the non-secure physical timer, a PPI: type 1,
-	 * number 0..15 (interrupt IDs 16..31). */
+	 * cells (type, number, flags). We use the EL1 virtual timer (arch/aarch64/timer.c
+	 * says why), a PPI: type 1 in cell 6, the number (0..15, interrupt IDs 16..31) in
+	 * cell 7. */
 	int timer = find_enabled(dtb, "arm,armv8-timer", &disabled);
 	uint32_t type, ppi;
-	if (timer < 0 || dtb_get_cell(dtb, timer, "interrupts", 3, &type) != DTB_OK ||
-	    dtb_get_cell(dtb, timer, "interrupts", 4, &ppi) != DTB_OK)
+	if (timer < 0 || dtb_get_cell(dtb, timer, "interrupts", 6, &type) != DTB_OK ||
+	    dtb_get_cell(dtb, timer, "interrupts", 7, &ppi) != DTB_OK)
 		panic("DTB: no usable arm,armv8-timer node");
 	if (type != 1)
 		panic("DTB: arm,armv8-timer: interrupt type %u is not 1 (PPI)", type);
@@ -243,6 +245,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	arch_el0_state_init();
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
+	timers_init();
 	timer_init();
 	asid_init(arch_asid_init());
 #ifdef M6_CONFIG_BENCHMARK

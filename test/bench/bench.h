@@ -251,5 +251,6 @@ void bench_page_fault(void);
 void bench_timer_irq(void);
 void bench_context_switch(void);
 void bench_retype_revoke(void);
+void bench_timer_storm(void);
 
 #endif

@@ -59,6 +59,7 @@ EXPECTED = [
     "ntfn_signal_wakeup", "ntfn_roundtrip", "page_fault_resume", "timer_wait_irq_wake",
     "ctx_switch_same_as", "ctx_switch_cross_as",
     "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
+    "timer_storm_victim_delay", "timer_storm_thread_share_pct",
 ]
 LATENCY_PHASES = ["setup", "idle", "timer_storm", "revoke_chain", "delete_cnode", "retype_2m",
                   "fault_storm", "console"]

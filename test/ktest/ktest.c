@@ -23,6 +23,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_fuzz,
     kt_suite_arch,
     kt_suite_revoke,
+    kt_suite_timer_storm,
 };
 /* clang-format on */
 

@@ -110,11 +110,11 @@ VARIANTS = [
             [r"^$"], 0, forbid=[r"m6", r"ping"]),
     Variant("timer-not-a-ppi",
             "the timer's interrupt given as 32: not a PPI, so the kernel refuses the tree",
-            [("cell", ("arm,armv8-timer", 4, "0x20"))],
+            [("cell", ("arm,armv8-timer", 7, "0x20"))],
             [r"m6: PANIC: DTB: arm,armv8-timer: interrupt 32 is not a PPI"], None),
     Variant("timer-bad-type",
             "the timer's interrupt type cell 0 (SPI) instead of 1 (PPI): refused",
-            [("cell", ("arm,armv8-timer", 3, "0x00"))],
+            [("cell", ("arm,armv8-timer", 6, "0x00"))],
             [r"m6: PANIC: DTB: arm,armv8-timer: interrupt type 0 is not 1 \(PPI\)"], None),
 ] + [
     Variant(f"ram-{size}", f"QEMU's own tree with -m {size}: all of it untyped but the image and DTB",

@@ -17,7 +17,7 @@ struct platform_info {
 	paddr_t gicd_base;
 	paddr_t gicr_base;
 	uint64_t gicd_size, gicr_size;
-	unsigned timer_irq; /* INTID of the EL1 physical timer */
+	unsigned timer_irq; /* INTID of the EL1 virtual timer */
 	bool psci_smc;      /* conduit: smc (true) or hvc */
 	unsigned ram_count;
 	struct {

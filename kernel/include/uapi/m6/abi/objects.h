@@ -113,7 +113,8 @@ enum m6_label {
 	/* ---- Timer ---- */
 	/* MR0 = notification cptr (0: none); the cap's badge is what is signalled */
 	M6_TIMER_SET_NOTIFICATION = 96,
-	/* MR0 = deadline (absolute, counter ticks of CNTVCT), MR1 = period (0: one shot) */
+	/* MR0 = deadline (absolute, counter ticks of CNTVCT), MR1 = period (0: one shot);
+	 * expires at the caller's priority at this call */
 	M6_TIMER_SET = 97,
 	M6_TIMER_CANCEL = 98,
 
