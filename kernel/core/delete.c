@@ -56,7 +56,7 @@
 static struct cte *frame_top; /* CNode being emptied, NULL if none */
 static struct cte *zombie;    /* the slot that started the job, if it holds a zombie */
 static void *dying_object;    /* endpoint or notification releasing its waiters, or an
-                                * ASID pool taking its VSpaces' ASIDs back */
+                               * ASID pool taking its VSpaces' ASIDs back */
 static uint8_t dying_type;
 
 bool delete_job_pending(void)

@@ -33,7 +33,7 @@ struct asid_pool {
 };
 
 /* Set in `base` while the pool is being destroyed (asid_pool_begin_release). */
-#define ASID_POOL_DYING (1u << 31)
+#define ASID_POOL_DYING       (1u << 31)
 
 #define ASID_POOL_HEADER_SIZE 16
 _Static_assert(sizeof(struct asid_pool) == ASID_POOL_HEADER_SIZE, "pool header");
