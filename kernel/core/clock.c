@@ -44,9 +44,14 @@ void clock_tick(void)
 {
 	uint64_t now = clock_now();
 	programmed = UINT64_MAX; /* the interrupt consumed the deadline */
-	arch_timer_set_deadline(UINT64_MAX);
 	timers_expire(now);
 	if (now >= this_cpu()->slice_end)
 		scheduler_timeslice_end();
+	/* The compare register still holds the deadline that fired (the line stays raised,
+	 * which does not matter with interrupts masked): clock_update() replaces it before
+	 * the interrupt is acknowledged, and only when nothing at all is due is "never"
+	 * written here instead. One write per interrupt, not two. */
 	clock_update();
+	if (programmed == UINT64_MAX)
+		arch_timer_set_deadline(UINT64_MAX);
 }

@@ -107,6 +107,8 @@ void tq_init(struct timer_queue *q, uint64_t charge_max, uint64_t run_overhead)
 	for (unsigned i = 0; i < 2 * TQ_LEVELS; i++)
 		q->earliest[i] = UINT64_MAX;
 	q->next_seq = 0;
+	q->armed = 0;
+	q->lone = NULL;
 	q->tiers = 0;
 	q->charge_max = charge_max ? charge_max : 1;
 	q->run_overhead = run_overhead;
@@ -121,6 +123,8 @@ void tq_insert(struct timer_queue *q, struct tq_node *n, unsigned level, uint64_
 	n->level = (uint8_t)level;
 	n->queued = true;
 	n->left = n->right = NULL;
+	if (++q->armed == 1)
+		q->lone = n;
 	lv->count++;
 	if (lv->count == 1) {
 		n->parent = NULL;
@@ -137,6 +141,26 @@ void tq_insert(struct timer_queue *q, struct tq_node *n, unsigned level, uint64_
 	}
 	if (lv->root == n)
 		update_level(q, level);
+}
+
+/* The one node left armed: in the level just removed from, or at the end of the
+ * tournament's path to the earliest deadline (a level with a node has a leaf below
+ * UINT64_MAX unless the node's own deadline is that; then a scan finds it). */
+static struct tq_node *find_lone(struct timer_queue *q, const struct tq_level *removed_from)
+{
+	if (removed_from->count)
+		return removed_from->root;
+	unsigned i = 1;
+	while (i < TQ_LEVELS) {
+		i = q->earliest[2 * i] == q->earliest[i] ? 2 * i : 2 * i + 1;
+		STEP(q);
+	}
+	if (q->levels[i - TQ_LEVELS].root)
+		return q->levels[i - TQ_LEVELS].root;
+	for (unsigned l = 0; l < TQ_LEVELS; l++)
+		if (q->levels[l].root)
+			return q->levels[l].root;
+	return NULL;
 }
 
 void tq_remove(struct timer_queue *q, struct tq_node *n)
@@ -168,6 +192,8 @@ void tq_remove(struct timer_queue *q, struct tq_node *n)
 	 * moved a different node to the root. */
 	if (was_root || lv->root == last)
 		update_level(q, n->level);
+	if (--q->armed == 1)
+		q->lone = find_lone(q, lv);
 }
 
 uint64_t tq_earliest(const struct timer_queue *q, unsigned lo, unsigned hi)
@@ -185,15 +211,6 @@ uint64_t tq_earliest(const struct timer_queue *q, unsigned lo, unsigned hi)
 		}
 	}
 	return m;
-}
-
-/* The lowest level that may run at `now`: above the highest tier still waiting. */
-static unsigned floor_at(const struct timer_queue *q, uint64_t now)
-{
-	for (unsigned i = q->tiers; i-- > 0;)
-		if (q->tier_until[i] > now)
-			return q->tier_level[i] + 1u;
-	return 0;
 }
 
 /* The earliest time a level >= min_level has a due timer and may run. */
@@ -219,13 +236,8 @@ static uint64_t next_event_from(const struct timer_queue *q, unsigned min_level)
 	return best;
 }
 
-uint64_t tq_next_event(const struct timer_queue *q)
+uint64_t tq_next_event_from_tiers(const struct timer_queue *q)
 {
-	/* The usual case, asked at every arming: the earliest deadline of all comes after
-	 * every wait (tier 0's is the longest), so no wait matters. */
-	uint64_t e = q->earliest[1];
-	if (!q->tiers || e >= q->tier_until[0])
-		return e;
 	return next_event_from(q, 0);
 }
 
@@ -269,7 +281,7 @@ static void push_tier(uint8_t *level, uint64_t *until, unsigned *n, unsigned l, 
 }
 
 /* A run of level `top` from start to end: it and every level below wait 4d more. */
-static void charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned top)
+void tq_charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned top)
 {
 	uint64_t d = (end > start ? end - start : 0) + q->run_overhead;
 	if (d == 0)
@@ -319,7 +331,10 @@ static void charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned
 
 unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clock_fn *clock)
 {
-	int level = due_level(q, now, floor_at(q, now));
+	int lone = tq_expire_lone(q, now, fire, clock);
+	if (lone >= 0)
+		return (unsigned)lone;
+	int level = due_level(q, now, tq_floor_at(q, now));
 	if (level < 0)
 		return 0;
 	/* One run serves one level, the highest due one that may run: the threads its
@@ -350,6 +365,6 @@ unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clo
 		if (above <= t)
 			break;
 	}
-	charge(q, now, t, top);
+	tq_charge(q, now, t, top);
 	return count;
 }

@@ -138,7 +138,7 @@ static int next_token(const struct dtb *dtb, uint32_t *pos, struct token *tok)
 		break;
 	}
 	case FDT_PROP: {
-		uint32_t len, nameoff, n;
+		uint32_t len, nameoff;
 
 		if (size - p < 8)
 			return DTB_ERR_PROP_TRUNCATED;
@@ -149,8 +149,9 @@ static int next_token(const struct dtb *dtb, uint32_t *pos, struct token *tok)
 			return DTB_ERR_PROP_TRUNCATED;
 		if (nameoff >= dtb->strings_size)
 			return DTB_ERR_BAD_NAME_OFFSET;
-		n = find_nul(dtb->blob + dtb->strings_off + nameoff, dtb->strings_size - nameoff);
-		if (n == dtb->strings_size - nameoff)
+		/* A NUL at or after nameoff inside the block: the same test as scanning for
+		 * one, answered by where the block's last NUL is. */
+		if (nameoff >= dtb->strings_named)
 			return DTB_ERR_BAD_PROP_NAME;
 		tok->name = (const char *)(dtb->blob + dtb->strings_off + nameoff);
 		tok->value = base + p;
@@ -245,6 +246,7 @@ static void clear(struct dtb *d)
 	d->struct_size = 0;
 	d->strings_off = 0;
 	d->strings_size = 0;
+	d->strings_named = 0;
 	d->rsvmap_off = 0;
 	d->rsvmap_count = 0;
 	d->root = 0;
@@ -317,6 +319,10 @@ static int open_blob(struct dtb *d, const uint8_t *b, size_t max_size)
 		return DTB_ERR_STRINGS_RANGE;
 	d->strings_off = off;
 	d->strings_size = size;
+	/* Scanned backwards: in any real blob the last byte is already the NUL. */
+	d->strings_named = size;
+	while (d->strings_named > 0 && b[off + d->strings_named - 1] != 0)
+		d->strings_named--;
 
 	/* With a declared struct size the layout can be checked before the walk, so that a
 	 * structure block overlapping the strings is reported as such rather than as whatever
@@ -366,19 +372,27 @@ static bool is_open(const struct dtb *dtb)
 /* Is `node` the offset of an FDT_BEGIN_NODE token of this tree? Only a walk from the start
  * can tell a token boundary from look-alike bytes inside a property value; the trees are a
  * few KiB, so the cost is negligible next to the safety. */
-static int check_node(const struct dtb *dtb, int node)
+static int check_node_range(const struct dtb *dtb, int node)
 {
-	uint32_t pos = 0;
-
 	if (!is_open(dtb))
 		return DTB_ERR_NULL;
 	if (node < 0 || (uint32_t)node >= dtb->struct_size || (node & 3) != 0)
 		return DTB_ERR_BAD_NODE;
+	return DTB_OK;
+}
+
+static int check_node(const struct dtb *dtb, int node)
+{
+	uint32_t pos = 0;
+	int err = check_node_range(dtb, node);
+
+	if (err != DTB_OK)
+		return err;
 	while (pos <= (uint32_t)node) {
 		uint32_t start = pos;
 		struct token tok;
-		int err = next_token(dtb, &pos, &tok);
 
+		err = next_token(dtb, &pos, &tok);
 		if (err != DTB_OK)
 			return err;
 		if (start == (uint32_t)node)
@@ -437,58 +451,44 @@ static const char *prop_string(const struct token *tok)
 	return (const char *)tok->value;
 }
 
-/* Depth of a valid node (root = 1) and the offset of its parent (the last node opened one
- * level up before it). Two passes keep this O(1) in memory and free of recursion. */
+/* The parent of `node` (the node open one level up when it begins), in one walk from the
+ * start that also proves `node` is a node of this tree: DTB_ERR_BAD_NODE if the walk does
+ * not meet a BEGIN_NODE exactly there. The open nodes are kept on a stack of at most
+ * DTB_MAX_DEPTH offsets (dtb_open refused deeper trees), so memory stays O(1) and there is
+ * no recursion. */
 static int node_parent(const struct dtb *dtb, uint32_t node, uint32_t *parent)
 {
-	uint32_t pos = 0, depth = 0, target = 0;
-	bool have_parent = false;
+	uint32_t open[DTB_MAX_DEPTH];
+	uint32_t pos = 0, depth = 0;
 	struct token tok;
-	int err;
 
-	for (;;) {
+	while (pos <= node) {
 		uint32_t start = pos;
+		int err = next_token(dtb, &pos, &tok);
 
-		err = next_token(dtb, &pos, &tok);
 		if (err != DTB_OK)
 			return err;
+		if (start == node) {
+			if (tok.tag != FDT_BEGIN_NODE)
+				return DTB_ERR_BAD_NODE;
+			if (depth == 0)
+				return DTB_ERR_NO_PARENT;
+			*parent = open[depth - 1];
+			return DTB_OK;
+		}
 		if (tok.tag == FDT_BEGIN_NODE) {
-			depth++;
-			if (start == node) {
-				target = depth;
-				break;
-			}
+			if (depth == DTB_MAX_DEPTH)
+				return DTB_ERR_TOO_DEEP;
+			open[depth++] = start;
 		} else if (tok.tag == FDT_END_NODE) {
+			if (depth == 0)
+				return DTB_ERR_UNBALANCED;
 			depth--;
 		} else if (tok.tag == FDT_END) {
-			return DTB_ERR_BAD_NODE;
+			break;
 		}
 	}
-	if (target == 1)
-		return DTB_ERR_NO_PARENT;
-	pos = 0;
-	depth = 0;
-	for (;;) {
-		uint32_t start = pos;
-
-		err = next_token(dtb, &pos, &tok);
-		if (err != DTB_OK)
-			return err;
-		if (tok.tag == FDT_BEGIN_NODE) {
-			if (start == node)
-				break;
-			depth++;
-			if (depth == target - 1) {
-				*parent = start;
-				have_parent = true;
-			}
-		} else if (tok.tag == FDT_END_NODE) {
-			depth--;
-		} else if (tok.tag == FDT_END) {
-			return DTB_ERR_BAD_NODE;
-		}
-	}
-	return have_parent ? DTB_OK : DTB_ERR_BAD_NODE;
+	return DTB_ERR_BAD_NODE;
 }
 
 /* A #address-cells / #size-cells value of `node`, or `dflt` if the property is absent. */
@@ -659,38 +659,61 @@ int dtb_find_path(const struct dtb *dtb, const char *path)
 
 int dtb_find_compatible(const struct dtb *dtb, int start_after, const char *compatible)
 {
-	uint32_t pos = 0;
+	uint32_t pos = 0, node = 0;
+	/* Searching: past start_after (from the start when it is -1). In the properties of
+	 * `node` that precede its first subnode, its first "compatible" not yet seen. */
+	bool searching = start_after == -1, in_props = false;
 	struct token tok;
 	int err;
 
 	if (!is_open(dtb) || compatible == NULL)
 		return DTB_ERR_NULL;
-	if (start_after != -1) {
-		err = check_node(dtb, start_after);
-		if (err != DTB_OK)
-			return err;
-		pos = (uint32_t)start_after;
-		/* Step over that node's own BEGIN_NODE so that the search resumes after it. */
-		err = next_token(dtb, &pos, &tok);
+	if (!searching) {
+		err = check_node_range(dtb, start_after);
 		if (err != DTB_OK)
 			return err;
 	}
+	/* One walk from the start: up to start_after it is check_node's walk (proving that
+	 * start_after is a node), after it the search, which looks at each node's properties
+	 * as the walk passes them (what find_prop would find: the first "compatible" among
+	 * the properties before the first subnode). */
 	for (;;) {
 		uint32_t start = pos;
 
+		if (!searching && start > (uint32_t)start_after)
+			return DTB_ERR_BAD_NODE;
 		err = next_token(dtb, &pos, &tok);
 		if (err != DTB_OK)
 			return err;
-		if (tok.tag == FDT_END)
+		if (!searching) {
+			if (start == (uint32_t)start_after) {
+				if (tok.tag != FDT_BEGIN_NODE)
+					return DTB_ERR_BAD_NODE;
+				searching = true; /* its own properties are not looked at */
+			} else if (tok.tag == FDT_END) {
+				return DTB_ERR_BAD_NODE;
+			}
+			continue;
+		}
+		switch (tok.tag) {
+		case FDT_END:
 			return DTB_ERR_NOT_FOUND;
-		if (tok.tag == FDT_BEGIN_NODE) {
-			struct token prop;
-
-			err = find_prop(dtb, start, "compatible", &prop);
-			if (err == DTB_OK && stringlist_contains(prop.value, prop.len, compatible))
-				return (int)start;
-			if (err != DTB_OK && err != DTB_ERR_NOT_FOUND)
-				return err;
+		case FDT_BEGIN_NODE:
+			node = start;
+			in_props = true;
+			break;
+		case FDT_PROP:
+			if (in_props && str_eq(tok.name, "compatible")) {
+				if (stringlist_contains(tok.value, tok.len, compatible))
+					return (int)node;
+				in_props = false;
+			}
+			break;
+		case FDT_NOP:
+			break;
+		default: /* FDT_END_NODE */
+			in_props = false;
+			break;
 		}
 	}
 }
@@ -776,9 +799,10 @@ int dtb_get_reg(const struct dtb *dtb, int node, unsigned index, struct dtb_regi
 
 	if (out == NULL)
 		return DTB_ERR_NULL;
-	err = check_node(dtb, node);
+	err = check_node_range(dtb, node);
 	if (err != DTB_OK)
 		return err;
+	/* Its walk makes the same checks as check_node's, which would be a second one. */
 	err = node_parent(dtb, (uint32_t)node, &parent);
 	if (err != DTB_OK)
 		return err;
@@ -831,13 +855,14 @@ static bool is_memory_node(const struct dtb *dtb, uint32_t node)
 
 int dtb_memory_regions(const struct dtb *dtb, struct dtb_region *out, unsigned max, unsigned *count)
 {
-	uint32_t pos = 0;
+	uint32_t open[DTB_MAX_DEPTH];
+	uint32_t pos = 0, depth = 0;
 
 	if (!is_open(dtb) || count == NULL || (out == NULL && max != 0))
 		return DTB_ERR_NULL;
 	*count = 0;
 	for (;;) {
-		uint32_t start = pos, parent;
+		uint32_t start = pos;
 		struct token tok;
 		int err = next_token(dtb, &pos, &tok);
 
@@ -845,13 +870,24 @@ int dtb_memory_regions(const struct dtb *dtb, struct dtb_region *out, unsigned m
 			return err;
 		if (tok.tag == FDT_END)
 			return DTB_OK;
-		if (tok.tag != FDT_BEGIN_NODE || !is_memory_node(dtb, start) ||
-		    !node_enabled(dtb, start))
+		/* The walk keeps the open nodes, so a memory node's parent is at hand (what
+		 * node_parent would find with a walk of its own). */
+		if (tok.tag == FDT_END_NODE) {
+			if (depth == 0)
+				return DTB_ERR_UNBALANCED;
+			depth--;
 			continue;
-		err = node_parent(dtb, start, &parent);
-		if (err != DTB_OK)
-			return err;
-		err = push_reg(dtb, start, parent, out, max, count);
+		}
+		if (tok.tag != FDT_BEGIN_NODE)
+			continue;
+		if (depth == DTB_MAX_DEPTH)
+			return DTB_ERR_TOO_DEEP;
+		open[depth++] = start;
+		if (!is_memory_node(dtb, start) || !node_enabled(dtb, start))
+			continue;
+		if (depth == 1)
+			return DTB_ERR_NO_PARENT;
+		err = push_reg(dtb, start, open[depth - 2], out, max, count);
 		if (err != DTB_OK)
 			return err;
 	}

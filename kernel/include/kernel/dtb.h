@@ -71,6 +71,10 @@ struct dtb {
 	uint32_t struct_size; /* up to and including FDT_END */
 	uint32_t strings_off; /* strings block */
 	uint32_t strings_size;
+	/* One past the strings block's last NUL: exactly the name offsets below it are
+	 * terminated inside the block (found once by dtb_open, so that every walk checks a
+	 * property name with one comparison instead of a scan). */
+	uint32_t strings_named;
 	uint32_t rsvmap_off;   /* memory reservation block */
 	uint32_t rsvmap_count; /* entries before the terminator */
 	uint32_t root;         /* node offset of the root node */

@@ -60,6 +60,10 @@ struct timer_queue {
 	unsigned tiers;
 	uint8_t tier_level[TQ_TIERS];
 	uint64_t tier_until[TQ_TIERS];
+	/* Armed nodes in all levels, and the only one when there is exactly one: the common
+	 * case (one periodic tick) expires without looking at the tournament. */
+	uint64_t armed;
+	struct tq_node *lone;
 	uint64_t charge_max;   /* a run is charged at most this many ticks (see tq_init) */
 	uint64_t run_overhead; /* ticks added to each run: taking and leaving the interrupt */
 	uint64_t steps;        /* loop iterations, counted in host tests (TQ_COUNT_STEPS) */
@@ -85,9 +89,84 @@ typedef uint64_t tq_clock_fn(void);
  * each (the run stops when a higher level has fallen due); then charge the run. Returns
  * the number expired (0: nothing charged). */
 unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clock_fn *clock);
+/* The parts of a run that tq_expire_lone() below inlines into its caller. */
+void tq_charge(struct timer_queue *q, uint64_t start, uint64_t end, unsigned top);
+
+/* tq_charge() with its usual case inline: one tier that this run's level tops (or none
+ * yet). The same arithmetic; anything else goes to the general staircase update. */
+static inline void tq_charge_one(struct timer_queue *q, uint64_t start, uint64_t end, unsigned top)
+{
+	if (q->tiers != 1 || q->tier_level[0] != top) {
+		tq_charge(q, start, end, top);
+		return;
+	}
+	uint64_t d = (end > start ? end - start : 0) + q->run_overhead;
+	if (d == 0)
+		d = 1;
+	if (d > q->charge_max)
+		d = q->charge_max;
+	uint64_t u = q->tier_until[0] > end ? q->tier_until[0] : end;
+	q->tier_until[0] = u + TQ_GAP_FACTOR * d;
+}
+
+/* The lowest level that may run at `now`: above the highest tier still waiting. */
+static inline unsigned tq_floor_at(const struct timer_queue *q, uint64_t now)
+{
+	for (unsigned i = q->tiers; i-- > 0;)
+		if (q->tier_until[i] > now)
+			return q->tier_level[i] + 1u;
+	return 0;
+}
+
+/* tq_expire() when exactly one node is armed (-1 otherwise, then call tq_expire): the
+ * same run, without the searches a crowd needs. It is the only node of its level and every
+ * other leaf of the tournament is UINT64_MAX, so the highest due level is its level if it
+ * is due, its heap needs no sifting, and a periodic re-arm sets its whole tournament path
+ * to the new deadline. Inline, so that the kernel's fire and clock functions are too. */
+static inline int tq_expire_lone(struct timer_queue *q, uint64_t now, tq_fire_fn *fire,
+                                 tq_clock_fn *clock)
+{
+	if (q->armed != 1)
+		return -1;
+	struct tq_node *n = q->lone;
+	unsigned level = n->level;
+	if (n->deadline > now || level < tq_floor_at(q, now))
+		return 0;
+	uint64_t next = fire(n, now);
+	if (next == TQ_ONE_SHOT) {
+		tq_remove(q, n);
+	} else {
+		n->deadline = next;
+		n->seq = q->next_seq++;
+		/* The 9 entries of the path, written out: a loop costs three times as much. */
+		unsigned i = TQ_LEVELS + level;
+		_Static_assert(TQ_LEVELS == 256, "the path below has 9 entries");
+		q->earliest[i] = next;
+		q->earliest[i >> 1] = next;
+		q->earliest[i >> 2] = next;
+		q->earliest[i >> 3] = next;
+		q->earliest[i >> 4] = next;
+		q->earliest[i >> 5] = next;
+		q->earliest[i >> 6] = next;
+		q->earliest[i >> 7] = next;
+		q->earliest[1] = next;
+	}
+	tq_charge_one(q, now, clock(), level);
+	return 1;
+}
+
 /* When the next run should happen: the earliest time at which a level has a due timer
  * and may run (UINT64_MAX: never; a time already past: at once). */
-uint64_t tq_next_event(const struct timer_queue *q);
+uint64_t tq_next_event_from_tiers(const struct timer_queue *q);
+static inline uint64_t tq_next_event(const struct timer_queue *q)
+{
+	/* The usual case, asked at every arming and interrupt: the earliest deadline of all
+	 * comes after every wait (tier 0's is the longest), so no wait matters. */
+	uint64_t e = q->earliest[1];
+	if (!q->tiers || e >= q->tier_until[0])
+		return e;
+	return tq_next_event_from_tiers(q);
+}
 /* Earliest deadline of the levels lo..hi (UINT64_MAX if none). */
 uint64_t tq_earliest(const struct timer_queue *q, unsigned lo, unsigned hi);
 
