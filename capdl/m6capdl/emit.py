@@ -6,9 +6,11 @@ timestamps (ninja) does not rebuild what depends on an unchanged output.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -74,13 +76,42 @@ def _umask() -> int:
     return mask
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Atomically replace `path` with `data` unless it already holds exactly that."""
+def _same_content(path: Path, data: bytes) -> bool | None:
+    """Whether `path` is a regular file holding exactly `data` (False if it is not there
+    or differs); None if it exists and is not a regular file. Nothing but a regular file
+    of the right size is ever read: an output named /dev/zero or /dev/full must not make
+    the compiler read without end."""
     try:
-        if path.read_bytes() == data:
-            return False
+        info = path.stat()
     except OSError:
-        pass
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if info.st_size != len(data):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically replace `path` with `data` unless it already holds exactly that. An
+    existing path that is not a regular file (a device such as /dev/stdout, a FIFO) is
+    written in place, never read nor replaced; a directory is an error."""
+    same = _same_content(path, data)
+    if same:
+        return False
+    if same is None:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        try:
+            with open(path, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        return True
     # An OSError names `path`, the file that could not be written (not a temporary file
     # or a directory on the way), for the CLI's "cannot write PATH: reason".
     try:
