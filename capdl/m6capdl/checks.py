@@ -78,6 +78,8 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     for comp in system.components:
         _check_component(comp, seen, diags, system.file)
     resources.check_device_untypeds(system, tree, ram, diags)
+    if not any(d.message.startswith("unknown platform") for d in diags):
+        resources.mark_dma(system, platform_dir, tree, diags)
     resources.check_irqs(system, diags)
     for comp in system.components:
         resources.check_cnode(comp, diags)

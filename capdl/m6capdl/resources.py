@@ -381,6 +381,47 @@ def check_device_untypeds(system: model.System, tree: platform.DeviceTree | None
                       stmt.span))
 
 
+def mark_dma(system: model.System, platform_dir: Path, tree: platform.DeviceTree | None,
+             diags: list[Diagnostic]) -> None:
+    """Fill Component.dma: the devices, and the device untyped over the registers or bus
+    windows of a device, that the platform's devices.toml says master DMA with no IOMMU in
+    front of them. The authority analysis gives their holders all of RAM."""
+    try:
+        rules = platform.load_dma_rules(platform.devices_path(platform_dir, system.platform.text))
+    except FileError as exc:
+        diags.append(error(f"cannot read the device description of platform '{system.platform.text}': "
+                           f"{exc.message}", system.platform.span, f"see {exc.path}"))
+        return
+    rules = tuple(r for r in rules if not r.iommu)
+    if not rules or tree is None:
+        return
+    windows: list[tuple[int, int, str, platform.DmaRule]] = []  # [start, end), what, rule
+    for node in tree.nodes.values():
+        rule = platform.dma_rule(rules, node)
+        if rule is None:
+            continue
+        windows += [(r.paddr, r.paddr + r.size, f"the registers of '{node.path}'", rule) for r in tree.regs(node)]
+        windows += [(r.paddr, r.paddr + r.size, f"a bus window of '{node.path}'", rule)
+                    for r in tree.bus_windows(node)]
+    for comp in system.components:
+        name = comp.name.text
+        for stmt in comp.statements:
+            if isinstance(stmt, model.DeviceStmt) and stmt.name.text in comp.devices:
+                node = comp.devices[stmt.name.text].node
+                rule = platform.dma_rule(rules, node)
+                if rule is not None:
+                    comp.dma[f"device_{stmt.name.text}"] = (
+                        f"device {name}.{stmt.name.text} ('{node.path}') masters DMA with no IOMMU in "
+                        f"front of it ({rule.what})")
+            elif isinstance(stmt, model.UntypedStmt) and stmt.paddr is not None:
+                start, end = stmt.paddr.value, stmt.paddr.value + stmt.size.value
+                hit = next((w for w in windows if start < w[1] and w[0] < end), None)
+                if hit is not None:
+                    comp.dma[f"untyped_{stmt.name.text}"] = (
+                        f"device untyped {name}.{stmt.name.text} covers {hit[2]}, which masters DMA with "
+                        f"no IOMMU in front of it ({hit[3].what})")
+
+
 def _page_ranges(regs: tuple[platform.Reg, ...] | list[platform.Reg]) -> list[tuple[int, int]]:
     """Each `reg` as the whole pages it touches: [start, end)."""
     mask = PAGE_SIZE - 1
