@@ -92,6 +92,7 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
         # With a reference that does not resolve, "never called" is likely a consequence
         # of the same typo: stay quiet rather than bury the real error.
         _check_unused_endpoints(system, seen, diags)
+        _check_endpoint_badges(system, diags)
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         _useless_object_warnings(system, diags)
@@ -500,6 +501,70 @@ def _check_unused_endpoints(system: model.System, components: dict[str, model.Co
                 diags.append(warning(
                     f"endpoint '{ep.name.text}' of component '{name}' is never called or sent to",
                     ep.name.span, f"grant it with 'call {name}.{ep.name.text} as NAME' in a client"))
+
+
+def _badge_text(value: int) -> str:
+    return f"0x{value:x}" if value > 9 else str(value)
+
+
+def _check_endpoint_badges(system: model.System, diags: list[Diagnostic]) -> None:
+    """What a receiver learns from a badge must be true. A fault message carries the
+    faulter's fault badge: a cap to the same endpoint with that badge, or with none (its
+    holder may mint an unbadged cap any badge, once), could forge "X faulted" and have the
+    handler rewrite X's registers, or stop it: an error. Two components sending with one
+    badge cannot be told apart: a warning (replicas may mean it). A component's caps to its
+    own endpoints are not counted: it can only fool itself."""
+    faults: dict[tuple[str, str], list[tuple[int, str, model.FaultStmt]]] = {}
+    caps: dict[tuple[str, str], list[tuple[int, str, model.EndpointCapStmt]]] = {}
+    for comp in system.components:
+        name = comp.name.text
+        for stmt in comp.statements:
+            for use in (stmt, *(stmt.statements if isinstance(stmt, model.ThreadStmt) else ())):
+                badge = getattr(use, "badge", None)
+                value = badge.value if isinstance(badge, model.Number) else 0
+                if value > MAX_BADGE:
+                    continue
+                if isinstance(use, model.FaultStmt) and use.component.text != name:
+                    faults.setdefault((use.component.text, use.endpoint.text), []).append((value, name, use))
+                elif isinstance(use, model.EndpointCapStmt) and use.component.text != name:
+                    caps.setdefault((use.component.text, use.endpoint.text), []).append((value, name, use))
+    for key, holders in caps.items():
+        ep = f"{key[0]}.{key[1]}"
+        received = faults.get(key, [])
+        first_of: dict[int, tuple[str, model.EndpointCapStmt]] = {}
+        for value, holder, stmt in holders:
+            where = stmt.badge.span if stmt.badge is not None else stmt.span
+            forged = next((f for f in received if f[0] == value and f[1] != holder), None)
+            if forged is not None:
+                diags.append(error(
+                    f"badge {_badge_text(value)} of the '{stmt.kind}' cap of '{holder}' to {ep} is the fault badge "
+                    f"of '{forged[1]}' there", where,
+                    f"'{holder}' could send messages the handler takes for faults of '{forged[1]}' (declared at "
+                    f"{line_of(forged[2].span, where, system.file)}) and have it rewrite or stop its threads: "
+                    f"give the cap another badge"))
+            elif value == 0 and any(f[1] != holder for f in received):
+                other = next(f for f in received if f[1] != holder)
+                diags.append(error(
+                    f"'{holder}' holds an unbadged '{stmt.kind}' cap to {ep}, which receives faults", where,
+                    f"its holder may mint an unbadged cap any badge, the fault badge of '{other[1]}' (declared "
+                    f"at {line_of(other[2].span, where, system.file)}) included: give the cap a badge"))
+            first = first_of.setdefault(value, (holder, stmt))
+            if first[0] != holder:
+                diags.append(warning(
+                    f"'{holder}' and '{first[0]}' both hold caps to {ep} with badge {_badge_text(value)}", where,
+                    f"'{key[0]}' cannot tell their messages apart (the cap of '{first[0]}' is at "
+                    f"{line_of(first[1].span, where, system.file)}): give each client its own badge"))
+    for key, faulters in faults.items():
+        ep = f"{key[0]}.{key[1]}"
+        first_fault: dict[int, tuple[str, model.FaultStmt]] = {}
+        for value, holder, stmt in faulters:
+            first = first_fault.setdefault(value, (holder, stmt))
+            if first[0] != holder:
+                where = stmt.badge.span if stmt.badge is not None else stmt.span
+                diags.append(warning(
+                    f"'{holder}' and '{first[0]}' both send their faults to {ep} with badge {_badge_text(value)}",
+                    where, f"'{key[0]}' cannot tell which of them faulted (the fault handler of '{first[0]}' is "
+                           f"declared at {line_of(first[1].span, where, system.file)}): give each its own badge"))
 
 
 def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> None:

@@ -103,8 +103,8 @@ def test_include_from_an_include_directory(tmp_path: Path) -> None:
 
 def test_a_file_included_from_two_places_is_included_once(tmp_path: Path) -> None:
     (tmp_path / "leaf.m6").write_text('component leaf { binary "leaf" priority 2 endpoint ep }\n')
-    (tmp_path / "a.m6").write_text('include "leaf.m6"\ncomponent a { binary "a" priority 1 call leaf.ep as L }\n')
-    (tmp_path / "b.m6").write_text('include "leaf.m6"\ncomponent b { binary "b" priority 1 call leaf.ep as L }\n')
+    (tmp_path / "a.m6").write_text('include "leaf.m6"\ncomponent a { binary "a" priority 1 call leaf.ep as L badge 1 }\n')
+    (tmp_path / "b.m6").write_text('include "leaf.m6"\ncomponent b { binary "b" priority 1 call leaf.ep as L badge 2 }\n')
     spec = tmp_path / "top.m6"
     spec.write_text('system s on qemu-virt {\n    include "a.m6"\n    include "b.m6"\n}\n')
     result = run("check", str(spec))
