@@ -84,7 +84,9 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     for comp in system.components:
         resources.check_cnode(comp, diags)
         resources.check_region_overlaps(comp, diags)
+        _check_generated_names(comp, diags)
     _check_shared_binaries(system, diags)
+    _check_header_guards(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         if resources.check_mapped_pages(system, diags):
             resources.check_budget(system, tree, diags)
@@ -125,6 +127,75 @@ def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> Non
                 stmt.name_span,
                 "a binary has one m6_caps.h for all the components that run it: declare the same "
                 "caps in the same order (and the same memory layout), or give each its own binary"))
+
+
+def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]:
+    """(C name, declaration, what) of every name a component's m6_caps.h derives from a
+    name of the spec, other than the CAP_ names (_claim_cap checks those): uppercasing and
+    suffixes can make two declarations one C name (`map a as x`, `map b as X`)."""
+    out: list[tuple[str, model.Ident, str]] = []
+    for stmt in comp.statements:
+        if isinstance(stmt, model.MapStmt):
+            p = "M6_MEM_" + stmt.name.text.upper()
+            out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in ("_VADDR", "_SIZE")]
+        elif isinstance(stmt, model.DeviceStmt):
+            p = "M6_DEVICE_" + stmt.name.text.upper()
+            device = comp.devices.get(stmt.name.text)
+            regs = len(device.regs) if device is not None else 1
+            irqs = len(device.interrupts) if device is not None else 0
+            what = f"device '{stmt.name.text}'"
+            for i in range(regs if device is not None else 1):
+                q = p if i == 0 else f"{p}_REG{i}"
+                out += [(q + s, stmt.name, what) for s in ("_VADDR", "_PADDR", "_SIZE")]
+            out += [(p + "_IRQ" + ("" if irqs == 1 else str(i)), stmt.name, what) for i in range(irqs)]
+        elif isinstance(stmt, model.ThreadStmt):
+            p = "M6_THREAD_" + stmt.name.text.upper()
+            out += [(p + s, stmt.name, f"thread '{stmt.name.text}'")
+                    for s in ("_STACK_TOP", "_STACK_SIZE", "_IPC_BUFFER_VADDR")]
+        elif isinstance(stmt, model.UntypedStmt):
+            out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_BITS", stmt.name, f"untyped '{stmt.name.text}'"))
+    return out
+
+
+def _check_generated_names(comp: model.Component, diags: list[Diagnostic]) -> None:
+    """Two declarations that would define one C name: an error naming both (a header
+    defining one macro twice with different values does not compile, or worse, silently
+    keeps one). Declarations of one name are reported elsewhere (duplicates)."""
+    first: dict[str, tuple[model.Ident, str]] = {}
+    reported: set[tuple[int, int]] = set()
+    for name, ident, what in generated_names(comp):
+        seen = first.setdefault(name, (ident, what))
+        other, other_what = seen
+        if other is ident or (other.text == ident.text and other_what.split()[0] == what.split()[0]):
+            continue
+        pair = (id(other), id(ident))
+        if pair in reported:
+            continue
+        reported.add(pair)
+        diags.append(error(
+            f"{what} and {other_what} of component '{comp.name.text}' would both define {name}",
+            ident.span, f"{other_what} is declared at line {other.span.line}, column {other.span.column}; "
+                        f"names become C names "
+                        f"uppercased, with suffixes: choose names that differ in more than case"))
+
+
+def _check_header_guards(system: model.System, diags: list[Diagnostic]) -> None:
+    """Binaries whose headers would share an include guard (`a.b` and `a_b`; `x` and `X`,
+    which are one directory on a case-insensitive file system): a C file that includes
+    both would silently get one of them."""
+    first: dict[str, tuple[str, model.BinaryStmt]] = {}
+    for comp in system.components:
+        stmt = comp.first(model.BinaryStmt)
+        if not isinstance(stmt, model.BinaryStmt) or not _BINARY_NAME.fullmatch(stmt.name):
+            continue
+        guard = emit.guard_name(stmt.name)
+        seen = first.setdefault(guard, (stmt.name, stmt))
+        if seen[0] != stmt.name:
+            diags.append(error(
+                f"binaries \"{seen[0]}\" and \"{stmt.name}\" would share the header guard {guard}",
+                stmt.name_span, f"\"{seen[0]}\" is named at {line_of(seen[1].name_span, stmt.name_span, system.file)}; "
+                                f"binary names become C names uppercased, with '_' for other characters: "
+                                f"choose names that differ in more than that"))
 
 
 def _first_difference(a: dict[str, str], b: dict[str, str]) -> tuple[str, str, str] | None:

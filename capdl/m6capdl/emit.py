@@ -31,7 +31,36 @@ def _env() -> jinja2.Environment:
         autoescape=False,
     )
     env.globals.update(hex=_hex, rights=_rights, slot_comment=_slot_comment)
+    # Text from outside (the spec's path above all: any bytes but NUL and '/') goes into
+    # comments and string literals only through these.
+    env.filters.update(c_comment=c_comment, c_string=c_string)
     return env
+
+
+def c_comment(text: object) -> str:
+    """`text` made safe inside a /* */ comment of C or assembly: it can neither end the
+    comment ('*/') nor open one ('/*', a warning under -Werror), nor start a new line;
+    control characters are shown as \\xNN."""
+    out = "".join(ch if ch >= " " and ch != "\x7f" and not "\ud800" <= ch <= "\udfff" else f"\\x{ord(ch):02x}"
+                  for ch in str(text))
+    return out.replace("*/", "*\\/").replace("/*", "/\\*")
+
+
+def c_string(text: object) -> str:
+    """`text` as the inside of a string literal of C and of the GNU assembler alike:
+    backslash and quote escaped, and every byte outside printable ASCII, and '?' (no
+    trigraph), in octal, which both read the same way and which never swallows the
+    next character."""
+    out = []
+    for byte in str(text).encode("utf-8", "surrogateescape"):
+        ch = chr(byte)
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif " " <= ch < "\x7f" and ch != "?":
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out)
 
 
 def _hex(value: int) -> str:
@@ -196,7 +225,7 @@ def header_defines(comp: model.Component) -> dict[str, str]:
     return {name: value for _, defs in header_sections(comp) for name, value, _ in defs}
 
 
-def _guard_name(binary: str) -> str:
+def guard_name(binary: str) -> str:
     return "M6_CAPS_" + "".join(ch if ch.isalnum() else "_" for ch in binary.upper()) + "_H"
 
 
@@ -204,7 +233,7 @@ def render_header(system: model.System, binary: str, comps: list[model.Component
     """One header per binary; `comps` run it and agree on it (checked)."""
     return _env().get_template("m6_caps.h.j2").render(
         spec=spec, system=system.name.text, binary=binary, components=[c.name.text for c in comps],
-        guard=_guard_name(binary), sections=header_sections(comps[0]))
+        guard=guard_name(binary), sections=header_sections(comps[0]))
 
 
 def binaries(system: model.System) -> dict[str, list[model.Component]]:
@@ -268,10 +297,6 @@ def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
     return paths
 
 
-def _c_string_path(path: Path) -> str:
-    return str(path).replace("\\", "\\\\").replace('"', '\\"')
-
-
 def write_build(system: model.System, tables: layout.BootTables, spec: str, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = write_headers(system, spec, out)
@@ -281,7 +306,7 @@ def write_build(system: model.System, tables: layout.BootTables, spec: str, out:
     files = {
         out / "boot_image.S": env.get_template("boot_image.S.j2").render(
             spec=spec, system=tables.system, pages=len(tables.image),
-            image_path=_c_string_path(image_bin.resolve())),
+            image_path=str(image_bin.resolve())),
         out / "boot_tables.c": env.get_template("boot_tables.c.j2").render(
             spec=spec, t=tables, rows=boot_tables_rows(tables)),
         out / "manifest.json": json_text(manifest(tables, spec)) + "\n",
