@@ -73,7 +73,7 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     if not any(d.message.startswith("unknown platform") for d in diags):
         tree = resources.check_devices(system, platform_dir, diags)
         if tree is None:
-            tree = resources.platform_tree(system, platform_dir)
+            tree = resources.platform_tree(system, platform_dir, diags)
     ram = tree.memory() if tree is not None else None
     for comp in system.components:
         _check_component(comp, seen, diags, system.file)
@@ -87,6 +87,7 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
         _check_generated_names(comp, diags)
     _check_shared_binaries(system, diags)
     _check_header_guards(system, diags)
+    resources.full_grant_targets(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         if resources.check_mapped_pages(system, diags):
             resources.check_budget(system, tree, diags)

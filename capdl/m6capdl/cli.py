@@ -155,7 +155,7 @@ def _expand_includes(system: model.System, path: str, sources: dict[str, str], d
                                "a file may not include itself, directly or through others"))
             continue
         if not any(_within(real, root) for root in roots):
-            dirs = ", ".join(roots[:1] + [f"-I {d}" for d in include_dirs])
+            dirs = ", ".join([os.path.dirname(path) or "."] + [f"-I {d}" for d in include_dirs])
             diags.append(error(
                 f"cannot include \"{inc.path}\": it is outside the spec's directory tree", inc.path_span,
                 f"includes are confined to the directory of the top-level spec and below, and to the "
