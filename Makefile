@@ -2,7 +2,7 @@
 PRESET ?= qemu-virt
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build run test debug clean bench
+.PHONY: all setup configure build run test debug clean bench ktest-loop fuzz
 
 all: build
 
@@ -31,6 +31,20 @@ debug: build
 # The benchmark suite: instructions per operation, the table and build/<preset>/bench/bench.json.
 bench: build
 	cmake --build --preset $(PRESET) --target bench
+
+# The invocation fuzzer's full run (test/fuzz): 10^6 random invocations while other
+# components check their own state; SEED=0x... and INVOCATIONS=N replay or change it (the
+# seed is printed by every run). Without them the defaults apply again.
+fuzz: build
+	cmake --preset $(PRESET) $(if $(SEED),-DM6_FUZZ_SEED=$(SEED),-UM6_FUZZ_SEED) \
+		$(if $(INVOCATIONS),-DM6_FUZZ_INVOCATIONS=$(INVOCATIONS),-UM6_FUZZ_INVOCATIONS)
+	cmake --build --preset $(PRESET) --target fuzz
+
+# Boot the in-guest kernel suite N times in a row, stopping at the first failure: the proof
+# that no ktest depends on a wall-clock window (scripts/ktest-loop.sh). Not part of `test`.
+N ?= 50
+ktest-loop: build
+	@sh scripts/ktest-loop.sh $(N)
 
 clean:
 	rm -rf $(BUILD_DIR)

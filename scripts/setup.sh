@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install the Debian packages m6 needs, if any are missing. Idempotent and
 # non-interactive; run as root or with sudo available. Used by `make run` and `make test`.
+# libclang-rt-dev: clang's ASan/UBSan runtime (libclang-rt-14-dev on Debian 12), which
+# clang's packages only recommend, so --no-install-recommends leaves it out and the unit
+# tests' configure step (test/unit/CMakeLists.txt) would stop for want of it.
 set -eu
 
 PACKAGES="clang lld llvm ninja-build cmake make qemu-system-arm qemu-efi-aarch64
 python3 python3-jinja2 python3-lark python3-libfdt python3-pyelftools python3-pytest
 python3-pexpect
-libfdt-dev device-tree-compiler libcmocka-dev pkg-config mtools dosfstools
+libfdt-dev device-tree-compiler libcmocka-dev pkg-config mtools dosfstools libclang-rt-dev
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross picolibc-aarch64-linux-gnu graphviz
 gdb-multiarch"
 

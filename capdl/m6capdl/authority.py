@@ -9,19 +9,23 @@ every component (any component may pass on anything it is able to pass on):
   * holding another component's CNode, VSpace or a TCB is controlling it: the holder gets
     everything the controlled component holds;
   * a cap with the grant right to an endpoint lets its holder pass any cap it holds to
-    the endpoint's receiver (call caps carry GRANT_REPLY, which in m6 only lets the caller
+    the endpoint's receiver, its own CNode and TCBs included: the receiver can come to
+    control the holder (call caps carry GRANT_REPLY, which in m6 only lets the caller
     wait for the reply: replies carry no caps);
   * a fault handler can rewrite the registers of the threads whose faults it receives:
     it controls their component;
   * and a faulting thread sends its handler a message with each fault (with each `svc`,
     for a Linux-ABI thread): the faulter reaches the handler's endpoint;
-  * a component with a send or call cap to another component's endpoint can make that
-    endpoint its own threads' fault endpoint at run time (TCB_CONFIGURE through its own
-    TCB cap, which every component holds with write rights): the endpoint's owner then
-    controls it, as a fault handler named in the spec would;
   * a device that masters DMA with no IOMMU in front of it (the platform's devices.toml)
     reads and writes all of RAM, the kernel's included: its holder controls every
     component and reaches every memory region.
+
+A fault handler chosen at run time (TCB_CONFIGURE naming an endpoint as a thread's fault
+endpoint) is no rule of its own: the kernel accepts only an endpoint cap with WRITE and
+GRANT there, and a holder of such a cap can already pass the endpoint's owner its own
+CNode and TCBs, which the grant rule counts. A plain call or send cap cannot name a fault
+endpoint, so it lets its holder reach that one endpoint and nothing more: a server does
+not come to control its clients by being called.
 
 These rules are applied until nothing changes. Each derived step is recorded with the
 round it appeared in, so an explanation only ever leans on earlier steps (no cycles).
@@ -55,7 +59,7 @@ class Edge:
     taker: str
     giver: str
     round: int
-    kind: str            # "control", "grant", "fault", "route" (run-time fault handler), "dma"
+    kind: str            # "control", "grant", "fault", "dma"
     obj: str | None      # the object that makes it so (control, grant)
     text: str
     span: Span | None = None
@@ -161,7 +165,6 @@ def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Gra
         target = f"{stmt.component.text}.ep_{stmt.endpoint.text}"
         text = f"a '{stmt.kind}' cap to {stmt.component.text}.{stmt.endpoint.text} (CAP_{stmt.alias.text.upper()})"
         held[target] = Grant(text, where)
-        held[target + "+send"] = Grant(text, where)
         if stmt.grant:
             held[target + "+grant"] = Grant(text.replace("cap", "cap with grant", 1), where)
     elif isinstance(stmt, model.SignalStmt):
@@ -179,7 +182,7 @@ def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Gra
 def _is_special(obj: str) -> bool:
     """A grant cap, or a cap that controls a component: what makes new edges."""
     role = obj.partition(".")[2]
-    return role.endswith(("+grant", "+send")) or role.split("_", 1)[0] in _CONTROL
+    return role.endswith("+grant") or role.split("_", 1)[0] in _CONTROL
 
 
 def _closure(graph: Graph, special_direct: dict[str, set[str]]) -> None:
@@ -295,17 +298,12 @@ def _saturate(graph: Graph) -> None:
                 if obj.endswith("+grant"):
                     key = (other, comp)
                     if key not in graph.edges and comp not in graph.takes[other]:
+                        ep = obj[:-6].replace(".ep_", ".")
                         new.append(Edge(other, comp, rnd, "grant", obj,
-                                        f"so '{comp}' can pass '{other}' any cap it holds, through "
-                                        f"{obj[:-6].replace('.ep_', '.')}"))
-                elif obj.endswith("+send"):
-                    key = (other, comp)
-                    if key not in graph.edges and comp not in graph.takes[other]:
-                        ep = obj[:-5].replace(".ep_", ".")
-                        new.append(Edge(other, comp, rnd, "route", obj,
-                                        f"so '{comp}' can make {ep} the fault endpoint of its own threads at run "
-                                        f"time (TCB_CONFIGURE through its TCB cap, CAP_SELF_TCB): '{other}' then "
-                                        f"receives their faults, rewrites their registers and controls '{comp}'"))
+                                        f"so '{comp}' can pass '{other}' any cap it holds through {ep}, its "
+                                        f"CNode and TCB included, or make {ep} its threads' fault endpoint "
+                                        f"(TCB_CONFIGURE takes a cap with grant): either way '{other}' can "
+                                        f"control '{comp}'"))
                 else:
                     key = (comp, other)
                     if key not in graph.edges and other not in taken:
@@ -329,7 +327,7 @@ def _describe(obj: str) -> str:
         return f"memory '{role}'"
     if comp == "syscap":
         return f"syscap {role}"
-    role = role.removesuffix("+grant").removesuffix("+send")
+    role = role.removesuffix("+grant")
     simple = {"cnode": "CNode", "vspace": "VSpace", "tcb": "main thread", "memory": "private memory"}
     if role in simple:
         return f"the {simple[role]} of '{comp}'"
@@ -370,7 +368,7 @@ def target_objects(graph: Graph, system: model.System, target: model.Target) -> 
                 model.IrqStmt: "irq"}.get(type(stmt))
         if kind is not None and isinstance(decl, model.Ident) and decl.text == name:
             obj = f"{cname}.{_ROLE_OF_KIND[kind]}{name}"
-            return {obj, obj + "+grant", obj + "+send"} if kind == "endpoint" else {obj}
+            return {obj, obj + "+grant"} if kind == "endpoint" else {obj}
     return f"component '{cname}' declares nothing called '{name}'"
 
 
@@ -458,6 +456,5 @@ def check_assertions(system: model.System) -> list[Diagnostic]:
                                "the path:\n" + "\n".join(path)))
         elif not assertion.negative and not path:
             diags.append(error(f"{_FAILED}'{subject}' cannot reach {what}", assertion.span,
-                               "no cap, mapping, grant, fault handler (declared or set at run time) "
-                               "or DMA-capable device leads there"))
+                               "no cap, mapping, grant, fault handler or DMA-capable device leads there"))
     return diags

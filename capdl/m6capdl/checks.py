@@ -15,6 +15,10 @@ from m6capdl import authority, emit, model, resources
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
     ARGS_MAX,
+    ASID_LIMIT,
+    ASID_POOL_CAP,
+    asid_blocks_end,
+    asid_pools,
     args_block_size,
     device_irq_caps,
     MAIN_THREAD,
@@ -31,6 +35,8 @@ from m6capdl.layout import (
 )
 
 MAX_PRIORITY = 255
+MIN_TIMESLICE_US = 100       # the kernel's bounds for M6_TCB_SET_TIMESLICE
+MAX_TIMESLICE_US = 1_000_000
 _UNRESOLVED = ("unknown component", "unknown endpoint", "unknown notification", "unknown memory")
 MAX_BADGE = 2**64 - 1
 _BINARY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
@@ -89,6 +95,8 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     _check_header_guards(system, diags)
     resources.full_grant_targets(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
+        _check_asid_space(system, diags)
+    if not any(d.severity is Severity.ERROR for d in diags):
         if resources.check_mapped_pages(system, diags):
             resources.check_budget(system, tree, diags)
     if not any(d.message.startswith(_UNRESOLVED) or ", not a" in d.message for d in diags):
@@ -101,6 +109,25 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
         _useless_object_warnings(system, diags)
         diags.extend(authority.check_assertions(system))
     return diags
+
+
+def _check_asid_space(system: model.System, diags: list[Diagnostic]) -> None:
+    """The pools the boot creates must fit in the ASID space of a CPU with 16-bit ASIDs (one
+    with 8-bit ASIDs has 255, which the kernel reports at boot)."""
+    pools = asid_pools(system)
+    end = asid_blocks_end([count for _, count in pools])
+    if end <= ASID_LIMIT:
+        return
+    # Point at the pool that no longer fits (pools[0] is the system's own).
+    stmts = [s for c in system.components for s in c.statements if isinstance(s, model.AsidPoolStmt)]
+    stmt = next((s for i, s in enumerate(stmts, start=2)
+                 if asid_blocks_end([count for _, count in pools[:i]]) > ASID_LIMIT), None)
+    listed = ", ".join(f"{name} {count}" for name, count in sorted(pools, key=lambda p: -p[1])[:3])
+    diags.append(error(
+        f"system '{system.name.text}' needs {end - 1} ASIDs, more than the {ASID_LIMIT - 1} a CPU has",
+        stmt.count.span if stmt is not None else system.name.span,
+        f"every component's VSpace takes one and every asid_pool its count, rounded up to "
+        f"blocks of 16; largest: {listed}"))
 
 
 def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> None:
@@ -230,8 +257,9 @@ _DECLARATIONS: dict[type[model.Statement], str] = {
     model.IrqStmt: "irq",
 }
 _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
+            model.MaxTimesliceStmt,
             model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt,
-            model.ArgsStmt)
+            model.ArgsStmt, model.AsidPoolStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
                    model.LinuxStmt, model.FaultStmt)
 
@@ -296,6 +324,8 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
                     "use letters, digits and _ . + - (it names the ELF given with --elf NAME=PATH)"))
         elif isinstance(stmt, (model.PriorityStmt, model.MaxPriorityStmt)):
             _check_priority(stmt, diags)
+        elif isinstance(stmt, model.MaxTimesliceStmt):
+            _check_timeslice(stmt, diags)
         elif isinstance(stmt, model.StackStmt):
             _check_stack(stmt, diags)
         elif isinstance(stmt, model.EndpointStmt):
@@ -352,6 +382,14 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
         elif isinstance(stmt, model.FaultStmt):
             _check_ref(stmt.component, stmt.endpoint, "endpoint", components, diags)
             _check_badge(stmt.badge, diags)
+        elif isinstance(stmt, model.AsidPoolStmt):
+            if not 1 <= stmt.count.value < ASID_LIMIT:
+                diags.append(error(
+                    f"asid_pool {stmt.count.text} is out of range", stmt.count.span,
+                    f"a pool gives 1 to {ASID_LIMIT - 1} VSpaces an ASID (a CPU has 255 or 65535 "
+                    f"ASIDs in all)"))
+            if comp.first(model.AsidPoolStmt) is stmt:  # a second one is a duplicate
+                _claim_cap(cap_owner, model.Ident(ASID_POOL_CAP, stmt.span), "the asid_pool", cname, diags)
         elif isinstance(stmt, model.ThreadStmt):
             _check_thread(comp, stmt, diags, components)
             ident = model.Ident("THREAD_" + stmt.name.text, stmt.name.span)
@@ -442,6 +480,13 @@ def _check_priority(stmt: model.PriorityStmt | model.MaxPriorityStmt, diags: lis
         diags.append(error(
             f"{what} {stmt.value.text} is out of range", stmt.value.span,
             f"priorities go from 0 to {MAX_PRIORITY}, higher runs first"))
+
+
+def _check_timeslice(stmt: model.MaxTimesliceStmt, diags: list[Diagnostic]) -> None:
+    if not MIN_TIMESLICE_US <= stmt.value.value <= MAX_TIMESLICE_US:
+        diags.append(error(
+            f"max_timeslice {stmt.value.text} is out of range", stmt.value.span,
+            f"a timeslice is given in microseconds, {MIN_TIMESLICE_US} to {MAX_TIMESLICE_US} (1 s)"))
 
 
 def _check_badge(badge: model.Number | None, diags: list[Diagnostic]) -> None:
@@ -662,6 +707,12 @@ def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> N
                         f"untyped '{stmt.name.text}' of component '{name}' can never be used", stmt.name.span,
                         f"every thread of '{name}' runs the Linux ABI: its system calls go to its fault "
                         f"handler, so it cannot invoke a cap"))
+        pool = comp.first(model.AsidPoolStmt)
+        if isinstance(pool, model.AsidPoolStmt) and (linux or comp.first(model.UntypedStmt) is None):
+            diags.append(warning(
+                f"the asid_pool of component '{name}' can never be used", pool.span,
+                f"'{name}' runs Linux binaries only: it cannot invoke a cap" if linux else
+                f"'{name}' has no untyped pool to make VSpaces from: add e.g. 'untyped mem 1 MiB'"))
         if name in granted_to or _has_signal_source(comp):
             continue
         reported: set[str] = set()

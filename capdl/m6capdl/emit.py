@@ -90,6 +90,8 @@ def _slot_comment(slot: layout.Slot) -> str:
     if slot.kind == "untyped":
         assert slot.target is not None
         return f"untyped pool '{slot.target[1]}'"
+    if slot.kind == "asid_pool":
+        return "ASID pool: ASIDs for the VSpaces it makes (M6_ASID_POOL_SIZE)"
     if slot.kind == "thread":
         assert slot.target is not None
         return f"thread '{slot.target[1]}' (its TCB)"
@@ -218,6 +220,10 @@ def header_sections(comp: model.Component) -> list[tuple[str, list[Define]]]:
                for s in comp.statements if isinstance(s, model.UntypedStmt)]
     if untyped:
         sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
+    asids = layout.asid_pool_count(comp)
+    if asids is not None:
+        sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
+                         [("M6_ASID_POOL_SIZE", str(asids), "")]))
     return sections
 
 
@@ -252,6 +258,7 @@ _TYPE_WORDS = {
     "M6_OBJ_NOTIFICATION": "Notification", "M6_OBJ_UNTYPED": "Untyped", "M6_OBJ_IRQ_HANDLER": "IRQHandler",
     "M6_OBJ_TIMER": "Timer", "M6_OBJ_DEBUG_CONSOLE": "DebugConsole", "M6_OBJ_POWER": "Power",
     "M6_OBJ_IRQ_CONTROL": "IRQControl", "M6_OBJ_SYSTEM_INFO": "SystemInfo",
+    "M6_OBJ_ASID_CONTROL": "ASIDControl", "M6_OBJ_ASID_POOL": "ASIDPool",
 }
 
 
@@ -322,7 +329,7 @@ def boot_tables_rows(t: layout.BootTables) -> dict[str, str]:
     names = [o.name for o in objects]
     rows = {
         "objects": "".join(
-            f'\t[{i}] = {{ "{o.name}", {o.type}, {o.size_bits}, {o.source or 0}, {o.source_page}, 0x{o.paddr:x}ull }},\n'
+            f'\t[{i}] = {{ "{o.name}", {o.type}, {o.size_bits}, {o.source or o.asid_pool}, {o.source_page}, 0x{o.paddr:x}ull }},\n'
             for i, o in enumerate(objects)),
         "mappings": "".join(
             f"\t{{ {m.vspace}, {m.object}, 0x{m.vaddr:x}, {m.level}, {_rights(m.rights)} }}, /* {names[m.object]} */\n"
@@ -345,7 +352,8 @@ def boot_tables_rows(t: layout.BootTables) -> dict[str, str]:
             f"\t\t.stack_pointer = 0x{th.stack_pointer:x},\n"
             f"\t\t.arg = {th.arg},\n"
             f"\t\t.max_priority = {th.max_priority},\n"
-            f"\t\t.flags = {' | '.join(th.flags) or 0},\n"
+            + (f"\t\t.max_timeslice_us = {th.max_timeslice_us},\n" if th.max_timeslice_us else "")
+            + f"\t\t.flags = {' | '.join(th.flags) or 0},\n"
             f"\t\t.fault_ep = {'M6_BT_NO_OBJECT' if th.fault_ep is None else th.fault_ep},\n"
             f"\t\t.fault_badge = 0x{th.fault_badge:x}ull,\n"
             f"\t\t.start = {th.start},\n"
@@ -482,6 +490,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
             "index": i, "name": o.name, "type": o.type, "size_bits": o.size_bits,
             **({"source": o.source, "source_page": o.source_page} if o.source else {}),
             **({"paddr": o.paddr} if o.source == "M6_BT_FRAME_DEVICE" else {}),
+            **({"asid_pool": objects[o.asid_pool].name} if o.type == "M6_OBJ_VSPACE" else {}),
         } for i, o in enumerate(objects)]),
         "mappings": Records([{
             "vspace": objects[m.vspace].name, "object": objects[m.object].name,

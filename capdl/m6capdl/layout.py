@@ -47,6 +47,14 @@ MAX_CNODE_BITS = 24
 # A heap or a shared memory region is at most 1 GiB; untyped pools go from 4 KiB to 1 GiB.
 MAX_REGION_SIZE = 1 << 30
 MIN_UNTYPED_BITS, MAX_UNTYPED_BITS = 12, 30
+# ASIDs (kernel/include/kernel/asid_pool.h): the kernel gives every pool a block that starts
+# at a multiple of 16 (ASID 0 excluded), from the widest ASID space a CPU has (16 bits; a
+# CPU with 8-bit ASIDs has 255). The system's own pool gives each component's VSpace one.
+ASID_CHUNK = 16
+ASID_LIMIT = 1 << 16
+ASID_POOL_HEADER = 16
+ASID_POOL_CAP = "ASID_POOL"
+ASID_POOL_ROLE = "asid_pool"
 # The boot tables list every mapped page: a system maps at most this many (1 GiB of RAM,
 # and shared memory mapped several times counts each time), so that neither the compiler
 # nor the kernel's tables grow without bound.
@@ -75,6 +83,7 @@ SYSCAPS: dict[str, str] = {
     "power": "M6_OBJ_POWER",
     "irq_control": "M6_OBJ_IRQ_CONTROL",
     "system_info": "M6_OBJ_SYSTEM_INFO",
+    "asid_control": "M6_OBJ_ASID_CONTROL",
 }
 
 # The rights a syscap's cap carries: using the object needs WRITE, except SystemInfo,
@@ -159,6 +168,8 @@ def _cspace_layout(comp: model.Component) -> CSpace:
                               ("M6_RIGHT_READ",), 0, (own, stmt.name.text), role=endpoint_role(stmt.name.text)))
         elif isinstance(stmt, model.EndpointCapStmt):
             rights = ("M6_RIGHT_WRITE", "M6_RIGHT_GRANT_REPLY") if stmt.kind == "call" else ("M6_RIGHT_WRITE",)
+            if stmt.grant:
+                rights += ("M6_RIGHT_GRANT",)
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Slot(index, cap_name(stmt.alias.text), stmt.kind, "M6_OBJ_ENDPOINT", rights,
                               badge, (stmt.component.text, stmt.endpoint.text),
@@ -184,6 +195,9 @@ def _cspace_layout(comp: model.Component) -> CSpace:
         elif isinstance(stmt, model.UntypedStmt):
             slots.append(Slot(index, cap_name(stmt.name.text), "untyped", "M6_OBJ_UNTYPED", RIGHTS_ALL,
                               0, (own, stmt.name.text), role=untyped_role(stmt.name.text)))
+        elif isinstance(stmt, model.AsidPoolStmt):
+            slots.append(Slot(index, cap_name(ASID_POOL_CAP), "asid_pool", "M6_OBJ_ASID_POOL", RIGHTS_ALL,
+                              0, (own, ASID_POOL_ROLE), role=ASID_POOL_ROLE))
         elif isinstance(stmt, model.ThreadStmt):
             slots.append(Slot(index, thread_cap_name(stmt.name.text), "thread", "M6_OBJ_TCB", RIGHTS_ALL,
                               0, (own, stmt.name.text), role=tcb_role(stmt.name.text)))
@@ -199,6 +213,40 @@ def _cspace_layout(comp: model.Component) -> CSpace:
                 slots.append(Slot(len(slots) + 1, cap_name(stmt.name.text + suffix), "irq",
                                   "M6_OBJ_IRQ_HANDLER", RIGHTS_ALL, irq.badge, (own, stmt.name.text)))
     return CSpace(cspace_radix(comp, len(slots) + 1), tuple(slots))
+
+
+def asid_pool_count(comp: model.Component) -> int | None:
+    stmt = comp.first(model.AsidPoolStmt)
+    return stmt.count.value if isinstance(stmt, model.AsidPoolStmt) else None
+
+
+def asid_pool_bytes(count: int) -> int:
+    """Size of an ASIDPool object: a header and a root per ASID, rounded up to a power of
+    two (kernel: asid_pool_size_bits)."""
+    size = ASID_POOL_HEADER + 8 * count
+    return 1 << max(5, (size - 1).bit_length())
+
+
+def asid_pools(system: model.System) -> list[tuple[str, int]]:
+    """(name, ASIDs) of every pool the boot tables create, in their order: the system's
+    own, one ASID for each component's VSpace, then each `asid_pool`."""
+    pools = [("system.asid_pool", len(system.components))]
+    for comp in system.components:
+        count = asid_pool_count(comp)
+        if count is not None:
+            pools.append((f"{comp.name.text}.asid_pool", count))
+    return pools
+
+
+def asid_blocks_end(counts: list[int]) -> int:
+    """One past the last ASID the kernel's first-fit gives pools of these sizes, made in
+    this order on an empty ASID space: each starts at the next multiple of ASID_CHUNK
+    (the first at 1)."""
+    end = 0
+    for count in counts:
+        start = 1 if end == 0 else -(-end // ASID_CHUNK) * ASID_CHUNK
+        end = start + count
+    return max(end, 1)
 
 
 def cspace_radix(comp: model.Component, used: int) -> int:
@@ -254,6 +302,7 @@ class ThreadLayout:
     linux: bool
     fault: FaultHandler | None
     entry_symbol: str | None  # None: the ELF's entry point (main thread)
+    max_timeslice_us: int = 0  # longest timeslice it may give; 0: the kernel's default
 
     @property
     def stack_top(self) -> int:
@@ -293,7 +342,7 @@ def thread_layouts(comp: model.Component) -> list[ThreadLayout]:
     comp_fault = _fault(comp.first(model.FaultStmt))
     threads = [ThreadLayout(
         MAIN_THREAD, 0, comp.priority, comp.max_priority, comp.stack_size,
-        comp.first(model.LinuxStmt) is not None, comp_fault, None)]
+        comp.first(model.LinuxStmt) is not None, comp_fault, None, comp.max_timeslice)]
     for window, th in enumerate(comp.threads, start=1):
         priority = _int_of(th.first(model.PriorityStmt), 0)
         entry = th.first(model.EntryStmt)
@@ -542,6 +591,7 @@ class Object:
     source: str | None = None  # enum m6_bt_frame_source name, frames (and device untyped)
     source_page: int = 0
     paddr: int = 0             # DEVICE frames and device untyped
+    asid_pool: int = 0         # VSpace: object index of the ASIDPool that gives its ASID
 
 
 @dataclass
@@ -579,6 +629,7 @@ class Thread:
     stack_pointer: int
     arg: int = 0
     max_priority: int = 0
+    max_timeslice_us: int = 0     # 0: the kernel's default timeslice
     flags: tuple[str, ...] = ()   # enum m6_tcb_flags names
     fault_ep: int | None = None   # object index of the fault handler's endpoint
     fault_badge: int = 0
@@ -727,6 +778,17 @@ def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> B
             f"{info.name}.untyped_{stmt.name.text}", "M6_OBJ_UNTYPED", size.bit_length() - 1,
             "M6_BT_FRAME_DEVICE" if device else None, 0, stmt.paddr.value if device else 0))
 
+    # ASID pools next (small, and before the VSpaces that take ASIDs from them): the
+    # system's own pool, then the components' `asid_pool`s, as asid_pools() lists them.
+    # ASIDPool objects carry their number of ASIDs in size_bits (see boot_tables.h).
+    pool_objects = iter(asid_pools(system))
+    name, count = next(pool_objects)
+    system_pool = tables.add(Object(name, "M6_OBJ_ASID_POOL", count))
+    for comp, info in zip(system.components, infos):
+        if asid_pool_count(comp) is not None:
+            name, count = next(pool_objects)
+            info.objects[ASID_POOL_ROLE] = tables.add(Object(name, "M6_OBJ_ASID_POOL", count))
+
     # Shared memory: frames of the system, mapped by every component that maps the region.
     shared: dict[tuple[str, int], int] = {}
     for decl in system.memories:
@@ -740,7 +802,7 @@ def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> B
         objs = info.objects
         objs["tcb"] = tables.add(Object(f"{name}.tcb", "M6_OBJ_TCB"))
         objs["cnode"] = tables.add(Object(f"{name}.cnode", "M6_OBJ_CNODE", info.cspace.radix))
-        objs["vspace"] = tables.add(Object(f"{name}.vspace", "M6_OBJ_VSPACE"))
+        objs["vspace"] = tables.add(Object(f"{name}.vspace", "M6_OBJ_VSPACE", asid_pool=system_pool))
         for th in comp.threads:
             objs[tcb_role(th.name.text)] = tables.add(Object(f"{name}.tcb_{th.name.text}", "M6_OBJ_TCB"))
         for ep in comp.endpoints:
@@ -790,6 +852,7 @@ def build_tables(system: model.System, images: dict[str, elfload.ElfImage]) -> B
                 stack_pointer=info.memory.args_base if main else th.stack_top,
                 arg=info.memory.args_base if main and info.memory.args else 0,
                 max_priority=th.max_priority,
+                max_timeslice_us=th.max_timeslice_us,
                 flags=(TCB_FLAG_LINUX_ABI,) if th.linux else (),
                 fault_ep=None if fault is None else by_name[fault.component].objects[endpoint_role(fault.endpoint)],
                 fault_badge=0 if fault is None else fault.badge))

@@ -98,6 +98,14 @@ class MaxPriorityStmt(Statement):
 
 
 @dataclass(frozen=True)
+class MaxTimesliceStmt(Statement):
+    """The longest timeslice (microseconds) the main thread may give any thread."""
+    value: Number
+
+    keyword = "max_timeslice"
+
+
+@dataclass(frozen=True)
 class LinuxStmt(Statement):
     """Marks a thread (or the main thread, at component level) as running Linux binaries."""
 
@@ -166,6 +174,15 @@ class ArgsStmt(Statement):
     value_spans: tuple[Span, ...]
 
     keyword = "args"
+
+
+@dataclass(frozen=True)
+class AsidPoolStmt(Statement):
+    """`asid_pool COUNT`: an ASIDPool of COUNT ASIDs, for VSpaces made at run time."""
+
+    count: Number
+
+    keyword = "asid_pool"
 
 
 @dataclass(frozen=True)
@@ -324,6 +341,12 @@ class Component:
     def max_priority(self) -> int:
         stmt = self.first(MaxPriorityStmt)
         return stmt.value.value if isinstance(stmt, MaxPriorityStmt) else self.priority
+
+    @property
+    def max_timeslice(self) -> int:
+        """Microseconds; 0: the kernel's default timeslice."""
+        stmt = self.first(MaxTimesliceStmt)
+        return stmt.value.value if isinstance(stmt, MaxTimesliceStmt) else 0
 
     @property
     def endpoints(self) -> list[EndpointStmt]:

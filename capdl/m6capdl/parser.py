@@ -122,6 +122,9 @@ class _Builder(Transformer[Token, Any]):
     def max_priority_stmt(self, c: list[Token]) -> model.MaxPriorityStmt:
         return model.MaxPriorityStmt(self.span(c[0], c[-1]), self.number(c[1]))
 
+    def max_timeslice_stmt(self, c: list[Token]) -> model.MaxTimesliceStmt:
+        return model.MaxTimesliceStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
     def linux_stmt(self, c: list[Token]) -> model.LinuxStmt:
         return model.LinuxStmt(self.span(c[0], c[-1]))
 
@@ -170,6 +173,9 @@ class _Builder(Transformer[Token, Any]):
 
     def cnode_bits_stmt(self, c: list[Token]) -> model.CNodeBitsStmt:
         return model.CNodeBitsStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
+    def asid_pool_stmt(self, c: list[Token]) -> model.AsidPoolStmt:
+        return model.AsidPoolStmt(self.span(c[0], c[-1]), self.number(c[1]))
 
     def endpoint_stmt(self, c: list[Token]) -> model.EndpointStmt:
         return model.EndpointStmt(self.span(c[0], c[-1]), self.ident(c[1]))

@@ -492,6 +492,8 @@ def check_cnode(comp: model.Component, diags: list[Diagnostic]) -> None:
 def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
     """(bytes, what, where) of everything the spec allocates from RAM, ELF pages aside."""
     needs: list[tuple[int, str, Span]] = []
+    # The system's own ASID pool: one ASID (a root pointer) per component's VSpace.
+    needs.append((layout.asid_pool_bytes(len(system.components)), "the system's ASID pool", system.name.span))
     for decl in system.memories:
         needs.append((layout._page_up(decl.size.value), f"memory '{decl.name.text}'", decl.size.span))
     for comp in system.components:
@@ -513,6 +515,8 @@ def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
         for stmt in comp.statements:
             if isinstance(stmt, model.UntypedStmt) and stmt.paddr is None:
                 needs.append((stmt.size.value, f"untyped '{name}.{stmt.name.text}'", stmt.size.span))
+            elif isinstance(stmt, model.AsidPoolStmt):
+                needs.append((layout.asid_pool_bytes(stmt.count.value), f"asid_pool of '{name}'", stmt.count.span))
             elif isinstance(stmt, model.HeapStmt):
                 needs.append((layout._page_up(stmt.size.value), f"heap of '{name}'", stmt.size.span))
     return needs
@@ -550,7 +554,7 @@ def check_budget(system: model.System, tree: platform.DeviceTree | None, diags: 
     total = sum(n for n, _, _ in needs)
     if total > free:
         biggest = sorted(needs, key=lambda n: -n[0])[:3]
-        listed = ", ".join(f"{what} {size_text(n) if n % 1024 == 0 else f'{n // 1024} KiB'}"
+        listed = ", ".join(f"{what} {size_text(n) if n % 1024 == 0 or n < 1024 else f'{n // 1024} KiB'}"
                            for n, what, _ in biggest)
         diags.append(error(
             f"system '{system.name.text}' needs {_mib(total)} of RAM, more than the {_mib(free)} "

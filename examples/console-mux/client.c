@@ -119,7 +119,7 @@ static void print_line(unsigned seq, uint32_t *state)
 int main(void)
 {
 	/* Short slices interleave the clients finely; equal priorities make them share. */
-	m6_tcb_set_timeslice(M6_CAP_SELF_TCB, SLICE_US);
+	m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, SLICE_US);
 	uint32_t state = 0x2545f491u * MUX_CLIENT;
 	for (unsigned seq = 0; seq < LINES; seq++) {
 		print_line(seq, &state);

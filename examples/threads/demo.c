@@ -197,8 +197,8 @@ int main(void)
 	m6_cond_init(&not_full, CAP_NOT_FULL);
 	m6_cond_init(&not_empty, CAP_NOT_EMPTY);
 	if (DEMO_SLICE_US > 0) {
-		m6_tcb_set_timeslice(M6_CAP_SELF_TCB, DEMO_SLICE_US);
-		m6_tcb_set_timeslice(CAP_THREAD_WORKER, DEMO_SLICE_US);
+		m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, DEMO_SLICE_US);
+		m6_tcb_set_timeslice(CAP_THREAD_WORKER, M6_CAP_SELF_TCB, DEMO_SLICE_US);
 	}
 	m6_timer_init(&timer, CAP_TICK, CAP_TIMER_WAKE, 1);
 	int wakeups_ok = check_wakeups_kept(&timer);

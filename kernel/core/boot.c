@@ -3,7 +3,9 @@
  * the kernel image. The installer holds no policy: it does exactly what the tables say
  * and refuses tables that do not make sense. */
 #include <kernel/arch.h>
+#include <kernel/asid_pool.h>
 #include <kernel/boot.h>
+#include <kernel/boot_check.h>
 #include <kernel/cnode.h>
 #include <kernel/irq.h>
 #include <kernel/platform.h>
@@ -17,6 +19,14 @@
 
 static const struct m6_boot_tables *tables;
 uint64_t boot_finished_at;
+
+extern char _rodata[], _erodata[];
+
+static void check(const char *problem, const char *what, uint32_t index)
+{
+	if (problem)
+		panic("boot tables: %s %u: %s", what, index, problem);
+}
 
 static const struct m6_bt_object *object(uint32_t index, unsigned type)
 {
@@ -38,6 +48,13 @@ static const uint8_t *image_page(const struct m6_bt_object *o)
 	return tables->image + (uint64_t)o->source_page * PAGE_SIZE;
 }
 
+/* An in-place frame is the boot-image page itself, named (like every other frame) by its
+ * address in the linear map, where the image's rodata is read-only. */
+static uintptr_t in_place_object(const struct m6_bt_object *o)
+{
+	return (uintptr_t)paddr_to_kernel(kimage_to_paddr(image_page(o)));
+}
+
 /* Device memory named by the tables: aligned, and never RAM (that would hand out the
  * kernel or other components' memory). */
 static uintptr_t device_object(const struct m6_bt_object *o, unsigned bits)
@@ -48,13 +65,37 @@ static uintptr_t device_object(const struct m6_bt_object *o, unsigned bits)
 	return (uintptr_t)paddr_to_kernel(o->paddr);
 }
 
+static void make_pool(const struct m6_bt_object *o, struct asid_pool *pool)
+{
+	uint32_t base;
+	if (!asid_block_find(o->size_bits, &base))
+		panic("boot: no room for %s's %u ASIDs (the CPU has %u)", o->name, o->size_bits,
+		      asid_usable());
+	asid_pool_init(pool, base, o->size_bits);
+}
+
+/* A VSpace's ASID comes from the pool the tables name (created before it). */
+static uint32_t assign_asid(const struct m6_bt_object *o, uint32_t index, paddr_t root)
+{
+	if (o->source >= index)
+		panic("boot tables: %s: its ASID pool must come before it", o->name);
+	struct asid_pool *pool = (struct asid_pool *)object_addr(o->source, M6_OBJ_ASID_POOL);
+	uint32_t asid = asid_pool_take(pool, root);
+	if (!asid)
+		panic("boot: out of ASIDs at %s", o->name);
+	return asid;
+}
+
 static void create_objects(void)
 {
 	for (uint32_t i = 0; i < tables->object_count; i++) {
 		const struct m6_bt_object *o = &tables->objects[i];
 		struct m6_bt_object_state *st = &tables->object_state[i];
+		const char *problem = boot_check_object(tables, i);
+		if (problem)
+			panic("boot tables: %s: %s", o->name, problem);
 		if (o->source == M6_BT_FRAME_IN_PLACE && o->type == M6_OBJ_FRAME) {
-			st->addr = (uintptr_t)image_page(o);
+			st->addr = in_place_object(o);
 			continue;
 		}
 		if (o->source == M6_BT_FRAME_DEVICE &&
@@ -69,9 +110,10 @@ static void create_objects(void)
 		st->addr = cap.object;
 		if (o->type == M6_OBJ_FRAME && o->source == M6_BT_FRAME_COPY)
 			memcpy((void *)cap.object, image_page(o), PAGE_SIZE);
-		if (o->type == M6_OBJ_VSPACE && cap.asid == 0)
-			panic("boot: out of ASIDs at %s", o->name);
-		st->asid = cap.asid;
+		if (o->type == M6_OBJ_ASID_POOL)
+			make_pool(o, (struct asid_pool *)cap.object);
+		else if (o->type == M6_OBJ_VSPACE)
+			st->asid = assign_asid(o, i, kernel_to_paddr((void *)cap.object));
 	}
 }
 
@@ -79,6 +121,7 @@ static void install_mappings(void)
 {
 	for (uint32_t i = 0; i < tables->mapping_count; i++) {
 		const struct m6_bt_mapping *m = &tables->mappings[i];
+		check(boot_check_mapping(tables, i), "mapping", i);
 		paddr_t root = kernel_to_paddr((void *)object_addr(m->vspace, M6_OBJ_VSPACE));
 		if (m->object >= tables->object_count)
 			panic("boot tables: mapping %u: bad object", i);
@@ -127,6 +170,7 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 	case M6_OBJ_POWER:
 	case M6_OBJ_IRQ_CONTROL:
 	case M6_OBJ_SYSTEM_INFO:
+	case M6_OBJ_ASID_CONTROL:
 		if (c->object != M6_BT_NO_OBJECT)
 			panic("boot tables: kernel singleton cap with an object");
 		return cap;
@@ -168,6 +212,7 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 		cap.mapped_va = o->source == M6_BT_FRAME_DEVICE;
 		break;
 	case M6_OBJ_TCB:
+	case M6_OBJ_ASID_POOL:
 		break;
 	/* No page table caps: the tables the boot maps would have caps that call them
 	 * unmapped, and so could be mapped a second time. */
@@ -181,6 +226,7 @@ static void install_caps(void)
 {
 	for (uint32_t i = 0; i < tables->cap_count; i++) {
 		const struct m6_bt_cap *c = &tables->caps[i];
+		check(boot_check_cap(tables, i), "cap", i);
 		const struct m6_bt_object *cn = object(c->cnode, M6_OBJ_CNODE);
 		if (c->slot >= BIT(cn->size_bits))
 			panic("boot tables: slot %u outside %s", c->slot, cn->name);
@@ -190,19 +236,33 @@ static void install_caps(void)
 	}
 }
 
-static void setup_thread(const struct m6_bt_thread *th)
+static void setup_thread(uint32_t index)
 {
+	const struct m6_bt_thread *th = &tables->threads[index];
+	check(boot_check_thread(tables, index), "thread", index);
 	struct tcb *t = (struct tcb *)object_addr(th->tcb, M6_OBJ_TCB);
 	const struct m6_bt_object *cn = object(th->cspace, M6_OBJ_CNODE);
 	uintptr_t root = object_addr(th->vspace, M6_OBJ_VSPACE);
 	uintptr_t ipc = object_addr(th->ipc_buffer_frame, M6_OBJ_FRAME);
+	/* x0 tells the thread where its IPC buffer is: that must be where the frame the
+	 * kernel writes its message registers into is mapped. */
+	paddr_t ipc_table =
+	    arch_vspace_lookup_table(kernel_to_paddr((void *)root), th->ipc_buffer_vaddr, 3);
+	if (!ipc_table || arch_vspace_entry_target(ipc_table, 3, th->ipc_buffer_vaddr) !=
+	                      kernel_to_paddr((void *)ipc))
+		panic("boot tables: %s: IPC buffer frame not mapped at %lx", th->name,
+		      th->ipc_buffer_vaddr);
 	if (th->priority >= PRIORITY_COUNT || th->max_priority >= PRIORITY_COUNT)
 		panic("boot tables: %s: priority out of range", th->name);
+	if (th->max_timeslice_us &&
+	    (th->max_timeslice_us < TIMESLICE_MIN_US || th->max_timeslice_us > TIMESLICE_MAX_US))
+		panic("boot tables: %s: max timeslice out of range", th->name);
 	if (th->flags & ~(uint32_t)M6_TCB_FLAG_LINUX_ABI)
 		panic("boot tables: %s: unknown flags %x", th->name, th->flags);
 	tcb_set_name(t, th->name);
 	t->priority = (uint8_t)th->priority;
 	t->max_priority = (uint8_t)th->max_priority;
+	t->max_timeslice_us = th->max_timeslice_us ? th->max_timeslice_us : TIMESLICE_DEFAULT_US;
 	t->flags = th->flags;
 	struct cap cspace = {.type = M6_OBJ_CNODE,
 	                     .rights = M6_RIGHTS_ALL,
@@ -241,7 +301,7 @@ static void start_threads(void)
 		    comp->thread_count > tables->thread_count - comp->first_thread)
 			panic("boot tables: component %s: bad thread range", comp->name);
 		for (uint32_t i = 0; i < comp->thread_count; i++)
-			setup_thread(&tables->threads[comp->first_thread + i]);
+			setup_thread(comp->first_thread + i);
 		printk("m6: started component %s (%u thread%s)\n", comp->name, comp->thread_count,
 		       comp->thread_count == 1 ? "" : "s");
 	}
@@ -252,6 +312,12 @@ void boot_install_tables(const struct m6_boot_tables *bt)
 	if (bt->magic != M6_BOOT_TABLES_MAGIC || bt->version != M6_BOOT_TABLES_VERSION)
 		panic("boot tables: bad magic or version %u (kernel expects %u)", bt->version,
 		      M6_BOOT_TABLES_VERSION);
+	/* In-place frames are pages of this image: it must be page aligned and inside the
+	 * kernel's rodata (read-only in every kernel mapping), never its text or data. */
+	if (!IS_ALIGNED((uintptr_t)bt->image, PAGE_BITS) || (const char *)bt->image < _rodata ||
+	    bt->image_pages > (uintptr_t)(_erodata - (const char *)bt->image) / PAGE_SIZE)
+		panic("boot tables: the boot image (%u pages at %p) is not page-aligned rodata",
+		      bt->image_pages, bt->image);
 	tables = bt;
 	printk("m6: system '%s': %u components, %u objects, %u caps, %u image pages\n",
 	       bt->system_name, bt->component_count, bt->object_count, bt->cap_count,

@@ -1,28 +1,18 @@
-/* Capability derivation tree: a pre-order list with depths (see kernel/cap.h). */
+/* Capability derivation tree: a pre-order list with a depth and a key per entry (see
+ * kernel/cap.h for the rules and the invariant every verb keeps). */
 #include <kernel/cap.h>
 #include <kernel/string.h>
 
-void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *cap)
-{
-	/* Insert directly after the parent: the new child precedes older siblings, which
-	 * keeps every subtree contiguous. */
-	child->cap = *cap;
-	child->cdt_depth = parent->cdt_depth + 1;
-	child->cdt_prev = parent;
-	child->cdt_next = parent->cdt_next;
-	if (parent->cdt_next)
-		parent->cdt_next->cdt_prev = child;
-	parent->cdt_next = child;
-}
+#ifdef M6_HOST_TEST
+/* Entries touched by the verbs, for the host tests that prove them O(1). */
+uint64_t cdt_steps;
+#define COUNT_STEP() (cdt_steps++)
+#else
+#define COUNT_STEP() ((void)0)
+#endif
 
-void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap *cap)
+static void link_after(struct cte *after, struct cte *slot)
 {
-	/* Right after the sibling would split the sibling's own subtree; go past it. */
-	struct cte *after = sibling;
-	while (after->cdt_next && after->cdt_next->cdt_depth > sibling->cdt_depth)
-		after = after->cdt_next;
-	slot->cap = *cap;
-	slot->cdt_depth = sibling->cdt_depth;
 	slot->cdt_prev = after;
 	slot->cdt_next = after->cdt_next;
 	if (after->cdt_next)
@@ -30,32 +20,65 @@ void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap 
 	after->cdt_next = slot;
 }
 
+void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *cap)
+{
+	/* Right after the parent, with a key one above its depth: the parent sees the new
+	 * entry as a descendant, and the invariant (next.k <= parent.d + 1) keeps the
+	 * parent's older descendants out of the new child's subtree. */
+	COUNT_STEP();
+	child->cap = *cap;
+	child->cdt_depth = parent->cdt_depth + 1;
+	child->cdt_key = child->cdt_depth;
+	link_after(parent, child);
+}
+
+void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap *cap)
+{
+	/* Right after the sibling would put the new entry inside the sibling's subtree (its
+	 * children would become the new entry's); go past that subtree. Same depth, and the
+	 * sibling's key: every earlier entry sees the two alike. */
+	struct cte *after = sibling;
+	while (after->cdt_next && after->cdt_next->cdt_key > sibling->cdt_depth) {
+		COUNT_STEP();
+		after = after->cdt_next;
+	}
+	COUNT_STEP();
+	slot->cap = *cap;
+	slot->cdt_depth = sibling->cdt_depth;
+	slot->cdt_key = sibling->cdt_key;
+	link_after(after, slot);
+}
+
 void cdt_insert_root(struct cte *slot, const struct cap *cap)
 {
 	slot->cap = *cap;
 	slot->cdt_depth = 0;
+	slot->cdt_key = 0;
 	slot->cdt_prev = NULL;
 	slot->cdt_next = NULL;
 }
 
 bool cdt_has_children(const struct cte *slot)
 {
-	return slot->cdt_next && slot->cdt_next->cdt_depth > slot->cdt_depth;
+	return slot->cdt_next && slot->cdt_next->cdt_key > slot->cdt_depth;
 }
 
 void cdt_remove(struct cte *slot)
 {
-	/* Children of a removed slot move up one level so that they stay descendants of
-	 * the removed slot's parent (a delete never orphans authority silently). */
-	for (struct cte *c = slot->cdt_next; c && c->cdt_depth > slot->cdt_depth; c = c->cdt_next)
-		c->cdt_depth--;
+	/* The successor inherits the removed entry's boundary: whoever did not count the
+	 * removed entry as a descendant does not count the successor either, and whoever
+	 * did still does. The removed entry's children thereby belong to its parent. */
+	COUNT_STEP();
+	struct cte *next = slot->cdt_next;
+	if (next && slot->cdt_key < next->cdt_key)
+		next->cdt_key = slot->cdt_key;
 	if (slot->cdt_prev)
-		slot->cdt_prev->cdt_next = slot->cdt_next;
-	if (slot->cdt_next)
-		slot->cdt_next->cdt_prev = slot->cdt_prev;
+		slot->cdt_prev->cdt_next = next;
+	if (next)
+		next->cdt_prev = slot->cdt_prev;
 	memset(&slot->cap, 0, sizeof(slot->cap));
 	slot->cdt_prev = slot->cdt_next = NULL;
-	slot->cdt_depth = 0;
+	slot->cdt_depth = slot->cdt_key = 0;
 }
 
 bool cdt_is_final(const struct cte *slot)
@@ -69,15 +92,17 @@ bool cdt_is_final(const struct cte *slot)
 
 void cdt_move(struct cte *from, struct cte *to, const struct cap *new_cap)
 {
+	COUNT_STEP();
 	to->cap = *new_cap;
 	to->cdt_prev = from->cdt_prev;
 	to->cdt_next = from->cdt_next;
 	to->cdt_depth = from->cdt_depth;
+	to->cdt_key = from->cdt_key;
 	if (to->cdt_prev)
 		to->cdt_prev->cdt_next = to;
 	if (to->cdt_next)
 		to->cdt_next->cdt_prev = to;
 	memset(&from->cap, 0, sizeof(from->cap));
 	from->cdt_prev = from->cdt_next = NULL;
-	from->cdt_depth = 0;
+	from->cdt_depth = from->cdt_key = 0;
 }

@@ -23,13 +23,20 @@ static const char *fault_name(unsigned kind)
 	}
 }
 
+/* Reports of faults without a handler: anyone can cause them, as often as a sibling
+ * resumes the faulting thread. A line is bounded (a 24-byte name, numbers); their rate by
+ * this bucket: 10 at once, 5 a second. */
+static struct ratelimit fault_reports = RATELIMIT_INIT("lines", 10, 5);
+
 void fault_raise(struct tcb *t, unsigned kind, const uint64_t *mrs, unsigned count)
 {
 	const struct cap *ep = &t->fault_endpoint.cap;
 	if (ep->type != M6_OBJ_ENDPOINT || !cap_has_rights(ep, M6_RIGHT_WRITE)) {
-		printk("m6: fault: thread %s: %s at pc %lx (address %lx); no fault handler, "
-		       "thread stopped\n",
-		       t->name, fault_name(kind), t->context.pc, count > 1 ? mrs[1] : 0);
+		if (ratelimit_allow(&fault_reports))
+			printk(
+			    "m6: fault: thread %s: %s at pc %lx (address %lx); no fault handler, "
+			    "thread stopped\n",
+			    t->name, fault_name(kind), t->context.pc, count > 1 ? mrs[1] : 0);
 		tcb_suspend(t);
 		return;
 	}

@@ -91,6 +91,35 @@ static void vprintk(const char *fmt, va_list ap)
 	}
 }
 
+bool ratelimit_allow(struct ratelimit *rl)
+{
+	uint64_t now = arch_timer_now(), freq = arch_timer_frequency();
+	if (rl->last == 0)
+		rl->last = now;
+	/* Whole tokens earned since `last`; `last` advances by exactly their time, so calls
+	 * more often than one token's time still add up. */
+	uint64_t earned = (now - rl->last) / (freq / rl->per_second);
+	if (earned) {
+		rl->last += earned * (freq / rl->per_second);
+		rl->tokens += earned;
+		if (rl->tokens >= rl->burst) {
+			rl->tokens = rl->burst;
+			rl->last = now;
+		}
+	}
+	if (rl->tokens == 0) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->tokens--;
+	if (rl->suppressed) {
+		uint64_t n = rl->suppressed;
+		rl->suppressed = 0;
+		printk("\nm6: %lu %s suppressed\n", n, rl->what);
+	}
+	return true;
+}
+
 void printk(const char *fmt, ...)
 {
 	va_list ap;
@@ -103,6 +132,7 @@ void panic(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	arch_console_emergency();
 	printk("\nm6: PANIC: ");
 	vprintk(fmt, ap);
 	va_end(ap);

@@ -1,5 +1,6 @@
 /* Retype arithmetic: object sizes and where objects fit in an untyped. Pure logic,
  * unit-tested on the host. */
+#include <kernel/asid_pool.h>
 #include <kernel/endpoint.h>
 #include <kernel/notification.h>
 #include <kernel/retype.h>
@@ -29,6 +30,8 @@ unsigned object_size_bits(unsigned type, unsigned size_bits)
 		return PAGE_BITS;
 	case M6_OBJ_FRAME:
 		return (size_bits == PAGE_BITS || size_bits == LARGE_PAGE_BITS) ? size_bits : 0;
+	case M6_OBJ_ASID_POOL:
+		return asid_pool_size_bits(size_bits); /* size_bits: the number of ASIDs */
 	default:
 		return 0;
 	}

@@ -1,6 +1,7 @@
 /* System call dispatch: decode the trap registers, look up the cap, hand over to the
  * object's code. Every path either completes, blocks the thread, or writes an error code
  * to x0; the caller's registers are the only output. */
+#include <kernel/asid_pool.h>
 #include <kernel/cnode.h>
 #include <kernel/endpoint.h>
 #include <kernel/fault.h>
@@ -49,6 +50,10 @@ static int invoke_object(struct cte *slot, struct tcb *t, word_t info)
 		return irq_handler_invoke(slot, t, label, length);
 	case M6_OBJ_TIMER:
 		return timer_invoke(slot, t, label, length);
+	case M6_OBJ_ASID_CONTROL:
+		return asid_control_invoke(slot, t, label, length);
+	case M6_OBJ_ASID_POOL:
+		return asid_pool_invoke(slot, t, label, length);
 	default:
 		/* VSpace, Endpoint, Notification: nothing to invoke. */
 		return M6_ERR_ILLEGAL_OPERATION;

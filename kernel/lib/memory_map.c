@@ -40,6 +40,12 @@ unsigned memory_map_usable_ram(struct mem_range *ram, unsigned count, struct mem
 			r.base = window.base;
 		if (r.end > window.end)
 			r.end = window.end;
+		/* Whole pages only: the kernel maps RAM page by page, and a partial page at
+		 * an edge may share its page with a device. */
+		if (r.base >= r.end)
+			continue;
+		r.base = (r.base + PAGE_MASK) & ~PAGE_MASK;
+		r.end &= ~PAGE_MASK;
 		if (r.base < r.end)
 			ram[n++] = r;
 	}
@@ -78,4 +84,39 @@ int memory_map_free(const struct mem_range *ram, unsigned ram_count, struct mem_
 	}
 	sort_ranges(out, n);
 	return (int)n;
+}
+
+/* [base, end), with an end that wrapped past 2^64 meaning "to the top". */
+static uint64_t range_end(uint64_t base, uint64_t end)
+{
+	return end < base ? UINT64_MAX : end;
+}
+
+bool memory_map_overlaps(const struct mem_range *ram, unsigned count, uint64_t base, uint64_t end)
+{
+	end = range_end(base, end);
+	for (unsigned i = 0; i < count; i++) {
+		if (base < ram[i].end && end > ram[i].base)
+			return true;
+	}
+	return false;
+}
+
+bool memory_map_covers(const struct mem_range *ram, unsigned count, uint64_t base, uint64_t end)
+{
+	if (end <= base)
+		return false;
+	for (unsigned i = 0; i < count; i++) {
+		if (base >= ram[i].base && end <= ram[i].end)
+			return true;
+	}
+	return false;
+}
+
+uint64_t memory_map_total(const struct mem_range *r, unsigned count)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < count; i++)
+		total += r[i].end - r[i].base;
+	return total;
 }

@@ -21,7 +21,8 @@ struct cte *lookup_cap_arg(struct tcb *caller, word_t cptr, int *error)
 	struct cte *slot = cspace_lookup_one_level(&caller->cspace_root.cap, cptr);
 	if (!slot)
 		slot = cspace_lookup_slot(&caller->cspace_root.cap, cptr, 64, error);
-	if (slot && cap_is_null(&slot->cap)) {
+	/* A zombie (an object being destroyed) is no cap to use. */
+	if (slot && (cap_is_null(&slot->cap) || cap_is_zombie(&slot->cap))) {
 		*error = M6_ERR_INVALID_CAP;
 		return NULL;
 	}
@@ -83,8 +84,8 @@ static struct cte *lookup_source(struct tcb *caller, word_t root, word_t index, 
 		return NULL;
 	}
 	struct cte *slot = lookup_slot_in(&r->cap, index, depth, error);
-	if (slot && cap_is_null(&slot->cap)) {
-		*error = M6_ERR_INVALID_CAP; /* the slot exists but holds nothing */
+	if (slot && (cap_is_null(&slot->cap) || cap_is_zombie(&slot->cap))) {
+		*error = M6_ERR_INVALID_CAP; /* the slot exists but holds nothing usable */
 		return NULL;
 	}
 	return slot;
@@ -232,13 +233,13 @@ int cnode_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned 
 		                                    tcb_get_mr(caller, 1), &error);
 		if (!target)
 			return error;
-		/* perform: the result first, as the caller's own TCB may be finalised */
-		invocation_ok(caller, 0);
-		if (label == M6_CNODE_DELETE)
-			cap_delete(target);
-		else
-			cap_revoke(target);
-		return M6_OK;
+		/* perform, in steps: KERNEL_RESTART issues the invocation again, which goes
+		 * on where this one stopped. The result last: if the caller's own TCB was
+		 * finalised on the way, its registers are inert memory. */
+		error = label == M6_CNODE_DELETE ? cap_delete(target) : cap_revoke(target);
+		if (error != M6_OK)
+			return error;
+		return invocation_ok(caller, 0);
 	}
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;

@@ -12,11 +12,19 @@ static void block_on(struct tcb *t, struct endpoint *ep, enum thread_state state
 	thread_queue_append(state == THREAD_BLOCKED_SEND ? &ep->senders : &ep->receivers, t);
 }
 
+/* The cancellation of badged sends in progress (at most one): the next queued sender to
+ * examine. Whoever takes a sender out of the queue moves the cursor past it. */
+static struct endpoint *cancel_ep;
+static uint64_t cancel_badge;
+static struct tcb *cancel_next;
+
 void endpoint_cancel(struct tcb *t)
 {
 	struct endpoint *ep = t->blocked_on;
 	if (!ep)
 		return;
+	if (t == cancel_next)
+		cancel_next = t->queue_next;
 	thread_queue_remove(t->state == THREAD_BLOCKED_SEND ? &ep->senders : &ep->receivers, t);
 	t->blocked_on = NULL;
 }
@@ -93,25 +101,60 @@ void endpoint_reply(struct tcb *replier)
 	scheduler_make_runnable(caller);
 }
 
-static void release_queue(struct thread_queue *q)
+/* Take a waiting thread out of its queue and let it go with `error`. */
+static void release(struct tcb *t, word_t error)
 {
-	struct tcb *t;
-	while ((t = thread_queue_pop(q)) != NULL) {
-		t->blocked_on = NULL;
-		if (t->fault) {
-			/* A faulted thread cannot retry a send: it stays stopped (already out of
-			 * the queue), and whoever waited for its reply is released. */
-			t->state = THREAD_INACTIVE;
-			tcb_suspend(t);
-			continue;
-		}
-		tcb_set_result(t, M6_ERR_INVALID_CAP, 0, 0);
-		scheduler_make_runnable(t);
+	endpoint_cancel(t);
+	if (t->fault) {
+		/* A faulted thread cannot retry a send: it stays stopped (already out of the
+		 * queue), and whoever waited for its reply is released. */
+		t->state = THREAD_INACTIVE;
+		tcb_suspend(t);
+		return;
 	}
+	tcb_set_result(t, error, 0, 0);
+	scheduler_make_runnable(t);
 }
 
-void endpoint_finalise(struct endpoint *ep)
+bool endpoint_release_waiters(struct endpoint *ep, unsigned max)
 {
-	release_queue(&ep->senders);
-	release_queue(&ep->receivers);
+	for (unsigned i = 0; i < max; i++) {
+		struct tcb *t = ep->senders.head ? ep->senders.head : ep->receivers.head;
+		if (!t)
+			return true;
+		release(t, M6_ERR_INVALID_CAP);
+	}
+	return !ep->senders.head && !ep->receivers.head;
+}
+
+void endpoint_cancel_badged_start(struct endpoint *ep, uint64_t badge)
+{
+	if (!ep->senders.head)
+		return; /* the common case: nothing queued */
+	if (cancel_ep) {
+		/* Not reached: delete.c finishes one cancellation before it deletes another
+		 * cap. Correct anyway: the earlier one is finished here. */
+		while (cancel_ep)
+			endpoint_cancel_badged_step(~0u);
+	}
+	cancel_ep = ep;
+	cancel_badge = badge;
+	cancel_next = ep->senders.head;
+}
+
+bool endpoint_cancel_badged_pending(void)
+{
+	return cancel_ep != NULL;
+}
+
+void endpoint_cancel_badged_step(unsigned max)
+{
+	for (unsigned i = 0; i < max && cancel_next; i++) {
+		struct tcb *t = cancel_next;
+		cancel_next = t->queue_next;
+		if (t->blocked_badge == cancel_badge)
+			release(t, M6_ERR_CANCELLED);
+	}
+	if (!cancel_next)
+		cancel_ep = NULL;
 }

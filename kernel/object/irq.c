@@ -51,7 +51,7 @@ void irq_handler_finalise(unsigned irq)
 {
 	arch_irq_disable_line(irq);
 	irqs[irq].issued = false;
-	cap_delete(&irqs[irq].notification);
+	cap_delete_nested(&irqs[irq].notification);
 }
 
 int irq_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)

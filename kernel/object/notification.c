@@ -60,16 +60,17 @@ void notification_unbind_tcb(struct tcb *t)
 	}
 }
 
-void notification_finalise(struct notification *n)
+bool notification_release_waiters(struct notification *n, unsigned max)
 {
+	if (n->bound_tcb)
+		notification_unbind_tcb(n->bound_tcb);
 	struct tcb *t;
-	while ((t = thread_queue_pop(&n->waiters)) != NULL) {
+	for (unsigned i = 0; i < max && (t = thread_queue_pop(&n->waiters)) != NULL; i++) {
 		t->blocked_on = NULL;
 		tcb_set_result(t, M6_ERR_INVALID_CAP, 0, 0);
 		scheduler_make_runnable(t);
 	}
-	if (n->bound_tcb)
-		notification_unbind_tcb(n->bound_tcb);
+	return n->waiters.head == NULL;
 }
 
 int notification_set_signal_slot(struct cte *slot, struct tcb *caller, unsigned length)
@@ -88,9 +89,11 @@ int notification_set_signal_slot(struct cte *slot, struct tcb *caller, unsigned 
 		if (n->cap.word == 0) /* its signals would set no bit */
 			return M6_ERR_INVALID_CAP;
 	}
-	/* perform */
-	cap_delete(slot);
-	/* The deletion may have finalised what held `n`; then no notification is set. */
+	/* perform: the old cap goes first (restarted while its notification's waiters are
+	 * released, the invocation decodes again). */
+	error = cap_delete(slot);
+	if (error != M6_OK)
+		return error;
 	if (n && !cap_is_null(&n->cap))
 		cdt_insert_child(n, slot, &n->cap);
 	return invocation_ok(caller, 0);

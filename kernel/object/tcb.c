@@ -195,10 +195,12 @@ void tcb_finalise(struct tcb *t)
 	tcb_suspend(t);
 	notification_unbind_tcb(t);
 	scheduler_forget(t);
-	cap_delete(&t->cspace_root);
-	cap_delete(&t->vspace_root);
-	cap_delete(&t->ipc_buffer_frame);
-	cap_delete(&t->fault_endpoint);
+	/* fault_endpoint last: its deletion may start a cancellation of badged sends (see
+	 * core/delete.c), which must be the last deletion of a step. */
+	cap_delete_nested(&t->cspace_root);
+	cap_delete_nested(&t->vspace_root);
+	cap_delete_nested(&t->ipc_buffer_frame);
+	cap_delete_nested(&t->fault_endpoint);
 	tcb_unregister(t);
 }
 
@@ -234,15 +236,29 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 		fault = lookup_typed_arg(caller, fault_cptr, M6_OBJ_ENDPOINT, &error);
 		if (!fault)
 			return error;
-		if (!cap_has_rights(&fault->cap, M6_RIGHT_WRITE))
+		/* A fault handler's reply rewrites the faulter's registers: naming one hands it
+		 * the thread, as much as sending it the thread's own caps would. So it takes the
+		 * right that lets a sender pass caps (GRANT), not just a call cap: otherwise any
+		 * client could put itself, unasked, under the control of any server it calls,
+		 * and the spec compiler's reach analysis would have to assume every server
+		 * controls its clients. */
+		if (!cap_has_rights(&fault->cap, M6_RIGHT_WRITE | M6_RIGHT_GRANT))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
 	}
+	/* The roots lend the thread everything they reach: a read-only cap to a CNode or a
+	 * VSpace must not become a thread that uses (and changes) what is in it. */
 	cspace = lookup_typed_arg(caller, tcb_get_mr(caller, 1), M6_OBJ_CNODE, &error);
 	if (!cspace)
 		return error;
+	if (!cap_has_rights(&cspace->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
 	vspace = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_VSPACE, &error);
 	if (!vspace)
 		return error;
+	if (!cap_has_rights(&vspace->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (!vspace_has_asid(&vspace->cap))
+		return M6_ERR_INVALID_CAP; /* a thread cannot run in it (kernel/asid_pool.h) */
 	if (ipc_cptr) {
 		ipc = lookup_typed_arg(caller, ipc_cptr, M6_OBJ_FRAME, &error);
 		if (!ipc)
@@ -256,15 +272,20 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	}
 	/* perform. Emptying the old slots can finalise objects whose last cap they held, and
 	 * through them anything else, this TCB (its last cap may sit in a CNode only its old
-	 * CSpace root kept alive) and the caller included. So: the result first; all four
-	 * deletions before any insertion; nothing inserted into a TCB that is gone (it would
-	 * leave caps in memory that can be retyped); a source the deletions emptied stays
-	 * empty in the TCB too. */
+	 * CSpace root kept alive) and the caller included. So: all four deletions before any
+	 * insertion; nothing inserted into a TCB that is gone (it would leave caps in memory
+	 * that can be retyped); a source the deletions emptied stays empty in the TCB too.
+	 * The deletions may be preempted: the invocation is then issued again and decoded
+	 * again, with the slots already emptied (a source that no longer resolves then fails
+	 * the decode). The result goes last: a finalised caller's registers are inert memory. */
+	struct cte *old[] = {&t->fault_endpoint, &t->cspace_root, &t->vspace_root,
+	                     &t->ipc_buffer_frame};
+	for (unsigned i = 0; i < ARRAY_SIZE(old); i++) {
+		error = cap_delete(old[i]);
+		if (error != M6_OK)
+			return error;
+	}
 	invocation_ok(caller, 0);
-	cap_delete(&t->fault_endpoint);
-	cap_delete(&t->cspace_root);
-	cap_delete(&t->vspace_root);
-	cap_delete(&t->ipc_buffer_frame);
 	if (!tcb_is_live(t))
 		return M6_OK;
 	set_tcb_slot(&t->fault_endpoint, fault);
@@ -278,25 +299,62 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	return M6_OK;
 }
 
-static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+/* The authority TCB argument of the priority and timeslice invocations: its maximum is
+ * what it lends, so using it is a use of the object and takes WRITE (a read-only cap,
+ * e.g. one handed out for inspection, must not raise anybody's priority). */
+static int authority_arg(struct tcb *caller, struct tcb **out)
 {
 	int error;
-	if (length < 2)
-		return M6_ERR_INVALID_ARGUMENT;
 	struct cte *auth = lookup_typed_arg(caller, tcb_get_mr(caller, 0), M6_OBJ_TCB, &error);
 	if (!auth)
+		return error;
+	if (!cap_has_rights(&auth->cap, M6_RIGHT_WRITE))
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	*out = (struct tcb *)auth->cap.object;
+	return M6_OK;
+}
+
+static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+{
+	struct tcb *auth;
+	if (length < 2)
+		return M6_ERR_INVALID_ARGUMENT;
+	int error = authority_arg(caller, &auth);
+	if (error != M6_OK)
 		return error;
 	word_t prio = tcb_get_mr(caller, 1);
 	if (prio >= PRIORITY_COUNT)
 		return M6_ERR_RANGE;
 	/* A thread can hand out no more than the authority's own maximum. */
-	if (prio > ((struct tcb *)auth->cap.object)->max_priority)
+	if (prio > auth->max_priority)
 		return M6_ERR_RANGE;
 	/* perform */
 	if (max)
 		t->max_priority = (uint8_t)prio;
 	else
 		scheduler_set_priority(t, (uint8_t)prio);
+	return invocation_ok(caller, 0);
+}
+
+/* Timeslices are bounded like priorities: a long slice at a shared priority is CPU time
+ * taken from every equal, so the length comes from an authority's maximum, not from the
+ * thread's say-so. */
+static int decode_timeslice(struct tcb *t, struct tcb *caller, unsigned length, bool max)
+{
+	struct tcb *auth;
+	if (length < 2)
+		return M6_ERR_INVALID_ARGUMENT;
+	int error = authority_arg(caller, &auth);
+	if (error != M6_OK)
+		return error;
+	word_t us = tcb_get_mr(caller, 1);
+	if (us < TIMESLICE_MIN_US || us > TIMESLICE_MAX_US || us > auth->max_timeslice_us)
+		return M6_ERR_RANGE;
+	/* perform */
+	if (max)
+		t->max_timeslice_us = (uint32_t)us;
+	else
+		t->timeslice_ticks = us * arch_timer_frequency() / 1000000;
 	return invocation_ok(caller, 0);
 }
 
@@ -356,7 +414,7 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 {
 	struct tcb *t = (struct tcb *)slot->cap.object;
 	unsigned need = label == M6_TCB_READ_REGISTERS ? M6_RIGHT_READ : M6_RIGHT_WRITE;
-	if (label < M6_TCB_CONFIGURE || label > M6_TCB_SET_TIMESLICE)
+	if (label < M6_TCB_CONFIGURE || label > M6_TCB_SET_MAX_TIMESLICE)
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
@@ -394,15 +452,10 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 		t->flags = (uint32_t)flags;
 		return invocation_ok(caller, 0);
 	}
-	case M6_TCB_SET_TIMESLICE: {
-		if (length < 1)
-			return M6_ERR_INVALID_ARGUMENT;
-		word_t us = tcb_get_mr(caller, 0);
-		if (us < 100 || us > 1000000)
-			return M6_ERR_RANGE;
-		t->timeslice_ticks = us * arch_timer_frequency() / 1000000;
-		return invocation_ok(caller, 0);
-	}
+	case M6_TCB_SET_TIMESLICE:
+		return decode_timeslice(t, caller, length, false);
+	case M6_TCB_SET_MAX_TIMESLICE:
+		return decode_timeslice(t, caller, length, true);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}

@@ -1,11 +1,31 @@
 /* Untyped memory: retype into objects, and the kernel-held untyped caps covering free RAM
  * at boot. Objects are carved at the untyped's watermark, aligned to their own size; the
- * watermark only goes back when nothing derived from the untyped remains (revoke). */
+ * watermark only goes back when nothing derived from the untyped remains (revoke).
+ *
+ * Retype is preemptible. New objects' memory is zeroed and cleaned in chunks of
+ * RETYPE_CHUNK bytes with a preemption point after each; the objects are created only once
+ * all of it is done, by the same invocation restarted (kernel/preempt.h). Progress lives
+ * in the untyped's cap as a *zeroed range* [start, end): memory past the watermark known
+ * to be zero in memory (cleaned to the point of coherency) and to hold no object. A
+ * restarted retype decodes again, finds the same place (the watermark has not moved) and
+ * goes on from the range's end. The range is kept as explicit bounds rather than "zeroed
+ * up to" next to the watermark because the watermark is reset elsewhere (revoke): memory
+ * at or above the range's start was never part of an object since it was zeroed, whatever
+ * happens to the watermark, so the range stays true without anyone resetting it. Creating
+ * objects moves the range's start past them; a retype starting outside the range starts
+ * a new one.
+ *
+ * Cost between two preemption points: a 64 KiB chunk is 1,024 DC ZVA and 1,024 DC CVAC,
+ * each in a 4-instruction loop (counted in the disassembly), about 8,300 instructions;
+ * after the last chunk, creating up to 256 objects (an estimate, not measured: under 100
+ * instructions each, plus an ASID search for a VSpace). */
 #include <kernel/arch.h>
 #include <kernel/cnode.h>
+#include <kernel/delete.h>
 #include <kernel/endpoint.h>
 #include <kernel/invocation.h>
 #include <kernel/notification.h>
+#include <kernel/preempt.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/tcb.h>
@@ -15,6 +35,34 @@
 #include <kernel/vspace.h>
 
 #define RETYPE_MAX_COUNT 256
+#define RETYPE_CHUNK     (64u * 1024)
+
+/* The zeroed range of a RAM untyped: start in `asid` in 16-byte units (every object and
+ * untyped is at least 16-byte aligned, and a RAM untyped is at most 2^RAM_UNTYPED_MAX_BITS
+ * bytes, so any offset fits 32 bits), end in `mapped_va` above bit 0, which still says
+ * "device memory" (ranges are 16-byte aligned, so bit 0 is free). */
+static bool untyped_is_device(const struct cap *ut)
+{
+	return (ut->mapped_va & 1) != 0;
+}
+
+static uint64_t zeroed_start(const struct cap *ut)
+{
+	return (uint64_t)ut->asid << UNTYPED_MIN_BITS;
+}
+
+static uint64_t zeroed_end(const struct cap *ut)
+{
+	return ut->mapped_va & ~1ull;
+}
+
+static void set_zeroed(struct cap *ut, uint64_t start, uint64_t end)
+{
+	KASSERT(start <= end && (start >> UNTYPED_MIN_BITS) <= UINT32_MAX && !(start & 15) &&
+	        !(end & 1));
+	ut->asid = (uint32_t)(start >> UNTYPED_MIN_BITS);
+	ut->mapped_va = end | (ut->mapped_va & 1);
+}
 
 static uint64_t effective_watermark(const struct cte *slot)
 {
@@ -40,10 +88,8 @@ int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_b
 	if (bits == 0)
 		return M6_ERR_INVALID_ARGUMENT;
 	/* Device memory only ever becomes frames (MMIO) or smaller device untypeds. */
-	if (ut->mapped_va && type != M6_OBJ_FRAME && type != M6_OBJ_UNTYPED)
+	if (untyped_is_device(ut) && type != M6_OBJ_FRAME && type != M6_OBJ_UNTYPED)
 		return M6_ERR_INVALID_ARGUMENT;
-	if (type == M6_OBJ_VSPACE && asid_free_count() < count)
-		return M6_ERR_NOT_ENOUGH_MEMORY;
 	return fit(slot, bits, count, offset);
 }
 
@@ -53,23 +99,57 @@ static void object_init(unsigned type, void *obj)
 		tcb_register(obj);
 }
 
+/* Zero [start, end) of new objects' memory and clean it to memory: the zeros must reach
+ * memory, not only the cache (a device reading a frame by DMA, or its holder invalidating
+ * it, would otherwise see what the memory held before). */
+static void zero_and_clean(uintptr_t start, uintptr_t end)
+{
+	arch_zero_memory((void *)start, end - start);
+	arch_cache_clean(start, end);
+}
+
+int untyped_prepare_retype(struct cte *slot, unsigned type, uint64_t offset, uint64_t end)
+{
+	struct cap *ut = &slot->cap;
+	/* An untyped's contents are not objects yet (zeroing waits until they are), and
+	 * device memory is never zeroed. */
+	if (untyped_is_device(ut) || type == M6_OBJ_UNTYPED)
+		return M6_OK;
+	uint64_t zstart = zeroed_start(ut), zend = zeroed_end(ut);
+	if (offset < zstart || offset > zend)
+		zstart = zend = offset; /* not next to what is zeroed: start a new range here */
+	while (zend < end) {
+		uint64_t step = (zend + RETYPE_CHUNK) & ~(uint64_t)(RETYPE_CHUNK - 1);
+		if (step > end)
+			step = end;
+		zero_and_clean(ut->object + zend, ut->object + step);
+		zend = step;
+		set_zeroed(ut, zstart, zend);
+		if (zend < end && preemption_pending())
+			return KERNEL_RESTART;
+	}
+	set_zeroed(ut, zstart, zend);
+	/* A frame may be mapped executable: no instruction the memory held before (someone
+	 * else's code, revoked and retyped) may still be in an instruction cache. Done here,
+	 * after the last chunk, even when the zeroing was all done by earlier calls. */
+	if (type == M6_OBJ_FRAME)
+		arch_icache_invalidate_all();
+	return M6_OK;
+}
+
 void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits, uint64_t offset,
                             struct cap *out)
 {
 	struct cap *ut = &slot->cap;
 	unsigned bits = object_size_bits(type, size_bits);
-	bool device = ut->mapped_va != 0;
+	bool device = untyped_is_device(ut);
 	uintptr_t obj = ut->object + offset;
-	/* An untyped's contents are not objects yet: zeroing waits until they are. A frame's
-	 * zeros must reach memory too, not only the cache: a device reading it by DMA, or its
-	 * holder invalidating it, would otherwise see what the memory held before. */
-	if (!device && type != M6_OBJ_UNTYPED) {
-		arch_zero_memory((void *)obj, BIT(bits));
-		if (type == M6_OBJ_FRAME)
-			arch_cache_clean(obj, obj + BIT(bits));
-	}
 	object_init(type, (void *)obj);
 	ut->word = offset + BIT(bits);
+	/* The new object is no longer free memory: the zeroed range begins after it. */
+	if (!device && zeroed_end(ut) > zeroed_start(ut) && zeroed_start(ut) < ut->word)
+		set_zeroed(ut, ut->word < zeroed_end(ut) ? ut->word : zeroed_end(ut),
+		           zeroed_end(ut));
 
 	memset(out, 0, sizeof(*out));
 	out->type = (uint8_t)type;
@@ -88,9 +168,6 @@ void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits,
 		out->size_bits = (uint8_t)bits;
 		out->word = device;
 		break;
-	case M6_OBJ_VSPACE:
-		out->asid = asid_assign(kernel_to_paddr((void *)obj));
-		break;
 	default:
 		break;
 	}
@@ -103,11 +180,18 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
+	/* The objects a pending deletion job still works on are out of the derivation tree:
+	 * their memory must not be handed out again before the job is over. */
+	if ((error = delete_job_finish()) != M6_OK)
+		return error;
 	if (length < 5)
 		return M6_ERR_INVALID_ARGUMENT;
 	word_t type = tcb_get_mr(caller, 0), size_bits = tcb_get_mr(caller, 1);
 	word_t first = tcb_get_mr(caller, 3), count = tcb_get_mr(caller, 4);
 	if (type >= M6_OBJ_COUNT || size_bits > 64)
+		return M6_ERR_INVALID_ARGUMENT;
+	/* A pool holds ASIDs as well as memory: only ASIDControl hands those out. */
+	if (type == M6_OBJ_ASID_POOL)
 		return M6_ERR_INVALID_ARGUMENT;
 	if (count < 1 || count > RETYPE_MAX_COUNT)
 		return M6_ERR_RANGE;
@@ -128,10 +212,14 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 	                              &offset);
 	if (error != M6_OK)
 		return error;
-	/* perform */
+	/* perform: prepare the memory (may stop at a preemption point and be restarted:
+	 * everything above is checked again then), then create the objects. */
+	unsigned bits = object_size_bits((unsigned)type, (unsigned)size_bits);
+	error = untyped_prepare_retype(slot, (unsigned)type, offset, offset + (count << bits));
+	if (error != M6_OK)
+		return error;
 	if (!cdt_has_children(slot))
 		slot->cap.word = 0;
-	unsigned bits = object_size_bits((unsigned)type, (unsigned)size_bits);
 	for (word_t i = 0; i < count; i++) {
 		struct cap cap;
 		untyped_perform_retype(slot, (unsigned)type, (unsigned)size_bits,
@@ -152,8 +240,8 @@ void untyped_add_boot_region(paddr_t base, paddr_t end)
 	/* Split into naturally aligned power-of-two blocks, largest first, so that each
 	 * untyped can hold objects up to its own size. */
 	while (base < end && boot_untyped_count < BOOT_UNTYPED_MAX) {
-		unsigned bits = base ? (unsigned)__builtin_ctzll(base) : UNTYPED_MAX_BITS;
-		while (bits > UNTYPED_MAX_BITS || base + BIT(bits) > end)
+		unsigned bits = base ? (unsigned)__builtin_ctzll(base) : RAM_UNTYPED_MAX_BITS;
+		while (bits > RAM_UNTYPED_MAX_BITS || base + BIT(bits) > end)
 			bits--;
 		if (bits < PAGE_BITS)
 			break;
@@ -179,6 +267,8 @@ int untyped_boot_retype(unsigned type, unsigned size_bits, struct cap *out, stru
 		if (bits == 0 || !retype_fit(boot_untyped[i].cap.word,
 		                             boot_untyped[i].cap.size_bits, bits, 1, &offset))
 			continue;
+		/* Boot is not preemptible: nothing else runs yet. */
+		untyped_prepare_retype(&boot_untyped[i], type, offset, offset + BIT(bits));
 		untyped_perform_retype(&boot_untyped[i], type, size_bits, offset, out);
 		*parent = &boot_untyped[i];
 		return M6_OK;

@@ -10,49 +10,10 @@
  * a table never carries entries from one place (or level) to another. Both rules together
  * mean a table's entries are reachable only where its caps say they are. */
 #include <kernel/arch.h>
+#include <kernel/asid_pool.h>
 #include <kernel/invocation.h>
 #include <kernel/vspace.h>
 #include <m6/abi/errors.h>
-
-/* ASID -> VSpace root. Index 0 is reserved for "no address space". */
-static paddr_t asid_table[ASID_MAX];
-static unsigned asids_used;
-static uint32_t asid_next = 1;
-
-uint32_t asid_assign(paddr_t root)
-{
-	/* Round robin, so a released ASID is reused as late as possible. */
-	for (unsigned n = 0; n < ASID_MAX; n++) {
-		uint32_t asid = asid_next;
-		asid_next = asid_next + 1 < ASID_MAX ? asid_next + 1 : 1;
-		if (asid != 0 && !asid_table[asid]) {
-			asid_table[asid] = root;
-			asids_used++;
-			arch_tlb_flush_asid(asid);
-			return asid;
-		}
-	}
-	return 0;
-}
-
-unsigned asid_free_count(void)
-{
-	return ASID_MAX - 1 - asids_used;
-}
-
-void asid_release(uint32_t asid)
-{
-	if (asid && asid < ASID_MAX && asid_table[asid]) {
-		asid_table[asid] = 0;
-		asids_used--;
-		arch_tlb_flush_asid(asid);
-	}
-}
-
-paddr_t asid_root(uint32_t asid)
-{
-	return asid < ASID_MAX ? asid_table[asid] : 0;
-}
 
 static unsigned level_shift(unsigned level)
 {
@@ -82,9 +43,13 @@ int vspace_map_frame(paddr_t root, vaddr_t va, paddr_t frame, unsigned size_bits
                      bool device, bool perform)
 {
 	unsigned level = size_bits == LARGE_PAGE_BITS ? 2 : 3;
+	if (size_bits != PAGE_BITS && size_bits != LARGE_PAGE_BITS)
+		return M6_ERR_INVALID_ARGUMENT;
 	if (va >= USER_VA_LIMIT || va + BIT(size_bits) > USER_VA_LIMIT)
 		return M6_ERR_RANGE;
-	if (!IS_ALIGNED(va, size_bits))
+	/* Both ends aligned to the mapping size: a block descriptor drops the address bits
+	 * below it, so a misaligned frame would map the memory around it instead. */
+	if (!IS_ALIGNED(va, size_bits) || !IS_ALIGNED(frame, size_bits))
 		return M6_ERR_ALIGNMENT;
 	if ((rights & M6_RIGHT_WRITE) && (rights & M6_RIGHT_EXECUTE))
 		return M6_ERR_INVALID_ARGUMENT; /* W^X */
@@ -144,6 +109,10 @@ int vspace_derive_cap(struct cap *copy)
 		copy->mapped_va = 0;
 	} else if (copy->type == M6_OBJ_PAGE_TABLE && !copy->asid) {
 		return M6_ERR_ILLEGAL_OPERATION; /* two caps could map one table twice */
+	} else if (copy->type == M6_OBJ_VSPACE && !copy->asid) {
+		/* An ASID is assigned to one cap: a copy made before would stay without it,
+		 * and could get the VSpace a second one (asid_pool.c). */
+		return M6_ERR_ILLEGAL_OPERATION;
 	}
 	return M6_OK;
 }
@@ -153,8 +122,14 @@ void vspace_finalise(struct cap *vspace)
 	/* Its page tables and frames keep caps that name this ASID; with the ASID gone
 	 * their unmaps find no root and only forget the mapping. A thread still running on
 	 * it (its TCB's VSpace cap was this last one) is moved off it first. */
-	arch_vspace_forget(kernel_to_paddr((void *)vspace->object));
-	asid_release(vspace->asid);
+	paddr_t root = kernel_to_paddr((void *)vspace->object);
+	arch_vspace_forget(root);
+	asid_release(vspace->asid, root);
+}
+
+bool vspace_has_asid(const struct cap *vspace)
+{
+	return arch_vspace_holds_asid(kernel_to_paddr((void *)vspace->object), vspace->asid);
 }
 
 /* Resolve the VSpace argument: a VSpace cap whose ASID is live. */
@@ -166,7 +141,8 @@ static int vspace_arg(struct tcb *caller, word_t cptr, struct cte **out)
 		return error;
 	if (!cap_has_rights(&vs->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
-	if (!vs->cap.asid || asid_root(vs->cap.asid) != kernel_to_paddr((void *)vs->cap.object))
+	/* None yet, or lost with its pool: mappings are tagged and flushed by ASID. */
+	if (!vspace_has_asid(&vs->cap))
 		return M6_ERR_INVALID_CAP;
 	*out = vs;
 	return M6_OK;

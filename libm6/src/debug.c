@@ -15,8 +15,12 @@ uint64_t m6_debug_write(m6_cptr_t cap, const char *s, size_t n)
 		uint64_t err = m6_call(cap, &m);
 		if (err != M6_OK)
 			return err;
-		s += len;
-		n -= len;
+		/* The kernel may take fewer bytes (it stops for a pending interrupt): MR0. */
+		size_t done = m6_msginfo_length(m.info) >= 1 ? (size_t)m.mr[0] : len;
+		if (done == 0 || done > len)
+			done = len;
+		s += done;
+		n -= done;
 	}
 	return M6_OK;
 }

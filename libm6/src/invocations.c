@@ -192,10 +192,16 @@ uint64_t m6_tcb_set_flags(m6_cptr_t tcb, uint64_t flags)
 	return invoke_simple(tcb, M6_TCB_SET_FLAGS, a, 1);
 }
 
-uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, uint64_t microseconds)
+uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds)
 {
-	const uint64_t a[] = {microseconds};
-	return invoke_simple(tcb, M6_TCB_SET_TIMESLICE, a, 1);
+	const uint64_t a[] = {authority, microseconds};
+	return invoke_simple(tcb, M6_TCB_SET_TIMESLICE, a, 2);
+}
+
+uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds)
+{
+	const uint64_t a[] = {authority, microseconds};
+	return invoke_simple(tcb, M6_TCB_SET_MAX_TIMESLICE, a, 2);
 }
 
 uint64_t m6_page_table_map(m6_cptr_t page_table, m6_cptr_t vspace, uint64_t vaddr, uint64_t level)
@@ -280,4 +286,25 @@ uint64_t m6_timer_set(m6_cptr_t timer, uint64_t deadline, uint64_t period)
 uint64_t m6_timer_cancel(m6_cptr_t timer)
 {
 	return invoke_simple(timer, M6_TIMER_CANCEL, NULL, 0);
+}
+
+uint64_t m6_asid_control_make_pool(m6_cptr_t asid_control, m6_cptr_t untyped, uint64_t count,
+                                   m6_cptr_t dest_cnode, uint64_t dest_slot, uint64_t *first_asid)
+{
+	const uint64_t a[] = {untyped, count, dest_cnode, dest_slot};
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), asid_control, M6_ASID_CONTROL_MAKE_POOL, a, 4, &m);
+	if (err == M6_OK && first_asid)
+		*first_asid = m.mr[0];
+	return err;
+}
+
+uint64_t m6_asid_pool_assign(m6_cptr_t pool, m6_cptr_t vspace, uint64_t *asid)
+{
+	const uint64_t a[] = {vspace};
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), pool, M6_ASID_POOL_ASSIGN, a, 1, &m);
+	if (err == M6_OK && asid)
+		*asid = m.mr[0];
+	return err;
 }

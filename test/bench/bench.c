@@ -171,7 +171,7 @@ m6_cptr_t bench_thread(unsigned index, uint64_t pc, const uint64_t *x, unsigned 
 	              "tcb_configure") ||
 	    !BENCH_OK(m6_tcb_set_priority(tcb, M6_CAP_SELF_TCB, prio), "tcb_set_priority") ||
 	    /* The longest slice: no preemption tick lands inside a benchmark. */
-	    !BENCH_OK(m6_tcb_set_timeslice(tcb, 1000000), "tcb_set_timeslice") ||
+	    !BENCH_OK(m6_tcb_set_timeslice(tcb, M6_CAP_SELF_TCB, 1000000), "tcb_set_timeslice") ||
 	    !BENCH_OK(m6_tcb_write_registers(tcb, true, pc, sp, x, nx), "tcb_write_registers"))
 		return 0;
 	return tcb;
@@ -286,7 +286,8 @@ static bool setup_clone(void)
 		              "retype second VSpace object"))
 			return false;
 	}
-	if (!BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT1, BENCH_SLOT_VS2, 0, 1), "map L1") ||
+	if (!BENCH_OK(m6_asid_pool_assign(CAP_ASID_POOL, BENCH_SLOT_VS2, NULL), "assign ASID") ||
+	    !BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT1, BENCH_SLOT_VS2, 0, 1), "map L1") ||
 	    !BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT2, BENCH_SLOT_VS2, 0, 2), "map L2") ||
 	    !BENCH_OK(m6_page_table_map(BENCH_SLOT_VS2_PT3, BENCH_SLOT_VS2, BENCH_IPC_VA, 3),
 	              "map L3") ||
@@ -374,7 +375,7 @@ int main(void)
 	           " mode)\n");
 	if (!BENCH_OK(m6_tcb_set_priority(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, BENCH_PRIO_MAIN),
 	              "lower main priority") ||
-	    !BENCH_OK(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, 1000000), "main timeslice") ||
+	    !BENCH_OK(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, 1000000), "main timeslice") ||
 	    !setup_shared() || !setup_clone()) {
 		bench_puts("bench: set-up failed\n");
 		m6_power_off(CAP_POWER);
@@ -386,7 +387,7 @@ int main(void)
 
 	static void (*const benches[])(void) = {
 	    bench_null_syscalls, bench_yield,          bench_notification,  bench_page_fault,
-	    bench_timer_irq,     bench_context_switch, bench_retype_revoke,
+	    bench_timer_irq,     bench_context_switch, bench_retype_revoke, bench_timer_storm,
 	};
 	bench_ipc(false);
 	cleanup();

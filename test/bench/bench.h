@@ -165,17 +165,17 @@ void bench_put_u64(uint64_t v);
 
 /* Root CNode slots the suite uses; the spec's caps sit below BENCH_SLOT_UGLOBAL. */
 #define BENCH_ROOT_SLOTS     64
-#define BENCH_SLOT_UGLOBAL   8  /* untyped for the suite's lasting objects */
-#define BENCH_SLOT_UBENCH    9  /* untyped for one benchmark's objects, revoked after it */
-#define BENCH_SLOT_SHARED    10 /* 2 MiB frame: stacks and shared data, main VSpace */
-#define BENCH_SLOT_SHARED2   11 /* the same frame mapped in the second VSpace */
-#define BENCH_SLOT_VS2       12 /* the second VSpace ("clone") */
-#define BENCH_SLOT_VS2_PT1   13
-#define BENCH_SLOT_VS2_PT2   14
-#define BENCH_SLOT_VS2_PT3   15
-#define BENCH_SLOT_VS2_IMAGE 16 /* 2 MiB frame: copy of this program's image, RX */
-#define BENCH_SLOT_IPC_PT    17 /* main VSpace table for the helpers' IPC buffers */
-#define BENCH_SLOT_IPC0      18 /* BENCH_THREADS IPC buffer frames */
+#define BENCH_SLOT_UGLOBAL   9  /* untyped for the suite's lasting objects */
+#define BENCH_SLOT_UBENCH    10 /* untyped for one benchmark's objects, revoked after it */
+#define BENCH_SLOT_SHARED    11 /* 2 MiB frame: stacks and shared data, main VSpace */
+#define BENCH_SLOT_SHARED2   12 /* the same frame mapped in the second VSpace */
+#define BENCH_SLOT_VS2       13 /* the second VSpace ("clone") */
+#define BENCH_SLOT_VS2_PT1   14
+#define BENCH_SLOT_VS2_PT2   15
+#define BENCH_SLOT_VS2_PT3   16
+#define BENCH_SLOT_VS2_IMAGE 17 /* 2 MiB frame: copy of this program's image, RX */
+#define BENCH_SLOT_IPC_PT    18 /* main VSpace table for the helpers' IPC buffers */
+#define BENCH_SLOT_IPC0      19 /* BENCH_THREADS IPC buffer frames */
 #define BENCH_FIRST_SLOT     32 /* per-benchmark slots */
 
 /* Thread indices 0..3 run in the main VSpace, 4..5 in the second one. */
@@ -189,7 +189,7 @@ void bench_put_u64(uint64_t v);
 #define BENCH_IMAGE_SCRATCH 0x22000000ull /* where the image copy is written */
 
 _Static_assert(CAP_POOL < BENCH_SLOT_UGLOBAL && CAP_DEBUG_CONSOLE < BENCH_SLOT_UGLOBAL &&
-                   CAP_POWER < BENCH_SLOT_UGLOBAL,
+                   CAP_POWER < BENCH_SLOT_UGLOBAL && CAP_ASID_POOL < BENCH_SLOT_UGLOBAL,
                "spec caps must sit below the suite's slots");
 
 /* Priorities: main runs at BENCH_PRIO_MAIN; servers and partners at the same level unless
@@ -251,5 +251,6 @@ void bench_page_fault(void);
 void bench_timer_irq(void);
 void bench_context_switch(void);
 void bench_retype_revoke(void);
+void bench_timer_storm(void);
 
 #endif

@@ -13,6 +13,12 @@ and ends with `bench: done, <k> failures` before powering off. This script print
 table, writes it as JSON, and exits non-zero if the guest failed: a `bench: FAIL` line,
 failures reported, no `done` line, a kernel fault or panic, a timeout, or QEMU's own
 failure. With --smoke it checks only that: the figures themselves are never judged here.
+
+--latency IMAGE runs the wake-up latency benchmark (test/bench/latency_*.c) the same way
+after the suite and adds its figures (`latency_<phase>`: how late the top-priority thread
+woke, in instructions, per phase of the adversary; `latency_max`) to the same table and
+JSON. Its fault storm makes the kernel report faults of one thread at one address on
+purpose; those lines are expected there, any other fault report is not.
 """
 from __future__ import annotations
 
@@ -38,6 +44,8 @@ SKIPPED = re.compile(r"^bench: (?P<name>[a-z0-9_]+) skipped \((?P<why>.*)\)\s*$"
 DONE = re.compile(r"^bench: done, (?P<failures>[0-9]+) failures\s*$")
 GUEST_FAIL = re.compile(r"^bench: FAIL .*$|^bench: set-up failed.*$")
 KERNEL_TROUBLE = re.compile(r"PANIC|kernel exception|m6: fault:")
+# The latency adversary's faulting thread loads from this address (latency_adversary.c).
+EXPECTED_FAULT = re.compile(r"^m6: fault: .*\(address 7ff0000000\); no fault handler, thread stopped$")
 
 # Every figure a complete run must produce (skips count as produced: they say why).
 EXPECTED = [
@@ -51,7 +59,12 @@ EXPECTED = [
     "ntfn_signal_wakeup", "ntfn_roundtrip", "page_fault_resume", "timer_wait_irq_wake",
     "ctx_switch_same_as", "ctx_switch_cross_as",
     "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
+    "timer_storm_victim_delay", "timer_storm_thread_share_pct",
 ]
+LATENCY_PHASES = ["setup", "idle", "timer_storm", "revoke_chain", "delete_cnode", "retype_2m",
+                  "fault_storm", "console"]
+EXPECTED_LATENCY = [f"latency_{p}" for p in LATENCY_PHASES] + [
+    "latency_max", "latency_storm_timers", "latency_chain_caps", "latency_frames_2m"]
 
 
 def number(text: str) -> int | float:
@@ -68,8 +81,10 @@ class Result:
     failures_reported: int | None = None
 
 
-def parse(output: str) -> Result:
-    result = Result()
+def parse(output: str, result: Result | None = None, faults_expected: bool = False) -> Result:
+    """Add what `output` says to `result` (a new one if None)."""
+    result = result if result is not None else Result()
+    done_seen = False
     for line in output.splitlines():
         line = line.rstrip("\r")
         if m := FIGURE.match(line):
@@ -85,11 +100,16 @@ def parse(output: str) -> Result:
         elif m := SKIPPED.match(line):
             result.skipped[m["name"]] = m["why"]
         elif m := DONE.match(line):
-            result.failures_reported = int(m["failures"])
+            done_seen = True
+            result.failures_reported = (result.failures_reported or 0) + int(m["failures"])
         elif GUEST_FAIL.match(line):
             result.problems.append(f"guest: {line}")
+        elif faults_expected and EXPECTED_FAULT.match(line):
+            continue
         elif KERNEL_TROUBLE.search(line):
             result.problems.append(f"kernel: {line.strip()}")
+    if not done_seen:
+        result.problems.append("the guest never printed 'bench: done' (it stopped early)")
     return result
 
 
@@ -128,33 +148,44 @@ def main() -> int:
     parser.add_argument("--log", type=Path, help="write the guest's serial output here")
     parser.add_argument("--smoke", action="store_true",
                         help="check only that every benchmark produced a figure")
+    parser.add_argument("--latency", type=Path,
+                        help="the latency benchmark's image, run after the suite")
     parser.add_argument("qemu", nargs="+", metavar="-- QEMU ARG",
                         help="the platform's QEMU command line, after --")
     args = parser.parse_args()
 
-    if not args.image.is_file():
-        print(f"run_bench: no image at {args.image} (build first: make bench)", file=sys.stderr)
-        return 2
-    try:
-        output, status, elapsed = run_qemu(args.qemu, args.image, args.timeout)
-    except OSError as exc:
-        print(f"run_bench: cannot start QEMU ({args.qemu[0]}): {exc}", file=sys.stderr)
-        return 2
+    images = [args.image] + ([args.latency] if args.latency else [])
+    for image in images:
+        if not image.is_file():
+            print(f"run_bench: no image at {image} (build first: make bench)", file=sys.stderr)
+            return 2
+    result = Result()
+    logs: list[str] = []
+    elapsed = 0.0
+    for image in images:
+        try:
+            output, status, took = run_qemu(args.qemu, image, args.timeout)
+        except OSError as exc:
+            print(f"run_bench: cannot start QEMU ({args.qemu[0]}): {exc}", file=sys.stderr)
+            return 2
+        elapsed += took
+        logs.append(f"==== {image.name} ====\n{output}")
+        parse(output, result, faults_expected=image == args.latency)
+        if status is None:
+            result.problems.append(f"{image.name}: timed out after {args.timeout:.0f} s "
+                                   "(the guest did not power off)")
+        elif status != 0:
+            result.problems.append(f"{image.name}: QEMU exited with status {status}")
+    output = "\n".join(logs)
     if args.log:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         args.log.write_text(output, encoding="utf-8")
 
-    result = parse(output)
-    if status is None:
-        result.problems.append(f"timed out after {args.timeout:.0f} s (the guest did not power off)")
-    elif status != 0:
-        result.problems.append(f"QEMU exited with status {status}")
-    if result.failures_reported is None:
-        result.problems.append("the guest never printed 'bench: done' (it stopped early)")
-    elif result.failures_reported:
+    if result.failures_reported:
         result.problems.append(f"the guest reported {result.failures_reported} failures")
     produced = set(result.figures) | set(result.values) | set(result.skipped)
-    missing = [name for name in EXPECTED if name not in produced]
+    expected = EXPECTED + (EXPECTED_LATENCY if args.latency else [])
+    missing = [name for name in expected if name not in produced]
     if missing:
         result.problems.append("no figure for: " + ", ".join(missing))
 
@@ -164,7 +195,7 @@ def main() -> int:
         data = {
             "method": "instructions retired (PMU INST_RETIRED) under qemu -icount shift=0,sleep=off; "
                       "read-pair overhead subtracted from single-operation samples",
-            "image": str(args.image),
+            "image": [str(i) for i in images],
             "figures": result.figures,
             "values": result.values,
             "skipped": result.skipped,

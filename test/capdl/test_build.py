@@ -38,7 +38,11 @@ def test_objects(built: Path) -> None:
     objects = _manifest(built)["objects"]
     pong = [o for o in objects if o["name"].startswith("pong.")]
     ping = [o for o in objects if o["name"].startswith("ping.")]
-    assert objects == pong + ping  # components in declaration order
+    # The system's ASID pool (one ASID per component's VSpace) before the VSpaces, then
+    # the components in declaration order.
+    assert objects[0] == {"index": 0, "name": "system.asid_pool", "type": "M6_OBJ_ASID_POOL", "size_bits": 2}
+    assert objects[1:] == pong + ping
+    assert all(o["asid_pool"] == "system.asid_pool" for o in objects if o["type"] == "M6_OBJ_VSPACE")
     assert [o["name"] for o in pong[:4]] == ["pong.tcb", "pong.cnode", "pong.vspace", "pong.ep_ep"]
     assert [o["name"] for o in ping[:3]] == ["ping.tcb", "ping.cnode", "ping.vspace"]
     for comp in (pong, ping):
@@ -139,7 +143,11 @@ def test_boot_tables_c(built: Path) -> None:
     assert ".image = m6_boot_image," in text and ".image_pages = 4," in text
     cnode = next(o["index"] for o in _manifest(built)["objects"] if o["name"] == "ping.cnode")
     assert f"{{ {cnode}, 1, M6_OBJ_CNODE, {cnode}, M6_RIGHTS_ALL, 58, 0x0ull }}" in text
-    assert f"{{ {cnode}, 4, M6_OBJ_ENDPOINT, 3, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY, 0, 0x7ull }}" in text
+    ep = next(o["index"] for o in _manifest(built)["objects"] if o["name"] == "pong.ep_ep")
+    assert f"{{ {cnode}, 4, M6_OBJ_ENDPOINT, {ep}, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY, 0, 0x7ull }}" in text
+    # ASIDPool: its count in size_bits; VSpace: its pool's index in `source`
+    assert '[0] = { "system.asid_pool", M6_OBJ_ASID_POOL, 2, 0, 0, 0x0ull },' in text
+    assert re.search(r'\[\d+\] = \{ "ping\.vspace", M6_OBJ_VSPACE, 0, 0, 0, 0x0ull \}', text)
     assert re.search(r'\[\d+\] = \{ "pong\.frame@0x401000", M6_OBJ_FRAME, 12, M6_BT_FRAME_IN_PLACE, \d+, 0x0ull \}', text)
     assert "M6_OBJ_POWER, M6_BT_NO_OBJECT, M6_RIGHT_WRITE" in text
     asm = (built / "boot_image.S").read_text()

@@ -59,3 +59,17 @@ def test_headers_fail_on_bad_spec(tmp_path: Path) -> None:
     spec.write_text("system s on qemu-virt { component a { priority 1 } }\n")
     assert run("headers", str(spec), "--out", str(tmp_path / "out")).status == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_grant_gives_the_grant_right(tmp_path: Path) -> None:
+    # `grant` on a call or send cap adds GRANT to what the cap carries (a run-time fault
+    # endpoint needs it: the kernel's TCB_CONFIGURE asks for write and grant).
+    spec = tmp_path / "g.m6"
+    spec.write_text('system g on qemu-virt {\n'
+                    ' component s { binary "s" priority 2 endpoint e }\n'
+                    ' component c { binary "c" priority 1 call s.e as PLAIN call s.e as G badge 2 grant'
+                    ' send s.e as SG badge 3 grant }\n}\n')
+    assert run("headers", str(spec), "--out", str(tmp_path / "out")).status == 0
+    table = (tmp_path / "out" / "include" / "m6_system.h").read_text()
+    rights = dict(re.findall(r'\{"(CAP_\w+)", \d+, "Endpoint", "([RWGP-]+)"', table))
+    assert (rights["CAP_PLAIN"], rights["CAP_G"], rights["CAP_SG"]) == ("-W-P", "-WGP", "-WG-")

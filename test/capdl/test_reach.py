@@ -1,6 +1,7 @@
-"""The reach rules (docs/spec-language.md, Authority analysis): DMA masters, fault
-handlers chosen at run time, the faulter's channel to its handler. The negative cases
-are specs/invalid/assert_fails_*.m6; the positive ones are specs/valid/reach.m6 and dma.m6."""
+"""The reach rules (docs/spec-language.md, Authority analysis): DMA masters, grant caps
+(a fault endpoint chosen at run time needs one), the faulter's channel to its handler.
+The negative cases are specs/invalid/assert_fails_*.m6; the positive ones are
+specs/valid/reach.m6, plain_caps.m6 and dma.m6."""
 
 from __future__ import annotations
 
@@ -27,15 +28,26 @@ def _why(capsys: pytest.CaptureFixture[str], spec: Path, source: str, target: st
     return capsys.readouterr().out
 
 
-def test_why_explains_the_run_time_fault_handler(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _why(capsys, VALID / "reach.m6", "server", "client") == (
-        "'server' can reach component 'client':\n"
-        "  - 'client' holds a 'call' cap to server.ep (CAP_S) (line 8)\n"
-        "  - so 'client' can make server.ep the fault endpoint of its own threads at run time (TCB_CONFIGURE "
-        "through its TCB cap, CAP_SELF_TCB): 'server' then receives their faults, rewrites their registers "
-        "and controls 'client'\n"
-        "  - 'client' holds its own CNode (CAP_SELF_CNODE)\n")
+def test_a_plain_call_cap_gives_the_server_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    """The kernel names a fault endpoint only through a cap with GRANT (TCB_CONFIGURE), so
+    a client's plain call cap cannot put it under its server's control."""
+    assert _why(capsys, VALID / "reach.m6", "server", "client") == "'server' cannot reach component 'client'.\n"
+    assert _why(capsys, VALID / "reach.m6", "uart", "client") == "'uart' cannot reach component 'client'.\n"
     assert _why(capsys, VALID / "reach.m6", "client", "uart.RX") == "'client' cannot reach 'uart.RX'.\n"
+    for server, client in (("server", "client"), ("logger", "app.pool"), ("spy", "app2"), ("s2", "s1.DEV"),
+                           ("sup", "w.pool")):
+        what = f"'{client}'" if "." in client else f"component '{client}'"
+        assert _why(capsys, VALID / "plain_caps.m6", server, client) == f"'{server}' cannot reach {what}.\n"
+
+
+def test_why_explains_a_grant_cap_to_a_server(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _why(capsys, VALID / "reach.m6", "vmm", "guest") == (
+        "'vmm' can reach component 'guest':\n"
+        "  - 'guest' holds a 'call' cap with grant to vmm.ctl (CAP_VMM) (line 17)\n"
+        "  - so 'guest' can pass 'vmm' any cap it holds through vmm.ctl, its CNode and TCB included, or make "
+        "vmm.ctl its threads' fault endpoint (TCB_CONFIGURE takes a cap with grant): either way 'vmm' can "
+        "control 'guest'\n"
+        "  - 'guest' holds its own CNode (CAP_SELF_CNODE)\n")
 
 
 def test_why_explains_the_faulters_channel(capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,7 +42,9 @@ def _random_system(rng: random.Random, n: int) -> model.System:
 
 def _fixed_point(system: model.System, graph: authority.Graph) -> dict[str, set[str]]:
     """reach[c] straight from the rules: c gets all a component it takes holds; holding a
-    control object takes its owner; a grant or send cap to X.E lets X take the holder;
+    control object takes its owner; a grant cap to X.E lets X take the holder (a plain
+    call or send cap gives X nothing: the kernel names a fault endpoint only through a
+    cap with grant);
     a fault handler takes the faulter; a DMA master takes everyone."""
     names = [c.name.text for c in system.components]
     takes: dict[str, set[str]] = {c: set() for c in names}
@@ -69,7 +71,7 @@ def _fixed_point(system: model.System, graph: authority.Graph) -> dict[str, set[
                 if owner not in takes or owner == c:
                     continue
                 role = obj.partition(".")[2]
-                if role.endswith(("+grant", "+send")):
+                if role.endswith("+grant"):
                     if c not in takes[owner]:
                         takes[owner].add(c)
                         grew = True

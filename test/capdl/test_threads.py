@@ -41,7 +41,8 @@ def test_untyped_pools_come_first_largest_first(built: Path) -> None:
         ("ktest.untyped_pool", "M6_OBJ_UNTYPED", 20), ("ktest.untyped_small", "M6_OBJ_UNTYPED", 12)]
     assert not any(o["type"] == "M6_OBJ_UNTYPED" for o in objects[2:])
     names = [o["name"] for o in objects]
-    assert names[2:8] == ["ktest.tcb", "ktest.cnode", "ktest.vspace", "ktest.tcb_worker",
+    assert names[2] == "system.asid_pool"  # then the ASID pools
+    assert names[3:9] == ["ktest.tcb", "ktest.cnode", "ktest.vspace", "ktest.tcb_worker",
                           "ktest.tcb_lx", "ktest.ntfn_done"]
 
 

@@ -49,8 +49,8 @@ def test_timer_objects_and_caps(threads_elf: Path, tmp_path: Path) -> None:
 def test_timer_in_authority_analysis(tmp_path: Path) -> None:
     spec = tmp_path / "s.m6"
     spec.write_text("""system s on qemu-virt {
-    component a { binary "a" priority 1 timer t endpoint ep }
-    component b { binary "b" priority 1 call a.ep as A }
+    component a { binary "a" priority 1 timer t call b.ep as B }
+    component b { binary "b" priority 1 endpoint ep }
     assert b cannot reach a.t
     assert a can reach a.t
 }

@@ -53,23 +53,37 @@ def classify(body: str, wrapper: str) -> tuple[bool, bool]:
     return positive, negative
 
 
+def update_docs(doc: Path, rows: list[str]) -> None:
+    """Replace the fenced block that starts with the table's header line."""
+    lines = doc.read_text().split("\n")
+    start = lines.index(rows[0])
+    end = lines.index("```", start)
+    lines[start:end] = rows
+    doc.write_text("\n".join(lines))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2])
+    parser.add_argument("--update-docs", action="store_true",
+                        help="rewrite the copy of the table in docs/abi.md")
     args = parser.parse_args()
     root: Path = args.root
     all_tests = tests(sorted((root / "test/ktest").glob("t_*.c")))
     missing = []
-    print(f"{'invocation':34} {'positive tests':>14} {'negative tests':>14}")
+    rows = [f"{'invocation':34} {'positive tests':>14} {'negative tests':>14}"]
     for label in labels(root / "kernel/include/uapi/m6/abi/objects.h"):
         wrapper = ALIASES.get(label, label.lower())
         pos = sorted(t for t, b in all_tests.items() if classify(b, wrapper)[0])
         neg = sorted(t for t, b in all_tests.items() if classify(b, wrapper)[1])
-        print(f"{label:34} {len(pos):14} {len(neg):14}   e.g. {(pos or ['-'])[0]}, {(neg or ['-'])[0]}")
+        rows.append(f"{label:34} {len(pos):14} {len(neg):14}   e.g. {(pos or ['-'])[0]}, {(neg or ['-'])[0]}")
         if not pos and label in POSITIVE_ELSEWHERE:
             pos = [POSITIVE_ELSEWHERE[label]]
         if not pos or not neg:
             missing.append(label)
+    print("\n".join(rows))
+    if args.update_docs:
+        update_docs(root / "docs/abi.md", rows)
     if missing:
         print("ktest coverage: missing a positive or a negative test: " + ", ".join(missing))
         return 1

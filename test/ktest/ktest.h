@@ -87,13 +87,13 @@ void kt_put_u64(uint64_t v, bool hex);
 /* The root CNode (radix 6: slots 0..63); slots below KT_SLOT_UGLOBAL are the spec's. */
 #define KT_ROOT_RADIX      6
 #define KT_ROOT_SLOTS      64
-#define KT_SLOT_UGLOBAL    9  /* 4 MiB untyped for suite infrastructure */
-#define KT_SLOT_UTEST      10 /* 8 MiB untyped, revoked after every test */
-#define KT_SLOT_FAULT_EP   11 /* default fault endpoint of helper threads */
-#define KT_SLOT_IPC_PT     12 /* page table holding the helpers' IPC buffers */
-#define KT_SLOT_IPC_MAPPED 13 /* CNode keeping the caps that map the IPC buffers */
-#define KT_SLOT_IPC_FRAME0 14 /* KT_MAX_THREADS unmapped caps of those frames */
-#define KT_FIRST_TEST_SLOT 22 /* per-test slots: emptied after every test */
+#define KT_SLOT_UGLOBAL    11 /* 4 MiB untyped for suite infrastructure */
+#define KT_SLOT_UTEST      12 /* 8 MiB untyped, revoked after every test */
+#define KT_SLOT_FAULT_EP   13 /* default fault endpoint of helper threads */
+#define KT_SLOT_IPC_PT     14 /* page table holding the helpers' IPC buffers */
+#define KT_SLOT_IPC_MAPPED 15 /* CNode keeping the caps that map the IPC buffers */
+#define KT_SLOT_IPC_FRAME0 16 /* KT_MAX_THREADS unmapped caps of those frames */
+#define KT_FIRST_TEST_SLOT 24 /* per-test slots: emptied after every test */
 #define KT_UTEST_BITS      23
 #define KT_MAX_THREADS     8
 #define KT_IPC_REGION      0x20000000ull
@@ -101,7 +101,8 @@ void kt_put_u64(uint64_t v, bool hex);
 
 _Static_assert(CAP_POOL < KT_SLOT_UGLOBAL && CAP_POWER < KT_SLOT_UGLOBAL &&
                    CAP_SYSTEM_INFO < KT_SLOT_UGLOBAL && CAP_DEBUG_CONSOLE < KT_SLOT_UGLOBAL &&
-                   CAP_IRQ_CONTROL < KT_SLOT_UGLOBAL,
+                   CAP_IRQ_CONTROL < KT_SLOT_UGLOBAL && CAP_ASID_POOL < KT_SLOT_UGLOBAL &&
+                   CAP_ASID_CONTROL < KT_SLOT_UGLOBAL,
                "spec caps must sit below the suite's slots");
 
 /* Priorities: the main thread lowers itself to KT_MAIN_PRIO at start, so tests can run
@@ -114,6 +115,9 @@ _Static_assert(CAP_POOL < KT_SLOT_UGLOBAL && CAP_POWER < KT_SLOT_UGLOBAL &&
 m6_cptr_t kt_slot(void);
 /* Create one object from U_TEST in a fresh per-test slot; 0 on failure (reported). */
 m6_cptr_t kt_new(uint64_t type, uint64_t size_bits);
+/* A VSpace from U_TEST with an ASID from the suite's pool (CAP_ASID_POOL): one that can
+ * be mapped into and run. 0 on failure (reported). */
+m6_cptr_t kt_new_vspace(void);
 /* Copy / mint a cap into a fresh per-test slot; 0 on failure (reported). */
 m6_cptr_t kt_copy(m6_cptr_t src, uint64_t rights);
 m6_cptr_t kt_mint(m6_cptr_t src, uint64_t rights, uint64_t badge);
@@ -207,9 +211,20 @@ static inline uint64_t kt_tick_freq(void)
 	return m6_counter_frequency();
 }
 
+/* How long a test waits for an event before it calls it missing: generous, because a
+ * loaded host can stop QEMU for a long time, and the guest's clock runs on meanwhile.
+ * Tests wait for events and use this only as a bound; no test passes or fails on how
+ * long something took. */
+#define KT_PATIENCE_MS 5000
+
 /* Block main until `ms` have passed, on a timer (so lower priorities run meanwhile);
  * false if the timer does not work. */
 bool kt_sleep_ms(uint64_t ms);
+/* Block main in 1 ms sleeps on one timer (so lower priorities run meanwhile) until
+ * cond(arg) holds; false if it still does not after KT_PATIENCE_MS, or the timer fails.
+ * For "a lower priority runs while main blocks": a single sleep of a fixed length may
+ * not block at all when the host stops QEMU past its deadline before the wait. */
+bool kt_sleep_until(bool (*cond)(void *arg), void *arg);
 
 /* ---- misc ------------------------------------------------------------------------- */
 
@@ -245,5 +260,11 @@ extern const struct kt_test kt_suite_fuzz[];
 extern const struct kt_test kt_suite_paths[];
 extern const struct kt_test kt_suite_misc[];
 extern const struct kt_test kt_suite_rights[];
+extern const struct kt_test kt_suite_asid[];
+extern const struct kt_test kt_suite_arch[];
+/* Run alone, by the ktest_flood system (argv[1] "flood"): its faults are reported. */
+extern const struct kt_test kt_suite_flood[];
+extern const struct kt_test kt_suite_revoke[];
+extern const struct kt_test kt_suite_timer_storm[];
 
 #endif

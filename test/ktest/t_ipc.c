@@ -429,7 +429,11 @@ TEST(ipc_wakes_lower_priority_later)
 	REQUIRE_OK(m6_tcb_set_priority(t.tcb, M6_CAP_SELF_TCB, KT_MAIN_PRIO - 10));
 	CHECK_OK(send_msg(ep, 1, 1, 5));
 	CHECK(!t.done);
-	for (volatile unsigned i = 0; i < 100000; i++)
+	/* Main keeps the CPU across timer ticks too: it spins through at least two default
+	 * 10 ms timeslices by the counter (a minimum, not a window: a host that stalls QEMU
+	 * only adds ticks). */
+	uint64_t start = kt_ticks();
+	while (kt_ticks() - start < kt_tick_freq() / 1000 * 25)
 		;
 	CHECK(!t.done);
 	REQUIRE_OK(m6_tcb_set_priority(t.tcb, M6_CAP_SELF_TCB, KT_HELPER_PRIO));

@@ -77,11 +77,11 @@ TEST(irq_control_get_bad_args)
 
 TEST(irq_control_kernel_lines_refused)
 {
-	/* SGIs (0..15), the kernel's own timer PPI (EL1 physical timer, 30) and lines the
-	 * GIC does not have are not for users */
+	/* SGIs (0..15), the kernel's own timer PPI (EL1 virtual timer, 27 on QEMU virt) and
+	 * lines the GIC does not have are not for users */
 	m6_cptr_t s = kt_slot();
 	CHECK_ERR(m6_irq_control_get(CAP_IRQ_CONTROL, 1, 0, M6_CAP_SELF_CNODE, s), M6_ERR_RANGE);
-	CHECK_ERR(m6_irq_control_get(CAP_IRQ_CONTROL, 30, 0, M6_CAP_SELF_CNODE, s), M6_ERR_RANGE);
+	CHECK_ERR(m6_irq_control_get(CAP_IRQ_CONTROL, 27, 0, M6_CAP_SELF_CNODE, s), M6_ERR_RANGE);
 	CHECK_ERR(m6_irq_control_get(CAP_IRQ_CONTROL, 1020, 0, M6_CAP_SELF_CNODE, s), M6_ERR_RANGE);
 }
 
@@ -129,7 +129,7 @@ TEST(timer_one_shot)
 	REQUIRE_OK(m6_timer_set_notification(t, b));
 	uint64_t deadline = kt_ticks() + ms_ticks(2);
 	REQUIRE_OK(m6_timer_set(t, deadline, 0));
-	CHECK_EQ(wait_word(n, 500), 0x800);
+	CHECK_EQ(wait_word(n, KT_PATIENCE_MS), 0x800);
 	CHECK(kt_ticks() >= deadline);
 	/* one shot: no second signal */
 	CHECK_EQ(wait_word(n, 10), 0);
@@ -146,7 +146,7 @@ TEST(timer_blocking_wait)
 	REQUIRE_OK(m6_timer_set(t, deadline, 0));
 	/* a safety net first: if the first timer never fires, the test sees it in the
 	 * poll before committing to a blocking wait */
-	CHECK_EQ(wait_word(n, 500), 0x1800);
+	CHECK_EQ(wait_word(n, KT_PATIENCE_MS), 0x1800);
 	REQUIRE_OK(m6_timer_set(t, kt_ticks() + ms_ticks(2), 0));
 	CHECK_EQ(m6_wait(n), 0x1800);
 }
@@ -159,7 +159,7 @@ TEST(timer_deadline_in_past)
 	REQUIRE(b);
 	REQUIRE_OK(m6_timer_set_notification(t, b));
 	REQUIRE_OK(m6_timer_set(t, 1, 0));
-	CHECK_EQ(wait_word(n, 100), 0x100);
+	CHECK_EQ(wait_word(n, KT_PATIENCE_MS), 0x100);
 }
 
 TEST(timer_periodic)
@@ -173,13 +173,20 @@ TEST(timer_periodic)
 	REQUIRE_OK(m6_timer_set(t, start + ms_ticks(1), ms_ticks(1)));
 	unsigned fired = 0;
 	for (unsigned i = 0; i < 3; i++)
-		fired += wait_word(n, 500) == 0x200;
+		fired += wait_word(n, KT_PATIENCE_MS) == 0x200;
 	CHECK_EQ(fired, 3);
 	CHECK(kt_ticks() - start >= ms_ticks(3));
 	CHECK_OK(m6_timer_cancel(t));
 	wait_word(n, 2);
 	CHECK_EQ(wait_word(n, 10), 0);
 }
+
+/* The timer tests below wait for events, never for a fixed window. Where a host that
+ * stops QEMU for a while could make the guest's clock jump past a deadline between two
+ * of the test's own steps, the test reads the counter after the step: if the deadline
+ * has already passed, that round proves nothing either way and is run again, up to
+ * TIMER_ROUNDS times (a round that is judged is never retried). */
+#define TIMER_ROUNDS 8
 
 TEST(timer_cancel)
 {
@@ -190,10 +197,20 @@ TEST(timer_cancel)
 	REQUIRE(b1 && b2);
 	REQUIRE_OK(m6_timer_set_notification(t, b1));
 	REQUIRE_OK(m6_timer_set_notification(t2, b2));
-	REQUIRE_OK(m6_timer_set(t, kt_ticks() + ms_ticks(2), 0));
-	REQUIRE_OK(m6_timer_set(t2, kt_ticks() + ms_ticks(6), 0));
-	CHECK_OK(m6_timer_cancel(t));
-	CHECK_EQ(wait_word(n, 500), 0x200);
+	bool judged = false;
+	for (unsigned round = 0; round < TIMER_ROUNDS && !judged; round++) {
+		REQUIRE_OK(m6_timer_cancel(t2));
+		m6_poll(n);
+		uint64_t deadline = kt_ticks() + ms_ticks(2);
+		REQUIRE_OK(m6_timer_set(t, deadline, 0));
+		REQUIRE_OK(m6_timer_set(t2, deadline + ms_ticks(4), 0));
+		CHECK_OK(m6_timer_cancel(t));
+		if (kt_ticks() >= deadline)
+			continue; /* t may rightly have fired before the cancel */
+		judged = true;
+		CHECK_EQ(wait_word(n, KT_PATIENCE_MS), 0x200);
+	}
+	CHECK(judged);
 }
 
 TEST(timer_two_in_order)
@@ -205,11 +222,23 @@ TEST(timer_two_in_order)
 	REQUIRE(b1 && b2);
 	REQUIRE_OK(m6_timer_set_notification(t, b1));
 	REQUIRE_OK(m6_timer_set_notification(t2, b2));
-	uint64_t now = kt_ticks();
-	REQUIRE_OK(m6_timer_set(t, now + ms_ticks(8), 0));
-	REQUIRE_OK(m6_timer_set(t2, now + ms_ticks(2), 0));
-	CHECK_EQ(wait_word(n, 500), 0x200);
-	CHECK_EQ(wait_word(n, 500), 0x100);
+	bool judged = false;
+	for (unsigned round = 0; round < TIMER_ROUNDS && !judged; round++) {
+		REQUIRE_OK(m6_timer_cancel(t));
+		REQUIRE_OK(m6_timer_cancel(t2));
+		m6_poll(n);
+		uint64_t now = kt_ticks();
+		REQUIRE_OK(m6_timer_set(t, now + ms_ticks(20), 0));
+		REQUIRE_OK(m6_timer_set(t2, now + ms_ticks(2), 0));
+		uint64_t w = wait_word(n, KT_PATIENCE_MS);
+		/* the later timer can never have fired without the earlier one */
+		CHECK(w & 0x200);
+		if (w != 0x200)
+			continue; /* both had passed when main looked: the order is not visible */
+		judged = true;
+		CHECK_EQ(wait_word(n, KT_PATIENCE_MS), 0x100);
+	}
+	CHECK(judged);
 }
 
 TEST(timer_without_notification)
@@ -235,18 +264,34 @@ TEST(timer_bad_args)
 
 TEST(timer_delete_while_armed)
 {
-	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
-	REQUIRE(t && n);
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(n);
 	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x100);
 	REQUIRE(b);
-	REQUIRE_OK(m6_timer_set_notification(t, b));
-	REQUIRE_OK(m6_timer_set(t, kt_ticks() + ms_ticks(2), ms_ticks(1)));
-	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, t, 64));
-	CHECK_EQ(wait_word(n, 10), 0);
+	bool judged = false;
+	for (unsigned round = 0; round < TIMER_ROUNDS && !judged; round++) {
+		m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0);
+		REQUIRE(t);
+		REQUIRE_OK(m6_timer_set_notification(t, b));
+		m6_poll(n);
+		uint64_t deadline = kt_ticks() + ms_ticks(2);
+		REQUIRE_OK(m6_timer_set(t, deadline, ms_ticks(1)));
+		REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, t, 64));
+		if (kt_ticks() >= deadline)
+			continue; /* it may rightly have fired before the delete */
+		judged = true;
+		CHECK_EQ(wait_word(n, 10), 0);
+	}
+	CHECK(judged);
 }
 
 TEST(timer_sleep_accuracy)
 {
+	/* Never early. How late is a figure, not a pass/fail check here: on a host that
+	 * stops QEMU, the guest's clock runs on, so any bound on lateness is a wall-clock
+	 * window that fails some boots. Wake-up latency is measured exactly, under icount,
+	 * by the benchmark suite (bench: latency_*, docs/performance.md); here a signal
+	 * later than KT_PATIENCE_MS counts as never. */
 	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
 	REQUIRE(t && n);
 	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x100);
@@ -254,11 +299,13 @@ TEST(timer_sleep_accuracy)
 	REQUIRE_OK(m6_timer_set_notification(t, b));
 	uint64_t deadline = kt_ticks() + ms_ticks(5);
 	REQUIRE_OK(m6_timer_set(t, deadline, 0));
-	REQUIRE_EQ(wait_word(n, 500), 0x100);
-	uint64_t late = kt_ticks() - deadline;
-	/* early is a bug, late by more than 50 ms too */
+	REQUIRE_EQ(wait_word(n, KT_PATIENCE_MS), 0x100);
 	CHECK(kt_ticks() >= deadline);
-	CHECK(late < ms_ticks(50));
+	/* and a blocking wait, with nothing else to run, is woken by the timer alone */
+	deadline = kt_ticks() + ms_ticks(5);
+	REQUIRE_OK(m6_timer_set(t, deadline, 0));
+	CHECK_EQ(m6_wait(n), 0x100);
+	CHECK(kt_ticks() >= deadline);
 }
 
 const struct kt_test kt_suite_irq_timer[] = {

@@ -77,12 +77,24 @@ TEST(sched_lower_priority_waits)
 	CHECK_EQ(t.out[0], 1);
 }
 
+static bool flag_set(void *arg)
+{
+	return ((struct kt_thread *)arg)->out[0] != 0;
+}
+
+static bool both_ran(void *arg)
+{
+	struct kt_thread *t = arg;
+	return t[0].out[0] != 0 && t[1].out[0] != 0;
+}
+
 TEST(sched_lower_priority_runs_when_main_blocks)
 {
 	struct kt_thread t;
 	REQUIRE(kt_thread_create(&t, fn_flag, KT_MAIN_PRIO - 1));
 	REQUIRE_OK(m6_tcb_resume(t.tcb));
-	REQUIRE(kt_sleep_ms(5));
+	CHECK_EQ(t.out[0], 0); /* main has not blocked yet */
+	CHECK(kt_sleep_until(flag_set, &t));
 	CHECK_EQ(t.out[0], 1);
 }
 
@@ -98,35 +110,42 @@ TEST(sched_lowering_self_yields_cpu)
 TEST(sched_preemption_by_tick)
 {
 	/* two spinners never yield; main sleeps above them: round robin must come from the
-	 * timer tick */
+	 * timer tick. Main sleeps until both have run (bounded by KT_PATIENCE_MS), rather
+	 * than for a fixed window that a host stalling QEMU could make too short. */
 	stop_spinning = 0;
-	struct kt_thread a, b;
-	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO - 10));
-	REQUIRE(kt_thread_create(&b, fn_spin, KT_MAIN_PRIO - 10));
-	REQUIRE_OK(m6_tcb_set_timeslice(a.tcb, 1000));
-	REQUIRE_OK(m6_tcb_set_timeslice(b.tcb, 1000));
-	REQUIRE_OK(m6_tcb_resume(a.tcb));
-	REQUIRE_OK(m6_tcb_resume(b.tcb));
-	bool slept = kt_sleep_ms(30);
+	struct kt_thread ab[2];
+	REQUIRE(kt_thread_create(&ab[0], fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE(kt_thread_create(&ab[1], fn_spin, KT_MAIN_PRIO - 10));
+	REQUIRE_OK(m6_tcb_set_timeslice(ab[0].tcb, M6_CAP_SELF_TCB, 1000));
+	REQUIRE_OK(m6_tcb_set_timeslice(ab[1].tcb, M6_CAP_SELF_TCB, 1000));
+	REQUIRE_OK(m6_tcb_resume(ab[0].tcb));
+	REQUIRE_OK(m6_tcb_resume(ab[1].tcb));
+	bool both = kt_sleep_until(both_ran, ab);
 	stop_spinning = 1;
-	REQUIRE(slept);
-	CHECK(a.out[0] > 0);
-	CHECK(b.out[0] > 0);
+	CHECK(both);
+	CHECK(ab[0].out[0] > 0);
+	CHECK(ab[1].out[0] > 0);
 }
 
 TEST(sched_main_preempts_spinner)
 {
-	/* a spinner at main's priority must not keep main from running */
+	/* A spinner at main's priority must not keep main from running. Main spins itself
+	 * until it sees the spinner's count move: the tick must have taken the CPU from main
+	 * (or the spinner never runs), and main being back to see it means the tick took it
+	 * from the spinner too. It waits for that event, not for a fixed window: a window
+	 * shorter than a timeslice plus whatever the host steals fails some boots.
+	 * KT_PATIENCE_MS only bounds a broken scheduler. */
 	stop_spinning = 0;
 	struct kt_thread a;
 	REQUIRE(kt_thread_create(&a, fn_spin, KT_MAIN_PRIO));
 	REQUIRE_OK(m6_tcb_resume(a.tcb));
-	uint64_t start = kt_ticks();
-	while (kt_ticks() - start < kt_tick_freq() / 100)
+	uint64_t end = kt_ticks() + kt_tick_freq() / 1000 * KT_PATIENCE_MS;
+	while (a.out[0] == 0 && kt_ticks() < end)
 		;
+	uint64_t seen = a.out[0];
 	stop_spinning = 1;
-	CHECK(a.out[0] > 0);
-	kt_join(&a, 100);
+	CHECK(seen > 0);
+	CHECK(kt_join(&a, 100));
 }
 
 TEST(sched_suspend_spinner)

@@ -79,6 +79,23 @@ TEST(tcb_configure_bad_fault_ep)
 	          M6_ERR_INVALID_CAP);
 }
 
+TEST(tcb_configure_fault_ep_needs_grant)
+{
+	/* A call cap (write and grant-reply) is not enough to name a fault handler: the
+	 * handler would control the thread, which only a cap that may pass caps can give. */
+	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(t && ep);
+	m6_cptr_t call = kt_copy(ep, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY);
+	m6_cptr_t grant_only = kt_copy(ep, M6_RIGHT_GRANT);
+	m6_cptr_t send = kt_copy(ep, M6_RIGHT_WRITE | M6_RIGHT_GRANT);
+	REQUIRE(call && grant_only && send);
+	CHECK_ERR(m6_tcb_configure(t, call, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0),
+	          M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_configure(t, grant_only, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0),
+	          M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_OK(m6_tcb_configure(t, send, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0));
+}
+
 TEST(tcb_configure_bad_ipc_buffer)
 {
 	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0), ep = kt_new(M6_OBJ_ENDPOINT, 0);
@@ -366,13 +383,15 @@ TEST(tcb_set_flags)
 
 TEST(tcb_set_timeslice)
 {
+	/* ktest's main thread has the spec's default maximum, the kernel's 10 ms slice */
 	m6_cptr_t t = configured_tcb();
 	REQUIRE(t);
-	CHECK_OK(m6_tcb_set_timeslice(t, 100));
-	CHECK_OK(m6_tcb_set_timeslice(t, 1000000));
-	CHECK_ERR(m6_tcb_set_timeslice(t, 99), M6_ERR_RANGE);
-	CHECK_ERR(m6_tcb_set_timeslice(t, 1000001), M6_ERR_RANGE);
-	CHECK_ERR(m6_tcb_set_timeslice(t, 0), M6_ERR_RANGE);
+	CHECK_OK(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 100));
+	CHECK_OK(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 10000));
+	CHECK_ERR(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 99), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 10001), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, M6_CAP_SELF_TCB, 0), M6_ERR_RANGE);
+	CHECK_ERR(m6_tcb_set_timeslice(t, CAP_DEBUG_CONSOLE, 100), M6_ERR_INVALID_CAP);
 }
 
 TEST(tcb_unknown_label)
@@ -580,6 +599,7 @@ const struct kt_test kt_suite_tcb[] = {
     KT_ENTRY(tcb_configure_bad_cspace),
     KT_ENTRY(tcb_configure_bad_vspace),
     KT_ENTRY(tcb_configure_bad_fault_ep),
+    KT_ENTRY(tcb_configure_fault_ep_needs_grant),
     KT_ENTRY(tcb_configure_bad_ipc_buffer),
     KT_ENTRY(tcb_configure_needs_write),
     KT_ENTRY(tcb_resume_runs_thread),

@@ -61,7 +61,7 @@ TEST(retype_untyped)
 
 TEST(retype_vspace)
 {
-	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t vs = kt_new_vspace();
 	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
 	REQUIRE(vs && pt);
 	CHECK_OK(m6_page_table_map(pt, vs, 0, 1));
@@ -69,7 +69,7 @@ TEST(retype_vspace)
 
 TEST(retype_page_table)
 {
-	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t vs = kt_new_vspace();
 	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
 	REQUIRE(vs && pt);
 	CHECK_OK(m6_page_table_map(pt, vs, 0x8000000000ull, 1));

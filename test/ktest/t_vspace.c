@@ -300,7 +300,7 @@ TEST(frame_2m_over_page_table)
 
 TEST(page_table_levels_fresh_vspace)
 {
-	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t vs = kt_new_vspace();
 	m6_cptr_t l1 = kt_new(M6_OBJ_PAGE_TABLE, 0), l2 = kt_new(M6_OBJ_PAGE_TABLE, 0),
 	          l3 = kt_new(M6_OBJ_PAGE_TABLE, 0), f = kt_new(M6_OBJ_FRAME, 12);
 	REQUIRE(vs && l1 && l2 && l3 && f);
@@ -319,7 +319,7 @@ TEST(page_table_levels_fresh_vspace)
 
 TEST(page_table_map_twice)
 {
-	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t vs = kt_new_vspace();
 	m6_cptr_t a = kt_new(M6_OBJ_PAGE_TABLE, 0), b = kt_new(M6_OBJ_PAGE_TABLE, 0);
 	REQUIRE(vs && a && b);
 	REQUIRE_OK(m6_page_table_map(a, vs, 0, 1));
@@ -330,7 +330,7 @@ TEST(page_table_map_twice)
 
 TEST(page_table_bad_level)
 {
-	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0), pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	m6_cptr_t vs = kt_new_vspace(), pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
 	REQUIRE(vs && pt);
 	CHECK_FAILS(m6_page_table_map(pt, vs, 0, 0));
 	CHECK_FAILS(m6_page_table_map(pt, vs, 0, 4));
@@ -493,7 +493,7 @@ static const uint32_t isolated_code[] = {
 
 TEST(isolation_foreign_vspace)
 {
-	m6_cptr_t vs = kt_new(M6_OBJ_VSPACE, 0);
+	m6_cptr_t vs = kt_new_vspace();
 	m6_cptr_t l1 = kt_new(M6_OBJ_PAGE_TABLE, 0), l2 = kt_new(M6_OBJ_PAGE_TABLE, 0),
 	          l3 = kt_new(M6_OBJ_PAGE_TABLE, 0);
 	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
@@ -551,6 +551,7 @@ static m6_cptr_t thread_in_own_vspace(m6_cptr_t ut, const uint32_t *code, unsign
 	    m6_untyped_retype(ut, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, l2, 1) != M6_OK ||
 	    m6_untyped_retype(ut, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, l3, 1) != M6_OK ||
 	    m6_untyped_retype(ut, M6_OBJ_VSPACE, 0, M6_CAP_SELF_CNODE, vs, 1) != M6_OK ||
+	    m6_asid_pool_assign(CAP_ASID_POOL, vs, NULL) != M6_OK ||
 	    m6_page_table_map(l1, vs, 0, 1) != M6_OK ||
 	    m6_page_table_map(l2, vs, CODE_VA, 2) != M6_OK ||
 	    m6_page_table_map(l3, vs, CODE_VA, 3) != M6_OK)

@@ -25,6 +25,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:`port`, read from /proc/net/tcp: looking
+    does not connect, so QEMU's stub (which takes one client) is left for gdb."""
+    try:
+        with open("/proc/net/tcp", encoding="ascii") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return False
+    for row in rows:
+        fields = row.split()
+        if len(fields) > 3 and fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
+            return True
+    return False
+
+
+def wait_for_stub(qemu: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+    """Wait until QEMU's gdb stub listens (or QEMU has exited): gdb does not retry a
+    refused connection, and a loaded host can take seconds to start QEMU, so waiting a
+    fixed moment would fail some runs."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and qemu.poll() is None:
+        if listening(port):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gdb", default="gdb-multiarch", help="gdb able to debug aarch64")
@@ -64,9 +91,10 @@ def main() -> int:
         gdb_args += ["-ex", c]
     start = time.monotonic()
     failures: list[str] = []
+    if not wait_for_stub(qemu, port, args.timeout / 2):
+        failures.append(f"QEMU's gdb stub did not listen on port {port} within "
+                        f"{args.timeout / 2:.0f} s")
     try:
-        # Give QEMU a moment to open its stub; gdb retries nothing on its own.
-        time.sleep(0.3)
         gdb = subprocess.run(gdb_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, timeout=args.timeout, check=False)
         gdb_out = gdb.stdout.decode("utf-8", errors="replace")

@@ -116,11 +116,14 @@ static void test_cdt_children_and_remove(void **state)
 	assert_ptr_equal(s[3].cdt_next, &s[1]);
 	assert_ptr_equal(s[1].cdt_next, &s[2]);
 	assert_int_equal(s[2].cdt_depth, 2);
-	/* Removing the middle node lifts its child to the parent's level. */
+	/* Removing the middle node hands its child to the parent: the child keeps its
+	 * depth, its key takes the removed node's, so the earlier sibling 3 does not
+	 * adopt it. */
 	cdt_remove(&s[1]);
 	assert_true(cap_is_null(&s[1].cap));
 	assert_ptr_equal(s[3].cdt_next, &s[2]);
-	assert_int_equal(s[2].cdt_depth, 1);
+	assert_int_equal(s[2].cdt_depth, 2);
+	assert_int_equal(s[2].cdt_key, 1);
 	assert_false(cdt_has_children(&s[3]));
 	assert_true(cdt_has_children(&s[0]));
 }

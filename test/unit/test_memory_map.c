@@ -104,7 +104,7 @@ static void test_usable_ram_merges_overlaps(void **state)
 static void test_usable_ram_clips_to_window(void **state)
 {
 	(void)state;
-	/* Below 1 GiB (device space in the kernel's map), straddling 4 GiB, wholly above. */
+	/* Any window: below it, straddling its end, wholly above. */
 	struct mem_range ram[] = {{0x0e000000, 0x0f000000},
 	                          {0xf0000000, 0x110000000},
 	                          {0x200000000, 0x300000000},
@@ -139,6 +139,90 @@ static void test_used_range_ending_at_top_of_memory(void **state)
 	assert_int_equal(out[0].end, 0x60000000);
 }
 
+/* What the kernel passes: everything below the CPU's (here 44-bit) physical range. */
+static const struct mem_range whole = {0, 1ull << 44};
+
+static void test_ram_at_base_zero(void **state)
+{
+	(void)state;
+	/* RK3588-like: RAM from 0, a bank above 4 GiB; the kernel image at 0x80000 (text
+	 * offset above 0) and the DTB in the first bank. */
+	struct mem_range ram[] = {{0x0, 0xf0000000}, {0x100000000, 0x400000000}};
+	assert_int_equal(memory_map_usable_ram(ram, 2, whole), 2);
+	assert_int_equal(ram[0].base, 0);
+	assert_int_equal(ram[0].end, 0xf0000000);
+	struct mem_range used[] = {{0x80000, 0x200000}, {0x8000000, 0x8100000}};
+	struct mem_range out[4];
+	int n = memory_map_free(ram, 2, used, 2, out, 4);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0].base, 0);
+	assert_int_equal(out[0].end, 0x80000);
+	assert_int_equal(out[1].base, 0x200000);
+	assert_int_equal(out[2].base, 0x8100000);
+	assert_int_equal(out[3].base, 0x100000000);
+	assert_int_equal(out[3].end, 0x400000000);
+	assert_int_equal(memory_map_total(out, 4), 0xf0000000 - 0x180000 - 0x100000 + 0x300000000);
+}
+
+static void test_several_banks_unsorted_with_reservations(void **state)
+{
+	(void)state;
+	/* Versal-like banks listed high first, a /memreserve/ entry in one, a
+	 * /reserved-memory region straddling the end of the other, one in no bank. */
+	struct mem_range ram[] = {{0x800000000, 0x880000000}, {0x0, 0x80000000}};
+	assert_int_equal(memory_map_usable_ram(ram, 2, whole), 2);
+	assert_int_equal(ram[0].base, 0);
+	assert_int_equal(ram[1].base, 0x800000000);
+	struct mem_range used[] = {
+	    {0x800100000, 0x800300000}, {0x7ff00000, 0x80100000}, {0x90000000, 0xa0000000}};
+	struct mem_range out[6];
+	int n = memory_map_free(ram, 2, used, 3, out, 6);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].base, 0);
+	assert_int_equal(out[0].end, 0x7ff00000);
+	assert_int_equal(out[1].base, 0x800000000);
+	assert_int_equal(out[1].end, 0x800100000);
+	assert_int_equal(out[2].base, 0x800300000);
+	assert_int_equal(out[2].end, 0x880000000);
+	/* No free byte is reserved. */
+	for (int i = 0; i < n; i++)
+		assert_false(memory_map_overlaps(used, 3, out[i].base, out[i].end));
+}
+
+static void test_usable_ram_whole_pages_and_limit(void **state)
+{
+	(void)state;
+	/* Partial pages at both ends go; RAM reaching past the physical limit is cut there,
+	 * RAM wholly above it dropped. */
+	struct mem_range ram[] = {{0x40000800, 0x40010800},
+	                          {0xfffff000000, 0x100001000000},
+	                          {0x200000000000, 0x200040000000}};
+	assert_int_equal(memory_map_usable_ram(ram, 3, whole), 2);
+	assert_int_equal(ram[0].base, 0x40001000);
+	assert_int_equal(ram[0].end, 0x40010000);
+	assert_int_equal(ram[1].base, 0xfffff000000);
+	assert_int_equal(ram[1].end, 1ull << 44);
+}
+
+static void test_overlaps_and_covers(void **state)
+{
+	(void)state;
+	struct mem_range ram[] = {{0x0, 0x80000000}, {0x800000000, 0x880000000}};
+	/* Devices: below, between and above the banks are fine; touching a bank is not. */
+	assert_false(memory_map_overlaps(ram, 2, 0xff000000, 0xff001000));
+	assert_false(memory_map_overlaps(ram, 2, 0x880000000, 0x880001000));
+	assert_true(memory_map_overlaps(ram, 2, 0x7ffff000, 0x80001000));
+	assert_true(memory_map_overlaps(ram, 2, 0x1000, 0x2000));
+	/* A range that wraps past 2^64 reaches everything above its base. */
+	assert_true(memory_map_overlaps(ram, 2, 0x870000000, 0x10));
+	/* The DTB and the kernel image must be wholly inside one bank. */
+	assert_true(memory_map_covers(ram, 2, 0x8000000, 0x8008000));
+	assert_false(memory_map_covers(ram, 2, 0x7fff0000, 0x80010000));
+	assert_false(memory_map_covers(ram, 2, 0x90000000, 0x90001000));
+	assert_false(memory_map_covers(ram, 2, 0x1000, 0x1000));
+	assert_false(memory_map_covers(ram, 2, 0x2000, 0x1000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +236,10 @@ int main(void)
 	    cmocka_unit_test(test_usable_ram_clips_to_window),
 	    cmocka_unit_test(test_usable_ram_drops_empty_and_wrapping),
 	    cmocka_unit_test(test_used_range_ending_at_top_of_memory),
+	    cmocka_unit_test(test_ram_at_base_zero),
+	    cmocka_unit_test(test_several_banks_unsorted_with_reservations),
+	    cmocka_unit_test(test_usable_ram_whole_pages_and_limit),
+	    cmocka_unit_test(test_overlaps_and_covers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,11 +94,25 @@ static void test_rights_and_device(void **state)
 	free((void *)(uintptr_t)root);
 }
 
+static void test_asid_bits(void **state)
+{
+	(void)state;
+	/* ID_AA64MMFR0_EL1.ASIDBits (bits 7:4): 2 is 16 bits, 0 is 8; reserved values get the
+	 * 8 bits every CPU has. The other fields must not matter. */
+	assert_int_equal(arch_asid_bits(0x0000000000000020ull), 16);
+	assert_int_equal(arch_asid_bits(0x0000000000001125ull), 16); /* Cortex-A72 style */
+	assert_int_equal(arch_asid_bits(0x0000000000001105ull), 8);
+	assert_int_equal(arch_asid_bits(0xffffffffffffff0full), 8);
+	assert_int_equal(arch_asid_bits(0x0000000000000010ull), 8);
+	assert_int_equal(arch_asid_bits(0x00000000000000f0ull), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_walk_and_map),
 	    cmocka_unit_test(test_rights_and_device),
+	    cmocka_unit_test(test_asid_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

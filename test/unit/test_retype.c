@@ -23,6 +23,13 @@ static void test_object_sizes(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_FRAME, 12), 12);
 	assert_int_equal(object_size_bits(M6_OBJ_FRAME, 21), 21);
 	assert_int_equal(object_size_bits(M6_OBJ_UNTYPED, 20), 20);
+	/* ASIDPool: size_bits is its number of ASIDs; a header of 16 B and 8 B per ASID */
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 1), 5);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 2), 5);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 3), 6);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 16), 8);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 255), 12);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65535), 20);
 }
 
 static void test_bad_object_parameters(void **state)
@@ -36,6 +43,9 @@ static void test_bad_object_parameters(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_NULL, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_DEBUG_CONSOLE, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_IRQ_HANDLER, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_CONTROL, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65536), 0);
 	assert_int_equal(object_size_bits(999, 0), 0);
 }
 

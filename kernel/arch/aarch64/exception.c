@@ -62,11 +62,16 @@ void handle_kernel_irq(struct arch_context *frame)
 	arch_irq_dispatch();
 }
 
+/* Entered on the exception stack (vectors.S), so it works even after a kernel stack
+ * overflow. */
 NORETURN void handle_kernel_fault(struct arch_context *frame)
 {
-	uint64_t esr = SYSREG_READ(esr_el1);
-	printk("\nm6: kernel exception: esr %lx (class %lx) far %lx\n", esr,
-	       (esr >> ESR_EC_SHIFT) & 0x3f, SYSREG_READ(far_el1));
+	uint64_t esr = SYSREG_READ(esr_el1), far = SYSREG_READ(far_el1);
+	unsigned ec = (unsigned)(esr >> ESR_EC_SHIFT) & 0x3f;
+	arch_console_emergency();
+	if ((ec == ESR_EC_DABT_SAME || ec == ESR_EC_SP_ALIGN) && kmap_is_stack_guard(far))
+		printk("\nm6: kernel stack overflow (guard page %lx hit)", far);
+	printk("\nm6: kernel exception: esr %lx (class %x) far %lx\n", esr, ec, far);
 	printk("  pc %lx  sp %lx  spsr %lx\n", frame->pc, frame->sp, frame->spsr);
 	for (int i = 0; i < 31; i += 2) {
 		if (i == 30)
@@ -79,6 +84,17 @@ NORETURN void handle_kernel_fault(struct arch_context *frame)
 	if (t)
 		printk("  current thread: %s\n", t->name);
 	panic("unexpected kernel exception");
+}
+
+/* A fault while reporting a kernel fault: the report itself is what broke (its stack, the
+ * console, ...), so say as little as possible and stop. A fault in here too powers off
+ * without a word (vectors.S). */
+NORETURN void handle_kernel_fault_nested(void)
+{
+	static const char msg[] = "\nm6: PANIC: fault while handling a kernel fault\n";
+	for (const char *p = msg; *p; p++)
+		arch_console_putc(*p);
+	arch_halt_system();
 }
 
 void arch_idle(void)

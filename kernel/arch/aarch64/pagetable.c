@@ -1,5 +1,5 @@
 /* AArch64 stage-1 translation tables for user address spaces: 4 KiB granule, 4 levels,
- * 48-bit VA, 16-bit ASIDs. Tables are reached through the kernel's linear map. Pure
+ * 48-bit VA, 8- or 16-bit ASIDs. Tables are reached through the kernel's linear map. Pure
  * descriptor bookkeeping, unit-tested on the host; TLB and cache maintenance live in
  * tlb.c. */
 #include <kernel/arch.h>
@@ -74,4 +74,11 @@ void arch_vspace_clear_entry(paddr_t table, unsigned level, vaddr_t va)
 {
 	*table_entry(table, level, va) = 0;
 	arch_barrier_tables();
+}
+
+unsigned arch_asid_bits(uint64_t id_aa64mmfr0)
+{
+	/* ASIDBits, bits 7:4: 0b0010 is 16 bits, 0b0000 is 8. Anything else is reserved:
+	 * 8 bits is what every CPU supports. */
+	return ((id_aa64mmfr0 >> 4) & 0xf) == 2 ? 16 : 8;
 }

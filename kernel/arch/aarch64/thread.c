@@ -59,32 +59,42 @@ void arch_switch_to(struct tcb *prev, struct tcb *next)
 	if (!next)
 		return; /* going idle: only the outgoing state needed saving */
 	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
+	/* TPIDRRO_EL0 needs nothing: it is 0 from boot on (el0_state.c) and nothing writes
+	 * it, so no thread can leave a value in it for the next one. */
 	set_fpu_access(fpu_owner == next);
 	arch_load_vspace(next);
 }
 
 static void set_ttbr0(uint64_t ttbr)
 {
-	if (SYSREG_READ(ttbr0_el1) != ttbr) {
-		SYSREG_WRITE(ttbr0_el1, ttbr);
-		ISB();
-	}
+	SYSREG_WRITE(ttbr0_el1, ttbr);
+	ISB();
 }
 
 void arch_load_vspace(const struct tcb *t)
 {
-	/* A thread whose VSpace is gone runs on an empty table: it faults at once. */
+	/* TTBR0 holds the ASID in bits 63:48 and the table address below. A thread whose
+	 * VSpace is gone, or has lost its ASID with its pool, runs on an empty table: it
+	 * faults at once. The ASID check matters: another VSpace may hold that ASID now, and
+	 * the TLB would give this one its translations. It is needed only when TTBR0
+	 * changes: whatever TTBR0 holds was checked when it was loaded, and a VSpace that
+	 * loses its ASID (or goes) moves the CPU off itself first (arch_vspace_forget). */
 	const struct cap *vs = &t->vspace_root.cap;
-	set_ttbr0(vs->type == M6_OBJ_VSPACE
-	              ? kernel_to_paddr((void *)vs->object) | ((uint64_t)vs->asid << 48)
-	              : kernel_to_paddr(boot_empty_l0));
+	bool is_vspace = vs->type == M6_OBJ_VSPACE;
+	uint32_t asid = vs->asid;
+	paddr_t root = kernel_to_paddr((void *)vs->object);
+	uint64_t ttbr = is_vspace ? root | ((uint64_t)asid << 48) : kimage_to_paddr(boot_empty_l0);
+	if (SYSREG_READ(ttbr0_el1) == ttbr)
+		return;
+	if (is_vspace && !arch_vspace_holds_asid(root, asid))
+		ttbr = kimage_to_paddr(boot_empty_l0);
+	set_ttbr0(ttbr);
 }
 
 void arch_vspace_forget(paddr_t root)
 {
-	/* TTBR0 holds the ASID in bits 63:48 and the table address below. */
 	if ((SYSREG_READ(ttbr0_el1) & MASK(48)) == root)
-		set_ttbr0(kernel_to_paddr(boot_empty_l0));
+		set_ttbr0(kimage_to_paddr(boot_empty_l0));
 }
 
 void arch_restore_context(struct arch_context *ctx) __attribute__((noreturn));

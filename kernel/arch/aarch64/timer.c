@@ -1,4 +1,11 @@
-/* Generic timer (EL1 physical timer): the scheduler's tick. */
+/* Generic timer: the scheduler's tick and every Timer object's deadline.
+ *
+ * The kernel uses the EL1 *virtual* timer (CNTV_*), which compares against CNTVCT, the
+ * counter user space reads (CNTVCT_EL0) and the ABI gives every time value in. The
+ * physical timer would compare against CNTPCT, which differs from CNTVCT by CNTVOFF_EL2:
+ * zero when we enter at EL2 (head.S clears it) and on a CPU without EL2, but whatever a
+ * hypervisor or firmware chose when we are entered at EL1 below one. One counter for
+ * deadlines and for reading the time makes that offset irrelevant. */
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
 #include <kernel/platform.h>
@@ -7,7 +14,7 @@
 uint64_t arch_timer_now(void)
 {
 	ISB();
-	return SYSREG_READ(cntpct_el0);
+	return SYSREG_READ(cntvct_el0);
 }
 
 uint64_t arch_timer_frequency(void)
@@ -17,9 +24,9 @@ uint64_t arch_timer_frequency(void)
 
 void arch_timer_set_deadline(uint64_t ticks)
 {
-	SYSREG_WRITE(cntp_cval_el0, ticks);
+	SYSREG_WRITE(cntv_cval_el0, ticks);
 	/* Enabled, not masked; "never" keeps it enabled with an unreachable compare. */
-	SYSREG_WRITE(cntp_ctl_el0, 1);
+	SYSREG_WRITE(cntv_ctl_el0, 1);
 	ISB();
 }
 
@@ -28,6 +35,8 @@ void timer_init(void)
 	/* EL0 may read the virtual counter (monotonic time, no authority) but not touch
 	 * the timers, which are the kernel's. */
 	SYSREG_WRITE(cntkctl_el1, 1u << 1);
+	/* The physical timer is nobody's: whatever a loader left in it stays silent. */
+	SYSREG_WRITE(cntp_ctl_el0, 0);
 	arch_irq_enable_line(platform.timer_irq);
 }
 

@@ -21,6 +21,25 @@ void arch_tlb_flush_asid(uint32_t asid)
 	__asm__ volatile("tlbi aside1is, %0\n\tdsb ish\n\tisb" ::"r"(arg) : "memory");
 }
 
+#define TCR_AS BIT(36) /* 16-bit ASIDs in TTBR0/TLB tags */
+
+unsigned arch_asid_init(void)
+{
+	/* head.S turns on 16-bit ASIDs; a CPU that has only 8 ignores TCR_EL1.AS (RES0) but
+	 * the kernel must not rely on that: it runs with AS clear there and hands out ASIDs
+	 * below 256 only. No user address space has run yet, and the kernel's own mappings
+	 * are global; the flush drops whatever was cached under the old setting. */
+	unsigned bits = arch_asid_bits(SYSREG_READ(id_aa64mmfr0_el1));
+	uint64_t tcr = SYSREG_READ(tcr_el1);
+	uint64_t want = bits == 16 ? (tcr | TCR_AS) : (tcr & ~TCR_AS);
+	if (want != tcr) {
+		SYSREG_WRITE(tcr_el1, want);
+		ISB();
+		__asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+	}
+	return bits;
+}
+
 static unsigned cache_line(void)
 {
 	/* CTR_EL0.DminLine: log2 of the smallest data cache line in words. */
@@ -39,6 +58,17 @@ static unsigned cache_line(void)
 CACHE_OP(arch_cache_clean, "dc cvac")
 CACHE_OP(arch_cache_invalidate, "dc ivac")
 CACHE_OP(arch_cache_clean_invalidate, "dc civac")
+
+void arch_icache_invalidate_all(void)
+{
+	/* CTR_EL0.DIC: instruction fetches are coherent with data, nothing to invalidate.
+	 * Otherwise the whole instruction cache, inner shareable: right for every kind of
+	 * instruction cache (aliasing ones included), and one instruction where invalidating
+	 * a 2 MiB frame by address would be 32,768. The data side must already be clean. */
+	if (SYSREG_READ(ctr_el0) & (1ull << 29))
+		return;
+	__asm__ volatile("dsb ish\n\tic ialluis\n\tdsb ish\n\tisb" ::: "memory");
+}
 
 void arch_zero_memory(void *p, size_t n)
 {

@@ -148,15 +148,61 @@ el0_unexpected:
 	bl	handle_user_unexpected
 	b	.
 
+/* A kernel fault is a bug, reported and then fatal. It is handled on a stack of its own:
+ * the fault may be a kernel stack overflow into the guard page, where nothing can be
+ * pushed. TPIDR_EL1 and SP_EL0 (the user's sp, already saved in the TCB) serve as scratch
+ * to get there. kernel_fault_depth counts nested faults: a fault inside the handler (say,
+ * the console itself faults) goes to a minimal report, a third straight to power-off, and
+ * anything beyond stops the CPU: never a recursion. */
 el1_sync:
-	save_kernel_frame
+el1_unexpected:
+	msr	tpidr_el1, x0
+	msr	sp_el0, x1
+	ldr	x0, =kernel_fault_depth
+	ldr	x1, [x0]
+	add	x1, x1, #1
+	str	x1, [x0]
+	ldr	x0, =exception_stack_top
+	cmp	x1, #1
+	b.ne	kernel_fault_nested
+	mov	x1, sp
+	mov	sp, x0
+	sub	sp, sp, #CONTEXT_SIZE
+	stp	x2, x3, [sp, #16 * 1]
+	mrs	x2, tpidr_el1
+	mrs	x3, sp_el0
+	stp	x2, x3, [sp, #16 * 0]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x19, [sp, #16 * 9]
+	stp	x20, x21, [sp, #16 * 10]
+	stp	x22, x23, [sp, #16 * 11]
+	stp	x24, x25, [sp, #16 * 12]
+	stp	x26, x27, [sp, #16 * 13]
+	stp	x28, x29, [sp, #16 * 14]
+	stp	x30, x1, [sp, #16 * 15]
+	mrs	x22, elr_el1
+	mrs	x23, spsr_el1
+	stp	x22, x23, [sp, #16 * 16]
+	mov	x0, sp
 	bl	handle_kernel_fault
 	b	.
 
-el1_unexpected:
-	save_kernel_frame
-	bl	handle_kernel_fault
-	b	.
+kernel_fault_nested:
+	mov	sp, x0
+	cmp	x1, #2
+	b.ne	1f
+	bl	handle_kernel_fault_nested
+1:	cmp	x1, #3
+	b.ne	2f
+	bl	arch_power_off
+2:	wfi
+	b	2b
 
 el1_irq:
 	save_kernel_frame
@@ -243,8 +289,25 @@ arch_fpu_restore:
 
 	.ltorg
 
-	.section .bss.kernel_stack, "aw", %nobits
+/* The kernel stack, and the stack kernel faults are handled on, each above an unmapped
+ * guard page (arch/aarch64/kmap.c leaves the guards out of the kernel map). */
+	.section .bss.kernel_stacks, "aw", %nobits
 	.balign	4096
+	.global	kernel_stack_guard
+kernel_stack_guard:
+	.skip	4096
 	.skip	16384
 	.global	kernel_stack_top
 kernel_stack_top:
+	.global	exception_stack_guard
+exception_stack_guard:
+	.skip	4096
+	.skip	8192
+	.global	exception_stack_top
+exception_stack_top:
+
+	.section .bss, "aw", %nobits
+	.balign	8
+	.global	kernel_fault_depth
+kernel_fault_depth:
+	.skip	8

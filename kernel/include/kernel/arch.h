@@ -6,17 +6,33 @@
 #include <kernel/memory_map.h>
 #include <kernel/types.h>
 
-/* Physical memory the kernel's linear map covers as normal memory (arch/aarch64/head.S
- * maps 1-4 GiB): RAM the DTB lists outside it cannot be used. */
-static inline struct mem_range arch_ram_window(void)
-{
-	return (struct mem_range){1ull << 30, 4ull << 30};
-}
+/* Physical addresses the kernel can map: below both the CPU's physical address range and
+ * the 2^47 bytes its linear map has room for (arch/aarch64/kmap.c). RAM above is not used;
+ * a device above is refused. */
+paddr_t arch_phys_limit(void);
+
+/* The kernel's own map (arch/aarch64/kmap.c). Until kmap_init() the kernel runs on the
+ * boot map head.S built: the image, the DTB at kmap_boot_dtb(), nothing else. kmap_init()
+ * maps every RAM range as normal memory (never executable; the image's text and rodata
+ * read-only there too), the devices the kernel drives as device memory, and the image with
+ * per-section permissions and unmapped guard pages under the stacks; switches to it; and
+ * checks the result by reading it back. */
+const void *kmap_boot_dtb(paddr_t dtb_pa);
+void kmap_init(void);
+/* The early UART's address in the boot map, for a panic before the console is up. */
+void *kmap_boot_early_uart(void);
+/* Whether `va` lies in an unmapped guard page below a kernel stack. */
+bool kmap_is_stack_guard(vaddr_t va);
 
 struct tcb;
 struct arch_context;
 
 void arch_console_putc(char c);
+/* The kernel's console (drivers/pl011.c): output is buffered until arch_console_start()
+ * (after kmap_init(): the UART the DTB names, or none); arch_console_emergency() is for a
+ * panic before that, and writes the buffer to the build's early UART. */
+void arch_console_start(void);
+void arch_console_emergency(void);
 NORETURN void arch_halt_system(void);
 NORETURN void arch_power_off(void);
 NORETURN void arch_reset(void);
@@ -29,6 +45,9 @@ bool arch_irq_pending(void);
 
 /* Timer: one-shot deadline in timer ticks; frequency in Hz. */
 uint64_t arch_timer_now(void);
+/* Boot: the system registers EL0 can see or that control its access, to known values
+ * (arch/aarch64/el0_state.c says which EL0 may use). */
+void arch_el0_state_init(void);
 /* Benchmark kernels only: count instructions (event INST_RETIRED) in PMU counter 0 and
  * cycles in the cycle counter, both readable from EL0. */
 void arch_pmu_enable_user(void);
@@ -68,13 +87,36 @@ void arch_vspace_map_leaf(paddr_t table, unsigned level, vaddr_t va, paddr_t fra
                           bool device);
 void arch_vspace_clear_entry(paddr_t table, unsigned level, vaddr_t va);
 paddr_t arch_vspace_lookup_table(paddr_t root, vaddr_t va, unsigned level);
+/* A VSpace's root table records the ASID it holds in its last entry, which translates no
+ * user address (USER_VA_LIMIT stops below it): there it is an invalid descriptor (bit 0
+ * clear), whose other bits the table walker ignores. So "does this VSpace still hold
+ * this ASID", asked at every address space switch, is one load; asid_pool.c keeps the
+ * entry in step with its pools. */
+#define ARCH_VSPACE_ASID_ENTRY 511
+static inline void arch_vspace_set_asid(paddr_t root, uint32_t asid)
+{
+	((volatile uint64_t *)paddr_to_kernel(root))[ARCH_VSPACE_ASID_ENTRY] = (uint64_t)asid << 1;
+}
+static inline bool arch_vspace_holds_asid(paddr_t root, uint32_t asid)
+{
+	return asid != 0 &&
+	       ((const volatile uint64_t *)paddr_to_kernel(root))[ARCH_VSPACE_ASID_ENTRY] ==
+	           (uint64_t)asid << 1;
+}
 void arch_barrier_tables(void);
 void arch_tlb_flush_page(uint32_t asid, vaddr_t va);
 void arch_tlb_flush_asid(uint32_t asid);
+/* ASID width from ID_AA64MMFR0_EL1 (pure: 8 or 16). */
+unsigned arch_asid_bits(uint64_t id_aa64mmfr0);
+/* Boot: set the CPU up for the ASID width it has (TCR_EL1.AS); returns it. */
+unsigned arch_asid_init(void);
 /* Data cache maintenance by kernel virtual address range, for DMA. */
 void arch_cache_clean(uintptr_t start, uintptr_t end);
 void arch_cache_invalidate(uintptr_t start, uintptr_t end);
 void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end);
+/* Instruction cache: invalidate all of it (to the point of unification), after the data
+ * side was cleaned, so no stale instruction can run from memory that was rewritten. */
+void arch_icache_invalidate_all(void);
 /* Zero memory, fast for block-aligned ranges (new objects). */
 void arch_zero_memory(void *p, size_t n);
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define M6_BOOT_TABLES_MAGIC   0x746f6f6236366d00ull /* "\0m66boot" read as little endian */
-#define M6_BOOT_TABLES_VERSION 2u
+#define M6_BOOT_TABLES_VERSION 3u
 #define M6_BT_NO_OBJECT        0xffffffffu
 
 /* Where a frame's initial contents come from. */
@@ -26,8 +26,10 @@ struct m6_bt_object {
 	const char *name;     /* for diagnostics: "ping.tcb", "pong.ep", ... */
 	uint32_t type;        /* enum m6_object_type */
 	uint32_t size_bits;   /* CNode: radix (2^size_bits slots); Frame: 12 or 21;
-	                         Untyped: log2 of its size in bytes (12..30); else 0 */
-	uint32_t source;      /* Frame: enum m6_bt_frame_source; else 0 */
+	                         Untyped: log2 of its size in bytes (12..30);
+	                         ASIDPool: the number of ASIDs it covers; else 0 */
+	uint32_t source;      /* Frame: enum m6_bt_frame_source; VSpace: object index of the
+	                         ASIDPool (listed before it) that gives it its ASID; else 0 */
 	uint32_t source_page; /* Frame with COPY/IN_PLACE: page index into the boot image */
 	uint64_t paddr;       /* Frame with DEVICE: physical address (aligned to its size) */
 };
@@ -48,7 +50,8 @@ struct m6_bt_cap {
 	uint32_t slot;       /* slot index, < 2^radix of that CNode */
 	uint32_t type;       /* enum m6_object_type of the cap */
 	uint32_t object;     /* object index, or M6_BT_NO_OBJECT for caps without one
-	                        (DEBUG_CONSOLE, POWER, IRQ_CONTROL, IRQ_HANDLER) */
+	                        (DEBUG_CONSOLE, POWER, IRQ_CONTROL, IRQ_HANDLER,
+	                        SYSTEM_INFO, ASID_CONTROL) */
 	uint32_t rights;     /* enum m6_right mask */
 	uint32_t guard_size; /* CNode caps: guard bits (64 - radix for a one-level CSpace) */
 	uint64_t badge;      /* Endpoint/Notification/Timer caps: badge delivered;
@@ -71,9 +74,10 @@ struct m6_bt_thread {
 	uint32_t flags;            /* enum m6_tcb_flags (M6_TCB_FLAG_LINUX_ABI) */
 	uint32_t fault_ep;         /* object index of the fault handler's Endpoint, or
 	                              M6_BT_NO_OBJECT: faults are reported and stop it */
-	uint32_t reserved;
-	uint64_t fault_badge; /* badge on the fault endpoint cap (tells who faulted) */
-	uint32_t start;       /* 1: runnable at boot; 0: waits for a TCB_RESUME */
+	uint32_t max_timeslice_us; /* longest timeslice it may give, in microseconds
+	                              (100 .. 1,000,000); 0: the kernel's default slice */
+	uint64_t fault_badge;      /* badge on the fault endpoint cap (tells who faulted) */
+	uint32_t start;            /* 1: runnable at boot; 0: waits for a TCB_RESUME */
 	uint32_t reserved2;
 };
 

@@ -1,10 +1,19 @@
 /* Capabilities, capability table entries (slots) and the capability derivation tree.
  *
  * A cap names an object and carries rights plus a type-specific word (badge, guard, ...).
- * Every slot also sits in the derivation tree, kept seL4-style as one doubly linked list in
- * pre-order with explicit depths: the descendants of a slot are exactly the entries that
- * follow it with a greater depth. Revoke is then a forward walk, with no recursion and no
- * extra memory. */
+ * Every slot also sits in the derivation tree (CDT), kept as one doubly linked list in
+ * pre-order. Each entry carries two numbers: its depth `d`, which says what its own
+ * subtree is (the entries that follow it contiguously with a key greater than d), and its
+ * key `k` <= d, which is how the entries before it see it. A child goes right after its
+ * parent with d = k = parent.d + 1. Removing an entry is O(1): it is unlinked and its
+ * successor's key drops to min(successor.k, removed.k), so the successor keeps the
+ * removed entry's boundary (an earlier sibling never adopts the removed entry's children;
+ * its parent does) and no descendant has to be renumbered. Invariant: for adjacent (u, v),
+ * v.k <= u.d + 1, so a new child inserted after its parent never adopts the parent's
+ * existing descendants. Revoke is a forward walk that deletes the successor while its key
+ * is greater than the slot's depth: O(1) per cap removed, no recursion, no extra memory.
+ * Depths are 64-bit: d only grows along a line of derivations (a copy whose source was
+ * deleted keeps its d), and 2^64 derivations cannot happen. */
 #ifndef KERNEL_CAP_H
 #define KERNEL_CAP_H
 
@@ -31,19 +40,27 @@ struct cte {
 	struct cap cap;
 	struct cte *cdt_prev;
 	struct cte *cdt_next;
-	uint32_t cdt_depth;
-	/* Scratch for the owner of the slot array, never touched by the CDT verbs: a CNode
-	 * being destroyed keeps its place on the deletion stack here (core/delete.c). */
-	uint32_t scratch;
-	uint64_t scratch2;
+	uint64_t cdt_depth; /* d: the following entries with a key > d are this one's subtree */
+	uint64_t cdt_key;   /* k <= d: how the entries before this one see it */
 };
 
 #define CTE_SIZE_BITS 6
 _Static_assert(sizeof(struct cte) == (1u << CTE_SIZE_BITS), "slot size");
 
+/* A slot whose object is still being destroyed (core/delete.c) holds a zombie: a cap of
+ * this kernel-internal type, which no lookup, copy, move or invocation accepts. It keeps
+ * the slot's place in the derivation tree until the destruction is over. Never seen by
+ * user space: it is not an enum m6_object_type. */
+#define CAP_ZOMBIE 0xffu
+
 static inline bool cap_is_null(const struct cap *cap)
 {
 	return cap->type == M6_OBJ_NULL;
+}
+
+static inline bool cap_is_zombie(const struct cap *cap)
+{
+	return cap->type == CAP_ZOMBIE;
 }
 
 static inline bool cap_has_rights(const struct cap *cap, unsigned rights)
@@ -57,10 +74,11 @@ static inline bool cap_same_object(const struct cap *a, const struct cap *b)
 	return a->type == b->type && a->object == b->object && a->size_bits == b->size_bits;
 }
 
-/* Derivation tree verbs. `child` must be empty; it becomes a derived copy of `parent`'s
- * position with the given cap. */
+/* Derivation tree verbs, each O(1) except cdt_insert_sibling (boot only). `child` must
+ * be empty; it becomes the first child of `parent`, holding the given cap. */
 void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *cap);
-/* Insert `slot` right after `sibling`, at the same depth (a copy of equal standing). */
+/* Insert `slot` as a sibling of `sibling` (a copy of equal standing), after the latter's
+ * subtree: linear in that subtree, which at boot is empty. */
 void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap *cap);
 /* Place an original cap (no parent) at the end of the tree after `after` (may be NULL). */
 void cdt_insert_root(struct cte *slot, const struct cap *cap);
@@ -69,7 +87,7 @@ bool cdt_has_children(const struct cte *slot);
  * other in the tree (copies are inserted beside their source), so a look at the two
  * neighbours decides it. */
 bool cdt_is_final(const struct cte *slot);
-/* Unlink the slot from the tree and empty its cap. */
+/* Unlink the slot from the tree and empty its cap; its children go to its parent. */
 void cdt_remove(struct cte *slot);
 /* Move a cap to an empty slot, keeping its place in the tree. */
 void cdt_move(struct cte *from, struct cte *to, const struct cap *new_cap);

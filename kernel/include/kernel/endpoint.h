@@ -29,7 +29,15 @@ void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking);
 void endpoint_reply(struct tcb *replier);
 /* Take a blocked sender or receiver out of its endpoint queue. */
 void endpoint_cancel(struct tcb *t);
-/* Last cap gone: every waiting thread is released with M6_ERR_INVALID_CAP. */
-void endpoint_finalise(struct endpoint *ep);
+/* Last cap gone: release up to `max` waiting threads (M6_ERR_INVALID_CAP; a faulted
+ * sender stays stopped); true when none is left. No cap to the endpoint is left, so none
+ * can join meanwhile. */
+bool endpoint_release_waiters(struct endpoint *ep, unsigned max);
+/* The last cap with `badge` went: the sends queued with it are cancelled (the senders get
+ * M6_ERR_CANCELLED), in steps of `max` queued senders examined. One cancellation at a
+ * time; its cursor follows the queue as threads leave it. */
+void endpoint_cancel_badged_start(struct endpoint *ep, uint64_t badge);
+bool endpoint_cancel_badged_pending(void);
+void endpoint_cancel_badged_step(unsigned max);
 
 #endif

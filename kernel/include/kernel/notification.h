@@ -18,7 +18,9 @@ void notification_signal(struct notification *n, uint64_t badge);
 void notification_wait(struct notification *n, struct tcb *t, bool blocking);
 void notification_bind(struct notification *n, struct tcb *t);
 void notification_unbind_tcb(struct tcb *t);
-void notification_finalise(struct notification *n);
+/* Last cap gone: unbind its TCB and release up to `max` waiters (M6_ERR_INVALID_CAP);
+ * true when none is left. */
+bool notification_release_waiters(struct notification *n, unsigned max);
 /* An object that signals a notification (IRQ handler, timer) keeps a copy of the cap in
  * `slot`. Decode MR0 (a notification cptr with the write right, or 0 for none) and
  * replace the copy. Returns an M6 error; on success the result registers are set. */

@@ -17,6 +17,12 @@ enum thread_state {
 #define TCB_NAME_LEN   24
 #define PRIORITY_COUNT 256
 #define FAULT_MRS      11
+/* Timeslices a thread may be given, in microseconds (M6_TCB_SET_TIMESLICE). */
+#define TIMESLICE_MIN_US 100
+#define TIMESLICE_MAX_US 1000000
+/* The scheduler's slice for threads that set none, and what a spec thread may give when
+ * its spec says nothing (core/main.c, core/boot.c). */
+#define TIMESLICE_DEFAULT_US 10000
 
 struct tcb;
 struct notification;
@@ -47,7 +53,8 @@ struct tcb {
 	struct tcb *callee;     /* while BLOCKED_REPLY: the thread that owes the reply */
 	struct notification *bound_notification;
 	vaddr_t ipc_buffer_va;
-	uint64_t timeslice_ticks;
+	uint64_t timeslice_ticks;  /* 0: the scheduler's default */
+	uint32_t max_timeslice_us; /* longest timeslice this thread may give any thread */
 	/* A fault waiting to be delivered or answered: its message is built here because
 	 * the thread's own registers must survive untouched for the resume. */
 	uint32_t fault; /* enum m6_fault, 0 if none */

@@ -5,13 +5,11 @@
 #define KERNEL_TIMER_H
 
 #include <kernel/tcb.h>
+#include <kernel/timer_queue.h>
 
 struct timer {
-	uint64_t deadline;  /* counter ticks; valid while armed */
-	uint64_t period;    /* 0: one shot */
-	struct timer *next; /* armed timers, sorted by deadline */
-	bool armed;
-	uint8_t pad[7];
+	struct tq_node node;     /* first: the queue hands back nodes; deadline, level, armed */
+	uint64_t period;         /* 0: one shot */
 	struct cte notification; /* copy of the notification cap it signals */
 };
 
@@ -19,9 +17,11 @@ struct timer {
 #define TIMER_TICKS_MAX (1ull << 62)
 _Static_assert(sizeof(struct timer) <= (1u << TIMER_SIZE_BITS), "timer size");
 
-/* Earliest armed deadline, or UINT64_MAX. */
+/* An empty timer queue (at boot). */
+void timers_init(void);
+/* When the timers next need the CPU (the throttle taken into account), or UINT64_MAX. */
 uint64_t timers_next_deadline(void);
-/* Fire every timer whose deadline has passed. */
+/* One bounded run: fire due timers, highest priority first (see kernel/timer_queue.h). */
 void timers_expire(uint64_t now);
 void timer_finalise(struct timer *t);
 int timer_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);

@@ -30,6 +30,18 @@ typedef uint64_t word_t;
 #define KERNEL_VA_BASE 0xffff000000000000ull
 #endif
 
+/* The kernel image itself is linked at KIMAGE_VA_BASE + 0x80000 and runs wherever the
+ * loader put it; kimage_voffset (set by head.S) is link address minus load address. Only
+ * the image's own symbols are translated with it; everything else the kernel touches
+ * (objects, page tables, IPC buffers) it reaches through the linear map above. */
+#define KIMAGE_VA_BASE 0xffffff8000000000ull
+extern uint64_t kimage_voffset;
+
+static inline paddr_t kimage_to_paddr(const void *va)
+{
+	return (paddr_t)(uintptr_t)va - kimage_voffset;
+}
+
 static inline void *paddr_to_kernel(paddr_t pa)
 {
 	return (void *)(uintptr_t)(pa + KERNEL_VA_BASE);

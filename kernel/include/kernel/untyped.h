@@ -6,6 +6,9 @@
 
 #define UNTYPED_MIN_BITS 4
 #define UNTYPED_MAX_BITS 47
+/* RAM untypeds are at most 64 GiB (boot splits larger RAM), so the zeroed range a retype
+ * keeps in the cap fits (object/untyped.c). Device untypeds may be larger. */
+#define RAM_UNTYPED_MAX_BITS 36
 
 /* Size in bits of one object of `type` (size_bits is the user parameter: CNode radix,
  * Untyped size, Frame page size). Returns 0 for types that cannot be retyped or a bad
@@ -16,7 +19,11 @@ unsigned object_size_bits(unsigned type, unsigned size_bits);
  * success *offset is where in the untyped the first object goes. No side effects. */
 int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_bits, unsigned count,
                           uint64_t *offset);
-/* Perform one: zero the memory, advance the watermark and build the new object's cap. */
+/* Perform, part one: zero and clean the memory of objects [offset, end) of the untyped,
+ * in chunks, with a preemption point after each (M6_OK or KERNEL_RESTART; progress is
+ * kept in the untyped's cap, see untyped.c). */
+int untyped_prepare_retype(struct cte *slot, unsigned type, uint64_t offset, uint64_t end);
+/* Part two, once prepared: advance the watermark and build the new object's cap. */
 void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits, uint64_t offset,
                             struct cap *out);
 

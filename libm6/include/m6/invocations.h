@@ -100,8 +100,9 @@ uint64_t m6_tcb_bind_notification(m6_cptr_t tcb, m6_cptr_t notification);
 uint64_t m6_tcb_unbind_notification(m6_cptr_t tcb);
 /* flags: enum m6_tcb_flags */
 uint64_t m6_tcb_set_flags(m6_cptr_t tcb, uint64_t flags);
-/* 100 .. 1,000,000 microseconds */
-uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, uint64_t microseconds);
+/* 100 .. 1,000,000 microseconds, at most `authority`'s max timeslice. */
+uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds);
+uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds);
 
 /* ---- Address spaces --------------------------------------------------------------- */
 
@@ -117,6 +118,16 @@ uint64_t m6_frame_invalidate(m6_cptr_t frame, uint64_t start, uint64_t end);
 uint64_t m6_frame_clean_invalidate(m6_cptr_t frame, uint64_t start, uint64_t end);
 /* The frame's physical address (for DMA). */
 uint64_t m6_frame_get_address(m6_cptr_t frame, uint64_t *paddr);
+
+/* ---- ASIDs ------------------------------------------------------------------------ */
+
+/* Make an ASIDPool of `count` ASIDs from `untyped` into slot `dest_slot` of `dest_cnode`;
+ * *first_asid (if not NULL) is its first ASID. */
+uint64_t m6_asid_control_make_pool(m6_cptr_t asid_control, m6_cptr_t untyped, uint64_t count,
+                                   m6_cptr_t dest_cnode, uint64_t dest_slot, uint64_t *first_asid);
+/* Give a VSpace without an ASID one from the pool (it cannot be mapped into or run
+ * before); *asid (if not NULL) is the ASID. */
+uint64_t m6_asid_pool_assign(m6_cptr_t pool, m6_cptr_t vspace, uint64_t *asid);
 
 /* ---- Interrupts and timers -------------------------------------------------------- */
 

@@ -25,6 +25,8 @@ enum m6_object_type {
 	M6_OBJ_IRQ_HANDLER = 12,  /* one interrupt line */
 	M6_OBJ_TIMER = 13,        /* a one-shot/periodic deadline that signals a notification */
 	M6_OBJ_SYSTEM_INFO = 14,  /* kernel singleton: read-only introspection (threads, memory) */
+	M6_OBJ_ASID_CONTROL = 15, /* kernel singleton: makes ASID pools from untyped */
+	M6_OBJ_ASID_POOL = 16,    /* a block of ASIDs its holders give to VSpaces */
 	M6_OBJ_COUNT
 };
 
@@ -55,8 +57,11 @@ enum m6_label {
 	M6_TCB_UNBIND_NOTIFICATION = 24,
 	/* MR0 = flags (enum m6_tcb_flags) */
 	M6_TCB_SET_FLAGS = 25,
-	/* MR0 = timeslice in microseconds (100 .. 1,000,000) */
+	/* MR0 = authority TCB cptr, MR1 = timeslice in microseconds (100 .. 1,000,000 and
+	 * <= the authority's max timeslice) */
 	M6_TCB_SET_TIMESLICE = 26,
+	/* MR0 = authority TCB cptr, MR1 = max timeslice in microseconds (as above) */
+	M6_TCB_SET_MAX_TIMESLICE = 27,
 
 	/* ---- Untyped ---- */
 	/* MR0 = type, MR1 = size_bits (CNode: radix; Untyped: log2 bytes; Frame: 12/21),
@@ -108,7 +113,8 @@ enum m6_label {
 	/* ---- Timer ---- */
 	/* MR0 = notification cptr (0: none); the cap's badge is what is signalled */
 	M6_TIMER_SET_NOTIFICATION = 96,
-	/* MR0 = deadline (absolute, counter ticks of CNTVCT), MR1 = period (0: one shot) */
+	/* MR0 = deadline (absolute, counter ticks of CNTVCT), MR1 = period (0: one shot);
+	 * expires at the caller's priority at this call */
 	M6_TIMER_SET = 97,
 	M6_TIMER_CANCEL = 98,
 
@@ -123,6 +129,13 @@ enum m6_label {
 	/* result: MR0 = system counter (CNTVCT) when the kernel had started every component
 	 * and entered the scheduler, MR1 = counter frequency */
 	M6_SYSTEM_INFO_BOOT = 114,
+
+	/* ---- ASIDs (docs/kernel.md: why pools) ---- */
+	/* ASIDControl: MR0 = untyped cptr (the pool's memory), MR1 = number of ASIDs,
+	 * MR2 = destination CNode cptr, MR3 = slot in it -> MR0 = first ASID, MR1 = count */
+	M6_ASID_CONTROL_MAKE_POOL = 128,
+	/* ASIDPool: MR0 = VSpace cptr (one without an ASID) -> MR0 = the ASID given */
+	M6_ASID_POOL_ASSIGN = 129,
 };
 
 enum m6_thread_state {
