@@ -48,12 +48,15 @@
 
 #define STEP_SLOTS   64u
 #define STEP_WAITERS 16u
+/* An ASID pool's entries go STEP_WAITERS * 16 a step (asid_pool_release_some). */
+#define ASID_ENTRIES_PER_WAITER 16u
 
 /* The pending job. A CNode frame is a slot whose cap bytes hold: object = the slot array,
  * size_bits = radix, word = next index to delete, mapped_va = the frame below. */
 static struct cte *frame_top; /* CNode being emptied, NULL if none */
 static struct cte *zombie;    /* the slot that started the job, if it holds a zombie */
-static void *dying_object;    /* endpoint or notification releasing its waiters */
+static void *dying_object;    /* endpoint or notification releasing its waiters, or an
+                               * ASID pool taking its VSpaces' ASIDs back */
 static uint8_t dying_type;
 
 bool delete_job_pending(void)
@@ -67,6 +70,9 @@ static bool release_waiters(void *object, unsigned type, unsigned max)
 {
 	if (type == M6_OBJ_ENDPOINT)
 		return endpoint_release_waiters(object, max);
+	if (type == M6_OBJ_ASID_POOL)
+		/* An entry is cheaper than a waiter: a few loads, or one TLB flush. */
+		return asid_pool_release_some(object, max * ASID_ENTRIES_PER_WAITER);
 	return notification_release_waiters(object, max);
 }
 
@@ -97,6 +103,9 @@ static void delete_final(struct cte *slot, bool root)
 			push_frame(slot, &cap, M6_OBJ_NULL); /* an empty slot to everyone else */
 		}
 		return;
+	case M6_OBJ_ASID_POOL:
+		asid_pool_begin_release((struct asid_pool *)cap.object);
+		/* fall through: its VSpaces lose their ASIDs in steps, like waiters */
 	case M6_OBJ_ENDPOINT:
 	case M6_OBJ_NOTIFICATION:
 		if (release_waiters((void *)cap.object, cap.type, STEP_WAITERS)) {
@@ -143,9 +152,6 @@ static void delete_final(struct cte *slot, bool root)
 		break;
 	case M6_OBJ_TIMER:
 		timer_finalise((struct timer *)cap.object);
-		break;
-	case M6_OBJ_ASID_POOL:
-		asid_pool_finalise((struct asid_pool *)cap.object);
 		break;
 	default:
 		/* Untyped: its memory is reclaimed by revoke; singletons: nothing to do. */

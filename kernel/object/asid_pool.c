@@ -54,34 +54,41 @@ bool asid_block_find(uint64_t count, uint32_t *base)
 
 void asid_pool_init(struct asid_pool *pool, uint32_t base, uint32_t count)
 {
+	/* Every entry starts as never used (at or above `fresh`), so making a pool of 65,535
+	 * ASIDs costs no more than one of 16: no free list to build. */
 	pool->base = base;
 	pool->count = count;
-	pool->used = 0;
-	pool->next = 0;
+	pool->free = 0;
+	pool->fresh = 0;
 	uint32_t last = base + count - 1;
 	for (uint32_t c = base >> ASID_CHUNK_BITS; c <= last >> ASID_CHUNK_BITS; c++)
 		asid_directory[c] = pool;
 }
 
+bool asid_pool_full(const struct asid_pool *pool)
+{
+	return pool->free == 0 && pool->fresh >= pool->count;
+}
+
 uint32_t asid_pool_take(struct asid_pool *pool, paddr_t root)
 {
-	if (pool->used >= pool->count)
+	/* O(1): a released entry first (its TLB entries went when it was released), else
+	 * the next never-used one. Never a search, whatever the pool's size. */
+	uint32_t i;
+	if (pool->free) {
+		i = pool->free - 1;
+		pool->free = (uint32_t)(pool->roots[i] >> 1);
+	} else if (pool->fresh < pool->count) {
+		i = pool->fresh++;
+	} else {
 		return 0;
-	/* Round robin, so that a released ASID is reused as late as possible. */
-	for (uint32_t n = 0; n < pool->count; n++) {
-		uint32_t i = pool->next;
-		pool->next = i + 1 < pool->count ? i + 1 : 0;
-		if (!pool->roots[i]) {
-			pool->roots[i] = root;
-			pool->used++;
-			arch_vspace_set_asid(root, pool->base + i);
-			/* A VSpace that held it before was flushed when it let go; this covers
-			 * anything cached under it since boot as well. */
-			arch_tlb_flush_asid(pool->base + i);
-			return pool->base + i;
-		}
 	}
-	return 0;
+	pool->roots[i] = root;
+	arch_vspace_set_asid(root, pool->base + i);
+	/* A VSpace that held it before was flushed when it let go; this covers anything
+	 * cached under it since boot as well. */
+	arch_tlb_flush_asid(pool->base + i);
+	return pool->base + i;
 }
 
 void asid_release(uint32_t asid, paddr_t root)
@@ -89,29 +96,51 @@ void asid_release(uint32_t asid, paddr_t root)
 	if (!root || asid_root(asid) != root)
 		return; /* not its ASID (any more) */
 	struct asid_pool *pool = asid_directory[asid >> ASID_CHUNK_BITS];
-	pool->roots[asid - pool->base] = 0;
+	uint32_t i = asid - (pool->base & ~ASID_POOL_DYING);
+	if (pool->base & ASID_POOL_DYING) {
+		pool->roots[i] = 1; /* free, on no list: the pool hands out nothing more */
+	} else {
+		pool->roots[i] = ((paddr_t)pool->free << 1) | 1;
+		pool->free = i + 1;
+	}
 	arch_vspace_set_asid(root, 0);
-	pool->used--;
 	arch_tlb_flush_asid(asid);
 }
 
-void asid_pool_finalise(struct asid_pool *pool)
+void asid_pool_begin_release(struct asid_pool *pool)
 {
-	for (uint32_t i = 0; i < pool->count && pool->used; i++) {
+	/* Entries at and above `fresh` were never used: the walk ends there. */
+	pool->free = pool->fresh;
+	pool->fresh = 0;
+	pool->base |= ASID_POOL_DYING;
+}
+
+bool asid_pool_release_some(struct asid_pool *pool, unsigned max)
+{
+	/* Bounded steps for the deletion job (core/delete.c): at most `max` entries a call,
+	 * each a few loads, or a TLB flush and a switch check when a VSpace holds it. A
+	 * VSpace deleted meanwhile has let go of its entry already (asid_release). */
+	uint32_t base = pool->base & ~ASID_POOL_DYING;
+	for (; max && pool->fresh < pool->free; max--, pool->fresh++) {
+		uint32_t i = pool->fresh;
 		paddr_t root = pool->roots[i];
-		if (!root)
+		if (!root || (root & 1))
 			continue;
 		/* A thread of this VSpace on the CPU leaves it now; the others find its ASID
 		 * gone when they are switched to (arch_load_vspace) and fault at once. */
 		arch_vspace_forget(root);
 		arch_vspace_set_asid(root, 0);
-		pool->roots[i] = 0;
-		pool->used--;
-		arch_tlb_flush_asid(pool->base + i);
+		pool->roots[i] = 1;
+		arch_tlb_flush_asid(base + i);
 	}
-	uint32_t last = pool->base + pool->count - 1;
-	for (uint32_t c = pool->base >> ASID_CHUNK_BITS; c <= last >> ASID_CHUNK_BITS; c++)
+	if (pool->fresh < pool->free)
+		return false;
+	/* The block is free for the next pool only now: until here its ASIDs could still be
+	 * cached in the TLB under a VSpace not yet visited. */
+	uint32_t last = base + pool->count - 1;
+	for (uint32_t c = base >> ASID_CHUNK_BITS; c <= last >> ASID_CHUNK_BITS; c++)
 		asid_directory[c] = NULL;
+	return true;
 }
 
 int asid_pool_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
@@ -134,7 +163,7 @@ int asid_pool_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsig
 	if (vs->cap.asid)
 		return M6_ERR_ILLEGAL_OPERATION;
 	struct asid_pool *pool = (struct asid_pool *)slot->cap.object;
-	if (pool->used >= pool->count)
+	if (asid_pool_full(pool))
 		return M6_ERR_NOT_ENOUGH_MEMORY;
 	/* perform */
 	uint32_t asid = asid_pool_take(pool, kernel_to_paddr((void *)vs->cap.object));

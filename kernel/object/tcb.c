@@ -15,6 +15,7 @@ static struct tcb *all_head, *all_tail;
 
 void tcb_register(struct tcb *t)
 {
+	t->debug_output = (struct ratelimit)DEBUG_OUTPUT_RATELIMIT;
 	t->all_next = NULL;
 	t->all_prev = all_tail;
 	if (all_tail)

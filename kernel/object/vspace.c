@@ -11,6 +11,7 @@
  * mean a table's entries are reachable only where its caps say they are. */
 #include <kernel/arch.h>
 #include <kernel/asid_pool.h>
+#include <kernel/preempt.h>
 #include <kernel/invocation.h>
 #include <kernel/vspace.h>
 #include <m6/abi/errors.h>
@@ -189,6 +190,8 @@ int page_table_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsi
 	return invocation_ok(caller, 0);
 }
 
+#define CACHE_OP_CHUNK (64u * 1024)
+
 static int frame_cache_op(struct cap *frame, struct tcb *caller, uint64_t label, unsigned length)
 {
 	/* Invalidating discards data not yet written back: to every holder of the frame that
@@ -202,14 +205,26 @@ static int frame_cache_op(struct cap *frame, struct tcb *caller, uint64_t label,
 		return M6_ERR_RANGE;
 	if (frame->word) /* device memory is not cached */
 		return M6_ERR_ILLEGAL_OPERATION;
+	/* perform, in chunks: a whole 2 MiB frame is 32,768 cache lines. Between chunks a
+	 * pending interrupt stops the operation, which answers how far it got (MR0, at least
+	 * one chunk on); the caller goes on from there (libm6 does). Each chunk is 64 KiB,
+	 * 1,024 lines: a few thousand instructions. */
 	uintptr_t base = frame->object;
-	if (label == M6_FRAME_CLEAN)
-		arch_cache_clean(base + start, base + end);
-	else if (label == M6_FRAME_INVALIDATE)
-		arch_cache_invalidate(base + start, base + end);
-	else
-		arch_cache_clean_invalidate(base + start, base + end);
-	return invocation_ok(caller, 0);
+	word_t at = start;
+	do {
+		word_t stop = (at + CACHE_OP_CHUNK) & ~(word_t)(CACHE_OP_CHUNK - 1);
+		if (stop > end)
+			stop = end;
+		if (label == M6_FRAME_CLEAN)
+			arch_cache_clean(base + at, base + stop);
+		else if (label == M6_FRAME_INVALIDATE)
+			arch_cache_invalidate(base + at, base + stop);
+		else
+			arch_cache_clean_invalidate(base + at, base + stop);
+		at = stop;
+	} while (at < end && !preemption_pending());
+	tcb_set_mr(caller, 0, at);
+	return invocation_ok(caller, 1);
 }
 
 int frame_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)

@@ -226,22 +226,36 @@ uint64_t m6_frame_unmap(m6_cptr_t frame)
 	return invoke_simple(frame, M6_FRAME_UNMAP, NULL, 0);
 }
 
+/* The kernel stops a long cache operation at a pending interrupt and answers how far it
+ * got (MR0): go on from there until the range is done. */
+static uint64_t frame_cache_op(m6_cptr_t frame, uint64_t label, uint64_t start, uint64_t end)
+{
+	for (;;) {
+		const uint64_t a[] = {start, end};
+		struct m6_msg m;
+		uint64_t err = invoke(m6_ipc_buffer(), frame, label, a, 2, &m);
+		if (err != M6_OK)
+			return err;
+		uint64_t done = m6_msginfo_length(m.info) >= 1 ? m.mr[0] : end;
+		if (done >= end || done <= start)
+			return M6_OK;
+		start = done;
+	}
+}
+
 uint64_t m6_frame_clean(m6_cptr_t frame, uint64_t start, uint64_t end)
 {
-	const uint64_t a[] = {start, end};
-	return invoke_simple(frame, M6_FRAME_CLEAN, a, 2);
+	return frame_cache_op(frame, M6_FRAME_CLEAN, start, end);
 }
 
 uint64_t m6_frame_invalidate(m6_cptr_t frame, uint64_t start, uint64_t end)
 {
-	const uint64_t a[] = {start, end};
-	return invoke_simple(frame, M6_FRAME_INVALIDATE, a, 2);
+	return frame_cache_op(frame, M6_FRAME_INVALIDATE, start, end);
 }
 
 uint64_t m6_frame_clean_invalidate(m6_cptr_t frame, uint64_t start, uint64_t end)
 {
-	const uint64_t a[] = {start, end};
-	return invoke_simple(frame, M6_FRAME_CLEAN_INVALIDATE, a, 2);
+	return frame_cache_op(frame, M6_FRAME_CLEAN_INVALIDATE, start, end);
 }
 
 uint64_t m6_frame_get_address(m6_cptr_t frame, uint64_t *paddr)

@@ -87,6 +87,11 @@ def parse(output: str, result: Result | None = None, faults_expected: bool = Fal
     done_seen = False
     for line in output.splitlines():
         line = line.rstrip("\r")
+        # Another thread's output can end without a newline (the kernel drops what a
+        # flooding writer sends beyond its rate, the newline included): a report line
+        # then starts in the middle of a console line.
+        if (at := line.find("bench: ")) > 0:
+            line = line[at:]
         if m := FIGURE.match(line):
             result.figures[m["name"]] = {
                 "min": number(m["min"]),

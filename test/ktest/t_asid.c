@@ -352,6 +352,40 @@ TEST(asid_pool_revoked_with_its_untyped)
 	CHECK_EQ(again, first);
 }
 
+TEST(asid_pool_reuses_released_then_fresh)
+{
+	/* Taking an ASID is O(1): a released one first (its TLB entries went with it), then
+	 * one never used; a full pool says so; deleting the pool takes every ASID back and
+	 * frees its block for the next pool. */
+	uint64_t first = 0, again = 0, asid = 0;
+	m6_cptr_t pool = new_pool(4, &first);
+	m6_cptr_t v[6];
+	for (unsigned i = 0; i < 6; i++)
+		v[i] = kt_new(M6_OBJ_VSPACE, 0);
+	REQUIRE(pool && v[0] && v[1] && v[2] && v[3] && v[4] && v[5]);
+	for (unsigned i = 0; i < 3; i++) {
+		REQUIRE_OK(m6_asid_pool_assign(pool, v[i], &asid));
+		CHECK_EQ(asid, first + i);
+	}
+	REQUIRE_OK(m6_cnode_delete(ROOT, v[1], 64));
+	CHECK_OK(m6_asid_pool_assign(pool, v[3], &asid));
+	CHECK_EQ(asid, first + 1);
+	CHECK_OK(m6_asid_pool_assign(pool, v[4], &asid));
+	CHECK_EQ(asid, first + 3);
+	CHECK_ERR(m6_asid_pool_assign(pool, v[5], NULL), M6_ERR_NOT_ENOUGH_MEMORY);
+	REQUIRE_OK(m6_cnode_delete(ROOT, pool, 64));
+	m6_cptr_t pt = kt_new(M6_OBJ_PAGE_TABLE, 0);
+	REQUIRE(pt);
+	const unsigned kept[] = {0, 2, 3, 4};
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_ERR(m6_page_table_map(pt, v[kept[i]], 0, 1), M6_ERR_INVALID_CAP);
+	m6_cptr_t next = new_pool(4, &again);
+	REQUIRE(next);
+	CHECK_EQ(again, first);
+	CHECK_OK(m6_asid_pool_assign(next, v[5], &asid));
+	CHECK_EQ(asid, first);
+}
+
 const struct kt_test kt_suite_asid[] = {
     KT_ENTRY(asid_pool_assign),
     KT_ENTRY(asid_pool_assign_twice),
@@ -365,5 +399,6 @@ const struct kt_test kt_suite_asid[] = {
     KT_ENTRY(asid_control_make_pool),
     KT_ENTRY(asid_control_make_pool_refused),
     KT_ENTRY(asid_pool_revoked_with_its_untyped),
+    KT_ENTRY(asid_pool_reuses_released_then_fresh),
     KT_END,
 };

@@ -466,6 +466,17 @@ TEST(frame_cache_maintenance_2m)
 	REQUIRE(f);
 	CHECK_OK(m6_frame_clean_invalidate(f, 0, 0x200000));
 	CHECK_FAILS(m6_frame_clean(f, 0, 0x200001));
+	/* The kernel answers how far it got: all of it, or (stopped for an interrupt between
+	 * 64 KiB chunks) a chunk boundary past the start, from where the caller goes on. */
+	for (uint64_t start = 0x1000; start < 0x200000;) {
+		struct m6_msg m = {.info = m6_msginfo(M6_FRAME_CLEAN, 2), .mr = {start, 0x200000}};
+		REQUIRE_OK(m6_call(f, &m));
+		REQUIRE_EQ(m6_msginfo_length(m.info), 1);
+		uint64_t reached = m.mr[0];
+		CHECK(reached > start && reached <= 0x200000);
+		CHECK(reached == 0x200000 || (reached & 0xffff) == 0);
+		start = reached;
+	}
 }
 
 TEST(frame_get_address_distinct)

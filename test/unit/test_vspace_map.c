@@ -12,6 +12,7 @@
 #include <kernel/arch.h>
 #include <kernel/asid_pool.h>
 #include <kernel/invocation.h>
+#include <kernel/preempt.h>
 #include <kernel/vspace.h>
 #include <m6/abi/errors.h>
 
@@ -47,6 +48,12 @@ void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end)
 	(void)start;
 	(void)end;
 }
+/* No interrupt is ever pending on the host. */
+bool preemption_pending(void)
+{
+	return false;
+}
+
 /* ASID pools are not under test here: every ASID maps to no pool. */
 struct asid_pool *asid_directory[ASID_CHUNKS_MAX];
 

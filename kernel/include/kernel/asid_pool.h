@@ -24,10 +24,16 @@ struct tcb;
 struct asid_pool {
 	uint32_t base;   /* first ASID of the pool */
 	uint32_t count;  /* it hands out base .. base + count - 1 */
-	uint32_t used;   /* how many of them a VSpace holds */
-	uint32_t next;   /* index where the next search starts (round robin) */
-	paddr_t roots[]; /* root of the VSpace holding base + i; 0 while free */
+	uint32_t free;   /* 1 + index of the first free entry below `fresh`, 0 if none; in
+	                    a pool being destroyed, where its walk ends (the old `fresh`) */
+	uint32_t fresh;  /* entries at and above it were never handed out; in a pool being
+	                    destroyed (ASID_POOL_DYING in `base`), the walk's cursor */
+	paddr_t roots[]; /* the root of the VSpace holding base + i; a free entry below
+	                    `fresh` holds the free list's next link: (1 + index) << 1 | 1 */
 };
+
+/* Set in `base` while the pool is being destroyed (asid_pool_begin_release). */
+#define ASID_POOL_DYING       (1u << 31)
 
 #define ASID_POOL_HEADER_SIZE 16
 _Static_assert(sizeof(struct asid_pool) == ASID_POOL_HEADER_SIZE, "pool header");
@@ -45,8 +51,11 @@ static inline paddr_t asid_root(uint32_t asid)
 	    asid_directory[(asid >> ASID_CHUNK_BITS) & (ASID_CHUNKS_MAX - 1)];
 	if (!pool)
 		return 0;
-	uint32_t index = asid - pool->base;
-	return index < pool->count ? pool->roots[index] : 0;
+	uint32_t index = asid - (pool->base & ~ASID_POOL_DYING);
+	if (index >= pool->count)
+		return 0;
+	paddr_t root = pool->roots[index];
+	return root & 1 ? 0 : root; /* a free entry's link is odd: a root is page aligned */
 }
 
 /* log2 of the size of a pool of `count` ASIDs (its header and one root per ASID); 0 if
@@ -80,7 +89,13 @@ void asid_release(uint32_t asid, paddr_t root);
 /* The pool's last cap goes: every VSpace that holds one of its ASIDs loses it (none of
  * them can be mapped into or run again), their TLB entries are flushed and the block is
  * free for a new pool. */
-void asid_pool_finalise(struct asid_pool *pool);
+/* The pool's last cap is going: it hands out nothing more, and its VSpaces lose their
+ * ASIDs in bounded steps (the deletion job, core/delete.c) until release_some says done;
+ * then its block is free. */
+void asid_pool_begin_release(struct asid_pool *pool);
+bool asid_pool_release_some(struct asid_pool *pool, unsigned max);
+/* No ASID left to hand out. */
+bool asid_pool_full(const struct asid_pool *pool);
 
 int asid_pool_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);
 int asid_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length);

@@ -28,6 +28,8 @@ struct ratelimit {
 	}
 /* Whether one more unit may go out now (if not, it is counted as suppressed). */
 bool ratelimit_allow(struct ratelimit *rl);
+/* Each thread's debug-console bucket (kernel/tcb.h). */
+#define DEBUG_OUTPUT_RATELIMIT RATELIMIT_INIT("bytes of debug output", 16384, 8192)
 
 NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

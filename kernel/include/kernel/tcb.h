@@ -4,6 +4,7 @@
 
 #include <arch/context.h>
 #include <kernel/cap.h>
+#include <kernel/printk.h>
 
 enum thread_state {
 	THREAD_INACTIVE = 0,         /* never started, suspended, or stopped by a fault */
@@ -66,6 +67,9 @@ struct tcb {
 	struct cte ipc_buffer_frame;
 	struct cte fault_endpoint;
 	char name[TCB_NAME_LEN];
+	/* This thread's share of the debug console (object/debug_console.c): one bucket per
+	 * thread, so a noisy writer silences itself, not everyone else. */
+	struct ratelimit debug_output;
 	/* Every TCB in existence, for SystemInfo (introspection by a privileged shell). */
 	struct tcb *all_next;
 	struct tcb *all_prev;
