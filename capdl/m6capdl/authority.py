@@ -9,10 +9,23 @@ every component (any component may pass on anything it is able to pass on):
   * holding another component's CNode, VSpace or a TCB is controlling it: the holder gets
     everything the controlled component holds;
   * a cap with the grant right to an endpoint lets its holder pass any cap it holds to
-    the endpoint's receiver (call caps carry GRANT_REPLY, which in m6 only lets the caller
+    the endpoint's receiver, its own CNode and TCBs included: the receiver can come to
+    control the holder (call caps carry GRANT_REPLY, which in m6 only lets the caller
     wait for the reply: replies carry no caps);
   * a fault handler can rewrite the registers of the threads whose faults it receives:
-    it controls their component.
+    it controls their component;
+  * and a faulting thread sends its handler a message with each fault (with each `svc`,
+    for a Linux-ABI thread): the faulter reaches the handler's endpoint;
+  * a device that masters DMA with no IOMMU in front of it (the platform's devices.toml)
+    reads and writes all of RAM, the kernel's included: its holder controls every
+    component and reaches every memory region.
+
+A fault handler chosen at run time (TCB_CONFIGURE naming an endpoint as a thread's fault
+endpoint) is no rule of its own: the kernel accepts only an endpoint cap with WRITE and
+GRANT there, and a holder of such a cap can already pass the endpoint's owner its own
+CNode and TCBs, which the grant rule counts. A plain call or send cap cannot name a fault
+endpoint, so it lets its holder reach that one endpoint and nothing more: a server does
+not come to control its clients by being called.
 
 These rules are applied until nothing changes. Each derived step is recorded with the
 round it appeared in, so an explanation only ever leans on earlier steps (no cycles).
@@ -46,7 +59,7 @@ class Edge:
     taker: str
     giver: str
     round: int
-    kind: str            # "control", "grant", "fault"
+    kind: str            # "control", "grant", "fault", "dma"
     obj: str | None      # the object that makes it so (control, grant)
     text: str
     span: Span | None = None
@@ -62,6 +75,10 @@ class Graph:
     # What saturation looks at: the grant and control objects of `reach` (few, where reach
     # is everything), and the edges by taker, ordered by giver (for explain's searches).
     special: dict[str, set[str]] = field(default_factory=dict)
+    # Per component: the components whose everything it takes (itself included), shared
+    # like `reach`; and its strongly connected component's representative.
+    takes: dict[str, set[str]] = field(default_factory=dict)
+    rep: dict[str, str] = field(default_factory=dict)
     by_taker: dict[str, list[tuple[str, Edge]]] = field(default_factory=dict)
 
 
@@ -91,16 +108,41 @@ def build(system: model.System) -> Graph:
                 [s for s in stmt.statements if isinstance(s, model.FaultStmt)] if isinstance(stmt, model.ThreadStmt) else []
             for fault in faults:
                 handler = fault.component.text
+                _fault_channel(name, comp, fault, held)
                 if handler != name:
                     static.append(Edge(handler, name, 0, "fault", None,
                                        f"'{handler}' receives the faults of '{name}' on "
                                        f"{handler}.{fault.endpoint.text} ({_loc(fault.span)}) and can "
                                        f"rewrite the faulting thread's registers: it controls '{name}'",
                                        fault.span))
+    memories = [m.name.text for m in system.memories]
+    for comp in system.components:
+        name = comp.name.text
+        for key, why in sorted(comp.dma.items()):
+            obj = f"{name}.{key}"
+            for memory in memories:
+                graph.direct[name].setdefault(f"memory.{memory}", Grant(
+                    f"memory '{memory}' through DMA: {why}", None))
+            for other in graph.components:
+                if other != name:
+                    static.append(Edge(name, other, 0, "dma", obj,
+                                       f"{why}: so '{name}' can read and write all of RAM, the kernel and "
+                                       f"every component included; it controls '{other}' and can take any "
+                                       f"cap it holds"))
     for edge in static:
         graph.edges.setdefault((edge.taker, edge.giver), edge)
     _saturate(graph)
     return graph
+
+
+def _fault_channel(name: str, comp: model.Component, fault: model.FaultStmt, held: dict[str, Grant]) -> None:
+    """The faulting thread's channel to its handler: every fault is a message to the
+    handler's endpoint, and so is every `svc` of a Linux-ABI thread."""
+    linux = comp.first(model.LinuxStmt) is not None or any(t.first(model.LinuxStmt) is not None for t in comp.threads)
+    what = "fault and each Linux system call" if linux else "fault"
+    ep = f"{fault.component.text}.{fault.endpoint.text}"
+    held.setdefault(f"{fault.component.text}.ep_{fault.endpoint.text}", Grant(
+        f"a channel to {ep}, its fault handler: each {what} of its threads is a message to it", fault.span))
 
 
 def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Graph) -> None:
@@ -152,19 +194,25 @@ def _closure(graph: Graph, special_direct: dict[str, set[str]]) -> None:
     takes: dict[str, list[str]] = {c: [] for c in graph.components}
     for (taker, giver) in graph.edges:
         takes[taker].append(giver)
-    graph.reach, graph.special = {}, {}
+    graph.reach, graph.special, graph.takes, graph.rep = {}, {}, {}, {}
+    order = {c: i for i, c in enumerate(graph.components)}
     for members, successors in _sccs(graph.components, takes):
         objs: set[str] = set()
         special: set[str] = set()
+        taken: set[str] = set(members)
         for m in members:
             objs.update(graph.direct[m])
             special.update(special_direct[m])
         for succ in successors:
             objs.update(graph.reach[succ])
             special.update(graph.special[succ])
+            taken.update(graph.takes[succ])
+        rep = min(members, key=order.__getitem__)
         for m in members:
             graph.reach[m] = objs
             graph.special[m] = special
+            graph.takes[m] = taken
+            graph.rep[m] = rep
 
 
 def _sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
@@ -233,22 +281,32 @@ def _saturate(graph: Graph) -> None:
         rnd += 1
         _closure(graph, special_direct)
         new: list[Edge] = []
+        # The members of a strongly connected component share what they reach: its
+        # representative alone looks at its grant and control objects (looking from every
+        # member made a large system's analysis quadratic), and no edge is made that adds
+        # nothing (a component it takes already, or one that takes it already).
         for comp in graph.components:
+            if graph.rep[comp] != comp:
+                continue
             fresh = graph.special[comp] - looked_at[comp]  # special sets only grow
             looked_at[comp] |= fresh
+            taken = graph.takes[comp]
             for obj in sorted(fresh):
                 other = obj.partition(".")[0]
                 if other == comp or other not in known:
                     continue
                 if obj.endswith("+grant"):
                     key = (other, comp)
-                    if key not in graph.edges:
+                    if key not in graph.edges and comp not in graph.takes[other]:
+                        ep = obj[:-6].replace(".ep_", ".")
                         new.append(Edge(other, comp, rnd, "grant", obj,
-                                        f"so '{comp}' can pass '{other}' any cap it holds, through "
-                                        f"{obj[:-6].replace('.ep_', '.')}"))
+                                        f"so '{comp}' can pass '{other}' any cap it holds through {ep}, its "
+                                        f"CNode and TCB included, or make {ep} its threads' fault endpoint "
+                                        f"(TCB_CONFIGURE takes a cap with grant): either way '{other}' can "
+                                        f"control '{comp}'"))
                 else:
                     key = (comp, other)
-                    if key not in graph.edges:
+                    if key not in graph.edges and other not in taken:
                         new.append(Edge(comp, other, rnd, "control", obj,
                                         f"so '{comp}' controls '{other}' and can take any cap it holds"))
         added = False
@@ -346,7 +404,7 @@ def explain(graph: Graph, subject: str, targets: set[str], limit: int | None = N
     lines: list[str] = []
     for edge in chain:
         if edge.obj is not None and depth < 4:
-            holder_of = edge.taker if edge.kind == "control" else edge.giver
+            holder_of = edge.taker if edge.kind in ("control", "dma") else edge.giver
             if edge.obj not in graph.direct[holder_of]:
                 lines.append(pad + f"- '{holder_of}' comes to hold {_describe(edge.obj)}:")
                 lines += explain(graph, holder_of, {edge.obj}, edge.round, depth + 1)
@@ -398,5 +456,5 @@ def check_assertions(system: model.System) -> list[Diagnostic]:
                                "the path:\n" + "\n".join(path)))
         elif not assertion.negative and not path:
             diags.append(error(f"{_FAILED}'{subject}' cannot reach {what}", assertion.span,
-                               "no cap, mapping, grant or fault handler leads there"))
+                               "no cap, mapping, grant, fault handler or DMA-capable device leads there"))
     return diags

@@ -79,16 +79,21 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     if not any(d.message.startswith("unknown platform") for d in diags):
         tree = resources.check_devices(system, platform_dir, diags)
         if tree is None:
-            tree = resources.platform_tree(system, platform_dir)
+            tree = resources.platform_tree(system, platform_dir, diags)
     ram = tree.memory() if tree is not None else None
     for comp in system.components:
         _check_component(comp, seen, diags, system.file)
     resources.check_device_untypeds(system, tree, ram, diags)
+    if not any(d.message.startswith("unknown platform") for d in diags):
+        resources.mark_dma(system, platform_dir, tree, diags)
     resources.check_irqs(system, diags)
     for comp in system.components:
         resources.check_cnode(comp, diags)
         resources.check_region_overlaps(comp, diags)
+        _check_generated_names(comp, diags)
     _check_shared_binaries(system, diags)
+    _check_header_guards(system, diags)
+    resources.full_grant_targets(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         _check_asid_space(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
@@ -98,6 +103,7 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
         # With a reference that does not resolve, "never called" is likely a consequence
         # of the same typo: stay quiet rather than bury the real error.
         _check_unused_endpoints(system, seen, diags)
+        _check_endpoint_badges(system, diags)
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         _useless_object_warnings(system, diags)
@@ -127,10 +133,15 @@ def _check_asid_space(system: model.System, diags: list[Diagnostic]) -> None:
 def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> None:
     """Components that run one binary share its m6_caps.h: they must agree on it."""
     first: dict[str, tuple[model.Component, dict[str, str]]] = {}
+    runs: dict[str, int] = {}
     for comp in system.components:
         stmt = comp.first(model.BinaryStmt)
-        if not isinstance(stmt, model.BinaryStmt):
-            continue
+        if isinstance(stmt, model.BinaryStmt):
+            runs[stmt.name] = runs.get(stmt.name, 0) + 1
+    for comp in system.components:
+        stmt = comp.first(model.BinaryStmt)
+        if not isinstance(stmt, model.BinaryStmt) or runs[stmt.name] < 2:
+            continue  # (a binary of one component agrees with itself: no header to compute)
         try:
             defines = emit.header_defines(comp)
         except (KeyError, AssertionError):  # an error reported elsewhere left it incomplete
@@ -149,6 +160,75 @@ def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> Non
                 stmt.name_span,
                 "a binary has one m6_caps.h for all the components that run it: declare the same "
                 "caps in the same order (and the same memory layout), or give each its own binary"))
+
+
+def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]:
+    """(C name, declaration, what) of every name a component's m6_caps.h derives from a
+    name of the spec, other than the CAP_ names (_claim_cap checks those): uppercasing and
+    suffixes can make two declarations one C name (`map a as x`, `map b as X`)."""
+    out: list[tuple[str, model.Ident, str]] = []
+    for stmt in comp.statements:
+        if isinstance(stmt, model.MapStmt):
+            p = "M6_MEM_" + stmt.name.text.upper()
+            out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in ("_VADDR", "_SIZE")]
+        elif isinstance(stmt, model.DeviceStmt):
+            p = "M6_DEVICE_" + stmt.name.text.upper()
+            device = comp.devices.get(stmt.name.text)
+            regs = len(device.regs) if device is not None else 1
+            irqs = len(device.interrupts) if device is not None else 0
+            what = f"device '{stmt.name.text}'"
+            for i in range(regs if device is not None else 1):
+                q = p if i == 0 else f"{p}_REG{i}"
+                out += [(q + s, stmt.name, what) for s in ("_VADDR", "_PADDR", "_SIZE")]
+            out += [(p + "_IRQ" + ("" if irqs == 1 else str(i)), stmt.name, what) for i in range(irqs)]
+        elif isinstance(stmt, model.ThreadStmt):
+            p = "M6_THREAD_" + stmt.name.text.upper()
+            out += [(p + s, stmt.name, f"thread '{stmt.name.text}'")
+                    for s in ("_STACK_TOP", "_STACK_SIZE", "_IPC_BUFFER_VADDR")]
+        elif isinstance(stmt, model.UntypedStmt):
+            out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_BITS", stmt.name, f"untyped '{stmt.name.text}'"))
+    return out
+
+
+def _check_generated_names(comp: model.Component, diags: list[Diagnostic]) -> None:
+    """Two declarations that would define one C name: an error naming both (a header
+    defining one macro twice with different values does not compile, or worse, silently
+    keeps one). Declarations of one name are reported elsewhere (duplicates)."""
+    first: dict[str, tuple[model.Ident, str]] = {}
+    reported: set[tuple[int, int]] = set()
+    for name, ident, what in generated_names(comp):
+        seen = first.setdefault(name, (ident, what))
+        other, other_what = seen
+        if other is ident or (other.text == ident.text and other_what.split()[0] == what.split()[0]):
+            continue
+        pair = (id(other), id(ident))
+        if pair in reported:
+            continue
+        reported.add(pair)
+        diags.append(error(
+            f"{what} and {other_what} of component '{comp.name.text}' would both define {name}",
+            ident.span, f"{other_what} is declared at line {other.span.line}, column {other.span.column}; "
+                        f"names become C names "
+                        f"uppercased, with suffixes: choose names that differ in more than case"))
+
+
+def _check_header_guards(system: model.System, diags: list[Diagnostic]) -> None:
+    """Binaries whose headers would share an include guard (`a.b` and `a_b`; `x` and `X`,
+    which are one directory on a case-insensitive file system): a C file that includes
+    both would silently get one of them."""
+    first: dict[str, tuple[str, model.BinaryStmt]] = {}
+    for comp in system.components:
+        stmt = comp.first(model.BinaryStmt)
+        if not isinstance(stmt, model.BinaryStmt) or not _BINARY_NAME.fullmatch(stmt.name):
+            continue
+        guard = emit.guard_name(stmt.name)
+        seen = first.setdefault(guard, (stmt.name, stmt))
+        if seen[0] != stmt.name:
+            diags.append(error(
+                f"binaries \"{seen[0]}\" and \"{stmt.name}\" would share the header guard {guard}",
+                stmt.name_span, f"\"{seen[0]}\" is named at {line_of(seen[1].name_span, stmt.name_span, system.file)}; "
+                                f"binary names become C names uppercased, with '_' for other characters: "
+                                f"choose names that differ in more than that"))
 
 
 def _first_difference(a: dict[str, str], b: dict[str, str]) -> tuple[str, str, str] | None:
@@ -543,6 +623,70 @@ def _check_unused_endpoints(system: model.System, components: dict[str, model.Co
                 diags.append(warning(
                     f"endpoint '{ep.name.text}' of component '{name}' is never called or sent to",
                     ep.name.span, f"grant it with 'call {name}.{ep.name.text} as NAME' in a client"))
+
+
+def _badge_text(value: int) -> str:
+    return f"0x{value:x}" if value > 9 else str(value)
+
+
+def _check_endpoint_badges(system: model.System, diags: list[Diagnostic]) -> None:
+    """What a receiver learns from a badge must be true. A fault message carries the
+    faulter's fault badge: a cap to the same endpoint with that badge, or with none (its
+    holder may mint an unbadged cap any badge, once), could forge "X faulted" and have the
+    handler rewrite X's registers, or stop it: an error. Two components sending with one
+    badge cannot be told apart: a warning (replicas may mean it). A component's caps to its
+    own endpoints are not counted: it can only fool itself."""
+    faults: dict[tuple[str, str], list[tuple[int, str, model.FaultStmt]]] = {}
+    caps: dict[tuple[str, str], list[tuple[int, str, model.EndpointCapStmt]]] = {}
+    for comp in system.components:
+        name = comp.name.text
+        for stmt in comp.statements:
+            for use in (stmt, *(stmt.statements if isinstance(stmt, model.ThreadStmt) else ())):
+                badge = getattr(use, "badge", None)
+                value = badge.value if isinstance(badge, model.Number) else 0
+                if value > MAX_BADGE:
+                    continue
+                if isinstance(use, model.FaultStmt) and use.component.text != name:
+                    faults.setdefault((use.component.text, use.endpoint.text), []).append((value, name, use))
+                elif isinstance(use, model.EndpointCapStmt) and use.component.text != name:
+                    caps.setdefault((use.component.text, use.endpoint.text), []).append((value, name, use))
+    for key, holders in caps.items():
+        ep = f"{key[0]}.{key[1]}"
+        received = faults.get(key, [])
+        first_of: dict[int, tuple[str, model.EndpointCapStmt]] = {}
+        for value, holder, stmt in holders:
+            where = stmt.badge.span if stmt.badge is not None else stmt.span
+            forged = next((f for f in received if f[0] == value and f[1] != holder), None)
+            if forged is not None:
+                diags.append(error(
+                    f"badge {_badge_text(value)} of the '{stmt.kind}' cap of '{holder}' to {ep} is the fault badge "
+                    f"of '{forged[1]}' there", where,
+                    f"'{holder}' could send messages the handler takes for faults of '{forged[1]}' (declared at "
+                    f"{line_of(forged[2].span, where, system.file)}) and have it rewrite or stop its threads: "
+                    f"give the cap another badge"))
+            elif value == 0 and any(f[1] != holder for f in received):
+                other = next(f for f in received if f[1] != holder)
+                diags.append(error(
+                    f"'{holder}' holds an unbadged '{stmt.kind}' cap to {ep}, which receives faults", where,
+                    f"its holder may mint an unbadged cap any badge, the fault badge of '{other[1]}' (declared "
+                    f"at {line_of(other[2].span, where, system.file)}) included: give the cap a badge"))
+            first = first_of.setdefault(value, (holder, stmt))
+            if first[0] != holder:
+                diags.append(warning(
+                    f"'{holder}' and '{first[0]}' both hold caps to {ep} with badge {_badge_text(value)}", where,
+                    f"'{key[0]}' cannot tell their messages apart (the cap of '{first[0]}' is at "
+                    f"{line_of(first[1].span, where, system.file)}): give each client its own badge"))
+    for key, faulters in faults.items():
+        ep = f"{key[0]}.{key[1]}"
+        first_fault: dict[int, tuple[str, model.FaultStmt]] = {}
+        for value, holder, stmt in faulters:
+            first = first_fault.setdefault(value, (holder, stmt))
+            if first[0] != holder:
+                where = stmt.badge.span if stmt.badge is not None else stmt.span
+                diags.append(warning(
+                    f"'{holder}' and '{first[0]}' both send their faults to {ep} with badge {_badge_text(value)}",
+                    where, f"'{key[0]}' cannot tell which of them faulted (the fault handler of '{first[0]}' is "
+                           f"declared at {line_of(first[1].span, where, system.file)}): give each its own badge"))
 
 
 def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from m6capdl import __version__, authority, checks, elfload, emit, graph, layout, model, parser
-from m6capdl.diagnostics import Diagnostic, FileError, Severity, SpecError, error, render, sort_key
+from m6capdl.diagnostics import Diagnostic, FileError, Severity, Source, SpecError, error, render, sort_key
 
 PROG = "m6-capdl"
 EXIT_OK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2
@@ -44,32 +45,75 @@ def _fail(message: str, err: TextIO) -> None:
     err.write(f"{PROG}: error: {message}\n")
 
 
-def _load_spec(path: str, platform_dir: Path, err: TextIO, allow_failed_assertions: bool = False) -> _Spec:
+MAX_INPUT_SIZE = 16 * 1024 * 1024
+
+
+class InputError(Exception):
+    """An input file that is not read: why, in words. `system` tells an error of the
+    system (no such file, no permission) from a file that is refused or not text."""
+
+    def __init__(self, reason: str, system: bool = False) -> None:
+        super().__init__(reason)
+        self.system = system
+
+
+def read_input(path: str) -> str:
+    """The text of a spec or an included file. Only a regular file of at most
+    MAX_INPUT_SIZE bytes is read: a device (/dev/zero), a FIFO or a huge file would make
+    the build hang or run out of memory. Opened without blocking (a FIFO without a writer
+    would otherwise wait forever) and checked on the open file, so that it cannot be
+    swapped between the check and the read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), system=True) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file (a device, a FIFO or a socket): not read")
+        if info.st_size > MAX_INPUT_SIZE:
+            raise InputError(f"is larger than {MAX_INPUT_SIZE // (1024 * 1024)} MiB: not read")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_INPUT_SIZE + 1)
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), system=True) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_INPUT_SIZE:  # it grew after fstat
+        raise InputError(f"is larger than {MAX_INPUT_SIZE // (1024 * 1024)} MiB: not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _load_spec(path: str, platform_dir: Path, err: TextIO, allow_failed_assertions: bool = False,
+               include_dirs: list[str] | None = None) -> _Spec:
     """Parse and check the spec, printing every diagnostic; _Failed on errors. With
     `allow_failed_assertions`, failing assertions are printed but do not stop the command
     (the spec is otherwise sound): the caller then exits with status 1 itself."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except UnicodeDecodeError as exc:
-        _fail(f"{path}: not UTF-8 text (byte {exc.start})", err)
-        raise _Failed from None
-    except OSError as exc:
-        _fail(f"{path}: cannot read: {exc.strerror or exc}", err)
+        text = read_input(path)
+    except InputError as exc:
+        _fail(f"{path}: cannot read: {exc}" if exc.system else f"{path}: {exc}", err)
         raise _Failed from None
     diags: list[Diagnostic] = []
     sources: dict[str, str] = {}
     try:
         system = parser.parse(text)
         system.file = path
-        _expand_includes(system, path, sources, diags)
+        _expand_includes(system, path, sources, diags, include_dirs or [])
         if not any(d.severity is Severity.ERROR for d in diags):
             diags += checks.check(system, platform_dir)
     except SpecError as exc:
         diags = exc.diagnostics
         system = None  # type: ignore[assignment]
+    indexed = {name: Source(t) for name, t in sources.items()}
+    main = Source(text)
     for diag in sorted(diags, key=sort_key):
-        err.write(render(diag, path, text, sources))
+        err.write(render(diag, path, main, indexed))
     errors = [d for d in diags if d.severity is Severity.ERROR]
     tolerated = allow_failed_assertions and all(map(authority.is_failed_assertion, errors))
     if system is None or (errors and not tolerated):
@@ -77,10 +121,20 @@ def _load_spec(path: str, platform_dir: Path, err: TextIO, allow_failed_assertio
     return _Spec(path, text, system, sources, failed=bool(errors))
 
 
-def _expand_includes(system: model.System, path: str, sources: dict[str, str], diags: list[Diagnostic]) -> None:
-    """Merge every included file's items into `system`, depth first, in order. Included
-    files are named relative to the file that includes them. Iterative: a long chain of
-    includes needs no deep recursion."""
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _expand_includes(system: model.System, path: str, sources: dict[str, str], diags: list[Diagnostic],
+                     include_dirs: list[str]) -> None:
+    """Merge every included file's items into `system`, depth first, in order. An included
+    file is looked for relative to the file that includes it, then in each -I directory;
+    it must lie (symbolic links resolved) in the top-level spec's directory tree or in an
+    -I directory: a spec cannot make the build read, and echo, any file of the machine.
+    A file is included once: a second include of it (from elsewhere) adds nothing.
+    Iterative: a long chain of includes needs no deep recursion."""
+    roots = [os.path.realpath(os.path.dirname(path) or ".")] + [os.path.realpath(d) for d in include_dirs]
+    included: set[str] = {os.path.realpath(path)}
     # One entry per file being included: what is left of its includes, its name, and the
     # chain of files (real paths) that leads to it, itself last.
     work: list[tuple[Iterator[model.Include], str, list[str]]] = [
@@ -91,20 +145,32 @@ def _expand_includes(system: model.System, path: str, sources: dict[str, str], d
         if inc is None:
             work.pop()
             continue
-        name = os.path.normpath(os.path.join(os.path.dirname(including), inc.path))
+        candidates = [os.path.normpath(os.path.join(os.path.dirname(including), inc.path))]
+        if not os.path.isabs(inc.path):
+            candidates += [os.path.normpath(os.path.join(d, inc.path)) for d in include_dirs]
+        name = next((c for c in candidates if os.path.lexists(c)), candidates[0])
         real = os.path.realpath(name)
         if real in chain:
             diags.append(error(f"include cycle: \"{inc.path}\" is already being included", inc.path_span,
                                "a file may not include itself, directly or through others"))
             continue
+        if not any(_within(real, root) for root in roots):
+            dirs = ", ".join([os.path.dirname(path) or "."] + [f"-I {d}" for d in include_dirs])
+            diags.append(error(
+                f"cannot include \"{inc.path}\": it is outside the spec's directory tree", inc.path_span,
+                f"includes are confined to the directory of the top-level spec and below, and to the "
+                f"directories given with -I DIR (here: {dirs}); {name} is not in them"))
+            continue
+        if real in included:
+            continue  # included once already (from another file): its items are there
         try:
-            with open(name, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or str(exc))
-            diags.append(error(f"cannot include \"{inc.path}\": {reason}", inc.path_span,
+            text = read_input(name)
+        except InputError as exc:
+            diags.append(error(f"cannot include \"{inc.path}\": {exc}", inc.path_span,
+                               f"looked for {' and '.join(candidates)}" if len(candidates) > 1 else
                                f"looked for {name}"))
             continue
+        included.add(real)
         sources[name] = text
         try:
             module = parser.parse(text, file=name, module=True)
@@ -170,7 +236,7 @@ def _load_images(system: model.System, elfs: dict[str, str], err: TextIO) -> dic
 def _report(spec: _Spec, diags: list[Diagnostic], err: TextIO) -> None:
     """Print diagnostics found after checking (they need the ELFs); stop on errors."""
     for diag in sorted(diags, key=sort_key):
-        err.write(render(diag, spec.path, spec.text, spec.sources))
+        err.write(render(diag, spec.path, spec.text, dict(spec.sources)))
     if any(d.severity is Severity.ERROR for d in diags):
         raise _Failed
 
@@ -198,7 +264,7 @@ def _entry_diagnostics(system: model.System, images: dict[str, elfload.ElfImage]
 
 
 def _cmd_check(args: argparse.Namespace, err: TextIO) -> None:
-    _load_spec(args.spec, args.platform_dir, err)
+    _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs)
 
 
 def _cannot_write(exc: OSError, err: TextIO) -> None:
@@ -216,7 +282,7 @@ def _cannot_write(exc: OSError, err: TextIO) -> None:
 
 
 def _cmd_headers(args: argparse.Namespace, err: TextIO) -> None:
-    spec = _load_spec(args.spec, args.platform_dir, err)
+    spec = _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs)
     try:
         emit.write_headers(spec.system, spec.path, Path(args.out))
     except OSError as exc:
@@ -224,7 +290,7 @@ def _cmd_headers(args: argparse.Namespace, err: TextIO) -> None:
 
 
 def _cmd_build(args: argparse.Namespace, err: TextIO) -> None:
-    spec = _load_spec(args.spec, args.platform_dir, err)
+    spec = _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs)
     elfs = _parse_elf_args(args.elf, err)
     images = _load_images(spec.system, elfs, err)
     _report(spec, _entry_diagnostics(spec.system, images), err)
@@ -236,7 +302,8 @@ def _cmd_build(args: argparse.Namespace, err: TextIO) -> None:
 
 
 def _cmd_graph(args: argparse.Namespace, err: TextIO) -> None:
-    spec = _load_spec(args.spec, args.platform_dir, err, allow_failed_assertions=True)
+    spec = _load_spec(args.spec, args.platform_dir, err, allow_failed_assertions=True,
+                      include_dirs=args.include_dirs)
     dot = graph.to_dot(spec.system)
     try:
         if args.svg is not None:
@@ -256,7 +323,8 @@ def _cmd_graph(args: argparse.Namespace, err: TextIO) -> None:
 
 
 def _cmd_why(args: argparse.Namespace, err: TextIO) -> None:
-    spec = _load_spec(args.spec, args.platform_dir, err, allow_failed_assertions=True)
+    spec = _load_spec(args.spec, args.platform_dir, err, allow_failed_assertions=True,
+                      include_dirs=args.include_dirs)
     _explain(spec, args, err)
     if spec.failed:
         raise _Failed
@@ -303,6 +371,9 @@ def _make_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--platform-dir", metavar="DIR", type=Path, default=REPO_ROOT / "platforms",
                          help="directory holding one subdirectory per platform "
                               "(default: the repository's platforms/)")
+        cmd.add_argument("-I", dest="include_dirs", metavar="DIR", action="append", default=[],
+                         help="a directory 'include' may read from, besides the spec's own directory "
+                              "tree; also searched for included files (repeat for several)")
         return cmd
 
     check = command("check", "parse and check a spec; print errors and warnings")

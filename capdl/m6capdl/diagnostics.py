@@ -74,9 +74,29 @@ def _caret_line(source_line: str, span: Span) -> str:
     return prefix + "^" + "~" * (width - 1)
 
 
-def render(diag: Diagnostic, path: str, source: str, sources: dict[str, str] | None = None) -> str:
+class Source:
+    """A source text with its lines split once: rendering a diagnostic then takes time
+    independent of the size of the file and of the number of diagnostics (splitting the
+    whole text for each one made 30,000 diagnostics take minutes)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def line(self, number: int) -> str | None:
+        """Line `number` (1-based), or None beyond the end."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        if 1 <= number <= len(self._lines):
+            return self._lines[number - 1]
+        return None
+
+
+def render(diag: Diagnostic, path: str, source: str | Source,
+           sources: dict[str, str | Source] | None = None) -> str:
     """Format one diagnostic; the result ends with a newline. `sources` holds the text of
-    included files, by the name their spans carry."""
+    included files, by the name their spans carry. Pass Source objects (not plain text)
+    when rendering many diagnostics of one file."""
     kind = diag.severity.value
     if diag.span is None:
         out = [f"{path}: {kind}: {diag.message}"]
@@ -85,9 +105,8 @@ def render(diag: Diagnostic, path: str, source: str, sources: dict[str, str] | N
         if span.file:
             path, source = span.file, (sources or {}).get(span.file, "")
         out = [f"{path}:{span.line}:{span.column}: {kind}: {diag.message}"]
-        lines = source.splitlines()
-        if 1 <= span.line <= len(lines):
-            text = lines[span.line - 1]
+        text = (source if isinstance(source, Source) else Source(source)).line(span.line)
+        if text is not None:
             out.append(f"{span.line:>5} | {text}".rstrip())
             out.append(f"      | {_caret_line(text, span)}")
     if diag.hint:

@@ -6,9 +6,11 @@ timestamps (ninja) does not rebuild what depends on an unchanged output.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,36 @@ def _env() -> jinja2.Environment:
         autoescape=False,
     )
     env.globals.update(hex=_hex, rights=_rights, slot_comment=_slot_comment)
+    # Text from outside (the spec's path above all: any bytes but NUL and '/') goes into
+    # comments and string literals only through these.
+    env.filters.update(c_comment=c_comment, c_string=c_string)
     return env
+
+
+def c_comment(text: object) -> str:
+    """`text` made safe inside a /* */ comment of C or assembly: it can neither end the
+    comment ('*/') nor open one ('/*', a warning under -Werror), nor start a new line;
+    control characters are shown as \\xNN."""
+    out = "".join(ch if ch >= " " and ch != "\x7f" and not "\ud800" <= ch <= "\udfff" else f"\\x{ord(ch):02x}"
+                  for ch in str(text))
+    return out.replace("*/", "*\\/").replace("/*", "/\\*")
+
+
+def c_string(text: object) -> str:
+    """`text` as the inside of a string literal of C and of the GNU assembler alike:
+    backslash and quote escaped, and every byte outside printable ASCII, and '?' (no
+    trigraph), in octal, which both read the same way and which never swallows the
+    next character."""
+    out = []
+    for byte in str(text).encode("utf-8", "surrogateescape"):
+        ch = chr(byte)
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif " " <= ch < "\x7f" and ch != "?":
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out)
 
 
 def _hex(value: int) -> str:
@@ -76,13 +107,42 @@ def _umask() -> int:
     return mask
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Atomically replace `path` with `data` unless it already holds exactly that."""
+def _same_content(path: Path, data: bytes) -> bool | None:
+    """Whether `path` is a regular file holding exactly `data` (False if it is not there
+    or differs); None if it exists and is not a regular file. Nothing but a regular file
+    of the right size is ever read: an output named /dev/zero or /dev/full must not make
+    the compiler read without end."""
     try:
-        if path.read_bytes() == data:
-            return False
+        info = path.stat()
     except OSError:
-        pass
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if info.st_size != len(data):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically replace `path` with `data` unless it already holds exactly that. An
+    existing path that is not a regular file (a device such as /dev/stdout, a FIFO) is
+    written in place, never read nor replaced; a directory is an error."""
+    same = _same_content(path, data)
+    if same:
+        return False
+    if same is None:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        try:
+            with open(path, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        return True
     # An OSError names `path`, the file that could not be written (not a temporary file
     # or a directory on the way), for the CLI's "cannot write PATH: reason".
     try:
@@ -171,7 +231,7 @@ def header_defines(comp: model.Component) -> dict[str, str]:
     return {name: value for _, defs in header_sections(comp) for name, value, _ in defs}
 
 
-def _guard_name(binary: str) -> str:
+def guard_name(binary: str) -> str:
     return "M6_CAPS_" + "".join(ch if ch.isalnum() else "_" for ch in binary.upper()) + "_H"
 
 
@@ -179,7 +239,7 @@ def render_header(system: model.System, binary: str, comps: list[model.Component
     """One header per binary; `comps` run it and agree on it (checked)."""
     return _env().get_template("m6_caps.h.j2").render(
         spec=spec, system=system.name.text, binary=binary, components=[c.name.text for c in comps],
-        guard=_guard_name(binary), sections=header_sections(comps[0]))
+        guard=guard_name(binary), sections=header_sections(comps[0]))
 
 
 def binaries(system: model.System) -> dict[str, list[model.Component]]:
@@ -244,10 +304,6 @@ def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
     return paths
 
 
-def _c_string_path(path: Path) -> str:
-    return str(path).replace("\\", "\\\\").replace('"', '\\"')
-
-
 def write_build(system: model.System, tables: layout.BootTables, spec: str, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = write_headers(system, spec, out)
@@ -257,7 +313,7 @@ def write_build(system: model.System, tables: layout.BootTables, spec: str, out:
     files = {
         out / "boot_image.S": env.get_template("boot_image.S.j2").render(
             spec=spec, system=tables.system, pages=len(tables.image),
-            image_path=_c_string_path(image_bin.resolve())),
+            image_path=str(image_bin.resolve())),
         out / "boot_tables.c": env.get_template("boot_tables.c.j2").render(
             spec=spec, t=tables, rows=boot_tables_rows(tables)),
         out / "manifest.json": json_text(manifest(tables, spec)) + "\n",

@@ -308,6 +308,9 @@ class Component:
     # system's memory declarations, so that layout needs nothing but the component.
     devices: dict[str, Any] = field(default_factory=dict)
     memories: dict[str, MemoryDecl] = field(default_factory=dict)
+    # Filled by resources.mark_dma: the objects of this component that can master DMA with
+    # no IOMMU in front of them ("device_X", "untyped_X"), each with why, in words.
+    dma: dict[str, str] = field(default_factory=dict)
     # layout.py's results for this component (they are asked for many times over).
     layout_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

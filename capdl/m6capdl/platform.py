@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,25 @@ class DeviceTree:
                 break
         return out
 
+    def bus_windows(self, node: Node) -> list[Reg]:
+        """The parent-bus side of a bus node's `ranges` (a PCIe host bridge's I/O and
+        memory windows, where its devices' BARs appear)."""
+        parent = node.parent
+        child_cells = node.int_prop("#address-cells", 2)
+        parent_cells = parent.int_prop("#address-cells", 2) if parent else 2
+        size_cells = node.int_prop("#size-cells", 1)
+        step = child_cells + parent_cells + size_cells
+        cells = node.cells("ranges")
+        out = []
+        for i in range(0, len(cells) - step + 1, step if step else 1):
+            paddr = _join(cells[i + child_cells:i + child_cells + parent_cells])
+            size = _join(cells[i + child_cells + parent_cells:i + step])
+            if size:
+                out.append(Reg(paddr, size))
+            if not step:
+                break
+        return out
+
     def interrupt_parent(self, node: Node) -> Node | None:
         cur: Node | None = node
         while cur is not None:
@@ -165,6 +185,61 @@ def _join(cells: list[int]) -> int:
     for cell in cells:
         value = (value << 32) | cell
     return value
+
+
+@dataclass(frozen=True)
+class DmaRule:
+    """A kind of device that masters DMA (platforms/P/devices.toml, [[dma]])."""
+
+    compatible: str
+    what: str
+    iommu: bool
+
+
+def devices_path(platform_dir: Path, platform: str) -> Path:
+    return platform_dir / platform / "devices.toml"
+
+
+@functools.lru_cache(maxsize=8)
+def load_dma_rules(path: Path) -> tuple[DmaRule, ...]:
+    """The [[dma]] entries of a platform's devices.toml; none if the platform has no such
+    file. FileError if it cannot be read or says something else than documented."""
+    if not path.is_file():
+        return ()
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise FileError(str(path), exc.strerror or str(exc)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FileError(str(path), f"not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - {"dma"})
+    if unknown:
+        raise FileError(str(path), f"unknown table '{unknown[0]}' (known: dma)")
+    rules = []
+    entries = data.get("dma", [])
+    if not isinstance(entries, list):
+        raise FileError(str(path), "'dma' must be an array of tables ([[dma]])")
+    for i, entry in enumerate(entries):
+        where = f"[[dma]] entry {i + 1}"
+        if not isinstance(entry, dict):
+            raise FileError(str(path), f"{where} is not a table")
+        extra = sorted(set(entry) - {"compatible", "what", "iommu"})
+        if extra:
+            raise FileError(str(path), f"{where}: unknown key '{extra[0]}' (known: compatible, what, iommu)")
+        compatible, what, iommu = entry.get("compatible"), entry.get("what", ""), entry.get("iommu", False)
+        if not isinstance(compatible, str) or not compatible:
+            raise FileError(str(path), f"{where}: 'compatible' must be a non-empty string")
+        if not isinstance(what, str) or not isinstance(iommu, bool):
+            raise FileError(str(path), f"{where}: 'what' must be a string and 'iommu' true or false")
+        rules.append(DmaRule(compatible, what or "it masters DMA", iommu))
+    return tuple(rules)
+
+
+def dma_rule(rules: tuple[DmaRule, ...], node: Node) -> DmaRule | None:
+    """The rule that makes `node` a DMA master, if one does."""
+    compatibles = node.strings("compatible")
+    return next((r for r in rules if r.compatible in compatibles), None)
 
 
 def dts_path(platform_dir: Path, platform: str) -> Path:

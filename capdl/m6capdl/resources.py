@@ -166,14 +166,18 @@ class _Tree:
         return self.tree
 
 
-def platform_tree(system: model.System, platform_dir: Path) -> platform.DeviceTree | None:
-    """The platform's device tree if it has one (for RAM); None, silently, otherwise."""
+def platform_tree(system: model.System, platform_dir: Path, diags: list[Diagnostic]) -> platform.DeviceTree | None:
+    """The platform's device tree if it has one (for RAM); None, silently, if it has none.
+    One that cannot be read is an error: the RAM budget could not be checked."""
     path = platform.dts_path(platform_dir, system.platform.text)
     if not path.is_file():
         return None
     try:
         return platform.load_tree(path)
-    except FileError:
+    except FileError as exc:
+        if not any(d.message.startswith("cannot read the device tree of platform") for d in diags):
+            diags.append(error(f"cannot read the device tree of platform '{system.platform.text}': {exc.message}",
+                               system.platform.span, f"without it the RAM budget cannot be checked; see {path}"))
         return None
 
 
@@ -246,6 +250,11 @@ def _check_device(dt: platform.DeviceTree, comp: model.Component, stmt: model.De
     span, path = stmt.selector_span, device.node.path
     if device.problem is not None:
         diags.append(error(f"cannot use the interrupts of device '{path}': {device.problem}", span))
+        return False
+    if any(reg.size == 0 for reg in device.regs):
+        diags.append(error(f"device '{path}' has registers without a size", span,
+                           "its 'reg' gives addresses only (the bus has #size-cells 0, as for CPUs): "
+                           "it is not memory-mapped, and there is nothing to map"))
         return False
     if not device.regs and not device.interrupts:
         diags.append(error(f"device '{path}' has neither registers nor interrupts", span,
@@ -381,6 +390,47 @@ def check_device_untypeds(system: model.System, tree: platform.DeviceTree | None
                       stmt.span))
 
 
+def mark_dma(system: model.System, platform_dir: Path, tree: platform.DeviceTree | None,
+             diags: list[Diagnostic]) -> None:
+    """Fill Component.dma: the devices, and the device untyped over the registers or bus
+    windows of a device, that the platform's devices.toml says master DMA with no IOMMU in
+    front of them. The authority analysis gives their holders all of RAM."""
+    try:
+        rules = platform.load_dma_rules(platform.devices_path(platform_dir, system.platform.text))
+    except FileError as exc:
+        diags.append(error(f"cannot read the device description of platform '{system.platform.text}': "
+                           f"{exc.message}", system.platform.span, f"see {exc.path}"))
+        return
+    rules = tuple(r for r in rules if not r.iommu)
+    if not rules or tree is None:
+        return
+    windows: list[tuple[int, int, str, platform.DmaRule]] = []  # [start, end), what, rule
+    for node in tree.nodes.values():
+        rule = platform.dma_rule(rules, node)
+        if rule is None:
+            continue
+        windows += [(r.paddr, r.paddr + r.size, f"the registers of '{node.path}'", rule) for r in tree.regs(node)]
+        windows += [(r.paddr, r.paddr + r.size, f"a bus window of '{node.path}'", rule)
+                    for r in tree.bus_windows(node)]
+    for comp in system.components:
+        name = comp.name.text
+        for stmt in comp.statements:
+            if isinstance(stmt, model.DeviceStmt) and stmt.name.text in comp.devices:
+                node = comp.devices[stmt.name.text].node
+                rule = platform.dma_rule(rules, node)
+                if rule is not None:
+                    comp.dma[f"device_{stmt.name.text}"] = (
+                        f"device {name}.{stmt.name.text} ('{node.path}') masters DMA with no IOMMU in "
+                        f"front of it ({rule.what})")
+            elif isinstance(stmt, model.UntypedStmt) and stmt.paddr is not None:
+                start, end = stmt.paddr.value, stmt.paddr.value + stmt.size.value
+                hit = next((w for w in windows if start < w[1] and w[0] < end), None)
+                if hit is not None:
+                    comp.dma[f"untyped_{stmt.name.text}"] = (
+                        f"device untyped {name}.{stmt.name.text} covers {hit[2]}, which masters DMA with "
+                        f"no IOMMU in front of it ({hit[3].what})")
+
+
 def _page_ranges(regs: tuple[platform.Reg, ...] | list[platform.Reg]) -> list[tuple[int, int]]:
     """Each `reg` as the whole pages it touches: [start, end)."""
     mask = PAGE_SIZE - 1
@@ -389,6 +439,31 @@ def _page_ranges(regs: tuple[platform.Reg, ...] | list[platform.Reg]) -> list[tu
 
 # ---------------------------------------------------------------------------
 # CNode sizes
+
+
+def full_grant_targets(system: model.System, diags: list[Diagnostic]) -> None:
+    """A component that receives caps through a grant (someone holds a call or send cap
+    with grant to one of its endpoints) and whose CNode the spec fills to the last slot:
+    the kernel has nowhere to put a received cap, and the transfer is silently dropped."""
+    granted: dict[str, model.EndpointCapStmt] = {}
+    for comp in system.components:
+        for stmt in comp.statements:
+            if isinstance(stmt, model.EndpointCapStmt) and stmt.grant:
+                granted.setdefault(stmt.component.text, stmt)
+    for comp in system.components:
+        stmt = granted.get(comp.name.text)
+        if stmt is None:
+            continue
+        cspace = layout.cspace_layout(comp)
+        used = len(cspace.slots) + 1
+        if used == 1 << cspace.radix:
+            bits = comp.first(model.CNodeBitsStmt)
+            diags.append(warning(
+                f"component '{comp.name.text}' receives caps through grant but its CNode has no free slot",
+                bits.value.span if isinstance(bits, model.CNodeBitsStmt) else comp.name.span,
+                f"{used} of {used} slots are taken; caps sent with grant to {stmt.component.text}."
+                f"{stmt.endpoint.text} ({line_of(stmt.span, comp.name.span, system.file)}) would find no slot: "
+                f"give it cnode_bits {cspace.radix + 1}"))
 
 
 def check_cnode(comp: model.Component, diags: list[Diagnostic]) -> None:

@@ -80,7 +80,13 @@ def test_why(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("'app' can reach component 'uart':\n")
     assert cli.main(["why", str(SPEC), "app", "vault"]) == 0
-    assert capsys.readouterr().out == "'app' cannot reach component 'vault'.\n"
+    out = capsys.readouterr().out
+    assert out.startswith("'app' can reach component 'vault':\n  - 'app' holds its device 'disk' (line 26)\n"
+                          "  - device app.disk ('/virtio_mmio@a003e00') masters DMA with no IOMMU in front of it")
+    assert cli.main(["why", str(SPEC), "keeper", "uart"]) == 0
+    assert capsys.readouterr().out == "'keeper' cannot reach component 'uart'.\n"
+    assert cli.main(["why", str(SPEC), "vault", "keeper"]) == 0  # keeper's send cap has no grant
+    assert capsys.readouterr().out == "'vault' cannot reach component 'keeper'.\n"
     assert cli.main(["why", str(SPEC), "app", "memory:ring"]) == 0
     assert "holds a mapping of memory 'ring' (r)" in capsys.readouterr().out
     assert cli.main(["why", str(SPEC), "app", "nobody"], err=__import__("io").StringIO()) == 1
