@@ -1,7 +1,6 @@
 /* Capability derivation tree: a pre-order list with a depth and a key per entry (see
  * kernel/cap.h for the rules and the invariant every verb keeps). */
 #include <kernel/cap.h>
-#include <kernel/string.h>
 
 #ifdef M6_HOST_TEST
 /* Entries touched by the verbs, for the host tests that prove them O(1). */
@@ -58,11 +57,6 @@ void cdt_insert_root(struct cte *slot, const struct cap *cap)
 	slot->cdt_next = NULL;
 }
 
-bool cdt_has_children(const struct cte *slot)
-{
-	return slot->cdt_next && slot->cdt_next->cdt_key > slot->cdt_depth;
-}
-
 void cdt_remove(struct cte *slot)
 {
 	/* The successor inherits the removed entry's boundary: whoever did not count the
@@ -76,9 +70,9 @@ void cdt_remove(struct cte *slot)
 		slot->cdt_prev->cdt_next = next;
 	if (next)
 		next->cdt_prev = slot->cdt_prev;
-	memset(&slot->cap, 0, sizeof(slot->cap));
-	slot->cdt_prev = slot->cdt_next = NULL;
-	slot->cdt_depth = slot->cdt_key = 0;
+	/* A whole-slot store, not memset(): the compiler writes 64 bytes with four stp
+	 * instead of calling out (every delete and revoke comes here). */
+	*slot = (struct cte){0};
 }
 
 bool cdt_is_final(const struct cte *slot)
@@ -102,7 +96,5 @@ void cdt_move(struct cte *from, struct cte *to, const struct cap *new_cap)
 		to->cdt_prev->cdt_next = to;
 	if (to->cdt_next)
 		to->cdt_next->cdt_prev = to;
-	memset(&from->cap, 0, sizeof(from->cap));
-	from->cdt_prev = from->cdt_next = NULL;
-	from->cdt_depth = from->cdt_key = 0;
+	*from = (struct cte){0};
 }

@@ -59,6 +59,11 @@ static void *dying_object;    /* endpoint or notification releasing its waiters,
                                * ASID pool taking its VSpaces' ASIDs back */
 static uint8_t dying_type;
 
+/* Set whenever one of the four above (or endpoint.c's cancel) starts a job, cleared by
+ * delete_job_finish_slow() once none is left: every delete, revoke and retype asks, so
+ * "no job" must be one load, not four (delete.h). False implies no job. */
+bool delete_job_active;
+
 bool delete_job_pending(void)
 {
 	return frame_top || zombie || dying_object || endpoint_cancel_badged_pending();
@@ -85,6 +90,7 @@ static void push_frame(struct cte *slot, const struct cap *cnode, uint8_t type)
 	                         .word = 0,
 	                         .mapped_va = (uintptr_t)frame_top};
 	frame_top = slot;
+	delete_job_active = true;
 }
 
 /* The object's last cap, in `slot`, goes: finalise what is short, and make the rest the
@@ -122,6 +128,7 @@ static void delete_final(struct cte *slot, bool root)
 		}
 		dying_object = (void *)cap.object;
 		dying_type = cap.type;
+		delete_job_active = true;
 		if (root) {
 			slot->cap = (struct cap){
 			    .type = CAP_ZOMBIE, .guard_size = cap.type, .object = cap.object};
@@ -188,8 +195,10 @@ static void delete_slot(struct cte *slot, bool root)
 	 * or not. Copies of a page table share one mapping: it goes with the last of them. */
 	if (cap.type == M6_OBJ_FRAME)
 		frame_unmap(&cap);
-	if (cancel)
+	if (cancel) {
 		endpoint_cancel_badged_start((struct endpoint *)cap.object, cap.word);
+		delete_job_active = true;
+	}
 }
 
 /* One step of the CNode on top of the frame stack. */
@@ -234,14 +243,15 @@ static void job_step(void)
 	}
 }
 
-int delete_job_finish(void)
+int delete_job_finish_slow(void)
 {
-	if (!delete_job_pending())
-		return M6_OK;
-	do
+	while (delete_job_pending()) {
 		job_step();
-	while (delete_job_pending() && !preemption_pending());
-	return delete_job_pending() ? KERNEL_RESTART : M6_OK;
+		if (delete_job_pending() && preemption_pending())
+			return KERNEL_RESTART;
+	}
+	delete_job_active = false;
+	return M6_OK;
 }
 
 void cap_delete_nested(struct cte *slot)
@@ -264,14 +274,19 @@ int cap_revoke(struct cte *slot)
 	if (error != M6_OK)
 		return error;
 	/* The descendants are exactly the entries that follow with a greater key; each
-	 * deletion may remove more of them (a CNode's contents), so re-read every time. */
-	while (cdt_has_children(slot)) {
-		delete_slot(slot->cdt_next, true);
-		error = delete_job_finish();
-		if (error != M6_OK)
-			return error;
-		if (cdt_has_children(slot) && preemption_pending())
-			return KERNEL_RESTART;
+	 * deletion may remove more of them (a CNode's contents), so re-read every time. One
+	 * look per deletion: the preemption check only when more is left. */
+	if (cdt_has_children(slot)) {
+		do {
+			delete_slot(slot->cdt_next, true);
+			error = delete_job_finish();
+			if (error != M6_OK)
+				return error;
+			if (!cdt_has_children(slot))
+				break;
+			if (preemption_pending())
+				return KERNEL_RESTART;
+		} while (true);
 	}
 	if (slot->cap.type == M6_OBJ_UNTYPED)
 		slot->cap.word = 0; /* nothing derived is left: all of it is free again */

@@ -119,5 +119,8 @@ void arch_cache_clean_invalidate(uintptr_t start, uintptr_t end);
 void arch_icache_invalidate_all(void);
 /* Zero memory, fast for block-aligned ranges (new objects). */
 void arch_zero_memory(void *p, size_t n);
+/* Zero [start, end) and clean it to the point of coherency: arch_zero_memory() then
+ * arch_cache_clean(), in one pass when the range is made of whole zeroing blocks. */
+void arch_zero_and_clean(uintptr_t start, uintptr_t end);
 
 #endif

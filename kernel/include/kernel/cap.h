@@ -82,7 +82,12 @@ void cdt_insert_child(struct cte *parent, struct cte *child, const struct cap *c
 void cdt_insert_sibling(struct cte *sibling, struct cte *slot, const struct cap *cap);
 /* Place an original cap (no parent) at the end of the tree after `after` (may be NULL). */
 void cdt_insert_root(struct cte *slot, const struct cap *cap);
-bool cdt_has_children(const struct cte *slot);
+/* Whether anything is derived from the cap in `slot`. Inline: retype and revoke ask it on
+ * every call, revoke once per deletion. */
+static inline bool cdt_has_children(const struct cte *slot)
+{
+	return slot->cdt_next && slot->cdt_next->cdt_key > slot->cdt_depth;
+}
 /* Whether this is the only cap to its object. All caps to one object sit next to each
  * other in the tree (copies are inserted beside their source), so a look at the two
  * neighbours decides it. */

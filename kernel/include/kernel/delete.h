@@ -5,6 +5,7 @@
 #define KERNEL_DELETE_H
 
 #include <kernel/cap.h>
+#include <m6/abi/errors.h>
 
 /* Delete the cap in `slot` (which may be empty). M6_OK when it and everything its
  * deletion entailed is done; KERNEL_RESTART when an interrupt is pending first (the slot
@@ -20,6 +21,14 @@ void cap_delete_nested(struct cte *slot);
 /* Whether a job is pending, and finish it: M6_OK, or KERNEL_RESTART when an interrupt is
  * pending first. Every operation that deletes caps or reuses memory calls it first. */
 bool delete_job_pending(void);
-int delete_job_finish(void);
+int delete_job_finish_slow(void);
+/* Set while a job may be pending (core/delete.c); false means none is. */
+extern bool delete_job_active;
+/* Inline because every delete, revoke and retype asks and almost never finds a job: the
+ * usual answer is one load and a branch. */
+static inline int delete_job_finish(void)
+{
+	return delete_job_active ? delete_job_finish_slow() : M6_OK;
+}
 
 #endif
