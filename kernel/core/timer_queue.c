@@ -109,6 +109,7 @@ void tq_init(struct timer_queue *q, uint64_t charge_max, uint64_t run_overhead)
 	q->next_seq = 0;
 	q->armed = 0;
 	q->lone = NULL;
+	q->lone_stale = false;
 	q->tiers = 0;
 	q->charge_max = charge_max ? charge_max : 1;
 	q->run_overhead = run_overhead;
@@ -117,6 +118,7 @@ void tq_init(struct timer_queue *q, uint64_t charge_max, uint64_t run_overhead)
 
 void tq_insert(struct timer_queue *q, struct tq_node *n, unsigned level, uint64_t deadline)
 {
+	tq_refresh_lone(q);
 	struct tq_level *lv = &q->levels[level];
 	n->deadline = deadline;
 	n->seq = q->next_seq++;
@@ -165,6 +167,7 @@ static struct tq_node *find_lone(struct timer_queue *q, const struct tq_level *r
 
 void tq_remove(struct timer_queue *q, struct tq_node *n)
 {
+	tq_refresh_lone(q);
 	struct tq_level *lv = &q->levels[n->level];
 	bool was_root = lv->root == n;
 	struct tq_node *last = node_at(q, lv, lv->count);
@@ -198,6 +201,11 @@ void tq_remove(struct timer_queue *q, struct tq_node *n)
 
 uint64_t tq_earliest(const struct timer_queue *q, unsigned lo, unsigned hi)
 {
+	if (q->lone_stale) {
+		/* The only node, its deadline not yet on the path (tq_refresh_lone). */
+		unsigned l = q->lone->level;
+		return l >= lo && l <= hi ? q->lone->deadline : UINT64_MAX;
+	}
 	uint64_t m = UINT64_MAX;
 	/* Minimum over leaves [lo, hi]: the usual bottom-up range walk. */
 	for (unsigned l = TQ_LEVELS + lo, r = TQ_LEVELS + hi; l <= r; l >>= 1, r >>= 1) {
@@ -334,6 +342,7 @@ unsigned tq_expire(struct timer_queue *q, uint64_t now, tq_fire_fn *fire, tq_clo
 	int lone = tq_expire_lone(q, now, fire, clock);
 	if (lone >= 0)
 		return (unsigned)lone;
+	tq_refresh_lone(q); /* not reached while one node is armed; kept for safety */
 	int level = due_level(q, now, tq_floor_at(q, now));
 	if (level < 0)
 		return 0;
