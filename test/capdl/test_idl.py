@@ -29,7 +29,8 @@ def test_shipped_interfaces_compile(idl: Path, tmp_path: Path) -> None:
     out = tmp_path / f"{idl.stem}_idl.h"
     assert cli.main([str(idl), "--out", str(out)], err=io.StringIO()) == 0
     text = out.read_text()
-    assert f"static inline uint64_t {idl.stem}_dispatch(" in text
+    assert f"static inline int {idl.stem}_dispatch(" in text
+    assert f"static inline void {idl.stem}_serve(m6_cptr_t ep, const struct {idl.stem}_server *srv)" in text
     clang = shutil.which("clang")
     if clang:  # the header compiles against libm6 for the target, warnings as errors
         main = tmp_path / "use.c"
@@ -56,7 +57,7 @@ def test_labels_and_layout(tmp_path: Path) -> None:
     # bytes[20]: a length word and three words of bytes; the answer: 1 + 2 words, then ok.
     assert "calc.name: client stub (label 2, 4 words in, 4 out)" in text
     assert "#define CALC_NAME_WHO_MAX 20" in text
-    assert "uint64_t (*ping)(void *ctx, uint64_t badge);" in text
+    assert "uint64_t (*ping)(void *state, uint64_t badge);" in text
 
 
 def test_syntax_error(tmp_path: Path) -> None:
