@@ -14,6 +14,9 @@ _C_KEYWORDS = {"auto", "break", "case", "char", "const", "continue", "default", 
 # Names the generated code itself uses inside stubs and dispatch.
 _RESERVED = {"ep", "ctx", "badge", "ops", "m", "buf", "words", "status", "state", "srv"}
 
+# The file's structs and enums wherever declared, to tell "declared later" from "unknown".
+_LATER: dict[str, model.Decl] = {}
+
 
 def check(file: model.File) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
@@ -21,6 +24,8 @@ def check(file: model.File) -> list[Diagnostic]:
     # an interface's functions), so they share one namespace.
     seen: dict[str, tuple[str, Span]] = {}
     types: dict[str, model.Decl] = {}
+    _LATER.clear()
+    _LATER.update({i.name: i for i in file.items if isinstance(i, (model.Struct, model.Enum))})
     for item in file.items:
         kind = type(item).__name__.lower()
         if item.name in seen:
@@ -49,6 +54,11 @@ def _resolve(p: model.Param, types: dict[str, model.Decl], diags: list[Diagnosti
     if p.type == "bytes" or p.type in model.C_TYPES:
         return True
     decl = types.get(p.type)
+    if decl is None and p.type in _LATER:
+        diags.append(error(f"type '{p.type}' is used before its declaration", p.span,
+                           f"it is declared at line {_LATER[p.type].span.line}; declare types before "
+                           f"using them (as in C)"))
+        return False
     if decl is None:
         diags.append(error(f"unknown type '{p.type}'", p.span,
                            "a type is a scalar (u8 u16 u32 u64 i32 i64 bool cap), bytes[N], or a "
