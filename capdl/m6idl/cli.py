@@ -10,7 +10,7 @@ from typing import TextIO
 
 from m6capdl.diagnostics import Severity, SpecError, render, sort_key
 from m6capdl.emit import write_if_changed
-from m6idl import checks, generate, parser
+from m6idl import checks, generate, model, parser
 
 
 def _guard(path: Path) -> str:
@@ -25,17 +25,17 @@ def compile_file(source: Path, out: Path | None, err: TextIO, shown: str | None 
         print(f"m6idl: error: cannot read {name}: {getattr(exc, 'strerror', None) or exc}", file=err)
         return 1
     try:
-        interfaces = parser.parse(text)
-        diags = checks.check(interfaces)
+        file = parser.parse(text)
+        diags = checks.check(file)
     except SpecError as exc:
         diags = exc.diagnostics
-        interfaces = []
+        file = model.File()
     for diag in sorted(diags, key=sort_key):
         err.write(render(diag, name, text))
     if any(d.severity is Severity.ERROR for d in diags):
         return 1
     if out is not None:
-        header = generate.render(interfaces, source.name, _guard(out))
+        header = generate.render(file, source.name, _guard(out))
         write_if_changed(out, header.encode())
     return 0
 

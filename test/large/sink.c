@@ -10,6 +10,7 @@
 
 #include <m6/caps.h>
 #include <m6/debug.h>
+#include <m6/fault.h>
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
@@ -90,27 +91,30 @@ void faultd_main(void)
 	struct m6_msg m = {0};
 	for (;;) {
 		m6_recv(CAP_FAULTS, &m);
-		uint64_t label = m6_msginfo_label(m.info), badge = m.badge;
-		struct m6_msg report = {.info = m6_msginfo(0, 2), .mr = {0, badge}};
-		if (label == M6_FAULT_VM) {
+		struct m6_fault_info f;
+		bool decoded = m6_fault_decode_buf(ipc, &m, &f);
+		struct m6_msg report = {.info = m6_msginfo(0, 2), .mr = {0, m.badge}};
+		if (decoded && f.kind == M6_FAULT_VM) {
 			/* A client's deliberate fault: leave it stopped. */
 			report.info = m6_msginfo(LARGE_LABEL_FAULT, 2);
-			report.mr[0] = m.mr[1] == LARGE_FAULT_ADDRESS;
-			m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+			report.mr[0] = f.vm.address == LARGE_FAULT_ADDRESS;
+			m6_fault_reply_stop(&m);
 			m6_reply(&m);
-		} else if (label == M6_FAULT_LINUX_SYSCALL && ipc->mr[8] == LINUX_WRITE) {
-			m.info = m6_msginfo(M6_FAULT_REPLY_RESUME, 1);
-			m.mr[0] = m.mr[2]; /* "wrote" all x2 bytes */
+		} else if (decoded && f.kind == M6_FAULT_LINUX_SYSCALL &&
+		           f.syscall.number == LINUX_WRITE) {
+			m6_fault_reply_set_x0(&m, f.syscall.x[2]); /* "wrote" all x2 bytes */
 			m6_reply(&m);
 			continue;
-		} else if (label == M6_FAULT_LINUX_SYSCALL && ipc->mr[8] == LINUX_EXIT_GROUP) {
+		} else if (decoded && f.kind == M6_FAULT_LINUX_SYSCALL &&
+		           f.syscall.number == LINUX_EXIT_GROUP) {
 			report.info = m6_msginfo(LARGE_LABEL_LINUX, 2);
-			report.mr[0] = m.mr[0] == 0; /* exit status 0: write returned its length */
-			m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+			report.mr[0] =
+			    f.syscall.x[0] == 0; /* exit status 0: write returned its length */
+			m6_fault_reply_stop(&m);
 			m6_reply(&m);
 		} else {
-			puts_num("sink: unexpected fault, label ", label, "\n");
-			m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+			puts_num("sink: unexpected fault, label ", m6_msginfo_label(m.info), "\n");
+			m6_fault_reply_stop(&m);
 			m6_reply(&m);
 		}
 		m6_call(CAP_SELF_DONE, &report);

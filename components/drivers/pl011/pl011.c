@@ -52,7 +52,6 @@
  * shell's debug cap (badge 2) exists for `crash uart` only. */
 #define CONSOLE_BADGE 1u
 #define DEBUG_BADGE   2u
-#define LABEL_BIT(l)  (1u << (l))
 
 static struct m6_ring rx, tx;
 static uint64_t rx_bytes, tx_bytes, overruns, refused;
@@ -174,18 +173,17 @@ static uint64_t serial_stats_op(void *ctx, uint64_t badge, uint64_t *rx_count, u
 	return M6_OK;
 }
 
-static uint64_t serial_crash_op(void *ctx, uint64_t badge)
+static void serial_crash_op(void *state, uint64_t badge)
 {
-	(void)ctx;
+	(void)state;
 	(void)badge;
 	/* A debug aid for the fault-isolation test: touch an address nothing maps. */
 	*(volatile uint32_t *)(uintptr_t)0x10 = 0xdead;
-	return M6_OK;
 }
 
-static uint64_t serial_exit_op(void *ctx, uint64_t badge, int32_t status)
+static void serial_exit_op(void *state, uint64_t badge, int32_t status)
 {
-	(void)ctx;
+	(void)state;
 	(void)badge;
 	/* A debug aid: end the way a component ends on purpose, for its supervisor to tell
 	 * apart from a fault. */
@@ -200,31 +198,28 @@ static const struct serial_ops ops = {
     .exit = serial_exit_op,
 };
 
-/* The methods a badge allows (labels of serial.idl). */
-static uint32_t allowed(uint64_t badge)
+/* Who may call what (the generated serve loop checks every request against it). */
+static const struct m6_idl_allow allow[] = {
+    {CONSOLE_BADGE, CONSOLE_BADGE, SERIAL_METHOD_WRITE | SERIAL_METHOD_READ | SERIAL_METHOD_STATS},
+    {DEBUG_BADGE, DEBUG_BADGE, SERIAL_METHOD_CRASH | SERIAL_METHOD_EXIT},
+};
+
+/* A request the table refuses: counted (the `uart` command shows it), then refused. */
+static int on_refused(void *state, struct m6_msg *m)
 {
-	switch (badge) {
-	case CONSOLE_BADGE:
-		return LABEL_BIT(SERIAL_LABEL_WRITE) | LABEL_BIT(SERIAL_LABEL_READ) |
-		       LABEL_BIT(SERIAL_LABEL_STATS);
-	case DEBUG_BADGE:
-		return LABEL_BIT(SERIAL_LABEL_CRASH) | LABEL_BIT(SERIAL_LABEL_EXIT);
-	default:
-		return 0;
-	}
+	(void)state;
+	(void)m;
+	refused++;
+	return M6_IDL_REFUSE;
 }
 
-static int on_request(void *ctx, struct m6_msg *m)
-{
-	uint64_t label = m6_msginfo_label(m->info);
-	if (label >= 32 || !(allowed(m->badge) & LABEL_BIT(label))) {
-		refused++;
-		m6_idl_answer(m, M6_ERR_INSUFFICIENT_RIGHTS);
-		return 0;
-	}
-	serial_dispatch(&ops, ctx, m);
-	return 0;
-}
+static const struct serial_server server = {
+    .ops = &ops,
+    .allow = allow,
+    .allow_count = sizeof(allow) / sizeof(allow[0]),
+    .on_refused = on_refused,
+    .on_notification = on_interrupt,
+};
 
 int main(void)
 {
@@ -243,5 +238,5 @@ int main(void)
 	update_mask();            /* RX, RT, OE; TX while bytes wait */
 	*reg(UART_CR) = CR_ENABLE;
 	m6_irq_handler_ack(CAP_UART_IRQ);
-	m6_serve(CAP_SERIAL, on_request, on_interrupt, NULL);
+	serial_serve(CAP_SERIAL, &server);
 }

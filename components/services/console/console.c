@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <m6/debug.h>
+#include <m6/fault.h>
 #include <m6/invocations.h>
 #include <m6/ipc.h>
 #include <m6/ring.h>
@@ -318,13 +319,12 @@ static const struct console_ops ops = {
 
 /* The driver stopped: a fault, or its exit() (which arrives as an unknown system call
  * M6_EXIT_SYSCALL, the status in x0; see <m6/runtime.h>). Either way it stays stopped. */
-static void driver_stopped(struct m6_msg *m)
+static void driver_stopped(struct m6_msg *m, const struct m6_fault_info *f)
 {
 	char num[24];
 	driver_dead = true;
-	uint64_t kind = m6_msginfo_label(m->info);
-	if (kind == M6_FAULT_UNKNOWN_SYSCALL && m6_mr_get(m, 8) == M6_EXIT_SYSCALL) {
-		int64_t status = (int64_t)m->mr[0];
+	if (f->kind == M6_FAULT_UNKNOWN_SYSCALL && f->syscall.number == M6_EXIT_SYSCALL) {
+		int64_t status = (int64_t)f->syscall.x[0];
 		m6_debug_puts(CAP_DEBUG_CONSOLE,
 		              "\r\nconsole: component " DRIVER_NAME " exited with status ");
 		if (status < 0)
@@ -334,37 +334,50 @@ static void driver_stopped(struct m6_msg *m)
 		    m6_format_u64(num, status < 0 ? -(uint64_t)status : (uint64_t)status, 0));
 	} else {
 		m6_debug_puts(CAP_DEBUG_CONSOLE, "\r\nconsole: the serial driver faulted at pc 0x");
-		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m->mr[0], 1));
+		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, f->pc, 1));
 		m6_debug_puts(CAP_DEBUG_CONSOLE, " (fault ");
-		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, kind, 0));
+		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, f->kind, 0));
 		m6_debug_puts(CAP_DEBUG_CONSOLE, ", address 0x");
-		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, m->mr[1], 1));
+		m6_debug_puts(CAP_DEBUG_CONSOLE,
+		              m6_format_u64(num, f->kind == M6_FAULT_VM ? f->vm.address : 0, 1));
 		m6_debug_puts(CAP_DEBUG_CONSOLE, ")");
 	}
 	m6_debug_puts(CAP_DEBUG_CONSOLE, "; it stays stopped, output continues on the kernel "
 	                                 "debug console, input is gone\n");
-	m->info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
+	m6_fault_reply_stop(m);
 }
 
-static int on_request(void *ctx, struct m6_msg *m)
+/* Clients: badges 1..MAX_CLIENTS, every method. */
+static const struct m6_idl_allow allow[] = {{1, MAX_CLIENTS, CONSOLE_METHODS_ALL}};
+
+/* Not a client: the driver's faults share our endpoint (with their own badge). */
+static int on_refused(void *state, struct m6_msg *m)
 {
-	if (m->badge == DRIVER_FAULT_BADGE) {
-		driver_stopped(m);
-		return 0;
-	}
-	console_dispatch(&ops, ctx, m);
-	return 0;
+	(void)state;
+	struct m6_fault_info f;
+	if (m->badge != DRIVER_FAULT_BADGE || !m6_fault_decode(m, &f))
+		return M6_IDL_REFUSE;
+	driver_stopped(m, &f);
+	return M6_IDL_ANSWERED;
 }
 
-static void on_input(void *ctx, uint64_t word)
+static void on_input(void *state, uint64_t word)
 {
-	(void)ctx;
+	(void)state;
 	(void)word;
 	pull_input(); /* all there is: the driver signals only when more arrives */
 }
 
+static const struct console_server server = {
+    .ops = &ops,
+    .allow = allow,
+    .allow_count = sizeof(allow) / sizeof(allow[0]),
+    .on_refused = on_refused,
+    .on_notification = on_input,
+};
+
 int main(void)
 {
 	m6_tcb_bind_notification(M6_CAP_SELF_TCB, CAP_RX);
-	m6_serve(CAP_CONSOLE, on_request, on_input, NULL);
+	console_serve(CAP_CONSOLE, &server);
 }

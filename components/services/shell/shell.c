@@ -140,12 +140,11 @@ static void cmd_uart(int argc, char **argv)
 		uint64_t words[1 + (SERIAL_WRITE_DATA_MAX + 7) / 8] = {sizeof(leak) - 1};
 		m6_idl_pack_bytes(&words[1], leak, sizeof(leak) - 1,
 		                  (SERIAL_WRITE_DATA_MAX + 7) / 8);
-		struct m6_msg m = {0};
-		m6_idl_put(&m, SERIAL_LABEL_WRITE, words, 1 + (SERIAL_WRITE_DATA_MAX + 7) / 8);
-		m6_send(CAP_UART, &m);
-		m = (struct m6_msg){.info = m6_msginfo(SERIAL_LABEL_READ, 1),
-		                    .mr = {SERIAL_READ_DATA_MAX}};
-		m6_send(CAP_UART, &m);
+		/* Sent, not called: the debug cap has only the send right. */
+		m6_idl_send(CAP_UART, SERIAL_LABEL_WRITE, words,
+		            1 + (SERIAL_WRITE_DATA_MAX + 7) / 8);
+		words[0] = SERIAL_READ_DATA_MAX;
+		m6_idl_send(CAP_UART, SERIAL_LABEL_READ, words, 1);
 		printf("uart probe: sent a write and a read with the debug badge\n");
 		return;
 	}
@@ -173,11 +172,11 @@ static void cmd_crash(int argc, char **argv)
 	}
 	printf("shell: asking the UART driver to %s\n", exit_instead ? "exit" : "fault");
 	fflush(stdout);
-	/* A send, not a call: the driver never answers this one. */
-	struct m6_msg m = {.info = m6_msginfo(SERIAL_LABEL_CRASH, 0)};
+	/* Oneway methods: sent, never answered (the driver faults or exits instead). */
 	if (exit_instead)
-		m = (struct m6_msg){.info = m6_msginfo(SERIAL_LABEL_EXIT, 1), .mr = {3}};
-	m6_send(CAP_UART, &m);
+		serial_exit(CAP_UART, 3);
+	else
+		serial_crash(CAP_UART);
 	m6_sleep_ms(&timer, 50);
 	char up[48];
 	printf("shell: still running %s after boot, without a terminal: powering off\n",

@@ -9,8 +9,8 @@
 
 /* Handles one request: `m` holds it (label, words, badge: the client's identity) and
  * must hold the answer on return; return 0 to reply, non-zero to send no reply (the
- * caller is released with M6_ERR_NO_REPLY at the next receive). m6idl's
- * NAME_dispatch() functions fit this after a cast-free wrapper. */
+ * caller is released with M6_ERR_NO_REPLY at the next receive). m6idl's generated
+ * NAME_serve() loops (badge check, decode, one function per method) run on this. */
 typedef int (*m6_request_handler)(void *ctx, struct m6_msg *m);
 /* Handles the word of the notification bound to the server thread. */
 typedef void (*m6_notification_handler)(void *ctx, uint64_t word);

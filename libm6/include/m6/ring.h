@@ -1,5 +1,7 @@
 /* A byte ring buffer of fixed capacity (a power of two), for driver and service queues.
- * Single producer and single consumer in one thread; no locking. Pure C: unit tested on
+ * Single producer and single consumer in one thread; no locking and no memory ordering,
+ * so never for memory another component or thread sees: rings between components are
+ * generated from an IDL `queue` declaration (docs/userspace.md). Pure C: unit tested on
  * the host (test/unit/test_libm6.c). */
 #ifndef M6_RING_H
 #define M6_RING_H
