@@ -31,7 +31,7 @@ function(m6_add_component name)
 	if(NOT ARG_SOURCES)
 		message(FATAL_ERROR "m6_add_component(${name}): SOURCES is required")
 	endif()
-	# component.c tells libm6's runtime what the spec granted (heap, console, threads):
+	# component.c tells libm6's runtime what the spec granted (heap, debug console, threads):
 	# it is compiled with this component's m6_caps.h.
 	add_executable(${name} ${ARG_SOURCES} ${M6_SDK_DIR}/libm6/src/component.c)
 	set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${M6_USER_LINKER_SCRIPT})

@@ -1,5 +1,5 @@
 /* Compiled once per component (m6_add_component adds it), with that component's
- * m6_caps.h: tells the runtime what the spec granted (heap, console, threads). */
+ * m6_caps.h: tells the runtime what the spec granted (heap, debug console, threads). */
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
@@ -14,12 +14,6 @@ const struct m6_component_info m6_component = {
 #ifdef M6_HEAP_VADDR
     .heap_base = M6_HEAP_VADDR,
     .heap_size = M6_HEAP_SIZE,
-#endif
-#ifdef CAP_CONSOLE
-    .console = CAP_CONSOLE,
-#endif
-#ifdef CAP_CONSOLE_INPUT
-    .console_input = CAP_CONSOLE_INPUT,
 #endif
 #ifdef CAP_DEBUG_CONSOLE
     .debug_console = CAP_DEBUG_CONSOLE,

@@ -14,6 +14,7 @@
  * call below are ignored by the first, as with every C start-up code. */
 extern int main(int argc, char **argv);
 extern void __libc_init_array(void);
+void m6_stdio_init(void); /* stdio.c: resolve the component's default stdio */
 
 __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, uint64_t arg)
 {
@@ -23,6 +24,7 @@ __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, ui
 	static char *name_only[2];
 	struct m6_args *args = (struct m6_args *)(uintptr_t)arg;
 	name_only[0] = (char *)m6_component.name;
+	m6_stdio_init(); /* before the constructors, which may print */
 	__libc_init_array();
 	exit(args ? main((int)args->argc, args->argv) : main(1, name_only));
 }
