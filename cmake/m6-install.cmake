@@ -61,7 +61,8 @@ install(FILES ${_m6_sdk_dir}/m6Config.cmake ${_m6_sdk_dir}/m6ConfigVersion.cmake
 install(FILES ${M6_KERNEL_LINKER_SCRIPT} DESTINATION share/m6/kernel)
 install(FILES ${M6_SDK_DIR}/kernel/include/kernel/boot_tables.h
 	DESTINATION share/m6/kernel/include/kernel)
-install(FILES ${M6_SDK_DIR}/libm6/user.ld DESTINATION share/m6/libm6)
+install(FILES ${M6_SDK_DIR}/libm6/user.ld ${M6_USER_LAYOUT_DIR}/m6_layout.ld DESTINATION share/m6/libm6)
+install(FILES ${M6_USER_LAYOUT_DIR}/include/m6/layout.h DESTINATION include/m6) # generated
 # m6_add_component() compiles component.c into every component, with its m6_caps.h.
 install(FILES ${M6_SDK_DIR}/libm6/src/component.c DESTINATION share/m6/libm6/src)
 install(DIRECTORY ${M6_SDK_DIR}/libm6/interfaces DESTINATION share/m6/libm6) # .idl files

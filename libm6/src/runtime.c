@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <m6/debug.h>
+#include <m6/layout.h>
 #include <m6/runtime.h>
 #include <m6/sync.h>
 #include <m6/thread.h>
@@ -106,9 +107,10 @@ void m6_thread_exit(void)
 
 unsigned m6_thread_index(void)
 {
-	/* Thread k's IPC buffer is 2 MiB * k below the main thread's (docs/spec-language.md). */
+	/* Thread k's IPC buffer is k thread windows below the main thread's
+	 * (docs/spec-language.md). */
 	uintptr_t ipc = (uintptr_t)m6_ipc_buffer();
-	const uintptr_t main_ipc = 0x3fe00000, window = 0x200000;
+	const uintptr_t main_ipc = M6_LAYOUT_IPC_BUFFER_VADDR, window = M6_LAYOUT_THREAD_WINDOW;
 	return ipc <= main_ipc ? (unsigned)((main_ipc - ipc) / window) : 0;
 }
 

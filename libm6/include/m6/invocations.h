@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <m6/layout.h> /* M6_CAP_SELF_CNODE, _VSPACE, _TCB */
 #include <m6/syscall.h>
 
 /* Depth that resolves a cptr through a one-level component CSpace. */
