@@ -4,6 +4,7 @@
 # The installed tree, under <prefix> (see docs/sdk.md):
 #   include/m6/            libm6's headers and the ABI headers (m6/abi/, kernel/include/uapi)
 #   lib/libm6.a            the user-space library
+#   lib/libm6_console_client.a   stdio through the console service (m6::console_client)
 #   lib/m6/m6_kernel.o     the kernel, prebuilt: one relocatable object (ld -r) of all its
 #   lib/m6/m6_kernel_bench.o   objects; m6_add_system() links it with a system's boot tables
 #   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, m6_interface.cmake,
@@ -11,7 +12,8 @@
 #   share/m6/              the SDK data, laid out as in the source tree so that m6.cmake and
 #                          the compilers find it the same way: capdl/ (m6capdl, m6idl),
 #                          platforms/<P>/, toolchains/aarch64-clang.cmake, libm6/user.ld,
-#                          libm6/src/component.c, libm6/interfaces/, kernel/kernel.ld,
+#                          libm6/src/component.c, libm6/m6_layout.ld, libm6/interfaces/,
+#                          components/services/console/client/select.c, kernel/kernel.ld,
 #                          kernel/include/kernel/boot_tables.h
 # libm6 is built on the host's picolibc and libgcc (Debian packages); the installed
 # package refers to them where this build found them (m6Config.cmake).
@@ -50,6 +52,13 @@ exec "$here/../share/m6/capdl/m6-capdl" "$@"
 
 # Target artefacts.
 install(TARGETS libm6 ARCHIVE DESTINATION lib)
+# m6::console_client: the library, its header, and select.c (compiled into each component
+# that links it, with that component's m6_caps.h).
+install(TARGETS m6_console_client ARCHIVE DESTINATION lib)
+install(FILES ${M6_SDK_DIR}/components/services/console/client/include/m6/console_client.h
+	DESTINATION include/m6)
+install(FILES ${M6_SDK_DIR}/components/services/console/client/select.c
+	DESTINATION share/m6/components/services/console/client)
 install(FILES ${_m6_kernel_objects} DESTINATION lib/m6)
 install(DIRECTORY ${M6_SDK_DIR}/libm6/include/m6 ${M6_SDK_DIR}/kernel/include/uapi/m6
 	DESTINATION include)
@@ -61,7 +70,8 @@ install(FILES ${_m6_sdk_dir}/m6Config.cmake ${_m6_sdk_dir}/m6ConfigVersion.cmake
 install(FILES ${M6_KERNEL_LINKER_SCRIPT} DESTINATION share/m6/kernel)
 install(FILES ${M6_SDK_DIR}/kernel/include/kernel/boot_tables.h
 	DESTINATION share/m6/kernel/include/kernel)
-install(FILES ${M6_SDK_DIR}/libm6/user.ld DESTINATION share/m6/libm6)
+install(FILES ${M6_SDK_DIR}/libm6/user.ld ${M6_USER_LAYOUT_DIR}/m6_layout.ld DESTINATION share/m6/libm6)
+install(FILES ${M6_USER_LAYOUT_DIR}/include/m6/layout.h DESTINATION include/m6) # generated
 # m6_add_component() compiles component.c into every component, with its m6_caps.h.
 install(FILES ${M6_SDK_DIR}/libm6/src/component.c DESTINATION share/m6/libm6/src)
 install(DIRECTORY ${M6_SDK_DIR}/libm6/interfaces DESTINATION share/m6/libm6) # .idl files

@@ -15,6 +15,11 @@ file(GLOB_RECURSE M6_CAPDL_SOURCES CONFIGURE_DEPENDS
 set(M6_CAPDL_COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${M6_CAPDL_DIR}
 	${M6_PYTHON} -m m6capdl)
 set(M6_USER_LINKER_SCRIPT ${M6_SDK_DIR}/libm6/user.ld)
+# Where user.ld finds m6_layout.ld (written by libm6/gen_layout_h.py): the build tree's
+# libm6, or <prefix>/share/m6/libm6 of an installed SDK (m6Config.cmake sets it).
+if(NOT DEFINED M6_USER_LAYOUT_DIR)
+	set(M6_USER_LAYOUT_DIR ${CMAKE_BINARY_DIR}/libm6/generated)
+endif()
 include(${CMAKE_CURRENT_LIST_DIR}/m6_interface.cmake) # m6_add_interface()
 # Where boot_tables.c finds <kernel/boot_tables.h> and <m6/abi/...>.
 if(NOT DEFINED M6_KERNEL_INCLUDE_DIRS)
@@ -31,12 +36,17 @@ function(m6_add_component name)
 	if(NOT ARG_SOURCES)
 		message(FATAL_ERROR "m6_add_component(${name}): SOURCES is required")
 	endif()
-	# component.c tells libm6's runtime what the spec granted (heap, console, threads):
+	# component.c tells libm6's runtime what the spec granted (heap, debug console, threads):
 	# it is compiled with this component's m6_caps.h.
 	add_executable(${name} ${ARG_SOURCES} ${M6_SDK_DIR}/libm6/src/component.c)
-	set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${M6_USER_LINKER_SCRIPT})
+	set_target_properties(${name} PROPERTIES SUFFIX ".elf"
+		LINK_DEPENDS "${M6_USER_LINKER_SCRIPT};${M6_USER_LAYOUT_DIR}/m6_layout.ld")
 	target_link_libraries(${name} PRIVATE m6::libm6 ${ARG_LIBRARIES})
-	target_link_options(${name} PRIVATE -T ${M6_USER_LINKER_SCRIPT} -Wl,-z,max-page-size=4096)
+	target_link_options(${name} PRIVATE -T ${M6_USER_LINKER_SCRIPT} -L${M6_USER_LAYOUT_DIR}
+		-Wl,-z,max-page-size=4096)
+	if(TARGET m6_layout) # the source tree: <m6/layout.h> is generated before any compile
+		add_dependencies(${name} m6_layout)
+	endif()
 endfunction()
 
 function(m6_add_system name)

@@ -67,7 +67,7 @@ static int check_wakeups_kept(struct m6_timer *timer)
 	m6_cond_broadcast(&c);
 	int cond_kept = m6_poll(CAP_PROBE) != 0;
 	m6_cptr_t other = m6_cap_mint(CAP_TIMER_WAKE, M6_RIGHT_WRITE, 2); /* not the timer's bit */
-	m6_notification_signal(other);
+	m6_signal(other);
 	m6_sleep_ms(timer, 2);
 	int sleep_kept = (m6_poll(CAP_TIMER_WAKE) & 2) != 0;
 	printf(
@@ -144,7 +144,7 @@ static void worker(uint64_t arg)
 	printf("demo: worker added %d nodes\n", my_count);
 	/* Through a badged copy: main may not be waiting yet, and a badge-0 signal would
 	 * leave nothing for its wait. */
-	m6_notification_signal(m6_cap_mint(CAP_DONE, M6_RIGHT_WRITE, 1));
+	m6_signal(m6_cap_mint(CAP_DONE, M6_RIGHT_WRITE, 1));
 	for (unsigned i = 1; i <= ITEMS; i++) {
 		produce(i);
 		if (i % 8 == 0)
@@ -207,7 +207,7 @@ int main(void)
 	for (int i = 0; i < ROUNDS; i++)
 		add(1);
 	printf("demo: main added %d nodes\n", my_count);
-	m6_notification_wait(CAP_DONE);
+	m6_wait(CAP_DONE);
 
 	/* The queue: main consumes what the worker produces. */
 	unsigned expected = 1, out_of_order = 0;

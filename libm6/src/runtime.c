@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <m6/debug.h>
+#include <m6/layout.h>
 #include <m6/runtime.h>
 #include <m6/sync.h>
 #include <m6/thread.h>
@@ -14,6 +15,7 @@
  * call below are ignored by the first, as with every C start-up code. */
 extern int main(int argc, char **argv);
 extern void __libc_init_array(void);
+void m6_stdio_init(void); /* stdio.c: resolve the component's default stdio */
 
 __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, uint64_t arg)
 {
@@ -23,6 +25,7 @@ __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, ui
 	static char *name_only[2];
 	struct m6_args *args = (struct m6_args *)(uintptr_t)arg;
 	name_only[0] = (char *)m6_component.name;
+	m6_stdio_init(); /* before the constructors, which may print */
 	__libc_init_array();
 	exit(args ? main((int)args->argc, args->argv) : main(1, name_only));
 }
@@ -104,9 +107,10 @@ void m6_thread_exit(void)
 
 unsigned m6_thread_index(void)
 {
-	/* Thread k's IPC buffer is 2 MiB * k below the main thread's (docs/spec-language.md). */
+	/* Thread k's IPC buffer is k thread windows below the main thread's
+	 * (docs/spec-language.md). */
 	uintptr_t ipc = (uintptr_t)m6_ipc_buffer();
-	const uintptr_t main_ipc = 0x3fe00000, window = 0x200000;
+	const uintptr_t main_ipc = M6_LAYOUT_IPC_BUFFER_VADDR, window = M6_LAYOUT_THREAD_WINDOW;
 	return ipc <= main_ipc ? (unsigned)((main_ipc - ipc) / window) : 0;
 }
 

@@ -22,7 +22,7 @@ uint64_t m6_mutex_init(struct m6_mutex *m, m6_cptr_t notification)
 void m6_mutex_lock(struct m6_mutex *m)
 {
 	if (atomic_fetch_add(&m->count, 1) > 0)
-		m6_notification_wait(m->notification); /* the unlocker hands it over */
+		m6_wait(m->notification); /* the unlocker hands it over */
 }
 
 int m6_mutex_trylock(struct m6_mutex *m)
@@ -34,7 +34,7 @@ int m6_mutex_trylock(struct m6_mutex *m)
 void m6_mutex_unlock(struct m6_mutex *m)
 {
 	if (atomic_fetch_sub(&m->count, 1) > 1)
-		m6_notification_signal(m->signal);
+		m6_signal(m->signal);
 }
 
 uint64_t m6_cond_init(struct m6_cond *c, m6_cptr_t notification)
@@ -52,10 +52,10 @@ void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m)
 	m6_mutex_unlock(m);
 	/* A signal between the unlock and the wait leaves the word set: no lost wake-up. */
 	while (atomic_load(&c->generation) == generation)
-		m6_notification_wait(c->notification);
+		m6_wait(c->notification);
 	/* Signals coalesce: pass the wake-up on to whoever still waits. */
 	if (atomic_fetch_sub(&c->waiters, 1) > 1)
-		m6_notification_signal(c->signal);
+		m6_signal(c->signal);
 	m6_mutex_lock(m);
 }
 
@@ -63,7 +63,7 @@ void m6_cond_broadcast(struct m6_cond *c)
 {
 	atomic_fetch_add(&c->generation, 1);
 	if (atomic_load(&c->waiters) > 0)
-		m6_notification_signal(c->signal);
+		m6_signal(c->signal);
 }
 
 void m6_cond_signal(struct m6_cond *c)

@@ -38,7 +38,7 @@ static void keep_signals(struct m6_timer *t, uint64_t bits)
 	if (m6_cnode_mint(M6_CAP_SELF_CNODE, t->resignal_slot, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
 	                  t->notification, M6_DEPTH_ROOT, M6_RIGHT_WRITE, bits) != M6_OK)
 		return;
-	m6_notification_signal(t->resignal_slot);
+	m6_signal(t->resignal_slot);
 	m6_cnode_delete(M6_CAP_SELF_CNODE, t->resignal_slot, M6_DEPTH_ROOT);
 }
 
@@ -48,7 +48,7 @@ static uint64_t wait_until(struct m6_timer *t, uint64_t deadline, int stop_on_si
 	uint64_t others = 0;
 	m6_timer_set(t->timer, deadline, 0);
 	while (m6_counter() < deadline) {
-		uint64_t word = m6_notification_wait(t->notification);
+		uint64_t word = m6_wait(t->notification);
 		others |= word & ~t->badge;
 		if (others && stop_on_signal) {
 			m6_timer_cancel(t->timer);

@@ -85,7 +85,7 @@ TEST(fault_vm_read)
 	CHECK_EQ(m.mr[1], 0x8);
 	CHECK_EQ(m.mr[3], 0);
 	CHECK_EQ(esr_class(m.mr[2]), 0x24); /* data abort from EL0 */
-	CHECK(m.mr[0] >= 0x400000 && m.mr[0] < 0x10000000);
+	CHECK(m.mr[0] >= M6_LAYOUT_IMAGE_BASE && m.mr[0] < M6_LAYOUT_IMAGE_LIMIT);
 	stop();
 	CHECK(!t.done);
 }
@@ -108,11 +108,11 @@ TEST(fault_vm_write_to_code)
 	struct m6_msg m;
 	uint64_t badge;
 	m6_cptr_t ep;
-	uint64_t before = *(volatile uint64_t *)(uintptr_t)0x400000;
-	REQUIRE_EQ(provoke(&t, 1, 0x400000, &ep, &m, &badge), M6_FAULT_VM);
-	CHECK_EQ(m.mr[1], 0x400000);
+	uint64_t before = *(volatile uint64_t *)(uintptr_t)M6_LAYOUT_IMAGE_BASE;
+	REQUIRE_EQ(provoke(&t, 1, M6_LAYOUT_IMAGE_BASE, &ep, &m, &badge), M6_FAULT_VM);
+	CHECK_EQ(m.mr[1], M6_LAYOUT_IMAGE_BASE);
 	stop();
-	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)0x400000, before);
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)M6_LAYOUT_IMAGE_BASE, before);
 }
 
 TEST(fault_vm_kernel_address)

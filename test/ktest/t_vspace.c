@@ -230,7 +230,8 @@ TEST(frame_map_occupied)
 	REQUIRE(f && g);
 	CHECK_ERR(m6_frame_map(g, M6_CAP_SELF_VSPACE, va, RW), M6_ERR_DELETE_FIRST);
 	/* the program's own pages are occupied too */
-	CHECK_ERR(m6_frame_map(g, M6_CAP_SELF_VSPACE, 0x400000, RW), M6_ERR_DELETE_FIRST);
+	CHECK_ERR(m6_frame_map(g, M6_CAP_SELF_VSPACE, M6_LAYOUT_IMAGE_BASE, RW),
+	          M6_ERR_DELETE_FIRST);
 }
 
 TEST(frame_map_outside_user_range)
@@ -496,6 +497,7 @@ TEST(frame_get_address_distinct)
 
 /* A tiny program for a foreign VSpace: store to 0x400000 (where ktest's own code is in
  * its VSpace), which this address space leaves unmapped. */
+_Static_assert(M6_LAYOUT_IMAGE_BASE == 0x400000, "isolated_code's mov encodes the image base");
 static const uint32_t isolated_code[] = {
     0xd2a00801, /* mov x1, #0x400000 */
     0xf9000020, /* str x0, [x1] */
@@ -523,7 +525,7 @@ TEST(isolation_foreign_vspace)
 	REQUIRE(code2);
 	REQUIRE_OK(m6_frame_clean_invalidate(code, 0, 4096));
 	REQUIRE_OK(m6_frame_map(code2, vs, 0x10000, RX));
-	uint64_t before = *(volatile uint64_t *)(uintptr_t)0x400000;
+	uint64_t before = *(volatile uint64_t *)(uintptr_t)M6_LAYOUT_IMAGE_BASE;
 	m6_cptr_t t = kt_new(M6_OBJ_TCB, 0);
 	REQUIRE(t);
 	m6_cptr_t fep = kt_mint(ep, M6_RIGHTS_ALL, 0x150);
@@ -539,11 +541,11 @@ TEST(isolation_foreign_vspace)
 	CHECK_EQ(badge, 0x150);
 	CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_VM);
 	CHECK_EQ(m.mr[0], 0x10004);
-	CHECK_EQ(m.mr[1], 0x400000);
+	CHECK_EQ(m.mr[1], M6_LAYOUT_IMAGE_BASE);
 	CHECK_EQ(m.mr[3], 0);
 	m.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0);
 	m6_reply(&m);
-	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)0x400000, before);
+	CHECK_EQ(*(volatile uint64_t *)(uintptr_t)M6_LAYOUT_IMAGE_BASE, before);
 }
 
 /* A VSpace of its own for a thread running `code` at CODE_VA, objects from `ut`; the

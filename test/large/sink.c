@@ -131,7 +131,7 @@ static void self_test(void)
 	/* A notification from the pool into the last slot of the CNode. */
 	struct m6_msg m = {
 	    .info = m6_msginfo(M6_UNTYPED_RETYPE, 5),
-	    .mr = {M6_OBJ_NOTIFICATION, 0, CAP_SELF_CNODE, (1u << M6_CSPACE_RADIX) - 1, 1}};
+	    .mr = {M6_OBJ_NOTIFICATION, 0, M6_CAP_SELF_CNODE, (1u << M6_CSPACE_RADIX) - 1, 1}};
 	if (m6_call(CAP_POOL, &m) != M6_OK)
 		bad++;
 	/* The handler signals through the cap it is given: that needs a badge. */

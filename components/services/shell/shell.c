@@ -247,7 +247,7 @@ int main(void)
 		char bytes[CONSOLE_READ_DATA_MAX];
 		size_t n = 0;
 		if (console_read(CAP_CONSOLE, bytes, &n) != M6_OK || n == 0) {
-			m6_notification_wait(CAP_CONSOLE_INPUT);
+			m6_wait(CAP_CONSOLE_INPUT);
 			continue;
 		}
 		for (size_t i = 0; i < n; i++) {

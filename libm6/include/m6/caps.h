@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include <m6/layout.h> /* M6_CAP_SELF_CNODE, _VSPACE, _TCB */
 #include <m6/syscall.h>
 
 /* A free slot of the component's CNode (above every slot the spec fills), or 0 when

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <m6/layout.h> /* M6_CAP_SELF_CNODE, _VSPACE, _TCB */
 #include <m6/syscall.h>
 
 /* Depth that resolves a cptr through a one-level component CSpace. */
@@ -145,6 +146,11 @@ uint64_t m6_timer_set(m6_cptr_t timer, uint64_t deadline, uint64_t period);
 uint64_t m6_timer_cancel(m6_cptr_t timer);
 
 /* ---- Notifications ---------------------------------------------------------------- */
+
+/* Signal, wait and poll are the send, receive and non-blocking receive system calls on a
+ * notification cap, not labelled invocations: so they are named like m6_send and m6_recv
+ * (m6_<verb>), not m6_<object>_<method> like the invocations above (docs/userspace.md,
+ * "Names"). */
 
 /* Signal: OR the cap's badge into the notification word; never blocks. */
 static inline uint64_t m6_signal(m6_cptr_t notification)

@@ -4,29 +4,28 @@
  * arguments are the spec's `args` strings after the component's name (argv[0]), and
  * argv[argc] is NULL. Before main runs, libm6 has set up the main
  * thread's TLS block (so `errno` works), the heap that the spec's `heap` statement
- * grants (malloc), stdio (printf goes to the console service when the spec grants
- * `CAP_CONSOLE`, else to the kernel debug console when it grants `CAP_DEBUG_CONSOLE`),
- * and run the constructors. Returning from main calls exit(). See docs/userspace.md. */
+ * grants (malloc), stdio (printf goes where the component chose, <m6/stdio.h>: by
+ * default to the kernel debug console when the spec grants `CAP_DEBUG_CONSOLE`), and run
+ * the constructors. Returning from main calls exit(). See docs/userspace.md. */
 #ifndef M6_RUNTIME_H
 #define M6_RUNTIME_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <m6/stdio.h> /* m6_stdio_flush */
 #include <m6/syscall.h>
 
 /* What the runtime knows of its component, from the component's m6_caps.h (libm6
  * compiles src/component.c once per component to fill it in). */
 struct m6_component_info {
-	const char *name;         /* M6_COMPONENT_NAME, else M6_BINARY_NAME */
-	uintptr_t heap_base;      /* M6_HEAP_VADDR, 0 without a heap */
-	size_t heap_size;         /* M6_HEAP_SIZE */
-	m6_cptr_t console;        /* CAP_CONSOLE: a call cap to the console service, or 0 */
-	m6_cptr_t console_input;  /* CAP_CONSOLE_INPUT: notification the console signals, or 0 */
-	m6_cptr_t debug_console;  /* CAP_DEBUG_CONSOLE, or 0 */
-	unsigned cspace_radix;    /* M6_CSPACE_RADIX */
-	unsigned first_free_slot; /* M6_CSPACE_FIRST_FREE */
-	unsigned thread_count;    /* M6_THREAD_COUNT */
+	const char *name;             /* M6_COMPONENT_NAME, else M6_BINARY_NAME */
+	uintptr_t heap_base;          /* M6_HEAP_VADDR, 0 without a heap */
+	size_t heap_size;             /* M6_HEAP_SIZE */
+	m6_cptr_t debug_console;      /* CAP_DEBUG_CONSOLE, or 0 */
+	unsigned cspace_radix;        /* M6_CSPACE_RADIX */
+	unsigned first_free_slot;     /* M6_CSPACE_FIRST_FREE */
+	unsigned thread_count;        /* M6_THREAD_COUNT */
 	const m6_cptr_t *thread_caps; /* M6_THREAD_CAPS: TCB caps, main thread first */
 };
 
@@ -53,9 +52,6 @@ uint64_t m6_power_off(m6_cptr_t power_cap);
  * every thread of the component, the calling one last. exit() comes here after
  * running atexit handlers and flushing stdio. */
 __attribute__((noreturn)) void m6_exit(int status);
-
-/* Flush stdout's line buffer (stdio is line buffered; exit() flushes too). */
-void m6_stdio_flush(void);
 
 /* Give the runtime a notification (READ | WRITE, unbadged) to block on when two threads
  * contend for the C library's lock (malloc, stdio). Without one, a contending thread

@@ -59,22 +59,4 @@ void m6_cond_wait(struct m6_cond *c, struct m6_mutex *m);
 void m6_cond_signal(struct m6_cond *c);
 void m6_cond_broadcast(struct m6_cond *c);
 
-/* The notification operations under the names libm6's runtime and components have used
- * since before <m6/invocations.h> had m6_wait() and m6_signal(); they are the same calls
- * (m6_poll() takes the word without blocking). */
-
-/* Wait on a notification: returns the word that woke it (the OR of the badges signalled
- * since the last wait), 0 on an error. */
-static inline uint64_t m6_notification_wait(m6_cptr_t notification)
-{
-	return m6_wait(notification);
-}
-
-/* Signal: OR the cap's badge into the word (or wake a waiter with it). A cap with badge
- * 0 wakes a thread already waiting but leaves nothing for one that has yet to wait. */
-static inline void m6_notification_signal(m6_cptr_t notification)
-{
-	m6_signal(notification);
-}
-
 #endif

@@ -13,11 +13,11 @@
 
 typedef uint64_t m6_cptr_t;
 
-/* Capability slots every component has (the spec compiler guarantees them). */
-#define M6_CAP_NULL        0
-#define M6_CAP_SELF_CNODE  1
-#define M6_CAP_SELF_VSPACE 2
-#define M6_CAP_SELF_TCB    3
+/* The null cap pointer. The slots every component has (M6_CAP_SELF_CNODE, _VSPACE, _TCB)
+ * are where the spec compiler puts them: <m6/layout.h>, generated from its constants at
+ * build time, which <m6/invocations.h> includes. syscall.h needs no generated header
+ * (m6idl's stubs include it alone). */
+#define M6_CAP_NULL 0
 
 /* A message as it travels in registers. */
 struct m6_msg {

@@ -1,0 +1,14 @@
+"""User-ABI numbers that C code shares with the spec compiler and that layout.py has no
+name for yet: the CSpace slots every component has.
+
+layout.py writes these as the literals 1, 2, 3 in _cspace_layout(); it should import them
+from here (test/capdl/test_abi_layout.py checks meanwhile that the two agree).
+libm6/gen_layout_h.py writes them, with layout.py's user memory map, into <m6/layout.h>,
+the one place C takes them from.
+"""
+
+from __future__ import annotations
+
+SELF_CNODE_SLOT = 1   # the component's own CNode (CAP_SELF_CNODE, M6_CAP_SELF_CNODE)
+SELF_VSPACE_SLOT = 2  # its VSpace
+SELF_TCB_SLOT = 3     # its main thread's TCB
