@@ -5,10 +5,11 @@
 #   include/m6/            libm6's headers and the ABI headers (m6/abi/, kernel/include/uapi)
 #   lib/libm6.a            the user-space library
 #   lib/libm6_console_client.a   stdio through the console service (m6::console_client)
+#   include/m6/idl/<name>/ the generated header of each SDK interface (m6::idl::<name>)
 #   lib/m6/m6_kernel.o     the kernel, prebuilt: one relocatable object (ld -r) of all its
 #   lib/m6/m6_kernel_bench.o   objects; m6_add_system() links it with a system's boot tables
 #   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, m6_interface.cmake,
-#                          M6Python.cmake
+#                          m6_debug.cmake, M6Python.cmake
 #   share/m6/              the SDK data, laid out as in the source tree so that m6.cmake and
 #                          the compilers find it the same way: capdl/ (m6capdl, m6idl),
 #                          platforms/<P>/, toolchains/aarch64-clang.cmake, libm6/user.ld,
@@ -65,6 +66,7 @@ install(DIRECTORY ${M6_SDK_DIR}/libm6/include/m6 ${M6_SDK_DIR}/kernel/include/ua
 # SDK data, in the source tree's layout below share/m6.
 install(FILES ${_m6_sdk_dir}/m6Config.cmake ${_m6_sdk_dir}/m6ConfigVersion.cmake
 	${M6_SDK_DIR}/cmake/m6.cmake ${M6_SDK_DIR}/cmake/m6_interface.cmake
+	${M6_SDK_DIR}/cmake/m6_debug.cmake
 	${M6_SDK_DIR}/cmake/M6Python.cmake
 	DESTINATION lib/cmake/m6)
 install(FILES ${M6_KERNEL_LINKER_SCRIPT} DESTINATION share/m6/kernel)
@@ -74,7 +76,14 @@ install(FILES ${M6_SDK_DIR}/libm6/user.ld ${M6_USER_LAYOUT_DIR}/m6_layout.ld DES
 install(FILES ${M6_USER_LAYOUT_DIR}/include/m6/layout.h DESTINATION include/m6) # generated
 # m6_add_component() compiles component.c into every component, with its m6_caps.h.
 install(FILES ${M6_SDK_DIR}/libm6/src/component.c DESTINATION share/m6/libm6/src)
-install(DIRECTORY ${M6_SDK_DIR}/libm6/interfaces DESTINATION share/m6/libm6) # .idl files
+install(DIRECTORY ${M6_SDK_DIR}/libm6/interfaces DESTINATION share/m6/libm6 # .idl files
+	FILES_MATCHING PATTERN *.idl)
+# m6::idl::<name>: each SDK interface's generated header, in a directory of its own (the
+# imported target's include directory, m6Config.cmake).
+foreach(idl IN LISTS M6_SDK_INTERFACES)
+	get_target_property(header m6_idl_${idl} M6_IDL_HEADER)
+	install(FILES ${header} DESTINATION include/m6/idl/${idl})
+endforeach()
 install(FILES ${M6_SDK_DIR}/toolchains/aarch64-clang.cmake DESTINATION share/m6/toolchains)
 install(DIRECTORY ${M6_SDK_DIR}/platforms/${M6_PLATFORM} DESTINATION share/m6/platforms)
 install(DIRECTORY ${M6_SDK_DIR}/capdl/m6capdl ${M6_SDK_DIR}/capdl/m6idl DESTINATION share/m6/capdl

@@ -2,9 +2,12 @@
 #
 #   m6_add_component(NAME SOURCES src...)   a user-space program linked against libm6
 #   m6_add_system(NAME SPEC file.m6 COMPONENTS name... [KERNEL m6::kernel_bench])
-#       compiles the spec: first the per-component capability headers (m6_caps.h, which
-#       the components include), then, from the components' ELFs, the boot tables; links
-#       them with the kernel into NAME.elf and makes the bootable NAME.img (arm64 Image).
+#       a bootable system, in four steps (each a function below, usable on its own):
+#       m6_system_caps_headers   the spec -> each component's m6_caps.h
+#       m6_system_boot_tables    the spec and the components' ELFs -> the boot tables
+#       m6_system_image          boot tables + kernel -> NAME.elf and NAME.img (arm64 Image)
+#       m6_system_gdb_script     NAME.gdb, the symbols for gdb (cmake/m6_debug.cmake)
+#   m6_add_interface(file.idl [NAME name])   the target m6::idl::<name> (m6_interface.cmake)
 #
 # Requires M6_SDK_DIR (the SDK root: the source tree, or <prefix>/share/m6 of an installed
 # SDK, whose m6Config.cmake includes this file), M6_PYTHON and M6_KERNEL_LINKER_SCRIPT.
@@ -21,6 +24,7 @@ if(NOT DEFINED M6_USER_LAYOUT_DIR)
 	set(M6_USER_LAYOUT_DIR ${CMAKE_BINARY_DIR}/libm6/generated)
 endif()
 include(${CMAKE_CURRENT_LIST_DIR}/m6_interface.cmake) # m6_add_interface()
+include(${CMAKE_CURRENT_LIST_DIR}/m6_debug.cmake) # m6_system_gdb_script()
 # Where boot_tables.c finds <kernel/boot_tables.h> and <m6/abi/...>.
 if(NOT DEFINED M6_KERNEL_INCLUDE_DIRS)
 	set(M6_KERNEL_INCLUDE_DIRS ${M6_SDK_DIR}/kernel/include ${M6_SDK_DIR}/kernel/include/uapi)
@@ -49,22 +53,35 @@ function(m6_add_component name)
 	endif()
 endfunction()
 
+# m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench])
+#   The list of a system's build steps, each a function below (docs/sdk.md).
 function(m6_add_system name)
 	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS" ${ARGN})
-	if(NOT ARG_KERNEL)
-		set(ARG_KERNEL m6::kernel) # m6::kernel_bench: EL0 may read the PMU (benchmarks)
-	elseif(NOT TARGET ${ARG_KERNEL} AND ARG_KERNEL MATCHES "^m6_(kernel.*)$")
-		set(ARG_KERNEL m6::${CMAKE_MATCH_1}) # the source tree's name, in an installed SDK
-	endif()
 	if(NOT ARG_SPEC OR NOT ARG_COMPONENTS)
 		message(FATAL_ERROR "m6_add_system(${name}): SPEC and COMPONENTS are required")
 	endif()
-	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
-	set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}.gen)
+	m6_system_caps_headers(${name} SPEC ${ARG_SPEC} COMPONENTS ${ARG_COMPONENTS})
+	m6_system_boot_tables(${name} SPEC ${ARG_SPEC} COMPONENTS ${ARG_COMPONENTS}
+		OUTPUT_VARIABLE tables)
+	m6_system_image(${name} SOURCES ${tables} KERNEL ${ARG_KERNEL})
+	m6_system_gdb_script(${name} COMPONENTS ${ARG_COMPONENTS}) # cmake/m6_debug.cmake
+endfunction()
 
-	# Step 1: capability headers, one per binary; they depend on the spec (and the
-	# platform's device tree) only, never on ELFs.
-	# m6_system.h: the whole system as the spec declares it (for introspection tools).
+# The directory where the spec compiler writes system NAME's files.
+function(_m6_system_gen_dir name out)
+	set(${out} ${CMAKE_CURRENT_BINARY_DIR}/${name}.gen PARENT_SCOPE)
+endfunction()
+
+# m6_system_caps_headers(NAME SPEC file.m6 COMPONENTS target...)
+#   Step 1: the capability headers, one m6_caps.h per binary, and m6_system.h (the whole
+#   system as the spec declares it, for introspection tools); they depend on the spec (and
+#   the platform's device tree) only, never on ELFs. Each component target gets its own
+#   header directory on its include path and is ordered after the generation (target
+#   NAME_caps_headers).
+function(m6_system_caps_headers name)
+	cmake_parse_arguments(ARG "" "SPEC" "COMPONENTS" ${ARGN})
+	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
+	_m6_system_gen_dir(${name} gen)
 	set(headers ${gen}/include/m6_system.h)
 	foreach(c IN LISTS ARG_COMPONENTS)
 		list(APPEND headers ${gen}/include/${c}/m6_caps.h)
@@ -74,17 +91,27 @@ function(m6_add_system name)
 		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS}
 		COMMENT "m6-capdl: capability headers for ${name}")
 	add_custom_target(${name}_caps_headers DEPENDS ${headers})
-
-	set(elf_args)
-	set(elf_files)
 	foreach(c IN LISTS ARG_COMPONENTS)
 		target_include_directories(${c} PRIVATE ${gen}/include/${c} ${gen}/include)
 		add_dependencies(${c} ${name}_caps_headers)
+	endforeach()
+endfunction()
+
+# m6_system_boot_tables(NAME SPEC file.m6 COMPONENTS target... OUTPUT_VARIABLE var)
+#   Step 2: from the spec and the components' linked ELFs, the kernel's boot tables
+#   (boot_tables.c) and the boot image holding the components (boot_image.S, which
+#   .incbin's boot_image.bin), plus manifest.json. Sets var to the two sources to compile
+#   into the kernel image.
+function(m6_system_boot_tables name)
+	cmake_parse_arguments(ARG "" "SPEC;OUTPUT_VARIABLE" "COMPONENTS" ${ARGN})
+	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
+	_m6_system_gen_dir(${name} gen)
+	set(elf_args)
+	set(elf_files)
+	foreach(c IN LISTS ARG_COMPONENTS)
 		list(APPEND elf_args --elf ${c}=$<TARGET_FILE:${c}>)
 		list(APPEND elf_files $<TARGET_FILE:${c}>)
 	endforeach()
-
-	# Step 2: boot tables and boot image from the spec and the components' ELFs.
 	set(tables ${gen}/boot_tables.c ${gen}/boot_image.S)
 	add_custom_command(OUTPUT ${tables} ${gen}/boot_image.bin ${gen}/manifest.json
 		COMMAND ${M6_CAPDL_COMMAND} build ${spec} ${elf_args} --out ${gen}
@@ -92,9 +119,21 @@ function(m6_add_system name)
 		COMMENT "m6-capdl: boot tables for ${name}")
 	set_source_files_properties(${gen}/boot_image.S PROPERTIES
 		OBJECT_DEPENDS ${gen}/boot_image.bin)
+	set(${ARG_OUTPUT_VARIABLE} ${tables} PARENT_SCOPE)
+endfunction()
 
-	# Step 3: the kernel image.
-	add_executable(${name} ${tables})
+# m6_system_image(NAME SOURCES boot_tables.c boot_image.S [KERNEL m6::kernel_bench])
+#   Step 3: links the boot tables and image with the prebuilt kernel (default m6::kernel;
+#   m6::kernel_bench lets EL0 read the PMU, for benchmarks) into NAME.elf, and makes the
+#   bootable arm64 Image NAME.img from it.
+function(m6_system_image name)
+	cmake_parse_arguments(ARG "" "KERNEL" "SOURCES" ${ARGN})
+	if(NOT ARG_KERNEL)
+		set(ARG_KERNEL m6::kernel)
+	elseif(NOT TARGET ${ARG_KERNEL} AND ARG_KERNEL MATCHES "^m6_(kernel.*)$")
+		set(ARG_KERNEL m6::${CMAKE_MATCH_1}) # the source tree's name, in an installed SDK
+	endif()
+	add_executable(${name} ${ARG_SOURCES})
 	set_target_properties(${name} PROPERTIES SUFFIX ".elf"
 		LINK_DEPENDS ${M6_KERNEL_LINKER_SCRIPT})
 	target_link_libraries(${name} PRIVATE ${ARG_KERNEL})
@@ -106,60 +145,4 @@ function(m6_add_system name)
 		COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${name}>
 			${CMAKE_CURRENT_BINARY_DIR}/${name}.img
 		COMMENT "m6: ${name}.img (arm64 Image)")
-
-	# NAME.gdb: the kernel's and every component's symbols, for gdb attached to QEMU's
-	# stub (`-s -S`, then `target remote localhost:1234`). Every component is linked at the same user address, so a user-space
-	# address names one instruction in each of them; `m6-component NAME` keeps only NAME's
-	# symbols loaded when that is ambiguous.
-	set(gdb_components "")
-	foreach(c IN LISTS ARG_COMPONENTS)
-		string(APPEND gdb_components "    \"${c}\": \"$<TARGET_FILE:${c}>\",\n")
-	endforeach()
-	file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${name}.gdb CONTENT
-"# gdb script for the m6 system '${name}' (generated by m6_add_system).
-set architecture aarch64
-set pagination off
-file $<TARGET_FILE:${name}>
-python
-import gdb
-
-m6_components = {
-${gdb_components}}
-
-
-def m6_load(paths):
-    gdb.execute(\"set confirm off\")
-    try:
-        for path in m6_components.values():
-            try:
-                gdb.execute(\"remove-symbol-file \" + path, to_string=True)
-            except gdb.error:
-                pass  # not loaded
-        for path in paths:
-            gdb.execute(\"add-symbol-file \" + path, to_string=True)
-    finally:
-        gdb.execute(\"set confirm on\")
-
-
-class M6Component(gdb.Command):
-    \"\"\"m6-component NAME: keep only component NAME's user-space symbols (all: every one).\"\"\"
-
-    def __init__(self):
-        super().__init__(\"m6-component\", gdb.COMMAND_FILES)
-
-    def invoke(self, arg, from_tty):
-        name = arg.strip()
-        if name == \"all\":
-            m6_load(m6_components.values())
-        elif name in m6_components:
-            m6_load([m6_components[name]])
-        else:
-            raise gdb.GdbError(\"m6-component: no component '%s' (have: %s, all)\"
-                               % (name, \", \".join(m6_components)))
-
-
-M6Component()
-m6_load(m6_components.values())
-end
-")
 endfunction()
