@@ -11,14 +11,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, emit, model, resources
+from m6capdl import authority, model, resolved, resources
+from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
     ARGS_MAX,
     ASID_LIMIT,
     ASID_POOL_CAP,
     asid_blocks_end,
-    asid_pools,
     args_block_size,
     device_irq_caps,
     MAIN_THREAD,
@@ -57,6 +57,12 @@ def available_platforms(platform_dir: Path) -> list[str]:
 
 
 def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
+    return check_and_resolve(system, platform_dir)[0]
+
+
+def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Diagnostic], resolved.System]:
+    """The diagnostics, and the resolved model the checks looked at (the back ends' input
+    when there is no error)."""
     diags: list[Diagnostic] = []
     _check_platform(system, platform_dir, diags)
     if not system.components:
@@ -87,18 +93,20 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     if not any(d.message.startswith("unknown platform") for d in diags):
         resources.mark_dma(system, platform_dir, tree, diags)
     resources.check_irqs(system, diags)
-    for comp in system.components:
-        resources.check_cnode(comp, diags)
+    # Devices and DMA masters are known: what follows reads the resolved model.
+    model_ = resolved.resolve(system)
+    for comp, rcomp in zip(system.components, model_.components):
+        resources.check_cnode(comp, rcomp, diags)
         resources.check_region_overlaps(comp, diags)
         _check_generated_names(comp, diags)
-    _check_shared_binaries(system, diags)
+    _check_shared_binaries(system, model_, diags)
     _check_header_guards(system, diags)
-    resources.full_grant_targets(system, diags)
+    resources.full_grant_targets(system, model_, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
-        _check_asid_space(system, diags)
+        _check_asid_space(system, model_, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
-        if resources.check_mapped_pages(system, diags):
-            resources.check_budget(system, tree, diags)
+        if resources.check_mapped_pages(system, model_, diags):
+            resources.check_budget(system, model_, tree, diags)
     if not any(d.message.startswith(_UNRESOLVED) or ", not a" in d.message for d in diags):
         # With a reference that does not resolve, "never called" is likely a consequence
         # of the same typo: stay quiet rather than bury the real error.
@@ -107,14 +115,14 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         _useless_object_warnings(system, diags)
-        diags.extend(authority.check_assertions(system))
-    return diags
+        diags.extend(authority.check_assertions(model_))
+    return diags, model_
 
 
-def _check_asid_space(system: model.System, diags: list[Diagnostic]) -> None:
+def _check_asid_space(system: model.System, model_: resolved.System, diags: list[Diagnostic]) -> None:
     """The pools the boot creates must fit in the ASID space of a CPU with 16-bit ASIDs (one
     with 8-bit ASIDs has 255, which the kernel reports at boot)."""
-    pools = asid_pools(system)
+    pools = model_.asid_pools()
     end = asid_blocks_end([count for _, count in pools])
     if end <= ASID_LIMIT:
         return
@@ -130,7 +138,7 @@ def _check_asid_space(system: model.System, diags: list[Diagnostic]) -> None:
         f"blocks of 16; largest: {listed}"))
 
 
-def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> None:
+def _check_shared_binaries(system: model.System, model_: resolved.System, diags: list[Diagnostic]) -> None:
     """Components that run one binary share its m6_caps.h: they must agree on it."""
     first: dict[str, tuple[model.Component, dict[str, str]]] = {}
     runs: dict[str, int] = {}
@@ -138,12 +146,12 @@ def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> Non
         stmt = comp.first(model.BinaryStmt)
         if isinstance(stmt, model.BinaryStmt):
             runs[stmt.name] = runs.get(stmt.name, 0) + 1
-    for comp in system.components:
+    for comp, rcomp in zip(system.components, model_.components):
         stmt = comp.first(model.BinaryStmt)
         if not isinstance(stmt, model.BinaryStmt) or runs[stmt.name] < 2:
             continue  # (a binary of one component agrees with itself: no header to compute)
         try:
-            defines = emit.header_defines(comp)
+            defines = header_defines(rcomp)
         except (KeyError, AssertionError):  # an error reported elsewhere left it incomplete
             continue
         seen = first.get(stmt.name)
@@ -221,7 +229,7 @@ def _check_header_guards(system: model.System, diags: list[Diagnostic]) -> None:
         stmt = comp.first(model.BinaryStmt)
         if not isinstance(stmt, model.BinaryStmt) or not _BINARY_NAME.fullmatch(stmt.name):
             continue
-        guard = emit.guard_name(stmt.name)
+        guard = guard_name(stmt.name)
         seen = first.setdefault(guard, (stmt.name, stmt))
         if seen[0] != stmt.name:
             diags.append(error(

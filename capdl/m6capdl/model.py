@@ -311,8 +311,6 @@ class Component:
     # Filled by resources.mark_dma: the objects of this component that can master DMA with
     # no IOMMU in front of them ("device_X", "untyped_X"), each with why, in words.
     dma: dict[str, str] = field(default_factory=dict)
-    # layout.py's results for this component (they are asked for many times over).
-    layout_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def first(self, kind: type[Statement]) -> Statement | None:
         for stmt in self.statements:
