@@ -1,7 +1,7 @@
 """Semantic checks of a parsed spec.
 
 Each check appends diagnostics and carries on, so the user sees every problem in one
-run. Later stages (layout, emit) may assume a spec that passed: they do not re-check.
+run. Later stages (resolve, layout, emit) may assume a spec that passed: they do not re-check.
 """
 
 from __future__ import annotations

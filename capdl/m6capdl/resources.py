@@ -2,7 +2,7 @@
 the platform's device tree, IRQs, CNode sizes, and the RAM budget.
 
 Like checks.py, every function appends diagnostics and carries on. Device lookups fill
-`Component.devices`, which layout.py then uses to place MMIO frames and IRQ caps.
+`Component.devices`, which resolve() then uses to place MMIO frames and IRQ caps.
 """
 
 from __future__ import annotations
