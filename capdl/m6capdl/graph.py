@@ -36,7 +36,8 @@ def to_dot(system: resolved.System) -> str:
         arrows: list[tuple[int, int, str]] = []
         for cap in comp.cspace.slots:
             if cap.kind in ("call", "send", "signal"):
-                label = cap.kind + (f" b{cap.badge}" if cap.badge else "") + (" +grant" if cap.grant else "")
+                # (A badge written as 0 is shown: the spec says so.)
+                label = cap.kind + (f" b{cap.badge}" if cap.badge_span else "") + (" +grant" if cap.grant else "")
                 arrows.append((cap.order, 0, f"  {_q(name)} -> {_q(cap.ref)} [label={_q(label)}, "
                                              f"style={_ARROWS[cap.kind]}];"))
         for region in comp.memory.regions:

@@ -65,6 +65,10 @@ class Obj:
     count: int = 0              # ASID pool: ASIDs
     number: int = 0             # irq: the interrupt ID
     selector: str = ""          # device: its device-tree path or compatible string
+    # For diagnostics: the declared name, and the size (untyped) or count (ASID pool) as
+    # written (`span` is the whole declaration).
+    name_span: Span | None = None
+    value_span: Span | None = None
 
 
 KINDS = ("cnode", "vspace", "tcb", "private", "endpoint", "notification", "timer", "untyped", "asid_pool",
@@ -101,6 +105,7 @@ class Cap:
     syscap: str | None = None
     span: Span | None = None
     order: int = -1           # index of its statement in the component (-1: self caps)
+    badge_span: Span | None = None  # call/send/signal: the badge as written (None: no badge given)
 
     @property
     def grant(self) -> bool:
@@ -127,6 +132,7 @@ class Fault:
     obj: Obj | None = None
     span: Span | None = None
     order: int = -1           # index of the statement (a thread's `fault`: its thread's)
+    badge_span: Span | None = None  # None: no badge given (0)
 
 
 @dataclass(frozen=True)
@@ -255,6 +261,7 @@ class Component:
     name: str
     span: Span
     binary: str                 # "" if the spec gives none (an error)
+    binary_span: Span | None
     priority: int
     max_priority: int
     max_timeslice: int          # microseconds; 0: the kernel's default
@@ -359,6 +366,7 @@ def _objects(comp: model.Component) -> Component:
     shell = Component(
         name, comp.name.span,
         binary.name if isinstance(binary, model.BinaryStmt) else "",
+        binary.name_span if isinstance(binary, model.BinaryStmt) else None,
         priority,
         max_prio.value.value if isinstance(max_prio, model.MaxPriorityStmt) else priority,
         timeslice.value.value if isinstance(timeslice, model.MaxTimesliceStmt) else 0,
@@ -370,18 +378,20 @@ def _objects(comp: model.Component) -> Component:
         kind = _DECLARED.get(type(stmt))
         if kind is not None:
             ident: model.Ident = stmt.name  # type: ignore[attr-defined]
-            extra: dict[str, Any] = {}
+            extra: dict[str, Any] = {"name_span": ident.span}
             if isinstance(stmt, model.UntypedStmt):
-                extra = {"size": stmt.size.value, "paddr": stmt.paddr.value if stmt.paddr is not None else None}
+                extra.update(size=stmt.size.value, paddr=stmt.paddr.value if stmt.paddr is not None else None,
+                             value_span=stmt.size.span)
             elif isinstance(stmt, model.IrqStmt):
-                extra = {"number": stmt.number.value}
+                extra["number"] = stmt.number.value
             elif isinstance(stmt, model.DeviceStmt):
-                extra = {"selector": stmt.path or stmt.compatible or ""}
+                extra["selector"] = stmt.path or stmt.compatible or ""
             obj = own(kind[0], ident.text, kind[1] + ident.text, stmt.span, **extra)
             shell.declared.append(obj)
             shell.by_name.setdefault(ident.text, obj)
         elif isinstance(stmt, model.AsidPoolStmt) and shell.asid_pool is None:
-            shell.asid_pool = own("asid_pool", ASID_POOL_ROLE, ASID_POOL_ROLE, stmt.span, count=stmt.count.value)
+            shell.asid_pool = own("asid_pool", ASID_POOL_ROLE, ASID_POOL_ROLE, stmt.span, count=stmt.count.value,
+                                  value_span=stmt.count.span)
     for key, why in comp.dma.items():
         obj = next((o for o in shell.declared if o.role == key), None)
         if obj is not None:
@@ -397,7 +407,8 @@ def _lookup(system: System, component: str, name: str, kind: str) -> Obj | None:
 
 def _fault(system: System, stmt: model.FaultStmt, order: int) -> Fault:
     return Fault(stmt.component.text, stmt.endpoint.text, stmt.badge.value if stmt.badge is not None else 0,
-                 _lookup(system, stmt.component.text, stmt.endpoint.text, "endpoint"), stmt.span, order)
+                 _lookup(system, stmt.component.text, stmt.endpoint.text, "endpoint"), stmt.span, order,
+                 stmt.badge.span if stmt.badge is not None else None)
 
 
 def _fill(comp: model.Component, shell: Component, system: System) -> None:
@@ -424,7 +435,8 @@ def _fill(comp: model.Component, shell: Component, system: System) -> None:
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Cap(index, cap_name(stmt.alias.text), stmt.kind, "M6_OBJ_ENDPOINT", rights, badge,
                              _lookup(system, stmt.component.text, stmt.endpoint.text, "endpoint"),
-                             f"{stmt.component.text}.{stmt.endpoint.text}", span=span, order=order))
+                             f"{stmt.component.text}.{stmt.endpoint.text}", span=span, order=order,
+                             badge_span=stmt.badge.span if stmt.badge is not None else None))
         elif isinstance(stmt, model.SyscapStmt):
             # .get: checks.py lays out specs that may still name an unknown syscap.
             slots.append(Cap(index, cap_name(stmt.name.text), "syscap", SYSCAPS.get(stmt.name.text, "M6_OBJ_NULL"),
@@ -442,7 +454,8 @@ def _fill(comp: model.Component, shell: Component, system: System) -> None:
             badge = stmt.badge.value if stmt.badge is not None else 0
             slots.append(Cap(index, cap_name(stmt.alias.text), "signal", "M6_OBJ_NOTIFICATION", ("M6_RIGHT_WRITE",),
                              badge, _lookup(system, stmt.component.text, stmt.notification.text, "notification"),
-                             f"{stmt.component.text}.{stmt.notification.text}", span=span, order=order))
+                             f"{stmt.component.text}.{stmt.notification.text}", span=span, order=order,
+                             badge_span=stmt.badge.span if stmt.badge is not None else None))
         elif isinstance(stmt, model.UntypedStmt):
             slots.append(Cap(index, cap_name(stmt.name.text), "untyped", "M6_OBJ_UNTYPED", RIGHTS_ALL, 0, obj,
                              span=span, order=order))

@@ -571,9 +571,9 @@ def check_budget(system: model.System, model_: resolved.System, tree: platform.D
     for start, end in ((base, base + KERNEL_RESERVE), (base + DTB_OFFSET, base + DTB_OFFSET + DTB_RESERVE)):
         holes = [piece for h in holes for piece in ((h[0], min(h[1], start)), (max(h[0], end), h[1]))
                  if piece[0] < piece[1]]
-    pools = sorted(((s.size.value, comp, s) for comp in system.components for s in comp.statements
-                    if isinstance(s, model.UntypedStmt) and s.paddr is None), key=lambda p: -p[0])
-    for size, comp, stmt in pools:
+    pools = sorted(((u.size, comp, u) for comp in model_.components for u in comp.of_kind("untyped")
+                    if u.paddr is None), key=lambda p: -p[0])
+    for size, comp, pool in pools:
         for i, (lo, hi) in enumerate(holes):
             start = (lo + size - 1) & ~(size - 1)
             if start + size <= hi:
@@ -581,8 +581,8 @@ def check_budget(system: model.System, model_: resolved.System, tree: platform.D
                 break
         else:
             diags.append(error(
-                f"untyped '{comp.name.text}.{stmt.name.text}' ({size_text(size)}) does not fit in RAM",
-                stmt.size.span, "an untyped pool must be naturally aligned; the kernel and the other "
+                f"untyped '{comp.name}.{pool.name}' ({size_text(size)}) does not fit in RAM",
+                pool.value_span, "an untyped pool must be naturally aligned; the kernel and the other "
                                 "pools leave no free block that large"))
             return
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run
-from m6capdl import checks, cli, emit, header, parser, resolved
+from m6capdl import checks, cli, emit, parser, resolved
+from m6capdl.header import header_defines
 
 VALID = Path(__file__).resolve().parent / "specs" / "valid"
 
@@ -24,7 +25,7 @@ def test_generated_names_are_those_of_the_header(spec: Path) -> None:
     assert not [d for d in checks.check(system, REPO / "platforms") if d.severity.value == "error"]
     for comp, rcomp in zip(system.components, resolved.resolve(system).components):
         derived = {name for name, _, _ in checks.generated_names(comp)}
-        defined = {n for n in header.header_defines(rcomp)
+        defined = {n for n in header_defines(rcomp)
                    if n.startswith(("M6_MEM_", "M6_DEVICE_", "M6_THREAD_", "M6_UNTYPED_"))}
         defined -= {"M6_THREAD_COUNT", "M6_THREAD_CAPS"}
         assert defined == derived, comp.name.text
