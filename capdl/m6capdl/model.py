@@ -305,7 +305,7 @@ class Component:
     name: Ident
     statements: list[Statement] = field(default_factory=list)
     # Filled by checks.py: each `device` statement's name -> its device-tree node, and the
-    # system's memory declarations, so that layout needs nothing but the component.
+    # system's memory declarations: resolve() reads them (resolved.py).
     devices: dict[str, Any] = field(default_factory=dict)
     memories: dict[str, MemoryDecl] = field(default_factory=dict)
     # Filled by resources.mark_dma: the objects of this component that can master DMA with

@@ -69,6 +69,7 @@ class Obj:
     # written (`span` is the whole declaration).
     name_span: Span | None = None
     value_span: Span | None = None
+    order: int = -1             # index of its declaration in the component
 
 
 KINDS = ("cnode", "vspace", "tcb", "private", "endpoint", "notification", "timer", "untyped", "asid_pool",
@@ -194,6 +195,7 @@ class Region:
     obj: Obj | None = None      # the memory region or device mapped
     span: Span | None = None
     order: int = -1
+    value_span: Span | None = None  # heap: its size as written
 
     @property
     def end(self) -> int:
@@ -279,7 +281,6 @@ class Component:
     asid_pool: Obj | None = None
     devices: dict[str, Any] = field(default_factory=dict)  # device name -> platform.Device
     dma: dict[str, tuple[Obj, str]] = field(default_factory=dict)  # DMA masters: key -> (object, why)
-    source: model.Component | None = None  # the statements, for diagnostics
 
     @property
     def threads(self) -> tuple[Thread, ...]:
@@ -333,7 +334,8 @@ def resolve(system: model.System) -> System:
     memory_by_name: dict[str, Obj] = {}
     for decl in system.memories:
         obj = Obj(None, "memory", decl.name.text, decl.name.text, f"memory.{decl.name.text}", decl.span,
-                  size=decl.size.value, rights=decl.rights.text if decl.rights else "rw")
+                  size=decl.size.value, rights=decl.rights.text if decl.rights else "rw", name_span=decl.name.span,
+                  value_span=decl.size.span)
         memories.append(obj)
         memory_by_name.setdefault(decl.name.text, obj)
     out = System(system.name.text, system.platform.text, [], memories, system.assertions,
@@ -373,12 +375,12 @@ def _objects(comp: model.Component) -> Component:
         isinstance(prio, model.PriorityStmt),
         own("cnode", "cnode", "cnode"), own("vspace", "vspace", "vspace"),
         own("tcb", MAIN_THREAD, "tcb", comp.name.span), own("private", "memory", "memory"),
-        CSpace(0, ()), MemoryMap(()), devices=comp.devices, source=comp)
-    for stmt in comp.statements:
+        CSpace(0, ()), MemoryMap(()), devices=comp.devices)
+    for order, stmt in enumerate(comp.statements):
         kind = _DECLARED.get(type(stmt))
         if kind is not None:
             ident: model.Ident = stmt.name  # type: ignore[attr-defined]
-            extra: dict[str, Any] = {"name_span": ident.span}
+            extra: dict[str, Any] = {"name_span": ident.span, "order": order}
             if isinstance(stmt, model.UntypedStmt):
                 extra.update(size=stmt.size.value, paddr=stmt.paddr.value if stmt.paddr is not None else None,
                              value_span=stmt.size.span)
@@ -391,7 +393,7 @@ def _objects(comp: model.Component) -> Component:
             shell.by_name.setdefault(ident.text, obj)
         elif isinstance(stmt, model.AsidPoolStmt) and shell.asid_pool is None:
             shell.asid_pool = own("asid_pool", ASID_POOL_ROLE, ASID_POOL_ROLE, stmt.span, count=stmt.count.value,
-                                  value_span=stmt.count.span)
+                                  value_span=stmt.count.span, order=order)
     for key, why in comp.dma.items():
         obj = next((o for o in shell.declared if o.role == key), None)
         if obj is not None:
@@ -610,7 +612,7 @@ def _place_regions(comp: model.Component, shell: Component, system: System) -> t
             regions.append(_device_region(comp, shell, stmt, tuple(pages), page_vaddr, order))
         elif isinstance(stmt, model.HeapStmt):
             regions.append(Region("HEAP", "heap", vaddr, size, RIGHTS_RW, obj=shell.private, span=stmt.span,
-                                  order=order))
+                                  order=order, value_span=stmt.size.span))
         else:
             assert isinstance(stmt, model.MapStmt)
             rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", RIGHTS_RW)

@@ -493,32 +493,35 @@ def ram_needs(system: model.System, model_: resolved.System) -> list[tuple[int, 
     """(bytes, what, where) of everything the spec allocates from RAM, ELF pages aside."""
     needs: list[tuple[int, str, Span]] = []
     # The system's own ASID pool: one ASID (a root pointer) per component's VSpace.
-    needs.append((layout.asid_pool_bytes(len(system.components)), "the system's ASID pool", system.name.span))
-    for decl in system.memories:
-        needs.append((layout.page_up(decl.size.value), f"memory '{decl.name.text}'", decl.size.span))
-    for comp, rcomp in zip(system.components, model_.components):
-        name = comp.name.text
+    needs.append((layout.asid_pool_bytes(len(model_.components)), "the system's ASID pool", system.name.span))
+    for memory in model_.memories:
+        needs.append((layout.page_up(memory.size), f"memory '{memory.name}'", memory.value_span))  # type: ignore[arg-type]
+    for rcomp in model_.components:
+        name = rcomp.name
         mem = rcomp.memory
         cspace = rcomp.cspace
         fixed = (1 << (cspace.radix + _CTE_BITS)) + PAGE_SIZE  # CNode, VSpace
         fixed += len(mem.threads) << _TCB_BITS
-        fixed += len(comp.endpoints) << _ENDPOINT_BITS
-        fixed += len(comp.notifications) << _NOTIFICATION_BITS
-        fixed += len(comp.timers) << _TIMER_BITS
+        fixed += len(rcomp.of_kind("endpoint")) << _ENDPOINT_BITS
+        fixed += len(rcomp.of_kind("notification")) << _NOTIFICATION_BITS
+        fixed += len(rcomp.of_kind("timer")) << _TIMER_BITS
         ranges = [(layout.IMAGE_BASE, layout.IMAGE_BASE + PAGE_SIZE)] + \
                  [(t.ipc_buffer_vaddr, t.ipc_buffer_vaddr + PAGE_SIZE) for t in mem.threads] + \
                  [(r.vaddr, r.end) for r in mem.regions if r.size]
         fixed += layout.tables_covering(ranges) * PAGE_SIZE
         for th in mem.threads:
             fixed += th.stack_size + PAGE_SIZE
-        needs.append((fixed, f"component '{name}' (threads, CSpace, page tables)", comp.name.span))
-        for stmt in comp.statements:
-            if isinstance(stmt, model.UntypedStmt) and stmt.paddr is None:
-                needs.append((stmt.size.value, f"untyped '{name}.{stmt.name.text}'", stmt.size.span))
-            elif isinstance(stmt, model.AsidPoolStmt):
-                needs.append((layout.asid_pool_bytes(stmt.count.value), f"asid_pool of '{name}'", stmt.count.span))
-            elif isinstance(stmt, model.HeapStmt):
-                needs.append((layout.page_up(stmt.size.value), f"heap of '{name}'", stmt.size.span))
+        needs.append((fixed, f"component '{name}' (threads, CSpace, page tables)", rcomp.span))
+        # Pools and the heap, in declaration order.
+        own: list[tuple[int, int, str, Span]] = [
+            (u.order, u.size, f"untyped '{name}.{u.name}'", u.value_span)  # type: ignore[misc]
+            for u in rcomp.of_kind("untyped") if u.paddr is None]
+        if rcomp.asid_pool is not None:
+            own.append((rcomp.asid_pool.order, layout.asid_pool_bytes(rcomp.asid_pool.count), f"asid_pool of '{name}'",
+                        rcomp.asid_pool.value_span))  # type: ignore[arg-type]
+        own += [(r.order, r.size, f"heap of '{name}'", r.value_span)  # type: ignore[misc]
+                for r in mem.regions if r.kind == "heap"]
+        needs += [(size, what, where) for _, size, what, where in sorted(own, key=lambda n: n[0])]
     return needs
 
 
