@@ -44,7 +44,7 @@ from m6capdl.layout import (
 # Objects
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Obj:
     """A kernel object (or a system resource) of the system, made once by resolve(): caps,
     mappings and fault handlers point at it, and compare by identity.
@@ -91,7 +91,7 @@ _DECLARED: dict[type[model.Statement], tuple[str, str]] = {
 # Caps
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cap:
     """A cap the boot puts in a component's CNode."""
 
@@ -113,7 +113,7 @@ class Cap:
         return "M6_RIGHT_GRANT" in self.rights
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CSpace:
     radix: int
     slots: tuple[Cap, ...]   # slot 0 (null) is not listed
@@ -123,7 +123,7 @@ class CSpace:
 # Threads
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fault:
     """Where a thread's faults go: endpoint `name` of component `component`."""
 
@@ -136,7 +136,7 @@ class Fault:
     badge_span: Span | None = None  # None: no badge given (0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thread:
     name: str                 # "main" or the thread's name
     window: int               # 0 for the main thread
@@ -171,7 +171,7 @@ class Thread:
 # Memory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegRange:
     """One `reg` entry of a device, as the component sees it."""
 
@@ -180,7 +180,7 @@ class RegRange:
     size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Region:
     """A mapped range other than the image and the threads: shared memory, heap, device."""
 
@@ -207,7 +207,7 @@ class Region:
         return "".join(r[len("M6_RIGHT_"):][0].lower() for r in self.rights)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemoryMap:
     threads: tuple[Thread, ...]  # the main thread first
     regions: tuple[Region, ...] = ()
@@ -258,7 +258,7 @@ class MemoryMap:
 # Components and the system
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Component:
     name: str
     span: Span
@@ -295,7 +295,7 @@ class Component:
         return any(t.linux for t in self.threads)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class System:
     name: str
     platform: str
@@ -342,24 +342,32 @@ def resolve(system: model.System) -> System:
                  memory_by_name=memory_by_name, file=system.file)
     out.syscaps = {name: Obj(None, "syscap", name, name, f"syscap.{name}") for name in SYSCAPS}
     # Objects first, then what refers to them: a cap may name any component's objects.
-    shells = [_objects(comp) for comp in system.components]
+    firsts = [_firsts(comp.statements) for comp in system.components]
+    shells = [_objects(comp, first) for comp, first in zip(system.components, firsts)]
     for shell in shells:
         out.by_name.setdefault(shell.name, shell)
-    for comp, shell in zip(system.components, shells):
-        _fill(comp, shell, out)
+    for comp, first, shell in zip(system.components, firsts, shells):
+        _fill(comp, first, shell, out)
         out.components.append(shell)
     return out
 
 
-def _objects(comp: model.Component) -> Component:
+def _firsts(statements: list[model.Statement] | tuple[model.Statement, ...]
+            ) -> dict[type[model.Statement], model.Statement]:
+    """The first statement of each kind (a second one of a kind that may appear once is
+    an error checks.py reports)."""
+    first: dict[type[model.Statement], model.Statement] = {}
+    for stmt in statements:
+        first.setdefault(type(stmt), stmt)
+    return first
+
+
+def _objects(comp: model.Component, first: dict[type[model.Statement], model.Statement]) -> Component:
     name = comp.name.text
 
     def own(kind: str, obj_name: str, role: str, span: Span | None = None, **kw: Any) -> Obj:
         return Obj(name, kind, obj_name, role, f"{name}.{role}", span, **kw)
 
-    first: dict[type[model.Statement], model.Statement] = {}
-    for stmt in comp.statements:
-        first.setdefault(type(stmt), stmt)
     binary = first.get(model.BinaryStmt)
     prio = first.get(model.PriorityStmt)
     max_prio = first.get(model.MaxPriorityStmt)
@@ -413,7 +421,8 @@ def _fault(system: System, stmt: model.FaultStmt, order: int) -> Fault:
                  stmt.badge.span if stmt.badge is not None else None)
 
 
-def _fill(comp: model.Component, shell: Component, system: System) -> None:
+def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statement], shell: Component,
+          system: System) -> None:
     """Caps, threads and regions of one component."""
     slots: list[Cap] = [
         Cap(1, cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL, obj=shell.cnode),
@@ -487,25 +496,27 @@ def _fill(comp: model.Component, shell: Component, system: System) -> None:
             fault = _fault(system, stmt, order)
             shell.faults.append(fault)
             comp_fault = comp_fault or fault
-    shell.cspace = CSpace(_radix(comp, len(slots) + 1), tuple(slots))
+    bits = first.get(model.CNodeBitsStmt)
+    # `cnode_bits` overrides the automatic size (checks.py makes sure the caps fit).
+    radix = bits.value.value if isinstance(bits, model.CNodeBitsStmt) else \
+        max(layout.MIN_CSPACE_RADIX, len(slots).bit_length())
+    shell.cspace = CSpace(radix, tuple(slots))
 
-    stack, args = comp.first(model.StackStmt), comp.first(model.ArgsStmt)
+    stack, args = first.get(model.StackStmt), first.get(model.ArgsStmt)
     threads = [Thread(MAIN_THREAD, 0, shell.priority, shell.max_priority,
                       stack.size.value if isinstance(stack, model.StackStmt) else model.DEFAULT_STACK_SIZE,
-                      comp.first(model.LinuxStmt) is not None, comp_fault, None, shell.max_timeslice, shell.tcb)]
+                      model.LinuxStmt in first, comp_fault, None, shell.max_timeslice, shell.tcb)]
     for window, (th, tcb) in enumerate(extra, start=1):
-        first: dict[type[model.Statement], model.Statement] = {}
-        for inner in th.statements:
-            first.setdefault(type(inner), inner)
-        prio, max_prio, th_stack = (first.get(model.PriorityStmt), first.get(model.MaxPriorityStmt),
-                                 first.get(model.StackStmt))
-        entry, fault = first.get(model.EntryStmt), first.get(model.FaultStmt)
+        own = _firsts(th.statements)
+        prio, max_prio, th_stack = (own.get(model.PriorityStmt), own.get(model.MaxPriorityStmt),
+                                    own.get(model.StackStmt))
+        entry, fault = own.get(model.EntryStmt), own.get(model.FaultStmt)
         priority = prio.value.value if isinstance(prio, model.PriorityStmt) else 0
         threads.append(Thread(
             th.name.text, window, priority,
             max_prio.value.value if isinstance(max_prio, model.MaxPriorityStmt) else priority,
             th_stack.size.value if isinstance(th_stack, model.StackStmt) else model.DEFAULT_STACK_SIZE,
-            model.LinuxStmt in first,
+            model.LinuxStmt in own,
             _fault(system, fault, -1) if isinstance(fault, model.FaultStmt) else comp_fault,
             entry.symbol if isinstance(entry, model.EntryStmt) else None, tcb=tcb,
             entry_span=entry.symbol_span if isinstance(entry, model.EntryStmt) else None))
@@ -513,24 +524,17 @@ def _fill(comp: model.Component, shell: Component, system: System) -> None:
     shell.memory = MemoryMap(tuple(threads), _place_regions(comp, shell, system), argv)
 
 
-def _radix(comp: model.Component, used: int) -> int:
-    """`used` counts the null slot. `cnode_bits` overrides (checks.py makes sure it fits)."""
-    stmt = comp.first(model.CNodeBitsStmt)
-    if isinstance(stmt, model.CNodeBitsStmt):
-        return stmt.value.value
-    return max(layout.MIN_CSPACE_RADIX, (used - 1).bit_length())
-
-
 # ---------------------------------------------------------------------------
 # Regions: where shared memory, the heap and device registers go
 
 
-def region_requests(comp: model.Component) -> list[tuple[int, model.Statement, int, int | None]]:
+def region_requests(comp: model.Component, groups: dict[str, list[int]] | None = None
+                    ) -> list[tuple[int, model.Statement, int, int | None]]:
     """(statement index, statement, size in bytes, chosen vaddr or None) of every region,
     in declaration order. A device whose pages another device of the component maps
-    already has size 0."""
+    already has size 0. `groups`: device_groups(comp), if known."""
     out: list[tuple[int, model.Statement, int, int | None]] = []
-    groups = device_groups(comp)
+    groups = device_groups(comp) if groups is None else groups
     for order, stmt in enumerate(comp.statements):
         if isinstance(stmt, model.HeapStmt):
             out.append((order, stmt, page_up(stmt.size.value), None))
@@ -556,6 +560,8 @@ def device_groups(comp: model.Component) -> dict[str, list[int]]:
     share a page (QEMU's virtio-mmio slots, 0x200 apart) are mapped as one region, every
     page once: the first of them (in declaration order) maps the pages of all of them, in
     address order, so each `reg` stays contiguous; the others map none of their own."""
+    if not comp.devices:
+        return {}
     names = [s.name.text for s in comp.statements
              if isinstance(s, model.DeviceStmt) and device_pages(comp.devices.get(s.name.text))]
     pages = {name: device_pages(comp.devices[name]) for name in names}
@@ -583,10 +589,10 @@ def device_groups(comp: model.Component) -> dict[str, list[int]]:
 def _place_regions(comp: model.Component, shell: Component, system: System) -> tuple[Region, ...]:
     """Regions without `at` go from AUTO_REGION_BASE up, in declaration order, each
     followed by a guard page, skipping the chosen ones."""
-    requests = region_requests(comp)
+    groups = device_groups(comp)
+    requests = region_requests(comp, groups)
     if not requests:
         return ()
-    groups = device_groups(comp)
     fixed = sorted((v, v + size) for _, _, size, v in requests if v is not None)
     cursor = AUTO_REGION_BASE
     regions: list[Region] = []
