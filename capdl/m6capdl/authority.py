@@ -34,14 +34,16 @@ round it appeared in, so an explanation only ever leans on earlier steps (no cyc
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from m6capdl import layout, model
+from m6capdl import layout, model, resolved
 from m6capdl.diagnostics import Diagnostic, Span, error
 
-_ROLE_OF_KIND = {"endpoint": "ep_", "notification": "ntfn_", "timer": "timer_", "untyped": "untyped_",
-                 "thread": "tcb_", "device": "device_", "irq": "irq_"}
 _CONTROL = ("cnode", "vspace", "tcb")
+# What a component's own objects are called when it holds them.
+_OWN_WORDS = {"endpoint": "endpoint", "notification": "notification", "timer": "timer", "untyped": "untyped pool",
+              "tcb": "thread", "device": "device", "irq": "irq"}
 
 
 @dataclass(frozen=True)
@@ -80,52 +82,84 @@ class Graph:
     takes: dict[str, set[str]] = field(default_factory=dict)
     rep: dict[str, str] = field(default_factory=dict)
     by_taker: dict[str, list[tuple[str, Edge]]] = field(default_factory=dict)
+    # Every key of `direct`: the object of the model it stands for, and whether it is the
+    # grant right of a cap to that (endpoint) object rather than the object itself.
+    objects: dict[str, tuple[resolved.Obj, bool]] = field(default_factory=dict)
 
-
-def owner(obj: str) -> str | None:
-    head, _, _ = obj.partition(".")
-    return None if head in ("memory", "syscap") else head
+    def owner(self, key: str) -> str | None:
+        return self.objects[key][0].owner
 
 
 def _loc(span: Span) -> str:
     return (f"{span.file}:" if span.file else "line ") + f"{span.line}"
 
 
-def build(system: model.System) -> Graph:
-    graph = Graph([c.name.text for c in system.components])
+def build(system: resolved.System) -> Graph:
+    """The analysis over the resolved model: what each component holds is what lands in
+    its CNode (caps with their rights, grant included) and its VSpace (mappings), and the
+    channel to its fault handler."""
+    graph = Graph([c.name for c in system.components])
     static: list[Edge] = []
+
+    def hold(held: dict[str, Grant], obj: resolved.Obj, grant: Grant, facet: bool = False,
+             keep: bool = False) -> None:
+        key = obj.key + "+grant" if facet else obj.key
+        graph.objects.setdefault(key, (obj, facet))
+        if keep:
+            held.setdefault(key, grant)
+        else:
+            held[key] = grant
+
     for comp in system.components:
-        name = comp.name.text
+        name = comp.name
         held: dict[str, Grant] = {}
         graph.direct[name] = held
-        held[f"{name}.cnode"] = Grant("its own CNode (CAP_SELF_CNODE)", None)
-        held[f"{name}.vspace"] = Grant("its own VSpace (CAP_SELF_VSPACE)", None)
-        held[f"{name}.tcb"] = Grant("its own main thread (CAP_SELF_TCB)", None)
-        held[f"{name}.memory"] = Grant("its own memory (program image, stacks, heap)", None)
-        for stmt in comp.statements:
-            _direct(name, stmt, held, graph)
-            faults = [stmt] if isinstance(stmt, model.FaultStmt) else \
-                [s for s in stmt.statements if isinstance(s, model.FaultStmt)] if isinstance(stmt, model.ThreadStmt) else []
-            for fault in faults:
-                handler = fault.component.text
-                _fault_channel(name, comp, fault, held)
+        hold(held, comp.cnode, Grant("its own CNode (CAP_SELF_CNODE)", None))
+        hold(held, comp.vspace, Grant("its own VSpace (CAP_SELF_VSPACE)", None))
+        hold(held, comp.tcb, Grant("its own main thread (CAP_SELF_TCB)", None))
+        hold(held, comp.private, Grant("its own memory (program image, stacks, heap)", None))
+        # In declaration order (a later cap to one object tells how it is held): the caps
+        # of its CNode, the mappings of its VSpace, the channels to its fault handlers.
+        items: list[tuple[int, int, resolved.Cap | resolved.Region | resolved.Fault]] = []
+        items += [(cap.order, 0, cap) for cap in comp.cspace.slots if cap.order >= 0]
+        items += [(region.order, 0, region) for region in comp.memory.regions if region.kind != "heap"]
+        items += [(fault.order, 1, fault) for fault in comp.faults]
+        for _, _, item in sorted(items, key=lambda i: (i[0], i[1])):
+            if isinstance(item, resolved.Cap):
+                _held_cap(name, item, held, hold)
+            elif isinstance(item, resolved.Region):
+                assert item.obj is not None
+                if item.kind == "memory":
+                    hold(held, item.obj, Grant(f"a mapping of memory '{item.obj.name}' ({item.rights_text})",
+                                               item.span))
+                    graph.mapped_by.setdefault(item.obj.key, set()).add(name)
+                else:
+                    hold(held, item.obj, Grant(f"its device '{item.obj.name}'", item.span))
+            else:
+                handler = item.component
+                assert item.obj is not None and item.span is not None
+                # Every fault is a message to the handler's endpoint, and so is every
+                # `svc` of a Linux-ABI thread.
+                what = "fault and each Linux system call" if comp.linux else "fault"
+                hold(held, item.obj, Grant(
+                    f"a channel to {handler}.{item.endpoint}, its fault handler: each {what} of its threads "
+                    f"is a message to it", item.span), keep=True)
                 if handler != name:
                     static.append(Edge(handler, name, 0, "fault", None,
                                        f"'{handler}' receives the faults of '{name}' on "
-                                       f"{handler}.{fault.endpoint.text} ({_loc(fault.span)}) and can "
+                                       f"{handler}.{item.endpoint} ({_loc(item.span)}) and can "
                                        f"rewrite the faulting thread's registers: it controls '{name}'",
-                                       fault.span))
-    memories = [m.name.text for m in system.memories]
+                                       item.span))
     for comp in system.components:
-        name = comp.name.text
-        for key, why in sorted(comp.dma.items()):
-            obj = f"{name}.{key}"
-            for memory in memories:
-                graph.direct[name].setdefault(f"memory.{memory}", Grant(
-                    f"memory '{memory}' through DMA: {why}", None))
+        name = comp.name
+        for key, (master, why) in sorted(comp.dma.items()):
+            graph.objects.setdefault(master.key, (master, False))
+            for memory in system.memories:
+                hold(graph.direct[name], memory, Grant(f"memory '{memory.name}' through DMA: {why}", None),
+                     keep=True)
             for other in graph.components:
                 if other != name:
-                    static.append(Edge(name, other, 0, "dma", obj,
+                    static.append(Edge(name, other, 0, "dma", master.key,
                                        f"{why}: so '{name}' can read and write all of RAM, the kernel and "
                                        f"every component included; it controls '{other}' and can take any "
                                        f"cap it holds"))
@@ -135,54 +169,27 @@ def build(system: model.System) -> Graph:
     return graph
 
 
-def _fault_channel(name: str, comp: model.Component, fault: model.FaultStmt, held: dict[str, Grant]) -> None:
-    """The faulting thread's channel to its handler: every fault is a message to the
-    handler's endpoint, and so is every `svc` of a Linux-ABI thread."""
-    linux = comp.first(model.LinuxStmt) is not None or any(t.first(model.LinuxStmt) is not None for t in comp.threads)
-    what = "fault and each Linux system call" if linux else "fault"
-    ep = f"{fault.component.text}.{fault.endpoint.text}"
-    held.setdefault(f"{fault.component.text}.ep_{fault.endpoint.text}", Grant(
-        f"a channel to {ep}, its fault handler: each {what} of its threads is a message to it", fault.span))
+def _held_cap(name: str, cap: resolved.Cap, held: dict[str, Grant], hold: Callable[..., None]) -> None:
+    obj = cap.obj
+    if obj is None or cap.kind == "asid_pool":
+        # (An ASID pool is only ever its own component's: whoever takes it has taken the
+        # CNode that holds it.)
+        return
+    if cap.kind in ("call", "send", "signal"):
+        text = f"a '{cap.kind}' cap to {cap.ref} ({cap.name})"
+        hold(held, obj, Grant(text, cap.span))
+        if cap.grant:
+            hold(held, obj, Grant(text.replace("cap", "cap with grant", 1), cap.span), facet=True)
+    elif cap.kind == "syscap":
+        hold(held, obj, Grant(f"syscap {obj.name}", cap.span))
+    else:
+        hold(held, obj, Grant(f"its {_OWN_WORDS[obj.kind]} '{obj.name}'", cap.span))
 
 
-def _direct(name: str, stmt: model.Statement, held: dict[str, Grant], graph: Graph) -> None:
-    where = stmt.span
-    if isinstance(stmt, model.EndpointStmt):
-        held[f"{name}.ep_{stmt.name.text}"] = Grant(f"its endpoint '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.NotificationStmt):
-        held[f"{name}.ntfn_{stmt.name.text}"] = Grant(f"its notification '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.TimerStmt):
-        held[f"{name}.timer_{stmt.name.text}"] = Grant(f"its timer '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.UntypedStmt):
-        held[f"{name}.untyped_{stmt.name.text}"] = Grant(f"its untyped pool '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.ThreadStmt):
-        held[f"{name}.tcb_{stmt.name.text}"] = Grant(f"its thread '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.DeviceStmt):
-        held[f"{name}.device_{stmt.name.text}"] = Grant(f"its device '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.IrqStmt):
-        held[f"{name}.irq_{stmt.name.text}"] = Grant(f"its irq '{stmt.name.text}'", where)
-    elif isinstance(stmt, model.EndpointCapStmt):
-        target = f"{stmt.component.text}.ep_{stmt.endpoint.text}"
-        text = f"a '{stmt.kind}' cap to {stmt.component.text}.{stmt.endpoint.text} (CAP_{stmt.alias.text.upper()})"
-        held[target] = Grant(text, where)
-        if stmt.grant:
-            held[target + "+grant"] = Grant(text.replace("cap", "cap with grant", 1), where)
-    elif isinstance(stmt, model.SignalStmt):
-        held[f"{stmt.component.text}.ntfn_{stmt.notification.text}"] = Grant(
-            f"a 'signal' cap to {stmt.component.text}.{stmt.notification.text} (CAP_{stmt.alias.text.upper()})", where)
-    elif isinstance(stmt, model.MapStmt):
-        obj = f"memory.{stmt.memory.text}"
-        rights = stmt.rights.text if stmt.rights else "rw"
-        held[obj] = Grant(f"a mapping of memory '{stmt.memory.text}' ({rights})", where)
-        graph.mapped_by.setdefault(obj, set()).add(name)
-    elif isinstance(stmt, model.SyscapStmt):
-        held[f"syscap.{stmt.name.text}"] = Grant(f"syscap {stmt.name.text}", where)
-
-
-def _is_special(obj: str) -> bool:
+def _is_special(graph: Graph, key: str) -> bool:
     """A grant cap, or a cap that controls a component: what makes new edges."""
-    role = obj.partition(".")[2]
-    return role.endswith("+grant") or role.split("_", 1)[0] in _CONTROL
+    obj, grant = graph.objects[key]
+    return grant or obj.kind in _CONTROL
 
 
 def _closure(graph: Graph, special_direct: dict[str, set[str]]) -> None:
@@ -275,7 +282,7 @@ def _sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[tuple[list[str],
 def _saturate(graph: Graph) -> None:
     known = set(graph.components)
     looked_at: dict[str, set[str]] = {c: set() for c in graph.components}
-    special_direct = {c: {o for o in graph.direct[c] if _is_special(o)} for c in graph.components}
+    special_direct = {c: {o for o in graph.direct[c] if _is_special(graph, o)} for c in graph.components}
     rnd = 0
     while True:
         rnd += 1
@@ -292,13 +299,14 @@ def _saturate(graph: Graph) -> None:
             looked_at[comp] |= fresh
             taken = graph.takes[comp]
             for obj in sorted(fresh):
-                other = obj.partition(".")[0]
+                target, grant = graph.objects[obj]
+                other = target.owner
                 if other == comp or other not in known:
                     continue
-                if obj.endswith("+grant"):
+                if grant:
                     key = (other, comp)
                     if key not in graph.edges and comp not in graph.takes[other]:
-                        ep = obj[:-6].replace(".ep_", ".")
+                        ep = f"{other}.{target.name}"
                         new.append(Edge(other, comp, rnd, "grant", obj,
                                         f"so '{comp}' can pass '{other}' any cap it holds through {ep}, its "
                                         f"CNode and TCB included, or make {ep} its threads' fault endpoint "
@@ -321,54 +329,43 @@ def _saturate(graph: Graph) -> None:
         graph.by_taker[taker].append((giver, edge))
 
 
-def _describe(obj: str) -> str:
-    comp, _, role = obj.partition(".")
-    if comp == "memory":
-        return f"memory '{role}'"
-    if comp == "syscap":
-        return f"syscap {role}"
-    role = role.removesuffix("+grant")
-    simple = {"cnode": "CNode", "vspace": "VSpace", "tcb": "main thread", "memory": "private memory"}
-    if role in simple:
-        return f"the {simple[role]} of '{comp}'"
-    kind, _, name = role.partition("_")
-    words = {"ep": "endpoint", "ntfn": "notification", "timer": "timer", "untyped": "untyped pool", "tcb": "thread",
-             "device": "device", "irq": "irq"}
-    return f"{words.get(kind, kind)} {comp}.{name}"
+def _describe(obj: resolved.Obj) -> str:
+    if obj.kind in ("memory", "syscap"):
+        return f"{obj.kind} '{obj.name}'" if obj.kind == "memory" else f"syscap {obj.name}"
+    simple = {"cnode": "CNode", "vspace": "VSpace", "private": "private memory"}
+    if obj.kind in simple or obj.role == "tcb":
+        return f"the {simple.get(obj.kind, 'main thread')} of '{obj.owner}'"
+    return f"{_OWN_WORDS[obj.kind]} {obj.owner}.{obj.name}"
 
 
 # ---------------------------------------------------------------------------
 # Targets and explanations
 
 
-def target_objects(graph: Graph, system: model.System, target: model.Target) -> set[str] | str:
+def target_objects(graph: Graph, system: resolved.System, target: model.Target) -> set[str] | str:
     """The objects a target stands for, or an error message."""
     if target.memory is not None:
-        if not any(m.name.text == target.memory.text for m in system.memories):
+        memory = system.memory_by_name.get(target.memory.text)
+        if memory is None:
             return f"unknown memory '{target.memory.text}'"
-        return {f"memory.{target.memory.text}"}
+        return {memory.key}
     assert target.component is not None
     comp = system.component(target.component.text)
     if comp is None:
         return f"unknown component '{target.component.text}'"
-    cname = comp.name.text
+    cname = comp.name
     if target.name is None:
         # Everything anyone reaches is held directly by someone.
-        objs = {o for c in graph.components for o in graph.direct[c] if owner(o) == cname}
-        objs |= {f"{cname}.{r}" for r in ("cnode", "vspace", "tcb", "memory")}
+        objs = {o for c in graph.components for o in graph.direct[c] if graph.owner(o) == cname}
+        objs |= {o.key for o in (comp.cnode, comp.vspace, comp.tcb, comp.private)}
         objs |= {m for m, users in graph.mapped_by.items() if cname in users}
         return objs
     name = target.name.text
     if name == layout.MAIN_THREAD:
-        return {f"{cname}.tcb"}
-    for stmt in comp.statements:
-        decl = getattr(stmt, "name", None)
-        kind = {model.EndpointStmt: "endpoint", model.NotificationStmt: "notification", model.TimerStmt: "timer",
-                model.UntypedStmt: "untyped", model.ThreadStmt: "thread", model.DeviceStmt: "device",
-                model.IrqStmt: "irq"}.get(type(stmt))
-        if kind is not None and isinstance(decl, model.Ident) and decl.text == name:
-            obj = f"{cname}.{_ROLE_OF_KIND[kind]}{name}"
-            return {obj, obj + "+grant"} if kind == "endpoint" else {obj}
+        return {comp.tcb.key}
+    obj = comp.by_name.get(name)
+    if obj is not None:
+        return {obj.key, obj.key + "+grant"} if obj.kind == "endpoint" else {obj.key}
     return f"component '{cname}' declares nothing called '{name}'"
 
 
@@ -406,7 +403,7 @@ def explain(graph: Graph, subject: str, targets: set[str], limit: int | None = N
         if edge.obj is not None and depth < 4:
             holder_of = edge.taker if edge.kind in ("control", "dma") else edge.giver
             if edge.obj not in graph.direct[holder_of]:
-                lines.append(pad + f"- '{holder_of}' comes to hold {_describe(edge.obj)}:")
+                lines.append(pad + f"- '{holder_of}' comes to hold {_describe(graph.objects[edge.obj][0])}:")
                 lines += explain(graph, holder_of, {edge.obj}, edge.round, depth + 1)
             else:
                 lines.append(pad + "- " + _held(holder_of, edge.obj, graph.direct[holder_of][edge.obj]))
@@ -429,7 +426,7 @@ def is_failed_assertion(diag: Diagnostic) -> bool:
     return diag.message.startswith(_FAILED)
 
 
-def check_assertions(system: model.System) -> list[Diagnostic]:
+def check_assertions(system: resolved.System) -> list[Diagnostic]:
     if not system.assertions:
         return []
     graph = build(system)

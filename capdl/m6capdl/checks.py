@@ -1,7 +1,7 @@
 """Semantic checks of a parsed spec.
 
 Each check appends diagnostics and carries on, so the user sees every problem in one
-run. Later stages (layout, emit) may assume a spec that passed: they do not re-check.
+run. Later stages (resolve, layout, emit) may assume a spec that passed: they do not re-check.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, emit, model, resources
+from m6capdl import authority, model, resolved, resources
+from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
     ARGS_MAX,
     ASID_LIMIT,
     ASID_POOL_CAP,
     asid_blocks_end,
-    asid_pools,
     args_block_size,
     device_irq_caps,
     MAIN_THREAD,
@@ -57,6 +57,12 @@ def available_platforms(platform_dir: Path) -> list[str]:
 
 
 def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
+    return check_and_resolve(system, platform_dir)[0]
+
+
+def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Diagnostic], resolved.System]:
+    """The diagnostics, and the resolved model the checks looked at (the back ends' input
+    when there is no error)."""
     diags: list[Diagnostic] = []
     _check_platform(system, platform_dir, diags)
     if not system.components:
@@ -87,50 +93,52 @@ def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
     if not any(d.message.startswith("unknown platform") for d in diags):
         resources.mark_dma(system, platform_dir, tree, diags)
     resources.check_irqs(system, diags)
-    for comp in system.components:
-        resources.check_cnode(comp, diags)
+    # Devices and DMA masters are known: what follows reads the resolved model.
+    model_ = resolved.resolve(system)
+    for comp, rcomp in zip(system.components, model_.components):
+        resources.check_cnode(comp, rcomp, diags)
         resources.check_region_overlaps(comp, diags)
         _check_generated_names(comp, diags)
-    _check_shared_binaries(system, diags)
+    _check_shared_binaries(system, model_, diags)
     _check_header_guards(system, diags)
-    resources.full_grant_targets(system, diags)
+    resources.full_grant_targets(system, model_, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
-        _check_asid_space(system, diags)
+        _check_asid_space(system, model_, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
-        if resources.check_mapped_pages(system, diags):
-            resources.check_budget(system, tree, diags)
+        if resources.check_mapped_pages(system, model_, diags):
+            resources.check_budget(system, model_, tree, diags)
     if not any(d.message.startswith(_UNRESOLVED) or ", not a" in d.message for d in diags):
         # With a reference that does not resolve, "never called" is likely a consequence
         # of the same typo: stay quiet rather than bury the real error.
-        _check_unused_endpoints(system, seen, diags)
-        _check_endpoint_badges(system, diags)
+        _check_unused_endpoints(model_, diags)
+        _check_endpoint_badges(model_, diags)
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
-        _useless_object_warnings(system, diags)
-        diags.extend(authority.check_assertions(system))
-    return diags
+        _useless_object_warnings(model_, diags)
+        diags.extend(authority.check_assertions(model_))
+    return diags, model_
 
 
-def _check_asid_space(system: model.System, diags: list[Diagnostic]) -> None:
+def _check_asid_space(system: model.System, model_: resolved.System, diags: list[Diagnostic]) -> None:
     """The pools the boot creates must fit in the ASID space of a CPU with 16-bit ASIDs (one
     with 8-bit ASIDs has 255, which the kernel reports at boot)."""
-    pools = asid_pools(system)
+    pools = model_.asid_pools()
     end = asid_blocks_end([count for _, count in pools])
     if end <= ASID_LIMIT:
         return
     # Point at the pool that no longer fits (pools[0] is the system's own).
-    stmts = [s for c in system.components for s in c.statements if isinstance(s, model.AsidPoolStmt)]
-    stmt = next((s for i, s in enumerate(stmts, start=2)
+    objs = [c.asid_pool for c in model_.components if c.asid_pool is not None]
+    pool = next((p for i, p in enumerate(objs, start=2)
                  if asid_blocks_end([count for _, count in pools[:i]]) > ASID_LIMIT), None)
     listed = ", ".join(f"{name} {count}" for name, count in sorted(pools, key=lambda p: -p[1])[:3])
     diags.append(error(
         f"system '{system.name.text}' needs {end - 1} ASIDs, more than the {ASID_LIMIT - 1} a CPU has",
-        stmt.count.span if stmt is not None else system.name.span,
+        pool.value_span if pool is not None else system.name.span,
         f"every component's VSpace takes one and every asid_pool its count, rounded up to "
         f"blocks of 16; largest: {listed}"))
 
 
-def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> None:
+def _check_shared_binaries(system: model.System, model_: resolved.System, diags: list[Diagnostic]) -> None:
     """Components that run one binary share its m6_caps.h: they must agree on it."""
     first: dict[str, tuple[model.Component, dict[str, str]]] = {}
     runs: dict[str, int] = {}
@@ -138,12 +146,12 @@ def _check_shared_binaries(system: model.System, diags: list[Diagnostic]) -> Non
         stmt = comp.first(model.BinaryStmt)
         if isinstance(stmt, model.BinaryStmt):
             runs[stmt.name] = runs.get(stmt.name, 0) + 1
-    for comp in system.components:
+    for comp, rcomp in zip(system.components, model_.components):
         stmt = comp.first(model.BinaryStmt)
         if not isinstance(stmt, model.BinaryStmt) or runs[stmt.name] < 2:
             continue  # (a binary of one component agrees with itself: no header to compute)
         try:
-            defines = emit.header_defines(comp)
+            defines = header_defines(rcomp)
         except (KeyError, AssertionError):  # an error reported elsewhere left it incomplete
             continue
         seen = first.get(stmt.name)
@@ -221,7 +229,7 @@ def _check_header_guards(system: model.System, diags: list[Diagnostic]) -> None:
         stmt = comp.first(model.BinaryStmt)
         if not isinstance(stmt, model.BinaryStmt) or not _BINARY_NAME.fullmatch(stmt.name):
             continue
-        guard = emit.guard_name(stmt.name)
+        guard = guard_name(stmt.name)
         seen = first.setdefault(guard, (stmt.name, stmt))
         if seen[0] != stmt.name:
             diags.append(error(
@@ -606,56 +614,54 @@ def _check_ref(component: model.Ident, name: model.Ident, kind: str,
     diags.append(error(f"unknown {kind} '{name.text}' in component '{tname}'", name.span, hint))
 
 
-def _check_unused_endpoints(system: model.System, components: dict[str, model.Component],
-                            diags: list[Diagnostic]) -> None:
-    used: set[tuple[str, str]] = set()
+def _check_unused_endpoints(system: resolved.System, diags: list[Diagnostic]) -> None:
+    used = {(cap.obj.owner, cap.obj.name) for comp in system.components for cap in comp.cspace.slots
+            if cap.kind in ("call", "send") and cap.obj is not None}
+    used |= {(f.obj.owner, f.obj.name) for comp in system.components for f in comp.faults if f.obj is not None}
     for comp in system.components:
-        for stmt in comp.statements:
-            inner = stmt.statements if isinstance(stmt, model.ThreadStmt) else ()
-            for use in (stmt, *inner):
-                if isinstance(use, (model.EndpointCapStmt, model.FaultStmt)):
-                    used.add((use.component.text, use.endpoint.text))
-    for name, comp in components.items():
+        name = comp.name
         reported: set[str] = set()
-        for ep in comp.endpoints:
-            if (name, ep.name.text) not in used and ep.name.text not in reported:
-                reported.add(ep.name.text)
+        for ep in comp.of_kind("endpoint"):
+            if (name, ep.name) not in used and ep.name not in reported:
+                reported.add(ep.name)
                 diags.append(warning(
-                    f"endpoint '{ep.name.text}' of component '{name}' is never called or sent to",
-                    ep.name.span, f"grant it with 'call {name}.{ep.name.text} as NAME' in a client"))
+                    f"endpoint '{ep.name}' of component '{name}' is never called or sent to",
+                    ep.name_span, f"grant it with 'call {name}.{ep.name} as NAME' in a client"))
 
 
 def _badge_text(value: int) -> str:
     return f"0x{value:x}" if value > 9 else str(value)
 
 
-def _check_endpoint_badges(system: model.System, diags: list[Diagnostic]) -> None:
+def _check_endpoint_badges(system: resolved.System, diags: list[Diagnostic]) -> None:
     """What a receiver learns from a badge must be true. A fault message carries the
     faulter's fault badge: a cap to the same endpoint with that badge, or with none (its
     holder may mint an unbadged cap any badge, once), could forge "X faulted" and have the
     handler rewrite X's registers, or stop it: an error. Two components sending with one
     badge cannot be told apart: a warning (replicas may mean it). A component's caps to its
     own endpoints are not counted: it can only fool itself."""
-    faults: dict[tuple[str, str], list[tuple[int, str, model.FaultStmt]]] = {}
-    caps: dict[tuple[str, str], list[tuple[int, str, model.EndpointCapStmt]]] = {}
+    faults: dict[tuple[str | None, str], list[tuple[int, str, resolved.Fault]]] = {}
+    caps: dict[tuple[str | None, str], list[tuple[int, str, resolved.Cap]]] = {}
     for comp in system.components:
-        name = comp.name.text
-        for stmt in comp.statements:
-            for use in (stmt, *(stmt.statements if isinstance(stmt, model.ThreadStmt) else ())):
-                badge = getattr(use, "badge", None)
-                value = badge.value if isinstance(badge, model.Number) else 0
-                if value > MAX_BADGE:
-                    continue
-                if isinstance(use, model.FaultStmt) and use.component.text != name:
-                    faults.setdefault((use.component.text, use.endpoint.text), []).append((value, name, use))
-                elif isinstance(use, model.EndpointCapStmt) and use.component.text != name:
-                    caps.setdefault((use.component.text, use.endpoint.text), []).append((value, name, use))
+        name = comp.name
+        # (In declaration order, a thread's `fault` where its thread is declared.)
+        uses: list[tuple[int, int, resolved.Cap | resolved.Fault]] = [
+            (cap.order, 0, cap) for cap in comp.cspace.slots if cap.kind in ("call", "send")]
+        uses += [(f.order, 1, f) for f in comp.faults]
+        for _, _, use in sorted(uses, key=lambda u: (u[0], u[1])):
+            if use.badge > MAX_BADGE or use.obj is None or use.obj.owner == name:
+                continue
+            key = (use.obj.owner, use.obj.name)
+            if isinstance(use, resolved.Fault):
+                faults.setdefault(key, []).append((use.badge, name, use))
+            else:
+                caps.setdefault(key, []).append((use.badge, name, use))
     for key, holders in caps.items():
         ep = f"{key[0]}.{key[1]}"
         received = faults.get(key, [])
-        first_of: dict[int, tuple[str, model.EndpointCapStmt]] = {}
+        first_of: dict[int, tuple[str, resolved.Cap]] = {}
         for value, holder, stmt in holders:
-            where = stmt.badge.span if stmt.badge is not None else stmt.span
+            where = stmt.badge_span or stmt.span
             forged = next((f for f in received if f[0] == value and f[1] != holder), None)
             if forged is not None:
                 diags.append(error(
@@ -678,37 +684,35 @@ def _check_endpoint_badges(system: model.System, diags: list[Diagnostic]) -> Non
                     f"{line_of(first[1].span, where, system.file)}): give each client its own badge"))
     for key, faulters in faults.items():
         ep = f"{key[0]}.{key[1]}"
-        first_fault: dict[int, tuple[str, model.FaultStmt]] = {}
+        first_fault: dict[int, tuple[str, resolved.Fault]] = {}
         for value, holder, stmt in faulters:
             first = first_fault.setdefault(value, (holder, stmt))
             if first[0] != holder:
-                where = stmt.badge.span if stmt.badge is not None else stmt.span
+                where = stmt.badge_span or stmt.span
                 diags.append(warning(
                     f"'{holder}' and '{first[0]}' both send their faults to {ep} with badge {_badge_text(value)}",
                     where, f"'{key[0]}' cannot tell which of them faulted (the fault handler of '{first[0]}' is "
                            f"declared at {line_of(first[1].span, where, system.file)}): give each its own badge"))
 
 
-def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> None:
+def _useless_object_warnings(system: resolved.System, diags: list[Diagnostic]) -> None:
     """Objects that certainly serve no purpose (never mere style: a standalone component,
     say, may well be meant)."""
-    signalled = {(s.component.text, s.notification.text) for c in system.components
-                 for s in c.statements if isinstance(s, model.SignalStmt)}
-    granted_to = {s.component.text for c in system.components for s in c.statements
-                  if isinstance(s, model.EndpointCapStmt) and s.grant}
+    caps = [cap for comp in system.components for cap in comp.cspace.slots if cap.obj is not None]
+    signalled = {(cap.obj.owner, cap.obj.name) for cap in caps if cap.kind == "signal"}  # type: ignore[union-attr]
+    granted_to = {cap.obj.owner for cap in caps if cap.kind in ("call", "send") and cap.grant}  # type: ignore[union-attr]
     for comp in system.components:
-        name = comp.name.text
-        linux = comp.first(model.LinuxStmt) is not None and \
-            all(t.first(model.LinuxStmt) is not None for t in comp.threads)
+        name = comp.name
+        linux = all(t.linux for t in comp.threads)
+        untyped = comp.of_kind("untyped")
         if linux:
-            for stmt in comp.statements:
-                if isinstance(stmt, model.UntypedStmt):
-                    diags.append(warning(
-                        f"untyped '{stmt.name.text}' of component '{name}' can never be used", stmt.name.span,
-                        f"every thread of '{name}' runs the Linux ABI: its system calls go to its fault "
-                        f"handler, so it cannot invoke a cap"))
-        pool = comp.first(model.AsidPoolStmt)
-        if isinstance(pool, model.AsidPoolStmt) and (linux or comp.first(model.UntypedStmt) is None):
+            for obj in untyped:
+                diags.append(warning(
+                    f"untyped '{obj.name}' of component '{name}' can never be used", obj.name_span,
+                    f"every thread of '{name}' runs the Linux ABI: its system calls go to its fault "
+                    f"handler, so it cannot invoke a cap"))
+        pool = comp.asid_pool
+        if pool is not None and (linux or not untyped):
             diags.append(warning(
                 f"the asid_pool of component '{name}' can never be used", pool.span,
                 f"'{name}' runs Linux binaries only: it cannot invoke a cap" if linux else
@@ -716,29 +720,24 @@ def _useless_object_warnings(system: model.System, diags: list[Diagnostic]) -> N
         if name in granted_to or _has_signal_source(comp):
             continue
         reported: set[str] = set()
-        for stmt in comp.notifications:
-            nname = stmt.name.text
+        for obj in comp.of_kind("notification"):
+            nname = obj.name
             if (name, nname) in signalled or nname in reported:
                 continue
             reported.add(nname)
             diags.append(warning(
-                f"notification '{nname}' of component '{name}' is never signalled", stmt.name.span,
+                f"notification '{nname}' of component '{name}' is never signalled", obj.name_span,
                 f"no component holds 'signal {name}.{nname}', and '{name}' has nothing else that could "
                 f"signal it (a second thread, an IRQ, a timer, an untyped pool, a cap it can pass with "
                 f"grant): grant one with 'signal {name}.{nname} as NAME badge 1' in another component"))
 
 
-def _has_signal_source(comp: model.Component) -> bool:
+def _has_signal_source(comp: resolved.Component) -> bool:
     """Whether anything but the component's one thread could signal its notifications."""
-    for stmt in comp.statements:
-        if isinstance(stmt, (model.ThreadStmt, model.UntypedStmt, model.TimerStmt, model.IrqStmt)):
-            return True
-        if isinstance(stmt, model.EndpointCapStmt) and stmt.grant:
-            return True
-        if isinstance(stmt, model.SyscapStmt) and stmt.name.text == "irq_control":
-            return True
-        if isinstance(stmt, model.DeviceStmt):
-            device = comp.devices.get(stmt.name.text)
-            if device is None or device.interrupts:
-                return True  # (unresolved: say nothing)
-    return False
+    if any(obj.kind in ("tcb", "untyped", "timer", "irq") for obj in comp.declared):
+        return True
+    if any(cap.grant and cap.kind in ("call", "send") or cap.syscap == "irq_control" for cap in comp.cspace.slots):
+        return True
+    # A device with interrupts (unresolved: say nothing).
+    return any(comp.devices.get(obj.name) is None or comp.devices[obj.name].interrupts
+               for obj in comp.of_kind("device"))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from m6capdl import __version__, authority, checks, elfload, emit, graph, layout, model, parser
+from m6capdl import __version__, authority, checks, elfload, emit, graph, layout, model, parser, resolved
 from m6capdl.diagnostics import Diagnostic, FileError, Severity, Source, SpecError, error, render, sort_key
 
 PROG = "m6-capdl"
@@ -36,7 +36,7 @@ class _Failed(Exception):
 class _Spec:
     path: str
     text: str
-    system: model.System
+    system: resolved.System  # what the back ends read
     sources: dict[str, str]  # included files' text, by the name their spans carry
     failed: bool = False  # assertions failed (with allow_failed_assertions)
 
@@ -101,24 +101,25 @@ def _load_spec(path: str, platform_dir: Path, err: TextIO, allow_failed_assertio
         raise _Failed from None
     diags: list[Diagnostic] = []
     sources: dict[str, str] = {}
+    resolved_system: resolved.System | None = None
     try:
         system = parser.parse(text)
         system.file = path
         _expand_includes(system, path, sources, diags, include_dirs or [])
         if not any(d.severity is Severity.ERROR for d in diags):
-            diags += checks.check(system, platform_dir)
+            found, resolved_system = checks.check_and_resolve(system, platform_dir)
+            diags += found
     except SpecError as exc:
         diags = exc.diagnostics
-        system = None  # type: ignore[assignment]
     indexed = {name: Source(t) for name, t in sources.items()}
     main = Source(text)
     for diag in sorted(diags, key=sort_key):
         err.write(render(diag, path, main, indexed))
     errors = [d for d in diags if d.severity is Severity.ERROR]
     tolerated = allow_failed_assertions and all(map(authority.is_failed_assertion, errors))
-    if system is None or (errors and not tolerated):
+    if resolved_system is None or (errors and not tolerated):
         raise _Failed
-    return _Spec(path, text, system, sources, failed=bool(errors))
+    return _Spec(path, text, resolved_system, sources, failed=bool(errors))
 
 
 def _within(path: str, root: str) -> bool:
@@ -201,7 +202,7 @@ def _parse_elf_args(values: list[str], err: TextIO) -> dict[str, str]:
     return elfs
 
 
-def _load_images(system: model.System, elfs: dict[str, str], err: TextIO) -> dict[str, elfload.ElfImage]:
+def _load_images(system: resolved.System, elfs: dict[str, str], err: TextIO) -> dict[str, elfload.ElfImage]:
     images: dict[str, elfload.ElfImage] = {}
     cache: elfload.Cache = {}  # each shared ELF is read once
     failed = False
@@ -211,14 +212,13 @@ def _load_images(system: model.System, elfs: dict[str, str], err: TextIO) -> dic
         path = elfs.get(binary)
         if path is None:
             if binary not in reported:
-                _fail(f"no ELF given for binary \"{binary}\" (component '{comp.name.text}'); "
+                _fail(f"no ELF given for binary \"{binary}\" (component '{comp.name}'); "
                       f"pass --elf {binary}=PATH", err)
                 reported.add(binary)
             failed = True
             continue
         try:
-            images[comp.name.text] = elfload.load(path, layout.IMAGE_WINDOW, layout.memory_map(comp).reserved(),
-                                                  cache)
+            images[comp.name] = elfload.load(path, layout.IMAGE_WINDOW, comp.memory.reserved(), cache)
         except FileError as exc:
             text = f"{exc.path}: {exc.message}"
             if text not in reported:  # one ELF shared by two components: say it once
@@ -241,25 +241,24 @@ def _report(spec: _Spec, diags: list[Diagnostic], err: TextIO) -> None:
         raise _Failed
 
 
-def _entry_diagnostics(system: model.System, images: dict[str, elfload.ElfImage]) -> list[Diagnostic]:
+def _entry_diagnostics(system: resolved.System, images: dict[str, elfload.ElfImage]) -> list[Diagnostic]:
     """Every extra thread's entry symbol must be a function of its component's ELF."""
     diags: list[Diagnostic] = []
     for comp in system.components:
-        image = images[comp.name.text]
-        for thread in comp.threads:
-            entry = thread.first(model.EntryStmt)
-            assert isinstance(entry, model.EntryStmt), "checked before"
-            where = f"entry \"{entry.symbol}\" of thread '{thread.name.text}'"
-            addr = image.symbols.get(entry.symbol)
+        image = images[comp.name]
+        for thread in comp.threads[1:]:
+            assert thread.entry_symbol is not None and thread.entry_span is not None, "checked before"
+            where = f"entry \"{thread.entry_symbol}\" of thread '{thread.name}'"
+            addr = image.symbols.get(thread.entry_symbol)
             if addr is None:
                 diags.append(error(
-                    f"{where} is not a symbol of binary \"{comp.binary}\"", entry.symbol_span,
+                    f"{where} is not a symbol of binary \"{comp.binary}\"", thread.entry_span,
                     f"{image.path} defines no function of that name (is it spelled right, "
                     f"and is the ELF not stripped?)"))
             elif not image.is_executable(addr):
                 diags.append(error(
                     f"{where} is at 0x{addr:x}, outside the code of binary \"{comp.binary}\"",
-                    entry.symbol_span, "an entry must be a function, in an executable segment"))
+                    thread.entry_span, "an entry must be a function, in an executable segment"))
     return diags
 
 

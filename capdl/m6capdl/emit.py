@@ -17,7 +17,8 @@ from typing import Any
 
 import jinja2
 
-from m6capdl import layout, model
+from m6capdl import layout, resolved
+from m6capdl.header import guard_name, header_sections, slot_comment
 
 
 @functools.lru_cache(maxsize=1)
@@ -30,7 +31,7 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.globals.update(hex=_hex, rights=_rights, slot_comment=_slot_comment)
+    env.globals.update(hex=_hex, rights=_rights, slot_comment=slot_comment)
     # Text from outside (the spec's path above all: any bytes but NUL and '/') goes into
     # comments and string literals only through these.
     env.filters.update(c_comment=c_comment, c_string=c_string)
@@ -69,36 +70,6 @@ def _hex(value: int) -> str:
 
 def _rights(rights: tuple[str, ...]) -> str:
     return " | ".join(rights) if rights else "0"
-
-
-def _slot_comment(slot: layout.Slot) -> str:
-    if slot.kind.startswith("self_"):
-        return {"self_cnode": "this component's CNode", "self_vspace": "this component's VSpace",
-                "self_tcb": "this component's main thread"}[slot.kind]
-    if slot.kind == "endpoint":
-        assert slot.target is not None
-        return f"endpoint '{slot.target[1]}', receive"
-    if slot.kind in ("call", "send", "signal"):
-        assert slot.target is not None
-        return f"{slot.kind} {slot.target[0]}.{slot.target[1]}, badge {slot.badge}"
-    if slot.kind == "notification":
-        assert slot.target is not None
-        return f"notification '{slot.target[1]}', wait (signal through a badged copy)"
-    if slot.kind == "timer":
-        assert slot.target is not None
-        return f"timer '{slot.target[1]}'"
-    if slot.kind == "untyped":
-        assert slot.target is not None
-        return f"untyped pool '{slot.target[1]}'"
-    if slot.kind == "asid_pool":
-        return "ASID pool: ASIDs for the VSpaces it makes (M6_ASID_POOL_SIZE)"
-    if slot.kind == "thread":
-        assert slot.target is not None
-        return f"thread '{slot.target[1]}' (its TCB)"
-    if slot.kind == "irq":
-        trigger = "edge" if slot.badge >> 32 else "level"
-        return f"IRQ handler, interrupt {slot.badge & 0xffffffff} ({trigger})"
-    return f"syscap {slot.syscap}"
 
 
 def _umask() -> int:
@@ -169,84 +140,11 @@ def header_path(out: Path, binary: str) -> Path:
     return out / "include" / binary / "m6_caps.h"
 
 
-Define = tuple[str, str, str]  # name, value, comment
-
-
-def header_sections(comp: model.Component) -> list[tuple[str, list[Define]]]:
-    """What a binary's m6_caps.h defines, by section. Components that share a binary must
-    produce the same sections (checks.py compares header_defines())."""
-    cspace = layout.cspace_layout(comp)
-    mem = layout.memory_map(comp)
-    threads = ["CAP_SELF_TCB"] + [s.name for s in cspace.slots if s.kind == "thread"]
-    sections: list[tuple[str, list[Define]]] = [
-        ("", [("M6_CSPACE_RADIX", str(cspace.radix), ""),
-              ("M6_CSPACE_FIRST_FREE", str(len(cspace.slots) + 1), "first slot the spec leaves empty"),
-              ("M6_THREAD_COUNT", str(len(threads)), ""),
-              ("M6_THREAD_CAPS", "{" + ", ".join(threads) + "}", "TCB caps, main thread first")]),
-        ("CSpace slots (slot 0 is always empty).",
-         [(slot.name, str(slot.slot), _slot_comment(slot)) for slot in cspace.slots]),
-        ("Memory map.", [("M6_STACK_TOP", _hex(mem.stack_top), ""), ("M6_STACK_SIZE", _hex(mem.stack_size), ""),
-                         ("M6_IPC_BUFFER_VADDR", _hex(mem.ipc_buffer_vaddr), "")]),
-    ]
-    for th in mem.threads[1:]:
-        p = "M6_THREAD_" + th.name.upper()
-        sections.append((f"Thread '{th.name}' (its TCB: CAP_THREAD_{th.name.upper()}).", [
-            (p + "_STACK_TOP", _hex(th.stack_top), ""), (p + "_STACK_SIZE", _hex(th.stack_size), ""),
-            (p + "_IPC_BUFFER_VADDR", _hex(th.ipc_buffer_vaddr), "")]))
-    for region in mem.regions:
-        if region.kind == "heap":
-            sections.append(("Heap (zero-filled, read-write).", [
-                ("M6_HEAP_VADDR", _hex(region.vaddr), ""), ("M6_HEAP_SIZE", _hex(region.size), "")]))
-        elif region.kind == "memory":
-            p = "M6_MEM_" + region.name
-            rights = "".join(r[len("M6_RIGHT_"):][0].lower() for r in region.rights)
-            sections.append((f"Shared memory '{region.memory}', mapped {rights}.", [
-                (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
-        else:
-            p = "M6_DEVICE_" + region.name
-            defs: list[Define] = []
-            for i, reg in enumerate(region.regs):
-                q = p if i == 0 else f"{p}_REG{i}"
-                defs += [(q + "_VADDR", _hex(reg.vaddr), ""), (q + "_PADDR", _hex(reg.paddr), ""),
-                         (q + "_SIZE", _hex(reg.size), "")]
-            sections.append((f"Device '{region.name.lower()}' (MMIO, read-write).", defs))
-    irqs = [(f"M6_DEVICE_{s.name.text.upper()}_IRQ" + ("" if len(d.interrupts) == 1 else str(i)), str(irq.id), "")
-            for s in comp.statements if isinstance(s, model.DeviceStmt)
-            for d in [comp.devices.get(s.name.text)] if d is not None
-            for i, irq in enumerate(d.interrupts)]
-    if irqs:
-        sections.append(("Device interrupt IDs.", irqs))
-    untyped = [(f"M6_UNTYPED_{s.name.text.upper()}_BITS", str(s.size.value.bit_length() - 1), "")
-               for s in comp.statements if isinstance(s, model.UntypedStmt)]
-    if untyped:
-        sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
-    asids = layout.asid_pool_count(comp)
-    if asids is not None:
-        sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
-                         [("M6_ASID_POOL_SIZE", str(asids), "")]))
-    return sections
-
-
-def header_defines(comp: model.Component) -> dict[str, str]:
-    return {name: value for _, defs in header_sections(comp) for name, value, _ in defs}
-
-
-def guard_name(binary: str) -> str:
-    return "M6_CAPS_" + "".join(ch if ch.isalnum() else "_" for ch in binary.upper()) + "_H"
-
-
-def render_header(system: model.System, binary: str, comps: list[model.Component], spec: str) -> str:
+def render_header(system: resolved.System, binary: str, comps: list[resolved.Component], spec: str) -> str:
     """One header per binary; `comps` run it and agree on it (checked)."""
     return _env().get_template("m6_caps.h.j2").render(
-        spec=spec, system=system.name.text, binary=binary, components=[c.name.text for c in comps],
+        spec=spec, system=system.name, binary=binary, components=[c.name for c in comps],
         guard=guard_name(binary), sections=header_sections(comps[0]))
-
-
-def binaries(system: model.System) -> dict[str, list[model.Component]]:
-    out: dict[str, list[model.Component]] = {}
-    for comp in system.components:
-        out.setdefault(comp.binary, []).append(comp)
-    return out
 
 
 def system_header_path(out: Path) -> Path:
@@ -270,31 +168,31 @@ def _rights_letters(rights: tuple[str, ...]) -> str:
     return "".join(letter if right in rights else "-" for right, letter in letters)
 
 
-def render_system_header(system: model.System, spec: str) -> str:
+def render_system_header(system: resolved.System, spec: str) -> str:
     """m6_system.h: the CSpace of every component as the spec builds it (spec only)."""
     components = []
     tables: list[str] = []
     for index, comp in enumerate(system.components):
-        cspace = layout.cspace_layout(comp)
-        threads = layout.memory_map(comp).threads
-        name = comp.name.text
+        cspace = comp.cspace
+        threads = comp.threads
+        name = comp.name
         components.append({"name": name, "binary": comp.binary, "radix": cspace.radix,
                            "slots": cspace.slots, "threads": threads})
         tables.append(f"static const struct m6_system_cap m6_system_caps_{index}[] = {{\n")
         tables += [f'\t{{"{s.name}", {s.slot}, "{_TYPE_WORDS.get(s.type, s.type)}", "{_rights_letters(s.rights)}", '
-                   f'0x{s.badge:x}ull, "{_slot_comment(s).replace(chr(92), "").replace(chr(34), chr(39))}"}},\n'
+                   f'0x{s.badge:x}ull, "{slot_comment(s).replace(chr(92), "").replace(chr(34), chr(39))}"}},\n'
                    for s in cspace.slots]
         tables.append(f"}};\nstatic const struct m6_system_thread m6_system_threads_{index}[] = {{\n")
         tables += [f'\t{{"{name}.{t.name}", {t.priority}, {t.max_priority}}},\n' for t in threads]
         tables.append("};\n")
     return _env().get_template("m6_system.h.j2").render(
-        spec=spec, system=system.name.text, platform=system.platform.text, components=components,
+        spec=spec, system=system.name, platform=system.platform, components=components,
         tables="".join(tables))
 
 
-def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
+def write_headers(system: resolved.System, spec: str, out: Path) -> list[Path]:
     paths = []
-    for binary, comps in binaries(system).items():
+    for binary, comps in system.binaries().items():
         path = header_path(out, binary)
         write_if_changed(path, render_header(system, binary, comps, spec).encode())
         paths.append(path)
@@ -304,7 +202,7 @@ def write_headers(system: model.System, spec: str, out: Path) -> list[Path]:
     return paths
 
 
-def write_build(system: model.System, tables: layout.BootTables, spec: str, out: Path) -> list[Path]:
+def write_build(system: resolved.System, tables: layout.BootTables, spec: str, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = write_headers(system, spec, out)
     env = _env()
@@ -445,7 +343,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                 "object": None if cap.object is None else objects[cap.object].name,
                 "rights": list(cap.rights),
                 "badge": cap.badge,
-            } for cap in caps_of.get(info.objects["cnode"], [])]),
+            } for cap in caps_of.get(info.cnode, [])]),
             "threads": Records([{
                 "name": th.name,
                 "priority": th.priority,
@@ -477,7 +375,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                     "source": objects[m.object].source,
                     "image_page": objects[m.object].source_page
                     if objects[m.object].source != "M6_BT_FRAME_ZERO" else None,
-                } for m in frames_of.get(info.objects["vspace"], [])]),
+                } for m in frames_of.get(info.vspace, [])]),
             },
         })
     return {

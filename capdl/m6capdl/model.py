@@ -305,14 +305,12 @@ class Component:
     name: Ident
     statements: list[Statement] = field(default_factory=list)
     # Filled by checks.py: each `device` statement's name -> its device-tree node, and the
-    # system's memory declarations, so that layout needs nothing but the component.
+    # system's memory declarations: resolve() reads them (resolved.py).
     devices: dict[str, Any] = field(default_factory=dict)
     memories: dict[str, MemoryDecl] = field(default_factory=dict)
     # Filled by resources.mark_dma: the objects of this component that can master DMA with
     # no IOMMU in front of them ("device_X", "untyped_X"), each with why, in words.
     dma: dict[str, str] = field(default_factory=dict)
-    # layout.py's results for this component (they are asked for many times over).
-    layout_cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def first(self, kind: type[Statement]) -> Statement | None:
         for stmt in self.statements:

@@ -2,7 +2,7 @@
 the platform's device tree, IRQs, CNode sizes, and the RAM budget.
 
 Like checks.py, every function appends diagnostics and carries on. Device lookups fill
-`Component.devices`, which layout.py then uses to place MMIO frames and IRQ caps.
+`Component.devices`, which resolve() then uses to place MMIO frames and IRQ caps.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from m6capdl import layout, model, platform
+from m6capdl import layout, model, platform, resolved
 from m6capdl.diagnostics import Diagnostic, FileError, Span, error, line_of, warning
 from m6capdl.layout import MAX_REGION_SIZE, PAGE_SIZE
 
@@ -111,7 +111,7 @@ def _check_chosen_vaddr(vaddr: model.Number, diags: list[Diagnostic]) -> None:
 def check_region_overlaps(comp: model.Component, diags: list[Diagnostic]) -> None:
     """Chosen addresses must keep clear of the thread windows and of each other."""
     taken: list[tuple[int, int, str, model.MapStmt]] = []
-    for stmt, size, chosen in layout.region_requests(comp):
+    for _, stmt, size, chosen in resolved.region_requests(comp):
         if chosen is None or not isinstance(stmt, model.MapStmt) or chosen % PAGE_SIZE \
                 or not layout.IMAGE_LIMIT <= chosen < layout.USER_VA_LIMIT:
             continue
@@ -282,7 +282,7 @@ def _check_device(dt: platform.DeviceTree, comp: model.Component, stmt: model.De
                 f"{platform.MAX_INTERRUPT_ID}; lower IDs are per-CPU (SGIs and PPIs) and the kernel's"))
             return False
     own = comp.name.text
-    device_pages = layout.device_pages(device)
+    device_pages = resolved.device_pages(device)
     for page in device_pages:
         owner = pages.get(page)
         # Devices of one component may share a page: it is mapped once (layout.py).
@@ -441,7 +441,7 @@ def _page_ranges(regs: tuple[platform.Reg, ...] | list[platform.Reg]) -> list[tu
 # CNode sizes
 
 
-def full_grant_targets(system: model.System, diags: list[Diagnostic]) -> None:
+def full_grant_targets(system: model.System, model_: resolved.System, diags: list[Diagnostic]) -> None:
     """A component that receives caps through a grant (someone holds a call or send cap
     with grant to one of its endpoints) and whose CNode the spec fills to the last slot:
     the kernel has nowhere to put a received cap, and the transfer is silently dropped."""
@@ -450,11 +450,11 @@ def full_grant_targets(system: model.System, diags: list[Diagnostic]) -> None:
         for stmt in comp.statements:
             if isinstance(stmt, model.EndpointCapStmt) and stmt.grant:
                 granted.setdefault(stmt.component.text, stmt)
-    for comp in system.components:
+    for comp, rcomp in zip(system.components, model_.components):
         stmt = granted.get(comp.name.text)
         if stmt is None:
             continue
-        cspace = layout.cspace_layout(comp)
+        cspace = rcomp.cspace
         used = len(cspace.slots) + 1
         if used == 1 << cspace.radix:
             bits = comp.first(model.CNodeBitsStmt)
@@ -466,8 +466,8 @@ def full_grant_targets(system: model.System, diags: list[Diagnostic]) -> None:
                 f"give it cnode_bits {cspace.radix + 1}"))
 
 
-def check_cnode(comp: model.Component, diags: list[Diagnostic]) -> None:
-    cspace = layout.cspace_layout(comp)
+def check_cnode(comp: model.Component, rcomp: resolved.Component, diags: list[Diagnostic]) -> None:
+    cspace = rcomp.cspace
     used = len(cspace.slots) + 1
     stmt = comp.first(model.CNodeBitsStmt)
     if isinstance(stmt, model.CNodeBitsStmt):
@@ -489,48 +489,51 @@ def check_cnode(comp: model.Component, diags: list[Diagnostic]) -> None:
 # RAM budget
 
 
-def ram_needs(system: model.System) -> list[tuple[int, str, Span]]:
+def ram_needs(system: model.System, model_: resolved.System) -> list[tuple[int, str, Span]]:
     """(bytes, what, where) of everything the spec allocates from RAM, ELF pages aside."""
     needs: list[tuple[int, str, Span]] = []
     # The system's own ASID pool: one ASID (a root pointer) per component's VSpace.
-    needs.append((layout.asid_pool_bytes(len(system.components)), "the system's ASID pool", system.name.span))
-    for decl in system.memories:
-        needs.append((layout._page_up(decl.size.value), f"memory '{decl.name.text}'", decl.size.span))
-    for comp in system.components:
-        name = comp.name.text
-        mem = layout.memory_map(comp)
-        cspace = layout.cspace_layout(comp)
+    needs.append((layout.asid_pool_bytes(len(model_.components)), "the system's ASID pool", system.name.span))
+    for memory in model_.memories:
+        needs.append((layout.page_up(memory.size), f"memory '{memory.name}'", memory.value_span))  # type: ignore[arg-type]
+    for rcomp in model_.components:
+        name = rcomp.name
+        mem = rcomp.memory
+        cspace = rcomp.cspace
         fixed = (1 << (cspace.radix + _CTE_BITS)) + PAGE_SIZE  # CNode, VSpace
         fixed += len(mem.threads) << _TCB_BITS
-        fixed += len(comp.endpoints) << _ENDPOINT_BITS
-        fixed += len(comp.notifications) << _NOTIFICATION_BITS
-        fixed += len(comp.timers) << _TIMER_BITS
+        fixed += len(rcomp.of_kind("endpoint")) << _ENDPOINT_BITS
+        fixed += len(rcomp.of_kind("notification")) << _NOTIFICATION_BITS
+        fixed += len(rcomp.of_kind("timer")) << _TIMER_BITS
         ranges = [(layout.IMAGE_BASE, layout.IMAGE_BASE + PAGE_SIZE)] + \
                  [(t.ipc_buffer_vaddr, t.ipc_buffer_vaddr + PAGE_SIZE) for t in mem.threads] + \
                  [(r.vaddr, r.end) for r in mem.regions if r.size]
         fixed += layout.tables_covering(ranges) * PAGE_SIZE
         for th in mem.threads:
             fixed += th.stack_size + PAGE_SIZE
-        needs.append((fixed, f"component '{name}' (threads, CSpace, page tables)", comp.name.span))
-        for stmt in comp.statements:
-            if isinstance(stmt, model.UntypedStmt) and stmt.paddr is None:
-                needs.append((stmt.size.value, f"untyped '{name}.{stmt.name.text}'", stmt.size.span))
-            elif isinstance(stmt, model.AsidPoolStmt):
-                needs.append((layout.asid_pool_bytes(stmt.count.value), f"asid_pool of '{name}'", stmt.count.span))
-            elif isinstance(stmt, model.HeapStmt):
-                needs.append((layout._page_up(stmt.size.value), f"heap of '{name}'", stmt.size.span))
+        needs.append((fixed, f"component '{name}' (threads, CSpace, page tables)", rcomp.span))
+        # Pools and the heap, in declaration order.
+        own: list[tuple[int, int, str, Span]] = [
+            (u.order, u.size, f"untyped '{name}.{u.name}'", u.value_span)  # type: ignore[misc]
+            for u in rcomp.of_kind("untyped") if u.paddr is None]
+        if rcomp.asid_pool is not None:
+            own.append((rcomp.asid_pool.order, layout.asid_pool_bytes(rcomp.asid_pool.count), f"asid_pool of '{name}'",
+                        rcomp.asid_pool.value_span))  # type: ignore[arg-type]
+        own += [(r.order, r.size, f"heap of '{name}'", r.value_span)  # type: ignore[misc]
+                for r in mem.regions if r.kind == "heap"]
+        needs += [(size, what, where) for _, size, what, where in sorted(own, key=lambda n: n[0])]
     return needs
 
 
-def check_mapped_pages(system: model.System, diags: list[Diagnostic]) -> bool:
+def check_mapped_pages(system: model.System, model_: resolved.System, diags: list[Diagnostic]) -> bool:
     """The boot tables list every mapped page: keep their number bounded (the ELFs' pages
     are not known yet and not counted). False if there are too many."""
     counts: list[tuple[int, str]] = []
-    for comp in system.components:
-        mem = layout.memory_map(comp)
+    for comp in model_.components:
+        mem = comp.memory
         pages = sum(th.stack_size // PAGE_SIZE + 1 for th in mem.threads)
         pages += sum(r.size // PAGE_SIZE for r in mem.regions)
-        counts.append((pages, comp.name.text))
+        counts.append((pages, comp.name))
     total = sum(n for n, _ in counts)
     if total <= layout.MAX_MAPPED_PAGES:
         return True
@@ -543,14 +546,15 @@ def check_mapped_pages(system: model.System, diags: list[Diagnostic]) -> bool:
     return False
 
 
-def check_budget(system: model.System, tree: platform.DeviceTree | None, diags: list[Diagnostic]) -> None:
+def check_budget(system: model.System, model_: resolved.System, tree: platform.DeviceTree | None,
+                 diags: list[Diagnostic]) -> None:
     if tree is None:
         return
     ram = sum(bank.size for bank in tree.memory())
     if not ram:
         return
     free = ram - KERNEL_RESERVE - DTB_RESERVE
-    needs = ram_needs(system)
+    needs = ram_needs(system, model_)
     total = sum(n for n, _, _ in needs)
     if total > free:
         biggest = sorted(needs, key=lambda n: -n[0])[:3]
@@ -570,9 +574,9 @@ def check_budget(system: model.System, tree: platform.DeviceTree | None, diags: 
     for start, end in ((base, base + KERNEL_RESERVE), (base + DTB_OFFSET, base + DTB_OFFSET + DTB_RESERVE)):
         holes = [piece for h in holes for piece in ((h[0], min(h[1], start)), (max(h[0], end), h[1]))
                  if piece[0] < piece[1]]
-    pools = sorted(((s.size.value, comp, s) for comp in system.components for s in comp.statements
-                    if isinstance(s, model.UntypedStmt) and s.paddr is None), key=lambda p: -p[0])
-    for size, comp, stmt in pools:
+    pools = sorted(((u.size, comp, u) for comp in model_.components for u in comp.of_kind("untyped")
+                    if u.paddr is None), key=lambda p: -p[0])
+    for size, comp, pool in pools:
         for i, (lo, hi) in enumerate(holes):
             start = (lo + size - 1) & ~(size - 1)
             if start + size <= hi:
@@ -580,8 +584,8 @@ def check_budget(system: model.System, tree: platform.DeviceTree | None, diags: 
                 break
         else:
             diags.append(error(
-                f"untyped '{comp.name.text}.{stmt.name.text}' ({size_text(size)}) does not fit in RAM",
-                stmt.size.span, "an untyped pool must be naturally aligned; the kernel and the other "
+                f"untyped '{comp.name}.{pool.name}' ({size_text(size)}) does not fit in RAM",
+                pool.value_span, "an untyped pool must be naturally aligned; the kernel and the other "
                                 "pools leave no free block that large"))
             return
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run
-from m6capdl import layout, parser, resources
+from m6capdl import layout, parser, resolved, resources
 
 VALID = REPO / "test" / "capdl" / "specs" / "valid"
 GOLDEN = REPO / "test" / "capdl" / "golden"
@@ -73,12 +73,12 @@ def test_asid_blocks_follow_the_kernels_first_fit() -> None:
 
 def test_pools_count_in_the_ram_budget() -> None:
     system = parser.parse((VALID / "asid.m6").read_text())
-    needs = {what: n for n, what, _ in resources.ram_needs(system)}
+    needs = {what: n for n, what, _ in resources.ram_needs(system, resolved.resolve(system))}
     assert needs["the system's ASID pool"] == 32
     assert needs["asid_pool of 'vmm'"] == 256
     big = parser.parse("""system s on qemu-virt {
         component a { binary "a" priority 1 untyped m 4 KiB asid_pool 65535 } }""")
-    assert {what: n for n, what, _ in resources.ram_needs(big)}["asid_pool of 'a'"] == 1 << 20
+    assert {what: n for n, what, _ in resources.ram_needs(big, resolved.resolve(big))}["asid_pool of 'a'"] == 1 << 20
 
 
 def test_a_pool_that_cannot_be_used_is_a_warning(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run
-from m6capdl import checks, cli, emit, parser
+from m6capdl import checks, cli, emit, parser, resolved
+from m6capdl.header import header_defines
 
 VALID = Path(__file__).resolve().parent / "specs" / "valid"
 
@@ -22,9 +23,9 @@ def test_generated_names_are_those_of_the_header(spec: Path) -> None:
     """checks.generated_names knows every name the header derives from a spec name."""
     system = parser.parse(spec.read_text())
     assert not [d for d in checks.check(system, REPO / "platforms") if d.severity.value == "error"]
-    for comp in system.components:
+    for comp, rcomp in zip(system.components, resolved.resolve(system).components):
         derived = {name for name, _, _ in checks.generated_names(comp)}
-        defined = {n for n in emit.header_defines(comp)
+        defined = {n for n in header_defines(rcomp)
                    if n.startswith(("M6_MEM_", "M6_DEVICE_", "M6_THREAD_", "M6_UNTYPED_"))}
         defined -= {"M6_THREAD_COUNT", "M6_THREAD_CAPS"}
         assert defined == derived, comp.name.text

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from m6capdl import authority, model
+from m6capdl import authority, model, resolved
 from m6capdl.diagnostics import Span
 
 _S = Span(1, 1)
@@ -35,6 +35,8 @@ def _random_system(rng: random.Random, n: int) -> model.System:
             stmts.append(model.MapStmt(_S, _id("m0"), None, None, None))
         comp = model.Component(_id(name), stmts)
         if rng.random() < 0.05:
+            # A DMA master is a device the component declares (resolve() makes the object).
+            comp.statements.append(model.DeviceStmt(_S, _id("d"), "/dma", None, _S, None))
             comp.dma["device_d"] = "a test DMA master"
         system.components.append(comp)
     return system
@@ -87,14 +89,15 @@ def _fixed_point(system: model.System, graph: authority.Graph) -> dict[str, set[
 def test_analysis_matches_the_rules(seed: int) -> None:
     rng = random.Random(seed)
     system = _random_system(rng, rng.randrange(2, 14))
-    graph = authority.build(system)
+    model_ = resolved.resolve(system)
+    graph = authority.build(model_)
     reach = _fixed_point(system, graph)
     for a in graph.components:
         for b in graph.components:
             if a == b:
                 continue
             target = model.Target(_id(b), None, None, _S)
-            objs = authority.target_objects(graph, system, target)
+            objs = authority.target_objects(graph, model_, target)
             assert isinstance(objs, set)
             expected = bool(reach[a] & objs)
             assert bool(authority.explain(graph, a, objs)) == expected, (seed, a, b)

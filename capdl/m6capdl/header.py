@@ -1,0 +1,105 @@
+"""What a binary's m6_caps.h defines (names, values, comments), from the resolved model.
+
+emit.py renders it; checks.py compares it between the components that run one binary
+(they share the header, so they must agree on it).
+"""
+
+from __future__ import annotations
+
+from m6capdl import resolved
+
+
+def slot_comment(slot: resolved.Cap) -> str:
+    if slot.kind.startswith("self_"):
+        return {"self_cnode": "this component's CNode", "self_vspace": "this component's VSpace",
+                "self_tcb": "this component's main thread"}[slot.kind]
+    if slot.kind == "endpoint":
+        assert slot.obj is not None
+        return f"endpoint '{slot.obj.name}', receive"
+    if slot.kind in ("call", "send", "signal"):
+        return f"{slot.kind} {slot.ref}, badge {slot.badge}"
+    if slot.kind == "notification":
+        assert slot.obj is not None
+        return f"notification '{slot.obj.name}', wait (signal through a badged copy)"
+    if slot.kind == "timer":
+        assert slot.obj is not None
+        return f"timer '{slot.obj.name}'"
+    if slot.kind == "untyped":
+        assert slot.obj is not None
+        return f"untyped pool '{slot.obj.name}'"
+    if slot.kind == "asid_pool":
+        return "ASID pool: ASIDs for the VSpaces it makes (M6_ASID_POOL_SIZE)"
+    if slot.kind == "thread":
+        assert slot.obj is not None
+        return f"thread '{slot.obj.name}' (its TCB)"
+    if slot.kind == "irq":
+        trigger = "edge" if slot.badge >> 32 else "level"
+        return f"IRQ handler, interrupt {slot.badge & 0xffffffff} ({trigger})"
+    return f"syscap {slot.syscap}"
+
+
+Define = tuple[str, str, str]  # name, value, comment
+
+
+def _hex(value: int) -> str:
+    return f"0x{value:x}"
+
+
+def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
+    """What a binary's m6_caps.h defines, by section. Components that share a binary must
+    produce the same sections (checks.py compares header_defines())."""
+    cspace = comp.cspace
+    mem = comp.memory
+    threads = ["CAP_SELF_TCB"] + [s.name for s in cspace.slots if s.kind == "thread"]
+    sections: list[tuple[str, list[Define]]] = [
+        ("", [("M6_CSPACE_RADIX", str(cspace.radix), ""),
+              ("M6_CSPACE_FIRST_FREE", str(len(cspace.slots) + 1), "first slot the spec leaves empty"),
+              ("M6_THREAD_COUNT", str(len(threads)), ""),
+              ("M6_THREAD_CAPS", "{" + ", ".join(threads) + "}", "TCB caps, main thread first")]),
+        ("CSpace slots (slot 0 is always empty).",
+         [(slot.name, str(slot.slot), slot_comment(slot)) for slot in cspace.slots]),
+        ("Memory map.", [("M6_STACK_TOP", _hex(mem.stack_top), ""), ("M6_STACK_SIZE", _hex(mem.stack_size), ""),
+                         ("M6_IPC_BUFFER_VADDR", _hex(mem.ipc_buffer_vaddr), "")]),
+    ]
+    for th in mem.threads[1:]:
+        p = "M6_THREAD_" + th.name.upper()
+        sections.append((f"Thread '{th.name}' (its TCB: CAP_THREAD_{th.name.upper()}).", [
+            (p + "_STACK_TOP", _hex(th.stack_top), ""), (p + "_STACK_SIZE", _hex(th.stack_size), ""),
+            (p + "_IPC_BUFFER_VADDR", _hex(th.ipc_buffer_vaddr), "")]))
+    for region in mem.regions:
+        if region.kind == "heap":
+            sections.append(("Heap (zero-filled, read-write).", [
+                ("M6_HEAP_VADDR", _hex(region.vaddr), ""), ("M6_HEAP_SIZE", _hex(region.size), "")]))
+        elif region.kind == "memory":
+            p = "M6_MEM_" + region.name
+            sections.append((f"Shared memory '{region.memory}', mapped {region.rights_text}.", [
+                (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
+        else:
+            p = "M6_DEVICE_" + region.name
+            defs: list[Define] = []
+            for i, reg in enumerate(region.regs):
+                q = p if i == 0 else f"{p}_REG{i}"
+                defs += [(q + "_VADDR", _hex(reg.vaddr), ""), (q + "_PADDR", _hex(reg.paddr), ""),
+                         (q + "_SIZE", _hex(reg.size), "")]
+            sections.append((f"Device '{region.name.lower()}' (MMIO, read-write).", defs))
+    irqs = [(f"M6_DEVICE_{obj.name.upper()}_IRQ" + ("" if len(d.interrupts) == 1 else str(i)), str(irq.id), "")
+            for obj in comp.of_kind("device") for d in [comp.devices.get(obj.name)] if d is not None
+            for i, irq in enumerate(d.interrupts)]
+    if irqs:
+        sections.append(("Device interrupt IDs.", irqs))
+    untyped = [(f"M6_UNTYPED_{obj.name.upper()}_BITS", str(obj.size.bit_length() - 1), "")
+               for obj in comp.of_kind("untyped")]
+    if untyped:
+        sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
+    if comp.asid_pool is not None:
+        sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
+                         [("M6_ASID_POOL_SIZE", str(comp.asid_pool.count), "")]))
+    return sections
+
+
+def header_defines(comp: resolved.Component) -> dict[str, str]:
+    return {name: value for _, defs in header_sections(comp) for name, value, _ in defs}
+
+
+def guard_name(binary: str) -> str:
+    return "M6_CAPS_" + "".join(ch if ch.isalnum() else "_" for ch in binary.upper()) + "_H"

@@ -1,0 +1,639 @@
+"""The resolved model of a system: what the spec means, as every back end reads it.
+
+The parser keeps statements as written (model.py); checks.py judges them. resolve() then
+walks them once and builds one typed model: every kernel object once, with a stable name
+and kind; every cap with its CNode slot, rights, badge and the object it names (an object,
+never a name to look up or split apart); every thread with its defaults filled in (stack,
+max priority, fault handler inherited from the component); every memory region placed
+in the address space. Layout (boot tables), emit (headers, manifest), graph and the
+authority analysis read this model only, so a new construct is resolved in one place.
+
+resolve() also runs on a spec with errors (checks.py sizes CNodes and compares headers
+before it knows every reference is sound): a reference that does not resolve is None,
+and a missing value gets a harmless default. Back ends run only on a spec without errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from m6capdl import elfload, layout, model
+from m6capdl.diagnostics import Span
+from m6capdl.layout import (
+    ASID_POOL_CAP,
+    ASID_POOL_ROLE,
+    AUTO_REGION_BASE,
+    IPC_BUFFER_VADDR,
+    MAIN_THREAD,
+    MEMORY_RIGHTS,
+    PAGE_SIZE,
+    RIGHTS_ALL,
+    RIGHTS_RW,
+    STACK_TOP,
+    SYSCAP_RIGHTS,
+    SYSCAPS,
+    THREAD_WINDOW,
+    args_block_size,
+    cap_name,
+    page_up,
+    thread_cap_name,
+)
+
+# ---------------------------------------------------------------------------
+# Objects
+
+
+@dataclass(eq=False, slots=True)
+class Obj:
+    """A kernel object (or a system resource) of the system, made once by resolve(): caps,
+    mappings and fault handlers point at it, and compare by identity.
+
+    `key` is its stable name, unique in the system: `C.role` for a component's objects
+    (`C.ep_X`, `C.tcb`, `C.tcb_X`, `C.cnode`, ...), `memory.M`, `syscap.S`. Objects the
+    boot tables create carry that name there too."""
+
+    owner: str | None   # the component that declares it; None: system-level
+    kind: str           # one of KINDS
+    name: str           # as declared ("main" for the main thread's TCB)
+    role: str           # the key without its owner ("ep_X"; "memory.M" has "M")
+    key: str
+    span: Span | None = None
+    size: int = 0               # untyped, memory: bytes
+    paddr: int | None = None    # device untyped: its physical address
+    rights: str = "rw"          # memory: the most a mapping may ask for
+    count: int = 0              # ASID pool: ASIDs
+    number: int = 0             # irq: the interrupt ID
+    selector: str = ""          # device: its device-tree path or compatible string
+    # For diagnostics: the declared name, and the size (untyped) or count (ASID pool) as
+    # written (`span` is the whole declaration).
+    name_span: Span | None = None
+    value_span: Span | None = None
+    order: int = -1             # index of its declaration in the component
+
+
+KINDS = ("cnode", "vspace", "tcb", "private", "endpoint", "notification", "timer", "untyped", "asid_pool",
+         "device", "irq", "memory", "syscap")
+
+# Declarations that give a component-local object a name (one namespace per component).
+_DECLARED: dict[type[model.Statement], tuple[str, str]] = {
+    model.EndpointStmt: ("endpoint", "ep_"),
+    model.NotificationStmt: ("notification", "ntfn_"),
+    model.TimerStmt: ("timer", "timer_"),
+    model.UntypedStmt: ("untyped", "untyped_"),
+    model.ThreadStmt: ("tcb", "tcb_"),
+    model.DeviceStmt: ("device", "device_"),
+    model.IrqStmt: ("irq", "irq_"),
+}
+
+
+# ---------------------------------------------------------------------------
+# Caps
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """A cap the boot puts in a component's CNode."""
+
+    slot: int
+    name: str                 # CAP_X
+    kind: str                 # self_cnode, self_vspace, self_tcb, endpoint, call, send, signal, ...
+    type: str                 # enum m6_object_type name
+    rights: tuple[str, ...]   # enum m6_right names (or M6_RIGHTS_ALL)
+    badge: int = 0
+    obj: Obj | None = None    # what it names; None: a reference that does not resolve
+    ref: str = ""             # call/send/signal: the target as written, "C.NAME"
+    syscap: str | None = None
+    span: Span | None = None
+    order: int = -1           # index of its statement in the component (-1: self caps)
+    badge_span: Span | None = None  # call/send/signal: the badge as written (None: no badge given)
+
+    @property
+    def grant(self) -> bool:
+        return "M6_RIGHT_GRANT" in self.rights
+
+
+@dataclass(frozen=True, slots=True)
+class CSpace:
+    radix: int
+    slots: tuple[Cap, ...]   # slot 0 (null) is not listed
+
+
+# ---------------------------------------------------------------------------
+# Threads
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Where a thread's faults go: endpoint `name` of component `component`."""
+
+    component: str
+    endpoint: str
+    badge: int
+    obj: Obj | None = None
+    span: Span | None = None
+    order: int = -1           # index of the statement (a thread's `fault`: its thread's)
+    badge_span: Span | None = None  # None: no badge given (0)
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    name: str                 # "main" or the thread's name
+    window: int               # 0 for the main thread
+    priority: int
+    max_priority: int
+    stack_size: int
+    linux: bool
+    fault: Fault | None
+    entry_symbol: str | None  # None: the ELF's entry point (main thread)
+    max_timeslice_us: int = 0  # longest timeslice it may give; 0: the kernel's default
+    tcb: Obj | None = None
+    entry_span: Span | None = None
+
+    @property
+    def stack_top(self) -> int:
+        return STACK_TOP - self.window * THREAD_WINDOW
+
+    @property
+    def ipc_buffer_vaddr(self) -> int:
+        return IPC_BUFFER_VADDR - self.window * THREAD_WINDOW
+
+    @property
+    def stack_bottom(self) -> int:
+        return self.stack_top - self.stack_size
+
+    @property
+    def guard_page(self) -> int:
+        return self.stack_bottom - PAGE_SIZE
+
+
+# ---------------------------------------------------------------------------
+# Memory
+
+
+@dataclass(frozen=True, slots=True)
+class RegRange:
+    """One `reg` entry of a device, as the component sees it."""
+
+    vaddr: int  # where its first byte is mapped (not necessarily page aligned)
+    paddr: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A mapped range other than the image and the threads: shared memory, heap, device."""
+
+    name: str                   # as in the header: M6_MEM_<NAME>, M6_DEVICE_<NAME>
+    kind: str                   # "memory", "heap", "device"
+    vaddr: int
+    size: int                   # bytes mapped, a multiple of 4 KiB
+    rights: tuple[str, ...]
+    memory: str | None = None   # the system memory region mapped (kind "memory")
+    pages: tuple[int, ...] = ()  # physical page addresses (kind "device")
+    regs: tuple[RegRange, ...] = ()
+    obj: Obj | None = None      # the memory region or device mapped
+    span: Span | None = None
+    order: int = -1
+    value_span: Span | None = None  # heap: its size as written
+
+    @property
+    def end(self) -> int:
+        return self.vaddr + self.size
+
+    @property
+    def rights_text(self) -> str:
+        """r, rw or rx."""
+        return "".join(r[len("M6_RIGHT_"):][0].lower() for r in self.rights)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryMap:
+    threads: tuple[Thread, ...]  # the main thread first
+    regions: tuple[Region, ...] = ()
+    args: tuple[str, ...] = ()  # argv of the main thread
+
+    @property
+    def args_base(self) -> int:
+        """Where the argument block starts: the main thread's initial sp and x1 (without
+        arguments: the stack top, and x1 = 0)."""
+        if not self.args:
+            return self.threads[0].stack_top
+        return self.threads[0].stack_top - args_block_size(list(self.args))
+
+    # The main thread's, as the component header names them.
+    @property
+    def stack_top(self) -> int:
+        return self.threads[0].stack_top
+
+    @property
+    def stack_size(self) -> int:
+        return self.threads[0].stack_size
+
+    @property
+    def ipc_buffer_vaddr(self) -> int:
+        return self.threads[0].ipc_buffer_vaddr
+
+    @property
+    def stack_bottom(self) -> int:
+        return self.threads[0].stack_bottom
+
+    @property
+    def guard_page(self) -> int:
+        return self.threads[0].guard_page
+
+    def reserved(self) -> list[elfload.Region]:
+        regions = []
+        for th in self.threads:
+            who = "" if th.name == MAIN_THREAD else f" of thread '{th.name}'"
+            regions += [
+                elfload.Region(th.stack_bottom, th.stack_top, "stack" + who),
+                elfload.Region(th.guard_page, th.stack_bottom, "stack guard page" + who),
+                elfload.Region(th.ipc_buffer_vaddr, th.ipc_buffer_vaddr + PAGE_SIZE, "IPC buffer" + who),
+            ]
+        return regions
+
+
+# ---------------------------------------------------------------------------
+# Components and the system
+
+
+@dataclass(eq=False, slots=True)
+class Component:
+    name: str
+    span: Span
+    binary: str                 # "" if the spec gives none (an error)
+    binary_span: Span | None
+    priority: int
+    max_priority: int
+    max_timeslice: int          # microseconds; 0: the kernel's default
+    has_priority: bool
+    cnode: Obj
+    vspace: Obj
+    tcb: Obj                    # the main thread's
+    private: Obj                # its own memory: image, stacks, heap (authority only)
+    cspace: CSpace
+    memory: MemoryMap
+    # Objects it declares, in declaration order, and the first of each name.
+    declared: list[Obj] = field(default_factory=list)
+    by_name: dict[str, Obj] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)   # every `fault` statement, in order
+    asid_pool: Obj | None = None
+    devices: dict[str, Any] = field(default_factory=dict)  # device name -> platform.Device
+    dma: dict[str, tuple[Obj, str]] = field(default_factory=dict)  # DMA masters: key -> (object, why)
+
+    @property
+    def threads(self) -> tuple[Thread, ...]:
+        return self.memory.threads
+
+    def of_kind(self, kind: str) -> list[Obj]:
+        return [o for o in self.declared if o.kind == kind]
+
+    @property
+    def linux(self) -> bool:
+        """Some thread runs the Linux ABI."""
+        return any(t.linux for t in self.threads)
+
+
+@dataclass(eq=False, slots=True)
+class System:
+    name: str
+    platform: str
+    components: list[Component]
+    memories: list[Obj]
+    assertions: list[model.Assertion]
+    by_name: dict[str, Component] = field(default_factory=dict)
+    memory_by_name: dict[str, Obj] = field(default_factory=dict)
+    syscaps: dict[str, Obj] = field(default_factory=dict)
+    file: str = ""
+
+    def component(self, name: str) -> Component | None:
+        return self.by_name.get(name)
+
+    def asid_pools(self) -> list[tuple[str, int]]:
+        """(name, ASIDs) of every pool the boot tables create, in their order: the
+        system's own, one ASID for each component's VSpace, then each `asid_pool`."""
+        pools = [("system.asid_pool", len(self.components))]
+        pools += [(c.asid_pool.key, c.asid_pool.count) for c in self.components if c.asid_pool is not None]
+        return pools
+
+    def binaries(self) -> dict[str, list[Component]]:
+        out: dict[str, list[Component]] = {}
+        for comp in self.components:
+            out.setdefault(comp.binary, []).append(comp)
+        return out
+
+
+# ---------------------------------------------------------------------------
+# resolve()
+
+
+def resolve(system: model.System) -> System:
+    """The model of a parsed spec (and of what checks.py looked up: devices, DMA)."""
+    memories = []
+    memory_by_name: dict[str, Obj] = {}
+    for decl in system.memories:
+        obj = Obj(None, "memory", decl.name.text, decl.name.text, f"memory.{decl.name.text}", decl.span,
+                  size=decl.size.value, rights=decl.rights.text if decl.rights else "rw", name_span=decl.name.span,
+                  value_span=decl.size.span)
+        memories.append(obj)
+        memory_by_name.setdefault(decl.name.text, obj)
+    out = System(system.name.text, system.platform.text, [], memories, system.assertions,
+                 memory_by_name=memory_by_name, file=system.file)
+    out.syscaps = {name: Obj(None, "syscap", name, name, f"syscap.{name}") for name in SYSCAPS}
+    # Objects first, then what refers to them: a cap may name any component's objects.
+    firsts = [_firsts(comp.statements) for comp in system.components]
+    shells = [_objects(comp, first) for comp, first in zip(system.components, firsts)]
+    for shell in shells:
+        out.by_name.setdefault(shell.name, shell)
+    for comp, first, shell in zip(system.components, firsts, shells):
+        _fill(comp, first, shell, out)
+        out.components.append(shell)
+    return out
+
+
+def _firsts(statements: list[model.Statement] | tuple[model.Statement, ...]
+            ) -> dict[type[model.Statement], model.Statement]:
+    """The first statement of each kind (a second one of a kind that may appear once is
+    an error checks.py reports)."""
+    first: dict[type[model.Statement], model.Statement] = {}
+    for stmt in statements:
+        first.setdefault(type(stmt), stmt)
+    return first
+
+
+def _objects(comp: model.Component, first: dict[type[model.Statement], model.Statement]) -> Component:
+    name = comp.name.text
+
+    def own(kind: str, obj_name: str, role: str, span: Span | None = None, **kw: Any) -> Obj:
+        return Obj(name, kind, obj_name, role, f"{name}.{role}", span, **kw)
+
+    binary = first.get(model.BinaryStmt)
+    prio = first.get(model.PriorityStmt)
+    max_prio = first.get(model.MaxPriorityStmt)
+    timeslice = first.get(model.MaxTimesliceStmt)
+    priority = prio.value.value if isinstance(prio, model.PriorityStmt) else 0
+    shell = Component(
+        name, comp.name.span,
+        binary.name if isinstance(binary, model.BinaryStmt) else "",
+        binary.name_span if isinstance(binary, model.BinaryStmt) else None,
+        priority,
+        max_prio.value.value if isinstance(max_prio, model.MaxPriorityStmt) else priority,
+        timeslice.value.value if isinstance(timeslice, model.MaxTimesliceStmt) else 0,
+        isinstance(prio, model.PriorityStmt),
+        own("cnode", "cnode", "cnode"), own("vspace", "vspace", "vspace"),
+        own("tcb", MAIN_THREAD, "tcb", comp.name.span), own("private", "memory", "memory"),
+        CSpace(0, ()), MemoryMap(()), devices=comp.devices)
+    for order, stmt in enumerate(comp.statements):
+        kind = _DECLARED.get(type(stmt))
+        if kind is not None:
+            ident: model.Ident = stmt.name  # type: ignore[attr-defined]
+            extra: dict[str, Any] = {"name_span": ident.span, "order": order}
+            if isinstance(stmt, model.UntypedStmt):
+                extra.update(size=stmt.size.value, paddr=stmt.paddr.value if stmt.paddr is not None else None,
+                             value_span=stmt.size.span)
+            elif isinstance(stmt, model.IrqStmt):
+                extra["number"] = stmt.number.value
+            elif isinstance(stmt, model.DeviceStmt):
+                extra["selector"] = stmt.path or stmt.compatible or ""
+            obj = own(kind[0], ident.text, kind[1] + ident.text, stmt.span, **extra)
+            shell.declared.append(obj)
+            shell.by_name.setdefault(ident.text, obj)
+        elif isinstance(stmt, model.AsidPoolStmt) and shell.asid_pool is None:
+            shell.asid_pool = own("asid_pool", ASID_POOL_ROLE, ASID_POOL_ROLE, stmt.span, count=stmt.count.value,
+                                  value_span=stmt.count.span, order=order)
+    for key, why in comp.dma.items():
+        obj = next((o for o in shell.declared if o.role == key), None)
+        if obj is not None:
+            shell.dma[key] = (obj, why)
+    return shell
+
+
+def _lookup(system: System, component: str, name: str, kind: str) -> Obj | None:
+    comp = system.by_name.get(component)
+    obj = comp.by_name.get(name) if comp is not None else None
+    return obj if obj is not None and obj.kind == kind else None
+
+
+def _fault(system: System, stmt: model.FaultStmt, order: int) -> Fault:
+    return Fault(stmt.component.text, stmt.endpoint.text, stmt.badge.value if stmt.badge is not None else 0,
+                 _lookup(system, stmt.component.text, stmt.endpoint.text, "endpoint"), stmt.span, order,
+                 stmt.badge.span if stmt.badge is not None else None)
+
+
+def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statement], shell: Component,
+          system: System) -> None:
+    """Caps, threads and regions of one component."""
+    slots: list[Cap] = [
+        Cap(1, cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL, obj=shell.cnode),
+        Cap(2, cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL, obj=shell.vspace),
+        Cap(3, cap_name("SELF_TCB"), "self_tcb", "M6_OBJ_TCB", RIGHTS_ALL, obj=shell.tcb),
+    ]
+    declared = iter(shell.declared)
+    comp_fault: Fault | None = None
+    extra: list[tuple[model.ThreadStmt, Obj]] = []
+    for order, stmt in enumerate(comp.statements):
+        index = len(slots) + 1
+        obj = next(declared) if type(stmt) in _DECLARED else None
+        span = stmt.span
+        if isinstance(stmt, model.EndpointStmt):
+            slots.append(Cap(index, cap_name(stmt.name.text), "endpoint", "M6_OBJ_ENDPOINT", ("M6_RIGHT_READ",),
+                             0, obj, span=span, order=order))
+        elif isinstance(stmt, model.EndpointCapStmt):
+            rights = ("M6_RIGHT_WRITE", "M6_RIGHT_GRANT_REPLY") if stmt.kind == "call" else ("M6_RIGHT_WRITE",)
+            if stmt.grant:
+                rights += ("M6_RIGHT_GRANT",)
+            badge = stmt.badge.value if stmt.badge is not None else 0
+            slots.append(Cap(index, cap_name(stmt.alias.text), stmt.kind, "M6_OBJ_ENDPOINT", rights, badge,
+                             _lookup(system, stmt.component.text, stmt.endpoint.text, "endpoint"),
+                             f"{stmt.component.text}.{stmt.endpoint.text}", span=span, order=order,
+                             badge_span=stmt.badge.span if stmt.badge is not None else None))
+        elif isinstance(stmt, model.SyscapStmt):
+            # .get: checks.py lays out specs that may still name an unknown syscap.
+            slots.append(Cap(index, cap_name(stmt.name.text), "syscap", SYSCAPS.get(stmt.name.text, "M6_OBJ_NULL"),
+                             SYSCAP_RIGHTS.get(stmt.name.text, ("M6_RIGHT_WRITE",)),
+                             obj=system.syscaps.get(stmt.name.text), syscap=stmt.name.text, span=span, order=order))
+        elif isinstance(stmt, model.NotificationStmt):
+            slots.append(Cap(index, cap_name(stmt.name.text), "notification", "M6_OBJ_NOTIFICATION", RIGHTS_RW,
+                             0, obj, span=span, order=order))
+        elif isinstance(stmt, model.TimerStmt):
+            slots.append(Cap(index, cap_name(stmt.name.text), "timer", "M6_OBJ_TIMER", RIGHTS_ALL, 0, obj,
+                             span=span, order=order))
+        elif isinstance(stmt, model.SignalStmt):
+            # checks.py refuses a signal cap without a non-zero badge (the kernel would not
+            # signal through it); the model of a spec with errors still has a slot for it.
+            badge = stmt.badge.value if stmt.badge is not None else 0
+            slots.append(Cap(index, cap_name(stmt.alias.text), "signal", "M6_OBJ_NOTIFICATION", ("M6_RIGHT_WRITE",),
+                             badge, _lookup(system, stmt.component.text, stmt.notification.text, "notification"),
+                             f"{stmt.component.text}.{stmt.notification.text}", span=span, order=order,
+                             badge_span=stmt.badge.span if stmt.badge is not None else None))
+        elif isinstance(stmt, model.UntypedStmt):
+            slots.append(Cap(index, cap_name(stmt.name.text), "untyped", "M6_OBJ_UNTYPED", RIGHTS_ALL, 0, obj,
+                             span=span, order=order))
+        elif isinstance(stmt, model.AsidPoolStmt):
+            slots.append(Cap(index, cap_name(ASID_POOL_CAP), "asid_pool", "M6_OBJ_ASID_POOL", RIGHTS_ALL, 0,
+                             shell.asid_pool, span=span, order=order))
+        elif isinstance(stmt, model.ThreadStmt):
+            assert obj is not None
+            slots.append(Cap(index, thread_cap_name(stmt.name.text), "thread", "M6_OBJ_TCB", RIGHTS_ALL, 0, obj,
+                             span=span, order=order))
+            extra.append((stmt, obj))
+            for inner in stmt.statements:
+                if isinstance(inner, model.FaultStmt):
+                    shell.faults.append(_fault(system, inner, order))
+        elif isinstance(stmt, model.IrqStmt):
+            badge = stmt.number.value | (1 << 32 if stmt.edge else 0)
+            slots.append(Cap(index, cap_name(stmt.name.text), "irq", "M6_OBJ_IRQ_HANDLER", RIGHTS_ALL, badge, obj,
+                             span=span, order=order))
+        elif isinstance(stmt, model.DeviceStmt):
+            device = comp.devices.get(stmt.name.text)
+            irqs = device.interrupts if device is not None else ()
+            for i, irq in enumerate(irqs):
+                suffix = "_IRQ" if len(irqs) == 1 else f"_IRQ{i}"
+                slots.append(Cap(len(slots) + 1, cap_name(stmt.name.text + suffix), "irq", "M6_OBJ_IRQ_HANDLER",
+                                 RIGHTS_ALL, irq.badge, obj, span=span, order=order))
+        elif isinstance(stmt, model.FaultStmt):
+            fault = _fault(system, stmt, order)
+            shell.faults.append(fault)
+            comp_fault = comp_fault or fault
+    bits = first.get(model.CNodeBitsStmt)
+    # `cnode_bits` overrides the automatic size (checks.py makes sure the caps fit).
+    radix = bits.value.value if isinstance(bits, model.CNodeBitsStmt) else \
+        max(layout.MIN_CSPACE_RADIX, len(slots).bit_length())
+    shell.cspace = CSpace(radix, tuple(slots))
+
+    stack, args = first.get(model.StackStmt), first.get(model.ArgsStmt)
+    threads = [Thread(MAIN_THREAD, 0, shell.priority, shell.max_priority,
+                      stack.size.value if isinstance(stack, model.StackStmt) else model.DEFAULT_STACK_SIZE,
+                      model.LinuxStmt in first, comp_fault, None, shell.max_timeslice, shell.tcb)]
+    for window, (th, tcb) in enumerate(extra, start=1):
+        own = _firsts(th.statements)
+        prio, max_prio, th_stack = (own.get(model.PriorityStmt), own.get(model.MaxPriorityStmt),
+                                    own.get(model.StackStmt))
+        entry, fault = own.get(model.EntryStmt), own.get(model.FaultStmt)
+        priority = prio.value.value if isinstance(prio, model.PriorityStmt) else 0
+        threads.append(Thread(
+            th.name.text, window, priority,
+            max_prio.value.value if isinstance(max_prio, model.MaxPriorityStmt) else priority,
+            th_stack.size.value if isinstance(th_stack, model.StackStmt) else model.DEFAULT_STACK_SIZE,
+            model.LinuxStmt in own,
+            _fault(system, fault, -1) if isinstance(fault, model.FaultStmt) else comp_fault,
+            entry.symbol if isinstance(entry, model.EntryStmt) else None, tcb=tcb,
+            entry_span=entry.symbol_span if isinstance(entry, model.EntryStmt) else None))
+    argv = (comp.name.text, *args.values) if isinstance(args, model.ArgsStmt) else ()
+    shell.memory = MemoryMap(tuple(threads), _place_regions(comp, shell, system), argv)
+
+
+# ---------------------------------------------------------------------------
+# Regions: where shared memory, the heap and device registers go
+
+
+def region_requests(comp: model.Component, groups: dict[str, list[int]] | None = None
+                    ) -> list[tuple[int, model.Statement, int, int | None]]:
+    """(statement index, statement, size in bytes, chosen vaddr or None) of every region,
+    in declaration order. A device whose pages another device of the component maps
+    already has size 0. `groups`: device_groups(comp), if known."""
+    out: list[tuple[int, model.Statement, int, int | None]] = []
+    groups = device_groups(comp) if groups is None else groups
+    for order, stmt in enumerate(comp.statements):
+        if isinstance(stmt, model.HeapStmt):
+            out.append((order, stmt, page_up(stmt.size.value), None))
+        elif isinstance(stmt, model.MapStmt):
+            decl = comp.memories.get(stmt.memory.text)
+            size = page_up(decl.size.value) if decl is not None else PAGE_SIZE
+            out.append((order, stmt, size, stmt.vaddr.value if stmt.vaddr is not None else None))
+        elif isinstance(stmt, model.DeviceStmt) and stmt.name.text in groups:
+            out.append((order, stmt, len(groups[stmt.name.text]) * PAGE_SIZE, None))
+    return out
+
+
+def device_pages(device: object) -> list[int]:
+    pages: set[int] = set()
+    for reg in getattr(device, "regs", ()):
+        start = reg.paddr & ~(PAGE_SIZE - 1)
+        pages.update(range(start, reg.paddr + reg.size, PAGE_SIZE))
+    return sorted(pages)
+
+
+def device_groups(comp: model.Component) -> dict[str, list[int]]:
+    """The pages each device statement with registers maps. Devices of one component that
+    share a page (QEMU's virtio-mmio slots, 0x200 apart) are mapped as one region, every
+    page once: the first of them (in declaration order) maps the pages of all of them, in
+    address order, so each `reg` stays contiguous; the others map none of their own."""
+    if not comp.devices:
+        return {}
+    names = [s.name.text for s in comp.statements
+             if isinstance(s, model.DeviceStmt) and device_pages(comp.devices.get(s.name.text))]
+    pages = {name: device_pages(comp.devices[name]) for name in names}
+    leader = {name: name for name in names}
+
+    def find(name: str) -> str:
+        while leader[name] != name:
+            name = leader[name]
+        return name
+
+    first_of: dict[int, str] = {}
+    for name in names:
+        for page in pages[name]:
+            other = first_of.setdefault(page, name)
+            a, b = find(other), find(name)
+            if a != b:  # the earlier-declared device leads the merged group
+                first, second = (a, b) if names.index(a) < names.index(b) else (b, a)
+                leader[second] = first
+    merged: dict[str, set[int]] = {}
+    for name in names:
+        merged.setdefault(find(name), set()).update(pages[name])
+    return {name: sorted(merged[name]) if find(name) == name else [] for name in names}
+
+
+def _place_regions(comp: model.Component, shell: Component, system: System) -> tuple[Region, ...]:
+    """Regions without `at` go from AUTO_REGION_BASE up, in declaration order, each
+    followed by a guard page, skipping the chosen ones."""
+    groups = device_groups(comp)
+    requests = region_requests(comp, groups)
+    if not requests:
+        return ()
+    fixed = sorted((v, v + size) for _, _, size, v in requests if v is not None)
+    cursor = AUTO_REGION_BASE
+    regions: list[Region] = []
+    page_vaddr: dict[int, int] = {}  # device page -> where the component maps it
+    for order, stmt, size, chosen in requests:
+        if isinstance(stmt, model.DeviceStmt) and size == 0:
+            regions.append(_device_region(comp, shell, stmt, (), page_vaddr, order))
+            continue
+        if chosen is None:
+            moved = True
+            while moved:  # skip past any chosen region in the way (and its guard page)
+                moved = False
+                for start, end in fixed:
+                    if cursor < end + PAGE_SIZE and start < cursor + size + PAGE_SIZE:
+                        cursor, moved = end + PAGE_SIZE, True
+            vaddr = cursor
+            cursor += size + PAGE_SIZE
+        else:
+            vaddr = chosen
+        if isinstance(stmt, model.DeviceStmt):
+            pages = groups[stmt.name.text]
+            page_vaddr.update((page, vaddr + i * PAGE_SIZE) for i, page in enumerate(pages))
+            regions.append(_device_region(comp, shell, stmt, tuple(pages), page_vaddr, order))
+        elif isinstance(stmt, model.HeapStmt):
+            regions.append(Region("HEAP", "heap", vaddr, size, RIGHTS_RW, obj=shell.private, span=stmt.span,
+                                  order=order, value_span=stmt.size.span))
+        else:
+            assert isinstance(stmt, model.MapStmt)
+            rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", RIGHTS_RW)
+            regions.append(Region(stmt.name.text.upper(), "memory", vaddr, size, rights, memory=stmt.memory.text,
+                                  obj=system.memory_by_name.get(stmt.memory.text), span=stmt.span, order=order))
+    return tuple(regions)
+
+
+def _device_region(comp: model.Component, shell: Component, stmt: model.DeviceStmt, pages: tuple[int, ...],
+                   page_vaddr: dict[int, int], order: int) -> Region:
+    """`pages`: the frames this region maps (none if another device's region maps them);
+    `page_vaddr`: where every device page of the component mapped so far is."""
+    device = comp.devices[stmt.name.text]
+    mask = PAGE_SIZE - 1
+    regs = tuple(RegRange(page_vaddr[r.paddr & ~mask] + (r.paddr & mask), r.paddr, r.size) for r in device.regs)
+    vaddr = page_vaddr[pages[0]] if pages else regs[0].vaddr & ~mask
+    return Region(stmt.name.text.upper(), "device", vaddr, len(pages) * PAGE_SIZE, RIGHTS_RW, pages=pages,
+                  regs=regs, obj=shell.by_name.get(stmt.name.text), span=stmt.span, order=order)
