@@ -1,10 +1,7 @@
-"""User-ABI numbers that C code shares with the spec compiler and that layout.py has no
-name for yet: the CSpace slots every component has.
-
-layout.py writes these as the literals 1, 2, 3 in _cspace_layout(); it should import them
-from here (test/capdl/test_abi_layout.py checks meanwhile that the two agree).
-libm6/gen_layout_h.py writes them, with layout.py's user memory map, into <m6/layout.h>,
-the one place C takes them from.
+"""User-ABI numbers that C code shares with the spec compiler: the CSpace slots every
+component has. The compiler's resolved model (resolved.py) places the self caps at these
+slots; libm6/gen_layout_h.py writes them, with layout.py's user memory map, into
+<m6/layout.h>, the one place C takes them from.
 """
 
 from __future__ import annotations

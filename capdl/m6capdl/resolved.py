@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from m6capdl import elfload, layout, model
+from m6capdl import abi_layout, elfload, layout, model
 from m6capdl.diagnostics import Span
 from m6capdl.layout import (
     ASID_POOL_CAP,
@@ -425,9 +425,11 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
           system: System) -> None:
     """Caps, threads and regions of one component."""
     slots: list[Cap] = [
-        Cap(1, cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL, obj=shell.cnode),
-        Cap(2, cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL, obj=shell.vspace),
-        Cap(3, cap_name("SELF_TCB"), "self_tcb", "M6_OBJ_TCB", RIGHTS_ALL, obj=shell.tcb),
+        Cap(abi_layout.SELF_CNODE_SLOT, cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL,
+            obj=shell.cnode),
+        Cap(abi_layout.SELF_VSPACE_SLOT, cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL,
+            obj=shell.vspace),
+        Cap(abi_layout.SELF_TCB_SLOT, cap_name("SELF_TCB"), "self_tcb", "M6_OBJ_TCB", RIGHTS_ALL, obj=shell.tcb),
     ]
     declared = iter(shell.declared)
     comp_fault: Fault | None = None

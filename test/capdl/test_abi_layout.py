@@ -50,7 +50,7 @@ def test_header_holds_the_compilers_values(tmp_path: Path) -> None:
 
 
 def test_compiler_headers_agree(tmp_path: Path) -> None:
-    # What layout.py really does (the slot literals in _cspace_layout, the memory map) as
+    # What layout.py really does (the self slots resolved.py places from abi_layout, the memory map) as
     # seen in a component's m6_caps.h; component.c checks the same with _Static_assert
     # in every component build.
     assert run("headers", str(HELLO), "--out", str(tmp_path / "caps")).status == 0
