@@ -27,6 +27,8 @@
 
 #include "fuzz_common.h"
 
+#include "../common/fuzz_labels.h"
+
 #define ROUND_INVOCATIONS 2000u
 
 /* Main CNode slots the supervisor uses (the spec's caps sit below). */
@@ -83,46 +85,13 @@ static uint64_t fuzz_stack[4096] __attribute__((aligned(16)));
 /* ---- the generator (runs in the fuzz thread: no TLS, no stdio) --------------------- */
 
 static const uint64_t labels[] = {
+    M6_FUZZ_OBJECT_LABELS,
+    M6_UNTYPED_RETYPE, /* twice as likely: it makes the objects the others work on */
     M6_DEBUG_CONSOLE_WRITE,
     M6_POWER_CONTROL,
-    M6_TCB_CONFIGURE,
-    M6_TCB_SUSPEND,
-    M6_TCB_SET_PRIORITY,
-    M6_TCB_SET_MAX_PRIORITY,
-    M6_TCB_READ_REGISTERS,
-    M6_TCB_WRITE_REGISTERS,
-    M6_TCB_BIND_NOTIFICATION,
-    M6_TCB_UNBIND_NOTIFICATION,
-    M6_TCB_SET_FLAGS,
-    M6_TCB_SET_TIMESLICE,
-    M6_TCB_SET_MAX_TIMESLICE,
-    M6_UNTYPED_RETYPE,
-    M6_UNTYPED_RETYPE,
-    M6_CNODE_COPY,
-    M6_CNODE_MINT,
-    M6_CNODE_MOVE,
-    M6_CNODE_MUTATE,
-    M6_CNODE_ROTATE,
-    M6_CNODE_DELETE,
-    M6_CNODE_REVOKE,
-    M6_PAGE_TABLE_MAP,
-    M6_PAGE_TABLE_UNMAP,
-    M6_FRAME_MAP,
-    M6_FRAME_UNMAP,
-    M6_FRAME_CLEAN,
-    M6_FRAME_INVALIDATE,
-    M6_FRAME_CLEAN_INVALIDATE,
-    M6_FRAME_GET_ADDRESS,
-    M6_IRQ_CONTROL_GET,
-    M6_IRQ_HANDLER_SET_NOTIFICATION,
-    M6_IRQ_HANDLER_ACK,
-    M6_TIMER_SET_NOTIFICATION,
-    M6_TIMER_SET,
-    M6_TIMER_CANCEL,
     M6_SYSTEM_INFO_MEMORY,
     M6_SYSTEM_INFO_THREAD,
     M6_ASID_CONTROL_MAKE_POOL,
-    M6_ASID_POOL_ASSIGN,
 };
 
 static const uint64_t boundaries[] = {
