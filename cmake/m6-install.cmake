@@ -13,7 +13,7 @@
 #   share/m6/              the SDK data, laid out as in the source tree so that m6.cmake and
 #                          the compilers find it the same way: capdl/ (m6capdl, m6idl),
 #                          platforms/<P>/, toolchains/aarch64-clang.cmake, libm6/user.ld,
-#                          libm6/src/component.c, libm6/m6_layout.ld, libm6/interfaces/,
+#                          libm6/src/component.c and component_bound.c, libm6/m6_layout.ld, libm6/interfaces/,
 #                          components/services/console/client/select.c, kernel/kernel.ld,
 #                          kernel/include/kernel/boot_tables.h
 # libm6 is built on the host's picolibc and libgcc (Debian packages); the installed
@@ -74,8 +74,10 @@ install(FILES ${M6_SDK_DIR}/kernel/include/kernel/boot_tables.h
 	DESTINATION share/m6/kernel/include/kernel)
 install(FILES ${M6_SDK_DIR}/libm6/user.ld ${M6_USER_LAYOUT_DIR}/m6_layout.ld DESTINATION share/m6/libm6)
 install(FILES ${M6_USER_LAYOUT_DIR}/include/m6/layout.h DESTINATION include/m6) # generated
-# m6_add_component() compiles component.c into every component, with its m6_caps.h.
-install(FILES ${M6_SDK_DIR}/libm6/src/component.c DESTINATION share/m6/libm6/src)
+# m6_add_component() compiles component.c into every component, with its m6_caps.h, or
+# component_bound.c into a component bound per system (MANIFEST).
+install(FILES ${M6_SDK_DIR}/libm6/src/component.c ${M6_SDK_DIR}/libm6/src/component_bound.c
+	DESTINATION share/m6/libm6/src)
 install(DIRECTORY ${M6_SDK_DIR}/libm6/interfaces DESTINATION share/m6/libm6 # .idl files
 	FILES_MATCHING PATTERN *.idl)
 # m6::idl::<name>: each SDK interface's generated header, in a directory of its own (the

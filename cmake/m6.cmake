@@ -1,6 +1,7 @@
 # The m6 SDK's CMake surface.
 #
-#   m6_add_component(NAME SOURCES src...)   a user-space program linked against libm6
+#   m6_add_component(NAME SOURCES src... [MANIFEST file.json])   a user-space program linked
+#       against libm6; with MANIFEST it is built once and bound per system (docs/sdk.md)
 #   m6_add_system(NAME SPEC file.m6 COMPONENTS name... [KERNEL m6::kernel_bench])
 #       a bootable system, in four steps (each a function below, usable on its own):
 #       m6_system_caps_headers   the spec -> each component's m6_caps.h
@@ -36,13 +37,21 @@ if(DEFINED M6_PLATFORM AND EXISTS ${M6_SDK_DIR}/platforms/${M6_PLATFORM}/${M6_PL
 endif()
 
 function(m6_add_component name)
-	cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+	cmake_parse_arguments(ARG "" "MANIFEST" "SOURCES;LIBRARIES" ${ARGN})
 	if(NOT ARG_SOURCES)
 		message(FATAL_ERROR "m6_add_component(${name}): SOURCES is required")
 	endif()
 	# component.c tells libm6's runtime what the spec granted (heap, debug console, threads):
-	# it is compiled with this component's m6_caps.h.
-	add_executable(${name} ${ARG_SOURCES} ${M6_SDK_DIR}/libm6/src/component.c)
+	# it is compiled with this component's m6_caps.h. A bound component (MANIFEST) gets
+	# component_bound.c instead, whose values the spec compiler writes per system: it is
+	# compiled once, with no m6_caps.h, and any number of systems use the same ELF.
+	if(ARG_MANIFEST)
+		get_filename_component(manifest ${ARG_MANIFEST} ABSOLUTE)
+		add_executable(${name} ${ARG_SOURCES} ${M6_SDK_DIR}/libm6/src/component_bound.c)
+		set_target_properties(${name} PROPERTIES M6_MANIFEST ${manifest})
+	else()
+		add_executable(${name} ${ARG_SOURCES} ${M6_SDK_DIR}/libm6/src/component.c)
+	endif()
 	set_target_properties(${name} PROPERTIES SUFFIX ".elf"
 		LINK_DEPENDS "${M6_USER_LINKER_SCRIPT};${M6_USER_LAYOUT_DIR}/m6_layout.ld")
 	target_link_libraries(${name} PRIVATE m6::libm6 ${ARG_LIBRARIES})
@@ -92,6 +101,10 @@ function(m6_system_caps_headers name)
 		COMMENT "m6-capdl: capability headers for ${name}")
 	add_custom_target(${name}_caps_headers DEPENDS ${headers})
 	foreach(c IN LISTS ARG_COMPONENTS)
+		get_target_property(manifest ${c} M6_MANIFEST)
+		if(manifest) # bound per system: it never sees this system's header
+			continue()
+		endif()
 		target_include_directories(${c} PRIVATE ${gen}/include/${c} ${gen}/include)
 		add_dependencies(${c} ${name}_caps_headers)
 	endforeach()
@@ -111,6 +124,11 @@ function(m6_system_boot_tables name)
 	foreach(c IN LISTS ARG_COMPONENTS)
 		list(APPEND elf_args --elf ${c}=$<TARGET_FILE:${c}>)
 		list(APPEND elf_files $<TARGET_FILE:${c}>)
+		get_target_property(manifest ${c} M6_MANIFEST)
+		if(manifest)
+			list(APPEND elf_args --manifest ${c}=${manifest})
+			list(APPEND elf_files ${manifest})
+		endif()
 	endforeach()
 	set(tables ${gen}/boot_tables.c ${gen}/boot_image.S)
 	add_custom_command(OUTPUT ${tables} ${gen}/boot_image.bin ${gen}/manifest.json

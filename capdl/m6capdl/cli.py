@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from m6capdl import __version__, authority, checks, elfload, emit, graph, layout, model, parser, resolved
+from m6capdl import __version__, authority, bind, checks, elfload, emit, graph, layout, model, parser, resolved
 from m6capdl.diagnostics import Diagnostic, FileError, Severity, Source, SpecError, error, render, sort_key
 
 PROG = "m6-capdl"
@@ -184,16 +184,16 @@ def _expand_includes(system: model.System, path: str, sources: dict[str, str], d
         work.append((iter(module.includes), name, chain + [real]))
 
 
-def _parse_elf_args(values: list[str], err: TextIO) -> dict[str, str]:
+def _parse_elf_args(values: list[str], err: TextIO, option: str = "--elf") -> dict[str, str]:
     elfs: dict[str, str] = {}
     bad = False
     for value in values:
         name, sep, path = value.partition("=")
         if not sep or not name or not path:
-            _fail(f"--elf {value}: expected NAME=PATH", err)
+            _fail(f"{option} {value}: expected NAME=PATH", err)
             bad = True
         elif name in elfs and elfs[name] != path:
-            _fail(f"--elf {name}: given twice ({elfs[name]} and {path})", err)
+            _fail(f"{option} {name}: given twice ({elfs[name]} and {path})", err)
             bad = True
         else:
             elfs[name] = path
@@ -231,6 +231,35 @@ def _load_images(system: resolved.System, elfs: dict[str, str], err: TextIO) -> 
     if failed:
         raise _Failed
     return images
+
+
+def _bind(spec: _Spec, images: dict[str, elfload.ElfImage], manifests: dict[str, str],
+          err: TextIO) -> dict[str, elfload.ElfImage]:
+    """Write each bound component's values into its config section (bind.py)."""
+    loaded: dict[str, bind.Manifest] = {}
+    failed = False
+    for binary, path in sorted(manifests.items()):
+        try:
+            loaded[binary] = bind.load_manifest(path)
+        except FileError as exc:
+            _fail(f"{exc.path}: {exc.message}", err)
+            failed = True
+            continue
+        if loaded[binary].binary != binary:
+            _fail(f"{path}: manifest of binary \"{loaded[binary].binary}\", given for \"{binary}\"", err)
+            failed = True
+    used = {comp.binary for comp in spec.system.components}
+    for name in sorted(set(manifests) - used):
+        err.write(f"{PROG}: warning: --manifest {name}: no component uses binary \"{name}\"\n")
+    if failed:
+        raise _Failed
+    bound: dict[str, elfload.ElfImage] = {}
+    diags: list[Diagnostic] = []
+    for comp in spec.system.components:
+        bound[comp.name], found = bind.bind(comp, images[comp.name], loaded.get(comp.binary))
+        diags += found
+    _report(spec, diags, err)
+    return bound
 
 
 def _report(spec: _Spec, diags: list[Diagnostic], err: TextIO) -> None:
@@ -293,6 +322,7 @@ def _cmd_build(args: argparse.Namespace, err: TextIO) -> None:
     elfs = _parse_elf_args(args.elf, err)
     images = _load_images(spec.system, elfs, err)
     _report(spec, _entry_diagnostics(spec.system, images), err)
+    images = _bind(spec, images, _parse_elf_args(args.manifest, err, "--manifest"), err)
     tables = layout.build_tables(spec.system, images)
     try:
         emit.write_build(spec.system, tables, spec.path, Path(args.out))
@@ -387,6 +417,9 @@ def _make_parser() -> argparse.ArgumentParser:
                              "and manifest.json")
     build.add_argument("--elf", metavar="NAME=PATH", action="append", default=[],
                        help="the ELF of binary NAME (repeat for every binary)")
+    build.add_argument("--manifest", metavar="NAME=PATH", action="append", default=[],
+                       help="the manifest of bound binary NAME (docs/sdk.md): which role each "
+                            "value of its config section binds")
     build.add_argument("--out", metavar="DIR", required=True, help="output directory")
     build.set_defaults(func=_cmd_build)
 

@@ -19,6 +19,7 @@ from elftools.elf.sections import SymbolTableSection
 from m6capdl.diagnostics import FileError
 
 PAGE_SIZE = 4096
+CONFIG_SECTION = ".m6.config"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class ElfImage:
     entry: int
     pages: list[Page]  # sorted by vaddr, one per 4 KiB page touched by a PT_LOAD segment
     symbols: dict[str, int] = field(default_factory=dict)  # defined symbols, for thread entries
+    # The config section a bound component's values are written into (bind.py): its
+    # (address, size), and the (address, size) of every symbol defined in it.
+    config: tuple[int, int] | None = None
+    config_symbols: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def is_executable(self, vaddr: int) -> bool:
         index = bisect.bisect_left([p.vaddr for p in self.pages], _page_floor(vaddr))
@@ -150,7 +155,27 @@ def _load(path: str, blob: bytes, window: Region, reserved: list[Region]) -> Elf
     page = pages.get(_page_floor(entry))
     if page is None or not page.flags.execute:
         raise FileError(path, f"entry point 0x{entry:x} is not in an executable segment")
-    return ElfImage(path, entry, [pages[v] for v in sorted(pages)], _symbols(elf))
+    config, config_symbols = _config(elf)
+    return ElfImage(path, entry, [pages[v] for v in sorted(pages)], _symbols(elf), config, config_symbols)
+
+
+def _config(elf: ELFFile) -> tuple[tuple[int, int] | None, dict[str, tuple[int, int]]]:
+    """The config section (address, size) and the symbols defined in it."""
+    found = None
+    for index, section in enumerate(elf.iter_sections()):
+        if section.name == CONFIG_SECTION and section["sh_flags"] & 2:  # SHF_ALLOC
+            found = index, (section["sh_addr"], section["sh_size"])
+    if found is None:
+        return None, {}
+    index, where = found
+    symbols: dict[str, tuple[int, int]] = {}
+    for section in elf.iter_sections():
+        if isinstance(section, SymbolTableSection) and section.name == ".symtab":
+            for sym in section.iter_symbols():
+                # objects only: not the section symbol or AArch64 mapping symbols ($d)
+                if sym.name and sym["st_shndx"] == index and sym["st_info"]["type"] == "STT_OBJECT":
+                    symbols.setdefault(sym.name, (sym["st_value"], sym["st_size"]))
+    return where, symbols
 
 
 def _symbols(elf: ELFFile) -> dict[str, int]:

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 
 #include <m6/caps.h>
+#include <m6/config.h>
 #include <m6/idl.h>
 #include <m6/invocations.h>
 #include <m6/ipc.h>
 #include <m6/ring.h>
-#include <m6_caps.h>
 
 #include "serial_idl.h"
 
@@ -47,6 +47,13 @@
 
 #define IRQ_BADGE      1u
 
+/* Built once, bound per system (pl011.json names the spec role of each value). */
+M6_CONFIG(m6_cptr_t, pl011_serial);   /* endpoint serial: the clients call here */
+M6_CONFIG(m6_cptr_t, pl011_irq);      /* notification irq: the interrupt arrives here */
+M6_CONFIG(m6_cptr_t, pl011_uart_irq); /* the IRQ handler of device uart */
+M6_CONFIG(m6_cptr_t, pl011_client);   /* signal client: "received bytes wait" */
+M6_CONFIG(uint64_t, pl011_regs);      /* where device uart's registers are mapped */
+
 /* Who may do what: the badge of the caller's endpoint cap, as the system spec mints it
  * (examples/shell/shell.m6). The console (badge 1) does the serial line's work; the
  * shell's debug cap (badge 2) exists for `crash uart` only. */
@@ -59,7 +66,7 @@ static int rx_paused; /* the ring is full: received bytes are left in the FIFO *
 
 static volatile uint32_t *reg(unsigned offset)
 {
-	return (volatile uint32_t *)(uintptr_t)(M6_DEVICE_UART_VADDR + offset);
+	return (volatile uint32_t *)(uintptr_t)(pl011_regs + offset);
 }
 
 /* Interrupts wanted now: receive unless paused, transmit while bytes wait. */
@@ -114,9 +121,9 @@ static void on_interrupt(void *ctx, uint64_t word)
 	/* Whatever waits, whether it came just now or not: the client reads until a read
 	 * returns none, and a signal too many only costs it one such read. */
 	if (m6_ring_used(&rx))
-		m6_signal(CAP_CLIENT);
+		m6_signal(pl011_client);
 	transmit();
-	m6_irq_handler_ack(CAP_UART_IRQ);
+	m6_irq_handler_ack(pl011_uart_irq);
 }
 
 static uint64_t serial_write_op(void *ctx, uint64_t badge, const void *data, size_t len,
@@ -133,7 +140,7 @@ static uint64_t serial_write_op(void *ctx, uint64_t badge, const void *data, siz
 		 * bytes are handled meanwhile too). The client asked for its bytes to go out, and
 		 * answering "not now" would only move the waiting into the client. */
 		while (done < len && m6_ring_free(&tx) == 0) {
-			if (m6_wait(CAP_IRQ))
+			if (m6_wait(pl011_irq))
 				on_interrupt(NULL, 0);
 			else
 				transmit(); /* cannot wait: poll */
@@ -224,9 +231,9 @@ static const struct serial_server server = {
 int main(void)
 {
 	/* The IRQ signals our notification with a badge: a badge of 0 would set no bit. */
-	m6_cptr_t irq_signal = m6_cap_mint(CAP_IRQ, M6_RIGHT_WRITE, IRQ_BADGE);
-	m6_irq_handler_set_notification(CAP_UART_IRQ, irq_signal);
-	m6_tcb_bind_notification(M6_CAP_SELF_TCB, CAP_IRQ);
+	m6_cptr_t irq_signal = m6_cap_mint(pl011_irq, M6_RIGHT_WRITE, IRQ_BADGE);
+	m6_irq_handler_set_notification(pl011_uart_irq, irq_signal);
+	m6_tcb_bind_notification(M6_CAP_SELF_TCB, pl011_irq);
 	/* The line format may only change while the UART is off, and turning it off cuts
 	 * short a byte being sent (the kernel's boot messages): let those go first. */
 	while (*reg(UART_FR) & FR_BUSY)
@@ -237,6 +244,6 @@ int main(void)
 	*reg(UART_ICR) = INT_ALL; /* clear whatever the kernel left */
 	update_mask();            /* RX, RT, OE; TX while bytes wait */
 	*reg(UART_CR) = CR_ENABLE;
-	m6_irq_handler_ack(CAP_UART_IRQ);
-	serial_serve(CAP_SERIAL, &server);
+	m6_irq_handler_ack(pl011_uart_irq);
+	serial_serve(pl011_serial, &server);
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <m6/config.h>
 #include <m6/debug.h>
 #include <m6/fault.h>
 #include <m6/invocations.h>
@@ -30,10 +31,16 @@
 #include <m6/ring.h>
 #include <m6/runtime.h>
 #include <m6/time.h>
-#include <m6_caps.h>
 
 #include "console_idl.h"
 #include "serial_idl.h"
+
+/* Built once, bound per system (console.json names the spec role of each value). */
+M6_CONFIG(m6_cptr_t, console_endpoint);   /* endpoint console: clients call here */
+M6_CONFIG(m6_cptr_t, console_rx);         /* notification rx: the driver's "bytes wait" */
+M6_CONFIG(m6_cptr_t, console_serial);     /* call serial: the serial driver */
+M6_CONFIG(m6_cptr_t, console_foreground); /* signal foreground: "input for you" */
+M6_CONFIG(m6_cptr_t, console_debug);      /* syscap debug_console: output after a driver fault */
 
 #define MAX_CLIENTS        8                 /* badges 1..8 */
 #define SELF               (MAX_CLIENTS + 1) /* the console's own notices, as a client */
@@ -71,13 +78,13 @@ static uint64_t lost_reported; /* the driver's overrun count, as last reported *
 static void out(const char *s, size_t n)
 {
 	if (driver_dead) {
-		m6_debug_write(CAP_DEBUG_CONSOLE, s, n);
+		m6_debug_write(console_debug, s, n);
 		return;
 	}
 	while (n > 0) {
 		size_t chunk = n < SERIAL_WRITE_DATA_MAX ? n : SERIAL_WRITE_DATA_MAX;
 		uint32_t taken = 0;
-		if (serial_write(CAP_SERIAL, s, chunk, &taken) != M6_OK || taken == 0)
+		if (serial_write(console_serial, s, chunk, &taken) != M6_OK || taken == 0)
 			return;
 		s += taken;
 		n -= taken;
@@ -261,7 +268,7 @@ static void pull_input(void)
 		uint8_t bytes[SERIAL_READ_DATA_MAX];
 		size_t n = 0;
 		uint64_t lost = 0;
-		if (serial_read(CAP_SERIAL, (uint32_t)room, bytes, &n, &lost) != M6_OK)
+		if (serial_read(console_serial, (uint32_t)room, bytes, &n, &lost) != M6_OK)
 			break;
 		if (lost != lost_reported) {
 			char line[96], num[24];
@@ -279,7 +286,7 @@ static void pull_input(void)
 		got = true;
 	}
 	if (got && foreground)
-		m6_signal(CAP_FOREGROUND);
+		m6_signal(console_foreground);
 }
 
 static uint64_t read_op(void *ctx, uint64_t badge, void *data, size_t *len)
@@ -307,7 +314,7 @@ static uint64_t serial_stats_op(void *ctx, uint64_t badge, uint64_t *rx, uint64_
 	(void)badge;
 	if (driver_dead)
 		return M6_ERR_ILLEGAL_OPERATION;
-	return serial_stats(CAP_SERIAL, rx, tx, lost, refused);
+	return serial_stats(console_serial, rx, tx, lost, refused);
 }
 
 static const struct console_ops ops = {
@@ -325,25 +332,25 @@ static void driver_stopped(struct m6_msg *m, const struct m6_fault_info *f)
 	driver_dead = true;
 	if (f->kind == M6_FAULT_UNKNOWN_SYSCALL && f->syscall.number == M6_EXIT_SYSCALL) {
 		int64_t status = (int64_t)f->syscall.x[0];
-		m6_debug_puts(CAP_DEBUG_CONSOLE,
+		m6_debug_puts(console_debug,
 		              "\r\nconsole: component " DRIVER_NAME " exited with status ");
 		if (status < 0)
-			m6_debug_puts(CAP_DEBUG_CONSOLE, "-");
+			m6_debug_puts(console_debug, "-");
 		m6_debug_puts(
-		    CAP_DEBUG_CONSOLE,
+		    console_debug,
 		    m6_format_u64(num, status < 0 ? -(uint64_t)status : (uint64_t)status, 0));
 	} else {
-		m6_debug_puts(CAP_DEBUG_CONSOLE, "\r\nconsole: the serial driver faulted at pc 0x");
-		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, f->pc, 1));
-		m6_debug_puts(CAP_DEBUG_CONSOLE, " (fault ");
-		m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, f->kind, 0));
-		m6_debug_puts(CAP_DEBUG_CONSOLE, ", address 0x");
-		m6_debug_puts(CAP_DEBUG_CONSOLE,
+		m6_debug_puts(console_debug, "\r\nconsole: the serial driver faulted at pc 0x");
+		m6_debug_puts(console_debug, m6_format_u64(num, f->pc, 1));
+		m6_debug_puts(console_debug, " (fault ");
+		m6_debug_puts(console_debug, m6_format_u64(num, f->kind, 0));
+		m6_debug_puts(console_debug, ", address 0x");
+		m6_debug_puts(console_debug,
 		              m6_format_u64(num, f->kind == M6_FAULT_VM ? f->vm.address : 0, 1));
-		m6_debug_puts(CAP_DEBUG_CONSOLE, ")");
+		m6_debug_puts(console_debug, ")");
 	}
-	m6_debug_puts(CAP_DEBUG_CONSOLE, "; it stays stopped, output continues on the kernel "
-	                                 "debug console, input is gone\n");
+	m6_debug_puts(console_debug, "; it stays stopped, output continues on the kernel "
+	                             "debug console, input is gone\n");
 	m6_fault_reply_stop(m);
 }
 
@@ -378,6 +385,6 @@ static const struct console_server server = {
 
 int main(void)
 {
-	m6_tcb_bind_notification(M6_CAP_SELF_TCB, CAP_RX);
-	console_serve(CAP_CONSOLE, &server);
+	m6_tcb_bind_notification(M6_CAP_SELF_TCB, console_rx);
+	console_serve(console_endpoint, &server);
 }
