@@ -6,6 +6,8 @@
 #   lib/libm6.a            the user-space library
 #   lib/libm6_console_client.a   stdio through the console service (m6::console_client)
 #   include/m6/idl/<name>/ the generated header of each SDK interface (m6::idl::<name>)
+#   lib/m6/components/     the reusable components, built once and bound per system:
+#                          NAME.elf and its manifest NAME.json (m6::NAME in m6Config.cmake)
 #   lib/m6/m6_kernel.o     the kernel, prebuilt: one relocatable object (ld -r) of all its
 #   lib/m6/m6_kernel_bench.o   objects; m6_add_system() links it with a system's boot tables
 #   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, m6_interface.cmake,
@@ -42,6 +44,7 @@ add_custom_target(m6_sdk_kernel ALL DEPENDS ${_m6_kernel_objects})
 
 # Package files. libm6's link dependencies (picolibc, libgcc) are recorded as found here.
 get_target_property(M6_LIBM6_LINKS libm6 INTERFACE_LINK_LIBRARIES)
+set(M6_SDK_COMPONENTS pl011 console) # installed below; m6Config.cmake imports them
 configure_file(${M6_SDK_DIR}/cmake/m6Config.cmake.in ${_m6_sdk_dir}/m6Config.cmake @ONLY)
 write_basic_package_version_file(${_m6_sdk_dir}/m6ConfigVersion.cmake
 	VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
@@ -61,6 +64,16 @@ install(FILES ${M6_SDK_DIR}/components/services/console/client/include/m6/consol
 install(FILES ${M6_SDK_DIR}/components/services/console/client/select.c
 	DESTINATION share/m6/components/services/console/client)
 install(FILES ${_m6_kernel_objects} DESTINATION lib/m6)
+# The reusable components (drivers, services), each built once with a manifest: an
+# out-of-tree system binds the installed ELF as the source tree's systems bind the built one
+# (m6Config.cmake's m6::NAME). install(FILES) copies the ELF byte for byte (no RPATH edit,
+# no strip), so a system built against the SDK runs exactly the binary this build tested.
+# The targets are defined later (components/): generator expressions resolve them.
+foreach(component IN LISTS M6_SDK_COMPONENTS)
+	install(FILES $<TARGET_FILE:${component}> DESTINATION lib/m6/components)
+	install(FILES $<TARGET_PROPERTY:${component},M6_MANIFEST> DESTINATION lib/m6/components
+		RENAME ${component}.json)
+endforeach()
 install(DIRECTORY ${M6_SDK_DIR}/libm6/include/m6 ${M6_SDK_DIR}/kernel/include/uapi/m6
 	DESTINATION include)
 # SDK data, in the source tree's layout below share/m6.

@@ -2,7 +2,8 @@
 #
 #   m6_add_component(NAME SOURCES src... [MANIFEST file.json])   a user-space program linked
 #       against libm6; with MANIFEST it is built once and bound per system (docs/sdk.md)
-#   m6_add_system(NAME SPEC file.m6 COMPONENTS name... [KERNEL m6::kernel_bench])
+#   m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench])
+#       COMPONENTS: m6_add_component() targets or an installed SDK's components (m6::pl011)
 #       a bootable system, in four steps (each a function below, usable on its own):
 #       m6_system_caps_headers   the spec -> each component's m6_caps.h
 #       m6_system_boot_tables    the spec and the components' ELFs -> the boot tables
@@ -62,6 +63,21 @@ function(m6_add_component name)
 	endif()
 endfunction()
 
+# The binary name a spec's `binary "..."` uses for component target TARGET: the target's
+# name, or its M6_BINARY property when it has one (an installed SDK's m6::pl011 is the
+# binary "pl011"). TARGET may be a component built here or imported from an installed SDK.
+function(_m6_component_binary target out)
+	if(NOT TARGET ${target})
+		message(FATAL_ERROR "m6: component ${target} is not a target (m6_add_component(), or "
+			"an SDK component m6::NAME from find_package(m6))")
+	endif()
+	get_target_property(binary ${target} M6_BINARY)
+	if(NOT binary)
+		set(binary ${target})
+	endif()
+	set(${out} ${binary} PARENT_SCOPE)
+endfunction()
+
 # m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench])
 #   The list of a system's build steps, each a function below (docs/sdk.md).
 function(m6_add_system name)
@@ -93,7 +109,8 @@ function(m6_system_caps_headers name)
 	_m6_system_gen_dir(${name} gen)
 	set(headers ${gen}/include/m6_system.h)
 	foreach(c IN LISTS ARG_COMPONENTS)
-		list(APPEND headers ${gen}/include/${c}/m6_caps.h)
+		_m6_component_binary(${c} binary)
+		list(APPEND headers ${gen}/include/${binary}/m6_caps.h)
 	endforeach()
 	add_custom_command(OUTPUT ${headers}
 		COMMAND ${M6_CAPDL_COMMAND} headers ${spec} --out ${gen}
@@ -122,11 +139,12 @@ function(m6_system_boot_tables name)
 	set(elf_args)
 	set(elf_files)
 	foreach(c IN LISTS ARG_COMPONENTS)
-		list(APPEND elf_args --elf ${c}=$<TARGET_FILE:${c}>)
+		_m6_component_binary(${c} binary)
+		list(APPEND elf_args --elf ${binary}=$<TARGET_FILE:${c}>)
 		list(APPEND elf_files $<TARGET_FILE:${c}>)
 		get_target_property(manifest ${c} M6_MANIFEST)
 		if(manifest)
-			list(APPEND elf_args --manifest ${c}=${manifest})
+			list(APPEND elf_args --manifest ${binary}=${manifest})
 			list(APPEND elf_files ${manifest})
 		endif()
 	endforeach()

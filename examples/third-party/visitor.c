@@ -1,8 +1,9 @@
 /* visitor: signs the guest book (shared memory), rings the greeter through the SDK's
- * serial interface (m6::idl::serial) and checks the answer, then powers the machine off. */
+ * serial interface (m6::idl::serial) and checks the answer, then powers the machine off.
+ * It prints through the console service (m6::console_client), as the greeter does. */
 #include <stdbool.h>
+#include <stdio.h>
 
-#include <m6/debug.h>
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
@@ -26,7 +27,7 @@ int main(void)
 	uint64_t rx, tx, overruns, refused;
 	bool refuses =
 	    serial_stats(CAP_GREETER, &rx, &tx, &overruns, &refused) == M6_ERR_INSUFFICIENT_RIGHTS;
-	m6_debug_puts(CAP_DEBUG_CONSOLE, good && refuses ? "visitor: PASS\n" : "visitor: FAIL\n");
+	printf("%s\n", good && refuses ? "visitor: PASS" : "visitor: FAIL");
 	m6_power_off(CAP_POWER);
 	return 1;
 }

@@ -7,6 +7,10 @@ that runs it (one file, hashed here for the record); every image page of that co
 outside the ELF's .m6.config section is byte-identical in both boot images; and in each
 image the runtime's bound values (m6_component's CSpace radix and thread count) are those
 of that system's component, not the ELF's placeholder zeros.
+
+With --copy-under DIR the second system runs an installed copy instead (qemu.third_party:
+a project built against the installed SDK): its ELF must be a file under DIR with the same
+bytes as the first system's, rather than the same file.
 """
 
 from __future__ import annotations
@@ -66,15 +70,26 @@ def main() -> int:
     ap.add_argument("first", type=Path, help="one system's NAME.gen directory")
     ap.add_argument("second", type=Path, help="another system's NAME.gen directory")
     ap.add_argument("binaries", nargs="+")
+    ap.add_argument("--copy-under", type=Path, metavar="DIR",
+                    help="the second system's ELF is a byte-identical copy under DIR")
     args = ap.parse_args()
     a, b = _load(args.first), _load(args.second)
     for binary in args.binaries:
         elf_a, pages_a = _pages(*a, binary)
         elf_b, pages_b = _pages(*b, binary)
-        if Path(elf_a).resolve() != Path(elf_b).resolve():
+        digest = hashlib.sha256(Path(elf_a).read_bytes()).hexdigest()
+        if args.copy_under is not None:
+            under = args.copy_under.resolve()
+            if under not in Path(elf_b).resolve().parents:
+                print(f"FAIL: {binary}: the second system runs {elf_b}, not a file under {under}")
+                return 1
+            if hashlib.sha256(Path(elf_b).read_bytes()).hexdigest() != digest:
+                print(f"FAIL: {binary}: {elf_b} differs from {elf_a}")
+                return 1
+        elif Path(elf_a).resolve() != Path(elf_b).resolve():
             print(f"FAIL: {binary}: {elf_a} in one system, {elf_b} in the other")
             return 1
-        digest = hashlib.sha256(Path(elf_a).read_bytes()).hexdigest()[:16]
+        digest = digest[:16]
         config, info = _config(elf_a)
         if set(pages_a) != set(pages_b):
             print(f"FAIL: {binary}: the systems map different image pages")
@@ -88,7 +103,8 @@ def main() -> int:
             if not _bound(comp, pages, info):
                 print(f"FAIL: {binary}: {manifest['system']}'s image does not carry its bound values")
                 return 1
-        print(f"{binary}: one ELF ({Path(elf_a).name}, sha256 {digest}...), "
+        what = f"installed copy {elf_b}" if args.copy_under is not None else "one ELF"
+        print(f"{binary}: {what} ({Path(elf_a).name}, sha256 {digest}...), "
               f"{len(pages_a) - len(config)} pages identical, config bound per system")
     print("PASS")
     return 0
