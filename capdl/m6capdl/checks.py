@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, model, resolved, resources
+from m6capdl import authority, channels, model, resolved, resources
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
@@ -65,6 +65,9 @@ def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Di
     when there is no error)."""
     diags: list[Diagnostic] = []
     _check_platform(system, platform_dir, diags)
+    # Channels become memory, notifications, signal caps and mappings, which every check
+    # below then judges like any others.
+    diags += channels.expand(system)
     if not system.components:
         diags.append(error(f"system '{system.name.text}' declares no components", system.name.span))
     seen: dict[str, model.Component] = {}

@@ -181,6 +181,7 @@ def _expand_includes(system: model.System, path: str, sources: dict[str, str], d
         system.components.extend(module.components)
         system.memories.extend(module.memories)
         system.assertions.extend(module.assertions)
+        system.channels.extend(module.channels)
         work.append((iter(module.includes), name, chain + [real]))
 
 

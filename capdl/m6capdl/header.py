@@ -82,6 +82,21 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
                 defs += [(q + "_VADDR", _hex(reg.vaddr), ""), (q + "_PADDR", _hex(reg.paddr), ""),
                          (q + "_SIZE", _hex(reg.size), "")]
             sections.append((f"Device '{region.name.lower()}' (MMIO, read-write).", defs))
+    for ch in comp.channels:
+        region = next((r for r in mem.regions if r.kind == "memory" and r.memory == ch.name), None)
+        if region is None:
+            continue
+        producer = ch.producer == comp.name
+        p, n = "M6_CHANNEL_" + ch.name.upper(), ch.name.upper()
+        what = f"producer, to '{ch.consumer}'" if producer else f"consumer, from '{ch.producer}'"
+        sections.append((f"Channel '{ch.name}' ({what}): the queue at _VADDR, then the data area; "
+                         f"wait on CAP_{n}, wake the other side with CAP_{n}_PEER.", [
+            (p + "_VADDR", _hex(region.vaddr), "the queue (struct of the IDL queue)"),
+            (p + "_QUEUE_SIZE", _hex(ch.queue_size), "room for DEPTH entries of at most 64 bytes"),
+            (p + "_DEPTH", str(ch.depth), "the IDL queue's depth must be this"),
+            (p + "_DATA_VADDR", _hex(region.vaddr + ch.queue_size), ""),
+            (p + "_DATA_SIZE", _hex(ch.data_size), ""),
+            (p + "_PRODUCER", "1" if producer else "0", "1: this component enqueues")]))
     irqs = [(f"M6_DEVICE_{obj.name.upper()}_IRQ" + ("" if len(d.interrupts) == 1 else str(i)), str(irq.id), "")
             for obj in comp.of_kind("device") for d in [comp.devices.get(obj.name)] if d is not None
             for i, irq in enumerate(d.interrupts)]

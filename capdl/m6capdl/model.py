@@ -268,6 +268,20 @@ class MemoryDecl:
 
 
 @dataclass(frozen=True)
+class ChannelDecl:
+    """`channel NAME from PRODUCER to CONSUMER depth N [data SIZE]` at system level: a
+    queue in memory both components map, and a notification each that the other signals
+    (channels.py expands it into those statements)."""
+
+    span: Span
+    name: Ident
+    producer: Ident
+    consumer: Ident
+    depth: Number
+    data: Number | None  # bytes, unit applied; None: no data area
+
+
+@dataclass(frozen=True)
 class Include:
     span: Span
     path: str
@@ -371,6 +385,12 @@ class System:
     memories: list[MemoryDecl] = field(default_factory=list)
     assertions: list[Assertion] = field(default_factory=list)
     includes: list[Include] = field(default_factory=list)
+    channels: list[ChannelDecl] = field(default_factory=list)
+    # Set once channels.expand() has added each channel's statements (checking twice
+    # must not add them twice).
+    channels_expanded: bool = field(default=False, compare=False)
+    # The channels without errors, expanded (resolve() records them).
+    sound_channels: list[ChannelDecl] = field(default_factory=list, compare=False)
     # How the top-level spec is named (its spans carry no file name): for hints that point
     # into it from an included file. Set by the CLI.
     file: str = field(default="", compare=False)

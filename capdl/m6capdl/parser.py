@@ -237,6 +237,14 @@ class _Builder(Transformer[Token, Any]):
         rights = self.ident(c[-1]) if c[-1].type == "RIGHTS" else None
         return model.MemoryDecl(self.span(c[0], c[-1]), self.ident(c[1]), self.size(c[2], unit), rights)
 
+    def channel_decl(self, c: list[Token]) -> model.ChannelDecl:
+        # channel NAME "from" NAME "to" NAME "depth" INT ("data" INT UNIT?)?
+        data = None
+        if len(c) > 8:
+            data = self.size(c[9], c[10] if len(c) > 10 else None)
+        return model.ChannelDecl(self.span(c[0], c[-1]), self.ident(c[1]), self.ident(c[3]), self.ident(c[5]),
+                                 self.number(c[7]), data)
+
     def include_stmt(self, c: list[Token]) -> model.Include:
         return model.Include(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]))
 
@@ -275,6 +283,8 @@ def _add_items(system: model.System, items: list[Any]) -> None:
             system.memories.append(item)
         elif isinstance(item, model.Assertion):
             system.assertions.append(item)
+        elif isinstance(item, model.ChannelDecl):
+            system.channels.append(item)
         else:
             system.includes.append(item)
 

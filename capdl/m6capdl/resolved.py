@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from m6capdl import abi_layout, elfload, layout, model
+from m6capdl import abi_layout, channels, elfload, layout, model
 from m6capdl.diagnostics import Span
 from m6capdl.layout import (
     ASID_POOL_CAP,
@@ -258,6 +258,22 @@ class MemoryMap:
 # Components and the system
 
 
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A `channel`: a queue (then a data area) in `memory`, which both components map.
+    Each has a notification named like the channel (CAP_NAME) and a signal cap to the
+    other's (CAP_NAME_PEER)."""
+
+    name: str
+    producer: str
+    consumer: str
+    depth: int
+    queue_size: int     # bytes, from the start of the region
+    data_size: int      # bytes, right after the queue area
+    memory: Obj
+    span: Span
+
+
 @dataclass(eq=False, slots=True)
 class Component:
     name: str
@@ -281,6 +297,7 @@ class Component:
     asid_pool: Obj | None = None
     devices: dict[str, Any] = field(default_factory=dict)  # device name -> platform.Device
     dma: dict[str, tuple[Obj, str]] = field(default_factory=dict)  # DMA masters: key -> (object, why)
+    channels: list[Channel] = field(default_factory=list)  # those it is a side of, in declaration order
 
     @property
     def threads(self) -> tuple[Thread, ...]:
@@ -306,6 +323,7 @@ class System:
     memory_by_name: dict[str, Obj] = field(default_factory=dict)
     syscaps: dict[str, Obj] = field(default_factory=dict)
     file: str = ""
+    channels: list[Channel] = field(default_factory=list)
 
     def component(self, name: str) -> Component | None:
         return self.by_name.get(name)
@@ -349,6 +367,16 @@ def resolve(system: model.System) -> System:
     for comp, first, shell in zip(system.components, firsts, shells):
         _fill(comp, first, shell, out)
         out.components.append(shell)
+    for decl in system.sound_channels:
+        mem = memory_by_name[decl.name.text]
+        qsize = channels.queue_size(decl.depth.value)
+        ch = Channel(decl.name.text, decl.producer.text, decl.consumer.text, decl.depth.value, qsize,
+                     mem.size - qsize, mem, decl.span)
+        out.channels.append(ch)
+        for side in (ch.producer, ch.consumer):
+            comp_ = out.by_name.get(side)
+            if comp_ is not None:
+                comp_.channels.append(ch)
     return out
 
 
