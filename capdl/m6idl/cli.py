@@ -36,7 +36,11 @@ def compile_file(source: Path, out: Path | None, err: TextIO, shown: str | None 
         return 1
     if out is not None:
         header = generate.render(file, source.name, _guard(out))
-        write_if_changed(out, header.encode())
+        try:
+            write_if_changed(out, header.encode())
+        except OSError as exc:
+            print(f"m6idl: error: cannot write {out}: {exc.strerror or exc}", file=err)
+            return 1
     return 0
 
 

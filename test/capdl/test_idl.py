@@ -231,3 +231,12 @@ def test_too_many_methods(tmp_path: Path) -> None:
     status, err = _run(tmp_path, f"interface i {{\n{methods}\n}}\n")
     assert status == 1
     assert "x.idl:65:5: error: interface 'i' has 64 methods, more than 63" in err
+
+
+def test_output_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    idl = tmp_path / "door.idl"
+    idl.write_text("interface door {\n    ring(u32 n) -> (u32 taken);\n}\n")
+    err = io.StringIO()
+    assert cli.main([str(idl), "--out", str(tmp_path)], err=err) == 1  # a directory
+    assert err.getvalue().startswith(f"m6idl: error: cannot write {tmp_path}: ")
+    assert "internal error" not in err.getvalue()
