@@ -114,9 +114,9 @@ def build(system: resolved.System) -> Graph:
         name = comp.name
         held: dict[str, Grant] = {}
         graph.direct[name] = held
-        hold(held, comp.cnode, Grant("its own CNode (CAP_SELF_CNODE)", None))
-        hold(held, comp.vspace, Grant("its own VSpace (CAP_SELF_VSPACE)", None))
-        hold(held, comp.tcb, Grant("its own main thread (CAP_SELF_TCB)", None))
+        hold(held, comp.cnode, Grant("its own CNode (M6_CAP_SELF_CNODE)", None))
+        hold(held, comp.vspace, Grant("its own VSpace (M6_CAP_SELF_VSPACE)", None))
+        hold(held, comp.tcb, Grant("its own main thread (M6_CAP_SELF_TCB)", None))
         hold(held, comp.private, Grant("its own memory (program image, stacks, heap)", None))
         # In declaration order (a later cap to one object tells how it is held): the caps
         # of its CNode, the mappings of its VSpace, the channels to its fault handlers.

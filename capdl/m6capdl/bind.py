@@ -17,9 +17,10 @@ system's image carries its own copy of the config page.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 
-from m6capdl import elfload, resolved
+from m6capdl import elfload, layout, resolved
 from m6capdl.diagnostics import Diagnostic, FileError, error
 
 MANIFEST_VERSION = 1
@@ -29,7 +30,13 @@ MANIFEST_VERSION = 1
 CAP_KINDS = ("endpoint", "notification", "call", "send", "signal", "irq", "syscap", "timer",
              "untyped", "thread", "asid_pool")
 VALUE_KINDS = ("badge", "device", "device_size", "memory", "memory_size")
-KINDS = CAP_KINDS + VALUE_KINDS
+# Badges a server must know, seen from its side of its endpoint ENDPOINT: those the spec
+# gives the call/send caps other components hold on it, and the fault statements that
+# send faults to it. "client_badge ENDPOINT.ALIAS": the badge of the caps named ALIAS
+# (`call drv.ENDPOINT as ALIAS badge N`); "client_badge_max ENDPOINT": the highest badge
+# of any cap on it; "fault_badge ENDPOINT": the badge of the faults that arrive there.
+SERVER_KINDS = ("client_badge", "client_badge_max", "fault_badge")
+KINDS = CAP_KINDS + VALUE_KINDS + SERVER_KINDS
 
 # libm6's component_bound.c: struct m6_component_info (<m6/runtime.h>) and the arrays its
 # pointers name. The offsets are checked there by _Static_assert.
@@ -38,6 +45,7 @@ RUNTIME_SIZE = 56
 RUNTIME_FIELDS = {"heap_base": (8, 8), "heap_size": (16, 8), "debug_console": (24, 8),
                   "cspace_radix": (32, 4), "first_free_slot": (36, 4), "thread_count": (40, 4)}
 NAME_SYMBOL = "m6_bound_name"
+_CLIENT_ROLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 THREADS_SYMBOL = "m6_bound_thread_caps"
 
 
@@ -47,6 +55,7 @@ class Binding:
     kind: str
     role: str
     optional: bool = False
+    max: int | None = None  # the largest value the component can take (its tables' size)
 
 
 @dataclass(frozen=True)
@@ -103,13 +112,18 @@ def parse_manifest(path: str, data: object) -> Manifest:
     bindings: list[Binding] = []
     for symbol, value in config.items():
         optional = False
+        maximum: int | None = None
         if isinstance(value, dict):
-            extra = sorted(set(value) - {"bind", "optional"})
+            extra = sorted(set(value) - {"bind", "optional", "max"})
             if extra:
-                raise bad(f"config \"{symbol}\": unknown key \"{extra[0]}\" (expected bind, optional)")
+                raise bad(f"config \"{symbol}\": unknown key \"{extra[0]}\" (expected bind, optional, max)")
             optional = value.get("optional", False)
             if not isinstance(optional, bool):
                 raise bad(f"config \"{symbol}\": \"optional\" must be true or false")
+            maximum = value.get("max")
+            if maximum is not None and (isinstance(maximum, bool) or not isinstance(maximum, int)
+                                        or not 0 <= maximum < 1 << 64):
+                raise bad(f"config \"{symbol}\": \"max\" must be an integer from 0 to 2^64-1")
             value = value.get("bind")
         if not isinstance(value, str):
             raise bad(f"config \"{symbol}\": expected \"KIND ROLE\" or {{\"bind\": \"KIND ROLE\"}}")
@@ -119,7 +133,10 @@ def parse_manifest(path: str, data: object) -> Manifest:
                       + ", ".join(KINDS))
         if symbol in (RUNTIME_SYMBOL, NAME_SYMBOL, THREADS_SYMBOL):
             raise bad(f"config \"{symbol}\": the runtime's own symbol, bound without a manifest entry")
-        bindings.append(Binding(symbol, words[0], words[1], optional))
+        if words[0] == "client_badge" and not _CLIENT_ROLE.fullmatch(words[1]):
+            raise bad(f"config \"{symbol}\": \"{value}\" needs a role ENDPOINT.ALIAS (the server's endpoint, "
+                      f"the name the clients' caps have)")
+        bindings.append(Binding(symbol, words[0], words[1], optional, maximum))
     return Manifest(path, binary, tuple(serves), tuple(bindings))
 
 
@@ -151,9 +168,40 @@ def _an(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
-def _value(comp: resolved.Component, b: Binding) -> tuple[int | None, str, bool]:
+def _server_value(comp: resolved.Component, system: resolved.System | None,
+                  b: Binding) -> tuple[int | None, str, bool]:
+    """A badge the spec chose for others to reach this component's endpoint with."""
+    name, _, alias = b.role.partition(".")
+    ep = comp.by_name.get(name)
+    if ep is None or ep.kind != "endpoint":
+        return None, f"component '{comp.name}' has no endpoint '{name}'", True
+    comps = system.components if system is not None else [comp]
+    if b.kind == "fault_badge":
+        found = {t.fault.badge: f"{c.name}.{t.name}" for c in comps for t in c.threads
+                 if t.fault is not None and t.fault.obj is ep}
+        what = f"no thread sends its faults to {comp.name}.{name}"
+    else:
+        want = None if b.kind == "client_badge_max" else layout.cap_name(alias)
+        found = {cap.badge: f"{c.name}'s {cap.name}" for c in comps for cap in c.cspace.slots
+                 if cap.kind in ("call", "send") and cap.obj is ep and (want is None or cap.name == want)}
+        what = (f"no component holds a call or send cap to {comp.name}.{name}" if want is None else
+                f"no component holds a call or send cap named {want} to {comp.name}.{name}")
+    if not found:
+        return None, what, True
+    if b.kind == "client_badge_max":
+        return max(found), "", False
+    if len(found) > 1:
+        (a, x), (c, y) = sorted(found.items())[:2]
+        return None, f"{x} has badge {a} but {y} has badge {c}: one value cannot hold both", False
+    return next(iter(found)), "", False
+
+
+def _value(comp: resolved.Component, b: Binding,
+           system: resolved.System | None = None) -> tuple[int | None, str, bool]:
     """(the value, "", False), or (None, why it cannot be bound, whether the role is
     absent altogether rather than of another kind)."""
+    if b.kind in SERVER_KINDS:
+        return _server_value(comp, system, b)
     if b.kind in CAP_KINDS or b.kind == "badge":
         kinds = ("call", "send", "signal") if b.kind == "badge" else (b.kind,)
         other = None
@@ -208,8 +256,8 @@ def _runtime_writes(comp: resolved.Component, image: elfload.ElfImage) -> tuple[
     return writes, problems
 
 
-def bind(comp: resolved.Component, image: elfload.ElfImage,
-         manifest: Manifest | None) -> tuple[elfload.ElfImage, list[Diagnostic]]:
+def bind(comp: resolved.Component, image: elfload.ElfImage, manifest: Manifest | None,
+         system: resolved.System | None = None) -> tuple[elfload.ElfImage, list[Diagnostic]]:
     """The image with this component's values written into its config section (a copy:
     the image may be shared by other components and systems), and diagnostics at the
     component's `binary` statement for every value that cannot be bound."""
@@ -243,7 +291,11 @@ def bind(comp: resolved.Component, image: elfload.ElfImage,
             diags.append(error(f"{where}: config value \"{b.symbol}\" is {sym[1]} bytes, expected 8", span,
                                "declare it as M6_CONFIG(uint64_t, ...) or M6_CONFIG(m6_cptr_t, ...)"))
             continue
-        value, why, absent = _value(comp, b)
+        value, why, absent = _value(comp, b, system)
+        if value is not None and b.max is not None and value > b.max:
+            diags.append(error(f"{where}: \"{b.kind} {b.role}\" (config \"{b.symbol}\") is {value}, but the "
+                               f"component takes at most {b.max}", span, f"bound by manifest {manifest.path}"))
+            continue
         if value is None and b.optional and absent:
             value = 0  # an optional role the system does not give: 0, the null slot
         elif value is None:

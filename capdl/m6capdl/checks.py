@@ -31,6 +31,7 @@ from m6capdl.layout import (
     SYSCAPS,
     max_stack_below_ipc_buffer,
     cap_name,
+    self_cap_name,
     untyped_size_ok,
 )
 
@@ -307,7 +308,10 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
     _check_own_ceiling(cname, singles.get(model.PriorityStmt), singles.get(model.MaxPriorityStmt), diags)
 
     # Cap names: the self caps, then every cap-producing statement, in one namespace.
-    cap_owner: dict[str, str] = {cap_name(n): "the component's own " + what for n, what in SELF_CAPS}
+    # CAP_SELF_X stays reserved although the fixed slots are named M6_CAP_SELF_X: a
+    # CAP_SELF_TCB that is not the component's TCB would be one letter from a misuse.
+    cap_owner: dict[str, str] = {cap_name(n): f"reserved: the component's own {what} is {self_cap_name(n)}"
+                                 for n, what in SELF_CAPS}
     declared: dict[str, model.Statement] = {}
     syscaps: dict[str, model.SyscapStmt] = {}
     mappings: dict[str, model.MapStmt] = {}

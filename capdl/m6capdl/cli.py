@@ -257,7 +257,7 @@ def _bind(spec: _Spec, images: dict[str, elfload.ElfImage], manifests: dict[str,
     bound: dict[str, elfload.ElfImage] = {}
     diags: list[Diagnostic] = []
     for comp in spec.system.components:
-        bound[comp.name], found = bind.bind(comp, images[comp.name], loaded.get(comp.binary))
+        bound[comp.name], found = bind.bind(comp, images[comp.name], loaded.get(comp.binary), spec.system)
         diags += found
     _report(spec, diags, err)
     return bound

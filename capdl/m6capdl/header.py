@@ -50,16 +50,18 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
     produce the same sections (checks.py compares header_defines())."""
     cspace = comp.cspace
     mem = comp.memory
-    threads = ["CAP_SELF_TCB"] + [s.name for s in cspace.slots if s.kind == "thread"]
+    threads = [s.name for s in cspace.slots if s.kind in ("self_tcb", "thread")]
     sections: list[tuple[str, list[Define]]] = [
         ("", [("M6_CSPACE_RADIX", str(cspace.radix), ""),
               ("M6_CSPACE_FIRST_FREE", str(len(cspace.slots) + 1), "first slot the spec leaves empty"),
               ("M6_THREAD_COUNT", str(len(threads)), ""),
               ("M6_THREAD_CAPS", "{" + ", ".join(threads) + "}", "TCB caps, main thread first")]),
+        # Slots 1-3 are every component's: <m6/layout.h> names them (M6_CAP_SELF_*), as
+        # it gives the main thread's stack top and IPC buffer; one name, one place.
         ("CSpace slots (slot 0 is always empty).",
-         [(slot.name, str(slot.slot), slot_comment(slot)) for slot in cspace.slots]),
-        ("Memory map.", [("M6_STACK_TOP", _hex(mem.stack_top), ""), ("M6_STACK_SIZE", _hex(mem.stack_size), ""),
-                         ("M6_IPC_BUFFER_VADDR", _hex(mem.ipc_buffer_vaddr), "")]),
+         [(slot.name, str(slot.slot), slot_comment(slot)) for slot in cspace.slots
+          if not slot.kind.startswith("self_")]),
+        ("Memory map.", [("M6_STACK_SIZE", _hex(mem.stack_size), "")]),
     ]
     for th in mem.threads[1:]:
         p = "M6_THREAD_" + th.name.upper()

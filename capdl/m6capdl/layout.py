@@ -102,6 +102,12 @@ def cap_name(name: str) -> str:
     return "CAP_" + name.upper()
 
 
+def self_cap_name(name: str) -> str:
+    """The C name of a fixed slot (SELF_CAPS): libm6's <m6/layout.h> defines it, and the
+    generated headers use that one name rather than define a second."""
+    return "M6_CAP_" + name
+
+
 def untyped_size_ok(size: int) -> bool:
     return size & (size - 1) == 0 and (1 << MIN_UNTYPED_BITS) <= size <= (1 << MAX_UNTYPED_BITS)
 

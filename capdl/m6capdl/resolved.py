@@ -36,6 +36,7 @@ from m6capdl.layout import (
     THREAD_WINDOW,
     args_block_size,
     cap_name,
+    self_cap_name,
     page_up,
     thread_cap_name,
 )
@@ -453,11 +454,11 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
           system: System) -> None:
     """Caps, threads and regions of one component."""
     slots: list[Cap] = [
-        Cap(abi_layout.SELF_CNODE_SLOT, cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL,
+        Cap(abi_layout.SELF_CNODE_SLOT, self_cap_name("SELF_CNODE"), "self_cnode", "M6_OBJ_CNODE", RIGHTS_ALL,
             obj=shell.cnode),
-        Cap(abi_layout.SELF_VSPACE_SLOT, cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL,
+        Cap(abi_layout.SELF_VSPACE_SLOT, self_cap_name("SELF_VSPACE"), "self_vspace", "M6_OBJ_VSPACE", RIGHTS_ALL,
             obj=shell.vspace),
-        Cap(abi_layout.SELF_TCB_SLOT, cap_name("SELF_TCB"), "self_tcb", "M6_OBJ_TCB", RIGHTS_ALL, obj=shell.tcb),
+        Cap(abi_layout.SELF_TCB_SLOT, self_cap_name("SELF_TCB"), "self_tcb", "M6_OBJ_TCB", RIGHTS_ALL, obj=shell.tcb),
     ]
     declared = iter(shell.declared)
     comp_fault: Fault | None = None

@@ -4,15 +4,8 @@
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
-/* libm6 takes the layout from <m6/layout.h>, written from the spec compiler's constants;
- * this component's header is what the compiler wrote for it. They cannot differ unless
- * one of them is stale or the compiler breaks its own rules: then the build stops here. */
-_Static_assert(M6_IPC_BUFFER_VADDR == M6_LAYOUT_IPC_BUFFER_VADDR,
-               "IPC buffer: m6_caps.h != m6/layout.h");
-_Static_assert(M6_STACK_TOP == M6_LAYOUT_STACK_TOP, "stack top: m6_caps.h != m6/layout.h");
-_Static_assert(CAP_SELF_CNODE == M6_CAP_SELF_CNODE && CAP_SELF_VSPACE == M6_CAP_SELF_VSPACE &&
-                   CAP_SELF_TCB == M6_CAP_SELF_TCB,
-               "fixed slots: m6_caps.h != m6/layout.h");
+/* The fixed slots (M6_CAP_SELF_*) and the main thread's stack and IPC buffer have one
+ * name and one value, <m6/layout.h>'s: m6_caps.h includes it and repeats none of them. */
 
 static const m6_cptr_t thread_caps[] = M6_THREAD_CAPS;
 

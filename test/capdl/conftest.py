@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,18 @@ def run(*argv: str) -> Result:
     err = io.StringIO()
     status = cli.main(list(argv), err=err)
     return Result(status, err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def layout_include(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding <m6/layout.h> as the build writes it (libm6/gen_layout_h.py):
+    every m6_caps.h includes it for the fixed slots M6_CAP_SELF_*."""
+    out = tmp_path_factory.mktemp("layout")
+    proc = subprocess.run([sys.executable, str(REPO / "libm6" / "gen_layout_h.py"), "--header",
+                           str(out / "m6" / "layout.h"), "--ldscript", str(out / "m6_layout.ld")],
+                          env={**os.environ, "PYTHONPATH": str(REPO / "capdl")}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
 
 
 @pytest.fixture(scope="session")

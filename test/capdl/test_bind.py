@@ -83,10 +83,12 @@ def small_elf(clang: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build(tmp_path: Path, drv: Path, user: Path, manifest: object | str | None,
-           manifest_for: str = "drv") -> tuple[int, str, Path]:
+           manifest_for: str = "drv", spec_text: str = SPEC) -> tuple[int, str, Path]:
     spec = tmp_path / "bind.m6"
-    spec.write_text(SPEC)
+    spec.write_text(spec_text)
     args = ["build", str(spec), "--elf", f"drv={drv}", "--elf", f"user={user}", "--out", str(tmp_path / "out")]
+    if "binary       \"other\"" in spec_text:
+        args += ["--elf", f"other={user}"]
     if manifest is not None:
         path = tmp_path / "drv.json"
         path.write_text(manifest if isinstance(manifest, str) else json.dumps(manifest, indent=2))
@@ -207,6 +209,10 @@ def test_manifest_syntax_error(tmp_path: Path, bound_elf: Path, fixture_elf: Pat
     ({"m6_manifest": 1, "binary": "drv", "config": {"cfg_debug": {"bind": "syscap x", "optional": "yes"}}},
      "\"optional\" must be true or false"),
     ({"m6_manifest": 1, "binary": "drv", "config": {"m6_component": "endpoint serial"}}, "the runtime's own symbol"),
+    ({"m6_manifest": 1, "binary": "drv", "config": {"cfg_badge": "client_badge serial"}},
+     "needs a role ENDPOINT.ALIAS"),
+    ({"m6_manifest": 1, "binary": "drv", "config": {"cfg_badge": {"bind": "client_badge_max serial", "max": "8"}}},
+     "\"max\" must be an integer"),
 ])
 def test_manifest_malformed(tmp_path: Path, bound_elf: Path, fixture_elf: Path, manifest: object,
                             expected: str) -> None:
@@ -216,3 +222,84 @@ def test_manifest_malformed(tmp_path: Path, bound_elf: Path, fixture_elf: Path, 
 def test_manifest_of_another_binary(tmp_path: Path, bound_elf: Path, fixture_elf: Path) -> None:
     _error(tmp_path, bound_elf, fixture_elf, _manifest(binary="pl011"),
            "manifest of binary \"pl011\", given for \"drv\"")
+
+
+# Badges a server must know, chosen by the spec (not the interactive system's 1, 2, 0xfa17):
+# the driver's SERIAL clients, its UART debug client, the faults it handles.
+SERVER_SPEC = SPEC.replace("        call         drv.serial as SERIAL badge 1\n",
+                           "        call         drv.serial as SERIAL badge 3\n"
+                           "        send         drv.serial as UART badge 9\n"
+                           "        fault        drv.serial badge 0x77\n")
+OTHER = """    component other {
+        binary       "other"
+        priority     5
+        call         drv.serial as SERIAL badge %d
+    }
+}
+"""
+
+
+def _server_config(**over: object) -> dict:
+    return {**CONFIG, "cfg_badge": "client_badge serial.SERIAL", "cfg_debug": "fault_badge serial",
+            "cfg_regs_size": "client_badge_max serial", **over}
+
+
+def _value(elf: Path, out: Path, symbol: str) -> int:
+    manifest = json.loads((out / "manifest.json").read_text())
+    drv = next(c for c in manifest["components"] if c["name"] == "drv")
+    frames = {f["vaddr"]: f for f in drv["memory_map"]["frames"]}
+    addr = _symbols(elf)[symbol]
+    frame = frames[addr & ~(PAGE - 1)]
+    at = frame["image_page"] * PAGE + (addr & (PAGE - 1))
+    return int.from_bytes((out / "boot_image.bin").read_bytes()[at:at + 8], "little")
+
+
+def test_server_badges_written(tmp_path: Path, bound_elf: Path, fixture_elf: Path) -> None:
+    status, err, out = _build(tmp_path, bound_elf, fixture_elf, _manifest(_server_config()),
+                              spec_text=SERVER_SPEC)
+    assert (status, err) == (0, "")
+    assert _value(bound_elf, out, "cfg_badge") == 3        # the caps named SERIAL
+    assert _value(bound_elf, out, "cfg_debug") == 0x77     # the fault statement's
+    assert _value(bound_elf, out, "cfg_regs_size") == 9    # the highest: UART's
+    status, err, out = _build(tmp_path, bound_elf, fixture_elf,
+                              _manifest(_server_config(cfg_badge="client_badge serial.UART")), spec_text=SERVER_SPEC)
+    assert (status, err) == (0, "") and _value(bound_elf, out, "cfg_badge") == 9
+
+
+def test_server_badge_shared_by_two_clients(tmp_path: Path, bound_elf: Path, fixture_elf: Path) -> None:
+    # (The spec compiler warns that drv cannot tell the two apart: still one value.)
+    spec = SERVER_SPEC[:SERVER_SPEC.rindex("}")] + OTHER % 3
+    status, err, out = _build(tmp_path, bound_elf, fixture_elf, _manifest(_server_config()), spec_text=spec)
+    assert status == 0 and "error" not in err and _value(bound_elf, out, "cfg_badge") == 3
+
+
+def test_server_badge_ambiguous(tmp_path: Path, bound_elf: Path, fixture_elf: Path) -> None:
+    spec = SERVER_SPEC[:SERVER_SPEC.rindex("}")] + OTHER % 4
+    status, err, _ = _build(tmp_path, bound_elf, fixture_elf, _manifest(_server_config()), spec_text=spec)
+    assert status == 1 and "Traceback" not in err
+    assert ("needs \"client_badge serial.SERIAL\" (config \"cfg_badge\"), but user's CAP_SERIAL has badge 3 "
+            "but other's CAP_SERIAL has badge 4: one value cannot hold both") in err
+
+
+def test_server_badge_above_max(tmp_path: Path, bound_elf: Path, fixture_elf: Path) -> None:
+    config = _server_config(cfg_regs_size={"bind": "client_badge_max serial", "max": 8})
+    status, err, _ = _build(tmp_path, bound_elf, fixture_elf, _manifest(config), spec_text=SERVER_SPEC)
+    assert status == 1
+    assert "\"client_badge_max serial\" (config \"cfg_regs_size\") is 9, but the component takes at most 8" in err
+    config = _server_config(cfg_regs_size={"bind": "client_badge_max serial", "max": 9})
+    assert _build(tmp_path, bound_elf, fixture_elf, _manifest(config), spec_text=SERVER_SPEC)[:2] == (0, "")
+
+
+def test_server_badge_absent(tmp_path: Path, bound_elf: Path, fixture_elf: Path) -> None:
+    # The plain SPEC has no UART cap and no fault statement.
+    _error(tmp_path, bound_elf, fixture_elf, _manifest(_server_config(cfg_badge="client_badge serial.UART")),
+           "no component holds a call or send cap named CAP_UART to drv.serial")
+    _error(tmp_path, bound_elf, fixture_elf, _manifest(_server_config()), "no thread sends its faults to drv.serial")
+    _error(tmp_path, bound_elf, fixture_elf, _manifest(_server_config(cfg_badge="client_badge irq.SERIAL")),
+           "component 'drv' has no endpoint 'irq'")
+    config = _server_config(cfg_badge={"bind": "client_badge serial.UART", "optional": True},
+                            cfg_debug={"bind": "fault_badge serial", "optional": True})
+    status, err, out = _build(tmp_path, bound_elf, fixture_elf, _manifest(config))
+    assert (status, err) == (0, "")
+    assert (_value(bound_elf, out, "cfg_badge"), _value(bound_elf, out, "cfg_debug")) == (0, 0)
+    assert _value(bound_elf, out, "cfg_regs_size") == 1

@@ -119,7 +119,7 @@ def test_caps_and_threads(built: Path) -> None:
     ping = next(c for c in m["components"] if c["name"] == "ping")
     slots = {s["name"]: s for s in ping["slots"]}
     assert [s["slot"] for s in ping["slots"]] == [1, 2, 3, 4, 5, 6]
-    assert slots["CAP_SELF_CNODE"]["object"] == "ping.cnode"
+    assert slots["M6_CAP_SELF_CNODE"]["object"] == "ping.cnode"
     assert slots["CAP_PONG"] == {"slot": 4, "name": "CAP_PONG", "type": "M6_OBJ_ENDPOINT",
                                  "object": "pong.ep_ep", "rights": ["M6_RIGHT_WRITE", "M6_RIGHT_GRANT_REPLY"],
                                  "badge": 7}
@@ -156,7 +156,7 @@ def test_boot_tables_c(built: Path) -> None:
     assert ".global m6_boot_image" in asm
 
 
-def test_generated_sources_compile(built: Path, clang: str) -> None:
+def test_generated_sources_compile(built: Path, clang: str, layout_include: Path) -> None:
     inc = REPO / "kernel" / "include"
     if not (inc / "kernel" / "boot_tables.h").is_file():
         pytest.skip("kernel headers not present")
@@ -170,8 +170,9 @@ def test_generated_sources_compile(built: Path, clang: str) -> None:
     ]
     for comp in ("ping", "pong"):
         src = built / f"use_{comp}.c"
-        src.write_text('#include "m6_caps.h"\nint slot(void) { return CAP_SELF_TCB + M6_CSPACE_RADIX; }\n')
-        checks.append(base + ["-Wall", "-Werror", f"-I{built / 'include' / comp}", str(src),
+        src.write_text('#include "m6_caps.h"\nstatic const unsigned long caps[] = M6_THREAD_CAPS;\n'
+                       'int slot(void) { return (int)caps[0] + M6_CAP_SELF_CNODE + M6_CSPACE_RADIX; }\n')
+        checks.append(base + ["-Wall", "-Werror", f"-I{built / 'include' / comp}", f"-I{layout_include}", str(src),
                               "-o", str(built / f"use_{comp}.o")])
     for cmd in checks:
         proc = subprocess.run(cmd, capture_output=True, text=True)

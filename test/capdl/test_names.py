@@ -67,7 +67,7 @@ def test_comment_and_string_escapes() -> None:
     assert emit.c_string('a"b\\c??/\n\xe9') == 'a\\"b\\\\c\\077\\077/\\012\\303\\251'
 
 
-def test_a_hostile_spec_path_stays_in_its_comment(tmp_path: Path, fixture_elf: Path) -> None:
+def test_a_hostile_spec_path_stays_in_its_comment(tmp_path: Path, fixture_elf: Path, layout_include: Path) -> None:
     """A directory called `*` makes the path hold '*/' (and '/*'); quotes, a newline and a
     trigraph complete it. Every generated C file must still compile, meaning unchanged."""
     cc = shutil.which("clang")
@@ -86,7 +86,7 @@ def test_a_hostile_spec_path_stays_in_its_comment(tmp_path: Path, fixture_elf: P
         src = tmp_path / f"use_{header.stem}.c"
         src.write_text(f'#include "{header.name}"\nint probe = 1;\n')
         proc = subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I",
-                               str(header.parent), str(src)],
+                               str(header.parent), "-I", str(layout_include), str(src)],
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
     defines = dict(re.findall(r"^#define (\w+)[ \t]*(\S*)", caps.read_text(), re.M))

@@ -47,7 +47,7 @@ def test_why_explains_a_grant_cap_to_a_server(capsys: pytest.CaptureFixture[str]
         "  - so 'guest' can pass 'vmm' any cap it holds through vmm.ctl, its CNode and TCB included, or make "
         "vmm.ctl its threads' fault endpoint (TCB_CONFIGURE takes a cap with grant): either way 'vmm' can "
         "control 'guest'\n"
-        "  - 'guest' holds its own CNode (CAP_SELF_CNODE)\n")
+        "  - 'guest' holds its own CNode (M6_CAP_SELF_CNODE)\n")
 
 
 def test_why_explains_the_faulters_channel(capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,7 +50,7 @@ def test_caps_name_the_objects_themselves() -> None:
     assert not caps["CAP_PLAIN"].grant
     assert caps["CAP_READY"].obj is server.by_name["ready"]
     assert caps["CAP_DEBUG_CONSOLE"].obj is m.syscaps["debug_console"]
-    assert caps["CAP_SELF_CNODE"].obj is client.cnode and caps["CAP_SELF_TCB"].obj is client.tcb
+    assert caps["M6_CAP_SELF_CNODE"].obj is client.cnode and caps["M6_CAP_SELF_TCB"].obj is client.tcb
     assert caps["CAP_THREAD_WORKER"].obj is client.threads[1].tcb
 
 

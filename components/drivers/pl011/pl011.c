@@ -53,12 +53,12 @@ M6_CONFIG(m6_cptr_t, pl011_irq);      /* notification irq: the interrupt arrives
 M6_CONFIG(m6_cptr_t, pl011_uart_irq); /* the IRQ handler of device uart */
 M6_CONFIG(m6_cptr_t, pl011_client);   /* signal client: "received bytes wait" */
 M6_CONFIG(uint64_t, pl011_regs);      /* where device uart's registers are mapped */
-
-/* Who may do what: the badge of the caller's endpoint cap, as the system spec mints it
- * (examples/shell/shell.m6). The console (badge 1) does the serial line's work; the
- * shell's debug cap (badge 2) exists for `crash uart` only. */
-#define CONSOLE_BADGE 1u
-#define DEBUG_BADGE   2u
+/* Who may do what: the badge of the caller's endpoint cap, as the system spec mints it.
+ * The caps named SERIAL (the console's) do the serial line's work; those named UART (the
+ * shell's, examples/shell/shell.m6) exist for `crash uart` only, and a system without
+ * them gets 0: no debug entry in the table then, so an unbadged cap cannot crash us. */
+M6_CONFIG(uint64_t, pl011_console_badge); /* client_badge serial.SERIAL */
+M6_CONFIG(uint64_t, pl011_debug_badge);   /* client_badge serial.UART, optional */
 
 static struct m6_ring rx, tx;
 static uint64_t rx_bytes, tx_bytes, overruns, refused;
@@ -205,11 +205,9 @@ static const struct serial_ops ops = {
     .exit = serial_exit_op,
 };
 
-/* Who may call what (the generated serve loop checks every request against it). */
-static const struct m6_idl_allow allow[] = {
-    {CONSOLE_BADGE, CONSOLE_BADGE, SERIAL_METHOD_WRITE | SERIAL_METHOD_READ | SERIAL_METHOD_STATS},
-    {DEBUG_BADGE, DEBUG_BADGE, SERIAL_METHOD_CRASH | SERIAL_METHOD_EXIT},
-};
+/* Who may call what (the generated serve loop checks every request against it); filled
+ * from the bound badges in main(). */
+static struct m6_idl_allow allow[2];
 
 /* A request the table refuses: counted (the `uart` command shows it), then refused. */
 static int on_refused(void *state, struct m6_msg *m)
@@ -220,16 +218,22 @@ static int on_refused(void *state, struct m6_msg *m)
 	return M6_IDL_REFUSE;
 }
 
-static const struct serial_server server = {
+static struct serial_server server = {
     .ops = &ops,
     .allow = allow,
-    .allow_count = sizeof(allow) / sizeof(allow[0]),
     .on_refused = on_refused,
     .on_notification = on_interrupt,
 };
 
 int main(void)
 {
+	allow[0] =
+	    (struct m6_idl_allow){pl011_console_badge, pl011_console_badge,
+	                          SERIAL_METHOD_WRITE | SERIAL_METHOD_READ | SERIAL_METHOD_STATS};
+	server.allow_count = 1;
+	if (pl011_debug_badge != 0)
+		allow[server.allow_count++] = (struct m6_idl_allow){
+		    pl011_debug_badge, pl011_debug_badge, SERIAL_METHOD_CRASH | SERIAL_METHOD_EXIT};
 	/* The IRQ signals our notification with a badge: a badge of 0 would set no bit. */
 	m6_cptr_t irq_signal = m6_cap_mint(pl011_irq, M6_RIGHT_WRITE, IRQ_BADGE);
 	m6_irq_handler_set_notification(pl011_uart_irq, irq_signal);

@@ -41,14 +41,17 @@ M6_CONFIG(m6_cptr_t, console_rx);         /* notification rx: the driver's "byte
 M6_CONFIG(m6_cptr_t, console_serial);     /* call serial: the serial driver */
 M6_CONFIG(m6_cptr_t, console_foreground); /* signal foreground: "input for you" */
 M6_CONFIG(m6_cptr_t, console_debug);      /* syscap debug_console: output after a driver fault */
+/* The badges the spec gives: clients 1..console_last_client (the compiler refuses more
+ * than MAX_CLIENTS, console.json's "max"), and the faults of the driver, 0 if none. */
+M6_CONFIG(uint64_t, console_last_client); /* client_badge_max console */
+M6_CONFIG(uint64_t, console_fault_badge); /* fault_badge console, optional */
 
-#define MAX_CLIENTS        8                 /* badges 1..8 */
-#define SELF               (MAX_CLIENTS + 1) /* the console's own notices, as a client */
-#define DRIVER_FAULT_BADGE 0xfa17        /* the `fault console.console badge ...` of the driver */
-#define DRIVER_NAME        "uart"        /* the component that has that fault badge */
-#define LINE_BYTES         1024          /* per client: room for lines held while another streams */
-#define PROMPT_BYTES       512           /* the longest flushed partial line that can be put back */
-#define STALL_NS           1000000000ull /* a stream nobody continues for 1 s is broken */
+#define MAX_CLIENTS  8                 /* room for badges 1..8 */
+#define SELF         (MAX_CLIENTS + 1) /* the console's own notices, as a client */
+#define DRIVER_NAME  "uart"            /* the component that has that fault badge */
+#define LINE_BYTES   1024              /* per client: room for lines held while another streams */
+#define PROMPT_BYTES 512               /* the longest flushed partial line that can be put back */
+#define STALL_NS     1000000000ull     /* a stream nobody continues for 1 s is broken */
 
 struct client {
 	char line[LINE_BYTES];
@@ -242,7 +245,7 @@ static uint64_t client_write(uint64_t badge, const void *text, size_t len, uint3
 static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len, uint32_t flush)
 {
 	(void)ctx;
-	if (badge == 0 || badge > MAX_CLIENTS)
+	if (badge == 0 || badge > console_last_client || badge > MAX_CLIENTS)
 		return M6_ERR_INVALID_ARGUMENT;
 	return client_write(badge, text, len, flush);
 }
@@ -354,15 +357,15 @@ static void driver_stopped(struct m6_msg *m, const struct m6_fault_info *f)
 	m6_fault_reply_stop(m);
 }
 
-/* Clients: badges 1..MAX_CLIENTS, every method. */
-static const struct m6_idl_allow allow[] = {{1, MAX_CLIENTS, CONSOLE_METHODS_ALL}};
+/* Clients: badges 1..console_last_client, every method (filled in main()). */
+static struct m6_idl_allow allow[1];
 
 /* Not a client: the driver's faults share our endpoint (with their own badge). */
 static int on_refused(void *state, struct m6_msg *m)
 {
 	(void)state;
 	struct m6_fault_info f;
-	if (m->badge != DRIVER_FAULT_BADGE || !m6_fault_decode(m, &f))
+	if (console_fault_badge == 0 || m->badge != console_fault_badge || !m6_fault_decode(m, &f))
 		return M6_IDL_REFUSE;
 	driver_stopped(m, &f);
 	return M6_IDL_ANSWERED;
@@ -385,6 +388,7 @@ static const struct console_server server = {
 
 int main(void)
 {
+	allow[0] = (struct m6_idl_allow){1, console_last_client, CONSOLE_METHODS_ALL};
 	m6_tcb_bind_notification(M6_CAP_SELF_TCB, console_rx);
 	console_serve(console_endpoint, &server);
 }

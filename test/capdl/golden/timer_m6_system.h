@@ -38,9 +38,9 @@ struct m6_system_component {
 };
 
 static const struct m6_system_cap m6_system_caps_0[] = {
-	{"CAP_SELF_CNODE", 1, "CNode", "RWGP", 0x0ull, "this component's CNode"},
-	{"CAP_SELF_VSPACE", 2, "VSpace", "RWGP", 0x0ull, "this component's VSpace"},
-	{"CAP_SELF_TCB", 3, "TCB", "RWGP", 0x0ull, "this component's main thread"},
+	{"M6_CAP_SELF_CNODE", 1, "CNode", "RWGP", 0x0ull, "this component's CNode"},
+	{"M6_CAP_SELF_VSPACE", 2, "VSpace", "RWGP", 0x0ull, "this component's VSpace"},
+	{"M6_CAP_SELF_TCB", 3, "TCB", "RWGP", 0x0ull, "this component's main thread"},
 	{"CAP_TICK", 4, "Timer", "RWGP", 0x0ull, "timer 'tick'"},
 	{"CAP_WAKE", 5, "Notification", "RW--", 0x0ull, "notification 'wake', wait (signal through a badged copy)"},
 	{"CAP_ALARM", 6, "Timer", "RWGP", 0x0ull, "timer 'alarm'"},
@@ -52,9 +52,9 @@ static const struct m6_system_thread m6_system_threads_0[] = {
 	{"sleeper.worker", 40, 40},
 };
 static const struct m6_system_cap m6_system_caps_1[] = {
-	{"CAP_SELF_CNODE", 1, "CNode", "RWGP", 0x0ull, "this component's CNode"},
-	{"CAP_SELF_VSPACE", 2, "VSpace", "RWGP", 0x0ull, "this component's VSpace"},
-	{"CAP_SELF_TCB", 3, "TCB", "RWGP", 0x0ull, "this component's main thread"},
+	{"M6_CAP_SELF_CNODE", 1, "CNode", "RWGP", 0x0ull, "this component's CNode"},
+	{"M6_CAP_SELF_VSPACE", 2, "VSpace", "RWGP", 0x0ull, "this component's VSpace"},
+	{"M6_CAP_SELF_TCB", 3, "TCB", "RWGP", 0x0ull, "this component's main thread"},
 	{"CAP_EP", 4, "Endpoint", "R---", 0x0ull, "endpoint 'ep', receive"},
 	{"CAP_DEBUG_CONSOLE", 5, "DebugConsole", "-W--", 0x0ull, "syscap debug_console"},
 };
