@@ -168,8 +168,9 @@ TEST(arch_retype_preemptible)
 
 	/* A timer ticking every 20 us: a 2 MiB retype (32 chunks of 64 KiB, over 100,000
 	 * instructions) takes longer than that. But QEMU raises the timer's interrupt from
-	 * another host thread, which a busy host may not run for a while: so try again, up to
-	 * 200 times, until one retype was seen stopped (the first try nearly always is). */
+	 * another host thread, which a busy host may not run for a while: so try again until
+	 * one retype was seen stopped, for up to 2 * KT_PATIENCE_MS of counter time (the first
+	 * try nearly always is; under icount, qemu.ktest.icount, it always is). */
 	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0), t = kt_new(M6_OBJ_TIMER, 0);
 	m6_cptr_t nb = n ? kt_mint(n, M6_RIGHTS_ALL, 1) : 0, ep = kt_slot(), d = kt_slot();
 	REQUIRE(nb && t && ep && d);
@@ -185,7 +186,9 @@ TEST(arch_retype_preemptible)
 	uint64_t period = kt_tick_freq() * 20 / 1000000;
 	REQUIRE_OK(m6_timer_set(t, kt_ticks() + period, period));
 	uint64_t err = M6_OK;
-	for (unsigned try = 0; try < 200 && err == M6_OK && w.out[0] == 0; try++) {
+	const uint64_t start = kt_ticks(), patience = 2 * KT_PATIENCE_MS * kt_tick_freq() / 1000;
+	for (unsigned try = 0;
+	     (try == 0 || kt_ticks() - start < patience) && err == M6_OK && w.out[0] == 0; try++) {
 		if (try > 0)
 			err = m6_cnode_delete(M6_CAP_SELF_CNODE, d, 64);
 		in_retype = 1;

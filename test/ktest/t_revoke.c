@@ -80,9 +80,18 @@ static bool present(m6_cptr_t cn, uint64_t index, m6_cptr_t probe)
 
 /* ---- a long chain revoked under a pending interrupt ------------------------------- */
 
-#define CHAIN_RADIX    14
-#define WATCH_ATTEMPTS 6
-#define CHAIN_LEN      (1u << CHAIN_RADIX)
+#define CHAIN_RADIX 14
+/* The watcher's timer interrupt is raised by QEMU's host-side timer thread, which a loaded
+ * host may hold back past a whole operation: the tests below try again until the watcher
+ * has seen one half done, for up to this much counter time (under icount, qemu.ktest.icount,
+ * the first try always sees it). */
+#define WATCH_PATIENCE_MS (2 * KT_PATIENCE_MS)
+
+static bool keep_trying(unsigned attempt, uint64_t start)
+{
+	return attempt == 0 || kt_ticks() - start < WATCH_PATIENCE_MS * kt_tick_freq() / 1000;
+}
+#define CHAIN_LEN (1u << CHAIN_RADIX)
 
 /* arg: the chain's CNode, a probe slot. Half done: the first copy is gone (the revoke
  * removes them in chain order), the last one is not. */
@@ -104,10 +113,8 @@ TEST(revoke_long_chain_is_preempted_and_completes)
 	w.arg[0] = cn;
 	w.arg[1] = probe;
 	REQUIRE(watch_start(&w, &t, probe_chain));
-	/* The watcher's timer interrupt is raised by QEMU's host-side timer thread, which a
-	 * loaded host may hold back for a few milliseconds: try again (a generous bound),
-	 * rather than count on one window. */
-	for (unsigned attempt = 0; attempt < WATCH_ATTEMPTS && w.seen == 0; attempt++) {
+	const uint64_t start = kt_ticks();
+	for (unsigned attempt = 0; keep_trying(attempt, start) && w.seen == 0; attempt++) {
 		/* cn[0] is a copy of the badged cap, cn[i] a copy of cn[i - 1]: a chain
 		 * 16384 deep */
 		REQUIRE_OK(m6_cnode_copy(cn, 0, 64, ROOT, badged, 64, M6_RIGHTS_ALL));
@@ -200,8 +207,9 @@ TEST(cnode_delete_zombie_refused_then_finished_by_delete)
 	/* 8191 notifications (last caps to them) and, the first time, in the last slot the
 	 * only cap to an endpoint a thread waits on. The watcher finishes the deletion itself
 	 * the first time it sees the zombie; main's delete, issued again, then finds the slot
-	 * empty. As above, a generous number of tries for the timer to come. */
-	for (unsigned attempt = 0; attempt < WATCH_ATTEMPTS && !w.out[0]; attempt++) {
+	 * empty. As above, tries until the timer has come in time. */
+	const uint64_t start = kt_ticks();
+	for (unsigned attempt = 0; keep_trying(attempt, start) && !w.out[0]; attempt++) {
 		REQUIRE(fill_big_cnode(c, attempt == 0 ? ep : 0));
 		CHECK_OK(m6_cnode_delete(ROOT, c, 64));
 		CHECK(!kt_occupied(c));
