@@ -2,7 +2,7 @@
 PRESET ?= qemu-virt
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build run test debug clean bench ktest-loop fuzz
+.PHONY: all setup configure build run test debug clean bench ktest-loop fuzz fuzz-host
 
 all: build
 
@@ -39,6 +39,12 @@ fuzz: build
 	cmake --preset $(PRESET) $(if $(SEED),-DM6_FUZZ_SEED=$(SEED),-UM6_FUZZ_SEED) \
 		$(if $(INVOCATIONS),-DM6_FUZZ_INVOCATIONS=$(INVOCATIONS),-UM6_FUZZ_INVOCATIONS)
 	cmake --build --preset $(PRESET) --target fuzz
+
+# The host fuzzers' long run (test/fuzzers, docs/testing.md): each libFuzzer harness for
+# FUZZ_TIME seconds (default 600) from its committed corpus; what it finds is kept in
+# build/<preset>/test/fuzzers/<fuzzer>.work, and a crash input is written beside it.
+fuzz-host: build
+	M6_FUZZ_TIME=$(FUZZ_TIME) cmake --build --preset $(PRESET) --target fuzz-host
 
 # Boot the in-guest kernel suite N times in a row, stopping at the first failure: the proof
 # that no ktest depends on a wall-clock window (scripts/ktest-loop.sh). Not part of `test`.

@@ -3,7 +3,8 @@
 # non-interactive; run as root or with sudo available. Used by `make run` and `make test`.
 # libclang-rt-dev: clang's ASan/UBSan runtime (libclang-rt-14-dev on Debian 12), which
 # clang's packages only recommend, so --no-install-recommends leaves it out and the unit
-# tests' configure step (test/unit/CMakeLists.txt) would stop for want of it.
+# tests' configure step (test/unit/CMakeLists.txt) would stop for want of it. The same
+# package holds libFuzzer (libclang_rt.fuzzer-x86_64.a) for the host fuzzers (test/fuzzers).
 set -eu
 
 PACKAGES="clang lld llvm ninja-build cmake make qemu-system-arm qemu-efi-aarch64

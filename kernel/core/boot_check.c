@@ -76,6 +76,10 @@ const char *boot_check_mapping(const struct m6_boot_tables *bt, uint32_t index)
 		return m->level >= 1 && m->level <= 3 ? NULL : "page table level not 1..3";
 	if (o->type != M6_OBJ_FRAME)
 		return "only page tables and frames are mapped";
+	/* Checked here too, not only by boot_check_object(): this check must hold on its own,
+	 * and the size is a shift count below. */
+	if (o->size_bits != PAGE_BITS_4K && o->size_bits != BLOCK_BITS_2M)
+		return "a frame is 4 KiB or 2 MiB";
 	/* A frame is mapped at exactly its own size: a 4 KiB page at level 3, a 2 MiB block
 	 * at level 2. */
 	if (m->level != (o->size_bits == BLOCK_BITS_2M ? 2u : 3u))
