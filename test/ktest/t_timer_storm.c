@@ -128,15 +128,29 @@ static uint64_t fn_work_and_sleep(struct kt_thread *self)
 	return 0;
 }
 
+/* What tests (a) and (c) start from: the storm's timers will signal `sb` (BADGE_STORM on
+ * `storm_n`), the test's own timer `t` signals `n` with BADGE_VICTIM. */
+struct storm_caps {
+	m6_cptr_t storm_n, n, t, sb;
+};
+
+static bool storm_caps_make(struct storm_caps *c)
+{
+	c->storm_n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	c->n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	c->t = kt_new(M6_OBJ_TIMER, 0);
+	if (!c->storm_n || !c->n || !c->t)
+		return false;
+	c->sb = kt_mint(c->storm_n, M6_RIGHT_WRITE, BADGE_STORM);
+	m6_cptr_t vb = kt_mint(c->n, M6_RIGHT_WRITE, BADGE_VICTIM);
+	return c->sb && vb && m6_timer_set_notification(c->t, vb) == M6_OK;
+}
+
 TEST(timer_storm_min_period_higher_priority_runs)
 {
-	m6_cptr_t storm_n = kt_new(M6_OBJ_NOTIFICATION, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
-	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0);
-	REQUIRE(storm_n && n && t);
-	m6_cptr_t sb = kt_mint(storm_n, M6_RIGHT_WRITE, BADGE_STORM);
-	m6_cptr_t vb = kt_mint(n, M6_RIGHT_WRITE, BADGE_VICTIM);
-	REQUIRE(sb && vb);
-	REQUIRE_OK(m6_timer_set_notification(t, vb));
+	struct storm_caps c;
+	REQUIRE(storm_caps_make(&c));
+	m6_cptr_t storm_n = c.storm_n, n = c.n, t = c.t, sb = c.sb;
 	/* 256 timers every 10 us, at main's priority: the old kernel never left the timer
 	 * interrupt again (each expiry re-sorted the list) and nothing ran. */
 	struct storm s;
@@ -248,13 +262,9 @@ static uint64_t fn_count_to(struct kt_thread *self)
 
 TEST(timer_storm_lower_priority_progresses)
 {
-	m6_cptr_t storm_n = kt_new(M6_OBJ_NOTIFICATION, 0), n = kt_new(M6_OBJ_NOTIFICATION, 0);
-	m6_cptr_t t = kt_new(M6_OBJ_TIMER, 0);
-	REQUIRE(storm_n && n && t);
-	m6_cptr_t sb = kt_mint(storm_n, M6_RIGHT_WRITE, BADGE_STORM);
-	m6_cptr_t vb = kt_mint(n, M6_RIGHT_WRITE, BADGE_VICTIM);
-	REQUIRE(sb && vb);
-	REQUIRE_OK(m6_timer_set_notification(t, vb));
+	struct storm_caps c;
+	REQUIRE(storm_caps_make(&c));
+	m6_cptr_t storm_n = c.storm_n, n = c.n, t = c.t, sb = c.sb;
 	/* 4,096 timers every 10 us at main's priority: far more than the kernel can expire,
 	 * so the storm lasts as long as the test. */
 	struct storm s;
