@@ -1,0 +1,33 @@
+/*
+ * vfs_errno.h: the error codes of the VFS, shared by the VFS library (path.c, mount.c), the
+ * VFS service and, later, the VFS protocol its clients speak.
+ *
+ * The numbers are the Linux (asm-generic) errno values, the same ones the block protocol
+ * uses (eio 5, enxio 6, einval 22, ...), so the Linux compatibility layer and picolibc's
+ * errno take them unchanged. 0 is success; every function in this library returns 0 or
+ * one of these, never a negative number.
+ */
+#ifndef M6_VFS_ERRNO_H
+#define M6_VFS_ERRNO_H
+
+enum vfs_errno {
+	VFS_OK = 0,
+	VFS_ENOENT = 2,        /* no such file or directory; an empty path */
+	VFS_EIO = 5,           /* the file system or its device failed */
+	VFS_EBADF = 9,         /* not an open file of this client */
+	VFS_ENOMEM = 12,       /* a fixed table (mounts, open files) is full */
+	VFS_EACCES = 13,       /* permission denied */
+	VFS_EBUSY = 16,        /* already mounted there; a mount below a mount being removed */
+	VFS_EEXIST = 17,       /* the name exists (O_CREAT | O_EXCL, mkdir) */
+	VFS_EXDEV = 18,        /* rename across file systems */
+	VFS_ENOTDIR = 20,      /* a component used as a directory is not one */
+	VFS_EISDIR = 21,       /* a file operation on a directory */
+	VFS_EINVAL = 22,       /* a bad argument: a NUL inside a path, an unnormalised path */
+	VFS_EMFILE = 24,       /* this client has too many open files */
+	VFS_ENOSPC = 28,       /* no space left on the file system */
+	VFS_EROFS = 30,        /* the file system is read-only */
+	VFS_ENAMETOOLONG = 36, /* a path of VFS_PATH_MAX bytes or more, a name over VFS_NAME_MAX */
+	VFS_ENOTEMPTY = 39,    /* rmdir of a directory with entries */
+};
+
+#endif
