@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages m6 needs, if any are missing. Idempotent and
 # non-interactive; run as root or with sudo available. Used by `make run` and `make test`.
+# cpio: GNU cpio, which test/initrd compares the initrd reader with.
 # libclang-rt-dev: clang's ASan/UBSan runtime (libclang-rt-14-dev on Debian 12), which
 # clang's packages only recommend, so --no-install-recommends leaves it out and the unit
 # tests' configure step (test/unit/CMakeLists.txt) would stop for want of it. The same
@@ -12,7 +13,7 @@ python3 python3-jinja2 python3-lark python3-libfdt python3-pyelftools python3-py
 python3-pexpect
 libfdt-dev device-tree-compiler libcmocka-dev pkg-config mtools dosfstools libclang-rt-dev
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross picolibc-aarch64-linux-gnu graphviz
-gdb-multiarch"
+gdb-multiarch cpio"
 
 missing=""
 for p in $PACKAGES; do
