@@ -375,7 +375,8 @@ int main(void)
 	           " mode)\n");
 	if (!BENCH_OK(m6_tcb_set_priority(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, BENCH_PRIO_MAIN),
 	              "lower main priority") ||
-	    !BENCH_OK(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, 1000000), "main timeslice") ||
+	    !BENCH_OK(m6_tcb_set_timeslice(M6_CAP_SELF_TCB, M6_CAP_SELF_TCB, 1000000),
+	              "main timeslice") ||
 	    !setup_shared() || !setup_clone()) {
 		bench_puts("bench: set-up failed\n");
 		m6_power_off(CAP_POWER);

@@ -85,13 +85,10 @@ static uint64_t fuzz_stack[4096] __attribute__((aligned(16)));
 /* ---- the generator (runs in the fuzz thread: no TLS, no stdio) --------------------- */
 
 static const uint64_t labels[] = {
-    M6_FUZZ_OBJECT_LABELS,
-    M6_UNTYPED_RETYPE, /* twice as likely: it makes the objects the others work on */
-    M6_DEBUG_CONSOLE_WRITE,
-    M6_POWER_CONTROL,
-    M6_SYSTEM_INFO_MEMORY,
-    M6_SYSTEM_INFO_THREAD,
-    M6_ASID_CONTROL_MAKE_POOL,
+    M6_FUZZ_OBJECT_LABELS,  M6_UNTYPED_RETYPE, /* twice as likely: it makes the objects the others
+                                                  work on */
+    M6_DEBUG_CONSOLE_WRITE, M6_POWER_CONTROL,          M6_SYSTEM_INFO_MEMORY,
+    M6_SYSTEM_INFO_THREAD,  M6_ASID_CONTROL_MAKE_POOL,
 };
 
 static const uint64_t boundaries[] = {

@@ -50,7 +50,8 @@ static void *producer(void *arg)
 {
 	(void)arg;
 	for (uint64_t seq = 0; seq < ITEMS;) {
-		struct item it = {.seq = seq, .check = check_of(seq), .c = seq & 1 ? COLOUR_GREEN : COLOUR_RED};
+		struct item it = {
+		    .seq = seq, .check = check_of(seq), .c = seq & 1 ? COLOUR_GREEN : COLOUR_RED};
 		if (items_enqueue(&ring, &it)) {
 			seq++;
 			/* Signal per batch of one: the protocol must hold at the finest grain. */
@@ -76,7 +77,8 @@ static void *consumer(void *arg)
 		if (items_dequeue(&ring, &it)) {
 			if (it.seq != want)
 				fail("entry lost or out of order (got, wanted)", it.seq, want);
-			if (it.check != check_of(it.seq) || it.c != (it.seq & 1 ? COLOUR_GREEN : COLOUR_RED))
+			if (it.check != check_of(it.seq) ||
+			    it.c != (it.seq & 1 ? COLOUR_GREEN : COLOUR_RED))
 				fail("entry torn (seq, check)", it.seq, it.check);
 			want++;
 			if (items_consumer_should_signal(&ring)) {
@@ -126,7 +128,8 @@ static void edges(void)
 		fail("the consumer slept with an entry waiting", 0, 0);
 	if (words_producer_should_signal(&w))
 		fail("a cancelled sleep still asked for a signal", 0, 0);
-	if (!colour_valid(COLOUR_GREEN) || colour_valid(1) || ITEMS_BYTES < sizeof(struct item) * 256)
+	if (!colour_valid(COLOUR_GREEN) || colour_valid(1) ||
+	    ITEMS_BYTES < sizeof(struct item) * 256)
 		fail("enum or size constants", 0, 0);
 }
 
