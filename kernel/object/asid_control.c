@@ -25,16 +25,9 @@ int asid_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, un
 	word_t count = tcb_get_mr(caller, 1), index = tcb_get_mr(caller, 3);
 	if (count < 1 || count > asid_usable())
 		return M6_ERR_RANGE;
-	struct cte *dest = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_CNODE, &error);
-	if (!dest)
+	struct cte *target = lookup_empty_slots(caller, tcb_get_mr(caller, 2), index, 1, &error);
+	if (!target)
 		return error;
-	if (!cap_has_rights(&dest->cap, M6_RIGHT_WRITE))
-		return M6_ERR_INSUFFICIENT_RIGHTS;
-	if (index >= BIT(dest->cap.size_bits))
-		return M6_ERR_RANGE;
-	struct cte *target = &cnode_slots(&dest->cap)[index];
-	if (!cap_is_null(&target->cap))
-		return M6_ERR_DELETE_FIRST;
 	uint64_t offset;
 	error = untyped_decode_retype(ut, M6_OBJ_ASID_POOL, (unsigned)count, 1, &offset);
 	if (error != M6_OK)
@@ -43,8 +36,6 @@ int asid_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, un
 	if (!asid_block_find(count, &base))
 		return M6_ERR_NOT_ENOUGH_MEMORY; /* the ASID space has no free block that large */
 	/* perform */
-	if (!cdt_has_children(ut))
-		ut->cap.word = 0; /* nothing derived is left: the watermark starts over */
 	struct cap cap;
 	untyped_perform_retype(ut, M6_OBJ_ASID_POOL, (unsigned)count, offset, &cap);
 	asid_pool_init((struct asid_pool *)cap.object, base, (uint32_t)count);

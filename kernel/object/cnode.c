@@ -39,6 +39,32 @@ struct cte *lookup_typed_arg(struct tcb *caller, word_t cptr, unsigned type, int
 	return slot;
 }
 
+struct cte *lookup_empty_slots(struct tcb *caller, word_t cnode_cptr, word_t first, word_t count,
+                               int *error)
+{
+	struct cte *dest = lookup_typed_arg(caller, cnode_cptr, M6_OBJ_CNODE, error);
+	if (!dest)
+		return NULL;
+	/* Filling a slot changes the CNode: it takes the write right. */
+	if (!cap_has_rights(&dest->cap, M6_RIGHT_WRITE)) {
+		*error = M6_ERR_INSUFFICIENT_RIGHTS;
+		return NULL;
+	}
+	word_t slots = BIT(dest->cap.size_bits);
+	if (first >= slots || count > slots - first) {
+		*error = M6_ERR_RANGE;
+		return NULL;
+	}
+	struct cte *s = &cnode_slots(&dest->cap)[first];
+	for (word_t i = 0; i < count; i++) {
+		if (!cap_is_null(&s[i].cap)) {
+			*error = M6_ERR_DELETE_FIRST;
+			return NULL;
+		}
+	}
+	return s;
+}
+
 static bool has_badge(unsigned type)
 {
 	return type == M6_OBJ_ENDPOINT || type == M6_OBJ_NOTIFICATION || type == M6_OBJ_TIMER;

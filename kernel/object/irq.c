@@ -69,16 +69,9 @@ int irq_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 		return M6_ERR_RANGE;
 	if (trigger > 1)
 		return M6_ERR_INVALID_ARGUMENT;
-	struct cte *dest = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_CNODE, &error);
-	if (!dest)
+	struct cte *target = lookup_empty_slots(caller, tcb_get_mr(caller, 2), offset, 1, &error);
+	if (!target)
 		return error;
-	if (!cap_has_rights(&dest->cap, M6_RIGHT_WRITE))
-		return M6_ERR_INSUFFICIENT_RIGHTS;
-	if (offset >= BIT(dest->cap.size_bits))
-		return M6_ERR_RANGE;
-	struct cte *target = &cnode_slots(&dest->cap)[offset];
-	if (!cap_is_null(&target->cap))
-		return M6_ERR_DELETE_FIRST;
 	if (irqs[irq].issued)
 		return M6_ERR_IN_USE;
 	/* perform */

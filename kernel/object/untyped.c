@@ -84,6 +84,14 @@ int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_b
 	const struct cap *ut = &slot->cap;
 	if (ut->type != M6_OBJ_UNTYPED)
 		return M6_ERR_INVALID_CAP;
+	/* Every run-time retype (UNTYPED_RETYPE, ASID_CONTROL_MAKE_POOL) comes through here.
+	 * The objects a pending deletion job still works on are out of the derivation tree,
+	 * so an untyped can look empty while they still sit in its memory: that memory must
+	 * not be handed out again before the job is over. Finishing it is earlier work, not
+	 * this invocation's effect, and may stop at a preemption point (KERNEL_RESTART). */
+	int error = delete_job_finish();
+	if (error != M6_OK)
+		return error;
 	unsigned bits = object_size_bits(type, size_bits);
 	if (bits == 0)
 		return M6_ERR_INVALID_ARGUMENT;
@@ -184,10 +192,6 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
-	/* The objects a pending deletion job still works on are out of the derivation tree:
-	 * their memory must not be handed out again before the job is over. */
-	if ((error = delete_job_finish()) != M6_OK)
-		return error;
 	if (length < 5)
 		return M6_ERR_INVALID_ARGUMENT;
 	word_t type = tcb_get_mr(caller, 0), size_bits = tcb_get_mr(caller, 1);
@@ -199,18 +203,9 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 		return M6_ERR_INVALID_ARGUMENT;
 	if (count < 1 || count > RETYPE_MAX_COUNT)
 		return M6_ERR_RANGE;
-	struct cte *dest = lookup_typed_arg(caller, tcb_get_mr(caller, 2), M6_OBJ_CNODE, &error);
-	if (!dest)
+	struct cte *slots = lookup_empty_slots(caller, tcb_get_mr(caller, 2), first, count, &error);
+	if (!slots)
 		return error;
-	if (!cap_has_rights(&dest->cap, M6_RIGHT_WRITE))
-		return M6_ERR_INSUFFICIENT_RIGHTS;
-	if (first >= BIT(dest->cap.size_bits) || count > BIT(dest->cap.size_bits) - first)
-		return M6_ERR_RANGE;
-	struct cte *slots = cnode_slots(&dest->cap);
-	for (word_t i = 0; i < count; i++) {
-		if (!cap_is_null(&slots[first + i].cap))
-			return M6_ERR_DELETE_FIRST;
-	}
 	uint64_t offset;
 	error = untyped_decode_retype(slot, (unsigned)type, (unsigned)size_bits, (unsigned)count,
 	                              &offset);
@@ -222,13 +217,11 @@ int untyped_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 	error = untyped_prepare_retype(slot, (unsigned)type, offset, offset + (count << bits));
 	if (error != M6_OK)
 		return error;
-	if (!cdt_has_children(slot))
-		slot->cap.word = 0;
 	for (word_t i = 0; i < count; i++) {
 		struct cap cap;
 		untyped_perform_retype(slot, (unsigned)type, (unsigned)size_bits,
 		                       offset + (i << bits), &cap);
-		cdt_insert_child(slot, &slots[first + i], &cap);
+		cdt_insert_child(slot, &slots[i], &cap);
 	}
 	return invocation_ok(caller, 0);
 }

@@ -16,7 +16,8 @@
 unsigned object_size_bits(unsigned type, unsigned size_bits);
 
 /* Decode a retype of `count` objects from the untyped in `slot`: 0 or an M6 error. On
- * success *offset is where in the untyped the first object goes. No side effects. */
+ * success *offset is where in the untyped the first object goes. Its only effect is to
+ * finish a pending deletion job first (kernel/delete.h), which may return KERNEL_RESTART. */
 int untyped_decode_retype(const struct cte *slot, unsigned type, unsigned size_bits, unsigned count,
                           uint64_t *offset);
 /* Perform, part one: zero and clean the memory of objects [offset, end) of the untyped,
