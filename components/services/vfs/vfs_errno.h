@@ -12,11 +12,13 @@
 
 enum vfs_errno {
 	VFS_OK = 0,
+	VFS_EPERM = 1,         /* the file system cannot store it (FAT owners) */
 	VFS_ENOENT = 2,        /* no such file or directory; an empty path */
 	VFS_EIO = 5,           /* the file system or its device failed */
 	VFS_EBADF = 9,         /* not an open file of this client */
 	VFS_ENOMEM = 12,       /* a fixed table (mounts, open files) is full */
 	VFS_EACCES = 13,       /* permission denied */
+	VFS_EFAULT = 14,       /* a window offset or length outside the client's window */
 	VFS_EBUSY = 16,        /* already mounted there; a mount below a mount being removed */
 	VFS_EEXIST = 17,       /* the name exists (O_CREAT | O_EXCL, mkdir) */
 	VFS_EXDEV = 18,        /* rename across file systems */
@@ -24,10 +26,14 @@ enum vfs_errno {
 	VFS_EISDIR = 21,       /* a file operation on a directory */
 	VFS_EINVAL = 22,       /* a bad argument: a NUL inside a path, an unnormalised path */
 	VFS_EMFILE = 24,       /* this client has too many open files */
+	VFS_EFBIG = 27,        /* larger than the file system's largest file */
 	VFS_ENOSPC = 28,       /* no space left on the file system */
+	VFS_ESPIPE = 29,       /* a seek to a negative position */
 	VFS_EROFS = 30,        /* the file system is read-only */
 	VFS_ENAMETOOLONG = 36, /* a path of VFS_PATH_MAX bytes or more, a name over VFS_NAME_MAX */
+	VFS_ENOSYS = 38,       /* the operation is not implemented by this file system */
 	VFS_ENOTEMPTY = 39,    /* rmdir of a directory with entries */
+	VFS_EOVERFLOW = 75,    /* a value does not fit the answer */
 };
 
 #endif
