@@ -45,6 +45,11 @@ def _hex(value: int) -> str:
     return f"0x{value:x}"
 
 
+def c_string(text: str) -> str:
+    from m6capdl.emit import c_string as escape  # (emit imports this module)
+    return escape(text)
+
+
 def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
     """What a binary's m6_caps.h defines, by section. Components that share a binary must
     produce the same sections (checks.py compares header_defines())."""
@@ -72,10 +77,21 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
         if region.kind == "heap":
             sections.append(("Heap (zero-filled, read-write).", [
                 ("M6_HEAP_VADDR", _hex(region.vaddr), ""), ("M6_HEAP_SIZE", _hex(region.size), "")]))
+        elif region.window is not None:
+            if region.window.endpoint is None:  # the caller's; the server's are tabled below
+                cap = "CAP_" + region.window.cap.upper()
+                p = "M6_WINDOW_" + region.window.cap.upper()
+                sections.append((f"Window of {cap}: memory shared with the server alone, read-write.", [
+                    (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
         elif region.kind == "memory":
             p = "M6_MEM_" + region.name
-            sections.append((f"Shared memory '{region.memory}', mapped {region.rights_text}.", [
-                (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
+            defs = [(p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]
+            if region.obj is not None and region.obj.path:
+                defs.append((p + "_BYTES", _hex(region.obj.length), "the file's exact length"))
+                title = f"Memory '{region.memory}', a file of the build, mapped {region.rights_text} in place."
+            else:
+                title = f"Shared memory '{region.memory}', mapped {region.rights_text}."
+            sections.append((title, defs))
         else:
             p = "M6_DEVICE_" + region.name
             defs: list[Define] = []
@@ -84,6 +100,7 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
                 defs += [(q + "_VADDR", _hex(reg.vaddr), ""), (q + "_PADDR", _hex(reg.paddr), ""),
                          (q + "_SIZE", _hex(reg.size), "")]
             sections.append((f"Device '{region.name.lower()}' (MMIO, read-write).", defs))
+    sections += _window_tables(comp)
     for ch in comp.channels:
         region = next((r for r in mem.regions if r.kind == "memory" and r.memory == ch.name), None)
         if region is None:
@@ -99,6 +116,12 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
             (p + "_DATA_VADDR", _hex(region.vaddr + ch.queue_size), ""),
             (p + "_DATA_SIZE", _hex(ch.data_size), ""),
             (p + "_PRODUCER", "1" if producer else "0", "1: this component enqueues")]))
+    if comp.mounts:
+        rows = ", ".join(f"{{\"{c_string(m.path)}\", {m.kind}, {' | '.join(m.flags) or '0'}, 0x{m.vaddr:x}, "
+                         f"0x{m.size:x}, {m.cap}}}" for m in comp.mounts)
+        sections.append(("Mounts, in declaration order: struct m6_mount {path, kind, flags, vaddr, size, cap} "
+                         "(<m6/spec_tables.h>).", [("M6_MOUNT_COUNT", str(len(comp.mounts)), ""),
+                                                   ("M6_MOUNTS", "{" + rows + "}", "struct m6_mount[] initializer")]))
     irqs = [(f"M6_DEVICE_{obj.name.upper()}_IRQ" + ("" if len(d.interrupts) == 1 else str(i)), str(irq.id), "")
             for obj in comp.of_kind("device") for d in [comp.devices.get(obj.name)] if d is not None
             for i, irq in enumerate(d.interrupts)]
@@ -112,6 +135,37 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
         sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
                          [("M6_ASID_POOL_SIZE", str(comp.asid_pool.count), "")]))
     return sections
+
+
+def _window_tables(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
+    """Per endpoint with windowed callers: their windows, by badge (distinct: checked), as a
+    C initializer of `struct m6_window` (<m6/spec_tables.h>)."""
+    by_endpoint: dict[str, list[resolved.Region]] = {}
+    for region in comp.memory.regions:
+        if region.window is not None and region.window.endpoint is not None:
+            by_endpoint.setdefault(region.window.endpoint, []).append(region)
+    out: list[tuple[str, list[Define]]] = []
+    for ep in comp.of_kind("endpoint"):
+        regions = by_endpoint.pop(ep.name, None)
+        if regions is None:
+            continue
+        regions.sort(key=lambda r: (r.window.badge if r.window is not None else 0, r.vaddr))
+        p = "M6_WINDOWS_" + ep.name.upper()
+        rows = ", ".join(f"{{0x{r.window.badge:x}, 0x{r.vaddr:x}, 0x{r.size:x}}}" for r in regions
+                         if r.window is not None)
+        callers = ", ".join(f"{r.window.client} ({'CAP_' + r.window.cap.upper()})" for r in regions
+                            if r.window is not None)
+        out.append((f"Windows of the callers of endpoint '{ep.name}', by badge: {callers}.", [
+                        (p + "_COUNT", str(len(regions)), ""),
+                        (p, "{" + rows + "}", "struct m6_window[] initializer: {badge, vaddr, size}")]))
+    return out
+
+
+def needs_spec_tables(comp: resolved.Component) -> bool:
+    """Whether the header uses a type of <m6/spec_tables.h> (only then is it included:
+    other headers stay as they were)."""
+    return bool(comp.mounts) or any(r.window is not None and r.window.endpoint is not None
+                                    for r in comp.memory.regions)
 
 
 def header_defines(comp: resolved.Component) -> dict[str, str]:
