@@ -28,9 +28,7 @@
 #include <m6_caps.h>
 
 #include "fat.h"
-#ifndef FAT_NO_ADAPTER
 #include "fat_vfs.h"
-#endif
 #include "fs_server.h"
 
 #ifndef M6_WINDOWS_FS
@@ -42,9 +40,7 @@ static struct m6_block_client blk;
 static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
 /* The largest request the callbacks send: the data region, the driver's limit. */
 static uint64_t chunk_bytes;
-#ifndef FAT_NO_ADAPTER
 static struct fat_vfs fat;
-#endif
 static struct fs_server_state server;
 static const struct m6_window windows[M6_WINDOWS_FS_COUNT] = M6_WINDOWS_FS;
 
@@ -124,11 +120,6 @@ static bool mount(struct vfs_fs *out)
 		    "the disk's block size is larger than the FAT library takes; not mounted");
 		return false;
 	}
-#ifdef FAT_NO_ADAPTER
-	(void)out;
-	(void)dev_read, (void)dev_write, (void)dev_flush, (void)dev_now;
-	int err = FAT_E_BADFS;
-#else
 	struct fat_device dev = {
 	    .read = dev_read,
 	    .write = blk.geometry.read_only ? NULL : dev_write,
@@ -138,12 +129,11 @@ static bool mount(struct vfs_fs *out)
 	    .block_size = blk.geometry.block_size,
 	    .block_count = blk.geometry.block_count,
 	};
-	int err = fat_vfs_mount(&fat, &dev, out);
-#endif
-	if (err != 0) {
-		say("fat: mount refused: ", fat_strerror(err));
+	if (fat_vfs_mount(&fat, &dev) != 0) {
+		say("fat: mount refused: ", "not a FAT volume, or an inconsistent one");
 		return false;
 	}
+	fat_vfs_as_fs(&fat, out);
 	return true;
 }
 
