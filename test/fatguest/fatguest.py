@@ -9,6 +9,12 @@ compares what the guest's client prints (fatguest_client.c) with what the host's
 read from the same image: every directory's entries in order (`mdir -/ -a -b`), every
 file's size, hash and small contents (`mtype`). V `bad`: an image with no FAT on it; the
 component must refuse the mount with a line saying so and answer every call -EIO.
+
+V `workload-fat12` (16, 32), with the fatguest_rw image and `--model fat_model`: an empty
+volume on which the guest runs test/fat's seeded workload through remote_fs and syncs;
+after power-off `fsck.fat -n` must find the image clean, the files mtools copies out must
+be exactly those the same workload leaves in a host directory (fat_model), and the guest's
+listing of the volume afterwards must match mtools' as above.
 """
 from __future__ import annotations
 
@@ -33,6 +39,8 @@ VARIANTS = {
     "fat16": (["-F", "16"], 32),
     "fat32": (["-F", "32", "-s", "1"], 64),
 }
+WORKLOAD = re.compile(r"^fatguest: workload ([0-9]+) ([0-9]+)(.*)$", re.M)
+WORKLOAD_SEED, WORKLOAD_OPS = 4242, 400  # as the system fatguest_rw's args (CMakeLists.txt)
 MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1", "LC_ALL": "C.UTF-8"}
 
 
@@ -74,6 +82,50 @@ def make_image(path: Path, tree: Path, variant: str) -> None:
                    env=MTOOLS_ENV)
 
 
+def fsck_problems(image: Path) -> list[str]:
+    """fsck.fat -n: exit 0 and nothing said but its banner and the summary line."""
+    p = subprocess.run(["fsck.fat", "-n", str(image)], capture_output=True, check=False)
+    out = p.stdout.decode("utf-8", errors="replace")
+    said = [ln for ln in out.splitlines()[1:]
+            if not re.match(r"^.*: [0-9]+ files, [0-9]+/[0-9]+ clusters$", ln)]
+    if p.returncode != 0 or said:
+        return [f"fsck.fat -n (exit {p.returncode}) is not clean: {' | '.join(said)}"]
+    return []
+
+
+def tree_of(root: Path) -> dict[str, bytes | None]:
+    """Every path under `root`: its bytes, or None for a directory."""
+    return {str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes())
+            for p in root.rglob("*")}
+
+
+def workload_problems(image: Path, model_tool: Path, work: Path) -> list[str]:
+    model, got = work / "model", work / "got"
+    for d in (model, got):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    subprocess.run([str(model_tool), str(model), str(WORKLOAD_SEED), str(WORKLOAD_OPS)],
+                   check=True, capture_output=True)
+    listed = subprocess.run(["mdir", "-b", "-i", str(image), "::/"], capture_output=True,
+                            env=MTOOLS_ENV, check=False).stdout.strip()
+    if listed:
+        subprocess.run(["mcopy", "-s", "-n", "-m", "-i", str(image), "::*", f"{got}/"],
+                       check=True, env=MTOOLS_ENV, capture_output=True)
+    want, have = tree_of(model), tree_of(got)
+    problems = []
+    for path in sorted(set(want) | set(have)):
+        if path not in have:
+            problems.append(f"the model has {path}, the image not")
+        elif path not in want:
+            problems.append(f"the image has {path}, the model not")
+        elif want[path] != have[path]:
+            problems.append(f"{path}: the image holds other bytes than the model "
+                            f"({len(have[path] or b'')} and {len(want[path] or b'')} bytes)")
+    if not want:
+        problems.append("the model is empty: the workload made nothing")
+    return problems
+
+
 def fnv32(data: bytes) -> int:
     h = 0x811C9DC5
     for b in data:
@@ -88,7 +140,9 @@ class Listing:
     files: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # size, hash, hex
 
 
-def host_listing(image: Path) -> Listing:
+def host_listing(image: Path, extracted: Path | None = None) -> Listing:
+    """mtools' view of `image`. File bytes from `mtype`, or from `extracted` (the tree
+    `mcopy -s` copied out), for names mtype would take as wildcards ('[', '*', '?')."""
     out = subprocess.run(["mdir", "-/", "-a", "-b", "-i", str(image), "::"], check=True,
                          capture_output=True, env=MTOOLS_ENV).stdout.decode("utf-8")
     listing = Listing(dirs={"/": []})
@@ -101,10 +155,13 @@ def host_listing(image: Path) -> Listing:
         listing.dirs.setdefault(parent, []).append((is_dir, path))
         if is_dir:
             listing.dirs.setdefault(path, [])
+            continue
+        if extracted is not None:
+            data = (extracted / path.lstrip("/")).read_bytes()
         else:
             data = subprocess.run(["mtype", "-i", str(image), "::" + path], check=True,
                                   capture_output=True, env=MTOOLS_ENV).stdout
-            listing.files[path] = (len(data), fnv32(data), data.hex() if len(data) <= 64 else "-")
+        listing.files[path] = (len(data), fnv32(data), data.hex() if len(data) <= 64 else "-")
     return listing
 
 
@@ -163,7 +220,9 @@ def compare(host: Listing, guest: Listing) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variant", required=True, choices=[*VARIANTS, "bad"])
+    parser.add_argument("--variant", required=True,
+                        choices=[*VARIANTS, "bad", *(f"workload-{v}" for v in VARIANTS)])
+    parser.add_argument("--model", type=Path, help="fat_model (test/fat), for workload-*")
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--log", type=Path)
@@ -176,10 +235,20 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     tree = args.workdir / "tree"
     image = args.workdir / f"{args.variant}.img"
+    fat = args.variant.removeprefix("workload-")
+    rw = fat != args.variant
+    if rw and not args.model:
+        parser.error("workload-* needs --model")
     try:
-        make_tree(tree)
-        make_image(image, tree, args.variant)
-        host = host_listing(image) if args.variant != "bad" else Listing()
+        if rw:
+            empty = args.workdir / "empty"
+            shutil.rmtree(empty, ignore_errors=True)
+            empty.mkdir()
+            make_image(image, empty, fat)
+        else:
+            make_tree(tree)
+            make_image(image, tree, args.variant)
+            host = host_listing(image) if args.variant != "bad" else Listing()
     except (OSError, subprocess.CalledProcessError) as exc:
         return verdict(TOOL, [f"cannot make the image: {exc}"])
 
@@ -213,12 +282,24 @@ def main() -> int:
             problems.append(f"every call must answer -EIO; the client saw errors {errors}")
         passed = "the bad image was refused and every call answered -EIO"
     else:
+        if rw:
+            w = WORKLOAD.search(output)
+            if not w or int(w[1]) != WORKLOAD_OPS or int(w[2]) != 0:
+                problems.append(f"the workload did not run clean: {w[0] if w else 'no line'}")
+            try:
+                problems += fsck_problems(image)
+                problems += workload_problems(image, args.model, args.workdir)
+                host = host_listing(image, args.workdir / "got")
+            except (OSError, subprocess.CalledProcessError) as exc:
+                problems.append(f"cannot check the image: {exc}")
+                host = Listing()
         problems += [f"guest error: {e}" for e in errors]
         if re.search(r"^fat: ", output, re.M) and not re.search(r"^fat: mounted", output, re.M):
             problems.append("the FAT component complained (see the log)")
         problems += compare(host, guest)
         passed = (f"{len(guest.dirs)} directories and {len(guest.files)} files as mtools "
-                  f"reads them")
+                  f"reads them" + (f"; {WORKLOAD_OPS} workload operations, fsck clean, "
+                                   "the model's tree" if rw else ""))
     return verdict(TOOL, problems, passed)
 
 

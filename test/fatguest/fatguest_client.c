@@ -13,7 +13,11 @@
  *   fatguest: statfs BSIZE BLOCKS BFREE NAMEMAX
  *   fatguest: done DIRS FILES ERRORS
  *
- * then powers off. It judges nothing itself: which answers are right depends on the image.
+ * then powers off. With the arguments `workload SEED OPS` (the system fatguest_rw) it first
+ * runs test/fat's seeded workload (workload.c, over any vfs_fs) through remote_fs, which
+ * ends with a sync, and prints `fatguest: workload OPS FAILURES [FIRST FAILURE]`; the host
+ * then checks the image with fsck.fat and against the same workload on its model. It judges nothing
+ * itself: which answers are right depends on the image.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +30,9 @@
 #include <m6_caps.h>
 
 #include "remote_fs.h"
+#ifdef FATGUEST_WORKLOAD
+#include "workload.h"
+#endif
 
 static struct remote_fs remote;
 static struct vfs_fs fs;
@@ -214,9 +221,38 @@ static void walk(const char *rel)
 	free(subdirs);
 }
 
-int main(void)
+#ifdef FATGUEST_WORKLOAD
+static void workload(int argc, char **argv)
+{
+	if (argc != 4 || strcmp(argv[1], "workload") != 0) {
+		error("args", -22, "");
+		return;
+	}
+	struct fat_workload_report rep = {0};
+	fat_workload_run(&fs, strtoull(argv[2], NULL, 0), (unsigned)strtoul(argv[3], NULL, 0),
+	                 &rep);
+	say("fatguest: workload ");
+	say_u64(rep.ops);
+	say(" ");
+	say_u64(rep.failures);
+	if (rep.failures) {
+		errors++;
+		say(" ");
+		say(rep.first_failure);
+	}
+	say("\n");
+}
+#endif
+
+int main(int argc, char **argv)
 {
 	fs = remote_fs_init(&remote, CAP_FS, (void *)M6_WINDOW_FS_VADDR, M6_WINDOW_FS_SIZE, "vfat");
+#ifdef FATGUEST_WORKLOAD
+	workload(argc, argv);
+#else
+	(void)argc;
+	(void)argv;
+#endif
 	struct vfs_statfs st;
 	int r = fs.ops->statfs(fs.state, &st);
 	if (r == 0) {
