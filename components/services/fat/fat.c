@@ -967,22 +967,82 @@ static int begin_write(struct fat_fs *fs)
 	return FAT_OK;
 }
 
+/* FAT scans read this many bytes at once: a multiple of 3 (two FAT12 entries) and of 4. */
+#define SCAN_BYTES 4092u
+
+static uint32_t scan_entries(const struct fat_fs *fs)
+{
+	return fs->type == FAT_TYPE_12 ? SCAN_BYTES / 3 * 2 : SCAN_BYTES / ((uint32_t)fs->type / 8);
+}
+
+/* Reads the piece of the active FAT that holds entry `c` into the bounce buffer: *base is
+ * its first entry. Entries up to cluster_count + 1 lie inside the FAT (the mount checked). */
+static int scan_load(struct fat_fs *fs, uint32_t c, uint32_t *base)
+{
+	uint32_t per = scan_entries(fs);
+	uint64_t start = (uint64_t)(c / per) * SCAN_BYTES;
+	uint64_t fat_bytes = (uint64_t)fs->fat_sectors * fs->bytes_per_sector;
+
+	*base = c / per * per;
+	return dev_read(fs, fat_copy_start(fs, fs->active_fat) + start, fs->bounce,
+	                start + SCAN_BYTES <= fat_bytes ? SCAN_BYTES : (size_t)(fat_bytes - start));
+}
+
+/* Entry `i` of the piece scan_load read. */
+static uint32_t scan_get(const struct fat_fs *fs, uint32_t i)
+{
+	switch (fs->type) {
+	case FAT_TYPE_12: {
+		uint32_t v = le16(fs->bounce + i + i / 2);
+		return (i & 1) ? v >> 4 : v & 0xfff;
+	}
+	case FAT_TYPE_16:
+		return le16(fs->bounce + 2 * i);
+	default:
+		return le32(fs->bounce + 4 * i) & 0x0fffffff;
+	}
+}
+
 static int count_free(struct fat_fs *fs)
 {
-	uint32_t n = 0, v;
+	uint32_t n = 0, base = 0, per = scan_entries(fs);
 
 	if (fs->free_known)
 		return FAT_OK;
 	for (uint32_t c = 2; c <= fs->cluster_count + 1; c++) {
-		int err = fat_entry(fs, c, &v);
-		if (err)
-			return err;
-		if (v == 0)
+		if (c == 2 || c - base >= per) {
+			int err = scan_load(fs, c, &base);
+			if (err)
+				return err;
+		}
+		if (scan_get(fs, c - base) == 0)
 			n++;
 	}
 	fs->free_count = n;
 	fs->free_known = true;
 	return FAT_OK;
+}
+
+/* The first free cluster from `start` on (wrapping round): FAT_OK, or FAT_E_NOSPC. */
+static int find_free(struct fat_fs *fs, uint32_t start, uint32_t *out)
+{
+	uint32_t c = cluster_valid(fs, start) ? start : 2, base = 0, per = scan_entries(fs);
+	bool loaded = false;
+
+	for (uint32_t i = 0; i < fs->cluster_count; i++) {
+		if (!loaded || c < base || c - base >= per) {
+			int err = scan_load(fs, c, &base);
+			if (err)
+				return err;
+			loaded = true;
+		}
+		if (scan_get(fs, c - base) == 0) {
+			*out = c;
+			return FAT_OK;
+		}
+		c = c == fs->cluster_count + 1 ? 2 : c + 1;
+	}
+	return FAT_E_NOSPC;
 }
 
 int fat_free_clusters(struct fat_fs *fs, uint32_t *count)
@@ -999,30 +1059,24 @@ int fat_free_clusters(struct fat_fs *fs, uint32_t *count)
 /* Takes a free cluster (from the next-free hint on) and ends a chain there. */
 static int alloc_cluster(struct fat_fs *fs, uint32_t *out)
 {
-	uint32_t c = cluster_valid(fs, fs->next_free) ? fs->next_free : 2, v;
+	uint32_t c;
 	int err = count_free(fs);
 
 	if (err)
 		return err;
 	if (fs->free_count == 0)
 		return FAT_E_NOSPC;
-	for (uint32_t i = 0; i < fs->cluster_count; i++) {
-		err = fat_entry(fs, c, &v);
-		if (err)
-			return err;
-		if (v == 0) {
-			err = fat_set(fs, c, eoc_value(fs));
-			if (err)
-				return err;
-			fs->free_count--;
-			fs->next_free = c == fs->cluster_count + 1 ? 2 : c + 1;
-			*out = c;
-			return FAT_OK;
-		}
-		c = c == fs->cluster_count + 1 ? 2 : c + 1;
-	}
-	fs->free_count = 0; /* the count was wrong: there is none */
-	return FAT_E_NOSPC;
+	err = find_free(fs, fs->next_free, &c);
+	if (err == FAT_E_NOSPC)
+		fs->free_count = 0; /* the count was wrong: there is none */
+	if (!err)
+		err = fat_set(fs, c, eoc_value(fs));
+	if (err)
+		return err;
+	fs->free_count--;
+	fs->next_free = c == fs->cluster_count + 1 ? 2 : c + 1;
+	*out = c;
+	return FAT_OK;
 }
 
 /*
@@ -2149,21 +2203,13 @@ int fat_sync(struct fat_fs *fs)
 		/* FSInfo (only one that was valid: a bad one may not be FSInfo at all). */
 		if (fs->type == FAT_TYPE_32 && fs->fsinfo_valid) {
 			uint8_t fi[8];
-			uint32_t hint = 0xffffffff, c = fs->next_free, v;
+			uint32_t hint = 0xffffffff;
 
 			if ((err = count_free(fs)) != 0)
 				return err;
-			for (uint32_t i = 0; fs->free_count > 0 && i < fs->cluster_count; i++) {
-				if (!cluster_valid(fs, c))
-					c = 2;
-				if ((err = fat_entry(fs, c, &v)) != 0)
-					return err;
-				if (v == 0) {
-					hint = c;
-					break;
-				}
-				c++;
-			}
+			err = fs->free_count > 0 ? find_free(fs, fs->next_free, &hint) : FAT_OK;
+			if (err && err != FAT_E_NOSPC)
+				return err;
 			put32(fi, fs->free_count);
 			put32(fi + 4, hint);
 			err = dev_write(fs, sector_offset(fs, fs->fsinfo_sector) + 488, fi, 8);
