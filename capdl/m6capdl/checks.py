@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, model, resolved, resources
+from m6capdl import authority, channels, model, resolved, resources, windows
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
@@ -69,6 +69,8 @@ def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Di
     # Channels become memory, notifications, signal caps and mappings, which every check
     # below then judges like any others.
     diags += channels.expand(system)
+    # A call's window becomes memory mapped by the caller and the server (windows.py).
+    diags += windows.expand(system)
     if not system.components:
         diags.append(error(f"system '{system.name.text}' declares no components", system.name.span))
     seen: dict[str, model.Component] = {}
@@ -116,6 +118,7 @@ def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Di
         # of the same typo: stay quiet rather than bury the real error.
         _check_unused_endpoints(model_, diags)
         _check_endpoint_badges(model_, diags)
+        diags += windows.check_badges(model_)
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         _useless_object_warnings(model_, diags)
@@ -180,6 +183,8 @@ def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]
     suffixes can make two declarations one C name (`map a as x`, `map b as X`)."""
     out: list[tuple[str, model.Ident, str]] = []
     for stmt in comp.statements:
+        if isinstance(stmt, model.WindowMapStmt):
+            continue  # M6_WINDOW_<CAP> and M6_WINDOWS_<ENDPOINT>: named after a cap and an endpoint
         if isinstance(stmt, model.MapStmt):
             p = "M6_MEM_" + stmt.name.text.upper()
             out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in ("_VADDR", "_SIZE")]
@@ -684,7 +689,7 @@ def _check_endpoint_badges(system: resolved.System, diags: list[Diagnostic]) -> 
                     f"its holder may mint an unbadged cap any badge, the fault badge of '{other[1]}' (declared "
                     f"at {line_of(other[2].span, where, system.file)}) included: give the cap a badge"))
             first = first_of.setdefault(value, (holder, stmt))
-            if first[0] != holder:
+            if first[0] != holder and not (stmt.window or first[1].window):  # (windows.py: an error)
                 diags.append(warning(
                     f"'{holder}' and '{first[0]}' both hold caps to {ep} with badge {_badge_text(value)}", where,
                     f"'{key[0]}' cannot tell their messages apart (the cap of '{first[0]}' is at "
