@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "fake_fs.h"
+#include "tmpfs.h"
 #include "vfs_core.h"
 
 #define A       1u
@@ -853,6 +854,169 @@ static void test_isolation(void **state)
 	assert_int_equal(vfs_core_close(v, A, 0), 0);
 }
 
+/* ---- over tmpfs ------------------------------------------------------------------------- *
+ * The same VFS over the real in-memory file system: tmpfs at "/t" (and a second at
+ * "/t/inner"), with tmpfs_check() after each step. */
+
+static struct tmpfs *tfs, *tfs2;
+
+static void tcheck(const struct tmpfs *fs)
+{
+	char why[200];
+	if (tmpfs_check(fs, why, sizeof why) != 0)
+		fail_msg("tmpfs_check: %s", why);
+}
+
+static int setup_tmpfs(void **state)
+{
+	setup(state);
+	tfs = calloc(1, sizeof *tfs);
+	tfs2 = calloc(1, sizeof *tfs2);
+	struct tmpfs_config cfg = {.max_bytes = 1u << 20, .root_mode = 01777};
+	assert_int_equal(tmpfs_init(tfs, &cfg), 0);
+	assert_int_equal(tmpfs_init(tfs2, &cfg), 0);
+	fake_fs_add(root, "t", NULL);
+	struct vfs_fs f = tmpfs_vfs(tfs);
+	assert_int_equal(vfs_core_mount(v, "/t", &f, NULL, false), 3);
+	assert_int_equal(xmkdir(A, "/t/inner"), 0);
+	f = tmpfs_vfs(tfs2);
+	assert_int_equal(vfs_core_mount(v, "/t/inner", &f, NULL, false), 4);
+	return 0;
+}
+
+static int teardown_tmpfs(void **state)
+{
+	tmpfs_destroy(tfs);
+	tmpfs_destroy(tfs2);
+	free(tfs);
+	free(tfs2);
+	return teardown(state);
+}
+
+static void test_tmpfs_files(void **state)
+{
+	(void)state;
+	int64_t n;
+	int64_t fd = xopen(A, "/t/f", VFS_O_RDWR | VFS_O_CREAT | VFS_O_EXCL, 0640);
+	assert_int_equal(fd, 0);
+	assert_int_equal(xwrite(A, fd, "hello"), 5);
+	assert_int_equal(vfs_core_seek(v, A, 0, 10000, VFS_SEEK_SET), 10000);
+	assert_int_equal(xwrite(A, fd, "end"), 3);
+	struct vfs_core_stat st;
+	assert_int_equal(vfs_core_fstat(v, A, 0, &st), 0);
+	assert_int_equal(st.dev, 3);
+	assert_int_equal(st.attr.size, 10003);
+	assert_int_equal(st.attr.mode, VFS_S_IFREG | 0640);
+	assert_int_equal(vfs_core_pread(v, A, 0, DATA, 8, 9998), 5);
+	assert_memory_equal(win_a + DATA, "\0\0end", 5);
+	assert_int_equal(vfs_core_seek(v, A, 0, 0, VFS_SEEK_SET), 0);
+	assert_string_equal(xread(A, fd, 5, &n), "hello");
+	tcheck(tfs);
+	/* Append through a second open file description; dup shares the first's position. */
+	int64_t ap = xopen(A, "/t/f", VFS_O_WRONLY | VFS_O_APPEND, 0);
+	assert_int_equal(ap, 1);
+	assert_int_equal(xwrite(A, ap, "!"), 1);
+	assert_int_equal(vfs_core_dup(v, A, 0), 2);
+	assert_int_equal(vfs_core_seek(v, A, 2, 0, VFS_SEEK_CUR), 5);
+	assert_int_equal(vfs_core_seek(v, A, 0, 0, VFS_SEEK_END), 10004);
+	assert_int_equal(vfs_core_seek(v, A, 2, 0, VFS_SEEK_CUR), 10004);
+	/* Truncate by path and by descriptor. */
+	assert_int_equal(vfs_core_truncate(v, A, 0, put(A, 0, "/t/f"), 3), 0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.size, 3);
+	assert_int_equal(vfs_core_ftruncate(v, A, 1, 4096), 0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.size, 4096);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(vfs_core_close(v, A, (uint32_t)i), 0);
+	tcheck(tfs);
+	/* chmod keeps the type; chown. */
+	assert_int_equal(vfs_core_chmod(v, A, 0, put(A, 0, "/t/f"), 0604), 0);
+	assert_int_equal(vfs_core_chown(v, A, 0, put(A, 0, "/t/f"), 7, 8), 0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.mode, VFS_S_IFREG | 0604);
+	assert_int_equal(st.attr.uid, 7);
+	assert_int_equal(st.attr.gid, 8);
+	tcheck(tfs);
+}
+
+static void test_tmpfs_namespace(void **state)
+{
+	(void)state;
+	assert_int_equal(xmkdir(A, "/t/d"), 0);
+	assert_int_equal(xmkdir(A, "/t/d/e"), 0);
+	int64_t fd = xopen(A, "/t/d/e/f", VFS_O_WRONLY | VFS_O_CREAT, 0600);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xrmdir(A, "/t/d"), -VFS_ENOTEMPTY);
+	assert_int_equal(xrename(A, "/t/d", "/t/d2"), 0);
+	struct vfs_core_stat st;
+	assert_int_equal(xstat(A, "/t/d2/e/f", &st), 0);
+	assert_int_equal(xrename(A, "/t/d2", "/t/d2/e/x"), -VFS_EINVAL); /* below itself */
+	/* Mount points inside tmpfs: /t/inner is tfs2's root. */
+	assert_int_equal(xrmdir(A, "/t/inner"), -VFS_EBUSY);
+	assert_int_equal(xrename(A, "/t/inner", "/t/x"), -VFS_EBUSY);
+	assert_int_equal(xrename(A, "/t/d2/e/f", "/t/inner/f"), -VFS_EXDEV);
+	assert_int_equal(xstat(A, "/t/inner", &st), 0);
+	assert_int_equal(st.dev, 4);
+	assert_int_equal(xstat(A, "/t/inner/..", &st), 0);
+	assert_int_equal(st.dev, 3);
+	/* readdir of a tmpfs directory through the VFS. */
+	fd = xopen(A, "/t", VFS_O_RDONLY | VFS_O_DIRECTORY, 0);
+	struct rec recs[16];
+	int64_t n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	int k = parse(win_a + DATA, n, recs, 16);
+	assert_int_equal(k, 4);
+	assert_string_equal(recs[0].name, ".");
+	assert_string_equal(recs[1].name, "..");
+	assert_string_equal(recs[2].name, "inner");
+	assert_string_equal(recs[3].name, "d2");
+	assert_int_equal(recs[3].type, VFS_DT_DIR);
+	assert_int_equal(vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096), 0);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	/* Unlink an open file: it stays readable through its descriptor (tmpfs keeps it). */
+	fd = xopen(A, "/t/d2/e/f", VFS_O_RDWR, 0);
+	assert_int_equal(xwrite(A, fd, "still"), 5);
+	assert_int_equal(xunlink(A, "/t/d2/e/f"), 0);
+	assert_int_equal(xstat(A, "/t/d2/e/f", &st), -VFS_ENOENT);
+	assert_int_equal(vfs_core_pread(v, A, (uint32_t)fd, DATA, 5, 0), 5);
+	assert_memory_equal(win_a + DATA, "still", 5);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xrmdir(A, "/t/d2/e"), 0);
+	assert_int_equal(xrmdir(A, "/t/d2"), 0);
+	tcheck(tfs);
+	tcheck(tfs2);
+	/* statfs: tmpfs's own type and counts. */
+	struct vfs_statfs sf;
+	assert_int_equal(vfs_core_statfs(v, A, 0, put(A, 0, "/t"), &sf), 0);
+	assert_string_equal(sf.type, "tmpfs");
+	assert_true(sf.blocks > 0 && sf.bfree <= sf.blocks);
+}
+
+/* A full tmpfs: a write that fits part way is short, one that fits nothing is ENOSPC, and
+ * the file system stays consistent. */
+static void test_tmpfs_full(void **state)
+{
+	(void)state;
+	int64_t fd = xopen(A, "/t/big", VFS_O_WRONLY | VFS_O_CREAT, 0600);
+	int64_t total = 0;
+	for (;;) {
+		int64_t r = vfs_core_write(v, A, (uint32_t)fd, 0, WIN);
+		if (r < 0) {
+			assert_int_equal(r, -VFS_ENOSPC);
+			break;
+		}
+		assert_true(r > 0 && r <= WIN);
+		total += r;
+		assert_true(total <= (1 << 20));
+	}
+	assert_true(total > (1 << 19));
+	assert_int_equal(vfs_core_seek(v, A, (uint32_t)fd, 0, VFS_SEEK_CUR), total);
+	tcheck(tfs);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xunlink(A, "/t/big"), 0);
+	tcheck(tfs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -875,6 +1039,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dup_shares_position, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_emfile_enfile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tmpfs_files, setup_tmpfs, teardown_tmpfs),
+	    cmocka_unit_test_setup_teardown(test_tmpfs_namespace, setup_tmpfs, teardown_tmpfs),
+	    cmocka_unit_test_setup_teardown(test_tmpfs_full, setup_tmpfs, teardown_tmpfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
