@@ -23,6 +23,7 @@
 #include <m6/time.h>
 
 #include "m6_caps.h"
+#include "remote_fs.h"
 #include "tmpfs.h"
 #include "vfs_core.h"
 #include "vfs_idl.h"
@@ -75,6 +76,8 @@ static void mount_one(const char *path, const struct vfs_fs *fs, const char *typ
 
 #ifdef M6_MOUNTS
 static const struct m6_mount mounts[M6_MOUNT_COUNT] = M6_MOUNTS;
+static struct remote_fs remote_pool[M6_MOUNT_COUNT];
+static unsigned remote_used;
 
 static void mount_all(void)
 {
@@ -96,8 +99,11 @@ static void mount_all(void)
 			printf("vfs: mount %s: no initrd file system in this build\n", m->path);
 			break;
 		case M6_MOUNT_REMOTE:
-			/* The fs.idl adapter (remote_fs.c) is not in this build yet. */
-			printf("vfs: mount %s: no remote file systems in this build\n", m->path);
+			/* Another component's file system, through fs.idl and the window the
+			 * spec gives the VFS on that call. */
+			fs = remote_fs_init(&remote_pool[remote_used++], (m6_cptr_t)m->cap,
+			                    (void *)m->vaddr, m->size, "remote");
+			mount_one(m->path, &fs, "remote", ro);
 			break;
 		default:
 			printf("vfs: mount %s: unknown kind %u\n", m->path, (unsigned)m->kind);
