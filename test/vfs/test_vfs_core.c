@@ -604,6 +604,33 @@ static void test_mount_below_busy(void **state)
 	struct vfs_core_stat st;
 	assert_int_equal(xstat(A, "/data/x", &st), 0);
 	assert_int_equal(st.dev, 3);
+	/* ... and listed in /data after what the file system lists, once; "/" lists its
+	 * mount points "mnt" and "ro" once (its file system has them). */
+	fake_fs_add(root, "data/file", "");
+	int64_t fd = xopen(A, "/data", VFS_O_RDONLY, 0);
+	struct rec recs[16];
+	int64_t n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	assert_int_equal(parse(win_a + DATA, n, recs, 16), 4);
+	assert_string_equal(recs[2].name, "file");
+	assert_string_equal(recs[3].name, "x");
+	assert_int_equal(recs[3].type, VFS_DT_DIR);
+	assert_int_equal(recs[3].ino, 1); /* the mounted root's */
+	assert_int_equal(vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096), 0);
+	/* Told and given back, a cookie of the VFS's own works like the file system's. */
+	assert_int_equal(vfs_core_seek(v, A, (uint32_t)fd, recs[2].next, VFS_SEEK_SET),
+	                 recs[2].next);
+	n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	assert_int_equal(parse(win_a + DATA, n, recs, 16), 1);
+	assert_string_equal(recs[0].name, "x");
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	fd = xopen(A, "/", VFS_O_RDONLY, 0);
+	n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	int k = parse(win_a + DATA, n, recs, 16);
+	int mnts = 0;
+	for (int i = 0; i < k; i++)
+		mnts += strcmp(recs[i].name, "mnt") == 0;
+	assert_int_equal(mnts, 1);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
 }
 
 static void test_truncate(void **state)

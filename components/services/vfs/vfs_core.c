@@ -155,6 +155,41 @@ static int check_dir_flag(const struct target *t)
 	return VFS_S_ISDIR(attr.mode) ? 0 : -VFS_ENOTDIR;
 }
 
+/*
+ * The mount points directly inside the directory `t` names that its file system does not
+ * list itself (a mount point need not exist there): a bit per mount table slot. Uses
+ * v->copy[1] as scratch.
+ */
+static uint32_t mount_children(struct vfs *v, const struct target *t)
+{
+	uint32_t mask = 0;
+	size_t dl = strlen(t->path);
+	size_t rl = strlen(t->rest);
+	for (size_t i = 0; i < VFS_MOUNT_MAX; i++) {
+		const struct vfs_mount *mp = &v->table.mounts[i];
+		if (mp->len <= 1)
+			continue; /* free, or "/" (no directory holds it) */
+		/* Its parent: up to the last '/', which is at 0 for "/name". */
+		const char *name = strrchr(mp->path, '/') + 1;
+		size_t pl = (size_t)(name - 1 - mp->path);
+		if (pl == 0 ? dl != 1 : (pl != dl || memcmp(mp->path, t->path, dl) != 0))
+			continue;
+		size_t nl = strlen(name);
+		if (rl + 1 + nl >= VFS_PATH_MAX)
+			continue;
+		char *child = v->copy[1];
+		memcpy(child, t->rest, rl);
+		size_t at = rl;
+		if (rl > 0)
+			child[at++] = '/';
+		memcpy(child + at, name, nl + 1);
+		struct vfs_attr attr;
+		if (t->m->fs.ops->stat(t->m->fs.state, child, &attr) == -VFS_ENOENT)
+			mask |= UINT32_C(1) << i;
+	}
+	return mask;
+}
+
 /* ---- set-up ----------------------------------------------------------------------------- */
 
 void vfs_core_init(struct vfs *v)
@@ -291,6 +326,7 @@ int64_t vfs_core_open(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t
 	f->pos = 0;
 	f->flags = flags & (VFS_O_ACCMODE | VFS_O_APPEND);
 	f->is_dir = VFS_S_ISDIR(attr.mode);
+	f->mount_children = f->is_dir ? mount_children(v, &t) : 0;
 	t.m->open++;
 	c->fds[fd] = f;
 	return fd;
@@ -496,6 +532,29 @@ static void put_u64(uint8_t *p, uint64_t x)
 	memcpy(p, &x, 8); /* the window need not be aligned; AArch64 and the host are LE */
 }
 
+/* The entry at a cookie of the VFS's own (>= VFS_CORE_COOKIE_MOUNTS): the next mount
+ * point of the directory that its file system does not list. 1 and *ent, or 0 at the end. */
+static int mount_entry(struct vfs *v, const struct vfs_open_file *f, struct vfs_dirent *ent)
+{
+	for (uint64_t i = f->pos - VFS_CORE_COOKIE_MOUNTS; i < VFS_MOUNT_MAX; i++) {
+		if (!(f->mount_children & (UINT32_C(1) << i)))
+			continue;
+		const struct vfs_mount *mp = &v->table.mounts[i];
+		const struct vfs_core_mount *m = &v->mounts[mp->fs_id];
+		const char *name = strrchr(mp->path, '/') + 1;
+		struct vfs_attr attr;
+		memset(ent, 0, sizeof *ent);
+		if (m->fs.ops->stat(m->fs.state, "", &attr) == 0)
+			ent->ino = attr.ino;
+		ent->next = VFS_CORE_COOKIE_MOUNTS + i + 1;
+		ent->type = VFS_DT_DIR;
+		ent->name_len = (uint32_t)strlen(name);
+		memcpy(ent->name, name, ent->name_len + 1);
+		return 1;
+	}
+	return 0;
+}
+
 int64_t vfs_core_readdir(struct vfs *v, uint64_t badge, uint32_t fd, uint64_t win_off, uint32_t len)
 {
 	CLIENT_OR_FAULT(v, badge, c);
@@ -511,11 +570,21 @@ int64_t vfs_core_readdir(struct vfs *v, uint64_t badge, uint32_t fd, uint64_t wi
 	uint32_t used = 0;
 	for (;;) {
 		struct vfs_dirent ent;
-		int r = m->fs.ops->readdir(m->fs.state, f->handle, f->pos, &ent);
-		if (r < 0)
-			return used > 0 ? (int64_t)used : r; /* report what was packed, as Linux */
-		if (r == 0)
-			break;
+		int r;
+		if (f->pos < VFS_CORE_COOKIE_MOUNTS) {
+			r = m->fs.ops->readdir(m->fs.state, f->handle, f->pos, &ent);
+			if (r < 0)
+				return used > 0 ? (int64_t)used : r; /* what was packed, as Linux */
+			if (r == 0) {
+				f->pos =
+				    VFS_CORE_COOKIE_MOUNTS; /* the file system's entries are done */
+				continue;
+			}
+		} else {
+			r = mount_entry(v, f, &ent);
+			if (r == 0)
+				break;
+		}
 		if (ent.name_len > VFS_NAME_MAX)
 			return used > 0 ? (int64_t)used : -VFS_EIO; /* a file system's mistake */
 		uint32_t reclen = (DIRENT_HEADER + ent.name_len + 1u + 7u) & ~7u;

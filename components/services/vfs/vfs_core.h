@@ -52,7 +52,15 @@ struct vfs_open_file {
 	uint64_t pos;    /* file position; for a directory the readdir cookie */
 	uint32_t flags;  /* the open flags (VFS_O_*) that stay meaningful: access mode, APPEND */
 	bool is_dir;
+	/* A directory: the mount points directly in it that its own file system does not
+	 * list (bit i: mount table slot i), which readdir adds after the file system's
+	 * entries, so `ls /` shows /tmp even when the initrd has no tmp directory. */
+	uint32_t mount_children;
 };
+
+/* readdir cookies from here on are the VFS's own (the mount points a directory gets
+ * listed with); a file system's cookies must stay below. */
+#define VFS_CORE_COOKIE_MOUNTS (UINT64_C(1) << 62)
 
 struct vfs_core_mount {
 	bool used;
