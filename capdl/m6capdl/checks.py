@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from m6capdl import authority, channels, model, resolved, resources, windows
+from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
@@ -57,13 +58,14 @@ def available_platforms(platform_dir: Path) -> list[str]:
     return sorted(p.name for p in platform_dir.iterdir() if p.is_dir())
 
 
-def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
-    return check_and_resolve(system, platform_dir)[0]
+def check(system: model.System, platform_dir: Path, files: dict[str, str] | None = None) -> list[Diagnostic]:
+    return check_and_resolve(system, platform_dir, files)[0]
 
 
-def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Diagnostic], resolved.System]:
+def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str, str] | None = None
+                      ) -> tuple[list[Diagnostic], resolved.System]:
     """The diagnostics, and the resolved model the checks looked at (the back ends' input
-    when there is no error)."""
+    when there is no error). `files`: KEY -> PATH, the --file options (file-backed memory)."""
     diags: list[Diagnostic] = []
     _check_platform(system, platform_dir, diags)
     # Channels become memory, notifications, signal caps and mappings, which every check
@@ -71,6 +73,8 @@ def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Di
     diags += channels.expand(system)
     # A call's window becomes memory mapped by the caller and the server (windows.py).
     diags += windows.expand(system)
+    # File-backed memory takes its size from its file (files.py).
+    m6files.resolve_files(system, files or {}, diags)
     if not system.components:
         diags.append(error(f"system '{system.name.text}' declares no components", system.name.span))
     seen: dict[str, model.Component] = {}
@@ -187,7 +191,10 @@ def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]
             continue  # M6_WINDOW_<CAP> and M6_WINDOWS_<ENDPOINT>: named after a cap and an endpoint
         if isinstance(stmt, model.MapStmt):
             p = "M6_MEM_" + stmt.name.text.upper()
-            out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in ("_VADDR", "_SIZE")]
+            decl = comp.memories.get(stmt.memory.text)
+            suffixes = ("_VADDR", "_SIZE", "_BYTES") if decl is not None and decl.file is not None else \
+                ("_VADDR", "_SIZE")
+            out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in suffixes]
         elif isinstance(stmt, model.DeviceStmt):
             p = "M6_DEVICE_" + stmt.name.text.upper()
             device = comp.devices.get(stmt.name.text)

@@ -80,8 +80,13 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
                     (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
         elif region.kind == "memory":
             p = "M6_MEM_" + region.name
-            sections.append((f"Shared memory '{region.memory}', mapped {region.rights_text}.", [
-                (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
+            defs = [(p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]
+            if region.obj is not None and region.obj.path:
+                defs.append((p + "_BYTES", _hex(region.obj.length), "the file's exact length"))
+                title = f"Memory '{region.memory}', a file of the build, mapped {region.rights_text} in place."
+            else:
+                title = f"Shared memory '{region.memory}', mapped {region.rights_text}."
+            sections.append((title, defs))
         else:
             p = "M6_DEVICE_" + region.name
             defs: list[Define] = []

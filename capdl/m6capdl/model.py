@@ -278,7 +278,20 @@ class MemoryDecl:
     span: Span
     name: Ident
     size: Number
-    rights: Ident | None  # the most any mapping may ask for; default rw
+    rights: Ident | None  # the most any mapping may ask for; default rw (a file's: r)
+    # `memory NAME file "KEY"`: its contents are the file given as --file KEY=PATH, mapped
+    # in place from the boot image (files.py fills in `path`, `length` and `size`).
+    file: str | None = None
+    file_span: Span | None = None
+    path: str = ""
+    length: int = 0       # the file's exact length in bytes
+
+    @property
+    def max_rights(self) -> str:
+        """The most any mapping may ask for."""
+        if self.rights is not None:
+            return self.rights.text
+        return "r" if self.file is not None else "rw"
 
 
 @dataclass(frozen=True)

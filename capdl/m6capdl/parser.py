@@ -236,9 +236,14 @@ class _Builder(Transformer[Token, Any]):
     # -- system-level items
 
     def memory_decl(self, c: list[Token]) -> model.MemoryDecl:
-        # memory NAME INT UNIT? RIGHTS?
-        unit = c[3] if len(c) > 3 and c[3].type == "UNIT" else None
+        # memory NAME INT UNIT? RIGHTS?  |  memory NAME "file" STRING RIGHTS?
         rights = self.ident(c[-1]) if c[-1].type == "RIGHTS" else None
+        if c[2].type == "FILE":
+            key = self.tok_span(c[3])
+            # The size is the file's, known once files.py has looked at it.
+            return model.MemoryDecl(self.span(c[0], c[-1]), self.ident(c[1]), model.Number(0, key, ""), rights,
+                                    file=c[3].value[1:-1], file_span=key)
+        unit = c[3] if len(c) > 3 and c[3].type == "UNIT" else None
         return model.MemoryDecl(self.span(c[0], c[-1]), self.ident(c[1]), self.size(c[2], unit), rights)
 
     def channel_decl(self, c: list[Token]) -> model.ChannelDecl:

@@ -71,6 +71,8 @@ class Obj:
     name_span: Span | None = None
     value_span: Span | None = None
     order: int = -1             # index of its declaration in the component
+    path: str = ""              # file-backed memory: the file (files.py); "" for zero-filled memory
+    length: int = 0             # file-backed memory: the file's exact length in bytes
 
 
 KINDS = ("cnode", "vspace", "tcb", "private", "endpoint", "notification", "timer", "untyped", "asid_pool",
@@ -366,8 +368,8 @@ def resolve(system: model.System) -> System:
     memory_by_name: dict[str, Obj] = {}
     for decl in system.memories:
         obj = Obj(None, "memory", decl.name.text, decl.name.text, f"memory.{decl.name.text}", decl.span,
-                  size=decl.size.value, rights=decl.rights.text if decl.rights else "rw", name_span=decl.name.span,
-                  value_span=decl.size.span)
+                  size=decl.size.value, rights=decl.max_rights, name_span=decl.name.span,
+                  value_span=decl.size.span, path=decl.path, length=decl.length)
         memories.append(obj)
         memory_by_name.setdefault(decl.name.text, obj)
     out = System(system.name.text, system.platform.text, [], memories, system.assertions,
@@ -666,7 +668,10 @@ def _place_regions(comp: model.Component, shell: Component, system: System) -> t
                                   order=order, value_span=stmt.size.span))
         else:
             assert isinstance(stmt, model.MapStmt)
-            rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", RIGHTS_RW)
+            decl = comp.memories.get(stmt.memory.text)
+            # (A file's memory is read-only: mapped as declared unless the map says less.)
+            default = decl.max_rights if decl is not None and decl.file is not None else "rw"
+            rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else default, RIGHTS_RW)
             window = Window(stmt.client, stmt.cap, stmt.endpoint, stmt.badge) \
                 if isinstance(stmt, model.WindowMapStmt) else None
             regions.append(Region(stmt.name.text.upper(), "memory", vaddr, size, rights, memory=stmt.memory.text,

@@ -130,7 +130,7 @@ def test_a_user_name_cannot_be_a_window(tmp_path: Path) -> None:
     spec.write_text(SPEC.read_text().replace("system windows on qemu-virt {\n",
                                              "system windows on qemu-virt {\n    memory window.a.FS 4 KiB\n"))
     result = run("check", str(spec))
-    assert result.status == 1 and "found '.'" in result.stderr
+    assert result.status == 1 and ":4:18: error:" in result.stderr and "'.'" in result.stderr
 
 
 def test_specs_without_windows_are_unchanged(tmp_path: Path) -> None:
