@@ -2,8 +2,12 @@
 #
 #   m6_add_component(NAME SOURCES src... [MANIFEST file.json])   a user-space program linked
 #       against libm6; with MANIFEST it is built once and bound per system (docs/sdk.md)
-#   m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench])
+#   m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench]
+#                 [FILES KEY=path-or-target...])
 #       COMPONENTS: m6_add_component() targets or an installed SDK's components (m6::pl011)
+#       FILES: the files of the spec's `memory NAME file "KEY"` (a path, relative to the
+#       current source directory; a target of m6_add_initrd(); or
+#       $<TARGET_PROPERTY:T,M6_INITRD>)
 #       a bootable system, in four steps (each a function below, usable on its own):
 #       m6_system_caps_headers   the spec -> each component's m6_caps.h
 #       m6_system_boot_tables    the spec and the components' ELFs -> the boot tables
@@ -79,18 +83,48 @@ function(_m6_component_binary target out)
 	set(${out} ${binary} PARENT_SCOPE)
 endfunction()
 
-# m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench])
+# m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench]
+#               [FILES KEY=path-or-target...])
 #   The list of a system's build steps, each a function below (docs/sdk.md).
 function(m6_add_system name)
-	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS" ${ARGN})
+	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS;FILES" ${ARGN})
 	if(NOT ARG_SPEC OR NOT ARG_COMPONENTS)
 		message(FATAL_ERROR "m6_add_system(${name}): SPEC and COMPONENTS are required")
 	endif()
-	m6_system_caps_headers(${name} SPEC ${ARG_SPEC} COMPONENTS ${ARG_COMPONENTS})
-	m6_system_boot_tables(${name} SPEC ${ARG_SPEC} COMPONENTS ${ARG_COMPONENTS}
+	m6_system_caps_headers(${name} SPEC ${ARG_SPEC} COMPONENTS ${ARG_COMPONENTS} FILES ${ARG_FILES})
+	m6_system_boot_tables(${name} SPEC ${ARG_SPEC} COMPONENTS ${ARG_COMPONENTS} FILES ${ARG_FILES}
 		OUTPUT_VARIABLE tables)
 	m6_system_image(${name} SOURCES ${tables} KERNEL ${ARG_KERNEL})
 	m6_system_gdb_script(${name} COMPONENTS ${ARG_COMPONENTS}) # cmake/m6_debug.cmake
+endfunction()
+
+# FILES KEY=VALUE... of a system -> the --file options for m6-capdl (in ${args}) and what
+# its command depends on (in ${deps}): VALUE is a path (relative to the current source
+# directory), a target whose M6_INITRD property names its file (m6_add_initrd()), or a
+# generator expression $<TARGET_PROPERTY:T,M6_INITRD>. A target is depended on as a target
+# (built first) and as its file (the spec compiler runs again when the file changes).
+function(_m6_system_files name files args deps)
+	set(a)
+	set(d)
+	foreach(f IN LISTS files)
+		if(NOT f MATCHES "^([^=]+)=(.+)$")
+			message(FATAL_ERROR "m6_add_system(${name}): FILES '${f}' is not KEY=PATH")
+		endif()
+		set(key ${CMAKE_MATCH_1})
+		set(value ${CMAKE_MATCH_2})
+		if(TARGET ${value})
+			list(APPEND d ${value})
+			set(value $<TARGET_PROPERTY:${value},M6_INITRD>)
+		elseif(value MATCHES "^\\$<TARGET_PROPERTY:([^,>]+),")
+			list(APPEND d ${CMAKE_MATCH_1})
+		else()
+			get_filename_component(value ${value} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+		endif()
+		list(APPEND a --file ${key}=${value})
+		list(APPEND d ${value})
+	endforeach()
+	set(${args} ${a} PARENT_SCOPE)
+	set(${deps} ${d} PARENT_SCOPE)
 endfunction()
 
 # The directory where the spec compiler writes system NAME's files.
@@ -105,8 +139,10 @@ endfunction()
 #   header directory on its include path and is ordered after the generation (target
 #   NAME_caps_headers).
 function(m6_system_caps_headers name)
-	cmake_parse_arguments(ARG "" "SPEC" "COMPONENTS" ${ARGN})
+	cmake_parse_arguments(ARG "" "SPEC" "COMPONENTS;FILES" ${ARGN})
 	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
+	# File-backed memory: its size is in the headers (M6_MEM_X_SIZE, _BYTES).
+	_m6_system_files(${name} "${ARG_FILES}" file_args file_deps)
 	_m6_system_gen_dir(${name} gen)
 	set(headers ${gen}/include/m6_system.h)
 	foreach(c IN LISTS ARG_COMPONENTS)
@@ -114,8 +150,8 @@ function(m6_system_caps_headers name)
 		list(APPEND headers ${gen}/include/${binary}/m6_caps.h)
 	endforeach()
 	add_custom_command(OUTPUT ${headers}
-		COMMAND ${M6_CAPDL_COMMAND} headers ${spec} --out ${gen}
-		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS}
+		COMMAND ${M6_CAPDL_COMMAND} headers ${spec} ${file_args} --out ${gen}
+		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS} ${file_deps}
 		COMMENT "m6-capdl: capability headers for ${name}")
 	add_custom_target(${name}_caps_headers DEPENDS ${headers})
 	foreach(c IN LISTS ARG_COMPONENTS)
@@ -134,9 +170,10 @@ endfunction()
 #   .incbin's boot_image.bin), plus manifest.json. Sets var to the two sources to compile
 #   into the kernel image.
 function(m6_system_boot_tables name)
-	cmake_parse_arguments(ARG "" "SPEC;OUTPUT_VARIABLE" "COMPONENTS" ${ARGN})
+	cmake_parse_arguments(ARG "" "SPEC;OUTPUT_VARIABLE" "COMPONENTS;FILES" ${ARGN})
 	get_filename_component(spec ${ARG_SPEC} ABSOLUTE)
 	_m6_system_gen_dir(${name} gen)
+	_m6_system_files(${name} "${ARG_FILES}" file_args file_deps)
 	set(elf_args)
 	set(elf_files)
 	foreach(c IN LISTS ARG_COMPONENTS)
@@ -151,8 +188,8 @@ function(m6_system_boot_tables name)
 	endforeach()
 	set(tables ${gen}/boot_tables.c ${gen}/boot_image.S)
 	add_custom_command(OUTPUT ${tables} ${gen}/boot_image.bin ${gen}/manifest.json
-		COMMAND ${M6_CAPDL_COMMAND} build ${spec} ${elf_args} --out ${gen}
-		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS} ${ARG_COMPONENTS} ${elf_files}
+		COMMAND ${M6_CAPDL_COMMAND} build ${spec} ${elf_args} ${file_args} --out ${gen}
+		DEPENDS ${spec} ${M6_CAPDL_SOURCES} ${M6_PLATFORM_DTS} ${ARG_COMPONENTS} ${elf_files} ${file_deps}
 		COMMENT "m6-capdl: boot tables for ${name}")
 	set_source_files_properties(${gen}/boot_image.S PROPERTIES
 		OBJECT_DEPENDS ${gen}/boot_image.bin)

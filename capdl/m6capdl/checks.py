@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, model, resolved, resources
+from m6capdl import authority, channels, model, resolved, resources, windows
+from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
 from m6capdl.layout import (
@@ -57,18 +58,23 @@ def available_platforms(platform_dir: Path) -> list[str]:
     return sorted(p.name for p in platform_dir.iterdir() if p.is_dir())
 
 
-def check(system: model.System, platform_dir: Path) -> list[Diagnostic]:
-    return check_and_resolve(system, platform_dir)[0]
+def check(system: model.System, platform_dir: Path, files: dict[str, str] | None = None) -> list[Diagnostic]:
+    return check_and_resolve(system, platform_dir, files)[0]
 
 
-def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Diagnostic], resolved.System]:
+def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str, str] | None = None
+                      ) -> tuple[list[Diagnostic], resolved.System]:
     """The diagnostics, and the resolved model the checks looked at (the back ends' input
-    when there is no error)."""
+    when there is no error). `files`: KEY -> PATH, the --file options (file-backed memory)."""
     diags: list[Diagnostic] = []
     _check_platform(system, platform_dir, diags)
     # Channels become memory, notifications, signal caps and mappings, which every check
     # below then judges like any others.
     diags += channels.expand(system)
+    # A call's window becomes memory mapped by the caller and the server (windows.py).
+    diags += windows.expand(system)
+    # File-backed memory takes its size from its file (files.py).
+    m6files.resolve_files(system, files or {}, diags)
     if not system.components:
         diags.append(error(f"system '{system.name.text}' declares no components", system.name.span))
     seen: dict[str, model.Component] = {}
@@ -116,6 +122,7 @@ def check_and_resolve(system: model.System, platform_dir: Path) -> tuple[list[Di
         # of the same typo: stay quiet rather than bury the real error.
         _check_unused_endpoints(model_, diags)
         _check_endpoint_badges(model_, diags)
+        diags += windows.check_badges(model_)
         resources.unused_memory_warnings(system, diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         _useless_object_warnings(model_, diags)
@@ -180,9 +187,14 @@ def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]
     suffixes can make two declarations one C name (`map a as x`, `map b as X`)."""
     out: list[tuple[str, model.Ident, str]] = []
     for stmt in comp.statements:
+        if isinstance(stmt, model.WindowMapStmt):
+            continue  # M6_WINDOW_<CAP> and M6_WINDOWS_<ENDPOINT>: named after a cap and an endpoint
         if isinstance(stmt, model.MapStmt):
             p = "M6_MEM_" + stmt.name.text.upper()
-            out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in ("_VADDR", "_SIZE")]
+            decl = comp.memories.get(stmt.memory.text)
+            suffixes = ("_VADDR", "_SIZE", "_BYTES") if decl is not None and decl.file is not None else \
+                ("_VADDR", "_SIZE")
+            out += [(p + s, stmt.name, f"mapping '{stmt.name.text}'") for s in suffixes]
         elif isinstance(stmt, model.DeviceStmt):
             p = "M6_DEVICE_" + stmt.name.text.upper()
             device = comp.devices.get(stmt.name.text)
@@ -684,7 +696,7 @@ def _check_endpoint_badges(system: resolved.System, diags: list[Diagnostic]) -> 
                     f"its holder may mint an unbadged cap any badge, the fault badge of '{other[1]}' (declared "
                     f"at {line_of(other[2].span, where, system.file)}) included: give the cap a badge"))
             first = first_of.setdefault(value, (holder, stmt))
-            if first[0] != holder:
+            if first[0] != holder and not (stmt.window or first[1].window):  # (windows.py: an error)
                 diags.append(warning(
                     f"'{holder}' and '{first[0]}' both hold caps to {ep} with badge {_badge_text(value)}", where,
                     f"'{key[0]}' cannot tell their messages apart (the cap of '{first[0]}' is at "

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from m6capdl import __version__, authority, bind, checks, elfload, emit, graph, layout, model, parser, resolved
+from m6capdl import files as m6files
 from m6capdl.diagnostics import Diagnostic, FileError, Severity, Source, SpecError, error, render, sort_key
 
 PROG = "m6-capdl"
@@ -90,10 +91,12 @@ def read_input(path: str) -> str:
 
 
 def _load_spec(path: str, platform_dir: Path, err: TextIO, allow_failed_assertions: bool = False,
-               include_dirs: list[str] | None = None) -> _Spec:
+               include_dirs: list[str] | None = None, files: list[str] | None = None) -> _Spec:
     """Parse and check the spec, printing every diagnostic; _Failed on errors. With
     `allow_failed_assertions`, failing assertions are printed but do not stop the command
-    (the spec is otherwise sound): the caller then exits with status 1 itself."""
+    (the spec is otherwise sound): the caller then exits with status 1 itself. `files`:
+    the --file KEY=PATH options (file-backed memory)."""
+    file_paths = _parse_elf_args(files or [], err, "--file")
     try:
         text = read_input(path)
     except InputError as exc:
@@ -107,8 +110,10 @@ def _load_spec(path: str, platform_dir: Path, err: TextIO, allow_failed_assertio
         system.file = path
         _expand_includes(system, path, sources, diags, include_dirs or [])
         if not any(d.severity is Severity.ERROR for d in diags):
-            found, resolved_system = checks.check_and_resolve(system, platform_dir)
+            found, resolved_system = checks.check_and_resolve(system, platform_dir, file_paths)
             diags += found
+            for key in sorted(set(file_paths) - m6files.used_keys(system)):
+                err.write(f"{PROG}: warning: --file {key}: no memory holds file \"{key}\"\n")
     except SpecError as exc:
         diags = exc.diagnostics
     indexed = {name: Source(t) for name, t in sources.items()}
@@ -263,6 +268,23 @@ def _bind(spec: _Spec, images: dict[str, elfload.ElfImage], manifests: dict[str,
     return bound
 
 
+def _read_files(system: resolved.System, err: TextIO) -> dict[str, list[bytes]]:
+    """The pages of every file-backed memory region (checked already: each is there)."""
+    pages: dict[str, list[bytes]] = {}
+    for mem in system.memories:
+        if not mem.path:
+            continue
+        try:
+            pages[mem.name] = m6files.read_pages(mem.path, mem.length)
+        except m6files.FileChanged as exc:
+            _fail(str(exc), err)
+            raise _Failed from None
+        except OSError as exc:
+            _fail(f"{mem.path}: cannot read: {exc.strerror or exc}", err)
+            raise _Failed from None
+    return pages
+
+
 def _report(spec: _Spec, diags: list[Diagnostic], err: TextIO) -> None:
     """Print diagnostics found after checking (they need the ELFs); stop on errors."""
     for diag in sorted(diags, key=sort_key):
@@ -293,7 +315,7 @@ def _entry_diagnostics(system: resolved.System, images: dict[str, elfload.ElfIma
 
 
 def _cmd_check(args: argparse.Namespace, err: TextIO) -> None:
-    _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs)
+    _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs, files=args.file)
 
 
 def _cannot_write(exc: OSError, err: TextIO) -> None:
@@ -311,7 +333,7 @@ def _cannot_write(exc: OSError, err: TextIO) -> None:
 
 
 def _cmd_headers(args: argparse.Namespace, err: TextIO) -> None:
-    spec = _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs)
+    spec = _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs, files=args.file)
     try:
         emit.write_headers(spec.system, spec.path, Path(args.out))
     except OSError as exc:
@@ -319,12 +341,12 @@ def _cmd_headers(args: argparse.Namespace, err: TextIO) -> None:
 
 
 def _cmd_build(args: argparse.Namespace, err: TextIO) -> None:
-    spec = _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs)
+    spec = _load_spec(args.spec, args.platform_dir, err, include_dirs=args.include_dirs, files=args.file)
     elfs = _parse_elf_args(args.elf, err)
     images = _load_images(spec.system, elfs, err)
     _report(spec, _entry_diagnostics(spec.system, images), err)
     images = _bind(spec, images, _parse_elf_args(args.manifest, err, "--manifest"), err)
-    tables = layout.build_tables(spec.system, images)
+    tables = layout.build_tables(spec.system, images, _read_files(spec.system, err))
     try:
         emit.write_build(spec.system, tables, spec.path, Path(args.out))
     except OSError as exc:
@@ -333,7 +355,7 @@ def _cmd_build(args: argparse.Namespace, err: TextIO) -> None:
 
 def _cmd_graph(args: argparse.Namespace, err: TextIO) -> None:
     spec = _load_spec(args.spec, args.platform_dir, err, allow_failed_assertions=True,
-                      include_dirs=args.include_dirs)
+                      include_dirs=args.include_dirs, files=args.file)
     dot = graph.to_dot(spec.system)
     try:
         if args.svg is not None:
@@ -354,7 +376,7 @@ def _cmd_graph(args: argparse.Namespace, err: TextIO) -> None:
 
 def _cmd_why(args: argparse.Namespace, err: TextIO) -> None:
     spec = _load_spec(args.spec, args.platform_dir, err, allow_failed_assertions=True,
-                      include_dirs=args.include_dirs)
+                      include_dirs=args.include_dirs, files=args.file)
     _explain(spec, args, err)
     if spec.failed:
         raise _Failed
@@ -401,6 +423,9 @@ def _make_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--platform-dir", metavar="DIR", type=Path, default=REPO_ROOT / "platforms",
                          help="directory holding one subdirectory per platform "
                               "(default: the repository's platforms/)")
+        cmd.add_argument("--file", metavar="KEY=PATH", action="append", default=[],
+                         help="the file of file-backed memory `memory NAME file \"KEY\"` (repeat for "
+                              "every key)")
         cmd.add_argument("-I", dest="include_dirs", metavar="DIR", action="append", default=[],
                          help="a directory 'include' may read from, besides the spec's own directory "
                               "tree; also searched for included files (repeat for several)")

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from m6capdl import layout, resolved
-from m6capdl.header import guard_name, header_sections, slot_comment
+from m6capdl.header import guard_name, header_sections, needs_spec_tables, slot_comment
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,7 +144,7 @@ def render_header(system: resolved.System, binary: str, comps: list[resolved.Com
     """One header per binary; `comps` run it and agree on it (checked)."""
     return _env().get_template("m6_caps.h.j2").render(
         spec=spec, system=system.name, binary=binary, components=[c.name for c in comps],
-        guard=guard_name(binary), sections=header_sections(comps[0]))
+        guard=guard_name(binary), sections=header_sections(comps[0]), spec_tables=needs_spec_tables(comps[0]))
 
 
 def system_header_path(out: Path) -> Path:
@@ -368,6 +368,9 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                     "name": r.name, "kind": r.kind, "vaddr": r.vaddr, "size": r.size,
                     "rights": list(r.rights), "memory": r.memory,
                     "regs": [{"vaddr": g.vaddr, "paddr": g.paddr, "size": g.size} for g in r.regs],
+                    **({"window": {"client": r.window.client, "cap": "CAP_" + r.window.cap.upper(),
+                                   "endpoint": r.window.endpoint, "badge": r.window.badge}}
+                       if r.window is not None else {}),
                 } for r in mem.regions],
                 "frames": Records([{
                     "vaddr": m.vaddr,

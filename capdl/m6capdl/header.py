@@ -72,10 +72,21 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
         if region.kind == "heap":
             sections.append(("Heap (zero-filled, read-write).", [
                 ("M6_HEAP_VADDR", _hex(region.vaddr), ""), ("M6_HEAP_SIZE", _hex(region.size), "")]))
+        elif region.window is not None:
+            if region.window.endpoint is None:  # the caller's; the server's are tabled below
+                cap = "CAP_" + region.window.cap.upper()
+                p = "M6_WINDOW_" + region.window.cap.upper()
+                sections.append((f"Window of {cap}: memory shared with the server alone, read-write.", [
+                    (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
         elif region.kind == "memory":
             p = "M6_MEM_" + region.name
-            sections.append((f"Shared memory '{region.memory}', mapped {region.rights_text}.", [
-                (p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]))
+            defs = [(p + "_VADDR", _hex(region.vaddr), ""), (p + "_SIZE", _hex(region.size), "")]
+            if region.obj is not None and region.obj.path:
+                defs.append((p + "_BYTES", _hex(region.obj.length), "the file's exact length"))
+                title = f"Memory '{region.memory}', a file of the build, mapped {region.rights_text} in place."
+            else:
+                title = f"Shared memory '{region.memory}', mapped {region.rights_text}."
+            sections.append((title, defs))
         else:
             p = "M6_DEVICE_" + region.name
             defs: list[Define] = []
@@ -84,6 +95,7 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
                 defs += [(q + "_VADDR", _hex(reg.vaddr), ""), (q + "_PADDR", _hex(reg.paddr), ""),
                          (q + "_SIZE", _hex(reg.size), "")]
             sections.append((f"Device '{region.name.lower()}' (MMIO, read-write).", defs))
+    sections += _window_tables(comp)
     for ch in comp.channels:
         region = next((r for r in mem.regions if r.kind == "memory" and r.memory == ch.name), None)
         if region is None:
@@ -112,6 +124,36 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
         sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
                          [("M6_ASID_POOL_SIZE", str(comp.asid_pool.count), "")]))
     return sections
+
+
+def _window_tables(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
+    """Per endpoint with windowed callers: their windows, by badge (distinct: checked), as a
+    C initializer of `struct m6_window` (<m6/spec_tables.h>)."""
+    by_endpoint: dict[str, list[resolved.Region]] = {}
+    for region in comp.memory.regions:
+        if region.window is not None and region.window.endpoint is not None:
+            by_endpoint.setdefault(region.window.endpoint, []).append(region)
+    out: list[tuple[str, list[Define]]] = []
+    for ep in comp.of_kind("endpoint"):
+        regions = by_endpoint.pop(ep.name, None)
+        if regions is None:
+            continue
+        regions.sort(key=lambda r: (r.window.badge if r.window is not None else 0, r.vaddr))
+        p = "M6_WINDOWS_" + ep.name.upper()
+        rows = ", ".join(f"{{0x{r.window.badge:x}, 0x{r.vaddr:x}, 0x{r.size:x}}}" for r in regions
+                         if r.window is not None)
+        callers = ", ".join(f"{r.window.client} ({'CAP_' + r.window.cap.upper()})" for r in regions
+                            if r.window is not None)
+        out.append((f"Windows of the callers of endpoint '{ep.name}', by badge: {callers}.", [
+                        (p + "_COUNT", str(len(regions)), ""),
+                        (p, "{" + rows + "}", "struct m6_window[] initializer: {badge, vaddr, size}")]))
+    return out
+
+
+def needs_spec_tables(comp: resolved.Component) -> bool:
+    """Whether the header uses a type of <m6/spec_tables.h> (only then is it included:
+    other headers stay as they were)."""
+    return any(r.window is not None and r.window.endpoint is not None for r in comp.memory.regions)
 
 
 def header_defines(comp: resolved.Component) -> dict[str, str]:

@@ -355,9 +355,11 @@ def _tables_needed(vaddrs: list[int]) -> list[tuple[int, int]]:
     return tables
 
 
-def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage]) -> BootTables:
+def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
+                 file_pages: dict[str, list[bytes]] | None = None) -> BootTables:
     """`images` maps each component name to its loaded ELF; every extra thread's entry
-    symbol must be in its component's image (the CLI checks that first)."""
+    symbol must be in its component's image (the CLI checks that first). `file_pages`:
+    the pages of each file-backed memory region, by region name (files.read_pages)."""
     tables = BootTables(system.name, system.platform)
     image = _ImagePages(tables.image)
     frames_by_comp: list[list[tuple[int, _FramePlan]]] = []
@@ -388,11 +390,18 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage]) -
             add(comp.asid_pool, "M6_OBJ_ASID_POOL", comp.asid_pool.count)
 
     # Shared memory: frames of the system, mapped by every component that maps the region.
+    # A file's pages are boot image pages mapped in place (read-only), like an ELF's.
     shared: dict[tuple[str, int], int] = {}
     for mem in system.memories:
-        for offset in range(0, mem.size, PAGE_SIZE):
-            shared[(mem.name, offset)] = tables.add(Object(
-                f"{mem.key}@+0x{offset:x}", "M6_OBJ_FRAME", PAGE_BITS, "M6_BT_FRAME_ZERO"))
+        pages = file_pages.get(mem.name) if mem.path and file_pages is not None else None
+        assert not mem.path or pages is not None, "the CLI reads every file"
+        for i, offset in enumerate(range(0, mem.size, PAGE_SIZE)):
+            if pages is not None:
+                obj = Object(f"{mem.key}@+0x{offset:x}", "M6_OBJ_FRAME", PAGE_BITS, "M6_BT_FRAME_IN_PLACE",
+                             image.add(pages[i]))
+            else:
+                obj = Object(f"{mem.key}@+0x{offset:x}", "M6_OBJ_FRAME", PAGE_BITS, "M6_BT_FRAME_ZERO")
+            shared[(mem.name, offset)] = tables.add(obj)
 
     # Then everything else, per component, so caps can refer to any component's objects.
     for comp, info in zip(system.components, infos):

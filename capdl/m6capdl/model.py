@@ -77,6 +77,9 @@ class EndpointCapStmt(Statement):
     alias: Ident
     badge: Number | None
     grant: bool = False  # the holder may pass caps to the receiver
+    # `window SIZE`: memory shared by the caller and the server alone (windows.py); the
+    # grammar takes it on `send` too, and checks refuse it there.
+    window: Number | None = None
 
     @property
     def keyword(self) -> str:  # type: ignore[override]
@@ -135,6 +138,17 @@ class MapStmt(Statement):
     @property
     def name(self) -> Ident:
         return self.alias or self.memory
+
+
+@dataclass(frozen=True)
+class WindowMapStmt(MapStmt):
+    """The mapping of a call's window (windows.py adds it, never the parser): in the caller
+    (`endpoint` None), or in the server, where `endpoint` and `badge` say whose it is."""
+
+    client: str = ""        # the calling component
+    cap: str = ""           # its call cap's name as written (`as N`)
+    endpoint: str | None = None
+    badge: int = 0
 
 
 @dataclass(frozen=True)
@@ -264,7 +278,20 @@ class MemoryDecl:
     span: Span
     name: Ident
     size: Number
-    rights: Ident | None  # the most any mapping may ask for; default rw
+    rights: Ident | None  # the most any mapping may ask for; default rw (a file's: r)
+    # `memory NAME file "KEY"`: its contents are the file given as --file KEY=PATH, mapped
+    # in place from the boot image (files.py fills in `path`, `length` and `size`).
+    file: str | None = None
+    file_span: Span | None = None
+    path: str = ""
+    length: int = 0       # the file's exact length in bytes
+
+    @property
+    def max_rights(self) -> str:
+        """The most any mapping may ask for."""
+        if self.rights is not None:
+            return self.rights.text
+        return "r" if self.file is not None else "rw"
 
 
 @dataclass(frozen=True)
@@ -391,6 +418,8 @@ class System:
     channels_expanded: bool = field(default=False, compare=False)
     # The channels without errors, expanded (resolve() records them).
     sound_channels: list[ChannelDecl] = field(default_factory=list, compare=False)
+    # Set once windows.expand() has added each window's memory and mappings.
+    windows_expanded: bool = field(default=False, compare=False)
     # How the top-level spec is named (its spans carry no file name): for hints that point
     # into it from an included file. Set by the CLI.
     file: str = field(default="", compare=False)

@@ -200,10 +200,14 @@ class _Builder(Transformer[Token, Any]):
                                self.optional_number(c, 4, "BADGE"))
 
     def _endpoint_cap(self, c: list[Token]) -> model.EndpointCapStmt:
-        # call|send NAME "." NAME "as" NAME ("badge" INT)? GRANT?
+        # call|send NAME "." NAME "as" NAME ("badge" INT)? GRANT? ("window" INT UNIT?)?
+        window = None
+        at = next((i for i, t in enumerate(c) if t.type == "WINDOW"), None)
+        if at is not None:
+            window = self.size(c[at + 1], c[at + 2] if len(c) > at + 2 else None)
         return model.EndpointCapStmt(self.span(c[0], c[-1]), c[0].value, self.ident(c[1]), self.ident(c[3]),
                                      self.ident(c[5]), self.optional_number(c, 6, "BADGE"),
-                                     c[-1].type == "GRANT")
+                                     any(t.type == "GRANT" for t in c), window)
 
     call_stmt = _endpoint_cap
     send_stmt = _endpoint_cap
@@ -232,9 +236,14 @@ class _Builder(Transformer[Token, Any]):
     # -- system-level items
 
     def memory_decl(self, c: list[Token]) -> model.MemoryDecl:
-        # memory NAME INT UNIT? RIGHTS?
-        unit = c[3] if len(c) > 3 and c[3].type == "UNIT" else None
+        # memory NAME INT UNIT? RIGHTS?  |  memory NAME "file" STRING RIGHTS?
         rights = self.ident(c[-1]) if c[-1].type == "RIGHTS" else None
+        if c[2].type == "FILE":
+            key = self.tok_span(c[3])
+            # The size is the file's, known once files.py has looked at it.
+            return model.MemoryDecl(self.span(c[0], c[-1]), self.ident(c[1]), model.Number(0, key, ""), rights,
+                                    file=c[3].value[1:-1], file_span=key)
+        unit = c[3] if len(c) > 3 and c[3].type == "UNIT" else None
         return model.MemoryDecl(self.span(c[0], c[-1]), self.ident(c[1]), self.size(c[2], unit), rights)
 
     def channel_decl(self, c: list[Token]) -> model.ChannelDecl:
@@ -253,7 +262,12 @@ class _Builder(Transformer[Token, Any]):
         first = c[4]
         span = self.span(first, c[-1])
         if first.type == "MEMORY_KW":
-            target = model.Target(None, None, self.ident(c[5]), span)
+            # NAME, or NAME.NAME.NAME (a window): one name, spanning all of it
+            last = c[-1]
+            name = "".join(t.value for t in c[5:])
+            length = last.end_column - c[5].column if last.line == c[5].line else len(c[5].value)
+            target = model.Target(None, None, model.Ident(name, Span(c[5].line, c[5].column, length, self.file)),
+                                  span)
         else:
             target = model.Target(self.ident(first), self.ident(c[6]) if len(c) > 6 else None, None, span)
         return model.Assertion(self.span(c[0], c[-1]), self.ident(c[1]), c[2].type == "CANNOT", target)

@@ -71,6 +71,8 @@ class Obj:
     name_span: Span | None = None
     value_span: Span | None = None
     order: int = -1             # index of its declaration in the component
+    path: str = ""              # file-backed memory: the file (files.py); "" for zero-filled memory
+    length: int = 0             # file-backed memory: the file's exact length in bytes
 
 
 KINDS = ("cnode", "vspace", "tcb", "private", "endpoint", "notification", "timer", "untyped", "asid_pool",
@@ -108,6 +110,7 @@ class Cap:
     span: Span | None = None
     order: int = -1           # index of its statement in the component (-1: self caps)
     badge_span: Span | None = None  # call/send/signal: the badge as written (None: no badge given)
+    window: int = 0           # call: the size of its window (windows.py); 0: none
 
     @property
     def grant(self) -> bool:
@@ -182,6 +185,17 @@ class RegRange:
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """Whose window a region is (windows.py): the call cap `cap` of component `client`;
+    in the server, also the endpoint it calls and the badge of the cap."""
+
+    client: str
+    cap: str
+    endpoint: str | None   # None: this is the caller's mapping
+    badge: int
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """A mapped range other than the image and the threads: shared memory, heap, device."""
 
@@ -197,6 +211,7 @@ class Region:
     span: Span | None = None
     order: int = -1
     value_span: Span | None = None  # heap: its size as written
+    window: Window | None = None    # a call's window (kind "memory")
 
     @property
     def end(self) -> int:
@@ -353,8 +368,8 @@ def resolve(system: model.System) -> System:
     memory_by_name: dict[str, Obj] = {}
     for decl in system.memories:
         obj = Obj(None, "memory", decl.name.text, decl.name.text, f"memory.{decl.name.text}", decl.span,
-                  size=decl.size.value, rights=decl.rights.text if decl.rights else "rw", name_span=decl.name.span,
-                  value_span=decl.size.span)
+                  size=decl.size.value, rights=decl.max_rights, name_span=decl.name.span,
+                  value_span=decl.size.span, path=decl.path, length=decl.length)
         memories.append(obj)
         memory_by_name.setdefault(decl.name.text, obj)
     out = System(system.name.text, system.platform.text, [], memories, system.assertions,
@@ -478,7 +493,8 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
             slots.append(Cap(index, cap_name(stmt.alias.text), stmt.kind, "M6_OBJ_ENDPOINT", rights, badge,
                              _lookup(system, stmt.component.text, stmt.endpoint.text, "endpoint"),
                              f"{stmt.component.text}.{stmt.endpoint.text}", span=span, order=order,
-                             badge_span=stmt.badge.span if stmt.badge is not None else None))
+                             badge_span=stmt.badge.span if stmt.badge is not None else None,
+                             window=stmt.window.value if stmt.window is not None else 0))
         elif isinstance(stmt, model.SyscapStmt):
             # .get: checks.py lays out specs that may still name an unknown syscap.
             slots.append(Cap(index, cap_name(stmt.name.text), "syscap", SYSCAPS.get(stmt.name.text, "M6_OBJ_NULL"),
@@ -652,9 +668,15 @@ def _place_regions(comp: model.Component, shell: Component, system: System) -> t
                                   order=order, value_span=stmt.size.span))
         else:
             assert isinstance(stmt, model.MapStmt)
-            rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else "rw", RIGHTS_RW)
+            decl = comp.memories.get(stmt.memory.text)
+            # (A file's memory is read-only: mapped as declared unless the map says less.)
+            default = decl.max_rights if decl is not None and decl.file is not None else "rw"
+            rights = MEMORY_RIGHTS.get(stmt.rights.text if stmt.rights else default, RIGHTS_RW)
+            window = Window(stmt.client, stmt.cap, stmt.endpoint, stmt.badge) \
+                if isinstance(stmt, model.WindowMapStmt) else None
             regions.append(Region(stmt.name.text.upper(), "memory", vaddr, size, rights, memory=stmt.memory.text,
-                                  obj=system.memory_by_name.get(stmt.memory.text), span=stmt.span, order=order))
+                                  obj=system.memory_by_name.get(stmt.memory.text), span=stmt.span, order=order,
+                                  window=window))
     return tuple(regions)
 
 

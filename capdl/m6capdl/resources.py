@@ -86,8 +86,14 @@ def check_mapping(comp: model.Component, stmt: model.MapStmt, diags: list[Diagno
                            "declare it at system level: memory NAME SIZE"))
         return
     if stmt.rights is not None and _check_rights_word(stmt.rights, diags):
-        allowed = decl.rights.text if decl.rights is not None else "rw"
-        if not _rank(stmt.rights.text) <= _rank(allowed):
+        allowed = decl.max_rights
+        if decl.file is not None and "w" in stmt.rights.text:
+            diags.append(error(
+                f"component '{comp.name.text}' maps memory '{decl.name.text}' {stmt.rights.text}, but it holds "
+                f"file \"{decl.file}\": read-only", stmt.rights.span,
+                f"its pages are the boot image's own, mapped in place (declared at "
+                f"{line_of(decl.span, stmt.rights.span, main)}): map it {allowed.replace('w', '') or 'r'}"))
+        elif not _rank(stmt.rights.text) <= _rank(allowed):
             diags.append(error(
                 f"component '{comp.name.text}' maps memory '{decl.name.text}' {stmt.rights.text}, "
                 f"more than its {allowed}", stmt.rights.span,

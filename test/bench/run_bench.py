@@ -26,6 +26,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,9 @@ EXPECTED = [
     "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
     "timer_storm_victim_delay", "timer_storm_thread_share_pct",
 ]
+# The block benchmarks (--blk, test/blkbench): 4 KiB random reads through the block protocol.
+EXPECTED_BLK = ["blk_read_4k_qd1", "blk_read_4k_qd32", "blk_qd32_client_syscalls_per_1000"]
+BLK_DISK_BYTES = 64 << 20
 LATENCY_PHASES = ["setup", "idle", "timer_storm", "revoke_chain", "delete_cnode", "retype_2m",
                   "fault_storm", "console"]
 EXPECTED_LATENCY = [f"latency_{p}" for p in LATENCY_PHASES] + [
@@ -118,8 +122,13 @@ def parse(output: str, result: Result | None = None, faults_expected: bool = Fal
     return result
 
 
-def run_qemu(qemu: list[str], image: Path, timeout: float) -> tuple[str, int | None, float]:
+def run_qemu(qemu: list[str], image: Path, timeout: float,
+             disk: Path | None = None) -> tuple[str, int | None, float]:
     command = [*qemu, *ICOUNT_ARGS, "-kernel", str(image)]
+    if disk is not None:  # a raw virtio-blk disk, as test/blk/blk_image.py attaches it
+        command += ["-global", "virtio-mmio.force-legacy=false",
+                    "-drive", f"if=none,file={disk},format=raw,id=d0",
+                    "-device", "virtio-blk-device,drive=d0"]
     start = time.monotonic()
     output, status = run_guest(command, timeout)
     return output, status, time.monotonic() - start
@@ -155,11 +164,14 @@ def main() -> int:
                         help="check only that every benchmark produced a figure")
     parser.add_argument("--latency", type=Path,
                         help="the latency benchmark's image, run after the suite")
+    parser.add_argument("--blk", type=Path,
+                        help="the block benchmarks' image (test/blkbench), run with a 64 MiB disk")
     parser.add_argument("qemu", nargs="+", metavar="-- QEMU ARG",
                         help="the platform's QEMU command line, after --")
     args = parser.parse_args()
 
-    images = [args.image] + ([args.latency] if args.latency else [])
+    images = ([args.image] + ([args.latency] if args.latency else [])
+              + ([args.blk] if args.blk else []))
     for image in images:
         if not image.is_file():
             print(f"run_bench: no image at {image} (build first: make bench)", file=sys.stderr)
@@ -169,7 +181,14 @@ def main() -> int:
     elapsed = 0.0
     for image in images:
         try:
-            output, status, took = run_qemu(args.qemu, image, args.timeout)
+            if image == args.blk:
+                with tempfile.TemporaryDirectory() as tmp:
+                    disk = Path(tmp) / "blk.img"
+                    with disk.open("wb") as f:
+                        f.truncate(BLK_DISK_BYTES)  # zeros: the reads' contents do not matter
+                    output, status, took = run_qemu(args.qemu, image, args.timeout, disk)
+            else:
+                output, status, took = run_qemu(args.qemu, image, args.timeout)
         except OSError as exc:
             print(f"run_bench: cannot start QEMU ({args.qemu[0]}): {exc}", file=sys.stderr)
             return 2
@@ -189,7 +208,8 @@ def main() -> int:
     if result.failures_reported:
         result.problems.append(f"the guest reported {result.failures_reported} failures")
     produced = set(result.figures) | set(result.values) | set(result.skipped)
-    expected = EXPECTED + (EXPECTED_LATENCY if args.latency else [])
+    expected = (EXPECTED + (EXPECTED_LATENCY if args.latency else [])
+                + (EXPECTED_BLK if args.blk else []))
     missing = [name for name in expected if name not in produced]
     if missing:
         result.problems.append("no figure for: " + ", ".join(missing))

@@ -2,10 +2,10 @@
  * compares them with the host's pattern, writes (one request, 32 in flight, one 1 MiB
  * request), flushes, reads back, sends bad requests (each must get its error and change
  * nothing), prints PASS and powers off. blk_image.py then checks the disk on the host. */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <m6/block_client.h>
 #include <m6/debug.h>
 #include <m6/format.h>
 #include <m6/invocations.h>
@@ -17,12 +17,9 @@
 
 #define MIB (1024u * 1024u)
 
-static struct block_geometry *geo;
-static struct block_requests *rq;
-static struct block_completions *cq;
+static struct m6_block_client blk;
 static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
 static unsigned failures;
-static uint64_t next_id = 1;
 
 static void say(const char *s)
 {
@@ -48,24 +45,15 @@ static void expect(bool ok, const char *what)
 /* Queue one request (never more than the depth outstanding: the tests stay below). */
 static uint64_t submit(uint32_t op, uint64_t block, uint32_t count, uint64_t offset)
 {
-	struct block_request r = {
-	    .id = next_id++, .block = block, .offset = offset, .count = count, .op = op};
-	while (!block_requests_enqueue(rq, &r))
-		if (block_requests_producer_prepare_sleep(rq))
-			m6_wait(CAP_DONE);
-	if (block_requests_producer_should_signal(rq))
-		m6_signal(CAP_DRIVER);
-	return r.id;
+	uint64_t id = 0;
+	expect(m6_block_submit(&blk, op, block, count, offset, &id) == 0, "submit");
+	return id;
 }
 
 static struct block_completion wait_one(void)
 {
-	struct block_completion c;
-	while (!block_completions_dequeue(cq, &c))
-		if (block_completions_consumer_prepare_sleep(cq))
-			m6_wait(CAP_DONE);
-	if (block_completions_consumer_should_signal(cq))
-		m6_signal(CAP_DRIVER);
+	struct block_completion c = {0};
+	expect(m6_block_wait(&blk, &c) == 1, "an answer to wait for");
 	return c;
 }
 
@@ -99,11 +87,10 @@ static bool same(uint64_t offset, uint64_t block, uint32_t count, bool written)
 
 int main(void)
 {
-	geo = block_ring_geometry(M6_MEM_RING_VADDR);
-	rq = block_ring_requests(M6_MEM_RING_VADDR);
-	cq = block_ring_completions(M6_MEM_RING_VADDR);
-	while (!atomic_load_explicit((_Atomic uint32_t *)&geo->ready, memory_order_acquire))
-		m6_wait(CAP_DONE);
+	expect(m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, data, M6_MEM_DATA_SIZE,
+	                            CAP_DONE, CAP_DRIVER) == 0,
+	       "the geometry is sane");
+	const struct block_geometry *geo = &blk.geometry;
 
 	say("blk: geometry: ");
 	say_u64(geo->block_count);
@@ -150,6 +137,25 @@ int main(void)
 	for (unsigned k = 0; k < 32; k++)
 		ok += wait_one().status == BLOCK_STATUS_OK;
 	expect(ok == 32 && same(MIB, 1000, 256, true), "32 reads in flight read back the writes");
+	expect(m6_block_outstanding(&blk) == 0, "nothing outstanding");
+
+	/* The client library's own rules: at the depth, a submit would block (-EAGAIN); a
+	 * synchronous read then waits for one of them first and keeps the rest's answers. */
+	unsigned depth = blk.depth, reaped = 0;
+	fill(0, 0, depth, false);
+	for (unsigned k = 0; k < depth; k++)
+		submit(BLOCK_OP_READ, k, 1, k * 512u);
+	expect(m6_block_submit(&blk, BLOCK_OP_READ, 0, 1, 0, NULL) == -M6_BLOCK_EAGAIN,
+	       "a submit past the depth: -EAGAIN");
+	fill(MIB, 0, 1, false);
+	expect(m6_block_read(&blk, 100, 1, MIB) == 0 && same(MIB, 100, 1, true),
+	       "a synchronous read with the queue full");
+	struct block_completion c;
+	while (m6_block_wait(&blk, &c) == 1)
+		reaped += c.status == BLOCK_STATUS_OK && c.id != 0;
+	expect(reaped == depth && same(0, 0, depth, false), "every queued answer kept");
+	expect(m6_block_read(&blk, DISK_BLOCKS, 1, 0) == -BLOCK_STATUS_ENXIO,
+	       "a synchronous read past the end: -ENXIO");
 
 	/* 1 MiB written in one request, flushed, read back. */
 	fill(0, 8192, 2048, true);

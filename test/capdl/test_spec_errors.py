@@ -23,7 +23,10 @@ def test_there_are_enough_invalid_specs() -> None:
 def test_invalid_spec(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Diagnostics name the spec as given on the command line: run from its directory.
     monkeypatch.chdir(spec.parent)
-    result = run("check", spec.name)
+    # A spec may need options (--file KEY=PATH): its .args sidecar gives them.
+    args = spec.with_suffix(".args")
+    extra = args.read_text().split() if args.is_file() else []
+    result = run("check", spec.name, *extra)
     assert result.status == 1
     assert result.stderr == spec.with_suffix(".expected").read_text()
 

@@ -1,0 +1,199 @@
+/* test/blkbench: instructions per 4 KiB random read from the raw virtio-blk disk through the
+ * block protocol (m6::block_client), with one request in flight and with 32.
+ *
+ * The counter is the PMU's instruction counter (event INST_RETIRED at EL0 and EL1, which
+ * the benchmark kernel lets EL0 read; test/bench/bench.h): on QEMU's one CPU it counts
+ * every instruction of the client, the driver and the kernel, so a figure is the whole
+ * system's cost of a read, as Linux's O_DIRECT figures are. Under -icount shift=0 the
+ * CPU retires nothing while it waits for the device. Output in run_bench.py's format. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <m6/block_client.h>
+#include <m6/debug.h>
+#include <m6/format.h>
+#include <m6/invocations.h>
+#include <m6/runtime.h>
+#include <m6_caps.h>
+
+#ifdef BENCH_QUICK
+#define QD1_SAMPLES 11u
+#define QD32_READS  256u
+#else
+#define QD1_SAMPLES 1001u /* odd: the median is one sample */
+#define QD32_READS  8192u
+#endif
+#define WARMUP     64u
+#define DEPTH      32u
+#define READ_BYTES 4096u
+#define DISK_MIN   (64ull << 20) /* run_bench.py makes a 64 MiB disk */
+
+static struct m6_block_client blk;
+static unsigned failures;
+static uint64_t slots; /* 4 KiB slots on the disk */
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static void say(const char *s)
+{
+	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
+}
+
+static void say_u64(uint64_t v)
+{
+	char num[24];
+	say(m6_format_u64(num, v, 0));
+}
+
+static void fail(const char *what)
+{
+	failures++;
+	say("bench: FAIL ");
+	say(what);
+	say("\n");
+}
+
+static inline uint32_t counter(void)
+{
+	uint64_t v;
+	__asm__ volatile("isb\n\tmrs %0, pmevcntr0_el0\n\tisb" : "=r"(v)::"memory");
+	return (uint32_t)v;
+}
+
+/* xorshift64*: the same slots every run. */
+static uint64_t random_block(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	uint64_t slot = (rng * 0x2545f4914f6cdd1du) % slots;
+	return slot * (READ_BYTES / blk.geometry.block_size);
+}
+
+static void sort(uint32_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		unsigned j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static void qd1(void)
+{
+	static uint32_t sample[QD1_SAMPLES];
+	uint32_t count = READ_BYTES / blk.geometry.block_size;
+	for (unsigned i = 0; i < WARMUP; i++)
+		if (m6_block_read(&blk, random_block(), count, 0) != 0)
+			fail("qd1 warm-up read");
+	uint64_t total = 0;
+	for (unsigned i = 0; i < QD1_SAMPLES; i++) {
+		uint64_t block = random_block();
+		uint32_t t0 = counter();
+		int r = m6_block_read(&blk, block, count, 0);
+		uint32_t t1 = counter();
+		if (r != 0)
+			fail("qd1 read");
+		sample[i] = t1 - t0;
+		total += sample[i];
+	}
+	sort(sample, QD1_SAMPLES);
+	say("bench: blk_read_4k_qd1 min=");
+	say_u64(sample[0]);
+	say(" median=");
+	say_u64(sample[QD1_SAMPLES / 2]);
+	say(" avg=");
+	say_u64(total / QD1_SAMPLES);
+	say(" max=");
+	say_u64(sample[QD1_SAMPLES - 1]);
+	say(" n=");
+	say_u64(QD1_SAMPLES);
+	say("\n");
+}
+
+/* Which 4 KiB of the data region a request in flight reads into, found by its id: ids are
+ * consecutive, so id % 64 rarely collides among 32 in flight; a collision falls back to a
+ * scan. */
+static struct {
+	uint64_t id;
+	uint32_t region;
+} inflight[2 * DEPTH];
+
+static bool submit_read(uint32_t region)
+{
+	uint64_t id;
+	if (m6_block_submit(&blk, BLOCK_OP_READ, random_block(),
+	                    READ_BYTES / blk.geometry.block_size, (uint64_t)region * READ_BYTES,
+	                    &id) != 0)
+		return false;
+	unsigned h = id % (2 * DEPTH);
+	for (unsigned k = 0; inflight[h].id != 0 && k < 2 * DEPTH; k++)
+		h = (h + 1) % (2 * DEPTH);
+	inflight[h].id = id;
+	inflight[h].region = region;
+	return true;
+}
+
+static uint32_t finish(uint64_t id)
+{
+	unsigned h = id % (2 * DEPTH);
+	for (unsigned k = 0; inflight[h].id != id && k < 2 * DEPTH; k++)
+		h = (h + 1) % (2 * DEPTH);
+	inflight[h].id = 0;
+	return inflight[h].region;
+}
+
+static void qd32(void)
+{
+	struct block_completion c;
+	unsigned sent = 0, done = 0, bad = 0;
+	uint64_t signals = blk.signals, waits = blk.waits;
+	uint32_t t0 = counter();
+	for (uint32_t region = 0; region < DEPTH; region++)
+		if (submit_read(region))
+			sent++;
+	while (done < sent) {
+		if (m6_block_wait(&blk, &c) != 1)
+			break;
+		done++;
+		if (c.status != BLOCK_STATUS_OK)
+			bad++;
+		uint32_t region = finish(c.id);
+		if (sent < QD32_READS && submit_read(region))
+			sent++;
+	}
+	uint32_t t1 = counter();
+	if (done != QD32_READS)
+		fail("qd32: not every read was answered");
+	if (bad)
+		fail("qd32: a read failed");
+	say("bench: blk_read_4k_qd32 value=");
+	say_u64((t1 - t0) / QD32_READS);
+	say("\n");
+	/* The client's notification system calls (signals to the driver, waits for answers)
+	 * per 1000 reads: how well the queues' signal-only-when-asleep protocol batches. */
+	say("bench: blk_qd32_client_syscalls_per_1000 value=");
+	say_u64((blk.signals - signals + blk.waits - waits) * 1000 / QD32_READS);
+	say("\n");
+}
+
+int main(void)
+{
+	if (m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, (void *)M6_MEM_DATA_VADDR,
+	                         M6_MEM_DATA_SIZE, CAP_DONE, CAP_DRIVER) != 0) {
+		fail("the driver's geometry");
+	} else if (blk.geometry.block_count * blk.geometry.block_size < DISK_MIN ||
+	           blk.depth < DEPTH || blk.geometry.block_size > READ_BYTES) {
+		fail("the disk: 64 MiB, 512-byte blocks, queue depth 32 expected");
+	} else {
+		slots = blk.geometry.block_count * blk.geometry.block_size / READ_BYTES;
+		qd1();
+		qd32();
+	}
+	say("bench: done, ");
+	say_u64(failures);
+	say(" failures\n");
+	m6_power_off(CAP_POWER);
+	return 0;
+}
