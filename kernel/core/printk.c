@@ -91,13 +91,13 @@ static void vprintk(const char *fmt, va_list ap)
 	}
 }
 
-bool ratelimit_allow(struct ratelimit *rl)
+/* Adds the whole tokens earned since `last`; `last` advances by exactly their time, so
+ * calls more often than one token's time still add up. */
+static void ratelimit_refill(struct ratelimit *rl)
 {
 	uint64_t now = arch_timer_now(), freq = arch_timer_frequency();
 	if (rl->last == 0)
 		rl->last = now;
-	/* Whole tokens earned since `last`; `last` advances by exactly their time, so calls
-	 * more often than one token's time still add up. */
 	uint64_t earned = (now - rl->last) / (freq / rl->per_second);
 	if (earned) {
 		rl->last += earned * (freq / rl->per_second);
@@ -107,11 +107,23 @@ bool ratelimit_allow(struct ratelimit *rl)
 			rl->last = now;
 		}
 	}
-	if (rl->tokens == 0) {
+}
+
+bool ratelimit_take(struct ratelimit *rl)
+{
+	ratelimit_refill(rl);
+	if (rl->tokens == 0)
+		return false;
+	rl->tokens--;
+	return true;
+}
+
+bool ratelimit_allow(struct ratelimit *rl)
+{
+	if (!ratelimit_take(rl)) {
 		rl->suppressed++;
 		return false;
 	}
-	rl->tokens--;
 	if (rl->suppressed) {
 		uint64_t n = rl->suppressed;
 		rl->suppressed = 0;

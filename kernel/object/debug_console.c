@@ -3,12 +3,14 @@
  *
  * The console is polled with interrupts masked, and a real UART takes about 87 us a byte
  * at 115200 baud: a write stops at a preemption point between any two bytes and answers
- * how many it took (at least one), and the library sends the rest. Bytes beyond a rate
- * (16 KiB at once, 8 KiB a second, below what such a UART carries) are dropped and
- * counted. The rate is per thread (a bucket in its TCB): one writer cannot keep the
- * console for itself, yet it cannot silence another thread's output either (a test's or
- * a benchmark's results printed after an adversary's flood still come out). The kernel's
- * own reports have their own limit (core/fault.c). */
+ * how many it took, and the library sends the rest. Past a rate (16 KiB at once, 8 KiB a
+ * second, below what such a UART carries) a write also stops, and answers 0 when it could
+ * take no byte at all: the library then yields and tries again. So a writer past its rate
+ * waits, and loses nothing (dropping bytes made tests that print a lot fail whenever the
+ * host was fast); the wait costs only the writer's own time. The rate is per thread (a
+ * bucket in its TCB): one writer cannot keep the console for itself, nor slow another
+ * thread's output. The kernel's own reports have their own limit (core/fault.c), which
+ * drops and counts: the kernel cannot wait. */
 #include <kernel/invocation.h>
 #include <kernel/preempt.h>
 #include <kernel/printk.h>
@@ -32,9 +34,10 @@ int debug_console_invoke(struct cte *slot, struct tcb *caller, uint64_t label, u
 	for (; i < count; i++) {
 		if (i > 0 && preemption_pending())
 			break;
+		if (!ratelimit_take(&caller->debug_output))
+			break;
 		word_t w = tcb_get_mr(caller, 1 + (unsigned)(i / 8));
-		if (ratelimit_allow(&caller->debug_output))
-			console_putc((char)(w >> (8 * (i % 8))));
+		console_putc((char)(w >> (8 * (i % 8))));
 	}
 	tcb_set_mr(caller, 0, i);
 	return invocation_ok(caller, 1);

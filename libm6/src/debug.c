@@ -1,5 +1,6 @@
 /* Debug console client: packs bytes into message registers, eight per word. */
 #include <m6/debug.h>
+#include <m6/syscall.h>
 
 uint64_t m6_debug_write(m6_cptr_t cap, const char *s, size_t n)
 {
@@ -15,9 +16,14 @@ uint64_t m6_debug_write(m6_cptr_t cap, const char *s, size_t n)
 		uint64_t err = m6_call(cap, &m);
 		if (err != M6_OK)
 			return err;
-		/* The kernel may take fewer bytes (it stops for a pending interrupt): MR0. */
+		/* The kernel may take fewer bytes (it stops for a pending interrupt): MR0. None
+		 * at all: this thread is past its output rate; let others run, then go on. */
 		size_t done = m6_msginfo_length(m.info) >= 1 ? (size_t)m.mr[0] : len;
-		if (done == 0 || done > len)
+		if (done == 0) {
+			m6_yield();
+			continue;
+		}
+		if (done > len)
 			done = len;
 		s += done;
 		n -= done;

@@ -28,7 +28,11 @@ struct ratelimit {
 	}
 /* Whether one more unit may go out now (if not, it is counted as suppressed). */
 bool ratelimit_allow(struct ratelimit *rl);
-/* Each thread's debug-console bucket (kernel/tcb.h). */
+/* Takes one unit if the bucket holds one; false leaves nothing counted (the caller waits
+ * and tries again: flow control rather than loss). */
+bool ratelimit_take(struct ratelimit *rl);
+/* Each thread's debug-console bucket (kernel/tcb.h): taken with ratelimit_take, so a
+ * writer past its rate waits instead of losing bytes (object/debug_console.c). */
 #define DEBUG_OUTPUT_RATELIMIT RATELIMIT_INIT("bytes of debug output", 16384, 8192)
 
 NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
