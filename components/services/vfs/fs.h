@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "path.h" /* VFS_NAME_MAX, VFS_PATH_MAX */
 #include "vfs_errno.h"
 
 /* Open flags: the Linux arm64 values (arch/arm64 <asm/fcntl.h>), so the Linux layer passes

@@ -3,9 +3,12 @@
  * VFS service and, later, the VFS protocol its clients speak.
  *
  * The numbers are the Linux (asm-generic) errno values, the same ones the block protocol
- * uses (eio 5, enxio 6, einval 22, ...), so the Linux compatibility layer and picolibc's
- * errno take them unchanged. 0 is success; every function in this library returns 0 or
- * one of these, never a negative number.
+ * uses (eio 5, enxio 6, einval 22, ...) and the VFS protocol carries (negated), so the
+ * Linux compatibility layer takes them unchanged. picolibc numbers some errors above 34
+ * differently (newlib's values): libm6's file API translates (libm6/src/files_xlate.c).
+ * 0 is success; path.c and mount.c return 0 or one of these, never a negative number.
+ * A variable of this enum type is unsigned to the compiler: negate an `int`, as in
+ * `-(int)err`, never the enum variable itself.
  */
 #ifndef M6_VFS_ERRNO_H
 #define M6_VFS_ERRNO_H
