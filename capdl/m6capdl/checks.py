@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, model, resolved, resources, windows
+from m6capdl import authority, channels, model, mounts, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -436,6 +436,7 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
             syscaps[stmt.name.text] = stmt
             _claim_cap(cap_owner, stmt.name, f"syscap '{stmt.name.text}'", cname, diags)
 
+    mounts.check(comp, diags)
     threads = comp.threads
     if len(threads) + 1 > MAX_THREADS:
         diags.append(error(

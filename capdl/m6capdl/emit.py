@@ -380,6 +380,8 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                     if objects[m.object].source != "M6_BT_FRAME_ZERO" else None,
                 } for m in frames_of.get(info.vspace, [])]),
             },
+            **({"mounts": Records([{"path": m.path, "kind": m.kind, "flags": list(m.flags), "vaddr": m.vaddr,
+                                    "size": m.size, "cap": m.cap} for m in info.mounts])} if info.mounts else {}),
         })
     return {
         "generator": "m6-capdl",

@@ -45,6 +45,11 @@ def _hex(value: int) -> str:
     return f"0x{value:x}"
 
 
+def c_string(text: str) -> str:
+    from m6capdl.emit import c_string as escape  # (emit imports this module)
+    return escape(text)
+
+
 def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
     """What a binary's m6_caps.h defines, by section. Components that share a binary must
     produce the same sections (checks.py compares header_defines())."""
@@ -111,6 +116,12 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
             (p + "_DATA_VADDR", _hex(region.vaddr + ch.queue_size), ""),
             (p + "_DATA_SIZE", _hex(ch.data_size), ""),
             (p + "_PRODUCER", "1" if producer else "0", "1: this component enqueues")]))
+    if comp.mounts:
+        rows = ", ".join(f"{{\"{c_string(m.path)}\", {m.kind}, {' | '.join(m.flags) or '0'}, 0x{m.vaddr:x}, "
+                         f"0x{m.size:x}, {m.cap}}}" for m in comp.mounts)
+        sections.append(("Mounts, in declaration order: struct m6_mount {path, kind, flags, vaddr, size, cap} "
+                         "(<m6/spec_tables.h>).", [("M6_MOUNT_COUNT", str(len(comp.mounts)), ""),
+                                                   ("M6_MOUNTS", "{" + rows + "}", "struct m6_mount[] initializer")]))
     irqs = [(f"M6_DEVICE_{obj.name.upper()}_IRQ" + ("" if len(d.interrupts) == 1 else str(i)), str(irq.id), "")
             for obj in comp.of_kind("device") for d in [comp.devices.get(obj.name)] if d is not None
             for i, irq in enumerate(d.interrupts)]
@@ -153,7 +164,8 @@ def _window_tables(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
 def needs_spec_tables(comp: resolved.Component) -> bool:
     """Whether the header uses a type of <m6/spec_tables.h> (only then is it included:
     other headers stay as they were)."""
-    return any(r.window is not None and r.window.endpoint is not None for r in comp.memory.regions)
+    return bool(comp.mounts) or any(r.window is not None and r.window.endpoint is not None
+                                    for r in comp.memory.regions)
 
 
 def header_defines(comp: resolved.Component) -> dict[str, str]:

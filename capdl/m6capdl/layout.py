@@ -243,6 +243,7 @@ class ComponentInfo:
     memory: resolved.MemoryMap
     cnode: int = 0   # object indices of its CNode and VSpace
     vspace: int = 0
+    mounts: tuple[resolved.Mount, ...] = ()  # for the manifest
 
 
 @dataclass
@@ -363,7 +364,7 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
     tables = BootTables(system.name, system.platform)
     image = _ImagePages(tables.image)
     frames_by_comp: list[list[tuple[int, _FramePlan]]] = []
-    infos = [ComponentInfo(c.name, c.binary, images[c.name].path, 0, 0, c.cspace, c.memory)
+    infos = [ComponentInfo(c.name, c.binary, images[c.name].path, 0, 0, c.cspace, c.memory, mounts=c.mounts)
              for c in system.components]
     tables.components.extend(infos)
     index: dict[resolved.Obj, int] = {}  # object of the model -> its boot object

@@ -200,6 +200,21 @@ class AsidPoolStmt(Statement):
 
 
 @dataclass(frozen=True)
+class MountStmt(Statement):
+    """`mount "PATH" tmpfs [SIZE] | initrd MAPPING | remote CAP [ro]` (mounts.py)."""
+
+    path: str
+    path_span: Span
+    kind: str               # "tmpfs", "initrd" or "remote"
+    kind_span: Span
+    size: Number | None     # tmpfs: its limit in bytes (unit applied); None: the default
+    target: Ident | None    # initrd: a mapping of the component; remote: a call cap's name
+    ro: bool
+
+    keyword = "mount"
+
+
+@dataclass(frozen=True)
 class CNodeBitsStmt(Statement):
     value: Number
 

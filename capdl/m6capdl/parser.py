@@ -212,6 +212,19 @@ class _Builder(Transformer[Token, Any]):
     call_stmt = _endpoint_cap
     send_stmt = _endpoint_cap
 
+    def mount_stmt(self, c: list[Token]) -> model.MountStmt:
+        # mount STRING "tmpfs" (INT UNIT?)? RO? | mount STRING ("initrd" | "remote") NAME RO?
+        ro = c[-1].type == "RO"
+        rest = c[3:-1] if ro else c[3:]
+        size, target = None, None
+        if c[2].type == "TMPFS":
+            if rest:
+                size = self.size(rest[0], rest[1] if len(rest) > 1 else None)
+        else:
+            target = self.ident(rest[0])
+        return model.MountStmt(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]), c[2].value,
+                               self.tok_span(c[2]), size, target, ro)
+
     def entry_stmt(self, c: list[Token]) -> model.EntryStmt:
         return model.EntryStmt(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]))
 

@@ -270,6 +270,19 @@ class MemoryMap:
         return regions
 
 
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """A `mount` of the component (mounts.py), as its header's M6_MOUNTS row."""
+
+    path: str
+    kind: str                  # M6_MOUNT_TMPFS, _INITRD or _REMOTE
+    flags: tuple[str, ...]     # M6_MOUNT_RO
+    vaddr: int                 # initrd: the mapping; remote: the window
+    size: int                  # tmpfs: the limit; initrd: the file's length; remote: the window's
+    cap: int                   # remote: the call cap's slot
+    span: Span | None = None
+
+
 # ---------------------------------------------------------------------------
 # Components and the system
 
@@ -314,6 +327,7 @@ class Component:
     devices: dict[str, Any] = field(default_factory=dict)  # device name -> platform.Device
     dma: dict[str, tuple[Obj, str]] = field(default_factory=dict)  # DMA masters: key -> (object, why)
     channels: list[Channel] = field(default_factory=list)  # those it is a side of, in declaration order
+    mounts: tuple[Mount, ...] = ()  # its `mount` statements, in declaration order
 
     @property
     def threads(self) -> tuple[Thread, ...]:
@@ -569,6 +583,8 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
             entry_span=entry.symbol_span if isinstance(entry, model.EntryStmt) else None))
     argv = (comp.name.text, *args.values) if isinstance(args, model.ArgsStmt) else ()
     shell.memory = MemoryMap(tuple(threads), _place_regions(comp, shell, system), argv)
+    from m6capdl import mounts  # (mounts.py builds the rows of this module's Mount)
+    shell.mounts = mounts.resolve(comp, shell.cspace, shell.memory.regions)
 
 
 # ---------------------------------------------------------------------------

@@ -10,14 +10,13 @@
 #ifndef M6_SPEC_TABLES_H
 #define M6_SPEC_TABLES_H
 
-/* Kinds of mount (struct m6_mount.kind). */
-#define M6_MOUNT_TMPFS 1u  /* a file system in RAM; size: its limit in bytes */
-#define M6_MOUNT_INITRD 2u /* a cpio archive mapped read-only at vaddr; size: its length */
-#define M6_MOUNT_REMOTE 3u /* a file system in another component (fs.idl), called through
-			    * cap with its window at vaddr, size bytes */
+/* Kinds of mount (struct m6_mount.kind). Plain numbers: usable from assembly. */
+#define M6_MOUNT_TMPFS  1 /* a file system in RAM; size: its limit in bytes */
+#define M6_MOUNT_INITRD 2 /* a cpio archive mapped read-only at vaddr; size: its length */
+#define M6_MOUNT_REMOTE 3 /* in another component (fs.idl): cap, its window at vaddr */
 
 /* Mount flags (struct m6_mount.flags). */
-#define M6_MOUNT_RO 1u /* read-only: writes get EROFS */
+#define M6_MOUNT_RO 1 /* read-only: writes get EROFS */
 
 #ifndef __ASSEMBLER__
 
