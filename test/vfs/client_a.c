@@ -131,9 +131,15 @@ static void test_directories(void)
 	EXPECT(x_rename("/tmp/a.txt", "/tmp/d/b.txt"), 0);
 	EXPECT(size_of("/tmp/a.txt"), -VFS_ENOENT);
 	EXPECT(size_of("/tmp/d/b.txt"), 18);
-	EXPECT(x_rename("/", "/tmp2"), -VFS_EBUSY); /* a mount point */
-	EXPECT(x_rmdir("/"), -VFS_EBUSY);
+	EXPECT(x_rename("/tmp", "/tmp2"), -VFS_EBUSY); /* mount points */
+	EXPECT(x_rename("/tmp/d", "/tmp2"), -VFS_EXDEV);
+	EXPECT(x_rmdir("/tmp"), -VFS_EBUSY);
 	EXPECT(x_rmdir("/tmp/.."), -VFS_EBUSY);
+	EXPECT(x_mkdir("/tmp"), -VFS_EEXIST);
+	struct vfs_stat root_st;
+	EXPECT(x_stat("/", &root_st), 0);
+	EXPECT(x_stat("/tmp/d", &st), 0);
+	EXPECT_TRUE(st.dev != root_st.dev);
 
 	/* readdir: ".", "..", what was made. */
 	EXPECT(lists("/tmp/d", "."), 1);
@@ -185,7 +191,7 @@ static void test_directories(void)
 	if (r > 0) {
 		WIN[DATA + r] = '\0';
 		printf(WHO ": mounts:\n%s", data());
-		EXPECT_TRUE(strstr(data(), "/ tmpfs rw\n") != NULL);
+		EXPECT(strcmp(data(), "/ tmpfs rw\n/tmp tmpfs rw\n"), 0);
 	}
 }
 
@@ -277,9 +283,7 @@ static void test_isolation(void)
 int main(void)
 {
 	printf(WHO ": start\n");
-	/* With no mount statements the VFS's root is a tmpfs: make /tmp on it. */
-	int64_t r = x_mkdir("/tmp");
-	EXPECT_TRUE(r == 0 || r == -VFS_EEXIST);
+	EXPECT(lists("/", "tmp"), 1); /* a mount point the root file system does not hold */
 	test_files();
 	test_directories();
 	test_bad_input();
