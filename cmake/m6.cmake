@@ -32,6 +32,7 @@ endif()
 include(${CMAKE_CURRENT_LIST_DIR}/m6_interface.cmake) # m6_add_interface()
 include(${CMAKE_CURRENT_LIST_DIR}/m6_debug.cmake) # m6_system_gdb_script()
 include(${CMAKE_CURRENT_LIST_DIR}/m6_initrd.cmake) # m6_add_initrd()
+include(${CMAKE_CURRENT_LIST_DIR}/m6_fatimage.cmake) # m6_add_fat_image()
 # Where boot_tables.c finds <kernel/boot_tables.h> and <m6/abi/...>.
 if(NOT DEFINED M6_KERNEL_INCLUDE_DIRS)
 	set(M6_KERNEL_INCLUDE_DIRS ${M6_SDK_DIR}/kernel/include ${M6_SDK_DIR}/kernel/include/uapi)

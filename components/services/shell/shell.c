@@ -19,6 +19,7 @@
 
 #include "console_idl.h"
 #include "serial_idl.h"
+#include "shell_files.h"
 
 #define PROMPT      "m6> "
 #define TIMER_BADGE 1u
@@ -200,6 +201,20 @@ static const struct command commands[] = {
     {"uart", cmd_uart, "the serial line's counters (uart probe: a debug check)"},
     {"poweroff", cmd_poweroff, "power the machine off"},
     {"crash", cmd_crash, "crash uart [exit]: make the UART driver fault or exit (debug)"},
+    /* Files (shell_files.c): when the spec grants the file service. */
+    {"ls", shell_ls, "ls [-l] [PATH...]: list a directory (sorted) or a file"},
+    {"cat", shell_cat, "cat FILE...: print files"},
+    {"cp", shell_cp, "cp SOURCE DEST: copy a file (DEST may be a directory)"},
+    {"mv", shell_mv, "mv SOURCE DEST: rename (DEST may be a directory)"},
+    {"rm", shell_rm, "rm FILE...: remove files"},
+    {"mkdir", shell_mkdir, "mkdir DIR...: make directories"},
+    {"rmdir", shell_rmdir, "rmdir DIR...: remove empty directories"},
+    {"touch", shell_touch, "touch FILE...: make empty files where there are none"},
+    {"write", shell_write, "write FILE TEXT...: replace FILE by the text and a newline"},
+    {"df", shell_df, "the mounted file systems: size, used, free"},
+    {"mount", shell_mount, "the mount table"},
+    {"cd", shell_cd, "cd [DIR]: change the working directory (no DIR: /)"},
+    {"pwd", shell_pwd, "print the working directory"},
 };
 
 static void cmd_help(int argc, char **argv)
