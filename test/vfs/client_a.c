@@ -131,9 +131,15 @@ static void test_directories(void)
 	EXPECT(x_rename("/tmp/a.txt", "/tmp/d/b.txt"), 0);
 	EXPECT(size_of("/tmp/a.txt"), -VFS_ENOENT);
 	EXPECT(size_of("/tmp/d/b.txt"), 18);
-	EXPECT(x_rename("/", "/tmp2"), -VFS_EBUSY); /* a mount point */
-	EXPECT(x_rmdir("/"), -VFS_EBUSY);
+	EXPECT(x_rename("/tmp", "/tmp2"), -VFS_EBUSY); /* mount points */
+	EXPECT(x_rename("/tmp/d", "/tmp2"), -VFS_EXDEV);
+	EXPECT(x_rmdir("/tmp"), -VFS_EBUSY);
 	EXPECT(x_rmdir("/tmp/.."), -VFS_EBUSY);
+	EXPECT(x_mkdir("/tmp"), -VFS_EEXIST);
+	struct vfs_stat root_st;
+	EXPECT(x_stat("/", &root_st), 0);
+	EXPECT(x_stat("/tmp/d", &st), 0);
+	EXPECT_TRUE(st.dev != root_st.dev);
 
 	/* readdir: ".", "..", what was made. */
 	EXPECT(lists("/tmp/d", "."), 1);
@@ -185,8 +191,80 @@ static void test_directories(void)
 	if (r > 0) {
 		WIN[DATA + r] = '\0';
 		printf(WHO ": mounts:\n%s", data());
-		EXPECT_TRUE(strstr(data(), "/ tmpfs rw\n") != NULL);
+		EXPECT(strcmp(data(), "/ initrd ro\n/tmp tmpfs rw\n"), 0);
 	}
+}
+
+/* The initrd at "/": its files read back as packed, every change is EROFS, and after the
+ * attempts they are unchanged. */
+static void test_initrd(void)
+{
+	struct vfs_stat st;
+	int64_t r = 0;
+	int64_t fd = x_open("/etc/motd", VFS_O_RDONLY, 0);
+	EXPECT(fd, 0);
+	EXPECT(x_read(fd, 100), 15);
+	EXPECT(strcmp(data(), "Welcome to m6.\n"), 0);
+	EXPECT(x_close(fd), 0);
+	EXPECT(x_stat("/usr/share/big.txt", &st), 0);
+	EXPECT(st.size, 12900);
+	EXPECT(st.mode, VFS_S_IFREG | 0444);
+	EXPECT(st.mtime_ns, 1700000000ull * 1000000000ull);
+	EXPECT(x_stat("/usr/share", &st), 0);
+	EXPECT_TRUE(VFS_S_ISDIR(st.mode));
+	/* The big file: all of it in 4 KiB reads, line by line as packed. */
+	fd = x_open("usr/share/big.txt", VFS_O_RDONLY, 0);
+	int64_t total = 0, n;
+	int bad = 0;
+	while ((n = x_read(fd, 4096)) > 0) {
+		for (int64_t i = 0; i < n; i++) {
+			int64_t at = total + i;
+			char line[64];
+			snprintf(line, sizeof line, "line %04d of big.txt, the initrd test file\n",
+			         (int)(at / 43));
+			bad += data()[i] != line[at % 43];
+		}
+		total += n;
+	}
+	EXPECT(n, 0);
+	EXPECT(total, 12900);
+	EXPECT(bad, 0);
+	EXPECT(answer(vfs_pread(CAP_VFS, (uint32_t)fd, DATA, 9, 43 * 123, &r), r), 9);
+	EXPECT(memcmp(data(), "line 0123", 9), 0);
+	EXPECT(x_close(fd), 0);
+	/* "/" lists what the archive holds and the tmpfs mounted at /tmp. */
+	EXPECT(lists("/", "etc"), 1);
+	EXPECT(lists("/", "usr"), 1);
+	EXPECT(lists("/", "tmp"), 1);
+	EXPECT(lists("/etc", "motd"), 1);
+	struct vfs_statfs_info sf;
+	EXPECT(answer(vfs_statfs(CAP_VFS, 0, put(0, "/etc"), &r, &sf), r), 0);
+	EXPECT(sf.flags, 1);
+	/* Every change is EROFS. */
+	EXPECT(x_open("/etc/motd", VFS_O_WRONLY, 0), -VFS_EROFS);
+	EXPECT(x_open("/etc/motd", VFS_O_RDWR, 0), -VFS_EROFS);
+	EXPECT(x_open("/etc/motd", VFS_O_RDONLY | VFS_O_TRUNC, 0), -VFS_EROFS);
+	EXPECT(x_open("/etc/new", VFS_O_RDWR | VFS_O_CREAT, 0600), -VFS_EROFS);
+	EXPECT(x_mkdir("/etc/d"), -VFS_EROFS);
+	EXPECT(x_unlink("/etc/motd"), -VFS_EROFS);
+	EXPECT(x_rmdir("/usr/share"), -VFS_EROFS);
+	EXPECT(x_rename("/etc/motd", "/etc/motd2"), -VFS_EROFS);
+	EXPECT(x_rename("/etc/motd", "/tmp/motd"), -VFS_EXDEV);
+	EXPECT(x_truncate("/etc/motd", 0), -VFS_EROFS);
+	EXPECT(answer(vfs_chmod(CAP_VFS, 0, put(0, "/etc/motd"), 0777, &r), r), -VFS_EROFS);
+	EXPECT(answer(vfs_chown(CAP_VFS, 0, put(0, "/etc/motd"), 1, 1, &r), r), -VFS_EROFS);
+	/* Opening what exists with O_CREAT is no change. */
+	fd = x_open("/etc/motd", VFS_O_RDONLY | VFS_O_CREAT, 0600);
+	EXPECT(fd, 0);
+	EXPECT(x_write(fd, "x"), -VFS_EBADF);
+	EXPECT(answer(vfs_ftruncate(CAP_VFS, (uint32_t)fd, 0, &r), r), -VFS_EINVAL);
+	EXPECT(x_read(fd, 100), 15);
+	EXPECT(strcmp(data(), "Welcome to m6.\n"), 0);
+	EXPECT(x_close(fd), 0);
+	EXPECT(x_stat("/etc/motd", &st), 0);
+	EXPECT(st.mode, VFS_S_IFREG | 0644);
+	EXPECT(size_of("/etc/new"), -VFS_ENOENT);
+	EXPECT(size_of("/etc/motd2"), -VFS_ENOENT);
 }
 
 /* Bad input: each call gets its errno, and afterwards nothing has changed. */
@@ -277,9 +355,8 @@ static void test_isolation(void)
 int main(void)
 {
 	printf(WHO ": start\n");
-	/* With no mount statements the VFS's root is a tmpfs: make /tmp on it. */
-	int64_t r = x_mkdir("/tmp");
-	EXPECT_TRUE(r == 0 || r == -VFS_EEXIST);
+	EXPECT(lists("/", "tmp"), 1); /* a mount point the root file system does not hold */
+	test_initrd();
 	test_files();
 	test_directories();
 	test_bad_input();

@@ -22,6 +22,7 @@
 #include <m6/spec_tables.h>
 #include <m6/time.h>
 
+#include "initrd_fs.h"
 #include "m6_caps.h"
 #include "remote_fs.h"
 #include "tmpfs.h"
@@ -78,6 +79,8 @@ static void mount_one(const char *path, const struct vfs_fs *fs, const char *typ
 static const struct m6_mount mounts[M6_MOUNT_COUNT] = M6_MOUNTS;
 static struct remote_fs remote_pool[M6_MOUNT_COUNT];
 static unsigned remote_used;
+static struct initrd_fs initrd_pool[M6_MOUNT_COUNT];
+static unsigned initrd_used;
 
 static void mount_all(void)
 {
@@ -94,10 +97,23 @@ static void mount_all(void)
 			else
 				mount_one(m->path, &fs, "tmpfs", ro);
 			break;
-		case M6_MOUNT_INITRD:
-			/* initrd_fs is not in this build yet. */
-			printf("vfs: mount %s: no initrd file system in this build\n", m->path);
+		case M6_MOUNT_INITRD: {
+			/* The archive, mapped read-only from the boot image; its index comes
+			 * from the heap. */
+			struct initrd_fs *ifs = &initrd_pool[initrd_used];
+			struct initrd_fs_config cfg = {.base = (const void *)m->vaddr,
+			                               .size = m->size};
+			r = initrd_fs_init(ifs, &cfg);
+			if (r < 0) {
+				printf("vfs: initrd for %s refused: error %d (%s)\n", m->path, -r,
+				       ifs->why ? ifs->why : "");
+				break;
+			}
+			initrd_used++;
+			fs = initrd_fs_vfs(ifs);
+			mount_one(m->path, &fs, "initrd", true);
 			break;
+		}
 		case M6_MOUNT_REMOTE:
 			/* Another component's file system, through fs.idl and the window the
 			 * spec gives the VFS on that call. */
