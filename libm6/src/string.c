@@ -23,10 +23,22 @@
 typedef uint64_t __attribute__((may_alias, aligned(1))) u64u;
 typedef uint32_t __attribute__((may_alias, aligned(1))) u32u;
 
-static inline uint64_t ld64(const unsigned char *p) { return *(const u64u *)p; }
-static inline void st64(unsigned char *p, uint64_t v) { *(u64u *)p = v; }
-static inline uint32_t ld32(const unsigned char *p) { return *(const u32u *)p; }
-static inline void st32(unsigned char *p, uint32_t v) { *(u32u *)p = v; }
+static inline uint64_t ld64(const unsigned char *p)
+{
+	return *(const u64u *)p;
+}
+static inline void st64(unsigned char *p, uint64_t v)
+{
+	*(u64u *)p = v;
+}
+static inline uint32_t ld32(const unsigned char *p)
+{
+	return *(const u32u *)p;
+}
+static inline void st32(unsigned char *p, uint32_t v)
+{
+	*(u32u *)p = v;
+}
 
 /* n < 16: each case loads everything before it stores, so it also serves memmove. */
 static inline void copy_small(unsigned char *d, const unsigned char *s, size_t n)

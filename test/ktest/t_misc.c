@@ -5,6 +5,7 @@
 #include <m6/debug.h>
 #include <m6/runtime.h>
 #include <m6/sysinfo.h>
+#include <string.h>
 
 TEST(debug_console_write)
 {
@@ -25,6 +26,41 @@ TEST(debug_console_refused)
 	CHECK_ERR(m6_call(CAP_DEBUG_CONSOLE, &m), M6_ERR_RANGE);
 	m = (struct m6_msg){.info = m6_msginfo(M6_DEBUG_CONSOLE_WRITE, 0)};
 	CHECK_ERR(m6_call(CAP_DEBUG_CONSOLE, &m), M6_ERR_INVALID_ARGUMENT);
+}
+
+/* A helper's one raw write of "(probe)\n": out[0] the error, out[1] the bytes taken. */
+static uint64_t fn_debug_probe(struct kt_thread *self)
+{
+	uint64_t word;
+	memcpy(&word, "(probe)\n", 8);
+	struct m6_msg m = {.info = m6_msginfo(M6_DEBUG_CONSOLE_WRITE, 2), .mr = {8, word}};
+	self->out[0] = m6_call(CAP_DEBUG_CONSOLE, &m);
+	self->out[1] = m.mr[0];
+	return 0;
+}
+
+TEST(debug_console_whole_lines)
+{
+	/* A thread's half-written line holds off other writers (they take no byte, and the
+	 * library retries), until its newline; and for at most 10 ms, so a prompt left
+	 * without a newline holds no one for long. */
+	struct kt_thread a, b, c;
+	REQUIRE_OK(m6_debug_write(CAP_DEBUG_CONSOLE, "ktest: whole lines: ", 20));
+	REQUIRE(kt_thread_start(&a, fn_debug_probe, KT_HELPER_PRIO));
+	REQUIRE(kt_join(&a, 1000));
+	CHECK_OK(a.out[0]);
+	CHECK_EQ(a.out[1], 0);
+	REQUIRE_OK(m6_debug_write(CAP_DEBUG_CONSOLE, "held off a writer\n", 18));
+	REQUIRE(kt_thread_start(&b, fn_debug_probe, KT_HELPER_PRIO));
+	REQUIRE(kt_join(&b, 1000));
+	CHECK_OK(b.out[0]);
+	CHECK_EQ(b.out[1], 8);
+	REQUIRE_OK(m6_debug_write(CAP_DEBUG_CONSOLE, "ktest: a hold expires ", 22));
+	REQUIRE(kt_sleep_ms(20));
+	REQUIRE(kt_thread_start(&c, fn_debug_probe, KT_HELPER_PRIO));
+	REQUIRE(kt_join(&c, 1000));
+	CHECK_OK(c.out[0]);
+	CHECK_EQ(c.out[1], 8);
 }
 
 TEST(power_refused)
@@ -110,9 +146,15 @@ TEST(system_info_refused)
 }
 
 const struct kt_test kt_suite_misc[] = {
-    KT_ENTRY(debug_console_write),  KT_ENTRY(debug_console_refused),
-    KT_ENTRY(power_refused),        KT_ENTRY(tcb_read_registers_refused),
-    KT_ENTRY(cnode_revoke_refused), KT_ENTRY(frame_unmap_refused),
-    KT_ENTRY(timer_cancel_refused), KT_ENTRY(system_info),
-    KT_ENTRY(system_info_refused),  KT_END,
+    KT_ENTRY(debug_console_write),
+    KT_ENTRY(debug_console_refused),
+    KT_ENTRY(debug_console_whole_lines),
+    KT_ENTRY(power_refused),
+    KT_ENTRY(tcb_read_registers_refused),
+    KT_ENTRY(cnode_revoke_refused),
+    KT_ENTRY(frame_unmap_refused),
+    KT_ENTRY(timer_cancel_refused),
+    KT_ENTRY(system_info),
+    KT_ENTRY(system_info_refused),
+    KT_END,
 };

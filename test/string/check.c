@@ -9,8 +9,8 @@
 #include <m6_caps.h>
 
 #define MAX_LEN 300
-#define GUARD 32
-#define AREA (GUARD + 16 + MAX_LEN + 16 + GUARD)
+#define GUARD   32
+#define AREA    (GUARD + 16 + MAX_LEN + 16 + GUARD)
 
 static unsigned char src[AREA], dst[AREA], ref[AREA];
 static unsigned failures;
@@ -59,12 +59,14 @@ int main(void)
 				int c = (int)(len * 7 + sa);
 				memcpy(ref, dst, AREA);
 				for (size_t i = 0; i < len; i++)
-					((volatile unsigned char *)ref)[GUARD + da + i] = (unsigned char)c;
-				r = memset(dst + GUARD + da, c | 0x100, len); /* only the low byte counts */
+					((volatile unsigned char *)ref)[GUARD + da + i] =
+					    (unsigned char)c;
+				r = memset(dst + GUARD + da, c | 0x100,
+				           len); /* only the low byte counts */
 				if (r != dst + GUARD + da || memcmp(dst, ref, AREA) != 0)
 					fail("memset", len, sa, da);
-				/* memmove within one buffer: source and destination overlap whenever
-				 * the offsets are closer than len, in both directions. */
+				/* memmove within one buffer: source and destination overlap
+				 * whenever the offsets are closer than len, in both directions. */
 				fill(dst, AREA, (uint32_t)(len ^ (sa << 8) ^ (da << 12)));
 				memcpy(ref, dst, AREA);
 				ref_move(ref + GUARD + da, ref + GUARD + sa, len);
@@ -79,7 +81,8 @@ int main(void)
 	for (size_t len = 0; len <= MAX_LEN; len += 7) {
 		for (unsigned dist = 1; dist < 80; dist++) {
 			for (int dir = 0; dir < 2; dir++) {
-				unsigned s = dir ? GUARD : GUARD + dist, d = dir ? GUARD + dist : GUARD;
+				unsigned s = dir ? GUARD : GUARD + dist,
+				         d = dir ? GUARD + dist : GUARD;
 				if (d + len > AREA || s + len > AREA)
 					continue;
 				fill(dst, AREA, (uint32_t)(len * 131 + dist * 2 + (unsigned)dir));
