@@ -33,6 +33,14 @@ def transports(tree: platform.DeviceTree) -> list[platform.Node]:
     return sorted(nodes, key=lambda n: tree.regs(n)[0].paddr)
 
 
+def _objects(comp: model.Component) -> list[tuple[str, str]]:
+    """(kind, name) of the component's objects other than devices, in words."""
+    kinds = ((model.EndpointStmt, "an endpoint"), (model.NotificationStmt, "a notification"),
+             (model.TimerStmt, "a timer"), (model.UntypedStmt, "an untyped pool"),
+             (model.ThreadStmt, "a thread"), (model.IrqStmt, "an irq"))
+    return [(word, s.name.text) for s in comp.statements for kind, word in kinds if isinstance(s, kind)]
+
+
 def check(system: model.System, tree: platform.DeviceTree | None, diags: list[Diagnostic]) -> None:
     """Judge every disk statement; record the sound ones in `system.disks` (resolve() hands
     them on to the manifest). Runs after the devices are looked up (comp.devices)."""
@@ -89,7 +97,10 @@ def check(system: model.System, tree: platform.DeviceTree | None, diags: list[Di
             device = comp.devices.get(dname)
             if decl is None:
                 have = sorted(devices)
-                diags.append(error(f"component '{cname}' has no device '{dname}'", stmt.device.span,
+                kind = next((k for k, n in _objects(comp) if n == dname), None)
+                what = f"'{dname}' of component '{cname}' is {kind}, not a device" if kind else \
+                    f"component '{cname}' has no device '{dname}'"
+                diags.append(error(what, stmt.device.span,
                                    f"a disk is attached through a device of its driver: "
                                    + (f"its devices are: {', '.join(have)}" if have else
                                       f"declare one, e.g. 'device {dname} compatible \"{VIRTIO_MMIO}\" index 0'")))
