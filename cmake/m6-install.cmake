@@ -12,7 +12,8 @@
 #   lib/m6/m6_kernel_bench.o   objects; m6_add_system() links it with a system's boot tables
 #   lib/cmake/m6/          m6Config.cmake, m6ConfigVersion.cmake, m6.cmake, m6_interface.cmake,
 #                          m6_debug.cmake, M6Python.cmake,
-#                          m6_initrd.cmake, mkinitrd.py, m6_fatimage.cmake, mkfatimage.py
+#                          m6_initrd.cmake, mkinitrd.py, m6_fatimage.cmake, mkfatimage.py,
+#                          m6_qemu_args.py
 #   share/m6/              the SDK data, laid out as in the source tree so that m6.cmake and
 #                          the compilers find it the same way: capdl/ (m6capdl, m6idl),
 #                          platforms/<P>/, toolchains/aarch64-clang.cmake, libm6/user.ld,
@@ -83,6 +84,7 @@ install(FILES ${_m6_sdk_dir}/m6Config.cmake ${_m6_sdk_dir}/m6ConfigVersion.cmake
 	${M6_SDK_DIR}/cmake/m6_debug.cmake ${M6_SDK_DIR}/cmake/m6_initrd.cmake
 	${M6_SDK_DIR}/cmake/mkinitrd.py
 	${M6_SDK_DIR}/cmake/m6_fatimage.cmake ${M6_SDK_DIR}/cmake/mkfatimage.py
+	${M6_SDK_DIR}/cmake/m6_qemu_args.py
 	${M6_SDK_DIR}/cmake/M6Python.cmake
 	DESTINATION lib/cmake/m6)
 install(FILES ${M6_KERNEL_LINKER_SCRIPT} DESTINATION share/m6/kernel)

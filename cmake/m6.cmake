@@ -8,11 +8,15 @@
 #       FILES: the files of the spec's `memory NAME file "KEY"` (a path, relative to the
 #       current source directory; a target of m6_add_initrd(); or
 #       $<TARGET_PROPERTY:T,M6_INITRD>)
-#       a bootable system, in four steps (each a function below, usable on its own):
+#       DISKS: the images of the spec's `disk NAME image "KEY" ...` statements (a path,
+#       relative to the current source directory; a target of m6_add_fat_image(); or
+#       $<TARGET_PROPERTY:T,M6_DISK_IMAGE>): NAME.qemu holds QEMU's arguments for them
+#       a bootable system, in five steps (each a function below, usable on its own):
 #       m6_system_caps_headers   the spec -> each component's m6_caps.h
 #       m6_system_boot_tables    the spec and the components' ELFs -> the boot tables
 #       m6_system_image          boot tables + kernel -> NAME.elf and NAME.img (arm64 Image)
 #       m6_system_gdb_script     NAME.gdb, the symbols for gdb (cmake/m6_debug.cmake)
+#       m6_system_qemu_args      NAME.qemu, the QEMU arguments that attach its disks
 #   m6_add_interface(file.idl [NAME name])   the target m6::idl::<name> (m6_interface.cmake)
 #
 # Requires M6_SDK_DIR (the SDK root: the source tree, or <prefix>/share/m6 of an installed
@@ -85,10 +89,10 @@ function(_m6_component_binary target out)
 endfunction()
 
 # m6_add_system(NAME SPEC file.m6 COMPONENTS target... [KERNEL m6::kernel_bench]
-#               [FILES KEY=path-or-target...])
+#               [FILES KEY=path-or-target...] [DISKS KEY=path-or-target...])
 #   The list of a system's build steps, each a function below (docs/sdk.md).
 function(m6_add_system name)
-	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS;FILES" ${ARGN})
+	cmake_parse_arguments(ARG "" "SPEC;KERNEL" "COMPONENTS;FILES;DISKS" ${ARGN})
 	if(NOT ARG_SPEC OR NOT ARG_COMPONENTS)
 		message(FATAL_ERROR "m6_add_system(${name}): SPEC and COMPONENTS are required")
 	endif()
@@ -97,6 +101,7 @@ function(m6_add_system name)
 		OUTPUT_VARIABLE tables)
 	m6_system_image(${name} SOURCES ${tables} KERNEL ${ARG_KERNEL})
 	m6_system_gdb_script(${name} COMPONENTS ${ARG_COMPONENTS}) # cmake/m6_debug.cmake
+	m6_system_qemu_args(${name} DISKS ${ARG_DISKS})
 endfunction()
 
 # FILES KEY=VALUE... of a system -> the --file options for m6-capdl (in ${args}) and what
@@ -126,6 +131,46 @@ function(_m6_system_files name files args deps)
 	endforeach()
 	set(${args} ${a} PARENT_SCOPE)
 	set(${deps} ${d} PARENT_SCOPE)
+endfunction()
+
+# m6_system_qemu_args(NAME [DISKS KEY=path-or-target...])
+#   Step 5: NAME.qemu beside NAME.img, from the manifest m6_system_boot_tables() writes:
+#   the QEMU arguments that attach each disk the spec declares, at its transport
+#   (cmake/m6_qemu_args.py; docs/files.md, "Disks in the spec"). A key a disk uses and
+#   DISKS does not give is a build error. A VALUE is a path (relative to the current source
+#   directory; it may be made later, e.g. by a test), a target whose M6_DISK_IMAGE property
+#   names its image (m6_add_fat_image()), or $<TARGET_PROPERTY:T,M6_DISK_IMAGE>; a target
+#   is built first. Written for every system, with no disks an empty list of arguments.
+#   Target NAME_qemu_args.
+set(M6_QEMU_ARGS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/m6_qemu_args.py)
+function(m6_system_qemu_args name)
+	cmake_parse_arguments(ARG "" "" "DISKS" ${ARGN})
+	_m6_system_gen_dir(${name} gen)
+	set(args)
+	set(deps)
+	foreach(d IN LISTS ARG_DISKS)
+		if(NOT d MATCHES "^([^=]+)=(.+)$")
+			message(FATAL_ERROR "m6_add_system(${name}): DISKS '${d}' is not KEY=PATH")
+		endif()
+		set(key ${CMAKE_MATCH_1})
+		set(value ${CMAKE_MATCH_2})
+		if(TARGET ${value})
+			list(APPEND deps ${value})
+			set(value $<TARGET_PROPERTY:${value},M6_DISK_IMAGE>)
+		elseif(value MATCHES "^\\$<TARGET_PROPERTY:([^,>]+),")
+			list(APPEND deps ${CMAKE_MATCH_1})
+		else()
+			get_filename_component(value ${value} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+		endif()
+		list(APPEND args --disk ${key}=${value})
+	endforeach()
+	set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.qemu)
+	add_custom_command(OUTPUT ${out}
+		COMMAND ${M6_PYTHON} ${M6_QEMU_ARGS_SCRIPT} make ${gen}/manifest.json ${args} --out ${out}
+		DEPENDS ${gen}/manifest.json ${M6_QEMU_ARGS_SCRIPT} ${deps}
+		COMMENT "m6: ${name}.qemu (QEMU arguments for its disks)"
+		VERBATIM)
+	add_custom_target(${name}_qemu_args ALL DEPENDS ${out})
 endfunction()
 
 # The directory where the spec compiler writes system NAME's files.

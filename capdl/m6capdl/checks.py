@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, model, mounts, resolved, resources, windows
+from m6capdl import authority, channels, disks, model, mounts, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -99,6 +99,8 @@ def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str,
     ram = tree.memory() if tree is not None else None
     for comp in system.components:
         _check_component(comp, seen, diags, system.file)
+    # Disks need the devices looked up (comp.devices) and the tree's transports.
+    disks.check(system, tree, diags)
     resources.check_device_untypeds(system, tree, ram, diags)
     if not any(d.message.startswith("unknown platform") for d in diags):
         resources.mark_dma(system, platform_dir, tree, diags)

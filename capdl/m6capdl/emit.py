@@ -400,4 +400,10 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
             "vaddr": m.vaddr, "level": m.level, "rights": list(m.rights),
         } for m in tables.mappings]),
         "image_pages": len(tables.image),
+        # What the host attaches (disks.py); cmake/m6_qemu_args.py makes QEMU's arguments.
+        "disks": Records([{
+            "name": d.name, "component": d.component, "image_key": d.image_key, "read_only": d.read_only,
+            "size": d.size, "device": d.device, "device_path": d.device_path, "mmio_base": d.mmio_base,
+            "transport": d.transport,
+        } for d in tables.disks]),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from m6capdl import elfload
 
@@ -256,6 +256,7 @@ class BootTables:
     threads: list[Thread] = field(default_factory=list)
     components: list[ComponentInfo] = field(default_factory=list)
     image: list[bytes] = field(default_factory=list)  # boot image pages, 4 KiB each
+    disks: list[Any] = field(default_factory=list)  # resolved.Disk: for the manifest only
 
     def add(self, obj: Object) -> int:
         self.objects.append(obj)
@@ -361,7 +362,7 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
     """`images` maps each component name to its loaded ELF; every extra thread's entry
     symbol must be in its component's image (the CLI checks that first). `file_pages`:
     the pages of each file-backed memory region, by region name (files.read_pages)."""
-    tables = BootTables(system.name, system.platform)
+    tables = BootTables(system.name, system.platform, disks=list(system.disks))
     image = _ImagePages(tables.image)
     frames_by_comp: list[list[tuple[int, _FramePlan]]] = []
     infos = [ComponentInfo(c.name, c.binary, images[c.name].path, 0, 0, c.cspace, c.memory, mounts=c.mounts)

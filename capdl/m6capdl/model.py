@@ -215,6 +215,21 @@ class MountStmt(Statement):
 
 
 @dataclass(frozen=True)
+class DiskStmt(Statement):
+    """`disk NAME image "KEY" via DEVICE [ro] [size SIZE]` (disks.py): a disk image QEMU
+    attaches to the virtio-mmio transport of the component's device DEVICE."""
+
+    name: Ident
+    key: str                # the image's key: m6_add_system(... DISKS KEY=PATH)
+    key_span: Span
+    device: Ident           # a `device` statement of the component
+    ro: bool
+    size: Number | None     # bytes, unit applied: the size the image must have
+
+    keyword = "disk"
+
+
+@dataclass(frozen=True)
 class CNodeBitsStmt(Statement):
     value: Number
 
@@ -435,6 +450,8 @@ class System:
     sound_channels: list[ChannelDecl] = field(default_factory=list, compare=False)
     # Set once windows.expand() has added each window's memory and mappings.
     windows_expanded: bool = field(default=False, compare=False)
+    # The sound `disk` statements, as resolved.Disk records (disks.check fills it).
+    disks: list[Any] = field(default_factory=list, compare=False)
     # How the top-level spec is named (its spans carry no file name): for hints that point
     # into it from an included file. Set by the CLI.
     file: str = field(default="", compare=False)

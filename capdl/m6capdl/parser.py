@@ -225,6 +225,13 @@ class _Builder(Transformer[Token, Any]):
         return model.MountStmt(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]), c[2].value,
                                self.tok_span(c[2]), size, target, ro)
 
+    def disk_stmt(self, c: list[Token]) -> model.DiskStmt:
+        # disk NAME "image" STRING "via" NAME RO? ("size" INT UNIT?)?
+        at = next((i for i, t in enumerate(c) if t.type == "SIZE"), None)
+        size = self.size(c[at + 1], c[at + 2] if len(c) > at + 2 else None) if at is not None else None
+        return model.DiskStmt(self.span(c[0], c[-1]), self.ident(c[1]), c[3].value[1:-1], self.tok_span(c[3]),
+                              self.ident(c[5]), any(t.type == "RO" for t in c), size)
+
     def entry_stmt(self, c: list[Token]) -> model.EntryStmt:
         return model.EntryStmt(self.span(c[0], c[-1]), c[1].value[1:-1], self.tok_span(c[1]))
 

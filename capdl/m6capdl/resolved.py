@@ -283,6 +283,23 @@ class Mount:
     span: Span | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Disk:
+    """A `disk` (disks.py): an image QEMU attaches to a virtio-mmio transport of the
+    component. No object, no cap: it is an output for the host's command line only."""
+
+    name: str                  # the drive's id
+    component: str             # the driver, which holds the transport
+    image_key: str             # m6_add_system(... DISKS KEY=PATH)
+    read_only: bool
+    size: int | None           # bytes the image must have; None: any
+    device: str                # the component's `device` statement
+    device_path: str           # its device-tree node
+    mmio_base: int             # the transport's registers
+    transport: int             # its index in address order: QEMU's virtio-mmio-bus.N
+    span: Span | None = None
+
+
 # ---------------------------------------------------------------------------
 # Components and the system
 
@@ -354,6 +371,7 @@ class System:
     syscaps: dict[str, Obj] = field(default_factory=dict)
     file: str = ""
     channels: list[Channel] = field(default_factory=list)
+    disks: list[Disk] = field(default_factory=list)  # the sound `disk` statements, in order
 
     def component(self, name: str) -> Component | None:
         return self.by_name.get(name)
@@ -387,7 +405,7 @@ def resolve(system: model.System) -> System:
         memories.append(obj)
         memory_by_name.setdefault(decl.name.text, obj)
     out = System(system.name.text, system.platform.text, [], memories, system.assertions,
-                 memory_by_name=memory_by_name, file=system.file)
+                 memory_by_name=memory_by_name, file=system.file, disks=list(system.disks))
     out.syscaps = {name: Obj(None, "syscap", name, name, f"syscap.{name}") for name in SYSCAPS}
     # Objects first, then what refers to them: a cap may name any component's objects.
     firsts = [_firsts(comp.statements) for comp in system.components]

@@ -2,9 +2,11 @@
 """test/blk: make the raw disk image, run the guest, check what it wrote.
 
 `make IMG` writes 8 MiB whose 512-byte block b holds the 32-bit words b * 0x9e3779b1 + i.
-`run IMG -- QEMU...` makes the image afresh, boots QEMU with it as a
-virtio-blk disk (run_qemu.py's checks), then checks every block: the ones the client
-writes (common.h, blk_client.c) hold the written pattern, every other one is untouched.
+`run IMG SYSTEM.qemu RUN_QEMU_ARGS... -- QEMU...` makes the image afresh, boots QEMU with
+it as the system's disk "disk" (the arguments come from SYSTEM.qemu, which the build makes
+from the spec's `disk` statement: cmake/m6_qemu_args.py), with run_qemu.py's checks, then
+checks every block: the ones the client writes (common.h, blk_client.c) hold the written
+pattern, every other one is untouched.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "cmake"))
+import m6_qemu_args  # noqa: E402 (the disks' QEMU arguments)
 
 BLOCKS = 16384
 MASK = 0xFFFFFFFF
@@ -50,17 +55,20 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "make":
         make(Path(sys.argv[2]))
         return 0
-    if len(sys.argv) < 5 or sys.argv[1] != "run" or "--" not in sys.argv:
-        print("usage: blk_image.py make IMG | run IMG RUN_QEMU_ARGS... -- QEMU...", file=sys.stderr)
+    if len(sys.argv) < 6 or sys.argv[1] != "run" or "--" not in sys.argv:
+        print("usage: blk_image.py make IMG | run IMG SYSTEM.qemu RUN_QEMU_ARGS... -- QEMU...",
+              file=sys.stderr)
         return 2
     disk = Path(sys.argv[2])
     make(disk)  # fresh for every run: the guest writes it
+    try:
+        disks = m6_qemu_args.arguments(m6_qemu_args.load(sys.argv[3]), {"disk": str(disk)})
+    except m6_qemu_args.Problem as exc:
+        print(f"blk_image: FAIL: {exc}")
+        return 1
     split = sys.argv.index("--")
     runner = Path(__file__).resolve().parent.parent / "qemu" / "run_qemu.py"
-    command = [sys.executable, str(runner), *sys.argv[3:split], "--", *sys.argv[split + 1:],
-               "-global", "virtio-mmio.force-legacy=false",
-               "-drive", f"if=none,file={disk},format=raw,id=d0",
-               "-device", "virtio-blk-device,drive=d0"]
+    command = [sys.executable, str(runner), *sys.argv[4:split], "--", *sys.argv[split + 1:], *disks]
     status = subprocess.run(command, check=False).returncode
     if status != 0:
         return status

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """test/fatguest: host-made FAT images read by m6 through the FAT component and fs.idl.
 
-`fatguest.py --variant V --workdir DIR [--log FILE] -- QEMU... -kernel fatguest.img`
-makes a tree (long and Unicode names, 200 files in one directory, 8 levels of
-directories, files of 0 B, 1 B and 1 MiB), puts it on a fresh image with mkfs.fat, mmd and
-mcopy (V: fat12, fat16, fat32), boots the system with the image as its virtio-blk disk, and
-compares what the guest's client prints (fatguest_client.c) with what the host's mtools
-read from the same image: every directory's entries in order (`mdir -/ -a -b`), every
-file's size, hash and small contents (`mtype`). V `bad`: an image with no FAT on it; the
-component must refuse the mount with a line saying so and answer every call -EIO.
+`fatguest.py --variant V --workdir DIR --qemu-args fatguest.qemu [--log FILE] -- QEMU...
+-kernel fatguest.img` makes a tree (long and Unicode names, 200 files in one directory, 8
+levels of directories, files of 0 B, 1 B and 1 MiB), puts it on a fresh image with
+mkfs.fat, mmd and mcopy (V: fat12, fat16, fat32), boots the system with the image as its
+virtio-blk disk (the spec's disk, image "disk": QEMU's arguments come from the system's
+.qemu file), and compares what the guest's client prints (fatguest_client.c) with what
+the host's mtools read from the same image: every directory's entries in order (`mdir -/
+-a -b`), every file's size, hash and small contents (`mtype`). V `bad`: an image with no
+FAT on it; the component must refuse the mount with a line saying so and answer every
+call -EIO.
 
 V `workload-fat12` (16, 32), with the fatguest_rw image and `--model fat_model`: an empty
 volume on which the guest runs test/fat's seeded workload through remote_fs and syncs;
@@ -30,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "qemu"))
 from qemu_run import run_guest, verdict  # noqa: E402 (the shared QEMU runner)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "cmake"))
+import m6_qemu_args  # noqa: E402 (the disks' QEMU arguments)
 
 TOOL = "fatguest"
 KERNEL_TROUBLE = re.compile(r"PANIC|kernel exception|m6: fault:")
@@ -224,6 +228,8 @@ def main() -> int:
                         choices=[*VARIANTS, "bad", *(f"workload-{v}" for v in VARIANTS)])
     parser.add_argument("--model", type=Path, help="fat_model (test/fat), for workload-*")
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--qemu-args", type=Path, required=True,
+                        help="the system's .qemu file (m6_add_system): how its disk is attached")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--log", type=Path)
     parser.add_argument("qemu", nargs=argparse.REMAINDER, help="-- the QEMU command line")
@@ -252,9 +258,11 @@ def main() -> int:
     except (OSError, subprocess.CalledProcessError) as exc:
         return verdict(TOOL, [f"cannot make the image: {exc}"])
 
-    command = [*qemu, "-global", "virtio-mmio.force-legacy=false",
-               "-drive", f"if=none,file={image},format=raw,id=d0",
-               "-device", "virtio-blk-device,drive=d0"]
+    try:
+        disks = m6_qemu_args.arguments(m6_qemu_args.load(args.qemu_args), {"disk": str(image)})
+    except m6_qemu_args.Problem as exc:
+        return verdict(TOOL, [str(exc)])
+    command = [*qemu, *disks]
     try:
         output, status = run_guest(command, args.timeout)
     except OSError as exc:
