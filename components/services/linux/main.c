@@ -353,11 +353,13 @@ static void serve(void)
 				answer = true;
 			}
 		} else if (f.kind == M6_FAULT_VM) {
-			if (mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction) == 0) {
+			int e = mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction);
+			if (e == 0) {
 				m6_fault_reply_resume(&m);
 				answer = true;
 			} else {
-				proc_kill(p, "bad access", f.vm.address, f.pc);
+				proc_kill(p, e == -LINUX_ENOMEM ? "out of memory" : "bad access",
+				          f.vm.address, f.pc);
 			}
 		} else {
 			proc_kill(p, "exception", f.exception.esr, f.pc);
