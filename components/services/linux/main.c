@@ -1,0 +1,390 @@
+/* The Linux shim (docs/linux.md, "The shim: design"): runs each program its arguments name
+ * ("PATH [ARG...]", one argument per program) in turn as a Linux process, serving its
+ * system calls and page faults from the fault endpoint, then powers off if it may. */
+#define _DEFAULT_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <m6/debug.h>
+#include <m6/fault.h>
+#include <m6/invocations.h>
+#include <m6/runtime.h>
+#include <m6/time.h>
+#include <m6_caps.h>
+
+#include "elf.h"
+#include "shim.h"
+
+/* Linux threads run below the shim, which serves them (at most the shim's maximum). */
+#ifndef LINUX_PROCESS_PRIORITY
+#define LINUX_PROCESS_PRIORITY 90
+#endif
+#define MAX_ELF_SIZE ((size_t)8 << 20)
+#define MAX_ARGS     16
+
+static struct proc procs[LINUX_MAX_PROCS];
+static int next_pid = 1;
+static int live; /* processes running */
+
+void shim_console_write(const char *s, size_t n)
+{
+	m6_debug_write(CAP_DEBUG_CONSOLE, s, n);
+}
+
+void shim_log(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	shim_console_write(line, (size_t)n);
+}
+
+static void proc_end(struct proc *p)
+{
+	m6_tcb_suspend(p->tcb);
+	mem_proc_clear(p);
+	p->used = false;
+	live--;
+}
+
+void proc_exit(struct proc *p, int status)
+{
+	shim_log("linux: %s exited %d", p->name, status & 0xff);
+	proc_end(p);
+}
+
+void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc)
+{
+	shim_log("linux: %s: killed: %s at 0x%llx (pc 0x%llx)", p->name, why,
+	         (unsigned long long)addr, (unsigned long long)pc);
+	proc_end(p);
+}
+
+/* The whole file at `path` in a malloc'd buffer, or NULL with *err (-errno). */
+static uint8_t *read_file(const char *path, size_t *size, int *err)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		*err = -LINUX_ENOENT;
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size < 0 || (size_t)st.st_size > MAX_ELF_SIZE) {
+		close(fd);
+		*err = -LINUX_ENOEXEC;
+		return NULL;
+	}
+	uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!buf || got != (size_t)st.st_size) {
+		free(buf);
+		*err = -LINUX_ENOMEM;
+		return NULL;
+	}
+	*size = got;
+	return buf;
+}
+
+/* Copy the segments into p (all pages present at once: the file is not kept). */
+static int load_segments(struct proc *p, const uint8_t *file, const struct elf_image *img,
+                         uint64_t bias)
+{
+	for (unsigned i = 0; i < img->count; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		uint64_t start = (s->vaddr + bias) & ~(uint64_t)(PAGE_SIZE - 1);
+		uint64_t end =
+		    (s->vaddr + bias + s->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+		/* a page shared with the previous segment stays in its VMA, with both rights */
+		struct vma *prev = mem_vma_find(p, start);
+		if (prev) {
+			prev->prot |= s->prot;
+			start += PAGE_SIZE;
+		}
+		if (start < end) {
+			int e = mem_vma_add(p, start, end, s->prot, VMA_IMAGE);
+			if (e)
+				return e;
+		}
+		int e = mem_copy_out(p, s->vaddr + bias, file + s->offset, s->filesz);
+		if (e)
+			return e;
+		/* bytes between filesz and memsz are zero: the pages are fresh or zeroed */
+		if (s->prot & ELF_PROT_EXEC)
+			mem_sync_code(p, s->vaddr + bias, s->vaddr + bias + s->memsz);
+	}
+	return 0;
+}
+
+struct stack_builder {
+	uint8_t buf[8192];
+	size_t top; /* bytes used from the end of buf */
+};
+
+static uint64_t push_bytes(struct stack_builder *b, const void *data, size_t n, uint64_t sp_top)
+{
+	if (b->top + n > sizeof(b->buf))
+		return 0;
+	b->top += n;
+	memcpy(b->buf + sizeof(b->buf) - b->top, data, n);
+	return sp_top - b->top;
+}
+
+#define AT_NULL     0
+#define AT_PHDR     3
+#define AT_PHENT    4
+#define AT_PHNUM    5
+#define AT_PAGESZ   6
+#define AT_BASE     7
+#define AT_FLAGS    8
+#define AT_ENTRY    9
+#define AT_UID      11
+#define AT_EUID     12
+#define AT_GID      13
+#define AT_EGID     14
+#define AT_PLATFORM 15
+#define AT_HWCAP    16
+#define AT_CLKTCK   17
+#define AT_SECURE   23
+#define AT_RANDOM   25
+#define AT_HWCAP2   26
+#define AT_EXECFN   31
+/* HWCAP_FP | HWCAP_ASIMD: what every Armv8-A has. Not HWCAP_CPUID: glibc would then
+ * read MIDR_EL1, which traps at EL0 on m6. */
+#define LINUX_HWCAP 0x3u
+
+/* Lay out argc, argv, envp, auxv and their strings at the top of the stack as Linux
+ * does; the initial sp (16-byte aligned, pointing at argc) in *sp. */
+static int build_stack(struct proc *p, int argc, char **argv, const struct elf_image *img,
+                       uint64_t bias, uint64_t *sp)
+{
+	static const char *const envp[] = {"HOME=/", "PATH=/bin", "TERM=linux"};
+	const int envc = (int)(sizeof(envp) / sizeof(envp[0]));
+	static struct stack_builder b;
+	b.top = 0;
+	const uint64_t top = LINUX_STACK_TOP;
+	uint64_t execfn = push_bytes(&b, argv[0], strlen(argv[0]) + 1, top);
+	uint64_t platform = push_bytes(&b, "aarch64", 8, top);
+	uint64_t envs[8], args[MAX_ARGS];
+	for (int i = envc; i-- > 0;)
+		envs[i] = push_bytes(&b, envp[i], strlen(envp[i]) + 1, top);
+	for (int i = argc; i-- > 0;)
+		args[i] = push_bytes(&b, argv[i], strlen(argv[i]) + 1, top);
+	uint64_t rnd[2] = {m6_time_ns() * 0x9e3779b97f4a7c15u,
+	                   (uint64_t)p->pid * 0xbf58476d1ce4e5b9u};
+	uint64_t random = push_bytes(&b, rnd, sizeof(rnd), top);
+	if (!execfn || !platform || !random)
+		return -LINUX_ENOMEM;
+	for (int i = 0; i < envc; i++)
+		if (!envs[i])
+			return -LINUX_ENOMEM;
+	for (int i = 0; i < argc; i++)
+		if (!args[i])
+			return -LINUX_ENOMEM;
+	const uint64_t aux[][2] = {
+	    {AT_PHDR, img->phdr_vaddr + bias},
+	    {AT_PHENT, img->phentsize},
+	    {AT_PHNUM, img->phnum},
+	    {AT_PAGESZ, PAGE_SIZE},
+	    {AT_BASE, 0},
+	    {AT_FLAGS, 0},
+	    {AT_ENTRY, img->entry + bias},
+	    {AT_UID, 0},
+	    {AT_EUID, 0},
+	    {AT_GID, 0},
+	    {AT_EGID, 0},
+	    {AT_PLATFORM, platform},
+	    {AT_HWCAP, LINUX_HWCAP},
+	    {AT_HWCAP2, 0},
+	    {AT_CLKTCK, 100},
+	    {AT_SECURE, 0},
+	    {AT_RANDOM, random},
+	    {AT_EXECFN, execfn},
+	    {AT_NULL, 0},
+	};
+	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * (sizeof(aux) / sizeof(aux[0]));
+	/* align so that argc ends 16-byte aligned */
+	size_t pad = (b.top + words * 8) % 16 ? 16 - (b.top + words * 8) % 16 : 0;
+	b.top += pad;
+	memset(b.buf + sizeof(b.buf) - b.top, 0, pad);
+	uint64_t vec[1 + MAX_ARGS + 1 + 8 + 1 + 64];
+	size_t n = 0;
+	vec[n++] = (uint64_t)argc;
+	for (int i = 0; i < argc; i++)
+		vec[n++] = args[i];
+	vec[n++] = 0;
+	for (int i = 0; i < envc; i++)
+		vec[n++] = envs[i];
+	vec[n++] = 0;
+	for (size_t i = 0; i < sizeof(aux) / sizeof(aux[0]); i++) {
+		vec[n++] = aux[i][0];
+		vec[n++] = aux[i][1];
+	}
+	uint64_t start = push_bytes(&b, vec, n * 8, top);
+	if (!start || start % 16 != 0)
+		return -LINUX_ENOMEM;
+	int e = mem_copy_out(p, start, b.buf + sizeof(b.buf) - b.top, b.top);
+	if (e)
+		return e;
+	*sp = start;
+	return 0;
+}
+
+/* Start "PATH ARG..." as a new process; 0, or -errno with a log line. */
+static int spawn(char *line)
+{
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	for (char *t = strtok(line, " "); t && argc < MAX_ARGS; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	if (argc == 0)
+		return -LINUX_EINVAL;
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	struct proc *p = NULL;
+	for (unsigned i = 0; i < LINUX_MAX_PROCS && !p; i++)
+		if (!procs[i].used)
+			p = &procs[i];
+	if (!p) {
+		shim_log("linux: %s: no process slot (EAGAIN)", base);
+		return -11;
+	}
+	size_t size = 0;
+	int e = 0;
+	uint8_t *file = read_file(argv[0], &size, &e);
+	if (!file) {
+		shim_log("linux: %s: cannot read %s (%d)", base, argv[0], -e);
+		return e;
+	}
+	struct elf_image img;
+	const char *why = NULL;
+	enum elf_result r = elf_parse(file, size, LINUX_USER_LIMIT, &img, &why);
+	uint64_t bias = 0;
+	if (r == ELF_NEEDS_INTERP) {
+		shim_log("linux: %s: needs an interpreter (%s): ENOEXEC", base, img.interp);
+	} else if (r != ELF_OK) {
+		shim_log("linux: %s: not a valid executable: %s: ENOEXEC", base, why);
+	} else if (!elf_bias(&img, LINUX_PIE_BASE, LINUX_USER_LIMIT, &bias)) {
+		shim_log("linux: %s: image does not fit: ENOEXEC", base);
+		r = ELF_BAD;
+	}
+	if (r != ELF_OK) {
+		free(file);
+		return -LINUX_ENOEXEC;
+	}
+	/* a slot's kernel objects (made, tcb, vspace, ...) stay for the next process */
+	p->used = false;
+	p->clear_tid = 0;
+	p->badge = (uint64_t)(p - procs) + 1;
+	p->pid = next_pid++;
+	snprintf(p->name, sizeof(p->name), "%s", base);
+	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);
+	p->l2s = NULL;
+	p->l3s = p->l3_hint = NULL;
+	p->nvma = 0;
+	uint64_t sp = 0;
+	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
+	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
+	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
+		e = build_stack(p, argc, argv, &img, bias, &sp);
+	free(file);
+	if (e) {
+		shim_log("linux: %s: cannot start: out of memory (%d)", base, -e);
+		mem_proc_clear(p);
+		return e;
+	}
+	p->brk_start = p->brk = img.hi + bias;
+	p->used = true;
+	live++;
+	uint64_t x[1] = {0};
+	if (m6_tcb_set_priority(p->tcb, M6_CAP_SELF_TCB, LINUX_PROCESS_PRIORITY) != M6_OK ||
+	    m6_tcb_write_registers(p->tcb, true, img.entry + bias, sp, x, 1) != M6_OK) {
+		shim_log("linux: %s: cannot start its thread", base);
+		proc_end(p);
+		return -LINUX_EINVAL;
+	}
+	return 0;
+}
+
+static struct proc *proc_of(uint64_t badge)
+{
+	if (badge == 0 || badge > LINUX_MAX_PROCS || !procs[badge - 1].used)
+		return NULL;
+	return &procs[badge - 1];
+}
+
+/* Serve faults until no process is left. */
+static void serve(void)
+{
+	struct m6_msg m;
+	bool answer = false;
+	while (live > 0) {
+		uint64_t err = answer ? m6_reply_recv(shim_faults, &m) : m6_recv(shim_faults, &m);
+		answer = false;
+		if (err != M6_OK)
+			continue;
+		struct m6_fault_info f;
+		struct proc *p = proc_of(m.badge);
+		if (!p || !m6_fault_decode(&m, &f))
+			continue; /* not ours: no answer, the thread stays stopped */
+		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
+			uint64_t ret = 0;
+			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
+				m6_fault_reply_set_x0(&m, ret);
+				answer = true;
+			}
+		} else if (f.kind == M6_FAULT_VM) {
+			int e = mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction);
+			if (e == 0) {
+				m6_fault_reply_resume(&m);
+				answer = true;
+			} else {
+				proc_kill(p, e == -LINUX_ENOMEM ? "out of memory" : "bad access",
+				          f.vm.address, f.pc);
+			}
+		} else {
+			proc_kill(p, "exception", f.exception.esr, f.pc);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int e = mem_init();
+	if (e) {
+		shim_log("linux: cannot map the frame window (%d)", -e);
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		char line[256];
+		snprintf(line, sizeof(line), "%s", argv[i]);
+		if (spawn(line) == 0)
+			serve();
+	}
+	unsigned made, free_count;
+	mem_stats(&made, &free_count);
+	shim_log("linux: all programs done (%u frames made, %u free)", made, free_count);
+#ifdef CAP_POWER
+	m6_power_off(CAP_POWER);
+#endif
+	return 0;
+}

@@ -1,0 +1,505 @@
+/* The Linux shim's memory (docs/linux.md, "The shim: design"): objects retyped from the
+ * untyped pool and kept on free lists, the frame window through which the shim reaches
+ * every frame, and each process's VMAs, page tables and demand-zero faults. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <m6/caps.h>
+#include <m6/invocations.h>
+#include <m6_caps.h>
+
+#include "elf.h"
+#include "shim.h"
+
+/* Frame i of the pool is at FRAME_WINDOW + i * 4 KiB in the shim's own address space:
+ * the second level-0 entry, which the spec's layout never uses. */
+#define FRAME_WINDOW ((uint64_t)1 << 39)
+#define MAX_FRAMES   ((size_t)1 << (M6_UNTYPED_POOL_BITS - 12))
+#define L3_SPAN      ((uint64_t)2 << 20)
+#define L2_SPAN      ((uint64_t)1 << 30)
+
+struct frame {
+	m6_cptr_t proc_cap; /* the cap a process maps */
+	bool dirty;         /* held a process's data: zero before reuse */
+};
+
+static struct frame frames[MAX_FRAMES];
+static uint32_t nframes;                 /* retyped so far */
+static uint32_t free_frames[MAX_FRAMES]; /* a stack of indices */
+static uint32_t nfree;
+/* Unmapped page tables for reuse (a process's level-2 and level-3 tables). */
+static m6_cptr_t free_tables[MAX_FRAMES / 8];
+static uint32_t nfree_tables;
+static m6_cptr_t window_l3[MAX_FRAMES / 512 + 1];
+
+static int retype(uint64_t type, uint64_t bits, m6_cptr_t *out)
+{
+	m6_cptr_t slot = m6_cap_alloc();
+	if (slot == 0)
+		return -LINUX_ENOMEM; /* the CNode is full: as good as out of memory */
+	uint64_t err = m6_untyped_retype(CAP_POOL, type, bits, M6_CAP_SELF_CNODE, slot, 1);
+	if (err != M6_OK)
+		return -LINUX_ENOMEM;
+	*out = slot;
+	return 0;
+}
+
+static uint8_t *frame_ptr(uint32_t index)
+{
+	return (uint8_t *)(uintptr_t)(FRAME_WINDOW + (uint64_t)index * PAGE_SIZE);
+}
+
+m6_cptr_t shim_faults;
+
+int mem_init(void)
+{
+	m6_cptr_t l1, l2;
+	int e;
+	/* The fault endpoint is made here rather than declared in the spec: the spec gives a
+	 * component only the receive right to its own endpoints, and a fault endpoint cap must
+	 * carry write and grant. */
+	if ((e = retype(M6_OBJ_ENDPOINT, 0, &shim_faults)))
+		return e;
+	if ((e = retype(M6_OBJ_PAGE_TABLE, 0, &l1)) || (e = retype(M6_OBJ_PAGE_TABLE, 0, &l2)))
+		return e;
+	if (m6_page_table_map(l1, M6_CAP_SELF_VSPACE, FRAME_WINDOW, 1) != M6_OK ||
+	    m6_page_table_map(l2, M6_CAP_SELF_VSPACE, FRAME_WINDOW, 2) != M6_OK)
+		return -LINUX_ENOMEM;
+	return 0;
+}
+
+/* A new frame from the pool, mapped in the window. */
+static int frame_make(uint32_t *index)
+{
+	if (nframes == MAX_FRAMES)
+		return -LINUX_ENOMEM;
+	uint32_t i = nframes;
+	uint64_t va = FRAME_WINDOW + (uint64_t)i * PAGE_SIZE;
+	if (window_l3[i / 512] == 0) {
+		m6_cptr_t t;
+		if (retype(M6_OBJ_PAGE_TABLE, 0, &t) != 0)
+			return -LINUX_ENOMEM;
+		if (m6_page_table_map(t, M6_CAP_SELF_VSPACE, va & ~(L3_SPAN - 1), 3) != M6_OK)
+			return -LINUX_ENOMEM;
+		window_l3[i / 512] = t;
+	}
+	m6_cptr_t cap, copy = m6_cap_alloc();
+	if (copy == 0 || retype(M6_OBJ_FRAME, 12, &cap) != 0)
+		return -LINUX_ENOMEM;
+	if (m6_cnode_copy(M6_CAP_SELF_CNODE, copy, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE, cap,
+	                  M6_DEPTH_ROOT, M6_RIGHTS_ALL) != M6_OK ||
+	    m6_frame_map(copy, M6_CAP_SELF_VSPACE, va, M6_RIGHT_READ | M6_RIGHT_WRITE) != M6_OK)
+		return -LINUX_ENOMEM;
+	frames[i].proc_cap = cap;
+	frames[i].dirty = false;
+	nframes++;
+	*index = i;
+	return 0;
+}
+
+/* A zeroed frame: a freed one if any (zeroed now), else a new one (zero from the kernel). */
+static int frame_get(uint32_t *index)
+{
+	if (nfree > 0) {
+		uint32_t i = free_frames[--nfree];
+		if (frames[i].dirty)
+			memset(frame_ptr(i), 0, PAGE_SIZE);
+		frames[i].dirty = false;
+		*index = i;
+		return 0;
+	}
+	return frame_make(index);
+}
+
+static void frame_put(uint32_t i)
+{
+	m6_frame_unmap(frames[i].proc_cap);
+	frames[i].dirty = true;
+	free_frames[nfree++] = i;
+}
+
+void mem_stats(unsigned *made, unsigned *free_count)
+{
+	*made = nframes;
+	*free_count = nfree;
+}
+
+static int table_get(m6_cptr_t *t)
+{
+	if (nfree_tables > 0) {
+		*t = free_tables[--nfree_tables];
+		return 0;
+	}
+	return retype(M6_OBJ_PAGE_TABLE, 0, t);
+}
+
+static void table_put(m6_cptr_t t)
+{
+	m6_page_table_unmap(t);
+	if (nfree_tables < sizeof(free_tables) / sizeof(free_tables[0]))
+		free_tables[nfree_tables++] = t;
+}
+
+int mem_proc_make(struct proc *p)
+{
+	if (p->made)
+		return 0;
+	int e;
+	if ((e = retype(M6_OBJ_VSPACE, 0, &p->vspace)) || (e = retype(M6_OBJ_TCB, 0, &p->tcb)) ||
+	    (e = retype(M6_OBJ_CNODE, 1, &p->cnode)) || (e = retype(M6_OBJ_PAGE_TABLE, 0, &p->l1)))
+		return e;
+	uint64_t asid;
+	if (m6_asid_pool_assign(CAP_ASID_POOL, p->vspace, &asid) != M6_OK)
+		return -LINUX_ENOMEM;
+	if (m6_page_table_map(p->l1, p->vspace, 0, 1) != M6_OK)
+		return -LINUX_ENOMEM;
+	/* The fault endpoint: write (to send the fault) and grant-reply (to wait for the
+	 * answer); the badge names the process slot. */
+	p->fault_ep = m6_cap_mint(shim_faults,
+	                          M6_RIGHT_WRITE | M6_RIGHT_GRANT | M6_RIGHT_GRANT_REPLY, p->badge);
+	if (p->fault_ep == 0)
+		return -LINUX_ENOMEM;
+	uint64_t err = m6_tcb_configure(p->tcb, p->fault_ep, p->cnode, p->vspace, 0, 0);
+	if (err == M6_OK)
+		err = m6_tcb_set_flags(p->tcb, M6_TCB_FLAG_LINUX_ABI);
+	if (err != M6_OK) {
+		shim_log("linux: cannot configure a process thread (m6 error %llu)",
+		         (unsigned long long)err);
+		return -LINUX_EINVAL;
+	}
+	p->made = true;
+	return 0;
+}
+
+void mem_proc_clear(struct proc *p)
+{
+	for (struct l3 *t = p->l3s, *next; t; t = next) {
+		next = t->next;
+		for (unsigned i = 0; i < 512; i++)
+			if (t->frame[i])
+				frame_put(t->frame[i] - 1);
+		table_put(t->cap);
+		free(t);
+	}
+	for (struct l2 *t = p->l2s, *next; t; t = next) {
+		next = t->next;
+		table_put(t->cap);
+		free(t);
+	}
+	p->l3s = p->l3_hint = NULL;
+	p->l2s = NULL;
+	p->nvma = 0;
+}
+
+/* ---- VMAs: a sorted array ---- */
+
+struct vma *mem_vma_find(struct proc *p, uint64_t addr)
+{
+	for (unsigned i = 0; i < p->nvma; i++)
+		if (addr >= p->vma[i].start && addr < p->vma[i].end)
+			return &p->vma[i];
+	return NULL;
+}
+
+int mem_vma_add(struct proc *p, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind)
+{
+	if (p->nvma == LINUX_MAX_VMAS)
+		return -LINUX_ENOMEM;
+	unsigned i = 0;
+	while (i < p->nvma && p->vma[i].start < start)
+		i++;
+	memmove(&p->vma[i + 1], &p->vma[i], (p->nvma - i) * sizeof(p->vma[0]));
+	p->vma[i] = (struct vma){.start = start, .end = end, .prot = prot, .kind = kind};
+	p->nvma++;
+	return 0;
+}
+
+uint64_t mem_find_gap(struct proc *p, uint64_t len, uint64_t top)
+{
+	uint64_t end = top;
+	for (unsigned i = p->nvma; i-- > 0;) {
+		const struct vma *v = &p->vma[i];
+		if (v->start >= end)
+			continue;
+		if (v->end <= end && end - v->end >= len)
+			return end - len;
+		end = v->start < end ? v->start : end;
+	}
+	return end >= len + ELF_MIN_ADDR ? end - len : 0;
+}
+
+/* ---- page tables and pages ---- */
+
+static struct l3 *l3_find(struct proc *p, uint64_t addr)
+{
+	uint64_t base = addr & ~(L3_SPAN - 1);
+	if (p->l3_hint && p->l3_hint->base == base)
+		return p->l3_hint;
+	for (struct l3 *t = p->l3s; t; t = t->next)
+		if (t->base == base)
+			return p->l3_hint = t;
+	return NULL;
+}
+
+static int l3_make(struct proc *p, uint64_t addr, struct l3 **out)
+{
+	uint64_t base2 = addr & ~(L2_SPAN - 1);
+	struct l2 *t2 = p->l2s;
+	while (t2 && t2->base != base2)
+		t2 = t2->next;
+	if (!t2) {
+		t2 = calloc(1, sizeof(*t2));
+		if (!t2 || table_get(&t2->cap) != 0) {
+			free(t2);
+			return -LINUX_ENOMEM;
+		}
+		if (m6_page_table_map(t2->cap, p->vspace, base2, 2) != M6_OK) {
+			table_put(t2->cap);
+			free(t2);
+			return -LINUX_ENOMEM;
+		}
+		t2->base = base2;
+		t2->next = p->l2s;
+		p->l2s = t2;
+	}
+	struct l3 *t3 = calloc(1, sizeof(*t3));
+	if (!t3 || table_get(&t3->cap) != 0) {
+		free(t3);
+		return -LINUX_ENOMEM;
+	}
+	t3->base = addr & ~(L3_SPAN - 1);
+	if (m6_page_table_map(t3->cap, p->vspace, t3->base, 3) != M6_OK) {
+		table_put(t3->cap);
+		free(t3);
+		return -LINUX_ENOMEM;
+	}
+	t3->next = p->l3s;
+	p->l3s = p->l3_hint = t3;
+	*out = t3;
+	return 0;
+}
+
+/* The kernel refuses W+X: such a page is mapped writable and not executable (an
+ * instruction fetch from it then faults and is refused). */
+static uint64_t rights_of(uint32_t prot)
+{
+	uint64_t r = M6_RIGHT_READ;
+	if (prot & ELF_PROT_WRITE)
+		r |= M6_RIGHT_WRITE;
+	else if (prot & ELF_PROT_EXEC)
+		r |= M6_RIGHT_EXECUTE;
+	return r;
+}
+
+/* Make the page at addr present with `prot`; its shim pointer in *ptr. */
+static int page_present(struct proc *p, uint64_t addr, uint32_t prot, uint8_t **ptr)
+{
+	struct l3 *t = l3_find(p, addr);
+	int e;
+	if (!t && (e = l3_make(p, addr, &t)) != 0)
+		return e;
+	unsigned slot = (unsigned)((addr >> 12) & 511);
+	if (t->frame[slot] == 0) {
+		uint32_t f;
+		if ((e = frame_get(&f)) != 0)
+			return e;
+		if (m6_frame_map(frames[f].proc_cap, p->vspace, addr & ~(uint64_t)(PAGE_SIZE - 1),
+		                 rights_of(prot)) != M6_OK) {
+			free_frames[nfree++] = f;
+			return -LINUX_ENOMEM;
+		}
+		t->frame[slot] = f + 1;
+		t->prot[slot] = prot;
+	}
+	*ptr = frame_ptr(t->frame[slot] - 1);
+	return 0;
+}
+
+uint8_t *mem_page(struct proc *p, uint64_t addr, int *err)
+{
+	struct vma *v = mem_vma_find(p, addr);
+	if (!v) {
+		*err = -LINUX_EFAULT;
+		return NULL;
+	}
+	uint8_t *ptr;
+	int e = page_present(p, addr, v->prot, &ptr);
+	if (e != 0) {
+		*err = e;
+		return NULL;
+	}
+	return ptr;
+}
+
+int mem_copy_in(struct proc *p, void *dst, uint64_t src, size_t n)
+{
+	uint8_t *d = dst;
+	while (n > 0) {
+		int e;
+		uint8_t *page = mem_page(p, src, &e);
+		if (!page)
+			return e;
+		size_t off = src & (PAGE_SIZE - 1), k = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
+		memcpy(d, page + off, k);
+		d += k;
+		src += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int mem_copy_out(struct proc *p, uint64_t dst, const void *src, size_t n)
+{
+	const uint8_t *s = src;
+	while (n > 0) {
+		int e;
+		struct vma *v = mem_vma_find(p, dst);
+		if (v && !(v->prot & ELF_PROT_WRITE) && v->kind != VMA_IMAGE)
+			return -LINUX_EFAULT;
+		uint8_t *page = mem_page(p, dst, &e);
+		if (!page)
+			return e;
+		size_t off = dst & (PAGE_SIZE - 1), k = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
+		memcpy(page + off, s, k);
+		s += k;
+		dst += k;
+		n -= k;
+	}
+	return 0;
+}
+
+void mem_sync_code(struct proc *p, uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start & ~(uint64_t)(PAGE_SIZE - 1); a < end; a += PAGE_SIZE) {
+		struct l3 *t = l3_find(p, a);
+		unsigned slot = (unsigned)((a >> 12) & 511);
+		if (!t || !t->frame[slot])
+			continue;
+		uintptr_t va = (uintptr_t)frame_ptr(t->frame[slot] - 1);
+		for (uintptr_t l = va; l < va + PAGE_SIZE; l += 64)
+			__asm__ volatile("dc cvau, %0" ::"r"(l) : "memory");
+		__asm__ volatile("dsb ish" ::: "memory");
+		for (uintptr_t l = va; l < va + PAGE_SIZE; l += 64)
+			__asm__ volatile("ic ivau, %0" ::"r"(l) : "memory");
+		__asm__ volatile("dsb ish\n\tisb" ::: "memory");
+	}
+}
+
+/* Drop the pages of [start, end) that are present. */
+static void pages_drop(struct proc *p, uint64_t start, uint64_t end)
+{
+	for (struct l3 *t = p->l3s; t; t = t->next) {
+		if (t->base >= end || t->base + L3_SPAN <= start)
+			continue;
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t a = t->base + (uint64_t)i * PAGE_SIZE;
+			if (a >= start && a < end && t->frame[i]) {
+				frame_put(t->frame[i] - 1);
+				t->frame[i] = 0;
+			}
+		}
+	}
+}
+
+/* Split VMAs so that none straddles `addr`. */
+static int vma_split(struct proc *p, uint64_t addr)
+{
+	struct vma *v = mem_vma_find(p, addr);
+	if (!v || v->start == addr)
+		return 0;
+	struct vma right = *v;
+	right.start = addr;
+	v->end = addr;
+	return mem_vma_add(p, right.start, right.end, right.prot, right.kind);
+}
+
+int mem_unmap(struct proc *p, uint64_t start, uint64_t end)
+{
+	int e;
+	if ((e = vma_split(p, start)) != 0 || (e = vma_split(p, end)) != 0)
+		return e;
+	unsigned j = 0;
+	for (unsigned i = 0; i < p->nvma; i++)
+		if (p->vma[i].start < start || p->vma[i].start >= end)
+			p->vma[j++] = p->vma[i];
+	p->nvma = j;
+	pages_drop(p, start, end);
+	return 0;
+}
+
+int mem_protect(struct proc *p, uint64_t start, uint64_t end, uint32_t prot)
+{
+	/* Linux answers ENOMEM when part of the range is not mapped */
+	for (uint64_t a = start; a < end;) {
+		struct vma *v = mem_vma_find(p, a);
+		if (!v)
+			return -LINUX_ENOMEM;
+		a = v->end;
+	}
+	int e;
+	if ((e = vma_split(p, start)) != 0 || (e = vma_split(p, end)) != 0)
+		return e;
+	for (unsigned i = 0; i < p->nvma; i++)
+		if (p->vma[i].start >= start && p->vma[i].end <= end)
+			p->vma[i].prot = prot;
+	for (struct l3 *t = p->l3s; t; t = t->next) {
+		if (t->base >= end || t->base + L3_SPAN <= start)
+			continue;
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t a = t->base + (uint64_t)i * PAGE_SIZE;
+			if (a < start || a >= end || !t->frame[i])
+				continue;
+			uint32_t f = t->frame[i] - 1;
+			if (prot == 0) {
+				/* no access: unmap the frame but keep its contents for a later
+				 * mprotect; the fault path maps it again */
+				m6_frame_unmap(frames[f].proc_cap);
+			} else {
+				m6_frame_unmap(frames[f].proc_cap);
+				m6_frame_map(frames[f].proc_cap, p->vspace, a, rights_of(prot));
+			}
+			t->prot[i] = prot;
+		}
+	}
+	return 0;
+}
+
+/* ESR: data abort from EL0 (EC 0x24), WnR bit 6; DFSC 0b0011xx is a permission fault. */
+#define ESR_EC(esr)       (((esr) >> 26) & 0x3f)
+#define ESR_WNR           (1u << 6)
+#define ESR_PERMISSION(e) (((e)&0x3c) == 0x0c)
+
+int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction)
+{
+	struct vma *v = mem_vma_find(p, addr);
+	if (!v || v->prot == 0)
+		return -LINUX_EFAULT;
+	bool write = !instruction && ESR_EC(esr) == 0x24 && (esr & ESR_WNR);
+	if ((write && !(v->prot & ELF_PROT_WRITE)) || (instruction && !(v->prot & ELF_PROT_EXEC)))
+		return -LINUX_EFAULT;
+	struct l3 *t = l3_find(p, addr);
+	unsigned slot = (unsigned)((addr >> 12) & 511);
+	if (t && t->frame[slot]) {
+		uint32_t f = t->frame[slot] - 1;
+		if (ESR_PERMISSION(esr & 0x3f) || t->prot[slot] != v->prot) {
+			/* present with other rights: an mprotect(PROT_NONE) page coming back, or
+			 * a W+X page wanted for execution now (remapped R-X until it is written) */
+			uint32_t prot = v->prot;
+			if (instruction && (prot & ELF_PROT_WRITE))
+				prot &= ~ELF_PROT_WRITE;
+			else if (ESR_PERMISSION(esr & 0x3f) && t->prot[slot] == v->prot)
+				return -LINUX_EFAULT;
+			m6_frame_unmap(frames[f].proc_cap);
+			if (m6_frame_map(frames[f].proc_cap, p->vspace,
+			                 addr & ~(uint64_t)(PAGE_SIZE - 1),
+			                 rights_of(prot)) != M6_OK)
+				return -LINUX_EFAULT;
+			t->prot[slot] = prot;
+			if (instruction)
+				mem_sync_code(p, addr, addr + 1);
+		}
+		return 0;
+	}
+	uint8_t *ptr;
+	return page_present(p, addr, v->prot, &ptr);
+}

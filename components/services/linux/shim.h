@@ -1,0 +1,114 @@
+/* The Linux shim's internal interface (docs/linux.md, "The shim: design"): processes,
+ * their memory (mem.c), their system calls (syscalls.c), start-up (main.c). */
+#ifndef LINUX_SHIM_H
+#define LINUX_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <m6/syscall.h>
+
+#define PAGE_SIZE 4096u
+/* A Linux process may use addresses below this: one level-1 table's 512 GiB. */
+#define LINUX_USER_LIMIT ((uint64_t)1 << 39)
+#define LINUX_STACK_TOP  (LINUX_USER_LIMIT - 0x10000000u)
+#define LINUX_STACK_SIZE ((uint64_t)8 << 20)
+/* mmap places regions top-down from here; static-PIE images go at LINUX_PIE_BASE. */
+#define LINUX_MMAP_TOP  (LINUX_STACK_TOP - LINUX_STACK_SIZE - 0x10000000u)
+#define LINUX_PIE_BASE  0x5555550000u
+#define LINUX_MAX_VMAS  256u
+#define LINUX_MAX_PROCS 4u
+
+#define LINUX_ENOENT    2
+#define LINUX_EBADF     9
+#define LINUX_ENOMEM    12
+#define LINUX_EFAULT    14
+#define LINUX_EEXIST    17
+#define LINUX_EINVAL    22
+#define LINUX_ENOTTY    25
+#define LINUX_ENOSYS    38
+#define LINUX_ENOEXEC   8
+#define LINUX_ENODEV    19
+
+enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK };
+
+struct vma {
+	uint64_t start, end; /* page-aligned, start < end */
+	uint32_t prot;       /* ELF_PROT_* = PROT_* */
+	uint32_t kind;
+};
+
+/* A level-3 page table of a process and the shadow of its entries. */
+struct l3 {
+	uint64_t base; /* 2 MiB-aligned */
+	m6_cptr_t cap;
+	uint32_t frame[512]; /* frame index + 1 of each entry, 0: not present */
+	uint32_t prot[512];  /* rights the entry is mapped with (ELF_PROT_*) */
+	struct l3 *next;
+};
+
+struct l2 {
+	uint64_t base; /* 1 GiB-aligned */
+	m6_cptr_t cap;
+	struct l2 *next;
+};
+
+struct proc {
+	bool used, made;
+	uint64_t badge; /* of its fault endpoint cap: index + 1 */
+	int pid;
+	char name[32];
+	char exe[128]; /* the path it was started from (/proc/self/exe) */
+	/* kernel objects, made once per slot and kept for the next process */
+	m6_cptr_t tcb, vspace, cnode, l1, fault_ep;
+	struct l2 *l2s;
+	struct l3 *l3s, *l3_hint;
+	struct vma vma[LINUX_MAX_VMAS];
+	unsigned nvma;
+	uint64_t brk_start, brk;
+	uint64_t clear_tid;
+};
+
+/* ---- mem.c: the pool, the frame window, process memory ---- */
+/* The endpoint every Linux thread faults to (made from the pool by mem_init). */
+extern m6_cptr_t shim_faults;
+int mem_init(void);
+/* Make (or reuse) the kernel objects of p; 0 or -errno. */
+int mem_proc_make(struct proc *p);
+/* Give back every frame and table of p's address space (VMAs forgotten too). */
+void mem_proc_clear(struct proc *p);
+/* Add a VMA [start, end); fails (-ENOMEM) when the list is full. Overlaps must be removed
+ * first (mem_unmap). */
+int mem_vma_add(struct proc *p, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind);
+struct vma *mem_vma_find(struct proc *p, uint64_t addr);
+/* Unmap [start, end): frames back to the free list, VMAs trimmed or split. */
+int mem_unmap(struct proc *p, uint64_t start, uint64_t end);
+int mem_protect(struct proc *p, uint64_t start, uint64_t end, uint32_t prot);
+/* A free range of `len` bytes below `top` (0 if none). */
+uint64_t mem_find_gap(struct proc *p, uint64_t len, uint64_t top);
+/* The shim's pointer to the page holding addr, made present (zero-filled) if it lies in
+ * a VMA; NULL outside every VMA or when memory ran out (*err says which). */
+uint8_t *mem_page(struct proc *p, uint64_t addr, int *err);
+int mem_copy_in(struct proc *p, void *dst, uint64_t src, size_t n);
+int mem_copy_out(struct proc *p, uint64_t dst, const void *src, size_t n);
+/* After writing code into p's pages through the shim: clean and invalidate. */
+void mem_sync_code(struct proc *p, uint64_t start, uint64_t end);
+/* A VM fault at addr: 0 resolved, else -errno (the process must die). */
+int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction);
+/* Frames in use and free, for the log. */
+void mem_stats(unsigned *made, unsigned *free_count);
+
+/* ---- syscalls.c ---- */
+/* Handle one syscall; false when the thread must not be resumed (it exited). */
+bool linux_syscall(struct proc *p, uint64_t nr, const uint64_t a[6], uint64_t *ret);
+const char *linux_syscall_name(uint64_t nr);
+
+/* ---- main.c ---- */
+void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void shim_console_write(const char *s, size_t n);
+/* End p: log "linux: NAME exited N" (status >= 0) and give its memory back. */
+void proc_exit(struct proc *p, int status);
+void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc);
+
+#endif

@@ -1,0 +1,468 @@
+/* The Linux shim's system calls: a table indexed by the AArch64 (generic) syscall number.
+ * Each handler gets the process and x0..x5 and returns the value for x0 (-errno on
+ * failure). Every number without a handler answers -ENOSYS with one log line. */
+#include <string.h>
+
+#include <m6/time.h>
+
+#include "elf.h"
+#include "shim.h"
+
+typedef int64_t (*handler_fn)(struct proc *p, const uint64_t a[6]);
+
+#define PAGE_UP(x) (((x) + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1))
+
+/* Writes to fd 1 and 2 go to the console in pieces of this size. */
+#define WRITE_CHUNK 512u
+
+static int64_t sys_write_buf(struct proc *p, uint64_t fd, uint64_t buf, uint64_t len)
+{
+	if (fd != 1 && fd != 2)
+		return -LINUX_EBADF;
+	char chunk[WRITE_CHUNK];
+	uint64_t done = 0;
+	while (done < len) {
+		size_t k = len - done < WRITE_CHUNK ? (size_t)(len - done) : WRITE_CHUNK;
+		int e = mem_copy_in(p, chunk, buf + done, k);
+		if (e)
+			return done ? (int64_t)done : e;
+		shim_console_write(chunk, k);
+		done += k;
+	}
+	return (int64_t)done;
+}
+
+static int64_t sys_write(struct proc *p, const uint64_t a[6])
+{
+	return sys_write_buf(p, a[0], a[1], a[2]);
+}
+
+static int64_t sys_writev(struct proc *p, const uint64_t a[6])
+{
+	if (a[2] > 1024)
+		return -LINUX_EINVAL;
+	int64_t total = 0;
+	for (uint64_t i = 0; i < a[2]; i++) {
+		uint64_t iov[2];
+		int e = mem_copy_in(p, iov, a[1] + i * 16, sizeof(iov));
+		if (e)
+			return total ? total : e;
+		int64_t n = sys_write_buf(p, a[0], iov[0], iov[1]);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+	}
+	return total;
+}
+
+static int64_t sys_read(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	if (a[0] == 0)
+		return 0; /* no terminal input yet: end of file */
+	return -LINUX_EBADF;
+}
+
+/* struct stat of AArch64 Linux (asm-generic): 128 bytes. */
+struct linux_stat {
+	uint64_t dev, ino;
+	uint32_t mode, nlink, uid, gid;
+	uint64_t rdev, pad1;
+	int64_t size;
+	int32_t blksize, pad2;
+	int64_t blocks;
+	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	uint32_t unused[2];
+};
+
+static int64_t stat_fd(struct proc *p, uint64_t fd, uint64_t buf)
+{
+	if (fd > 2)
+		return -LINUX_EBADF;
+	struct linux_stat st = {.dev = 5,
+	                        .ino = fd + 1,
+	                        .mode = 020620 /* S_IFCHR | 0620 */,
+	                        .nlink = 1,
+	                        .rdev = (136u << 8) | 0,
+	                        .blksize = 1024};
+	return mem_copy_out(p, buf, &st, sizeof(st));
+}
+
+static int64_t sys_fstat(struct proc *p, const uint64_t a[6])
+{
+	return stat_fd(p, a[0], a[1]);
+}
+
+#define AT_EMPTY_PATH 0x1000
+
+static int64_t sys_newfstatat(struct proc *p, const uint64_t a[6])
+{
+	char c = 1;
+	if (!(a[3] & AT_EMPTY_PATH) || mem_copy_in(p, &c, a[1], 1) != 0 || c != '\0')
+		return -LINUX_ENOENT; /* no file system for Linux programs yet */
+	return stat_fd(p, a[0], a[2]);
+}
+
+/* Only /proc/self/exe exists (glibc asks for it at start-up): the path the program was
+ * started from. */
+static int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
+{
+	static const char self[] = "/proc/self/exe";
+	char path[sizeof(self)];
+	memset(path, 0, sizeof(path));
+	for (size_t i = 0; i < sizeof(path); i++) {
+		int e = mem_copy_in(p, &path[i], a[1] + i, 1);
+		if (e)
+			return e;
+		if (path[i] == '\0')
+			break;
+	}
+	if (memcmp(path, self, sizeof(self)) != 0)
+		return -LINUX_ENOENT;
+	size_t n = strlen(p->exe) < a[3] ? strlen(p->exe) : (size_t)a[3];
+	int e = mem_copy_out(p, a[2], p->exe, n);
+	return e ? e : (int64_t)n;
+}
+
+static int64_t sys_ioctl(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	(void)a;
+	return -LINUX_ENOTTY; /* no terminal yet: stdout is then fully buffered */
+}
+
+static int64_t sys_exit(struct proc *p, const uint64_t a[6])
+{
+	proc_exit(p, (int)a[0]);
+	return 0;
+}
+
+static int64_t sys_set_tid_address(struct proc *p, const uint64_t a[6])
+{
+	p->clear_tid = a[0];
+	return p->pid;
+}
+
+static int64_t sys_zero(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	(void)a;
+	return 0;
+}
+
+static int64_t sys_getpid(struct proc *p, const uint64_t a[6])
+{
+	(void)a;
+	return p->pid;
+}
+
+static int64_t sys_getppid(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	(void)a;
+	return 0; /* the shim is no Linux process */
+}
+
+static int64_t sys_uname(struct proc *p, const uint64_t a[6])
+{
+	char u[6][65];
+	memset(u, 0, sizeof(u));
+	strcpy(u[0], "Linux");
+	strcpy(u[1], "m6");
+	strcpy(u[2], "6.1.0-m6");
+	strcpy(u[3], "#1 m6 Linux shim");
+	strcpy(u[4], "aarch64");
+	strcpy(u[5], "(none)");
+	return mem_copy_out(p, a[0], u, sizeof(u));
+}
+
+#define CLOCK_REALTIME           0
+#define CLOCK_MONOTONIC          1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
+#define CLOCK_MONOTONIC_RAW      4
+#define CLOCK_REALTIME_COARSE    5
+#define CLOCK_MONOTONIC_COARSE   6
+#define CLOCK_BOOTTIME           7
+
+static int64_t sys_clock_gettime(struct proc *p, const uint64_t a[6])
+{
+	if (a[0] > CLOCK_BOOTTIME)
+		return -LINUX_EINVAL;
+	/* every clock counts from boot for now (no wall-clock source yet) */
+	uint64_t ns = m6_time_ns();
+	int64_t ts[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+	return mem_copy_out(p, a[1], ts, sizeof(ts));
+}
+
+static int64_t sys_getrandom(struct proc *p, const uint64_t a[6])
+{
+	/* Not cryptographic: a counter-seeded generator until m6 has an entropy source. */
+	static uint64_t state;
+	if (state == 0)
+		state = m6_time_ns() | 1;
+	uint64_t len = a[1] > 4096 ? 4096 : a[1];
+	uint8_t buf[256];
+	for (uint64_t done = 0; done < len;) {
+		size_t k = len - done < sizeof(buf) ? (size_t)(len - done) : sizeof(buf);
+		for (size_t i = 0; i < k; i++) {
+			state ^= state << 13;
+			state ^= state >> 7;
+			state ^= state << 17;
+			buf[i] = (uint8_t)state;
+		}
+		int e = mem_copy_out(p, a[0] + done, buf, k);
+		if (e)
+			return done ? (int64_t)done : e;
+		done += k;
+	}
+	return (int64_t)len;
+}
+
+#define RLIMIT_STACK  3
+#define RLIM_INFINITY UINT64_MAX
+
+static int64_t sys_prlimit64(struct proc *p, const uint64_t a[6])
+{
+	if (a[0] != 0 && a[0] != (uint64_t)p->pid)
+		return -3; /* ESRCH */
+	if (a[1] >= 16)
+		return -LINUX_EINVAL;
+	if (a[3]) {
+		uint64_t old[2] = {RLIM_INFINITY, RLIM_INFINITY};
+		if (a[1] == RLIMIT_STACK)
+			old[0] = LINUX_STACK_SIZE;
+		int e = mem_copy_out(p, a[3], old, sizeof(old));
+		if (e)
+			return e;
+	}
+	return 0; /* new limits are accepted and not enforced */
+}
+
+static int64_t sys_brk(struct proc *p, const uint64_t a[6])
+{
+	uint64_t want = a[0];
+	if (want < p->brk_start || want > LINUX_MMAP_TOP)
+		return (int64_t)p->brk;
+	uint64_t old_end = PAGE_UP(p->brk), new_end = PAGE_UP(want);
+	if (new_end > old_end) {
+		for (unsigned i = 0; i < p->nvma; i++)
+			if (p->vma[i].start < new_end && p->vma[i].end > old_end)
+				return (int64_t)p->brk; /* would run into another mapping */
+		struct vma *heap = old_end > p->brk_start ? mem_vma_find(p, old_end - 1) : NULL;
+		if (heap && heap->kind == VMA_HEAP && heap->end == old_end)
+			heap->end = new_end;
+		else if (mem_vma_add(p, old_end, new_end, ELF_PROT_READ | ELF_PROT_WRITE, VMA_HEAP))
+			return (int64_t)p->brk;
+	} else if (new_end < old_end) {
+		mem_unmap(p, new_end, old_end);
+	}
+	p->brk = want;
+	return (int64_t)p->brk;
+}
+
+#define MAP_SHARED          0x01
+#define MAP_PRIVATE         0x02
+#define MAP_FIXED           0x10
+#define MAP_ANONYMOUS       0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+static int64_t sys_mmap(struct proc *p, const uint64_t a[6])
+{
+	uint64_t addr = a[0], len = a[1], prot = a[2], flags = a[3];
+	if (len == 0 || len > LINUX_USER_LIMIT || (addr & (PAGE_SIZE - 1)) || prot > 7)
+		return -LINUX_EINVAL;
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0)
+		return -LINUX_EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -LINUX_ENODEV; /* file mappings come with file descriptors */
+	len = PAGE_UP(len);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr < ELF_MIN_ADDR || addr > LINUX_USER_LIMIT - len)
+			return -LINUX_EINVAL;
+		if (flags & MAP_FIXED_NOREPLACE) {
+			for (unsigned i = 0; i < p->nvma; i++)
+				if (p->vma[i].start < addr + len && p->vma[i].end > addr)
+					return -LINUX_EEXIST;
+		}
+		int e = mem_unmap(p, addr, addr + len);
+		if (e)
+			return e;
+	} else {
+		addr = mem_find_gap(p, len, LINUX_MMAP_TOP);
+		if (addr == 0)
+			return -LINUX_ENOMEM;
+	}
+	int e = mem_vma_add(p, addr, addr + len, (uint32_t)prot, VMA_ANON);
+	return e ? e : (int64_t)addr;
+}
+
+static int64_t sys_munmap(struct proc *p, const uint64_t a[6])
+{
+	if ((a[0] & (PAGE_SIZE - 1)) || a[1] == 0 || a[0] >= LINUX_USER_LIMIT ||
+	    a[1] > LINUX_USER_LIMIT - a[0])
+		return -LINUX_EINVAL;
+	return mem_unmap(p, a[0], a[0] + PAGE_UP(a[1]));
+}
+
+static int64_t sys_mprotect(struct proc *p, const uint64_t a[6])
+{
+	if ((a[0] & (PAGE_SIZE - 1)) || a[2] > 7 || a[0] >= LINUX_USER_LIMIT ||
+	    a[1] > LINUX_USER_LIMIT - a[0])
+		return -LINUX_EINVAL;
+	if (a[1] == 0)
+		return 0;
+	return mem_protect(p, a[0], a[0] + PAGE_UP(a[1]), (uint32_t)a[2]);
+}
+
+/* AArch64 numbers (asm-generic/unistd.h). */
+enum {
+	NR_ioctl = 29,
+	NR_readlinkat = 78,
+	NR_newfstatat = 79,
+	NR_fstat = 80,
+	NR_read = 63,
+	NR_write = 64,
+	NR_writev = 66,
+	NR_exit = 93,
+	NR_exit_group = 94,
+	NR_set_tid_address = 96,
+	NR_set_robust_list = 99,
+	NR_clock_gettime = 113,
+	NR_sched_yield = 124,
+	NR_uname = 160,
+	NR_getpid = 172,
+	NR_getppid = 173,
+	NR_getuid = 174,
+	NR_geteuid = 175,
+	NR_getgid = 176,
+	NR_getegid = 177,
+	NR_gettid = 178,
+	NR_brk = 214,
+	NR_munmap = 215,
+	NR_mmap = 222,
+	NR_mprotect = 226,
+	NR_prlimit64 = 261,
+	NR_getrandom = 278,
+	NR_COUNT = 512,
+};
+
+static const handler_fn handlers[NR_COUNT] = {
+    [NR_ioctl] = sys_ioctl,
+    [NR_readlinkat] = sys_readlinkat,
+    [NR_newfstatat] = sys_newfstatat,
+    [NR_fstat] = sys_fstat,
+    [NR_read] = sys_read,
+    [NR_write] = sys_write,
+    [NR_writev] = sys_writev,
+    [NR_exit] = sys_exit,
+    [NR_exit_group] = sys_exit,
+    [NR_set_tid_address] = sys_set_tid_address,
+    [NR_set_robust_list] = sys_zero,
+    [NR_clock_gettime] = sys_clock_gettime,
+    [NR_sched_yield] = sys_zero,
+    [NR_uname] = sys_uname,
+    [NR_getpid] = sys_getpid,
+    [NR_getppid] = sys_getppid,
+    [NR_getuid] = sys_zero,
+    [NR_geteuid] = sys_zero,
+    [NR_getgid] = sys_zero,
+    [NR_getegid] = sys_zero,
+    [NR_gettid] = sys_getpid,
+    [NR_brk] = sys_brk,
+    [NR_munmap] = sys_munmap,
+    [NR_mmap] = sys_mmap,
+    [NR_mprotect] = sys_mprotect,
+    [NR_prlimit64] = sys_prlimit64,
+    [NR_getrandom] = sys_getrandom,
+};
+
+/* Names for the log line of an unsupported call: the common ones a static program may
+ * make. */
+static const struct {
+	uint16_t nr;
+	const char *name;
+} names[] = {
+    {17, "getcwd"},
+    {23, "dup"},
+    {24, "dup3"},
+    {25, "fcntl"},
+    {29, "ioctl"},
+    {34, "mkdirat"},
+    {35, "unlinkat"},
+    {48, "faccessat"},
+    {49, "chdir"},
+    {56, "openat"},
+    {57, "close"},
+    {59, "pipe2"},
+    {61, "getdents64"},
+    {62, "lseek"},
+    {63, "read"},
+    {64, "write"},
+    {65, "readv"},
+    {66, "writev"},
+    {67, "pread64"},
+    {68, "pwrite64"},
+    {72, "pselect6"},
+    {73, "ppoll"},
+    {78, "readlinkat"},
+    {79, "newfstatat"},
+    {80, "fstat"},
+    {93, "exit"},
+    {94, "exit_group"},
+    {95, "waitid"},
+    {96, "set_tid_address"},
+    {98, "futex"},
+    {99, "set_robust_list"},
+    {101, "nanosleep"},
+    {113, "clock_gettime"},
+    {115, "clock_nanosleep"},
+    {124, "sched_yield"},
+    {129, "kill"},
+    {131, "tgkill"},
+    {134, "rt_sigaction"},
+    {135, "rt_sigprocmask"},
+    {139, "rt_sigreturn"},
+    {160, "uname"},
+    {167, "prctl"},
+    {169, "gettimeofday"},
+    {172, "getpid"},
+    {173, "getppid"},
+    {178, "gettid"},
+    {179, "sysinfo"},
+    {214, "brk"},
+    {215, "munmap"},
+    {216, "mremap"},
+    {220, "clone"},
+    {221, "execve"},
+    {222, "mmap"},
+    {226, "mprotect"},
+    {233, "madvise"},
+    {260, "wait4"},
+    {261, "prlimit64"},
+    {278, "getrandom"},
+    {291, "statx"},
+    {293, "rseq"},
+    {435, "clone3"},
+};
+
+const char *linux_syscall_name(uint64_t nr)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	return "?";
+}
+
+bool linux_syscall(struct proc *p, uint64_t nr, const uint64_t a[6], uint64_t *ret)
+{
+	handler_fn h = nr < NR_COUNT ? handlers[nr] : NULL;
+	if (!h) {
+		shim_log("linux: %s: unsupported syscall %llu (%s)", p->name,
+		         (unsigned long long)nr, linux_syscall_name(nr));
+		*ret = (uint64_t)(int64_t)-LINUX_ENOSYS;
+		return true;
+	}
+	*ret = (uint64_t)h(p, a);
+	return nr != NR_exit && nr != NR_exit_group;
+}
