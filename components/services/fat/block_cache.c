@@ -1,6 +1,6 @@
 /*
  * block_cache.c: a write-through block cache of 4 KiB lines, hash table + CLOCK
- * (block_cache.h; docs/fat.md, "The block cache").
+ * (block_cache.h; docs/files.md, "The FAT component's block cache").
  */
 #include "block_cache.h"
 

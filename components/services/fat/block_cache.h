@@ -1,6 +1,7 @@
 /*
- * block_cache.h: the FAT component's block cache (docs/fat.md, "The block cache"), in plain
- * C11 with no m6 dependency so the host unit test (unit.block_cache) compiles the same code.
+ * block_cache.h: the FAT component's block cache (docs/files.md, "The FAT component's block
+ * cache"), in plain C11 with no m6 dependency so the host unit test (unit.block_cache) compiles the
+ * same code.
  *
  * The cache keeps 4 KiB lines (BLOCK_CACHE_LINE bytes: an aligned group of device blocks)
  * in memory the caller hands over, finds them through a hash table and replaces them by

@@ -6,11 +6,10 @@
  *
  * Start-up: the block client waits for the driver's geometry; the FAT library mounts the
  * volume through read/write/flush callbacks over the block protocol (below), which go
- * through a write-through block cache in the component's heap (block_cache.h; docs/fat.md,
- * "The block cache"); fs_server.c
- * then serves fs.idl over the library's `struct vfs_fs` adapter (fat_vfs.c). A refused
- * mount is one line on the debug console, and the component serves anyway: every call
- * then answers -EIO, so the VFS sees a broken disk, not a dead component.
+ * through a write-through block cache in the component's heap (block_cache.h; docs/files.md,
+ * "The FAT component's block cache"); fs_server.c then serves fs.idl over the library's `struct
+ * vfs_fs` adapter (fat_vfs.c). A refused mount is one line on the debug console, and the component
+ * serves anyway: every call then answers -EIO, so the VFS sees a broken disk, not a dead component.
  *
  * Caps and regions come from the system's m6_caps.h (built per system, like virtio_blk):
  *   CAP_FS      the endpoint fs.idl is served on (`endpoint fs`); its callers' windows
