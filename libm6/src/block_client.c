@@ -50,7 +50,7 @@ int m6_block_submit(struct m6_block_client *c, uint32_t op, uint64_t block, uint
 	if (!block_requests_enqueue(c->requests, &r))
 		return -M6_BLOCK_EPROTO; /* unreachable: the driver cannot fill our queue */
 	c->in_flight++;
-	if (block_requests_producer_should_signal(c->requests)) {
+	if (!c->plugged && block_requests_producer_should_signal(c->requests)) {
 		m6_signal(c->driver);
 		c->signals++;
 	}
@@ -72,9 +72,31 @@ static bool dequeue(struct m6_block_client *c, struct block_completion *out)
 	return true;
 }
 
+/* Signals the driver if it sleeps: after a batch (one entry or many) was queued. */
+static void kick(struct m6_block_client *c)
+{
+	if (block_requests_producer_should_signal(c->requests)) {
+		m6_signal(c->driver);
+		c->signals++;
+	}
+}
+
+void m6_block_plug(struct m6_block_client *c)
+{
+	c->plugged = true;
+}
+
+void m6_block_unplug(struct m6_block_client *c)
+{
+	c->plugged = false;
+	kick(c);
+}
+
 /* Waits until a completion is dequeued (in_flight > 0). */
 static void dequeue_wait(struct m6_block_client *c, struct block_completion *out)
 {
+	if (c->plugged)
+		kick(c); /* the driver must see the batch before we sleep on its answers */
 	while (!dequeue(c, out)) {
 		if (block_completions_consumer_prepare_sleep(c->completions)) {
 			m6_wait(c->done);

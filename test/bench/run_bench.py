@@ -19,15 +19,22 @@ after the suite and adds its figures (`latency_<phase>`: how late the top-priori
 woke, in instructions, per phase of the adversary; `latency_max`) to the same table and
 JSON. Its fault storm makes the kernel report faults of one thread at one address on
 purpose; those lines are expected there, any other fault report is not.
+
+--blk IMAGE runs the block benchmarks (test/blkbench) with a 64 MiB raw disk of zeros;
+--fs IMAGE the file benchmarks (test/fsbench) with a FAT32 disk made here by mkfs.fat and
+mcopy (4 KiB clusters, a 16 MiB big.bin whose every 8-byte word is its own offset).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +72,14 @@ EXPECTED = [
 # The block benchmarks (--blk, test/blkbench): 4 KiB random reads through the block protocol.
 EXPECTED_BLK = ["blk_read_4k_qd1", "blk_read_4k_qd32", "blk_qd32_client_syscalls_per_1000"]
 BLK_DISK_BYTES = 64 << 20
+# The file benchmarks (--fs, test/fsbench): tmpfs through the VFS, a FAT32 file on virtio-blk.
+EXPECTED_FS = ["fs_tmpfs_open_read4k_close_idl", "fs_tmpfs_open_read4k_close_posix",
+               "fs_fat_seq_read_cold_per_mib", "fs_fat_seq_read_warm_per_mib",
+               "fs_fat_seq_read_warm_posix_per_mib"]
+# Its disk: FAT32 with 4 KiB clusters (8 sectors of 512 bytes), which FAT32 allows only from
+# 65,525 clusters on: 288 MiB (a sparse file). big.bin's every 8-byte word is its offset.
+FS_DISK_MIB = 288
+FS_FILE_BYTES = 16 << 20
 LATENCY_PHASES = ["setup", "idle", "timer_storm", "revoke_chain", "delete_cnode", "retype_2m",
                   "fault_storm", "console"]
 EXPECTED_LATENCY = [f"latency_{p}" for p in LATENCY_PHASES] + [
@@ -122,6 +137,28 @@ def parse(output: str, result: Result | None = None, faults_expected: bool = Fal
     return result
 
 
+class DiskError(Exception):
+    pass
+
+
+def make_fs_disk(directory: Path) -> Path:
+    """The FAT32 disk of test/fsbench, made with the host's mkfs.fat and mcopy."""
+    disk = directory / "fs.img"
+    big = directory / "big.bin"
+    big.write_bytes(array("Q", range(0, FS_FILE_BYTES, 8)).tobytes())
+    for cmd in (["mkfs.fat", "-C", "--invariant", "-F", "32", "-S", "512", "-s", "8",
+                 "-n", "M6BENCH", str(disk), str(FS_DISK_MIB * 1024)],
+                ["mcopy", "-i", str(disk), str(big), "::/big.bin"]):
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                                 env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+        except OSError as exc:
+            raise DiskError(f"cannot run {cmd[0]} (Debian: dosfstools, mtools): {exc}")
+        if res.returncode != 0:
+            raise DiskError(f"{' '.join(cmd)}: {(res.stderr or res.stdout).strip()}")
+    return disk
+
+
 def run_qemu(qemu: list[str], image: Path, timeout: float,
              disk: Path | None = None) -> tuple[str, int | None, float]:
     command = [*qemu, *ICOUNT_ARGS, "-kernel", str(image)]
@@ -166,12 +203,14 @@ def main() -> int:
                         help="the latency benchmark's image, run after the suite")
     parser.add_argument("--blk", type=Path,
                         help="the block benchmarks' image (test/blkbench), run with a 64 MiB disk")
+    parser.add_argument("--fs", type=Path,
+                        help="the file benchmarks' image (test/fsbench), run with a FAT32 disk")
     parser.add_argument("qemu", nargs="+", metavar="-- QEMU ARG",
                         help="the platform's QEMU command line, after --")
     args = parser.parse_args()
 
     images = ([args.image] + ([args.latency] if args.latency else [])
-              + ([args.blk] if args.blk else []))
+              + ([args.blk] if args.blk else []) + ([args.fs] if args.fs else []))
     for image in images:
         if not image.is_file():
             print(f"run_bench: no image at {image} (build first: make bench)", file=sys.stderr)
@@ -186,6 +225,14 @@ def main() -> int:
                     disk = Path(tmp) / "blk.img"
                     with disk.open("wb") as f:
                         f.truncate(BLK_DISK_BYTES)  # zeros: the reads' contents do not matter
+                    output, status, took = run_qemu(args.qemu, image, args.timeout, disk)
+            elif image == args.fs:
+                with tempfile.TemporaryDirectory() as tmp:
+                    try:
+                        disk = make_fs_disk(Path(tmp))
+                    except DiskError as exc:
+                        print(f"run_bench: the file benchmarks' disk: {exc}", file=sys.stderr)
+                        return 2
                     output, status, took = run_qemu(args.qemu, image, args.timeout, disk)
             else:
                 output, status, took = run_qemu(args.qemu, image, args.timeout)
@@ -209,7 +256,7 @@ def main() -> int:
         result.problems.append(f"the guest reported {result.failures_reported} failures")
     produced = set(result.figures) | set(result.values) | set(result.skipped)
     expected = (EXPECTED + (EXPECTED_LATENCY if args.latency else [])
-                + (EXPECTED_BLK if args.blk else []))
+                + (EXPECTED_BLK if args.blk else []) + (EXPECTED_FS if args.fs else []))
     missing = [name for name in expected if name not in produced]
     if missing:
         result.problems.append("no figure for: " + ", ".join(missing))

@@ -68,6 +68,8 @@ static int cache_load(struct fat_fs *fs, uint64_t block)
 
 /* Whole blocks move in one callback of at most this many blocks. */
 #define RUN_MAX_BLOCKS 1024u
+/* The longest run of clusters fat_file_read gathers into one read. */
+#define RUN_MAX_BYTES (1024u * 1024u)
 
 /*
  * Reads `len` bytes at byte offset `off` of the device: pieces of blocks through the
@@ -779,7 +781,28 @@ long fat_file_read(struct fat_file *file, uint64_t offset, void *buf, size_t len
 				return FAT_E_IO;
 			file->tail_checked = true;
 		}
-		err = dev_read(fs, cluster_offset(fs, file->cursor.cluster) + in, out + done, n);
+		/* Clusters that follow each other on the disk are one read: the device gets one
+		 * request per run, not one per cluster. The run's checks are the loop's own. */
+		uint64_t at = cluster_offset(fs, file->cursor.cluster) + in;
+		while (done + n < len && n <= RUN_MAX_BYTES) {
+			uint32_t prev = file->cursor.cluster;
+
+			ci++;
+			err = cursor_seek(fs, &file->cursor, ci);
+			if (err)
+				return err;
+			if (file->cursor.cluster != prev + 1)
+				break;
+			if (!file->tail_checked && ci == (file->node.size - 1) / fs->cluster_size) {
+				uint32_t next;
+
+				if (fat_next(fs, file->cursor.cluster, &next) != 0)
+					return FAT_E_IO;
+				file->tail_checked = true;
+			}
+			n += len - done - n < fs->cluster_size ? len - done - n : fs->cluster_size;
+		}
+		err = dev_read(fs, at, out + done, n);
 		if (err)
 			return err;
 		done += n;

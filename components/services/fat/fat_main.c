@@ -5,10 +5,11 @@
  * can reach is its disk's shared regions and its one caller's window.
  *
  * Start-up: the block client waits for the driver's geometry; the FAT library mounts the
- * volume through read/write/flush callbacks over the block protocol (below); fs_server.c
- * then serves fs.idl over the library's `struct vfs_fs` adapter (fat_vfs.c). A refused
- * mount is one line on the debug console, and the component serves anyway: every call
- * then answers -EIO, so the VFS sees a broken disk, not a dead component.
+ * volume through read/write/flush callbacks over the block protocol (below), which go
+ * through a write-through block cache in the component's heap (block_cache.h; docs/files.md,
+ * "The FAT component's block cache"); fs_server.c then serves fs.idl over the library's `struct
+ * vfs_fs` adapter (fat_vfs.c). A refused mount is one line on the debug console, and the component
+ * serves anyway: every call then answers -EIO, so the VFS sees a broken disk, not a dead component.
  *
  * Caps and regions come from the system's m6_caps.h (built per system, like virtio_blk):
  *   CAP_FS      the endpoint fs.idl is served on (`endpoint fs`); its callers' windows
@@ -18,15 +19,18 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <m6/block_client.h>
 #include <m6/debug.h>
 #include <m6/format.h>
+#include <m6/runtime.h>
 #include <m6/spec_tables.h>
 #include <m6/time.h>
 #include <m6_caps.h>
 
+#include "block_cache.h"
 #include "fat.h"
 #include "fat_vfs.h"
 #include "fs_server.h"
@@ -40,6 +44,7 @@ static struct m6_block_client blk;
 static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
 /* The largest request the callbacks send: the data region, the driver's limit. */
 static uint64_t chunk_bytes;
+static struct block_cache cache;
 static struct fat_vfs fat;
 static struct fs_server_state server;
 static const struct m6_window windows[M6_WINDOWS_FS_COUNT] = M6_WINDOWS_FS;
@@ -52,43 +57,64 @@ static void say(const char *a, const char *b)
 }
 
 /*
- * The library's device callbacks. The library asks for as many blocks as it can use at
- * once (whole clusters and runs of them), so a request here is usually one block-protocol
- * request; a longer one is split at the data region's size. The data region is the bounce
- * buffer: the driver reads into it, we copy out (and the other way round for writes).
+ * The device under the block cache (block_cache.h): requests over the block protocol. The
+ * data region is the bounce buffer: the driver reads into it and the cache copies out of it
+ * (into its lines and the caller's buffer at once); writes are copied in first. The cache
+ * never asks for more than chunk_bytes at once.
+ */
+static const void *blk_read(void *ctx, uint64_t block, uint32_t count)
+{
+	(void)ctx;
+	return m6_block_read(&blk, block, count, 0) == 0 ? data : NULL;
+}
+
+static int blk_write(void *ctx, uint64_t block, uint32_t count, const void *buf)
+{
+	(void)ctx;
+	memcpy(data, buf, (size_t)count * blk.geometry.block_size);
+	return m6_block_write(&blk, block, count, 0) == 0 ? 0 : -1;
+}
+
+/*
+ * The library's device callbacks, through the cache. The library asks for as many blocks
+ * as it can use at once (runs of clusters), so a miss is usually one block-protocol request
+ * for the whole run; a longer one is split at the data region's size.
  */
 static int dev_read(void *ctx, uint64_t block, uint32_t count, void *buf)
 {
 	(void)ctx;
-	uint32_t bs = blk.geometry.block_size;
-	uint8_t *out = buf;
-	while (count) {
-		uint32_t n = count < chunk_bytes / bs ? count : (uint32_t)(chunk_bytes / bs);
-		if (m6_block_read(&blk, block, n, 0) != 0)
-			return -1;
-		memcpy(out, data, (size_t)n * bs);
-		out += (size_t)n * bs;
-		block += n;
-		count -= n;
-	}
-	return 0;
+	return block_cache_read(&cache, block, count, buf);
 }
 
 static int dev_write(void *ctx, uint64_t block, uint32_t count, const void *buf)
 {
 	(void)ctx;
-	uint32_t bs = blk.geometry.block_size;
-	const uint8_t *in = buf;
-	while (count) {
-		uint32_t n = count < chunk_bytes / bs ? count : (uint32_t)(chunk_bytes / bs);
-		memcpy(data, in, (size_t)n * bs);
-		if (m6_block_write(&blk, block, n, 0) != 0)
-			return -1;
-		in += (size_t)n * bs;
-		block += n;
-		count -= n;
-	}
-	return 0;
+	return block_cache_write(&cache, block, count, buf);
+}
+
+/*
+ * The cache's memory: the component's heap (the spec's `heap`), all of it but HEAP_KEEP
+ * for the C library (nothing else here allocates). A smaller heap gets a smaller cache; a
+ * heap too small for one line, none (every read then goes to the disk).
+ */
+#define HEAP_KEEP (32u * 1024u)
+
+static void cache_setup(void)
+{
+	struct block_cache_dev dev = {
+	    .read = blk_read,
+	    .write = blk_write,
+	    .ctx = NULL,
+	    .block_size = blk.geometry.block_size,
+	    .block_count = blk.geometry.block_count,
+	    .max_blocks = (uint32_t)(chunk_bytes / blk.geometry.block_size),
+	};
+	size_t heap = m6_component.heap_size;
+	size_t want = heap > 2 * HEAP_KEEP ? heap - HEAP_KEEP : heap / 2;
+	void *mem = NULL;
+	while (want >= BLOCK_CACHE_LINE && (mem = malloc(want)) == NULL)
+		want /= 2;
+	block_cache_init(&cache, &dev, mem, mem ? want : 0);
 }
 
 static int dev_flush(void *ctx)
@@ -115,11 +141,13 @@ static bool mount(struct vfs_fs *out)
 	}
 	chunk_bytes =
 	    blk.geometry.max_bytes < M6_MEM_DATA_SIZE ? blk.geometry.max_bytes : M6_MEM_DATA_SIZE;
-	if (blk.geometry.block_size > FAT_MAX_BLOCK || chunk_bytes < blk.geometry.block_size) {
-		say("fat: ",
-		    "the disk's block size is larger than the FAT library takes; not mounted");
+	/* The cache's lines are 4 KiB (FAT_MAX_BLOCK): a request must hold one. */
+	if (blk.geometry.block_size > FAT_MAX_BLOCK || chunk_bytes < BLOCK_CACHE_LINE) {
+		say("fat: ", "the disk's block size is larger than the FAT library takes, or its "
+		             "requests smaller than 4 KiB; not mounted");
 		return false;
 	}
+	cache_setup();
 	struct fat_device dev = {
 	    .read = dev_read,
 	    .write = blk.geometry.read_only ? NULL : dev_write,

@@ -53,6 +53,8 @@ struct m6_block_client {
 	/* Counters: signals sent to the driver and waits on `done` (the benchmarks show
 	 * them). */
 	uint64_t signals, waits;
+	/* m6_block_plug: submits leave the signal to m6_block_unplug (or a wait). */
+	bool plugged;
 };
 
 /*
@@ -73,6 +75,17 @@ int m6_block_client_init(struct m6_block_client *c, void *ring, void *data, size
  */
 int m6_block_submit(struct m6_block_client *c, uint32_t op, uint64_t block, uint32_t count,
                     uint64_t offset, uint64_t *id);
+
+/*
+ * Batching: after m6_block_plug, m6_block_submit queues without signalling the driver;
+ * m6_block_unplug then signals it once for the whole batch, if it sleeps. The driver runs
+ * at a higher priority than its clients, so every signal is a switch there and back: a
+ * client that submits several requests at once saves all but one. Waiting (m6_block_wait
+ * or a synchronous call) while plugged signals first, since the driver must see what is
+ * waited for.
+ */
+void m6_block_plug(struct m6_block_client *c);
+void m6_block_unplug(struct m6_block_client *c);
 
 /* One completion if there is one: 1 and *out, or 0 (nothing answered yet). Never waits. */
 int m6_block_reap(struct m6_block_client *c, struct block_completion *out);
