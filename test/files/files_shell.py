@@ -73,6 +73,8 @@ SESSION: list[tuple[str, list[str], list[str]]] = [
     ("cp /nope /tmp/x", [r"^cp: /nope: No such file or directory$"], []),
     ("cp /tmp /tmp/x", [r"^cp: /tmp: Is a directory$"], []),
     ("cat", [r"^usage: cat FILE"], []),
+    ("sync", [], [r"\S"]),
+    ("sync now", [r"^usage: sync"], []),
     ("echo still here", [r"^still here$"], []),
 ]
 
@@ -145,13 +147,16 @@ def main() -> int:
                 if not (args.no_initrd and line in NEEDS_INITRD):
                     run(line, want, unwanted)
         else:
-            for cmd in ["ls", "cat /etc/motd", "cd /tmp", "pwd", "df", "mount"]:
+            for cmd in ["ls", "cat /etc/motd", "cd /tmp", "pwd", "df", "mount", "sync"]:
                 name = cmd.split()[0]
                 run(cmd, [rf"^{name}: this system has no file service$"], [])
             run("echo still here", [r"^still here$"], [])
             run("help", [r"^\s+ls\s+ls \[-l\]", r"^\s+pwd\s+print the working directory$"], [])
         child.send("poweroff\r")
-        expect("shell: powering off", "poweroff")
+        if args.mode == "files":  # poweroff syncs first when there is a file service
+            expect(r"shell: syncing file systems\r*\nshell: powering off", "sync, poweroff")
+        else:
+            expect("shell: powering off", "poweroff")
         expect(r"m6: power off requested by shell\.main", "power off")
     try:
         child.expect(pexpect.EOF, timeout=args.timeout)
