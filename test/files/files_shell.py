@@ -4,7 +4,7 @@
 `--mode files` (the files_shell system: the shell with the VFS, tmpfs at /tmp, the initrd
 at /): ls [-l], cat, cp, mv, rm, mkdir, rmdir, touch, write, df, mount, cd, pwd, each
 failure's line ("cat: /nope: No such file or directory"), then `poweroff`.
-`--mode none` (the interactive system, whose spec grants no file service): a file
+`--mode none` (the files_none system: the shell without the file service): a file
 command says so, and the other commands still work.
 Fails on a kernel panic, exception or unhandled fault anywhere in the session.
 """
@@ -79,17 +79,10 @@ SESSION: list[tuple[str, list[str], list[str]]] = [
 ]
 
 
-# What needs the initrd at /. With --no-initrd (until the initrd file system lands: only
-# tmpfs at /tmp) the session leaves these out.
-NEEDS_INITRD = {"mount", "df", "ls /", "ls -l /etc", "cat /etc/motd", "write /etc/x hi",
-                "rm /etc/motd", "mv c.txt /c.txt"}
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--mode", choices=["files", "none"], default="files")
     ap.add_argument("--timeout", type=float, default=20.0)
-    ap.add_argument("--no-initrd", action="store_true", help="only tmpfs at /tmp")
     ap.add_argument("--log", help="write the session here")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
@@ -144,8 +137,7 @@ def main() -> int:
     if expect(re.escape(PROMPT), "first prompt"):
         if args.mode == "files":
             for line, want, unwanted in SESSION:
-                if not (args.no_initrd and line in NEEDS_INITRD):
-                    run(line, want, unwanted)
+                run(line, want, unwanted)
         else:
             for cmd in ["ls", "cat /etc/motd", "cd /tmp", "pwd", "df", "mount", "sync"]:
                 name = cmd.split()[0]

@@ -268,6 +268,7 @@ int main(void)
 	m6_timer_init(&timer, CAP_TICK, CAP_TIMER_WAKE, TIMER_BADGE);
 	console_claim_input(CAP_CONSOLE, &granted);
 	m6_line_init(&editor);
+	shell_files_motd();
 	printf("m6 shell on system %s: type 'help'\n", M6_SYSTEM_NAME);
 	printf(PROMPT);
 	fflush(stdout);

@@ -42,8 +42,12 @@ NO_FILES(cd)
 NO_FILES(pwd)
 NO_FILES(sync)
 
-/* Nothing to sync. */
+/* Nothing to sync, no motd. */
 void shell_files_before_off(void)
+{
+}
+
+void shell_files_motd(void)
 {
 }
 
@@ -254,6 +258,20 @@ void shell_cat(int argc, char **argv)
 			fail("cat", argv[i]);
 		close(fd);
 	}
+}
+
+void shell_files_motd(void)
+{
+	/* Quietly nothing when there is no /etc/motd: a system need not have one. */
+	if (!m6_files_ready())
+		return;
+	int fd = open("/etc/motd", O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n;
+	while ((n = read(fd, copy_buf, sizeof(copy_buf))) > 0)
+		fwrite(copy_buf, 1, (size_t)n, stdout);
+	close(fd);
 }
 
 /* Copies src to dst: 0, or -1 after printing which side failed. */

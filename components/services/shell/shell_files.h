@@ -21,4 +21,7 @@ void shell_sync(int argc, char **argv);
  * file service (a line says so, and another if it fails); nothing otherwise. */
 void shell_files_before_off(void);
 
+/* At start-up: prints /etc/motd when the shell has the file service and the file exists. */
+void shell_files_motd(void);
+
 #endif
