@@ -405,6 +405,23 @@ int fsync(int fd)
 	return ret < 0 ? -1 : 0;
 }
 
+int m6_files_sync(void)
+{
+	if (begin() < 0)
+		return -1;
+	int64_t ret;
+	uint64_t err = vfs_sync(m6_files.vfs, &ret);
+	ret = m6_files_result(err, ret);
+	m6_files_unlock();
+	return ret < 0 ? -1 : 0;
+}
+
+/* POSIX's sync() reports nothing; m6_files_sync() is the one that says what failed. */
+void sync(void)
+{
+	(void)m6_files_sync();
+}
+
 /* ---- attributes ---- */
 
 static int to_stat(const struct vfs_stat *v, struct stat *st)

@@ -37,6 +37,13 @@ uint64_t m6_power_off(m6_cptr_t power_cap)
 	return m6_call(power_cap, &m);
 }
 
+uint64_t m6_power_reset(m6_cptr_t power_cap)
+{
+	m6_stdio_flush();
+	struct m6_msg m = {.info = m6_msginfo(M6_POWER_CONTROL, 1), .mr = {M6_POWER_RESET}};
+	return m6_call(power_cap, &m);
+}
+
 /* ---- heap: malloc's sbrk over the spec's `heap` region ---- */
 
 void *sbrk(ptrdiff_t increment)

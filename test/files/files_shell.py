@@ -4,7 +4,7 @@
 `--mode files` (the files_shell system: the shell with the VFS, tmpfs at /tmp, the initrd
 at /): ls [-l], cat, cp, mv, rm, mkdir, rmdir, touch, write, df, mount, cd, pwd, each
 failure's line ("cat: /nope: No such file or directory"), then `poweroff`.
-`--mode none` (the interactive system, whose spec grants no file service): a file
+`--mode none` (the files_none system: the shell without the file service): a file
 command says so, and the other commands still work.
 Fails on a kernel panic, exception or unhandled fault anywhere in the session.
 """
@@ -73,21 +73,16 @@ SESSION: list[tuple[str, list[str], list[str]]] = [
     ("cp /nope /tmp/x", [r"^cp: /nope: No such file or directory$"], []),
     ("cp /tmp /tmp/x", [r"^cp: /tmp: Is a directory$"], []),
     ("cat", [r"^usage: cat FILE"], []),
+    ("sync", [], [r"\S"]),
+    ("sync now", [r"^usage: sync"], []),
     ("echo still here", [r"^still here$"], []),
 ]
-
-
-# What needs the initrd at /. With --no-initrd (until the initrd file system lands: only
-# tmpfs at /tmp) the session leaves these out.
-NEEDS_INITRD = {"mount", "df", "ls /", "ls -l /etc", "cat /etc/motd", "write /etc/x hi",
-                "rm /etc/motd", "mv c.txt /c.txt"}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--mode", choices=["files", "none"], default="files")
     ap.add_argument("--timeout", type=float, default=20.0)
-    ap.add_argument("--no-initrd", action="store_true", help="only tmpfs at /tmp")
     ap.add_argument("--log", help="write the session here")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
@@ -142,16 +137,18 @@ def main() -> int:
     if expect(re.escape(PROMPT), "first prompt"):
         if args.mode == "files":
             for line, want, unwanted in SESSION:
-                if not (args.no_initrd and line in NEEDS_INITRD):
-                    run(line, want, unwanted)
+                run(line, want, unwanted)
         else:
-            for cmd in ["ls", "cat /etc/motd", "cd /tmp", "pwd", "df", "mount"]:
+            for cmd in ["ls", "cat /etc/motd", "cd /tmp", "pwd", "df", "mount", "sync"]:
                 name = cmd.split()[0]
                 run(cmd, [rf"^{name}: this system has no file service$"], [])
             run("echo still here", [r"^still here$"], [])
             run("help", [r"^\s+ls\s+ls \[-l\]", r"^\s+pwd\s+print the working directory$"], [])
         child.send("poweroff\r")
-        expect("shell: powering off", "poweroff")
+        if args.mode == "files":  # poweroff syncs first when there is a file service
+            expect(r"shell: syncing file systems\r*\nshell: powering off", "sync, poweroff")
+        else:
+            expect("shell: powering off", "poweroff")
         expect(r"m6: power off requested by shell\.main", "power off")
     try:
         child.expect(pexpect.EOF, timeout=args.timeout)

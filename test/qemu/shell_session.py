@@ -10,6 +10,14 @@ arrive, in order and intact, and the UART must report no overrun.
 handler) must report it, the shell must keep running and power the machine off.
 `--mode uart-exit`: `crash uart exit` makes the driver call exit(3); the console must
 report an exit with that status, not a fault.
+`--mode files`: the file commands on /, /tmp and /disk (ls, cat, write, cp, mkdir, mv, rm,
+rmdir, df, mount, cd, pwd) and their error lines, `sync`, one more write, `poweroff` (which
+must sync it too); then, on the host, `fsck.fat -n` must find the disk clean and `mdir`/
+`mtype` must show exactly the tree the session left.
+`--mode reset`: a write to /disk, then `reset` (QEMU runs with -no-reboot, so it exits):
+reset must sync first, as poweroff does.
+With `--disk PRISTINE` (every mode in ctest, as `make run` does) the system boots with a
+fresh copy of the pristine disk image (`--disk-copy`, default beside the log).
 Also checks that no kernel panic, exception or unhandled fault shows anywhere in the
 session, and prints how long the prompt took (wall time: a figure, not a check, because a
 loaded host can take seconds just to start QEMU; --prompt-seconds N makes it one again for
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -31,20 +40,140 @@ from qemu_run import verdict
 PROMPT = "m6> "
 FORBIDDEN = ["PANIC", "m6: fault:", "kernel exception"]
 LINE_MAX = 512  # M6_LINE_MAX (libm6/include/m6/lineedit.h)
+# What the initrd holds (examples/shell/rootfs, packed by examples/shell/CMakeLists.txt).
+MOTD = "Welcome to m6. Files: / is the initrd (read-only), /tmp is in RAM, /disk is the FAT disk."
+# How QEMU attaches a disk as `make run` does (the top-level CMakeLists.txt, target run).
+DISK_ARGS = ["-global", "virtio-mmio.force-legacy=false", "-drive",
+             "if=none,id=d0,file={},format=raw", "-device", "virtio-blk-device,drive=d0"]
+MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+
+# The files session: (command, patterns the answer must show in order, patterns it must not
+# show); each pattern is matched on the answer's lines (between the echoed command and the
+# next prompt). README is the pristine disk's README.TXT, read on the host with mtype.
+FILES_SESSION: list[tuple[str, list[str], list[str]]] = [
+    ("pwd", [r"^/$"], []),
+    ("ls /", [r"^README$", r"^disk/$", r"^etc/$", r"^tmp/$"], [r"^\.\.?/?$"]),
+    ("cat /etc/motd", [r"^" + re.escape(MOTD) + r"$"], []),
+    ("mount", [r"^MOUNTED ON\s+TYPE\s+MODE$", r"^/\s+initrd\s+ro$", r"^/disk\s+remote\s+rw$",
+               r"^/tmp\s+tmpfs\s+rw$"], []),
+    ("df", [r"^MOUNTED ON\s+TYPE\s+SIZE\s+USED\s+FREE\s+MODE$", r"^/\s+initrd\s.*\bro$",
+            r"^/disk\s+remote\s+6\d\.\d+ MiB\s.*\brw$", r"^/tmp\s+tmpfs\s+4 MiB\s.*\brw$"], []),
+    ("ls -l /disk", [r"^-rw-r--r--\s+1\s+0\s+0\s+\d+ README\.TXT$"], []),
+    ("cat /disk/README.TXT", ["README"], []),
+    ("write /tmp/a hello", [], [r"\S"]),
+    ("cat /tmp/a", [r"^hello$"], []),
+    ("cp /tmp/a /disk/b.txt", [], [r"\S"]),
+    ("cat /disk/b.txt", [r"^hello$"], []),
+    ("mkdir /disk/notes", [], [r"\S"]),
+    ("cd /disk/notes", [], [r"\S"]),
+    ("pwd", [r"^/disk/notes$"], []),
+    ("write first.txt a note   on the disk", [], [r"\S"]),
+    ("cp ../b.txt copy.txt", [], [r"\S"]),
+    ("mv copy.txt ../moved.txt", [], [r"\S"]),
+    ("write gone.txt soon gone", [], [r"\S"]),
+    ("rm gone.txt", [], [r"\S"]),
+    ("mkdir empty", [], [r"\S"]),
+    ("rmdir empty", [], [r"\S"]),
+    ("ls -l", [r"^-rw-r--r--\s+1\s+0\s+0\s+19 first\.txt$"], [r"copy|gone|empty"]),
+    ("cd ..", [], [r"\S"]),
+    ("pwd", [r"^/disk$"], []),
+    ("write A-Long-File-Name.text VFAT long names work", [], [r"\S"]),
+    ("ls /disk", [r"^A-Long-File-Name\.text$", r"^README\.TXT$", r"^b\.txt$", r"^moved\.txt$",
+                  r"^notes/$"], []),
+    ("cat /nope", [r"^cat: /nope: No such file or directory$"], []),
+    ("write /etc/x hi", [r"^write: /etc/x: Read-only file system$"], []),
+    ("mkdir /newdir", [r"^mkdir: /newdir: Read-only file system$"], []),
+    ("mv /disk/b.txt /tmp/b.txt", [r"^mv: /disk/b\.txt: Cross-device link$"], []),
+    ("rmdir notes", [r"^rmdir: notes: Directory not empty$"], []),
+    ("cat notes", [r"^cat: notes: Is a directory$"], []),
+    ("cd /disk/nope", [r"^cd: /disk/nope: No such file or directory$"], []),
+    ("sync", [], [r"\S"]),
+    # Written after the sync: only poweroff's own sync puts it on the disk.
+    ("write after-sync.txt poweroff syncs this", [], [r"\S"]),
+]
+# The disk after the files session: path -> contents (None: a directory).
+FILES_TREE: dict[str, bytes | None] = {
+    "A-Long-File-Name.text": b"VFAT long names work\n",
+    "b.txt": b"hello\n",
+    "moved.txt": b"hello\n",
+    "notes/": None,
+    "notes/first.txt": b"a note on the disk\n",
+    "after-sync.txt": b"poweroff syncs this\n",
+}
+
+
+def sparse_copy(src: str, dst: str) -> None:
+    """Copies src to dst leaving holes where src has blocks of zeros: a 64 MiB disk image
+    holding a few files takes a few hundred KiB, not 64 MiB per test."""
+    block = 64 * 1024
+    zeros = bytes(block)
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(block):
+            if chunk == zeros[:len(chunk)]:
+                fout.seek(len(chunk), os.SEEK_CUR)
+            else:
+                fout.write(chunk)
+        fout.truncate()
+
+
+def mtools(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(args, capture_output=True, env=MTOOLS_ENV, check=False)
+
+
+def check_disk(image: str, tree: dict[str, bytes | None], failures: list[str]) -> None:
+    """fsck.fat -n must find `image` clean; mdir/mtype must show exactly `tree`."""
+    try:
+        fsck = subprocess.run(["fsck.fat", "-n", image], capture_output=True, text=True,
+                              check=False)
+    except FileNotFoundError:
+        failures.append("fsck.fat not found (Debian package dosfstools)")
+        return
+    if fsck.returncode != 0 or "Dirty bit" in fsck.stdout:
+        failures.append(f"fsck.fat -n: status {fsck.returncode}: {fsck.stdout.strip()!r}")
+    listing = mtools(["mdir", "-/", "-b", "-a", "-i", image, "::/"])
+    if listing.returncode != 0:
+        failures.append(f"mdir failed: {listing.stderr.decode(errors='replace').strip()}")
+        return
+    found = sorted(line[3:] for line in listing.stdout.decode(errors="replace").splitlines()
+                   if line.startswith("::/"))
+    if found != sorted(tree):
+        failures.append(f"the disk holds {found}, expected {sorted(tree)}")
+    for path, want in tree.items():
+        if want is None or path not in found:
+            continue
+        got = mtools(["mtype", "-i", image, "::/" + path])
+        if got.returncode != 0 or got.stdout != want:
+            failures.append(f"mtype ::/{path}: {got.stdout!r}, expected {want!r}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--mode", choices=["commands", "paste", "uart-fault", "uart-exit"],
-                    default="commands")
+    ap.add_argument("--mode", choices=["commands", "paste", "uart-fault", "uart-exit", "files",
+                                       "reset"], default="commands")
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--prompt-seconds", type=float, default=0.0,
                     help="fail if the prompt takes longer (0: only report it)")
     ap.add_argument("--paste-lines", type=int, default=1000)
     ap.add_argument("--log", help="write the session here")
+    ap.add_argument("--disk", help="the pristine disk image: boot with a fresh copy of it")
+    ap.add_argument("--disk-copy", help="where the copy goes (default: beside the log)")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    disk = None
+    readme = b""
+    if args.disk:
+        disk = args.disk_copy or (args.log or f"shell-{args.mode}") + ".disk.img"
+        try:
+            sparse_copy(args.disk, disk)
+        except OSError as e:
+            print(f"shell_session: FAIL: cannot copy the disk {args.disk}: {e}")
+            return 1
+        command = command + [a.format(disk) for a in DISK_ARGS]
+        readme = mtools(["mtype", "-i", args.disk, "::/README.TXT"]).stdout
+    elif args.mode in ("files", "reset"):
+        print("shell_session: FAIL: --mode files and reset need --disk")
+        return 1
     log = open(args.log, "w", encoding="utf-8") if args.log else None
     start = time.monotonic()
     child = pexpect.spawn(command[0], command[1:], encoding="utf-8", timeout=args.timeout,
@@ -84,6 +213,27 @@ def main() -> int:
         child.send(keys)
         expect(r"\r+\n" + re.escape(text) + r"\r+\n", what)
         expect(PROMPT, f"prompt after {what}")
+
+    def run_checked(line: str, want: list[str], unwanted: list[str]) -> None:
+        """Type `line`; its answer (up to the next prompt) must match every pattern of
+        `want` in order, line by line, and none of `unwanted`."""
+        child.send(line + "\r")
+        if not expect(re.escape(line) + r"\r*\n", f"echo of {line!r}"):
+            return
+        if not expect(re.escape(PROMPT), f"prompt after {line!r}"):
+            return
+        text = re.sub(r"\r+\n", "\n", child.before)
+        position = 0
+        for pattern in want:
+            match = re.compile(pattern, re.MULTILINE).search(text, position)
+            if match is None:
+                failures.append(f"{line!r}: {pattern!r} not in the answer {text!r}")
+            else:
+                position = match.end()
+        for pattern in unwanted:
+            match = re.search(pattern, text, re.MULTILINE)
+            if match:
+                failures.append(f"{line!r}: unexpected {match.group(0)!r} in {text!r}")
 
     def paste(lines: int, what: str, width: int = 4) -> None:
         """Paste `lines` numbered echo commands at once; check every answer, in order.
@@ -185,6 +335,25 @@ def main() -> int:
         run("uart", r"uart: \d+ B received, \d+ B sent, 0 receive overruns, 0 requests refused")
         child.send("poweroff\r")
         expect("shell: powering off", "poweroff")
+    elif args.mode == "files":
+        # The start-up text: the initrd's motd before the shell's greeting.
+        if not re.search(re.escape(MOTD) + r"\r*\nm6 shell on system", "".join(seen)):
+            failures.append("the motd was not printed before the greeting")
+        readme_lines = [re.escape(line.rstrip("\r")) for line in
+                        readme.decode(errors="replace").splitlines() if line.strip()]
+        if not readme_lines:
+            failures.append("mtype could not read README.TXT from the pristine disk")
+        for line, want, unwanted in FILES_SESSION:
+            if want == ["README"]:
+                want = [f"^{text}$" for text in readme_lines]
+            run_checked(line, want, unwanted)
+        child.send("poweroff\r")
+        expect(r"shell: syncing file systems\r*\nshell: powering off", "sync, poweroff")
+    elif args.mode == "reset":
+        run_checked("write /disk/reset.txt reset syncs this", [], [r"\S"])
+        child.send("reset\r")
+        expect(r"shell: syncing file systems\r*\nshell: resetting", "sync, reset")
+        expect(r"m6: power reset requested by shell\.main", "reset")
     elif args.mode == "uart-fault":
         child.send("crash uart\r")
         expect("shell: asking the UART driver to fault", "crash")
@@ -200,7 +369,8 @@ def main() -> int:
             failures.append("the console did not report the driver's exit as an exit"
                             + (" (it reported a fault)" if i == 1 else ""))
         expect(r"shell: still running .* powering off", "shell after the exit")
-    expect(r"m6: power off requested by shell\.main", "power off")
+    if args.mode != "reset":
+        expect(r"m6: power off requested by shell\.main", "power off")
     try:
         child.expect(pexpect.EOF, timeout=args.timeout)
     except pexpect.TIMEOUT:
@@ -208,6 +378,10 @@ def main() -> int:
     child.close()
     if child.exitstatus not in (0, None) or child.signalstatus:
         failures.append(f"QEMU exit status {child.exitstatus}, signal {child.signalstatus}")
+    if args.mode == "files" and disk:
+        check_disk(disk, {"README.TXT": readme, **FILES_TREE}, failures)
+    elif args.mode == "reset" and disk:
+        check_disk(disk, {"README.TXT": readme, "reset.txt": b"reset syncs this\n"}, failures)
     output = "".join(seen)
     for pattern in FORBIDDEN:
         if pattern in output:

@@ -359,7 +359,8 @@ static int f_sync(void *st, uint64_t handle)
 	if (handle != UINT64_MAX && node_of(fs, handle) == NULL)
 		return -VFS_EBADF;
 	fs->syncs++;
-	return 0;
+	fs->last_sync = handle;
+	return fs->sync_error;
 }
 
 static int f_statfs(void *st, struct vfs_statfs *s)

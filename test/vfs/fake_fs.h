@@ -36,6 +36,8 @@ struct fake_fs {
 	unsigned changes; /* calls that changed something */
 	unsigned open_handles;
 	unsigned syncs;
+	uint64_t last_sync; /* the handle of the last sync */
+	int sync_error;     /* non-zero: sync fails with it (after counting) */
 	char type[16];
 };
 

@@ -894,6 +894,32 @@ static void tcheck(const struct tmpfs *fs)
 		fail_msg("tmpfs_check: %s", why);
 }
 
+/* sync: every mount, the whole file system each time, all tried after a failure; the
+ * first error is the answer. */
+static void test_sync_all(void **state)
+{
+	(void)state;
+	assert_int_equal(vfs_core_sync(v, A), 0);
+	assert_int_equal(root->syncs, 1);
+	assert_int_equal(mnt->syncs, 1);
+	assert_int_equal(rofs->syncs, 1); /* read-only mounts too */
+	assert_true(root->last_sync == UINT64_MAX && mnt->last_sync == UINT64_MAX &&
+	            rofs->last_sync == UINT64_MAX);
+	mnt->sync_error = -VFS_EIO;
+	rofs->sync_error = -VFS_ENOSPC;
+	assert_int_equal(vfs_core_sync(v, B), -VFS_EIO);
+	assert_int_equal(root->syncs, 2);
+	assert_int_equal(mnt->syncs, 2);
+	assert_int_equal(rofs->syncs, 2); /* tried although /mnt failed before it */
+	root->sync_error = -VFS_EROFS;
+	assert_int_equal(vfs_core_sync(v, A), -VFS_EROFS);
+	assert_int_equal(rofs->syncs, 3);
+	/* A badge without a window is refused before any file system is called. */
+	assert_int_equal(vfs_core_sync(v, 77), -VFS_EFAULT);
+	assert_int_equal(root->syncs + mnt->syncs + rofs->syncs, 9u);
+	assert_int_equal(changes(), 0u);
+}
+
 static int setup_tmpfs(void **state)
 {
 	setup(state);
@@ -1066,6 +1092,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dup_shares_position, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_emfile_enfile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync_all, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_files, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_namespace, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_full, setup_tmpfs, teardown_tmpfs),

@@ -159,6 +159,16 @@ static void fail(const char *why)
 	m6_debug_puts(CAP_DEBUG_CONSOLE, why);
 	m6_debug_puts(CAP_DEBUG_CONSOLE, "\n");
 	*reg(VIRTIO_STATUS) = STATUS_FAILED;
+	/* Tell the client there is no disk rather than leave it waiting for a geometry
+	 * forever: a geometry without the magic is one it refuses (a system booted without
+	 * its disk, e.g. QEMU run by hand without -drive, then gets I/O errors, not a hang). */
+	if (geometry &&
+	    !atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed)) {
+		geometry->magic = 0;
+		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
+		                      memory_order_release);
+		m6_signal(CAP_CLIENT);
+	}
 	for (;;)
 		m6_wait(CAP_WAKE);
 }

@@ -126,9 +126,20 @@ static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
+	shell_files_before_off();
 	printf("shell: powering off\n");
 	m6_power_off(CAP_POWER);
 	printf("shell: power off refused\n");
+}
+
+static void cmd_reset(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	shell_files_before_off();
+	printf("shell: resetting\n");
+	m6_power_reset(CAP_POWER);
+	printf("shell: reset refused\n");
 }
 
 /* The UART driver's counters, through the console (only the console may ask the driver). */
@@ -199,7 +210,8 @@ static const struct command commands[] = {
     {"mem", cmd_mem, "RAM: given to untyped, used at boot, free"},
     {"uptime", cmd_uptime, "time since the components started"},
     {"uart", cmd_uart, "the serial line's counters (uart probe: a debug check)"},
-    {"poweroff", cmd_poweroff, "power the machine off"},
+    {"poweroff", cmd_poweroff, "power the machine off (syncs the file systems first)"},
+    {"reset", cmd_reset, "reset the machine (syncs first; QEMU with -no-reboot exits)"},
     {"crash", cmd_crash, "crash uart [exit]: make the UART driver fault or exit (debug)"},
     /* Files (shell_files.c): when the spec grants the file service. */
     {"ls", shell_ls, "ls [-l] [PATH...]: list a directory (sorted) or a file"},
@@ -215,6 +227,7 @@ static const struct command commands[] = {
     {"mount", shell_mount, "the mount table"},
     {"cd", shell_cd, "cd [DIR]: change the working directory (no DIR: /)"},
     {"pwd", shell_pwd, "print the working directory"},
+    {"sync", shell_sync, "write every file system's data to its device"},
 };
 
 static void cmd_help(int argc, char **argv)
@@ -255,6 +268,7 @@ int main(void)
 	m6_timer_init(&timer, CAP_TICK, CAP_TIMER_WAKE, TIMER_BADGE);
 	console_claim_input(CAP_CONSOLE, &granted);
 	m6_line_init(&editor);
+	shell_files_motd();
 	printf("m6 shell on system %s: type 'help'\n", M6_SYSTEM_NAME);
 	printf(PROMPT);
 	fflush(stdout);

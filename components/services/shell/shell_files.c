@@ -4,6 +4,9 @@
  * show is what any program of the component would see. An error names the command, the
  * path and strerror's text: "cat: /nope: No such file or directory".
  *
+ * `sync` writes every file system's data to its device; poweroff and reset call it first
+ * (shell_files_before_off).
+ *
  * They work when the shell's spec grants the file service (`call vfs.files as VFS badge N
  * window SIZE`: CAP_VFS, and m6::files initialises before main); otherwise each says the
  * system has none, and the binary carries no file code at all.
@@ -37,6 +40,16 @@ NO_FILES(df)
 NO_FILES(mount)
 NO_FILES(cd)
 NO_FILES(pwd)
+NO_FILES(sync)
+
+/* Nothing to sync, no motd. */
+void shell_files_before_off(void)
+{
+}
+
+void shell_files_motd(void)
+{
+}
 
 #else
 
@@ -245,6 +258,20 @@ void shell_cat(int argc, char **argv)
 			fail("cat", argv[i]);
 		close(fd);
 	}
+}
+
+void shell_files_motd(void)
+{
+	/* Quietly nothing when there is no /etc/motd: a system need not have one. */
+	if (!m6_files_ready())
+		return;
+	int fd = open("/etc/motd", O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n;
+	while ((n = read(fd, copy_buf, sizeof(copy_buf))) > 0)
+		fwrite(copy_buf, 1, (size_t)n, stdout);
+	close(fd);
 }
 
 /* Copies src to dst: 0, or -1 after printing which side failed. */
@@ -500,6 +527,30 @@ void shell_pwd(int argc, char **argv)
 		printf("pwd: %s\n", strerror(errno));
 	else
 		printf("%s\n", joined);
+}
+
+void shell_sync(int argc, char **argv)
+{
+	if (!have_files(argv))
+		return;
+	if (argc != 1) {
+		printf("usage: sync (writes every file system's data to its device)\n");
+		return;
+	}
+	if (m6_files_sync() < 0)
+		printf("sync: %s\n", strerror(errno));
+}
+
+void shell_files_before_off(void)
+{
+	/* Data written to /disk may sit in the FAT component's caches until a sync; the
+	 * machine is about to stop, so push it out first. A failure is reported but does not
+	 * keep the machine on: the user asked for it off. */
+	if (!m6_files_ready())
+		return;
+	printf("shell: syncing file systems\n");
+	if (m6_files_sync() < 0)
+		printf("shell: sync failed: %s\n", strerror(errno));
 }
 
 #endif

@@ -748,6 +748,26 @@ int64_t vfs_core_fsync(struct vfs *v, uint64_t badge, uint32_t fd)
 	return m->fs.ops->sync(m->fs.state, f->handle);
 }
 
+int64_t vfs_core_sync(struct vfs *v, uint64_t badge)
+{
+	CLIENT_OR_FAULT(v, badge, c);
+	(void)c;
+	/* Every mount is tried even after one fails: a broken disk must not keep another
+	 * file system's data off its device. Read-only mounts too: a file system that is
+	 * read-only to clients may still hold its own bookkeeping, and syncing nothing costs
+	 * little. */
+	int64_t first = 0;
+	for (size_t i = 0; i < VFS_MOUNT_MAX; i++) {
+		struct vfs_core_mount *m = &v->mounts[i];
+		if (!m->used)
+			continue;
+		int r = m->fs.ops->sync(m->fs.state, UINT64_MAX);
+		if (r < 0 && first == 0)
+			first = r;
+	}
+	return first;
+}
+
 int64_t vfs_core_statfs(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
                         struct vfs_statfs *st)
 {

@@ -144,6 +144,9 @@ int64_t vfs_core_truncate(struct vfs *v, uint64_t badge, uint64_t path_off, uint
                           uint64_t size);
 int64_t vfs_core_ftruncate(struct vfs *v, uint64_t badge, uint32_t fd, uint64_t size);
 int64_t vfs_core_fsync(struct vfs *v, uint64_t badge, uint32_t fd);
+/* Syncs every mount (the file system's sync of UINT64_MAX), all of them even after one
+ * fails: -> 0, or the first error. */
+int64_t vfs_core_sync(struct vfs *v, uint64_t badge);
 int64_t vfs_core_statfs(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
                         struct vfs_statfs *st); /* RDONLY also for a read-only mount */
 int64_t vfs_core_chdir(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len);

@@ -367,6 +367,12 @@ static uint64_t m_mounts(void *s, uint64_t b, uint64_t off, uint32_t len, int64_
 	return M6_OK;
 }
 
+static uint64_t m_sync(void *s, uint64_t b, int64_t *ret)
+{
+	*ret = vfs_core_sync(s, b);
+	return M6_OK;
+}
+
 static const struct vfs_ops ops = {
     .open = m_open,
     .close = m_close,
@@ -392,6 +398,7 @@ static const struct vfs_ops ops = {
     .chmod = m_chmod,
     .chown = m_chown,
     .mounts = m_mounts,
+    .sync = m_sync,
 };
 
 int main(void)

@@ -40,4 +40,12 @@ int m6_files_ready(void);
  */
 ssize_t m6_files_mounts(char *buf, size_t size);
 
+/*
+ * sync(2) that says whether it worked: everything written to every mounted file system is
+ * on its device (the VFS syncs them all, even after one fails). Returns 0, or -1 with
+ * errno from the first file system that failed (ENOSYS: no file service). POSIX's
+ * `void sync(void)` (<unistd.h>) is this with the answer dropped.
+ */
+int m6_files_sync(void);
+
 #endif

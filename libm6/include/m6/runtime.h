@@ -47,6 +47,8 @@ struct m6_args {
 
 /* Power the machine off through a Power cap (needs the spec's `syscap power`). */
 uint64_t m6_power_off(m6_cptr_t power_cap);
+/* Reset the machine the same way (QEMU run with -no-reboot exits instead). */
+uint64_t m6_power_reset(m6_cptr_t power_cap);
 
 /* End the whole component with `status`: tell the supervisor (above), then suspend
  * every thread of the component, the calling one last. exit() comes here after
