@@ -37,14 +37,14 @@ import pexpect
 
 from qemu_run import verdict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake"))
+import m6_qemu_args  # noqa: E402 (the disks' QEMU arguments, from the spec's `disk`)
+
 PROMPT = "m6> "
 FORBIDDEN = ["PANIC", "m6: fault:", "kernel exception"]
 LINE_MAX = 512  # M6_LINE_MAX (libm6/include/m6/lineedit.h)
 # What the initrd holds (examples/shell/rootfs, packed by examples/shell/CMakeLists.txt).
 MOTD = "Welcome to m6. Files: / is the initrd (read-only), /tmp is in RAM, /disk is the FAT disk."
-# How QEMU attaches a disk as `make run` does (the top-level CMakeLists.txt, target run).
-DISK_ARGS = ["-global", "virtio-mmio.force-legacy=false", "-drive",
-             "if=none,id=d0,file={},format=raw", "-device", "virtio-blk-device,drive=d0"]
 MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
 
 # The files session: (command, patterns the answer must show in order, patterns it must not
@@ -157,6 +157,7 @@ def main() -> int:
     ap.add_argument("--log", help="write the session here")
     ap.add_argument("--disk", help="the pristine disk image: boot with a fresh copy of it")
     ap.add_argument("--disk-copy", help="where the copy goes (default: beside the log)")
+    ap.add_argument("--qemu-args", help="the system's SYSTEM.qemu (how its disk is attached)")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -169,7 +170,15 @@ def main() -> int:
         except OSError as e:
             print(f"shell_session: FAIL: cannot copy the disk {args.disk}: {e}")
             return 1
-        command = command + [a.format(disk) for a in DISK_ARGS]
+        if not args.qemu_args:
+            print("shell_session: FAIL: --disk needs --qemu-args SYSTEM.qemu")
+            return 1
+        try:
+            command = command + m6_qemu_args.arguments(m6_qemu_args.load(args.qemu_args),
+                                                       {"disk": disk})
+        except m6_qemu_args.Problem as e:
+            print(f"shell_session: FAIL: {e}")
+            return 1
         readme = mtools(["mtype", "-i", args.disk, "::/README.TXT"]).stdout
     elif args.mode in ("files", "reset"):
         print("shell_session: FAIL: --mode files and reset need --disk")
