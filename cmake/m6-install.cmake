@@ -5,6 +5,7 @@
 #   include/m6/            libm6's headers and the ABI headers (m6/abi/, kernel/include/uapi)
 #   lib/libm6.a            the user-space library
 #   lib/libm6_console_client.a   stdio through the console service (m6::console_client)
+#   lib/libm6_block_client.a, lib/libm6_files.a   m6::block_client, m6::files
 #   include/m6/idl/<name>/ the generated header of each SDK interface (m6::idl::<name>)
 #   lib/m6/components/     the reusable components, built once and bound per system:
 #                          NAME.elf and its manifest NAME.json (m6::NAME in m6Config.cmake)
@@ -65,6 +66,13 @@ install(FILES ${M6_SDK_DIR}/components/services/console/client/include/m6/consol
 	DESTINATION include/m6)
 install(FILES ${M6_SDK_DIR}/components/services/console/client/select.c
 	DESTINATION share/m6/components/services/console/client)
+# m6::block_client (<m6/block_client.h>) and m6::files (POSIX and stdio on VFS paths:
+# <m6/files.h>, <dirent.h>, <sys/statvfs.h>, and files_select.c, compiled into each
+# component that links it, with that component's m6_caps.h).
+install(TARGETS m6_block_client m6_files ARCHIVE DESTINATION lib)
+install(FILES ${M6_SDK_DIR}/libm6/include/dirent.h DESTINATION include)
+install(FILES ${M6_SDK_DIR}/libm6/include/sys/statvfs.h DESTINATION include/sys)
+install(FILES ${M6_SDK_DIR}/libm6/src/files_select.c DESTINATION share/m6/libm6/src)
 install(FILES ${_m6_kernel_objects} DESTINATION lib/m6)
 # The reusable components (drivers, services), each built once with a manifest: an
 # out-of-tree system binds the installed ELF as the source tree's systems bind the built one
