@@ -24,6 +24,7 @@
 
 #include <m6/caps.h>
 #include <m6/debug.h>
+#include <m6/time.h>
 #include <m6/invocations.h>
 #include <m6_caps.h>
 
@@ -233,9 +234,15 @@ static void setup_device(void)
 	if (*reg(VIRTIO_MAGIC) != 0x74726976u || *reg(VIRTIO_VERSION) != 2 ||
 	    *reg(VIRTIO_DEVICE_ID) != 2)
 		fail("no modern virtio-blk device at this slot");
+	/* A device may take time to finish a reset (virtio 1.2, 4.2.3.1), but one that never
+	 * does is broken: give up after a second rather than spin for ever. */
 	*reg(VIRTIO_STATUS) = 0;
-	while (*reg(VIRTIO_STATUS) != 0)
-		;
+	uint64_t reset_start = m6_time_ns();
+	while (*reg(VIRTIO_STATUS) != 0) {
+		if (m6_time_ns() - reset_start > 1000000000ull)
+			fail("the device did not finish its reset within a second");
+		m6_yield();
+	}
 	*reg(VIRTIO_STATUS) = STATUS_ACKNOWLEDGE;
 	*reg(VIRTIO_STATUS) = STATUS_ACKNOWLEDGE | STATUS_DRIVER;
 
