@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,3 +199,37 @@ def compare(reference: Run, other: Run, who: str = "m6") -> list[str]:
             out += diff_record(want, got, who)
     out += [f"{name}: not in the reference run" for name in theirs]
     return out
+
+
+def _load_any(path: str) -> Run:
+    """A JSON file of this format, or a console log to parse."""
+    if path.endswith(".json"):
+        return load(path)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return parse_console(f.read().replace("\r\n", "\n"))
+    except OSError as e:
+        raise RecordError(f"{path}: {e.strerror}") from None
+
+
+def main(argv: list[str]) -> int:
+    """records.py REFERENCE OTHER: the differences of OTHER's run from REFERENCE's (each a
+    .json file or a console log); exit status 1 if there are any."""
+    if len(argv) != 2:
+        print("usage: records.py REFERENCE OTHER (each a .json file or a console log)",
+              file=sys.stderr)
+        return 2
+    try:
+        reference, other = _load_any(argv[0]), _load_any(argv[1])
+    except RecordError as e:
+        print(f"records: {e}", file=sys.stderr)
+        return 2
+    diffs = [f"reference: {p}" for p in reference.problems] + compare(reference, other, "other")
+    for d in diffs:
+        print(f"records: {d}")
+    print(f"records: {len(reference.records)} programs, {len(diffs)} differences")
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -237,3 +237,16 @@ def test_bad_pin_and_escaping_member(tmp_path: Path) -> None:
         debian_fetch.member_path("./usr/../../etc/passwd")
     assert str(debian_fetch.member_path("./usr/bin/x")) == "usr/bin/x"
     assert debian_fetch.member_path("./") is None
+
+
+def test_records_cli_compares_json_with_a_console_log(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    ref = tmp_path / "ref.json"
+    records.save(records.parse_console(GOOD), str(ref))
+    log = tmp_path / "m6.log"
+    log.write_text(GOOD)
+    assert records.main([str(ref), str(log)]) == 0
+    log.write_text(GOOD.replace("status signal 15", "status exit 1"))
+    assert records.main([str(ref), str(log)]) == 1
+    assert "b: status 'exit 1' (other), 'signal 15' expected" in capsys.readouterr().out
+    assert records.main([str(ref), str(tmp_path / "missing.log")]) == 2
