@@ -165,7 +165,8 @@ def member_path(name: str) -> PurePosixPath | None:
 
 def unpack(deb: Path, dest: Path, patterns: list[str]) -> int:
     """Unpack the files of `deb` matching `patterns` (all without any) into `dest`, which
-    must not exist. Regular files, directories and symlinks only. The number of files."""
+    must not exist. Regular files (hard links as copies), directories and symlinks; device
+    nodes and the like are left out. The number of files."""
     dest.mkdir(parents=True)
     try:
         proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
@@ -196,6 +197,14 @@ def unpack(deb: Path, dest: Path, patterns: list[str]) -> int:
                 elif m.issym():
                     os.symlink(m.linkname, target)
                     count += 1
+                elif m.islnk():
+                    # A hard link names a member unpacked before it (when it matched too).
+                    source = member_path(m.linkname)
+                    if source is None or not (dest / source).is_file():
+                        raise FetchError(f"{deb.name}: '{m.name}' links to '{m.linkname}', "
+                                         "which is not unpacked (add it to the patterns)")
+                    shutil.copy2(dest / source, target)
+                    count += 1
     except tarfile.TarError as e:
         raise FetchError(f"{deb.name}: bad data archive: {e}") from None
     finally:
@@ -219,6 +228,8 @@ def fetch(args: argparse.Namespace) -> None:
     stamp = out / STAMP
     if stamp.is_file() and stamp.read_text() == stamp_text:
         return
+    # Whatever is there is not what is pinned: if the fetch fails, nothing may use it.
+    shutil.rmtree(out, ignore_errors=True)
     debs = cache / "debs"
     debs.mkdir(parents=True, exist_ok=True)
     # Two packages fetched by parallel build steps share the cache and apt state: they
@@ -239,7 +250,11 @@ def fetch(args: argparse.Namespace) -> None:
                                  "or a rebuilt package: check before updating the pin)")
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        unpack(deb, tmp, args.extract)
+        try:
+            unpack(deb, tmp, args.extract)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         (tmp / STAMP).write_text(stamp_text)
         shutil.rmtree(out, ignore_errors=True)
         os.replace(tmp, out)

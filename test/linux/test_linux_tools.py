@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -160,7 +161,8 @@ VERSION = "1:2.0-1"
 
 @pytest.fixture()
 def deb(tmp_path: Path) -> tuple[Path, str]:
-    """A small .deb (bin/tool, a doc file, a symlink), cached as debian_fetch names it."""
+    """A small .deb (bin/tool, a hard link to it, a symlink, a doc file), cached as
+    debian_fetch names it."""
     root = tmp_path / "pkg"
     (root / "DEBIAN").mkdir(parents=True)
     (root / "DEBIAN" / "control").write_text(
@@ -172,6 +174,7 @@ def deb(tmp_path: Path) -> tuple[Path, str]:
     (root / "usr" / "share" / "doc").mkdir(parents=True)
     (root / "usr" / "share" / "doc" / "README").write_text("doc\n")
     (root / "bin" / "alias").symlink_to("tool")
+    os.link(root / "bin" / "tool", root / "bin" / "tool2")
     cache = tmp_path / "cache"
     (cache / "debs").mkdir(parents=True)
     path = cache / "debs" / "m6-test_1%3a2.0-1_arm64.deb"
@@ -195,6 +198,7 @@ def test_cached_deb_is_used_without_the_mirror(tmp_path: Path, deb: tuple[Path, 
     assert (out / "bin" / "tool").read_text() == "#!/bin/sh\n"
     assert (out / "bin" / "tool").stat().st_mode & 0o777 == 0o755
     assert (out / "bin" / "alias").readlink() == Path("tool")
+    assert (out / "bin" / "tool2").read_text() == "#!/bin/sh\n"
     assert (out / "usr" / "share" / "doc" / "README").exists()
     # Up to date: not even the cached .deb is read again.
     path.unlink()
@@ -205,9 +209,14 @@ def test_extract_patterns(tmp_path: Path, deb: tuple[Path, str]) -> None:
     r = fetch(tmp_path, deb[1], "--extract", "bin/t*")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file()) == [
-        ".m6-debian-stamp", "tool"]
+        ".m6-debian-stamp", "tool", "tool2"]
+    r = fetch(tmp_path, deb[1], "--extract", "bin/tool2")
+    assert r.returncode == 1 and "which is not unpacked" in r.stderr, r.stderr
     r = fetch(tmp_path, deb[1], "--extract", "boot/*")
     assert r.returncode == 1 and "no file matches boot/*" in r.stderr
+    assert not (tmp_path / "out.tmp").exists()
+    # The tree of the earlier pin is gone too: nothing may use what is not pinned now.
+    assert not (tmp_path / "out").exists()
 
 
 def test_checksum_mismatch_is_refetched_and_reported(tmp_path: Path, deb: tuple[Path, str]) -> None:
