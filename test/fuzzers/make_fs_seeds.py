@@ -231,6 +231,18 @@ def vfs_seeds() -> dict[str, bytes]:
     v.call("truncate", 2, path("/tmp/big0") + size(0))
     v.call("write", 2, fd(3) + rng(0, 9000))
     s["seed-vfs-full"] = v.out
+    # A client's 64 descriptors: dup until EMFILE, then open and dup are refused; closing
+    # one frees the lowest number again.
+    v = Vfs()
+    v.call("open", 1, path("/tmp/m") + u8(O_RDWR | CREAT) + u16(0o644))
+    for _ in range(63):
+        v.call("dup", 1, fd(0))
+    v.call("dup", 1, fd(0))
+    v.call("open", 1, path("/tmp/m") + u8(O_RDONLY) + u16(0))
+    v.call("close", 1, fd(5))
+    v.call("open", 1, path("/tmp") + u8(O_RDONLY) + u16(0))
+    v.call("write", 1, fd(63) + rng(0, 10))
+    s["seed-vfs-emfile"] = v.out
     # Regression: a readdir whose first entry did not fit (-EINVAL) moved the position
     # from the end of the file system's entries to the mount points it lists after them.
     v = Vfs()
