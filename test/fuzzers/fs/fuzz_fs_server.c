@@ -304,6 +304,8 @@ static void check_answer(uint64_t label, const uint64_t *req, unsigned req_len,
 			      (long long)ret);
 		}
 	}
+	CHECK(from <= to && to <= WINDOW, "label %llu wrote [%llu, %llu) of the window",
+	      (unsigned long long)label, (unsigned long long)from, (unsigned long long)to);
 	CHECK(memcmp(window, before, from) == 0 &&
 	          memcmp(window + to, before + to, WINDOW - to) == 0,
 	      "label %llu changed the window outside [%llu, %llu)", (unsigned long long)label,
