@@ -633,6 +633,30 @@ static void test_mount_below_busy(void **state)
 	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
 }
 
+/* A readdir that fails changes nothing, its position included: when the file system's
+ * entries had ended and the first mount point did not fit (-EINVAL), the position moved
+ * to the VFS's own cookies anyway (found by fuzz_vfs). */
+static void test_readdir_failure_keeps_position(void **state)
+{
+	(void)state;
+	fake_fs_add(root, "data", NULL);
+	fake_fs_add(root, "data/file", "");
+	struct vfs_fs f = {&fake_fs_ops, mnt};
+	assert_int_equal(vfs_core_mount(v, "/data/x", &f, NULL, false), 3);
+	int64_t fd = xopen(A, "/data", VFS_O_RDONLY, 0);
+	struct rec recs[4];
+	int64_t n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	assert_int_equal(parse(win_a + DATA, n, recs, 4), 4);
+	int64_t after_file = (int64_t)recs[2].next;
+	assert_int_equal(vfs_core_seek(v, A, (uint32_t)fd, after_file, VFS_SEEK_SET), after_file);
+	assert_int_equal(vfs_core_readdir(v, A, (uint32_t)fd, DATA, 8), -VFS_EINVAL);
+	assert_int_equal(vfs_core_seek(v, A, (uint32_t)fd, 0, VFS_SEEK_CUR), after_file);
+	n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	assert_int_equal(parse(win_a + DATA, n, recs, 4), 1);
+	assert_string_equal(recs[0].name, "x");
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+}
+
 static void test_truncate(void **state)
 {
 	(void)state;
@@ -1084,6 +1108,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mkdir_rmdir_unlink, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mount_below_busy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readdir_failure_keeps_position, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chmod_chown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),

@@ -534,9 +534,10 @@ static void put_u64(uint8_t *p, uint64_t x)
 
 /* The entry at a cookie of the VFS's own (>= VFS_CORE_COOKIE_MOUNTS): the next mount
  * point of the directory that its file system does not list. 1 and *ent, or 0 at the end. */
-static int mount_entry(struct vfs *v, const struct vfs_open_file *f, struct vfs_dirent *ent)
+static int mount_entry(struct vfs *v, const struct vfs_open_file *f, uint64_t cookie,
+                       struct vfs_dirent *ent)
 {
-	for (uint64_t i = f->pos - VFS_CORE_COOKIE_MOUNTS; i < VFS_MOUNT_MAX; i++) {
+	for (uint64_t i = cookie - VFS_CORE_COOKIE_MOUNTS; i < VFS_MOUNT_MAX; i++) {
 		if (!(f->mount_children & (UINT32_C(1) << i)))
 			continue;
 		const struct vfs_mount *mp = &v->table.mounts[i];
@@ -568,25 +569,34 @@ int64_t vfs_core_readdir(struct vfs *v, uint64_t badge, uint32_t fd, uint64_t wi
 	struct vfs_core_mount *m = mount_of(v, f);
 	uint8_t *out = c->window + win_off;
 	uint32_t used = 0;
+	/* The position moves only when the call returns entries or the end: a call that
+	 * fails leaves it where it was (fuzz_vfs found -EINVAL moving it to the mounts). */
+	uint64_t pos = f->pos;
 	for (;;) {
 		struct vfs_dirent ent;
 		int r;
-		if (f->pos < VFS_CORE_COOKIE_MOUNTS) {
-			r = m->fs.ops->readdir(m->fs.state, f->handle, f->pos, &ent);
-			if (r < 0)
-				return used > 0 ? (int64_t)used : r; /* what was packed, as Linux */
+		if (pos < VFS_CORE_COOKIE_MOUNTS) {
+			r = m->fs.ops->readdir(m->fs.state, f->handle, pos, &ent);
+			if (r < 0) {
+				if (used == 0)
+					return r;
+				break; /* what was packed, as Linux */
+			}
 			if (r == 0) {
-				f->pos =
-				    VFS_CORE_COOKIE_MOUNTS; /* the file system's entries are done */
+				/* The file system's entries are done. */
+				pos = VFS_CORE_COOKIE_MOUNTS;
 				continue;
 			}
 		} else {
-			r = mount_entry(v, f, &ent);
+			r = mount_entry(v, f, pos, &ent);
 			if (r == 0)
 				break;
 		}
-		if (ent.name_len > VFS_NAME_MAX)
-			return used > 0 ? (int64_t)used : -VFS_EIO; /* a file system's mistake */
+		if (ent.name_len > VFS_NAME_MAX) {
+			if (used == 0)
+				return -VFS_EIO; /* a file system's mistake */
+			break;
+		}
 		uint32_t reclen = (DIRENT_HEADER + ent.name_len + 1u + 7u) & ~7u;
 		if (reclen > len - used) {
 			if (used == 0)
@@ -603,8 +613,9 @@ int64_t vfs_core_readdir(struct vfs *v, uint64_t badge, uint32_t fd, uint64_t wi
 		memcpy(p + DIRENT_HEADER, ent.name, ent.name_len);
 		memset(p + DIRENT_HEADER + ent.name_len, 0, reclen - DIRENT_HEADER - ent.name_len);
 		used += reclen;
-		f->pos = ent.next;
+		pos = ent.next;
 	}
+	f->pos = pos;
 	return used;
 }
 
