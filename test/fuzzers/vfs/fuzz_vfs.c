@@ -81,15 +81,16 @@ enum method {
 	M_CHMOD,
 	M_CHOWN,
 	M_MOUNTS,
+	M_SYNC,
 	METHODS
 };
 
 #define OP_WINDOW 0xe0u
 
 static const char *const method_names[METHODS] = {
-    "open",  "close",   "read",  "write",  "pread",  "pwrite", "seek",     "stat",
-    "fstat", "readdir", "mkdir", "rmdir",  "unlink", "rename", "truncate", "ftruncate",
-    "fsync", "statfs",  "chdir", "getcwd", "dup",    "chmod",  "chown",    "mounts",
+    "open",    "close",  "read",  "write",  "pread",  "pwrite",   "seek",      "stat",  "fstat",
+    "readdir", "mkdir",  "rmdir", "unlink", "rename", "truncate", "ftruncate", "fsync", "statfs",
+    "chdir",   "getcwd", "dup",   "chmod",  "chown",  "mounts",   "sync",
 };
 
 /* FUZZ_VFS_TRACE=1 in the environment: every call and its answer on stderr (to read what
@@ -685,6 +686,8 @@ static void decode(struct input *in, struct call *k, struct args *a)
 		a->p = take_path(in, c, 0);
 		a->mode = take_u32(in);
 		break;
+	case M_SYNC:
+		break;
 	case M_CHOWN: {
 		a->p = take_path(in, c, 0);
 		uint8_t m = take_u8(in);
@@ -783,6 +786,9 @@ static void run_call(struct call *k, const struct args *a)
 		k->out = a->p;
 		k->ret = vfs_core_mounts(v, b, a->p.off, a->p.len);
 		break;
+	case M_SYNC:
+		k->ret = vfs_core_sync(v, b);
+		break;
 	default:
 		abort();
 	}
@@ -850,7 +856,7 @@ NO_COVERAGE static void check_windows(const struct call *k)
 static bool only_looks(enum method m)
 {
 	return m == M_STAT || m == M_FSTAT || m == M_STATFS || m == M_GETCWD || m == M_MOUNTS ||
-	       m == M_PREAD;
+	       m == M_PREAD || m == M_SYNC;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
