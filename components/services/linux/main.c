@@ -55,6 +55,7 @@ void shim_log(const char *fmt, ...)
 static void proc_end(struct proc *p)
 {
 	m6_tcb_suspend(p->tcb);
+	fd_proc_exit(p);
 	mem_proc_clear(p);
 	p->used = false;
 	live--;
@@ -302,6 +303,11 @@ static int spawn(char *line)
 	p->l3s = p->l3_hint = NULL;
 	p->nvma = 0;
 	uint64_t sp = 0;
+	if ((e = fd_proc_init(p)) != 0) {
+		shim_log("linux: %s: cannot start: out of descriptions (%d)", base, -e);
+		free(file);
+		return e;
+	}
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
 	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
@@ -309,6 +315,7 @@ static int spawn(char *line)
 	free(file);
 	if (e) {
 		shim_log("linux: %s: cannot start: out of memory (%d)", base, -e);
+		fd_proc_exit(p);
 		mem_proc_clear(p);
 		return e;
 	}
