@@ -140,6 +140,7 @@ int64_t sys_readlinkat(struct proc *p, const uint64_t a[6]);
 int64_t sys_newfstatat(struct proc *p, const uint64_t a[6]);
 int64_t sys_fstat(struct proc *p, const uint64_t a[6]);
 int64_t sys_fsync(struct proc *p, const uint64_t a[6]);
+int64_t sys_renameat(struct proc *p, const uint64_t a[6]);
 int64_t sys_renameat2(struct proc *p, const uint64_t a[6]);
 int64_t sys_statx(struct proc *p, const uint64_t a[6]);
 int64_t sys_faccessat2(struct proc *p, const uint64_t a[6]);

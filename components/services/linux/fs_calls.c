@@ -1030,6 +1030,12 @@ int64_t sys_renameat2(struct proc *p, const uint64_t a[6])
 	return vfs_ret(vfs_rename(CAP_VFS, 0, (uint32_t)n1, (uint64_t)n1, (uint32_t)n2, &ret), ret);
 }
 
+int64_t sys_renameat(struct proc *p, const uint64_t a[6])
+{
+	const uint64_t b[6] = {a[0], a[1], a[2], a[3], 0, 0};
+	return sys_renameat2(p, b);
+}
+
 #define R_OK 4
 #define W_OK 2
 #define X_OK 1
