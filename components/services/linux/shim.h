@@ -32,6 +32,7 @@
 #define LINUX_ENOSYS    38
 #define LINUX_ENOEXEC   8
 #define LINUX_ENODEV    19
+#define LINUX_EAGAIN    11
 
 enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK };
 

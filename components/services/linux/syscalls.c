@@ -5,6 +5,7 @@
 
 #include <m6/time.h>
 
+#include "block.h"
 #include "elf.h"
 #include "fd.h"
 #include "shim.h"
@@ -75,6 +76,57 @@ static int64_t sys_clock_gettime(struct proc *p, const uint64_t a[6])
 	uint64_t ns = m6_time_ns();
 	int64_t ts[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
 	return mem_copy_out(p, a[1], ts, sizeof(ts));
+}
+
+#define TIMER_ABSTIME 1
+
+/* Sleep until `deadline` (counter ticks): parked, woken by the shim's timer. */
+static int64_t sleep_until(uint64_t deadline)
+{
+	if (deadline <= m6_counter())
+		return 0;
+	if (!block_park(NULL, deadline, 0))
+		return -LINUX_EAGAIN; /* no timer, or too many waiting threads */
+	return LINUX_PARKED;
+}
+
+static int64_t read_timespec(struct proc *p, uint64_t addr, uint64_t *ns)
+{
+	int64_t ts[2];
+	int e = mem_copy_in(p, ts, addr, sizeof(ts));
+	if (e)
+		return e;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -LINUX_EINVAL;
+	*ns = (uint64_t)ts[0] > UINT64_MAX / 1000000000u - 1
+	          ? UINT64_MAX
+	          : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+	return 0;
+}
+
+/* The remaining time (a[1]) is never written: only a signal could cut a sleep short. */
+static int64_t sys_nanosleep(struct proc *p, const uint64_t a[6])
+{
+	uint64_t ns;
+	int64_t e = read_timespec(p, a[0], &ns);
+	return e ? e : sleep_until(block_deadline_in(ns));
+}
+
+static int64_t sys_clock_nanosleep(struct proc *p, const uint64_t a[6])
+{
+	if (a[0] > CLOCK_BOOTTIME || a[0] == CLOCK_THREAD_CPUTIME_ID)
+		return LINUX_EINVAL; /* clock_nanosleep returns the error, positive */
+	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
+		return LINUX_EINVAL;
+	uint64_t ns;
+	int64_t e = read_timespec(p, a[2], &ns);
+	if (e)
+		return -e;
+	if (!(a[1] & TIMER_ABSTIME))
+		return sleep_until(block_deadline_in(ns));
+	/* every clock counts from boot (clock_gettime): an absolute time is counter time */
+	int64_t r = sleep_until(m6_ns_to_ticks(ns));
+	return r == LINUX_PARKED ? r : -r;
 }
 
 static int64_t sys_getrandom(struct proc *p, const uint64_t a[6])
@@ -239,7 +291,9 @@ enum {
 	NR_exit_group = 94,
 	NR_set_tid_address = 96,
 	NR_set_robust_list = 99,
+	NR_nanosleep = 101,
 	NR_clock_gettime = 113,
+	NR_clock_nanosleep = 115,
 	NR_sched_yield = 124,
 	NR_uname = 160,
 	NR_getpid = 172,
@@ -299,7 +353,9 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_exit_group] = sys_exit,
     [NR_set_tid_address] = sys_set_tid_address,
     [NR_set_robust_list] = sys_zero,
+    [NR_nanosleep] = sys_nanosleep,
     [NR_clock_gettime] = sys_clock_gettime,
+    [NR_clock_nanosleep] = sys_clock_nanosleep,
     [NR_sched_yield] = sys_zero,
     [NR_uname] = sys_uname,
     [NR_getpid] = sys_getpid,
@@ -418,6 +474,9 @@ bool linux_syscall(struct proc *p, uint64_t nr, const uint64_t a[6], uint64_t *r
 		*ret = (uint64_t)(int64_t)-LINUX_ENOSYS;
 		return true;
 	}
-	*ret = (uint64_t)h(p, a);
+	int64_t r = h(p, a);
+	if (r == LINUX_PARKED)
+		return false; /* block.c answers later */
+	*ret = (uint64_t)r;
 	return nr != NR_exit && nr != NR_exit_group;
 }
