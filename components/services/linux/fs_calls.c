@@ -12,6 +12,7 @@
 #include <m6/time.h>
 #include <m6_caps.h>
 
+#include "block.h"
 #include "fd.h"
 #include "shim.h"
 #include "vfs_idl.h"
@@ -664,8 +665,7 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 	case OFD_PIPE_R:
 		if (pos >= 0)
 			return -LINUX_ESPIPE;
-		/* An empty pipe with writers answers EAGAIN until blocking (lproc's block.c)
-		 * lets the reader wait. */
+		/* An empty pipe with writers: EAGAIN, which read(2) turns into a wait */
 		return pipe_read(p, f->pipe, buf, n);
 	case OFD_PIPE_W:
 		return -LINUX_EBADF;
@@ -725,8 +725,8 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 	case OFD_PIPE_W:
 		if (pos >= 0)
 			return -LINUX_ESPIPE;
-		/* A full pipe answers EAGAIN until blocking (lproc's block.c) lets the writer
-		 * wait. No reader: EPIPE (SIGPIPE comes with signals). */
+		/* A full pipe: EAGAIN, which write(2) turns into a wait. No reader: EPIPE
+		 * (SIGPIPE comes with signals). */
 		return pipe_write(p, f->pipe, buf, n);
 	case OFD_PIPE_R:
 		return -LINUX_EBADF;
@@ -760,16 +760,54 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 	return (int64_t)done;
 }
 
-int64_t sys_read(struct proc *p, const uint64_t a[6])
+/* A read or write that found its pipe empty or full waits (block.c) unless O_NONBLOCK.
+ * The parked call keeps the descriptor number, not the description: each retry looks it
+ * up again, so a descriptor closed meanwhile ends the wait with EBADF and nothing is held
+ * when the process dies (block_cancel forgets the call). */
+static int64_t retry_io(struct blocked *b, bool is_write)
+{
+	struct ofd *f = fd_get(b->p, (int64_t)b->arg[0]);
+	if (!f)
+		return -LINUX_EBADF;
+	int64_t r = is_write ? do_write(b->p, f, b->arg[1], b->arg[2], -1)
+	                     : do_read(b->p, f, b->arg[1], b->arg[2], -1);
+	return r == -LINUX_EAGAIN && !(f->flags & L_O_NONBLOCK) ? LINUX_PARKED : r;
+}
+
+static int64_t retry_read(struct blocked *b)
+{
+	return retry_io(b, false);
+}
+
+static int64_t retry_write(struct blocked *b)
+{
+	return retry_io(b, true);
+}
+
+static int64_t io_or_park(struct proc *p, const uint64_t a[6], bool is_write)
 {
 	struct ofd *f = fd_get(p, (int64_t)a[0]);
-	return f ? do_read(p, f, a[1], a[2], -1) : -LINUX_EBADF;
+	if (!f)
+		return -LINUX_EBADF;
+	int64_t r = is_write ? do_write(p, f, a[1], a[2], -1) : do_read(p, f, a[1], a[2], -1);
+	if (r != -LINUX_EAGAIN || (f->flags & L_O_NONBLOCK) ||
+	    (f->kind != OFD_PIPE_R && f->kind != OFD_PIPE_W))
+		return r;
+	struct blocked *b = block_park(is_write ? retry_write : retry_read, 0, 0);
+	if (!b)
+		return -LINUX_EAGAIN; /* too many waiting threads */
+	memcpy(b->arg, a, sizeof(b->arg));
+	return LINUX_PARKED;
+}
+
+int64_t sys_read(struct proc *p, const uint64_t a[6])
+{
+	return io_or_park(p, a, false);
 }
 
 int64_t sys_write(struct proc *p, const uint64_t a[6])
 {
-	struct ofd *f = fd_get(p, (int64_t)a[0]);
-	return f ? do_write(p, f, a[1], a[2], -1) : -LINUX_EBADF;
+	return io_or_park(p, a, true);
 }
 
 int64_t sys_pread64(struct proc *p, const uint64_t a[6])
