@@ -860,14 +860,48 @@ static int64_t do_vec(struct proc *p, const uint64_t a[6], bool is_write)
 	return total;
 }
 
+/* readv and writev wait as read and write do: nothing moved and the pipe empty or full. */
+static int64_t retry_vec(struct blocked *b, bool is_write)
+{
+	struct ofd *f = fd_get(b->p, (int64_t)b->arg[0]);
+	if (!f)
+		return -LINUX_EBADF;
+	int64_t r = do_vec(b->p, b->arg, is_write);
+	return r == -LINUX_EAGAIN && !(f->flags & L_O_NONBLOCK) ? LINUX_PARKED : r;
+}
+
+static int64_t retry_readv(struct blocked *b)
+{
+	return retry_vec(b, false);
+}
+
+static int64_t retry_writev(struct blocked *b)
+{
+	return retry_vec(b, true);
+}
+
+static int64_t vec_or_park(struct proc *p, const uint64_t a[6], bool is_write)
+{
+	int64_t r = do_vec(p, a, is_write);
+	struct ofd *f = fd_get(p, (int64_t)a[0]);
+	if (r != -LINUX_EAGAIN || !f || (f->flags & L_O_NONBLOCK) ||
+	    (f->kind != OFD_PIPE_R && f->kind != OFD_PIPE_W))
+		return r;
+	struct blocked *b = block_park(is_write ? retry_writev : retry_readv, 0, 0);
+	if (!b)
+		return -LINUX_EAGAIN;
+	memcpy(b->arg, a, sizeof(b->arg));
+	return LINUX_PARKED;
+}
+
 int64_t sys_readv(struct proc *p, const uint64_t a[6])
 {
-	return do_vec(p, a, false);
+	return vec_or_park(p, a, false);
 }
 
 int64_t sys_writev(struct proc *p, const uint64_t a[6])
 {
-	return do_vec(p, a, true);
+	return vec_or_park(p, a, true);
 }
 
 int64_t sys_lseek(struct proc *p, const uint64_t a[6])
