@@ -411,11 +411,31 @@ static int bind_notification(struct tcb *t, struct tcb *caller, unsigned length)
 	return invocation_ok(caller, 0);
 }
 
+/* The TLS register (TPIDR_EL0) of another thread, e.g. for a Linux emulator's fork and
+ * clone(CLONE_SETTLS). The value saved in the TCB is current only for a thread that is
+ * not on the CPU, and the caller is the only thread that is: a thread reads and writes
+ * its own with mrs/msr. */
+static int tls_access(struct tcb *t, struct tcb *caller, unsigned length, bool write)
+{
+	if (t == caller)
+		return M6_ERR_ILLEGAL_OPERATION;
+	if (write && length < 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	/* perform */
+	if (!write) {
+		tcb_set_mr(caller, 0, t->fpu.tpidr_el0);
+		return invocation_ok(caller, 1);
+	}
+	t->fpu.tpidr_el0 = tcb_get_mr(caller, 0);
+	return invocation_ok(caller, 0);
+}
+
 int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
 	struct tcb *t = (struct tcb *)slot->cap.object;
-	unsigned need = label == M6_TCB_READ_REGISTERS ? M6_RIGHT_READ : M6_RIGHT_WRITE;
-	if (label < M6_TCB_CONFIGURE || label > M6_TCB_SET_MAX_TIMESLICE)
+	unsigned need = label == M6_TCB_READ_REGISTERS || label == M6_TCB_READ_TLS ? M6_RIGHT_READ
+	                                                                           : M6_RIGHT_WRITE;
+	if (label < M6_TCB_CONFIGURE || label > M6_TCB_WRITE_TLS)
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
@@ -457,6 +477,10 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 		return decode_timeslice(t, caller, length, false);
 	case M6_TCB_SET_MAX_TIMESLICE:
 		return decode_timeslice(t, caller, length, true);
+	case M6_TCB_READ_TLS:
+		return tls_access(t, caller, length, false);
+	case M6_TCB_WRITE_TLS:
+		return tls_access(t, caller, length, true);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}

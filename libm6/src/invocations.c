@@ -204,6 +204,21 @@ uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t m
 	return invoke_simple(tcb, M6_TCB_SET_MAX_TIMESLICE, a, 2);
 }
 
+uint64_t m6_tcb_read_tls(m6_cptr_t tcb, uint64_t *value)
+{
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), tcb, M6_TCB_READ_TLS, NULL, 0, &m);
+	if (err == M6_OK)
+		*value = m.mr[0];
+	return err;
+}
+
+uint64_t m6_tcb_write_tls(m6_cptr_t tcb, uint64_t value)
+{
+	const uint64_t a[] = {value};
+	return invoke_simple(tcb, M6_TCB_WRITE_TLS, a, 1);
+}
+
 uint64_t m6_page_table_map(m6_cptr_t page_table, m6_cptr_t vspace, uint64_t vaddr, uint64_t level)
 {
 	const uint64_t a[] = {vspace, vaddr, level};

@@ -235,6 +235,62 @@ TEST(tcb_write_registers_partial)
 	CHECK_EQ(r.pc, 0x400004);
 }
 
+/* Records its TLS register, sets its own, and waits to be read. */
+static uint64_t fn_tls(struct kt_thread *self)
+{
+	uint64_t tp;
+	__asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
+	self->out[0] = tp;
+	__asm__ volatile("msr tpidr_el0, %0" ::"r"((uint64_t)0x5eedf00dull));
+	self->out[1] = 1;
+	while (!self->arg[0])
+		m6_yield();
+	return 0;
+}
+
+TEST(tcb_tls_read_write)
+{
+	/* written before the thread runs: it starts with it (the kernel loads it on switch) */
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_tls, KT_MAIN_PRIO));
+	CHECK_OK(m6_tcb_write_tls(t.tcb, 0x7fff12345670ull));
+	uint64_t v = 0;
+	CHECK_OK(m6_tcb_read_tls(t.tcb, &v));
+	CHECK_EQ(v, 0x7fff12345670ull);
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	CHECK(kt_wait_flag(&t.out[1], 100));
+	CHECK_EQ(t.out[0], 0x7fff12345670ull);
+	/* what the thread set itself is read while it is off the CPU */
+	CHECK_OK(m6_tcb_read_tls(t.tcb, &v));
+	CHECK_EQ(v, 0x5eedf00dull);
+	t.arg[0] = 1;
+	CHECK(kt_join(&t, 100));
+}
+
+TEST(tcb_tls_checks)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	uint64_t v = 0;
+	/* a thread's own TLS register is its mrs/msr */
+	CHECK_ERR(m6_tcb_read_tls(M6_CAP_SELF_TCB, &v), M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(m6_tcb_write_tls(M6_CAP_SELF_TCB, 1), M6_ERR_ILLEGAL_OPERATION);
+	/* read needs READ, write needs WRITE */
+	m6_cptr_t ro = kt_copy(t, M6_RIGHT_READ), wo = kt_copy(t, M6_RIGHT_WRITE);
+	REQUIRE(ro);
+	REQUIRE(wo);
+	CHECK_ERR(m6_tcb_write_tls(ro, 1), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_read_tls(wo, &v), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_OK(m6_tcb_read_tls(ro, &v));
+	/* a write without its argument */
+	struct m6_msg m = {.info = m6_msginfo(M6_TCB_WRITE_TLS, 0)};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	/* another object type */
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(n);
+	CHECK_ERR(m6_tcb_read_tls(n, &v), M6_ERR_ILLEGAL_OPERATION);
+}
+
 TEST(tcb_write_registers_too_short)
 {
 	m6_cptr_t t = configured_tcb();
@@ -610,6 +666,8 @@ const struct kt_test kt_suite_tcb[] = {
     KT_ENTRY(tcb_read_registers),
     KT_ENTRY(tcb_read_registers_length),
     KT_ENTRY(tcb_write_registers_partial),
+    KT_ENTRY(tcb_tls_read_write),
+    KT_ENTRY(tcb_tls_checks),
     KT_ENTRY(tcb_write_registers_too_short),
     KT_ENTRY(tcb_write_registers_kernel_pc_harmless),
     KT_ENTRY(tcb_set_priority),

@@ -18,6 +18,7 @@
 #include <m6/time.h>
 #include <m6_caps.h>
 
+#include "block.h"
 #include "elf.h"
 #include "shim.h"
 
@@ -55,6 +56,8 @@ void shim_log(const char *fmt, ...)
 static void proc_end(struct proc *p)
 {
 	m6_tcb_suspend(p->tcb);
+	block_cancel(p, 0);
+	fd_proc_exit(p);
 	mem_proc_clear(p);
 	p->used = false;
 	live--;
@@ -302,6 +305,11 @@ static int spawn(char *line)
 	p->l3s = p->l3_hint = NULL;
 	p->nvma = 0;
 	uint64_t sp = 0;
+	if ((e = fd_proc_init(p)) != 0) {
+		shim_log("linux: %s: cannot start: out of descriptions (%d)", base, -e);
+		free(file);
+		return e;
+	}
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
 	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
@@ -309,6 +317,7 @@ static int spawn(char *line)
 	free(file);
 	if (e) {
 		shim_log("linux: %s: cannot start: out of memory (%d)", base, -e);
+		fd_proc_exit(p);
 		mem_proc_clear(p);
 		return e;
 	}
@@ -342,12 +351,18 @@ static void serve(void)
 		answer = false;
 		if (err != M6_OK)
 			continue;
+		if (m6_msginfo_label(m.info) == M6_LABEL_NOTIFICATION) {
+			block_run(); /* a deadline passed */
+			continue;
+		}
 		struct m6_fault_info f;
 		struct proc *p = proc_of(m.badge);
 		if (!p || !m6_fault_decode(&m, &f))
 			continue; /* not ours: no answer, the thread stays stopped */
 		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
 			uint64_t ret = 0;
+			shim_call = (struct linux_call){
+			    .p = p, .tcb = p->tcb, .tid = p->pid, .pc = f.pc, .sp = f.syscall.sp};
 			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
 				m6_fault_reply_set_x0(&m, ret);
 				answer = true;
@@ -364,6 +379,9 @@ static void serve(void)
 		} else {
 			proc_kill(p, "exception", f.exception.esr, f.pc);
 		}
+		/* What this message made ready (an exit a parent waits for, a futex wake, ...)
+		 * is completed now, before the answer. */
+		block_run();
 	}
 }
 
@@ -374,12 +392,16 @@ int main(int argc, char **argv)
 		shim_log("linux: cannot map the frame window (%d)", -e);
 		return 1;
 	}
+	block_init();
+	/* "&PATH ARG..." starts a program without waiting for it: it runs beside the next. */
 	for (int i = 1; i < argc; i++) {
 		char line[256];
-		snprintf(line, sizeof(line), "%s", argv[i]);
-		if (spawn(line) == 0)
+		bool background = argv[i][0] == '&';
+		snprintf(line, sizeof(line), "%s", argv[i] + (background ? 1 : 0));
+		if (spawn(line) == 0 && !background)
 			serve();
 	}
+	serve();
 	unsigned made, free_count;
 	mem_stats(&made, &free_count);
 	shim_log("linux: all programs done (%u frames made, %u free)", made, free_count);

@@ -9,6 +9,8 @@
 
 #include <m6/syscall.h>
 
+#include "fd.h"
+
 #define PAGE_SIZE 4096u
 /* A Linux process may use addresses below this: one level-1 table's 512 GiB. */
 #define LINUX_USER_LIMIT ((uint64_t)1 << 39)
@@ -30,6 +32,7 @@
 #define LINUX_ENOSYS    38
 #define LINUX_ENOEXEC   8
 #define LINUX_ENODEV    19
+#define LINUX_EAGAIN    11
 
 enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK };
 
@@ -68,6 +71,7 @@ struct proc {
 	unsigned nvma;
 	uint64_t brk_start, brk;
 	uint64_t clear_tid;
+	struct fd_table files; /* descriptors and cwd (fd.c) */
 };
 
 /* ---- mem.c: the pool, the frame window, process memory ---- */

@@ -62,6 +62,10 @@ enum m6_label {
 	M6_TCB_SET_TIMESLICE = 26,
 	/* MR0 = authority TCB cptr, MR1 = max timeslice in microseconds (as above) */
 	M6_TCB_SET_MAX_TIMESLICE = 27,
+	/* result: MR0 = the thread's TLS register (TPIDR_EL0); not the caller's own */
+	M6_TCB_READ_TLS = 28,
+	/* MR0 = the thread's new TLS register value; not the caller's own */
+	M6_TCB_WRITE_TLS = 29,
 
 	/* ---- Untyped ---- */
 	/* MR0 = type, MR1 = size_bits (CNode: radix; Untyped: log2 bytes; Frame: 12/21),

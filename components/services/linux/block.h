@@ -1,0 +1,72 @@
+/* Blocking system calls (docs/linux.md, "Blocking").
+ *
+ * The kernel keeps one pending caller per server thread, so the shim cannot hold a
+ * reply while it serves others. A call that must wait is therefore not answered: the
+ * handler parks the calling thread (block_park: the thread is suspended, which releases
+ * it from the pending reply) and returns LINUX_PARKED. After every message the loop runs
+ * block_run, which asks each parked call whether it can finish now, and completes it
+ * (TCB_WRITE_REGISTERS: x0 = the result, pc = after the svc, sp as it was; every other
+ * register is untouched, the suspend kept them) or times it out. Exit and kill cancel a
+ * process's parked calls; signals will complete them with -EINTR. */
+#ifndef LINUX_BLOCK_H
+#define LINUX_BLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <m6/syscall.h>
+
+struct proc;
+
+/* A handler's result meaning "parked: no answer now, block.c completes the call". It is
+ * outside the -4095..-1 errno range and never a valid result. */
+#define LINUX_PARKED INT64_MIN
+/* At most this many threads wait at once (a full table answers -EAGAIN). */
+#define BLOCK_MAX 64u
+
+/* The system call being served, filled in by the loop before each handler runs. */
+struct linux_call {
+	struct proc *p;
+	m6_cptr_t tcb; /* the calling thread */
+	int tid;
+	uint64_t pc; /* of the svc: the thread continues at pc + 4 */
+	uint64_t sp;
+};
+extern struct linux_call shim_call;
+
+struct blocked;
+/* Whether the wait is over: the call's result, or LINUX_PARKED to wait on. It may write
+ * to the process's memory (wait4's status, say): the thread is stopped. */
+typedef int64_t (*block_check_fn)(struct blocked *b);
+
+struct blocked {
+	bool used;
+	struct proc *p;
+	m6_cptr_t tcb;
+	int tid;
+	uint64_t pc, sp;
+	block_check_fn check; /* NULL: only block_complete or the deadline end the wait */
+	uint64_t deadline;    /* system counter ticks; 0: none */
+	int64_t on_timeout;   /* the result when the deadline passes */
+	void *obj;            /* what it waits on, for the check and for wakers */
+	uint64_t arg[6];
+};
+
+/* Bind the timer to the loop's notification; false if the shim has none (no sleeps). */
+bool block_init(void);
+/* Park the thread of shim_call. NULL when the table is full (answer -EAGAIN). */
+struct blocked *block_park(block_check_fn check, uint64_t deadline, int64_t on_timeout);
+/* End a parked call with `result` and resume its thread. */
+void block_complete(struct blocked *b, int64_t result);
+/* Forget p's parked calls without resuming them (p exits or is killed); tcb 0: all of
+ * p's threads, else that one thread. */
+void block_cancel(struct proc *p, m6_cptr_t tcb);
+/* Complete what became ready and what timed out; re-arm the timer for the earliest
+ * deadline left. Called by the loop after every message. */
+void block_run(void);
+/* Each parked call, for wakers that look for theirs (futex, pipes): NULL at the end. */
+struct blocked *block_next(struct blocked *after);
+/* A deadline `ns` nanoseconds from now, in ticks. */
+uint64_t block_deadline_in(uint64_t ns);
+
+#endif
