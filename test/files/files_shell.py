@@ -18,7 +18,7 @@ import sys
 import pexpect
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
-from qemu_run import verdict  # noqa: E402
+from qemu_run import check_answer, verdict  # noqa: E402
 
 PROMPT = "m6> "
 FORBIDDEN = ["PANIC", "m6: fault:", "kernel exception"]
@@ -121,18 +121,7 @@ def main() -> int:
             return
         if not expect(re.escape(PROMPT), f"prompt after {line!r}"):
             return
-        answer = re.sub(r"\r+\n", "\n", child.before)
-        position = 0
-        for pattern in want:
-            match = re.compile(pattern, re.MULTILINE).search(answer, position)
-            if match is None:
-                failures.append(f"{line!r}: {pattern!r} not in the answer {answer!r}")
-            else:
-                position = match.end()
-        for pattern in unwanted:
-            match = re.search(pattern, answer, re.MULTILINE)
-            if match:
-                failures.append(f"{line!r}: unexpected {match.group(0)!r} in {answer!r}")
+        check_answer(line, re.sub(r"\r+\n", "\n", child.before), want, unwanted, failures)
 
     if expect(re.escape(PROMPT), "first prompt"):
         if args.mode == "files":

@@ -5,6 +5,7 @@ a test makes is bounded and read the same way, and every driver ends the same wa
 """
 from __future__ import annotations
 
+import re
 import subprocess
 
 
@@ -32,3 +33,21 @@ def verdict(tool: str, failures: list[str], passed: str = "", shown: int = 40) -
         return 1
     print(f"{tool}: PASS" + (f" ({passed})" if passed else ""))
     return 0
+
+
+def check_answer(line: str, answer: str, want: list[str], unwanted: list[str],
+                 failures: list[str]) -> None:
+    """A shell command's answer (its lines up to the next prompt): every pattern of `want`
+    must match in order (each searched after the previous match, line-anchored), none of
+    `unwanted` anywhere; what does not hold is appended to `failures`, naming `line`."""
+    position = 0
+    for pattern in want:
+        match = re.compile(pattern, re.MULTILINE).search(answer, position)
+        if match is None:
+            failures.append(f"{line!r}: {pattern!r} not in the answer {answer!r}")
+        else:
+            position = match.end()
+    for pattern in unwanted:
+        match = re.search(pattern, answer, re.MULTILINE)
+        if match:
+            failures.append(f"{line!r}: unexpected {match.group(0)!r} in {answer!r}")

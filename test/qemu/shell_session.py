@@ -35,7 +35,7 @@ import time
 
 import pexpect
 
-from qemu_run import verdict
+from qemu_run import check_answer, verdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake"))
 import m6_qemu_args  # noqa: E402 (the disks' QEMU arguments, from the spec's `disk`)
@@ -54,10 +54,10 @@ FILES_SESSION: list[tuple[str, list[str], list[str]]] = [
     ("pwd", [r"^/$"], []),
     ("ls /", [r"^README$", r"^disk/$", r"^etc/$", r"^tmp/$"], [r"^\.\.?/?$"]),
     ("cat /etc/motd", [r"^" + re.escape(MOTD) + r"$"], []),
-    ("mount", [r"^MOUNTED ON\s+TYPE\s+MODE$", r"^/\s+initrd\s+ro$", r"^/disk\s+remote\s+rw$",
+    ("mount", [r"^MOUNTED ON\s+TYPE\s+MODE$", r"^/\s+initrd\s+ro$", r"^/disk\s+vfat\s+rw$",
                r"^/tmp\s+tmpfs\s+rw$"], []),
     ("df", [r"^MOUNTED ON\s+TYPE\s+SIZE\s+USED\s+FREE\s+MODE$", r"^/\s+initrd\s.*\bro$",
-            r"^/disk\s+remote\s+6\d\.\d+ MiB\s.*\brw$", r"^/tmp\s+tmpfs\s+4 MiB\s.*\brw$"], []),
+            r"^/disk\s+vfat\s+6\d\.\d+ MiB\s.*\brw$", r"^/tmp\s+tmpfs\s+4 MiB\s.*\brw$"], []),
     ("ls -l /disk", [r"^-rw-r--r--\s+1\s+0\s+0\s+\d+ README\.TXT$"], []),
     ("cat /disk/README.TXT", ["README"], []),
     ("write /tmp/a hello", [], [r"\S"]),
@@ -231,18 +231,7 @@ def main() -> int:
             return
         if not expect(re.escape(PROMPT), f"prompt after {line!r}"):
             return
-        text = re.sub(r"\r+\n", "\n", child.before)
-        position = 0
-        for pattern in want:
-            match = re.compile(pattern, re.MULTILINE).search(text, position)
-            if match is None:
-                failures.append(f"{line!r}: {pattern!r} not in the answer {text!r}")
-            else:
-                position = match.end()
-        for pattern in unwanted:
-            match = re.search(pattern, text, re.MULTILINE)
-            if match:
-                failures.append(f"{line!r}: unexpected {match.group(0)!r} in {text!r}")
+        check_answer(line, re.sub(r"\r+\n", "\n", child.before), want, unwanted, failures)
 
     def paste(lines: int, what: str, width: int = 4) -> None:
         """Paste `lines` numbered echo commands at once; check every answer, in order.

@@ -1,5 +1,6 @@
 /* The file-system side of the fs protocol: see fs_server.h. */
 #include "fs_server.h"
+#include "fs_wire.h"
 
 #include <string.h>
 
@@ -53,23 +54,6 @@ int fs_server_take_path(const struct fs_server_state *s, uint64_t off, uint32_t 
 	return 0;
 }
 
-static void attr_to_wire(struct fs_attr *out, const struct vfs_attr *in)
-{
-	*out = (struct fs_attr){
-	    .ino = in->ino,
-	    .mode = in->mode,
-	    .nlink = in->nlink,
-	    .uid = in->uid,
-	    .gid = in->gid,
-	    .size = in->size,
-	    .blocks = in->blocks,
-	    .blksize = in->blksize,
-	    .atime_ns = in->atime_ns,
-	    .mtime_ns = in->mtime_ns,
-	    .ctime_ns = in->ctime_ns,
-	};
-}
-
 /* Every method answers the IPC call M6_OK; its result is in *ret. */
 #define NO_FS(s, ret)                           \
 	do {                                    \
@@ -91,7 +75,7 @@ static uint64_t srv_open(void *state, uint64_t badge, uint64_t path_off, uint32_
 		struct vfs_attr a = {0};
 		r = s->fs.ops->open(s->fs.state, s->path, flags, mode, handle, &a);
 		if (r == 0)
-			attr_to_wire(attr, &a);
+			fs_attr_to_wire(attr, &a);
 	}
 	*ret = r;
 	return M6_OK;
@@ -155,7 +139,7 @@ static uint64_t srv_getattr(void *state, uint64_t badge, uint64_t handle, int64_
 	struct vfs_attr a = {0};
 	int r = s->fs.ops->getattr(s->fs.state, handle, &a);
 	if (r == 0)
-		attr_to_wire(attr, &a);
+		fs_attr_to_wire(attr, &a);
 	*ret = r;
 	return M6_OK;
 }
@@ -226,7 +210,7 @@ static uint64_t srv_stat(void *state, uint64_t badge, uint64_t path_off, uint32_
 		struct vfs_attr a = {0};
 		r = s->fs.ops->stat(s->fs.state, s->path, &a);
 		if (r == 0)
-			attr_to_wire(attr, &a);
+			fs_attr_to_wire(attr, &a);
 	}
 	*ret = r;
 	return M6_OK;
@@ -295,15 +279,7 @@ static uint64_t srv_statfs(void *state, uint64_t badge, int64_t *ret, struct fs_
 	struct vfs_statfs v = {0};
 	int r = s->fs.ops->statfs(s->fs.state, &v);
 	if (r == 0)
-		*st = (struct fs_statfs_info){
-		    .bsize = v.bsize,
-		    .namemax = v.namemax,
-		    .blocks = v.blocks,
-		    .bfree = v.bfree,
-		    .files = v.files,
-		    .ffree = v.ffree,
-		    .flags = v.flags,
-		};
+		fs_statfs_to_wire(st, &v);
 	*ret = r;
 	return M6_OK;
 }

@@ -11,6 +11,7 @@ static size_t bounded_len(const char *s, size_t max)
 }
 
 #include "fs_idl.h"
+#include "fs_wire.h"
 
 /* Negated errnos are -1..-4095 (Linux's MAX_ERRNO). */
 #define ERRNO_MAX 4095
@@ -29,40 +30,6 @@ static int status_only(uint64_t err, const int64_t *retp)
 	if (err != M6_OK || ret > 0 || ret < -ERRNO_MAX)
 		return -(int)VFS_EIO;
 	return (int)ret;
-}
-
-static void attr_from_wire(struct vfs_attr *out, const struct fs_attr *in)
-{
-	*out = (struct vfs_attr){
-	    .ino = in->ino,
-	    .mode = in->mode,
-	    .nlink = in->nlink,
-	    .uid = in->uid,
-	    .gid = in->gid,
-	    .size = in->size,
-	    .blocks = in->blocks,
-	    .blksize = in->blksize,
-	    .atime_ns = in->atime_ns,
-	    .mtime_ns = in->mtime_ns,
-	    .ctime_ns = in->ctime_ns,
-	};
-}
-
-static void attr_to_wire(struct fs_attr *out, const struct vfs_attr *in)
-{
-	*out = (struct fs_attr){
-	    .ino = in->ino,
-	    .mode = in->mode,
-	    .nlink = in->nlink,
-	    .uid = in->uid,
-	    .gid = in->gid,
-	    .size = in->size,
-	    .blocks = in->blocks,
-	    .blksize = in->blksize,
-	    .atime_ns = in->atime_ns,
-	    .mtime_ns = in->mtime_ns,
-	    .ctime_ns = in->ctime_ns,
-	};
 }
 
 /* Puts the NUL-terminated `path` in the window at `at`; its length, or -ENAMETOOLONG when it
@@ -89,7 +56,7 @@ static int remote_open(void *fs, const char *path, uint32_t flags, uint32_t mode
 	int st = status_only(fs_open(r->ep, 0, (uint32_t)len, flags, mode, &ret, &h, &a), &ret);
 	if (st == 0) {
 		*handle = h;
-		attr_from_wire(attr, &a);
+		fs_attr_from_wire(attr, &a);
 	}
 	return st;
 }
@@ -170,7 +137,7 @@ static int remote_getattr(void *fs, uint64_t handle, struct vfs_attr *attr)
 	struct fs_attr a = {0};
 	int st = status_only(fs_getattr(state(fs)->ep, handle, &ret, &a), &ret);
 	if (st == 0)
-		attr_from_wire(attr, &a);
+		fs_attr_from_wire(attr, &a);
 	return st;
 }
 
@@ -178,7 +145,7 @@ static int remote_setattr(void *fs, uint64_t handle, uint32_t which, const struc
 {
 	int64_t ret = 0;
 	struct fs_attr a;
-	attr_to_wire(&a, attr);
+	fs_attr_to_wire(&a, attr);
 	return status_only(fs_setattr(state(fs)->ep, handle, which, &a, &ret), &ret);
 }
 
@@ -220,7 +187,7 @@ static int remote_stat(void *fs, const char *path, struct vfs_attr *attr)
 	struct fs_attr a = {0};
 	int st = status_only(fs_stat(r->ep, 0, (uint32_t)len, &ret, &a), &ret);
 	if (st == 0)
-		attr_from_wire(attr, &a);
+		fs_attr_from_wire(attr, &a);
 	return st;
 }
 
@@ -283,16 +250,9 @@ static int remote_statfs(void *fs, struct vfs_statfs *st)
 	int s = status_only(fs_statfs(r->ep, &ret, &info), &ret);
 	if (s != 0)
 		return s;
-	*st = (struct vfs_statfs){
-	    .bsize = info.bsize,
-	    .blocks = info.blocks,
-	    .bfree = info.bfree,
-	    .files = info.files,
-	    .ffree = info.ffree,
-	    .namemax = info.namemax,
-	    .flags = info.flags,
-	};
-	memcpy(st->type, r->type, sizeof st->type);
+	fs_statfs_from_wire(st, &info);
+	if (st->type[0] == '\0')
+		memcpy(st->type, r->type, sizeof st->type);
 	return 0;
 }
 

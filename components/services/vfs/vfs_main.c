@@ -119,7 +119,13 @@ static void mount_all(void)
 			 * spec gives the VFS on that call. */
 			fs = remote_fs_init(&remote_pool[remote_used++], (m6_cptr_t)m->cap,
 			                    (void *)m->vaddr, m->size, "remote");
-			mount_one(m->path, &fs, "remote", ro);
+			/* Its own name for its type ("vfat"), if it answers now; a file system
+			 * that cannot (no disk) is listed as "remote". */
+			struct vfs_statfs st;
+			const char *type = "remote";
+			if (fs.ops->statfs(fs.state, &st) == 0 && st.type[0] != '\0')
+				type = st.type;
+			mount_one(m->path, &fs, type, ro);
 			break;
 		default:
 			printf("vfs: mount %s: unknown kind %u\n", m->path, (unsigned)m->kind);
