@@ -22,16 +22,8 @@
 #include "elf.h"
 #include "shim.h"
 
-/* Linux threads run below the shim, which serves them (at most the shim's maximum). */
-#ifndef LINUX_PROCESS_PRIORITY
-#define LINUX_PROCESS_PRIORITY 90
-#endif
 #define MAX_ELF_SIZE ((size_t)8 << 20)
 #define MAX_ARGS     16
-
-static struct proc procs[LINUX_MAX_PROCS];
-static int next_pid = 1;
-static int live; /* processes running */
 
 void shim_console_write(const char *s, size_t n)
 {
@@ -51,28 +43,6 @@ void shim_log(const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	shim_console_write(line, (size_t)n);
-}
-
-static void proc_end(struct proc *p)
-{
-	m6_tcb_suspend(p->tcb);
-	block_cancel(p, 0);
-	mem_proc_clear(p);
-	p->used = false;
-	live--;
-}
-
-void proc_exit(struct proc *p, int status)
-{
-	shim_log("linux: %s exited %d", p->name, status & 0xff);
-	proc_end(p);
-}
-
-void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc)
-{
-	shim_log("linux: %s: killed: %s at 0x%llx (pc 0x%llx)", p->name, why,
-	         (unsigned long long)addr, (unsigned long long)pc);
-	proc_end(p);
 }
 
 /* The whole file at `path` in a malloc'd buffer, or NULL with *err (-errno). */
@@ -262,10 +232,7 @@ static int spawn(char *line)
 	if (argc == 0)
 		return -LINUX_EINVAL;
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	struct proc *p = NULL;
-	for (unsigned i = 0; i < LINUX_MAX_PROCS && !p; i++)
-		if (!procs[i].used)
-			p = &procs[i];
+	struct proc *p = proc_alloc();
 	if (!p) {
 		shim_log("linux: %s: no process slot (EAGAIN)", base);
 		return -11;
@@ -293,16 +260,8 @@ static int spawn(char *line)
 		free(file);
 		return -LINUX_ENOEXEC;
 	}
-	/* a slot's kernel objects (made, tcb, vspace, ...) stay for the next process */
-	p->used = false;
-	p->clear_tid = 0;
-	p->badge = (uint64_t)(p - procs) + 1;
-	p->pid = next_pid++;
 	snprintf(p->name, sizeof(p->name), "%s", base);
 	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);
-	p->l2s = NULL;
-	p->l3s = p->l3_hint = NULL;
-	p->nvma = 0;
 	uint64_t sp = 0;
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
@@ -320,18 +279,10 @@ static int spawn(char *line)
 	uint64_t x[1] = {0};
 	if (m6_tcb_set_priority(p->tcb, M6_CAP_SELF_TCB, LINUX_PROCESS_PRIORITY) != M6_OK ||
 	    m6_tcb_write_registers(p->tcb, true, img.entry + bias, sp, x, 1) != M6_OK) {
-		shim_log("linux: %s: cannot start its thread", base);
-		proc_end(p);
+		proc_kill(p, "cannot start its thread", 0, 0);
 		return -LINUX_EINVAL;
 	}
 	return 0;
-}
-
-static struct proc *proc_of(uint64_t badge)
-{
-	if (badge == 0 || badge > LINUX_MAX_PROCS || !procs[badge - 1].used)
-		return NULL;
-	return &procs[badge - 1];
 }
 
 /* Serve faults until no process is left. */

@@ -157,13 +157,6 @@ static int64_t sys_getpid(struct proc *p, const uint64_t a[6])
 	return p->pid;
 }
 
-static int64_t sys_getppid(struct proc *p, const uint64_t a[6])
-{
-	(void)p;
-	(void)a;
-	return 0; /* the shim is no Linux process */
-}
-
 static int64_t sys_uname(struct proc *p, const uint64_t a[6])
 {
 	char u[6][65];
@@ -378,12 +371,17 @@ enum {
 	NR_writev = 66,
 	NR_exit = 93,
 	NR_exit_group = 94,
+	NR_waitid = 95,
 	NR_set_tid_address = 96,
 	NR_set_robust_list = 99,
 	NR_nanosleep = 101,
 	NR_clock_gettime = 113,
 	NR_clock_nanosleep = 115,
 	NR_sched_yield = 124,
+	NR_setpgid = 154,
+	NR_getpgid = 155,
+	NR_getsid = 156,
+	NR_setsid = 157,
 	NR_uname = 160,
 	NR_getpid = 172,
 	NR_getppid = 173,
@@ -394,8 +392,10 @@ enum {
 	NR_gettid = 178,
 	NR_brk = 214,
 	NR_munmap = 215,
+	NR_clone = 220,
 	NR_mmap = 222,
 	NR_mprotect = 226,
+	NR_wait4 = 260,
 	NR_prlimit64 = 261,
 	NR_getrandom = 278,
 	NR_COUNT = 512,
@@ -411,15 +411,20 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_writev] = sys_writev,
     [NR_exit] = sys_exit,
     [NR_exit_group] = sys_exit,
+    [NR_waitid] = proc_sys_waitid,
     [NR_set_tid_address] = sys_set_tid_address,
     [NR_set_robust_list] = sys_zero,
     [NR_nanosleep] = sys_nanosleep,
     [NR_clock_gettime] = sys_clock_gettime,
     [NR_clock_nanosleep] = sys_clock_nanosleep,
     [NR_sched_yield] = sys_zero,
+    [NR_setpgid] = proc_sys_setpgid,
+    [NR_getpgid] = proc_sys_getpgid,
+    [NR_getsid] = proc_sys_getsid,
+    [NR_setsid] = proc_sys_setsid,
     [NR_uname] = sys_uname,
     [NR_getpid] = sys_getpid,
-    [NR_getppid] = sys_getppid,
+    [NR_getppid] = proc_sys_getppid,
     [NR_getuid] = sys_zero,
     [NR_geteuid] = sys_zero,
     [NR_getgid] = sys_zero,
@@ -427,8 +432,10 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_gettid] = sys_getpid,
     [NR_brk] = sys_brk,
     [NR_munmap] = sys_munmap,
+    [NR_clone] = proc_sys_clone,
     [NR_mmap] = sys_mmap,
     [NR_mprotect] = sys_mprotect,
+    [NR_wait4] = proc_sys_wait4,
     [NR_prlimit64] = sys_prlimit64,
     [NR_getrandom] = sys_getrandom,
 };
