@@ -317,6 +317,12 @@ int64_t proc_sys_clone(struct proc *p, const uint64_t a[6])
 	return do_fork(p, flags, a[1], a[2], a[3], a[4]);
 }
 
+void proc_on_exec(struct proc *p)
+{
+	p->clear_tid = 0;
+	/* close-on-exec descriptors are closed here once processes have descriptor tables */
+}
+
 /* ---- process groups and sessions ---- */
 
 int64_t proc_sys_setpgid(struct proc *p, const uint64_t a[6])

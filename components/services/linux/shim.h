@@ -144,5 +144,10 @@ int64_t proc_sys_setpgid(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_getpgid(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_getsid(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_setsid(struct proc *p, const uint64_t a[6]);
+/* After execve has replaced p's image: what else a new image resets (close-on-exec file
+ * descriptors: the file layer's hook goes here). */
+void proc_on_exec(struct proc *p);
+/* main.c: execve (the loader lives there). */
+int64_t linux_sys_execve(struct proc *p, const uint64_t a[6]);
 
 #endif
