@@ -18,6 +18,7 @@
 #include <m6/syscall.h>
 
 struct proc;
+struct lthread;
 
 /* A handler's result meaning "parked: no answer now, block.c completes the call". It is
  * outside the -4095..-1 errno range and never a valid result. */
@@ -28,7 +29,8 @@ struct proc;
 /* The system call being served, filled in by the loop before each handler runs. */
 struct linux_call {
 	struct proc *p;
-	m6_cptr_t tcb; /* the calling thread */
+	m6_cptr_t tcb;       /* the calling thread */
+	struct lthread *thr; /* NULL: the process's main thread */
 	int tid;
 	uint64_t pc; /* after the svc, as the fault message has it: where the thread goes on */
 	uint64_t sp;

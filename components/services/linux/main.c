@@ -301,6 +301,7 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	}
 	/* the point of no return: the old image goes */
 	*changed = true;
+	thread_end_all(p, shim_call.tcb);
 	mem_proc_clear(p);
 	snprintf(p->name, sizeof(p->name), "%s", base);
 	snprintf(p->exe, sizeof(p->exe), "%s", exe);
@@ -405,6 +406,8 @@ int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
 	}
 	if (path[0] == '\0')
 		return -LINUX_ENOENT;
+	if (shim_call.thr)
+		return -LINUX_ENOSYS; /* only the main thread may exec (docs/linux.md) */
 	static char *const none[] = {""};
 	if (argc == 0) {
 		argv[0] = none[0]; /* Linux passes an empty argv[0] then */
@@ -445,12 +448,19 @@ static void serve(void)
 		}
 		struct m6_fault_info f;
 		struct proc *p = proc_of(m.badge);
+		struct lthread *thr = p ? NULL : thread_of(m.badge);
+		if (thr)
+			p = thr->p;
 		if (!p || !m6_fault_decode(&m, &f))
 			continue; /* not ours: no answer, the thread stays stopped */
+		shim_call = (struct linux_call){.p = p,
+		                                .tcb = thr ? thr->tcb : p->tcb,
+		                                .thr = thr,
+		                                .tid = thr ? thr->tid : p->pid,
+		                                .pc = f.pc,
+		                                .sp = f.syscall.sp};
 		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
 			uint64_t ret = 0;
-			shim_call = (struct linux_call){
-			    .p = p, .tcb = p->tcb, .tid = p->pid, .pc = f.pc, .sp = f.syscall.sp};
 			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
 				m6_fault_reply_set_x0(&m, ret);
 				answer = true;

@@ -27,6 +27,8 @@ struct proc *proc_alloc(void)
 			p->pgid = p->sid = p->pid;
 			p->zombie = false;
 			p->wstatus = 0;
+			p->nthreads = 1;
+			p->main_exited = false;
 			p->clear_tid = 0;
 			p->l2s = NULL;
 			p->l3s = p->l3_hint = NULL;
@@ -34,6 +36,11 @@ struct proc *proc_alloc(void)
 			return p;
 		}
 	return NULL;
+}
+
+int proc_new_pid(void)
+{
+	return next_pid++;
 }
 
 struct proc *proc_of(uint64_t badge)
@@ -58,6 +65,7 @@ struct proc *proc_by_pid(int pid)
 static void proc_end(struct proc *p, int wstatus)
 {
 	m6_tcb_suspend(p->tcb);
+	thread_end_all(p, 0);
 	block_cancel(p, 0);
 	mem_proc_clear(p);
 	struct proc *init = proc_by_pid(1);
@@ -275,8 +283,8 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 	int e = mem_proc_make(c);
 	if (e == 0)
 		e = mem_fork(p, c);
-	if (e == 0 &&
-	    (m6_tcb_read_registers(p->tcb, &r) != M6_OK || m6_tcb_read_tls(p->tcb, &tp) != M6_OK))
+	if (e == 0 && (m6_tcb_read_registers(shim_call.tcb, &r) != M6_OK ||
+	               m6_tcb_read_tls(shim_call.tcb, &tp) != M6_OK))
 		e = -LINUX_EINVAL;
 	if (e) {
 		/* the pool, the ASIDs or the CNode ran out: the parent goes on */
@@ -313,8 +321,26 @@ int64_t proc_sys_clone(struct proc *p, const uint64_t a[6])
 	if (flags & CLONE_VFORK)
 		flags &= ~(uint64_t)CLONE_VM; /* vfork runs as fork (docs/linux.md) */
 	if (flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND))
-		return -LINUX_ENOSYS; /* threads: not yet */
+		return thread_clone(p, flags, a[1], a[2], a[3], a[4]);
 	return do_fork(p, flags, a[1], a[2], a[3], a[4]);
+}
+
+/* clone3(args, size): struct clone_args { flags, pidfd, child_tid, parent_tid,
+ * exit_signal, stack, stack_size, tls, ... } (glibc's pthread_create tries it first). */
+int64_t proc_sys_clone3(struct proc *p, const uint64_t a[6])
+{
+	uint64_t ca[8];
+	if (a[1] < sizeof(ca) || a[1] > 4096)
+		return -LINUX_EINVAL;
+	int e = mem_copy_in(p, ca, a[0], sizeof(ca));
+	if (e)
+		return e;
+	uint64_t flags = ca[0], stack = ca[5], size = ca[6];
+	if ((flags >> 32) || ca[4] > 64 || (stack == 0) != (size == 0))
+		return -LINUX_EINVAL;
+	uint64_t top = stack ? stack + size : 0;
+	const uint64_t c[6] = {flags | ca[4], top, ca[3], ca[7], ca[2], 0};
+	return proc_sys_clone(p, c);
 }
 
 void proc_on_exec(struct proc *p)

@@ -15,10 +15,11 @@
 #define LINUX_STACK_TOP  (LINUX_USER_LIMIT - 0x10000000u)
 #define LINUX_STACK_SIZE ((uint64_t)8 << 20)
 /* mmap places regions top-down from here; static-PIE images go at LINUX_PIE_BASE. */
-#define LINUX_MMAP_TOP  (LINUX_STACK_TOP - LINUX_STACK_SIZE - 0x10000000u)
-#define LINUX_PIE_BASE  0x5555550000u
-#define LINUX_MAX_VMAS  256u
-#define LINUX_MAX_PROCS 16u /* slots; the spec's asid_pool bounds them too */
+#define LINUX_MMAP_TOP    (LINUX_STACK_TOP - LINUX_STACK_SIZE - 0x10000000u)
+#define LINUX_PIE_BASE    0x5555550000u
+#define LINUX_MAX_VMAS    256u
+#define LINUX_MAX_PROCS   16u /* slots; the spec's asid_pool bounds them too */
+#define LINUX_MAX_THREADS 32u /* threads beyond each process's main one, all together */
 /* Linux threads run below the shim, which serves them (at most the shim's maximum). */
 #ifndef LINUX_PROCESS_PRIORITY
 #define LINUX_PROCESS_PRIORITY 90
@@ -80,6 +81,18 @@ struct proc {
 	int ppid, pgid, sid; /* ppid 0: started by the shim, nobody waits for it */
 	bool zombie;         /* exited, its slot kept until its parent waits */
 	int wstatus;         /* as wait4 reports it: code << 8, or the signal */
+	int nthreads;        /* its threads alive, the main one (tcb above) included */
+	bool main_exited;    /* the main thread called exit(2) while others go on */
+};
+
+/* A thread beyond a process's main one (clone with CLONE_THREAD): its own TCB in the
+ * process's VSpace, its fault endpoint cap badged LINUX_MAX_PROCS + 1 + its index. */
+struct lthread {
+	bool used;
+	struct proc *p;
+	m6_cptr_t tcb, cnode, fault_ep; /* made once per slot, kept for the next thread */
+	int tid;
+	uint64_t clear_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
 };
 
 /* ---- mem.c: the pool, the frame window, process memory ---- */
@@ -137,6 +150,7 @@ struct proc *proc_by_pid(int pid);
 void proc_exit(struct proc *p, int status);
 void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc);
 int64_t proc_sys_clone(struct proc *p, const uint64_t a[6]);
+int64_t proc_sys_clone3(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_wait4(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_waitid(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_getppid(struct proc *p, const uint64_t a[6]);
@@ -147,6 +161,22 @@ int64_t proc_sys_setsid(struct proc *p, const uint64_t a[6]);
 /* After execve has replaced p's image: what else a new image resets (close-on-exec file
  * descriptors: the file layer's hook goes here). */
 void proc_on_exec(struct proc *p);
+/* A new process or thread id (one number space, as Linux's). */
+int proc_new_pid(void);
+
+/* ---- thread.c: threads and futexes ---- */
+extern struct lthread threads[LINUX_MAX_THREADS];
+/* The running thread whose fault endpoint badge this is (not a main thread). */
+struct lthread *thread_of(uint64_t badge);
+int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t tls,
+                     uint64_t ctid);
+int64_t thread_sys_futex(struct proc *p, const uint64_t a[6]);
+/* Wake up to n threads of p waiting on the futex at uaddr; how many were woken. */
+int futex_wake(struct proc *p, uint64_t uaddr, uint64_t n, uint32_t bits);
+/* exit(2) of the calling thread; the process ends with its last thread. */
+void thread_exit(struct proc *p, int status);
+/* Stop and forget p's threads but the one whose TCB is `except` (0: all). */
+void thread_end_all(struct proc *p, m6_cptr_t except);
 /* main.c: execve (the loader lives there). */
 int64_t linux_sys_execve(struct proc *p, const uint64_t a[6]);
 

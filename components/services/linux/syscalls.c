@@ -134,14 +134,30 @@ static int64_t sys_ioctl(struct proc *p, const uint64_t a[6])
 
 static int64_t sys_exit(struct proc *p, const uint64_t a[6])
 {
+	thread_exit(p, (int)a[0]);
+	return 0;
+}
+
+static int64_t sys_exit_group(struct proc *p, const uint64_t a[6])
+{
 	proc_exit(p, (int)a[0]);
 	return 0;
 }
 
 static int64_t sys_set_tid_address(struct proc *p, const uint64_t a[6])
 {
-	p->clear_tid = a[0];
-	return p->pid;
+	if (shim_call.thr)
+		shim_call.thr->clear_tid = a[0];
+	else
+		p->clear_tid = a[0];
+	return shim_call.tid;
+}
+
+static int64_t sys_gettid(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	(void)a;
+	return shim_call.tid;
 }
 
 static int64_t sys_zero(struct proc *p, const uint64_t a[6])
@@ -373,6 +389,7 @@ enum {
 	NR_exit_group = 94,
 	NR_waitid = 95,
 	NR_set_tid_address = 96,
+	NR_futex = 98,
 	NR_set_robust_list = 99,
 	NR_nanosleep = 101,
 	NR_clock_gettime = 113,
@@ -399,6 +416,7 @@ enum {
 	NR_wait4 = 260,
 	NR_prlimit64 = 261,
 	NR_getrandom = 278,
+	NR_clone3 = 435,
 	NR_COUNT = 512,
 };
 
@@ -411,9 +429,10 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_write] = sys_write,
     [NR_writev] = sys_writev,
     [NR_exit] = sys_exit,
-    [NR_exit_group] = sys_exit,
+    [NR_exit_group] = sys_exit_group,
     [NR_waitid] = proc_sys_waitid,
     [NR_set_tid_address] = sys_set_tid_address,
+    [NR_futex] = thread_sys_futex,
     [NR_set_robust_list] = sys_zero,
     [NR_nanosleep] = sys_nanosleep,
     [NR_clock_gettime] = sys_clock_gettime,
@@ -430,7 +449,7 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_geteuid] = sys_zero,
     [NR_getgid] = sys_zero,
     [NR_getegid] = sys_zero,
-    [NR_gettid] = sys_getpid,
+    [NR_gettid] = sys_gettid,
     [NR_brk] = sys_brk,
     [NR_munmap] = sys_munmap,
     [NR_clone] = proc_sys_clone,
@@ -440,6 +459,7 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_wait4] = proc_sys_wait4,
     [NR_prlimit64] = sys_prlimit64,
     [NR_getrandom] = sys_getrandom,
+    [NR_clone3] = proc_sys_clone3,
 };
 
 /* Names for the log line of an unsupported call: the common ones a static program may
