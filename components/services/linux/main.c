@@ -336,10 +336,16 @@ static int spawn(char *line)
 	}
 	uint64_t pc = 0, sp = 0;
 	bool changed;
-	int e = proc_load(p, argv[0], argc, argv, 3, envp, &pc, &sp, &changed);
+	int e = fd_proc_init(p);
+	if (e) {
+		shim_log("linux: %s: cannot start: out of descriptions (%d)", base, -e);
+		return e;
+	}
+	e = proc_load(p, argv[0], argc, argv, 3, envp, &pc, &sp, &changed);
 	if (e) {
 		if (changed)
 			shim_log("linux: %s: cannot start: out of memory (%d)", base, -e);
+		fd_proc_exit(p);
 		mem_proc_clear(p);
 		return e;
 	}

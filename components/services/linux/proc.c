@@ -67,6 +67,7 @@ static void proc_end(struct proc *p, int wstatus)
 	m6_tcb_suspend(p->tcb);
 	thread_end_all(p, 0);
 	block_cancel(p, 0);
+	fd_proc_exit(p);
 	mem_proc_clear(p);
 	struct proc *init = proc_by_pid(1);
 	if (init && (init == p || init->zombie))
@@ -281,13 +282,18 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 	struct m6_tcb_registers r;
 	uint64_t tp = 0;
 	int e = mem_proc_make(c);
+	bool files = false;
 	if (e == 0)
 		e = mem_fork(p, c);
+	if (e == 0 && (e = fd_fork(p, c)) == 0)
+		files = true;
 	if (e == 0 && (m6_tcb_read_registers(shim_call.tcb, &r) != M6_OK ||
 	               m6_tcb_read_tls(shim_call.tcb, &tp) != M6_OK))
 		e = -LINUX_EINVAL;
 	if (e) {
 		/* the pool, the ASIDs or the CNode ran out: the parent goes on */
+		if (files)
+			fd_proc_exit(c);
 		mem_proc_clear(c);
 		return e == -LINUX_EINVAL ? e : -LINUX_EAGAIN;
 	}
@@ -346,7 +352,7 @@ int64_t proc_sys_clone3(struct proc *p, const uint64_t a[6])
 void proc_on_exec(struct proc *p)
 {
 	p->clear_tid = 0;
-	/* close-on-exec descriptors are closed here once processes have descriptor tables */
+	fd_exec(p); /* close-on-exec descriptors */
 }
 
 /* ---- process groups and sessions ---- */

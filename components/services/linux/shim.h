@@ -9,6 +9,8 @@
 
 #include <m6/syscall.h>
 
+#include "fd.h"
+
 #define PAGE_SIZE 4096u
 /* A Linux process may use addresses below this: one level-1 table's 512 GiB. */
 #define LINUX_USER_LIMIT ((uint64_t)1 << 39)
@@ -78,11 +80,12 @@ struct proc {
 	unsigned nvma;
 	uint64_t brk_start, brk;
 	uint64_t clear_tid;
-	int ppid, pgid, sid; /* ppid 0: started by the shim, nobody waits for it */
-	bool zombie;         /* exited, its slot kept until its parent waits */
-	int wstatus;         /* as wait4 reports it: code << 8, or the signal */
-	int nthreads;        /* its threads alive, the main one (tcb above) included */
-	bool main_exited;    /* the main thread called exit(2) while others go on */
+	struct fd_table files; /* descriptors and cwd (fd.c) */
+	int ppid, pgid, sid;   /* ppid 0: started by the shim, nobody waits for it */
+	bool zombie;           /* exited, its slot kept until its parent waits */
+	int wstatus;           /* as wait4 reports it: code << 8, or the signal */
+	int nthreads;          /* its threads alive, the main one (tcb above) included */
+	bool main_exited;      /* the main thread called exit(2) while others go on */
 };
 
 /* A thread beyond a process's main one (clone with CLONE_THREAD): its own TCB in the

@@ -7,130 +7,12 @@
 
 #include "block.h"
 #include "elf.h"
+#include "fd.h"
 #include "shim.h"
 
 typedef int64_t (*handler_fn)(struct proc *p, const uint64_t a[6]);
 
 #define PAGE_UP(x) (((x) + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1))
-
-/* Writes to fd 1 and 2 go to the console in pieces of this size. */
-#define WRITE_CHUNK 512u
-
-static int64_t sys_write_buf(struct proc *p, uint64_t fd, uint64_t buf, uint64_t len)
-{
-	if (fd != 1 && fd != 2)
-		return -LINUX_EBADF;
-	char chunk[WRITE_CHUNK];
-	uint64_t done = 0;
-	while (done < len) {
-		size_t k = len - done < WRITE_CHUNK ? (size_t)(len - done) : WRITE_CHUNK;
-		int e = mem_copy_in(p, chunk, buf + done, k);
-		if (e)
-			return done ? (int64_t)done : e;
-		shim_console_write(chunk, k);
-		done += k;
-	}
-	return (int64_t)done;
-}
-
-static int64_t sys_write(struct proc *p, const uint64_t a[6])
-{
-	return sys_write_buf(p, a[0], a[1], a[2]);
-}
-
-static int64_t sys_writev(struct proc *p, const uint64_t a[6])
-{
-	if (a[2] > 1024)
-		return -LINUX_EINVAL;
-	int64_t total = 0;
-	for (uint64_t i = 0; i < a[2]; i++) {
-		uint64_t iov[2];
-		int e = mem_copy_in(p, iov, a[1] + i * 16, sizeof(iov));
-		if (e)
-			return total ? total : e;
-		int64_t n = sys_write_buf(p, a[0], iov[0], iov[1]);
-		if (n < 0)
-			return total ? total : n;
-		total += n;
-	}
-	return total;
-}
-
-static int64_t sys_read(struct proc *p, const uint64_t a[6])
-{
-	(void)p;
-	if (a[0] == 0)
-		return 0; /* no terminal input yet: end of file */
-	return -LINUX_EBADF;
-}
-
-/* struct stat of AArch64 Linux (asm-generic): 128 bytes. */
-struct linux_stat {
-	uint64_t dev, ino;
-	uint32_t mode, nlink, uid, gid;
-	uint64_t rdev, pad1;
-	int64_t size;
-	int32_t blksize, pad2;
-	int64_t blocks;
-	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-	uint32_t unused[2];
-};
-
-static int64_t stat_fd(struct proc *p, uint64_t fd, uint64_t buf)
-{
-	if (fd > 2)
-		return -LINUX_EBADF;
-	struct linux_stat st = {.dev = 5,
-	                        .ino = fd + 1,
-	                        .mode = 020620 /* S_IFCHR | 0620 */,
-	                        .nlink = 1,
-	                        .rdev = (136u << 8) | 0,
-	                        .blksize = 1024};
-	return mem_copy_out(p, buf, &st, sizeof(st));
-}
-
-static int64_t sys_fstat(struct proc *p, const uint64_t a[6])
-{
-	return stat_fd(p, a[0], a[1]);
-}
-
-#define AT_EMPTY_PATH 0x1000
-
-static int64_t sys_newfstatat(struct proc *p, const uint64_t a[6])
-{
-	char c = 1;
-	if (!(a[3] & AT_EMPTY_PATH) || mem_copy_in(p, &c, a[1], 1) != 0 || c != '\0')
-		return -LINUX_ENOENT; /* no file system for Linux programs yet */
-	return stat_fd(p, a[0], a[2]);
-}
-
-/* Only /proc/self/exe exists (glibc asks for it at start-up): the path the program was
- * started from. */
-static int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
-{
-	static const char self[] = "/proc/self/exe";
-	char path[sizeof(self)];
-	memset(path, 0, sizeof(path));
-	for (size_t i = 0; i < sizeof(path); i++) {
-		int e = mem_copy_in(p, &path[i], a[1] + i, 1);
-		if (e)
-			return e;
-		if (path[i] == '\0')
-			break;
-	}
-	if (memcmp(path, self, sizeof(self)) != 0)
-		return -LINUX_ENOENT;
-	size_t n = strlen(p->exe) < a[3] ? strlen(p->exe) : (size_t)a[3];
-	int e = mem_copy_out(p, a[2], p->exe, n);
-	return e ? e : (int64_t)n;
-}
-
-static int64_t sys_ioctl(struct proc *p, const uint64_t a[6])
-{
-	(void)p;
-	(void)a;
-	return -LINUX_ENOTTY; /* no terminal yet: stdout is then fully buffered */
-}
 
 static int64_t sys_exit(struct proc *p, const uint64_t a[6])
 {
@@ -281,6 +163,7 @@ static int64_t sys_getrandom(struct proc *p, const uint64_t a[6])
 }
 
 #define RLIMIT_STACK  3
+#define RLIMIT_NOFILE 7
 #define RLIM_INFINITY UINT64_MAX
 
 static int64_t sys_prlimit64(struct proc *p, const uint64_t a[6])
@@ -293,6 +176,8 @@ static int64_t sys_prlimit64(struct proc *p, const uint64_t a[6])
 		uint64_t old[2] = {RLIM_INFINITY, RLIM_INFINITY};
 		if (a[1] == RLIMIT_STACK)
 			old[0] = LINUX_STACK_SIZE;
+		if (a[1] == RLIMIT_NOFILE) /* the size of the descriptor table (fd.h) */
+			old[0] = old[1] = LINUX_MAX_FDS;
 		int e = mem_copy_out(p, a[3], old, sizeof(old));
 		if (e)
 			return e;
@@ -378,13 +263,39 @@ static int64_t sys_mprotect(struct proc *p, const uint64_t a[6])
 
 /* AArch64 numbers (asm-generic/unistd.h). */
 enum {
+	NR_getcwd = 17,
+	NR_dup = 23,
+	NR_dup3 = 24,
+	NR_fcntl = 25,
 	NR_ioctl = 29,
+	NR_mkdirat = 34,
+	NR_unlinkat = 35,
+	NR_renameat = 38,
+	NR_truncate = 45,
+	NR_ftruncate = 46,
+	NR_faccessat = 48,
+	NR_chdir = 49,
+	NR_fchdir = 50,
+	NR_fchmod = 52,
+	NR_fchmodat = 53,
+	NR_fchownat = 54,
+	NR_fchown = 55,
+	NR_openat = 56,
+	NR_close = 57,
+	NR_pipe2 = 59,
+	NR_getdents64 = 61,
+	NR_lseek = 62,
+	NR_read = 63,
+	NR_write = 64,
+	NR_readv = 65,
+	NR_writev = 66,
+	NR_pread64 = 67,
+	NR_pwrite64 = 68,
 	NR_readlinkat = 78,
 	NR_newfstatat = 79,
 	NR_fstat = 80,
-	NR_read = 63,
-	NR_write = 64,
-	NR_writev = 66,
+	NR_fsync = 82,
+	NR_fdatasync = 83,
 	NR_exit = 93,
 	NR_exit_group = 94,
 	NR_waitid = 95,
@@ -415,19 +326,48 @@ enum {
 	NR_mprotect = 226,
 	NR_wait4 = 260,
 	NR_prlimit64 = 261,
+	NR_renameat2 = 276,
 	NR_getrandom = 278,
+	NR_statx = 291,
+	NR_faccessat2 = 439,
 	NR_clone3 = 435,
 	NR_COUNT = 512,
 };
 
 static const handler_fn handlers[NR_COUNT] = {
+    [NR_getcwd] = sys_getcwd,
+    [NR_dup] = sys_dup,
+    [NR_dup3] = sys_dup3,
+    [NR_fcntl] = sys_fcntl,
     [NR_ioctl] = sys_ioctl,
+    [NR_mkdirat] = sys_mkdirat,
+    [NR_unlinkat] = sys_unlinkat,
+    [NR_renameat] = sys_renameat,
+    [NR_truncate] = sys_truncate,
+    [NR_ftruncate] = sys_ftruncate,
+    [NR_faccessat] = sys_faccessat,
+    [NR_chdir] = sys_chdir,
+    [NR_fchdir] = sys_fchdir,
+    [NR_fchmod] = sys_fchmod,
+    [NR_fchmodat] = sys_fchmodat,
+    [NR_fchownat] = sys_fchownat,
+    [NR_fchown] = sys_fchown,
+    [NR_openat] = sys_openat,
+    [NR_close] = sys_close,
+    [NR_pipe2] = sys_pipe2,
+    [NR_getdents64] = sys_getdents64,
+    [NR_lseek] = sys_lseek,
+    [NR_read] = sys_read,
+    [NR_write] = sys_write,
+    [NR_readv] = sys_readv,
+    [NR_writev] = sys_writev,
+    [NR_pread64] = sys_pread64,
+    [NR_pwrite64] = sys_pwrite64,
     [NR_readlinkat] = sys_readlinkat,
     [NR_newfstatat] = sys_newfstatat,
     [NR_fstat] = sys_fstat,
-    [NR_read] = sys_read,
-    [NR_write] = sys_write,
-    [NR_writev] = sys_writev,
+    [NR_fsync] = sys_fsync,
+    [NR_fdatasync] = sys_fsync,
     [NR_exit] = sys_exit,
     [NR_exit_group] = sys_exit_group,
     [NR_waitid] = proc_sys_waitid,
@@ -458,7 +398,10 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_mprotect] = sys_mprotect,
     [NR_wait4] = proc_sys_wait4,
     [NR_prlimit64] = sys_prlimit64,
+    [NR_renameat2] = sys_renameat2,
     [NR_getrandom] = sys_getrandom,
+    [NR_statx] = sys_statx,
+    [NR_faccessat2] = sys_faccessat2,
     [NR_clone3] = proc_sys_clone3,
 };
 
@@ -475,8 +418,16 @@ static const struct {
     {29, "ioctl"},
     {34, "mkdirat"},
     {35, "unlinkat"},
+    {38, "renameat"},
+    {45, "truncate"},
+    {46, "ftruncate"},
     {48, "faccessat"},
     {49, "chdir"},
+    {50, "fchdir"},
+    {52, "fchmod"},
+    {53, "fchmodat"},
+    {54, "fchownat"},
+    {55, "fchown"},
     {56, "openat"},
     {57, "close"},
     {59, "pipe2"},
@@ -493,6 +444,8 @@ static const struct {
     {78, "readlinkat"},
     {79, "newfstatat"},
     {80, "fstat"},
+    {82, "fsync"},
+    {83, "fdatasync"},
     {93, "exit"},
     {94, "exit_group"},
     {95, "waitid"},
@@ -525,10 +478,12 @@ static const struct {
     {233, "madvise"},
     {260, "wait4"},
     {261, "prlimit64"},
+    {276, "renameat2"},
     {278, "getrandom"},
     {291, "statx"},
     {293, "rseq"},
     {435, "clone3"},
+    {439, "faccessat2"},
 };
 
 const char *linux_syscall_name(uint64_t nr)
