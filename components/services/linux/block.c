@@ -69,7 +69,7 @@ void block_complete(struct blocked *b, int64_t result)
 	b->used = false;
 	nparked--;
 	uint64_t x0 = (uint64_t)result;
-	m6_tcb_write_registers(b->tcb, true, b->pc + 4, b->sp, &x0, 1);
+	m6_tcb_write_registers(b->tcb, true, b->pc, b->sp, &x0, 1);
 }
 
 void block_cancel(struct proc *p, m6_cptr_t tcb)

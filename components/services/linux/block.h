@@ -5,7 +5,8 @@
  * handler parks the calling thread (block_park: the thread is suspended, which releases
  * it from the pending reply) and returns LINUX_PARKED. After every message the loop runs
  * block_run, which asks each parked call whether it can finish now, and completes it
- * (TCB_WRITE_REGISTERS: x0 = the result, pc = after the svc, sp as it was; every other
+ * (TCB_WRITE_REGISTERS: x0 = the result, pc = after the svc (the pc of the syscall fault
+ * message already is: the kernel moved it past the svc), sp as it was; every other
  * register is untouched, the suspend kept them) or times it out. Exit and kill cancel a
  * process's parked calls; signals will complete them with -EINTR. */
 #ifndef LINUX_BLOCK_H
@@ -17,6 +18,7 @@
 #include <m6/syscall.h>
 
 struct proc;
+struct lthread;
 
 /* A handler's result meaning "parked: no answer now, block.c completes the call". It is
  * outside the -4095..-1 errno range and never a valid result. */
@@ -27,9 +29,10 @@ struct proc;
 /* The system call being served, filled in by the loop before each handler runs. */
 struct linux_call {
 	struct proc *p;
-	m6_cptr_t tcb; /* the calling thread */
+	m6_cptr_t tcb;       /* the calling thread */
+	struct lthread *thr; /* NULL: the process's main thread */
 	int tid;
-	uint64_t pc; /* of the svc: the thread continues at pc + 4 */
+	uint64_t pc; /* after the svc, as the fault message has it: where the thread goes on */
 	uint64_t sp;
 };
 extern struct linux_call shim_call;

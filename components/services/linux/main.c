@@ -22,16 +22,9 @@
 #include "elf.h"
 #include "shim.h"
 
-/* Linux threads run below the shim, which serves them (at most the shim's maximum). */
-#ifndef LINUX_PROCESS_PRIORITY
-#define LINUX_PROCESS_PRIORITY 90
-#endif
 #define MAX_ELF_SIZE ((size_t)8 << 20)
-#define MAX_ARGS     16
-
-static struct proc procs[LINUX_MAX_PROCS];
-static int next_pid = 1;
-static int live; /* processes running */
+#define MAX_ARGS     32 /* argv entries (a #! script adds two) */
+#define MAX_ENV      32
 
 void shim_console_write(const char *s, size_t n)
 {
@@ -51,29 +44,6 @@ void shim_log(const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	shim_console_write(line, (size_t)n);
-}
-
-static void proc_end(struct proc *p)
-{
-	m6_tcb_suspend(p->tcb);
-	block_cancel(p, 0);
-	fd_proc_exit(p);
-	mem_proc_clear(p);
-	p->used = false;
-	live--;
-}
-
-void proc_exit(struct proc *p, int status)
-{
-	shim_log("linux: %s exited %d", p->name, status & 0xff);
-	proc_end(p);
-}
-
-void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc)
-{
-	shim_log("linux: %s: killed: %s at 0x%llx (pc 0x%llx)", p->name, why,
-	         (unsigned long long)addr, (unsigned long long)pc);
-	proc_end(p);
 }
 
 /* The whole file at `path` in a malloc'd buffer, or NULL with *err (-errno). */
@@ -177,17 +147,15 @@ static uint64_t push_bytes(struct stack_builder *b, const void *data, size_t n, 
 
 /* Lay out argc, argv, envp, auxv and their strings at the top of the stack as Linux
  * does; the initial sp (16-byte aligned, pointing at argc) in *sp. */
-static int build_stack(struct proc *p, int argc, char **argv, const struct elf_image *img,
-                       uint64_t bias, uint64_t *sp)
+static int build_stack(struct proc *p, int argc, char *const *argv, int envc, char *const *envp,
+                       const struct elf_image *img, uint64_t bias, uint64_t *sp)
 {
-	static const char *const envp[] = {"HOME=/", "PATH=/bin", "TERM=linux"};
-	const int envc = (int)(sizeof(envp) / sizeof(envp[0]));
 	static struct stack_builder b;
 	b.top = 0;
 	const uint64_t top = LINUX_STACK_TOP;
 	uint64_t execfn = push_bytes(&b, argv[0], strlen(argv[0]) + 1, top);
 	uint64_t platform = push_bytes(&b, "aarch64", 8, top);
-	uint64_t envs[8], args[MAX_ARGS];
+	uint64_t envs[MAX_ENV], args[MAX_ARGS];
 	for (int i = envc; i-- > 0;)
 		envs[i] = push_bytes(&b, envp[i], strlen(envp[i]) + 1, top);
 	for (int i = argc; i-- > 0;)
@@ -229,7 +197,7 @@ static int build_stack(struct proc *p, int argc, char **argv, const struct elf_i
 	size_t pad = (b.top + words * 8) % 16 ? 16 - (b.top + words * 8) % 16 : 0;
 	b.top += pad;
 	memset(b.buf + sizeof(b.buf) - b.top, 0, pad);
-	uint64_t vec[1 + MAX_ARGS + 1 + 8 + 1 + 64];
+	uint64_t vec[1 + MAX_ARGS + 1 + MAX_ENV + 1 + 64];
 	size_t n = 0;
 	vec[n++] = (uint64_t)argc;
 	for (int i = 0; i < argc; i++)
@@ -252,31 +220,68 @@ static int build_stack(struct proc *p, int argc, char **argv, const struct elf_i
 	return 0;
 }
 
-/* Start "PATH ARG..." as a new process; 0, or -errno with a log line. */
-static int spawn(char *line)
+#define LINUX_E2BIG 7
+
+/* Load the program at `path` into p with these arguments and environment: its thread's
+ * first pc and sp in *pc, *sp. A "#!" script runs its interpreter with (optionally) the
+ * one argument of that line, the script's path and argv[1...]. Everything is read and
+ * checked before p changes: an error then is returned with p untouched, and `*changed`
+ * says whether p's memory was replaced already (an execve past that point kills). */
+static int proc_load(struct proc *p, const char *path, int argc, char *const *argv, int envc,
+                     char *const *envp, uint64_t *pc, uint64_t *sp, bool *changed)
 {
-	char *argv[MAX_ARGS + 1];
-	int argc = 0;
-	for (char *t = strtok(line, " "); t && argc < MAX_ARGS; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
-	if (argc == 0)
-		return -LINUX_EINVAL;
-	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	struct proc *p = NULL;
-	for (unsigned i = 0; i < LINUX_MAX_PROCS && !p; i++)
-		if (!procs[i].used)
-			p = &procs[i];
-	if (!p) {
-		shim_log("linux: %s: no process slot (EAGAIN)", base);
-		return -11;
-	}
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *args[MAX_ARGS + 3];
+	char line[128];
+	const char *exe = path;
+	*changed = false;
 	size_t size = 0;
 	int e = 0;
-	uint8_t *file = read_file(argv[0], &size, &e);
+	uint8_t *file = read_file(path, &size, &e);
 	if (!file) {
-		shim_log("linux: %s: cannot read %s (%d)", base, argv[0], -e);
+		shim_log("linux: %s: cannot read %s (%d)", base, path, -e);
 		return e;
+	}
+	if (size >= 2 && file[0] == '#' && file[1] == '!') {
+		/* "#!INTERP [ARG]": one optional argument, the rest of the line */
+		size_t n = 0;
+		while (n + 2 < size && n < sizeof(line) - 1 && file[n + 2] != '\n')
+			n++;
+		memcpy(line, file + 2, n);
+		line[n] = '\0';
+		free(file);
+		char *interp = line;
+		while (*interp == ' ' || *interp == '\t')
+			interp++;
+		char *arg = interp;
+		while (*arg && *arg != ' ' && *arg != '\t')
+			arg++;
+		if (*arg)
+			*arg++ = '\0';
+		while (*arg == ' ' || *arg == '\t')
+			arg++;
+		for (size_t k = strlen(arg); k > 0 && (arg[k - 1] == ' ' || arg[k - 1] == '\t');)
+			arg[--k] = '\0';
+		if (!*interp || argc + 2 > MAX_ARGS) {
+			shim_log("linux: %s: bad #! line: ENOEXEC", base);
+			return -LINUX_ENOEXEC;
+		}
+		int k = 0;
+		args[k++] = interp;
+		if (*arg)
+			args[k++] = arg;
+		args[k++] = (char *)path;
+		for (int i = 1; i < argc; i++)
+			args[k++] = argv[i];
+		argc = k;
+		argv = args;
+		exe = interp;
+		file = read_file(interp, &size, &e);
+		if (!file) {
+			shim_log("linux: %s: cannot read its interpreter %s (%d)", base, interp,
+			         -e);
+			return e;
+		}
 	}
 	struct elf_image img;
 	const char *why = NULL;
@@ -294,51 +299,143 @@ static int spawn(char *line)
 		free(file);
 		return -LINUX_ENOEXEC;
 	}
-	/* a slot's kernel objects (made, tcb, vspace, ...) stay for the next process */
-	p->used = false;
-	p->clear_tid = 0;
-	p->badge = (uint64_t)(p - procs) + 1;
-	p->pid = next_pid++;
+	/* the point of no return: the old image goes */
+	*changed = true;
+	thread_end_all(p, shim_call.tcb);
+	mem_proc_clear(p);
 	snprintf(p->name, sizeof(p->name), "%s", base);
-	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);
-	p->l2s = NULL;
-	p->l3s = p->l3_hint = NULL;
-	p->nvma = 0;
-	uint64_t sp = 0;
-	if ((e = fd_proc_init(p)) != 0) {
-		shim_log("linux: %s: cannot start: out of descriptions (%d)", base, -e);
-		free(file);
-		return e;
-	}
+	snprintf(p->exe, sizeof(p->exe), "%s", exe);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
 	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
-		e = build_stack(p, argc, argv, &img, bias, &sp);
+		e = build_stack(p, argc, argv, envc, envp, &img, bias, sp);
 	free(file);
+	if (e)
+		return e;
+	p->brk_start = p->brk = img.hi + bias;
+	*pc = img.entry + bias;
+	return 0;
+}
+
+/* Start "PATH ARG..." as a new process; 0, or -errno with a log line. */
+static int spawn(char *line)
+{
+	static char *const envp[] = {"HOME=/", "PATH=/bin", "TERM=linux"};
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	for (char *t = strtok(line, " "); t && argc < MAX_ARGS; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	if (argc == 0)
+		return -LINUX_EINVAL;
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	struct proc *p = proc_alloc();
+	if (!p) {
+		shim_log("linux: %s: no process slot (EAGAIN)", base);
+		return -11;
+	}
+	uint64_t pc = 0, sp = 0;
+	bool changed;
+	int e = fd_proc_init(p);
 	if (e) {
-		shim_log("linux: %s: cannot start: out of memory (%d)", base, -e);
+		shim_log("linux: %s: cannot start: out of descriptions (%d)", base, -e);
+		return e;
+	}
+	e = proc_load(p, argv[0], argc, argv, 3, envp, &pc, &sp, &changed);
+	if (e) {
+		if (changed)
+			shim_log("linux: %s: cannot start: out of memory (%d)", base, -e);
 		fd_proc_exit(p);
 		mem_proc_clear(p);
 		return e;
 	}
-	p->brk_start = p->brk = img.hi + bias;
 	p->used = true;
 	live++;
 	uint64_t x[1] = {0};
 	if (m6_tcb_set_priority(p->tcb, M6_CAP_SELF_TCB, LINUX_PROCESS_PRIORITY) != M6_OK ||
-	    m6_tcb_write_registers(p->tcb, true, img.entry + bias, sp, x, 1) != M6_OK) {
-		shim_log("linux: %s: cannot start its thread", base);
-		proc_end(p);
+	    m6_tcb_write_tls(p->tcb, 0) != M6_OK ||
+	    m6_tcb_write_registers(p->tcb, true, pc, sp, x, 1) != M6_OK) {
+		proc_kill(p, "cannot start its thread", 0, 0);
 		return -LINUX_EINVAL;
 	}
 	return 0;
 }
 
-static struct proc *proc_of(uint64_t badge)
+/* Copy a NULL-terminated array of strings from p into `pool`; the count, or -errno. */
+static int copy_strings(struct proc *p, uint64_t array, char **out, int max, char *pool,
+                        size_t pool_size, size_t *used)
 {
-	if (badge == 0 || badge > LINUX_MAX_PROCS || !procs[badge - 1].used)
-		return NULL;
-	return &procs[badge - 1];
+	int n = 0;
+	if (array == 0)
+		return 0;
+	for (;; n++) {
+		uint64_t ptr;
+		int e = mem_copy_in(p, &ptr, array + (uint64_t)n * 8, sizeof(ptr));
+		if (e)
+			return e;
+		if (ptr == 0)
+			return n;
+		if (n == max)
+			return -LINUX_E2BIG;
+		out[n] = pool + *used;
+		for (;;) {
+			if (*used == pool_size)
+				return -LINUX_E2BIG;
+			if ((e = mem_copy_in(p, pool + *used, ptr++, 1)) != 0)
+				return e;
+			if (pool[(*used)++] == '\0')
+				break;
+		}
+	}
+}
+
+int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
+{
+	static char pool[6144];
+	static char path[256];
+	char *argv[MAX_ARGS + 1], *envp[MAX_ENV + 1];
+	size_t used = 0;
+	int e = copy_strings(p, a[1], argv, MAX_ARGS, pool, sizeof(pool), &used);
+	if (e < 0)
+		return e;
+	int argc = e;
+	if ((e = copy_strings(p, a[2], envp, MAX_ENV, pool, sizeof(pool), &used)) < 0)
+		return e;
+	int envc = e;
+	for (size_t i = 0;; i++) {
+		if (i == sizeof(path))
+			return -36; /* ENAMETOOLONG */
+		if ((e = mem_copy_in(p, &path[i], a[0] + i, 1)) != 0)
+			return e;
+		if (path[i] == '\0')
+			break;
+	}
+	if (path[0] == '\0')
+		return -LINUX_ENOENT;
+	if (shim_call.thr)
+		return -LINUX_ENOSYS; /* only the main thread may exec (docs/linux.md) */
+	static char *const none[] = {""};
+	if (argc == 0) {
+		argv[0] = none[0]; /* Linux passes an empty argv[0] then */
+		argc = 1;
+	}
+	uint64_t pc, sp;
+	bool changed;
+	e = proc_load(p, path, argc, argv, envc, envp, &pc, &sp, &changed);
+	if (e && !changed)
+		return e; /* the old image goes on, with the error */
+	if (e) {
+		proc_kill(p, "exec failed: out of memory", 0, 0);
+		return LINUX_PARKED; /* nobody to answer */
+	}
+	proc_on_exec(p);
+	/* A new image: every register 0 but pc and sp, TLS 0. The thread owes no answer:
+	 * suspending it drops the pending reply, and it starts afresh. */
+	uint64_t x[31] = {0};
+	m6_tcb_suspend(p->tcb);
+	m6_tcb_write_tls(p->tcb, 0);
+	m6_tcb_write_registers(p->tcb, true, pc, sp, x, 31);
+	return LINUX_PARKED;
 }
 
 /* Serve faults until no process is left. */
@@ -357,12 +454,19 @@ static void serve(void)
 		}
 		struct m6_fault_info f;
 		struct proc *p = proc_of(m.badge);
+		struct lthread *thr = p ? NULL : thread_of(m.badge);
+		if (thr)
+			p = thr->p;
 		if (!p || !m6_fault_decode(&m, &f))
 			continue; /* not ours: no answer, the thread stays stopped */
+		shim_call = (struct linux_call){.p = p,
+		                                .tcb = thr ? thr->tcb : p->tcb,
+		                                .thr = thr,
+		                                .tid = thr ? thr->tid : p->pid,
+		                                .pc = f.pc,
+		                                .sp = f.syscall.sp};
 		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
 			uint64_t ret = 0;
-			shim_call = (struct linux_call){
-			    .p = p, .tcb = p->tcb, .tid = p->pid, .pc = f.pc, .sp = f.syscall.sp};
 			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
 				m6_fault_reply_set_x0(&m, ret);
 				answer = true;

@@ -19,8 +19,9 @@
 #define L2_SPAN      ((uint64_t)1 << 30)
 
 struct frame {
-	m6_cptr_t proc_cap; /* the cap a process maps */
+	m6_cptr_t proc_cap; /* the cap of the frame's first process mapping */
 	bool dirty;         /* held a process's data: zero before reuse */
+	uint16_t refs;      /* process mappings (more than one: shared copy-on-write) */
 };
 
 static struct frame frames[MAX_FRAMES];
@@ -42,6 +43,22 @@ static int retype(uint64_t type, uint64_t bits, m6_cptr_t *out)
 		return -LINUX_ENOMEM;
 	*out = slot;
 	return 0;
+}
+
+/* CNode slots of the frame cap copies that shared mappings use, kept for reuse (the
+ * runtime's allocator does not take slots back). */
+static m6_cptr_t spare_slots[MAX_FRAMES];
+static uint32_t nspare;
+
+static m6_cptr_t slot_alloc(void)
+{
+	return nspare ? spare_slots[--nspare] : m6_cap_alloc();
+}
+
+static void slot_free(m6_cptr_t slot)
+{
+	if (nspare < MAX_FRAMES)
+		spare_slots[nspare++] = slot;
 }
 
 static uint8_t *frame_ptr(uint32_t index)
@@ -92,6 +109,7 @@ static int frame_make(uint32_t *index)
 		return -LINUX_ENOMEM;
 	frames[i].proc_cap = cap;
 	frames[i].dirty = false;
+	frames[i].refs = 1;
 	nframes++;
 	*index = i;
 	return 0;
@@ -105,6 +123,7 @@ static int frame_get(uint32_t *index)
 		if (frames[i].dirty)
 			memset(frame_ptr(i), 0, PAGE_SIZE);
 		frames[i].dirty = false;
+		frames[i].refs = 1;
 		*index = i;
 		return 0;
 	}
@@ -115,7 +134,33 @@ static void frame_put(uint32_t i)
 {
 	m6_frame_unmap(frames[i].proc_cap);
 	frames[i].dirty = true;
+	frames[i].refs = 0;
 	free_frames[nfree++] = i;
+}
+
+/* The cap entry `slot` of t maps: a frame can be mapped once per cap, so each further
+ * mapping of a shared frame has a copy of its own. */
+static m6_cptr_t entry_cap(const struct l3 *t, unsigned slot)
+{
+	return t->fcap[slot] ? t->fcap[slot] : frames[t->frame[slot] - 1].proc_cap;
+}
+
+/* Unmap entry `slot` of t and drop its reference: the frame goes back to the free list
+ * with its last mapping. */
+static void entry_drop(struct l3 *t, unsigned slot)
+{
+	uint32_t f = t->frame[slot] - 1;
+	m6_frame_unmap(entry_cap(t, slot));
+	if (t->fcap[slot]) {
+		m6_cnode_delete(M6_CAP_SELF_CNODE, t->fcap[slot], M6_DEPTH_ROOT);
+		slot_free(t->fcap[slot]);
+	}
+	t->frame[slot] = 0;
+	t->fcap[slot] = 0;
+	if (frames[f].refs <= 1)
+		frame_put(f);
+	else
+		frames[f].refs--;
 }
 
 void mem_stats(unsigned *made, unsigned *free_count)
@@ -145,14 +190,24 @@ int mem_proc_make(struct proc *p)
 	if (p->made)
 		return 0;
 	int e;
-	if ((e = retype(M6_OBJ_VSPACE, 0, &p->vspace)) || (e = retype(M6_OBJ_TCB, 0, &p->tcb)) ||
-	    (e = retype(M6_OBJ_CNODE, 1, &p->cnode)) || (e = retype(M6_OBJ_PAGE_TABLE, 0, &p->l1)))
+	/* What a failed attempt made stays in the slot for the next one (no leak when the
+	 * ASIDs run out and a program retries its fork). */
+	if ((!p->vspace && (e = retype(M6_OBJ_VSPACE, 0, &p->vspace))) ||
+	    (!p->tcb && (e = retype(M6_OBJ_TCB, 0, &p->tcb))) ||
+	    (!p->cnode && (e = retype(M6_OBJ_CNODE, 1, &p->cnode))) ||
+	    (!p->l1 && (e = retype(M6_OBJ_PAGE_TABLE, 0, &p->l1))))
 		return e;
 	uint64_t asid;
-	if (m6_asid_pool_assign(CAP_ASID_POOL, p->vspace, &asid) != M6_OK)
-		return -LINUX_ENOMEM;
-	if (m6_page_table_map(p->l1, p->vspace, 0, 1) != M6_OK)
-		return -LINUX_ENOMEM;
+	if (!p->has_asid) {
+		if (m6_asid_pool_assign(CAP_ASID_POOL, p->vspace, &asid) != M6_OK)
+			return -LINUX_ENOMEM;
+		p->has_asid = true;
+	}
+	if (!p->l1_mapped) {
+		if (m6_page_table_map(p->l1, p->vspace, 0, 1) != M6_OK)
+			return -LINUX_ENOMEM;
+		p->l1_mapped = true;
+	}
 	/* The fault endpoint: write (to send the fault) and grant-reply (to wait for the
 	 * answer); the badge names the process slot. */
 	p->fault_ep = m6_cap_mint(shim_faults,
@@ -177,7 +232,7 @@ void mem_proc_clear(struct proc *p)
 		next = t->next;
 		for (unsigned i = 0; i < 512; i++)
 			if (t->frame[i])
-				frame_put(t->frame[i] - 1);
+				entry_drop(t, i);
 		table_put(t->cap);
 		free(t);
 	}
@@ -284,12 +339,14 @@ static int l3_make(struct proc *p, uint64_t addr, struct l3 **out)
 static uint64_t rights_of(uint32_t prot)
 {
 	uint64_t r = M6_RIGHT_READ;
-	if (prot & ELF_PROT_WRITE)
+	if ((prot & ELF_PROT_WRITE) && !(prot & PROT_COW))
 		r |= M6_RIGHT_WRITE;
 	else if (prot & ELF_PROT_EXEC)
 		r |= M6_RIGHT_EXECUTE;
 	return r;
 }
+
+static int cow_break(struct proc *p, struct l3 *t, unsigned slot, uint64_t page, uint32_t prot);
 
 /* Make the page at addr present with `prot`; its shim pointer in *ptr. */
 static int page_present(struct proc *p, uint64_t addr, uint32_t prot, uint8_t **ptr)
@@ -305,6 +362,7 @@ static int page_present(struct proc *p, uint64_t addr, uint32_t prot, uint8_t **
 			return e;
 		if (m6_frame_map(frames[f].proc_cap, p->vspace, addr & ~(uint64_t)(PAGE_SIZE - 1),
 		                 rights_of(prot)) != M6_OK) {
+			frames[f].refs = 0;
 			free_frames[nfree++] = f;
 			return -LINUX_ENOMEM;
 		}
@@ -359,6 +417,15 @@ int mem_copy_out(struct proc *p, uint64_t dst, const void *src, size_t n)
 		uint8_t *page = mem_page(p, dst, &e);
 		if (!page)
 			return e;
+		/* a page shared copy-on-write gets its own frame first */
+		struct l3 *t = l3_find(p, dst);
+		unsigned slot = (unsigned)((dst >> 12) & 511);
+		if (frames[t->frame[slot] - 1].refs > 1) {
+			e = cow_break(p, t, slot, dst & ~(uint64_t)(PAGE_SIZE - 1), v->prot);
+			if (e)
+				return e;
+			page = frame_ptr(t->frame[slot] - 1);
+		}
 		size_t off = dst & (PAGE_SIZE - 1), k = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
 		memcpy(page + off, s, k);
 		s += k;
@@ -393,10 +460,8 @@ static void pages_drop(struct proc *p, uint64_t start, uint64_t end)
 			continue;
 		for (unsigned i = 0; i < 512; i++) {
 			uint64_t a = t->base + (uint64_t)i * PAGE_SIZE;
-			if (a >= start && a < end && t->frame[i]) {
-				frame_put(t->frame[i] - 1);
-				t->frame[i] = 0;
-			}
+			if (a >= start && a < end && t->frame[i])
+				entry_drop(t, i);
 		}
 	}
 }
@@ -449,16 +514,81 @@ int mem_protect(struct proc *p, uint64_t start, uint64_t end, uint32_t prot)
 			uint64_t a = t->base + (uint64_t)i * PAGE_SIZE;
 			if (a < start || a >= end || !t->frame[i])
 				continue;
+			m6_cptr_t cap = entry_cap(t, i);
+			uint32_t cow = t->prot[i] & PROT_COW;
+			/* no access: unmap the frame but keep its contents for a later mprotect;
+			 * the fault path maps it again */
+			m6_frame_unmap(cap);
+			if (prot != 0)
+				m6_frame_map(cap, p->vspace, a, rights_of(prot | cow));
+			t->prot[i] = prot | cow;
+		}
+	}
+	return 0;
+}
+
+/* A write to a copy-on-write entry: the last user takes the frame over; otherwise the
+ * page is copied into a frame of its own. */
+static int cow_break(struct proc *p, struct l3 *t, unsigned slot, uint64_t page, uint32_t prot)
+{
+	uint32_t f = t->frame[slot] - 1;
+	if (frames[f].refs > 1) {
+		uint32_t g;
+		int e = frame_get(&g);
+		if (e)
+			return e;
+		memcpy(frame_ptr(g), frame_ptr(f), PAGE_SIZE);
+		entry_drop(t, slot);
+		t->frame[slot] = g + 1;
+	} else {
+		m6_frame_unmap(entry_cap(t, slot));
+	}
+	t->prot[slot] = prot;
+	if (m6_frame_map(entry_cap(t, slot), p->vspace, page, rights_of(prot)) != M6_OK)
+		return -LINUX_EFAULT;
+	if (prot & ELF_PROT_EXEC)
+		mem_sync_code(p, page, page + PAGE_SIZE);
+	return 0;
+}
+
+int mem_fork(struct proc *parent, struct proc *child)
+{
+	child->nvma = parent->nvma;
+	memcpy(child->vma, parent->vma, parent->nvma * sizeof(parent->vma[0]));
+	for (struct l3 *t = parent->l3s; t; t = t->next) {
+		struct l3 *c;
+		int e = l3_make(child, t->base, &c);
+		if (e)
+			return e;
+		for (unsigned i = 0; i < 512; i++) {
+			if (!t->frame[i])
+				continue;
 			uint32_t f = t->frame[i] - 1;
-			if (prot == 0) {
-				/* no access: unmap the frame but keep its contents for a later
-				 * mprotect; the fault path maps it again */
-				m6_frame_unmap(frames[f].proc_cap);
-			} else {
-				m6_frame_unmap(frames[f].proc_cap);
-				m6_frame_map(frames[f].proc_cap, p->vspace, a, rights_of(prot));
+			uint64_t va = t->base + (uint64_t)i * PAGE_SIZE;
+			m6_cptr_t copy = slot_alloc();
+			if (copy == 0 || frames[f].refs == UINT16_MAX ||
+			    m6_cnode_copy(M6_CAP_SELF_CNODE, copy, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
+			                  frames[f].proc_cap, M6_DEPTH_ROOT,
+			                  M6_RIGHTS_ALL) != M6_OK) {
+				if (copy)
+					slot_free(copy);
+				return -LINUX_ENOMEM;
+			}
+			/* both sides lose write access; the first write fault copies */
+			uint32_t prot = t->prot[i] | PROT_COW;
+			if (!(t->prot[i] & PROT_COW) && (t->prot[i] & ELF_PROT_WRITE)) {
+				m6_cptr_t cap = entry_cap(t, i);
+				m6_frame_unmap(cap);
+				m6_frame_map(cap, parent->vspace, va, rights_of(prot));
 			}
 			t->prot[i] = prot;
+			frames[f].refs++;
+			c->frame[i] = f + 1;
+			c->fcap[i] = copy;
+			c->prot[i] = prot;
+			if ((prot & ~PROT_COW) != 0 &&
+			    m6_frame_map(copy, child->vspace, va, rights_of(prot)) != M6_OK)
+				return -LINUX_ENOMEM;
 		}
 	}
 	return 0;
@@ -480,21 +610,24 @@ int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction)
 	struct l3 *t = l3_find(p, addr);
 	unsigned slot = (unsigned)((addr >> 12) & 511);
 	if (t && t->frame[slot]) {
-		uint32_t f = t->frame[slot] - 1;
-		if (ESR_PERMISSION(esr & 0x3f) || t->prot[slot] != v->prot) {
+		uint32_t cow = t->prot[slot] & PROT_COW;
+		if (write && cow)
+			return cow_break(p, t, slot, addr & ~(uint64_t)(PAGE_SIZE - 1), v->prot);
+		uint32_t mapped = t->prot[slot] & ~PROT_COW;
+		if (ESR_PERMISSION(esr & 0x3f) || mapped != v->prot) {
 			/* present with other rights: an mprotect(PROT_NONE) page coming back, or
 			 * a W+X page wanted for execution now (remapped R-X until it is written) */
 			uint32_t prot = v->prot;
 			if (instruction && (prot & ELF_PROT_WRITE))
 				prot &= ~ELF_PROT_WRITE;
-			else if (ESR_PERMISSION(esr & 0x3f) && t->prot[slot] == v->prot)
+			else if (ESR_PERMISSION(esr & 0x3f) && mapped == v->prot)
 				return -LINUX_EFAULT;
-			m6_frame_unmap(frames[f].proc_cap);
-			if (m6_frame_map(frames[f].proc_cap, p->vspace,
-			                 addr & ~(uint64_t)(PAGE_SIZE - 1),
-			                 rights_of(prot)) != M6_OK)
+			m6_cptr_t cap = entry_cap(t, slot);
+			m6_frame_unmap(cap);
+			if (m6_frame_map(cap, p->vspace, addr & ~(uint64_t)(PAGE_SIZE - 1),
+			                 rights_of(prot | cow)) != M6_OK)
 				return -LINUX_EFAULT;
-			t->prot[slot] = prot;
+			t->prot[slot] = prot | cow;
 			if (instruction)
 				mem_sync_code(p, addr, addr + 1);
 		}

@@ -16,14 +16,30 @@ typedef int64_t (*handler_fn)(struct proc *p, const uint64_t a[6]);
 
 static int64_t sys_exit(struct proc *p, const uint64_t a[6])
 {
+	thread_exit(p, (int)a[0]);
+	return 0;
+}
+
+static int64_t sys_exit_group(struct proc *p, const uint64_t a[6])
+{
 	proc_exit(p, (int)a[0]);
 	return 0;
 }
 
 static int64_t sys_set_tid_address(struct proc *p, const uint64_t a[6])
 {
-	p->clear_tid = a[0];
-	return p->pid;
+	if (shim_call.thr)
+		shim_call.thr->clear_tid = a[0];
+	else
+		p->clear_tid = a[0];
+	return shim_call.tid;
+}
+
+static int64_t sys_gettid(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	(void)a;
+	return shim_call.tid;
 }
 
 static int64_t sys_zero(struct proc *p, const uint64_t a[6])
@@ -37,13 +53,6 @@ static int64_t sys_getpid(struct proc *p, const uint64_t a[6])
 {
 	(void)a;
 	return p->pid;
-}
-
-static int64_t sys_getppid(struct proc *p, const uint64_t a[6])
-{
-	(void)p;
-	(void)a;
-	return 0; /* the shim is no Linux process */
 }
 
 static int64_t sys_uname(struct proc *p, const uint64_t a[6])
@@ -289,12 +298,18 @@ enum {
 	NR_fdatasync = 83,
 	NR_exit = 93,
 	NR_exit_group = 94,
+	NR_waitid = 95,
 	NR_set_tid_address = 96,
+	NR_futex = 98,
 	NR_set_robust_list = 99,
 	NR_nanosleep = 101,
 	NR_clock_gettime = 113,
 	NR_clock_nanosleep = 115,
 	NR_sched_yield = 124,
+	NR_setpgid = 154,
+	NR_getpgid = 155,
+	NR_getsid = 156,
+	NR_setsid = 157,
 	NR_uname = 160,
 	NR_getpid = 172,
 	NR_getppid = 173,
@@ -305,13 +320,17 @@ enum {
 	NR_gettid = 178,
 	NR_brk = 214,
 	NR_munmap = 215,
+	NR_clone = 220,
+	NR_execve = 221,
 	NR_mmap = 222,
 	NR_mprotect = 226,
+	NR_wait4 = 260,
 	NR_prlimit64 = 261,
 	NR_renameat2 = 276,
 	NR_getrandom = 278,
 	NR_statx = 291,
 	NR_faccessat2 = 439,
+	NR_clone3 = 435,
 	NR_COUNT = 512,
 };
 
@@ -350,30 +369,40 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_fsync] = sys_fsync,
     [NR_fdatasync] = sys_fsync,
     [NR_exit] = sys_exit,
-    [NR_exit_group] = sys_exit,
+    [NR_exit_group] = sys_exit_group,
+    [NR_waitid] = proc_sys_waitid,
     [NR_set_tid_address] = sys_set_tid_address,
+    [NR_futex] = thread_sys_futex,
     [NR_set_robust_list] = sys_zero,
     [NR_nanosleep] = sys_nanosleep,
     [NR_clock_gettime] = sys_clock_gettime,
     [NR_clock_nanosleep] = sys_clock_nanosleep,
     [NR_sched_yield] = sys_zero,
+    [NR_setpgid] = proc_sys_setpgid,
+    [NR_getpgid] = proc_sys_getpgid,
+    [NR_getsid] = proc_sys_getsid,
+    [NR_setsid] = proc_sys_setsid,
     [NR_uname] = sys_uname,
     [NR_getpid] = sys_getpid,
-    [NR_getppid] = sys_getppid,
+    [NR_getppid] = proc_sys_getppid,
     [NR_getuid] = sys_zero,
     [NR_geteuid] = sys_zero,
     [NR_getgid] = sys_zero,
     [NR_getegid] = sys_zero,
-    [NR_gettid] = sys_getpid,
+    [NR_gettid] = sys_gettid,
     [NR_brk] = sys_brk,
     [NR_munmap] = sys_munmap,
+    [NR_clone] = proc_sys_clone,
+    [NR_execve] = linux_sys_execve,
     [NR_mmap] = sys_mmap,
     [NR_mprotect] = sys_mprotect,
+    [NR_wait4] = proc_sys_wait4,
     [NR_prlimit64] = sys_prlimit64,
     [NR_renameat2] = sys_renameat2,
     [NR_getrandom] = sys_getrandom,
     [NR_statx] = sys_statx,
     [NR_faccessat2] = sys_faccessat2,
+    [NR_clone3] = proc_sys_clone3,
 };
 
 /* Names for the log line of an unsupported call: the common ones a static program may

@@ -23,7 +23,7 @@
 struct m6_fault_info {
 	uint64_t kind;  /* M6_FAULT_VM, _EXCEPTION, _UNKNOWN_SYSCALL or _LINUX_SYSCALL */
 	uint64_t badge; /* of the fault endpoint cap: who faulted */
-	uint64_t pc;    /* of the faulting instruction (syscalls: the svc) */
+	uint64_t pc;    /* of the faulting instruction (syscalls: the one after the svc) */
 	union {
 		struct {
 			uint64_t address; /* the address accessed */

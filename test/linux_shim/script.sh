@@ -1,0 +1,2 @@
+#!/bin/echoargs  -x  
+echo this line is never run by a shell
