@@ -33,12 +33,6 @@ struct initrd_node {
 	uint64_t size;
 };
 
-struct initrd_handle {
-	uint32_t node; /* NONE: a free slot */
-	uint32_t gen;
-	uint32_t next_free;
-};
-
 static bool node_is_dir(const struct initrd_node *n)
 {
 	return VFS_S_ISDIR(n->mode);
@@ -163,6 +157,7 @@ int initrd_fs_init(struct initrd_fs *fs, const struct initrd_fs_config *cfg)
 		fs->cfg.alloc = default_alloc;
 		fs->cfg.free = default_free;
 	}
+	vfs_handles_init(&fs->handles, fs->cfg.alloc, fs->cfg.free, fs->cfg.alloc_ctx);
 	fs->cpio_status = cpio_open(&fs->ar, cfg->base, cfg->size);
 	if (fs->cpio_status != CPIO_OK)
 		return refuse(fs, -VFS_EINVAL, cpio_strerror(fs->cpio_status));
@@ -280,10 +275,7 @@ int initrd_fs_init(struct initrd_fs *fs, const struct initrd_fs_config *cfg)
 
 void initrd_fs_destroy(struct initrd_fs *fs)
 {
-	if (fs->handles)
-		fs->cfg.free(fs->cfg.alloc_ctx, fs->handles, fs->handle_cap * sizeof(*fs->handles));
-	fs->handles = NULL;
-	fs->handle_cap = 0;
+	vfs_handles_fini(&fs->handles);
 	refuse(fs, 0, "");
 }
 
@@ -328,36 +320,16 @@ static int lookup(const struct initrd_fs *fs, const char *path, uint32_t *node)
 
 static const struct initrd_node *handle_get(const struct initrd_fs *fs, uint64_t handle)
 {
-	uint32_t idx = (uint32_t)handle, gen = (uint32_t)(handle >> 32);
-	if (idx >= fs->handle_cap || fs->handles[idx].node == NONE || fs->handles[idx].gen != gen)
-		return NULL;
-	return &fs->nodes[fs->handles[idx].node];
+	return vfs_handles_get(&fs->handles, handle);
 }
 
+/* The node array is made once, at init: a handle holds a pointer into it. */
 static int handle_new(struct initrd_fs *fs, uint32_t node, uint64_t *handle)
 {
-	if (fs->handle_free >= fs->handle_cap) {
-		uint32_t cap = fs->handle_cap ? fs->handle_cap * 2 : 16;
-		if (cap > UINT32_MAX / 2)
-			return -VFS_ENOMEM;
-		struct initrd_handle *t = fs->cfg.alloc(fs->cfg.alloc_ctx, cap * sizeof(*t));
-		if (!t)
-			return -VFS_ENOMEM;
-		if (fs->handle_cap)
-			memcpy(t, fs->handles, fs->handle_cap * sizeof(*t));
-		for (uint32_t i = fs->handle_cap; i < cap; i++)
-			t[i] = (struct initrd_handle){.node = NONE, .gen = 1, .next_free = i + 1};
-		if (fs->handles)
-			fs->cfg.free(fs->cfg.alloc_ctx, fs->handles, fs->handle_cap * sizeof(*t));
-		fs->handles = t;
-		fs->handle_free = fs->handle_cap;
-		fs->handle_cap = cap;
-	}
-	uint32_t idx = fs->handle_free;
-	struct initrd_handle *h = &fs->handles[idx];
-	fs->handle_free = h->next_free;
-	h->node = node;
-	*handle = (uint64_t)h->gen << 32 | idx;
+	int r = vfs_handles_reserve(&fs->handles);
+	if (r)
+		return r;
+	*handle = vfs_handles_install(&fs->handles, &fs->nodes[node]);
 	return 0;
 }
 
@@ -425,11 +397,7 @@ static int i_close(void *state, uint64_t handle)
 	struct initrd_fs *fs = state;
 	if (!handle_get(fs, handle))
 		return -VFS_EBADF;
-	struct initrd_handle *h = &fs->handles[(uint32_t)handle];
-	h->node = NONE;
-	h->gen = h->gen == UINT32_MAX ? 1 : h->gen + 1;
-	h->next_free = fs->handle_free;
-	fs->handle_free = (uint32_t)handle;
+	vfs_handles_remove(&fs->handles, handle);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 
 #include "path.h"
 #include "fs.h"
+#include "handles.h"
 #include "../initrd/cpio.h"
 
 struct initrd_fs_config {
@@ -34,16 +35,14 @@ struct initrd_fs_config {
 };
 
 struct initrd_node;
-struct initrd_handle;
 
 struct initrd_fs {
 	struct initrd_fs_config cfg;
 	struct cpio_archive ar;
-	struct initrd_node *nodes; /* sorted by path; nodes[0] is the root "" */
-	uint32_t count;            /* nodes in use */
-	uint32_t count_alloc;      /* nodes allocated (duplicates are dropped after) */
-	struct initrd_handle *handles;
-	uint32_t handle_cap, handle_free;
+	struct initrd_node *nodes;  /* sorted by path; nodes[0] is the root "" */
+	uint32_t count;             /* nodes in use */
+	uint32_t count_alloc;       /* nodes allocated (duplicates are dropped after) */
+	struct vfs_handles handles; /* open files: each names a node */
 	/* Why init refused the archive: a cpio status (cpio_strerror) when the archive is
 	 * malformed, else CPIO_OK; and a sentence for the log. */
 	int cpio_status;

@@ -68,12 +68,6 @@ struct tmpfs_node {
 	};
 };
 
-struct tmpfs_handle {
-	struct tmpfs_node *node; /* NULL: a free slot */
-	uint32_t gen;            /* the high half of the handle; changes when the slot frees */
-	uint32_t next_free;
-};
-
 static bool is_dir(const struct tmpfs_node *n)
 {
 	return VFS_S_ISDIR(n->mode);
@@ -523,62 +517,26 @@ static int walk(struct tmpfs *fs, const char *path, struct tmpfs_node **out)
 
 static struct tmpfs_node *handle_get(struct tmpfs *fs, uint64_t handle)
 {
-	uint32_t idx = (uint32_t)handle, gen = (uint32_t)(handle >> 32);
-
-	if (idx >= fs->handle_cap || !fs->handles[idx].node || fs->handles[idx].gen != gen)
-		return NULL;
-	return fs->handles[idx].node;
+	return vfs_handles_get(&fs->handles, handle);
 }
 
 /* Makes sure a free slot exists (the table is not counted against max_bytes: opening a file
  * on a full tmpfs must still work). Growing it is invisible, so it may precede a failure. */
 static int handle_reserve(struct tmpfs *fs)
 {
-	if (fs->handle_free < fs->handle_cap)
-		return 0;
-	uint32_t cap = fs->handle_cap ? fs->handle_cap * 2 : 16;
-	if (cap <= fs->handle_cap || cap > UINT32_MAX / 2)
-		return -VFS_ENOMEM;
-	struct tmpfs_handle *t = fs->cfg.alloc(fs->cfg.alloc_ctx, cap * sizeof(*t));
-	if (!t)
-		return -VFS_ENOMEM;
-	if (fs->handle_cap)
-		memcpy(t, fs->handles, fs->handle_cap * sizeof(*t));
-	for (uint32_t i = fs->handle_cap; i < cap; i++)
-		t[i] = (struct tmpfs_handle){.node = NULL, .gen = 1, .next_free = i + 1};
-	if (fs->handles)
-		fs->cfg.free(fs->cfg.alloc_ctx, fs->handles, fs->handle_cap * sizeof(*t));
-	fs->handles = t;
-	fs->handle_free = fs->handle_cap;
-	fs->handle_cap = cap;
-	return 0;
+	return vfs_handles_reserve(&fs->handles);
 }
 
 /* Takes the slot handle_reserve made sure of. */
 static uint64_t handle_install(struct tmpfs *fs, struct tmpfs_node *n)
 {
-	uint32_t idx = fs->handle_free;
-	struct tmpfs_handle *h = &fs->handles[idx];
-
-	fs->handle_free = h->next_free;
-	h->node = n;
 	n->opens++;
-	fs->handles_open++;
-	return (uint64_t)h->gen << 32 | idx;
+	return vfs_handles_install(&fs->handles, n);
 }
 
 static void handle_release(struct tmpfs *fs, uint64_t handle)
 {
-	uint32_t idx = (uint32_t)handle;
-	struct tmpfs_handle *h = &fs->handles[idx];
-	struct tmpfs_node *n = h->node;
-
-	h->node = NULL;
-	/* A new generation, so the old value stays invalid when the slot is taken again. */
-	h->gen = h->gen == UINT32_MAX ? 1 : h->gen + 1;
-	h->next_free = fs->handle_free;
-	fs->handle_free = idx;
-	fs->handles_open--;
+	struct tmpfs_node *n = vfs_handles_remove(&fs->handles, handle);
 	n->opens--;
 	node_put(fs, n);
 }
@@ -1086,6 +1044,7 @@ int tmpfs_init(struct tmpfs *fs, const struct tmpfs_config *cfg)
 		fs->cfg.alloc = default_alloc;
 		fs->cfg.free = default_free;
 	}
+	vfs_handles_init(&fs->handles, fs->cfg.alloc, fs->cfg.free, fs->cfg.alloc_ctx);
 	struct tmpfs_node *root = node_alloc(fs, VFS_S_IFDIR | (cfg->root_mode & 07777), &r);
 	if (!root)
 		return r;
@@ -1100,10 +1059,10 @@ int tmpfs_init(struct tmpfs *fs, const struct tmpfs_config *cfg)
 void tmpfs_destroy(struct tmpfs *fs)
 {
 	/* Handles first: an unlinked file or directory is only reachable through them. */
-	for (uint32_t i = 0; i < fs->handle_cap; i++) {
-		struct tmpfs_node *n = fs->handles[i].node;
+	for (uint32_t i = 0; i < fs->handles.cap; i++) {
+		struct tmpfs_node *n = fs->handles.slots[i].obj;
 		if (n) {
-			fs->handles[i].node = NULL;
+			fs->handles.slots[i].obj = NULL;
 			n->opens--;
 			node_put(fs, n);
 		}
@@ -1130,10 +1089,7 @@ void tmpfs_destroy(struct tmpfs *fs)
 			node_put(fs, n);
 		}
 	}
-	if (fs->handles)
-		fs->cfg.free(fs->cfg.alloc_ctx, fs->handles, fs->handle_cap * sizeof(*fs->handles));
-	fs->handles = NULL;
-	fs->handle_cap = 0;
+	vfs_handles_fini(&fs->handles);
 	fs->root = NULL;
 }
 
@@ -1183,8 +1139,8 @@ static void check_pages(struct check *c, const struct tmpfs_node *n, void *p, ui
 static uint32_t handle_refs(const struct tmpfs *fs, const struct tmpfs_node *n)
 {
 	uint32_t refs = 0;
-	for (uint32_t i = 0; i < fs->handle_cap; i++)
-		refs += fs->handles[i].node == n;
+	for (uint32_t i = 0; i < fs->handles.cap; i++)
+		refs += fs->handles.slots[i].obj == n;
 	return refs;
 }
 
@@ -1301,8 +1257,8 @@ int tmpfs_check(const struct tmpfs *fs, char *why, size_t why_len)
 	}
 	/* Unlinked inodes that handles keep alive, each once. */
 	uint32_t open = 0;
-	for (uint32_t i = 0; i < fs->handle_cap; i++) {
-		const struct tmpfs_node *n = fs->handles[i].node;
+	for (uint32_t i = 0; i < fs->handles.cap; i++) {
+		const struct tmpfs_node *n = fs->handles.slots[i].obj;
 		if (!n)
 			continue;
 		open++;
@@ -1310,12 +1266,12 @@ int tmpfs_check(const struct tmpfs *fs, char *why, size_t why_len)
 			continue;
 		bool first = true;
 		for (uint32_t j = 0; j < i; j++)
-			first &= fs->handles[j].node != n;
+			first &= fs->handles.slots[j].obj != n;
 		if (first)
 			check_node(&c, fs, n);
 	}
-	if (open != fs->handles_open)
-		complain(&c, "%u handles open, %u counted", fs->handles_open, open);
+	if (open != fs->handles.open)
+		complain(&c, "%u handles open, %u counted", fs->handles.open, open);
 	if (c.inodes != fs->inodes)
 		complain(&c, "%llu inodes, %llu counted", (unsigned long long)c.inodes,
 		         (unsigned long long)fs->inodes);

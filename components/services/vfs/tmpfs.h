@@ -21,6 +21,7 @@
 
 #include "path.h"
 #include "fs.h"
+#include "handles.h"
 
 /* File data lives in pages of this size; statfs reports it as the block size. */
 #define TMPFS_PAGE_SIZE 4096u
@@ -46,18 +47,14 @@ struct tmpfs_config {
 };
 
 struct tmpfs_node;
-struct tmpfs_handle;
 
 struct tmpfs {
 	struct tmpfs_config cfg;
 	struct tmpfs_node *root;
-	uint64_t used_bytes; /* counted against cfg.max_bytes */
-	uint64_t inodes;     /* live inodes, unlinked-but-open ones included */
-	uint64_t next_ino;   /* inode numbers are never reused */
-	struct tmpfs_handle *handles;
-	uint32_t handle_cap;  /* slots in `handles` */
-	uint32_t handle_free; /* first free slot, or handle_cap */
-	uint32_t handles_open;
+	uint64_t used_bytes;        /* counted against cfg.max_bytes */
+	uint64_t inodes;            /* live inodes, unlinked-but-open ones included */
+	uint64_t next_ino;          /* inode numbers are never reused */
+	struct vfs_handles handles; /* open files: each names a tmpfs_node */
 };
 
 /* Sets up an empty tmpfs (its root directory): 0, -ENOMEM, or -ENOSPC if the limits do
