@@ -207,6 +207,15 @@ int64_t pipe_read(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n)
 	return (int64_t)want;
 }
 
+uint32_t pipe_poll(const struct ofd *f)
+{
+	const struct pipe *pp = f->pipe;
+	if (f->kind == OFD_PIPE_R) /* POLLIN with data, POLLHUP once no writer is left */
+		return (pp->count ? 0x001u : 0) | (pp->writers ? 0 : 0x010u);
+	/* POLLERR without readers; POLLOUT when an atomic write fits, as Linux says */
+	return pp->readers == 0 ? 0x008u : LINUX_PIPE_SIZE - pp->count >= 4096u ? 0x004u : 0;
+}
+
 /* Writes of at most this many bytes are atomic (POSIX's PIPE_BUF, Linux's 4096). */
 #define PIPE_BUF 4096u
 

@@ -107,6 +107,8 @@ int pipe_new(uint32_t status_flags, struct ofd **r, struct ofd **w);
  * wait, -EPIPE (write, no readers). */
 int64_t pipe_read(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n);
 int64_t pipe_write(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n);
+/* The poll events ready on pipe end f (POLLIN|POLLHUP, or POLLOUT|POLLERR; Linux values). */
+uint32_t pipe_poll(const struct ofd *f);
 
 /* ---- fs_calls.c: the file system calls (dispatched by syscalls.c) ---- */
 int64_t sys_getcwd(struct proc *p, const uint64_t a[6]);
@@ -144,5 +146,7 @@ int64_t sys_renameat(struct proc *p, const uint64_t a[6]);
 int64_t sys_renameat2(struct proc *p, const uint64_t a[6]);
 int64_t sys_statx(struct proc *p, const uint64_t a[6]);
 int64_t sys_faccessat2(struct proc *p, const uint64_t a[6]);
+int64_t sys_mount(struct proc *p, const uint64_t a[6]);
+int64_t sys_ppoll(struct proc *p, const uint64_t a[6]);
 
 #endif

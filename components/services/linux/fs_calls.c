@@ -1220,3 +1220,131 @@ int64_t sys_getcwd(struct proc *p, const uint64_t a[6])
 	int e = mem_copy_out(p, a[0], cwd, n);
 	return e ? e : (int64_t)n;
 }
+
+/* ---- mount ---- */
+
+#define LINUX_EBUSY 16
+
+/* The shim mounts nothing: what a Linux process sees is already assembled (the VFS's
+ * mounts from the spec, the shim's devices under /dev). So mount answers what Linux
+ * answers for a point that is already a mount point, EBUSY, and ENODEV (no such
+ * filesystem type) for any other directory: a program that mounts what it needs, as
+ * test/linux's /init does, finds it there. A mount point is "/", "/dev", or a directory
+ * whose device differs from its parent's. */
+int64_t sys_mount(struct proc *p, const uint64_t a[6])
+{
+	static char path[LINUX_PATH_MAX];
+	int64_t len = resolve(p, AT_FDCWD, a[1], path, false);
+	if (len < 0)
+		return len;
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	if (strcmp(path, "/dev") == 0)
+		return -LINUX_EBUSY;
+	struct kstat st, parent;
+	int64_t r = stat_path(p, path, (size_t)len, &st);
+	if (r < 0)
+		return r;
+	if ((st.mode & S_IFMT) != S_IFDIR)
+		return -LINUX_ENOTDIR;
+	if (len == 1)
+		return -LINUX_EBUSY;
+	size_t cut = (size_t)len;
+	while (cut > 0 && path[cut - 1] != '/')
+		cut--;
+	if (cut > 1)
+		cut--; /* "/a/b" -> "/a"; "/a" -> "/" */
+	path[cut] = '\0';
+	r = stat_path(p, path, cut, &parent);
+	if (r < 0)
+		return r;
+	return st.dev != parent.dev ? -LINUX_EBUSY : -LINUX_ENODEV;
+}
+
+/* ---- ppoll ---- */
+
+#define L_POLLIN   0x001
+#define L_POLLOUT  0x004
+#define L_POLLERR  0x008
+#define L_POLLHUP  0x010
+#define L_POLLNVAL 0x020
+
+struct linux_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+/* The events ready on one descriptor, as Linux reports them: POLLERR, POLLHUP and
+ * POLLNVAL whether asked for or not. Everything but a pipe is always ready (files,
+ * devices; the console reads end of file). */
+static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
+{
+	if (fd < 0)
+		return 0;
+	struct ofd *f = fd_get(p, fd);
+	if (!f)
+		return L_POLLNVAL;
+	uint32_t ready = L_POLLIN | L_POLLOUT;
+	if (f->kind == OFD_PIPE_R || f->kind == OFD_PIPE_W)
+		ready = pipe_poll(f);
+	return (int16_t)(ready & ((uint16_t)events | L_POLLERR | L_POLLHUP | L_POLLNVAL));
+}
+
+static struct linux_pollfd pollfds[LINUX_MAX_FDS];
+
+/* Fill in revents of the nfds entries at `ufds`: the number ready, or -errno. */
+static int64_t poll_scan(struct proc *p, uint64_t ufds, uint64_t nfds)
+{
+	size_t size = (size_t)nfds * sizeof(struct linux_pollfd);
+	int e = mem_copy_in(p, pollfds, ufds, size);
+	if (e)
+		return e;
+	int64_t count = 0;
+	for (uint64_t i = 0; i < nfds; i++) {
+		pollfds[i].revents = poll_one(p, pollfds[i].fd, pollfds[i].events);
+		count += pollfds[i].revents != 0;
+	}
+	e = mem_copy_out(p, ufds, pollfds, size);
+	return e ? e : count;
+}
+
+static int64_t poll_check(struct blocked *b)
+{
+	int64_t r = poll_scan(b->p, b->arg[0], b->arg[1]);
+	return r == 0 ? LINUX_PARKED : r;
+}
+
+/* ppoll(fds, nfds, timeout, sigmask, sigsetsize). The signal mask is not applied: no
+ * signals are delivered yet, so no signal can end the wait either. With nothing ready
+ * the call parks until a descriptor is (checked after every message) or the timeout;
+ * the revents already written are then all 0, as Linux leaves them. */
+int64_t sys_ppoll(struct proc *p, const uint64_t a[6])
+{
+	if (a[1] > LINUX_MAX_FDS)
+		return -LINUX_EINVAL;
+	uint64_t deadline = 0;
+	if (a[2]) {
+		int64_t ts[2];
+		int e = mem_copy_in(p, ts, a[2], sizeof(ts));
+		if (e)
+			return e;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -LINUX_EINVAL;
+		/* past about 584 years: saturate (block_deadline_in does too) */
+		uint64_t ns = (uint64_t)ts[0] >= UINT64_MAX / 1000000000u - 1
+		                  ? UINT64_MAX
+		                  : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+		if (ns == 0)
+			return poll_scan(p, a[0], a[1]);
+		deadline = block_deadline_in(ns);
+	}
+	int64_t r = poll_scan(p, a[0], a[1]);
+	if (r != 0)
+		return r;
+	struct blocked *b = block_park(poll_check, deadline, 0);
+	if (!b)
+		return -LINUX_EAGAIN; /* too many waiting threads, or a timeout without a timer */
+	b->arg[0] = a[0];
+	b->arg[1] = a[1];
+	return LINUX_PARKED;
+}

@@ -3,7 +3,9 @@
  * failure). Every number without a handler answers -ENOSYS with one log line. */
 #include <string.h>
 
+#include <m6/runtime.h>
 #include <m6/time.h>
+#include <m6_caps.h>
 
 #include "block.h"
 #include "elf.h"
@@ -88,6 +90,35 @@ static int64_t sys_clock_gettime(struct proc *p, const uint64_t a[6])
 }
 
 #define TIMER_ABSTIME 1
+
+/* reboot(magic, magic2, cmd, arg): Linux's magic numbers and commands. */
+#define LINUX_EPERM       1
+#define REBOOT_MAGIC1     0xfee1deadu
+#define REBOOT_CMD_CAD_ON 0x89abcdefu
+#define REBOOT_CMD_HALT   0xcdef0123u
+#define REBOOT_CMD_POWER  0x4321fedcu
+
+/* Power off (or halt: the same here) the whole machine, as a Linux init ends a run; only
+ * a shim whose spec gives it `syscap power` may, others answer EPERM as Linux does to a
+ * caller without CAP_SYS_BOOT. Other commands (restart, kexec) are not offered: EINVAL. */
+static int64_t sys_reboot(struct proc *p, const uint64_t a[6])
+{
+	uint32_t m2 = (uint32_t)a[1];
+	if ((uint32_t)a[0] != REBOOT_MAGIC1 ||
+	    (m2 != 672274793u && m2 != 85072278u && m2 != 369367448u && m2 != 537993216u))
+		return -LINUX_EINVAL;
+	uint32_t cmd = (uint32_t)a[2];
+	if (cmd == REBOOT_CMD_CAD_ON || cmd == 0)
+		return 0; /* Ctrl-Alt-Del on or off: there is no such key here */
+	if (cmd != REBOOT_CMD_POWER && cmd != REBOOT_CMD_HALT)
+		return -LINUX_EINVAL;
+#ifdef CAP_POWER
+	shim_log("linux: %s: reboot: power off", p->name);
+	m6_power_off(CAP_POWER);
+#endif
+	(void)p;
+	return -LINUX_EPERM;
+}
 
 /* Sleep until `deadline` (counter ticks): parked, woken by the shim's timer. */
 static int64_t sleep_until(uint64_t deadline)
@@ -293,6 +324,9 @@ enum {
 	NR_pwrite64 = 68,
 	NR_readlinkat = 78,
 	NR_newfstatat = 79,
+	NR_mount = 40,
+	NR_reboot = 142,
+	NR_ppoll = 73,
 	NR_fstat = 80,
 	NR_fsync = 82,
 	NR_fdatasync = 83,
@@ -383,6 +417,9 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_getsid] = proc_sys_getsid,
     [NR_setsid] = proc_sys_setsid,
     [NR_uname] = sys_uname,
+    [NR_mount] = sys_mount,
+    [NR_reboot] = sys_reboot,
+    [NR_ppoll] = sys_ppoll,
     [NR_getpid] = sys_getpid,
     [NR_getppid] = proc_sys_getppid,
     [NR_getuid] = sys_zero,
@@ -419,6 +456,7 @@ static const struct {
     {34, "mkdirat"},
     {35, "unlinkat"},
     {38, "renameat"},
+    {40, "mount"},
     {45, "truncate"},
     {46, "ftruncate"},
     {48, "faccessat"},
@@ -461,6 +499,7 @@ static const struct {
     {134, "rt_sigaction"},
     {135, "rt_sigprocmask"},
     {139, "rt_sigreturn"},
+    {142, "reboot"},
     {160, "uname"},
     {167, "prctl"},
     {169, "gettimeofday"},
