@@ -17,7 +17,9 @@
  * Each figure: a few warm-up operations, then SAMPLES operations each between two counter
  * reads (the read pair's own instructions, measured first, subtracted), min, median, max;
  * avg is one counter pair around a loop of LOOP operations, read pair subtracted, divided.
- * Output in run_bench.py's format; argument "quick" (bench.smoke) takes few samples. */
+ * Output in run_bench.py's format; argument "quick" (bench.smoke) takes few samples. A second
+ * argument runs only the benchmarks whose name contains it ("none": only the start-up),
+ * which is how docs/performance.md's instruction traces of one operation were taken. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
@@ -40,6 +42,12 @@ static unsigned samples, loop, heavy_samples, heavy_loop;
 static const char small_path[] = "/tmp/small";
 static const char true_path[] = "/bin/lbench_true";
 static char buf[SMALL] __attribute__((aligned(64)));
+static const char *only;
+
+static int wanted(const char *name)
+{
+	return only == NULL || strstr(name, only) != NULL;
+}
 
 static void say(const char *fmt, ...)
 {
@@ -78,6 +86,8 @@ typedef int (*op_fn)(void);
 
 static void measure(const char *name, op_fn op, unsigned n, unsigned lp)
 {
+	if (!wanted(name))
+		return;
 	for (unsigned i = 0; i < 4; i++)
 		if (op() != 0) {
 			fail(name);
@@ -110,6 +120,10 @@ static void measure(const char *name, op_fn op, unsigned n, unsigned lp)
 /* getpid: the window is one asm block holding only the svc, as the kernel suite's. */
 static void bench_getpid(void)
 {
+	if (!wanted("linux_getpid"))
+		return;
+	for (unsigned i = 0; i < 4; i++)
+		(void)syscall(SYS_getpid);
 	for (unsigned i = 0; i < samples; i++) {
 		uint64_t t0, t1;
 		register uint64_t x0 __asm__("x0");
@@ -190,6 +204,8 @@ static int op_fork_exec_wait(void)
 
 static void bench_pipe(void)
 {
+	if (!wanted("linux_pipe_roundtrip"))
+		return;
 	if (pipe(to_child) != 0 || pipe(from_child) != 0) {
 		fail("linux_pipe_roundtrip: pipe");
 		return;
@@ -224,6 +240,7 @@ static void bench_pipe(void)
 int main(int argc, char **argv)
 {
 	int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
+	only = argc > 2 ? argv[2] : NULL;
 	samples = quick ? 11 : 1001;
 	loop = quick ? 10 : 1000;
 	heavy_samples = quick ? 5 : 101;
