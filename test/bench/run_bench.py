@@ -23,6 +23,7 @@ purpose; those lines are expected there, any other fault report is not.
 --blk IMAGE runs the block benchmarks (test/blkbench) with a 64 MiB raw disk of zeros;
 --fs IMAGE the file benchmarks (test/fsbench) with a FAT32 disk made here by mkfs.fat and
 mcopy (4 KiB clusters, a 16 MiB big.bin whose every 8-byte word is its own offset).
+--linux IMAGE the Linux layer's benchmarks (test/lbench: static Linux programs on the shim).
 """
 from __future__ import annotations
 
@@ -78,6 +79,10 @@ EXPECTED_FS = ["fs_tmpfs_open_read4k_close_idl", "fs_tmpfs_open_read4k_close_pos
                "fs_fat_seq_read_warm_posix_per_mib"]
 # Its disk: FAT32 with 4 KiB clusters (8 sectors of 512 bytes), which FAT32 allows only from
 # 65,525 clusters on: 288 MiB (a sparse file). big.bin's every 8-byte word is its offset.
+# The Linux layer's benchmarks (--linux, test/lbench): static Linux programs on the shim.
+EXPECTED_LINUX = ["linux_pmu_read_pair_overhead", "linux_getpid", "linux_open_read4k_close",
+                  "linux_mmap_touch_munmap", "linux_pipe_roundtrip", "linux_fork_exit_wait",
+                  "linux_fork_exec_wait"]
 FS_DISK_MIB = 288
 FS_FILE_BYTES = 16 << 20
 LATENCY_PHASES = ["setup", "idle", "timer_storm", "revoke_chain", "delete_cnode", "retype_2m",
@@ -205,12 +210,15 @@ def main() -> int:
                         help="the block benchmarks' image (test/blkbench), run with a 64 MiB disk")
     parser.add_argument("--fs", type=Path,
                         help="the file benchmarks' image (test/fsbench), run with a FAT32 disk")
+    parser.add_argument("--linux", type=Path,
+                        help="the Linux layer benchmarks' image (test/lbench)")
     parser.add_argument("qemu", nargs="+", metavar="-- QEMU ARG",
                         help="the platform's QEMU command line, after --")
     args = parser.parse_args()
 
     images = ([args.image] + ([args.latency] if args.latency else [])
-              + ([args.blk] if args.blk else []) + ([args.fs] if args.fs else []))
+              + ([args.blk] if args.blk else []) + ([args.fs] if args.fs else [])
+              + ([args.linux] if args.linux else []))
     for image in images:
         if not image.is_file():
             print(f"run_bench: no image at {image} (build first: make bench)", file=sys.stderr)
@@ -256,7 +264,8 @@ def main() -> int:
         result.problems.append(f"the guest reported {result.failures_reported} failures")
     produced = set(result.figures) | set(result.values) | set(result.skipped)
     expected = (EXPECTED + (EXPECTED_LATENCY if args.latency else [])
-                + (EXPECTED_BLK if args.blk else []) + (EXPECTED_FS if args.fs else []))
+                + (EXPECTED_BLK if args.blk else []) + (EXPECTED_FS if args.fs else [])
+                + (EXPECTED_LINUX if args.linux else []))
     missing = [name for name in expected if name not in produced]
     if missing:
         result.problems.append("no figure for: " + ", ".join(missing))
