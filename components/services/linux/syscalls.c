@@ -1,6 +1,10 @@
 /* The Linux shim's system calls: a table indexed by the AArch64 (generic) syscall number.
  * Each handler gets the process and x0..x5 and returns the value for x0 (-errno on
- * failure). Every number without a handler answers -ENOSYS with one log line. */
+ * failure). Every number without a handler answers -ENOSYS with one log line.
+ *
+ * Each number's state (full, partial: what is missing, ENOSYS) is in syscall_states.txt
+ * next to this file: adding or changing a handler means updating its line there and
+ * running scripts/linux_syscall_table.py --write (ctest linux.syscall_table checks). */
 #include <string.h>
 
 #include <m6/runtime.h>
