@@ -16,6 +16,8 @@
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
+#include "bench_util.h"
+
 #ifdef BENCH_QUICK
 #define QD1_SAMPLES 11u
 #define QD32_READS  256u
@@ -29,35 +31,8 @@
 #define DISK_MIN   (64ull << 20) /* run_bench.py makes a 64 MiB disk */
 
 static struct m6_block_client blk;
-static unsigned failures;
 static uint64_t slots; /* 4 KiB slots on the disk */
 static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_u64(uint64_t v)
-{
-	char num[24];
-	say(m6_format_u64(num, v, 0));
-}
-
-static void fail(const char *what)
-{
-	failures++;
-	say("bench: FAIL ");
-	say(what);
-	say("\n");
-}
-
-static inline uint32_t counter(void)
-{
-	uint64_t v;
-	__asm__ volatile("isb\n\tmrs %0, pmevcntr0_el0\n\tisb" : "=r"(v)::"memory");
-	return (uint32_t)v;
-}
 
 /* xorshift64*: the same slots every run. */
 static uint64_t random_block(void)
@@ -69,47 +44,36 @@ static uint64_t random_block(void)
 	return slot * (READ_BYTES / blk.geometry.block_size);
 }
 
-static void sort(uint32_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++) {
-		uint32_t x = v[i];
-		unsigned j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
 static void qd1(void)
 {
 	static uint32_t sample[QD1_SAMPLES];
 	uint32_t count = READ_BYTES / blk.geometry.block_size;
 	for (unsigned i = 0; i < WARMUP; i++)
 		if (m6_block_read(&blk, random_block(), count, 0) != 0)
-			fail("qd1 warm-up read");
+			bench_fail("qd1 warm-up read");
 	uint64_t total = 0;
 	for (unsigned i = 0; i < QD1_SAMPLES; i++) {
 		uint64_t block = random_block();
-		uint32_t t0 = counter();
+		uint32_t t0 = bench_counter();
 		int r = m6_block_read(&blk, block, count, 0);
-		uint32_t t1 = counter();
+		uint32_t t1 = bench_counter();
 		if (r != 0)
-			fail("qd1 read");
+			bench_fail("qd1 read");
 		sample[i] = t1 - t0;
 		total += sample[i];
 	}
-	sort(sample, QD1_SAMPLES);
-	say("bench: blk_read_4k_qd1 min=");
-	say_u64(sample[0]);
-	say(" median=");
-	say_u64(sample[QD1_SAMPLES / 2]);
-	say(" avg=");
-	say_u64(total / QD1_SAMPLES);
-	say(" max=");
-	say_u64(sample[QD1_SAMPLES - 1]);
-	say(" n=");
-	say_u64(QD1_SAMPLES);
-	say("\n");
+	bench_sort(sample, QD1_SAMPLES);
+	bench_say("bench: blk_read_4k_qd1 min=");
+	bench_say_u64(sample[0]);
+	bench_say(" median=");
+	bench_say_u64(sample[QD1_SAMPLES / 2]);
+	bench_say(" avg=");
+	bench_say_u64(total / QD1_SAMPLES);
+	bench_say(" max=");
+	bench_say_u64(sample[QD1_SAMPLES - 1]);
+	bench_say(" n=");
+	bench_say_u64(QD1_SAMPLES);
+	bench_say("\n");
 }
 
 /* Which 4 KiB of the data region a request in flight reads into, found by its id: ids are
@@ -149,7 +113,7 @@ static void qd32(void)
 	struct block_completion c;
 	unsigned sent = 0, done = 0, bad = 0;
 	uint64_t signals = blk.signals, waits = blk.waits;
-	uint32_t t0 = counter();
+	uint32_t t0 = bench_counter();
 	m6_block_plug(&blk);
 	for (uint32_t region = 0; region < DEPTH; region++)
 		if (submit_read(region))
@@ -171,38 +135,38 @@ static void qd32(void)
 		} while (m6_block_reap(&blk, &c) == 1);
 		m6_block_unplug(&blk);
 	}
-	uint32_t t1 = counter();
+	uint32_t t1 = bench_counter();
 	if (done != QD32_READS)
-		fail("qd32: not every read was answered");
+		bench_fail("qd32: not every read was answered");
 	if (bad)
-		fail("qd32: a read failed");
-	say("bench: blk_read_4k_qd32 value=");
-	say_u64((t1 - t0) / QD32_READS);
-	say("\n");
+		bench_fail("qd32: a read failed");
+	bench_say("bench: blk_read_4k_qd32 value=");
+	bench_say_u64((t1 - t0) / QD32_READS);
+	bench_say("\n");
 	/* The client's notification system calls (signals to the driver, waits for answers)
 	 * per 1000 reads: how well the queues' signal-only-when-asleep protocol and the
 	 * client's plugging batch. */
-	say("bench: blk_qd32_client_syscalls_per_1000 value=");
-	say_u64((blk.signals - signals + blk.waits - waits) * 1000 / QD32_READS);
-	say("\n");
+	bench_say("bench: blk_qd32_client_syscalls_per_1000 value=");
+	bench_say_u64((blk.signals - signals + blk.waits - waits) * 1000 / QD32_READS);
+	bench_say("\n");
 }
 
 int main(void)
 {
 	if (m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, (void *)M6_MEM_DATA_VADDR,
 	                         M6_MEM_DATA_SIZE, CAP_DONE, CAP_DRIVER) != 0) {
-		fail("the driver's geometry");
+		bench_fail("the driver's geometry");
 	} else if (blk.geometry.block_count * blk.geometry.block_size < DISK_MIN ||
 	           blk.depth < DEPTH || blk.geometry.block_size > READ_BYTES) {
-		fail("the disk: 64 MiB, 512-byte blocks, queue depth 32 expected");
+		bench_fail("the disk: 64 MiB, 512-byte blocks, queue depth 32 expected");
 	} else {
 		slots = blk.geometry.block_count * blk.geometry.block_size / READ_BYTES;
 		qd1();
 		qd32();
 	}
-	say("bench: done, ");
-	say_u64(failures);
-	say(" failures\n");
+	bench_say("bench: done, ");
+	bench_say_u64(bench_failures);
+	bench_say(" failures\n");
 	m6_power_off(CAP_POWER);
 	return 0;
 }

@@ -30,6 +30,8 @@
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
+#include "bench_util.h"
+
 #include "path.h" /* before fs.h */
 
 #include "fs.h"
@@ -54,73 +56,35 @@ _Static_assert(M6_WINDOW_VFS_SIZE >= WIN_DATA + READ_BYTES, "the window holds on
 
 static const char small_path[] = "/tmp/small";
 static const char big_path[] = "/disk/big.bin";
-static unsigned failures;
 static uint32_t read_pair; /* the counter read pair's own instructions */
 static uint8_t posix_buf[READ_BYTES] __attribute__((aligned(64)));
 static uint32_t sample[SAMPLES];
 
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_u64(uint64_t v)
-{
-	char num[24];
-	say(m6_format_u64(num, v, 0));
-}
-
-static void fail(const char *what)
-{
-	failures++;
-	say("bench: FAIL ");
-	say(what);
-	say("\n");
-}
-
-static inline uint32_t counter(void)
-{
-	uint64_t v;
-	__asm__ volatile("isb\n\tmrs %0, pmevcntr0_el0\n\tisb" : "=r"(v)::"memory");
-	return (uint32_t)v;
-}
-
-static void sort(uint32_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++) {
-		uint32_t x = v[i];
-		unsigned j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
 static void report(const char *name, uint64_t loop_total)
 {
-	sort(sample, SAMPLES);
-	say("bench: ");
-	say(name);
-	say(" min=");
-	say_u64(sample[0]);
-	say(" median=");
-	say_u64(sample[SAMPLES / 2]);
-	say(" avg=");
-	say_u64(loop_total / LOOP);
-	say(" max=");
-	say_u64(sample[SAMPLES - 1]);
-	say(" n=");
-	say_u64(SAMPLES);
-	say("\n");
+	bench_sort(sample, SAMPLES);
+	bench_say("bench: ");
+	bench_say(name);
+	bench_say(" min=");
+	bench_say_u64(sample[0]);
+	bench_say(" median=");
+	bench_say_u64(sample[SAMPLES / 2]);
+	bench_say(" avg=");
+	bench_say_u64(loop_total / LOOP);
+	bench_say(" max=");
+	bench_say_u64(sample[SAMPLES - 1]);
+	bench_say(" n=");
+	bench_say_u64(SAMPLES);
+	bench_say("\n");
 }
 
 static void value(const char *name, uint64_t v)
 {
-	say("bench: ");
-	say(name);
-	say(" value=");
-	say_u64(v);
-	say("\n");
+	bench_say("bench: ");
+	bench_say(name);
+	bench_say(" value=");
+	bench_say_u64(v);
+	bench_say("\n");
 }
 
 /* ---- open + read 4 KiB + close of a tmpfs file ---- */
@@ -154,22 +118,22 @@ static void small_file(const char *name, int (*once)(void))
 {
 	for (unsigned i = 0; i < WARMUP; i++)
 		if (once() != 0)
-			fail(name);
+			bench_fail(name);
 	for (unsigned i = 0; i < SAMPLES; i++) {
-		uint32_t t0 = counter();
+		uint32_t t0 = bench_counter();
 		int r = once();
-		uint32_t t1 = counter();
+		uint32_t t1 = bench_counter();
 		if (r != 0)
-			fail(name);
+			bench_fail(name);
 		sample[i] = t1 - t0 - read_pair;
 	}
 	unsigned bad = 0;
-	uint32_t t0 = counter();
+	uint32_t t0 = bench_counter();
 	for (unsigned i = 0; i < LOOP; i++)
 		bad += once() != 0;
-	uint32_t t1 = counter();
+	uint32_t t1 = bench_counter();
 	if (bad)
-		fail(name);
+		bench_fail(name);
 	report(name, t1 - t0 - read_pair);
 }
 
@@ -205,7 +169,7 @@ static uint64_t seq_read(bool posix)
 	int64_t fd = -1, r = -1;
 	bool ok = true;
 
-	t0 = counter();
+	t0 = bench_counter();
 	if (posix) {
 		fd = open(big_path, O_RDONLY);
 	} else {
@@ -213,33 +177,33 @@ static uint64_t seq_read(bool posix)
 		if (vfs_open(CAP_VFS, 0, sizeof(big_path) - 1, VFS_O_RDONLY, 0, &fd) != M6_OK)
 			fd = -1;
 	}
-	t1 = counter();
+	t1 = bench_counter();
 	total += t1 - t0 - read_pair;
 	if (fd < 0) {
-		fail("open /disk/big.bin");
+		bench_fail("open /disk/big.bin");
 		return 0;
 	}
 	for (uint64_t off = 0; off < FILE_BYTES && ok; off += READ_BYTES) {
 		int64_t n = -1;
 		const uint8_t *at = posix ? posix_buf : WIN + WIN_DATA;
-		t0 = counter();
+		t0 = bench_counter();
 		if (posix)
 			n = read((int)fd, posix_buf, READ_BYTES);
 		else if (vfs_read(CAP_VFS, (uint32_t)fd, WIN_DATA, READ_BYTES, &n) != M6_OK)
 			n = -1;
-		t1 = counter();
+		t1 = bench_counter();
 		total += t1 - t0 - read_pair;
 		ok = n == READ_BYTES && contents_ok(at, off, READ_BYTES);
 	}
-	t0 = counter();
+	t0 = bench_counter();
 	if (posix)
 		r = close((int)fd);
 	else if (vfs_close(CAP_VFS, (uint32_t)fd, &r) != M6_OK)
 		r = -1;
-	t1 = counter();
+	t1 = bench_counter();
 	total += t1 - t0 - read_pair;
 	if (!ok || r != 0) {
-		fail("reading /disk/big.bin: a short read, wrong bytes or a failed close");
+		bench_fail("reading /disk/big.bin: a short read, wrong bytes or a failed close");
 		return 0;
 	}
 	return total * (1u << 20) / FILE_BYTES;
@@ -247,13 +211,13 @@ static uint64_t seq_read(bool posix)
 
 int main(void)
 {
-	uint32_t t0 = counter();
-	uint32_t t1 = counter();
+	uint32_t t0 = bench_counter();
+	uint32_t t1 = bench_counter();
 	read_pair = t1 - t0;
 	if (!m6_files_ready()) {
-		fail("m6::files has no VFS");
+		bench_fail("m6::files has no VFS");
 	} else if (!make_small_file()) {
-		fail("making /tmp/small");
+		bench_fail("making /tmp/small");
 	} else {
 		small_file("fs_tmpfs_open_read4k_close_idl", idl_once);
 		small_file("fs_tmpfs_open_read4k_close_posix", posix_once);
@@ -261,9 +225,9 @@ int main(void)
 		value("fs_fat_seq_read_warm_per_mib", seq_read(false));
 		value("fs_fat_seq_read_warm_posix_per_mib", seq_read(true));
 	}
-	say("bench: done, ");
-	say_u64(failures);
-	say(" failures\n");
+	bench_say("bench: done, ");
+	bench_say_u64(bench_failures);
+	bench_say(" failures\n");
 	m6_power_off(CAP_POWER);
 	return 0;
 }
