@@ -88,7 +88,8 @@ int main(void)
 	check(lseek(fd, 0, SEEK_CUR) == 12, "offset 12");
 	check(lseek(fd, 7, SEEK_SET) == 7 && read(fd, buf, 4) == 4 && memcmp(buf, "file", 4) == 0,
 	      "lseek 7, read 'file'");
-	check(pwrite(fd, "HELLO", 5, 0) == 5 && lseek(fd, 0, SEEK_CUR) == 11, "pwrite keeps offset");
+	check(pwrite(fd, "HELLO", 5, 0) == 5 && lseek(fd, 0, SEEK_CUR) == 11,
+	      "pwrite keeps offset");
 	memset(buf, 0, sizeof(buf));
 	check(pread(fd, buf, sizeof(buf), 0) == 12 && strcmp(buf, "HELLO, file\n") == 0,
 	      "pread the whole file");
@@ -177,7 +178,8 @@ int main(void)
 	check(list(dir, buf, sizeof(buf)) == 4 && strcmp(buf, ". .. c sub ") == 0, "getdents64");
 	printf("files: listing: %s\n", buf);
 	fails(syscall(SYS_getdents64, 1, buf, sizeof(buf)), ENOTDIR, "getdents64 on stdout");
-	check(chdir("/tmp/t/sub") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, "/tmp/t/sub") == 0,
+	check(chdir("/tmp/t/sub") == 0 && getcwd(buf, sizeof(buf)) &&
+	          strcmp(buf, "/tmp/t/sub") == 0,
 	      "chdir, getcwd");
 	check(stat("b", &st) == 0 && st.st_size == 4 && stat("../c", &st) == 0, "relative paths");
 	check(chdir("..") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, "/tmp/t") == 0,

@@ -38,6 +38,7 @@ int main(void)
 	}
 	int st = 0;
 	int ok = waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 6;
-	printf("forkpipe: %ld bytes, %ld mismatched, child %s\n", got, wrong, ok ? "exited 6" : "FAIL");
+	printf("forkpipe: %ld bytes, %ld mismatched, child %s\n", got, wrong,
+	       ok ? "exited 6" : "FAIL");
 	return got == TOTAL && wrong == 0 && ok ? 0 : 1;
 }

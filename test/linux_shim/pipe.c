@@ -65,14 +65,12 @@ int main(void)
 	check(close(p[1]) == 0 && read(p[0], buf, 1) == -1 && errno == EAGAIN,
 	      "a dup'd writer keeps it open");
 	check(write(w2, "last", 4) == 4 && close(w2) == 0, "the last writer writes, closes");
-	check(read(p[0], buf, sizeof(buf)) == 4 && read(p[0], buf, 1) == 0,
-	      "then end of file");
+	check(read(p[0], buf, sizeof(buf)) == 4 && read(p[0], buf, 1) == 0, "then end of file");
 	close(p[0]);
 
 	check(pipe2(p, O_CLOEXEC) == 0 && fcntl(p[0], F_GETFD) == FD_CLOEXEC, "pipe2 O_CLOEXEC");
 	signal(SIGPIPE, SIG_IGN);
-	check(close(p[0]) == 0 && write(p[1], "x", 1) == -1 && errno == EPIPE,
-	      "no reader: EPIPE");
+	check(close(p[0]) == 0 && write(p[1], "x", 1) == -1 && errno == EPIPE, "no reader: EPIPE");
 	close(p[1]);
 	check(pipe2(p, 0x40) == -1 && errno == EINVAL, "pipe2 bad flags: EINVAL");
 	printf("pipe: %d failures\n", failures);

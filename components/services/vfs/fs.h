@@ -45,18 +45,18 @@
 #define VFS_O_DIRECTORY 00040000u
 
 /* File types and permission bits of `mode` (the Linux/POSIX values). */
-#define VFS_S_IFMT   0170000u
-#define VFS_S_IFDIR  0040000u
-#define VFS_S_IFREG  0100000u
-#define VFS_S_IFLNK  0120000u
-#define VFS_S_IFCHR  0020000u
-#define VFS_S_ISDIR(m) (((m) & VFS_S_IFMT) == VFS_S_IFDIR)
-#define VFS_S_ISREG(m) (((m) & VFS_S_IFMT) == VFS_S_IFREG)
+#define VFS_S_IFMT     0170000u
+#define VFS_S_IFDIR    0040000u
+#define VFS_S_IFREG    0100000u
+#define VFS_S_IFLNK    0120000u
+#define VFS_S_IFCHR    0020000u
+#define VFS_S_ISDIR(m) (((m)&VFS_S_IFMT) == VFS_S_IFDIR)
+#define VFS_S_ISREG(m) (((m)&VFS_S_IFMT) == VFS_S_IFREG)
 
 /* Times are nanoseconds since the Unix epoch (1970-01-01 UTC). */
 struct vfs_attr {
-	uint64_t ino;     /* unique within the file system while the file exists */
-	uint32_t mode;    /* type | permission bits */
+	uint64_t ino;  /* unique within the file system while the file exists */
+	uint32_t mode; /* type | permission bits */
 	uint32_t nlink;
 	uint32_t uid, gid;
 	uint64_t size;    /* bytes; for a directory whatever the file system reports */
@@ -73,10 +73,10 @@ struct vfs_attr {
 #define VFS_SET_MTIME 0x10u
 
 struct vfs_statfs {
-	uint32_t bsize;   /* block size of the counts below */
-	uint64_t blocks;  /* total */
-	uint64_t bfree;   /* free */
-	uint64_t files;   /* total inodes (0: no limit) */
+	uint32_t bsize;  /* block size of the counts below */
+	uint64_t blocks; /* total */
+	uint64_t bfree;  /* free */
+	uint64_t files;  /* total inodes (0: no limit) */
 	uint64_t ffree;
 	uint32_t namemax; /* the longest name */
 	uint32_t flags;   /* VFS_STATFS_RDONLY */
