@@ -104,33 +104,44 @@ function(m6_add_system name)
 	m6_system_qemu_args(${name} DISKS ${ARG_DISKS})
 endfunction()
 
-# FILES KEY=VALUE... of a system -> the --file options for m6-capdl (in ${args}) and what
-# its command depends on (in ${deps}): VALUE is a path (relative to the current source
-# directory), a target whose M6_INITRD property names its file (m6_add_initrd()), or a
-# generator expression $<TARGET_PROPERTY:T,M6_INITRD>. A target is depended on as a target
-# (built first) and as its file (the spec compiler runs again when the file changes).
-function(_m6_system_files name files args deps)
+# KEY=VALUE pairs of a system (FILES, DISKS) -> command-line options `OPTION KEY=VALUE`
+# (in ${args}), the targets to build first (in ${targets}) and the resolved values (in
+# ${values}). VALUE is a path (relative to the current source directory), a target whose
+# PROPERTY names its file (m6_add_initrd(): M6_INITRD, m6_add_fat_image(): M6_DISK_IMAGE),
+# or a generator expression $<TARGET_PROPERTY:T,PROPERTY>.
+function(_m6_system_key_values name what option property pairs args targets values)
 	set(a)
-	set(d)
-	foreach(f IN LISTS files)
-		if(NOT f MATCHES "^([^=]+)=(.+)$")
-			message(FATAL_ERROR "m6_add_system(${name}): FILES '${f}' is not KEY=PATH")
+	set(t)
+	set(v)
+	foreach(p IN LISTS pairs)
+		if(NOT p MATCHES "^([^=]+)=(.+)$")
+			message(FATAL_ERROR "m6_add_system(${name}): ${what} '${p}' is not KEY=PATH")
 		endif()
 		set(key ${CMAKE_MATCH_1})
 		set(value ${CMAKE_MATCH_2})
 		if(TARGET ${value})
-			list(APPEND d ${value})
-			set(value $<TARGET_PROPERTY:${value},M6_INITRD>)
+			list(APPEND t ${value})
+			set(value $<TARGET_PROPERTY:${value},${property}>)
 		elseif(value MATCHES "^\\$<TARGET_PROPERTY:([^,>]+),")
-			list(APPEND d ${CMAKE_MATCH_1})
+			list(APPEND t ${CMAKE_MATCH_1})
 		else()
 			get_filename_component(value ${value} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
 		endif()
-		list(APPEND a --file ${key}=${value})
-		list(APPEND d ${value})
+		list(APPEND a ${option} ${key}=${value})
+		list(APPEND v ${value})
 	endforeach()
 	set(${args} ${a} PARENT_SCOPE)
-	set(${deps} ${d} PARENT_SCOPE)
+	set(${targets} ${t} PARENT_SCOPE)
+	set(${values} ${v} PARENT_SCOPE)
+endfunction()
+
+# FILES of a system -> the --file options for m6-capdl (in ${args}) and what its command
+# depends on (in ${deps}): a target as a target (built first) and every file (the spec
+# compiler runs again when one changes).
+function(_m6_system_files name files args deps)
+	_m6_system_key_values(${name} FILES --file M6_INITRD "${files}" a t v)
+	set(${args} ${a} PARENT_SCOPE)
+	set(${deps} ${t} ${v} PARENT_SCOPE)
 endfunction()
 
 # m6_system_qemu_args(NAME [DISKS KEY=path-or-target...])
@@ -146,24 +157,8 @@ set(M6_QEMU_ARGS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/m6_qemu_args.py)
 function(m6_system_qemu_args name)
 	cmake_parse_arguments(ARG "" "" "DISKS" ${ARGN})
 	_m6_system_gen_dir(${name} gen)
-	set(args)
-	set(deps)
-	foreach(d IN LISTS ARG_DISKS)
-		if(NOT d MATCHES "^([^=]+)=(.+)$")
-			message(FATAL_ERROR "m6_add_system(${name}): DISKS '${d}' is not KEY=PATH")
-		endif()
-		set(key ${CMAKE_MATCH_1})
-		set(value ${CMAKE_MATCH_2})
-		if(TARGET ${value})
-			list(APPEND deps ${value})
-			set(value $<TARGET_PROPERTY:${value},M6_DISK_IMAGE>)
-		elseif(value MATCHES "^\\$<TARGET_PROPERTY:([^,>]+),")
-			list(APPEND deps ${CMAKE_MATCH_1})
-		else()
-			get_filename_component(value ${value} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
-		endif()
-		list(APPEND args --disk ${key}=${value})
-	endforeach()
+	# An image may be made later (by a test): only targets are depended on.
+	_m6_system_key_values(${name} DISKS --disk M6_DISK_IMAGE "${ARG_DISKS}" args deps images)
 	set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.qemu)
 	add_custom_command(OUTPUT ${out}
 		COMMAND ${M6_PYTHON} ${M6_QEMU_ARGS_SCRIPT} make ${gen}/manifest.json ${args} --out ${out}

@@ -20,8 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* fs.h names VFS_NAME_MAX but does not include path.h, which defines it. */
-#include "path.h"
 #include "fs.h"
 #include "fs_idl.h"
 

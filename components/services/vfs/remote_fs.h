@@ -24,8 +24,6 @@
 
 #include <m6/syscall.h>
 
-/* fs.h names VFS_NAME_MAX but does not include path.h, which defines it. */
-#include "path.h"
 #include "fs.h"
 
 struct remote_fs {
