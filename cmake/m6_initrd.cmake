@@ -1,5 +1,5 @@
 # m6_add_initrd(<name> FILES <src=dest[:mode]>... [SYMLINKS <dest=target>...]
-#               [BUSYBOX_LINKS] [MTIME <n>] [UID <n>] [GID <n>] [CRC])
+#               [DIRS <dest[:mode]>...] [BUSYBOX_LINKS] [MTIME <n>] [UID <n>] [GID <n>] [CRC])
 # Packs the files into ${CMAKE_CURRENT_BINARY_DIR}/<name>.cpio (cpio newc, byte for byte
 # reproducible: cmake/mkinitrd.py) and adds target <name> building it; the archive's path
 # is the target's M6_INITRD property. A relative src is taken from the current source
@@ -11,7 +11,7 @@ set(M6_MKINITRD ${CMAKE_CURRENT_LIST_DIR}/mkinitrd.py)
 set(M6_BUSYBOX_APPLETS ${CMAKE_CURRENT_LIST_DIR}/busybox-applets.txt)
 
 function(m6_add_initrd name)
-	cmake_parse_arguments(I "CRC;BUSYBOX_LINKS" "MTIME;UID;GID" "FILES;SYMLINKS" ${ARGN})
+	cmake_parse_arguments(I "CRC;BUSYBOX_LINKS" "MTIME;UID;GID" "FILES;SYMLINKS;DIRS" ${ARGN})
 	set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.cpio)
 	set(args)
 	set(deps ${M6_MKINITRD})
@@ -25,6 +25,9 @@ function(m6_add_initrd name)
 	endforeach()
 	foreach(link IN LISTS I_SYMLINKS)
 		list(APPEND args --symlink ${link})
+	endforeach()
+	foreach(dir IN LISTS I_DIRS)
+		list(APPEND args --dir ${dir})
 	endforeach()
 	if(I_BUSYBOX_LINKS)
 		# busybox's applets as links to /bin/busybox (which FILES must put there):

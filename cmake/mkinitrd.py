@@ -87,6 +87,18 @@ def parse_symlink(spec: str) -> Entry:
     return Entry(clean_dest(dest, spec), S_IFLNK | 0o777, target.encode())
 
 
+def parse_dir(spec: str) -> Entry:
+    """DEST[:MODE]: an empty directory (mode 0755 unless given, in octal)."""
+    dest, mode_text = spec.rsplit(":", 1) if ":" in spec else (spec, "755")
+    try:
+        perm = int(mode_text, 8)
+    except ValueError:
+        raise PackError(f"--dir '{spec}': mode '{mode_text}' is not octal") from None
+    if perm > 0o7777:
+        raise PackError(f"--dir '{spec}': mode {mode_text} has bits beyond 07777")
+    return Entry(clean_dest(dest, f"--dir '{spec}'"), S_IFDIR | perm, b"")
+
+
 def busybox_links(list_path: str, binary: str = "bin/busybox") -> list[Entry]:
     """A symlink to BINARY for every applet of LIST, the output of `busybox --list-full`
     (one path a line, relative to /): `busybox` (relative) beside it in bin/, the absolute
@@ -166,6 +178,8 @@ def main() -> int:
     ap.add_argument("--gid", type=u32, default=0, help="every entry's gid (default 0)")
     ap.add_argument("--crc", action="store_true", help="070702 entries with checksums")
     ap.add_argument("--symlink", action="append", default=[], metavar="DEST=TARGET")
+    ap.add_argument("--dir", action="append", default=[], metavar="DEST[:MODE]",
+                    help="an empty directory")
     ap.add_argument("--busybox-links", metavar="LIST",
                     help="a link to bin/busybox for every path of LIST (busybox --list-full)")
     ap.add_argument("files", nargs="*", metavar="SRC=DEST[:MODE]")
@@ -173,6 +187,7 @@ def main() -> int:
     try:
         entries = [parse_file(s) for s in args.files]
         entries += [parse_symlink(s) for s in args.symlink]
+        entries += [parse_dir(s) for s in args.dir]
         if args.busybox_links:
             entries += busybox_links(args.busybox_links)
         data = pack(entries, args.mtime, args.uid, args.gid, args.crc)

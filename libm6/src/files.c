@@ -692,3 +692,32 @@ ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
 	m6_files_unlock();
 	return (ssize_t)ret;
 }
+
+/* POSIX realpath: the VFS resolves links, "." and ".."; the file must exist. `resolved`
+ * NULL: allocated (free it), as POSIX 2008; else it holds PATH_MAX bytes. */
+char *realpath(const char *restrict path, char *restrict resolved)
+{
+	if (begin() < 0)
+		return NULL;
+	uint32_t len;
+	int64_t ret = -1;
+	char *out = NULL;
+	if (put_path(path, 0, &len) == 0) {
+		size_t room = m6_files.win_size - len;
+		if (room > M6_FILES_PATH_MAX)
+			room = M6_FILES_PATH_MAX;
+		uint64_t err = vfs_realpath(m6_files.vfs, 0, len, len, (uint32_t)room, &ret);
+		ret = m6_files_result(err, ret);
+		if (ret > 0 && (size_t)ret <= room && m6_files.win[len + (size_t)ret - 1] == '\0') {
+			out = resolved ? resolved : malloc((size_t)ret);
+			if (out)
+				memcpy(out, m6_files.win + len, (size_t)ret);
+			else
+				errno = ENOMEM;
+		} else if (ret >= 0) {
+			errno = EIO; /* not the NUL-terminated path the protocol promises */
+		}
+	}
+	m6_files_unlock();
+	return out;
+}

@@ -139,6 +139,7 @@ int64_t sys_writev(struct proc *p, const uint64_t a[6]);
 int64_t sys_pread64(struct proc *p, const uint64_t a[6]);
 int64_t sys_pwrite64(struct proc *p, const uint64_t a[6]);
 int64_t sys_readlinkat(struct proc *p, const uint64_t a[6]);
+int64_t sys_symlinkat(struct proc *p, const uint64_t a[6]);
 int64_t sys_newfstatat(struct proc *p, const uint64_t a[6]);
 int64_t sys_fstat(struct proc *p, const uint64_t a[6]);
 int64_t sys_fsync(struct proc *p, const uint64_t a[6]);

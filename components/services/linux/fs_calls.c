@@ -2,9 +2,11 @@
  * read, write, stat, getdents64, ... through the VFS (libm6/interfaces/vfs.idl), which
  * already speaks Linux's numbers (open flags, modes, errno, getdents64 records), so
  * results pass through unchanged. The shim is one VFS client for all its processes: it
- * resolves every path to an absolute one itself (each process has its own cwd), and the
- * VFS's own working directory stays "/". Process memory is reached only through mem.c
- * (mem_copy_in/out: -EFAULT for an address outside the process's mappings). */
+ * makes every path absolute itself (each process has its own cwd), and the VFS's own
+ * working directory stays "/". ".." is left to the VFS, which resolves it after the
+ * symbolic links before it (docs/linux.md, "Symbolic links"). Process memory is reached
+ * only through mem.c (mem_copy_in/out: -EFAULT for an address outside the process's
+ * mappings). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@
 #define AT_EMPTY_PATH       0x1000
 #define AT_STATX_SYNC_TYPE  0x6000
 #define RENAME_NOREPLACE    1u
+#define L_O_NOFOLLOW        0100000u
+#define LINUX_ELOOP         40
 #define LINUX_EIO           5
 #define LINUX_EPERM         1
 /* Linux's cap on one read or write (MAX_RW_COUNT). */
@@ -67,8 +71,9 @@ static int64_t user_string(struct proc *p, uint64_t addr, char *out, size_t max)
 	return -LINUX_ENAMETOOLONG;
 }
 
-/* Append the components of `rel` to the absolute path `out` (length *len), resolving "."
- * and ".." by text (the VFS has no links, so text is the truth). */
+/* Append the components of `rel` to the absolute path `out` (length *len), dropping "."
+ * and empty components. ".." stays: after a symbolic link it means the link target's
+ * parent, which only the VFS knows, so the VFS resolves it. */
 static int path_walk(char *out, size_t *len, const char *rel)
 {
 	while (*rel) {
@@ -78,11 +83,6 @@ static int path_walk(char *out, size_t *len, const char *rel)
 		size_t n = end ? (size_t)(end - rel) : strlen(rel);
 		if (n == 0 || (n == 1 && rel[0] == '.')) {
 			/* nothing */
-		} else if (n == 2 && rel[0] == '.' && rel[1] == '.') {
-			while (*len > 0 && out[*len - 1] != '/')
-				(*len)--;
-			if (*len > 0)
-				(*len)--; /* the slash before the last component */
 		} else {
 			if (*len + 1 + n >= LINUX_PATH_MAX)
 				return -LINUX_ENAMETOOLONG;
@@ -170,8 +170,39 @@ static const struct dev devs[] = {
     {"/dev/stderr", OFD_VFS, 2, 0, 0},
 };
 
+/* `path` with ".." taken by text: a device's name whatever way it is spelt ("/dev/../dev/null").
+ * /dev holds no links, so text is right for the names that matter here. */
+static const char *lexical(const char *path)
+{
+	static char out[LINUX_PATH_MAX];
+	if (!strstr(path, "/.."))
+		return path;
+	size_t len = 0;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		} else if (n > 0 && len + 1 + n < sizeof(out)) {
+			out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p += n;
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return out;
+}
+
 static const struct dev *dev_lookup(const char *path)
 {
+	path = lexical(path);
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (strcmp(path, devs[i].path) == 0)
 			return &devs[i];
@@ -253,8 +284,9 @@ static int64_t stat_ofd(struct ofd *f, struct kstat *st)
 	}
 }
 
-/* stat of an absolute path: a device of the shim's or a VFS file. */
-static int64_t stat_path(struct proc *p, const char *path, size_t len, struct kstat *st)
+/* stat (or, !follow, lstat) of an absolute path: a device of the shim's or a VFS file. */
+static int64_t stat_path_at(struct proc *p, const char *path, size_t len, bool follow,
+                            struct kstat *st)
 {
 	const struct dev *d = dev_lookup(path);
 	if (d) {
@@ -268,11 +300,18 @@ static int64_t stat_path(struct proc *p, const char *path, size_t len, struct ks
 	struct vfs_stat v;
 	int64_t ret = 0;
 	win_path(0, path, len);
-	int64_t r = vfs_ret(vfs_stat(CAP_VFS, 0, (uint32_t)len, &ret, &v), ret);
+	uint64_t err = follow ? vfs_stat(CAP_VFS, 0, (uint32_t)len, &ret, &v)
+	                      : vfs_lstat(CAP_VFS, 0, (uint32_t)len, &ret, &v);
+	int64_t r = vfs_ret(err, ret);
 	if (r < 0)
 		return r;
 	kstat_of_vfs(&v, st);
 	return 0;
+}
+
+static int64_t stat_path(struct proc *p, const char *path, size_t len, struct kstat *st)
+{
+	return stat_path_at(p, path, len, true, st);
 }
 
 /* struct stat of Linux arm64 (asm-generic): 128 bytes. */
@@ -384,7 +423,7 @@ static int64_t stat_at(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t f
 	if (len < 0)
 		return len;
 	if (len > 0)
-		return stat_path(p, path, (size_t)len, st);
+		return stat_path_at(p, path, (size_t)len, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if ((int32_t)dirfd == AT_FDCWD) {
 		const char *cwd = p->files.cwd ? p->files.cwd : "/";
 		return stat_path(p, cwd, strlen(cwd), st);
@@ -471,10 +510,9 @@ int64_t sys_openat(struct proc *p, const uint64_t a[6])
 	}
 	/* O_PATH opens for nothing but a name: read-only at the VFS. O_APPEND is the shim's
 	 * (fcntl F_SETFL may change it), so the VFS never sees it. */
-	uint32_t vflags =
-	    (flags & L_O_PATH)
-	        ? (flags & L_O_DIRECTORY)
-	        : flags & (L_O_ACCMODE | L_O_CREAT | L_O_EXCL | L_O_TRUNC | L_O_DIRECTORY);
+	uint32_t vflags = (flags & L_O_PATH) ? (flags & L_O_DIRECTORY)
+	                                     : flags & (L_O_ACCMODE | L_O_CREAT | L_O_EXCL |
+	                                                L_O_TRUNC | L_O_DIRECTORY | L_O_NOFOLLOW);
 	win_path(0, path, (size_t)len);
 	int64_t ret = 0;
 	int64_t r = vfs_ret(
@@ -1156,14 +1194,46 @@ int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
 		strcpy(target, "/proc/self/fd/0");
 		target[sizeof("/proc/self/fd/") - 1] = (char)('0' + d->fd);
 		link = target;
+	} else if (d) {
+		return -LINUX_EINVAL; /* a device of the shim's: no link */
 	} else {
-		struct kstat st;
-		int64_t r = stat_path(p, path, (size_t)len, &st);
-		return r < 0 ? r : -LINUX_EINVAL; /* exists, and is no link: the VFS has none */
+		/* A link of the VFS: its target after the path in the window. */
+		uint32_t room = a[3] < LINUX_PATH_MAX ? (uint32_t)a[3] : LINUX_PATH_MAX;
+		win_path(0, path, (size_t)len);
+		int64_t ret = 0;
+		int64_t r = vfs_ret(
+		    vfs_readlink(CAP_VFS, 0, (uint32_t)len, (uint64_t)len, room, &ret), ret);
+		if (r < 0)
+			return r;
+		if (r > (int64_t)room)
+			return -LINUX_EIO;
+		int e = mem_copy_out(p, a[2], win + len, (size_t)r);
+		return e ? e : r;
 	}
 	size_t n = strlen(link) < a[3] ? strlen(link) : (size_t)a[3];
 	int e = mem_copy_out(p, a[2], link, n);
 	return e ? e : (int64_t)n;
+}
+
+/* symlinkat(target, newdirfd, linkpath): the target is stored as given, not resolved. */
+int64_t sys_symlinkat(struct proc *p, const uint64_t a[6])
+{
+	static char target[LINUX_PATH_MAX], path[LINUX_PATH_MAX];
+	int64_t tlen = user_string(p, a[0], target, sizeof(target));
+	if (tlen < 0)
+		return tlen;
+	if (tlen == 0)
+		return -LINUX_ENOENT;
+	int64_t len = resolve(p, (int64_t)a[1], a[2], path, false);
+	if (len < 0)
+		return len;
+	if (dev_lookup(path))
+		return -LINUX_EEXIST;
+	win_path(0, target, (size_t)tlen);
+	win_path((size_t)tlen, path, (size_t)len);
+	int64_t ret = 0;
+	return vfs_ret(vfs_symlink(CAP_VFS, 0, (uint32_t)tlen, (uint64_t)tlen, (uint32_t)len, &ret),
+	               ret);
 }
 
 /* ---- the working directory ---- */
@@ -1194,7 +1264,15 @@ int64_t sys_chdir(struct proc *p, const uint64_t a[6])
 		return r;
 	if ((st.mode & S_IFMT) != S_IFDIR)
 		return -LINUX_ENOTDIR;
-	return set_cwd(p, path, (size_t)len);
+	/* The directory's own path, links and ".." resolved (what getcwd must answer), from
+	 * the VFS, after the path in the window. */
+	int64_t ret = 0;
+	win_path(0, path, (size_t)len);
+	r = vfs_ret(vfs_realpath(CAP_VFS, 0, (uint32_t)len, (uint64_t)len, LINUX_PATH_MAX, &ret),
+	            ret);
+	if (r <= 0 || r > LINUX_PATH_MAX || win[len + (size_t)r - 1] != '\0')
+		return r < 0 ? r : -LINUX_EIO;
+	return set_cwd(p, (const char *)win + len, (size_t)r - 1);
 }
 
 int64_t sys_fchdir(struct proc *p, const uint64_t a[6])

@@ -304,7 +304,10 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	thread_end_all(p, shim_call.tcb);
 	mem_proc_clear(p);
 	snprintf(p->name, sizeof(p->name), "%s", base);
-	snprintf(p->exe, sizeof(p->exe), "%s", exe);
+	/* /proc/self/exe is the file itself, links resolved (an applet link of busybox is
+	 * /bin/busybox there, as on Linux); argv[0] and AT_EXECFN keep the name used. */
+	static char real[LINUX_PATH_MAX];
+	snprintf(p->exe, sizeof(p->exe), "%s", realpath(exe, real) ? real : exe);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
 	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
@@ -412,6 +415,18 @@ int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
 	}
 	if (path[0] == '\0')
 		return -LINUX_ENOENT;
+	if (strcmp(path, "/proc/self/exe") == 0) {
+		/* The running program again (busybox's shell runs its applets so). */
+		snprintf(path, sizeof(path), "%s", p->exe);
+	} else if (path[0] != '/') {
+		/* Relative to the process's working directory, not the shim's. */
+		static char rel[sizeof(path)];
+		const char *cwd = p->files.cwd ? p->files.cwd : "/";
+		memcpy(rel, path, sizeof(rel));
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", strcmp(cwd, "/") ? cwd : "",
+		                     rel) >= sizeof(path))
+			return -36; /* ENAMETOOLONG */
+	}
 	if (shim_call.thr)
 		return -LINUX_ENOSYS; /* only the main thread may exec (docs/linux.md) */
 	static char *const none[] = {""};
