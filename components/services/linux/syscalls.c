@@ -531,11 +531,16 @@ static const struct {
     {439, "faccessat2"},
 };
 
+#include "linux_syscall_names.h" /* every number's name, from syscall_states.txt */
+
 const char *linux_syscall_name(uint64_t nr)
 {
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].nr == nr)
 			return names[i].name;
+	if (nr < sizeof(linux_syscall_names) / sizeof(linux_syscall_names[0]) &&
+	    linux_syscall_names[nr])
+		return linux_syscall_names[nr];
 	return "?";
 }
 
