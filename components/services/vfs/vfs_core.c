@@ -92,6 +92,10 @@ struct target {
 	uint32_t mount;
 	struct vfs_core_mount *m;
 	const char *rest; /* relative to the mount's root, "" for the root */
+	/* The last component's attributes when resolving it asked for them already (it
+	 * exists and is no link to follow): stat_target answers from here. */
+	bool have_attr;
+	struct vfs_attr attr;
 };
 
 /* Whether the mount's file system has symbolic links at all (fs.h): where it has none,
@@ -124,7 +128,7 @@ static void pop_component(char *out, size_t *olen)
  * *flags gets VFS_PATH_DIR for a path that ends in '/', "." or "..".
  */
 static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool follow, char *out,
-                     unsigned *flags)
+                     unsigned *flags, struct target *t)
 {
 	char *rem = v->copy[slot];
 	if (len >= VFS_PATH_MAX)
@@ -145,6 +149,7 @@ static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool 
 	out[0] = '/';
 	out[olen] = '\0';
 	*flags = 0;
+	t->have_attr = false;
 	unsigned links = 0;
 	size_t pos = 0;
 	for (;;) {
@@ -186,6 +191,7 @@ static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool 
 		if (slash)
 			*flags |= VFS_PATH_DIR;
 		pos = end;
+		t->have_attr = false;
 		if (last && !follow && !slash)
 			break;
 		struct vfs_mount_hit hit;
@@ -193,17 +199,18 @@ static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool 
 		if (e != VFS_OK)
 			return -(int)e;
 		struct vfs_core_mount *m = &v->mounts[hit.fs_id];
-		if (!has_links(m))
-			continue;
-		struct vfs_attr attr;
-		int r = m->fs.ops->stat(m->fs.state, hit.rest, &attr);
+		if (!has_links(m) || (hit.rest[0] == '\0' && !last))
+			continue; /* no links there; a mount's root is a directory */
+		struct vfs_attr *attr = &t->attr;
+		int r = m->fs.ops->stat(m->fs.state, hit.rest, attr);
 		if (r == -VFS_ENOENT && last)
 			break; /* a name to create, or the method's ENOENT */
 		if (r < 0)
 			return r;
-		if (!VFS_S_ISLNK(attr.mode)) {
-			if (!last && !VFS_S_ISDIR(attr.mode))
+		if (!VFS_S_ISLNK(attr->mode)) {
+			if (!last && !VFS_S_ISDIR(attr->mode))
 				return -VFS_ENOTDIR;
+			t->have_attr = last;
 			continue;
 		}
 		if (++links > VFS_CORE_LINK_MAX)
@@ -232,6 +239,19 @@ static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool 
 	return 0;
 }
 
+/* Looks up the mount of t->path: t->mount, t->m, t->rest. */
+static int locate(struct vfs *v, struct target *t)
+{
+	struct vfs_mount_hit hit;
+	enum vfs_errno e = vfs_mount_lookup(&v->table, t->path, &hit);
+	if (e != VFS_OK)
+		return -(int)e;
+	t->mount = hit.fs_id;
+	t->m = &v->mounts[hit.fs_id];
+	t->rest = hit.rest;
+	return 0;
+}
+
 /*
  * Copies the path at [off, off + len) out of the window (the client may change its window
  * at any time, the copy it cannot), resolves it against the client's working directory
@@ -247,17 +267,30 @@ static int resolve(struct vfs *v, struct vfs_client *c, uint64_t off, uint32_t l
 		return -VFS_ENAMETOOLONG;
 	memcpy(v->copy[slot], c->window + off, len);
 	t->path = v->resolved[slot];
-	int r = walk_path(v, c->cwd.path, slot, len, follow, t->path, &t->flags);
+	int r = walk_path(v, c->cwd.path, slot, len, follow, t->path, &t->flags, t);
 	if (r < 0)
 		return r;
-	struct vfs_mount_hit hit;
-	enum vfs_errno e = vfs_mount_lookup(&v->table, t->path, &hit);
-	if (e != VFS_OK)
-		return -(int)e;
-	t->mount = hit.fs_id;
-	t->m = &v->mounts[hit.fs_id];
-	t->rest = hit.rest;
-	return 0;
+	return locate(v, t);
+}
+
+/*
+ * `t` was resolved without following its last component, which turned out to be a link
+ * (the file system said so: open's ELOOP, stat's S_IFLNK): resolves it again, following.
+ * open and stat resolve so, because asking about the last component first would cost
+ * every call a stat for the rare link. The walk starts from t's own path, which is
+ * normal and has no link before its last component. Uses slot 0's buffers.
+ */
+static int refollow(struct vfs *v, struct target *t)
+{
+	size_t len = strlen(t->path);
+	memcpy(v->copy[0], t->path, len);
+	unsigned dir = t->flags & VFS_PATH_DIR;
+	t->path = v->resolved[0];
+	int r = walk_path(v, "/", 0, len, true, t->path, &t->flags, t);
+	if (r < 0)
+		return r;
+	t->flags |= dir;
+	return locate(v, t);
 }
 
 /* Whether some mount point lies strictly below the normal path `path`: such a directory
@@ -279,6 +312,10 @@ static bool mount_below(const struct vfs *v, const char *path)
 
 static int stat_target(const struct target *t, struct vfs_attr *attr)
 {
+	if (t->have_attr) {
+		*attr = t->attr; /* the walk's, within this method: nothing changed since */
+		return 0;
+	}
 	return t->m->fs.ops->stat(t->m->fs.state, t->rest, attr);
 }
 
@@ -420,22 +457,22 @@ int64_t vfs_core_open(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	/* O_CREAT|O_EXCL names the link itself, as Linux: an existing link is EEXIST even when
-	 * it dangles. */
+	/* The last component is not followed first: a file system's open of a link is ELOOP
+	 * (fs.h), and then, unless O_NOFOLLOW, it is resolved again, following (refollow).
+	 * O_CREAT|O_EXCL names the link itself, as Linux: an existing link is EEXIST (the
+	 * file system's answer) even when it dangles. */
 	bool excl = (flags & (VFS_O_CREAT | VFS_O_EXCL)) == (VFS_O_CREAT | VFS_O_EXCL);
 	bool follow = !(flags & VFS_O_NOFOLLOW) && !excl;
-	int r = resolve(v, c, path_off, path_len, 0, follow, &t);
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
-	if (!follow && !excl && has_links(t.m) && t.rest[0] != '\0') {
-		struct vfs_attr attr;
-		if (stat_target(&t, &attr) == 0 && VFS_S_ISLNK(attr.mode))
-			return -VFS_ELOOP; /* O_NOFOLLOW on a link */
-	}
 	uint32_t acc = flags & VFS_O_ACCMODE;
 	if (acc == VFS_O_ACCMODE)
 		return -VFS_EINVAL;
 	flags &= KNOWN_OPEN_FLAGS; /* as Linux, unknown flags are ignored */
+	const uint32_t asked = flags;
+again:
+	flags = asked;
 	if (t.flags & VFS_PATH_DIR) {
 		if (flags & VFS_O_CREAT)
 			return -VFS_EISDIR; /* "name/" cannot create a regular file */
@@ -467,6 +504,13 @@ int64_t vfs_core_open(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t
 	struct vfs_attr attr;
 	r = t.m->fs.ops->open(t.m->fs.state, t.rest, flags & ~(VFS_O_APPEND | VFS_O_NOFOLLOW),
 	                      mode & 07777u, &handle, &attr);
+	if (r == -VFS_ELOOP && follow) {
+		follow = false; /* once: refollow resolved every link */
+		r = refollow(v, &t);
+		if (r < 0)
+			return r;
+		goto again;
+	}
 	if (r < 0)
 		return r;
 	f->refs = 1;
@@ -642,11 +686,18 @@ static int64_t stat_path(struct vfs *v, uint64_t badge, uint64_t path_off, uint3
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, follow, &t);
+	/* As open: the last component is followed only once it is found to be a link. */
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
 	struct vfs_attr attr;
 	r = stat_target(&t, &attr);
+	if (r == 0 && follow && VFS_S_ISLNK(attr.mode)) {
+		r = refollow(v, &t);
+		if (r < 0)
+			return r;
+		r = stat_target(&t, &attr);
+	}
 	if (r < 0)
 		return r;
 	if ((t.flags & VFS_PATH_DIR) && !VFS_S_ISDIR(attr.mode))
