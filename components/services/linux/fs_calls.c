@@ -1236,6 +1236,172 @@ int64_t sys_symlinkat(struct proc *p, const uint64_t a[6])
 	               ret);
 }
 
+/* ---- statfs, sync, times ---- */
+
+/* struct statfs of arm64 (asm-generic, 64-bit words): 120 bytes. */
+struct linux_statfs {
+	int64_t type, bsize, blocks, bfree, bavail, files, ffree;
+	int32_t fsid[2];
+	int64_t namelen, frsize, flags, spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs of arm64 is 120 bytes");
+
+#define ST_RDONLY    1
+#define ST_VALID     0x20 /* Linux sets it: f_flags is meaningful */
+#define TMPFS_MAGIC  0x01021994
+#define PIPEFS_MAGIC 0x50495045
+
+/* statfs of an absolute path, into *out: the VFS's answer, or devtmpfs's for the shim's
+ * devices (a tmpfs, as Linux's /dev). */
+static int64_t statfs_path(struct proc *p, const char *path, size_t len, struct linux_statfs *out)
+{
+	(void)p;
+	memset(out, 0, sizeof(*out));
+	if (dev_lookup(path)) {
+		out->type = TMPFS_MAGIC;
+		out->bsize = out->frsize = 4096;
+		out->namelen = 255;
+		out->flags = ST_VALID;
+		return 0;
+	}
+	struct vfs_statfs_info v;
+	int64_t ret = 0;
+	win_path(0, path, len);
+	int64_t r = vfs_ret(vfs_statfs(CAP_VFS, 0, (uint32_t)len, &ret, &v), ret);
+	if (r < 0)
+		return r;
+	out->type = v.magic;
+	out->bsize = out->frsize = v.bsize;
+	out->blocks = (int64_t)v.blocks;
+	out->bfree = out->bavail = (int64_t)v.bfree;
+	out->files = (int64_t)v.files;
+	out->ffree = (int64_t)v.ffree;
+	out->namelen = v.namemax;
+	out->flags = ST_VALID | ((v.flags & 1u) ? ST_RDONLY : 0);
+	return 0;
+}
+
+int64_t sys_statfs(struct proc *p, const uint64_t a[6])
+{
+	static char path[LINUX_PATH_MAX];
+	int64_t len = resolve(p, AT_FDCWD, a[0], path, false);
+	if (len < 0)
+		return len;
+	struct linux_statfs st;
+	int64_t r = statfs_path(p, path, (size_t)len, &st);
+	return r < 0 ? r : mem_copy_out(p, a[1], &st, sizeof(st));
+}
+
+int64_t sys_fstatfs(struct proc *p, const uint64_t a[6])
+{
+	struct ofd *f = fd_get(p, (int64_t)a[0]);
+	if (!f)
+		return -LINUX_EBADF;
+	struct linux_statfs st;
+	int64_t r = 0;
+	if (f->kind == OFD_VFS && f->path) {
+		r = statfs_path(p, f->path, strlen(f->path), &st);
+	} else {
+		/* a pipe (pipefs) or one of the shim's devices (devtmpfs) */
+		memset(&st, 0, sizeof(st));
+		bool pipe = f->kind == OFD_PIPE_R || f->kind == OFD_PIPE_W;
+		st.type = pipe ? PIPEFS_MAGIC : TMPFS_MAGIC;
+		st.bsize = st.frsize = 4096;
+		st.namelen = 255;
+		st.flags = ST_VALID;
+	}
+	return r < 0 ? r : mem_copy_out(p, a[1], &st, sizeof(st));
+}
+
+/* sync and syncfs: every mount (the VFS syncs them all); Linux's sync reports nothing. */
+int64_t sys_sync(struct proc *p, const uint64_t a[6])
+{
+	(void)p, (void)a;
+	int64_t ret = 0;
+	(void)vfs_sync(CAP_VFS, &ret);
+	return 0;
+}
+
+int64_t sys_syncfs(struct proc *p, const uint64_t a[6])
+{
+	if (!fd_get(p, (int64_t)a[0]))
+		return -LINUX_EBADF;
+	int64_t ret = 0;
+	return vfs_ret(vfs_sync(CAP_VFS, &ret), ret);
+}
+
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#define SET_ATIME  0x8u  /* the VFS's VFS_SET_ATIME */
+#define SET_MTIME  0x10u /* VFS_SET_MTIME */
+
+struct linux_timespec {
+	int64_t sec, nsec;
+};
+
+/* utimensat(dirfd, path, times[2], flags); path NULL: dirfd itself (futimens). UTIME_NOW is
+ * the shim's clock, the one clock_gettime reads. */
+int64_t sys_utimensat(struct proc *p, const uint64_t a[6])
+{
+	static char path[LINUX_PATH_MAX];
+	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -LINUX_EINVAL;
+	struct linux_timespec ts[2];
+	uint64_t ns[2], now = m6_time_ns();
+	uint32_t which = 0;
+	if (a[2] == 0) {
+		ns[0] = ns[1] = now;
+		which = SET_ATIME | SET_MTIME;
+	} else {
+		int e = mem_copy_in(p, ts, a[2], sizeof(ts));
+		if (e)
+			return e;
+		for (int i = 0; i < 2; i++) {
+			if (ts[i].nsec == UTIME_OMIT)
+				continue;
+			if (ts[i].nsec == UTIME_NOW)
+				ns[i] = now;
+			else if (ts[i].nsec < 0 || ts[i].nsec > 999999999 || ts[i].sec < 0)
+				return -LINUX_EINVAL; /* before 1970: the VFS keeps unsigned times
+				                       */
+			else
+				ns[i] = (uint64_t)ts[i].sec * 1000000000u + (uint64_t)ts[i].nsec;
+			which |= i == 0 ? SET_ATIME : SET_MTIME;
+		}
+	}
+	int64_t len;
+	if (a[1] == 0) {
+		struct ofd *f = fd_get(p, (int64_t)a[0]);
+		if (!f)
+			return -LINUX_EBADF;
+		if (f->kind != OFD_VFS || !f->path)
+			return 0; /* pipes and devices keep no times */
+		len = (int64_t)strlen(f->path);
+		memcpy(path, f->path, (size_t)len + 1);
+	} else {
+		len = resolve(p, (int64_t)a[0], a[1], path, (a[3] & AT_EMPTY_PATH) != 0);
+		if (len < 0)
+			return len;
+		if (len == 0) {
+			uint64_t b[6] = {a[0], 0, a[2], 0, 0, 0};
+			return sys_utimensat(p, b);
+		}
+		if (dev_lookup(path))
+			return 0;
+	}
+	if (a[3] & AT_SYMLINK_NOFOLLOW) {
+		struct kstat st;
+		int64_t r = stat_path_at(p, path, (size_t)len, false, &st);
+		if (r < 0)
+			return r;
+		if ((st.mode & S_IFMT) == 0120000u)
+			return -LINUX_EOPNOTSUPP; /* the VFS sets no link's times */
+	}
+	win_path(0, path, (size_t)len);
+	int64_t ret = 0;
+	return vfs_ret(vfs_utimens(CAP_VFS, 0, (uint32_t)len, ns[0], ns[1], which, &ret), ret);
+}
+
 /* ---- the working directory ---- */
 
 static int64_t set_cwd(struct proc *p, const char *path, size_t len)

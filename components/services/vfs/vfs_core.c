@@ -1237,3 +1237,16 @@ int64_t vfs_core_realpath(struct vfs *v, uint64_t badge, uint64_t path_off, uint
 	memcpy(c->window + win_off, t.path, n);
 	return (int64_t)n;
 }
+
+int64_t vfs_core_utimens(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                         uint64_t atime_ns, uint64_t mtime_ns, uint32_t which)
+{
+	CLIENT_OR_FAULT(v, badge, c);
+	if (which & ~(VFS_SET_ATIME | VFS_SET_MTIME))
+		return -VFS_EINVAL;
+	struct vfs_attr want;
+	memset(&want, 0, sizeof want);
+	want.atime_ns = atime_ns;
+	want.mtime_ns = mtime_ns;
+	return set_attr(v, c, path_off, path_len, which, &want);
+}

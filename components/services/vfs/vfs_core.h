@@ -181,5 +181,9 @@ int64_t vfs_core_readlink(struct vfs *v, uint64_t badge, uint64_t path_off, uint
                           uint64_t win_off, uint32_t len);
 int64_t vfs_core_realpath(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
                           uint64_t win_off, uint32_t len);
+/* Sets atime and/or mtime (which: VFS_SET_ATIME | VFS_SET_MTIME; 0: only checks the path),
+ * following links: setattr through a handle, as chmod. -EINVAL for other bits. */
+int64_t vfs_core_utimens(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                         uint64_t atime_ns, uint64_t mtime_ns, uint32_t which);
 
 #endif

@@ -51,6 +51,15 @@ cd dirlink/b
 pwd
 pwd -P
 cd /tmp/work
+echo "== times, statfs, sync"
+touch -d '2001-02-03 04:05:06' out.txt
+stat -c '%Y %n' out.txt
+touch -c nothere
+[ -e nothere ] || echo "touch -c made nothing"
+touch made.txt
+[ -f made.txt ] && echo "touch made a file"
+stat -f -c '%T %l' /tmp
+sync && echo synced
 echo "== rm"
 rm link.txt dangling
 rm -r unpacked /tmp/work.tar
