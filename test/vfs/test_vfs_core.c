@@ -1267,6 +1267,40 @@ static void test_symlinks(void **state)
 	tcheck(tfs2);
 }
 
+/* utimens: atime and mtime set apart or together, through a link; what it refuses. */
+static void test_utimens(void **state)
+{
+	(void)state;
+	struct vfs_core_stat st;
+	int64_t fd = xopen(A, "/t/f", VFS_O_WRONLY | VFS_O_CREAT, 0644);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xsymlink(A, "f", "/t/l"), 0);
+	assert_int_equal(
+	    vfs_core_utimens(v, A, 0, put(A, 0, "/t/l"), 111, 222, VFS_SET_ATIME | VFS_SET_MTIME),
+	    0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.atime_ns, 111);
+	assert_int_equal(st.attr.mtime_ns, 222);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/f"), 5, 999, VFS_SET_MTIME), 0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.atime_ns, 111); /* left alone */
+	assert_int_equal(st.attr.mtime_ns, 999);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/f"), 0, 0, 0), 0);
+	unsigned before = changes();
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/f"), 1, 1, VFS_SET_MODE),
+	                 -VFS_EINVAL);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/none"), 1, 1, VFS_SET_MTIME),
+	                 -VFS_ENOENT);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/ro/file"), 1, 1, VFS_SET_MTIME),
+	                 -VFS_EROFS);
+	assert_int_equal(vfs_core_utimens(v, A, WIN - 1, 2, 1, 1, VFS_SET_MTIME), -VFS_EFAULT);
+	assert_int_equal(vfs_core_utimens(v, 77, 0, 1, 1, 1, VFS_SET_MTIME), -VFS_EFAULT);
+	assert_int_equal(changes(), before);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.mtime_ns, 999);
+	tcheck(tfs);
+}
+
 /* A full tmpfs: a write that fits part way is short, one that fits nothing is ENOSPC, and
  * the file system stays consistent. */
 static void test_tmpfs_full(void **state)
@@ -1320,6 +1354,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tmpfs_namespace, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_full, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_symlinks, setup_tmpfs, teardown_tmpfs),
+	    cmocka_unit_test_setup_teardown(test_utimens, setup_tmpfs, teardown_tmpfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

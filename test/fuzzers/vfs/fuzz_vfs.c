@@ -12,7 +12,7 @@
  * reads 0):
  *   op >= 0xe0:  the client (byte % 3) writes into its window: u16 offset, u8 count, the
  *                bytes. Windows are shared memory: what a client leaves there is input.
- *   op < 0xe0:   vfs.idl method op % 29 (the order of vfs.idl), a client byte (0xff: the
+ *   op < 0xe0:   vfs.idl method op % 30 (the order of vfs.idl), a client byte (0xff: the
  *                badge with no window, else byte % 3), then the method's arguments, each
  *                decoded by one of the take_* functions below: a path is usually written
  *                into the caller's window by the harness first (bytes from the input, or
@@ -86,16 +86,17 @@ enum method {
 	M_SYMLINK,
 	M_READLINK,
 	M_REALPATH,
+	M_UTIMENS,
 	METHODS
 };
 
 #define OP_WINDOW 0xe0u
 
 static const char *const method_names[METHODS] = {
-    "open",  "close",   "read",    "write",    "pread",    "pwrite", "seek",     "stat",
-    "fstat", "readdir", "mkdir",   "rmdir",    "unlink",   "rename", "truncate", "ftruncate",
-    "fsync", "statfs",  "chdir",   "getcwd",   "dup",      "chmod",  "chown",    "mounts",
-    "sync",  "lstat",   "symlink", "readlink", "realpath",
+    "open",  "close",   "read",    "write",    "pread",    "pwrite",  "seek",     "stat",
+    "fstat", "readdir", "mkdir",   "rmdir",    "unlink",   "rename",  "truncate", "ftruncate",
+    "fsync", "statfs",  "chdir",   "getcwd",   "dup",      "chmod",   "chown",    "mounts",
+    "sync",  "lstat",   "symlink", "readlink", "realpath", "utimens",
 };
 
 /* FUZZ_VFS_TRACE=1 in the environment: every call and its answer on stderr (to read what
@@ -697,6 +698,16 @@ static void decode(struct input *in, struct call *k, struct args *a)
 		a->p = take_path(in, c, 0);
 		a->q = take_range(in, c);
 		break;
+	case M_UTIMENS: /* size and offset the two times, mode which (a byte, or raw) */
+		a->p = take_path(in, c, 0);
+		a->size = take_size(in);
+		a->offset = (int64_t)take_size(in);
+		a->mode = take_u8(in);
+		if (a->mode == 0xff)
+			a->mode = take_u32(in);
+		else
+			a->mode &= VFS_SET_ATIME | VFS_SET_MTIME;
+		break;
 	case M_MKDIR:
 		a->p = take_path(in, c, 0);
 		a->mode = take_u16(in);
@@ -837,6 +848,10 @@ static void run_call(struct call *k, const struct args *a)
 	case M_REALPATH:
 		k->out = a->q;
 		k->ret = vfs_core_realpath(v, b, a->p.off, a->p.len, a->q.off, a->q.len);
+		break;
+	case M_UTIMENS:
+		k->ret = vfs_core_utimens(v, b, a->p.off, a->p.len, a->size, (uint64_t)a->offset,
+		                          a->mode);
 		break;
 	default:
 		abort();
