@@ -1418,6 +1418,19 @@ static int64_t set_cwd(struct proc *p, const char *path, size_t len)
 	return 0;
 }
 
+/* The working directory becomes the directory's own path, links and ".." resolved (what
+ * getcwd must answer), from the VFS's realpath, after the path in the window. */
+static int64_t set_real_cwd(struct proc *p, const char *path, size_t len)
+{
+	int64_t ret = 0;
+	win_path(0, path, len);
+	int64_t r = vfs_ret(
+	    vfs_realpath(CAP_VFS, 0, (uint32_t)len, (uint64_t)len, LINUX_PATH_MAX, &ret), ret);
+	if (r <= 0 || r > LINUX_PATH_MAX || win[len + (size_t)r - 1] != '\0')
+		return r < 0 ? r : -LINUX_EIO;
+	return set_cwd(p, (const char *)win + len, (size_t)r - 1);
+}
+
 int64_t sys_chdir(struct proc *p, const uint64_t a[6])
 {
 	static char path[LINUX_PATH_MAX];
@@ -1430,15 +1443,7 @@ int64_t sys_chdir(struct proc *p, const uint64_t a[6])
 		return r;
 	if ((st.mode & S_IFMT) != S_IFDIR)
 		return -LINUX_ENOTDIR;
-	/* The directory's own path, links and ".." resolved (what getcwd must answer), from
-	 * the VFS, after the path in the window. */
-	int64_t ret = 0;
-	win_path(0, path, (size_t)len);
-	r = vfs_ret(vfs_realpath(CAP_VFS, 0, (uint32_t)len, (uint64_t)len, LINUX_PATH_MAX, &ret),
-	            ret);
-	if (r <= 0 || r > LINUX_PATH_MAX || win[len + (size_t)r - 1] != '\0')
-		return r < 0 ? r : -LINUX_EIO;
-	return set_cwd(p, (const char *)win + len, (size_t)r - 1);
+	return set_real_cwd(p, path, (size_t)len);
 }
 
 int64_t sys_fchdir(struct proc *p, const uint64_t a[6])
@@ -1452,7 +1457,7 @@ int64_t sys_fchdir(struct proc *p, const uint64_t a[6])
 		return r;
 	if (f->kind != OFD_VFS || (st.mode & S_IFMT) != S_IFDIR)
 		return -LINUX_ENOTDIR;
-	return set_cwd(p, f->path, strlen(f->path));
+	return set_real_cwd(p, f->path, strlen(f->path));
 }
 
 int64_t sys_getcwd(struct proc *p, const uint64_t a[6])

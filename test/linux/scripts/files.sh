@@ -47,8 +47,14 @@ ls dirlink/b
 [ -L link.txt ] && echo "link.txt is a link"
 [ -e dangling ] || echo "dangling points nowhere"
 [ -L dangling ] && echo "but dangling is a link"
+mv link.txt moved-link.txt
+readlink moved-link.txt
+cat moved-link.txt
+mv moved-link.txt link.txt
 cd dirlink/b
 pwd
+pwd -P
+cd ..
 pwd -P
 cd /tmp/work
 echo "== times, statfs, sync"
