@@ -308,11 +308,13 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 		mem_copy_out(c, ctid, &pid, sizeof(pid));
 	if (flags & CLONE_PARENT_SETTID)
 		mem_copy_out(p, ptid, &pid, sizeof(pid));
+	/* the child goes on after the svc with the parent's registers and flags, x0 = 0 */
 	r.x[0] = 0;
+	r.pc = shim_call.pc;
+	r.sp = stack ? stack : r.sp;
 	if (m6_tcb_set_priority(c->tcb, M6_CAP_SELF_TCB, LINUX_PROCESS_PRIORITY) != M6_OK ||
 	    m6_tcb_write_tls(c->tcb, tp) != M6_OK ||
-	    m6_tcb_write_registers(c->tcb, true, shim_call.pc, stack ? stack : r.sp, r.x, 31) !=
-	        M6_OK) {
+	    m6_tcb_write_all_registers(c->tcb, true, &r) != M6_OK) {
 		shim_log("linux: %s: cannot start a forked thread", p->name);
 		proc_end(c, LINUX_SIGKILL);
 		return -LINUX_EAGAIN;
