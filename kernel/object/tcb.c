@@ -174,6 +174,13 @@ void tcb_suspend(struct tcb *t)
 			tcb_set_result(
 			    t, was == THREAD_BLOCKED_REPLY ? M6_ERR_NO_REPLY : M6_ERR_CANCELLED, 0,
 			    0);
+		/* A syscall fault still queued on its endpoint never reached the handler: its
+		 * pc is past the svc already, so it goes back onto it and, resumed, the thread
+		 * issues the call again instead of going on with its arguments as the result
+		 * (a Linux emulator stopping a thread to deliver a signal relies on this). */
+		if (was == THREAD_BLOCKED_SEND &&
+		    (t->fault == M6_FAULT_UNKNOWN_SYSCALL || t->fault == M6_FAULT_LINUX_SYSCALL))
+			t->context.pc -= 4;
 		t->fault = 0;
 		t->state = THREAD_INACTIVE;
 		t = drop_caller(t);
