@@ -84,6 +84,7 @@ int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t pt
 	t->p = p;
 	t->tid = proc_new_pid();
 	t->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	signal_thread_init(p, t);
 	p->nthreads++;
 	int32_t tid = t->tid;
 	if (flags & CLONE_PARENT_SETTID)
