@@ -238,6 +238,30 @@ static void stop_process(struct proc *p, int sig)
 	notify_parent(p, CLD_STOPPED, sig);
 }
 
+/* Whether group pgid is orphaned: no member has a parent in another group of the same
+ * session, init not counting (Linux's will_become_orphaned_pgrp). The terminal stop
+ * signals are discarded in an orphaned group: nobody would ever continue it. */
+static bool pgrp_orphaned(int pgid)
+{
+	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++) {
+		const struct proc *q = &procs[i];
+		if (!proc_alive(q) || q->pgid != pgid)
+			continue;
+		const struct proc *parent = proc_by_pid(q->ppid);
+		if (proc_alive(parent) && parent->pid != 1 && parent->pgid != pgid &&
+		    parent->sid == q->sid)
+			return false;
+	}
+	return true;
+}
+
+/* A default stop by sig: SIGSTOP always, the others not in an orphaned group. */
+static void default_stop(struct proc *p, int sig)
+{
+	if (sig == LINUX_SIGSTOP || !pgrp_orphaned(p->pgid))
+		stop_process(p, sig);
+}
+
 static void kick(struct proc *p, struct lthread *t);
 
 static void continue_process(struct proc *p)
@@ -441,7 +465,7 @@ static void resume_with(struct proc *p, struct lthread *t, struct m6_tcb_registe
 			case ACT_CONT:
 				continue;
 			case ACT_STOP:
-				stop_process(p, sig);
+				default_stop(p, sig);
 				continue;
 			case ACT_TERM:
 			case ACT_CORE:
@@ -541,7 +565,7 @@ static void kick(struct proc *p, struct lthread *t)
 			struct linux_siginfo info;
 			take_signal(p, st, sig, &info);
 			if (default_action(sig) == ACT_STOP) {
-				stop_process(p, sig);
+				default_stop(p, sig);
 				continue;
 			}
 			kill_process(p, st, sig);
