@@ -62,13 +62,14 @@ static void on_segv_frame(int sig, siginfo_t *si, void *ctx)
 	ucontext_t *uc = ctx;
 	(void)sig;
 	mcontext_t *mc = &uc->uc_mcontext;
-	frame_ok = mc->fault_address == (uint64_t)(uintptr_t)si->si_addr &&
-	           si->si_addr == (void *)0x18;
+	frame_ok =
+	    mc->fault_address == (uint64_t)(uintptr_t)si->si_addr && si->si_addr == (void *)0x18;
 	code_ok = si->si_code == SEGV_MAPERR;
 	seen_x19 = mc->regs[19];
 	/* __reserved: fpsimd_context first, then records up to a null one */
 	struct _aarch64_ctx *head = (struct _aarch64_ctx *)mc->__reserved;
-	fp_record_first = head->magic == FPSIMD_MAGIC && head->size == sizeof(struct fpsimd_context);
+	fp_record_first =
+	    head->magic == FPSIMD_MAGIC && head->size == sizeof(struct fpsimd_context);
 	unsigned off = 0;
 	null_terminated = 0;
 	while (off + sizeof(*head) <= sizeof(mc->__reserved)) {
@@ -269,7 +270,8 @@ static void test_interrupted_read(int restart)
 				(void)!write(report[1], "E", 1);
 				continue; /* until the parent is done */
 			}
-			(void)!write(report[1], n == 4 && memcmp(buf, "data", 4) == 0 ? "D" : "?", 1);
+			(void)!write(report[1], n == 4 && memcmp(buf, "data", 4) == 0 ? "D" : "?",
+			             1);
 			_exit(0);
 		}
 	}
@@ -466,20 +468,20 @@ static void on_usr1_simd(int sig, siginfo_t *si, void *ctx)
 	simd_flag = 1;
 }
 
-#define FP_CLOBBERS                                                                            \
-	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13",    \
-	    "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25",    \
+#define FP_CLOBBERS                                                                             \
+	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", \
+	    "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", \
 	    "v26", "v27", "v28", "v29", "v30", "v31"
 
-#define LOAD_V                                                                                 \
-	"ld1 {v0.2d-v3.2d}, [%[in]], #64\nld1 {v4.2d-v7.2d}, [%[in]], #64\n"                       \
-	"ld1 {v8.2d-v11.2d}, [%[in]], #64\nld1 {v12.2d-v15.2d}, [%[in]], #64\n"                   \
-	"ld1 {v16.2d-v19.2d}, [%[in]], #64\nld1 {v20.2d-v23.2d}, [%[in]], #64\n"                  \
+#define LOAD_V                                                                   \
+	"ld1 {v0.2d-v3.2d}, [%[in]], #64\nld1 {v4.2d-v7.2d}, [%[in]], #64\n"     \
+	"ld1 {v8.2d-v11.2d}, [%[in]], #64\nld1 {v12.2d-v15.2d}, [%[in]], #64\n"  \
+	"ld1 {v16.2d-v19.2d}, [%[in]], #64\nld1 {v20.2d-v23.2d}, [%[in]], #64\n" \
 	"ld1 {v24.2d-v27.2d}, [%[in]], #64\nld1 {v28.2d-v31.2d}, [%[in]], #64\n"
-#define STORE_V                                                                                \
-	"st1 {v0.2d-v3.2d}, [%[out]], #64\nst1 {v4.2d-v7.2d}, [%[out]], #64\n"                     \
-	"st1 {v8.2d-v11.2d}, [%[out]], #64\nst1 {v12.2d-v15.2d}, [%[out]], #64\n"                 \
-	"st1 {v16.2d-v19.2d}, [%[out]], #64\nst1 {v20.2d-v23.2d}, [%[out]], #64\n"                \
+#define STORE_V                                                                    \
+	"st1 {v0.2d-v3.2d}, [%[out]], #64\nst1 {v4.2d-v7.2d}, [%[out]], #64\n"     \
+	"st1 {v8.2d-v11.2d}, [%[out]], #64\nst1 {v12.2d-v15.2d}, [%[out]], #64\n"  \
+	"st1 {v16.2d-v19.2d}, [%[out]], #64\nst1 {v20.2d-v23.2d}, [%[out]], #64\n" \
 	"st1 {v24.2d-v27.2d}, [%[out]], #64\nst1 {v28.2d-v31.2d}, [%[out]], #64\n"
 
 static uint64_t fp_in[32][2], fp_out[32][2];
@@ -507,7 +509,8 @@ static void test_fp(void)
 		register uint64_t x8 __asm__("x8") = SYS_tgkill;
 		__asm__ volatile("msr fpcr, %[mode]\n" LOAD_V "svc #0\n" STORE_V
 		                 "mrs %[fpcr], fpcr\nmsr fpcr, xzr\n"
-		                 : [in] "+r"(in), [out] "+r"(out), [fpcr] "=&r"(fpcr_after), "+r"(x0)
+		                 : [in] "+r"(in), [out] "+r"(out), [fpcr] "=&r"(fpcr_after),
+		                   "+r"(x0)
 		                 : [mode] "r"(fpcr_mode), "r"(x1), "r"(x2), "r"(x8)
 		                 : "memory", FP_CLOBBERS);
 	}
@@ -581,7 +584,8 @@ static void test_wait_calls(void)
 	siginfo_t si;
 	raise(SIGUSR1);
 	int sig = sigwaitinfo(&block, &si);
-	check(sig == SIGUSR1 && usr1_count == 1, "sigwaitinfo: takes the blocked SIGUSR1, no handler");
+	check(sig == SIGUSR1 && usr1_count == 1,
+	      "sigwaitinfo: takes the blocked SIGUSR1, no handler");
 	struct timespec ts = {0, 10 * 1000000L};
 	errno = 0;
 	check(sigtimedwait(&block, &si, &ts) == -1 && errno == EAGAIN,
@@ -616,7 +620,8 @@ static void test_altstack(void)
 	check(old.ss_flags == 0 && old.ss_sp == alt, "after it: enabled, not on it");
 	stack_t tiny = {.ss_sp = alt, .ss_size = 512};
 	errno = 0;
-	check(sigaltstack(&tiny, NULL) == -1 && errno == ENOMEM, "a stack below MINSIGSTKSZ: ENOMEM");
+	check(sigaltstack(&tiny, NULL) == -1 && errno == ENOMEM,
+	      "a stack below MINSIGSTKSZ: ENOMEM");
 	stack_t off = {.ss_flags = SS_DISABLE};
 	sigaltstack(&off, NULL);
 	signal(SIGUSR2, SIG_DFL);

@@ -8,6 +8,7 @@
 #include "block.h"
 #include "elf.h"
 #include "shim.h"
+#include "sigframe.h"
 #include "signal.h"
 
 #define LINUX_EPERM   1
@@ -284,29 +285,12 @@ static void continue_process(struct proc *p)
 	notify_parent(p, CLD_CONTINUED, LINUX_SIGCONT);
 }
 
-/* ---- the signal frame (arm64 Linux's struct rt_sigframe) ---- */
+/* ---- the signal frame (arm64 Linux's struct rt_sigframe, sigframe.c) ---- */
 
-#define FPSIMD_MAGIC     0x46508001u
-#define ESR_MAGIC        0x45535201u
-#define SIGINFO_SIZE     128
-#define UC_STACK         16 /* ucontext: uc_flags, uc_link, uc_stack (24 bytes) */
-#define UC_SIGMASK       40
-#define UC_MCONTEXT      176 /* 16-aligned, after 128 bytes of sigset space */
-#define SC_FAULT_ADDR    0
-#define SC_REGS          8
-#define SC_SP            256
-#define SC_PC            264
-#define SC_PSTATE        272
-#define SC_RESERVED      288
-#define SC_RESERVED_SIZE 4096
-#define FPSIMD_SIZE      528 /* head 8, fpsr 4, fpcr 4, v0-v31 512 */
-#define FRAME_UC         SIGINFO_SIZE
-#define FRAME_SIZE       (FRAME_UC + UC_MCONTEXT + SC_RESERVED + SC_RESERVED_SIZE) /* 4688 */
-#define RECORD_SIZE      16 /* the frame record {x29, x30} above the frame */
+#define RECORD_SIZE 16 /* the frame record {x29, x30} above the frame */
 
-_Static_assert(FRAME_SIZE == 4688, "rt_sigframe size");
-
-static uint8_t frame_buf[FRAME_SIZE + RECORD_SIZE];
+static uint8_t frame_buf[SIGFRAME_SIZE + RECORD_SIZE];
+static struct sigframe_content frame_content;
 
 static void put32(uint8_t *at, uint32_t v)
 {
@@ -318,20 +302,6 @@ static void put64(uint8_t *at, uint64_t v)
 	memcpy(at, &v, 8);
 }
 
-static uint64_t get64(const uint8_t *at)
-{
-	uint64_t v;
-	memcpy(&v, at, 8);
-	return v;
-}
-
-static uint32_t get32(const uint8_t *at)
-{
-	uint32_t v;
-	memcpy(&v, at, 4);
-	return v;
-}
-
 static bool on_alt_stack(const struct sig_thread *st, uint64_t sp)
 {
 	return st->ss_size && !(st->ss_flags & SS_DISABLE) && sp > st->ss_sp &&
@@ -341,7 +311,7 @@ static bool on_alt_stack(const struct sig_thread *st, uint64_t sp)
 /* siginfo_t: signo, errno, code, then the union at 16. */
 static void put_siginfo(uint8_t *si, const struct linux_siginfo *info)
 {
-	memset(si, 0, SIGINFO_SIZE);
+	memset(si, 0, SIGFRAME_SIGINFO_SIZE);
 	put32(si, (uint32_t)info->signo);
 	put32(si + 8, (uint32_t)info->code);
 	switch (info->signo) {
@@ -373,51 +343,40 @@ static bool push_frame(struct proc *p, struct sig_thread *st, int sig,
 	bool was_on_alt = on_alt_stack(st, sp);
 	if ((a->flags & SA_ONSTACK) && st->ss_size && !(st->ss_flags & SS_DISABLE) && !was_on_alt)
 		sp = st->ss_sp + st->ss_size;
-	uint64_t frame = (sp - FRAME_SIZE - RECORD_SIZE) & ~(uint64_t)15;
+	uint64_t frame = (sp - SIGFRAME_SIZE - RECORD_SIZE) & ~(uint64_t)15;
 	if (frame >= sp)
 		return false;
-	uint8_t *f = frame_buf;
-	memset(f, 0, sizeof(frame_buf));
-	put_siginfo(f, info);
-	uint8_t *uc = f + FRAME_UC;
+	uint8_t si[SIGFRAME_SIGINFO_SIZE];
+	put_siginfo(si, info);
+	struct sigframe_content *c = &frame_content;
+	memset(c, 0, sizeof(*c));
 	/* uc_stack: the alternate stack as it was, SS_ONSTACK if the thread ran on it */
-	put64(uc + UC_STACK, st->ss_sp);
-	put32(uc + UC_STACK + 8,
-	      was_on_alt ? SS_ONSTACK : (st->ss_size == 0 ? SS_DISABLE : st->ss_flags));
-	put64(uc + UC_STACK + 16, st->ss_size);
-	put64(uc + UC_SIGMASK, st->restore_mask ? st->saved_mask : st->mask);
-	uint8_t *sc = uc + UC_MCONTEXT;
-	put64(sc + SC_FAULT_ADDR, st->fault ? st->fault_addr : 0);
-	for (unsigned i = 0; i < 31; i++)
-		put64(sc + SC_REGS + 8 * i, r->x[i]);
-	put64(sc + SC_SP, r->sp);
-	put64(sc + SC_PC, r->pc);
-	put64(sc + SC_PSTATE, r->spsr);
-	uint8_t *rec = sc + SC_RESERVED;
-	put32(rec, FPSIMD_MAGIC);
-	put32(rec + 4, FPSIMD_SIZE);
-	put32(rec + 8, fpu->fpsr);
-	put32(rec + 12, fpu->fpcr);
-	memcpy(rec + 16, fpu->v, sizeof(fpu->v));
-	rec += FPSIMD_SIZE;
-	if (st->fault) {
-		put32(rec, ESR_MAGIC);
-		put32(rec + 4, 16);
-		put64(rec + 8, st->fault_esr);
-		rec += 16;
-	}
-	/* the terminating null record: zeroes already */
+	c->ss_sp = st->ss_sp;
+	c->ss_size = st->ss_size;
+	c->ss_flags = was_on_alt ? SS_ONSTACK : (st->ss_size == 0 ? SS_DISABLE : st->ss_flags);
+	c->mask = st->restore_mask ? st->saved_mask : st->mask;
+	c->fault_address = st->fault ? st->fault_addr : 0;
+	memcpy(c->x, r->x, sizeof(c->x));
+	c->sp = r->sp;
+	c->pc = r->pc;
+	c->pstate = r->spsr;
+	c->fpsr = fpu->fpsr;
+	c->fpcr = fpu->fpcr;
+	memcpy(c->v, fpu->v, sizeof(c->v));
+	c->has_esr = st->fault;
+	c->esr = st->fault_esr;
+	sigframe_encode(frame_buf, si, c);
 	/* the frame record above it, as a function's: x29 and x30 of the interrupted code */
-	put64(f + FRAME_SIZE, r->x[29]);
-	put64(f + FRAME_SIZE + 8, r->x[30]);
-	if (mem_copy_out(p, frame, f, FRAME_SIZE + RECORD_SIZE) != 0)
+	put64(frame_buf + SIGFRAME_SIZE, r->x[29]);
+	put64(frame_buf + SIGFRAME_SIZE + 8, r->x[30]);
+	if (mem_copy_out(p, frame, frame_buf, SIGFRAME_SIZE + RECORD_SIZE) != 0)
 		return false;
 	r->x[0] = (uint64_t)sig;
 	if (a->flags & SA_SIGINFO) {
 		r->x[1] = frame;
-		r->x[2] = frame + FRAME_UC;
+		r->x[2] = frame + SIGFRAME_UC;
 	}
-	r->x[29] = frame + FRAME_SIZE;
+	r->x[29] = frame + SIGFRAME_SIZE;
 	r->x[30] = (a->flags & SA_RESTORER) && a->restorer ? a->restorer : proc_sigreturn_addr(p);
 	r->sp = frame;
 	r->pc = a->handler;
@@ -969,7 +928,7 @@ static int64_t timedwait_take(struct proc *p, struct sig_thread *st, uint64_t se
 	struct linux_siginfo info;
 	take_signal(p, st, sig, &info);
 	if (info_addr) {
-		uint8_t si[SIGINFO_SIZE];
+		uint8_t si[SIGFRAME_SIGINFO_SIZE];
 		put_siginfo(si, &info);
 		int e = mem_copy_out(p, info_addr, si, sizeof(si));
 		if (e)
@@ -1026,61 +985,39 @@ int64_t signal_sys_rt_sigreturn(struct proc *p, const uint64_t a[6])
 	/* The thread owes no answer: its registers come from the frame. */
 	m6_tcb_suspend(shim_call.tcb);
 	shim_call.busy = false;
-	uint8_t *f = frame_buf;
 	struct m6_tcb_registers r;
 	static struct m6_tcb_fpu fpu;
-	bool ok = mem_copy_in(p, f, frame, FRAME_SIZE) == 0;
-	uint8_t *uc = f + FRAME_UC, *sc = uc + UC_MCONTEXT;
+	struct sigframe_content *c = &frame_content;
+	const char *why = "not readable";
+	bool ok = mem_copy_in(p, frame_buf, frame, SIGFRAME_SIZE) == 0 &&
+	          sigframe_decode(frame_buf, c, &why);
 	if (ok) {
-		for (unsigned i = 0; i < 31; i++)
-			r.x[i] = get64(sc + SC_REGS + 8 * i);
-		r.sp = get64(sc + SC_SP);
-		r.pc = get64(sc + SC_PC);
+		memcpy(r.x, c->x, sizeof(r.x));
+		r.sp = c->sp;
+		r.pc = c->pc;
 		/* only the condition flags come back: the rest of PSTATE is the kernel's */
-		r.spsr = get64(sc + SC_PSTATE) & (0xfull << 28);
-		/* the records of the reserved area: fpsimd_context is required */
-		bool have_fp = false;
-		for (unsigned off = 0; off + 8 <= SC_RESERVED_SIZE;) {
-			uint8_t *rec = sc + SC_RESERVED + off;
-			uint32_t magic = get32(rec), size = get32(rec + 4);
-			if (magic == 0 && size == 0)
-				break;
-			if (size < 8 || size % 16 || size > SC_RESERVED_SIZE - off) {
-				ok = false;
-				break;
-			}
-			if (magic == FPSIMD_MAGIC) {
-				if (size != FPSIMD_SIZE) {
-					ok = false;
-					break;
-				}
-				fpu.fpsr = get32(rec + 8) & (uint32_t)M6_TCB_FPSR_MASK;
-				fpu.fpcr = get32(rec + 12) & (uint32_t)M6_TCB_FPCR_MASK;
-				memcpy(fpu.v, rec + 16, sizeof(fpu.v));
-				have_fp = true;
-			}
-			off += size;
-		}
-		ok = ok && have_fp;
+		r.spsr = c->pstate & M6_TCB_NZCV_MASK;
+		fpu.fpsr = c->fpsr & (uint32_t)M6_TCB_FPSR_MASK;
+		fpu.fpcr = c->fpcr & (uint32_t)M6_TCB_FPCR_MASK;
+		memcpy(fpu.v, c->v, sizeof(fpu.v));
 	}
 	if (!ok || m6_tcb_write_fpu(shim_call.tcb, &fpu) != M6_OK) {
-		shim_log("linux: %s: bad signal frame at 0x%llx", p->name,
-		         (unsigned long long)frame);
+		shim_log("linux: %s: bad signal frame at 0x%llx: %s", p->name,
+		         (unsigned long long)frame, ok ? "FP state refused" : why);
 		kill_process(p, st, LINUX_SIGSEGV);
 		return LINUX_PARKED;
 	}
-	st->mask = get64(uc + UC_SIGMASK) & ~UNBLOCKABLE;
+	st->mask = c->mask & ~UNBLOCKABLE;
 	st->restore_mask = false;
 	/* uc_stack: the alternate stack comes back as it was (not while running on it) */
-	uint32_t ss_flags = get32(uc + UC_STACK + 8);
 	if (!on_alt_stack(st, r.sp)) {
-		if (ss_flags & SS_DISABLE) {
+		if (c->ss_flags & SS_DISABLE) {
 			st->ss_sp = st->ss_size = 0;
 			st->ss_flags = SS_DISABLE;
-		} else if (get64(uc + UC_STACK + 16) >= MINSIGSTKSZ) {
-			st->ss_sp = get64(uc + UC_STACK);
-			st->ss_size = get64(uc + UC_STACK + 16);
-			st->ss_flags = ss_flags & SS_AUTODISARM;
+		} else if (c->ss_size >= MINSIGSTKSZ) {
+			st->ss_sp = c->ss_sp;
+			st->ss_size = c->ss_size;
+			st->ss_flags = c->ss_flags & SS_AUTODISARM;
 		}
 	}
 	resume_with(p, t, &r);
