@@ -399,7 +399,9 @@ static void resume_with(struct proc *p, struct lthread *t, struct m6_tcb_registe
 {
 	struct sig_thread *st = st_of(p, t);
 	m6_cptr_t tcb = tcb_of(p, t);
-	static struct m6_tcb_fpu fpu;
+	/* on the stack: a stop or a death here signals the parent, whose delivery (nested)
+	 * reads its own FP state */
+	struct m6_tcb_fpu fpu;
 	bool have_fpu = false;
 	for (;;) {
 		if (!proc_alive(p))
