@@ -442,10 +442,8 @@ static void resume_with(struct proc *p, struct lthread *t, struct m6_tcb_registe
 			have_fpu = true;
 		}
 		struct linux_sigaction act = *a;
-		if (a->flags & SA_RESETHAND) {
-			a->handler = SIG_DFL;
-			a->flags &= ~(uint64_t)SA_SIGINFO;
-		}
+		if (a->flags & SA_RESETHAND)
+			a->handler = SIG_DFL; /* the flags stay, as Linux leaves them */
 		if (!push_frame(p, st, sig, &info, &act, r, &fpu)) {
 			/* no room for the frame: as Linux, SIGSEGV by its default action */
 			st->fault = false;
@@ -455,6 +453,11 @@ static void resume_with(struct proc *p, struct lthread *t, struct m6_tcb_registe
 		st->fault = false;
 	}
 	st->fault = false;
+	/* a temporary mask (sigsuspend, ppoll) no frame took over ends here */
+	if (st->restore_mask) {
+		st->mask = st->saved_mask;
+		st->restore_mask = false;
+	}
 	m6_tcb_write_all_registers(tcb, true, r);
 }
 
