@@ -627,6 +627,67 @@ static void test_altstack(void)
 	signal(SIGUSR2, SIG_DFL);
 }
 
+/* ---- a storm: signals while the target makes system calls ---- */
+
+static volatile int storm_handled, storm_stop;
+
+static void on_storm(int sig, siginfo_t *si, void *ctx)
+{
+	(void)si;
+	(void)ctx;
+	if (sig == SIGUSR2)
+		storm_stop = 1;
+	else
+		storm_handled++;
+}
+
+static void test_storm(void)
+{
+	int rep[2];
+	if (pipe(rep) != 0)
+		return;
+	pid_t child = fork();
+	if (child == 0) {
+		on(SIGUSR1, on_storm, SA_RESTART, 0);
+		on(SIGUSR2, on_storm, SA_RESTART, 0);
+		pid_t me = getpid();
+		long wrong = 0;
+		int seen = 0;
+		(void)!write(rep[1], "r", 1);
+		/* every call's result must be its own, however often a signal cuts in; each
+		 * handled signal is acknowledged once the calls go on after it */
+		while (!storm_stop) {
+			if (syscall(SYS_getpid) != me)
+				wrong++;
+			if (syscall(SYS_getppid) == me)
+				wrong++;
+			if (storm_handled != seen) {
+				seen = storm_handled;
+				(void)!write(rep[1], "p", 1);
+			}
+		}
+		(void)!write(rep[1], wrong == 0 ? "y" : "n", 1);
+		_exit(0);
+	}
+	char c = 0;
+	(void)!read(rep[0], &c, 1);
+	int acked = 0;
+	for (int i = 0; i < 300; i++) {
+		kill(child, SIGUSR1);
+		if (read(rep[0], &c, 1) == 1 && c == 'p')
+			acked++;
+	}
+	kill(child, SIGUSR2);
+	(void)!read(rep[0], &c, 1);
+	int status;
+	waitpid(child, &status, 0);
+	check(acked == 300, "300 signals into a process making system calls: each handled");
+	check(c == 'y' && WIFEXITED(status), "and every system call's result was its own");
+	close(rep[0]);
+	close(rep[1]);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 /* ---- errors ---- */
 
 static void test_errors(void)
@@ -698,6 +759,7 @@ int main(int argc, char **argv)
 	test_fp();
 	test_wait_calls();
 	test_altstack();
+	test_storm();
 	test_errors();
 	test_exec(argv[0]);
 	printf("%d failures\n", failures);
