@@ -122,25 +122,26 @@ static uint64_t push_bytes(struct stack_builder *b, const void *data, size_t n, 
 	return sp_top - b->top;
 }
 
-#define AT_NULL     0
-#define AT_PHDR     3
-#define AT_PHENT    4
-#define AT_PHNUM    5
-#define AT_PAGESZ   6
-#define AT_BASE     7
-#define AT_FLAGS    8
-#define AT_ENTRY    9
-#define AT_UID      11
-#define AT_EUID     12
-#define AT_GID      13
-#define AT_EGID     14
-#define AT_PLATFORM 15
-#define AT_HWCAP    16
-#define AT_CLKTCK   17
-#define AT_SECURE   23
-#define AT_RANDOM   25
-#define AT_HWCAP2   26
-#define AT_EXECFN   31
+#define AT_NULL         0
+#define AT_PHDR         3
+#define AT_PHENT        4
+#define AT_PHNUM        5
+#define AT_PAGESZ       6
+#define AT_BASE         7
+#define AT_FLAGS        8
+#define AT_ENTRY        9
+#define AT_UID          11
+#define AT_EUID         12
+#define AT_GID          13
+#define AT_EGID         14
+#define AT_PLATFORM     15
+#define AT_HWCAP        16
+#define AT_CLKTCK       17
+#define AT_SECURE       23
+#define AT_RANDOM       25
+#define AT_HWCAP2       26
+#define AT_EXECFN       31
+#define AT_SYSINFO_EHDR 33
 /* HWCAP_FP | HWCAP_ASIMD: what every Armv8-A has. Not HWCAP_CPUID: glibc would then
  * read MIDR_EL1, which traps at EL0 on m6. */
 #define LINUX_HWCAP 0x3u
@@ -190,6 +191,8 @@ static int build_stack(struct proc *p, int argc, char *const *argv, int envc, ch
 	    {AT_SECURE, 0},
 	    {AT_RANDOM, random},
 	    {AT_EXECFN, execfn},
+	    /* last, and only when there is one: AT_NULL ends the vector early otherwise */
+	    {vdso_base(p) ? AT_SYSINFO_EHDR : AT_NULL, vdso_base(p)},
 	    {AT_NULL, 0},
 	};
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * (sizeof(aux) / sizeof(aux[0]));
@@ -307,7 +310,8 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	snprintf(p->exe, sizeof(p->exe), "%s", exe);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
-	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
+	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0 &&
+	    (e = vdso_map(p)) == 0)
 		e = build_stack(p, argc, argv, envc, envp, &img, bias, sp);
 	free(file);
 	if (e)
@@ -497,6 +501,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	block_init();
+	if ((e = vdso_init()) != 0)
+		shim_log("linux: no vDSO (%d): time calls go to the shim", -e);
 	/* "&PATH ARG..." starts a program without waiting for it: it runs beside the next. */
 	for (int i = 1; i < argc; i++) {
 		char line[256];
@@ -507,6 +513,7 @@ int main(int argc, char **argv)
 	}
 	serve();
 	unsigned made, free_count;
+	vdso_release();
 	mem_stats(&made, &free_count);
 	shim_log("linux: all programs done (%u frames made, %u free)", made, free_count);
 #ifdef CAP_POWER

@@ -636,3 +636,53 @@ int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction)
 	uint8_t *ptr;
 	return page_present(p, addr, v->prot, &ptr);
 }
+
+/* ---- frames the shim holds for every process (the vDSO) ---- */
+
+int mem_frame_hold(uint32_t *index, uint8_t **ptr)
+{
+	int e = frame_get(index);
+	if (e)
+		return e;
+	/* refs 1 is the shim's own reference: process mappings add to it, so the frame is
+	 * always shared as far as copy-on-write is concerned and never freed with a process */
+	*ptr = frame_ptr(*index);
+	return 0;
+}
+
+void mem_frame_release(uint32_t index)
+{
+	if (frames[index].refs <= 1)
+		frame_put(index);
+	else
+		frames[index].refs--;
+}
+
+int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot)
+{
+	struct l3 *t = l3_find(p, va);
+	int e;
+	if (!t && (e = l3_make(p, va, &t)) != 0)
+		return e;
+	unsigned slot = (unsigned)((va >> 12) & 511);
+	if (t->frame[slot])
+		entry_drop(t, slot);
+	m6_cptr_t copy = slot_alloc();
+	if (copy == 0 || frames[index].refs == UINT16_MAX ||
+	    m6_cnode_copy(M6_CAP_SELF_CNODE, copy, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
+	                  frames[index].proc_cap, M6_DEPTH_ROOT, M6_RIGHTS_ALL) != M6_OK) {
+		if (copy)
+			slot_free(copy);
+		return -LINUX_ENOMEM;
+	}
+	/* mapped copy-on-write: an mprotect that adds write, then a write, gives the process
+	 * a copy instead of changing the page every process shares */
+	prot |= PROT_COW;
+	frames[index].refs++;
+	t->frame[slot] = index + 1;
+	t->fcap[slot] = copy;
+	t->prot[slot] = prot;
+	if (m6_frame_map(copy, p->vspace, va, rights_of(prot)) != M6_OK)
+		return -LINUX_ENOMEM;
+	return 0;
+}
