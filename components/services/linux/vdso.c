@@ -40,6 +40,7 @@ static int64_t read_realtime_offset(void)
 		before = after;
 		now = vdso_ticks_to_ns(m6_counter(), m6_counter_frequency());
 	}
+	shim_log("linux: wall clock from the PL031: %u s since 1970", before);
 	return (int64_t)before * 1000000000 - (int64_t)now;
 #else
 	return 0; /* no wall clock: CLOCK_REALTIME counts from boot, as the monotonic clock */
