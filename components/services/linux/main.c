@@ -142,9 +142,11 @@ static uint64_t push_bytes(struct stack_builder *b, const void *data, size_t n, 
 #define AT_HWCAP2       26
 #define AT_EXECFN       31
 #define AT_SYSINFO_EHDR 33
-/* HWCAP_FP | HWCAP_ASIMD: what every Armv8-A has. Not HWCAP_CPUID: glibc would then
- * read MIDR_EL1, which traps at EL0 on m6. */
-#define LINUX_HWCAP 0x3u
+#define AT_MINSIGSTKSZ  51
+/* What arm64 Linux 6.1 reports on a CPU without SVE or SME (Debian's kernel on QEMU's
+ * cortex-a72 says 4720): the smallest stack a signal frame with its FP/SIMD record fits
+ * on. */
+#define LINUX_MINSIGSTKSZ 4720
 
 /* Lay out argc, argv, envp, auxv and their strings at the top of the stack as Linux
  * does; the initial sp (16-byte aligned, pointing at argc) in *sp. */
@@ -185,12 +187,13 @@ static int build_stack(struct proc *p, int argc, char *const *argv, int envc, ch
 	    {AT_GID, 0},
 	    {AT_EGID, 0},
 	    {AT_PLATFORM, platform},
-	    {AT_HWCAP, LINUX_HWCAP},
-	    {AT_HWCAP2, 0},
+	    {AT_HWCAP, cpu_hwcap()},
+	    {AT_HWCAP2, cpu_hwcap2()},
 	    {AT_CLKTCK, 100},
 	    {AT_SECURE, 0},
 	    {AT_RANDOM, random},
 	    {AT_EXECFN, execfn},
+	    {AT_MINSIGSTKSZ, LINUX_MINSIGSTKSZ},
 	    /* last, and only when there is one: AT_NULL ends the vector early otherwise */
 	    {vdso_base(p) ? AT_SYSINFO_EHDR : AT_NULL, vdso_base(p)},
 	    {AT_NULL, 0},
@@ -484,6 +487,10 @@ static void serve(void)
 				proc_kill(p, e == -LINUX_ENOMEM ? "out of memory" : "bad access",
 				          f.vm.address, f.pc);
 			}
+		} else if (cpu_emulate(p, shim_call.tcb, f.pc, f.exception.esr, &m) == 0) {
+			answer = true; /* an MRS of an ID register, answered as Linux does */
+		} else if (((f.exception.esr >> 26) & 0x3f) == 0) {
+			proc_kill(p, "illegal instruction", f.exception.esr, f.pc);
 		} else {
 			proc_kill(p, "exception", f.exception.esr, f.pc);
 		}
@@ -501,6 +508,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	block_init();
+	cpu_init();
 	if ((e = vdso_init()) != 0)
 		shim_log("linux: no vDSO (%d): time calls go to the shim", -e);
 	/* "&PATH ARG..." starts a program without waiting for it: it runs beside the next. */

@@ -141,6 +141,16 @@ void mem_frame_release(uint32_t index);
  * dropped); 0 or -ENOMEM. */
 int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot);
 
+/* ---- cpu.c: AT_HWCAP and the ID registers a program reads ---- */
+/* Read the CPU's ID registers through the kernel (needs `syscap system_info`). */
+void cpu_init(void);
+uint64_t cpu_hwcap(void);
+uint64_t cpu_hwcap2(void);
+/* An exception of p's thread `tcb` at pc with syndrome esr: an MRS of an ID register is
+ * answered (the destination register written, `m` made the reply that resumes after it)
+ * and 0 returned; anything else is -EINVAL (the caller kills: SIGILL). */
+int cpu_emulate(struct proc *p, m6_cptr_t tcb, uint64_t pc, uint64_t esr, struct m6_msg *m);
+
 /* ---- vdso.c: the vDSO mapped into every process ---- */
 /* Copy the vDSO into held frames and write its data page (once, at start-up); 0 or -errno
  * (then processes run without a vDSO). */
