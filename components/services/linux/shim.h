@@ -44,6 +44,9 @@
 
 /* In an l3 entry's prot: the frame is shared copy-on-write, mapped without write. */
 #define PROT_COW 0x100u
+/* In an l3 entry's prot: the entry holds a reference to its frame but nothing is mapped
+ * and it has no cap of its own yet (a fork child's page until the child touches it). */
+#define PROT_LAZY 0x200u
 
 enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK, VMA_VDSO };
 
