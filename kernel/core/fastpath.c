@@ -110,45 +110,65 @@ static struct tcb *fast_linux_syscall(struct tcb *t)
 	return server;
 }
 
-static struct tcb *fast_reply_recv(struct tcb *t)
+/* The receive half of REPLY_RECV after the answer went to `client`: the receive must
+ * block (no sender is queued), and the client runs. */
+static inline struct tcb *reply_recv_block(struct tcb *t, struct tcb *client, struct endpoint *ep)
 {
-	struct tcb *client = t->caller;
-	if (!client)
-		return NULL;
-	/* The answer to a syscall fault may come this way too: a resume (x0 = MR0 if given,
-	 * the pc is already past the svc, as fault_handle_reply does). A stop, or the answer
-	 * to any other fault, takes the general path. */
-	word_t info = t->context.x[1];
-	if (client->fault && ((client->fault != M6_FAULT_LINUX_SYSCALL &&
-	                       client->fault != M6_FAULT_UNKNOWN_SYSCALL) ||
-	                      m6_msginfo_label(info) == M6_FAULT_REPLY_STOP))
-		return NULL;
+	client->state = THREAD_RUNNING;
+	client->callee = NULL;
+	t->caller = NULL;
+	t->state = THREAD_BLOCKED_RECV;
+	t->blocked_on = ep;
+	thread_queue_append(&ep->receivers, t);
+	switch_to(t, client);
+	return client;
+}
+
+/* The endpoint REPLY_RECV receives on, if the fastpath may block there and then run a
+ * client of `priority`. */
+static inline struct endpoint *reply_recv_endpoint(struct tcb *t, unsigned priority)
+{
 	const struct cap *cap = fast_endpoint(t, M6_RIGHT_READ);
 	if (!cap)
 		return NULL;
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	if (ep->senders.head || (t->bound_notification && t->bound_notification->word))
 		return NULL;
-	if (scheduler_highest_ready() >= client->priority)
+	if (scheduler_highest_ready() >= (int)priority)
 		return NULL;
-	/* perform: the reply (to a syscall fault: the result into x0) */
-	if (client->fault) {
-		if (m6_msginfo_length(info) >= 1)
-			client->context.x[0] = t->context.x[2];
-		client->fault = 0;
-	} else {
-		copy_registers(t, client, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
-		tcb_set_result(client, M6_OK, info, 0);
-	}
-	client->state = THREAD_RUNNING;
-	client->callee = NULL;
-	t->caller = NULL;
-	/* and the receive, which must block: no sender is queued */
-	t->state = THREAD_BLOCKED_RECV;
-	t->blocked_on = ep;
-	thread_queue_append(&ep->receivers, t);
-	switch_to(t, client);
-	return client;
+	return ep;
+}
+
+/* The answer to a syscall fault (a Linux-ABI thread's svc, or an unknown syscall with a
+ * handler): a resume writes MR0, if given, into x0, and the thread goes on after the svc,
+ * as fault_handle_reply does. A stop, or the answer to any other fault, takes the general
+ * path. */
+static __attribute__((noinline)) struct tcb *fast_reply_recv_syscall_fault(struct tcb *t,
+                                                                           struct tcb *client)
+{
+	word_t info = t->context.x[1];
+	if (m6_msginfo_label(info) == M6_FAULT_REPLY_STOP)
+		return NULL;
+	struct endpoint *ep = reply_recv_endpoint(t, client->priority);
+	if (!ep)
+		return NULL;
+	/* perform */
+	if (m6_msginfo_length(info) >= 1)
+		client->context.x[0] = t->context.x[2];
+	client->fault = 0;
+	return reply_recv_block(t, client, ep);
+}
+
+static inline struct tcb *fast_reply_recv(struct tcb *t, struct tcb *client)
+{
+	struct endpoint *ep = reply_recv_endpoint(t, client->priority);
+	if (!ep)
+		return NULL;
+	/* perform: the reply */
+	word_t info = t->context.x[1];
+	copy_registers(t, client, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
+	tcb_set_result(client, M6_OK, info, 0);
+	return reply_recv_block(t, client, ep);
 }
 
 /* The notification cap named by x0, if it has `right`. */
@@ -219,7 +239,18 @@ struct tcb *fastpath_linux_syscall(struct tcb *t)
 
 struct tcb *fastpath_reply_recv(struct tcb *t)
 {
-	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? NULL : fast_reply_recv(t);
+	struct tcb *client = t->caller;
+	if ((t->flags & M6_TCB_FLAG_LINUX_ABI) || !client)
+		return NULL;
+	if (__builtin_expect(client->fault != 0, 0)) {
+		/* the answer to a syscall fault may take a fastpath of its own; to any other
+		 * fault, fault_handle_reply */
+		if (client->fault == M6_FAULT_LINUX_SYSCALL ||
+		    client->fault == M6_FAULT_UNKNOWN_SYSCALL)
+			return fast_reply_recv_syscall_fault(t, client);
+		return NULL;
+	}
+	return fast_reply_recv(t, client);
 }
 
 struct tcb *fastpath_event(struct tcb *t)

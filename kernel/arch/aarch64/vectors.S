@@ -5,6 +5,7 @@
  * only then moves to the kernel stack. The kernel is not preemptible and keeps no state on
  * its stack between entries: every entry starts afresh at kernel_stack_top. */
 #include <arch/context.h>
+#include <kernel/tcb_offsets.h>
 
 .macro	save_user_context
 	sub	sp, sp, #CONTEXT_SIZE
@@ -131,7 +132,9 @@ el0_sync:
 	b.hi	5f
 	bl	fastpath_event
 	b	4f
-5:	bl	fastpath_linux_syscall  /* any other number: a Linux-ABI thread's svc? */
+5:	ldr	w2, [x0, #TCB_FLAGS]    /* a Linux-ABI thread's svc: its fault message */
+	tbz	w2, #TCB_FLAG_LINUX_ABI_BIT, 1f
+	bl	fastpath_linux_syscall
 	b	4f
 2:	bl	fastpath_call
 	b	4f
