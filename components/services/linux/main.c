@@ -450,6 +450,8 @@ static void serve(void)
 {
 	struct m6_msg m;
 	bool answer = false;
+	/* the shim's one thread keeps its IPC buffer: looked up once, not per message */
+	const struct m6_ipc_buffer *buf = m6_ipc_buffer();
 	while (live > 0) {
 		uint64_t err = answer ? m6_reply_recv(shim_faults, &m) : m6_recv(shim_faults, &m);
 		answer = false;
@@ -464,21 +466,36 @@ static void serve(void)
 		struct lthread *thr = p ? NULL : thread_of(m.badge);
 		if (thr)
 			p = thr->p;
-		if (!p || !m6_fault_decode(&m, &f))
+		if (!p)
 			continue; /* not ours: no answer, the thread stays stopped */
+		if (m6_msginfo_label(m.info) == M6_FAULT_LINUX_SYSCALL &&
+		    m6_msginfo_length(m.info) >= M6_FAULT_SYSCALL_WORDS) {
+			/* The common message, taken apart in place: x0..x5 are the first words
+			 * (in registers), the number, pc and sp in the IPC buffer, read before
+			 * the handler's own calls reuse it. */
+			uint64_t nr = buf->mr[8], ret = 0;
+			shim_call = (struct linux_call){.p = p,
+			                                .tcb = thr ? thr->tcb : p->tcb,
+			                                .thr = thr,
+			                                .tid = thr ? thr->tid : p->pid,
+			                                .pc = buf->mr[9],
+			                                .sp = buf->mr[10]};
+			if (linux_syscall(p, nr, m.mr, &ret)) {
+				m6_fault_reply_set_x0(&m, ret);
+				answer = true;
+			}
+			block_run();
+			continue;
+		}
+		if (!m6_fault_decode_buf(buf, &m, &f))
+			continue;
 		shim_call = (struct linux_call){.p = p,
 		                                .tcb = thr ? thr->tcb : p->tcb,
 		                                .thr = thr,
 		                                .tid = thr ? thr->tid : p->pid,
 		                                .pc = f.pc,
 		                                .sp = f.syscall.sp};
-		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
-			uint64_t ret = 0;
-			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
-				m6_fault_reply_set_x0(&m, ret);
-				answer = true;
-			}
-		} else if (f.kind == M6_FAULT_VM) {
+		if (f.kind == M6_FAULT_VM) {
 			int e = mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction);
 			if (e == 0) {
 				m6_fault_reply_resume(&m);
@@ -487,9 +504,10 @@ static void serve(void)
 				proc_kill(p, e == -LINUX_ENOMEM ? "out of memory" : "bad access",
 				          f.vm.address, f.pc);
 			}
-		} else if (cpu_emulate(p, shim_call.tcb, f.pc, f.exception.esr, &m) == 0) {
+		} else if (f.kind == M6_FAULT_EXCEPTION &&
+		           cpu_emulate(p, shim_call.tcb, f.pc, f.exception.esr, &m) == 0) {
 			answer = true; /* an MRS of an ID register, answered as Linux does */
-		} else if (((f.exception.esr >> 26) & 0x3f) == 0) {
+		} else if (f.kind == M6_FAULT_EXCEPTION && ((f.exception.esr >> 26) & 0x3f) == 0) {
 			proc_kill(p, "illegal instruction", f.exception.esr, f.pc);
 		} else {
 			proc_kill(p, "exception", f.exception.esr, f.pc);
