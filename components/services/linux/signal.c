@@ -748,6 +748,13 @@ uint64_t proc_sigreturn_addr(struct proc *p)
 
 int signal_map_sigpage(struct proc *p)
 {
+	/* With a vDSO, handlers return to its __kernel_rt_sigreturn as on arm64 Linux (its
+	 * unwind notes describe this frame); the page below is for a shim without one. */
+	uint64_t vdso_tramp = vdso_symbol(p, "__kernel_rt_sigreturn");
+	if (vdso_tramp) {
+		p->sig.sigpage = vdso_tramp;
+		return 0;
+	}
 	/* mov x8, #139 (rt_sigreturn); svc #0 */
 	static const uint32_t code[2] = {0xd2801168u, 0xd4000001u};
 	int e = mem_vma_add(p, LINUX_SIGPAGE, LINUX_SIGPAGE + PAGE_SIZE,

@@ -157,9 +157,11 @@ int64_t thread_sys_futex(struct proc *p, const uint64_t a[6])
 			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
 				return -LINUX_EINVAL;
 			uint64_t ns = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-			/* WAIT: a relative timeout; WAIT_BITSET: an absolute time, and every clock
-			 * counts from boot here */
-			deadline = op == FUTEX_WAIT ? block_deadline_in(ns) : m6_ns_to_ticks(ns);
+			/* WAIT: a relative timeout; WAIT_BITSET: an absolute time of
+			 * CLOCK_MONOTONIC, or of CLOCK_REALTIME with FUTEX_CLOCK_REALTIME */
+			deadline = op == FUTEX_WAIT
+			               ? block_deadline_in(ns)
+			               : vdso_abs_to_ticks(ns, (a[1] & FUTEX_CLOCK_RT) != 0);
 			if (deadline == 0)
 				deadline = 1;
 		}

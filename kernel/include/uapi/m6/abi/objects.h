@@ -143,6 +143,11 @@ enum m6_label {
 	/* result: MR0 = system counter (CNTVCT) when the kernel had started every component
 	 * and entered the scheduler, MR1 = counter frequency */
 	M6_SYSTEM_INFO_BOOT = 114,
+	/* MR0 = CRm * 8 + op2 of an ID register (op0 3, op1 0, CRn 0: MIDR_EL1 is 0,
+	 * ID_AA64PFR0_EL1 is 32, ID_AA64ISAR0_EL1 48, ...) -> MR0 = its raw value, as EL1
+	 * reads it (EL0 cannot); M6_ERR_RANGE for 64 and above and for CRm 0 encodings other
+	 * than MIDR (0), MPIDR (5) and REVIDR (6) */
+	M6_SYSTEM_INFO_CPU_ID = 115,
 
 	/* ---- ASIDs (docs/kernel.md: why pools) ---- */
 	/* ASIDControl: MR0 = untyped cptr (the pool's memory), MR1 = number of ASIDs,
