@@ -67,32 +67,108 @@ static struct tcb *fast_call(struct tcb *t)
 	return server;
 }
 
-static struct tcb *fast_reply_recv(struct tcb *t)
+/* A Linux-ABI thread's svc (every one is a fault message, fault.c) to a handler waiting on
+ * the fault endpoint, at a priority the scheduler would pick anyway, with an IPC buffer
+ * for the words past the registers: the message fault_raise() would send (x0..x8, pc,
+ * sp; label M6_FAULT_LINUX_SYSCALL, the badge of the fault endpoint cap), delivered as a
+ * call. The words are the thread's registers themselves, so nothing is kept in fault_mrs:
+ * it is read only for a fault that waits in the endpoint's queue, which this one never
+ * does. */
+static struct tcb *fast_linux_syscall(struct tcb *t)
 {
-	struct tcb *client = t->caller;
-	if (!client || client->fault)
+	const struct cap *cap = &t->fault_endpoint.cap;
+	if (cap->type != M6_OBJ_ENDPOINT ||
+	    (cap->rights & (M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY)) !=
+	        (M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY))
 		return NULL;
-	const struct cap *cap = fast_endpoint(t, M6_RIGHT_READ);
-	if (!cap)
-		return NULL;
-	word_t info = t->context.x[1];
 	struct endpoint *ep = (struct endpoint *)cap->object;
-	if (ep->senders.head || (t->bound_notification && t->bound_notification->word))
+	struct tcb *server = ep->receivers.head;
+	if (!server || scheduler_highest_ready() >= server->priority)
 		return NULL;
-	if (scheduler_highest_ready() >= client->priority)
+	struct m6_ipc_buffer *buf = tcb_ipc_buffer(server);
+	if (!buf)
 		return NULL;
-	/* perform: the reply */
-	copy_registers(t, client, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
-	tcb_set_result(client, M6_OK, info, 0);
+	/* perform */
+	thread_queue_remove(&ep->receivers, server);
+	server->blocked_on = NULL;
+	for (unsigned i = 0; i < M6_MSG_REGISTERS; i++)
+		server->context.x[2 + i] = t->context.x[i];
+	buf->mr[6] = t->context.x[6];
+	buf->mr[7] = t->context.x[7];
+	buf->mr[8] = t->context.x[8];
+	buf->mr[9] = t->context.pc;
+	buf->mr[10] = t->context.sp;
+	tcb_set_result(server, M6_OK, m6_msginfo(M6_FAULT_LINUX_SYSCALL, FAULT_MRS), cap->word);
+	t->fault = M6_FAULT_LINUX_SYSCALL;
+	t->fault_length = FAULT_MRS;
+	t->blocked_can_grant = false;
+	server->state = THREAD_RUNNING;
+	server->caller = t;
+	t->callee = server;
+	t->state = THREAD_BLOCKED_REPLY;
+	switch_to(t, server);
+	return server;
+}
+
+/* The receive half of REPLY_RECV after the answer went to `client`: the receive must
+ * block (no sender is queued), and the client runs. */
+static inline struct tcb *reply_recv_block(struct tcb *t, struct tcb *client, struct endpoint *ep)
+{
 	client->state = THREAD_RUNNING;
 	client->callee = NULL;
 	t->caller = NULL;
-	/* and the receive, which must block: no sender is queued */
 	t->state = THREAD_BLOCKED_RECV;
 	t->blocked_on = ep;
 	thread_queue_append(&ep->receivers, t);
 	switch_to(t, client);
 	return client;
+}
+
+/* The endpoint REPLY_RECV receives on, if the fastpath may block there and then run a
+ * client of `priority`. */
+static inline struct endpoint *reply_recv_endpoint(struct tcb *t, unsigned priority)
+{
+	const struct cap *cap = fast_endpoint(t, M6_RIGHT_READ);
+	if (!cap)
+		return NULL;
+	struct endpoint *ep = (struct endpoint *)cap->object;
+	if (ep->senders.head || (t->bound_notification && t->bound_notification->word))
+		return NULL;
+	if (scheduler_highest_ready() >= (int)priority)
+		return NULL;
+	return ep;
+}
+
+/* The answer to a syscall fault (a Linux-ABI thread's svc, or an unknown syscall with a
+ * handler): a resume writes MR0, if given, into x0, and the thread goes on after the svc,
+ * as fault_handle_reply does. A stop, or the answer to any other fault, takes the general
+ * path. */
+static __attribute__((noinline)) struct tcb *fast_reply_recv_syscall_fault(struct tcb *t,
+                                                                           struct tcb *client)
+{
+	word_t info = t->context.x[1];
+	if (m6_msginfo_label(info) == M6_FAULT_REPLY_STOP)
+		return NULL;
+	struct endpoint *ep = reply_recv_endpoint(t, client->priority);
+	if (!ep)
+		return NULL;
+	/* perform */
+	if (m6_msginfo_length(info) >= 1)
+		client->context.x[0] = t->context.x[2];
+	client->fault = 0;
+	return reply_recv_block(t, client, ep);
+}
+
+static inline struct tcb *fast_reply_recv(struct tcb *t, struct tcb *client)
+{
+	struct endpoint *ep = reply_recv_endpoint(t, client->priority);
+	if (!ep)
+		return NULL;
+	/* perform: the reply */
+	word_t info = t->context.x[1];
+	copy_registers(t, client, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
+	tcb_set_result(client, M6_OK, info, 0);
+	return reply_recv_block(t, client, ep);
 }
 
 /* The notification cap named by x0, if it has `right`. */
@@ -156,9 +232,25 @@ struct tcb *fastpath_call(struct tcb *t)
 	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? NULL : fast_call(t);
 }
 
+struct tcb *fastpath_linux_syscall(struct tcb *t)
+{
+	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? fast_linux_syscall(t) : NULL;
+}
+
 struct tcb *fastpath_reply_recv(struct tcb *t)
 {
-	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? NULL : fast_reply_recv(t);
+	struct tcb *client = t->caller;
+	if ((t->flags & M6_TCB_FLAG_LINUX_ABI) || !client)
+		return NULL;
+	if (__builtin_expect(client->fault != 0, 0)) {
+		/* the answer to a syscall fault may take a fastpath of its own; to any other
+		 * fault, fault_handle_reply */
+		if (client->fault == M6_FAULT_LINUX_SYSCALL ||
+		    client->fault == M6_FAULT_UNKNOWN_SYSCALL)
+			return fast_reply_recv_syscall_fault(t, client);
+		return NULL;
+	}
+	return fast_reply_recv(t, client);
 }
 
 struct tcb *fastpath_event(struct tcb *t)

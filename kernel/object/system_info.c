@@ -43,6 +43,16 @@ int system_info_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 		tcb_set_mr(caller, 0, boot_finished_at);
 		tcb_set_mr(caller, 1, arch_timer_frequency());
 		return invocation_ok(caller, 2);
+	case M6_SYSTEM_INFO_CPU_ID: {
+		if (length < 1)
+			return M6_ERR_INVALID_ARGUMENT;
+		word_t index = tcb_get_mr(caller, 0);
+		uint64_t value;
+		if (index >= 64 || !arch_read_id_register((unsigned)index, &value))
+			return M6_ERR_RANGE;
+		tcb_set_mr(caller, 0, value);
+		return invocation_ok(caller, 1);
+	}
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}

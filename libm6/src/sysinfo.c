@@ -41,6 +41,18 @@ uint64_t m6_sysinfo_boot(m6_cptr_t info, uint64_t *boot_counter, uint64_t *frequ
 	return M6_OK;
 }
 
+uint64_t m6_sysinfo_cpu_id(m6_cptr_t info, unsigned crm, unsigned op2, uint64_t *value)
+{
+	/* op2 above 7 would alias another register: refused as the kernel refuses CRm > 7 */
+	uint64_t index = op2 < 8 ? (uint64_t)crm * 8 + op2 : UINT64_MAX;
+	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_CPU_ID, 1), .mr = {index}};
+	uint64_t err = m6_call(info, &m);
+	if (err != M6_OK)
+		return err;
+	*value = m.mr[0];
+	return M6_OK;
+}
+
 const char *m6_thread_state_name(uint64_t state)
 {
 	static const char *const names[] = {

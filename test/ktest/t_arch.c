@@ -117,6 +117,36 @@ TEST(arch_el0_registers_reset)
 	CHECK_EQ(ro, 0);
 }
 
+static uint64_t fn_read_midr(struct kt_thread *self)
+{
+	uint64_t v;
+	__asm__ volatile("mrs %0, midr_el1" : "=r"(v));
+	self->out[0] = 1; /* only reached if EL0 may read the ID registers */
+	return v;
+}
+
+TEST(arch_el0_counter_cache_ids)
+{
+	/* EL0 reads the virtual counter and its frequency (CNTKCTL_EL1.EL0VCTEN: the Linux
+	 * shim's vDSO reads time this way), the cache geometry (CTR_EL0, SCTLR_EL1.UCT) and
+	 * DC ZVA's block size (DCZID_EL0, allowed: DZP clear) without a trap */
+	uint64_t c1, c2, f, ctr, dczid;
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(c1));
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	__asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+	__asm__ volatile("mrs %0, dczid_el0" : "=r"(dczid));
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(c2));
+	CHECK(c2 >= c1 && c1 > 0);
+	CHECK_EQ(f, 62500000);
+	CHECK(((ctr >> 16) & 0xf) >= 2); /* DminLine: lines of 16 bytes or more */
+	CHECK_EQ((dczid >> 4) & 1, 0);   /* DZP clear: DC ZVA permitted */
+	/* the ID registers trap (undefined at EL0 here: EC 0, or 0x18 with FEAT_IDST); a
+	 * Linux emulator answers them with SYSTEM_INFO_CPU_ID (t_misc.c) */
+	uint64_t esr = trap_esr(fn_read_midr);
+	CHECK(esr != 0); /* a fault came (an EC 0 syndrome still has IL set) */
+	CHECK(ESR_EC(esr) == 0 || ESR_EC(esr) == ESR_EC_SYSREG);
+}
+
 /* ---- preemptible retype ---------------------------------------------------------- */
 
 #define RW         (M6_RIGHT_READ | M6_RIGHT_WRITE)
@@ -285,7 +315,11 @@ const struct kt_test kt_suite_flood[] = {
 };
 
 const struct kt_test kt_suite_arch[] = {
-    KT_ENTRY(arch_authority_tcb_needs_write),  KT_ENTRY(arch_timeslice_bounded_by_authority),
-    KT_ENTRY(arch_configure_roots_need_write), KT_ENTRY(arch_el0_registers_reset),
-    KT_ENTRY(arch_retype_preemptible),         KT_END,
+    KT_ENTRY(arch_authority_tcb_needs_write),
+    KT_ENTRY(arch_timeslice_bounded_by_authority),
+    KT_ENTRY(arch_configure_roots_need_write),
+    KT_ENTRY(arch_el0_registers_reset),
+    KT_ENTRY(arch_el0_counter_cache_ids),
+    KT_ENTRY(arch_retype_preemptible),
+    KT_END,
 };

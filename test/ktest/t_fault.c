@@ -404,6 +404,110 @@ TEST(fault_linux_abi_write_number)
 	CHECK(!t.done);
 }
 
+TEST(fault_linux_abi_suspended_while_queued)
+{
+	/* the svc is queued on an endpoint nobody receives from yet */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	REQUIRE(start_svc(&t, 64, ep, M6_TCB_FLAG_LINUX_ABI));
+	for (unsigned i = 0; i < 10; i++)
+		m6_yield();
+	REQUIRE_OK(m6_tcb_suspend(t.tcb));
+	struct m6_tcb_registers r = {0};
+	REQUIRE_OK(m6_tcb_read_registers(t.tcb, &r));
+	struct m6_msg m;
+	CHECK_ERR(kt_nbrecv(ep, &m), M6_ERR_WOULD_BLOCK); /* the message is gone */
+	/* resumed, the thread issues the same svc again: the handler gets it once */
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	bool ok;
+	kt_recv_poll(ep, &m, 50, &ok);
+	REQUIRE(ok);
+	CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_LINUX_SYSCALL);
+	check_syscall_message(&m, &t, 64);
+	struct m6_msg rep = {.info = m6_msginfo(M6_FAULT_REPLY_RESUME, 1), .mr = {77}};
+	CHECK_OK(m6_reply(&rep));
+	CHECK(kt_join(&t, 100));
+	check_fault_pc(&t);
+	CHECK_EQ(t.out[0], 77);
+	/* the suspended thread's pc was the svc itself */
+	CHECK_EQ(r.pc, t.out[1]);
+	CHECK_EQ(r.x[0], 0x1000);
+}
+
+/* Three svcs with x8 = arg[0] + i and x0..x5 = 0x2000 * (i + 1) + k; out[i] = x0 after
+ * each; a fourth (x8 = arg[0] + 3) should never return. */
+static uint64_t fn_svc_loop(struct kt_thread *self)
+{
+	for (uint64_t i = 0; i < 4; i++) {
+		register uint64_t x0 __asm__("x0") = 0x2000 * (i + 1);
+		register uint64_t x1 __asm__("x1") = 0x2000 * (i + 1) + 1;
+		register uint64_t x5 __asm__("x5") = 0x2000 * (i + 1) + 5;
+		register uint64_t x7 __asm__("x7") = 0x7777;
+		register uint64_t x8 __asm__("x8") = self->arg[0] + i;
+		__asm__ volatile("svc #0"
+		                 : "+r"(x0), "+r"(x1), "+r"(x5)
+		                 : "r"(x7), "r"(x8)
+		                 : "x2", "x3", "x4", "x6", "memory");
+		self->out[i] = x0;
+	}
+	self->out[4] = 1;
+	return 0;
+}
+
+/* A handler already waiting in RECV/REPLY_RECV, above the Linux thread's priority: the
+ * kernel's fastpath carries the fault message and the answer (fastpath.c), with the same
+ * words, badge and effects as the general path the tests above take. A STOP answer
+ * still stops the thread. */
+TEST(fault_linux_abi_waiting_handler)
+{
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	m6_cptr_t fep = kt_mint(ep, M6_RIGHTS_ALL, 0x33);
+	REQUIRE(fep);
+	struct kt_thread t;
+	t.arg[0] = 170;
+	REQUIRE(kt_thread_create(&t, fn_svc_loop, KT_MAIN_PRIO - 10));
+	REQUIRE_OK(m6_tcb_configure(t.tcb, fep, M6_CAP_SELF_CNODE, M6_CAP_SELF_VSPACE, 0, 0));
+	REQUIRE_OK(m6_tcb_set_flags(t.tcb, M6_TCB_FLAG_LINUX_ABI));
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	struct m6_msg m;
+	uint64_t pc = 0;
+	REQUIRE_OK(m6_recv(ep, &m)); /* blocks: the thread runs and its svc comes here */
+	for (uint64_t i = 0; i < 4; i++) {
+		CHECK_EQ(m.badge, 0x33);
+		CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_LINUX_SYSCALL);
+		CHECK_EQ(m6_msginfo_length(m.info), 11);
+		CHECK_EQ(m.mr[0], 0x2000 * (i + 1));
+		CHECK_EQ(m.mr[1], 0x2000 * (i + 1) + 1);
+		CHECK_EQ(m.mr[5], 0x2000 * (i + 1) + 5);
+		CHECK_EQ(m6_mr_get(&m, 7), 0x7777);
+		CHECK_EQ(m6_mr_get(&m, 8), 170 + i);
+		uint64_t sp = m6_mr_get(&m, 10);
+		CHECK(sp < kt_thread_stack_top(&t) && sp > kt_thread_stack_top(&t) - KT_STACK_SIZE);
+		/* the pc is past the svc, each svc after the last (the loop may be unrolled) */
+		CHECK(m6_mr_get(&m, 9) > pc);
+		pc = m6_mr_get(&m, 9);
+		if (i == 3)
+			break;
+		/* answer and wait for the next: x0 = -(i + 1), or x0 unchanged (no word) */
+		struct m6_msg r = {.info = m6_msginfo(M6_FAULT_REPLY_RESUME, i == 1 ? 0 : 1),
+		                   .mr = {(uint64_t) - (int64_t)(i + 1)}};
+		REQUIRE_OK(m6_reply_recv(ep, &r));
+		m = r;
+	}
+	CHECK_EQ(t.out[0], (uint64_t)-1);
+	CHECK_EQ(t.out[1], 0x4000); /* no word: x0 as the svc left it */
+	CHECK_EQ(t.out[2], (uint64_t)-3);
+	struct m6_msg stop = {.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0)};
+	CHECK_OK(m6_reply(&stop));
+	for (unsigned i = 0; i < 10; i++)
+		m6_yield();
+	CHECK(!t.out[4]);
+	struct m6_msg none;
+	CHECK_ERR(kt_nbrecv(ep, &none), M6_ERR_WOULD_BLOCK);
+}
+
 TEST(fault_linux_abi_cleared)
 {
 	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
@@ -532,7 +636,9 @@ const struct kt_test kt_suite_fault[] = {
     KT_ENTRY(fault_unknown_syscall_without_handler),
     KT_ENTRY(fault_linux_abi_syscall),
     KT_ENTRY(fault_linux_abi_write_number),
+    KT_ENTRY(fault_linux_abi_suspended_while_queued),
     KT_ENTRY(fault_linux_abi_cleared),
+    KT_ENTRY(fault_linux_abi_waiting_handler),
     KT_ENTRY(fault_dropped_with_its_handler_leaves_no_trace),
     KT_ENTRY(fault_stop_releases_the_stopped_threads_caller),
     KT_END,

@@ -130,6 +130,16 @@ TEST(system_info)
 	REQUIRE_OK(m6_sysinfo_boot(CAP_SYSTEM_INFO, &boot, &freq));
 	CHECK(boot > 0);
 	CHECK_EQ(freq, 62500000);
+	/* the ID registers EL0 cannot read: MIDR_EL1's architecture field says "see the ID
+	 * registers" (0xf) on every Armv8 CPU, the AArch64 processor features say EL0 runs
+	 * AArch64, unallocated ones read zero */
+	uint64_t midr = 0, pfr0 = 0, reserved = 1;
+	REQUIRE_OK(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 0, 0, &midr));
+	CHECK_EQ((midr >> 16) & 0xf, 0xf);
+	REQUIRE_OK(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 4, 0, &pfr0));
+	CHECK((pfr0 & 0xf) == 1 || (pfr0 & 0xf) == 2);
+	REQUIRE_OK(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 7, 7, &reserved));
+	CHECK_EQ(reserved, 0);
 }
 
 TEST(system_info_refused)
@@ -143,6 +153,17 @@ TEST(system_info_refused)
 	uint64_t boot, freq;
 	CHECK_ERR(m6_sysinfo_boot(wo, &boot, &freq), M6_ERR_INSUFFICIENT_RIGHTS);
 	CHECK_ERR(m6_sysinfo_memory(CAP_DEBUG_CONSOLE, &mem), M6_ERR_ILLEGAL_OPERATION);
+	/* ID registers: past CRm 7, the implementation-defined encodings of CRm 0, an op2
+	 * past 7, no index at all, no read right */
+	uint64_t v = 0x5a5a;
+	CHECK_ERR(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 8, 0, &v), M6_ERR_RANGE);
+	CHECK_ERR(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 0, 1, &v), M6_ERR_RANGE);
+	CHECK_ERR(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 0, 7, &v), M6_ERR_RANGE);
+	CHECK_ERR(m6_sysinfo_cpu_id(CAP_SYSTEM_INFO, 4, 8, &v), M6_ERR_RANGE);
+	CHECK_EQ(v, 0x5a5a);
+	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_CPU_ID, 0)};
+	CHECK_EQ(m6_call(CAP_SYSTEM_INFO, &m), M6_ERR_INVALID_ARGUMENT);
+	CHECK_ERR(m6_sysinfo_cpu_id(wo, 0, 0, &v), M6_ERR_INSUFFICIENT_RIGHTS);
 }
 
 const struct kt_test kt_suite_misc[] = {

@@ -122,28 +122,31 @@ static uint64_t push_bytes(struct stack_builder *b, const void *data, size_t n, 
 	return sp_top - b->top;
 }
 
-#define AT_NULL     0
-#define AT_PHDR     3
-#define AT_PHENT    4
-#define AT_PHNUM    5
-#define AT_PAGESZ   6
-#define AT_BASE     7
-#define AT_FLAGS    8
-#define AT_ENTRY    9
-#define AT_UID      11
-#define AT_EUID     12
-#define AT_GID      13
-#define AT_EGID     14
-#define AT_PLATFORM 15
-#define AT_HWCAP    16
-#define AT_CLKTCK   17
-#define AT_SECURE   23
-#define AT_RANDOM   25
-#define AT_HWCAP2   26
-#define AT_EXECFN   31
-/* HWCAP_FP | HWCAP_ASIMD: what every Armv8-A has. Not HWCAP_CPUID: glibc would then
- * read MIDR_EL1, which traps at EL0 on m6. */
-#define LINUX_HWCAP 0x3u
+#define AT_NULL         0
+#define AT_PHDR         3
+#define AT_PHENT        4
+#define AT_PHNUM        5
+#define AT_PAGESZ       6
+#define AT_BASE         7
+#define AT_FLAGS        8
+#define AT_ENTRY        9
+#define AT_UID          11
+#define AT_EUID         12
+#define AT_GID          13
+#define AT_EGID         14
+#define AT_PLATFORM     15
+#define AT_HWCAP        16
+#define AT_CLKTCK       17
+#define AT_SECURE       23
+#define AT_RANDOM       25
+#define AT_HWCAP2       26
+#define AT_EXECFN       31
+#define AT_SYSINFO_EHDR 33
+#define AT_MINSIGSTKSZ  51
+/* What arm64 Linux 6.1 reports on a CPU without SVE or SME (Debian's kernel on QEMU's
+ * cortex-a72 says 4720): the smallest stack a signal frame with its FP/SIMD record fits
+ * on. */
+#define LINUX_MINSIGSTKSZ 4720
 
 /* Lay out argc, argv, envp, auxv and their strings at the top of the stack as Linux
  * does; the initial sp (16-byte aligned, pointing at argc) in *sp. */
@@ -184,12 +187,15 @@ static int build_stack(struct proc *p, int argc, char *const *argv, int envc, ch
 	    {AT_GID, 0},
 	    {AT_EGID, 0},
 	    {AT_PLATFORM, platform},
-	    {AT_HWCAP, LINUX_HWCAP},
-	    {AT_HWCAP2, 0},
+	    {AT_HWCAP, cpu_hwcap()},
+	    {AT_HWCAP2, cpu_hwcap2()},
 	    {AT_CLKTCK, 100},
 	    {AT_SECURE, 0},
 	    {AT_RANDOM, random},
 	    {AT_EXECFN, execfn},
+	    {AT_MINSIGSTKSZ, LINUX_MINSIGSTKSZ},
+	    /* last, and only when there is one: AT_NULL ends the vector early otherwise */
+	    {vdso_base(p) ? AT_SYSINFO_EHDR : AT_NULL, vdso_base(p)},
 	    {AT_NULL, 0},
 	};
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * (sizeof(aux) / sizeof(aux[0]));
@@ -310,7 +316,8 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	snprintf(p->exe, sizeof(p->exe), "%s", realpath(exe, real) ? real : exe);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
-	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
+	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0 &&
+	    (e = vdso_map(p)) == 0 && (e = signal_map_sigpage(p)) == 0)
 		e = build_stack(p, argc, argv, envc, envp, &img, bias, sp);
 	free(file);
 	if (e)
@@ -453,11 +460,54 @@ int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
 	return LINUX_PARKED;
 }
 
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRALN  1
+#define ILL_ILLOPC  1
+#define FPE_FLTUNK  14
+#define TRAP_BRKPT  1
+#define DFSC_ALIGN  0x21
+
+/* A fault the shim cannot resolve: the signal Linux raises for it (its default action
+ * kills with the log line "killed: bad access at ADDR (pc PC): SIGSEGV"). */
+static void fault_to_signal(struct proc *p, const struct m6_fault_info *f)
+{
+	if (f->kind == M6_FAULT_VM) {
+		uint64_t esr = f->vm.esr;
+		if ((esr & 0x3f) == DFSC_ALIGN) {
+			signal_fault(LINUX_SIGBUS, BUS_ADRALN, f->vm.address, esr, f->pc,
+			             "alignment");
+			return;
+		}
+		int code = mem_vma_find(p, f->vm.address) ? SEGV_ACCERR : SEGV_MAPERR;
+		signal_fault(LINUX_SIGSEGV, code, f->vm.address, esr, f->pc, "bad access");
+		return;
+	}
+	uint64_t esr = f->exception.esr;
+	switch (esr >> 26) {
+	case 0x22: /* pc alignment */
+	case 0x26: /* sp alignment */
+		signal_fault(LINUX_SIGBUS, BUS_ADRALN, f->pc, esr, f->pc, "alignment");
+		break;
+	case 0x2c: /* trapped floating-point exception */
+		signal_fault(LINUX_SIGFPE, FPE_FLTUNK, f->pc, esr, f->pc, "fp exception");
+		break;
+	case 0x3c: /* brk */
+		signal_fault(LINUX_SIGTRAP, TRAP_BRKPT, f->pc, esr, f->pc, "breakpoint");
+		break;
+	default: /* undefined instruction, illegal execution state, ... */
+		signal_fault(LINUX_SIGILL, ILL_ILLOPC, f->pc, esr, f->pc, "illegal instruction");
+		break;
+	}
+}
+
 /* Serve faults until no process is left. */
 static void serve(void)
 {
 	struct m6_msg m;
 	bool answer = false;
+	/* the shim's one thread keeps its IPC buffer: looked up once, not per message */
+	const struct m6_ipc_buffer *buf = m6_ipc_buffer();
 	while (live > 0) {
 		uint64_t err = answer ? m6_reply_recv(shim_faults, &m) : m6_recv(shim_faults, &m);
 		answer = false;
@@ -472,32 +522,66 @@ static void serve(void)
 		struct lthread *thr = p ? NULL : thread_of(m.badge);
 		if (thr)
 			p = thr->p;
-		if (!p || !m6_fault_decode(&m, &f))
+		if (!p)
 			continue; /* not ours: no answer, the thread stays stopped */
+		if (m6_msginfo_label(m.info) == M6_FAULT_LINUX_SYSCALL &&
+		    m6_msginfo_length(m.info) >= M6_FAULT_SYSCALL_WORDS) {
+			/* The common message, taken apart in place: x0..x5 are the first words
+			 * (in registers), the number, pc and sp in the IPC buffer, read before
+			 * the handler's own calls reuse it. */
+			uint64_t nr = buf->mr[8], ret = 0;
+			shim_call = (struct linux_call){.p = p,
+			                                .tcb = thr ? thr->tcb : p->tcb,
+			                                .thr = thr,
+			                                .tid = thr ? thr->tid : p->pid,
+			                                .pc = buf->mr[9],
+			                                .sp = buf->mr[10],
+			                                .nr = nr,
+			                                .busy = true};
+			/* signals due now are delivered instead of a plain answer (signal.c) */
+			if (linux_syscall(p, nr, m.mr, &ret) && !signal_syscall_return(ret)) {
+				m6_fault_reply_set_x0(&m, ret);
+				answer = true;
+			}
+			shim_call.busy = false;
+			block_run();
+			continue;
+		}
+		if (!m6_fault_decode_buf(buf, &m, &f))
+			continue;
 		shim_call = (struct linux_call){.p = p,
 		                                .tcb = thr ? thr->tcb : p->tcb,
 		                                .thr = thr,
 		                                .tid = thr ? thr->tid : p->pid,
 		                                .pc = f.pc,
-		                                .sp = f.syscall.sp};
+		                                .sp = f.syscall.sp,
+		                                .busy = true};
 		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
+			shim_call.nr = f.syscall.number;
 			uint64_t ret = 0;
-			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
+			/* signals due now are delivered instead of a plain answer (signal.c) */
+			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret) &&
+			    !signal_syscall_return(ret)) {
 				m6_fault_reply_set_x0(&m, ret);
 				answer = true;
 			}
-		} else if (f.kind == M6_FAULT_VM) {
+		} else if (f.kind == M6_FAULT_VM && (f.vm.esr & 0x3f) != 0x21 /* alignment */) {
 			int e = mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction);
 			if (e == 0) {
 				m6_fault_reply_resume(&m);
 				answer = true;
+			} else if (e == -LINUX_ENOMEM) {
+				proc_kill(p, "out of memory", f.vm.address, f.pc);
 			} else {
-				proc_kill(p, e == -LINUX_ENOMEM ? "out of memory" : "bad access",
-				          f.vm.address, f.pc);
+				fault_to_signal(p, &f);
 			}
+		} else if (f.kind == M6_FAULT_EXCEPTION &&
+		           cpu_emulate(p, shim_call.tcb, f.pc, f.exception.esr, &m) == 0) {
+			answer = true; /* an MRS of an ID register, answered as Linux does */
 		} else {
-			proc_kill(p, "exception", f.exception.esr, f.pc);
+			fault_to_signal(p, &f);
 		}
+		shim_call.busy = false;
 		/* What this message made ready (an exit a parent waits for, a futex wake, ...)
 		 * is completed now, before the answer. */
 		block_run();
@@ -512,6 +596,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	block_init();
+	cpu_init();
+	if ((e = vdso_init()) != 0)
+		shim_log("linux: no vDSO (%d): time calls go to the shim", -e);
 	/* "&PATH ARG..." starts a program without waiting for it: it runs beside the next. */
 	for (int i = 1; i < argc; i++) {
 		char line[256];
@@ -522,6 +609,7 @@ int main(int argc, char **argv)
 	}
 	serve();
 	unsigned made, free_count;
+	vdso_release();
 	mem_stats(&made, &free_count);
 	shim_log("linux: all programs done (%u frames made, %u free)", made, free_count);
 #ifdef CAP_POWER

@@ -150,7 +150,8 @@ static m6_cptr_t entry_cap(const struct l3 *t, unsigned slot)
 static void entry_drop(struct l3 *t, unsigned slot)
 {
 	uint32_t f = t->frame[slot] - 1;
-	m6_frame_unmap(entry_cap(t, slot));
+	if (!(t->prot[slot] & PROT_LAZY))
+		m6_frame_unmap(entry_cap(t, slot));
 	if (t->fcap[slot]) {
 		m6_cnode_delete(M6_CAP_SELF_CNODE, t->fcap[slot], M6_DEPTH_ROOT);
 		slot_free(t->fcap[slot]);
@@ -348,6 +349,29 @@ static uint64_t rights_of(uint32_t prot)
 
 static int cow_break(struct proc *p, struct l3 *t, unsigned slot, uint64_t page, uint32_t prot);
 
+/* Give a lazy entry its cap and its mapping (with the rights its prot says). The sole
+ * user of a frame maps the frame's own cap: no other entry can be mapping it then. */
+static int lazy_map(struct proc *p, struct l3 *t, unsigned slot, uint64_t page)
+{
+	uint32_t f = t->frame[slot] - 1;
+	if (frames[f].refs > 1) {
+		m6_cptr_t copy = slot_alloc();
+		if (copy == 0 ||
+		    m6_cnode_copy(M6_CAP_SELF_CNODE, copy, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
+		                  frames[f].proc_cap, M6_DEPTH_ROOT, M6_RIGHTS_ALL) != M6_OK) {
+			if (copy)
+				slot_free(copy);
+			return -LINUX_ENOMEM;
+		}
+		t->fcap[slot] = copy;
+	}
+	t->prot[slot] &= ~PROT_LAZY;
+	if ((t->prot[slot] & ~PROT_COW) != 0 &&
+	    m6_frame_map(entry_cap(t, slot), p->vspace, page, rights_of(t->prot[slot])) != M6_OK)
+		return -LINUX_EFAULT;
+	return 0;
+}
+
 /* Make the page at addr present with `prot`; its shim pointer in *ptr. */
 static int page_present(struct proc *p, uint64_t addr, uint32_t prot, uint8_t **ptr)
 {
@@ -514,8 +538,12 @@ int mem_protect(struct proc *p, uint64_t start, uint64_t end, uint32_t prot)
 			uint64_t a = t->base + (uint64_t)i * PAGE_SIZE;
 			if (a < start || a >= end || !t->frame[i])
 				continue;
-			m6_cptr_t cap = entry_cap(t, i);
 			uint32_t cow = t->prot[i] & PROT_COW;
+			if (t->prot[i] & PROT_LAZY) { /* nothing mapped: the fault maps it */
+				t->prot[i] = prot | cow | PROT_LAZY;
+				continue;
+			}
+			m6_cptr_t cap = entry_cap(t, i);
 			/* no access: unmap the frame but keep its contents for a later mprotect;
 			 * the fault path maps it again */
 			m6_frame_unmap(cap);
@@ -540,9 +568,10 @@ static int cow_break(struct proc *p, struct l3 *t, unsigned slot, uint64_t page,
 		memcpy(frame_ptr(g), frame_ptr(f), PAGE_SIZE);
 		entry_drop(t, slot);
 		t->frame[slot] = g + 1;
-	} else {
+	} else if (!(t->prot[slot] & PROT_LAZY)) {
 		m6_frame_unmap(entry_cap(t, slot));
 	}
+	/* a lazy entry that is the frame's last user maps the frame's own cap (fcap 0) */
 	t->prot[slot] = prot;
 	if (m6_frame_map(entry_cap(t, slot), p->vspace, page, rights_of(prot)) != M6_OK)
 		return -LINUX_EFAULT;
@@ -564,31 +593,26 @@ int mem_fork(struct proc *parent, struct proc *child)
 			if (!t->frame[i])
 				continue;
 			uint32_t f = t->frame[i] - 1;
-			uint64_t va = t->base + (uint64_t)i * PAGE_SIZE;
-			m6_cptr_t copy = slot_alloc();
-			if (copy == 0 || frames[f].refs == UINT16_MAX ||
-			    m6_cnode_copy(M6_CAP_SELF_CNODE, copy, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
-			                  frames[f].proc_cap, M6_DEPTH_ROOT,
-			                  M6_RIGHTS_ALL) != M6_OK) {
-				if (copy)
-					slot_free(copy);
+			if (frames[f].refs == UINT16_MAX)
 				return -LINUX_ENOMEM;
-			}
-			/* both sides lose write access; the first write fault copies */
+			/* The parent loses write access (its first write fault copies or takes the
+			 * page over); a read-only page stays as it is mapped. */
 			uint32_t prot = t->prot[i] | PROT_COW;
-			if (!(t->prot[i] & PROT_COW) && (t->prot[i] & ELF_PROT_WRITE)) {
+			if (!(t->prot[i] & (PROT_COW | PROT_LAZY)) &&
+			    (t->prot[i] & ELF_PROT_WRITE)) {
 				m6_cptr_t cap = entry_cap(t, i);
 				m6_frame_unmap(cap);
-				m6_frame_map(cap, parent->vspace, va, rights_of(prot));
+				m6_frame_map(cap, parent->vspace, t->base + (uint64_t)i * PAGE_SIZE,
+				             rights_of(prot));
 			}
 			t->prot[i] = prot;
+			/* The child shares the frame but maps nothing yet: most pages of a child
+			 * that execs or exits are never touched, and a touched one costs a fault
+			 * message instead of a cap copy, a map, an unmap and a delete. */
 			frames[f].refs++;
 			c->frame[i] = f + 1;
-			c->fcap[i] = copy;
-			c->prot[i] = prot;
-			if ((prot & ~PROT_COW) != 0 &&
-			    m6_frame_map(copy, child->vspace, va, rights_of(prot)) != M6_OK)
-				return -LINUX_ENOMEM;
+			c->fcap[i] = 0;
+			c->prot[i] = prot | PROT_LAZY;
 		}
 	}
 	return 0;
@@ -611,8 +635,21 @@ int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction)
 	unsigned slot = (unsigned)((addr >> 12) & 511);
 	if (t && t->frame[slot]) {
 		uint32_t cow = t->prot[slot] & PROT_COW;
+		uint64_t page = addr & ~(uint64_t)(PAGE_SIZE - 1);
 		if (write && cow)
-			return cow_break(p, t, slot, addr & ~(uint64_t)(PAGE_SIZE - 1), v->prot);
+			return cow_break(p, t, slot, page, v->prot);
+		if (t->prot[slot] & PROT_LAZY) {
+			/* a fork child's first touch: map it with the VMA's rights now, less write
+			 * while shared; a W+X page wanted for execution goes R-X as below */
+			uint32_t prot = v->prot;
+			if (instruction && (prot & ELF_PROT_WRITE))
+				prot &= ~ELF_PROT_WRITE;
+			t->prot[slot] = prot | cow | PROT_LAZY;
+			int e = lazy_map(p, t, slot, page);
+			if (e == 0 && instruction)
+				mem_sync_code(p, addr, addr + 1);
+			return e;
+		}
 		uint32_t mapped = t->prot[slot] & ~PROT_COW;
 		if (ESR_PERMISSION(esr & 0x3f) || mapped != v->prot) {
 			/* present with other rights: an mprotect(PROT_NONE) page coming back, or
@@ -635,4 +672,54 @@ int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction)
 	}
 	uint8_t *ptr;
 	return page_present(p, addr, v->prot, &ptr);
+}
+
+/* ---- frames the shim holds for every process (the vDSO) ---- */
+
+int mem_frame_hold(uint32_t *index, uint8_t **ptr)
+{
+	int e = frame_get(index);
+	if (e)
+		return e;
+	/* refs 1 is the shim's own reference: process mappings add to it, so the frame is
+	 * always shared as far as copy-on-write is concerned and never freed with a process */
+	*ptr = frame_ptr(*index);
+	return 0;
+}
+
+void mem_frame_release(uint32_t index)
+{
+	if (frames[index].refs <= 1)
+		frame_put(index);
+	else
+		frames[index].refs--;
+}
+
+int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot)
+{
+	struct l3 *t = l3_find(p, va);
+	int e;
+	if (!t && (e = l3_make(p, va, &t)) != 0)
+		return e;
+	unsigned slot = (unsigned)((va >> 12) & 511);
+	if (t->frame[slot])
+		entry_drop(t, slot);
+	m6_cptr_t copy = slot_alloc();
+	if (copy == 0 || frames[index].refs == UINT16_MAX ||
+	    m6_cnode_copy(M6_CAP_SELF_CNODE, copy, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
+	                  frames[index].proc_cap, M6_DEPTH_ROOT, M6_RIGHTS_ALL) != M6_OK) {
+		if (copy)
+			slot_free(copy);
+		return -LINUX_ENOMEM;
+	}
+	/* mapped copy-on-write: an mprotect that adds write, then a write, gives the process
+	 * a copy instead of changing the page every process shares */
+	prot |= PROT_COW;
+	frames[index].refs++;
+	t->frame[slot] = index + 1;
+	t->fcap[slot] = copy;
+	t->prot[slot] = prot;
+	if (m6_frame_map(copy, p->vspace, va, rights_of(prot)) != M6_OK)
+		return -LINUX_ENOMEM;
+	return 0;
 }

@@ -10,6 +10,7 @@
 #include <m6/syscall.h>
 
 #include "fd.h"
+#include "signal.h"
 
 #define PAGE_SIZE 4096u
 /* A Linux process may use addresses below this: one level-1 table's 512 GiB. */
@@ -17,8 +18,11 @@
 #define LINUX_STACK_TOP  (LINUX_USER_LIMIT - 0x10000000u)
 #define LINUX_STACK_SIZE ((uint64_t)8 << 20)
 /* mmap places regions top-down from here; static-PIE images go at LINUX_PIE_BASE. */
-#define LINUX_MMAP_TOP    (LINUX_STACK_TOP - LINUX_STACK_SIZE - 0x10000000u)
-#define LINUX_PIE_BASE    0x5555550000u
+#define LINUX_MMAP_TOP (LINUX_STACK_TOP - LINUX_STACK_SIZE - 0x10000000u)
+#define LINUX_PIE_BASE 0x5555550000u
+/* The vDSO's data page, then its text (vdso.c): in the gap between the mmap area and the
+ * stack, so that neither moves. */
+#define LINUX_VDSO_BASE   (LINUX_STACK_TOP - LINUX_STACK_SIZE - 0x8000000u)
 #define LINUX_MAX_VMAS    256u
 #define LINUX_MAX_PROCS   16u /* slots; the spec's asid_pool bounds them too */
 #define LINUX_MAX_THREADS 32u /* threads beyond each process's main one, all together */
@@ -41,8 +45,11 @@
 
 /* In an l3 entry's prot: the frame is shared copy-on-write, mapped without write. */
 #define PROT_COW 0x100u
+/* In an l3 entry's prot: the entry holds a reference to its frame but nothing is mapped
+ * and it has no cap of its own yet (a fork child's page until the child touches it). */
+#define PROT_LAZY 0x200u
 
-enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK };
+enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK, VMA_VDSO };
 
 struct vma {
 	uint64_t start, end; /* page-aligned, start < end */
@@ -80,12 +87,14 @@ struct proc {
 	unsigned nvma;
 	uint64_t brk_start, brk;
 	uint64_t clear_tid;
-	struct fd_table files; /* descriptors and cwd (fd.c) */
-	int ppid, pgid, sid;   /* ppid 0: started by the shim, nobody waits for it */
-	bool zombie;           /* exited, its slot kept until its parent waits */
-	int wstatus;           /* as wait4 reports it: code << 8, or the signal */
-	int nthreads;          /* its threads alive, the main one (tcb above) included */
-	bool main_exited;      /* the main thread called exit(2) while others go on */
+	struct fd_table files;  /* descriptors and cwd (fd.c) */
+	int ppid, pgid, sid;    /* ppid 0: started by the shim, nobody waits for it */
+	bool zombie;            /* exited, its slot kept until its parent waits */
+	int wstatus;            /* as wait4 reports it: code << 8, or the signal */
+	int nthreads;           /* its threads alive, the main one (tcb above) included */
+	bool main_exited;       /* the main thread called exit(2) while others go on */
+	struct sig_proc sig;    /* handlers, process-directed signals, stop state (signal.c) */
+	struct sig_thread sigt; /* the main thread's mask, pending set, alternate stack */
 };
 
 /* A thread beyond a process's main one (clone with CLONE_THREAD): its own TCB in the
@@ -95,7 +104,8 @@ struct lthread {
 	struct proc *p;
 	m6_cptr_t tcb, cnode, fault_ep; /* made once per slot, kept for the next thread */
 	int tid;
-	uint64_t clear_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t clear_tid;     /* CLONE_CHILD_CLEARTID / set_tid_address */
+	struct sig_thread sigt; /* its mask, pending set, alternate stack (signal.c) */
 };
 
 /* ---- mem.c: the pool, the frame window, process memory ---- */
@@ -129,6 +139,44 @@ void mem_sync_code(struct proc *p, uint64_t start, uint64_t end);
 int mem_fault(struct proc *p, uint64_t addr, uint64_t esr, bool instruction);
 /* Frames in use and free, for the log. */
 void mem_stats(unsigned *made, unsigned *free_count);
+/* A zeroed frame the shim keeps (a reference of its own) to map into processes: its
+ * index and the shim's pointer to it; 0 or -ENOMEM. */
+int mem_frame_hold(uint32_t *index, uint8_t **ptr);
+/* Drop the shim's reference: the frame is freed with its last mapping. */
+void mem_frame_release(uint32_t index);
+/* Map held frame `index` at va in p, copy-on-write with `prot` (a page already there is
+ * dropped); 0 or -ENOMEM. */
+int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot);
+
+/* ---- cpu.c: AT_HWCAP and the ID registers a program reads ---- */
+/* Read the CPU's ID registers through the kernel (needs `syscap system_info`). */
+void cpu_init(void);
+uint64_t cpu_hwcap(void);
+uint64_t cpu_hwcap2(void);
+/* An exception of p's thread `tcb` at pc with syndrome esr: an MRS of an ID register is
+ * answered (the destination register written, `m` made the reply that resumes after it)
+ * and 0 returned; anything else is -EINVAL (the caller kills: SIGILL). */
+int cpu_emulate(struct proc *p, m6_cptr_t tcb, uint64_t pc, uint64_t esr, struct m6_msg *m);
+
+/* ---- vdso.c: the vDSO mapped into every process ---- */
+/* Copy the vDSO into held frames and write its data page (once, at start-up); 0 or -errno
+ * (then processes run without a vDSO). */
+int vdso_init(void);
+/* Give the vDSO's frames back (the end of the shim's run, for the frame count). */
+void vdso_release(void);
+/* Map the data page and the vDSO into p (exec); 0 or -errno. */
+int vdso_map(struct proc *p);
+/* The address of the vDSO's ELF header in p (AT_SYSINFO_EHDR), 0 if none. */
+uint64_t vdso_base(struct proc *p);
+/* The address in p of the vDSO function `name` (e.g. "__kernel_rt_sigreturn"), 0 if none:
+ * where a signal frame's return address should point. */
+uint64_t vdso_symbol(struct proc *p, const char *name);
+/* Nanoseconds of the clocks the vDSO serves, as it computes them: counter time since the
+ * counter started, plus the wall-clock offset when `realtime`. */
+uint64_t vdso_clock_ns(bool realtime);
+/* Counter ticks of an absolute time `ns` of CLOCK_MONOTONIC, or of CLOCK_REALTIME when
+ * `realtime` (a time before the counter started is 0). */
+uint64_t vdso_abs_to_ticks(uint64_t ns, bool realtime);
 
 /* ---- syscalls.c ---- */
 /* Handle one syscall; false when the thread must not be resumed (it exited). */
@@ -152,6 +200,8 @@ struct proc *proc_by_pid(int pid);
  * zombie for its parent's wait. */
 void proc_exit(struct proc *p, int status);
 void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc);
+/* End p killed by signal sig (wait status sig; the caller logs why). */
+void proc_end_signal(struct proc *p, int sig);
 int64_t proc_sys_clone(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_clone3(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_wait4(struct proc *p, const uint64_t a[6]);

@@ -83,14 +83,53 @@ static int64_t sys_uname(struct proc *p, const uint64_t a[6])
 #define CLOCK_MONOTONIC_COARSE   6
 #define CLOCK_BOOTTIME           7
 
+/* The same clocks as the vDSO's (vdso.c), read the same way: counter time since the counter
+ * started, CLOCK_REALTIME plus the wall-clock offset. The CPU-time clocks, which the vDSO
+ * sends here, count the same (the shim does not account CPU time per thread yet). */
+static int64_t clock_now(uint64_t clock, uint64_t *ns)
+{
+	if (clock > CLOCK_BOOTTIME)
+		return -LINUX_EINVAL;
+	*ns = vdso_clock_ns(clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE);
+	return 0;
+}
+
 static int64_t sys_clock_gettime(struct proc *p, const uint64_t a[6])
 {
-	if (a[0] > CLOCK_BOOTTIME)
-		return -LINUX_EINVAL;
-	/* every clock counts from boot for now (no wall-clock source yet) */
-	uint64_t ns = m6_time_ns();
+	uint64_t ns;
+	int64_t e = clock_now(a[0], &ns);
+	if (e)
+		return e;
 	int64_t ts[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
 	return mem_copy_out(p, a[1], ts, sizeof(ts));
+}
+
+static int64_t sys_clock_getres(struct proc *p, const uint64_t a[6])
+{
+	uint64_t ns;
+	int64_t e = clock_now(a[0], &ns);
+	if (e || a[1] == 0)
+		return e;
+	/* one counter tick, rounded up to a nanosecond, as the vDSO answers */
+	uint64_t f = m6_counter_frequency();
+	int64_t ts[2] = {0, (int64_t)((1000000000u + f - 1) / f)};
+	return mem_copy_out(p, a[1], ts, sizeof(ts));
+}
+
+static int64_t sys_gettimeofday(struct proc *p, const uint64_t a[6])
+{
+	uint64_t ns = vdso_clock_ns(true);
+	if (a[0]) {
+		int64_t tv[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u)};
+		int e = mem_copy_out(p, a[0], tv, sizeof(tv));
+		if (e)
+			return e;
+	}
+	if (a[1]) {
+		int32_t tz[2] = {0, 0}; /* UTC */
+		return mem_copy_out(p, a[1], tz, sizeof(tz));
+	}
+	return 0;
 }
 
 #define TIMER_ABSTIME 1
@@ -168,8 +207,8 @@ static int64_t sys_clock_nanosleep(struct proc *p, const uint64_t a[6])
 		return -e;
 	if (!(a[1] & TIMER_ABSTIME))
 		return sleep_until(block_deadline_in(ns));
-	/* every clock counts from boot (clock_gettime): an absolute time is counter time */
-	int64_t r = sleep_until(m6_ns_to_ticks(ns));
+	int64_t r = sleep_until(
+	    vdso_abs_to_ticks(ns, a[0] == CLOCK_REALTIME || a[0] == CLOCK_REALTIME_COARSE));
 	return r == LINUX_PARKED ? r : -r;
 }
 
@@ -347,6 +386,7 @@ enum {
 	NR_set_robust_list = 99,
 	NR_nanosleep = 101,
 	NR_clock_gettime = 113,
+	NR_clock_getres = 114,
 	NR_clock_nanosleep = 115,
 	NR_sched_yield = 124,
 	NR_setpgid = 154,
@@ -354,6 +394,7 @@ enum {
 	NR_getsid = 156,
 	NR_setsid = 157,
 	NR_uname = 160,
+	NR_gettimeofday = 169,
 	NR_getpid = 172,
 	NR_getppid = 173,
 	NR_getuid = 174,
@@ -375,6 +416,16 @@ enum {
 	NR_statx = 291,
 	NR_faccessat2 = 439,
 	NR_clone3 = 435,
+	NR_kill = 129,
+	NR_tkill = 130,
+	NR_tgkill = 131,
+	NR_sigaltstack = 132,
+	NR_rt_sigsuspend = 133,
+	NR_rt_sigaction = 134,
+	NR_rt_sigprocmask = 135,
+	NR_rt_sigpending = 136,
+	NR_rt_sigtimedwait = 137,
+	NR_rt_sigreturn = 139,
 	NR_COUNT = 512,
 };
 
@@ -426,6 +477,7 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_set_robust_list] = sys_zero,
     [NR_nanosleep] = sys_nanosleep,
     [NR_clock_gettime] = sys_clock_gettime,
+    [NR_clock_getres] = sys_clock_getres,
     [NR_clock_nanosleep] = sys_clock_nanosleep,
     [NR_sched_yield] = sys_zero,
     [NR_setpgid] = proc_sys_setpgid,
@@ -436,6 +488,7 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_mount] = sys_mount,
     [NR_reboot] = sys_reboot,
     [NR_ppoll] = sys_ppoll,
+    [NR_gettimeofday] = sys_gettimeofday,
     [NR_getpid] = sys_getpid,
     [NR_getppid] = proc_sys_getppid,
     [NR_getuid] = sys_zero,
@@ -456,6 +509,16 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_statx] = sys_statx,
     [NR_faccessat2] = sys_faccessat2,
     [NR_clone3] = proc_sys_clone3,
+    [NR_kill] = signal_sys_kill,
+    [NR_tkill] = signal_sys_tkill,
+    [NR_tgkill] = signal_sys_tgkill,
+    [NR_sigaltstack] = signal_sys_sigaltstack,
+    [NR_rt_sigsuspend] = signal_sys_rt_sigsuspend,
+    [NR_rt_sigaction] = signal_sys_rt_sigaction,
+    [NR_rt_sigprocmask] = signal_sys_rt_sigprocmask,
+    [NR_rt_sigpending] = signal_sys_rt_sigpending,
+    [NR_rt_sigtimedwait] = signal_sys_rt_sigtimedwait,
+    [NR_rt_sigreturn] = signal_sys_rt_sigreturn,
 };
 
 /* Names for the log line of an unsupported call: the common ones a static program may
@@ -508,12 +571,18 @@ static const struct {
     {99, "set_robust_list"},
     {101, "nanosleep"},
     {113, "clock_gettime"},
+    {114, "clock_getres"},
     {115, "clock_nanosleep"},
     {124, "sched_yield"},
     {129, "kill"},
+    {130, "tkill"},
     {131, "tgkill"},
+    {132, "sigaltstack"},
+    {133, "rt_sigsuspend"},
     {134, "rt_sigaction"},
     {135, "rt_sigprocmask"},
+    {136, "rt_sigpending"},
+    {137, "rt_sigtimedwait"},
     {139, "rt_sigreturn"},
     {142, "reboot"},
     {160, "uname"},

@@ -84,6 +84,7 @@ int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t pt
 	t->p = p;
 	t->tid = proc_new_pid();
 	t->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	signal_thread_init(p, t);
 	p->nthreads++;
 	int32_t tid = t->tid;
 	if (flags & CLONE_PARENT_SETTID)
@@ -91,10 +92,12 @@ int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t pt
 	if (flags & CLONE_CHILD_SETTID)
 		mem_copy_out(p, ctid, &tid, sizeof(tid));
 	r.x[0] = 0;
-	/* The new thread goes on after the caller's svc with its registers, x0 = 0, the new
-	 * stack and (CLONE_SETTLS) its own TLS register. */
+	/* The new thread goes on after the caller's svc with its registers and flags, x0 = 0,
+	 * the new stack and (CLONE_SETTLS) its own TLS register. */
+	r.pc = shim_call.pc;
+	r.sp = stack;
 	if (m6_tcb_write_tls(t->tcb, (flags & CLONE_SETTLS) ? tls : tp) != M6_OK ||
-	    m6_tcb_write_registers(t->tcb, true, shim_call.pc, stack, r.x, 31) != M6_OK) {
+	    m6_tcb_write_all_registers(t->tcb, true, &r) != M6_OK) {
 		t->used = false;
 		p->nthreads--;
 		return -LINUX_EAGAIN;
@@ -154,9 +157,11 @@ int64_t thread_sys_futex(struct proc *p, const uint64_t a[6])
 			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
 				return -LINUX_EINVAL;
 			uint64_t ns = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-			/* WAIT: a relative timeout; WAIT_BITSET: an absolute time, and every clock
-			 * counts from boot here */
-			deadline = op == FUTEX_WAIT ? block_deadline_in(ns) : m6_ns_to_ticks(ns);
+			/* WAIT: a relative timeout; WAIT_BITSET: an absolute time of
+			 * CLOCK_MONOTONIC, or of CLOCK_REALTIME with FUTEX_CLOCK_REALTIME */
+			deadline = op == FUTEX_WAIT
+			               ? block_deadline_in(ns)
+			               : vdso_abs_to_ticks(ns, (a[1] & FUTEX_CLOCK_RT) != 0);
 			if (deadline == 0)
 				deadline = 1;
 		}

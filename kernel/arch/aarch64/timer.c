@@ -33,8 +33,15 @@ void arch_timer_set_deadline(uint64_t ticks)
 void timer_init(void)
 {
 	/* EL0 may read the virtual counter (monotonic time, no authority) but not touch
-	 * the timers, which are the kernel's. */
-	SYSREG_WRITE(cntkctl_el1, 1u << 1);
+	 * the timers, which are the kernel's (EL0VCTEN only). The event stream is on: a WFE
+	 * at EL0 wakes within 100-200 us (an event each time counter bit EVNTI goes from 0 to
+	 * 1: the lowest bit whose period is at least 100 us), so a spin-wait on WFE cannot sleep
+	 * for good when the store it waits for sends no event; Linux promises this (HWCAP_EVTSTRM).
+	 */
+	uint64_t freq = arch_timer_frequency(), bit = 0;
+	while (bit < 15 && (2ull << bit) < freq / 10000)
+		bit++;
+	SYSREG_WRITE(cntkctl_el1, (1u << 1) | (1u << 2) | (bit << 4));
 	/* The physical timer is nobody's: whatever a loader left in it stays silent. */
 	SYSREG_WRITE(cntp_ctl_el0, 0);
 	arch_irq_enable_line(platform.timer_irq);

@@ -5,6 +5,7 @@
  * only then moves to the kernel stack. The kernel is not preemptible and keeps no state on
  * its stack between entries: every entry starts afresh at kernel_stack_top. */
 #include <arch/context.h>
+#include <kernel/tcb_offsets.h>
 
 .macro	save_user_context
 	sub	sp, sp, #CONTEXT_SIZE
@@ -114,8 +115,9 @@ exception_vectors:
 
 el0_sync:
 	save_user_context
-	/* Call and reply-receive try the IPC fastpath first; x0 is the saved context = the
-	 * TCB, x8 still holds the user's syscall number. */
+	/* Call and reply-receive try the IPC fastpath first, and so does a Linux-ABI thread's
+	 * svc (its fault message to a waiting handler); x0 is the saved context = the TCB,
+	 * x8 still holds the user's syscall number. */
 	mrs	x1, esr_el1
 	lsr	x1, x1, #26
 	cmp	x1, #0x15               /* EC: SVC from AArch64 */
@@ -127,8 +129,12 @@ el0_sync:
 	b.eq	3f
 	sub	x2, x8, #2              /* SEND 2, NBSEND 3, RECV 4: notifications */
 	cmp	x2, #2
-	b.hi	1f
+	b.hi	5f
 	bl	fastpath_event
+	b	4f
+5:	ldr	w2, [x0, #TCB_FLAGS]    /* a Linux-ABI thread's svc: its fault message */
+	tbz	w2, #TCB_FLAG_LINUX_ABI_BIT, 1f
+	bl	fastpath_linux_syscall
 	b	4f
 2:	bl	fastpath_call
 	b	4f

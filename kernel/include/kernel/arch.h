@@ -48,6 +48,9 @@ uint64_t arch_timer_now(void);
 /* Boot: the system registers EL0 can see or that control its access, to known values
  * (arch/aarch64/el0_state.c says which EL0 may use). */
 void arch_el0_state_init(void);
+/* ID register op0 3, op1 0, CRn 0, CRm index / 8, op2 index % 8 into *value; false for an
+ * encoding that is not offered (index >= 64, or CRm 0 other than MIDR, MPIDR, REVIDR). */
+bool arch_read_id_register(unsigned index, uint64_t *value);
 /* Benchmark kernels only: count instructions (event INST_RETIRED) in PMU counter 0 and
  * cycles in the cycle counter, both readable from EL0. */
 void arch_pmu_enable_user(void);
@@ -63,6 +66,9 @@ void arch_switch_to(struct tcb *prev, struct tcb *next);
 NORETURN void arch_return_to_user(struct tcb *tcb);
 /* The thread touched FP/SIMD without owning the registers: hand them over. */
 void arch_fpu_trap(struct tcb *t);
+/* Bring t's saved FP/SIMD state up to date (it may be live in the registers) before the
+ * kernel reads or writes it for another thread. */
+void arch_fpu_sync(struct tcb *t);
 /* A TCB is going away: forget it as owner of any lazily switched state. */
 void arch_thread_forget(struct tcb *t);
 /* Load the address space `t`'s VSpace slot names (an empty one if none) on this CPU: for

@@ -10,6 +10,10 @@
  * NULL: nothing was changed; take the general path. */
 struct tcb *fastpath_call(struct tcb *t);
 struct tcb *fastpath_reply_recv(struct tcb *t);
+/* A Linux-ABI thread's svc: its fault message straight to a waiting handler (from the
+ * vector for numbers no other fastpath takes, and from handle_syscall for the rest);
+ * NULL at once for any other thread. */
+struct tcb *fastpath_linux_syscall(struct tcb *t);
 /* SEND/NBSEND (signal) and RECV (wait) on a notification. */
 struct tcb *fastpath_event(struct tcb *t);
 

@@ -3,6 +3,7 @@
 #define KERNEL_TCB_H
 
 #include <arch/context.h>
+#include <kernel/tcb_offsets.h>
 #include <kernel/cap.h>
 #include <kernel/printk.h>
 
@@ -76,6 +77,8 @@ struct tcb {
 };
 
 _Static_assert(offsetof(struct tcb, context) == 0, "vectors.S saves into the TCB's start");
+_Static_assert(offsetof(struct tcb, flags) == TCB_FLAGS, "vectors.S reads the flags");
+_Static_assert(M6_TCB_FLAG_LINUX_ABI == 1u << TCB_FLAG_LINUX_ABI_BIT, "vectors.S tests the bit");
 
 #define TCB_SIZE_BITS 11
 _Static_assert(sizeof(struct tcb) <= (1u << TCB_SIZE_BITS), "tcb size");

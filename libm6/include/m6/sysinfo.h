@@ -26,6 +26,10 @@ struct m6_memory_info {
 uint64_t m6_sysinfo_memory(m6_cptr_t info, struct m6_memory_info *out);
 /* The counter value when the kernel started the components, and its frequency. */
 uint64_t m6_sysinfo_boot(m6_cptr_t info, uint64_t *boot_counter, uint64_t *frequency);
+/* The CPU's ID register op0 3, op1 0, CRn 0, CRm `crm`, op2 `op2` (MIDR_EL1 is 0, 0;
+ * ID_AA64ISAR0_EL1 is 6, 0), which EL0 cannot read itself; M6_ERR_RANGE for an encoding
+ * not offered (CRm above 7; CRm 0 but MIDR, MPIDR, REVIDR). */
+uint64_t m6_sysinfo_cpu_id(m6_cptr_t info, unsigned crm, unsigned op2, uint64_t *value);
 /* "running", "blocked (recv)", ...: a thread state's name. */
 const char *m6_thread_state_name(uint64_t state);
 

@@ -39,7 +39,7 @@ echo "== cut"
 echo "one,two,three,four" | cut -d, -f2,4
 echo "abcdefgh" | cut -c3-5
 echo "== ls | grep | wc"
-ls /bin | grep -c '^s'
+ls /usr/bin | grep -c '^s'
 ls -1 /usr/bin | grep '^w' | sort
 rm fruit.txt
 echo done
