@@ -27,9 +27,11 @@ enum ofd_kind {
 	OFD_VFS,    /* a file or directory of the VFS */
 	OFD_PIPE_R, /* the read end of a pipe */
 	OFD_PIPE_W,
+	OFD_PROC, /* a /proc file or directory, or /dev: generated at open (procfs.c) */
 };
 
 struct pipe;
+struct procfs_file;
 
 /* An open-file description. */
 struct ofd {
@@ -39,6 +41,7 @@ struct ofd {
 	uint32_t vfd;   /* OFD_VFS: the shim's VFS descriptor */
 	char *path;     /* OFD_VFS: the absolute path it was opened by (for *at, fchmod) */
 	struct pipe *pipe;
+	struct procfs_file *gen; /* OFD_PROC: the generated text (path: what was opened) */
 };
 
 /* The per-process part (struct proc holds one). */
@@ -110,6 +113,18 @@ int64_t pipe_write(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n);
 /* The poll events ready on pipe end f (POLLIN|POLLHUP, or POLLOUT|POLLERR; Linux values). */
 uint32_t pipe_poll(const struct ofd *f);
 
+/* ---- readiness (fs_calls.c): poll, ppoll, pselect6 ----
+ * Each kind of description has one readiness hook, fd_poll_kind[OFD_*]: it answers the
+ * poll events ready now (POLLIN 0x1, POLLPRI 0x2, POLLOUT 0x4, POLLERR 0x8, POLLHUP 0x10;
+ * Linux's values). A kind without a hook (NULL) is always readable and writable. ppoll and
+ * pselect6 ask fd_poll after every message the shim serves while they wait, so a hook only
+ * has to tell the truth about now: a new kind (a terminal) fills in its entry, e.g.
+ * `fd_poll_kind[OFD_TTY] = tty_poll;` at start-up or in the table's initializer. */
+#define OFD_KIND_MAX 16
+typedef uint32_t (*fd_poll_fn)(const struct ofd *f);
+extern fd_poll_fn fd_poll_kind[OFD_KIND_MAX];
+uint32_t fd_poll(const struct ofd *f);
+
 /* ---- fs_calls.c: the file system calls (dispatched by syscalls.c) ---- */
 int64_t sys_getcwd(struct proc *p, const uint64_t a[6]);
 int64_t sys_dup(struct proc *p, const uint64_t a[6]);
@@ -148,5 +163,6 @@ int64_t sys_statx(struct proc *p, const uint64_t a[6]);
 int64_t sys_faccessat2(struct proc *p, const uint64_t a[6]);
 int64_t sys_mount(struct proc *p, const uint64_t a[6]);
 int64_t sys_ppoll(struct proc *p, const uint64_t a[6]);
+int64_t sys_pselect6(struct proc *p, const uint64_t a[6]);
 
 #endif
