@@ -1485,9 +1485,10 @@ int64_t sys_ppoll(struct proc *p, const uint64_t a[6])
 	return LINUX_PARKED;
 }
 
-/* select's sets: up to FD_SETSIZE (1024) bits, in 64-bit words as the kernel reads them. */
-#define SELECT_MAX 1024u
-#define SET_WORDS  (SELECT_MAX / 64)
+/* select's sets (FD_SETSIZE is 1024 bits): the bits of the descriptor table's 256 are
+ * read, in 64-bit words as the kernel reads them; later bits are ignored, as Linux ignores
+ * those past its table. */
+#define SET_WORDS (LINUX_MAX_FDS / 64)
 
 /* One pass of pselect6 (arg: 0 nfds, 1-3 the three sets' addresses): the number of bits
  * ready, the sets written back only when some are (or `final`, a timeout: all zero);
@@ -1556,7 +1557,9 @@ int64_t sys_pselect6(struct proc *p, const uint64_t a[6])
 {
 	if ((int32_t)a[0] < 0)
 		return -LINUX_EINVAL;
-	uint64_t arg[6] = {a[0] > SELECT_MAX ? SELECT_MAX : a[0], a[1], a[2], a[3], a[4], 0};
+	/* Linux looks at no bit past its descriptor table: neither does the shim */
+	uint64_t nfds = a[0] > LINUX_MAX_FDS ? LINUX_MAX_FDS : a[0];
+	uint64_t arg[6] = {nfds, a[1], a[2], a[3], a[4], 0};
 	bool now_only;
 	int64_t r = read_timeout(p, a[4], &arg[5], &now_only);
 	if (r)
