@@ -303,6 +303,18 @@ static void identity(void)
 	struct tms t;
 	check(times(&t) != (clock_t)-1, "times");
 	check(umask(027) == 022 && umask(022) == 027, "umask: 022 at start, then 027");
+	umask(077);
+	int fd = open("/tmp/umask-file", O_CREAT | O_EXCL | O_WRONLY, 0666);
+	struct stat st;
+	check(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0600,
+	      "umask 077: a file made 0666 is 0600");
+	check(mkdir("/tmp/umask-dir", 0777) == 0 && stat("/tmp/umask-dir", &st) == 0 &&
+	          (st.st_mode & 0777) == 0700,
+	      "umask 077: a directory made 0777 is 0700");
+	close(fd);
+	unlink("/tmp/umask-file");
+	rmdir("/tmp/umask-dir");
+	umask(022);
 	uid_t r = 1, e = 1, s = 1;
 	check(getresuid(&r, &e, &s) == 0 && r == 0 && e == 0 && s == 0, "getresuid: 0 0 0");
 	gid_t gr = 1, ge = 1, gs = 1;

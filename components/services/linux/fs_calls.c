@@ -549,7 +549,8 @@ int64_t sys_openat(struct proc *p, const uint64_t a[6])
 	win_path(0, path, (size_t)len);
 	int64_t ret = 0;
 	int64_t r = vfs_ret(
-	    vfs_open(CAP_VFS, 0, (uint32_t)len, vflags, (uint32_t)(a[3] & 07777), &ret), ret);
+	    vfs_open(CAP_VFS, 0, (uint32_t)len, vflags, (uint32_t)(a[3] & 07777 & ~p->umask), &ret),
+	    ret); /* the mode of a new file, less the umask, as Linux creates it */
 	if (r == -LINUX_EMFILE)
 		return -LINUX_ENFILE; /* the shim's VFS descriptors ran out, not this process's */
 	if (r < 0)
@@ -1097,7 +1098,7 @@ static int64_t path_op_at(struct proc *p, int64_t dirfd, uint64_t upath, enum pa
 
 int64_t sys_mkdirat(struct proc *p, const uint64_t a[6])
 {
-	return path_op_at(p, (int64_t)a[0], a[1], OP_MKDIR, a[2], 0);
+	return path_op_at(p, (int64_t)a[0], a[1], OP_MKDIR, a[2] & ~(uint64_t)p->umask, 0);
 }
 
 int64_t sys_unlinkat(struct proc *p, const uint64_t a[6])
