@@ -6,3 +6,9 @@ m6_add_host_fuzzer(fuzz_elf CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/elf RUNS 200
 	ARGS -max_len=4096
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_elf.c ${M6_SOURCE_DIR}/components/services/linux/elf.c
 	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# The /proc name parser (procfs_path.c): every path a process names under /proc.
+m6_add_host_fuzzer(fuzz_procfs CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/procfs RUNS 20000
+	ARGS -max_len=256
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_procfs.c
+		${M6_SOURCE_DIR}/components/services/linux/procfs_path.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)

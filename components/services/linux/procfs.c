@@ -13,6 +13,7 @@
 #include "block.h"
 #include "fd.h"
 #include "procfs.h"
+#include "procfs_path.h"
 #include "shim.h"
 #include "vfs_idl.h"
 
@@ -89,40 +90,15 @@ static void put_dirent(struct procfs_file *f, uint64_t ino, uint8_t type, const 
 
 /* ---- what a path names ---- */
 
-enum node_kind {
-	N_NONE,
-	N_ROOT,   /* /proc */
-	N_SELF,   /* /proc/self: link */
-	N_GLOBAL, /* /proc/meminfo, ... */
-	N_SYS,    /* /proc/sys, /proc/sys/kernel */
-	N_PID,    /* /proc/N */
-	N_PIDF,   /* /proc/N/stat, ... */
-	N_FDDIR,  /* /proc/N/fd */
-	N_FD,     /* /proc/N/fd/M: link */
-	N_DEVDIR, /* /dev */
-};
-
+/* A parsed name (procfs_path.c) with its process found. */
 struct node {
-	enum node_kind kind;
-	struct proc *p; /* N_PID, N_PIDF, N_FDDIR, N_FD */
-	int index;      /* which file of its directory; N_FD: the descriptor */
+	enum procfs_kind kind;
+	struct proc *p; /* PN_PID, PN_PIDF, PN_FDDIR, PN_FD */
+	int index;      /* which file of its directory; PN_FD: the descriptor */
 };
 
-static const char *const global_files[] = {
-    "meminfo", "uptime", "loadavg", "stat", "mounts", "cpuinfo", "version", "filesystems",
-};
 enum { G_MEMINFO, G_UPTIME, G_LOADAVG, G_STAT, G_MOUNTS, G_CPUINFO, G_VERSION, G_FS };
-#define NGLOBAL (sizeof(global_files) / sizeof(global_files[0]))
-
-/* /proc/sys/kernel's files (index 2..4 of N_SYS; 0 is /proc/sys, 1 /proc/sys/kernel). */
-static const char *const sys_files[] = {"ostype", "osrelease", "hostname"};
-#define NSYS (sizeof(sys_files) / sizeof(sys_files[0]))
-
-/* /proc/N's entries; the links are last. */
-static const char *const pid_files[] = {"stat", "status", "cmdline", "comm",
-                                        "maps", "statm",  "exe",     "cwd"};
 enum { P_STAT, P_STATUS, P_CMDLINE, P_COMM, P_MAPS, P_STATM, P_EXE, P_CWD };
-#define NPID (sizeof(pid_files) / sizeof(pid_files[0]))
 
 /* The uname strings the shim reports (syscalls.c's uname says the same). */
 const char linux_sysname[] = "Linux";
@@ -130,135 +106,37 @@ const char linux_release[] = "6.1.0-m6";
 const char linux_version[] = "#1 SMP m6 Linux shim";
 const char linux_nodename[] = "m6";
 
-bool procfs_path(const char *path)
-{
-	if (strcmp(path, "/dev") == 0 || strcmp(path, "/dev/") == 0)
-		return true;
-	return strncmp(path, "/proc", 5) == 0 && (path[5] == '\0' || path[5] == '/');
-}
-
-/* A decimal number naming all of `s`, or -1. */
-static long number(const char *s, size_t n)
-{
-	if (n == 0 || n > 9)
-		return -1;
-	long v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return (n > 1 && s[0] == '0') ? -1 : v;
-}
-
-static bool is(const char *s, size_t n, const char *name)
-{
-	return strlen(name) == n && memcmp(s, name, n) == 0;
-}
-
-/* Look `path` up; `follow_last`: a trailing "self" is its directory. -ENOENT or
- * -ENOTDIR on failure. "self" inside a path is always followed (it is a link to a
- * directory, as the kernel's walk would). */
+/* Look `path` up: its name, then the process it names (-ENOENT when gone) and, for
+ * fd/M, the descriptor (-ENOENT when closed). */
 static int lookup(struct proc *caller, const char *path, bool follow_last, struct node *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (strncmp(path, "/dev", 4) == 0) {
-		out->kind = N_DEVDIR;
-		return 0;
-	}
-	const char *s = path + 5; /* after "/proc" */
-	out->kind = N_ROOT;
-	while (*s) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		bool last = s[n] == '\0' || (s[n] == '/' && s[n + 1] == '\0');
-		switch (out->kind) {
-		case N_ROOT: {
-			long pid = number(s, n);
-			if (is(s, n, "self")) {
-				if (last && !follow_last) {
-					out->kind = N_SELF;
-					break;
-				}
-				out->kind = N_PID;
-				out->p = caller;
-			} else if (pid > 0) {
-				struct proc *q = proc_by_pid((int)pid);
-				if (!q)
-					return -LINUX_ENOENT;
-				out->kind = N_PID;
-				out->p = q;
-			} else if (is(s, n, "sys")) {
-				out->kind = N_SYS;
-				out->index = 0;
-			} else {
-				out->kind = N_NONE;
-				for (size_t i = 0; i < NGLOBAL; i++)
-					if (is(s, n, global_files[i])) {
-						out->kind = N_GLOBAL;
-						out->index = (int)i;
-					}
-				if (out->kind == N_NONE)
-					return -LINUX_ENOENT;
-			}
-			break;
-		}
-		case N_SYS:
-			if (out->index == 0 && is(s, n, "kernel")) {
-				out->index = 1;
-				break;
-			}
-			if (out->index == 1) {
-				for (size_t i = 0; i < NSYS; i++)
-					if (is(s, n, sys_files[i])) {
-						out->index = 2 + (int)i;
-						goto next;
-					}
-			}
-			return out->index >= 2 ? -LINUX_ENOTDIR : -LINUX_ENOENT;
-		case N_PID:
-			if (is(s, n, "fd")) {
-				out->kind = N_FDDIR;
-				break;
-			}
-			for (size_t i = 0; i < NPID; i++)
-				if (is(s, n, pid_files[i])) {
-					out->kind = N_PIDF;
-					out->index = (int)i;
-					goto next;
-				}
+	struct procfs_name nm;
+	int e = procfs_parse(path, follow_last, &nm);
+	if (e)
+		return e;
+	out->kind = nm.kind;
+	out->index = nm.index;
+	out->p = NULL;
+	if (nm.kind == PN_PID || nm.kind == PN_PIDF || nm.kind == PN_FDDIR || nm.kind == PN_FD) {
+		out->p = nm.pid < 0 ? caller : proc_by_pid((int)nm.pid);
+		if (!out->p)
 			return -LINUX_ENOENT;
-		case N_FDDIR: {
-			long fd = number(s, n);
-			if (fd < 0 || !fd_get(out->p, fd))
-				return -LINUX_ENOENT;
-			out->kind = N_FD;
-			out->index = (int)fd;
-			break;
-		}
-		default:
-			return -LINUX_ENOTDIR; /* below a file or a link to one */
-		}
-	next:
-		s += n;
+		if (nm.kind == PN_FD && !fd_get(out->p, nm.index))
+			return -LINUX_ENOENT;
 	}
 	return 0;
 }
 
 static bool node_is_dir(const struct node *nd)
 {
-	return nd->kind == N_ROOT || nd->kind == N_PID || nd->kind == N_FDDIR ||
-	       nd->kind == N_DEVDIR || (nd->kind == N_SYS && nd->index < 2);
+	return nd->kind == PN_ROOT || nd->kind == PN_PID || nd->kind == PN_FDDIR ||
+	       nd->kind == PN_DEVDIR || (nd->kind == PN_SYS && nd->index < 2);
 }
 
 static bool node_is_link(const struct node *nd)
 {
-	return nd->kind == N_SELF || nd->kind == N_FD ||
-	       (nd->kind == N_PIDF && (nd->index == P_EXE || nd->index == P_CWD));
+	return nd->kind == PN_SELF || nd->kind == PN_FD ||
+	       (nd->kind == PN_PIDF && (nd->index == P_EXE || nd->index == P_CWD));
 }
 
 /* Inode numbers: fixed for the global entries, pid-based below a pid. */
@@ -266,23 +144,23 @@ static uint64_t node_ino(const struct node *nd)
 {
 	uint64_t pid = nd->p ? (uint64_t)nd->p->pid : 0;
 	switch (nd->kind) {
-	case N_ROOT:
+	case PN_ROOT:
 		return 1;
-	case N_SELF:
+	case PN_SELF:
 		return 2;
-	case N_GLOBAL:
+	case PN_GLOBAL:
 		return 16 + (uint64_t)nd->index;
-	case N_SYS:
+	case PN_SYS:
 		return 48 + (uint64_t)nd->index;
-	case N_DEVDIR:
+	case PN_DEVDIR:
 		return 1; /* devtmpfs's root */
-	case N_PID:
+	case PN_PID:
 		return pid << 16;
-	case N_PIDF:
+	case PN_PIDF:
 		return (pid << 16) + 1 + (uint64_t)nd->index;
-	case N_FDDIR:
+	case PN_FDDIR:
 		return (pid << 16) + 64;
-	case N_FD:
+	case PN_FD:
 		return (pid << 16) + 1024 + (uint64_t)nd->index;
 	default:
 		return 0;
@@ -292,17 +170,17 @@ static uint64_t node_ino(const struct node *nd)
 static void node_stat(const struct node *nd, struct procfs_stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->dev = nd->kind == N_DEVDIR ? 5 : PROCFS_DEV;
+	st->dev = nd->kind == PN_DEVDIR ? 5 : PROCFS_DEV;
 	st->ino = node_ino(nd);
 	st->nlink = 1;
 	if (node_is_dir(nd)) {
-		st->mode = S_IFDIR | (nd->kind == N_DEVDIR ? 0755 : 0555);
+		st->mode = S_IFDIR | (nd->kind == PN_DEVDIR ? 0755 : 0555);
 		st->nlink = 2;
 	} else if (node_is_link(nd)) {
 		st->mode = S_IFLNK | 0777;
 	} else {
 		st->mode = S_IFREG | 0444; /* size 0, as Linux: the text is made when read */
-		if (nd->kind == N_SYS && nd->index == 4)
+		if (nd->kind == PN_SYS && nd->index == 4)
 			st->mode = S_IFREG | 0644; /* hostname: writable on Linux */
 	}
 }
@@ -341,13 +219,13 @@ static void ofd_name(const struct ofd *f, char *out, size_t size)
 static int64_t link_target(struct proc *caller, const struct node *nd, char *out, size_t size)
 {
 	switch (nd->kind) {
-	case N_SELF:
+	case PN_SELF:
 		snprintf(out, size, "%d", caller->pid);
 		break;
-	case N_FD:
+	case PN_FD:
 		ofd_name(fd_get(nd->p, nd->index), out, size);
 		break;
-	case N_PIDF:
+	case PN_PIDF:
 		if (nd->p->zombie)
 			return -LINUX_ENOENT; /* Linux: a zombie has no mm, no fs */
 		if (nd->index == P_EXE)
@@ -376,7 +254,7 @@ int procfs_stat(struct proc *p, const char *path, bool follow, struct procfs_sta
 	int e = lookup(p, path, follow, &nd);
 	if (e)
 		return e;
-	if (follow && node_is_link(&nd) && nd.kind != N_SELF)
+	if (follow && node_is_link(&nd) && nd.kind != PN_SELF)
 		return -LINUX_ELOOP; /* a VFS path: the caller stats the target */
 	node_stat(&nd, st);
 	return 0;
@@ -646,54 +524,55 @@ static void gen_dir(struct procfs_file *f, struct proc *caller, const struct nod
 {
 	struct node self = *nd;
 	put_dirent(f, node_ino(nd), DT_DIR, ".");
-	put_dirent(f, nd->kind == N_ROOT || nd->kind == N_DEVDIR ? 1 : node_ino(nd) - 1, DT_DIR,
+	put_dirent(f, nd->kind == PN_ROOT || nd->kind == PN_DEVDIR ? 1 : node_ino(nd) - 1, DT_DIR,
 	           "..");
 	switch (nd->kind) {
-	case N_ROOT:
-		for (size_t i = 0; i < NGLOBAL; i++) {
-			struct node g = {N_GLOBAL, NULL, (int)i};
-			put_dirent(f, node_ino(&g), DT_REG, global_files[i]);
+	case PN_ROOT:
+		for (size_t i = 0; i < procfs_nglobal; i++) {
+			struct node g = {PN_GLOBAL, NULL, (int)i};
+			put_dirent(f, node_ino(&g), DT_REG, procfs_global_names[i]);
 		}
 		put_dirent(f, 48, DT_DIR, "sys");
 		put_dirent(f, 2, DT_LNK, "self");
 		for (unsigned i = 0; i < LINUX_MAX_PROCS; i++) {
 			if (!procs[i].used)
 				continue;
-			struct node pn = {N_PID, &procs[i], 0};
+			struct node pn = {PN_PID, &procs[i], 0};
 			char name[16];
 			snprintf(name, sizeof(name), "%d", procs[i].pid);
 			put_dirent(f, node_ino(&pn), DT_DIR, name);
 		}
 		break;
-	case N_SYS:
+	case PN_SYS:
 		if (nd->index == 0) {
 			put_dirent(f, 49, DT_DIR, "kernel");
 		} else {
-			for (size_t i = 0; i < NSYS; i++)
-				put_dirent(f, 50 + i, DT_REG, sys_files[i]);
+			for (size_t i = 0; i < procfs_nsys; i++)
+				put_dirent(f, 50 + i, DT_REG, procfs_sys_names[i]);
 		}
 		break;
-	case N_PID:
-		self.kind = N_FDDIR;
+	case PN_PID:
+		self.kind = PN_FDDIR;
 		put_dirent(f, node_ino(&self), DT_DIR, "fd");
-		for (size_t i = 0; i < NPID; i++) {
-			self.kind = N_PIDF;
+		for (size_t i = 0; i < procfs_npid; i++) {
+			self.kind = PN_PIDF;
 			self.index = (int)i;
-			put_dirent(f, node_ino(&self), i >= P_EXE ? DT_LNK : DT_REG, pid_files[i]);
+			put_dirent(f, node_ino(&self), i >= P_EXE ? DT_LNK : DT_REG,
+			           procfs_pid_names[i]);
 		}
 		break;
-	case N_FDDIR:
+	case PN_FDDIR:
 		for (unsigned i = 0; i < LINUX_MAX_FDS; i++) {
 			if (!nd->p->files.fd[i])
 				continue;
 			char name[16];
 			snprintf(name, sizeof(name), "%u", i);
-			self.kind = N_FD;
+			self.kind = PN_FD;
 			self.index = (int)i;
 			put_dirent(f, node_ino(&self), DT_LNK, name);
 		}
 		break;
-	case N_DEVDIR: {
+	case PN_DEVDIR: {
 		uint32_t ino;
 		bool link;
 		const char *name;
@@ -714,7 +593,7 @@ int64_t procfs_open(struct proc *p, const char *path, uint32_t flags, struct ofd
 	int e = lookup(p, path, true, &nd);
 	if (e)
 		return e;
-	if (nd.kind == N_FD) {
+	if (nd.kind == PN_FD) {
 		/* Linux opens the file anew; a pipe or device here is shared as the
 		 * description itself (as /dev/stdin is, fs_calls.c), a VFS file by its path */
 		struct ofd *f = fd_get(nd.p, nd.index);
@@ -724,7 +603,7 @@ int64_t procfs_open(struct proc *p, const char *path, uint32_t flags, struct ofd
 			return 0;
 		}
 	}
-	if (node_is_link(&nd) && nd.kind != N_SELF) {
+	if (node_is_link(&nd) && nd.kind != PN_SELF) {
 		int64_t n = link_target(p, &nd, target, target_size);
 		return n < 0 ? n : -LINUX_ELOOP;
 	}
@@ -753,11 +632,11 @@ int64_t procfs_open(struct proc *p, const char *path, uint32_t flags, struct ofd
 	node_stat(&nd, &g->st);
 	if (dir)
 		gen_dir(g, p, &nd);
-	else if (nd.kind == N_GLOBAL)
+	else if (nd.kind == PN_GLOBAL)
 		gen_global(g, nd.index);
-	else if (nd.kind == N_PIDF)
+	else if (nd.kind == PN_PIDF)
 		gen_pid_file(g, nd.p, nd.index);
-	else if (nd.kind == N_SYS)
+	else if (nd.kind == PN_SYS)
 		put(g, "%s\n",
 		    nd.index == 2   ? linux_sysname
 		    : nd.index == 3 ? linux_release

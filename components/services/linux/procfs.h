@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "procfs_path.h" /* procfs_path(): whether a path is served here */
+
 struct proc;
 struct ofd;
 
@@ -26,9 +28,6 @@ struct procfs_stat {
 	uint32_t mode, nlink;
 };
 
-/* Whether the shim serves this absolute path here: /proc and below, and /dev itself (its
- * devices are fs_calls.c's). */
-bool procfs_path(const char *path);
 /* stat of a served path; `follow`: a link as its target (stat), else the link (lstat).
  * 0 or -ENOENT (a gone pid, no such entry), -ENOTDIR. */
 int procfs_stat(struct proc *p, const char *path, bool follow, struct procfs_stat *st);
