@@ -652,9 +652,12 @@ int mem_fork(struct proc *parent, struct proc *child)
 {
 	child->nvma = parent->nvma;
 	memcpy(child->vma, parent->vma, parent->nvma * sizeof(parent->vma[0]));
-	for (unsigned i = 0; i < child->nvma; i++)
+	bool any_shared = false;
+	for (unsigned i = 0; i < child->nvma; i++) {
 		if (child->vma[i].file)
 			child->vma[i].file->refs++;
+		any_shared |= (child->vma[i].flags & VMA_SHARED) != 0;
+	}
 	for (struct l3 *t = parent->l3s; t; t = t->next) {
 		struct l3 *c;
 		int e = l3_make(child, t->base, &c);
@@ -676,7 +679,7 @@ int mem_fork(struct proc *parent, struct proc *child)
 			}
 			/* both sides lose write access; the first write fault copies. MAP_SHARED
 			 * memory stays shared: both map the one frame with its rights. */
-			const struct vma *v = mem_vma_find(parent, va);
+			const struct vma *v = any_shared ? mem_vma_find(parent, va) : NULL;
 			bool shared = v && (v->flags & VMA_SHARED);
 			uint32_t prot = shared ? t->prot[i] : t->prot[i] | PROT_COW;
 			if (!shared && !(t->prot[i] & PROT_COW) && (t->prot[i] & ELF_PROT_WRITE)) {
