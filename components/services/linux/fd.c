@@ -70,6 +70,8 @@ void ofd_put(struct ofd *f)
 		pipe_end_closed(f->pipe, f->kind == OFD_PIPE_R);
 	} else if (f->kind == OFD_PROC) {
 		procfs_release(f);
+	} else if (f->kind == OFD_EPOLL) {
+		epoll_release(f);
 	}
 	if (f == console)
 		console = NULL;

@@ -27,11 +27,13 @@ enum ofd_kind {
 	OFD_VFS,    /* a file or directory of the VFS */
 	OFD_PIPE_R, /* the read end of a pipe */
 	OFD_PIPE_W,
-	OFD_PROC, /* a /proc file or directory, or /dev: generated at open (procfs.c) */
+	OFD_PROC,  /* a /proc file or directory, or /dev: generated at open (procfs.c) */
+	OFD_EPOLL, /* an epoll instance (epoll.c) */
 };
 
 struct pipe;
 struct procfs_file;
+struct epoll;
 
 /* An open-file description. */
 struct ofd {
@@ -42,6 +44,7 @@ struct ofd {
 	char *path;     /* OFD_VFS: the absolute path it was opened by (for *at, fchmod) */
 	struct pipe *pipe;
 	struct procfs_file *gen; /* OFD_PROC: the generated text (path: what was opened) */
+	struct epoll *epoll;     /* OFD_EPOLL: the interest list */
 };
 
 /* The per-process part (struct proc holds one). */
@@ -62,6 +65,7 @@ struct fd_table {
 #define LINUX_ESPIPE       29
 #define LINUX_EPIPE        32
 #define LINUX_ERANGE       34
+#define LINUX_ENOSPC       28
 #define LINUX_ENAMETOOLONG 36
 #define LINUX_EOPNOTSUPP   95
 
@@ -164,5 +168,13 @@ int64_t sys_faccessat2(struct proc *p, const uint64_t a[6]);
 int64_t sys_mount(struct proc *p, const uint64_t a[6]);
 int64_t sys_ppoll(struct proc *p, const uint64_t a[6]);
 int64_t sys_pselect6(struct proc *p, const uint64_t a[6]);
+
+/* ---- epoll.c ---- */
+int64_t sys_epoll_create1(struct proc *p, const uint64_t a[6]);
+int64_t sys_epoll_ctl(struct proc *p, const uint64_t a[6]);
+int64_t sys_epoll_pwait(struct proc *p, const uint64_t a[6]);
+int64_t sys_epoll_pwait2(struct proc *p, const uint64_t a[6]);
+/* The description's last reference went: free the interest list. */
+void epoll_release(struct ofd *f);
 
 #endif

@@ -269,6 +269,15 @@ static int64_t stat_ofd(struct ofd *f, struct kstat *st)
 		kstat_of_proc(&ps, st);
 		return 0;
 	}
+	case OFD_EPOLL:
+		/* an anonymous inode, as Linux's: mode 0600 with no file type */
+		memset(st, 0, sizeof(*st));
+		st->dev = 0xe;
+		st->ino = 0x2000 + (uint64_t)(uintptr_t)f->epoll % 0x100000;
+		st->mode = 0600;
+		st->nlink = 1;
+		st->blksize = 4096;
+		return 0;
 	default: {
 		struct vfs_stat v;
 		int64_t ret = 0;
@@ -743,6 +752,8 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 		return -LINUX_EBADF;
 	case OFD_PROC:
 		return procfs_read(p, f, buf, n, pos);
+	case OFD_EPOLL:
+		return -LINUX_EINVAL;
 	default:
 		break;
 	}
@@ -805,6 +816,8 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 	case OFD_PIPE_R:
 	case OFD_PROC:
 		return -LINUX_EBADF;
+	case OFD_EPOLL:
+		return -LINUX_EINVAL;
 	default:
 		break;
 	}
@@ -990,6 +1003,7 @@ int64_t sys_lseek(struct proc *p, const uint64_t a[6])
 	case OFD_CONSOLE:
 	case OFD_PIPE_R:
 	case OFD_PIPE_W:
+	case OFD_EPOLL:
 		return -LINUX_ESPIPE;
 	case OFD_VFS:
 		break;
@@ -1364,9 +1378,18 @@ static uint32_t poll_always(const struct ofd *f)
 	return L_POLLIN | L_POLLOUT;
 }
 
+/* An epoll descriptor polled itself: never ready (its readiness depends on the process
+ * that waits, which a hook does not know; nested waiting is not offered). */
+static uint32_t poll_never(const struct ofd *f)
+{
+	(void)f;
+	return 0;
+}
+
 fd_poll_fn fd_poll_kind[OFD_KIND_MAX] = {
     [OFD_PIPE_R] = pipe_poll,
     [OFD_PIPE_W] = pipe_poll,
+    [OFD_EPOLL] = poll_never,
 };
 
 uint32_t fd_poll(const struct ofd *f)

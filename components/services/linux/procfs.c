@@ -210,6 +210,9 @@ static void ofd_name(const struct ofd *f, char *out, size_t size)
 	case OFD_URANDOM:
 		snprintf(out, size, "/dev/urandom");
 		return;
+	case OFD_EPOLL:
+		snprintf(out, size, "anon_inode:[eventpoll]");
+		return;
 	default:
 		snprintf(out, size, "/dev/console");
 		return;
