@@ -245,6 +245,24 @@ static void system_files(void)
 	check(dir_has("/proc/self", "status") && dir_has("/proc/self", "fd") &&
 	          dir_has("/proc/self", "exe"),
 	      "/proc/self lists status, fd, exe");
+	DIR *d = opendir("/proc");
+	for (int i = 0; d && i < 3; i++)
+		readdir(d);
+	long at = d ? telldir(d) : -1;
+	struct dirent *de = d ? readdir(d) : NULL;
+	char third[256] = "";
+	if (de)
+		snprintf(third, sizeof(third), "%s", de->d_name);
+	if (d)
+		seekdir(d, at);
+	de = d ? readdir(d) : NULL;
+	check(de && third[0] && strcmp(de->d_name, third) == 0, "telldir/seekdir on /proc");
+	if (d)
+		rewinddir(d);
+	de = d ? readdir(d) : NULL;
+	check(de && strcmp(de->d_name, ".") == 0, "rewinddir: . first");
+	if (d)
+		closedir(d);
 	check(dir_has("/dev", "null") && dir_has("/dev", "zero") && dir_has("/dev", "urandom"),
 	      "/dev lists null, zero, urandom");
 

@@ -679,7 +679,7 @@ int64_t procfs_getdents(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
 	uint64_t end = g->pos;
 	while (end < g->len) {
 		uint16_t reclen;
-		memcpy(&reclen, g->data + end + 16, 2);
+		memcpy(&reclen, g->data + end + 16, 2); /* pos is a record's start: procfs_seek */
 		if (end + reclen - g->pos > n)
 			break;
 		end += reclen;
@@ -702,7 +702,21 @@ int64_t procfs_seek(struct ofd *f, int64_t off, uint32_t whence)
 		return -LINUX_EINVAL; /* SEEK_DATA, SEEK_HOLE */
 	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
 		return -LINUX_EINVAL;
-	g->pos = (uint64_t)(base + off);
+	uint64_t to = (uint64_t)(base + off);
+	if (g->dir) {
+		/* a directory's offsets are its records' starts (each d_off), or its end */
+		uint64_t at = 0;
+		while (at < to && at < g->len) {
+			uint16_t reclen;
+			memcpy(&reclen, g->data + at + 16, 2);
+			at += reclen;
+		}
+		if (at != to && to < g->len)
+			return -LINUX_EINVAL;
+		if (to > g->len)
+			to = g->len;
+	}
+	g->pos = to;
 	return (int64_t)g->pos;
 }
 
