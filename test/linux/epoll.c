@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -42,11 +43,15 @@ int main(void)
 	check(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == -1 && errno == EEXIST,
 	      "add again: EEXIST");
 	check(epoll_wait(ep, out, 4, 0) == 0, "nothing ready: 0");
+	struct pollfd none = {ep, POLLIN, 0};
+	check(poll(&none, 1, 0) == 0, "poll: the instance is not readable");
 	check(epoll_wait(ep, out, 4, 50) == 0, "a 50 ms timeout runs out");
 	check(write(p[1], "a", 1) == 1, "write a byte");
 	check(epoll_wait(ep, out, 4, 1000) == 1 && out[0].events == EPOLLIN && out[0].data.u64 == 7,
 	      "EPOLLIN with data 7");
 	check(epoll_wait(ep, out, 4, 0) == 1, "level-triggered: still ready");
+	struct pollfd pf = {ep, POLLIN, 0};
+	check(poll(&pf, 1, 0) == 1 && pf.revents == POLLIN, "poll: the instance is readable");
 	char c;
 	read(p[0], &c, 1);
 

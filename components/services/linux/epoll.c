@@ -155,7 +155,7 @@ static int64_t ep_scan(struct proc *p, struct epoll *ep, uint64_t out, int64_t m
 		struct ofd *f = e->disabled ? NULL : fd_get(p, e->fd);
 		if (!f)
 			continue;
-		uint32_t r = fd_poll(f);
+		uint32_t r = fd_poll(p, f);
 		/* the *NORM and *BAND names are POLLIN's and POLLOUT's for these kinds */
 		if (r & EPOLLIN)
 			r |= EPOLLRDNORM;
@@ -182,6 +182,20 @@ static int64_t ep_scan(struct proc *p, struct epoll *ep, uint64_t out, int64_t m
 			return c;
 	}
 	return n;
+}
+
+uint32_t epoll_poll(struct proc *p, const struct ofd *f)
+{
+	struct epoll *ep = f->epoll;
+	for (unsigned i = 0; i < ep->n; i++) {
+		const struct ep_entry *e = &ep->e[i];
+		struct ofd *t = e->disabled ? NULL : fd_get(p, e->fd);
+		/* an instance inside itself cannot be added (epoll_ctl): no recursion */
+		if (t && t->kind != OFD_EPOLL &&
+		    (fd_poll(p, t) & (e->events | EPOLLERR | EPOLLHUP)))
+			return EPOLLIN;
+	}
+	return 0;
 }
 
 /* arg: 0 epfd, 1 events, 2 maxevents. */

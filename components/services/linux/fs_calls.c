@@ -1372,30 +1372,29 @@ int64_t sys_mount(struct proc *p, const uint64_t a[6])
 
 /* Readiness per kind of description (fd.h): pipes know theirs; a kind without a hook is
  * always readable and writable (files, devices; the console reads end of file). */
-static uint32_t poll_always(const struct ofd *f)
+static uint32_t poll_always(struct proc *p, const struct ofd *f)
 {
+	(void)p;
 	(void)f;
 	return L_POLLIN | L_POLLOUT;
 }
 
-/* An epoll descriptor polled itself: never ready (its readiness depends on the process
- * that waits, which a hook does not know; nested waiting is not offered). */
-static uint32_t poll_never(const struct ofd *f)
+static uint32_t poll_pipe(struct proc *p, const struct ofd *f)
 {
-	(void)f;
-	return 0;
+	(void)p;
+	return pipe_poll(f);
 }
 
 fd_poll_fn fd_poll_kind[OFD_KIND_MAX] = {
-    [OFD_PIPE_R] = pipe_poll,
-    [OFD_PIPE_W] = pipe_poll,
-    [OFD_EPOLL] = poll_never,
+    [OFD_PIPE_R] = poll_pipe,
+    [OFD_PIPE_W] = poll_pipe,
+    [OFD_EPOLL] = epoll_poll,
 };
 
-uint32_t fd_poll(const struct ofd *f)
+uint32_t fd_poll(struct proc *p, const struct ofd *f)
 {
 	fd_poll_fn fn = f->kind < OFD_KIND_MAX ? fd_poll_kind[f->kind] : NULL;
-	return (fn ? fn : poll_always)(f);
+	return (fn ? fn : poll_always)(p, f);
 }
 
 /* A wait's timeout: *deadline (0: none), *now_only for a zero timeout. */
@@ -1449,7 +1448,7 @@ static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 	struct ofd *f = fd_get(p, fd);
 	if (!f)
 		return L_POLLNVAL;
-	uint32_t ready = fd_poll(f);
+	uint32_t ready = fd_poll(p, f);
 	return (int16_t)(ready & ((uint16_t)events | L_POLLERR | L_POLLHUP | L_POLLNVAL));
 }
 
@@ -1537,7 +1536,7 @@ static int64_t select_scan(struct proc *p, const uint64_t arg[6], bool final)
 		struct ofd *f = fd_get(p, (int64_t)fd);
 		if (!f)
 			return -LINUX_EBADF;
-		uint32_t ready = fd_poll(f);
+		uint32_t ready = fd_poll(p, f);
 		/* Linux's sets: read = IN|HUP|ERR, write = OUT|ERR, except = PRI */
 		if ((in[0][w] & bit) && (ready & (L_POLLIN | L_POLLHUP | L_POLLERR))) {
 			out[0][w] |= bit;
