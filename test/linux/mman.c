@@ -73,6 +73,28 @@ static int all(const unsigned char *p, size_t n, unsigned char v)
 	return 1;
 }
 
+/* Whether /proc/self/maps has the line of the mapping at `addr` with `perms` in it and
+ * `name` at its end. */
+static int maps_has(const void *addr, const char *perms, const char *name)
+{
+	char want[32], line[512];
+	snprintf(want, sizeof(want), "%08lx-", (unsigned long)addr);
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\n')
+			line[--n] = '\0';
+		size_t k = strlen(name);
+		if (strncmp(line, want, strlen(want)) == 0 && strstr(line, perms) && n >= k &&
+		    strcmp(line + n - k, name) == 0)
+			found = 1;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 #define FILE_SIZE 10000
 
 static void anon(void)
@@ -101,6 +123,8 @@ static void file_private(void)
 	check(fd >= 0 && write(fd, buf, FILE_SIZE) == FILE_SIZE, "a 10000-byte file");
 	unsigned char *m = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	check(m != MAP_FAILED, "mmap the file MAP_PRIVATE");
+	check(maps_has(m, " rw-p 00000000 ", "/tmp/mman.dat"),
+	      "/proc/self/maps: rw-p, the file's path");
 	check(memcmp(m, buf, FILE_SIZE) == 0, "the mapping holds the file");
 	check(all(m + FILE_SIZE, 3 * page - FILE_SIZE, 0), "past the end of file: zeros");
 	memset(m, 0xee, 100);
@@ -122,6 +146,8 @@ static void file_shared(void)
 	int fd = open("/tmp/mman.dat", O_RDWR);
 	unsigned char *m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	check(m != MAP_FAILED && m[1] == pattern(1), "mmap the file MAP_SHARED");
+	check(maps_has(m, " rw-s 00000000 ", "/tmp/mman.dat"),
+	      "/proc/self/maps: rw-s, offset 0, the file's path");
 	memcpy(m, "written through the mapping", 27);
 	memset(m + 9000, 'z', 1000);
 	check(msync(m, FILE_SIZE, MS_SYNC) == 0, "msync MS_SYNC");

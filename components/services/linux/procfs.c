@@ -349,7 +349,7 @@ static void gen_maps(struct procfs_file *f, struct proc *q)
 	for (unsigned i = 0; i < q->nvma; i++) {
 		const struct vma *v = &q->vma[i];
 		const char *name = NULL;
-		char ino[24] = "0";
+		unsigned long long dev = 0, ino = 0;
 		if (v->kind == VMA_IMAGE)
 			name = q->exe;
 		else if (v->kind == VMA_HEAP)
@@ -358,14 +358,22 @@ static void gen_maps(struct procfs_file *f, struct proc *q)
 			name = "[stack]";
 		else if (v->file)
 			name = v->file->path;
-		if (v->file)
-			snprintf(ino, sizeof(ino), "%u", v->file->vfd + 1);
+		if (v->file) {
+			/* the file's device and inode, as the VFS reports them */
+			struct vfs_stat st;
+			int64_t ret = 0;
+			if (vfs_fstat(CAP_VFS, v->file->vfd, &ret, &st) == M6_OK && ret == 0) {
+				dev = st.dev;
+				ino = st.ino;
+			}
+		}
 		char line[160];
-		int n = snprintf(line, sizeof(line), "%08llx-%08llx %c%c%c%c %08llx %s %s ",
+		int n = snprintf(line, sizeof(line),
+		                 "%08llx-%08llx %c%c%c%c %08llx %02llx:%02llx %llu ",
 		                 (unsigned long long)v->start, (unsigned long long)v->end,
 		                 (v->prot & 1) ? 'r' : '-', (v->prot & 2) ? 'w' : '-',
 		                 (v->prot & 4) ? 'x' : '-', (v->flags & VMA_SHARED) ? 's' : 'p',
-		                 (unsigned long long)v->off, v->file ? "00:01" : "00:00", ino);
+		                 (unsigned long long)v->off, dev >> 8, dev & 0xff, ino);
 		put_bytes(f, line, (size_t)n);
 		if (name) {
 			/* Linux pads the name to column 73 */
