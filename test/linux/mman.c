@@ -156,6 +156,15 @@ static void file_shared(void)
 	          memcmp(back, "written through the mapping", 27) == 0 &&
 	          all(back + 9000, 1000, 'z') && back[5000] == pattern(5000),
 	      "read(2) sees what was written through the mapping");
+	pid_t pid = fork();
+	if (pid == 0) {
+		memcpy(m + 200, "child was here", 14);
+		_exit(0); /* no msync: the exit writes it */
+	}
+	waitpid(pid, NULL, 0);
+	check(memcmp(m + 200, "child was here", 14) == 0, "a fork child's write is in the mapping");
+	check(pread(fd, back, 14, 200) == 14 && memcmp(back, "child was here", 14) == 0,
+	      "and in the file once the child has exited");
 	memcpy(m + 4096, "at munmap", 9);
 	check(munmap(m, FILE_SIZE) == 0, "munmap the shared mapping");
 	check(pread(fd, back, 9, 4096) == 9 && memcmp(back, "at munmap", 9) == 0,
