@@ -199,19 +199,21 @@ static int64_t sys_nanosleep(struct proc *p, const uint64_t a[6])
 
 static int64_t sys_clock_nanosleep(struct proc *p, const uint64_t a[6])
 {
-	if (a[0] > CLOCK_BOOTTIME || a[0] == CLOCK_THREAD_CPUTIME_ID)
-		return LINUX_EINVAL; /* clock_nanosleep returns the error, positive */
-	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
-		return LINUX_EINVAL;
+	/* The raw system call answers -errno like every other (glibc's wrapper turns it
+	 * into clock_nanosleep's positive error number). */
+	if (a[0] == CLOCK_THREAD_CPUTIME_ID)
+		return -95; /* EOPNOTSUPP: Linux has no sleep on a thread's CPU clock */
+	if (a[0] > CLOCK_BOOTTIME)
+		return -LINUX_EINVAL;
+	/* flag bits other than TIMER_ABSTIME are ignored, as Linux ignores them */
 	uint64_t ns;
 	int64_t e = read_timespec(p, a[2], &ns);
 	if (e)
-		return -e;
+		return e;
 	if (!(a[1] & TIMER_ABSTIME))
 		return sleep_until(block_deadline_in(ns));
-	int64_t r = sleep_until(
+	return sleep_until(
 	    vdso_abs_to_ticks(ns, a[0] == CLOCK_REALTIME || a[0] == CLOCK_REALTIME_COARSE));
-	return r == LINUX_PARKED ? r : -r;
 }
 
 static int64_t sys_getrandom(struct proc *p, const uint64_t a[6])
@@ -772,86 +774,46 @@ static const struct {
 	uint16_t nr;
 	const char *name;
 } names[] = {
-    {17, "getcwd"},
-    {23, "dup"},
-    {24, "dup3"},
-    {25, "fcntl"},
-    {29, "ioctl"},
-    {34, "mkdirat"},
-    {35, "unlinkat"},
-    {38, "renameat"},
-    {40, "mount"},
-    {45, "truncate"},
-    {46, "ftruncate"},
-    {48, "faccessat"},
-    {49, "chdir"},
-    {50, "fchdir"},
-    {52, "fchmod"},
-    {53, "fchmodat"},
-    {54, "fchownat"},
-    {55, "fchown"},
-    {56, "openat"},
-    {57, "close"},
-    {59, "pipe2"},
-    {61, "getdents64"},
-    {62, "lseek"},
-    {63, "read"},
-    {64, "write"},
-    {65, "readv"},
-    {66, "writev"},
-    {67, "pread64"},
-    {68, "pwrite64"},
-    {72, "pselect6"},
-    {73, "ppoll"},
-    {78, "readlinkat"},
-    {79, "newfstatat"},
-    {80, "fstat"},
-    {82, "fsync"},
-    {83, "fdatasync"},
-    {93, "exit"},
-    {94, "exit_group"},
-    {95, "waitid"},
-    {96, "set_tid_address"},
-    {98, "futex"},
-    {99, "set_robust_list"},
-    {101, "nanosleep"},
-    {113, "clock_gettime"},
-    {114, "clock_getres"},
-    {115, "clock_nanosleep"},
-    {124, "sched_yield"},
-    {129, "kill"},
-    {130, "tkill"},
-    {131, "tgkill"},
-    {132, "sigaltstack"},
-    {133, "rt_sigsuspend"},
-    {134, "rt_sigaction"},
-    {135, "rt_sigprocmask"},
-    {136, "rt_sigpending"},
-    {137, "rt_sigtimedwait"},
-    {139, "rt_sigreturn"},
-    {142, "reboot"},
-    {160, "uname"},
-    {167, "prctl"},
-    {169, "gettimeofday"},
-    {172, "getpid"},
-    {173, "getppid"},
-    {178, "gettid"},
-    {179, "sysinfo"},
-    {214, "brk"},
-    {215, "munmap"},
-    {216, "mremap"},
-    {220, "clone"},
-    {221, "execve"},
-    {222, "mmap"},
-    {226, "mprotect"},
-    {233, "madvise"},
-    {260, "wait4"},
-    {261, "prlimit64"},
-    {276, "renameat2"},
-    {278, "getrandom"},
-    {291, "statx"},
-    {293, "rseq"},
-    {435, "clone3"},
+    {17, "getcwd"},         {23, "dup"},
+    {24, "dup3"},           {25, "fcntl"},
+    {29, "ioctl"},          {34, "mkdirat"},
+    {35, "unlinkat"},       {38, "renameat"},
+    {40, "mount"},          {45, "truncate"},
+    {46, "ftruncate"},      {48, "faccessat"},
+    {49, "chdir"},          {50, "fchdir"},
+    {52, "fchmod"},         {53, "fchmodat"},
+    {54, "fchownat"},       {55, "fchown"},
+    {56, "openat"},         {57, "close"},
+    {59, "pipe2"},          {61, "getdents64"},
+    {62, "lseek"},          {63, "read"},
+    {64, "write"},          {65, "readv"},
+    {66, "writev"},         {67, "pread64"},
+    {68, "pwrite64"},       {72, "pselect6"},
+    {73, "ppoll"},          {78, "readlinkat"},
+    {79, "newfstatat"},     {80, "fstat"},
+    {82, "fsync"},          {83, "fdatasync"},
+    {93, "exit"},           {94, "exit_group"},
+    {95, "waitid"},         {96, "set_tid_address"},
+    {98, "futex"},          {99, "set_robust_list"},
+    {101, "nanosleep"},     {113, "clock_gettime"},
+    {114, "clock_getres"},  {115, "clock_nanosleep"},
+    {124, "sched_yield"},   {129, "kill"},
+    {130, "tkill"},         {131, "tgkill"},
+    {132, "sigaltstack"},   {133, "rt_sigsuspend"},
+    {134, "rt_sigaction"},  {135, "rt_sigprocmask"},
+    {136, "rt_sigpending"}, {137, "rt_sigtimedwait"},
+    {139, "rt_sigreturn"},  {142, "reboot"},
+    {160, "uname"},         {167, "prctl"},
+    {169, "gettimeofday"},  {172, "getpid"},
+    {173, "getppid"},       {178, "gettid"},
+    {179, "sysinfo"},       {214, "brk"},
+    {215, "munmap"},        {216, "mremap"},
+    {220, "clone"},         {221, "execve"},
+    {222, "mmap"},          {226, "mprotect"},
+    {233, "madvise"},       {260, "wait4"},
+    {261, "prlimit64"},     {276, "renameat2"},
+    {278, "getrandom"},     {291, "statx"},
+    {293, "rseq"},          {435, "clone3"},
     {439, "faccessat2"},
 };
 
