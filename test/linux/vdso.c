@@ -207,6 +207,18 @@ int main(void)
 	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
 	          WEXITSTATUS(status) == 7,
 	      "a fork child's vDSO works");
+
+	/* clock_nanosleep's errors: the raw call answers -errno, glibc returns it positive */
+	struct timespec short_sleep = {0, 1000};
+	check(syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &short_sleep, NULL) == -1 &&
+	          errno == EOPNOTSUPP,
+	      "clock_nanosleep(CLOCK_THREAD_CPUTIME_ID): -1, EOPNOTSUPP (no sleep on it)");
+	check(clock_nanosleep(CLOCK_MONOTONIC, 0x100, &short_sleep, NULL) == 0,
+	      "clock_nanosleep, unknown flag bits ignored: 0");
+	check(clock_nanosleep(CLOCK_MONOTONIC, 0, (struct timespec *)8, NULL) == EFAULT,
+	      "clock_nanosleep, bad pointer: EFAULT");
+	check(clock_nanosleep(CLOCK_MONOTONIC, 0, &short_sleep, NULL) == 0,
+	      "clock_nanosleep of 1 us: 0");
 	printf("%d failures\n", failures);
 	return failures != 0;
 }

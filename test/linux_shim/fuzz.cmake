@@ -13,3 +13,9 @@ m6_add_host_fuzzer(fuzz_sigframe CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/sigfram
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_sigframe.c
 		${M6_SOURCE_DIR}/components/services/linux/sigframe.c
 	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# The /proc name parser (procfs_path.c): every path a process names under /proc.
+m6_add_host_fuzzer(fuzz_procfs CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/procfs RUNS 20000
+	ARGS -max_len=256
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_procfs.c
+		${M6_SOURCE_DIR}/components/services/linux/procfs_path.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)

@@ -9,6 +9,7 @@
 #include <m6_caps.h>
 
 #include "fd.h"
+#include "procfs.h"
 #include "shim.h"
 #include "vfs_idl.h"
 
@@ -67,6 +68,10 @@ void ofd_put(struct ofd *f)
 		free(f->path);
 	} else if (f->kind == OFD_PIPE_R || f->kind == OFD_PIPE_W) {
 		pipe_end_closed(f->pipe, f->kind == OFD_PIPE_R);
+	} else if (f->kind == OFD_PROC) {
+		procfs_release(f);
+	} else if (f->kind == OFD_EPOLL) {
+		epoll_release(f);
 	}
 	if (f == console)
 		console = NULL;

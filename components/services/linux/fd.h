@@ -27,9 +27,13 @@ enum ofd_kind {
 	OFD_VFS,    /* a file or directory of the VFS */
 	OFD_PIPE_R, /* the read end of a pipe */
 	OFD_PIPE_W,
+	OFD_PROC,  /* a /proc file or directory, or /dev: generated at open (procfs.c) */
+	OFD_EPOLL, /* an epoll instance (epoll.c) */
 };
 
 struct pipe;
+struct procfs_file;
+struct epoll;
 
 /* An open-file description. */
 struct ofd {
@@ -39,6 +43,8 @@ struct ofd {
 	uint32_t vfd;   /* OFD_VFS: the shim's VFS descriptor */
 	char *path;     /* OFD_VFS: the absolute path it was opened by (for *at, fchmod) */
 	struct pipe *pipe;
+	struct procfs_file *gen; /* OFD_PROC: the generated text (path: what was opened) */
+	struct epoll *epoll;     /* OFD_EPOLL: the interest list */
 };
 
 /* The per-process part (struct proc holds one). */
@@ -59,6 +65,7 @@ struct fd_table {
 #define LINUX_ESPIPE       29
 #define LINUX_EPIPE        32
 #define LINUX_ERANGE       34
+#define LINUX_ENOSPC       28
 #define LINUX_ENAMETOOLONG 36
 #define LINUX_EOPNOTSUPP   95
 
@@ -110,6 +117,21 @@ int64_t pipe_write(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n);
 /* The poll events ready on pipe end f (POLLIN|POLLHUP, or POLLOUT|POLLERR; Linux values). */
 uint32_t pipe_poll(const struct ofd *f);
 
+/* ---- readiness (fs_calls.c): poll, ppoll, pselect6, epoll ----
+ * Each kind of description has one readiness hook, fd_poll_kind[OFD_*]: it answers the
+ * poll events ready now for process p (POLLIN 0x1, POLLPRI 0x2, POLLOUT 0x4, POLLERR 0x8,
+ * POLLHUP 0x10; Linux's values); p is the process asking (a terminal answers a background
+ * process differently, an epoll instance looks its descriptors up in it). A kind without a
+ * hook (NULL) is always readable and writable. ppoll, pselect6 and epoll_pwait ask
+ * fd_poll after every message the shim serves while they wait, so a hook only has to
+ * tell the truth about now: a new kind (the terminal) fills in its entry in the table's
+ * initializer (fs_calls.c), e.g. `[OFD_CONSOLE] = console_poll` with
+ * `static uint32_t console_poll(struct proc *p, const struct ofd *f)`. */
+#define OFD_KIND_MAX 16
+typedef uint32_t (*fd_poll_fn)(struct proc *p, const struct ofd *f);
+extern fd_poll_fn fd_poll_kind[OFD_KIND_MAX];
+uint32_t fd_poll(struct proc *p, const struct ofd *f);
+
 /* ---- fs_calls.c: the file system calls (dispatched by syscalls.c) ---- */
 int64_t sys_getcwd(struct proc *p, const uint64_t a[6]);
 int64_t sys_dup(struct proc *p, const uint64_t a[6]);
@@ -154,5 +176,16 @@ int64_t sys_statx(struct proc *p, const uint64_t a[6]);
 int64_t sys_faccessat2(struct proc *p, const uint64_t a[6]);
 int64_t sys_mount(struct proc *p, const uint64_t a[6]);
 int64_t sys_ppoll(struct proc *p, const uint64_t a[6]);
+int64_t sys_pselect6(struct proc *p, const uint64_t a[6]);
+
+/* ---- epoll.c ---- */
+int64_t sys_epoll_create1(struct proc *p, const uint64_t a[6]);
+int64_t sys_epoll_ctl(struct proc *p, const uint64_t a[6]);
+int64_t sys_epoll_pwait(struct proc *p, const uint64_t a[6]);
+int64_t sys_epoll_pwait2(struct proc *p, const uint64_t a[6]);
+/* The description's last reference went: free the interest list. */
+void epoll_release(struct ofd *f);
+/* The readiness of an epoll instance for p: POLLIN when one of its entries is ready. */
+uint32_t epoll_poll(struct proc *p, const struct ofd *f);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "block.h"
 #include "fd.h"
+#include "procfs.h"
 #include "shim.h"
 #include "vfs_idl.h"
 
@@ -103,6 +104,8 @@ static int path_walk(char *out, size_t *len, const char *rel)
  * checks). A dirfd is a descriptor opened by path: a file rather than a directory makes
  * the VFS answer ENOTDIR for anything below it, as Linux does.
  */
+static const char *lexical(const char *path);
+
 static int64_t resolve(struct proc *p, int64_t dirfd, uint64_t upath, char *out, bool empty_ok)
 {
 	static char rel[LINUX_PATH_MAX];
@@ -120,7 +123,7 @@ static int64_t resolve(struct proc *p, int64_t dirfd, uint64_t upath, char *out,
 			struct ofd *d = fd_get(p, dirfd);
 			if (!d)
 				return -LINUX_EBADF;
-			if (d->kind != OFD_VFS)
+			if (d->kind != OFD_VFS && d->kind != OFD_PROC)
 				return -LINUX_ENOTDIR;
 			base = d->path;
 		}
@@ -140,6 +143,19 @@ static int64_t resolve(struct proc *p, int64_t dirfd, uint64_t upath, char *out,
 	else if (slash && len + 1 < LINUX_PATH_MAX)
 		out[len++] = '/';
 	out[len] = '\0';
+	/* /proc and /dev are the shim's own trees, without links: ".." in them is text (the
+	 * VFS, which resolves it elsewhere, does not hold them). */
+	if (strstr(out, "/..") && ((strncmp(out, "/proc", 5) == 0 && (out[5] == '/' || !out[5])) ||
+	                           (strncmp(out, "/dev", 4) == 0 && (out[4] == '/' || !out[4])))) {
+		const char *lex = lexical(out);
+		size_t k = strlen(lex);
+		memmove(out, lex, k + 1);
+		len = k;
+		if (slash && len > 1 && len + 1 < LINUX_PATH_MAX) {
+			out[len++] = '/';
+			out[len] = '\0';
+		}
+	}
 	return (int64_t)len;
 }
 
@@ -200,6 +216,15 @@ static const char *lexical(const char *path)
 	return out;
 }
 
+const char *fs_dev_entry(size_t i, uint32_t *ino, bool *is_link)
+{
+	if (i >= sizeof(devs) / sizeof(devs[0]))
+		return NULL;
+	*is_link = devs[i].kind == OFD_VFS;
+	*ino = devs[i].ino ? devs[i].ino : 12 + (uint32_t)devs[i].fd;
+	return devs[i].path + 5;
+}
+
 static const struct dev *dev_lookup(const char *path)
 {
 	path = lexical(path);
@@ -232,6 +257,18 @@ static void kstat_of_vfs(const struct vfs_stat *v, struct kstat *st)
 	st->atime_ns = v->atime_ns;
 	st->mtime_ns = v->mtime_ns;
 	st->ctime_ns = v->ctime_ns;
+}
+
+/* A file, directory or link of /proc (or /dev itself): no times, a 1 KiB block. */
+static void kstat_of_proc(const struct procfs_stat *ps, struct kstat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dev = ps->dev;
+	st->ino = ps->ino;
+	st->mode = ps->mode;
+	st->nlink = ps->nlink;
+	st->size = ps->size;
+	st->blksize = 1024;
 }
 
 /* A character device of the shim's: devtmpfs's device number (5), as Linux shows. */
@@ -272,6 +309,21 @@ static int64_t stat_ofd(struct ofd *f, struct kstat *st)
 		st->nlink = 1;
 		st->blksize = 4096;
 		return 0;
+	case OFD_PROC: {
+		struct procfs_stat ps;
+		procfs_fstat(f, &ps);
+		kstat_of_proc(&ps, st);
+		return 0;
+	}
+	case OFD_EPOLL:
+		/* an anonymous inode, as Linux's: mode 0600 with no file type */
+		memset(st, 0, sizeof(*st));
+		st->dev = 0xe;
+		st->ino = 0x2000 + (uint64_t)(uintptr_t)f->epoll % 0x100000;
+		st->mode = 0600;
+		st->nlink = 1;
+		st->blksize = 4096;
+		return 0;
 	default: {
 		struct vfs_stat v;
 		int64_t ret = 0;
@@ -284,10 +336,40 @@ static int64_t stat_ofd(struct ofd *f, struct kstat *st)
 	}
 }
 
+/* stat of an absolute path: a device of the shim's or a VFS file. */
+static int64_t stat_path(struct proc *p, const char *path, size_t len, struct kstat *st);
+
+/* stat of a /proc path; `follow`: a link as what it names. A link to a VFS path
+ * (/proc/N/exe, cwd, fd/M) is stat'ed there; fd/M of a pipe or device as the description. */
+static int64_t stat_proc(struct proc *p, const char *path, bool follow, struct kstat *st)
+{
+	struct procfs_stat ps;
+	int e = procfs_stat(p, path, follow, &ps);
+	if (e == -LINUX_ELOOP) {
+		static char target[LINUX_PATH_MAX];
+		struct ofd *f = NULL;
+		int64_t r = procfs_open(p, path, L_O_RDONLY, &f, target, sizeof(target));
+		if (r == 0) {
+			r = stat_ofd(f, st);
+			ofd_put(f);
+			return r;
+		}
+		if (r != -LINUX_ELOOP)
+			return r;
+		return stat_path(p, target, strlen(target), st);
+	}
+	if (e)
+		return e;
+	kstat_of_proc(&ps, st);
+	return 0;
+}
+
 /* stat (or, !follow, lstat) of an absolute path: a device of the shim's or a VFS file. */
 static int64_t stat_path_at(struct proc *p, const char *path, size_t len, bool follow,
                             struct kstat *st)
 {
+	if (procfs_path(path))
+		return stat_proc(p, path, follow, st);
 	const struct dev *d = dev_lookup(path);
 	if (d) {
 		if (d->kind == OFD_VFS) {
@@ -422,6 +504,8 @@ static int64_t stat_at(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t f
 	int64_t len = resolve(p, dirfd, upath, path, (flags & AT_EMPTY_PATH) != 0);
 	if (len < 0)
 		return len;
+	if (len > 0 && procfs_path(path))
+		return stat_proc(p, path, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if (len > 0)
 		return stat_path_at(p, path, (size_t)len, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if ((int32_t)dirfd == AT_FDCWD) {
@@ -490,6 +574,18 @@ int64_t sys_openat(struct proc *p, const uint64_t a[6])
 	bool cloexec = (flags & L_O_CLOEXEC) != 0;
 	uint32_t status =
 	    (flags & (L_O_ACCMODE | L_O_APPEND | L_O_NONBLOCK | L_O_PATH)) | L_O_LARGEFILE;
+	if (procfs_path(path)) {
+		/* generated at open; a link to a VFS path (exe, cwd, fd/M) opens its target */
+		struct ofd *f = NULL;
+		static char target[LINUX_PATH_MAX];
+		int64_t r = procfs_open(p, path, flags, &f, target, sizeof(target));
+		if (r == 0)
+			return fd_install(p, f, 0, cloexec);
+		if (r != -LINUX_ELOOP || target[0] != '/')
+			return r;
+		len = (int64_t)strlen(target);
+		memcpy(path, target, (size_t)len + 1);
+	}
 	const struct dev *d = dev_lookup(path);
 	if (d) {
 		if (flags & L_O_DIRECTORY)
@@ -516,7 +612,8 @@ int64_t sys_openat(struct proc *p, const uint64_t a[6])
 	win_path(0, path, (size_t)len);
 	int64_t ret = 0;
 	int64_t r = vfs_ret(
-	    vfs_open(CAP_VFS, 0, (uint32_t)len, vflags, (uint32_t)(a[3] & 07777), &ret), ret);
+	    vfs_open(CAP_VFS, 0, (uint32_t)len, vflags, (uint32_t)(a[3] & 07777 & ~p->umask), &ret),
+	    ret); /* the mode of a new file, less the umask, as Linux creates it */
 	if (r == -LINUX_EMFILE)
 		return -LINUX_ENFILE; /* the shim's VFS descriptors ran out, not this process's */
 	if (r < 0)
@@ -707,6 +804,10 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 		return pipe_read(p, f->pipe, buf, n);
 	case OFD_PIPE_W:
 		return -LINUX_EBADF;
+	case OFD_PROC:
+		return procfs_read(p, f, buf, n, pos);
+	case OFD_EPOLL:
+		return -LINUX_EINVAL;
 	default:
 		break;
 	}
@@ -767,7 +868,10 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 		 * EPIPE. */
 		return pipe_write(p, f->pipe, buf, n);
 	case OFD_PIPE_R:
+	case OFD_PROC:
 		return -LINUX_EBADF;
+	case OFD_EPOLL:
+		return -LINUX_EINVAL;
 	default:
 		break;
 	}
@@ -953,9 +1057,12 @@ int64_t sys_lseek(struct proc *p, const uint64_t a[6])
 	case OFD_CONSOLE:
 	case OFD_PIPE_R:
 	case OFD_PIPE_W:
+	case OFD_EPOLL:
 		return -LINUX_ESPIPE;
 	case OFD_VFS:
 		break;
+	case OFD_PROC:
+		return procfs_seek(f, (int64_t)a[1], (uint32_t)a[2]);
 	default:
 		return 0; /* /dev/null, /dev/zero: every position is 0 */
 	}
@@ -968,6 +1075,8 @@ int64_t sys_getdents64(struct proc *p, const uint64_t a[6])
 	struct ofd *f = fd_get(p, (int64_t)a[0]);
 	if (!f)
 		return -LINUX_EBADF;
+	if (f->kind == OFD_PROC)
+		return procfs_getdents(p, f, a[1], a[2]);
 	if (f->kind != OFD_VFS)
 		return -LINUX_ENOTDIR;
 	uint32_t len = a[2] < win_size ? (uint32_t)a[2] : (uint32_t)win_size;
@@ -1010,6 +1119,8 @@ enum path_op { OP_MKDIR, OP_RMDIR, OP_UNLINK, OP_TRUNCATE, OP_CHMOD, OP_CHOWN };
 
 static int64_t path_op(enum path_op op, const char *path, size_t len, uint64_t x, uint64_t y)
 {
+	if (procfs_path(path))
+		return op == OP_MKDIR ? -LINUX_EEXIST : -LINUX_EPERM; /* generated: fixed */
 	if (dev_lookup(path)) {
 		/* the shim's devices are fixed: they exist, cannot go, and keep their modes */
 		if (op == OP_MKDIR)
@@ -1055,7 +1166,7 @@ static int64_t path_op_at(struct proc *p, int64_t dirfd, uint64_t upath, enum pa
 
 int64_t sys_mkdirat(struct proc *p, const uint64_t a[6])
 {
-	return path_op_at(p, (int64_t)a[0], a[1], OP_MKDIR, a[2], 0);
+	return path_op_at(p, (int64_t)a[0], a[1], OP_MKDIR, a[2] & ~(uint64_t)p->umask, 0);
 }
 
 int64_t sys_unlinkat(struct proc *p, const uint64_t a[6])
@@ -1125,7 +1236,7 @@ int64_t sys_renameat2(struct proc *p, const uint64_t a[6])
 	int64_t n2 = resolve(p, (int64_t)a[2], a[3], to, false);
 	if (n2 < 0)
 		return n2;
-	if (dev_lookup(from) || dev_lookup(to))
+	if (dev_lookup(from) || dev_lookup(to) || procfs_path(from) || procfs_path(to))
 		return -LINUX_EPERM;
 	if (a[4] & RENAME_NOREPLACE) {
 		struct kstat st;
@@ -1184,10 +1295,15 @@ int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
 	if (len < 0)
 		return len;
 	char target[32];
+	static char proc_target[LINUX_PATH_MAX];
 	const char *link = NULL;
 	const struct dev *d = dev_lookup(path);
-	if (strcmp(path, "/proc/self/exe") == 0) {
-		link = p->exe; /* glibc asks for it at start-up */
+	if (procfs_path(path)) {
+		/* /proc/self, /proc/N/exe (glibc asks at start-up), cwd, fd/M */
+		int64_t r = procfs_readlink(p, path, proc_target, sizeof(proc_target));
+		if (r < 0)
+			return r;
+		link = proc_target;
 	} else if (d && d->kind == OFD_VFS) {
 		/* /dev/stdin, stdout, stderr are links to /proc/self/fd/N */
 		target[0] = '\0';
@@ -1422,6 +1538,8 @@ static int64_t set_cwd(struct proc *p, const char *path, size_t len)
  * getcwd must answer), from the VFS's realpath, after the path in the window. */
 static int64_t set_real_cwd(struct proc *p, const char *path, size_t len)
 {
+	if (procfs_path(path))
+		return set_cwd(p, path, len); /* the shim's own tree: no links, its text is real */
 	int64_t ret = 0;
 	win_path(0, path, len);
 	int64_t r = vfs_ret(
@@ -1455,7 +1573,7 @@ int64_t sys_fchdir(struct proc *p, const uint64_t a[6])
 	int64_t r = stat_ofd(f, &st);
 	if (r < 0)
 		return r;
-	if (f->kind != OFD_VFS || (st.mode & S_IFMT) != S_IFDIR)
+	if ((f->kind != OFD_VFS && f->kind != OFD_PROC) || (st.mode & S_IFMT) != S_IFDIR)
 		return -LINUX_ENOTDIR;
 	return set_real_cwd(p, f->path, strlen(f->path));
 }
@@ -1488,8 +1606,8 @@ int64_t sys_mount(struct proc *p, const uint64_t a[6])
 		return len;
 	while (len > 1 && path[len - 1] == '/')
 		path[--len] = '\0';
-	if (strcmp(path, "/dev") == 0)
-		return -LINUX_EBUSY;
+	if (strcmp(path, "/dev") == 0 || strcmp(path, "/proc") == 0)
+		return -LINUX_EBUSY; /* the shim's devices and procfs.c: always there */
 	struct kstat st, parent;
 	int64_t r = stat_path(p, path, (size_t)len, &st);
 	if (r < 0)
@@ -1510,13 +1628,78 @@ int64_t sys_mount(struct proc *p, const uint64_t a[6])
 	return st.dev != parent.dev ? -LINUX_EBUSY : -LINUX_ENODEV;
 }
 
-/* ---- ppoll ---- */
+/* ---- poll, ppoll, pselect6 ---- */
 
 #define L_POLLIN   0x001
+#define L_POLLPRI  0x002
 #define L_POLLOUT  0x004
 #define L_POLLERR  0x008
 #define L_POLLHUP  0x010
 #define L_POLLNVAL 0x020
+
+/* Readiness per kind of description (fd.h): pipes know theirs; a kind without a hook is
+ * always readable and writable (files, devices; the console reads end of file). */
+static uint32_t poll_always(struct proc *p, const struct ofd *f)
+{
+	(void)p;
+	(void)f;
+	return L_POLLIN | L_POLLOUT;
+}
+
+static uint32_t poll_pipe(struct proc *p, const struct ofd *f)
+{
+	(void)p;
+	return pipe_poll(f);
+}
+
+fd_poll_fn fd_poll_kind[OFD_KIND_MAX] = {
+    [OFD_PIPE_R] = poll_pipe,
+    [OFD_PIPE_W] = poll_pipe,
+    [OFD_EPOLL] = epoll_poll,
+};
+
+uint32_t fd_poll(struct proc *p, const struct ofd *f)
+{
+	fd_poll_fn fn = f->kind < OFD_KIND_MAX ? fd_poll_kind[f->kind] : NULL;
+	return (fn ? fn : poll_always)(p, f);
+}
+
+/* A wait's timeout: *deadline (0: none), *now_only for a zero timeout. */
+static int64_t read_timeout(struct proc *p, uint64_t uts, uint64_t *deadline, bool *now_only)
+{
+	*deadline = 0;
+	*now_only = false;
+	if (!uts)
+		return 0;
+	int64_t ts[2];
+	int e = mem_copy_in(p, ts, uts, sizeof(ts));
+	if (e)
+		return e;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -LINUX_EINVAL;
+	/* past about 584 years: saturate (block_deadline_in does too) */
+	uint64_t ns = (uint64_t)ts[0] >= UINT64_MAX / 1000000000u - 1
+	                  ? UINT64_MAX
+	                  : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+	if (ns == 0)
+		*now_only = true;
+	else
+		*deadline = block_deadline_in(ns);
+	return 0;
+}
+
+/* ppoll and pselect6 write the time left back, as Linux does (glibc's select passes it
+ * on in the timeval). */
+static void write_left(struct proc *p, uint64_t uts, uint64_t deadline)
+{
+	if (!uts || !deadline)
+		return;
+	uint64_t now = m6_counter(), f = m6_counter_frequency();
+	uint64_t t = deadline > now ? deadline - now : 0;
+	uint64_t ns = t / f * 1000000000u + t % f * 1000000000u / f;
+	int64_t ts[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u)};
+	mem_copy_out(p, uts, ts, sizeof(ts));
+}
 
 struct linux_pollfd {
 	int32_t fd;
@@ -1524,8 +1707,7 @@ struct linux_pollfd {
 };
 
 /* The events ready on one descriptor, as Linux reports them: POLLERR, POLLHUP and
- * POLLNVAL whether asked for or not. Everything but a pipe is always ready (files,
- * devices; the console reads end of file). */
+ * POLLNVAL whether asked for or not. */
 static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 {
 	if (fd < 0)
@@ -1533,9 +1715,7 @@ static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 	struct ofd *f = fd_get(p, fd);
 	if (!f)
 		return L_POLLNVAL;
-	uint32_t ready = L_POLLIN | L_POLLOUT;
-	if (f->kind == OFD_PIPE_R || f->kind == OFD_PIPE_W)
-		ready = pipe_poll(f);
+	uint32_t ready = fd_poll(p, f);
 	return (int16_t)(ready & ((uint16_t)events | L_POLLERR | L_POLLHUP | L_POLLNVAL));
 }
 
@@ -1557,10 +1737,14 @@ static int64_t poll_scan(struct proc *p, uint64_t ufds, uint64_t nfds)
 	return e ? e : count;
 }
 
+/* arg: 0 fds, 1 nfds, 2 the timeout's address, 3 the deadline. */
 static int64_t poll_check(struct blocked *b)
 {
 	int64_t r = poll_scan(b->p, b->arg[0], b->arg[1]);
-	return r == 0 ? LINUX_PARKED : r;
+	if (r == 0 && !(b->deadline && b->deadline <= m6_counter()))
+		return LINUX_PARKED;
+	write_left(b->p, b->arg[2], b->arg[3]);
+	return r;
 }
 
 /* ppoll(fds, nfds, timeout, sigmask, sigsetsize). The signal mask applies for the call
@@ -1574,29 +1758,124 @@ int64_t sys_ppoll(struct proc *p, const uint64_t a[6])
 	int64_t sr = signal_temp_mask(p, a[3], a[4]);
 	if (sr)
 		return sr;
-	uint64_t deadline = 0;
-	if (a[2]) {
-		int64_t ts[2];
-		int e = mem_copy_in(p, ts, a[2], sizeof(ts));
-		if (e)
-			return e;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -LINUX_EINVAL;
-		/* past about 584 years: saturate (block_deadline_in does too) */
-		uint64_t ns = (uint64_t)ts[0] >= UINT64_MAX / 1000000000u - 1
-		                  ? UINT64_MAX
-		                  : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-		if (ns == 0)
-			return poll_scan(p, a[0], a[1]);
-		deadline = block_deadline_in(ns);
-	}
-	int64_t r = poll_scan(p, a[0], a[1]);
-	if (r != 0)
+	uint64_t deadline;
+	bool now_only;
+	int64_t r = read_timeout(p, a[2], &deadline, &now_only);
+	if (r)
 		return r;
+	r = poll_scan(p, a[0], a[1]);
+	if (r != 0 || now_only) {
+		write_left(p, a[2], deadline);
+		return r;
+	}
 	struct blocked *b = block_park(poll_check, deadline, 0);
 	if (!b)
 		return -LINUX_EAGAIN; /* too many waiting threads, or a timeout without a timer */
 	b->arg[0] = a[0];
 	b->arg[1] = a[1];
+	b->arg[2] = a[2];
+	b->arg[3] = deadline;
+	return LINUX_PARKED;
+}
+
+/* select's sets (FD_SETSIZE is 1024 bits): the bits of the descriptor table's 256 are
+ * read, in 64-bit words as the kernel reads them; later bits are ignored, as Linux ignores
+ * those past its table. */
+#define SET_WORDS (LINUX_MAX_FDS / 64)
+
+/* One pass of pselect6 (arg: 0 nfds, 1-3 the three sets' addresses): the number of bits
+ * ready, the sets written back only when some are (or `final`, a timeout: all zero);
+ * -EBADF for a set bit naming no descriptor. */
+static int64_t select_scan(struct proc *p, const uint64_t arg[6], bool final)
+{
+	uint64_t nfds = arg[0], in[3][SET_WORDS], out[3][SET_WORDS];
+	size_t bytes = (size_t)((nfds + 63) / 64) * 8;
+	memset(in, 0, sizeof(in));
+	memset(out, 0, sizeof(out));
+	for (int s = 0; s < 3; s++)
+		if (arg[1 + s] && bytes) {
+			int e = mem_copy_in(p, in[s], arg[1 + s], bytes);
+			if (e)
+				return e;
+		}
+	int64_t count = 0;
+	for (uint64_t fd = 0; fd < nfds; fd++) {
+		uint64_t bit = 1ull << (fd % 64), w = fd / 64;
+		if (!((in[0][w] | in[1][w] | in[2][w]) & bit))
+			continue;
+		struct ofd *f = fd_get(p, (int64_t)fd);
+		if (!f)
+			return -LINUX_EBADF;
+		uint32_t ready = fd_poll(p, f);
+		/* Linux's sets: read = IN|HUP|ERR, write = OUT|ERR, except = PRI */
+		if ((in[0][w] & bit) && (ready & (L_POLLIN | L_POLLHUP | L_POLLERR))) {
+			out[0][w] |= bit;
+			count++;
+		}
+		if ((in[1][w] & bit) && (ready & (L_POLLOUT | L_POLLERR))) {
+			out[1][w] |= bit;
+			count++;
+		}
+		if ((in[2][w] & bit) && (ready & L_POLLPRI)) {
+			out[2][w] |= bit;
+			count++;
+		}
+	}
+	if (count == 0 && !final)
+		return 0;
+	for (int s = 0; s < 3; s++)
+		if (arg[1 + s] && bytes) {
+			int e = mem_copy_out(p, arg[1 + s], out[s], bytes);
+			if (e)
+				return e;
+		}
+	return count;
+}
+
+/* arg: 0-3 as select_scan, 4 the timeout's address, 5 the deadline. */
+static int64_t select_check(struct blocked *b)
+{
+	bool over = b->deadline && b->deadline <= m6_counter();
+	int64_t r = select_scan(b->p, b->arg, over);
+	if (r == 0 && !over)
+		return LINUX_PARKED;
+	write_left(b->p, b->arg[4], b->arg[5]);
+	return r;
+}
+
+/* pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask): readiness from the
+ * same hooks as ppoll (fd_poll); waits as ppoll does. The signal mask (a[5]) is not
+ * applied: no signals yet. */
+int64_t sys_pselect6(struct proc *p, const uint64_t a[6])
+{
+	if ((int32_t)a[0] < 0)
+		return -LINUX_EINVAL;
+	/* Linux looks at no bit past its descriptor table: neither does the shim */
+	uint64_t nfds = a[0] > LINUX_MAX_FDS ? LINUX_MAX_FDS : a[0];
+	uint64_t arg[6] = {nfds, a[1], a[2], a[3], a[4], 0};
+	if (a[5]) {
+		/* the sixth argument is {const sigset_t *mask, size_t size} */
+		uint64_t sm[2];
+		int e = mem_copy_in(p, sm, a[5], sizeof(sm));
+		if (e)
+			return e;
+		int64_t sr = signal_temp_mask(p, sm[0], sm[1]);
+		if (sr)
+			return sr;
+	}
+	bool now_only;
+	int64_t r = read_timeout(p, a[4], &arg[5], &now_only);
+	if (r)
+		return r;
+	r = select_scan(p, arg, now_only);
+	if (r != 0 || now_only) {
+		if (r >= 0)
+			write_left(p, a[4], arg[5]);
+		return r;
+	}
+	struct blocked *b = block_park(select_check, arg[5], 0);
+	if (!b)
+		return -LINUX_EAGAIN;
+	memcpy(b->arg, arg, sizeof(arg));
 	return LINUX_PARKED;
 }

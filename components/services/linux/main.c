@@ -228,6 +228,24 @@ static int build_stack(struct proc *p, int argc, char *const *argv, int envc, ch
 
 #define LINUX_E2BIG 7
 
+/* /proc/N/cmdline: argv as the new image gets it, each string with its NUL. */
+static void set_cmdline(struct proc *p, int argc, char *const *argv)
+{
+	size_t n = 0;
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	free(p->cmdline);
+	p->cmdline = malloc(n ? n : 1);
+	p->cmdline_len = 0;
+	if (!p->cmdline)
+		return; /* reads empty: nothing else depends on it */
+	for (int i = 0; i < argc; i++) {
+		size_t k = strlen(argv[i]) + 1;
+		memcpy(p->cmdline + p->cmdline_len, argv[i], k);
+		p->cmdline_len += (uint32_t)k;
+	}
+}
+
 /* Load the program at `path` into p with these arguments and environment: its thread's
  * first pc and sp in *pc, *sp. A "#!" script runs its interpreter with (optionally) the
  * one argument of that line, the script's path and argv[1...]. Everything is read and
@@ -314,6 +332,8 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	 * /bin/busybox there, as on Linux); argv[0] and AT_EXECFN keep the name used. */
 	static char real[LINUX_PATH_MAX];
 	snprintf(p->exe, sizeof(p->exe), "%s", realpath(exe, real) ? real : exe);
+	snprintf(p->comm, sizeof(p->comm), "%s", base); /* Linux's comm: 15 bytes */
+	set_cmdline(p, argc, argv);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
 	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0 &&

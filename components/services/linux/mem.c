@@ -9,6 +9,7 @@
 #include <m6_caps.h>
 
 #include "elf.h"
+#include "fd.h"
 #include "shim.h"
 
 /* Frame i of the pool is at FRAME_WINDOW + i * 4 KiB in the shim's own address space:
@@ -170,6 +171,21 @@ void mem_stats(unsigned *made, unsigned *free_count)
 	*free_count = nfree;
 }
 
+void mem_pool_pages(uint64_t *total, uint64_t *free_pages)
+{
+	*total = MAX_FRAMES;
+	*free_pages = (MAX_FRAMES - nframes) + nfree;
+}
+
+uint64_t mem_rss(const struct proc *p)
+{
+	uint64_t n = 0;
+	for (const struct l3 *t = p->l3s; t; t = t->next)
+		for (unsigned i = 0; i < 512; i++)
+			n += t->frame[i] != 0;
+	return n;
+}
+
 static int table_get(m6_cptr_t *t)
 {
 	if (nfree_tables > 0) {
@@ -227,8 +243,22 @@ int mem_proc_make(struct proc *p)
 	return 0;
 }
 
+/* A VMA leaves p: a shared file mapping's pages go to the file first (mmap.c), and the
+ * description it held is released. */
+static void vma_release(struct proc *p, const struct vma *v, uint64_t start, uint64_t end)
+{
+	if (!v->file)
+		return;
+	if (v->flags & VMA_SHARED)
+		mmap_writeback(p, v, start, end);
+	ofd_put(v->file);
+}
+
 void mem_proc_clear(struct proc *p)
 {
+	for (unsigned i = 0; i < p->nvma; i++)
+		vma_release(p, &p->vma[i], p->vma[i].start, p->vma[i].end);
+	p->nvma = 0;
 	for (struct l3 *t = p->l3s, *next; t; t = next) {
 		next = t->next;
 		for (unsigned i = 0; i < 512; i++)
@@ -257,17 +287,23 @@ struct vma *mem_vma_find(struct proc *p, uint64_t addr)
 	return NULL;
 }
 
-int mem_vma_add(struct proc *p, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind)
+int mem_vma_insert(struct proc *p, const struct vma *v)
 {
 	if (p->nvma == LINUX_MAX_VMAS)
 		return -LINUX_ENOMEM;
 	unsigned i = 0;
-	while (i < p->nvma && p->vma[i].start < start)
+	while (i < p->nvma && p->vma[i].start < v->start)
 		i++;
 	memmove(&p->vma[i + 1], &p->vma[i], (p->nvma - i) * sizeof(p->vma[0]));
-	p->vma[i] = (struct vma){.start = start, .end = end, .prot = prot, .kind = kind};
+	p->vma[i] = *v;
 	p->nvma++;
 	return 0;
+}
+
+int mem_vma_add(struct proc *p, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind)
+{
+	struct vma v = {.start = start, .end = end, .prot = prot, .kind = kind};
+	return mem_vma_insert(p, &v);
 }
 
 uint64_t mem_find_gap(struct proc *p, uint64_t len, uint64_t top)
@@ -444,7 +480,7 @@ int mem_copy_out(struct proc *p, uint64_t dst, const void *src, size_t n)
 		/* a page shared copy-on-write gets its own frame first */
 		struct l3 *t = l3_find(p, dst);
 		unsigned slot = (unsigned)((dst >> 12) & 511);
-		if (frames[t->frame[slot] - 1].refs > 1) {
+		if (frames[t->frame[slot] - 1].refs > 1 && !(v->flags & VMA_SHARED)) {
 			e = cow_break(p, t, slot, dst & ~(uint64_t)(PAGE_SIZE - 1), v->prot);
 			if (e)
 				return e;
@@ -490,7 +526,8 @@ static void pages_drop(struct proc *p, uint64_t start, uint64_t end)
 	}
 }
 
-/* Split VMAs so that none straddles `addr`. */
+/* Split VMAs so that none straddles `addr`. Each half of a file mapping holds a
+ * reference on the description. */
 static int vma_split(struct proc *p, uint64_t addr)
 {
 	struct vma *v = mem_vma_find(p, addr);
@@ -498,8 +535,18 @@ static int vma_split(struct proc *p, uint64_t addr)
 		return 0;
 	struct vma right = *v;
 	right.start = addr;
+	right.off = v->off + (addr - v->start);
+	if (p->nvma == LINUX_MAX_VMAS)
+		return -LINUX_ENOMEM;
 	v->end = addr;
-	return mem_vma_add(p, right.start, right.end, right.prot, right.kind);
+	if (right.file)
+		right.file->refs++;
+	return mem_vma_insert(p, &right);
+}
+
+void mem_drop(struct proc *p, uint64_t start, uint64_t end)
+{
+	pages_drop(p, start, end);
 }
 
 int mem_unmap(struct proc *p, uint64_t start, uint64_t end)
@@ -511,8 +558,58 @@ int mem_unmap(struct proc *p, uint64_t start, uint64_t end)
 	for (unsigned i = 0; i < p->nvma; i++)
 		if (p->vma[i].start < start || p->vma[i].start >= end)
 			p->vma[j++] = p->vma[i];
+		else
+			vma_release(p, &p->vma[i], p->vma[i].start, p->vma[i].end);
 	p->nvma = j;
 	pages_drop(p, start, end);
+	return 0;
+}
+
+uint8_t *mem_peek(struct proc *p, uint64_t addr)
+{
+	struct l3 *t = l3_find(p, addr);
+	unsigned slot = (unsigned)((addr >> 12) & 511);
+	return t && t->frame[slot] ? frame_ptr(t->frame[slot] - 1) : NULL;
+}
+
+bool mem_shared_key(struct proc *p, uint64_t addr, uint64_t *key)
+{
+	struct vma *v = mem_vma_find(p, addr);
+	if (!v || !(v->flags & VMA_SHARED))
+		return false;
+	int e;
+	if (!mem_page(p, addr, &e))
+		return false;
+	struct l3 *t = l3_find(p, addr);
+	unsigned slot = (unsigned)((addr >> 12) & 511);
+	*key = (uint64_t)(t->frame[slot] - 1) * PAGE_SIZE + (addr & (PAGE_SIZE - 1));
+	return true;
+}
+
+int mem_move(struct proc *p, uint64_t from, uint64_t to, uint64_t len)
+{
+	for (uint64_t k = 0; k < len; k += PAGE_SIZE) {
+		struct l3 *t = l3_find(p, from + k);
+		unsigned slot = (unsigned)(((from + k) >> 12) & 511);
+		if (!t || !t->frame[slot])
+			continue;
+		struct l3 *u = l3_find(p, to + k);
+		int e;
+		if (!u && (e = l3_make(p, to + k, &u)) != 0)
+			return e;
+		t = l3_find(p, from + k); /* l3_make moved the hint */
+		unsigned dslot = (unsigned)(((to + k) >> 12) & 511);
+		m6_cptr_t cap = entry_cap(t, slot);
+		m6_frame_unmap(cap);
+		u->frame[dslot] = t->frame[slot];
+		u->prot[dslot] = t->prot[slot];
+		u->fcap[dslot] = t->fcap[slot];
+		t->frame[slot] = 0;
+		t->fcap[slot] = 0;
+		if ((u->prot[dslot] & ~PROT_COW) != 0 &&
+		    m6_frame_map(cap, p->vspace, to + k, rights_of(u->prot[dslot])) != M6_OK)
+			return -LINUX_ENOMEM;
+	}
 	return 0;
 }
 
@@ -584,6 +681,12 @@ int mem_fork(struct proc *parent, struct proc *child)
 {
 	child->nvma = parent->nvma;
 	memcpy(child->vma, parent->vma, parent->nvma * sizeof(parent->vma[0]));
+	bool any_shared = false;
+	for (unsigned i = 0; i < child->nvma; i++) {
+		if (child->vma[i].file)
+			child->vma[i].file->refs++;
+		any_shared |= (child->vma[i].flags & VMA_SHARED) != 0;
+	}
 	for (struct l3 *t = parent->l3s; t; t = t->next) {
 		struct l3 *c;
 		int e = l3_make(child, t->base, &c);
@@ -595,15 +698,18 @@ int mem_fork(struct proc *parent, struct proc *child)
 			uint32_t f = t->frame[i] - 1;
 			if (frames[f].refs == UINT16_MAX)
 				return -LINUX_ENOMEM;
+			uint64_t va = t->base + (uint64_t)i * PAGE_SIZE;
 			/* The parent loses write access (its first write fault copies or takes the
-			 * page over); a read-only page stays as it is mapped. */
-			uint32_t prot = t->prot[i] | PROT_COW;
-			if (!(t->prot[i] & (PROT_COW | PROT_LAZY)) &&
+			 * page over); a read-only page stays as it is mapped. MAP_SHARED memory
+			 * stays shared: both map the one frame with the VMA's rights. */
+			const struct vma *v = any_shared ? mem_vma_find(parent, va) : NULL;
+			bool shared = v && (v->flags & VMA_SHARED);
+			uint32_t prot = shared ? t->prot[i] : t->prot[i] | PROT_COW;
+			if (!shared && !(t->prot[i] & (PROT_COW | PROT_LAZY)) &&
 			    (t->prot[i] & ELF_PROT_WRITE)) {
 				m6_cptr_t cap = entry_cap(t, i);
 				m6_frame_unmap(cap);
-				m6_frame_map(cap, parent->vspace, t->base + (uint64_t)i * PAGE_SIZE,
-				             rights_of(prot));
+				m6_frame_map(cap, parent->vspace, va, rights_of(prot));
 			}
 			t->prot[i] = prot;
 			/* The child shares the frame but maps nothing yet: most pages of a child

@@ -1,8 +1,10 @@
 /* Linux processes (docs/linux.md, "Processes"): the process table, exit and wait, fork
  * with copy-on-write memory, process groups and sessions. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <m6/invocations.h>
+#include <m6/time.h>
 
 #include "block.h"
 #include "shim.h"
@@ -34,6 +36,10 @@ struct proc *proc_alloc(void)
 			p->l3s = p->l3_hint = NULL;
 			p->nvma = 0;
 			signal_proc_init(p);
+			p->cmdline = NULL;
+			p->cmdline_len = 0;
+			p->umask = 022;
+			p->start_ns = m6_time_ns();
 			return p;
 		}
 	return NULL;
@@ -68,8 +74,11 @@ static void proc_end(struct proc *p, int wstatus)
 	m6_tcb_suspend(p->tcb);
 	thread_end_all(p, 0);
 	block_cancel(p, 0);
+	mem_proc_clear(p); /* before the descriptors: shared file mappings write back */
 	fd_proc_exit(p);
-	mem_proc_clear(p);
+	free(p->cmdline); /* a zombie's cmdline reads empty, as on Linux */
+	p->cmdline = NULL;
+	p->cmdline_len = 0;
 	struct proc *init = proc_by_pid(1);
 	if (init && (init == p || init->zombie))
 		init = NULL;
@@ -330,6 +339,12 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 		return -LINUX_EAGAIN;
 	memcpy(c->name, p->name, sizeof(c->name));
 	memcpy(c->exe, p->exe, sizeof(c->exe));
+	memcpy(c->comm, p->comm, sizeof(c->comm));
+	c->umask = p->umask;
+	if (p->cmdline && (c->cmdline = malloc(p->cmdline_len)) != NULL) {
+		memcpy(c->cmdline, p->cmdline, p->cmdline_len);
+		c->cmdline_len = p->cmdline_len;
+	}
 	c->ppid = (flags & CLONE_PARENT) ? p->ppid : p->pid;
 	c->pgid = p->pgid;
 	c->sid = p->sid;

@@ -49,12 +49,21 @@
  * and it has no cap of its own yet (a fork child's page until the child touches it). */
 #define PROT_LAZY 0x200u
 
-enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK, VMA_VDSO };
+enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_ANON, VMA_STACK, VMA_VDSO, VMA_FILE };
+
+/* A VMA's flags: MAP_SHARED memory is shared with fork children (never copy-on-write);
+ * a file-backed one holds a reference on the description it maps (mmap.c). */
+#define VMA_SHARED 0x1u
+
+struct ofd;
 
 struct vma {
 	uint64_t start, end; /* page-aligned, start < end */
 	uint32_t prot;       /* ELF_PROT_* = PROT_* */
 	uint32_t kind;
+	uint32_t flags;   /* VMA_SHARED */
+	struct ofd *file; /* a file mapping: the description (one reference), else NULL */
+	uint64_t off;     /* the file offset of `start` */
 };
 
 /* A level-3 page table of a process and the shadow of its entries. */
@@ -95,6 +104,11 @@ struct proc {
 	bool main_exited;       /* the main thread called exit(2) while others go on */
 	struct sig_proc sig;    /* handlers, process-directed signals, stop state (signal.c) */
 	struct sig_thread sigt; /* the main thread's mask, pending set, alternate stack */
+	char comm[16]; /* Linux's comm: exec's file name, prctl(PR_SET_NAME) */
+	char *cmdline; /* argv at exec, each with its NUL (malloc'd; NULL: none) */
+	uint32_t cmdline_len;
+	uint32_t umask;
+	uint64_t start_ns; /* when fork or the shim made it (from boot) */
 };
 
 /* A thread beyond a process's main one (clone with CLONE_THREAD): its own TCB in the
@@ -120,6 +134,18 @@ void mem_proc_clear(struct proc *p);
  * first (mem_unmap). */
 int mem_vma_add(struct proc *p, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind);
 struct vma *mem_vma_find(struct proc *p, uint64_t addr);
+/* Add a VMA with every field given (a file mapping's reference is the caller's, taken
+ * over). */
+int mem_vma_insert(struct proc *p, const struct vma *v);
+/* Drop the present pages of [start, end), keeping the VMAs (madvise DONTNEED). */
+void mem_drop(struct proc *p, uint64_t start, uint64_t end);
+/* The shim's pointer to the page at addr if it is present, else NULL (nothing made). */
+uint8_t *mem_peek(struct proc *p, uint64_t addr);
+/* A futex key for addr in MAP_SHARED memory: the frame and offset (the same in every
+ * process mapping it); false for private memory. */
+bool mem_shared_key(struct proc *p, uint64_t addr, uint64_t *key);
+/* Move the present pages of [from, from + len) to `to` (mremap; VMAs are the caller's). */
+int mem_move(struct proc *p, uint64_t from, uint64_t to, uint64_t len);
 /* Unmap [start, end): frames back to the free list, VMAs trimmed or split. */
 int mem_unmap(struct proc *p, uint64_t start, uint64_t end);
 /* Copy parent's VMAs and pages into child (made, empty): every page shared copy-on-write;
@@ -177,6 +203,22 @@ uint64_t vdso_clock_ns(bool realtime);
 /* Counter ticks of an absolute time `ns` of CLOCK_MONOTONIC, or of CLOCK_REALTIME when
  * `realtime` (a time before the counter started is 0). */
 uint64_t vdso_abs_to_ticks(uint64_t ns, bool realtime);
+
+/* The pool in pages, and how many of them are free (never retyped, or on the free list):
+ * /proc/meminfo, sysinfo. */
+void mem_pool_pages(uint64_t *total, uint64_t *free_pages);
+/* Pages present in p's address space (VmRSS). */
+uint64_t mem_rss(const struct proc *p);
+
+/* ---- mmap.c: file-backed and shared mappings, msync, madvise, mremap, mincore ---- */
+/* Write the present pages of the shared file mapping v within [start, end) to its file
+ * (up to the file's end). */
+void mmap_writeback(struct proc *p, const struct vma *v, uint64_t start, uint64_t end);
+int64_t mmap_sys_mmap(struct proc *p, const uint64_t a[6]);
+int64_t mmap_sys_msync(struct proc *p, const uint64_t a[6]);
+int64_t mmap_sys_madvise(struct proc *p, const uint64_t a[6]);
+int64_t mmap_sys_mremap(struct proc *p, const uint64_t a[6]);
+int64_t mmap_sys_mincore(struct proc *p, const uint64_t a[6]);
 
 /* ---- syscalls.c ---- */
 /* Handle one syscall; false when the thread must not be resumed (it exited). */

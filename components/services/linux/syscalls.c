@@ -14,6 +14,7 @@
 #include "block.h"
 #include "elf.h"
 #include "fd.h"
+#include "procfs.h"
 #include "shim.h"
 
 typedef int64_t (*handler_fn)(struct proc *p, const uint64_t a[6]);
@@ -65,10 +66,11 @@ static int64_t sys_uname(struct proc *p, const uint64_t a[6])
 {
 	char u[6][65];
 	memset(u, 0, sizeof(u));
-	strcpy(u[0], "Linux");
-	strcpy(u[1], "m6");
-	strcpy(u[2], "6.1.0-m6");
-	strcpy(u[3], "#1 m6 Linux shim");
+	/* nodename "m6" (/proc/sys/kernel/hostname); no NIS domain, as Linux says it */
+	strcpy(u[0], linux_sysname);
+	strcpy(u[1], linux_nodename);
+	strcpy(u[2], linux_release);
+	strcpy(u[3], linux_version);
 	strcpy(u[4], "aarch64");
 	strcpy(u[5], "(none)");
 	return mem_copy_out(p, a[0], u, sizeof(u));
@@ -197,19 +199,21 @@ static int64_t sys_nanosleep(struct proc *p, const uint64_t a[6])
 
 static int64_t sys_clock_nanosleep(struct proc *p, const uint64_t a[6])
 {
-	if (a[0] > CLOCK_BOOTTIME || a[0] == CLOCK_THREAD_CPUTIME_ID)
-		return LINUX_EINVAL; /* clock_nanosleep returns the error, positive */
-	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
-		return LINUX_EINVAL;
+	/* The raw system call answers -errno like every other (glibc's wrapper turns it
+	 * into clock_nanosleep's positive error number). */
+	if (a[0] == CLOCK_THREAD_CPUTIME_ID)
+		return -95; /* EOPNOTSUPP: Linux has no sleep on a thread's CPU clock */
+	if (a[0] > CLOCK_BOOTTIME)
+		return -LINUX_EINVAL;
+	/* flag bits other than TIMER_ABSTIME are ignored, as Linux ignores them */
 	uint64_t ns;
 	int64_t e = read_timespec(p, a[2], &ns);
 	if (e)
-		return -e;
+		return e;
 	if (!(a[1] & TIMER_ABSTIME))
 		return sleep_until(block_deadline_in(ns));
-	int64_t r = sleep_until(
+	return sleep_until(
 	    vdso_abs_to_ticks(ns, a[0] == CLOCK_REALTIME || a[0] == CLOCK_REALTIME_COARSE));
-	return r == LINUX_PARKED ? r : -r;
 }
 
 static int64_t sys_getrandom(struct proc *p, const uint64_t a[6])
@@ -281,42 +285,6 @@ static int64_t sys_brk(struct proc *p, const uint64_t a[6])
 	return (int64_t)p->brk;
 }
 
-#define MAP_SHARED          0x01
-#define MAP_PRIVATE         0x02
-#define MAP_FIXED           0x10
-#define MAP_ANONYMOUS       0x20
-#define MAP_FIXED_NOREPLACE 0x100000
-
-static int64_t sys_mmap(struct proc *p, const uint64_t a[6])
-{
-	uint64_t addr = a[0], len = a[1], prot = a[2], flags = a[3];
-	if (len == 0 || len > LINUX_USER_LIMIT || (addr & (PAGE_SIZE - 1)) || prot > 7)
-		return -LINUX_EINVAL;
-	if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0)
-		return -LINUX_EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return -LINUX_ENODEV; /* file mappings come with file descriptors */
-	len = PAGE_UP(len);
-	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (addr < ELF_MIN_ADDR || addr > LINUX_USER_LIMIT - len)
-			return -LINUX_EINVAL;
-		if (flags & MAP_FIXED_NOREPLACE) {
-			for (unsigned i = 0; i < p->nvma; i++)
-				if (p->vma[i].start < addr + len && p->vma[i].end > addr)
-					return -LINUX_EEXIST;
-		}
-		int e = mem_unmap(p, addr, addr + len);
-		if (e)
-			return e;
-	} else {
-		addr = mem_find_gap(p, len, LINUX_MMAP_TOP);
-		if (addr == 0)
-			return -LINUX_ENOMEM;
-	}
-	int e = mem_vma_add(p, addr, addr + len, (uint32_t)prot, VMA_ANON);
-	return e ? e : (int64_t)addr;
-}
-
 static int64_t sys_munmap(struct proc *p, const uint64_t a[6])
 {
 	if ((a[0] & (PAGE_SIZE - 1)) || a[1] == 0 || a[0] >= LINUX_USER_LIMIT ||
@@ -333,6 +301,235 @@ static int64_t sys_mprotect(struct proc *p, const uint64_t a[6])
 	if (a[1] == 0)
 		return 0;
 	return mem_protect(p, a[0], a[0] + PAGE_UP(a[1]), (uint32_t)a[2]);
+}
+
+/* ---- identity and accounting (docs/linux.md, "Identity") ----
+ * One user, root (0): every get call answers 0, and a set call accepts 0 (and -1, "keep",
+ * where Linux takes it). Another id is EPERM: nobody else exists to become, and answering
+ * 0 for a call that changed nothing would be a lie the next getuid exposes. */
+
+static int64_t set_ids(const uint64_t a[6], int n, bool keep_ok)
+{
+	for (int i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)a[i];
+		if (id == 0xffffffffu && !keep_ok)
+			return -LINUX_EINVAL;
+		if (id != 0 && id != 0xffffffffu)
+			return -LINUX_EPERM;
+	}
+	return 0;
+}
+
+static int64_t sys_setuid(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	return set_ids(a, 1, false); /* setuid, setgid */
+}
+
+static int64_t sys_setreuid(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	return set_ids(a, 2, true); /* setreuid, setregid */
+}
+
+static int64_t sys_setresuid(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	return set_ids(a, 3, true); /* setresuid, setresgid */
+}
+
+/* getresuid/getresgid(ruid, euid, suid): three zeros. */
+static int64_t sys_getres(struct proc *p, const uint64_t a[6])
+{
+	uint32_t zero = 0;
+	for (int i = 0; i < 3; i++) {
+		int e = mem_copy_out(p, a[i], &zero, sizeof(zero));
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* getgroups(size, list): root has no supplementary groups. */
+static int64_t sys_getgroups(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	if ((int32_t)a[0] < 0)
+		return -LINUX_EINVAL;
+	return 0;
+}
+
+static int64_t sys_setgroups(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	if (a[0] > 65536)
+		return -LINUX_EINVAL;
+	return 0; /* accepted: nothing checks groups */
+}
+
+static int64_t sys_umask(struct proc *p, const uint64_t a[6])
+{
+	uint32_t old = p->umask;
+	p->umask = (uint32_t)a[0] & 0777;
+	return old;
+}
+
+/* struct sysinfo (arm64): the pool as RAM, no swap, the processes alive. */
+static int64_t sys_sysinfo(struct proc *p, const uint64_t a[6])
+{
+	struct {
+		int64_t uptime;
+		uint64_t loads[3];
+		uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+		uint16_t procs, pad;
+		uint32_t pad2;
+		uint64_t totalhigh, freehigh;
+		uint32_t mem_unit;
+		char reserved[4];
+	} si;
+	_Static_assert(sizeof(si) == 112, "struct sysinfo of arm64 is 112 bytes");
+	memset(&si, 0, sizeof(si));
+	uint64_t total, free_pages;
+	mem_pool_pages(&total, &free_pages);
+	si.uptime = (int64_t)(m6_time_ns() / 1000000000u);
+	si.totalram = total * PAGE_SIZE;
+	si.freeram = free_pages * PAGE_SIZE;
+	si.mem_unit = 1;
+	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++)
+		si.procs += procs[i].used && !procs[i].zombie ? (uint16_t)procs[i].nthreads : 0;
+	return mem_copy_out(p, a[0], &si, sizeof(si));
+}
+
+/* getrusage(who, usage): no time or faults are counted per process yet: zeros (144
+ * bytes), as wait4's rusage. */
+static int64_t sys_getrusage(struct proc *p, const uint64_t a[6])
+{
+	int32_t who = (int32_t)a[0];
+	if (who != 0 && who != -1 && who != 1) /* SELF, CHILDREN, THREAD */
+		return -LINUX_EINVAL;
+	uint8_t ru[144];
+	memset(ru, 0, sizeof(ru));
+	return mem_copy_out(p, a[1], ru, sizeof(ru));
+}
+
+/* times(buf): zeros for the four times; the result is the clock ticks since boot. */
+static int64_t sys_times(struct proc *p, const uint64_t a[6])
+{
+	if (a[0]) {
+		int64_t t[4] = {0, 0, 0, 0};
+		int e = mem_copy_out(p, a[0], t, sizeof(t));
+		if (e)
+			return e;
+	}
+	return (int64_t)(m6_time_ns() / 10000000u);
+}
+
+/* personality(persona): PER_LINUX (0) only; 0xffffffff queries. */
+static int64_t sys_personality(struct proc *p, const uint64_t a[6])
+{
+	(void)p;
+	if ((uint32_t)a[0] == 0xffffffffu || (uint32_t)a[0] == 0)
+		return 0;
+	return -LINUX_EINVAL;
+}
+
+/* getcpu(cpu, node, cache): one CPU, one node. */
+static int64_t sys_getcpu(struct proc *p, const uint64_t a[6])
+{
+	uint32_t zero = 0;
+	for (int i = 0; i < 2; i++)
+		if (a[i]) {
+			int e = mem_copy_out(p, a[i], &zero, sizeof(zero));
+			if (e)
+				return e;
+		}
+	return 0;
+}
+
+/* sched_getaffinity(pid, size, mask): CPU 0; the bytes written (a long's worth). */
+static int64_t sys_sched_getaffinity(struct proc *p, const uint64_t a[6])
+{
+	if (a[0] != 0 && !proc_by_pid((int)a[0]))
+		return -3; /* ESRCH */
+	if (a[1] < 8 || (a[1] & 7))
+		return -LINUX_EINVAL;
+	uint64_t mask = 1;
+	int e = mem_copy_out(p, a[2], &mask, sizeof(mask));
+	return e ? e : 8;
+}
+
+static int64_t sys_sched_setaffinity(struct proc *p, const uint64_t a[6])
+{
+	uint64_t mask = 0;
+	if (a[0] != 0 && !proc_by_pid((int)a[0]))
+		return -3;
+	int e = mem_copy_in(p, &mask, a[2], a[1] < 8 ? (size_t)a[1] : 8);
+	if (e)
+		return e;
+	return (mask & 1) ? 0 : -LINUX_EINVAL; /* only CPU 0 exists */
+}
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE  3
+#define PR_SET_DUMPABLE  4
+#define PR_SET_NAME      15
+#define PR_GET_NAME      16
+
+/* prctl: the name (comm, as /proc/N/comm shows: 15 bytes), and the harmless flags. */
+static int64_t sys_prctl(struct proc *p, const uint64_t a[6])
+{
+	switch (a[0]) {
+	case PR_SET_NAME: {
+		char name[16];
+		for (size_t i = 0; i < sizeof(name); i++) {
+			int e = mem_copy_in(p, &name[i], a[1] + i, 1);
+			if (e)
+				return e;
+			if (name[i] == '\0')
+				break;
+		}
+		name[15] = '\0';
+		memcpy(p->comm, name, sizeof(name));
+		return 0;
+	}
+	case PR_GET_NAME:
+		return mem_copy_out(p, a[1], p->comm, sizeof(p->comm));
+	case PR_SET_PDEATHSIG:
+		return a[1] > 64 ? -LINUX_EINVAL : 0; /* accepted: no signals yet */
+	case PR_GET_PDEATHSIG: {
+		int32_t zero = 0;
+		return mem_copy_out(p, a[1], &zero, sizeof(zero));
+	}
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+		return a[1] > 1 ? -LINUX_EINVAL : 0;
+	default:
+		return -LINUX_EINVAL;
+	}
+}
+
+/* capget(header, data): version 3 (two data words); root holds every capability. */
+static int64_t sys_capget(struct proc *p, const uint64_t a[6])
+{
+	uint32_t hdr[2];
+	int e = mem_copy_in(p, hdr, a[0], sizeof(hdr));
+	if (e)
+		return e;
+	const uint32_t v1 = 0x19980330u, v2 = 0x20071026u, v3 = 0x20080522u;
+	if (hdr[0] != v1 && hdr[0] != v2 && hdr[0] != v3) {
+		hdr[0] = v3; /* Linux writes the version it prefers and answers EINVAL */
+		e = mem_copy_out(p, a[0], hdr, sizeof(hdr));
+		return e ? e : -LINUX_EINVAL;
+	}
+	if ((int32_t)hdr[1] < 0 || (hdr[1] != 0 && !proc_by_pid((int)hdr[1])))
+		return hdr[1] ? -3 : -LINUX_EINVAL;
+	if (!a[1])
+		return 0;
+	/* effective, permitted, inheritable per word; capabilities 0..40 */
+	uint32_t data[6] = {0xffffffffu, 0xffffffffu, 0, 0x1ffu, 0x1ffu, 0};
+	return mem_copy_out(p, a[1], data, hdr[0] == v1 ? 12 : sizeof(data));
 }
 
 /* AArch64 numbers (asm-generic/unistd.h). */
@@ -426,6 +623,37 @@ enum {
 	NR_rt_sigpending = 136,
 	NR_rt_sigtimedwait = 137,
 	NR_rt_sigreturn = 139,
+	NR_pselect6 = 72,
+	NR_epoll_create1 = 20,
+	NR_epoll_ctl = 21,
+	NR_epoll_pwait = 22,
+	NR_epoll_pwait2 = 441,
+	NR_capget = 90,
+	NR_personality = 92,
+	NR_sched_setaffinity = 122,
+	NR_sched_getaffinity = 123,
+	NR_setregid = 143,
+	NR_setgid = 144,
+	NR_setreuid = 145,
+	NR_setuid = 146,
+	NR_setresuid = 147,
+	NR_getresuid = 148,
+	NR_setresgid = 149,
+	NR_getresgid = 150,
+	NR_setfsuid = 151,
+	NR_setfsgid = 152,
+	NR_times = 153,
+	NR_getgroups = 158,
+	NR_setgroups = 159,
+	NR_getrusage = 165,
+	NR_umask = 166,
+	NR_prctl = 167,
+	NR_getcpu = 168,
+	NR_sysinfo = 179,
+	NR_mremap = 216,
+	NR_msync = 227,
+	NR_mincore = 232,
+	NR_madvise = 233,
 	NR_COUNT = 512,
 };
 
@@ -500,7 +728,38 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_munmap] = sys_munmap,
     [NR_clone] = proc_sys_clone,
     [NR_execve] = linux_sys_execve,
-    [NR_mmap] = sys_mmap,
+    [NR_mmap] = mmap_sys_mmap,
+    [NR_mremap] = mmap_sys_mremap,
+    [NR_msync] = mmap_sys_msync,
+    [NR_mincore] = mmap_sys_mincore,
+    [NR_madvise] = mmap_sys_madvise,
+    [NR_pselect6] = sys_pselect6,
+    [NR_epoll_create1] = sys_epoll_create1,
+    [NR_epoll_ctl] = sys_epoll_ctl,
+    [NR_epoll_pwait] = sys_epoll_pwait,
+    [NR_epoll_pwait2] = sys_epoll_pwait2,
+    [NR_capget] = sys_capget,
+    [NR_personality] = sys_personality,
+    [NR_sched_setaffinity] = sys_sched_setaffinity,
+    [NR_sched_getaffinity] = sys_sched_getaffinity,
+    [NR_setregid] = sys_setreuid,
+    [NR_setgid] = sys_setuid,
+    [NR_setreuid] = sys_setreuid,
+    [NR_setuid] = sys_setuid,
+    [NR_setresuid] = sys_setresuid,
+    [NR_getresuid] = sys_getres,
+    [NR_setresgid] = sys_setresuid,
+    [NR_getresgid] = sys_getres,
+    [NR_setfsuid] = sys_zero,
+    [NR_setfsgid] = sys_zero,
+    [NR_times] = sys_times,
+    [NR_getgroups] = sys_getgroups,
+    [NR_setgroups] = sys_setgroups,
+    [NR_getrusage] = sys_getrusage,
+    [NR_umask] = sys_umask,
+    [NR_prctl] = sys_prctl,
+    [NR_getcpu] = sys_getcpu,
+    [NR_sysinfo] = sys_sysinfo,
     [NR_mprotect] = sys_mprotect,
     [NR_wait4] = proc_sys_wait4,
     [NR_prlimit64] = sys_prlimit64,
@@ -527,86 +786,46 @@ static const struct {
 	uint16_t nr;
 	const char *name;
 } names[] = {
-    {17, "getcwd"},
-    {23, "dup"},
-    {24, "dup3"},
-    {25, "fcntl"},
-    {29, "ioctl"},
-    {34, "mkdirat"},
-    {35, "unlinkat"},
-    {38, "renameat"},
-    {40, "mount"},
-    {45, "truncate"},
-    {46, "ftruncate"},
-    {48, "faccessat"},
-    {49, "chdir"},
-    {50, "fchdir"},
-    {52, "fchmod"},
-    {53, "fchmodat"},
-    {54, "fchownat"},
-    {55, "fchown"},
-    {56, "openat"},
-    {57, "close"},
-    {59, "pipe2"},
-    {61, "getdents64"},
-    {62, "lseek"},
-    {63, "read"},
-    {64, "write"},
-    {65, "readv"},
-    {66, "writev"},
-    {67, "pread64"},
-    {68, "pwrite64"},
-    {72, "pselect6"},
-    {73, "ppoll"},
-    {78, "readlinkat"},
-    {79, "newfstatat"},
-    {80, "fstat"},
-    {82, "fsync"},
-    {83, "fdatasync"},
-    {93, "exit"},
-    {94, "exit_group"},
-    {95, "waitid"},
-    {96, "set_tid_address"},
-    {98, "futex"},
-    {99, "set_robust_list"},
-    {101, "nanosleep"},
-    {113, "clock_gettime"},
-    {114, "clock_getres"},
-    {115, "clock_nanosleep"},
-    {124, "sched_yield"},
-    {129, "kill"},
-    {130, "tkill"},
-    {131, "tgkill"},
-    {132, "sigaltstack"},
-    {133, "rt_sigsuspend"},
-    {134, "rt_sigaction"},
-    {135, "rt_sigprocmask"},
-    {136, "rt_sigpending"},
-    {137, "rt_sigtimedwait"},
-    {139, "rt_sigreturn"},
-    {142, "reboot"},
-    {160, "uname"},
-    {167, "prctl"},
-    {169, "gettimeofday"},
-    {172, "getpid"},
-    {173, "getppid"},
-    {178, "gettid"},
-    {179, "sysinfo"},
-    {214, "brk"},
-    {215, "munmap"},
-    {216, "mremap"},
-    {220, "clone"},
-    {221, "execve"},
-    {222, "mmap"},
-    {226, "mprotect"},
-    {233, "madvise"},
-    {260, "wait4"},
-    {261, "prlimit64"},
-    {276, "renameat2"},
-    {278, "getrandom"},
-    {291, "statx"},
-    {293, "rseq"},
-    {435, "clone3"},
+    {17, "getcwd"},         {23, "dup"},
+    {24, "dup3"},           {25, "fcntl"},
+    {29, "ioctl"},          {34, "mkdirat"},
+    {35, "unlinkat"},       {38, "renameat"},
+    {40, "mount"},          {45, "truncate"},
+    {46, "ftruncate"},      {48, "faccessat"},
+    {49, "chdir"},          {50, "fchdir"},
+    {52, "fchmod"},         {53, "fchmodat"},
+    {54, "fchownat"},       {55, "fchown"},
+    {56, "openat"},         {57, "close"},
+    {59, "pipe2"},          {61, "getdents64"},
+    {62, "lseek"},          {63, "read"},
+    {64, "write"},          {65, "readv"},
+    {66, "writev"},         {67, "pread64"},
+    {68, "pwrite64"},       {72, "pselect6"},
+    {73, "ppoll"},          {78, "readlinkat"},
+    {79, "newfstatat"},     {80, "fstat"},
+    {82, "fsync"},          {83, "fdatasync"},
+    {93, "exit"},           {94, "exit_group"},
+    {95, "waitid"},         {96, "set_tid_address"},
+    {98, "futex"},          {99, "set_robust_list"},
+    {101, "nanosleep"},     {113, "clock_gettime"},
+    {114, "clock_getres"},  {115, "clock_nanosleep"},
+    {124, "sched_yield"},   {129, "kill"},
+    {130, "tkill"},         {131, "tgkill"},
+    {132, "sigaltstack"},   {133, "rt_sigsuspend"},
+    {134, "rt_sigaction"},  {135, "rt_sigprocmask"},
+    {136, "rt_sigpending"}, {137, "rt_sigtimedwait"},
+    {139, "rt_sigreturn"},  {142, "reboot"},
+    {160, "uname"},         {167, "prctl"},
+    {169, "gettimeofday"},  {172, "getpid"},
+    {173, "getppid"},       {178, "gettid"},
+    {179, "sysinfo"},       {214, "brk"},
+    {215, "munmap"},        {216, "mremap"},
+    {220, "clone"},         {221, "execve"},
+    {222, "mmap"},          {226, "mprotect"},
+    {233, "madvise"},       {260, "wait4"},
+    {261, "prlimit64"},     {276, "renameat2"},
+    {278, "getrandom"},     {291, "statx"},
+    {293, "rseq"},          {435, "clone3"},
     {439, "faccessat2"},
 };
 

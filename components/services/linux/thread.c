@@ -114,25 +114,44 @@ int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t pt
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_RT     256
 
-/* Wake up to n threads of p parked on the futex at uaddr (whose bitset meets `bits`). A
- * futex is keyed by (process, address) whether private or shared: no memory is shared
- * between processes yet (MAP_SHARED mappings are copied by fork). */
-int futex_wake(struct proc *p, uint64_t uaddr, uint64_t n, uint32_t bits)
+/* A futex's key: (process, address) for private memory or a FUTEX_PRIVATE_FLAG call,
+ * and (frame, offset) for a shared call on MAP_SHARED memory, which is the same in every
+ * process that maps the page (fork shares the frames: mem.c), so a futex between
+ * processes meets. arg[0] of a parked wait holds the address or the frame key, arg[2]
+ * says which (1: shared). */
+static bool futex_key(struct proc *p, uint64_t uaddr, bool private_op, uint64_t *key)
+{
+	if (!private_op && mem_shared_key(p, uaddr, key))
+		return true;
+	*key = uaddr;
+	return false;
+}
+
+static int wake_key(struct proc *p, bool shared, uint64_t key, uint64_t n, uint32_t bits)
 {
 	int woken = 0;
 	for (struct blocked *b = block_next(NULL); b && (uint64_t)woken < n; b = block_next(b))
-		if (b->obj == (void *)futex_wake && b->p == p && b->arg[0] == uaddr &&
-		    (b->arg[1] & bits)) {
+		if (b->obj == (void *)futex_wake && (b->arg[2] != 0) == shared &&
+		    (shared || b->p == p) && b->arg[0] == key && (b->arg[1] & bits)) {
 			block_complete(b, 0);
 			woken++;
 		}
 	return woken;
 }
 
+/* Wake up to n threads parked on the futex at uaddr of p (whose bitset meets `bits`). */
+int futex_wake(struct proc *p, uint64_t uaddr, uint64_t n, uint32_t bits)
+{
+	uint64_t key;
+	bool shared = futex_key(p, uaddr, false, &key);
+	return wake_key(p, shared, key, n, bits);
+}
+
 int64_t thread_sys_futex(struct proc *p, const uint64_t a[6])
 {
 	uint64_t uaddr = a[0], op = a[1] & ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_RT);
 	uint32_t val = (uint32_t)a[2];
+	bool private_op = (a[1] & FUTEX_PRIVATE_FLAG) != 0;
 	if (uaddr & 3)
 		return -LINUX_EINVAL;
 	switch (op) {
@@ -141,7 +160,9 @@ int64_t thread_sys_futex(struct proc *p, const uint64_t a[6])
 		uint32_t bits = op == FUTEX_WAKE ? 0xffffffffu : (uint32_t)a[5];
 		if (bits == 0)
 			return -LINUX_EINVAL;
-		return futex_wake(p, uaddr, val, bits);
+		uint64_t key;
+		bool shared = futex_key(p, uaddr, private_op, &key);
+		return wake_key(p, shared, key, val, bits);
 	}
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET: {
@@ -176,9 +197,12 @@ int64_t thread_sys_futex(struct proc *p, const uint64_t a[6])
 		struct blocked *b = block_park(NULL, deadline, -LINUX_ETIMEDOUT);
 		if (!b)
 			return -LINUX_EAGAIN;
+		uint64_t key;
+		bool shared = futex_key(p, uaddr, private_op, &key);
 		b->obj = (void *)futex_wake;
-		b->arg[0] = uaddr;
+		b->arg[0] = key;
 		b->arg[1] = bits;
+		b->arg[2] = shared;
 		return LINUX_PARKED;
 	}
 	default:
