@@ -328,10 +328,10 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	thread_end_all(p, shim_call.tcb);
 	mem_proc_clear(p);
 	snprintf(p->name, sizeof(p->name), "%s", base);
-	/* /proc/self/exe is the file itself, links resolved (an applet link of busybox is
-	 * /bin/busybox there, as on Linux); argv[0] and AT_EXECFN keep the name used. */
-	static char real[LINUX_PATH_MAX];
-	snprintf(p->exe, sizeof(p->exe), "%s", realpath(exe, real) ? real : exe);
+	/* As given; proc_exe resolves its links when /proc asks (argv[0] and AT_EXECFN keep
+	 * the name used). */
+	snprintf(p->exe, sizeof(p->exe), "%s", exe);
+	p->exe_real = false;
 	snprintf(p->comm, sizeof(p->comm), "%s", base); /* Linux's comm: 15 bytes */
 	set_cmdline(p, argc, argv);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
@@ -417,6 +417,17 @@ static int copy_strings(struct proc *p, uint64_t array, char **out, int max, cha
 				break;
 		}
 	}
+}
+
+const char *proc_exe(struct proc *p)
+{
+	if (!p->exe_real) {
+		static char real[LINUX_PATH_MAX];
+		if (realpath(p->exe, real))
+			snprintf(p->exe, sizeof(p->exe), "%s", real);
+		p->exe_real = true;
+	}
+	return p->exe;
 }
 
 int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
