@@ -29,7 +29,6 @@
 #define AT_STATX_SYNC_TYPE  0x6000
 #define RENAME_NOREPLACE    1u
 #define L_O_NOFOLLOW        0100000u
-#define LINUX_ELOOP         40
 #define LINUX_EIO           5
 #define LINUX_EPERM         1
 /* Linux's cap on one read or write (MAX_RW_COUNT). */
