@@ -87,6 +87,42 @@ def parse_symlink(spec: str) -> Entry:
     return Entry(clean_dest(dest, spec), S_IFLNK | 0o777, target.encode())
 
 
+def parse_dir(spec: str) -> Entry:
+    """DEST[:MODE]: an empty directory (mode 0755 unless given, in octal)."""
+    dest, mode_text = spec.rsplit(":", 1) if ":" in spec else (spec, "755")
+    try:
+        perm = int(mode_text, 8)
+    except ValueError:
+        raise PackError(f"--dir '{spec}': mode '{mode_text}' is not octal") from None
+    if perm > 0o7777:
+        raise PackError(f"--dir '{spec}': mode {mode_text} has bits beyond 07777")
+    return Entry(clean_dest(dest, f"--dir '{spec}'"), S_IFDIR | perm, b"")
+
+
+def busybox_links(list_path: str, binary: str = "bin/busybox") -> list[Entry]:
+    """A symlink to BINARY for every applet of LIST, the output of `busybox --list-full`
+    (one path a line, relative to /): `busybox` (relative) beside it in bin/, the absolute
+    /BINARY elsewhere, the way `busybox --install -s` lays them out. BINARY itself, and
+    blank lines, are skipped."""
+    try:
+        lines = open(list_path, encoding="utf-8").read().splitlines()
+    except OSError as e:
+        raise PackError(f"{list_path}: {e.strerror}") from None
+    entries: list[Entry] = []
+    bin_dir = binary.rsplit("/", 1)[0] if "/" in binary else ""
+    for n, line in enumerate(lines, 1):
+        path = line.strip()
+        if not path or path == binary:
+            continue
+        if path.startswith("/") or ".." in path.split("/") or "=" in path:
+            raise PackError(f"{list_path}:{n}: '{path}' is not an applet path")
+        parent = path.rsplit("/", 1)[0] if "/" in path else ""
+        target = binary.rsplit("/", 1)[-1] if parent == bin_dir else "/" + binary
+        entries.append(Entry(clean_dest(path, f"{list_path}:{n}"), S_IFLNK | 0o777,
+                             target.encode()))
+    return entries
+
+
 def pad4(n: int) -> bytes:
     return b"\0" * (-n % 4)
 
@@ -142,11 +178,18 @@ def main() -> int:
     ap.add_argument("--gid", type=u32, default=0, help="every entry's gid (default 0)")
     ap.add_argument("--crc", action="store_true", help="070702 entries with checksums")
     ap.add_argument("--symlink", action="append", default=[], metavar="DEST=TARGET")
+    ap.add_argument("--dir", action="append", default=[], metavar="DEST[:MODE]",
+                    help="an empty directory")
+    ap.add_argument("--busybox-links", metavar="LIST",
+                    help="a link to bin/busybox for every path of LIST (busybox --list-full)")
     ap.add_argument("files", nargs="*", metavar="SRC=DEST[:MODE]")
     args = ap.parse_args()
     try:
         entries = [parse_file(s) for s in args.files]
         entries += [parse_symlink(s) for s in args.symlink]
+        entries += [parse_dir(s) for s in args.dir]
+        if args.busybox_links:
+            entries += busybox_links(args.busybox_links)
         data = pack(entries, args.mtime, args.uid, args.gid, args.crc)
         tmp = args.output + ".tmp"
         with open(tmp, "wb") as f:

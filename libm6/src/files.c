@@ -468,6 +468,25 @@ int stat(const char *restrict path, struct stat *restrict st)
 	return to_stat(&v, st);
 }
 
+int lstat(const char *restrict path, struct stat *restrict st)
+{
+	if (!st)
+		return m6_files_fail(EFAULT);
+	if (begin() < 0)
+		return -1;
+	uint32_t len;
+	int64_t ret = -1;
+	struct vfs_stat v;
+	if (put_path(path, 0, &len) == 0) {
+		uint64_t err = vfs_lstat(m6_files.vfs, 0, len, &ret, &v);
+		ret = m6_files_result(err, ret);
+	}
+	m6_files_unlock();
+	if (ret < 0)
+		return -1;
+	return to_stat(&v, st);
+}
+
 int fstat(int fd, struct stat *st)
 {
 	if (!st)
@@ -628,4 +647,77 @@ ssize_t m6_files_mounts(char *buf, size_t size)
 	}
 	m6_files_unlock();
 	return (ssize_t)ret;
+}
+
+/* ---- symbolic links ---- */
+
+int symlink(const char *target, const char *path)
+{
+	if (begin() < 0)
+		return -1;
+	uint32_t target_len, path_len;
+	int64_t ret = -1;
+	if (put_path(target, 0, &target_len) == 0 && put_path(path, target_len, &path_len) == 0) {
+		uint64_t err = vfs_symlink(m6_files.vfs, 0, target_len, target_len, path_len, &ret);
+		ret = m6_files_result(err, ret);
+	}
+	m6_files_unlock();
+	return ret < 0 ? -1 : 0;
+}
+
+ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
+{
+	if (!buf)
+		return m6_files_fail(EFAULT);
+	if (size == 0)
+		return m6_files_fail(EINVAL);
+	if (begin() < 0)
+		return -1;
+	uint32_t len;
+	int64_t ret = -1;
+	if (put_path(path, 0, &len) == 0) {
+		/* The answer goes after the path; a target is shorter than a path. */
+		size_t room = m6_files.win_size - len;
+		if (room > size)
+			room = size;
+		if (room > M6_FILES_PATH_MAX)
+			room = M6_FILES_PATH_MAX;
+		uint64_t err = vfs_readlink(m6_files.vfs, 0, len, len, (uint32_t)room, &ret);
+		ret = m6_files_result(err, ret);
+		if (ret > (int64_t)room)
+			ret = m6_files_fail(EIO);
+		if (ret >= 0)
+			memcpy(buf, m6_files.win + len, (size_t)ret);
+	}
+	m6_files_unlock();
+	return (ssize_t)ret;
+}
+
+/* POSIX realpath: the VFS resolves links, "." and ".."; the file must exist. `resolved`
+ * NULL: allocated (free it), as POSIX 2008; else it holds PATH_MAX bytes. */
+char *realpath(const char *restrict path, char *restrict resolved)
+{
+	if (begin() < 0)
+		return NULL;
+	uint32_t len;
+	int64_t ret = -1;
+	char *out = NULL;
+	if (put_path(path, 0, &len) == 0) {
+		size_t room = m6_files.win_size - len;
+		if (room > M6_FILES_PATH_MAX)
+			room = M6_FILES_PATH_MAX;
+		uint64_t err = vfs_realpath(m6_files.vfs, 0, len, len, (uint32_t)room, &ret);
+		ret = m6_files_result(err, ret);
+		if (ret > 0 && (size_t)ret <= room && m6_files.win[len + (size_t)ret - 1] == '\0') {
+			out = resolved ? resolved : malloc((size_t)ret);
+			if (out)
+				memcpy(out, m6_files.win + len, (size_t)ret);
+			else
+				errno = ENOMEM;
+		} else if (ret >= 0) {
+			errno = EIO; /* not the NUL-terminated path the protocol promises */
+		}
+	}
+	m6_files_unlock();
+	return out;
 }

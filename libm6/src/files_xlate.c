@@ -6,10 +6,10 @@
 
 int64_t m6_files_flags_to_vfs(uint32_t f)
 {
-	const uint32_t dropped =
-	    M6_PICO_O_NONBLOCK | M6_PICO_O_NOCTTY | M6_PICO_O_CLOEXEC | M6_PICO_O_NOFOLLOW;
+	const uint32_t dropped = M6_PICO_O_NONBLOCK | M6_PICO_O_NOCTTY | M6_PICO_O_CLOEXEC;
 	const uint32_t known = M6_PICO_O_ACCMODE | M6_PICO_O_APPEND | M6_PICO_O_CREAT |
-	                       M6_PICO_O_TRUNC | M6_PICO_O_EXCL | M6_PICO_O_DIRECTORY | dropped;
+	                       M6_PICO_O_TRUNC | M6_PICO_O_EXCL | M6_PICO_O_DIRECTORY |
+	                       M6_PICO_O_NOFOLLOW | dropped;
 	if ((f & ~known) || (f & M6_PICO_O_ACCMODE) == M6_PICO_O_ACCMODE)
 		return -1;
 	uint32_t v = f & M6_PICO_O_ACCMODE; /* 0, 1, 2 in both */
@@ -23,6 +23,8 @@ int64_t m6_files_flags_to_vfs(uint32_t f)
 		v |= M6_VFS_O_APPEND;
 	if (f & M6_PICO_O_DIRECTORY)
 		v |= M6_VFS_O_DIRECTORY;
+	if (f & M6_PICO_O_NOFOLLOW)
+		v |= M6_VFS_O_NOFOLLOW;
 	return v;
 }
 

@@ -39,14 +39,14 @@
 #define M6_VFS_O_TRUNC     00001000u
 #define M6_VFS_O_APPEND    00002000u
 #define M6_VFS_O_DIRECTORY 00040000u
+#define M6_VFS_O_NOFOLLOW  00100000u
 
 /*
  * picolibc open flags -> VFS flags. The access mode and O_CREAT/EXCL/TRUNC/APPEND/
- * DIRECTORY are translated; O_NONBLOCK, O_NOCTTY, O_CLOEXEC and O_NOFOLLOW mean nothing
- * for a VFS file (no blocking files, no terminals, no exec, no symbolic links) and are
- * dropped. Anything else, O_SYNC included (the VFS has no synchronous writes: call
- * fsync), or access mode 3, is refused: -1 (EINVAL), so a program never believes it got
- * a behaviour it did not.
+ * DIRECTORY/NOFOLLOW are translated; O_NONBLOCK, O_NOCTTY and O_CLOEXEC mean nothing
+ * for a VFS file (no blocking files, no terminals, no exec) and are dropped. Anything else, O_SYNC
+ * included (the VFS has no synchronous writes: call fsync), or access mode 3, is refused: -1
+ * (EINVAL), so a program never believes it got a behaviour it did not.
  */
 int64_t m6_files_flags_to_vfs(uint32_t pico_flags);
 

@@ -82,7 +82,7 @@ EXPECTED_FS = ["fs_tmpfs_open_read4k_close_idl", "fs_tmpfs_open_read4k_close_pos
 # The Linux layer's benchmarks (--linux, test/lbench): static Linux programs on the shim.
 EXPECTED_LINUX = ["linux_pmu_read_pair_overhead", "linux_getpid", "linux_open_read4k_close",
                   "linux_mmap_touch_munmap", "linux_pipe_roundtrip", "linux_fork_exit_wait",
-                  "linux_fork_exec_wait"]
+                  "linux_fork_exec_wait", "linux_busybox_sh_c"]
 FS_DISK_MIB = 288
 FS_FILE_BYTES = 16 << 20
 LATENCY_PHASES = ["setup", "idle", "timer_storm", "revoke_chain", "delete_cnode", "retype_2m",

@@ -281,6 +281,40 @@ static void big_file(void)
 	CHECK(unlink("/tmp/big.bin") == 0, "unlink big");
 }
 
+/* Symbolic links through POSIX: symlink, readlink, lstat, realpath, O_NOFOLLOW. */
+static void links(void)
+{
+	FILE *f = fopen("/tmp/target.txt", "w");
+	CHECK(f != NULL && fputs("through the link\n", f) >= 0 && fclose(f) == 0,
+	      "write /tmp/target.txt");
+	CHECK(symlink("target.txt", "/tmp/link") == 0, "symlink");
+	EXPECT_ERRNO(symlink("x", "/tmp/link"), EEXIST);
+	EXPECT_ERRNO(symlink("x", "/etc/link"), EROFS);
+	char buf[64];
+	ssize_t n = readlink("/tmp/link", buf, sizeof(buf));
+	CHECK(n == 10 && memcmp(buf, "target.txt", 10) == 0, "readlink: %zd", n);
+	EXPECT_ERRNO(readlink("/tmp/target.txt", buf, sizeof(buf)), EINVAL);
+	EXPECT_ERRNO(readlink("/tmp/none", buf, sizeof(buf)), ENOENT);
+	struct stat st;
+	CHECK(lstat("/tmp/link", &st) == 0 && S_ISLNK(st.st_mode) && st.st_size == 10,
+	      "lstat: mode %o", (unsigned)st.st_mode);
+	CHECK(stat("/tmp/link", &st) == 0 && S_ISREG(st.st_mode), "stat follows");
+	f = fopen("/tmp/link", "r");
+	CHECK(f != NULL && fgets(buf, sizeof(buf), f) != NULL &&
+	          strcmp(buf, "through the link\n") == 0 && fclose(f) == 0,
+	      "read through the link");
+	EXPECT_ERRNO(open("/tmp/link", O_RDONLY | O_NOFOLLOW), ELOOP);
+	CHECK(mkdir("/tmp/ld", 0755) == 0 && symlink("/tmp/ld", "/tmp/dl") == 0, "dir link");
+	char *real = realpath("/tmp/dl/../link", NULL);
+	CHECK(real != NULL && strcmp(real, "/tmp/target.txt") == 0, "realpath: %s",
+	      real ? real : "NULL");
+	free(real);
+	EXPECT_NULL_ERRNO(realpath("/tmp/dl/none", buf), ENOENT);
+	CHECK(unlink("/tmp/link") == 0 && unlink("/tmp/dl") == 0 && rmdir("/tmp/ld") == 0 &&
+	          stat("/tmp/target.txt", &st) == 0,
+	      "unlink the links, the target stays");
+}
+
 int main(void)
 {
 	printf("files: window %u bytes\n", (unsigned)M6_WINDOW_VFS_SIZE);
@@ -290,6 +324,7 @@ int main(void)
 	directories();
 	descriptors();
 	big_file();
+	links();
 	if (failures)
 		printf("files: %d checks failed\n", failures);
 	else

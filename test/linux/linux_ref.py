@@ -3,7 +3,8 @@
 QEMU) and write what they did as JSON (docs/linux.md).
 
     linux_ref.py --kernel IMAGE --init INIT --programs LIST --json OUT
-                 [--file SRC=DEST]... [--symlink DEST=TARGET]... [--initramfs CPIO]
+                 [--file SRC=DEST]... [--symlink DEST=TARGET]... [--busybox-links LIST]
+                 [--initramfs CPIO]
                  [--log LOG] [--timeout S] [--expected DIR] [--fetch-error FILE]...
                  -- QEMU [ARGS...]
 
@@ -93,6 +94,8 @@ def build_initramfs(args: argparse.Namespace, programs: list[tuple[str, str, lis
     entries = [mkinitrd.parse_file(f"{args.init}=init:0755")]
     entries += [mkinitrd.parse_file(spec) for spec in args.file]
     entries += [mkinitrd.parse_symlink(spec) for spec in args.symlink]
+    if args.busybox_links:
+        entries += mkinitrd.busybox_links(args.busybox_links)
     entries.append(mkinitrd.Entry("etc/m6-programs", mkinitrd.S_IFREG | 0o644, manifest(programs)))
     # The mount points, and /root, which Linux makes itself when it is missing: on a kernel
     # that does not, `ls /` must still list the same.
@@ -150,6 +153,8 @@ def main() -> int:
     ap.add_argument("--json", required=True, help="write the records here")
     ap.add_argument("--file", action="append", default=[], metavar="SRC=DEST[:MODE]")
     ap.add_argument("--symlink", action="append", default=[], metavar="DEST=TARGET")
+    ap.add_argument("--busybox-links", metavar="LIST",
+                    help="busybox's applet links (cmake/busybox-applets.txt)")
     ap.add_argument("--initramfs", help="where to write the cpio (default: beside --json)")
     ap.add_argument("--log", help="write the console output here")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole boot")

@@ -137,14 +137,21 @@ def test_initramfs_holds_init_programs_and_manifest(tmp_path: Path) -> None:
     init, prog = tmp_path / "init", tmp_path / "prog"
     init.write_bytes(b"INIT")
     prog.write_bytes(b"PROG")
+    applets = tmp_path / "applets"
+    applets.write_text("bin/busybox\nbin/ls\nusr/bin/awk\nlinuxrc\n")
     args = linux_ref.argparse.Namespace(init=str(init), file=[f"{prog}=bin/prog"],
-                                        symlink=["bin/sh=prog"])
+                                        symlink=["bin/sh=prog"], busybox_links=str(applets))
     programs = [("p", "exit 0", ["/bin/prog", "an arg"]), ("s", "exit 3", ["/bin/sh"])]
     cpio = tmp_path / "out.cpio"
     linux_ref.build_initramfs(args, programs, cpio)
     files = read_cpio(cpio.read_bytes())
     assert files["init"] == (0o100755, b"INIT") and files["bin/prog"][1] == b"PROG"
     assert files["bin/sh"] == (0o120777, b"prog")
+    # busybox's applets: relative beside it in bin/, absolute elsewhere; not itself.
+    assert files["bin/ls"] == (0o120777, b"busybox")
+    assert files["usr/bin/awk"] == (0o120777, b"/bin/busybox")
+    assert files["linuxrc"] == (0o120777, b"/bin/busybox")
+    assert "bin/busybox" not in files
     assert {d: files[d][0] for d in ("dev", "proc", "root", "tmp")} == {
         "dev": 0o40755, "proc": 0o40555, "root": 0o40700, "tmp": 0o41777}
     manifest = files["etc/m6-programs"][1].decode().splitlines()
@@ -152,6 +159,16 @@ def test_initramfs_holds_init_programs_and_manifest(tmp_path: Path) -> None:
     assert manifest[-2:] == ["run\tp\t/bin/prog\tan arg", "run\ts\t/bin/sh"]
     with pytest.raises(linux_ref.RunnerError, match="/bin/missing is not in the initramfs"):
         linux_ref.build_initramfs(args, [("m", "exit 0", ["/bin/missing"])], cpio)
+
+
+def test_busybox_links_refuses_bad_lists(tmp_path: Path) -> None:
+    for bad in ("/bin/ls", "bin/../etc/x", "a=b"):
+        applets = tmp_path / "applets"
+        applets.write_text(f"bin/ls\n{bad}\n")
+        with pytest.raises(linux_ref.mkinitrd.PackError, match=":2: "):
+            linux_ref.mkinitrd.busybox_links(str(applets))
+    with pytest.raises(linux_ref.mkinitrd.PackError, match="No such file"):
+        linux_ref.mkinitrd.busybox_links(str(tmp_path / "missing"))
 
 
 # ---- scripts/debian_fetch.py ----------------------------------------------------------

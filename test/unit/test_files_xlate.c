@@ -33,6 +33,7 @@ static void test_vfs_values(void **state)
 	assert_int_equal(M6_VFS_O_EXCL, VFS_O_EXCL);
 	assert_int_equal(M6_VFS_O_TRUNC, VFS_O_TRUNC);
 	assert_int_equal(M6_VFS_O_APPEND, VFS_O_APPEND);
+	assert_int_equal(M6_VFS_O_NOFOLLOW, VFS_O_NOFOLLOW);
 	assert_int_equal(M6_VFS_O_DIRECTORY, VFS_O_DIRECTORY);
 	assert_int_equal(M6_FILES_NAME_MAX, VFS_NAME_MAX);
 }
@@ -53,8 +54,10 @@ static void test_flags(void **state)
 	assert_int_equal(m6_files_flags_to_vfs(0x200000), VFS_O_DIRECTORY); /* Linux 0x4000 */
 	/* picolibc's O_NONBLOCK is Linux's O_DIRECTORY: it must not become one. */
 	assert_int_equal(m6_files_flags_to_vfs(0x4000), VFS_O_RDONLY);
-	/* Dropped: O_NOCTTY, O_CLOEXEC, O_NOFOLLOW. */
-	assert_int_equal(m6_files_flags_to_vfs(0x8000 | 0x40000 | 0x100000 | 1), VFS_O_WRONLY);
+	/* Dropped: O_NOCTTY, O_CLOEXEC. */
+	assert_int_equal(m6_files_flags_to_vfs(0x8000 | 0x40000 | 1), VFS_O_WRONLY);
+	/* O_NOFOLLOW: picolibc 0x100000, Linux (and the VFS) 0x8000. */
+	assert_int_equal(m6_files_flags_to_vfs(0x100000), VFS_O_NOFOLLOW);
 	/* What fopen asks for: "w" and "a+", "wx". */
 	assert_int_equal(m6_files_flags_to_vfs(1 | 0x40 | 0x200),
 	                 VFS_O_WRONLY | VFS_O_CREAT | VFS_O_TRUNC);
@@ -73,7 +76,7 @@ static void test_flags(void **state)
 		int64_t v = m6_files_flags_to_vfs(1u << bit);
 		assert_true(v == -1 ||
 		            (v & ~(int64_t)(VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC |
-		                            VFS_O_APPEND | VFS_O_DIRECTORY)) == 0);
+		                            VFS_O_APPEND | VFS_O_DIRECTORY | VFS_O_NOFOLLOW)) == 0);
 	}
 }
 

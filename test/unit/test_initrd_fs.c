@@ -266,6 +266,19 @@ static void check_archive(const char *path)
 			want = load(src);
 		}
 		assert_int_equal(a.size, want.n);
+		if ((tree[i].mode & VFS_S_IFMT) == LNK) {
+			/* A link is read with readlink (truncated to the buffer, no NUL); open
+			 * is ELOOP: the VFS follows links, a file system never opens one. */
+			char t[64];
+			assert_int_equal(OP(&fs, readlink, tree[i].path, t, sizeof(t)), want.n);
+			assert_memory_equal(t, want.p, want.n);
+			assert_int_equal(OP(&fs, readlink, tree[i].path, t, 2), 2);
+			uint64_t h;
+			assert_int_equal(OP(&fs, open, tree[i].path, VFS_O_RDONLY, 0, &h, &a),
+			                 -VFS_ELOOP);
+			free(want.p);
+			continue;
+		}
 		static const size_t pieces[] = {1, 7, 4096, 1 << 20};
 		for (size_t k = 0; k < 4; k++) {
 			struct blob got = read_all(&fs, tree[i].path, pieces[k]);
@@ -507,6 +520,33 @@ static void test_bad_archives(void **state)
 	assert_int_equal(init_one(longname, REG | 0644, "x", &fs), -VFS_ENAMETOOLONG);
 	longname[255] = '\0';
 	assert_int_equal(init_one(longname, REG | 0644, "x", &fs), 0);
+	/* Links whose target is no path: empty, or with a NUL inside. */
+	assert_int_equal(init_one("l", LNK | 0777, "", &fs), -VFS_EINVAL);
+	{
+		static struct writer w;
+		w.n = 0;
+		w_entry(&w, "l", LNK | 0777, 1, 1, "ab");
+		w.buf[w.n - 4] = '\0'; /* the entry's data "ab" padded to 4: its 'a' */
+		struct blob nb = w_finish(&w);
+		assert_int_equal(init(&fs, &nb), -VFS_EINVAL);
+		free(nb.p);
+	}
+	assert_int_equal(init_one("l", LNK | 0777, "target", &fs), 0);
+	{
+		static struct writer w;
+		w.n = 0;
+		w_entry(&w, "ok", REG | 0644, 1, 1, "fine");
+		w_entry(&w, "l", LNK | 0777, 2, 1, "target");
+		struct blob lb = w_finish(&w);
+		assert_int_equal(init(&fs, &lb), 0);
+		char t[16];
+		assert_int_equal(OP(&fs, readlink, "l", t, sizeof(t)), 6);
+		assert_int_equal(OP(&fs, readlink, "ok", t, sizeof(t)), -VFS_EINVAL);
+		assert_int_equal(OP(&fs, readlink, "nope", t, sizeof(t)), -VFS_ENOENT);
+		assert_int_equal(OP(&fs, symlink, "new", "x", 1), -VFS_EROFS);
+		initrd_fs_destroy(&fs);
+		free(lb.p);
+	}
 	/* A file used as a directory; a root that is not a directory. */
 	assert_int_equal(init_one("ok/x", REG | 0644, "x", &fs), -VFS_EINVAL);
 	assert_int_equal(init_one(".", REG | 0644, "x", &fs), -VFS_EINVAL);

@@ -185,6 +185,14 @@ static void snap(struct fixture *f, const char *path, uint64_t *h)
 	hash_u64(h, a.blocks);
 	hash_u64(h, a.mtime_ns);
 	hash_u64(h, a.ctime_ns);
+	if (VFS_S_ISLNK(a.mode)) {
+		/* A link is not opened (ELOOP): its target is what it holds. */
+		char t[VFS_PATH_MAX];
+		long n = OP(f, readlink, path, t, sizeof(t));
+		assert_true(n > 0);
+		hash_bytes(h, t, (size_t)n);
+		return;
+	}
 	uint64_t fh = xopen(f, path, VFS_O_RDONLY);
 	if (VFS_S_ISDIR(a.mode)) {
 		static struct vfs_dirent d;
@@ -529,6 +537,78 @@ static void test_byte_limit(void **state)
 	fixture_free(f);
 }
 
+/* Links: stored as given, counted against both limits, never opened, listed as DT_LNK;
+ * unlink and rename treat them as files. */
+static void test_symlinks(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(0, 0);
+	char t[64];
+	struct vfs_attr a;
+	uint64_t h;
+	assert_int_equal(OP(f, mkdir, "d", 0755), 0);
+	assert_int_equal(OP(f, symlink, "d/l", "../x/y", 6), 0);
+	a = xstat(f, "d/l");
+	assert_int_equal(a.mode, VFS_S_IFLNK | 0777);
+	assert_int_equal(a.size, 6);
+	assert_int_equal(a.nlink, 1);
+	assert_int_equal(a.blocks, 0);
+	assert_int_equal(OP(f, readlink, "d/l", t, sizeof(t)), 6);
+	assert_memory_equal(t, "../x/y", 6);
+	assert_int_equal(OP(f, readlink, "d/l", t, 3), 3);
+	assert_int_equal(OP(f, readlink, "d", t, sizeof(t)), -VFS_EINVAL);
+	assert_int_equal(OP(f, readlink, "d/none", t, sizeof(t)), -VFS_ENOENT);
+	assert_int_equal(OP(f, open, "d/l", VFS_O_RDONLY, 0, &h, &a), -VFS_ELOOP);
+	assert_int_equal(OP(f, open, "d/l", VFS_O_RDWR | VFS_O_CREAT, 0644, &h, &a), -VFS_ELOOP);
+	assert_int_equal(OP(f, open, "d/l", VFS_O_RDWR | VFS_O_CREAT | VFS_O_EXCL, 0644, &h, &a),
+	                 -VFS_EEXIST);
+	/* A link is no directory to tmpfs: the VFS resolves links before it asks. */
+	assert_int_equal(OP(f, stat, "d/l/z", &a), -VFS_ENOTDIR);
+	assert_int_equal(OP(f, rmdir, "d/l"), -VFS_ENOTDIR);
+	/* Refused: a taken name, the root, a bad target; nothing changes. */
+	uint64_t before = snapshot(f);
+	assert_int_equal(OP(f, symlink, "d/l", "x", 1), -VFS_EEXIST);
+	assert_int_equal(OP(f, symlink, "d", "x", 1), -VFS_EEXIST);
+	assert_int_equal(OP(f, symlink, "", "x", 1), -VFS_EEXIST);
+	assert_int_equal(OP(f, symlink, "n", "", 0), -VFS_EINVAL);
+	assert_int_equal(OP(f, symlink, "n", "a\0b", 3), -VFS_EINVAL);
+	assert_int_equal(OP(f, symlink, "none/n", "x", 1), -VFS_ENOENT);
+	assert_int_equal(snapshot(f), before);
+	/* Listed as DT_LNK. */
+	h = xopen(f, "d", VFS_O_RDONLY);
+	struct vfs_dirent e;
+	assert_int_equal(OP(f, readdir, h, 2, &e), 1);
+	assert_string_equal(e.name, "l");
+	assert_int_equal(e.type, VFS_DT_LNK);
+	assert_int_equal(OP(f, close, h), 0);
+	/* A target of VFS_PATH_MAX - 1 bytes fits; the link moves and goes like a file. */
+	static char big[VFS_PATH_MAX];
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(OP(f, symlink, "big", big, VFS_PATH_MAX - 1), 0);
+	assert_int_equal(OP(f, symlink, "big2", big, VFS_PATH_MAX), -VFS_EINVAL);
+	assert_int_equal(OP(f, rename, "big", "d/big"), 0);
+	assert_int_equal(OP(f, rename, "d/big", "d/l"), 0); /* replaces the other link */
+	assert_int_equal(xstat(f, "d/l").size, VFS_PATH_MAX - 1);
+	check_fs(&f->fs);
+	assert_int_equal(OP(f, unlink, "d/l"), 0);
+	assert_int_equal(OP(f, rmdir, "d"), 0);
+	fixture_free(f);
+	/* The byte limit counts the target: a tmpfs with room for the link's inode and name
+	 * but not its target refuses it whole. */
+	f = fixture_new(0, 0);
+	uint64_t used = f->fs.used_bytes;
+	assert_int_equal(OP(f, symlink, "l", big, 1000), 0);
+	uint64_t one = f->fs.used_bytes - used;
+	assert_int_equal(OP(f, unlink, "l"), 0);
+	fixture_free(f);
+	f = fixture_new(used + one - 1, 0);
+	before = snapshot(f);
+	assert_int_equal(OP(f, symlink, "l", big, 1000), -VFS_ENOSPC);
+	assert_int_equal(snapshot(f), before);
+	assert_int_equal(OP(f, symlink, "l", big, 999), 0);
+	fixture_free(f);
+}
+
 static void test_inode_limit(void **state)
 {
 	(void)state;
@@ -557,7 +637,17 @@ static void test_inode_limit(void **state)
 
 /* ---- a failed allocation at every allocation of a sequence ------------------------------ */
 
-enum seq_kind { S_OPEN, S_WRITE, S_TRUNC, S_CLOSE, S_MKDIR, S_RMDIR, S_UNLINK, S_RENAME };
+enum seq_kind {
+	S_OPEN,
+	S_WRITE,
+	S_TRUNC,
+	S_CLOSE,
+	S_MKDIR,
+	S_RMDIR,
+	S_UNLINK,
+	S_RENAME,
+	S_SYMLINK
+};
 
 struct seq_op {
 	enum seq_kind kind;
@@ -593,6 +683,12 @@ static const struct seq_op sequence[] = {
     {S_RMDIR, 0, "e", NULL, 0, 0, 0},
     {S_CLOSE, 1, NULL, NULL, 0, 0, 0},
     {S_CLOSE, 3, NULL, NULL, 0, 0, 0},
+    {S_SYMLINK, 0, "link", "a/target/of/some/length", 0, 0, 0},
+    {S_MKDIR, 0, "ld", NULL, 0, 0, 0},
+    {S_SYMLINK, 0, "ld/l", "../link", 0, 0, 0},
+    {S_RENAME, 0, "ld/l", "ld/a_longer_name_for_the_link", 0, 0, 0},
+    {S_RENAME, 0, "link", "ld/a_longer_name_for_the_link", 0, 0, 0},
+    {S_UNLINK, 0, "ld/a_longer_name_for_the_link", NULL, 0, 0, 0},
 };
 
 static long run_op(struct fixture *f, const struct seq_op *o, uint64_t *hs)
@@ -622,6 +718,8 @@ static long run_op(struct fixture *f, const struct seq_op *o, uint64_t *hs)
 		return OP(f, unlink, o->a);
 	case S_RENAME:
 		return OP(f, rename, o->a, o->b);
+	case S_SYMLINK:
+		return OP(f, symlink, o->a, o->b, strlen(o->b));
 	}
 	return 0;
 }
@@ -997,7 +1095,7 @@ int main(void)
 	    cmocka_unit_test(test_times),         cmocka_unit_test(test_inodes),
 	    cmocka_unit_test(test_sparse),        cmocka_unit_test(test_byte_limit),
 	    cmocka_unit_test(test_inode_limit),   cmocka_unit_test(test_alloc_failures),
-	    cmocka_unit_test(test_differential),
+	    cmocka_unit_test(test_symlinks),      cmocka_unit_test(test_differential),
 	};
 	int failed = fs_conformance_run(&conf);
 	return failed + cmocka_run_group_tests_name("tmpfs", tests, NULL, NULL);

@@ -1069,6 +1069,238 @@ static void test_tmpfs_namespace(void **state)
 	assert_true(sf.blocks > 0 && sf.bfree <= sf.blocks);
 }
 
+/* ---- symbolic links ------------------------------------------------------------------------ */
+
+static int64_t xsymlink(uint64_t badge, const char *target, const char *path)
+{
+	uint32_t tl = put(badge, PATH2, target);
+	return vfs_core_symlink(v, badge, PATH2, tl, 0, put(badge, 0, path));
+}
+
+static int64_t xlstat(uint64_t badge, const char *p, struct vfs_core_stat *st)
+{
+	return vfs_core_lstat(v, badge, 0, put(badge, 0, p), st);
+}
+
+/* readlink into the window at DATA (len bytes at most), as a string. */
+static const char *xreadlink(uint64_t badge, const char *p, uint32_t len, int64_t *n)
+{
+	static char buf[VFS_PATH_MAX + 1];
+	*n = vfs_core_readlink(v, badge, 0, put(badge, 0, p), DATA, len);
+	memcpy(buf, win(badge) + DATA, *n > 0 ? (size_t)*n : 0);
+	buf[*n > 0 ? *n : 0] = '\0';
+	return buf;
+}
+
+static const char *xrealpath(uint64_t badge, const char *p, uint32_t len, int64_t *n)
+{
+	static char buf[VFS_PATH_MAX];
+	*n = vfs_core_realpath(v, badge, 0, put(badge, 0, p), DATA, len);
+	memcpy(buf, win(badge) + DATA, *n > 0 ? (size_t)*n : 0);
+	if (*n <= 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Symbolic links over tmpfs (/t, /t/inner) and the fake root (which has none). */
+static void test_symlinks(void **state)
+{
+	(void)state;
+	struct vfs_core_stat st, want;
+	int64_t n;
+	int64_t fd = xopen(A, "/t/f", VFS_O_RDWR | VFS_O_CREAT, 0644);
+	assert_int_equal(xwrite(A, fd, "file f"), 6);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xstat(A, "/t/f", &want), 0);
+
+	/* A link: lstat sees it, stat and open go through it, readlink reads it. */
+	assert_int_equal(xsymlink(A, "f", "/t/l"), 0);
+	assert_int_equal(xlstat(A, "/t/l", &st), 0);
+	assert_int_equal(st.attr.mode, VFS_S_IFLNK | 0777);
+	assert_int_equal(st.attr.size, 1);
+	assert_int_equal(xstat(A, "/t/l", &st), 0);
+	assert_int_equal(st.attr.ino, want.attr.ino);
+	assert_string_equal(xreadlink(A, "/t/l", 100, &n), "f");
+	assert_int_equal(n, 1);
+	fd = xopen(A, "/t/l", VFS_O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_string_equal(xread(A, fd, 100, &n), "file f");
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	/* O_NOFOLLOW on a link is ELOOP; O_CREAT|O_EXCL names the link: EEXIST. */
+	unsigned before = changes();
+	assert_int_equal(xopen(A, "/t/l", VFS_O_RDONLY | VFS_O_NOFOLLOW, 0), -VFS_ELOOP);
+	assert_int_equal(xopen(A, "/t/l", VFS_O_WRONLY | VFS_O_CREAT | VFS_O_EXCL, 0600),
+	                 -VFS_EEXIST);
+	fd = xopen(A, "/t/f", VFS_O_RDONLY | VFS_O_NOFOLLOW, 0); /* not a link: opens */
+	assert_true(fd >= 0);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	/* readlink of what is no link, of nothing, with no room. */
+	xreadlink(A, "/t/f", 100, &n);
+	assert_int_equal(n, -VFS_EINVAL);
+	xreadlink(A, "/t", 100, &n);
+	assert_int_equal(n, -VFS_EINVAL);
+	xreadlink(A, "/etc/motd", 100, &n); /* a file system without links */
+	assert_int_equal(n, -VFS_EINVAL);
+	xreadlink(A, "/t/none", 100, &n);
+	assert_int_equal(n, -VFS_ENOENT);
+	xreadlink(A, "/t/l", 0, &n);
+	assert_int_equal(n, -VFS_EINVAL);
+	assert_int_equal(vfs_core_readlink(v, A, 0, put(A, 0, "/t/l"), WIN - 1, 2), -VFS_EFAULT);
+	assert_int_equal(changes(), before);
+
+	/* O_CREAT through a dangling link creates its target. */
+	assert_int_equal(xsymlink(A, "made", "/t/dangling"), 0);
+	assert_int_equal(xstat(A, "/t/dangling", &st), -VFS_ENOENT);
+	assert_int_equal(xlstat(A, "/t/dangling", &st), 0);
+	fd = xopen(A, "/t/dangling", VFS_O_WRONLY | VFS_O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xstat(A, "/t/made", &st), 0);
+
+	/* A relative target is taken from the link's directory; ".." after a link goes up
+	 * from where the link led, not from the link's name. */
+	assert_int_equal(xmkdir(A, "/t/d"), 0);
+	assert_int_equal(xsymlink(A, "../f", "/t/d/up"), 0);
+	assert_int_equal(xstat(A, "/t/d/up", &st), 0);
+	assert_int_equal(st.attr.ino, want.attr.ino);
+	assert_int_equal(xmkdir(A, "/t/inner/sub"), 0);
+	assert_int_equal(xsymlink(A, "/t/inner/sub", "/t/deep"), 0);
+	assert_int_equal(xstat(A, "/t/deep/..", &st), 0);
+	assert_int_equal(st.dev, 4); /* /t/inner's root, not /t (lexically /t/deep/.. is /t) */
+	assert_string_equal(xrealpath(A, "/t/deep/..", 100, &n), "/t/inner");
+	assert_int_equal(n, 9);
+	/* Across mounts both ways: into tmpfs2, and to the fake root. */
+	assert_int_equal(xsymlink(A, "/t/inner", "/t/in"), 0);
+	fd = xopen(A, "/t/in/x", VFS_O_WRONLY | VFS_O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xstat(A, "/t/inner/x", &st), 0);
+	assert_int_equal(st.dev, 4);
+	assert_int_equal(xsymlink(A, "../../etc/motd", "/t/d/motd"), 0);
+	fd = xopen(A, "/t/d/motd", VFS_O_RDONLY, 0);
+	assert_string_equal(xread(A, fd, 100, &n), "hello\n");
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	/* A link used as a directory: to a directory it works, to a file it is ENOTDIR;
+	 * "link/" follows even for lstat. */
+	assert_int_equal(xstat(A, "/t/l/x", &st), -VFS_ENOTDIR);
+	assert_int_equal(xlstat(A, "/t/in/", &st), 0);
+	assert_true(VFS_S_ISDIR(st.attr.mode));
+	assert_int_equal(xlstat(A, "/t/l/", &st), -VFS_ENOTDIR);
+	/* A missing directory on the way is ENOENT even when ".." would leave it. */
+	assert_int_equal(xstat(A, "/t/nodir/../f", &st), -VFS_ENOENT);
+
+	/* chdir through a link: the working directory is where it led. */
+	assert_int_equal(xchdir(A, "/t/deep"), 0);
+	assert_string_equal(cwd_of(A), "/t/inner/sub");
+	assert_int_equal(xsymlink(A, "..", "parent"), 0); /* relative to the cwd */
+	assert_int_equal(xlstat(A, "/t/inner/sub/parent", &st), 0);
+	assert_string_equal(xrealpath(A, "parent", 100, &n), "/t/inner");
+	assert_int_equal(xchdir(A, "/"), 0);
+
+	/* Loops: 40 links in a row are followed, the 41st is ELOOP; so is a cycle. */
+	char name[32], target[32];
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "/t/c%d", i);
+		snprintf(target, sizeof target, i == 39 ? "f" : "c%d", i + 1);
+		assert_int_equal(xsymlink(A, target, name), 0);
+	}
+	assert_int_equal(xstat(A, "/t/c0", &st), 0);
+	assert_int_equal(st.attr.ino, want.attr.ino);
+	assert_int_equal(xsymlink(A, "c0", "/t/c40"), 0);
+	assert_int_equal(xstat(A, "/t/c40", &st), -VFS_ELOOP);
+	assert_int_equal(xlstat(A, "/t/c40", &st), 0);
+	assert_int_equal(xsymlink(A, "loop", "/t/loop"), 0);
+	assert_int_equal(xstat(A, "/t/loop", &st), -VFS_ELOOP);
+	assert_int_equal(xopen(A, "/t/loop", VFS_O_RDONLY, 0), -VFS_ELOOP);
+	xrealpath(A, "/t/loop/x", 100, &n);
+	assert_int_equal(n, -VFS_ELOOP);
+
+	/* What symlink refuses, changing nothing. */
+	before = changes();
+	assert_int_equal(xsymlink(A, "x", "/t/l"), -VFS_EEXIST);
+	assert_int_equal(xsymlink(A, "x", "/t/dangling"), -VFS_EEXIST);
+	assert_int_equal(xsymlink(A, "x", "/t"), -VFS_EEXIST);       /* a mount point */
+	assert_int_equal(xsymlink(A, "x", "/t/d/"), -VFS_EEXIST);    /* "name/" exists */
+	assert_int_equal(xsymlink(A, "x", "/t/nope/"), -VFS_ENOENT); /* "name/" cannot be made */
+	assert_int_equal(xsymlink(A, "", "/t/empty"), -VFS_ENOENT);
+	assert_int_equal(xsymlink(A, "x", "/etc/link"), -VFS_EPERM); /* no links there (FAT) */
+	assert_int_equal(xsymlink(A, "x", "/ro/link"), -VFS_EROFS);
+	assert_int_equal(xsymlink(A, "x", "/t/nodir/link"), -VFS_ENOENT);
+	assert_int_equal(xsymlink(A, "x", "/t/f/link"), -VFS_ENOTDIR);
+	assert_int_equal(vfs_core_symlink(v, A, WIN - 1, 2, 0, put(A, 0, "/t/w")), -VFS_EFAULT);
+	assert_int_equal(vfs_core_symlink(v, A, 0, VFS_PATH_MAX, 0, put(A, 0, "/t/w")),
+	                 -VFS_ENAMETOOLONG);
+	memcpy(win_a + PATH2, "a\0b", 3);
+	assert_int_equal(vfs_core_symlink(v, A, PATH2, 3, 0, put(A, 0, "/t/w")), -VFS_EINVAL);
+	assert_int_equal(changes(), before);
+	assert_int_equal(xlstat(A, "/t/w", &st), -VFS_ENOENT);
+
+	/* realpath: ERANGE when it does not fit, ENOENT for a dangling link. */
+	xrealpath(A, "/t/deep", 5, &n);
+	assert_int_equal(n, -VFS_CORE_ERANGE);
+	xrealpath(A, "/t/dangling2", 100, &n);
+	assert_int_equal(n, -VFS_ENOENT);
+	assert_string_equal(xrealpath(A, "/t/d/up", 100, &n), "/t/f");
+
+	/* readdir says DT_LNK; unlink and rename act on the link, not its target. */
+	fd = xopen(A, "/t/d", VFS_O_RDONLY | VFS_O_DIRECTORY, 0);
+	n = vfs_core_readdir(v, A, (uint32_t)fd, DATA, 4096);
+	assert_true(n > 0);
+	bool seen = false;
+	for (int64_t at = 0; at < n;) {
+		uint16_t reclen;
+		memcpy(&reclen, win_a + DATA + at + 16, 2);
+		if (strcmp((char *)win_a + DATA + at + 19, "up") == 0)
+			seen = win_a[DATA + at + 18] == VFS_DT_LNK;
+		at += reclen;
+	}
+	assert_true(seen);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xrename(A, "/t/l", "/t/l2"), 0);
+	assert_string_equal(xreadlink(A, "/t/l2", 100, &n), "f");
+	assert_int_equal(xunlink(A, "/t/l2"), 0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(xrmdir(A, "/t/in"), -VFS_ENOTDIR); /* the link, not /t/inner */
+	assert_int_equal(xunlink(A, "/t/in"), 0);
+	assert_int_equal(xstat(A, "/t/inner", &st), 0);
+	tcheck(tfs);
+	tcheck(tfs2);
+}
+
+/* utimens: atime and mtime set apart or together, through a link; what it refuses. */
+static void test_utimens(void **state)
+{
+	(void)state;
+	struct vfs_core_stat st;
+	int64_t fd = xopen(A, "/t/f", VFS_O_WRONLY | VFS_O_CREAT, 0644);
+	assert_int_equal(vfs_core_close(v, A, (uint32_t)fd), 0);
+	assert_int_equal(xsymlink(A, "f", "/t/l"), 0);
+	assert_int_equal(
+	    vfs_core_utimens(v, A, 0, put(A, 0, "/t/l"), 111, 222, VFS_SET_ATIME | VFS_SET_MTIME),
+	    0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.atime_ns, 111);
+	assert_int_equal(st.attr.mtime_ns, 222);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/f"), 5, 999, VFS_SET_MTIME), 0);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.atime_ns, 111); /* left alone */
+	assert_int_equal(st.attr.mtime_ns, 999);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/f"), 0, 0, 0), 0);
+	unsigned before = changes();
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/f"), 1, 1, VFS_SET_MODE),
+	                 -VFS_EINVAL);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/t/none"), 1, 1, VFS_SET_MTIME),
+	                 -VFS_ENOENT);
+	assert_int_equal(vfs_core_utimens(v, A, 0, put(A, 0, "/ro/file"), 1, 1, VFS_SET_MTIME),
+	                 -VFS_EROFS);
+	assert_int_equal(vfs_core_utimens(v, A, WIN - 1, 2, 1, 1, VFS_SET_MTIME), -VFS_EFAULT);
+	assert_int_equal(vfs_core_utimens(v, 77, 0, 1, 1, 1, VFS_SET_MTIME), -VFS_EFAULT);
+	assert_int_equal(changes(), before);
+	assert_int_equal(xstat(A, "/t/f", &st), 0);
+	assert_int_equal(st.attr.mtime_ns, 999);
+	tcheck(tfs);
+}
+
 /* A full tmpfs: a write that fits part way is short, one that fits nothing is ENOSPC, and
  * the file system stays consistent. */
 static void test_tmpfs_full(void **state)
@@ -1121,6 +1353,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tmpfs_files, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_namespace, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_full, setup_tmpfs, teardown_tmpfs),
+	    cmocka_unit_test_setup_teardown(test_symlinks, setup_tmpfs, teardown_tmpfs),
+	    cmocka_unit_test_setup_teardown(test_utimens, setup_tmpfs, teardown_tmpfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

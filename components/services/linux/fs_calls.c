@@ -2,9 +2,11 @@
  * read, write, stat, getdents64, ... through the VFS (libm6/interfaces/vfs.idl), which
  * already speaks Linux's numbers (open flags, modes, errno, getdents64 records), so
  * results pass through unchanged. The shim is one VFS client for all its processes: it
- * resolves every path to an absolute one itself (each process has its own cwd), and the
- * VFS's own working directory stays "/". Process memory is reached only through mem.c
- * (mem_copy_in/out: -EFAULT for an address outside the process's mappings). */
+ * makes every path absolute itself (each process has its own cwd), and the VFS's own
+ * working directory stays "/". ".." is left to the VFS, which resolves it after the
+ * symbolic links before it (docs/linux.md, "Symbolic links"). Process memory is reached
+ * only through mem.c (mem_copy_in/out: -EFAULT for an address outside the process's
+ * mappings). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #define AT_EMPTY_PATH       0x1000
 #define AT_STATX_SYNC_TYPE  0x6000
 #define RENAME_NOREPLACE    1u
+#define L_O_NOFOLLOW        0100000u
 #define LINUX_EIO           5
 #define LINUX_EPERM         1
 /* Linux's cap on one read or write (MAX_RW_COUNT). */
@@ -68,8 +71,9 @@ static int64_t user_string(struct proc *p, uint64_t addr, char *out, size_t max)
 	return -LINUX_ENAMETOOLONG;
 }
 
-/* Append the components of `rel` to the absolute path `out` (length *len), resolving "."
- * and ".." by text (the VFS has no links, so text is the truth). */
+/* Append the components of `rel` to the absolute path `out` (length *len), dropping "."
+ * and empty components. ".." stays: after a symbolic link it means the link target's
+ * parent, which only the VFS knows, so the VFS resolves it. */
 static int path_walk(char *out, size_t *len, const char *rel)
 {
 	while (*rel) {
@@ -79,11 +83,6 @@ static int path_walk(char *out, size_t *len, const char *rel)
 		size_t n = end ? (size_t)(end - rel) : strlen(rel);
 		if (n == 0 || (n == 1 && rel[0] == '.')) {
 			/* nothing */
-		} else if (n == 2 && rel[0] == '.' && rel[1] == '.') {
-			while (*len > 0 && out[*len - 1] != '/')
-				(*len)--;
-			if (*len > 0)
-				(*len)--; /* the slash before the last component */
 		} else {
 			if (*len + 1 + n >= LINUX_PATH_MAX)
 				return -LINUX_ENAMETOOLONG;
@@ -104,6 +103,8 @@ static int path_walk(char *out, size_t *len, const char *rel)
  * checks). A dirfd is a descriptor opened by path: a file rather than a directory makes
  * the VFS answer ENOTDIR for anything below it, as Linux does.
  */
+static const char *lexical(const char *path);
+
 static int64_t resolve(struct proc *p, int64_t dirfd, uint64_t upath, char *out, bool empty_ok)
 {
 	static char rel[LINUX_PATH_MAX];
@@ -141,6 +142,19 @@ static int64_t resolve(struct proc *p, int64_t dirfd, uint64_t upath, char *out,
 	else if (slash && len + 1 < LINUX_PATH_MAX)
 		out[len++] = '/';
 	out[len] = '\0';
+	/* /proc and /dev are the shim's own trees, without links: ".." in them is text (the
+	 * VFS, which resolves it elsewhere, does not hold them). */
+	if (strstr(out, "/..") && ((strncmp(out, "/proc", 5) == 0 && (out[5] == '/' || !out[5])) ||
+	                           (strncmp(out, "/dev", 4) == 0 && (out[4] == '/' || !out[4])))) {
+		const char *lex = lexical(out);
+		size_t k = strlen(lex);
+		memmove(out, lex, k + 1);
+		len = k;
+		if (slash && len > 1 && len + 1 < LINUX_PATH_MAX) {
+			out[len++] = '/';
+			out[len] = '\0';
+		}
+	}
 	return (int64_t)len;
 }
 
@@ -171,6 +185,36 @@ static const struct dev devs[] = {
     {"/dev/stderr", OFD_VFS, 2, 0, 0},
 };
 
+/* `path` with ".." taken by text: a device's name whatever way it is spelt ("/dev/../dev/null").
+ * /dev holds no links, so text is right for the names that matter here. */
+static const char *lexical(const char *path)
+{
+	static char out[LINUX_PATH_MAX];
+	if (!strstr(path, "/.."))
+		return path;
+	size_t len = 0;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		} else if (n > 0 && len + 1 + n < sizeof(out)) {
+			out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+		}
+		p += n;
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return out;
+}
+
 const char *fs_dev_entry(size_t i, uint32_t *ino, bool *is_link)
 {
 	if (i >= sizeof(devs) / sizeof(devs[0]))
@@ -182,6 +226,7 @@ const char *fs_dev_entry(size_t i, uint32_t *ino, bool *is_link)
 
 static const struct dev *dev_lookup(const char *path)
 {
+	path = lexical(path);
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (strcmp(path, devs[i].path) == 0)
 			return &devs[i];
@@ -318,10 +363,12 @@ static int64_t stat_proc(struct proc *p, const char *path, bool follow, struct k
 	return 0;
 }
 
-static int64_t stat_path(struct proc *p, const char *path, size_t len, struct kstat *st)
+/* stat (or, !follow, lstat) of an absolute path: a device of the shim's or a VFS file. */
+static int64_t stat_path_at(struct proc *p, const char *path, size_t len, bool follow,
+                            struct kstat *st)
 {
 	if (procfs_path(path))
-		return stat_proc(p, path, true, st);
+		return stat_proc(p, path, follow, st);
 	const struct dev *d = dev_lookup(path);
 	if (d) {
 		if (d->kind == OFD_VFS) {
@@ -334,11 +381,18 @@ static int64_t stat_path(struct proc *p, const char *path, size_t len, struct ks
 	struct vfs_stat v;
 	int64_t ret = 0;
 	win_path(0, path, len);
-	int64_t r = vfs_ret(vfs_stat(CAP_VFS, 0, (uint32_t)len, &ret, &v), ret);
+	uint64_t err = follow ? vfs_stat(CAP_VFS, 0, (uint32_t)len, &ret, &v)
+	                      : vfs_lstat(CAP_VFS, 0, (uint32_t)len, &ret, &v);
+	int64_t r = vfs_ret(err, ret);
 	if (r < 0)
 		return r;
 	kstat_of_vfs(&v, st);
 	return 0;
+}
+
+static int64_t stat_path(struct proc *p, const char *path, size_t len, struct kstat *st)
+{
+	return stat_path_at(p, path, len, true, st);
 }
 
 /* struct stat of Linux arm64 (asm-generic): 128 bytes. */
@@ -452,7 +506,7 @@ static int64_t stat_at(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t f
 	if (len > 0 && procfs_path(path))
 		return stat_proc(p, path, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if (len > 0)
-		return stat_path(p, path, (size_t)len, st);
+		return stat_path_at(p, path, (size_t)len, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if ((int32_t)dirfd == AT_FDCWD) {
 		const char *cwd = p->files.cwd ? p->files.cwd : "/";
 		return stat_path(p, cwd, strlen(cwd), st);
@@ -551,10 +605,9 @@ int64_t sys_openat(struct proc *p, const uint64_t a[6])
 	}
 	/* O_PATH opens for nothing but a name: read-only at the VFS. O_APPEND is the shim's
 	 * (fcntl F_SETFL may change it), so the VFS never sees it. */
-	uint32_t vflags =
-	    (flags & L_O_PATH)
-	        ? (flags & L_O_DIRECTORY)
-	        : flags & (L_O_ACCMODE | L_O_CREAT | L_O_EXCL | L_O_TRUNC | L_O_DIRECTORY);
+	uint32_t vflags = (flags & L_O_PATH) ? (flags & L_O_DIRECTORY)
+	                                     : flags & (L_O_ACCMODE | L_O_CREAT | L_O_EXCL |
+	                                                L_O_TRUNC | L_O_DIRECTORY | L_O_NOFOLLOW);
 	win_path(0, path, (size_t)len);
 	int64_t ret = 0;
 	int64_t r = vfs_ret(
@@ -1256,14 +1309,212 @@ int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
 		strcpy(target, "/proc/self/fd/0");
 		target[sizeof("/proc/self/fd/") - 1] = (char)('0' + d->fd);
 		link = target;
+	} else if (d) {
+		return -LINUX_EINVAL; /* a device of the shim's: no link */
 	} else {
-		struct kstat st;
-		int64_t r = stat_path(p, path, (size_t)len, &st);
-		return r < 0 ? r : -LINUX_EINVAL; /* exists, and is no link: the VFS has none */
+		/* A link of the VFS: its target after the path in the window. */
+		uint32_t room = a[3] < LINUX_PATH_MAX ? (uint32_t)a[3] : LINUX_PATH_MAX;
+		win_path(0, path, (size_t)len);
+		int64_t ret = 0;
+		int64_t r = vfs_ret(
+		    vfs_readlink(CAP_VFS, 0, (uint32_t)len, (uint64_t)len, room, &ret), ret);
+		if (r < 0)
+			return r;
+		if (r > (int64_t)room)
+			return -LINUX_EIO;
+		int e = mem_copy_out(p, a[2], win + len, (size_t)r);
+		return e ? e : r;
 	}
 	size_t n = strlen(link) < a[3] ? strlen(link) : (size_t)a[3];
 	int e = mem_copy_out(p, a[2], link, n);
 	return e ? e : (int64_t)n;
+}
+
+/* symlinkat(target, newdirfd, linkpath): the target is stored as given, not resolved. */
+int64_t sys_symlinkat(struct proc *p, const uint64_t a[6])
+{
+	static char target[LINUX_PATH_MAX], path[LINUX_PATH_MAX];
+	int64_t tlen = user_string(p, a[0], target, sizeof(target));
+	if (tlen < 0)
+		return tlen;
+	if (tlen == 0)
+		return -LINUX_ENOENT;
+	int64_t len = resolve(p, (int64_t)a[1], a[2], path, false);
+	if (len < 0)
+		return len;
+	if (dev_lookup(path))
+		return -LINUX_EEXIST;
+	win_path(0, target, (size_t)tlen);
+	win_path((size_t)tlen, path, (size_t)len);
+	int64_t ret = 0;
+	return vfs_ret(vfs_symlink(CAP_VFS, 0, (uint32_t)tlen, (uint64_t)tlen, (uint32_t)len, &ret),
+	               ret);
+}
+
+/* ---- statfs, sync, times ---- */
+
+/* struct statfs of arm64 (asm-generic, 64-bit words): 120 bytes. */
+struct linux_statfs {
+	int64_t type, bsize, blocks, bfree, bavail, files, ffree;
+	int32_t fsid[2];
+	int64_t namelen, frsize, flags, spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs of arm64 is 120 bytes");
+
+#define ST_RDONLY    1
+#define ST_VALID     0x20 /* Linux sets it: f_flags is meaningful */
+#define TMPFS_MAGIC  0x01021994
+#define PIPEFS_MAGIC 0x50495045
+
+/* statfs of an absolute path, into *out: the VFS's answer, or devtmpfs's for the shim's
+ * devices (a tmpfs, as Linux's /dev). */
+static int64_t statfs_path(struct proc *p, const char *path, size_t len, struct linux_statfs *out)
+{
+	(void)p;
+	memset(out, 0, sizeof(*out));
+	if (dev_lookup(path)) {
+		out->type = TMPFS_MAGIC;
+		out->bsize = out->frsize = 4096;
+		out->namelen = 255;
+		out->flags = ST_VALID;
+		return 0;
+	}
+	struct vfs_statfs_info v;
+	int64_t ret = 0;
+	win_path(0, path, len);
+	int64_t r = vfs_ret(vfs_statfs(CAP_VFS, 0, (uint32_t)len, &ret, &v), ret);
+	if (r < 0)
+		return r;
+	out->type = v.magic;
+	out->bsize = out->frsize = v.bsize;
+	out->blocks = (int64_t)v.blocks;
+	out->bfree = out->bavail = (int64_t)v.bfree;
+	out->files = (int64_t)v.files;
+	out->ffree = (int64_t)v.ffree;
+	out->namelen = v.namemax;
+	out->flags = ST_VALID | ((v.flags & 1u) ? ST_RDONLY : 0);
+	return 0;
+}
+
+int64_t sys_statfs(struct proc *p, const uint64_t a[6])
+{
+	static char path[LINUX_PATH_MAX];
+	int64_t len = resolve(p, AT_FDCWD, a[0], path, false);
+	if (len < 0)
+		return len;
+	struct linux_statfs st;
+	int64_t r = statfs_path(p, path, (size_t)len, &st);
+	return r < 0 ? r : mem_copy_out(p, a[1], &st, sizeof(st));
+}
+
+int64_t sys_fstatfs(struct proc *p, const uint64_t a[6])
+{
+	struct ofd *f = fd_get(p, (int64_t)a[0]);
+	if (!f)
+		return -LINUX_EBADF;
+	struct linux_statfs st;
+	int64_t r = 0;
+	if (f->kind == OFD_VFS && f->path) {
+		r = statfs_path(p, f->path, strlen(f->path), &st);
+	} else {
+		/* a pipe (pipefs) or one of the shim's devices (devtmpfs) */
+		memset(&st, 0, sizeof(st));
+		bool pipe = f->kind == OFD_PIPE_R || f->kind == OFD_PIPE_W;
+		st.type = pipe ? PIPEFS_MAGIC : TMPFS_MAGIC;
+		st.bsize = st.frsize = 4096;
+		st.namelen = 255;
+		st.flags = ST_VALID;
+	}
+	return r < 0 ? r : mem_copy_out(p, a[1], &st, sizeof(st));
+}
+
+/* sync and syncfs: every mount (the VFS syncs them all); Linux's sync reports nothing. */
+int64_t sys_sync(struct proc *p, const uint64_t a[6])
+{
+	(void)p, (void)a;
+	int64_t ret = 0;
+	(void)vfs_sync(CAP_VFS, &ret);
+	return 0;
+}
+
+int64_t sys_syncfs(struct proc *p, const uint64_t a[6])
+{
+	if (!fd_get(p, (int64_t)a[0]))
+		return -LINUX_EBADF;
+	int64_t ret = 0;
+	return vfs_ret(vfs_sync(CAP_VFS, &ret), ret);
+}
+
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#define SET_ATIME  0x8u  /* the VFS's VFS_SET_ATIME */
+#define SET_MTIME  0x10u /* VFS_SET_MTIME */
+
+struct linux_timespec {
+	int64_t sec, nsec;
+};
+
+/* utimensat(dirfd, path, times[2], flags); path NULL: dirfd itself (futimens). UTIME_NOW is
+ * CLOCK_REALTIME, as clock_gettime and the vDSO read it. */
+int64_t sys_utimensat(struct proc *p, const uint64_t a[6])
+{
+	static char path[LINUX_PATH_MAX];
+	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -LINUX_EINVAL;
+	struct linux_timespec ts[2];
+	uint64_t ns[2], now = vdso_clock_ns(true);
+	uint32_t which = 0;
+	if (a[2] == 0) {
+		ns[0] = ns[1] = now;
+		which = SET_ATIME | SET_MTIME;
+	} else {
+		int e = mem_copy_in(p, ts, a[2], sizeof(ts));
+		if (e)
+			return e;
+		for (int i = 0; i < 2; i++) {
+			if (ts[i].nsec == UTIME_OMIT)
+				continue;
+			if (ts[i].nsec == UTIME_NOW)
+				ns[i] = now;
+			else if (ts[i].nsec < 0 || ts[i].nsec > 999999999 || ts[i].sec < 0)
+				return -LINUX_EINVAL; /* before 1970: the VFS keeps unsigned times
+				                       */
+			else
+				ns[i] = (uint64_t)ts[i].sec * 1000000000u + (uint64_t)ts[i].nsec;
+			which |= i == 0 ? SET_ATIME : SET_MTIME;
+		}
+	}
+	int64_t len;
+	if (a[1] == 0) {
+		struct ofd *f = fd_get(p, (int64_t)a[0]);
+		if (!f)
+			return -LINUX_EBADF;
+		if (f->kind != OFD_VFS || !f->path)
+			return 0; /* pipes and devices keep no times */
+		len = (int64_t)strlen(f->path);
+		memcpy(path, f->path, (size_t)len + 1);
+	} else {
+		len = resolve(p, (int64_t)a[0], a[1], path, (a[3] & AT_EMPTY_PATH) != 0);
+		if (len < 0)
+			return len;
+		if (len == 0) {
+			uint64_t b[6] = {a[0], 0, a[2], 0, 0, 0};
+			return sys_utimensat(p, b);
+		}
+		if (dev_lookup(path))
+			return 0;
+	}
+	if (a[3] & AT_SYMLINK_NOFOLLOW) {
+		struct kstat st;
+		int64_t r = stat_path_at(p, path, (size_t)len, false, &st);
+		if (r < 0)
+			return r;
+		if ((st.mode & S_IFMT) == 0120000u)
+			return -LINUX_EOPNOTSUPP; /* the VFS sets no link's times */
+	}
+	win_path(0, path, (size_t)len);
+	int64_t ret = 0;
+	return vfs_ret(vfs_utimens(CAP_VFS, 0, (uint32_t)len, ns[0], ns[1], which, &ret), ret);
 }
 
 /* ---- the working directory ---- */
@@ -1282,6 +1533,21 @@ static int64_t set_cwd(struct proc *p, const char *path, size_t len)
 	return 0;
 }
 
+/* The working directory becomes the directory's own path, links and ".." resolved (what
+ * getcwd must answer), from the VFS's realpath, after the path in the window. */
+static int64_t set_real_cwd(struct proc *p, const char *path, size_t len)
+{
+	if (procfs_path(path))
+		return set_cwd(p, path, len); /* the shim's own tree: no links, its text is real */
+	int64_t ret = 0;
+	win_path(0, path, len);
+	int64_t r = vfs_ret(
+	    vfs_realpath(CAP_VFS, 0, (uint32_t)len, (uint64_t)len, LINUX_PATH_MAX, &ret), ret);
+	if (r <= 0 || r > LINUX_PATH_MAX || win[len + (size_t)r - 1] != '\0')
+		return r < 0 ? r : -LINUX_EIO;
+	return set_cwd(p, (const char *)win + len, (size_t)r - 1);
+}
+
 int64_t sys_chdir(struct proc *p, const uint64_t a[6])
 {
 	static char path[LINUX_PATH_MAX];
@@ -1294,7 +1560,7 @@ int64_t sys_chdir(struct proc *p, const uint64_t a[6])
 		return r;
 	if ((st.mode & S_IFMT) != S_IFDIR)
 		return -LINUX_ENOTDIR;
-	return set_cwd(p, path, (size_t)len);
+	return set_real_cwd(p, path, (size_t)len);
 }
 
 int64_t sys_fchdir(struct proc *p, const uint64_t a[6])
@@ -1308,7 +1574,7 @@ int64_t sys_fchdir(struct proc *p, const uint64_t a[6])
 		return r;
 	if ((f->kind != OFD_VFS && f->kind != OFD_PROC) || (st.mode & S_IFMT) != S_IFDIR)
 		return -LINUX_ENOTDIR;
-	return set_cwd(p, f->path, strlen(f->path));
+	return set_real_cwd(p, f->path, strlen(f->path));
 }
 
 int64_t sys_getcwd(struct proc *p, const uint64_t a[6])

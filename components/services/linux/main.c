@@ -328,7 +328,10 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	thread_end_all(p, shim_call.tcb);
 	mem_proc_clear(p);
 	snprintf(p->name, sizeof(p->name), "%s", base);
+	/* As given; proc_exe resolves its links when /proc asks (argv[0] and AT_EXECFN keep
+	 * the name used). */
 	snprintf(p->exe, sizeof(p->exe), "%s", exe);
+	p->exe_real = false;
 	snprintf(p->comm, sizeof(p->comm), "%s", base); /* Linux's comm: 15 bytes */
 	set_cmdline(p, argc, argv);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
@@ -416,6 +419,17 @@ static int copy_strings(struct proc *p, uint64_t array, char **out, int max, cha
 	}
 }
 
+const char *proc_exe(struct proc *p)
+{
+	if (!p->exe_real) {
+		static char real[LINUX_PATH_MAX];
+		if (realpath(p->exe, real))
+			snprintf(p->exe, sizeof(p->exe), "%s", real);
+		p->exe_real = true;
+	}
+	return p->exe;
+}
+
 int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
 {
 	static char pool[6144];
@@ -439,6 +453,18 @@ int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
 	}
 	if (path[0] == '\0')
 		return -LINUX_ENOENT;
+	if (strcmp(path, "/proc/self/exe") == 0) {
+		/* The running program again (busybox's shell runs its applets so). */
+		snprintf(path, sizeof(path), "%s", p->exe);
+	} else if (path[0] != '/') {
+		/* Relative to the process's working directory, not the shim's. */
+		static char rel[sizeof(path)];
+		const char *cwd = p->files.cwd ? p->files.cwd : "/";
+		memcpy(rel, path, sizeof(rel));
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", strcmp(cwd, "/") ? cwd : "",
+		                     rel) >= sizeof(path))
+			return -36; /* ENAMETOOLONG */
+	}
 	if (shim_call.thr)
 		return -LINUX_ENOSYS; /* only the main thread may exec (docs/linux.md) */
 	static char *const none[] = {""};

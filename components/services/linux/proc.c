@@ -339,6 +339,7 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 		return -LINUX_EAGAIN;
 	memcpy(c->name, p->name, sizeof(c->name));
 	memcpy(c->exe, p->exe, sizeof(c->exe));
+	c->exe_real = p->exe_real;
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->umask = p->umask;
 	if (p->cmdline && (c->cmdline = malloc(p->cmdline_len)) != NULL) {

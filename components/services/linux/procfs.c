@@ -232,7 +232,7 @@ static int64_t link_target(struct proc *caller, const struct node *nd, char *out
 		if (nd->p->zombie)
 			return -LINUX_ENOENT; /* Linux: a zombie has no mm, no fs */
 		if (nd->index == P_EXE)
-			snprintf(out, size, "%s", nd->p->exe);
+			snprintf(out, size, "%s", proc_exe(nd->p));
 		else
 			snprintf(out, size, "%s", nd->p->files.cwd ? nd->p->files.cwd : "/");
 		break;
@@ -351,7 +351,7 @@ static void gen_maps(struct procfs_file *f, struct proc *q)
 		const char *name = NULL;
 		unsigned long long dev = 0, ino = 0;
 		if (v->kind == VMA_IMAGE)
-			name = q->exe;
+			name = proc_exe(q);
 		else if (v->kind == VMA_HEAP)
 			name = "[heap]";
 		else if (v->kind == VMA_STACK)

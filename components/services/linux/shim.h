@@ -88,6 +88,7 @@ struct proc {
 	int pid;
 	char name[32];
 	char exe[128]; /* the path it was started from (/proc/self/exe) */
+	bool exe_real; /* exe has its links resolved (proc_exe does that at first use) */
 	/* kernel objects, made once per slot and kept for the next process */
 	m6_cptr_t tcb, vspace, cnode, l1, fault_ep;
 	struct l2 *l2s;
@@ -104,8 +105,8 @@ struct proc {
 	bool main_exited;       /* the main thread called exit(2) while others go on */
 	struct sig_proc sig;    /* handlers, process-directed signals, stop state (signal.c) */
 	struct sig_thread sigt; /* the main thread's mask, pending set, alternate stack */
-	char comm[16]; /* Linux's comm: exec's file name, prctl(PR_SET_NAME) */
-	char *cmdline; /* argv at exec, each with its NUL (malloc'd; NULL: none) */
+	char comm[16];          /* Linux's comm: exec's file name, prctl(PR_SET_NAME) */
+	char *cmdline;          /* argv at exec, each with its NUL (malloc'd; NULL: none) */
 	uint32_t cmdline_len;
 	uint32_t umask;
 	uint64_t start_ns; /* when fork or the shim made it (from boot) */
@@ -274,5 +275,9 @@ void thread_exit(struct proc *p, int status);
 void thread_end_all(struct proc *p, m6_cptr_t except);
 /* main.c: execve (the loader lives there). */
 int64_t linux_sys_execve(struct proc *p, const uint64_t a[6]);
+/* The program's path with its links resolved (/proc/N/exe, maps: /bin/busybox for an
+ * applet link), asked of the VFS at first use, not at every exec (about 3,800
+ * instructions that few programs need). */
+const char *proc_exe(struct proc *p);
 
 #endif

@@ -541,6 +541,9 @@ enum {
 	NR_ioctl = 29,
 	NR_mkdirat = 34,
 	NR_unlinkat = 35,
+	NR_symlinkat = 36,
+	NR_statfs = 43,
+	NR_fstatfs = 44,
 	NR_renameat = 38,
 	NR_truncate = 45,
 	NR_ftruncate = 46,
@@ -568,8 +571,10 @@ enum {
 	NR_reboot = 142,
 	NR_ppoll = 73,
 	NR_fstat = 80,
+	NR_sync = 81,
 	NR_fsync = 82,
 	NR_fdatasync = 83,
+	NR_utimensat = 88,
 	NR_exit = 93,
 	NR_exit_group = 94,
 	NR_waitid = 95,
@@ -602,6 +607,7 @@ enum {
 	NR_mprotect = 226,
 	NR_wait4 = 260,
 	NR_prlimit64 = 261,
+	NR_syncfs = 267,
 	NR_renameat2 = 276,
 	NR_getrandom = 278,
 	NR_statx = 291,
@@ -659,6 +665,12 @@ static const handler_fn handlers[NR_COUNT] = {
     [NR_ioctl] = sys_ioctl,
     [NR_mkdirat] = sys_mkdirat,
     [NR_unlinkat] = sys_unlinkat,
+    [NR_symlinkat] = sys_symlinkat,
+    [NR_statfs] = sys_statfs,
+    [NR_fstatfs] = sys_fstatfs,
+    [NR_sync] = sys_sync,
+    [NR_utimensat] = sys_utimensat,
+    [NR_syncfs] = sys_syncfs,
     [NR_renameat] = sys_renameat,
     [NR_truncate] = sys_truncate,
     [NR_ftruncate] = sys_ftruncate,
@@ -817,11 +829,16 @@ static const struct {
     {439, "faccessat2"},
 };
 
+#include "linux_syscall_names.h" /* every number's name, from syscall_states.txt */
+
 const char *linux_syscall_name(uint64_t nr)
 {
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].nr == nr)
 			return names[i].name;
+	if (nr < sizeof(linux_syscall_names) / sizeof(linux_syscall_names[0]) &&
+	    linux_syscall_names[nr])
+		return linux_syscall_names[nr];
 	return "?";
 }
 

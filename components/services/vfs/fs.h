@@ -43,6 +43,7 @@
 #define VFS_O_TRUNC     00001000u
 #define VFS_O_APPEND    00002000u
 #define VFS_O_DIRECTORY 00040000u
+#define VFS_O_NOFOLLOW  00100000u /* the VFS's: a last component that is a link is ELOOP */
 
 /* File types and permission bits of `mode` (the Linux/POSIX values). */
 #define VFS_S_IFMT     0170000u
@@ -52,6 +53,7 @@
 #define VFS_S_IFCHR    0020000u
 #define VFS_S_ISDIR(m) (((m)&VFS_S_IFMT) == VFS_S_IFDIR)
 #define VFS_S_ISREG(m) (((m)&VFS_S_IFMT) == VFS_S_IFREG)
+#define VFS_S_ISLNK(m) (((m)&VFS_S_IFMT) == VFS_S_IFLNK)
 
 /* Times are nanoseconds since the Unix epoch (1970-01-01 UTC). */
 struct vfs_attr {
@@ -148,6 +150,22 @@ struct vfs_fs_ops {
 	 * device. */
 	int (*sync)(void *fs, uint64_t handle);
 	int (*statfs)(void *fs, struct vfs_statfs *st);
+	/*
+	 * Symbolic links (docs/files.md, "Symbolic links"). Both NULL: the file system has
+	 * none (FAT): the VFS answers symlink with -EPERM, as Linux's vfat, and never asks it
+	 * whether a path component is a link. A file system that has them reports a link's
+	 * stat with mode VFS_S_IFLNK | 0777 and size = the target's length, lists it as
+	 * VFS_DT_LNK, and never follows one itself: the VFS resolves every link before it
+	 * hands a path down, so a path component that is a link is -ENOTDIR, and `open` of a
+	 * link is -ELOOP. unlink and rename treat a link as a file.
+	 *
+	 * symlink makes `path` a link holding the `len` bytes of `target` (1 to
+	 * VFS_PATH_MAX - 1 bytes, no NUL; never interpreted here): -EEXIST when the name
+	 * is taken. readlink copies up to `size` bytes of the target of the link `path`
+	 * into `buf` (no NUL): the count, or -EINVAL when `path` is not a link.
+	 */
+	int (*symlink)(void *fs, const char *path, const char *target, size_t len);
+	long (*readlink)(void *fs, const char *path, char *buf, size_t size);
 };
 
 struct vfs_fs {

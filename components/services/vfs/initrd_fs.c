@@ -240,6 +240,15 @@ int initrd_fs_init(struct initrd_fs *fs, const struct initrd_fs_config *cfg)
 	}
 	if (!node_is_dir(&nodes[0]))
 		return refuse(fs, -VFS_EINVAL, "the root entry '.' is not a directory");
+	/* A link's target is a path the VFS will resolve: 1 to VFS_PATH_MAX - 1 bytes, no NUL
+	 * (Linux's initramfs unpacker takes the NUL as its end; better to refuse than guess). */
+	for (uint32_t i = 0; i < fs->count; i++) {
+		const struct initrd_node *nd = &nodes[i];
+		if (VFS_S_ISLNK(nd->mode) &&
+		    (nd->size == 0 || nd->size >= VFS_PATH_MAX || memchr(nd->data, '\0', nd->size)))
+			return refuse(fs, -VFS_EINVAL,
+			              "a symbolic link with an empty, long or NUL target");
+	}
 	for (uint32_t i = fs->count; i-- > 1;) {
 		struct initrd_node *nd = &nodes[i];
 		uint32_t parent = nd->name ? find(fs, nd->path, nd->name - 1) : 0;
@@ -380,6 +389,8 @@ static int i_open(void *state, const char *path, uint32_t flags, uint32_t mode, 
 	const struct initrd_node *n = &fs->nodes[i];
 	if ((flags & (VFS_O_CREAT | VFS_O_EXCL)) == (VFS_O_CREAT | VFS_O_EXCL))
 		return -VFS_EEXIST;
+	if (VFS_S_ISLNK(n->mode))
+		return -VFS_ELOOP; /* the VFS follows links; it never opens one (fs.h) */
 	if ((flags & VFS_O_DIRECTORY) && !node_is_dir(n))
 		return -VFS_ENOTDIR;
 	if (node_is_dir(n) && (writing || (flags & VFS_O_CREAT)))
@@ -408,7 +419,6 @@ static long i_read(void *state, uint64_t handle, uint64_t offset, void *buf, siz
 		return -VFS_EBADF;
 	if (node_is_dir(n))
 		return -VFS_EISDIR;
-	/* A symbolic link reads as its target: readlink until the VFS has its own op. */
 	if (offset >= n->size)
 		return 0;
 	if (len > n->size - offset)
@@ -539,6 +549,28 @@ static int i_rename(void *state, const char *from, const char *to)
 	return -VFS_EROFS;
 }
 
+/* A link's target is its archive entry's data (what cpio and mkinitrd.py store). */
+static long i_readlink(void *state, const char *path, char *buf, size_t size)
+{
+	struct initrd_fs *fs = state;
+	uint32_t i;
+	int r = lookup(fs, path, &i);
+	if (r)
+		return r;
+	const struct initrd_node *n = &fs->nodes[i];
+	if (!VFS_S_ISLNK(n->mode))
+		return -VFS_EINVAL;
+	size_t k = n->size < size ? (size_t)n->size : size;
+	memcpy(buf, n->data, k);
+	return (long)k;
+}
+
+static int i_symlink(void *state, const char *path, const char *target, size_t len)
+{
+	(void)state, (void)path, (void)target, (void)len;
+	return -VFS_EROFS;
+}
+
 static int i_sync(void *state, uint64_t handle)
 {
 	if (handle != UINT64_MAX && !handle_get(state, handle))
@@ -576,4 +608,6 @@ const struct vfs_fs_ops initrd_fs_ops = {
     .rename = i_rename,
     .sync = i_sync,
     .statfs = i_statfs,
+    .symlink = i_symlink,
+    .readlink = i_readlink,
 };

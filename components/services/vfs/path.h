@@ -3,10 +3,12 @@
  * service and the host tests compile the same code (see docs/files.md, "Paths and mounts").
  *
  * A path is resolved lexically into a *normal* path: absolute, no empty, `.` or `..`
- * components, no trailing slash (except `/` itself). Lexical `..` is exact here because
- * the VFS has no symbolic links; `..` at `/` stays at `/`, so no path reaches above the
- * root of the client's namespace, and a file system is only ever handed a path below its
- * own root (mount.h), never a `..`.
+ * components, no trailing slash (except `/` itself); `..` at `/` stays at `/`, so no path
+ * reaches above the root of the client's namespace, and a file system is only ever handed
+ * a path below its own root (mount.h), never a `..`. Lexical `..` is exact only where
+ * there are no symbolic links: clients' paths are walked component by component by
+ * vfs_core.c instead (docs/files.md, "Symbolic links"); this serves mount points and
+ * paths already normal.
  */
 #ifndef M6_VFS_PATH_H
 #define M6_VFS_PATH_H

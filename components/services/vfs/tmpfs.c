@@ -1,7 +1,8 @@
 /*
  * tmpfs: see tmpfs.h and docs/files.md ("tmpfs").
  *
- * Layout. An inode (`struct tmpfs_node`) is a regular file or a directory. A file's data is
+ * Layout. An inode (`struct tmpfs_node`) is a regular file, a directory or a symbolic link
+ * (its target in one allocation of its length, counted like everything else). A file's data is
  * a page table like a CPU's: `root` is a 4 KiB data page when `height` is 0, else a table
  * of 512 pointers to subtrees of height - 1; absent pages are holes and read as zeros. The
  * table is kept *canonical*: no empty table anywhere, and `height` the least that reaches
@@ -65,12 +66,21 @@ struct tmpfs_node {
 			uint64_t next_cookie;
 			struct tmpfs_dirent *hint; /* the entry readdir returned last, or NULL */
 		} dir;
+		struct {
+			char *target; /* not NUL-terminated */
+			size_t len;
+		} link;
 	};
 };
 
 static bool is_dir(const struct tmpfs_node *n)
 {
 	return VFS_S_ISDIR(n->mode);
+}
+
+static bool is_link(const struct tmpfs_node *n)
+{
+	return VFS_S_ISLNK(n->mode);
 }
 
 /* ---- memory ---------------------------------------------------------------------------- */
@@ -338,7 +348,9 @@ static void node_put(struct tmpfs *fs, struct tmpfs_node *n)
 {
 	if (n->nlink || n->opens)
 		return;
-	if (!is_dir(n))
+	if (is_link(n))
+		charge_free(fs, n->link.target, n->link.len);
+	else if (!is_dir(n))
 		file_resize(fs, n, 0);
 	fs->inodes--;
 	charge_free(fs, n, sizeof(*n));
@@ -558,6 +570,8 @@ static void fill_attr(const struct tmpfs_node *n, struct vfs_attr *a)
 	};
 	if (is_dir(n)) {
 		a->size = (n->dir.entries + 2) * DIR_ENTRY_SIZE;
+	} else if (is_link(n)) {
+		a->size = n->link.len;
 	} else {
 		a->size = n->file.size;
 		a->blocks = n->file.pages * (TMPFS_PAGE_SIZE / 512);
@@ -620,6 +634,8 @@ static int t_open(void *state, const char *path, uint32_t flags, uint32_t mode, 
 	} else if ((r = walk(fs, path, &n))) {
 		return r;
 	}
+	if (is_link(n))
+		return -VFS_ELOOP; /* the VFS follows links; it never opens one (fs.h) */
 	if ((flags & VFS_O_DIRECTORY) && !is_dir(n))
 		return -VFS_ENOTDIR;
 	if (is_dir(n) && writing)
@@ -815,8 +831,8 @@ static int t_readdir(void *state, uint64_t handle, uint64_t cookie, struct vfs_d
 	if (!e)
 		return 0;
 	d->dir.hint = e;
-	fill_dirent(ent, e->node->ino, e->cookie + 1, is_dir(e->node) ? VFS_DT_DIR : VFS_DT_REG,
-	            e->name, e->name_len);
+	uint32_t type = is_dir(e->node) ? VFS_DT_DIR : is_link(e->node) ? VFS_DT_LNK : VFS_DT_REG;
+	fill_dirent(ent, e->node->ino, e->cookie + 1, type, e->name, e->name_len);
 	return 1;
 }
 
@@ -989,6 +1005,58 @@ static int t_rename(void *state, const char *from, const char *to)
 	return 0;
 }
 
+static int t_symlink(void *state, const char *path, const char *target, size_t len)
+{
+	struct tmpfs *fs = state;
+	struct tmpfs_node *dir, *n;
+	struct tmpfs_dirent *e;
+	const char *name;
+	size_t nlen;
+	int r = walk_parent(fs, path, &dir, &name, &nlen);
+
+	if (r == -VFS_EBUSY)
+		return -VFS_EEXIST; /* the root */
+	if (r)
+		return r;
+	if (len == 0 || len >= VFS_PATH_MAX || memchr(target, '\0', len))
+		return -VFS_EINVAL;
+	if (dir_find(dir, name, nlen))
+		return -VFS_EEXIST;
+	if (!(n = node_alloc(fs, VFS_S_IFLNK | 0777u, &r)))
+		return r;
+	if (!(n->link.target = charge_alloc(fs, len, &r))) {
+		node_discard(fs, n);
+		return r;
+	}
+	if (!(e = dirent_alloc(fs, name, nlen, &r))) {
+		charge_free(fs, n->link.target, len);
+		node_discard(fs, n);
+		return r;
+	}
+	memcpy(n->link.target, target, len);
+	n->link.len = len;
+	node_commit(fs, n);
+	dir_link(dir, e, n);
+	touch_dir(dir, n->ctime);
+	return 0;
+}
+
+static long t_readlink(void *state, const char *path, char *buf, size_t size)
+{
+	struct tmpfs *fs = state;
+	struct tmpfs_node *n;
+	int r = walk(fs, path, &n);
+
+	if (r)
+		return r;
+	if (!is_link(n))
+		return -VFS_EINVAL;
+	size_t k = n->link.len < size ? n->link.len : size;
+	memcpy(buf, n->link.target, k);
+	n->atime = now(fs);
+	return (long)k;
+}
+
 static int t_sync(void *state, uint64_t handle)
 {
 	struct tmpfs *fs = state;
@@ -1031,6 +1099,8 @@ const struct vfs_fs_ops tmpfs_ops = {
     .rename = t_rename,
     .sync = t_sync,
     .statfs = t_statfs,
+    .symlink = t_symlink,
+    .readlink = t_readlink,
 };
 
 /* ---- set-up, tear-down, checking ------------------------------------------------------- */
@@ -1191,6 +1261,11 @@ static void check_node(struct check *c, const struct tmpfs *fs, const struct tmp
 		uint32_t want = n->dir.parent || n == fs->root ? 2 + (uint32_t)subdirs : 0;
 		if (n->nlink != want)
 			complain(c, "ino %llu: nlink %u, want %u", ino, n->nlink, want);
+	} else if (is_link(n)) {
+		c->bytes += n->link.len;
+		if (n->link.len == 0 || n->link.len >= VFS_PATH_MAX ||
+		    memchr(n->link.target, '\0', n->link.len))
+			complain(c, "ino %llu: a bad link target", ino);
 	} else {
 		uint64_t pages = 0, tables = 0;
 		uint64_t end = (n->file.size + TMPFS_PAGE_SIZE - 1) / TMPFS_PAGE_SIZE;

@@ -92,15 +92,174 @@ struct target {
 	uint32_t mount;
 	struct vfs_core_mount *m;
 	const char *rest; /* relative to the mount's root, "" for the root */
+	/* The last component's attributes when resolving it asked for them already (it
+	 * exists and is no link to follow): stat_target answers from here. */
+	bool have_attr;
+	struct vfs_attr attr;
 };
+
+/* Whether the mount's file system has symbolic links at all (fs.h): where it has none,
+ * resolution never asks it about a component. */
+static bool has_links(const struct vfs_core_mount *m)
+{
+	return m->fs.ops->readlink != NULL;
+}
+
+/* Drops the last component of the normal path `out` of length *olen ("/" stays "/"). */
+static void pop_component(char *out, size_t *olen)
+{
+	while (*olen > 1 && out[*olen - 1] != '/')
+		(*olen)--;
+	if (*olen > 1)
+		(*olen)--; /* the '/' before it */
+	out[*olen] = '\0';
+}
+
+/*
+ * Resolves the `len` bytes at `path` (in v->copy[slot]: the walk rewrites it when it splices
+ * a link's target in) against the working directory `cwd` into the normal path `out`,
+ * component by component, as Linux's lookup does: "." stays, ".." goes up from the
+ * directory reached so far (so after a link, up from where the link led), and a component
+ * that is a symbolic link is replaced by its target, relative to the link's directory or
+ * absolute; in the last component only when `follow` (or the path ends in '/'). Every
+ * component but the last must exist and be a directory on a file system with links (on one
+ * without, the file system finds out itself, as before links); the last may be missing
+ * (the method decides: create, or ENOENT). More than VFS_CORE_LINK_MAX links: -ELOOP.
+ * *flags gets VFS_PATH_DIR for a path that ends in '/', "." or "..".
+ */
+static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool follow, char *out,
+                     unsigned *flags, struct target *t)
+{
+	char *rem = v->copy[slot];
+	if (len >= VFS_PATH_MAX)
+		return -VFS_ENAMETOOLONG;
+	if (len == 0)
+		return -VFS_ENOENT;
+	if (memchr(rem, '\0', len))
+		return -VFS_EINVAL;
+	size_t olen;
+	if (rem[0] == '/') {
+		olen = 1;
+	} else {
+		if (cwd == NULL || !vfs_path_is_normal(cwd))
+			return -VFS_EINVAL;
+		olen = strlen(cwd);
+		memcpy(out, cwd, olen);
+	}
+	out[0] = '/';
+	out[olen] = '\0';
+	*flags = 0;
+	t->have_attr = false;
+	unsigned links = 0;
+	size_t pos = 0;
+	for (;;) {
+		while (pos < len && rem[pos] == '/')
+			pos++;
+		if (pos == len)
+			break;
+		size_t end = pos;
+		while (end < len && rem[end] != '/')
+			end++;
+		size_t after = end;
+		while (after < len && rem[after] == '/')
+			after++;
+		bool last = after == len;
+		bool slash = last && end < len; /* "name/": must be a directory, links followed */
+		size_t n = end - pos;
+		if (n > VFS_NAME_MAX)
+			return -VFS_ENAMETOOLONG;
+		const char *name = rem + pos;
+		if (n == 1 && name[0] == '.') {
+			*flags |= last ? VFS_PATH_DIR : 0;
+			pos = end;
+			continue;
+		}
+		if (n == 2 && name[0] == '.' && name[1] == '.') {
+			*flags |= last ? VFS_PATH_DIR : 0;
+			pop_component(out, &olen);
+			pos = end;
+			continue;
+		}
+		size_t need = olen + (olen > 1) + n;
+		if (need >= VFS_PATH_MAX)
+			return -VFS_ENAMETOOLONG;
+		if (olen > 1)
+			out[olen++] = '/';
+		memcpy(out + olen, name, n);
+		olen += n;
+		out[olen] = '\0';
+		if (slash)
+			*flags |= VFS_PATH_DIR;
+		pos = end;
+		t->have_attr = false;
+		if (last && !follow && !slash)
+			break;
+		struct vfs_mount_hit hit;
+		enum vfs_errno e = vfs_mount_lookup(&v->table, out, &hit);
+		if (e != VFS_OK)
+			return -(int)e;
+		struct vfs_core_mount *m = &v->mounts[hit.fs_id];
+		if (!has_links(m) || (hit.rest[0] == '\0' && !last))
+			continue; /* no links there; a mount's root is a directory */
+		struct vfs_attr *attr = &t->attr;
+		int r = m->fs.ops->stat(m->fs.state, hit.rest, attr);
+		if (r == -VFS_ENOENT && last)
+			break; /* a name to create, or the method's ENOENT */
+		if (r < 0)
+			return r;
+		if (!VFS_S_ISLNK(attr->mode)) {
+			if (!last && !VFS_S_ISDIR(attr->mode))
+				return -VFS_ENOTDIR;
+			t->have_attr = last;
+			continue;
+		}
+		if (++links > VFS_CORE_LINK_MAX)
+			return -VFS_ELOOP;
+		long k = m->fs.ops->readlink(m->fs.state, hit.rest, v->link, VFS_PATH_MAX - 1);
+		if (k < 0)
+			return (int)k;
+		if (k == 0 || memchr(v->link, '\0', (size_t)k))
+			return -VFS_EIO; /* the file system broke its promise (fs.h) */
+		/* The rest of the path goes after the target: target + rem[end..len). */
+		size_t tail = len - end;
+		if ((size_t)k + tail >= VFS_PATH_MAX)
+			return -VFS_ENAMETOOLONG;
+		memcpy(v->splice, v->link, (size_t)k);
+		memcpy(v->splice + k, rem + end, tail);
+		len = (size_t)k + tail;
+		memcpy(rem, v->splice, len);
+		pos = 0;
+		if (rem[0] == '/') {
+			olen = 1;
+			out[1] = '\0';
+		} else {
+			pop_component(out, &olen);
+		}
+	}
+	return 0;
+}
+
+/* Looks up the mount of t->path: t->mount, t->m, t->rest. */
+static int locate(struct vfs *v, struct target *t)
+{
+	struct vfs_mount_hit hit;
+	enum vfs_errno e = vfs_mount_lookup(&v->table, t->path, &hit);
+	if (e != VFS_OK)
+		return -(int)e;
+	t->mount = hit.fs_id;
+	t->m = &v->mounts[hit.fs_id];
+	t->rest = hit.rest;
+	return 0;
+}
 
 /*
  * Copies the path at [off, off + len) out of the window (the client may change its window
  * at any time, the copy it cannot), resolves it against the client's working directory
- * and looks it up. `slot` picks the scratch buffers (rename resolves two paths).
+ * (walk_path: links followed, in the last component only when `follow`) and looks it up.
+ * `slot` picks the scratch buffers (rename resolves two paths).
  */
 static int resolve(struct vfs *v, struct vfs_client *c, uint64_t off, uint32_t len, int slot,
-                   struct target *t)
+                   bool follow, struct target *t)
 {
 	if (!window_ok(c, off, len))
 		return -VFS_EFAULT;
@@ -108,17 +267,30 @@ static int resolve(struct vfs *v, struct vfs_client *c, uint64_t off, uint32_t l
 		return -VFS_ENAMETOOLONG;
 	memcpy(v->copy[slot], c->window + off, len);
 	t->path = v->resolved[slot];
-	enum vfs_errno e = vfs_path_resolve(c->cwd.path, v->copy[slot], len, t->path, &t->flags);
-	if (e != VFS_OK)
-		return -(int)e;
-	struct vfs_mount_hit hit;
-	e = vfs_mount_lookup(&v->table, t->path, &hit);
-	if (e != VFS_OK)
-		return -(int)e;
-	t->mount = hit.fs_id;
-	t->m = &v->mounts[hit.fs_id];
-	t->rest = hit.rest;
-	return 0;
+	int r = walk_path(v, c->cwd.path, slot, len, follow, t->path, &t->flags, t);
+	if (r < 0)
+		return r;
+	return locate(v, t);
+}
+
+/*
+ * `t` was resolved without following its last component, which turned out to be a link
+ * (the file system said so: open's ELOOP, stat's S_IFLNK): resolves it again, following.
+ * open and stat resolve so, because asking about the last component first would cost
+ * every call a stat for the rare link. The walk starts from t's own path, which is
+ * normal and has no link before its last component. Uses slot 0's buffers.
+ */
+static int refollow(struct vfs *v, struct target *t)
+{
+	size_t len = strlen(t->path);
+	memcpy(v->copy[0], t->path, len);
+	unsigned dir = t->flags & VFS_PATH_DIR;
+	t->path = v->resolved[0];
+	int r = walk_path(v, "/", 0, len, true, t->path, &t->flags, t);
+	if (r < 0)
+		return r;
+	t->flags |= dir;
+	return locate(v, t);
 }
 
 /* Whether some mount point lies strictly below the normal path `path`: such a directory
@@ -140,6 +312,10 @@ static bool mount_below(const struct vfs *v, const char *path)
 
 static int stat_target(const struct target *t, struct vfs_attr *attr)
 {
+	if (t->have_attr) {
+		*attr = t->attr; /* the walk's, within this method: nothing changed since */
+		return 0;
+	}
 	return t->m->fs.ops->stat(t->m->fs.state, t->rest, attr);
 }
 
@@ -272,21 +448,31 @@ int vfs_core_add_client(struct vfs *v, uint64_t badge, void *window, size_t size
 	if (c == NULL)                              \
 	return -VFS_EFAULT
 
-#define KNOWN_OPEN_FLAGS \
-	(VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_APPEND | VFS_O_DIRECTORY)
+#define KNOWN_OPEN_FLAGS                                                                           \
+	(VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_APPEND | VFS_O_DIRECTORY | \
+	 VFS_O_NOFOLLOW)
 
 int64_t vfs_core_open(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
                       uint32_t flags, uint32_t mode)
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	/* The last component is not followed first: a file system's open of a link is ELOOP
+	 * (fs.h), and then, unless O_NOFOLLOW, it is resolved again, following (refollow).
+	 * O_CREAT|O_EXCL names the link itself, as Linux: an existing link is EEXIST (the
+	 * file system's answer) even when it dangles. */
+	bool excl = (flags & (VFS_O_CREAT | VFS_O_EXCL)) == (VFS_O_CREAT | VFS_O_EXCL);
+	bool follow = !(flags & VFS_O_NOFOLLOW) && !excl;
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
 	uint32_t acc = flags & VFS_O_ACCMODE;
 	if (acc == VFS_O_ACCMODE)
 		return -VFS_EINVAL;
 	flags &= KNOWN_OPEN_FLAGS; /* as Linux, unknown flags are ignored */
+	const uint32_t asked = flags;
+again:
+	flags = asked;
 	if (t.flags & VFS_PATH_DIR) {
 		if (flags & VFS_O_CREAT)
 			return -VFS_EISDIR; /* "name/" cannot create a regular file */
@@ -316,8 +502,15 @@ int64_t vfs_core_open(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t
 	}
 	uint64_t handle;
 	struct vfs_attr attr;
-	r = t.m->fs.ops->open(t.m->fs.state, t.rest, flags & ~VFS_O_APPEND, mode & 07777u, &handle,
-	                      &attr);
+	r = t.m->fs.ops->open(t.m->fs.state, t.rest, flags & ~(VFS_O_APPEND | VFS_O_NOFOLLOW),
+	                      mode & 07777u, &handle, &attr);
+	if (r == -VFS_ELOOP && follow) {
+		follow = false; /* once: refollow resolved every link */
+		r = refollow(v, &t);
+		if (r < 0)
+			return r;
+		goto again;
+	}
 	if (r < 0)
 		return r;
 	f->refs = 1;
@@ -488,16 +681,23 @@ int64_t vfs_core_seek(struct vfs *v, uint64_t badge, uint32_t fd, int64_t offset
 	return pos;
 }
 
-int64_t vfs_core_stat(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
-                      struct vfs_core_stat *st)
+static int64_t stat_path(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                         bool follow, struct vfs_core_stat *st)
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	/* As open: the last component is followed only once it is found to be a link. */
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
 	struct vfs_attr attr;
 	r = stat_target(&t, &attr);
+	if (r == 0 && follow && VFS_S_ISLNK(attr.mode)) {
+		r = refollow(v, &t);
+		if (r < 0)
+			return r;
+		r = stat_target(&t, &attr);
+	}
 	if (r < 0)
 		return r;
 	if ((t.flags & VFS_PATH_DIR) && !VFS_S_ISDIR(attr.mode))
@@ -505,6 +705,18 @@ int64_t vfs_core_stat(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t
 	st->dev = t.mount;
 	st->attr = attr;
 	return 0;
+}
+
+int64_t vfs_core_stat(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                      struct vfs_core_stat *st)
+{
+	return stat_path(v, badge, path_off, path_len, true, st);
+}
+
+int64_t vfs_core_lstat(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                       struct vfs_core_stat *st)
+{
+	return stat_path(v, badge, path_off, path_len, false, st);
 }
 
 int64_t vfs_core_fstat(struct vfs *v, uint64_t badge, uint32_t fd, struct vfs_core_stat *st)
@@ -624,7 +836,7 @@ int64_t vfs_core_mkdir(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
 	if (t.rest[0] == '\0')
@@ -638,7 +850,7 @@ int64_t vfs_core_rmdir(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
 	if (t.rest[0] == '\0' || mount_below(v, t.path))
@@ -652,7 +864,7 @@ int64_t vfs_core_unlink(struct vfs *v, uint64_t badge, uint64_t path_off, uint32
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
 	if (r < 0)
 		return r;
 	if (t.rest[0] == '\0')
@@ -675,10 +887,10 @@ int64_t vfs_core_rename(struct vfs *v, uint64_t badge, uint64_t from_off, uint32
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target from, to;
-	int r = resolve(v, c, from_off, from_len, 0, &from);
+	int r = resolve(v, c, from_off, from_len, 0, false, &from);
 	if (r < 0)
 		return r;
-	r = resolve(v, c, to_off, to_len, 1, &to);
+	r = resolve(v, c, to_off, to_len, 1, false, &to);
 	if (r < 0)
 		return r;
 	if (from.rest[0] == '\0' || to.rest[0] == '\0' || mount_below(v, from.path) ||
@@ -713,7 +925,7 @@ int64_t vfs_core_truncate(struct vfs *v, uint64_t badge, uint64_t path_off, uint
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, true, &t);
 	if (r < 0)
 		return r;
 	if (size > INT64_LIMIT)
@@ -784,7 +996,7 @@ int64_t vfs_core_statfs(struct vfs *v, uint64_t badge, uint64_t path_off, uint32
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, true, &t);
 	if (r < 0)
 		return r;
 	r = check_dir_flag(&t);
@@ -810,7 +1022,7 @@ int64_t vfs_core_chdir(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, true, &t);
 	if (r < 0)
 		return r;
 	struct vfs_attr attr;
@@ -854,7 +1066,7 @@ static int64_t set_attr(struct vfs *v, struct vfs_client *c, uint64_t path_off, 
                         uint32_t which, struct vfs_attr *want)
 {
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, &t);
+	int r = resolve(v, c, path_off, path_len, 0, true, &t);
 	if (r < 0)
 		return r;
 	if (t.m->readonly)
@@ -941,4 +1153,100 @@ int64_t vfs_core_mounts(struct vfs *v, uint64_t badge, uint64_t win_off, uint32_
 		total = at;
 	}
 	return (int64_t)total;
+}
+
+/* ---- symbolic links ---------------------------------------------------------------------- */
+
+int64_t vfs_core_symlink(struct vfs *v, uint64_t badge, uint64_t target_off, uint32_t target_len,
+                         uint64_t path_off, uint32_t path_len)
+{
+	CLIENT_OR_FAULT(v, badge, c);
+	if (!window_ok(c, target_off, target_len))
+		return -VFS_EFAULT;
+	if (target_len >= VFS_PATH_MAX)
+		return -VFS_ENAMETOOLONG;
+	if (target_len == 0)
+		return -VFS_ENOENT; /* symlink("", ...), as Linux */
+	/* Copied before the link's path is resolved: resolving reuses the other buffers. */
+	memcpy(v->target, c->window + target_off, target_len);
+	if (memchr(v->target, '\0', target_len))
+		return -VFS_EINVAL;
+	struct target t;
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
+	if (r < 0)
+		return r;
+	if (t.rest[0] == '\0')
+		return -VFS_EEXIST; /* a mount point (or "/") */
+	if (t.flags & VFS_PATH_DIR) {
+		/* "name/" cannot be made a link: it exists (EEXIST) or cannot be named so. */
+		struct vfs_attr attr;
+		r = stat_target(&t, &attr);
+		return r == 0 ? -VFS_EEXIST : r;
+	}
+	if (t.m->readonly)
+		return -VFS_EROFS;
+	if (t.m->fs.ops->symlink == NULL)
+		return -VFS_EPERM; /* a file system without links (FAT), as Linux's vfat */
+	return t.m->fs.ops->symlink(t.m->fs.state, t.rest, v->target, target_len);
+}
+
+int64_t vfs_core_readlink(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                          uint64_t win_off, uint32_t len)
+{
+	CLIENT_OR_FAULT(v, badge, c);
+	if (!window_ok(c, win_off, len))
+		return -VFS_EFAULT;
+	struct target t;
+	int r = resolve(v, c, path_off, path_len, 0, false, &t);
+	if (r < 0)
+		return r;
+	/* It must exist, and be a link: anything else is EINVAL, as readlink(2). */
+	struct vfs_attr attr;
+	r = stat_target(&t, &attr);
+	if (r < 0)
+		return r;
+	if (!VFS_S_ISLNK(attr.mode) || !has_links(t.m))
+		return -VFS_EINVAL;
+	if (len == 0)
+		return -VFS_EINVAL;
+	long k = t.m->fs.ops->readlink(t.m->fs.state, t.rest, (char *)c->window + win_off, len);
+	if (k > (long)len)
+		return -VFS_EIO;
+	return k;
+}
+
+int64_t vfs_core_realpath(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                          uint64_t win_off, uint32_t len)
+{
+	CLIENT_OR_FAULT(v, badge, c);
+	if (!window_ok(c, win_off, len))
+		return -VFS_EFAULT;
+	struct target t;
+	int r = resolve(v, c, path_off, path_len, 0, true, &t);
+	if (r < 0)
+		return r;
+	struct vfs_attr attr;
+	r = stat_target(&t, &attr);
+	if (r < 0)
+		return r;
+	if ((t.flags & VFS_PATH_DIR) && !VFS_S_ISDIR(attr.mode))
+		return -VFS_ENOTDIR;
+	size_t n = strlen(t.path) + 1;
+	if (n > len)
+		return -VFS_CORE_ERANGE;
+	memcpy(c->window + win_off, t.path, n);
+	return (int64_t)n;
+}
+
+int64_t vfs_core_utimens(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                         uint64_t atime_ns, uint64_t mtime_ns, uint32_t which)
+{
+	CLIENT_OR_FAULT(v, badge, c);
+	if (which & ~(VFS_SET_ATIME | VFS_SET_MTIME))
+		return -VFS_EINVAL;
+	struct vfs_attr want;
+	memset(&want, 0, sizeof want);
+	want.atime_ns = atime_ns;
+	want.mtime_ns = mtime_ns;
+	return set_attr(v, c, path_off, path_len, which, &want);
 }

@@ -15,8 +15,11 @@
  * from one pool of VFS_CORE_OPEN_MAX for all clients.
  *
  * Order of checks in every method: window ranges (-EFAULT), then descriptors (-EBADF) or
- * paths (resolved against the caller's working directory: path.h, mount.h), then the
- * method's own rules; a method that fails changes nothing.
+ * paths (resolved against the caller's working directory: path.h, mount.h, following
+ * symbolic links in every component, and in the last one too except where the method
+ * names the link itself: lstat, readlink, symlink, unlink, rmdir, mkdir, rename, open with
+ * O_NOFOLLOW or O_CREAT|O_EXCL), then the method's own rules; a method that fails changes
+ * nothing.
  */
 #ifndef M6_VFS_CORE_H
 #define M6_VFS_CORE_H
@@ -38,6 +41,8 @@
 #define VFS_CORE_FD_MAX     64u  /* descriptors per client, numbered 0..63 */
 #define VFS_CORE_CLIENT_MAX 16u  /* badges with a window */
 #define VFS_CORE_OPEN_MAX   256u /* open file descriptions, all clients together */
+/* Symbolic links followed while resolving one path before -ELOOP (Linux's 40). */
+#define VFS_CORE_LINK_MAX 40u
 
 /* Linux's lseek whence values. */
 #define VFS_SEEK_SET 0u
@@ -89,6 +94,12 @@ struct vfs {
 	 * not on the stack: a service thread's stack is small. */
 	char copy[2][VFS_PATH_MAX];
 	char resolved[2][VFS_PATH_MAX];
+	/* Resolving symbolic links: a link's target, and the rest of the path spliced after
+	 * it. */
+	char link[VFS_PATH_MAX];
+	char splice[VFS_PATH_MAX];
+	/* symlink's target, copied out of the window before the link's path is resolved. */
+	char target[VFS_PATH_MAX];
 };
 
 /* stat/fstat's answer: the file's attributes and the mount they came from. */
@@ -157,5 +168,22 @@ int64_t vfs_core_chmod(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_
 int64_t vfs_core_chown(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
                        uint32_t uid, uint32_t gid);
 int64_t vfs_core_mounts(struct vfs *v, uint64_t badge, uint64_t win_off, uint32_t len);
+/* Symbolic links (docs/files.md, "Symbolic links"). lstat is stat of the link itself;
+ * symlink makes `path` a link to the target bytes (not resolved, may dangle); readlink
+ * copies at most `len` bytes of a link's target to the window (no NUL): the count;
+ * realpath writes the path with every link resolved, NUL-terminated: its length with the
+ * NUL, or -ERANGE. */
+int64_t vfs_core_lstat(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                       struct vfs_core_stat *st);
+int64_t vfs_core_symlink(struct vfs *v, uint64_t badge, uint64_t target_off, uint32_t target_len,
+                         uint64_t path_off, uint32_t path_len);
+int64_t vfs_core_readlink(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                          uint64_t win_off, uint32_t len);
+int64_t vfs_core_realpath(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                          uint64_t win_off, uint32_t len);
+/* Sets atime and/or mtime (which: VFS_SET_ATIME | VFS_SET_MTIME; 0: only checks the path),
+ * following links: setattr through a handle, as chmod. -EINVAL for other bits. */
+int64_t vfs_core_utimens(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_t path_len,
+                         uint64_t atime_ns, uint64_t mtime_ns, uint32_t which);
 
 #endif

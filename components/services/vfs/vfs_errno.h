@@ -36,6 +36,7 @@ enum vfs_errno {
 	VFS_ENAMETOOLONG = 36, /* a path of VFS_PATH_MAX bytes or more, a name over VFS_NAME_MAX */
 	VFS_ENOSYS = 38,       /* the operation is not implemented by this file system */
 	VFS_ENOTEMPTY = 39,    /* rmdir of a directory with entries */
+	VFS_ELOOP = 40,        /* over VFS_LINK_MAX symbolic links in one path; O_NOFOLLOW */
 	VFS_EOVERFLOW = 75,    /* a value does not fit the answer */
 };
 

@@ -331,6 +331,14 @@ static uint64_t m_statfs(void *s, uint64_t b, uint64_t off, uint32_t len, int64_
 		st->files = fs.files;
 		st->ffree = fs.ffree;
 		st->flags = fs.flags & VFS_STATFS_RDONLY;
+		/* Linux's magic numbers, for a Linux program's statfs (the shim passes it on). */
+		static const struct {
+			const char *type;
+			uint32_t magic;
+		} magics[] = {{"tmpfs", 0x01021994u}, {"initrd", 0x858458f6u}, {"vfat", 0x4d44u}};
+		for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+			if (strcmp(fs.type, magics[i].type) == 0)
+				st->magic = magics[i].magic;
 	}
 	return M6_OK;
 }
@@ -379,6 +387,44 @@ static uint64_t m_sync(void *s, uint64_t b, int64_t *ret)
 	return M6_OK;
 }
 
+static uint64_t m_lstat(void *s, uint64_t b, uint64_t off, uint32_t len, int64_t *ret,
+                        struct vfs_stat *st)
+{
+	struct vfs_core_stat cs;
+	*ret = vfs_core_lstat(s, b, off, len, &cs);
+	if (*ret == 0)
+		to_stat(&cs, st);
+	return M6_OK;
+}
+
+static uint64_t m_symlink(void *s, uint64_t b, uint64_t target_off, uint32_t target_len,
+                          uint64_t path_off, uint32_t path_len, int64_t *ret)
+{
+	*ret = vfs_core_symlink(s, b, target_off, target_len, path_off, path_len);
+	return M6_OK;
+}
+
+static uint64_t m_readlink(void *s, uint64_t b, uint64_t path_off, uint32_t path_len,
+                           uint64_t win_off, uint32_t len, int64_t *ret)
+{
+	*ret = vfs_core_readlink(s, b, path_off, path_len, win_off, len);
+	return M6_OK;
+}
+
+static uint64_t m_realpath(void *s, uint64_t b, uint64_t path_off, uint32_t path_len,
+                           uint64_t win_off, uint32_t len, int64_t *ret)
+{
+	*ret = vfs_core_realpath(s, b, path_off, path_len, win_off, len);
+	return M6_OK;
+}
+
+static uint64_t m_utimens(void *s, uint64_t b, uint64_t off, uint32_t len, uint64_t atime_ns,
+                          uint64_t mtime_ns, uint32_t which, int64_t *ret)
+{
+	*ret = vfs_core_utimens(s, b, off, len, atime_ns, mtime_ns, which);
+	return M6_OK;
+}
+
 static const struct vfs_ops ops = {
     .open = m_open,
     .close = m_close,
@@ -405,6 +451,11 @@ static const struct vfs_ops ops = {
     .chown = m_chown,
     .mounts = m_mounts,
     .sync = m_sync,
+    .lstat = m_lstat,
+    .symlink = m_symlink,
+    .readlink = m_readlink,
+    .realpath = m_realpath,
+    .utimens = m_utimens,
 };
 
 int main(void)

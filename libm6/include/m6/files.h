@@ -48,4 +48,12 @@ ssize_t m6_files_mounts(char *buf, size_t size);
  */
 int m6_files_sync(void);
 
+/*
+ * lstat(2): stat of a symbolic link itself (docs/files.md, "Symbolic links"). libm6
+ * implements it with symlink, readlink and realpath, which picolibc's headers declare;
+ * its <sys/stat.h> declares lstat only for a few targets, so it is declared here.
+ */
+struct stat;
+int lstat(const char *__restrict path, struct stat *__restrict st);
+
 #endif

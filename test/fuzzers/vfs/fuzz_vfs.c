@@ -12,7 +12,7 @@
  * reads 0):
  *   op >= 0xe0:  the client (byte % 3) writes into its window: u16 offset, u8 count, the
  *                bytes. Windows are shared memory: what a client leaves there is input.
- *   op < 0xe0:   vfs.idl method op % 24 (the order of vfs.idl), a client byte (0xff: the
+ *   op < 0xe0:   vfs.idl method op % 30 (the order of vfs.idl), a client byte (0xff: the
  *                badge with no window, else byte % 3), then the method's arguments, each
  *                decoded by one of the take_* functions below: a path is usually written
  *                into the caller's window by the harness first (bytes from the input, or
@@ -82,15 +82,21 @@ enum method {
 	M_CHOWN,
 	M_MOUNTS,
 	M_SYNC,
+	M_LSTAT,
+	M_SYMLINK,
+	M_READLINK,
+	M_REALPATH,
+	M_UTIMENS,
 	METHODS
 };
 
 #define OP_WINDOW 0xe0u
 
 static const char *const method_names[METHODS] = {
-    "open",    "close",  "read",  "write",  "pread",  "pwrite",   "seek",      "stat",  "fstat",
-    "readdir", "mkdir",  "rmdir", "unlink", "rename", "truncate", "ftruncate", "fsync", "statfs",
-    "chdir",   "getcwd", "dup",   "chmod",  "chown",  "mounts",   "sync",
+    "open",  "close",   "read",    "write",    "pread",    "pwrite",  "seek",     "stat",
+    "fstat", "readdir", "mkdir",   "rmdir",    "unlink",   "rename",  "truncate", "ftruncate",
+    "fsync", "statfs",  "chdir",   "getcwd",   "dup",      "chmod",   "chown",    "mounts",
+    "sync",  "lstat",   "symlink", "readlink", "realpath", "utimens",
 };
 
 /* FUZZ_VFS_TRACE=1 in the environment: every call and its answer on stderr (to read what
@@ -261,6 +267,16 @@ static const char *const dictionary[] = {
     "tmp",
     "/tmp/ro",
     "/rom/..",
+    "/rom/bin/sh",
+    "/rom/etc/up/hello",
+    "/rom/etc/up/../etc/motd",
+    "/rom/loop/x",
+    "/rom/abs/a",
+    "/tmp/l",
+    "/tmp/l/",
+    "/tmp/l/../a",
+    "l",
+    "../rom/bin",
 };
 #define DICTIONARY (sizeof dictionary / sizeof dictionary[0])
 
@@ -354,6 +370,8 @@ static uint32_t take_flags(struct input *in)
 	if (b & 0x80)
 		return take_u32(in);
 	uint32_t f = b & 3u;
+	if (f == 3u)
+		f = VFS_O_NOFOLLOW; /* access mode 3 only as a raw value: this byte means this */
 	if (b & 0x04)
 		f |= VFS_O_CREAT;
 	if (b & 0x08)
@@ -403,6 +421,7 @@ static bool known_errno(int64_t e)
 	case VFS_ENOSYS:
 	case VFS_ENOTEMPTY:
 	case VFS_EOVERFLOW:
+	case VFS_ELOOP:
 		return true;
 	default:
 		return false;
@@ -449,6 +468,13 @@ NO_COVERAGE static void mix_tree(uint64_t *h, struct tmpfs *fs, size_t len, unsi
 	CHECK(tmpfs_ops.stat(fs, walk_path, &attr) == 0, "stat %s", walk_path);
 	mix(h, walk_path, len + 1);
 	mix_attr(h, &attr);
+	if (VFS_S_ISLNK(attr.mode)) {
+		/* A link is not opened (ELOOP): what it holds is its target. */
+		long n = tmpfs_ops.readlink(fs, walk_path, (char *)walk_buf, sizeof walk_buf);
+		CHECK(n > 0, "readlink %s", walk_path);
+		mix(h, walk_buf, (size_t)n);
+		return;
+	}
 	uint64_t handle;
 	CHECK(tmpfs_ops.open(fs, walk_path, 0, 0, &handle, &attr) == 0, "open %s", walk_path);
 	if (!VFS_S_ISDIR(attr.mode)) {
@@ -660,7 +686,27 @@ static void decode(struct input *in, struct call *k, struct args *a)
 	case M_UNLINK:
 	case M_STATFS:
 	case M_CHDIR:
+	case M_LSTAT:
 		a->p = take_path(in, c, 0);
+		break;
+	case M_SYMLINK: /* q the target, p the link's path */
+		a->q = take_path(in, c, 1);
+		a->p = take_path(in, c, 0);
+		break;
+	case M_READLINK:
+	case M_REALPATH: /* p the path, q where the answer goes */
+		a->p = take_path(in, c, 0);
+		a->q = take_range(in, c);
+		break;
+	case M_UTIMENS: /* size and offset the two times, mode which (a byte, or raw) */
+		a->p = take_path(in, c, 0);
+		a->size = take_size(in);
+		a->offset = (int64_t)take_size(in);
+		a->mode = take_u8(in);
+		if (a->mode == 0xff)
+			a->mode = take_u32(in);
+		else
+			a->mode &= VFS_SET_ATIME | VFS_SET_MTIME;
 		break;
 	case M_MKDIR:
 		a->p = take_path(in, c, 0);
@@ -789,10 +835,28 @@ static void run_call(struct call *k, const struct args *a)
 	case M_SYNC:
 		k->ret = vfs_core_sync(v, b);
 		break;
+	case M_LSTAT:
+		k->ret = vfs_core_lstat(v, b, a->p.off, a->p.len, &st);
+		break;
+	case M_SYMLINK:
+		k->ret = vfs_core_symlink(v, b, a->q.off, a->q.len, a->p.off, a->p.len);
+		break;
+	case M_READLINK:
+		k->out = a->q;
+		k->ret = vfs_core_readlink(v, b, a->p.off, a->p.len, a->q.off, a->q.len);
+		break;
+	case M_REALPATH:
+		k->out = a->q;
+		k->ret = vfs_core_realpath(v, b, a->p.off, a->p.len, a->q.off, a->q.len);
+		break;
+	case M_UTIMENS:
+		k->ret = vfs_core_utimens(v, b, a->p.off, a->p.len, a->size, (uint64_t)a->offset,
+		                          a->mode);
+		break;
 	default:
 		abort();
 	}
-	k->asked = a->p.len;
+	k->asked = k->method == M_READLINK || k->method == M_REALPATH ? a->q.len : a->p.len;
 }
 
 /* The method's own range for a successful answer. */
@@ -821,6 +885,14 @@ static void check_result(const struct call *k)
 		CHECK((uint64_t)r <= k->asked, "method %d: count %lld of %u", k->method,
 		      (long long)r, k->asked);
 		break;
+	case M_READLINK: {
+		/* A link's target: 1 or more bytes, no NUL. */
+		const uint8_t *w = windows[k->client] + k->out.off;
+		CHECK(r >= 1 && (uint64_t)r <= k->asked && memchr(w, '\0', (size_t)r) == NULL,
+		      "readlink %lld of %u", (long long)r, k->asked);
+		break;
+	}
+	case M_REALPATH:
 	case M_GETCWD: {
 		const uint8_t *w = windows[k->client] + k->out.off;
 		CHECK(r >= 2 && (uint64_t)r <= k->asked && w[r - 1] == '\0' && w[0] == '/' &&
@@ -856,7 +928,7 @@ NO_COVERAGE static void check_windows(const struct call *k)
 static bool only_looks(enum method m)
 {
 	return m == M_STAT || m == M_FSTAT || m == M_STATFS || m == M_GETCWD || m == M_MOUNTS ||
-	       m == M_PREAD || m == M_SYNC;
+	       m == M_PREAD || m == M_SYNC || m == M_LSTAT || m == M_READLINK || m == M_REALPATH;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

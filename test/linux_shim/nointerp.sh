@@ -1,0 +1,2 @@
+#!/bin/nonexistent -x
+echo this script has no interpreter
