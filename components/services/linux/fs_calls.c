@@ -15,6 +15,7 @@
 #include "block.h"
 #include "fd.h"
 #include "shim.h"
+#include "tty.h"
 #include "vfs_idl.h"
 
 #define AT_FDCWD            (-100)
@@ -165,6 +166,7 @@ static const struct dev devs[] = {
     {"/dev/random", OFD_URANDOM, -1, (1u << 8) | 8, 9},
     {"/dev/urandom", OFD_URANDOM, -1, (1u << 8) | 9, 10},
     {"/dev/tty", OFD_CONSOLE, -1, (5u << 8) | 0, 11},
+    {"/dev/console", OFD_CONSOLE, -1, (5u << 8) | 1, 12},
     {"/dev/stdin", OFD_VFS, 0, 0, 0},
     {"/dev/stdout", OFD_VFS, 1, 0, 0},
     {"/dev/stderr", OFD_VFS, 2, 0, 0},
@@ -592,9 +594,12 @@ int64_t sys_fcntl(struct proc *p, const uint64_t a[6])
 
 int64_t sys_ioctl(struct proc *p, const uint64_t a[6])
 {
-	if (!fd_get(p, (int64_t)a[0]))
+	struct ofd *f = fd_get(p, (int64_t)a[0]);
+	if (!f)
 		return -LINUX_EBADF;
-	return -LINUX_ENOTTY; /* no terminal yet: stdout is then fully buffered */
+	if (f->kind == OFD_CONSOLE)
+		return tty_ioctl(p, f, a[1], a[2]); /* the terminal's requests (tty.c) */
+	return -LINUX_ENOTTY; /* not a terminal: isatty() is false, stdout fully buffered */
 }
 
 int64_t sys_pipe2(struct proc *p, const uint64_t a[6])
@@ -643,7 +648,8 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 		n = MAX_RW;
 	switch (f->kind) {
 	case OFD_CONSOLE:
-		return pos >= 0 ? -LINUX_ESPIPE : 0; /* no terminal input yet: end of file */
+		/* the terminal (tty.c): -EAGAIN when a read would wait */
+		return pos >= 0 ? -LINUX_ESPIPE : tty_read(p, f, buf, n);
 	case OFD_NULL:
 		return 0;
 	case OFD_ZERO:
@@ -694,9 +700,6 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 	return (int64_t)done;
 }
 
-/* Writes to the console go in pieces of this size. */
-#define CONSOLE_CHUNK 512u
-
 static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, int64_t pos)
 {
 	if ((f->flags & L_O_ACCMODE) == L_O_RDONLY || (f->flags & L_O_PATH))
@@ -707,16 +710,7 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 	case OFD_CONSOLE: {
 		if (pos >= 0)
 			return -LINUX_ESPIPE;
-		char chunk[CONSOLE_CHUNK];
-		for (uint64_t done = 0; done < n;) {
-			size_t k = n - done < CONSOLE_CHUNK ? (size_t)(n - done) : CONSOLE_CHUNK;
-			int e = mem_copy_in(p, chunk, buf + done, k);
-			if (e)
-				return done ? (int64_t)done : e;
-			shim_console_write(chunk, k);
-			done += k;
-		}
-		return (int64_t)n;
+		return tty_write(p, buf, n); /* through the terminal's output processing */
 	}
 	case OFD_NULL:
 	case OFD_ZERO:
@@ -789,6 +783,8 @@ static int64_t io_or_park(struct proc *p, const uint64_t a[6], bool is_write)
 	struct ofd *f = fd_get(p, (int64_t)a[0]);
 	if (!f)
 		return -LINUX_EBADF;
+	if (f->kind == OFD_CONSOLE && !is_write)
+		return tty_sys_read(p, a); /* the terminal parks its own reads (VTIME) */
 	int64_t r = is_write ? do_write(p, f, a[1], a[2], -1) : do_read(p, f, a[1], a[2], -1);
 	if (r != -LINUX_EAGAIN || (f->flags & L_O_NONBLOCK) ||
 	    (f->kind != OFD_PIPE_R && f->kind != OFD_PIPE_W))
@@ -1275,8 +1271,8 @@ struct linux_pollfd {
 };
 
 /* The events ready on one descriptor, as Linux reports them: POLLERR, POLLHUP and
- * POLLNVAL whether asked for or not. Everything but a pipe is always ready (files,
- * devices; the console reads end of file). */
+ * POLLNVAL whether asked for or not. Pipes and the terminal say when they are; the rest is always ready (files,
+ * devices). */
 static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 {
 	if (fd < 0)
@@ -1287,6 +1283,8 @@ static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 	uint32_t ready = L_POLLIN | L_POLLOUT;
 	if (f->kind == OFD_PIPE_R || f->kind == OFD_PIPE_W)
 		ready = pipe_poll(f);
+	else if (f->kind == OFD_CONSOLE)
+		ready = tty_poll(p);
 	return (int16_t)(ready & ((uint16_t)events | L_POLLERR | L_POLLHUP | L_POLLNVAL));
 }
 

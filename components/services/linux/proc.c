@@ -88,12 +88,21 @@ static void proc_end(struct proc *p, int wstatus)
 		p->used = false;
 	}
 	live--;
+	shim_proc_ended(p, wstatus); /* the terminal and the shim's jobs (main.c) */
 }
 
 void proc_exit(struct proc *p, int status)
 {
-	shim_log("linux: %s exited %d", p->name, status & 0xff);
+	if (!shim_interactive) /* on a terminal the shell reports what it waits for */
+		shim_log("linux: %s exited %d", p->name, status & 0xff);
 	proc_end(p, (status & 0xff) << 8);
+}
+
+void proc_end_signal(struct proc *p, int sig)
+{
+	if (!shim_interactive)
+		shim_log("linux: %s killed by signal %d", p->name, sig);
+	proc_end(p, sig & 0x7f);
 }
 
 #define LINUX_SIGKILL 9
