@@ -584,12 +584,19 @@ void tty_proc_gone(struct proc *p)
 
 /* ---- ioctl ---- */
 
-static bool group_in_session(int pgrp, int sid)
+/* 0 if group pgrp has a live process in session sid; -ESRCH if it has none anywhere,
+ * -EPERM if it is another session's (as Linux's TIOCSPGRP answers). */
+static int group_in_session(int pgrp, int sid)
 {
-	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++)
-		if (procs[i].used && !procs[i].zombie && procs[i].pgid == pgrp && procs[i].sid == sid)
-			return true;
-	return false;
+	int e = -L_ESRCH;
+	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++) {
+		if (!procs[i].used || procs[i].zombie || procs[i].pgid != pgrp)
+			continue;
+		if (procs[i].sid == sid)
+			return 0;
+		e = -L_EPERM;
+	}
+	return e;
 }
 
 static void set_termios(const struct linux_termios *t)
@@ -664,8 +671,8 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 			return e;
 		if (g < 0)
 			return -LINUX_EINVAL;
-		if (!group_in_session(g, p->sid))
-			return -L_EPERM;
+		if ((e = group_in_session(g, p->sid)) != 0)
+			return e;
 		tty.pgrp = g;
 		return 0;
 	}
