@@ -6,3 +6,10 @@ m6_add_host_fuzzer(fuzz_elf CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/elf RUNS 200
 	ARGS -max_len=4096
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_elf.c ${M6_SOURCE_DIR}/components/services/linux/elf.c
 	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# The terminal's line discipline (components/services/linux/ldisc.c): what a user types,
+# with the settings switched as it goes (fuzz.host.fuzz_ldisc.*). corpus/ldisc: a
+# canonical line with editing, raw reads, UTF-8 with signals and ^V.
+m6_add_host_fuzzer(fuzz_ldisc CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/ldisc RUNS 20000
+	ARGS -max_len=8192
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ldisc.c ${M6_SOURCE_DIR}/components/services/linux/ldisc.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)

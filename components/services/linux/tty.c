@@ -1,20 +1,13 @@
 /* The Linux shim's terminal: one TTY on the console service (tty.h, docs/linux.md,
- * "Terminal").
+ * "Terminal"). The line discipline itself is ldisc.c; this file connects it to the
+ * console, to the processes (reads that park, poll, the ioctls) and to sessions.
  *
- * Input comes from the console (console.idl read) when it signals the shim's notification;
- * the line discipline below turns it into what read(2) returns. It is taken only while
- * there is room for a whole console read: what does not fit waits in the console and the
- * UART (their flow control), so no typed byte is dropped, and a reader that makes room
- * pulls the rest itself (the console signals only when new bytes arrive).
- *
- * The input buffer holds, in order, the bytes a read may return ([0, ready)) and the line
- * being edited in canonical mode ([ready, len)). In canonical mode a read returns one line
- * at most: `delim` marks each line's end, the newline (or EOL character), which the read
- * returns, or the EOF character (^D), which it does not: an EOF at the start of a line is
- * a read of 0 bytes. In non-canonical mode every byte is ready at once.
- *
- * Output (program writes, echo) goes through the output processing (OPOST: ONLCR, OCRNL)
- * and to the console as it is (its `raw` flag): the console adds no "\r" of its own. */
+ * Input comes from the console (console.idl read) when it signals the shim's notification.
+ * It is taken only while there is room for a whole console read: what does not fit waits
+ * in the console and the UART (their flow control), so no typed byte is dropped, and a
+ * reader that makes room pulls the rest itself (the console signals only when new bytes
+ * arrive). Output (program writes, echo) goes through the output processing (OPOST) and
+ * to the console as it is (its `raw` flag): the console adds no "\r" of its own. */
 #define _DEFAULT_SOURCE
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,53 +19,13 @@
 
 #include "block.h"
 #include "fd.h"
+#include "ldisc.h"
 #include "shim.h"
 #include "tty.h"
 
 #ifdef CAP_TTY
 #include "console_idl.h"
 #endif
-
-/* c_iflag */
-#define T_ISTRIP 0000040u
-#define T_INLCR  0000100u
-#define T_IGNCR  0000200u
-#define T_ICRNL  0000400u
-#define T_IXON   0002000u
-#define T_IUTF8  0040000u
-/* c_oflag */
-#define T_OPOST 0000001u
-#define T_ONLCR 0000004u
-#define T_OCRNL 0000010u
-/* c_cflag: B38400 | CS8 | CREAD | HUPCL, Linux's default */
-#define T_CFLAG_DEFAULT 0002277u
-/* c_lflag */
-#define T_ISIG    0000001u
-#define T_ICANON  0000002u
-#define T_ECHO    0000010u
-#define T_ECHOE   0000020u
-#define T_ECHOK   0000040u
-#define T_ECHONL  0000100u
-#define T_NOFLSH  0000200u
-#define T_ECHOCTL 0001000u
-#define T_ECHOKE  0004000u
-#define T_IEXTEN  0100000u
-/* c_cc */
-#define VINTR    0
-#define VQUIT    1
-#define VERASE   2
-#define VKILL    3
-#define VEOF     4
-#define VTIME    5
-#define VMIN     6
-#define VSTART   8
-#define VSTOP    9
-#define VSUSP    10
-#define VEOL     11
-#define VREPRINT 12
-#define VWERASE  14
-#define VLNEXT   15
-#define VEOL2    16
 
 /* ioctl requests (asm-generic) */
 #define TCGETS     0x5401u
@@ -98,14 +51,10 @@
 #define L_POLLIN  0x001u
 #define L_POLLOUT 0x004u
 
-#define SIGINT  2
-#define SIGQUIT 3
-#define SIGTSTP 20
 #define SIGTTIN 21
 
-/* Linux's canonical line limit (N_TTY_BUF_SIZE less one for the newline). */
-#define TTY_BUF 4096u
-/* Take console input only while a whole console read fits. */
+/* Take console input only while a whole console read fits: the rest waits in the console
+ * and the UART (flow control). */
 #define TTY_READ_ROOM 256u
 
 struct winsize_k {
@@ -113,23 +62,15 @@ struct winsize_k {
 };
 
 static struct tty {
-	struct linux_termios t;
+	struct ldisc ld;
 	struct winsize_k ws;
-	int sid, pgrp;       /* the session it is the controlling terminal of (0: none) */
-	bool input;          /* there is a console to read from */
-	bool lnext;          /* the previous byte was VLNEXT: this one is taken literally */
-	uint8_t buf[TTY_BUF];
-	uint8_t delim[TTY_BUF]; /* per byte: 0, DELIM_LINE (returned) or DELIM_EOF (not) */
-	size_t len, ready;
-	size_t column; /* of the output, for erasing a tab (0: at a line's start) */
+	int sid, pgrp; /* the session it is the controlling terminal of (0: none) */
+	bool input;    /* there is a console to read from */
 } tty;
-
-#define DELIM_LINE 1
-#define DELIM_EOF  2
 
 /* ---- output ---- */
 
-static char outbuf[512];
+static char outbuf[256];
 static size_t outlen;
 
 static void out_flush(void)
@@ -137,10 +78,10 @@ static void out_flush(void)
 	if (outlen == 0)
 		return;
 #ifdef CAP_TTY
-	/* flush (1) | raw (2): a terminal's bytes go out as they are, at once */
+	/* flush (1) | raw (2): a terminal's bytes go out as they are, at once; a refusal
+	 * (another client's overlong line going out) is retried */
 	for (int tries = 0; tries < 1000; tries++) {
-		uint64_t e = console_write(CAP_TTY, outbuf, outlen, 3);
-		if (e != M6_ERR_WOULD_BLOCK)
+		if (console_write(CAP_TTY, outbuf, outlen, 3) != M6_ERR_WOULD_BLOCK)
 			break;
 		m6_yield();
 	}
@@ -150,40 +91,27 @@ static void out_flush(void)
 	outlen = 0;
 }
 
-static void out_byte(char c)
+static void out_byte(void *ctx, char c)
 {
-	if (outlen == sizeof(outbuf) || outlen == 256)
+	(void)ctx;
+	if (outlen == sizeof(outbuf))
 		out_flush();
 	outbuf[outlen++] = c;
 }
 
-/* One byte of output through OPOST: ONLCR "\n" -> "\r\n", OCRNL "\r" -> "\n". The kernel's
- * debug console (the shim without a console service) adds the "\r" itself. */
-static void out_post(char c)
+/* ^C, ^\ and ^Z: the foreground process group gets the signal. */
+static void raise_signal(void *ctx, int sig)
 {
-	uint32_t of = tty.t.c_oflag;
-#ifdef CAP_TTY
-	if ((of & T_OPOST) && (of & T_ONLCR) && c == '\n')
-		out_byte('\r');
-#endif
-	if ((of & T_OPOST) && (of & T_OCRNL) && c == '\r')
-		c = '\n';
-	out_byte(c);
-	if (c == '\n' || c == '\r')
-		tty.column = 0;
-	else if (c == '\b')
-		tty.column = tty.column ? tty.column - 1 : 0;
-	else if (c == '\t')
-		tty.column = (tty.column | 7) + 1;
-	else if ((unsigned char)c >= 0x20 && (unsigned char)c != 0x7f &&
-	         ((unsigned char)c & 0xc0) != 0x80)
-		tty.column++;
+	(void)ctx;
+	out_flush(); /* the echo ("^C") before whatever the signal makes happen */
+	if (tty.pgrp > 0)
+		signal_send_group(tty.pgrp, sig);
 }
 
 void tty_write_bytes(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		out_post(s[i]);
+		ldisc_output(&tty.ld, s[i]);
 	out_flush();
 }
 
@@ -198,216 +126,14 @@ int64_t tty_write(struct proc *p, uint64_t buf, uint64_t n)
 			return done ? (int64_t)done : e;
 		}
 		for (size_t i = 0; i < k; i++)
-			out_post(chunk[i]);
+			ldisc_output(&tty.ld, chunk[i]);
 		done += k;
 	}
 	out_flush();
 	return (int64_t)n;
 }
 
-/* ---- echo ---- */
-
-static bool is_ctl(uint8_t c)
-{
-	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
-}
-
-/* Echo c as typed: a control character as ^X with ECHOCTL. */
-static void echo_char(uint8_t c)
-{
-	if ((tty.t.c_lflag & T_ECHOCTL) && is_ctl(c)) {
-		out_post('^');
-		out_post((char)(c ^ 0x40));
-	} else {
-		out_post((char)c);
-	}
-}
-
-/* How many columns the echo of byte i of the line took. */
-static size_t echo_width(size_t i)
-{
-	uint8_t c = tty.buf[i];
-	if (c == '\t') {
-		/* the columns from the line's start to here decide where the tab went */
-		size_t col = 0;
-		for (size_t k = tty.ready; k < i; k++)
-			col += tty.buf[k] == '\t' ? 8 - col % 8
-			       : (tty.t.c_lflag & T_ECHOCTL) && is_ctl(tty.buf[k]) ? 2
-			       : (tty.buf[k] & 0xc0) == 0x80                         ? 0
-			                                                            : 1;
-		return 8 - col % 8;
-	}
-	if ((tty.t.c_lflag & T_ECHOCTL) && is_ctl(c))
-		return 2;
-	return (c & 0xc0) == 0x80 ? 0 : 1;
-}
-
-/* Remove the last byte of the line being edited (a whole UTF-8 character with IUTF8),
- * erasing it from the screen as ECHO and ECHOE say. */
-static void erase_one(uint8_t erase_char)
-{
-	if (tty.len == tty.ready)
-		return;
-	size_t start = tty.len - 1;
-	if (tty.t.c_iflag & T_IUTF8)
-		while (start > tty.ready && (tty.buf[start] & 0xc0) == 0x80)
-			start--;
-	size_t width = 0;
-	for (size_t i = start; i < tty.len; i++)
-		width += echo_width(i);
-	tty.len = start;
-	if (!(tty.t.c_lflag & T_ECHO))
-		return;
-	if (tty.t.c_lflag & T_ECHOE) {
-		for (size_t i = 0; i < width; i++) {
-			out_post('\b');
-			out_post(' ');
-			out_post('\b');
-		}
-	} else {
-		echo_char(erase_char);
-	}
-}
-
 /* ---- input ---- */
-
-int signal_send_group(int pgid, int sig);
-
-/* The line being edited becomes ready, `how` marking its last byte. */
-static void line_done(uint8_t how)
-{
-	if (tty.len > tty.ready)
-		tty.delim[tty.len - 1] = how;
-	tty.ready = tty.len;
-}
-
-static bool put(uint8_t c)
-{
-	if (tty.len >= TTY_BUF - 1)
-		return false; /* full: as Linux, the rest of an overlong line is dropped */
-	tty.delim[tty.len] = 0;
-	tty.buf[tty.len++] = c;
-	return true;
-}
-
-/* One input byte through the line discipline. (Unused in a shim without the console
- * service, which has no input.) */
-__attribute__((unused)) static void receive(uint8_t c)
-{
-	const struct linux_termios *t = &tty.t;
-	uint32_t lf = t->c_lflag;
-	if (t->c_iflag & T_ISTRIP)
-		c &= 0x7f;
-	if (tty.lnext) {
-		/* after ^V: the byte itself, whatever it is */
-		tty.lnext = false;
-		if ((lf & T_ECHO) && (lf & T_ICANON)) {
-			out_post('\b');
-			out_post('\b');
-		}
-		if (put(c) && (lf & T_ECHO))
-			echo_char(c);
-		if (!(lf & T_ICANON))
-			tty.ready = tty.len;
-		return;
-	}
-	if (c == '\r') {
-		if (t->c_iflag & T_IGNCR)
-			return;
-		if (t->c_iflag & T_ICRNL)
-			c = '\n';
-	} else if (c == '\n' && (t->c_iflag & T_INLCR)) {
-		c = '\r';
-	}
-	if (lf & T_ISIG) {
-		int sig = 0;
-		if (c != 0 && c == t->c_cc[VINTR])
-			sig = SIGINT;
-		else if (c != 0 && c == t->c_cc[VQUIT])
-			sig = SIGQUIT;
-		else if (c != 0 && c == t->c_cc[VSUSP])
-			sig = SIGTSTP;
-		if (sig) {
-			if (!(lf & T_NOFLSH))
-				tty.len = tty.ready = 0;
-			if (lf & T_ECHO)
-				echo_char(c);
-			out_flush();
-			if (tty.pgrp > 0)
-				signal_send_group(tty.pgrp, sig);
-			return;
-		}
-	}
-	if ((t->c_iflag & T_IXON) && c != 0 && (c == t->c_cc[VSTART] || c == t->c_cc[VSTOP]))
-		return; /* flow control characters: taken, output is never held (docs) */
-	if (!(lf & T_ICANON)) {
-		if (put(c)) {
-			tty.ready = tty.len;
-			if (lf & T_ECHO)
-				echo_char(c);
-		}
-		return;
-	}
-	/* canonical mode: line editing */
-	if (c != 0 && (c == t->c_cc[VERASE] || c == '\b')) {
-		erase_one(c);
-		return;
-	}
-	if (c != 0 && c == t->c_cc[VKILL]) {
-		if ((lf & T_ECHO) && (lf & T_ECHOK) && !((lf & T_ECHOKE) && (lf & T_ECHOE))) {
-			echo_char(c);
-			out_post('\n');
-			tty.len = tty.ready;
-			return;
-		}
-		while (tty.len > tty.ready)
-			erase_one(c);
-		return;
-	}
-	if ((lf & T_IEXTEN) && c != 0 && c == t->c_cc[VWERASE]) {
-		while (tty.len > tty.ready && (tty.buf[tty.len - 1] == ' ' || tty.buf[tty.len - 1] == '\t'))
-			erase_one(c);
-		while (tty.len > tty.ready && tty.buf[tty.len - 1] != ' ' && tty.buf[tty.len - 1] != '\t')
-			erase_one(c);
-		return;
-	}
-	if ((lf & T_IEXTEN) && c != 0 && c == t->c_cc[VLNEXT]) {
-		tty.lnext = true;
-		if (lf & T_ECHO) {
-			out_post('^');
-			out_post('\b');
-		}
-		return;
-	}
-	if ((lf & T_IEXTEN) && c != 0 && c == t->c_cc[VREPRINT]) {
-		if (lf & T_ECHO) {
-			echo_char(c);
-			out_post('\n');
-			for (size_t i = tty.ready; i < tty.len; i++)
-				echo_char(tty.buf[i]);
-		}
-		return;
-	}
-	if (c != 0 && c == t->c_cc[VEOF]) {
-		/* the line so far is ready without the ^D; alone, a read of 0 (end of file) */
-		if (put(c))
-			line_done(DELIM_EOF);
-		return;
-	}
-	bool eol = c == '\n' || (c != 0 && (c == t->c_cc[VEOL] || c == t->c_cc[VEOL2]));
-	if (eol) {
-		/* a full line still takes its newline: the reader must be able to end it */
-		if (tty.len >= TTY_BUF - 1)
-			tty.len = TTY_BUF - 2;
-		put(c);
-		if ((lf & T_ECHO) || (c == '\n' && (lf & T_ECHONL)))
-			echo_char(c);
-		line_done(DELIM_LINE);
-		return;
-	}
-	if (put(c) && (lf & T_ECHO))
-		echo_char(c);
-}
 
 /* Take console input while it fits; run each byte through the line discipline. */
 static void pull(void)
@@ -415,13 +141,13 @@ static void pull(void)
 #ifdef CAP_TTY
 	if (!tty.input)
 		return;
-	while (TTY_BUF - tty.len > TTY_READ_ROOM) {
+	while (LDISC_BUF - tty.ld.len > TTY_READ_ROOM) {
 		uint8_t bytes[CONSOLE_READ_DATA_MAX];
 		size_t n = 0;
 		if (console_read(CAP_TTY, bytes, &n) != M6_OK || n == 0)
 			break;
 		for (size_t i = 0; i < n; i++)
-			receive(bytes[i]);
+			ldisc_receive(&tty.ld, bytes[i]);
 	}
 	out_flush();
 #endif
@@ -449,21 +175,6 @@ static int64_t background_check(struct proc *p)
 #endif
 }
 
-/* Bytes a read may return now (canonical: up to and with the first line's end). */
-static size_t readable(void)
-{
-	return tty.ready;
-}
-
-/* Drop the first n bytes of the buffer. */
-static void consume(size_t n)
-{
-	memmove(tty.buf, tty.buf + n, tty.len - n);
-	memmove(tty.delim, tty.delim + n, tty.len - n);
-	tty.len -= n;
-	tty.ready -= n;
-}
-
 int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
 {
 	(void)f;
@@ -472,46 +183,15 @@ int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
 		return bg;
 	if (!tty.input)
 		return 0; /* the debug console: nothing to read, end of file */
-	if (n == 0)
-		return 0;
-	size_t avail = readable();
-	int64_t r;
-	if (tty.t.c_lflag & T_ICANON) {
-		if (avail == 0)
-			return -LINUX_EAGAIN;
-		size_t end = 0, take;
-		while (end < avail && tty.delim[end] == 0)
-			end++;
-		if (end == avail) {
-			take = avail; /* bytes made ready by leaving raw mode: no line end */
-		} else {
-			/* through the newline; an EOF character is consumed, not returned */
-			take = tty.delim[end] == DELIM_EOF ? end : end + 1;
-		}
-		if (take > n)
-			take = (size_t)n;
-		int e = take ? mem_copy_out(p, buf, tty.buf, take) : 0;
+	/* what fits one copy-out; a longer read returns what one takes, as a short read */
+	static uint8_t bytes[LDISC_BUF];
+	long r = ldisc_read(&tty.ld, bytes, n < sizeof(bytes) ? (size_t)n : sizeof(bytes));
+	if (r == LDISC_WAIT)
+		return -LINUX_EAGAIN;
+	if (r > 0) {
+		int e = mem_copy_out(p, buf, bytes, (size_t)r);
 		if (e)
-			return e;
-		if (end < avail && tty.delim[end] == DELIM_EOF && take == end)
-			consume(take + 1);
-		else
-			consume(take);
-		r = (int64_t)take;
-	} else {
-		uint8_t vmin = tty.t.c_cc[VMIN], vtime = tty.t.c_cc[VTIME];
-		if (avail == 0)
-			return vmin == 0 && vtime == 0 ? 0 : -LINUX_EAGAIN;
-		/* VMIN > 0, VTIME 0: wait for VMIN bytes (or as many as asked for). With VTIME
-		 * too, what has come is returned once one byte is there (no inter-byte timer). */
-		if (vmin > 0 && vtime == 0 && avail < vmin && avail < n)
-			return -LINUX_EAGAIN;
-		size_t take = avail < n ? avail : (size_t)n;
-		int e = mem_copy_out(p, buf, tty.buf, take);
-		if (e)
-			return e;
-		consume(take);
-		r = (int64_t)take;
+			return e; /* (the bytes are gone, as on Linux after a fault mid-copy) */
 	}
 	pull(); /* room again: what the console held back comes now */
 	return r;
@@ -520,10 +200,8 @@ int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
 static int64_t retry_read(struct blocked *b)
 {
 	struct ofd *f = fd_get(b->p, (int64_t)b->arg[0]);
-	if (!f)
-		return -LINUX_EBADF;
-	if (f->kind != OFD_CONSOLE)
-		return -LINUX_EBADF; /* the descriptor was closed and reused */
+	if (!f || f->kind != OFD_CONSOLE)
+		return -LINUX_EBADF; /* closed (or closed and reused) meanwhile */
 	int64_t r = tty_read(b->p, f, b->arg[1], b->arg[2]);
 	return r == -LINUX_EAGAIN && !(f->flags & L_O_NONBLOCK) ? LINUX_PARKED : r;
 }
@@ -539,9 +217,10 @@ int64_t tty_sys_read(struct proc *p, const uint64_t a[6])
 	if (r != -LINUX_EAGAIN || (f->flags & L_O_NONBLOCK))
 		return r;
 	/* VMIN 0 with VTIME: the wait ends with 0 bytes after VTIME tenths of a second */
+	const struct linux_termios *t = &tty.ld.t;
 	uint64_t deadline = 0;
-	if (!(tty.t.c_lflag & T_ICANON) && tty.t.c_cc[VMIN] == 0 && tty.t.c_cc[VTIME] > 0)
-		deadline = block_deadline_in((uint64_t)tty.t.c_cc[VTIME] * 100000000u);
+	if (!(t->c_lflag & T_ICANON) && t->c_cc[VMIN] == 0 && t->c_cc[VTIME] > 0)
+		deadline = block_deadline_in((uint64_t)t->c_cc[VTIME] * 100000000u);
 	struct blocked *b = block_park(retry_read, deadline, 0);
 	if (!b)
 		return -LINUX_EAGAIN;
@@ -552,7 +231,7 @@ int64_t tty_sys_read(struct proc *p, const uint64_t a[6])
 uint32_t tty_poll(struct proc *p)
 {
 	uint32_t ready = L_POLLOUT;
-	if (!tty.input || readable() > 0 || background_check(p) != 0)
+	if (!tty.input || ldisc_read_ready(&tty.ld) || background_check(p) != 0)
 		ready |= L_POLLIN; /* a read would not wait (end of file, data, or an error) */
 	return ready;
 }
@@ -578,7 +257,6 @@ void tty_proc_gone(struct proc *p)
 	if (tty.sid != 0 && p->pid == tty.sid) {
 		tty.sid = 0;
 		tty.pgrp = 0;
-		tty.lnext = false;
 	}
 }
 
@@ -599,24 +277,13 @@ static int group_in_session(int pgrp, int sid)
 	return e;
 }
 
-static void set_termios(const struct linux_termios *t)
-{
-	bool was_canon = (tty.t.c_lflag & T_ICANON) != 0;
-	tty.t = *t;
-	if (was_canon && !(t->c_lflag & T_ICANON)) {
-		/* leaving canonical mode: the line being edited is ready as it is */
-		memset(tty.delim, 0, tty.len);
-		tty.ready = tty.len;
-	}
-}
-
 int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 {
 	(void)f;
 	bool ctty = tty.sid != 0 && p->sid == tty.sid;
 	switch ((uint32_t)request) {
 	case TCGETS:
-		return mem_copy_out(p, arg, &tty.t, sizeof(tty.t));
+		return mem_copy_out(p, arg, &tty.ld.t, sizeof(tty.ld.t));
 	case TCSETS:
 	case TCSETSW: /* output is written before write(2) returns: nothing to drain */
 	case TCSETSF: {
@@ -625,8 +292,8 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 		if (e)
 			return e;
 		if ((uint32_t)request == TCSETSF)
-			tty.len = tty.ready = 0;
-		set_termios(&t);
+			ldisc_flush_input(&tty.ld);
+		ldisc_set_termios(&tty.ld, &t);
 		return 0;
 	}
 	case TIOCGWINSZ:
@@ -640,7 +307,7 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 		return 0;
 	}
 	case FIONREAD: {
-		int32_t n = (int32_t)readable();
+		int32_t n = (int32_t)ldisc_readable(&tty.ld);
 		return mem_copy_out(p, arg, &n, sizeof(n));
 	}
 	case TIOCOUTQ: {
@@ -651,7 +318,7 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 		if (arg > 2)
 			return -LINUX_EINVAL;
 		if (arg == 0 || arg == 2) /* TCIFLUSH, TCIOFLUSH: typed input is dropped */
-			tty.len = tty.ready = 0;
+			ldisc_flush_input(&tty.ld);
 		return 0;
 	case TCXONC:
 		/* TCOOFF, TCOON, TCIOFF, TCION: accepted; output is never held (docs) */
@@ -711,19 +378,10 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 
 void tty_init(bool input, bool claim)
 {
-	static const uint8_t cc[TTY_NCCS] = {
-	    [VINTR] = 0x03,  [VQUIT] = 0x1c,  [VERASE] = 0x7f,   [VKILL] = 0x15,
-	    [VEOF] = 0x04,   [VTIME] = 0,     [VMIN] = 1,        [VSTART] = 0x11,
-	    [VSTOP] = 0x13,  [VSUSP] = 0x1a,  [VEOL] = 0,        [VREPRINT] = 0x12,
-	    [13] = 0x0f,     [VWERASE] = 0x17, [VLNEXT] = 0x16,  [VEOL2] = 0,
-	};
 	memset(&tty, 0, sizeof(tty));
-	tty.t.c_iflag = T_ICRNL | T_IXON | T_IUTF8;
-	tty.t.c_oflag = T_OPOST | T_ONLCR;
-	tty.t.c_cflag = T_CFLAG_DEFAULT;
-	tty.t.c_lflag = T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL | T_ECHOKE |
-	                T_IEXTEN;
-	memcpy(tty.t.c_cc, cc, sizeof(cc));
+	ldisc_init(&tty.ld);
+	tty.ld.out = out_byte;
+	tty.ld.signal = raise_signal;
 	tty.ws = (struct winsize_k){.rows = 24, .cols = 80};
 #ifdef CAP_TTY
 	tty.input = input;
@@ -733,6 +391,8 @@ void tty_init(bool input, bool claim)
 		tty.input = granted;
 	}
 #else
+	/* the kernel's debug console turns "\n" into "\r\n" itself */
+	tty.ld.device_crlf = true;
 	(void)input;
 	(void)claim;
 #endif
@@ -747,7 +407,7 @@ void tty_init(bool input, bool claim)
  * Linux, so ^Z is ignored here instead. */
 int signal_send_group(int pgid, int sig)
 {
-	if (sig == SIGTSTP)
+	if (sig == LDISC_SIGTSTP)
 		return 0;
 	int n = 0;
 	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++) {

@@ -12,14 +12,6 @@
 struct proc;
 struct ofd;
 
-/* Linux's struct termios as TCGETS/TCSETS move it (asm-generic, 36 bytes). */
-#define TTY_NCCS 19
-struct linux_termios {
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line;
-	uint8_t c_cc[TTY_NCCS];
-};
-
 /* Start-up: the default termios and window size (80x24). `input` says whether the shim
  * has the console service to read from (without it a read returns end of file, as the
  * debug console has no input); `claim` asks the console for the foreground (a system
