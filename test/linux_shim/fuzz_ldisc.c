@@ -45,7 +45,7 @@ static void check(const struct ldisc *l)
 }
 
 static const uint32_t iflags[] = {T_ISTRIP, T_INLCR, T_IGNCR, T_ICRNL, T_IXON, T_IUTF8};
-static const uint32_t lflags[] = {T_ISIG,   T_ICANON, T_ECHO,    T_ECHOE, T_ECHOK,
+static const uint32_t lflags[] = {T_ISIG,   T_ICANON, T_ECHO,    T_ECHOE,  T_ECHOK,
                                   T_ECHONL, T_NOFLSH, T_ECHOCTL, T_ECHOKE, T_IEXTEN};
 
 static void settings(struct ldisc *l, const uint8_t *s)

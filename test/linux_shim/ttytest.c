@@ -93,8 +93,8 @@ int main(void)
 
 	/* the shim started us as a session leader on the terminal, our group in front */
 	pid_t fg = tcgetpgrp(0), sid = tcgetsid(0);
-	snprintf(why, sizeof(why), "tcgetpgrp %d getpgrp %d tcgetsid %d getsid %d", fg,
-	         getpgrp(), sid, getsid(0));
+	snprintf(why, sizeof(why), "tcgetpgrp %d getpgrp %d tcgetsid %d getsid %d", fg, getpgrp(),
+	         sid, getsid(0));
 	check(fg == getpgrp() && sid == getsid(0) && sid == getpid(), "pgrp-sid", why);
 	check(tcsetpgrp(0, getpgrp()) == 0, "tcsetpgrp", strerror(errno));
 	errno = 0;
@@ -103,12 +103,12 @@ int main(void)
 	check(ioctl(0, TIOCSCTTY, 0) == 0, "tiocsctty-own", "its own terminal refused");
 
 	/* canonical mode: the driver types, the program gets edited lines */
-	expect_line("canon-erase", "abd\n");          /* abc DEL d CR */
-	expect_line("canon-backspace", "xz\n");       /* xy ^H z CR */
-	expect_line("canon-werase", "foo baz\n");     /* foo bar ^W baz CR */
-	expect_line("canon-kill", "hello\n");         /* junk ^U hello CR */
-	expect_line("canon-eof-partial", "part");     /* part ^D */
-	expect_line("canon-eof", "");                 /* ^D: end of file */
+	expect_line("canon-erase", "abd\n");      /* abc DEL d CR */
+	expect_line("canon-backspace", "xz\n");   /* xy ^H z CR */
+	expect_line("canon-werase", "foo baz\n"); /* foo bar ^W baz CR */
+	expect_line("canon-kill", "hello\n");     /* junk ^U hello CR */
+	expect_line("canon-eof-partial", "part"); /* part ^D */
+	expect_line("canon-eof", "");             /* ^D: end of file */
 	{
 		/* a line read in two pieces */
 		char a[8], b[64];

@@ -325,7 +325,8 @@ static void pull_input(void)
 static uint64_t read_op(void *ctx, uint64_t badge, void *data, size_t *len)
 {
 	(void)ctx;
-	*len = badge == reader() && badge != 0 ? m6_ring_get(&input, data, CONSOLE_READ_DATA_MAX) : 0;
+	*len =
+	    badge == reader() && badge != 0 ? m6_ring_get(&input, data, CONSOLE_READ_DATA_MAX) : 0;
 	if (*len && input_waiting)
 		pull_input(); /* room again: what the driver held back comes now */
 	return M6_OK;

@@ -1271,8 +1271,8 @@ struct linux_pollfd {
 };
 
 /* The events ready on one descriptor, as Linux reports them: POLLERR, POLLHUP and
- * POLLNVAL whether asked for or not. Pipes and the terminal say when they are; the rest is always ready (files,
- * devices). */
+ * POLLNVAL whether asked for or not. Pipes and the terminal say when they are; the rest
+ * is always ready (files, devices). */
 static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 {
 	if (fd < 0)

@@ -53,10 +53,10 @@ static size_t echo_width(const struct ldisc *l, size_t i)
 		/* the columns from the line's start to here decide where the tab went */
 		size_t col = 0;
 		for (size_t k = l->ready; k < i; k++)
-			col += l->buf[k] == '\t' ? 8 - col % 8
+			col += l->buf[k] == '\t'                                 ? 8 - col % 8
 			       : (l->t.c_lflag & T_ECHOCTL) && is_ctl(l->buf[k]) ? 2
-			       : (l->buf[k] & 0xc0) == 0x80                         ? 0
-			                                                            : 1;
+			       : (l->buf[k] & 0xc0) == 0x80                      ? 0
+			                                                         : 1;
 		return 8 - col % 8;
 	}
 	if ((l->t.c_lflag & T_ECHOCTL) && is_ctl(c))
@@ -181,7 +181,8 @@ void ldisc_receive(struct ldisc *l, uint8_t c)
 		return;
 	}
 	if ((lf & T_IEXTEN) && c != 0 && c == t->c_cc[VWERASE]) {
-		while (l->len > l->ready && (l->buf[l->len - 1] == ' ' || l->buf[l->len - 1] == '\t'))
+		while (l->len > l->ready &&
+		       (l->buf[l->len - 1] == ' ' || l->buf[l->len - 1] == '\t'))
 			erase_one(l, c);
 		while (l->len > l->ready && l->buf[l->len - 1] != ' ' && l->buf[l->len - 1] != '\t')
 			erase_one(l, c);
@@ -230,16 +231,17 @@ void ldisc_receive(struct ldisc *l, uint8_t c)
 void ldisc_init(struct ldisc *l)
 {
 	static const uint8_t cc[LDISC_NCCS] = {
-	    [VINTR] = 0x03, [VQUIT] = 0x1c,    [VERASE] = 0x7f,   [VKILL] = 0x15,
-	    [VEOF] = 0x04,  [VTIME] = 0,       [VMIN] = 1,        [VSTART] = 0x11,
-	    [VSTOP] = 0x13, [VSUSP] = 0x1a,    [VEOL] = 0,        [VREPRINT] = 0x12,
+	    [VINTR] = 0x03,    [VQUIT] = 0x1c,   [VERASE] = 0x7f, [VKILL] = 0x15,
+	    [VEOF] = 0x04,     [VTIME] = 0,      [VMIN] = 1,      [VSTART] = 0x11,
+	    [VSTOP] = 0x13,    [VSUSP] = 0x1a,   [VEOL] = 0,      [VREPRINT] = 0x12,
 	    [VDISCARD] = 0x0f, [VWERASE] = 0x17, [VLNEXT] = 0x16, [VEOL2] = 0,
 	};
 	memset(&l->t, 0, sizeof(l->t));
 	l->t.c_iflag = T_ICRNL | T_IXON | T_IUTF8;
 	l->t.c_oflag = T_OPOST | T_ONLCR;
 	l->t.c_cflag = T_CFLAG_DEFAULT;
-	l->t.c_lflag = T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL | T_ECHOKE | T_IEXTEN;
+	l->t.c_lflag =
+	    T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL | T_ECHOKE | T_IEXTEN;
 	memcpy(l->t.c_cc, cc, sizeof(cc));
 	l->len = l->ready = 0;
 	l->lnext = false;
@@ -301,9 +303,9 @@ long ldisc_read(struct ldisc *l, uint8_t *dst, size_t n)
 			end++;
 		/* through the newline; an EOF character is consumed, not returned. Bytes made
 		 * ready by leaving raw mode have no line end: all of them. */
-		size_t take = end == avail                          ? avail
+		size_t take = end == avail                       ? avail
 		              : l->delim[end] == LDISC_DELIM_EOF ? end
-		                                                   : end + 1;
+		                                                 : end + 1;
 		if (take > n)
 			take = n;
 		memcpy(dst, l->buf, take);

@@ -44,14 +44,14 @@
 #define TIOCNOTTY  0x5422u
 #define TIOCGSID   0x5429u
 
-#define L_EINTR  4
-#define L_EIO    5
-#define L_EPERM  1
-#define L_ESRCH  3
-#define L_POLLIN  0x001u
-#define L_POLLOUT 0x004u
+#define L_EINTR    4
+#define L_EIO      5
+#define L_EPERM    1
+#define L_ESRCH    3
+#define L_POLLIN   0x001u
+#define L_POLLOUT  0x004u
 
-#define SIGTTIN 21
+#define SIGTTIN    21
 
 /* Take console input only while a whole console read fits: the rest waits in the console
  * and the UART (flow control). */

@@ -269,7 +269,8 @@ static void run_linux(int argc, char **argv)
 			if ((ws & 0x7f) != 0)
 				printf("linux: %s killed by signal %d\n", argv[0], ws & 0x7f);
 			else if ((ws >> 8) & 0xff)
-				printf("linux: %s exited with status %d\n", argv[0], (ws >> 8) & 0xff);
+				printf("linux: %s exited with status %d\n", argv[0],
+				       (ws >> 8) & 0xff);
 			break;
 		}
 		m6_wait(CAP_LINUX_DONE); /* the shim signals when a job has ended */
@@ -291,7 +292,8 @@ static void cmd_sh(int argc, char **argv)
 static void cmd_linux(int argc, char **argv)
 {
 	if (argc < 2) {
-		printf("usage: linux PROGRAM [ARG...]   (a static Linux program; no '/': /bin/PROGRAM)\n");
+		printf("usage: linux PROGRAM [ARG...]   (a static Linux program; no '/': "
+		       "/bin/PROGRAM)\n");
 		return;
 	}
 	run_linux(argc - 1, argv + 1);
@@ -347,7 +349,6 @@ static void cmd_help(int argc, char **argv)
 	       "Lines hold up to %d bytes. Quit QEMU: Ctrl-A X.\n",
 	       M6_LINE_MAX);
 }
-
 
 static void run_line(char *line)
 {
