@@ -174,6 +174,13 @@ void tcb_suspend(struct tcb *t)
 			tcb_set_result(
 			    t, was == THREAD_BLOCKED_REPLY ? M6_ERR_NO_REPLY : M6_ERR_CANCELLED, 0,
 			    0);
+		/* A syscall fault still queued on its endpoint never reached the handler: its
+		 * pc is past the svc already, so it goes back onto it and, resumed, the thread
+		 * issues the call again instead of going on with its arguments as the result
+		 * (a Linux emulator stopping a thread to deliver a signal relies on this). */
+		if (was == THREAD_BLOCKED_SEND &&
+		    (t->fault == M6_FAULT_UNKNOWN_SYSCALL || t->fault == M6_FAULT_LINUX_SYSCALL))
+			t->context.pc -= 4;
 		t->fault = 0;
 		t->state = THREAD_INACTIVE;
 		t = drop_caller(t);
@@ -365,7 +372,7 @@ static int read_registers(struct tcb *t, struct tcb *caller)
 	word_t regs[34];
 	regs[0] = t->context.pc;
 	regs[1] = t->context.sp;
-	regs[2] = t->context.spsr & (0xfull << 28);
+	regs[2] = t->context.spsr & M6_TCB_NZCV_MASK;
 	for (unsigned i = 0; i < 31; i++)
 		regs[3 + i] = t->context.x[i];
 	unsigned n = tcb_max_mrs(caller) < 34 ? tcb_max_mrs(caller) : 34;
@@ -380,16 +387,74 @@ static int write_registers(struct tcb *t, struct tcb *caller, unsigned length)
 		return M6_ERR_INVALID_ARGUMENT;
 	if (t == caller)
 		return M6_ERR_ILLEGAL_OPERATION; /* the syscall's own result would overwrite it */
-	word_t resume = tcb_get_mr(caller, 0);
-	if (resume > 1)
+	word_t flags = tcb_get_mr(caller, 0);
+	if (flags & ~(word_t)(M6_TCB_WRITE_RESUME | M6_TCB_WRITE_NZCV))
 		return M6_ERR_INVALID_ARGUMENT;
+	/* NZCV is the only part of SPSR a thread's owner may set: the mode, the exception
+	 * masks and the rest stay the kernel's (EL0t, interrupts unmasked). */
+	unsigned first_x = 3;
+	word_t nzcv = 0;
+	if (flags & M6_TCB_WRITE_NZCV) {
+		if (length < 4)
+			return M6_ERR_INVALID_ARGUMENT;
+		nzcv = tcb_get_mr(caller, 3);
+		if (nzcv & ~(word_t)M6_TCB_NZCV_MASK)
+			return M6_ERR_INVALID_ARGUMENT;
+		first_x = 4;
+	}
 	/* perform */
 	t->context.pc = tcb_get_mr(caller, 1);
 	t->context.sp = tcb_get_mr(caller, 2);
-	for (unsigned i = 3; i < length && i - 3 < 31; i++)
-		t->context.x[i - 3] = tcb_get_mr(caller, i);
-	if (resume)
+	if (flags & M6_TCB_WRITE_NZCV)
+		t->context.spsr = (t->context.spsr & ~(word_t)M6_TCB_NZCV_MASK) | nzcv;
+	for (unsigned i = first_x; i < length && i - first_x < 31; i++)
+		t->context.x[i - first_x] = tcb_get_mr(caller, i);
+	if (flags & M6_TCB_WRITE_RESUME)
 		tcb_resume(t);
+	return invocation_ok(caller, 0);
+}
+
+/* Another thread's FP/SIMD registers (a Linux emulator saves them in a signal frame and
+ * restores them at sigreturn), in ranges of vector registers: all 32 with FPSR and FPCR
+ * take 66 words, more than one message carries. The caller's own are its registers. */
+static int fpu_access(struct tcb *t, struct tcb *caller, unsigned length, bool write)
+{
+	if (t == caller)
+		return M6_ERR_ILLEGAL_OPERATION;
+	if (length < (write ? 4u : 2u))
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t first = tcb_get_mr(caller, 0), count = tcb_get_mr(caller, 1);
+	if (first > 32 || count > 32 - first)
+		return M6_ERR_RANGE;
+	if (write) {
+		if (length < 4 + 2 * count)
+			return M6_ERR_INVALID_ARGUMENT;
+		if ((tcb_get_mr(caller, 2) & ~(word_t)M6_TCB_FPSR_MASK) ||
+		    (tcb_get_mr(caller, 3) & ~(word_t)M6_TCB_FPCR_MASK))
+			return M6_ERR_INVALID_ARGUMENT;
+	} else if (2 + 2 * count > tcb_max_mrs(caller)) {
+		return M6_ERR_RANGE; /* the answer would not fit: no IPC buffer, or too many */
+	}
+	/* perform. The thread's state may be live in the registers (lazy switching): saved
+	 * first, and after a write the registers are no longer its own, so its next FP
+	 * instruction traps and loads what was written. */
+	arch_fpu_sync(t);
+	if (!write) {
+		tcb_set_mr(caller, 0, t->fpu.fpsr);
+		tcb_set_mr(caller, 1, t->fpu.fpcr);
+		for (unsigned i = 0; i < count; i++) {
+			__uint128_t v = t->fpu.v[first + i];
+			tcb_set_mr(caller, 2 + 2 * i, (word_t)v);
+			tcb_set_mr(caller, 3 + 2 * i, (word_t)(v >> 64));
+		}
+		return invocation_ok(caller, 2 + 2 * (unsigned)count);
+	}
+	t->fpu.fpsr = (uint32_t)tcb_get_mr(caller, 2);
+	t->fpu.fpcr = (uint32_t)tcb_get_mr(caller, 3);
+	for (unsigned i = 0; i < count; i++)
+		t->fpu.v[first + i] = (__uint128_t)tcb_get_mr(caller, 4 + 2 * i) |
+		                      (__uint128_t)tcb_get_mr(caller, 5 + 2 * i) << 64;
+	arch_thread_forget(t);
 	return invocation_ok(caller, 0);
 }
 
@@ -433,9 +498,11 @@ static int tls_access(struct tcb *t, struct tcb *caller, unsigned length, bool w
 int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
 	struct tcb *t = (struct tcb *)slot->cap.object;
-	unsigned need = label == M6_TCB_READ_REGISTERS || label == M6_TCB_READ_TLS ? M6_RIGHT_READ
-	                                                                           : M6_RIGHT_WRITE;
-	if (label < M6_TCB_CONFIGURE || label > M6_TCB_WRITE_TLS)
+	unsigned need =
+	    label == M6_TCB_READ_REGISTERS || label == M6_TCB_READ_TLS || label == M6_TCB_READ_FPU
+	        ? M6_RIGHT_READ
+	        : M6_RIGHT_WRITE;
+	if (label < M6_TCB_CONFIGURE || label > M6_TCB_WRITE_FPU)
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
@@ -481,6 +548,10 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 		return tls_access(t, caller, length, false);
 	case M6_TCB_WRITE_TLS:
 		return tls_access(t, caller, length, true);
+	case M6_TCB_READ_FPU:
+		return fpu_access(t, caller, length, false);
+	case M6_TCB_WRITE_FPU:
+		return fpu_access(t, caller, length, true);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}

@@ -175,6 +175,58 @@ uint64_t m6_tcb_write_registers(m6_cptr_t tcb, bool resume, uint64_t pc, uint64_
 	return m6_tcb_write_registers_buf(m6_ipc_buffer(), tcb, resume, pc, sp, x, nx);
 }
 
+uint64_t m6_tcb_write_all_registers(m6_cptr_t tcb, bool resume, const struct m6_tcb_registers *regs)
+{
+	uint64_t a[4 + 31];
+	a[0] = (resume ? M6_TCB_WRITE_RESUME : 0) | M6_TCB_WRITE_NZCV;
+	a[1] = regs->pc;
+	a[2] = regs->sp;
+	a[3] = regs->spsr & M6_TCB_NZCV_MASK;
+	for (unsigned i = 0; i < 31; i++)
+		a[4 + i] = regs->x[i];
+	struct m6_msg m;
+	return invoke(m6_ipc_buffer(), tcb, M6_TCB_WRITE_REGISTERS, a, 4 + 31, &m);
+}
+
+uint64_t m6_tcb_read_fpu(m6_cptr_t tcb, struct m6_tcb_fpu *fpu)
+{
+	struct m6_ipc_buffer *buf = m6_ipc_buffer();
+	for (unsigned half = 0; half < 2; half++) {
+		const uint64_t a[] = {16 * half, 16};
+		struct m6_msg m;
+		uint64_t err = invoke(buf, tcb, M6_TCB_READ_FPU, a, 2, &m);
+		if (err != M6_OK)
+			return err;
+		fpu->fpsr = (uint32_t)m6_mr_get_buf(buf, &m, 0);
+		fpu->fpcr = (uint32_t)m6_mr_get_buf(buf, &m, 1);
+		for (unsigned i = 0; i < 16; i++) {
+			fpu->v[16 * half + i][0] = m6_mr_get_buf(buf, &m, 2 + 2 * i);
+			fpu->v[16 * half + i][1] = m6_mr_get_buf(buf, &m, 3 + 2 * i);
+		}
+	}
+	return M6_OK;
+}
+
+uint64_t m6_tcb_write_fpu(m6_cptr_t tcb, const struct m6_tcb_fpu *fpu)
+{
+	for (unsigned half = 0; half < 2; half++) {
+		uint64_t a[4 + 32];
+		a[0] = 16 * half;
+		a[1] = 16;
+		a[2] = fpu->fpsr;
+		a[3] = fpu->fpcr;
+		for (unsigned i = 0; i < 16; i++) {
+			a[4 + 2 * i] = fpu->v[16 * half + i][0];
+			a[5 + 2 * i] = fpu->v[16 * half + i][1];
+		}
+		struct m6_msg m;
+		uint64_t err = invoke(m6_ipc_buffer(), tcb, M6_TCB_WRITE_FPU, a, 4 + 32, &m);
+		if (err != M6_OK)
+			return err;
+	}
+	return M6_OK;
+}
+
 uint64_t m6_tcb_bind_notification(m6_cptr_t tcb, m6_cptr_t notification)
 {
 	const uint64_t a[] = {notification};

@@ -404,6 +404,37 @@ TEST(fault_linux_abi_write_number)
 	CHECK(!t.done);
 }
 
+TEST(fault_linux_abi_suspended_while_queued)
+{
+	/* the svc is queued on an endpoint nobody receives from yet */
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	REQUIRE(ep);
+	struct kt_thread t;
+	REQUIRE(start_svc(&t, 64, ep, M6_TCB_FLAG_LINUX_ABI));
+	for (unsigned i = 0; i < 10; i++)
+		m6_yield();
+	REQUIRE_OK(m6_tcb_suspend(t.tcb));
+	struct m6_tcb_registers r = {0};
+	REQUIRE_OK(m6_tcb_read_registers(t.tcb, &r));
+	struct m6_msg m;
+	CHECK_ERR(kt_nbrecv(ep, &m), M6_ERR_WOULD_BLOCK); /* the message is gone */
+	/* resumed, the thread issues the same svc again: the handler gets it once */
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	bool ok;
+	kt_recv_poll(ep, &m, 50, &ok);
+	REQUIRE(ok);
+	CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_LINUX_SYSCALL);
+	check_syscall_message(&m, &t, 64);
+	struct m6_msg rep = {.info = m6_msginfo(M6_FAULT_REPLY_RESUME, 1), .mr = {77}};
+	CHECK_OK(m6_reply(&rep));
+	CHECK(kt_join(&t, 100));
+	check_fault_pc(&t);
+	CHECK_EQ(t.out[0], 77);
+	/* the suspended thread's pc was the svc itself */
+	CHECK_EQ(r.pc, t.out[1]);
+	CHECK_EQ(r.x[0], 0x1000);
+}
+
 TEST(fault_linux_abi_cleared)
 {
 	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);
@@ -532,6 +563,7 @@ const struct kt_test kt_suite_fault[] = {
     KT_ENTRY(fault_unknown_syscall_without_handler),
     KT_ENTRY(fault_linux_abi_syscall),
     KT_ENTRY(fault_linux_abi_write_number),
+    KT_ENTRY(fault_linux_abi_suspended_while_queued),
     KT_ENTRY(fault_linux_abi_cleared),
     KT_ENTRY(fault_dropped_with_its_handler_leaves_no_trace),
     KT_ENTRY(fault_stop_releases_the_stopped_threads_caller),

@@ -291,6 +291,224 @@ TEST(tcb_tls_checks)
 	CHECK_ERR(m6_tcb_read_tls(n, &v), M6_ERR_ILLEGAL_OPERATION);
 }
 
+TEST(tcb_write_registers_nzcv)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	struct m6_tcb_registers w = {.pc = 0x400100, .sp = 0x8000, .spsr = 0xa0000000ull};
+	for (unsigned i = 0; i < 31; i++)
+		w.x[i] = 0x77000 + i;
+	REQUIRE_OK(m6_tcb_write_all_registers(t, false, &w));
+	struct m6_tcb_registers r = {0};
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	CHECK_EQ(r.spsr, 0xa0000000ull);
+	CHECK_EQ(r.pc, 0x400100);
+	CHECK_EQ(r.x[0], 0x77000);
+	CHECK_EQ(r.x[30], 0x77000 + 30);
+	/* without the flag NZCV stays, and x0 comes from MR3 as before */
+	uint64_t x0 = 9;
+	REQUIRE_OK(m6_tcb_write_registers(t, false, 0x400200, 0x9000, &x0, 1));
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	CHECK_EQ(r.spsr, 0xa0000000ull);
+	CHECK_EQ(r.x[0], 9);
+	CHECK_EQ(r.x[1], 0x77001);
+	/* all four flags set and cleared again */
+	w.spsr = 0xf0000000ull;
+	REQUIRE_OK(m6_tcb_write_all_registers(t, false, &w));
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	CHECK_EQ(r.spsr, 0xf0000000ull);
+	w.spsr = 0;
+	REQUIRE_OK(m6_tcb_write_all_registers(t, false, &w));
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	CHECK_EQ(r.spsr, 0);
+}
+
+TEST(tcb_write_registers_nzcv_checks)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	struct m6_tcb_registers w = {.pc = 0x400100, .sp = 0x8000, .spsr = 0x40000000ull};
+	REQUIRE_OK(m6_tcb_write_all_registers(t, false, &w));
+	/* anything beyond NZCV (mode, DAIF masks) is refused and nothing changes */
+	struct m6_msg m = {.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 5)};
+	m.mr[0] = M6_TCB_WRITE_NZCV;
+	m.mr[1] = 0x500000;
+	m.mr[2] = 0x1000;
+	m.mr[3] = 0x3c5; /* EL1h with every exception masked */
+	m.mr[4] = 1;
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 4)};
+	m.mr[0] = M6_TCB_WRITE_NZCV;
+	m.mr[3] = 1ull << 27; /* Q: not a flag of NZCV */
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	/* the flag needs its word */
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 3)};
+	m.mr[0] = M6_TCB_WRITE_NZCV;
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	/* an unknown flag */
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 3)};
+	m.mr[0] = 4;
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	struct m6_tcb_registers r = {0};
+	REQUIRE_OK(m6_tcb_read_registers(t, &r));
+	CHECK_EQ(r.pc, 0x400100);
+	CHECK_EQ(r.spsr, 0x40000000ull);
+	/* its own registers: refused as without the flag */
+	CHECK_ERR(m6_tcb_write_all_registers(M6_CAP_SELF_TCB, false, &w), M6_ERR_ILLEGAL_OPERATION);
+}
+
+/* Loads v0..v31 from arg[1] (32 x 16 bytes) and FPCR from arg[2], says so (out[1]), and
+ * yields until arg[0]; then stores v0..v31 to arg[3], and FPSR, FPCR to out[2], out[3].
+ * In one asm block: no compiler-made code may touch the vector registers between. */
+static uint64_t fn_fpu(struct kt_thread *self)
+{
+	volatile uint64_t *go = &self->arg[0];
+	uint64_t in = self->arg[1], fpcr = self->arg[2], out = self->arg[3], fpsr_out, fpcr_out;
+	__asm__ volatile(
+	    "ld1 {v0.2d-v3.2d}, [%[in]], #64\n"
+	    "ld1 {v4.2d-v7.2d}, [%[in]], #64\n"
+	    "ld1 {v8.2d-v11.2d}, [%[in]], #64\n"
+	    "ld1 {v12.2d-v15.2d}, [%[in]], #64\n"
+	    "ld1 {v16.2d-v19.2d}, [%[in]], #64\n"
+	    "ld1 {v20.2d-v23.2d}, [%[in]], #64\n"
+	    "ld1 {v24.2d-v27.2d}, [%[in]], #64\n"
+	    "ld1 {v28.2d-v31.2d}, [%[in]], #64\n"
+	    "msr fpcr, %[fpcr]\n"
+	    "mov x9, #1\n"
+	    "str x9, [%[flag]]\n"
+	    "1: mov x8, %[yield]\n"
+	    "svc #0\n"
+	    "ldr x9, [%[go]]\n"
+	    "cbz x9, 1b\n"
+	    "st1 {v0.2d-v3.2d}, [%[out]], #64\n"
+	    "st1 {v4.2d-v7.2d}, [%[out]], #64\n"
+	    "st1 {v8.2d-v11.2d}, [%[out]], #64\n"
+	    "st1 {v12.2d-v15.2d}, [%[out]], #64\n"
+	    "st1 {v16.2d-v19.2d}, [%[out]], #64\n"
+	    "st1 {v20.2d-v23.2d}, [%[out]], #64\n"
+	    "st1 {v24.2d-v27.2d}, [%[out]], #64\n"
+	    "st1 {v28.2d-v31.2d}, [%[out]], #64\n"
+	    "mrs %[fpsr_out], fpsr\n"
+	    "mrs %[fpcr_out], fpcr\n"
+	    : [in] "+r"(in), [out] "+r"(out), [fpsr_out] "=&r"(fpsr_out), [fpcr_out] "=&r"(fpcr_out)
+	    : [fpcr] "r"(fpcr), [flag] "r"(&self->out[1]), [go] "r"(go), [yield] "i"(M6_SYS_YIELD)
+	    : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "v0", "v1", "v2", "v3",
+	      "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16",
+	      "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28",
+	      "v29", "v30", "v31", "memory");
+	self->out[2] = fpsr_out;
+	self->out[3] = fpcr_out;
+	return 0;
+}
+
+TEST(tcb_fpu_read_write)
+{
+	static uint64_t in[32][2], out[32][2];
+	for (unsigned i = 0; i < 32; i++) {
+		in[i][0] = 0x0123456789abcdefull ^ (i * 0x1111111111111111ull);
+		in[i][1] = ~in[i][0] + i;
+	}
+	struct kt_thread t;
+	REQUIRE(kt_thread_create(&t, fn_fpu, KT_MAIN_PRIO));
+	t.arg[1] = (uint64_t)(uintptr_t)in;
+	t.arg[2] = 1ull << 24; /* FZ */
+	t.arg[3] = (uint64_t)(uintptr_t)out;
+	REQUIRE_OK(m6_tcb_resume(t.tcb));
+	REQUIRE(kt_wait_flag(&t.out[1], 100));
+	/* what the thread loaded, read while it yields (its state may still be in the
+	 * registers: the kernel saves it first) */
+	struct m6_tcb_fpu f = {0};
+	REQUIRE_OK(m6_tcb_read_fpu(t.tcb, &f));
+	unsigned wrong = 0;
+	for (unsigned i = 0; i < 32; i++)
+		wrong += f.v[i][0] != in[i][0] || f.v[i][1] != in[i][1];
+	CHECK_EQ(wrong, 0);
+	CHECK_EQ(f.fpcr, 1u << 24);
+	/* a range: v30, v31 only */
+	struct m6_msg m = {.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {30, 2}};
+	REQUIRE_OK(m6_call(t.tcb, &m));
+	CHECK_EQ(m6_msginfo_length(m.info), 6);
+	CHECK_EQ(m.mr[2], in[30][0]);
+	CHECK_EQ(m.mr[5], in[31][1]);
+	/* new values: the thread finds them in its registers */
+	for (unsigned i = 0; i < 32; i++) {
+		f.v[i][0] = 0xfeed000000000000ull + i;
+		f.v[i][1] = 0xbeef000000000000ull + i;
+	}
+	f.fpsr = 0x08000010u; /* QC, IXC */
+	f.fpcr = 2u << 22;    /* round towards minus infinity */
+	REQUIRE_OK(m6_tcb_write_fpu(t.tcb, &f));
+	t.arg[0] = 1;
+	REQUIRE(kt_join(&t, 100));
+	wrong = 0;
+	for (unsigned i = 0; i < 32; i++)
+		wrong += out[i][0] != f.v[i][0] || out[i][1] != f.v[i][1];
+	CHECK_EQ(wrong, 0);
+	CHECK_EQ(t.out[2], 0x08000010u);
+	CHECK_EQ(t.out[3], 2u << 22);
+}
+
+TEST(tcb_fpu_checks)
+{
+	m6_cptr_t t = configured_tcb();
+	REQUIRE(t);
+	struct m6_tcb_fpu f = {0};
+	f.v[3][1] = 0x33;
+	REQUIRE_OK(m6_tcb_write_fpu(t, &f));
+	/* a thread's own FP registers are its registers */
+	CHECK_ERR(m6_tcb_read_fpu(M6_CAP_SELF_TCB, &f), M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(m6_tcb_write_fpu(M6_CAP_SELF_TCB, &f), M6_ERR_ILLEGAL_OPERATION);
+	/* read needs READ, write needs WRITE */
+	m6_cptr_t ro = kt_copy(t, M6_RIGHT_READ), wo = kt_copy(t, M6_RIGHT_WRITE);
+	REQUIRE(ro);
+	REQUIRE(wo);
+	CHECK_ERR(m6_tcb_write_fpu(ro, &f), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_ERR(m6_tcb_read_fpu(wo, &f), M6_ERR_INSUFFICIENT_RIGHTS);
+	CHECK_OK(m6_tcb_read_fpu(ro, &f));
+	/* another object type */
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(n);
+	CHECK_ERR(m6_tcb_read_fpu(n, &f), M6_ERR_ILLEGAL_OPERATION);
+	/* ranges: past v31, and an answer longer than a message (2 + 2 * 32 words) */
+	struct m6_msg m = {.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {33, 0}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_RANGE);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {16, 17}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_RANGE);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {0, 32}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_RANGE);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {1, ~0ull}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_RANGE);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {0, 31}};
+	CHECK_OK(m6_call(t, &m));
+	CHECK_EQ(m6_msginfo_length(m.info), 64);
+	/* lengths: a read without its count, a write shorter than its registers */
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_READ_FPU, 1)};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_FPU, 3), .mr = {0, 0, 0}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_FPU, 5), .mr = {3, 1, 0, 0, 7}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_FPU, 6), .mr = {31, 2, 0, 0, 7, 7}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_RANGE);
+	/* FPSR and FPCR bits that are not architected */
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_FPU, 6),
+	                    .mr = {3, 1, 1u << 8, 0, 7, 7}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_FPU, 6),
+	                    .mr = {3, 1, 0, 1u << 27, 7, 7}};
+	CHECK_ERR(m6_call(t, &m), M6_ERR_INVALID_ARGUMENT);
+	/* none of the refused writes changed anything; a valid one of v3 only does */
+	REQUIRE_OK(m6_tcb_read_fpu(t, &f));
+	CHECK_EQ(f.v[3][0], 0);
+	CHECK_EQ(f.v[3][1], 0x33);
+	m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_FPU, 6), .mr = {3, 1, 0, 0, 7, 8}};
+	CHECK_OK(m6_call(t, &m));
+	REQUIRE_OK(m6_tcb_read_fpu(t, &f));
+	CHECK_EQ(f.v[3][0], 7);
+	CHECK_EQ(f.v[3][1], 8);
+	CHECK_EQ(f.v[2][1], 0);
+}
+
 TEST(tcb_write_registers_too_short)
 {
 	m6_cptr_t t = configured_tcb();
@@ -668,6 +886,10 @@ const struct kt_test kt_suite_tcb[] = {
     KT_ENTRY(tcb_write_registers_partial),
     KT_ENTRY(tcb_tls_read_write),
     KT_ENTRY(tcb_tls_checks),
+    KT_ENTRY(tcb_write_registers_nzcv),
+    KT_ENTRY(tcb_write_registers_nzcv_checks),
+    KT_ENTRY(tcb_fpu_read_write),
+    KT_ENTRY(tcb_fpu_checks),
     KT_ENTRY(tcb_write_registers_too_short),
     KT_ENTRY(tcb_write_registers_kernel_pc_harmless),
     KT_ENTRY(tcb_set_priority),

@@ -6,6 +6,13 @@ m6_add_host_fuzzer(fuzz_elf CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/elf RUNS 200
 	ARGS -max_len=4096
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_elf.c ${M6_SOURCE_DIR}/components/services/linux/elf.c
 	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# corpus/sigframe: frames make_sigframe_seeds.py writes (a plain one, one with an
+# esr_context). rt_sigreturn decodes what a program may have changed.
+m6_add_host_fuzzer(fuzz_sigframe CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/sigframe RUNS 20000
+	ARGS -max_len=4688
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_sigframe.c
+		${M6_SOURCE_DIR}/components/services/linux/sigframe.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
 # The terminal's line discipline (components/services/linux/ldisc.c): what a user types,
 # with the settings switched as it goes (fuzz.host.fuzz_ldisc.*). corpus/ldisc: a
 # canonical line with editing, raw reads, UTF-8 with signals and ^V.

@@ -8,7 +8,8 @@ check. At the end ^C must kill it (SIGINT) and the shim power the machine off.
 
 `--mode busybox` (the default system, examples/shell): from the m6 shell, `sh` starts
 busybox's shell on the console; commands run (ls -l /, a pipeline, line editing with
-erase and word erase), ^C ends a running `sleep 100` and the busybox prompt comes back,
+erase and word erase, ^C at the prompt), ^C ends a running `sleep 100` and the busybox
+prompt comes back,
 `vi` writes a file (insert, ESC, :wq) that busybox's cat shows, [ -t 0 ] is true on the
 terminal and false on a pipe, `exit` returns to the m6 shell, whose own `cat` shows the
 same file; a program that fails reports its status; then `poweroff`.
@@ -106,6 +107,10 @@ class Session:
         if text is not None and not re.search(pattern, text, re.MULTILINE):
             self.failures.append(f"{what}: {pattern!r} not in {text!r}")
 
+    def unwanted(self, text: str | None, pattern: str, what: str) -> None:
+        if text is not None and re.search(pattern, text, re.MULTILINE):
+            self.failures.append(f"{what}: {pattern!r} in {text!r}")
+
     def finish(self, timeout: float) -> None:
         try:
             self.child.expect(pexpect.EOF, timeout=timeout)
@@ -138,7 +143,7 @@ def run_ttytest(s: Session) -> None:
         if not s.expect(r"ready ([a-z0-9-]+)\r*\n", f"the step after {step}"):
             return
         step = s.child.match.group(1)
-    s.expect(r"linux: ttytest killed by signal 2", "^C ends ttytest (SIGINT)")
+    s.expect(r"linux: ttytest: killed by SIGINT", "^C ends ttytest (SIGINT)")
     s.expect(r"linux: all programs done", "the shim's end")
     text = re.sub(r"\r+\n", "\n", "".join(s.seen))
     for line in re.findall(r"^FAIL .*$", text, re.MULTILINE):
@@ -171,6 +176,13 @@ def run_busybox(s: Session) -> None:
     s.want(out, r"^typo$", "backspace erased three characters")
     out = s.answer("echo one two\x17three\r", BB_PROMPT, "word erase")
     s.want(out, r"^one three$", "^W erased a word")
+    # ^C at the prompt: the line is dropped, a fresh prompt comes (busybox's SIGINT)
+    s.send("echo never")
+    s.expect("echo never", "echo of a line to drop")
+    out = s.answer("\x03", BB_PROMPT, "^C at the prompt")
+    out = s.answer("echo after-ctrl-c\r", BB_PROMPT, "the line after ^C")
+    s.want(out, r"^after-ctrl-c$", "the shell goes on after ^C at its prompt")
+    s.unwanted(out, r"^never$", "the line dropped by ^C ran")
     # the terminal: isatty on the console, not on a pipe
     out = s.answer("[ -t 0 ] && echo on-a-tty\r", BB_PROMPT, "[ -t 0 ]")
     s.want(out, r"^on-a-tty$", "stdin is a terminal")

@@ -8,6 +8,7 @@
 
 #include "block.h"
 #include "shim.h"
+#include "signal.h"
 
 struct linux_call shim_call;
 
@@ -52,6 +53,7 @@ struct blocked *block_park(block_check_fn check, uint64_t deadline, int64_t on_t
 	                      .tid = shim_call.tid,
 	                      .pc = shim_call.pc,
 	                      .sp = shim_call.sp,
+	                      .nr = shim_call.nr,
 	                      .check = check,
 	                      .deadline = deadline,
 	                      .on_timeout = on_timeout};
@@ -66,10 +68,21 @@ void block_complete(struct blocked *b, int64_t result)
 {
 	if (!b->used)
 		return;
+	/* Signals that became deliverable (or a stop) are handled on the way out. */
+	if (signal_resume_parked(b, result))
+		return;
 	b->used = false;
 	nparked--;
 	uint64_t x0 = (uint64_t)result;
 	m6_tcb_write_registers(b->tcb, true, b->pc, b->sp, &x0, 1);
+}
+
+void block_forget(struct blocked *b)
+{
+	if (b->used) {
+		b->used = false;
+		nparked--;
+	}
 }
 
 void block_cancel(struct proc *p, m6_cptr_t tcb)
@@ -95,7 +108,7 @@ static struct blocked *earliest_expired(uint64_t now)
 	struct blocked *best = NULL;
 	for (unsigned i = 0; i < BLOCK_MAX; i++) {
 		struct blocked *b = &parked[i];
-		if (b->used && b->deadline && b->deadline <= now &&
+		if (b->used && b->deadline && b->deadline <= now && !signal_proc_stopped(b->p) &&
 		    (!best || b->deadline < best->deadline))
 			best = b;
 	}
@@ -108,7 +121,7 @@ void block_run(void)
 		return;
 	for (unsigned i = 0; i < BLOCK_MAX; i++) {
 		struct blocked *b = &parked[i];
-		if (b->used && b->check) {
+		if (b->used && b->check && !signal_proc_stopped(b->p)) {
 			int64_t r = b->check(b);
 			if (r != LINUX_PARKED)
 				block_complete(b, r);

@@ -8,7 +8,7 @@
  * (TCB_WRITE_REGISTERS: x0 = the result, pc = after the svc (the pc of the syscall fault
  * message already is: the kernel moved it past the svc), sp as it was; every other
  * register is untouched, the suspend kept them) or times it out. Exit and kill cancel a
- * process's parked calls; signals will complete them with -EINTR. */
+ * process's parked calls; a signal completes one with -EINTR or restarts it (signal.c). */
 #ifndef LINUX_BLOCK_H
 #define LINUX_BLOCK_H
 
@@ -34,6 +34,8 @@ struct linux_call {
 	int tid;
 	uint64_t pc; /* after the svc, as the fault message has it: where the thread goes on */
 	uint64_t sp;
+	uint64_t nr; /* the system call number (a signal restarts some parked calls) */
+	bool busy;   /* the thread waits for this call's answer (signal.c delivers then) */
 };
 extern struct linux_call shim_call;
 
@@ -48,6 +50,7 @@ struct blocked {
 	m6_cptr_t tcb;
 	int tid;
 	uint64_t pc, sp;
+	uint64_t nr;          /* the system call (SA_RESTART restarts some, signal.c) */
 	block_check_fn check; /* NULL: only block_complete or the deadline end the wait */
 	uint64_t deadline;    /* system counter ticks; 0: none */
 	int64_t on_timeout;   /* the result when the deadline passes */
@@ -61,6 +64,8 @@ bool block_init(void);
 struct blocked *block_park(block_check_fn check, uint64_t deadline, int64_t on_timeout);
 /* End a parked call with `result` and resume its thread. */
 void block_complete(struct blocked *b, int64_t result);
+/* Take the call off the table without resuming its thread (a signal interrupts it). */
+void block_forget(struct blocked *b);
 /* Forget p's parked calls without resuming them (p exits or is killed); tcb 0: all of
  * p's threads, else that one thread. */
 void block_cancel(struct proc *p, m6_cptr_t tcb);

@@ -221,10 +221,12 @@ uint32_t pipe_poll(const struct ofd *f)
 
 int64_t pipe_write(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n)
 {
-	if (pp->readers == 0)
-		return -LINUX_EPIPE;
 	if (n == 0)
 		return 0;
+	if (pp->readers == 0) {
+		signal_pipe(p); /* SIGPIPE (process-directed, the caller first), then EPIPE */
+		return -LINUX_EPIPE;
+	}
 	uint32_t space = LINUX_PIPE_SIZE - pp->count;
 	if (space == 0 || (n <= PIPE_BUF && space < n))
 		return -LINUX_EAGAIN;

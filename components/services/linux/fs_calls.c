@@ -719,8 +719,8 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 	case OFD_PIPE_W:
 		if (pos >= 0)
 			return -LINUX_ESPIPE;
-		/* A full pipe: EAGAIN, which write(2) turns into a wait. No reader: EPIPE
-		 * (SIGPIPE comes with signals). */
+		/* A full pipe: EAGAIN, which write(2) turns into a wait. No reader: SIGPIPE and
+		 * EPIPE. */
 		return pipe_write(p, f->pipe, buf, n);
 	case OFD_PIPE_R:
 		return -LINUX_EBADF;
@@ -1312,14 +1312,17 @@ static int64_t poll_check(struct blocked *b)
 	return r == 0 ? LINUX_PARKED : r;
 }
 
-/* ppoll(fds, nfds, timeout, sigmask, sigsetsize). The signal mask is not applied: no
- * signals are delivered yet, so no signal can end the wait either. With nothing ready
- * the call parks until a descriptor is (checked after every message) or the timeout;
- * the revents already written are then all 0, as Linux leaves them. */
+/* ppoll(fds, nfds, timeout, sigmask, sigsetsize). The signal mask applies for the call
+ * (signal_temp_mask; a signal it lets through ends the call with -EINTR). With nothing
+ * ready the call parks until a descriptor is (checked after every message), the timeout
+ * or a signal; the revents already written are then all 0, as Linux leaves them. */
 int64_t sys_ppoll(struct proc *p, const uint64_t a[6])
 {
 	if (a[1] > LINUX_MAX_FDS)
 		return -LINUX_EINVAL;
+	int64_t sr = signal_temp_mask(p, a[3], a[4]);
+	if (sr)
+		return sr;
 	uint64_t deadline = 0;
 	if (a[2]) {
 		int64_t ts[2];

@@ -331,7 +331,8 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	snprintf(p->exe, sizeof(p->exe), "%s", exe);
 	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
-	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0)
+	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0 &&
+	    (e = signal_map_sigpage(p)) == 0)
 		e = build_stack(p, argc, argv, envc, envp, &img, bias, sp);
 	free(file);
 	if (e)
@@ -563,6 +564,47 @@ int64_t linux_sys_execve(struct proc *p, const uint64_t a[6])
 	return LINUX_PARKED;
 }
 
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRALN  1
+#define ILL_ILLOPC  1
+#define FPE_FLTUNK  14
+#define TRAP_BRKPT  1
+#define DFSC_ALIGN  0x21
+
+/* A fault the shim cannot resolve: the signal Linux raises for it (its default action
+ * kills with the log line "killed: bad access at ADDR (pc PC): SIGSEGV"). */
+static void fault_to_signal(struct proc *p, const struct m6_fault_info *f)
+{
+	if (f->kind == M6_FAULT_VM) {
+		uint64_t esr = f->vm.esr;
+		if ((esr & 0x3f) == DFSC_ALIGN) {
+			signal_fault(LINUX_SIGBUS, BUS_ADRALN, f->vm.address, esr, f->pc,
+			             "alignment");
+			return;
+		}
+		int code = mem_vma_find(p, f->vm.address) ? SEGV_ACCERR : SEGV_MAPERR;
+		signal_fault(LINUX_SIGSEGV, code, f->vm.address, esr, f->pc, "bad access");
+		return;
+	}
+	uint64_t esr = f->exception.esr;
+	switch (esr >> 26) {
+	case 0x22: /* pc alignment */
+	case 0x26: /* sp alignment */
+		signal_fault(LINUX_SIGBUS, BUS_ADRALN, f->pc, esr, f->pc, "alignment");
+		break;
+	case 0x2c: /* trapped floating-point exception */
+		signal_fault(LINUX_SIGFPE, FPE_FLTUNK, f->pc, esr, f->pc, "fp exception");
+		break;
+	case 0x3c: /* brk */
+		signal_fault(LINUX_SIGTRAP, TRAP_BRKPT, f->pc, esr, f->pc, "breakpoint");
+		break;
+	default: /* undefined instruction, illegal execution state, ... */
+		signal_fault(LINUX_SIGILL, ILL_ILLOPC, f->pc, esr, f->pc, "illegal instruction");
+		break;
+	}
+}
+
 /* Serve faults until no process is left. */
 static void serve(void)
 {
@@ -600,25 +642,31 @@ static void serve(void)
 		                                .thr = thr,
 		                                .tid = thr ? thr->tid : p->pid,
 		                                .pc = f.pc,
-		                                .sp = f.syscall.sp};
+		                                .sp = f.syscall.sp,
+		                                .busy = true};
 		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
+			shim_call.nr = f.syscall.number;
 			uint64_t ret = 0;
-			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret)) {
+			/* signals due now are delivered instead of a plain answer (signal.c) */
+			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret) &&
+			    !signal_syscall_return(ret)) {
 				m6_fault_reply_set_x0(&m, ret);
 				answer = true;
 			}
-		} else if (f.kind == M6_FAULT_VM) {
+		} else if (f.kind == M6_FAULT_VM && (f.vm.esr & 0x3f) != 0x21 /* alignment */) {
 			int e = mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction);
 			if (e == 0) {
 				m6_fault_reply_resume(&m);
 				answer = true;
+			} else if (e == -LINUX_ENOMEM) {
+				proc_kill(p, "out of memory", f.vm.address, f.pc);
 			} else {
-				proc_kill(p, e == -LINUX_ENOMEM ? "out of memory" : "bad access",
-				          f.vm.address, f.pc);
+				fault_to_signal(p, &f);
 			}
 		} else {
-			proc_kill(p, "exception", f.exception.esr, f.pc);
+			fault_to_signal(p, &f);
 		}
+		shim_call.busy = false;
 		/* What this message made ready (an exit a parent waits for, a futex wake, ...)
 		 * is completed now, before the answer. */
 		block_run();

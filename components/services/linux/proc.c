@@ -33,6 +33,7 @@ struct proc *proc_alloc(void)
 			p->l2s = NULL;
 			p->l3s = p->l3_hint = NULL;
 			p->nvma = 0;
+			signal_proc_init(p);
 			return p;
 		}
 	return NULL;
@@ -81,14 +82,22 @@ static void proc_end(struct proc *p, int wstatus)
 			c->used = false;
 	}
 	struct proc *parent = proc_by_pid(p->ppid);
-	if (parent && !parent->zombie) {
+	p->sig.stopped = false;
+	if (parent && !parent->zombie && !signal_autoreap(parent)) {
 		p->zombie = true;
 		p->wstatus = wstatus;
 	} else {
-		p->used = false;
+		p->used = false; /* nobody waits, or SIGCHLD is ignored: reaped at once */
 	}
 	live--;
+	if (parent && !parent->zombie)
+		signal_child_exit(parent, p, wstatus);
 	shim_proc_ended(p, wstatus); /* the terminal and the shim's jobs (main.c) */
+}
+
+void proc_end_signal(struct proc *p, int sig)
+{
+	proc_end(p, sig & 0x7f);
 }
 
 void proc_exit(struct proc *p, int status)
@@ -96,13 +105,6 @@ void proc_exit(struct proc *p, int status)
 	if (!shim_interactive) /* on a terminal the shell reports what it waits for */
 		shim_log("linux: %s exited %d", p->name, status & 0xff);
 	proc_end(p, (status & 0xff) << 8);
-}
-
-void proc_end_signal(struct proc *p, int sig)
-{
-	if (!shim_interactive)
-		shim_log("linux: %s killed by signal %d", p->name, sig);
-	proc_end(p, sig & 0x7f);
 }
 
 #define LINUX_SIGKILL 9
@@ -118,15 +120,19 @@ void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc)
 
 /* ---- wait4, waitid ---- */
 
-#define WNOHANG    1
-#define WEXITED    4
-#define WNOWAIT    0x01000000
-#define P_ALL      0
-#define P_PID      1
-#define P_PGID     2
-#define SIGCHLD    17
-#define CLD_EXITED 1
-#define CLD_KILLED 2
+#define WNOHANG       1
+#define WUNTRACED     2 /* WSTOPPED for waitid */
+#define WEXITED       4
+#define WCONTINUED    8
+#define WNOWAIT       0x01000000
+#define P_ALL         0
+#define P_PID         1
+#define P_PGID        2
+#define SIGCHLD       17
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
 
 /* Whether child c matches wait4's pid argument for parent p. */
 static bool wait_match(const struct proc *p, const struct proc *c, int64_t pid)
@@ -142,6 +148,40 @@ static bool wait_match(const struct proc *p, const struct proc *c, int64_t pid)
 	return c->pgid == -pid;
 }
 
+/* A stopped or continued child c that wait4 (WUNTRACED, WCONTINUED) or waitid (WSTOPPED,
+ * WCONTINUED) reports: status 0x7f | sig << 8 or 0xffff, siginfo CLD_STOPPED or
+ * CLD_CONTINUED. The report is used up unless WNOWAIT. */
+static int64_t wait_report_change(struct proc *p, struct proc *c, const uint64_t arg[6])
+{
+	bool stop = (arg[1] & WUNTRACED) && c->sig.stop_report;
+	int sig = stop ? c->sig.stop_report : LINUX_SIGCONT;
+	int e = 0;
+	if (arg[3]) {
+		uint8_t ru[144] = {0};
+		e = mem_copy_out(p, arg[3], ru, sizeof(ru));
+	}
+	if (!e && arg[4] && arg[2]) {
+		int32_t si[32] = {0};
+		si[0] = SIGCHLD;
+		si[2] = stop ? CLD_STOPPED : CLD_CONTINUED;
+		si[4] = c->pid;
+		si[6] = sig;
+		e = mem_copy_out(p, arg[2], si, sizeof(si));
+	} else if (!e && arg[2]) {
+		int32_t st = stop ? 0x7f | sig << 8 : 0xffff;
+		e = mem_copy_out(p, arg[2], &st, sizeof(st));
+	}
+	if (e)
+		return e;
+	if (!(arg[4] && (arg[1] & WNOWAIT))) {
+		if (stop)
+			c->sig.stop_report = 0;
+		else
+			c->sig.cont_report = false;
+	}
+	return arg[4] ? 0 : c->pid;
+}
+
 /* arg: 0 pid (wait4 form), 1 options, 2 status address (wait4) or siginfo (waitid),
  * 3 rusage address, 4 1 for waitid. The result, or LINUX_PARKED to wait on. */
 static int64_t wait_try(struct proc *p, const uint64_t arg[6])
@@ -149,12 +189,17 @@ static int64_t wait_try(struct proc *p, const uint64_t arg[6])
 	int64_t pid = (int64_t)arg[0];
 	bool any = false;
 	struct proc *z = NULL;
+	/* waitid: WEXITED may be left out; wait4 always waits for exits */
+	bool exits = !arg[4] || (arg[1] & WEXITED);
 	for (unsigned i = 0; i < LINUX_MAX_PROCS && !z; i++) {
 		if (!wait_match(p, &procs[i], pid))
 			continue;
 		any = true;
-		if (procs[i].zombie)
+		if (procs[i].zombie && exits)
 			z = &procs[i];
+		else if (!procs[i].zombie && (((arg[1] & WUNTRACED) && procs[i].sig.stop_report) ||
+		                              ((arg[1] & WCONTINUED) && procs[i].sig.cont_report)))
+			return wait_report_change(p, &procs[i], arg);
 	}
 	if (!any)
 		return -LINUX_ECHILD;
@@ -227,7 +272,8 @@ int64_t proc_sys_wait4(struct proc *p, const uint64_t a[6])
 int64_t proc_sys_waitid(struct proc *p, const uint64_t a[6])
 {
 	uint64_t options = a[3];
-	if (!(options & WEXITED) || (options & ~(uint64_t)(WNOHANG | WEXITED | WNOWAIT | 2 | 8)))
+	if (!(options & (WEXITED | WUNTRACED | WCONTINUED)) ||
+	    (options & ~(uint64_t)(WNOHANG | WEXITED | WNOWAIT | WUNTRACED | WCONTINUED)))
 		return -LINUX_EINVAL;
 	int64_t pid;
 	int32_t id = (int32_t)a[1];
@@ -288,6 +334,7 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 	c->sid = p->sid;
 	c->brk_start = p->brk_start;
 	c->brk = p->brk;
+	signal_fork(p, c);
 	struct m6_tcb_registers r;
 	uint64_t tp = 0;
 	int e = mem_proc_make(c);
@@ -317,11 +364,13 @@ static int64_t do_fork(struct proc *p, uint64_t flags, uint64_t stack, uint64_t 
 		mem_copy_out(c, ctid, &pid, sizeof(pid));
 	if (flags & CLONE_PARENT_SETTID)
 		mem_copy_out(p, ptid, &pid, sizeof(pid));
+	/* the child goes on after the svc with the parent's registers and flags, x0 = 0 */
 	r.x[0] = 0;
+	r.pc = shim_call.pc;
+	r.sp = stack ? stack : r.sp;
 	if (m6_tcb_set_priority(c->tcb, M6_CAP_SELF_TCB, LINUX_PROCESS_PRIORITY) != M6_OK ||
 	    m6_tcb_write_tls(c->tcb, tp) != M6_OK ||
-	    m6_tcb_write_registers(c->tcb, true, shim_call.pc, stack ? stack : r.sp, r.x, 31) !=
-	        M6_OK) {
+	    m6_tcb_write_all_registers(c->tcb, true, &r) != M6_OK) {
 		shim_log("linux: %s: cannot start a forked thread", p->name);
 		proc_end(c, LINUX_SIGKILL);
 		return -LINUX_EAGAIN;
@@ -361,7 +410,8 @@ int64_t proc_sys_clone3(struct proc *p, const uint64_t a[6])
 void proc_on_exec(struct proc *p)
 {
 	p->clear_tid = 0;
-	fd_exec(p); /* close-on-exec descriptors */
+	fd_exec(p);     /* close-on-exec descriptors */
+	signal_exec(p); /* handled signals back to SIG_DFL */
 }
 
 /* ---- process groups and sessions ---- */

@@ -10,6 +10,7 @@
 #include <m6/syscall.h>
 
 #include "fd.h"
+#include "signal.h"
 
 #define PAGE_SIZE 4096u
 /* A Linux process may use addresses below this: one level-1 table's 512 GiB. */
@@ -80,12 +81,14 @@ struct proc {
 	unsigned nvma;
 	uint64_t brk_start, brk;
 	uint64_t clear_tid;
-	struct fd_table files; /* descriptors and cwd (fd.c) */
-	int ppid, pgid, sid;   /* ppid 0: started by the shim, nobody waits for it */
-	bool zombie;           /* exited, its slot kept until its parent waits */
-	int wstatus;           /* as wait4 reports it: code << 8, or the signal */
-	int nthreads;          /* its threads alive, the main one (tcb above) included */
-	bool main_exited;      /* the main thread called exit(2) while others go on */
+	struct fd_table files;  /* descriptors and cwd (fd.c) */
+	int ppid, pgid, sid;    /* ppid 0: started by the shim, nobody waits for it */
+	bool zombie;            /* exited, its slot kept until its parent waits */
+	int wstatus;            /* as wait4 reports it: code << 8, or the signal */
+	int nthreads;           /* its threads alive, the main one (tcb above) included */
+	bool main_exited;       /* the main thread called exit(2) while others go on */
+	struct sig_proc sig;    /* handlers, process-directed signals, stop state (signal.c) */
+	struct sig_thread sigt; /* the main thread's mask, pending set, alternate stack */
 };
 
 /* A thread beyond a process's main one (clone with CLONE_THREAD): its own TCB in the
@@ -95,7 +98,8 @@ struct lthread {
 	struct proc *p;
 	m6_cptr_t tcb, cnode, fault_ep; /* made once per slot, kept for the next thread */
 	int tid;
-	uint64_t clear_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t clear_tid;     /* CLONE_CHILD_CLEARTID / set_tid_address */
+	struct sig_thread sigt; /* its mask, pending set, alternate stack (signal.c) */
 };
 
 /* ---- mem.c: the pool, the frame window, process memory ---- */
@@ -158,8 +162,7 @@ struct proc *proc_by_pid(int pid);
  * zombie for its parent's wait. */
 void proc_exit(struct proc *p, int status);
 void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc);
-/* End p as killed by signal sig (its wait status is sig); the terminal's stand-in for
- * signal delivery (tty.c) until signals exist. */
+/* End p killed by signal sig (wait status sig; the caller logs why). */
 void proc_end_signal(struct proc *p, int sig);
 /* main.c: p has ended with wait status `wstatus` (called by proc.c once p is gone): its
  * terminal and its job, if it is one, learn of it. */

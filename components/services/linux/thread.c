@@ -84,6 +84,7 @@ int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t pt
 	t->p = p;
 	t->tid = proc_new_pid();
 	t->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	signal_thread_init(p, t);
 	p->nthreads++;
 	int32_t tid = t->tid;
 	if (flags & CLONE_PARENT_SETTID)
@@ -91,10 +92,12 @@ int64_t thread_clone(struct proc *p, uint64_t flags, uint64_t stack, uint64_t pt
 	if (flags & CLONE_CHILD_SETTID)
 		mem_copy_out(p, ctid, &tid, sizeof(tid));
 	r.x[0] = 0;
-	/* The new thread goes on after the caller's svc with its registers, x0 = 0, the new
-	 * stack and (CLONE_SETTLS) its own TLS register. */
+	/* The new thread goes on after the caller's svc with its registers and flags, x0 = 0,
+	 * the new stack and (CLONE_SETTLS) its own TLS register. */
+	r.pc = shim_call.pc;
+	r.sp = stack;
 	if (m6_tcb_write_tls(t->tcb, (flags & CLONE_SETTLS) ? tls : tp) != M6_OK ||
-	    m6_tcb_write_registers(t->tcb, true, shim_call.pc, stack, r.x, 31) != M6_OK) {
+	    m6_tcb_write_all_registers(t->tcb, true, &r) != M6_OK) {
 		t->used = false;
 		p->nthreads--;
 		return -LINUX_EAGAIN;

@@ -21,6 +21,7 @@
 #include "fd.h"
 #include "ldisc.h"
 #include "shim.h"
+#include "signal.h"
 #include "tty.h"
 
 #ifdef CAP_TTY
@@ -50,8 +51,6 @@
 #define L_ESRCH    3
 #define L_POLLIN   0x001u
 #define L_POLLOUT  0x004u
-
-#define SIGTTIN    21
 
 /* Take console input only while a whole console read fits: the rest waits in the console
  * and the UART (flow control). */
@@ -160,25 +159,31 @@ void tty_input(void)
 
 /* ---- reading ---- */
 
-/* Whether p may read now: a process of the terminal's session outside its foreground
- * group may not (SIGTTIN with signals; -EIO without, as Linux answers a reader that
- * ignores SIGTTIN). */
-static int64_t background_check(struct proc *p)
+/* Whether p may use the terminal now as a reader (sig SIGTTIN) or as one that changes it
+ * (SIGTTOU): a process of the terminal's session outside its foreground group may not.
+ * As Linux: a process that ignores or blocks the signal gets EIO as a reader and goes
+ * ahead as a changer; otherwise its group gets the signal (whose default action stops it)
+ * and the call waits (-EAGAIN: a read parks and tries again once the group is in front;
+ * a change answers EINTR). `send` false: a parked read's retry, which must not send
+ * another signal each time the shim looks at it. */
+static int64_t background_check(struct proc *p, int sig, bool send)
 {
 	if (tty.sid == 0 || p->sid != tty.sid || tty.pgrp <= 0 || p->pgid == tty.pgrp)
 		return 0;
-#ifdef LINUX_HAVE_SIGNALS
-	signal_send_group(p->pgid, SIGTTIN);
-	return -L_EINTR;
-#else
-	return -L_EIO;
-#endif
+	/* the calling thread's mask, or (a parked read's retry) the main thread's */
+	const struct sig_thread *st =
+	    shim_call.busy && shim_call.p == p && shim_call.thr ? &shim_call.thr->sigt : &p->sigt;
+	uint64_t bit = (uint64_t)1 << (sig - 1);
+	if (p->sig.act[sig - 1].handler == 1 /* SIG_IGN */ || (st->mask & bit))
+		return sig == LINUX_SIGTTIN ? -L_EIO : 0;
+	if (send)
+		signal_send_group(p->pgid, sig);
+	return sig == LINUX_SIGTTIN ? -LINUX_EAGAIN : -L_EINTR;
 }
 
-int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
+static int64_t read_as(struct proc *p, uint64_t buf, uint64_t n, bool first)
 {
-	(void)f;
-	int64_t bg = background_check(p);
+	int64_t bg = background_check(p, LINUX_SIGTTIN, first);
 	if (bg)
 		return bg;
 	if (!tty.input)
@@ -197,12 +202,18 @@ int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
 	return r;
 }
 
+int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
+{
+	(void)f;
+	return read_as(p, buf, n, true);
+}
+
 static int64_t retry_read(struct blocked *b)
 {
 	struct ofd *f = fd_get(b->p, (int64_t)b->arg[0]);
 	if (!f || f->kind != OFD_CONSOLE)
 		return -LINUX_EBADF; /* closed (or closed and reused) meanwhile */
-	int64_t r = tty_read(b->p, f, b->arg[1], b->arg[2]);
+	int64_t r = read_as(b->p, b->arg[1], b->arg[2], false);
 	return r == -LINUX_EAGAIN && !(f->flags & L_O_NONBLOCK) ? LINUX_PARKED : r;
 }
 
@@ -230,9 +241,10 @@ int64_t tty_sys_read(struct proc *p, const uint64_t a[6])
 
 uint32_t tty_poll(struct proc *p)
 {
+	(void)p; /* as Linux's, readiness does not look at job control */
 	uint32_t ready = L_POLLOUT;
-	if (!tty.input || ldisc_read_ready(&tty.ld) || background_check(p) != 0)
-		ready |= L_POLLIN; /* a read would not wait (end of file, data, or an error) */
+	if (!tty.input || ldisc_read_ready(&tty.ld))
+		ready |= L_POLLIN; /* a read would not wait (end of file, or data) */
 	return ready;
 }
 
@@ -288,6 +300,9 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 	case TCSETSW: /* output is written before write(2) returns: nothing to drain */
 	case TCSETSF: {
 		struct linux_termios t;
+		int64_t bg = background_check(p, LINUX_SIGTTOU, true);
+		if (bg)
+			return bg;
 		int e = mem_copy_in(p, &t, arg, sizeof(t));
 		if (e)
 			return e;
@@ -332,6 +347,9 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 	case TIOCSPGRP: {
 		if (!ctty)
 			return -LINUX_ENOTTY;
+		int64_t bg = background_check(p, LINUX_SIGTTOU, true);
+		if (bg)
+			return bg;
 		int32_t g;
 		int e = mem_copy_in(p, &g, arg, sizeof(g));
 		if (e)
@@ -397,26 +415,3 @@ void tty_init(bool input, bool claim)
 	(void)claim;
 #endif
 }
-
-/* ---- the stand-in for signals ---- */
-
-#ifndef LINUX_HAVE_SIGNALS
-/* TEMPORARY, until the signals work is merged (it provides signal_send_group): every
- * process of the group ends as if killed by `sig`, since no handler can catch it yet. A
- * SIGTSTP stops nothing: it kills too, which is what an uncaught SIGTSTP cannot do on
- * Linux, so ^Z is ignored here instead. */
-int signal_send_group(int pgid, int sig)
-{
-	if (sig == LDISC_SIGTSTP)
-		return 0;
-	int n = 0;
-	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++) {
-		struct proc *q = &procs[i];
-		if (q->used && !q->zombie && q->pgid == pgid) {
-			proc_end_signal(q, sig);
-			n++;
-		}
-	}
-	return n ? 0 : -L_ESRCH;
-}
-#endif

@@ -39,8 +39,4 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 /* POLLIN | POLLOUT as ready for p now (Linux values). */
 uint32_t tty_poll(struct proc *p);
 
-/* The temporary stand-in for the signals work (tty.c): ends every process of group pgid
- * as if killed by sig. The merger replaces it with signals' own. */
-int signal_send_group(int pgid, int sig);
-
 #endif

@@ -46,6 +46,13 @@ void arch_fpu_trap(struct tcb *t)
 	set_fpu_access(true);
 }
 
+void arch_fpu_sync(struct tcb *t)
+{
+	/* EL1 reaches the registers whatever CPACR says to EL0 (FPEN traps EL0 only). */
+	if (fpu_owner == t)
+		arch_fpu_save(&t->fpu);
+}
+
 void arch_thread_forget(struct tcb *t)
 {
 	if (fpu_owner == t)

@@ -63,6 +63,9 @@ void arch_switch_to(struct tcb *prev, struct tcb *next);
 NORETURN void arch_return_to_user(struct tcb *tcb);
 /* The thread touched FP/SIMD without owning the registers: hand them over. */
 void arch_fpu_trap(struct tcb *t);
+/* Bring t's saved FP/SIMD state up to date (it may be live in the registers) before the
+ * kernel reads or writes it for another thread. */
+void arch_fpu_sync(struct tcb *t);
 /* A TCB is going away: forget it as owner of any lazily switched state. */
 void arch_thread_forget(struct tcb *t);
 /* Load the address space `t`'s VSpace slot names (an empty one if none) on this CPU: for

@@ -97,6 +97,23 @@ uint64_t m6_tcb_write_registers(m6_cptr_t tcb, bool resume, uint64_t pc, uint64_
                                 const uint64_t *x, unsigned nx);
 uint64_t m6_tcb_write_registers_buf(struct m6_ipc_buffer *buf, m6_cptr_t tcb, bool resume,
                                     uint64_t pc, uint64_t sp, const uint64_t *x, unsigned nx);
+/* Set everything TCB_READ_REGISTERS returns: pc, sp, NZCV (regs->spsr, NZCV bits only) and
+ * x0..x30; then resume the thread when `resume`. */
+uint64_t m6_tcb_write_all_registers(m6_cptr_t tcb, bool resume,
+                                    const struct m6_tcb_registers *regs);
+
+/* A thread's FP/SIMD state: v0..v31 (low, high 64 bits each), FPSR and FPCR. */
+struct m6_tcb_fpu {
+	uint64_t v[32][2];
+	uint32_t fpsr;
+	uint32_t fpcr;
+};
+
+/* Read or write another thread's FP/SIMD state (READ / WRITE right), in two invocations
+ * of 16 vector registers each through the caller's IPC buffer. A write takes FPSR and FPCR
+ * with their architected bits only (M6_TCB_FPSR_MASK, M6_TCB_FPCR_MASK). */
+uint64_t m6_tcb_read_fpu(m6_cptr_t tcb, struct m6_tcb_fpu *fpu);
+uint64_t m6_tcb_write_fpu(m6_cptr_t tcb, const struct m6_tcb_fpu *fpu);
 uint64_t m6_tcb_bind_notification(m6_cptr_t tcb, m6_cptr_t notification);
 uint64_t m6_tcb_unbind_notification(m6_cptr_t tcb);
 /* flags: enum m6_tcb_flags */

@@ -50,7 +50,9 @@ enum m6_label {
 	M6_TCB_SET_MAX_PRIORITY = 20,
 	/* result: MR0 = pc, MR1 = sp, MR2 = spsr (NZCV only), MR3..MR33 = x0..x30 */
 	M6_TCB_READ_REGISTERS = 21,
-	/* MR0 = resume (0/1), MR1 = pc, MR2 = sp, MR3.. = x0.. (length - 3 registers) */
+	/* MR0 = flags (M6_TCB_WRITE_RESUME, M6_TCB_WRITE_NZCV), MR1 = pc, MR2 = sp; without
+	 * NZCV: MR3.. = x0.. (length - 3 registers); with it: MR3 = NZCV (bits 31:28 only),
+	 * MR4.. = x0.. (length - 4 registers), the layout READ_REGISTERS returns */
 	M6_TCB_WRITE_REGISTERS = 22,
 	/* MR0 = notification cptr */
 	M6_TCB_BIND_NOTIFICATION = 23,
@@ -66,6 +68,14 @@ enum m6_label {
 	M6_TCB_READ_TLS = 28,
 	/* MR0 = the thread's new TLS register value; not the caller's own */
 	M6_TCB_WRITE_TLS = 29,
+	/* MR0 = first vector register (0..31), MR1 = count (first + count <= 32, and the
+	 * result must fit the caller: 2 + 2 * count words); result: MR0 = FPSR, MR1 = FPCR,
+	 * MR2 + 2i / MR3 + 2i = low / high 64 bits of V[first + i]; not the caller's own */
+	M6_TCB_READ_FPU = 30,
+	/* MR0 = first, MR1 = count (as READ_FPU), MR2 = FPSR, MR3 = FPCR (architected bits
+	 * only), MR4 + 2i / MR5 + 2i = low / high 64 bits of V[first + i]; length >= 4 + 2 *
+	 * count; not the caller's own */
+	M6_TCB_WRITE_FPU = 31,
 
 	/* ---- Untyped ---- */
 	/* MR0 = type, MR1 = size_bits (CNode: radix; Untyped: log2 bytes; Frame: 12/21),
@@ -160,6 +170,19 @@ enum m6_tcb_flags {
 	/* Every svc of the thread is delivered to its fault handler as a Linux syscall. */
 	M6_TCB_FLAG_LINUX_ABI = 1u << 0,
 };
+
+/* TCB_WRITE_REGISTERS's MR0. */
+enum m6_tcb_write_flags {
+	M6_TCB_WRITE_RESUME = 1u << 0, /* resume the thread afterwards */
+	M6_TCB_WRITE_NZCV = 1u << 1,   /* MR3 is the new NZCV; x0.. follow from MR4 */
+};
+
+/* The bits of NZCV in SPSR, the only ones TCB_READ/WRITE_REGISTERS pass. */
+#define M6_TCB_NZCV_MASK (0xfull << 28)
+/* The architected bits of FPSR (N Z C V QC, IDC IXC UFC OFC DZC IOC) and FPCR (AHP DN FZ
+ * RMode Stride FZ16 Len, IDE IXE UFE OFE DZE IOE) that TCB_WRITE_FPU accepts. */
+#define M6_TCB_FPSR_MASK 0xf800009full
+#define M6_TCB_FPCR_MASK 0x07ff9f00ull
 
 /* Fault messages: the label of the message a fault handler receives. */
 enum m6_fault {
