@@ -6,7 +6,8 @@ console): ttytest prints "ready STEP" when it waits for input; this types the st
 and checks the echo where it matters; ttytest prints "ok NAME" or "FAIL NAME: WHY" for each
 check. At the end ^C must kill it (SIGINT) and the shim power the machine off.
 
-`--mode busybox` (the default system, examples/shell): from the m6 shell, `sh` starts
+`--mode busybox` (the default system, examples/shell): the m6 shell reports a program
+that cannot start, one that fails and one ended by ^C; `sh` starts
 busybox's shell on the console; commands run (ls -l /, a pipeline, line editing with
 erase and word erase, ^C at the prompt), ^C ends a running `sleep 100` and the busybox
 prompt comes back,
@@ -163,6 +164,19 @@ def run_busybox(s: Session) -> None:
     s.want(out, r"^linux: /bin/nope: No such file or directory$", "a missing program")
     out = s.answer("linux /bin/busybox false\r", re.escape(M6_PROMPT), "linux busybox false")
     s.want(out, r"^linux: /bin/busybox exited with status 1$", "a failing program's status")
+    # ^C of a program the m6 shell started: it reports the signal. cat answers a line
+    # (the terminal's echo, then cat's copy), so it runs when ^C comes.
+    s.send("linux busybox cat\r")
+    if s.expect(r"linux busybox cat\r*\n", "echo of linux busybox cat"):
+        s.send("ping\r")
+        # (the shim may name a call cat tries between the two: sendfile)
+        if s.expect(r"ping\r*\n", "the echo of ping") and s.expect(r"ping\r*\n",
+                                                                    "cat copies a line"):
+            s.send("\x03")
+            out = s.answer("", re.escape(M6_PROMPT), "the m6 prompt after ^C")
+            s.want(out, r"^linux: /bin/busybox killed by signal 2$", "the m6 shell reports SIGINT")
+            # the console does not put the program's last partial line ("^C") back
+            s.unwanted(out, r"killed by signal 2\n\^C", "a finished job's partial line came back")
     # busybox's shell on the console
     out = s.answer("sh\r", BB_PROMPT, "sh starts busybox's shell")
     s.want(out, r"BusyBox v1\.", "busybox's banner")

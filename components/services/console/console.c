@@ -349,6 +349,10 @@ static uint64_t lend_input_op(void *ctx, uint64_t badge, uint32_t lend)
 	if (badge != foreground)
 		return M6_ERR_INSUFFICIENT_RIGHTS;
 	lent = lend != 0;
+	/* Taken back: the guest's last partial line (a program's prompt, the echo of ^C) is
+	 * not put back after the foreground's next line: that program is done. */
+	if (!lent && prompt_owner == console_guest)
+		prompt_owner = 0;
 	/* What was typed and not read yet belongs to the new reader now. */
 	if (m6_ring_used(&input) > 0)
 		signal_reader();

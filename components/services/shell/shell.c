@@ -258,25 +258,21 @@ static void run_linux(int argc, char **argv)
 	bool lent = console_lend_input(CAP_CONSOLE, 1) == M6_OK;
 	if (!lent)
 		printf("linux: the console keeps its input here (no terminal for the program)\n");
-	for (;;) {
-		uint32_t done = 0;
-		int32_t ws = 0;
-		if (linux_wait(CAP_LINUX, job, &done, &ws) != M6_OK) {
-			printf("linux: lost track of the program\n");
-			break;
-		}
-		if (done) {
-			if ((ws & 0x7f) != 0)
-				printf("linux: %s killed by signal %d\n", argv[0], ws & 0x7f);
-			else if ((ws >> 8) & 0xff)
-				printf("linux: %s exited with status %d\n", argv[0],
-				       (ws >> 8) & 0xff);
-			break;
-		}
+	uint32_t done = 0;
+	int32_t ws = 0;
+	uint64_t e;
+	while ((e = linux_wait(CAP_LINUX, job, &done, &ws)) == M6_OK && !done)
 		m6_wait(CAP_LINUX_DONE); /* the shim signals when a job has ended */
-	}
+	/* The input back first: the console then drops the program's last partial line
+	 * rather than putting it back after ours. */
 	if (lent)
 		console_lend_input(CAP_CONSOLE, 0);
+	if (e != M6_OK)
+		printf("linux: lost track of the program\n");
+	else if ((ws & 0x7f) != 0)
+		printf("linux: %s killed by signal %d\n", argv[0], ws & 0x7f);
+	else if ((ws >> 8) & 0xff)
+		printf("linux: %s exited with status %d\n", argv[0], (ws >> 8) & 0xff);
 }
 
 static void cmd_sh(int argc, char **argv)
