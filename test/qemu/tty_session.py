@@ -7,7 +7,8 @@ and checks the echo where it matters; ttytest prints "ok NAME" or "FAIL NAME: WH
 check. At the end ^C must kill it (SIGINT) and the shim power the machine off.
 
 `--mode busybox` (the default system, examples/shell): the m6 shell reports a program
-that cannot start, one that fails and one ended by ^C; `sh` starts
+that cannot start, one that fails and one ended by ^C; `stty -a` shows the default
+settings after a job that left the terminal raw; `sh` starts
 busybox's shell on the console; commands run (ls -l /, a pipeline, line editing with
 erase and word erase, ^C at the prompt), ^C ends a running `sleep 100` and the busybox
 prompt comes back,
@@ -164,6 +165,15 @@ def run_busybox(s: Session) -> None:
     s.want(out, r"^linux: /bin/nope: No such file or directory$", "a missing program")
     out = s.answer("linux /bin/busybox false\r", re.escape(M6_PROMPT), "linux busybox false")
     s.want(out, r"^linux: /bin/busybox exited with status 1$", "a failing program's status")
+    # A program that leaves the terminal raw does not leave it so for the next job: stty
+    # reads back Linux's default settings (TCGETS through a real program).
+    s.answer("linux busybox stty raw -echo\r", re.escape(M6_PROMPT), "stty raw -echo")
+    out = s.answer("linux busybox stty -a\r", re.escape(M6_PROMPT), "stty -a")
+    s.want(out, r"^speed 38400 baud; rows 24; columns 80; line = 0;$", "stty: speed and size")
+    s.want(out, r"^intr = \^C; quit = \^\\; erase = \^\?; kill = \^U; eof = \^D;", "stty: chars")
+    s.want(out, r" icrnl ixon ", "stty: input flags")
+    s.want(out, r"^opost .* onlcr ", "stty: output flags")
+    s.want(out, r"^isig icanon iexten echo echoe echok ", "stty: the next job is not raw")
     # ^C of a program the m6 shell started: it reports the signal. cat answers a line
     # (the terminal's echo, then cat's copy), so it runs when ^C comes.
     s.send("linux busybox cat\r")

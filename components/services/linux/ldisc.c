@@ -228,7 +228,7 @@ void ldisc_receive(struct ldisc *l, uint8_t c)
 
 /* ---- settings ---- */
 
-void ldisc_init(struct ldisc *l)
+void ldisc_default_termios(struct linux_termios *t)
 {
 	static const uint8_t cc[LDISC_NCCS] = {
 	    [VINTR] = 0x03,    [VQUIT] = 0x1c,   [VERASE] = 0x7f, [VKILL] = 0x15,
@@ -236,13 +236,18 @@ void ldisc_init(struct ldisc *l)
 	    [VSTOP] = 0x13,    [VSUSP] = 0x1a,   [VEOL] = 0,      [VREPRINT] = 0x12,
 	    [VDISCARD] = 0x0f, [VWERASE] = 0x17, [VLNEXT] = 0x16, [VEOL2] = 0,
 	};
-	memset(&l->t, 0, sizeof(l->t));
-	l->t.c_iflag = T_ICRNL | T_IXON | T_IUTF8;
-	l->t.c_oflag = T_OPOST | T_ONLCR;
-	l->t.c_cflag = T_CFLAG_DEFAULT;
-	l->t.c_lflag =
+	memset(t, 0, sizeof(*t));
+	t->c_iflag = T_ICRNL | T_IXON | T_IUTF8;
+	t->c_oflag = T_OPOST | T_ONLCR;
+	t->c_cflag = T_CFLAG_DEFAULT;
+	t->c_lflag =
 	    T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL | T_ECHOKE | T_IEXTEN;
-	memcpy(l->t.c_cc, cc, sizeof(cc));
+	memcpy(t->c_cc, cc, sizeof(cc));
+}
+
+void ldisc_init(struct ldisc *l)
+{
+	ldisc_default_termios(&l->t);
 	l->len = l->ready = 0;
 	l->lnext = false;
 	l->column = 0;

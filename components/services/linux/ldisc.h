@@ -92,7 +92,10 @@ struct ldisc {
 #define LDISC_DELIM_LINE 1
 #define LDISC_DELIM_EOF  2
 
-/* Linux's defaults (tty_std_termios, with IUTF8): canonical, echo, signals, ONLCR. */
+/* Linux's default settings (tty_std_termios, with IUTF8): canonical, echo, signals,
+ * ONLCR. */
+void ldisc_default_termios(struct linux_termios *t);
+/* Those settings, nothing typed (the callbacks are the caller's to set). */
 void ldisc_init(struct ldisc *l);
 /* One typed byte. */
 void ldisc_receive(struct ldisc *l, uint8_t c);

@@ -260,6 +260,15 @@ void tty_attach(struct proc *p)
 {
 	if (tty.sid && tty.sid != p->sid && session_alive(tty.sid))
 		return;
+	if (tty.sid == 0 || !session_alive(tty.sid)) {
+		/* A free terminal gets a new session as a getty would hand it over: the default
+		 * settings (a program that ended in raw mode, vi killed say, leaves no raw mode
+		 * behind) and nothing typed for someone else. The window size stays. */
+		struct linux_termios t;
+		ldisc_default_termios(&t);
+		ldisc_set_termios(&tty.ld, &t);
+		ldisc_flush_input(&tty.ld);
+	}
 	tty.sid = p->sid;
 	tty.pgrp = p->pgid;
 }

@@ -22,7 +22,8 @@ void tty_init(bool input, bool claim);
 void tty_input(void);
 /* A session leader started on the console (a shell's job, a program of the shim's own
  * args): the TTY becomes its controlling terminal with its group in the foreground,
- * unless another live session has it. */
+ * unless another live session has it. A free terminal starts over with the default
+ * settings and no typed input (as a getty hands it over); the window size stays. */
 void tty_attach(struct proc *p);
 /* p has ended: a session leader gives its terminal up. */
 void tty_proc_gone(struct proc *p);
