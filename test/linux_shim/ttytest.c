@@ -10,7 +10,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -101,6 +103,61 @@ int main(void)
 	check(tcsetpgrp(0, 99999) == -1 && errno == ESRCH, "tcsetpgrp-bad",
 	      "a group that does not exist was accepted");
 	check(ioctl(0, TIOCSCTTY, 0) == 0, "tiocsctty-own", "its own terminal refused");
+
+	/* the leader lets the terminal go, and takes it again */
+	errno = 0;
+	check(ioctl(0, TIOCNOTTY) == 0 && tcgetpgrp(0) == -1 && errno == ENOTTY, "tiocnotty",
+	      "the terminal stayed the controlling one");
+	check(ioctl(0, TIOCSCTTY, 0) == 0 && tcgetpgrp(0) == getpgrp(), "tiocsctty-again",
+	      "the free terminal was not taken back");
+
+	/* job control: a background group's read. Ignoring SIGTTIN, or in an orphaned group
+	 * (a child of pid 1, which nobody would continue): EIO. Otherwise SIGTTIN stops it,
+	 * and its parent (not pid 1) sees the stop. */
+	pid_t child = fork();
+	if (child == 0) {
+		char c;
+		setpgid(0, 0);
+		signal(SIGTTIN, SIG_IGN);
+		errno = 0;
+		_exit(read(0, &c, 1) == -1 && errno == EIO ? 0 : 1);
+	}
+	int status = -1;
+	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "background-read-ignored", "a background read ignoring SIGTTIN was not EIO");
+	child = fork();
+	if (child == 0) {
+		char c;
+		setpgid(0, 0);
+		errno = 0;
+		_exit(read(0, &c, 1) == -1 && errno == EIO ? 0 : 1);
+	}
+	status = -1;
+	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "background-read-orphaned", "a read from an orphaned group was not EIO");
+	child = fork();
+	if (child == 0) {
+		/* the middle process: its child's group is not orphaned */
+		pid_t reader = fork();
+		if (reader == 0) {
+			char c;
+			setpgid(0, 0);
+			_exit(read(0, &c, 1) == 1 ? 3 : 4);
+		}
+		setpgid(reader, reader);
+		int st = -1;
+		pid_t w = waitpid(reader, &st, WUNTRACED);
+		int stopped = w == reader && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTIN;
+		kill(reader, SIGKILL);
+		waitpid(reader, &st, 0);
+		_exit(stopped && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : 1);
+	}
+	status = -1;
+	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "background-read-stops", "SIGTTIN did not stop a background reader");
 
 	/* canonical mode: the driver types, the program gets edited lines */
 	expect_line("canon-erase", "abd\n");      /* abc DEL d CR */

@@ -159,6 +159,22 @@ void tty_input(void)
 
 /* ---- reading ---- */
 
+/* POSIX's orphaned process group: no member has a parent in another group of the same
+ * session (as Linux, pid 1 does not count: nobody would continue a stop of its children). */
+static bool group_orphaned(int pgid)
+{
+	for (unsigned i = 0; i < LINUX_MAX_PROCS; i++) {
+		const struct proc *q = &procs[i];
+		if (!q->used || q->zombie || q->pgid != pgid)
+			continue;
+		const struct proc *parent = proc_by_pid(q->ppid);
+		if (parent && !parent->zombie && parent->pid != 1 && parent->pgid != pgid &&
+		    parent->sid == q->sid)
+			return false;
+	}
+	return true;
+}
+
 /* Whether p may use the terminal now as a reader (sig SIGTTIN) or as one that changes it
  * (SIGTTOU): a process of the terminal's session outside its foreground group may not.
  * As Linux: a process that ignores or blocks the signal gets EIO as a reader and goes
@@ -166,10 +182,15 @@ void tty_input(void)
  * and the call waits (-EAGAIN: a read parks and tries again once the group is in front;
  * a change answers EINTR). `send` false: a parked read's retry, which must not send
  * another signal each time the shim looks at it. */
+static bool group_orphaned(int pgid);
+
 static int64_t background_check(struct proc *p, int sig, bool send)
 {
 	if (tty.sid == 0 || p->sid != tty.sid || tty.pgrp <= 0 || p->pgid == tty.pgrp)
 		return 0;
+	/* an orphaned group would never be continued after a stop: Linux answers EIO */
+	if (sig == LINUX_SIGTTIN && group_orphaned(p->pgid))
+		return -L_EIO;
 	/* the calling thread's mask, or (a parked read's retry) the main thread's */
 	const struct sig_thread *st =
 	    shim_call.busy && shim_call.p == p && shim_call.thr ? &shim_call.thr->sigt : &p->sigt;
@@ -208,12 +229,21 @@ int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n)
 	return read_as(p, buf, n, true);
 }
 
+/* A parked read's retry. arg[3]: SIGTTIN was sent for it. The signal goes out from here,
+ * once the reader is parked rather than in its call: the signals work stops a parked
+ * thread at once (and tells its parent), whereas one still in its call would take the
+ * signal only when the call returns, which a parked read never does. */
 static int64_t retry_read(struct blocked *b)
 {
 	struct ofd *f = fd_get(b->p, (int64_t)b->arg[0]);
 	if (!f || f->kind != OFD_CONSOLE)
 		return -LINUX_EBADF; /* closed (or closed and reused) meanwhile */
-	int64_t r = read_as(b->p, b->arg[1], b->arg[2], false);
+	bool send = b->arg[3] == 0 && background_check(b->p, LINUX_SIGTTIN, false) == -LINUX_EAGAIN;
+	if (send)
+		b->arg[3] = 1; /* (before the signal: it may end or stop the wait) */
+	int64_t r = read_as(b->p, b->arg[1], b->arg[2], send);
+	if (send)
+		block_run_again(); /* the stop ends the parent's wait4(WUNTRACED) */
 	return r == -LINUX_EAGAIN && !(f->flags & L_O_NONBLOCK) ? LINUX_PARKED : r;
 }
 
@@ -224,8 +254,11 @@ int64_t tty_sys_read(struct proc *p, const uint64_t a[6])
 		return -LINUX_EBADF;
 	if ((f->flags & L_O_ACCMODE) == L_O_WRONLY || (f->flags & L_O_PATH))
 		return -LINUX_EBADF;
-	int64_t r = tty_read(p, f, a[1], a[2]);
-	if (r != -LINUX_EAGAIN || (f->flags & L_O_NONBLOCK))
+	bool nonblock = (f->flags & L_O_NONBLOCK) != 0;
+	/* a read that will not park takes its SIGTTIN on its way out; one that parks gets it
+	 * from its first retry */
+	int64_t r = read_as(p, a[1], a[2], nonblock);
+	if (r != -LINUX_EAGAIN || nonblock)
 		return r;
 	/* VMIN 0 with VTIME: the wait ends with 0 bytes after VTIME tenths of a second */
 	const struct linux_termios *t = &tty.ld.t;
@@ -236,6 +269,7 @@ int64_t tty_sys_read(struct proc *p, const uint64_t a[6])
 	if (!b)
 		return -LINUX_EAGAIN;
 	memcpy(b->arg, a, sizeof(b->arg));
+	b->arg[3] = 0;
 	return LINUX_PARKED;
 }
 
