@@ -11,7 +11,7 @@ that cannot start, one that fails and one ended by ^C; `stty -a` shows the defau
 settings after a job that left the terminal raw; `sh` starts
 busybox's shell on the console; commands run (ls -l /, a pipeline, line editing with
 erase and word erase, ^C at the prompt), ^C ends a running `sleep 100` and the busybox
-prompt comes back,
+prompt comes back, ^Z stops one (jobs, fg, ^C),
 `vi` writes a file (insert, ESC, :wq) that busybox's cat shows, [ -t 0 ] is true on the
 terminal and false on a pipe, `exit` returns to the m6 shell, whose own `cat` shows the
 same file; a program that fails reports its status; then `poweroff`.
@@ -222,6 +222,21 @@ def run_busybox(s: Session) -> None:
         s.expect(BB_PROMPT, "the prompt after ^C")
     out = s.answer("echo still-here\r", BB_PROMPT, "the shell after ^C")
     s.want(out, r"^still-here$", "busybox's shell survives ^C of its child")
+    # job control: ^Z stops a job (busybox reports it), jobs lists it, fg continues it, ^C
+    # ends it
+    s.send("busybox sh -c 'echo nap-runs; exec busybox sleep 100'\r")
+    if s.expect(r"\nnap-runs\r*\n", "a second sleep runs"):
+        s.send("\x1a")
+        out = s.answer("", BB_PROMPT, "the prompt after ^Z")
+        s.want(out, r"\[1\]\+\s+Stopped\s+busybox sh -c", "^Z stopped the job")
+        out = s.answer("jobs\r", BB_PROMPT, "jobs")
+        s.want(out, r"^\[1\]\+\s+Stopped\s+busybox sh -c", "jobs lists the stopped job")
+        s.send("fg\r")
+        if s.expect(r"fg\r*\n[^\n]*sleep 100\S*\r*\n", "fg continues the job"):
+            s.send("\x03")
+            s.expect(BB_PROMPT, "the prompt after ^C of the continued job")
+        out = s.answer("jobs\r", BB_PROMPT, "jobs after the job ended")
+        s.unwanted(out, r"Stopped", "an ended job is still listed")
     # vi writes a file
     s.send("busybox vi /tmp/vi.txt\r")
     if s.expect(r"/tmp/vi\.txt", "vi's status line", timeout=30):

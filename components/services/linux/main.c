@@ -684,6 +684,10 @@ int main(int argc, char **argv)
 #ifdef CAP_JOBS
 	serving_jobs = true; /* a client may start programs at any time: never done */
 	shim_interactive = true;
+	/* No job is pid 1: as on Linux, where the user's shell is not init, a shell's
+	 * stopped jobs are not in orphaned groups (whose ^Z would be dropped), and orphans
+	 * are reaped by the shim rather than left to a job. */
+	(void)proc_new_pid();
 #endif
 #ifdef CAP_TTY
 	/* the console's input: lent by the shell while a job runs, or claimed here when the
