@@ -20,3 +20,9 @@ m6_add_host_fuzzer(fuzz_ldisc CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/ldisc RUNS
 	ARGS -max_len=8192
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ldisc.c ${M6_SOURCE_DIR}/components/services/linux/ldisc.c
 	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# linux.idl's run request, split into argv (components/services/linux/jobargs.c): bytes a
+# client sends (fuzz.host.fuzz_jobargs.*).
+m6_add_host_fuzzer(fuzz_jobargs CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/jobargs RUNS 20000
+	ARGS -max_len=300
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_jobargs.c ${M6_SOURCE_DIR}/components/services/linux/jobargs.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)

@@ -20,6 +20,7 @@
 
 #include "block.h"
 #include "elf.h"
+#include "jobargs.h"
 #include "shim.h"
 #include "tty.h"
 #ifdef CAP_TTY
@@ -432,23 +433,10 @@ static uint64_t job_run(void *ctx, uint64_t badge, const void *words, size_t len
 	(void)badge;
 	static char buf[LINUX_RUN_ARGV_MAX + 1];
 	char *argv[MAX_ARGS + 1];
-	int argc = 0;
 	*job = 0;
-	memcpy(buf, words, len);
-	buf[len] = '\0';
-	/* NUL-ended words; the last must be ended too (a cut word is no argument) */
-	for (size_t at = 0; at < len;) {
-		size_t k = strnlen(buf + at, len - at);
-		if (at + k == len || argc == MAX_ARGS) {
-			*error = -LINUX_EINVAL;
-			return M6_OK;
-		}
-		argv[argc++] = buf + at;
-		at += k + 1;
-	}
-	argv[argc] = NULL;
-	if (argc == 0 || argv[0][0] != '/') {
-		*error = -LINUX_EINVAL;
+	int argc = jobargs_split(words, len, buf, sizeof(buf), argv, MAX_ARGS);
+	if (argc < 0) {
+		*error = argc;
 		return M6_OK;
 	}
 	struct job *j = NULL;
