@@ -107,13 +107,6 @@ static void raise_signal(void *ctx, int sig)
 		signal_send_group(tty.pgrp, sig);
 }
 
-void tty_write_bytes(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		ldisc_output(&tty.ld, s[i]);
-	out_flush();
-}
-
 int64_t tty_write(struct proc *p, uint64_t buf, uint64_t n)
 {
 	char chunk[256];
@@ -179,11 +172,9 @@ static bool group_orphaned(int pgid)
  * (SIGTTOU): a process of the terminal's session outside its foreground group may not.
  * As Linux: a process that ignores or blocks the signal gets EIO as a reader and goes
  * ahead as a changer; otherwise its group gets the signal (whose default action stops it)
- * and the call waits (-EAGAIN: a read parks and tries again once the group is in front;
- * a change answers EINTR). `send` false: a parked read's retry, which must not send
- * another signal each time the shim looks at it. */
-static bool group_orphaned(int pgid);
-
+ * and the call waits (-EAGAIN: a read parks, and its retries go on once the group is in
+ * front; a change answers EINTR). `send` false: do not send the signal (yet): a read
+ * about to park, whose first retry sends it, or a retry after that one. */
 static int64_t background_check(struct proc *p, int sig, bool send)
 {
 	if (tty.sid == 0 || p->sid != tty.sid || tty.pgrp <= 0 || p->pgid == tty.pgrp)

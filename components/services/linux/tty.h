@@ -34,8 +34,6 @@ int64_t tty_sys_read(struct proc *p, const uint64_t a[6]);
 /* A read that does not wait (readv, a parked read's retry): -EAGAIN when it would. */
 int64_t tty_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n);
 int64_t tty_write(struct proc *p, uint64_t buf, uint64_t n);
-/* Write bytes of the shim's own (its log lines) through the TTY's output processing. */
-void tty_write_bytes(const char *s, size_t n);
 int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg);
 /* POLLIN | POLLOUT as ready for p now (Linux values). */
 uint32_t tty_poll(struct proc *p);
