@@ -29,6 +29,14 @@ static void check(int ok, const char *name, const char *why)
 	fflush(stdout);
 }
 
+static volatile sig_atomic_t winches;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winches++;
+}
+
 static void ready(const char *name)
 {
 	printf("ready %s\n", name);
@@ -89,9 +97,13 @@ int main(void)
 	      "not 24 rows of 80 columns");
 	struct winsize big = {.ws_row = 50, .ws_col = 132};
 	ws = (struct winsize){0};
+	signal(SIGWINCH, on_winch);
 	check(ioctl(1, TIOCSWINSZ, &big) == 0 && ioctl(0, TIOCGWINSZ, &ws) == 0 &&
 	          ws.ws_row == 50 && ws.ws_col == 132,
 	      "winsize-set", "TIOCSWINSZ did not stick");
+	check(winches == 1, "sigwinch", "a new size sent no SIGWINCH to the foreground group");
+	check(ioctl(1, TIOCSWINSZ, &big) == 0 && winches == 1, "sigwinch-same",
+	      "the same size again sent SIGWINCH");
 
 	/* the shim started us as a session leader on the terminal, our group in front */
 	pid_t fg = tcgetpgrp(0), sid = tcgetsid(0);

@@ -352,7 +352,12 @@ int64_t tty_ioctl(struct proc *p, struct ofd *f, uint64_t request, uint64_t arg)
 		int e = mem_copy_in(p, &ws, arg, sizeof(ws));
 		if (e)
 			return e;
-		tty.ws = ws; /* SIGWINCH to the foreground group comes with signals */
+		bool changed = memcmp(&ws, &tty.ws, sizeof(ws)) != 0;
+		tty.ws = ws;
+		/* as Linux: a new size is news for the foreground group (full-screen programs
+		 * redraw); the caller, if it is in that group, takes it on its way out */
+		if (changed && tty.pgrp > 0)
+			signal_send_group(tty.pgrp, LINUX_SIGWINCH);
 		return 0;
 	}
 	case FIONREAD: {
