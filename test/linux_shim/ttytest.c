@@ -171,6 +171,34 @@ int main(void)
 	          WEXITSTATUS(status) == 0,
 	      "background-read-stops", "SIGTTIN did not stop a background reader");
 
+	/* hang-up: a session leader that steals the terminal, puts another group in front and
+	 * exits hangs that group up (SIGHUP); the orphan comes to us (pid 1) to be waited for;
+	 * then we take the terminal back */
+	child = fork();
+	if (child == 0) {
+		setsid();
+		if (ioctl(0, TIOCSCTTY, 1) != 0)
+			_exit(1);
+		pid_t front = fork();
+		if (front == 0) {
+			setpgid(0, 0);
+			for (;;)
+				pause();
+		}
+		setpgid(front, front);
+		_exit(tcsetpgrp(0, front) == 0 ? 0 : 2);
+	}
+	status = -1;
+	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "steal-and-front", "a new session could not steal the terminal");
+	status = -1;
+	pid_t w = waitpid(-1, &status, 0);
+	snprintf(why, sizeof(why), "waitpid %d status %#x", w, status);
+	check(w > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP, "hangup", why);
+	check(ioctl(0, TIOCSCTTY, 1) == 0 && tcgetpgrp(0) == getpgrp(), "tiocsctty-back",
+	      "the terminal was not taken back");
+
 	/* canonical mode: the driver types, the program gets edited lines */
 	expect_line("canon-erase", "abd\n");      /* abc DEL d CR */
 	expect_line("canon-backspace", "xz\n");   /* xy ^H z CR */

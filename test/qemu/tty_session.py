@@ -62,7 +62,7 @@ TTYTEST_ECHO: dict[str, str] = {
     "canon-kill": "junk\b \b\b \b\b \b\b \bhello",
     "sigint": "^C",
 }
-TTYTEST_CHECKS = 38  # the checks ttytest passes when all is well
+TTYTEST_CHECKS = 41  # the checks ttytest passes when all is well
 
 
 class Session:

@@ -301,8 +301,13 @@ void tty_attach(struct proc *p)
 void tty_proc_gone(struct proc *p)
 {
 	if (tty.sid != 0 && p->pid == tty.sid) {
+		int fg = tty.pgrp;
 		tty.sid = 0;
 		tty.pgrp = 0;
+		/* as Linux: the controlling process is gone, so its terminal's foreground group
+		 * is hung up (and continued, should it be stopped) */
+		if (fg > 0 && signal_send_group(fg, LINUX_SIGHUP) == 0)
+			signal_send_group(fg, LINUX_SIGCONT);
 	}
 }
 

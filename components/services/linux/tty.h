@@ -25,7 +25,8 @@ void tty_input(void);
  * unless another live session has it. A free terminal starts over with the default
  * settings and no typed input (as a getty hands it over); the window size stays. */
 void tty_attach(struct proc *p);
-/* p has ended: a session leader gives its terminal up. */
+/* p has ended: a session leader gives its terminal up, and its foreground group gets
+ * SIGHUP (then SIGCONT). */
 void tty_proc_gone(struct proc *p);
 
 /* The file calls on an OFD_CONSOLE description (fs_calls.c dispatches them). */
