@@ -19,3 +19,16 @@ m6_add_host_fuzzer(fuzz_procfs CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/procfs RU
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_procfs.c
 		${M6_SOURCE_DIR}/components/services/linux/procfs_path.c
 	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# The terminal's line discipline (components/services/linux/ldisc.c): what a user types,
+# with the settings switched as it goes (fuzz.host.fuzz_ldisc.*). corpus/ldisc: a
+# canonical line with editing, raw reads, UTF-8 with signals and ^V.
+m6_add_host_fuzzer(fuzz_ldisc CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/ldisc RUNS 20000
+	ARGS -max_len=8192
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_ldisc.c ${M6_SOURCE_DIR}/components/services/linux/ldisc.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)
+# linux.idl's run request, split into argv (components/services/linux/jobargs.c): bytes a
+# client sends (fuzz.host.fuzz_jobargs.*).
+m6_add_host_fuzzer(fuzz_jobargs CORPUS ${CMAKE_CURRENT_LIST_DIR}/corpus/jobargs RUNS 20000
+	ARGS -max_len=300
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_jobargs.c ${M6_SOURCE_DIR}/components/services/linux/jobargs.c
+	INCLUDES ${M6_SOURCE_DIR}/components/services/linux)

@@ -5,7 +5,8 @@ Every client prints --lines lines `mux<C> <SEQ> <LEN> <PAYLOAD> <CRC>` (see
 examples/console-mux/client.c) through the console service, concurrently. Checks: QEMU
 powers off in time and exits 0; every serial line is a client line with a correct length
 and CRC-32, a conductor line, or a kernel line (`m6: `, the boot banner); each client's
-lines arrive exactly once and in order; the conductor reports all done.
+lines arrive exactly once and in order; the conductor has checked console.idl's
+lend_input (who may lend the input, and to whom) and reports all done.
 """
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ def check(output: str, clients: int, lines: int) -> tuple[list[str], dict[int, i
     for client, due in next_seq.items():
         if due != lines:
             failures.append(f"client {client}: {due} of {lines} lines arrived")
+    if "mux-conductor: lend_input: checked" not in text:
+        failures.append("the conductor's lend_input checks did not pass: " + "; ".join(
+            t for t in text if t.startswith("mux-conductor: FAIL")))
     done = f"mux-conductor: all {clients} clients done"
     if done not in text:
         failures.append(f"{done!r} not seen")

@@ -8,7 +8,9 @@
  * pieces as they come; meanwhile other clients' text is held, and refused (the client
  * retries) once their buffer is full, so no line is ever split by another. Input goes to
  * the foreground client: the console signals its notification when bytes arrive, and the
- * client reads them.
+ * client reads them. The foreground client may lend its input to the one client the spec
+ * names the guest (console.idl, lend_input), and take it back: the shell does so while a
+ * Linux program runs on the console.
  *
  * Input has flow control: the console takes from the driver only what fits in its ring,
  * and takes more when the foreground client has read, so a paste waits in the driver and
@@ -45,6 +47,10 @@ M6_CONFIG(m6_cptr_t, console_debug);      /* syscap debug_console: output after 
  * than MAX_CLIENTS, console.json's "max"), and the faults of the driver, 0 if none. */
 M6_CONFIG(uint64_t, console_last_client); /* client_badge_max console */
 M6_CONFIG(uint64_t, console_fault_badge); /* fault_badge console, optional */
+/* The guest the foreground may lend its input to (optional: 0 when the spec names none),
+ * and the signal cap of the guest's "input for you" notification. */
+M6_CONFIG(uint64_t, console_guest);         /* client_badge console.TTY, optional */
+M6_CONFIG(m6_cptr_t, console_guest_signal); /* signal guest, optional */
 
 #define MAX_CLIENTS  8                 /* room for badges 1..8 */
 #define SELF         (MAX_CLIENTS + 1) /* the console's own notices, as a client */
@@ -52,15 +58,20 @@ M6_CONFIG(uint64_t, console_fault_badge); /* fault_badge console, optional */
 #define LINE_BYTES   1024              /* per client: room for lines held while another streams */
 #define PROMPT_BYTES 512               /* the longest flushed partial line that can be put back */
 #define STALL_NS     1000000000ull     /* a stream nobody continues for 1 s is broken */
+/* write's `flush` bits (console.idl) */
+#define CONSOLE_FLUSH 1u
+#define CONSOLE_RAW   2u
 
 struct client {
 	char line[LINE_BYTES];
 	size_t len;
 	bool flush_wanted; /* it asked for its partial line while held */
+	bool raw;          /* its last write asked for no "\n" -> "\r\n" (a terminal's) */
 };
 
 static struct client clients[SELF + 1];
-static uint64_t foreground; /* badge of the client that gets input, 0: none */
+static uint64_t foreground; /* badge of the client that owns the input, 0: none */
+static bool lent;           /* the foreground lends its input to the guest */
 /* The screen: whose partial line it ends with (0: it is at the start of a line). */
 static uint64_t screen;
 /* That partial line is the start of a line longer than LINE_BYTES, going out in pieces.
@@ -138,7 +149,10 @@ static void emit(uint64_t badge, size_t n)
 	bool continues = screen == badge; /* our partial line is what the screen ends with */
 	if (screen && !continues)
 		out("\r\n", 2); /* end another client's flushed partial line */
-	out_text(c->line, n);
+	if (c->raw)
+		out(c->line, n);
+	else
+		out_text(c->line, n);
 	size_t nl = through_last_newline(c->line, n);
 	if (n > nl) {
 		screen = badge;
@@ -199,12 +213,13 @@ static uint64_t client_write(uint64_t badge, const void *text, size_t len, uint3
 {
 	struct client *c = &clients[badge];
 	const char *s = text;
+	c->raw = (flush & CONSOLE_RAW) != 0;
 	if (streaming && screen != badge) {
 		/* Another client's long line is going out: keep this text for later. */
 		if (len <= LINE_BYTES - c->len) {
 			memcpy(c->line + c->len, s, len);
 			c->len += len;
-			c->flush_wanted |= flush != 0;
+			c->flush_wanted |= (flush & CONSOLE_FLUSH) != 0;
 			return M6_OK;
 		}
 		/* No room: the client retries. A streaming client that does not go on (it
@@ -234,7 +249,7 @@ static uint64_t client_write(uint64_t badge, const void *text, size_t len, uint3
 		}
 	}
 	size_t nl = through_last_newline(c->line, c->len);
-	if (flush && c->len > 0)
+	if ((flush & CONSOLE_FLUSH) && c->len > 0)
 		emit(badge, c->len);
 	else if (nl > 0)
 		emit(badge, nl);
@@ -254,6 +269,21 @@ static uint64_t write_op(void *ctx, uint64_t badge, const void *text, size_t len
 static void notice(const char *text)
 {
 	client_write(SELF, text, strlen(text), 0);
+}
+
+/* The client that gets input now: the guest while the foreground lends it. */
+static uint64_t reader(void)
+{
+	return lent ? console_guest : foreground;
+}
+
+/* Tell the client that gets input now that there is some. */
+static void signal_reader(void)
+{
+	if (lent)
+		m6_signal(console_guest_signal);
+	else if (foreground)
+		m6_signal(console_foreground);
 }
 
 /* Take input from the driver while it has some and the ring has room for it. */
@@ -288,14 +318,15 @@ static void pull_input(void)
 		m6_ring_put(&input, bytes, n); /* fits: no more than `room` was asked for */
 		got = true;
 	}
-	if (got && foreground)
-		m6_signal(console_foreground);
+	if (got)
+		signal_reader();
 }
 
 static uint64_t read_op(void *ctx, uint64_t badge, void *data, size_t *len)
 {
 	(void)ctx;
-	*len = badge == foreground ? m6_ring_get(&input, data, CONSOLE_READ_DATA_MAX) : 0;
+	*len =
+	    badge == reader() && badge != 0 ? m6_ring_get(&input, data, CONSOLE_READ_DATA_MAX) : 0;
 	if (*len && input_waiting)
 		pull_input(); /* room again: what the driver held back comes now */
 	return M6_OK;
@@ -307,6 +338,24 @@ static uint64_t claim_input_op(void *ctx, uint64_t badge, bool *granted)
 	if (foreground == 0)
 		foreground = badge;
 	*granted = foreground == badge;
+	return M6_OK;
+}
+
+static uint64_t lend_input_op(void *ctx, uint64_t badge, uint32_t lend)
+{
+	(void)ctx;
+	if (console_guest == 0 || console_guest_signal == 0)
+		return M6_ERR_ILLEGAL_OPERATION;
+	if (badge != foreground)
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	lent = lend != 0;
+	/* Taken back: the guest's last partial line (a program's prompt, the echo of ^C) is
+	 * not put back after the foreground's next line: that program is done. */
+	if (!lent && prompt_owner == console_guest)
+		prompt_owner = 0;
+	/* What was typed and not read yet belongs to the new reader now. */
+	if (m6_ring_used(&input) > 0)
+		signal_reader();
 	return M6_OK;
 }
 
@@ -325,6 +374,7 @@ static const struct console_ops ops = {
     .read = read_op,
     .claim_input = claim_input_op,
     .serial_stats = serial_stats_op,
+    .lend_input = lend_input_op,
 };
 
 /* The driver stopped: a fault, or its exit() (which arrives as an unknown system call

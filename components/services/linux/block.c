@@ -16,6 +16,7 @@ static struct blocked parked[BLOCK_MAX];
 static unsigned nparked;
 static bool have_timer;
 static uint64_t armed; /* the deadline the timer is set to; 0: none */
+static bool again;     /* a check asked for one more pass (block_run_again) */
 
 bool block_init(void)
 {
@@ -115,16 +116,27 @@ static struct blocked *earliest_expired(uint64_t now)
 	return best;
 }
 
+void block_run_again(void)
+{
+	again = true;
+}
+
 void block_run(void)
 {
 	if (nparked == 0 && armed == 0)
 		return;
-	for (unsigned i = 0; i < BLOCK_MAX; i++) {
-		struct blocked *b = &parked[i];
-		if (b->used && b->check && !signal_proc_stopped(b->p)) {
-			int64_t r = b->check(b);
-			if (r != LINUX_PARKED)
-				block_complete(b, r);
+	/* One pass, and another while a check asks for it (block_run_again): what it did
+	 * (a signal sent from a terminal read's check stops a process) may end waits that
+	 * were looked at earlier in the pass (its parent's wait4). */
+	for (unsigned pass = 0; pass == 0 || (again && pass < 4); pass++) {
+		again = false;
+		for (unsigned i = 0; i < BLOCK_MAX; i++) {
+			struct blocked *b = &parked[i];
+			if (b->used && b->check && !signal_proc_stopped(b->p)) {
+				int64_t r = b->check(b);
+				if (r != LINUX_PARKED)
+					block_complete(b, r);
+			}
 		}
 	}
 	/* Timed-out calls resume in deadline order: two sleeps that ended during one pass

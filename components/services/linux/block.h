@@ -72,6 +72,9 @@ void block_cancel(struct proc *p, m6_cptr_t tcb);
 /* Complete what became ready and what timed out; re-arm the timer for the earliest
  * deadline left. Called by the loop after every message. */
 void block_run(void);
+/* From a check: what it did may end other waits (it sent a signal), so block_run looks
+ * at every parked call once more (a few passes at most). */
+void block_run_again(void);
 /* Each parked call, for wakers that look for theirs (futex, pipes): NULL at the end. */
 struct blocked *block_next(struct blocked *after);
 /* A deadline `ns` nanoseconds from now, in ticks. */

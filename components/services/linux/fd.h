@@ -20,7 +20,7 @@ struct proc;
 #define LINUX_PIPE_SIZE 65536u
 
 enum ofd_kind {
-	OFD_CONSOLE, /* fd 0-2 and /dev/tty: the debug console (reads: end of file) */
+	OFD_CONSOLE, /* fd 0-2, /dev/tty, /dev/console: the terminal (tty.c) */
 	OFD_NULL,
 	OFD_ZERO,
 	OFD_URANDOM,

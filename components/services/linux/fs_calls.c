@@ -18,6 +18,7 @@
 #include "fd.h"
 #include "procfs.h"
 #include "shim.h"
+#include "tty.h"
 #include "vfs_idl.h"
 
 #define AT_FDCWD            (-100)
@@ -180,6 +181,7 @@ static const struct dev devs[] = {
     {"/dev/random", OFD_URANDOM, -1, (1u << 8) | 8, 9},
     {"/dev/urandom", OFD_URANDOM, -1, (1u << 8) | 9, 10},
     {"/dev/tty", OFD_CONSOLE, -1, (5u << 8) | 0, 11},
+    {"/dev/console", OFD_CONSOLE, -1, (5u << 8) | 1, 12},
     {"/dev/stdin", OFD_VFS, 0, 0, 0},
     {"/dev/stdout", OFD_VFS, 1, 0, 0},
     {"/dev/stderr", OFD_VFS, 2, 0, 0},
@@ -726,9 +728,12 @@ int64_t sys_fcntl(struct proc *p, const uint64_t a[6])
 
 int64_t sys_ioctl(struct proc *p, const uint64_t a[6])
 {
-	if (!fd_get(p, (int64_t)a[0]))
+	struct ofd *f = fd_get(p, (int64_t)a[0]);
+	if (!f)
 		return -LINUX_EBADF;
-	return -LINUX_ENOTTY; /* no terminal yet: stdout is then fully buffered */
+	if (f->kind == OFD_CONSOLE)
+		return tty_ioctl(p, f, a[1], a[2]); /* the terminal's requests (tty.c) */
+	return -LINUX_ENOTTY; /* not a terminal: isatty() is false, stdout fully buffered */
 }
 
 int64_t sys_pipe2(struct proc *p, const uint64_t a[6])
@@ -777,7 +782,8 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 		n = MAX_RW;
 	switch (f->kind) {
 	case OFD_CONSOLE:
-		return pos >= 0 ? -LINUX_ESPIPE : 0; /* no terminal input yet: end of file */
+		/* the terminal (tty.c): -EAGAIN when a read would wait */
+		return pos >= 0 ? -LINUX_ESPIPE : tty_read(p, f, buf, n);
 	case OFD_NULL:
 		return 0;
 	case OFD_ZERO:
@@ -832,9 +838,6 @@ static int64_t do_read(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, 
 	return (int64_t)done;
 }
 
-/* Writes to the console go in pieces of this size. */
-#define CONSOLE_CHUNK 512u
-
 static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n, int64_t pos)
 {
 	if ((f->flags & L_O_ACCMODE) == L_O_RDONLY || (f->flags & L_O_PATH))
@@ -845,16 +848,7 @@ static int64_t do_write(struct proc *p, struct ofd *f, uint64_t buf, uint64_t n,
 	case OFD_CONSOLE: {
 		if (pos >= 0)
 			return -LINUX_ESPIPE;
-		char chunk[CONSOLE_CHUNK];
-		for (uint64_t done = 0; done < n;) {
-			size_t k = n - done < CONSOLE_CHUNK ? (size_t)(n - done) : CONSOLE_CHUNK;
-			int e = mem_copy_in(p, chunk, buf + done, k);
-			if (e)
-				return done ? (int64_t)done : e;
-			shim_console_write(chunk, k);
-			done += k;
-		}
-		return (int64_t)n;
+		return tty_write(p, buf, n); /* through the terminal's output processing */
 	}
 	case OFD_NULL:
 	case OFD_ZERO:
@@ -930,6 +924,8 @@ static int64_t io_or_park(struct proc *p, const uint64_t a[6], bool is_write)
 	struct ofd *f = fd_get(p, (int64_t)a[0]);
 	if (!f)
 		return -LINUX_EBADF;
+	if (f->kind == OFD_CONSOLE && !is_write)
+		return tty_sys_read(p, a); /* the terminal parks its own reads (VTIME) */
 	int64_t r = is_write ? do_write(p, f, a[1], a[2], -1) : do_read(p, f, a[1], a[2], -1);
 	if (r != -LINUX_EAGAIN || (f->flags & L_O_NONBLOCK) ||
 	    (f->kind != OFD_PIPE_R && f->kind != OFD_PIPE_W))
@@ -1637,7 +1633,7 @@ int64_t sys_mount(struct proc *p, const uint64_t a[6])
 #define L_POLLNVAL 0x020
 
 /* Readiness per kind of description (fd.h): pipes know theirs; a kind without a hook is
- * always readable and writable (files, devices; the console reads end of file). */
+ * always readable and writable (files, devices). */
 static uint32_t poll_always(struct proc *p, const struct ofd *f)
 {
 	(void)p;
@@ -1651,9 +1647,18 @@ static uint32_t poll_pipe(struct proc *p, const struct ofd *f)
 	return pipe_poll(f);
 }
 
+/* The console descriptors are the terminal (tty.c): readable when a line (or, raw, a
+ * byte) is waiting, or the reader would get EOF or EIO. */
+static uint32_t poll_console(struct proc *p, const struct ofd *f)
+{
+	(void)f;
+	return tty_poll(p);
+}
+
 fd_poll_fn fd_poll_kind[OFD_KIND_MAX] = {
     [OFD_PIPE_R] = poll_pipe,
     [OFD_PIPE_W] = poll_pipe,
+    [OFD_CONSOLE] = poll_console,
     [OFD_EPOLL] = epoll_poll,
 };
 
@@ -1706,7 +1711,8 @@ struct linux_pollfd {
 };
 
 /* The events ready on one descriptor, as Linux reports them: POLLERR, POLLHUP and
- * POLLNVAL whether asked for or not. */
+ * POLLNVAL whether asked for or not. Pipes and the terminal say when they are; the rest
+ * is always ready (files, devices). */
 static int16_t poll_one(struct proc *p, int32_t fd, int16_t events)
 {
 	if (fd < 0)

@@ -20,15 +20,37 @@
 
 #include "block.h"
 #include "elf.h"
+#include "jobargs.h"
 #include "shim.h"
+#include "tty.h"
+#ifdef CAP_TTY
+#include "console_idl.h"
+#endif
+#ifdef CAP_JOBS
+#include "linux_idl.h"
+#endif
 
 #define MAX_ELF_SIZE ((size_t)8 << 20)
 #define MAX_ARGS     32 /* argv entries (a #! script adds two) */
 #define MAX_ENV      32
 
+/* The shim's own lines (shim_log): to the console service when the spec gives one (as a
+ * client of its own, whole lines: never cut into by a program's output), else to the
+ * kernel's debug console. */
 void shim_console_write(const char *s, size_t n)
 {
+#ifdef CAP_TTY
+	while (n > 0) {
+		size_t k = n < CONSOLE_WRITE_TEXT_MAX ? n : CONSOLE_WRITE_TEXT_MAX;
+		for (int tries = 0; tries < 1000; tries++)
+			if (console_write(CAP_TTY, s, k, 0) != M6_ERR_WOULD_BLOCK)
+				break;
+		s += k;
+		n -= k;
+	}
+#else
 	m6_debug_write(CAP_DEBUG_CONSOLE, s, n);
+#endif
 }
 
 void shim_log(const char *fmt, ...)
@@ -263,7 +285,10 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	int e = 0;
 	uint8_t *file = read_file(path, &size, &e);
 	if (!file) {
-		shim_log("linux: %s: cannot read %s (%d)", base, path, -e);
+		/* the caller gets the error; on a terminal a shell's PATH search would fill
+		 * the screen with these */
+		if (!shim_interactive)
+			shim_log("linux: %s: cannot read %s (%d)", base, path, -e);
 		return e;
 	}
 	if (size >= 2 && file[0] == '#' && file[1] == '!') {
@@ -347,15 +372,11 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	return 0;
 }
 
-/* Start "PATH ARG..." as a new process; 0, or -errno with a log line. */
-static int spawn(char *line)
+/* Start argv as a new process, the leader of a new session whose controlling terminal is
+ * the console's TTY if no other session has it: its pid, or -errno with a log line. */
+static int spawn_argv(int argc, char **argv)
 {
-	static char *const envp[] = {"HOME=/", "PATH=/bin", "TERM=linux"};
-	char *argv[MAX_ARGS + 1];
-	int argc = 0;
-	for (char *t = strtok(line, " "); t && argc < MAX_ARGS; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc] = NULL;
+	static char *const envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux"};
 	if (argc == 0)
 		return -LINUX_EINVAL;
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -388,8 +409,100 @@ static int spawn(char *line)
 		proc_kill(p, "cannot start its thread", 0, 0);
 		return -LINUX_EINVAL;
 	}
-	return 0;
+	tty_attach(p);
+	return p->pid;
 }
+
+/* Start "PATH ARG..." (words split at spaces) as a new process; as spawn_argv. */
+static int spawn(char *line)
+{
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	for (char *t = strtok(line, " "); t && argc < MAX_ARGS; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return spawn_argv(argc, argv);
+}
+
+/* ---- jobs: programs a client (the m6 shell) starts through linux.idl ---- */
+
+#define MAX_JOBS 4
+/* Clients of linux.idl call the shim's endpoint with badges from here up; lower badges are
+ * its threads' faults (the spec must give clients such badges: docs/linux.md). */
+#define JOB_CLIENT_BADGE 0x10000u
+
+static struct job {
+	bool used, done;
+	int pid;
+	int status; /* wait status, once done */
+} jobs[MAX_JOBS];
+static bool serving_jobs;
+bool shim_interactive;
+
+void shim_proc_ended(struct proc *p, int wstatus)
+{
+	tty_proc_gone(p);
+	for (unsigned i = 0; i < MAX_JOBS; i++) {
+		struct job *j = &jobs[i];
+		if (j->used && !j->done && j->pid == p->pid) {
+			j->done = true;
+			j->status = wstatus;
+#ifdef CAP_JOBS_DONE
+			m6_signal(CAP_JOBS_DONE); /* the client asks `wait` */
+#endif
+		}
+	}
+}
+
+#ifdef CAP_JOBS
+static uint64_t job_run(void *ctx, uint64_t badge, const void *words, size_t len, uint32_t *job,
+                        int32_t *error)
+{
+	(void)ctx;
+	(void)badge;
+	static char buf[LINUX_RUN_ARGV_MAX + 1];
+	char *argv[MAX_ARGS + 1];
+	*job = 0;
+	int argc = jobargs_split(words, len, buf, sizeof(buf), argv, MAX_ARGS);
+	if (argc < 0) {
+		*error = argc;
+		return M6_OK;
+	}
+	struct job *j = NULL;
+	for (unsigned i = 0; i < MAX_JOBS && !j; i++)
+		if (!jobs[i].used)
+			j = &jobs[i];
+	if (!j) {
+		*error = -LINUX_EAGAIN;
+		return M6_OK;
+	}
+	int pid = spawn_argv(argc, argv);
+	if (pid < 0) {
+		*error = pid;
+		return M6_OK;
+	}
+	*j = (struct job){.used = true, .pid = pid};
+	*job = (uint32_t)(j - jobs) + 1;
+	*error = 0;
+	return M6_OK;
+}
+
+static uint64_t job_wait(void *ctx, uint64_t badge, uint32_t job, uint32_t *done, int32_t *status)
+{
+	(void)ctx;
+	(void)badge;
+	if (job == 0 || job > MAX_JOBS || !jobs[job - 1].used)
+		return M6_ERR_INVALID_ARGUMENT;
+	struct job *j = &jobs[job - 1];
+	*done = j->done;
+	*status = j->done ? j->status : 0;
+	if (j->done)
+		j->used = false;
+	return M6_OK;
+}
+
+static const struct linux_ops job_ops = {.run = job_run, .wait = job_wait};
+#endif
 
 /* Copy a NULL-terminated array of strings from p into `pool`; the count, or -errno. */
 static int copy_strings(struct proc *p, uint64_t array, char **out, int max, char *pool,
@@ -539,15 +652,26 @@ static void serve(void)
 	bool answer = false;
 	/* the shim's one thread keeps its IPC buffer: looked up once, not per message */
 	const struct m6_ipc_buffer *buf = m6_ipc_buffer();
-	while (live > 0) {
+	while (live > 0 || serving_jobs) {
 		uint64_t err = answer ? m6_reply_recv(shim_faults, &m) : m6_recv(shim_faults, &m);
 		answer = false;
 		if (err != M6_OK)
 			continue;
 		if (m6_msginfo_label(m.info) == M6_LABEL_NOTIFICATION) {
-			block_run(); /* a deadline passed */
+			/* badge 1: a deadline passed (block.c); 2: the console has input */
+			if (m.badge & 2)
+				tty_input();
+			block_run();
 			continue;
 		}
+#ifdef CAP_JOBS
+		if (m.badge >= JOB_CLIENT_BADGE) {
+			/* a client's call (linux.idl): answered at once, never held */
+			answer = linux_dispatch(&job_ops, NULL, &m) == 0;
+			block_run();
+			continue;
+		}
+#endif
 		struct m6_fault_info f;
 		struct proc *p = proc_of(m.badge);
 		struct lthread *thr = p ? NULL : thread_of(m.badge);
@@ -627,6 +751,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	block_init();
+#ifdef CAP_JOBS
+	serving_jobs = true; /* a client may start programs at any time: never done */
+	shim_interactive = true;
+	/* No job is pid 1: as on Linux, where the user's shell is not init, a shell's
+	 * stopped jobs are not in orphaned groups (whose ^Z would be dropped), and orphans
+	 * are reaped by the shim rather than left to a job. */
+	(void)proc_new_pid();
+#endif
+#ifdef CAP_TTY
+	/* the console's input: lent by the shell while a job runs, or claimed here when the
+	 * shim runs programs of its own (its args) */
+	tty_init(true, !serving_jobs && argc > 1);
+#else
+	tty_init(false, false);
+#endif
 	cpu_init();
 	if ((e = vdso_init()) != 0)
 		shim_log("linux: no vDSO (%d): time calls go to the shim", -e);
@@ -635,7 +774,7 @@ int main(int argc, char **argv)
 		char line[256];
 		bool background = argv[i][0] == '&';
 		snprintf(line, sizeof(line), "%s", argv[i] + (background ? 1 : 0));
-		if (spawn(line) == 0 && !background)
+		if (spawn(line) > 0 && !background)
 			serve();
 	}
 	serve();

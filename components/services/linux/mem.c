@@ -67,17 +67,26 @@ static uint8_t *frame_ptr(uint32_t index)
 	return (uint8_t *)(uintptr_t)(FRAME_WINDOW + (uint64_t)index * PAGE_SIZE);
 }
 
-m6_cptr_t shim_faults;
+m6_cptr_t shim_faults, shim_fault_source;
 
 int mem_init(void)
 {
 	m6_cptr_t l1, l2;
 	int e;
+#if defined(CAP_JOBS) && defined(CAP_JOBS_SELF)
+	/* A shim that serves linux.idl receives its clients' calls and its threads' faults on
+	 * its one spec endpoint (`endpoint jobs`); the spec's `call linux.jobs as JOBS_SELF
+	 * grant` is the write+grant cap the fault endpoint caps are minted from. */
+	shim_faults = CAP_JOBS;
+	shim_fault_source = CAP_JOBS_SELF;
+#else
 	/* The fault endpoint is made here rather than declared in the spec: the spec gives a
 	 * component only the receive right to its own endpoints, and a fault endpoint cap must
 	 * carry write and grant. */
 	if ((e = retype(M6_OBJ_ENDPOINT, 0, &shim_faults)))
 		return e;
+	shim_fault_source = shim_faults;
+#endif
 	if ((e = retype(M6_OBJ_PAGE_TABLE, 0, &l1)) || (e = retype(M6_OBJ_PAGE_TABLE, 0, &l2)))
 		return e;
 	if (m6_page_table_map(l1, M6_CAP_SELF_VSPACE, FRAME_WINDOW, 1) != M6_OK ||
@@ -227,7 +236,7 @@ int mem_proc_make(struct proc *p)
 	}
 	/* The fault endpoint: write (to send the fault) and grant-reply (to wait for the
 	 * answer); the badge names the process slot. */
-	p->fault_ep = m6_cap_mint(shim_faults,
+	p->fault_ep = m6_cap_mint(shim_fault_source,
 	                          M6_RIGHT_WRITE | M6_RIGHT_GRANT | M6_RIGHT_GRANT_REPLY, p->badge);
 	if (p->fault_ep == 0)
 		return -LINUX_ENOMEM;

@@ -101,6 +101,7 @@ static void proc_end(struct proc *p, int wstatus)
 	live--;
 	if (parent && !parent->zombie)
 		signal_child_exit(parent, p, wstatus);
+	shim_proc_ended(p, wstatus); /* the terminal and the shim's jobs (main.c) */
 }
 
 void proc_end_signal(struct proc *p, int sig)
@@ -110,7 +111,8 @@ void proc_end_signal(struct proc *p, int sig)
 
 void proc_exit(struct proc *p, int status)
 {
-	shim_log("linux: %s exited %d", p->name, status & 0xff);
+	if (!shim_interactive) /* on a terminal the shell reports what it waits for */
+		shim_log("linux: %s exited %d", p->name, status & 0xff);
 	proc_end(p, (status & 0xff) << 8);
 }
 

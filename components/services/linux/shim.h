@@ -124,8 +124,11 @@ struct lthread {
 };
 
 /* ---- mem.c: the pool, the frame window, process memory ---- */
-/* The endpoint every Linux thread faults to (made from the pool by mem_init). */
-extern m6_cptr_t shim_faults;
+/* The endpoint every Linux thread faults to (made from the pool by mem_init, or the
+ * spec's `endpoint jobs` when the shim serves linux.idl: then client calls arrive there
+ * too), and the cap with write and grant that threads' fault endpoint caps are minted
+ * from. */
+extern m6_cptr_t shim_faults, shim_fault_source;
 int mem_init(void);
 /* Make (or reuse) the kernel objects of p; 0 or -errno. */
 int mem_proc_make(struct proc *p);
@@ -228,6 +231,9 @@ const char *linux_syscall_name(uint64_t nr);
 
 /* ---- main.c ---- */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The shim serves a shell's jobs on a terminal: routine lines (exits, a repeated
+ * unsupported call) are left out of the user's session. */
+extern bool shim_interactive;
 void shim_console_write(const char *s, size_t n);
 
 /* ---- proc.c: the process table ---- */
@@ -245,6 +251,9 @@ void proc_exit(struct proc *p, int status);
 void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc);
 /* End p killed by signal sig (wait status sig; the caller logs why). */
 void proc_end_signal(struct proc *p, int sig);
+/* main.c: p has ended with wait status `wstatus` (called by proc.c once p is gone): its
+ * terminal and its job, if it is one, learn of it. */
+void shim_proc_ended(struct proc *p, int wstatus);
 int64_t proc_sys_clone(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_clone3(struct proc *p, const uint64_t a[6]);
 int64_t proc_sys_wait4(struct proc *p, const uint64_t a[6]);

@@ -198,7 +198,7 @@ static void kill_process(struct proc *p, struct sig_thread *st, int sig)
 		         sig == LINUX_SIGSEGV ? "bad access" : "fault",
 		         (unsigned long long)st->fault_addr, (unsigned long long)st->fault_pc,
 		         sig_name(sig));
-	else
+	else if (!shim_interactive) /* on a terminal the shell reports its jobs' ends */
 		shim_log("linux: %s: killed by %s", p->name, sig_name(sig));
 	proc_end_signal(p, sig);
 }

@@ -846,8 +846,15 @@ bool linux_syscall(struct proc *p, uint64_t nr, const uint64_t a[6], uint64_t *r
 {
 	handler_fn h = nr < NR_COUNT ? handlers[nr] : NULL;
 	if (!h) {
-		shim_log("linux: %s: unsupported syscall %llu (%s)", p->name,
-		         (unsigned long long)nr, linux_syscall_name(nr));
+		/* On a terminal (the shim serves a shell's jobs) each number is named once:
+		 * the same line after every prompt would bury what the user types. */
+		static uint8_t named[(NR_COUNT + 7) / 8];
+		bool first = nr >= NR_COUNT || !(named[nr / 8] & (1u << (nr % 8)));
+		if (nr < NR_COUNT)
+			named[nr / 8] |= (uint8_t)(1u << (nr % 8));
+		if (first || !shim_interactive)
+			shim_log("linux: %s: unsupported syscall %llu (%s)", p->name,
+			         (unsigned long long)nr, linux_syscall_name(nr));
 		*ret = (uint64_t)(int64_t)-LINUX_ENOSYS;
 		return true;
 	}

@@ -46,9 +46,9 @@ static int thread_make(struct lthread *t, struct proc *p)
 		t->cnode = cnode;
 	}
 	if (!t->fault_ep) {
-		t->fault_ep =
-		    m6_cap_mint(shim_faults, M6_RIGHT_WRITE | M6_RIGHT_GRANT | M6_RIGHT_GRANT_REPLY,
-		                LINUX_MAX_PROCS + i + 1);
+		t->fault_ep = m6_cap_mint(shim_fault_source,
+		                          M6_RIGHT_WRITE | M6_RIGHT_GRANT | M6_RIGHT_GRANT_REPLY,
+		                          LINUX_MAX_PROCS + i + 1);
 		if (!t->fault_ep)
 			return -LINUX_EAGAIN;
 	}

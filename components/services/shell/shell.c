@@ -20,9 +20,14 @@
 #include "console_idl.h"
 #include "serial_idl.h"
 #include "shell_files.h"
+#ifdef CAP_LINUX
+#include "linux_idl.h"
+#endif
 
 #define PROMPT      "m6> "
 #define TIMER_BADGE 1u
+#define MAX_WORDS   64
+#define MAX_ARGS_SH MAX_WORDS
 
 static struct m6_timer timer;
 static struct m6_line_editor editor;
@@ -196,6 +201,101 @@ static void cmd_crash(int argc, char **argv)
 	m6_power_off(CAP_POWER);
 }
 
+#ifdef CAP_LINUX
+/* Linux's errno names for what linux.idl's run may answer. */
+static const char *linux_error(int32_t error)
+{
+	switch (-error) {
+	case 2:
+		return "No such file or directory";
+	case 8:
+		return "not an executable the shim can run";
+	case 11:
+		return "no process slot free (try again)";
+	case 12:
+		return "out of memory";
+	case 22:
+		return "bad arguments";
+	default:
+		return "cannot start";
+	}
+}
+
+/* Run a Linux program on the console (linux.idl): the shim starts it, the console's input
+ * is lent to the shim while it runs, and comes back here when it has ended. */
+static void run_linux(int argc, char **argv)
+{
+	char packed[LINUX_RUN_ARGV_MAX];
+	char path[128];
+	size_t len = 0;
+	/* a bare name is looked up in /bin, as a Linux shell's PATH=/bin would */
+	if (strchr(argv[0], '/') == NULL) {
+		snprintf(path, sizeof(path), "/bin/%s", argv[0]);
+		argv[0] = path;
+	}
+	for (int i = 0; i < argc; i++) {
+		size_t k = strlen(argv[i]) + 1;
+		if (len + k > sizeof(packed)) {
+			printf("linux: the arguments are too long (at most %u bytes)\n",
+			       (unsigned)sizeof(packed));
+			return;
+		}
+		memcpy(packed + len, argv[i], k);
+		len += k;
+	}
+	uint32_t job = 0;
+	int32_t error = 0;
+	if (linux_run(CAP_LINUX, packed, len, &job, &error) != M6_OK) {
+		printf("linux: the Linux shim refused the request\n");
+		return;
+	}
+	if (error) {
+		printf("linux: %s: %s\n", argv[0], linux_error(error));
+		return;
+	}
+	fflush(stdout);
+	/* The program owns the terminal now: our input goes to it until it ends. */
+	bool lent = console_lend_input(CAP_CONSOLE, 1) == M6_OK;
+	if (!lent)
+		printf("linux: the console keeps its input here (no terminal for the program)\n");
+	uint32_t done = 0;
+	int32_t ws = 0;
+	uint64_t e;
+	while ((e = linux_wait(CAP_LINUX, job, &done, &ws)) == M6_OK && !done)
+		m6_wait(CAP_LINUX_DONE); /* the shim signals when a job has ended */
+	/* The input back first: the console then drops the program's last partial line
+	 * rather than putting it back after ours. */
+	if (lent)
+		console_lend_input(CAP_CONSOLE, 0);
+	if (e != M6_OK)
+		printf("linux: lost track of the program\n");
+	else if ((ws & 0x7f) != 0)
+		printf("linux: %s killed by signal %d\n", argv[0], ws & 0x7f);
+	else if ((ws >> 8) & 0xff)
+		printf("linux: %s exited with status %d\n", argv[0], (ws >> 8) & 0xff);
+}
+
+static void cmd_sh(int argc, char **argv)
+{
+	char *args[MAX_ARGS_SH + 2] = {"/bin/busybox", "sh"};
+	int n = 2;
+	for (int i = 1; i < argc && n < MAX_ARGS_SH + 1; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	run_linux(n, args);
+}
+
+static void cmd_linux(int argc, char **argv)
+{
+	if (argc < 2) {
+		printf("usage: linux PROGRAM [ARG...]   (a static Linux program; no '/': "
+		       "/bin/PROGRAM)\n");
+		return;
+	}
+	run_linux(argc - 1, argv + 1);
+}
+#endif
+
 struct command {
 	const char *name;
 	void (*run)(int argc, char **argv);
@@ -228,6 +328,11 @@ static const struct command commands[] = {
     {"cd", shell_cd, "cd [DIR]: change the working directory (no DIR: /)"},
     {"pwd", shell_pwd, "print the working directory"},
     {"sync", shell_sync, "write every file system's data to its device"},
+#ifdef CAP_LINUX
+    /* Linux programs (the Linux shim, linux.idl): when the spec grants the shim. */
+    {"sh", cmd_sh, "sh [ARG...]: busybox's shell on the console (exit: back here)"},
+    {"linux", cmd_linux, "linux PROGRAM [ARG...]: run a static Linux program"},
+#endif
 };
 
 static void cmd_help(int argc, char **argv)
@@ -240,8 +345,6 @@ static void cmd_help(int argc, char **argv)
 	       "Lines hold up to %d bytes. Quit QEMU: Ctrl-A X.\n",
 	       M6_LINE_MAX);
 }
-
-#define MAX_WORDS 64
 
 static void run_line(char *line)
 {
