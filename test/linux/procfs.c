@@ -226,6 +226,9 @@ static void system_files(void)
 	check(slurp("/proc/cpuinfo") > 0 && has_line("processor\t: 0") &&
 	          line_is("CPU implementer\t", "0x41") && line_is("CPU part\t", "0xd08"),
 	      "cpuinfo: processor 0, a Cortex-A72 (0x41, 0xd08)");
+	/* the features are AT_HWCAP's, named as Linux names them */
+	check(has_line("Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid\n"),
+	      "cpuinfo: the Cortex-A72's features, as AT_HWCAP");
 	struct utsname u;
 	uname(&u);
 	char want[128];

@@ -175,6 +175,23 @@ void cpu_init(void)
 		hwcap2 |= HWCAP2_RNG;
 }
 
+uint64_t cpu_midr(void)
+{
+	return known ? midr : 0;
+}
+
+const char *cpu_hwcap_name(unsigned bit)
+{
+	/* AT_HWCAP's bits by their names in Linux's /proc/cpuinfo, in bit order */
+	static const char *const names[] = {
+	    "fp",      "asimd", "evtstrm", "aes",   "pmull",    "sha1",   "sha2", "crc32",
+	    "atomics", "fphp",  "asimdhp", "cpuid", "asimdrdm", "jscvt",  "fcma", "lrcpc",
+	    "dcpop",   "sha3",  "sm3",     "sm4",   "asimddp",  "sha512", "sve",  "asimdfhm",
+	    "dit",     "uscat", "ilrcpc",  "flagm", "ssbs",     "sb",     "paca", "pacg",
+	};
+	return bit < sizeof(names) / sizeof(names[0]) ? names[bit] : NULL;
+}
+
 uint64_t cpu_hwcap(void)
 {
 	return hwcap;

@@ -510,16 +510,24 @@ static void gen_global(struct procfs_file *f, int index)
 		break;
 	}
 	case G_CPUINFO: {
-		/* qemu-virt's cortex-a72, as Linux prints it. m6 gives EL0 no ID registers
-		 * (MIDR_EL1 traps): the identity is the machine's, the timer frequency read. */
+		/* As Linux prints it: the features are AT_HWCAP's (cpu.c), the identity MIDR_EL1
+		 * as the kernel read it for the shim; without `syscap system_info`, qemu-virt's
+		 * cortex-a72. BogoMIPS is Linux's figure from the timer frequency. */
 		uint64_t freq;
 		__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 		unsigned long long bogo = freq * 2 / 10000u; /* BogoMIPS x 100 */
+		uint64_t midr = cpu_midr() ? cpu_midr() : 0x410fd083u;
+		put(f, "processor\t: 0\nBogoMIPS\t: %llu.%02llu\nFeatures\t:", bogo / 100,
+		    bogo % 100);
+		uint64_t caps = cpu_hwcap();
+		for (unsigned bit = 0; bit < 64; bit++)
+			if ((caps >> bit) & 1 && cpu_hwcap_name(bit))
+				put(f, " %s", cpu_hwcap_name(bit));
 		put(f,
-		    "processor\t: 0\nBogoMIPS\t: %llu.%02llu\nFeatures\t: fp asimd\n"
-		    "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\n"
-		    "CPU part\t: 0xd08\nCPU revision\t: 3\n\n",
-		    bogo / 100, bogo % 100);
+		    "\nCPU implementer\t: 0x%02llx\nCPU architecture: 8\nCPU variant\t: 0x%llx\n"
+		    "CPU part\t: 0x%03llx\nCPU revision\t: %llu\n\n",
+		    (unsigned long long)(midr >> 24 & 0xff), (unsigned long long)(midr >> 20 & 0xf),
+		    (unsigned long long)(midr >> 4 & 0xfff), (unsigned long long)(midr & 0xf));
 		break;
 	}
 	case G_VERSION:

@@ -183,6 +183,10 @@ int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot);
 void cpu_init(void);
 uint64_t cpu_hwcap(void);
 uint64_t cpu_hwcap2(void);
+/* MIDR_EL1 as read at start-up (0 without `syscap system_info`). */
+uint64_t cpu_midr(void);
+/* The /proc/cpuinfo name of AT_HWCAP bit `bit`, NULL past the known ones. */
+const char *cpu_hwcap_name(unsigned bit);
 /* An exception of p's thread `tcb` at pc with syndrome esr: an MRS of an ID register is
  * answered (the destination register written, `m` made the reply that resumes after it)
  * and 0 returned; anything else is -EINVAL (the caller kills: SIGILL). */
