@@ -449,7 +449,12 @@ static int to_stat(const struct vfs_stat *v, struct stat *st)
 	return 0;
 }
 
-int stat(const char *restrict path, struct stat *restrict st)
+/* stat and lstat differ only in the VFS call (whether the last component is
+ * followed), so both go through one function that takes the call. */
+typedef uint64_t (*vfs_stat_call)(m6_cptr_t vfs, uint64_t path_off, uint32_t path_len, int64_t *ret,
+                                  struct vfs_stat *st);
+
+static int stat_path(vfs_stat_call call, const char *restrict path, struct stat *restrict st)
 {
 	if (!st)
 		return m6_files_fail(EFAULT);
@@ -459,7 +464,7 @@ int stat(const char *restrict path, struct stat *restrict st)
 	int64_t ret = -1;
 	struct vfs_stat v;
 	if (put_path(path, 0, &len) == 0) {
-		uint64_t err = vfs_stat(m6_files.vfs, 0, len, &ret, &v);
+		uint64_t err = call(m6_files.vfs, 0, len, &ret, &v);
 		ret = m6_files_result(err, ret);
 	}
 	m6_files_unlock();
@@ -468,23 +473,14 @@ int stat(const char *restrict path, struct stat *restrict st)
 	return to_stat(&v, st);
 }
 
+int stat(const char *restrict path, struct stat *restrict st)
+{
+	return stat_path(vfs_stat, path, st);
+}
+
 int lstat(const char *restrict path, struct stat *restrict st)
 {
-	if (!st)
-		return m6_files_fail(EFAULT);
-	if (begin() < 0)
-		return -1;
-	uint32_t len;
-	int64_t ret = -1;
-	struct vfs_stat v;
-	if (put_path(path, 0, &len) == 0) {
-		uint64_t err = vfs_lstat(m6_files.vfs, 0, len, &ret, &v);
-		ret = m6_files_result(err, ret);
-	}
-	m6_files_unlock();
-	if (ret < 0)
-		return -1;
-	return to_stat(&v, st);
+	return stat_path(vfs_lstat, path, st);
 }
 
 int fstat(int fd, struct stat *st)
