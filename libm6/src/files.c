@@ -580,18 +580,27 @@ int chown(const char *path, uid_t uid, gid_t gid)
 	return path_call(OP_CHOWN, path, u, g);
 }
 
-int rename(const char *from, const char *to)
+/* rename and symlink: a call on two paths, put one after the other in the window. */
+typedef uint64_t (*vfs_two_path_call)(m6_cptr_t vfs, uint64_t a_off, uint32_t a_len, uint64_t b_off,
+                                      uint32_t b_len, int64_t *ret);
+
+static int two_path_call(vfs_two_path_call call, const char *a, const char *b)
 {
 	if (begin() < 0)
 		return -1;
-	uint32_t from_len, to_len;
+	uint32_t a_len, b_len;
 	int64_t ret = -1;
-	if (put_path(from, 0, &from_len) == 0 && put_path(to, from_len, &to_len) == 0) {
-		uint64_t err = vfs_rename(m6_files.vfs, 0, from_len, from_len, to_len, &ret);
+	if (put_path(a, 0, &a_len) == 0 && put_path(b, a_len, &b_len) == 0) {
+		uint64_t err = call(m6_files.vfs, 0, a_len, a_len, b_len, &ret);
 		ret = m6_files_result(err, ret);
 	}
 	m6_files_unlock();
 	return ret < 0 ? -1 : 0;
+}
+
+int rename(const char *from, const char *to)
+{
+	return two_path_call(vfs_rename, from, to);
 }
 
 char *getcwd(char *buf, size_t size)
@@ -649,16 +658,7 @@ ssize_t m6_files_mounts(char *buf, size_t size)
 
 int symlink(const char *target, const char *path)
 {
-	if (begin() < 0)
-		return -1;
-	uint32_t target_len, path_len;
-	int64_t ret = -1;
-	if (put_path(target, 0, &target_len) == 0 && put_path(path, target_len, &path_len) == 0) {
-		uint64_t err = vfs_symlink(m6_files.vfs, 0, target_len, target_len, path_len, &ret);
-		ret = m6_files_result(err, ret);
-	}
-	m6_files_unlock();
-	return ret < 0 ? -1 : 0;
+	return two_path_call(vfs_symlink, target, path);
 }
 
 ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
