@@ -49,6 +49,17 @@ def clean_dest(dest: str, what: str) -> str:
     return path
 
 
+def parse_perm(mode_text: str, what: str) -> int:
+    """A permission in octal, at most 07777; `what` names the argument in the error."""
+    try:
+        perm = int(mode_text, 8)
+    except ValueError:
+        raise PackError(f"{what}: mode '{mode_text}' is not octal") from None
+    if perm > 0o7777:
+        raise PackError(f"{what}: mode {mode_text} has bits beyond 07777")
+    return perm
+
+
 def parse_file(spec: str) -> Entry:
     if "=" not in spec:
         raise PackError(f"'{spec}': expected SRC=DEST[:MODE]")
@@ -67,12 +78,7 @@ def parse_file(spec: str) -> Entry:
     if mode_text is None:
         perm = 0o755 if st.st_mode & stat.S_IXUSR else 0o644
     else:
-        try:
-            perm = int(mode_text, 8)
-        except ValueError:
-            raise PackError(f"'{spec}': mode '{mode_text}' is not octal") from None
-        if perm > 0o7777:
-            raise PackError(f"'{spec}': mode {mode_text} has bits beyond 07777")
+        perm = parse_perm(mode_text, f"'{spec}'")
     if len(data) > 0xFFFFFFFF:
         raise PackError(f"{src}: larger than 4 GiB, which newc cannot hold")
     return Entry(clean_dest(dest, spec), S_IFREG | perm, data)
@@ -90,13 +96,8 @@ def parse_symlink(spec: str) -> Entry:
 def parse_dir(spec: str) -> Entry:
     """DEST[:MODE]: an empty directory (mode 0755 unless given, in octal)."""
     dest, mode_text = spec.rsplit(":", 1) if ":" in spec else (spec, "755")
-    try:
-        perm = int(mode_text, 8)
-    except ValueError:
-        raise PackError(f"--dir '{spec}': mode '{mode_text}' is not octal") from None
-    if perm > 0o7777:
-        raise PackError(f"--dir '{spec}': mode {mode_text} has bits beyond 07777")
-    return Entry(clean_dest(dest, f"--dir '{spec}'"), S_IFDIR | perm, b"")
+    what = f"--dir '{spec}'"
+    return Entry(clean_dest(dest, what), S_IFDIR | parse_perm(mode_text, what), b"")
 
 
 def busybox_links(list_path: str, binary: str = "bin/busybox") -> list[Entry]:

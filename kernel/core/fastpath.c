@@ -44,6 +44,17 @@ static inline void switch_to(struct tcb *prev, struct tcb *next)
 	arch_switch_to(prev, next);
 }
 
+/* The end of both call paths, once the message is in place: the server runs, the caller
+ * waits for its reply. */
+static inline void call_switch(struct tcb *t, struct tcb *server)
+{
+	server->state = THREAD_RUNNING;
+	server->caller = t;
+	t->callee = server;
+	t->state = THREAD_BLOCKED_REPLY;
+	switch_to(t, server);
+}
+
 static struct tcb *fast_call(struct tcb *t)
 {
 	const struct cap *cap = fast_endpoint(t, M6_RIGHT_WRITE | M6_RIGHT_GRANT_REPLY);
@@ -59,11 +70,7 @@ static struct tcb *fast_call(struct tcb *t)
 	server->blocked_on = NULL;
 	copy_registers(t, server, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
 	tcb_set_result(server, M6_OK, info, cap->word);
-	server->state = THREAD_RUNNING;
-	server->caller = t;
-	t->callee = server;
-	t->state = THREAD_BLOCKED_REPLY;
-	switch_to(t, server);
+	call_switch(t, server);
 	return server;
 }
 
@@ -102,11 +109,7 @@ static struct tcb *fast_linux_syscall(struct tcb *t)
 	t->fault = M6_FAULT_LINUX_SYSCALL;
 	t->fault_length = FAULT_MRS;
 	t->blocked_can_grant = false;
-	server->state = THREAD_RUNNING;
-	server->caller = t;
-	t->callee = server;
-	t->state = THREAD_BLOCKED_REPLY;
-	switch_to(t, server);
+	call_switch(t, server);
 	return server;
 }
 

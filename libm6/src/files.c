@@ -449,7 +449,12 @@ static int to_stat(const struct vfs_stat *v, struct stat *st)
 	return 0;
 }
 
-int stat(const char *restrict path, struct stat *restrict st)
+/* stat and lstat differ only in the VFS call (whether the last component is
+ * followed), so both go through one function that takes the call. */
+typedef uint64_t (*vfs_stat_call)(m6_cptr_t vfs, uint64_t path_off, uint32_t path_len, int64_t *ret,
+                                  struct vfs_stat *st);
+
+static int stat_path(vfs_stat_call call, const char *restrict path, struct stat *restrict st)
 {
 	if (!st)
 		return m6_files_fail(EFAULT);
@@ -459,7 +464,7 @@ int stat(const char *restrict path, struct stat *restrict st)
 	int64_t ret = -1;
 	struct vfs_stat v;
 	if (put_path(path, 0, &len) == 0) {
-		uint64_t err = vfs_stat(m6_files.vfs, 0, len, &ret, &v);
+		uint64_t err = call(m6_files.vfs, 0, len, &ret, &v);
 		ret = m6_files_result(err, ret);
 	}
 	m6_files_unlock();
@@ -468,23 +473,14 @@ int stat(const char *restrict path, struct stat *restrict st)
 	return to_stat(&v, st);
 }
 
+int stat(const char *restrict path, struct stat *restrict st)
+{
+	return stat_path(vfs_stat, path, st);
+}
+
 int lstat(const char *restrict path, struct stat *restrict st)
 {
-	if (!st)
-		return m6_files_fail(EFAULT);
-	if (begin() < 0)
-		return -1;
-	uint32_t len;
-	int64_t ret = -1;
-	struct vfs_stat v;
-	if (put_path(path, 0, &len) == 0) {
-		uint64_t err = vfs_lstat(m6_files.vfs, 0, len, &ret, &v);
-		ret = m6_files_result(err, ret);
-	}
-	m6_files_unlock();
-	if (ret < 0)
-		return -1;
-	return to_stat(&v, st);
+	return stat_path(vfs_lstat, path, st);
 }
 
 int fstat(int fd, struct stat *st)
@@ -584,18 +580,27 @@ int chown(const char *path, uid_t uid, gid_t gid)
 	return path_call(OP_CHOWN, path, u, g);
 }
 
-int rename(const char *from, const char *to)
+/* rename and symlink: a call on two paths, put one after the other in the window. */
+typedef uint64_t (*vfs_two_path_call)(m6_cptr_t vfs, uint64_t a_off, uint32_t a_len, uint64_t b_off,
+                                      uint32_t b_len, int64_t *ret);
+
+static int two_path_call(vfs_two_path_call call, const char *a, const char *b)
 {
 	if (begin() < 0)
 		return -1;
-	uint32_t from_len, to_len;
+	uint32_t a_len, b_len;
 	int64_t ret = -1;
-	if (put_path(from, 0, &from_len) == 0 && put_path(to, from_len, &to_len) == 0) {
-		uint64_t err = vfs_rename(m6_files.vfs, 0, from_len, from_len, to_len, &ret);
+	if (put_path(a, 0, &a_len) == 0 && put_path(b, a_len, &b_len) == 0) {
+		uint64_t err = call(m6_files.vfs, 0, a_len, a_len, b_len, &ret);
 		ret = m6_files_result(err, ret);
 	}
 	m6_files_unlock();
 	return ret < 0 ? -1 : 0;
+}
+
+int rename(const char *from, const char *to)
+{
+	return two_path_call(vfs_rename, from, to);
 }
 
 char *getcwd(char *buf, size_t size)
@@ -653,16 +658,7 @@ ssize_t m6_files_mounts(char *buf, size_t size)
 
 int symlink(const char *target, const char *path)
 {
-	if (begin() < 0)
-		return -1;
-	uint32_t target_len, path_len;
-	int64_t ret = -1;
-	if (put_path(target, 0, &target_len) == 0 && put_path(path, target_len, &path_len) == 0) {
-		uint64_t err = vfs_symlink(m6_files.vfs, 0, target_len, target_len, path_len, &ret);
-		ret = m6_files_result(err, ret);
-	}
-	m6_files_unlock();
-	return ret < 0 ? -1 : 0;
+	return two_path_call(vfs_symlink, target, path);
 }
 
 ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)

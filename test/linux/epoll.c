@@ -16,17 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-	printf("%s: %s\n", what, ok ? "ok" : "FAILED");
-	if (!ok) {
-		printf("  errno %d (%s)\n", errno, strerror(errno));
-		failures++;
-	}
-	fflush(stdout);
-}
+#include "check.h"
 
 int main(void)
 {

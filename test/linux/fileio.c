@@ -14,16 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-	printf("%s: %s\n", what, ok ? "ok" : "FAILED");
-	if (!ok) {
-		printf("  errno %d (%s)\n", errno, strerror(errno));
-		failures++;
-	}
-}
+#include "check.h"
 
 static int cmp_names(const void *a, const void *b)
 {

@@ -19,16 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-	printf("%s: %s\n", what, ok ? "ok" : "FAILED");
-	if (!ok) {
-		printf("  errno %d (%s)\n", errno, strerror(errno));
-		failures++;
-	}
-}
+#include "check.h"
 
 /* The call failed with `want`. */
 static int fails_with(long r, int want)

@@ -21,18 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-static long page;
+#include "check.h"
 
-static void check(int ok, const char *what)
-{
-	printf("%s: %s\n", what, ok ? "ok" : "FAILED");
-	if (!ok) {
-		printf("  errno %d (%s)\n", errno, strerror(errno));
-		failures++;
-	}
-	fflush(stdout);
-}
+static long page;
 
 /* A shared (not FUTEX_PRIVATE) futex: it must meet across processes. */
 static long futex(atomic_int *uaddr, int op, int val)

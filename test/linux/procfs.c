@@ -28,17 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-	printf("%s: %s\n", what, ok ? "ok" : "FAILED");
-	if (!ok) {
-		printf("  errno %d (%s)\n", errno, strerror(errno));
-		failures++;
-	}
-	fflush(stdout);
-}
+#include "check.h"
 
 /* The whole file, NUL-terminated (in a static buffer); its length, or -1. */
 static char text[65536];

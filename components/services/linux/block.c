@@ -38,6 +38,38 @@ uint64_t block_deadline_in(uint64_t ns)
 	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
 }
 
+int64_t block_read_timespec(struct proc *p, uint64_t addr, uint64_t *ns)
+{
+	int64_t ts[2];
+	int e = mem_copy_in(p, ts, addr, sizeof(ts));
+	if (e)
+		return e;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -LINUX_EINVAL;
+	/* past about 584 years: saturate (block_deadline_in does too) */
+	*ns = (uint64_t)ts[0] > UINT64_MAX / 1000000000u - 1
+	          ? UINT64_MAX
+	          : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+	return 0;
+}
+
+int64_t block_read_timeout(struct proc *p, uint64_t addr, uint64_t *deadline, bool *now_only)
+{
+	*deadline = 0;
+	*now_only = false;
+	if (!addr)
+		return 0;
+	uint64_t ns;
+	int64_t e = block_read_timespec(p, addr, &ns);
+	if (e)
+		return e;
+	if (ns == 0)
+		*now_only = true;
+	else
+		*deadline = block_deadline_in(ns);
+	return 0;
+}
+
 struct blocked *block_park(block_check_fn check, uint64_t deadline, int64_t on_timeout)
 {
 	if (deadline && !have_timer)

@@ -79,5 +79,12 @@ void block_run_again(void);
 struct blocked *block_next(struct blocked *after);
 /* A deadline `ns` nanoseconds from now, in ticks. */
 uint64_t block_deadline_in(uint64_t ns);
+/* A struct timespec {sec, nsec} at user address `addr`, in nanoseconds (*ns), saturated at
+ * UINT64_MAX past about 584 years. A fault's errno, or -EINVAL for a negative field or
+ * nsec >= 10^9, as Linux checks a timeout. */
+int64_t block_read_timespec(struct proc *p, uint64_t addr, uint64_t *ns);
+/* A wait's timeout, a timespec at `addr` (0: none, wait for ever): *deadline (0: none),
+ * *now_only for a zero timeout (poll once, never park). ppoll, pselect6, epoll_pwait2. */
+int64_t block_read_timeout(struct proc *p, uint64_t addr, uint64_t *deadline, bool *now_only);
 
 #endif

@@ -246,22 +246,10 @@ int64_t sys_epoll_pwait2(struct proc *p, const uint64_t a[6])
 	int64_t sr = signal_temp_mask(p, a[4], a[5]);
 	if (sr)
 		return sr;
-	uint64_t deadline = 0;
-	bool now_only = false;
-	if (a[3]) {
-		int64_t ts[2];
-		int e = mem_copy_in(p, ts, a[3], sizeof(ts));
-		if (e)
-			return e;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -LINUX_EINVAL;
-		uint64_t ns = (uint64_t)ts[0] >= UINT64_MAX / 1000000000u - 1
-		                  ? UINT64_MAX
-		                  : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-		if (ns == 0)
-			now_only = true;
-		else
-			deadline = block_deadline_in(ns);
-	}
+	uint64_t deadline;
+	bool now_only;
+	int64_t r = block_read_timeout(p, a[3], &deadline, &now_only);
+	if (r)
+		return r;
 	return ep_wait(p, a, deadline, now_only);
 }

@@ -1668,30 +1668,6 @@ uint32_t fd_poll(struct proc *p, const struct ofd *f)
 	return (fn ? fn : poll_always)(p, f);
 }
 
-/* A wait's timeout: *deadline (0: none), *now_only for a zero timeout. */
-static int64_t read_timeout(struct proc *p, uint64_t uts, uint64_t *deadline, bool *now_only)
-{
-	*deadline = 0;
-	*now_only = false;
-	if (!uts)
-		return 0;
-	int64_t ts[2];
-	int e = mem_copy_in(p, ts, uts, sizeof(ts));
-	if (e)
-		return e;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -LINUX_EINVAL;
-	/* past about 584 years: saturate (block_deadline_in does too) */
-	uint64_t ns = (uint64_t)ts[0] >= UINT64_MAX / 1000000000u - 1
-	                  ? UINT64_MAX
-	                  : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-	if (ns == 0)
-		*now_only = true;
-	else
-		*deadline = block_deadline_in(ns);
-	return 0;
-}
-
 /* ppoll and pselect6 write the time left back, as Linux does (glibc's select passes it
  * on in the timeval). */
 static void write_left(struct proc *p, uint64_t uts, uint64_t deadline)
@@ -1765,7 +1741,7 @@ int64_t sys_ppoll(struct proc *p, const uint64_t a[6])
 		return sr;
 	uint64_t deadline;
 	bool now_only;
-	int64_t r = read_timeout(p, a[2], &deadline, &now_only);
+	int64_t r = block_read_timeout(p, a[2], &deadline, &now_only);
 	if (r)
 		return r;
 	r = poll_scan(p, a[0], a[1]);
@@ -1869,7 +1845,7 @@ int64_t sys_pselect6(struct proc *p, const uint64_t a[6])
 			return sr;
 	}
 	bool now_only;
-	int64_t r = read_timeout(p, a[4], &arg[5], &now_only);
+	int64_t r = block_read_timeout(p, a[4], &arg[5], &now_only);
 	if (r)
 		return r;
 	r = select_scan(p, arg, now_only);

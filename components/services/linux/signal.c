@@ -970,14 +970,13 @@ int64_t signal_sys_rt_sigtimedwait(struct proc *p, const uint64_t a[6])
 		return r;
 	uint64_t deadline = 0;
 	if (a[2]) {
-		int64_t ts[2];
-		if ((e = mem_copy_in(p, ts, a[2], sizeof(ts))) != 0)
-			return e;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -LINUX_EINVAL;
-		if (ts[0] == 0 && ts[1] == 0)
+		uint64_t ns;
+		int64_t te = block_read_timespec(p, a[2], &ns);
+		if (te)
+			return te;
+		if (ns == 0)
 			return -LINUX_EAGAIN;
-		deadline = block_deadline_in((uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1]);
+		deadline = block_deadline_in(ns);
 	}
 	struct blocked *b = block_park(timedwait_marker, deadline, -LINUX_EAGAIN);
 	if (!b)

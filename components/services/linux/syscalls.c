@@ -175,25 +175,11 @@ static int64_t sleep_until(uint64_t deadline)
 	return LINUX_PARKED;
 }
 
-static int64_t read_timespec(struct proc *p, uint64_t addr, uint64_t *ns)
-{
-	int64_t ts[2];
-	int e = mem_copy_in(p, ts, addr, sizeof(ts));
-	if (e)
-		return e;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -LINUX_EINVAL;
-	*ns = (uint64_t)ts[0] > UINT64_MAX / 1000000000u - 1
-	          ? UINT64_MAX
-	          : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-	return 0;
-}
-
 /* The remaining time (a[1]) is never written: only a signal could cut a sleep short. */
 static int64_t sys_nanosleep(struct proc *p, const uint64_t a[6])
 {
 	uint64_t ns;
-	int64_t e = read_timespec(p, a[0], &ns);
+	int64_t e = block_read_timespec(p, a[0], &ns);
 	return e ? e : sleep_until(block_deadline_in(ns));
 }
 
@@ -207,7 +193,7 @@ static int64_t sys_clock_nanosleep(struct proc *p, const uint64_t a[6])
 		return -LINUX_EINVAL;
 	/* flag bits other than TIMER_ABSTIME are ignored, as Linux ignores them */
 	uint64_t ns;
-	int64_t e = read_timespec(p, a[2], &ns);
+	int64_t e = block_read_timespec(p, a[2], &ns);
 	if (e)
 		return e;
 	if (!(a[1] & TIMER_ABSTIME))

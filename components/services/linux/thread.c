@@ -171,13 +171,10 @@ int64_t thread_sys_futex(struct proc *p, const uint64_t a[6])
 			return -LINUX_EINVAL;
 		uint64_t deadline = 0;
 		if (a[3]) {
-			int64_t ts[2];
-			int e = mem_copy_in(p, ts, a[3], sizeof(ts));
-			if (e)
-				return e;
-			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-				return -LINUX_EINVAL;
-			uint64_t ns = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+			uint64_t ns;
+			int64_t te = block_read_timespec(p, a[3], &ns);
+			if (te)
+				return te;
 			/* WAIT: a relative timeout; WAIT_BITSET: an absolute time of
 			 * CLOCK_MONOTONIC, or of CLOCK_REALTIME with FUTEX_CLOCK_REALTIME */
 			deadline = op == FUTEX_WAIT

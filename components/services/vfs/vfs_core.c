@@ -320,15 +320,20 @@ static int stat_target(const struct target *t, struct vfs_attr *attr)
 }
 
 /* A path that ended in '/' must name a directory. */
-static int check_dir_flag(const struct target *t)
+static int check_dir_flag(const struct target *t, const struct vfs_attr *attr)
 {
-	if (!(t->flags & VFS_PATH_DIR))
-		return 0;
-	struct vfs_attr attr;
-	int r = stat_target(t, &attr);
+	return (t->flags & VFS_PATH_DIR) && !VFS_S_ISDIR(attr->mode) ? -VFS_ENOTDIR : 0;
+}
+
+/* Resolves a path that must exist and stats what it names (readlink, realpath, statfs,
+ * chdir): resolve's error first, then the file system's. */
+static int resolve_existing(struct vfs *v, struct vfs_client *c, uint64_t path_off,
+                            uint32_t path_len, bool follow, struct target *t, struct vfs_attr *attr)
+{
+	int r = resolve(v, c, path_off, path_len, 0, follow, t);
 	if (r < 0)
 		return r;
-	return VFS_S_ISDIR(attr.mode) ? 0 : -VFS_ENOTDIR;
+	return stat_target(t, attr);
 }
 
 /*
@@ -995,16 +1000,13 @@ int64_t vfs_core_statfs(struct vfs *v, uint64_t badge, uint64_t path_off, uint32
                         struct vfs_statfs *st)
 {
 	CLIENT_OR_FAULT(v, badge, c);
-	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, true, &t);
-	if (r < 0)
-		return r;
-	r = check_dir_flag(&t);
-	if (r < 0)
-		return r;
 	/* The path must exist, as statfs(2) asks, though the answer is the file system's. */
+	struct target t;
 	struct vfs_attr attr;
-	r = stat_target(&t, &attr);
+	int r = resolve_existing(v, c, path_off, path_len, true, &t, &attr);
+	if (r < 0)
+		return r;
+	r = check_dir_flag(&t, &attr);
 	if (r < 0)
 		return r;
 	struct vfs_statfs s;
@@ -1022,11 +1024,8 @@ int64_t vfs_core_chdir(struct vfs *v, uint64_t badge, uint64_t path_off, uint32_
 {
 	CLIENT_OR_FAULT(v, badge, c);
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, true, &t);
-	if (r < 0)
-		return r;
 	struct vfs_attr attr;
-	r = stat_target(&t, &attr);
+	int r = resolve_existing(v, c, path_off, path_len, true, &t, &attr);
 	if (r < 0)
 		return r;
 	if (!VFS_S_ISDIR(attr.mode))
@@ -1196,13 +1195,10 @@ int64_t vfs_core_readlink(struct vfs *v, uint64_t badge, uint64_t path_off, uint
 	CLIENT_OR_FAULT(v, badge, c);
 	if (!window_ok(c, win_off, len))
 		return -VFS_EFAULT;
-	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, false, &t);
-	if (r < 0)
-		return r;
 	/* It must exist, and be a link: anything else is EINVAL, as readlink(2). */
+	struct target t;
 	struct vfs_attr attr;
-	r = stat_target(&t, &attr);
+	int r = resolve_existing(v, c, path_off, path_len, false, &t, &attr);
 	if (r < 0)
 		return r;
 	if (!VFS_S_ISLNK(attr.mode) || !has_links(t.m))
@@ -1222,15 +1218,13 @@ int64_t vfs_core_realpath(struct vfs *v, uint64_t badge, uint64_t path_off, uint
 	if (!window_ok(c, win_off, len))
 		return -VFS_EFAULT;
 	struct target t;
-	int r = resolve(v, c, path_off, path_len, 0, true, &t);
-	if (r < 0)
-		return r;
 	struct vfs_attr attr;
-	r = stat_target(&t, &attr);
+	int r = resolve_existing(v, c, path_off, path_len, true, &t, &attr);
 	if (r < 0)
 		return r;
-	if ((t.flags & VFS_PATH_DIR) && !VFS_S_ISDIR(attr.mode))
-		return -VFS_ENOTDIR;
+	r = check_dir_flag(&t, &attr);
+	if (r < 0)
+		return r;
 	size_t n = strlen(t.path) + 1;
 	if (n > len)
 		return -VFS_CORE_ERANGE;

@@ -200,6 +200,16 @@ static void to_stat(const struct vfs_core_stat *in, struct vfs_stat *st)
 	st->ctime_ns = in->attr.ctime_ns;
 }
 
+/* stat, lstat and fstat's answer: the core's result, and the attributes when it is 0. */
+static uint64_t stat_answer(int64_t r, const struct vfs_core_stat *cs, int64_t *ret,
+                            struct vfs_stat *st)
+{
+	*ret = r;
+	if (r == 0)
+		to_stat(cs, st);
+	return M6_OK;
+}
+
 static uint64_t m_open(void *s, uint64_t b, uint64_t off, uint32_t len, uint32_t flags,
                        uint32_t mode, int64_t *ret)
 {
@@ -250,19 +260,13 @@ static uint64_t m_stat(void *s, uint64_t b, uint64_t off, uint32_t len, int64_t 
                        struct vfs_stat *st)
 {
 	struct vfs_core_stat cs;
-	*ret = vfs_core_stat(s, b, off, len, &cs);
-	if (*ret == 0)
-		to_stat(&cs, st);
-	return M6_OK;
+	return stat_answer(vfs_core_stat(s, b, off, len, &cs), &cs, ret, st);
 }
 
 static uint64_t m_fstat(void *s, uint64_t b, uint32_t fd, int64_t *ret, struct vfs_stat *st)
 {
 	struct vfs_core_stat cs;
-	*ret = vfs_core_fstat(s, b, fd, &cs);
-	if (*ret == 0)
-		to_stat(&cs, st);
-	return M6_OK;
+	return stat_answer(vfs_core_fstat(s, b, fd, &cs), &cs, ret, st);
 }
 
 static uint64_t m_readdir(void *s, uint64_t b, uint32_t fd, uint64_t off, uint32_t len,
@@ -391,10 +395,7 @@ static uint64_t m_lstat(void *s, uint64_t b, uint64_t off, uint32_t len, int64_t
                         struct vfs_stat *st)
 {
 	struct vfs_core_stat cs;
-	*ret = vfs_core_lstat(s, b, off, len, &cs);
-	if (*ret == 0)
-		to_stat(&cs, st);
-	return M6_OK;
+	return stat_answer(vfs_core_lstat(s, b, off, len, &cs), &cs, ret, st);
 }
 
 static uint64_t m_symlink(void *s, uint64_t b, uint64_t target_off, uint32_t target_len,
