@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 static int failures;
-#define CHECK(c)                                                                              \
-	do {                                                                                  \
-		if (!(c)) {                                                                   \
+#define CHECK(c)                                                                                \
+	do {                                                                                    \
+		if (!(c)) {                                                                     \
 			printf("reexec: FAILED line %d: %s (errno %d)\n", __LINE__, #c, errno); \
-			failures++;                                                           \
-		}                                                                             \
+			failures++;                                                             \
+		}                                                                               \
 	} while (0)
 
 static char *slurp(const char *path, size_t *size)
