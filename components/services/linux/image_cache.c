@@ -308,7 +308,14 @@ static int load(struct proc *p, struct image_file *f, const struct elf_image *im
 			uint32_t held = c ? c->frame[(a - img->lo) / PAGE_SIZE] : 0;
 			int e;
 			if (held) {
-				if ((e = mem_map_held_lazy(p, a + bias, held - 1, s->prot)) != 0)
+				/* The entry point's page and the program headers' (the C library
+				 * reads them through AT_PHDR) are touched at once: mapped now, a
+				 * fault each saved; the rest on first touch. */
+				bool now =
+				    page_down(img->entry) == a || page_down(img->phdr_vaddr) == a;
+				e = now ? mem_map_held(p, a + bias, held - 1, s->prot)
+				        : mem_map_held_lazy(p, a + bias, held - 1, s->prot);
+				if (e)
 					return e;
 				continue;
 			}
