@@ -46,10 +46,10 @@ static uint64_t page_down(uint64_t v)
 	return v & ~(uint64_t)(ELF_PAGE_SIZE - 1);
 }
 
-static enum elf_result check_header(const uint8_t *d, size_t size, const char **why)
+static enum elf_result check_header(const uint8_t *d, size_t avail, uint64_t size, const char **why)
 {
 	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
-	if (size < EHDR_SIZE)
+	if (avail < EHDR_SIZE)
 		return bad(why, "shorter than an ELF header");
 	if (memcmp(d, magic, sizeof(magic)) != 0)
 		return bad(why, "no ELF magic");
@@ -77,15 +77,22 @@ static enum elf_result check_header(const uint8_t *d, size_t size, const char **
 		return bad(why, "program headers misaligned");
 	if (!add_ok(phoff, phnum * PHDR_SIZE, &end) || end > size)
 		return bad(why, "program headers outside the file");
+	if (end > avail)
+		return bad(why, "program headers beyond the bytes read");
 	return ELF_OK;
 }
 
-static enum elf_result read_interp(const uint8_t *d, size_t size, const uint8_t *ph,
+static enum elf_result read_interp(const uint8_t *d, size_t avail, uint64_t size, const uint8_t *ph,
                                    struct elf_image *out, const char **why)
 {
 	uint64_t off = get(ph + 8, 8), len = get(ph + 32, 8), end;
 	if (!add_ok(off, len, &end) || end > size)
 		return bad(why, "PT_INTERP outside the file");
+	/* only for the log line: what of the path lies in the bytes read (often all) */
+	if (off >= avail)
+		len = 0;
+	else if (len > avail - off)
+		len = avail - off;
 	size_t n = len < sizeof(out->interp) - 1 ? (size_t)len : sizeof(out->interp) - 1;
 	memcpy(out->interp, d + off, n);
 	out->interp[n] = '\0';
@@ -97,7 +104,7 @@ static enum elf_result read_interp(const uint8_t *d, size_t size, const uint8_t 
 	return ELF_NEEDS_INTERP;
 }
 
-static enum elf_result add_load(const uint8_t *ph, size_t size, struct elf_image *out,
+static enum elf_result add_load(const uint8_t *ph, uint64_t size, struct elf_image *out,
                                 const char **why)
 {
 	uint64_t flags = get(ph + 4, 4), offset = get(ph + 8, 8), vaddr = get(ph + 16, 8);
@@ -174,12 +181,20 @@ static enum elf_result find_phdr(const struct elf_image *img, uint64_t phoff, ui
 enum elf_result elf_parse(const uint8_t *data, size_t size, uint64_t user_limit,
                           struct elf_image *out, const char **why)
 {
+	return elf_parse_head(data, size, size, user_limit, out, why);
+}
+
+enum elf_result elf_parse_head(const uint8_t *data, size_t avail, uint64_t size,
+                               uint64_t user_limit, struct elf_image *out, const char **why)
+{
 	memset(out, 0, sizeof(*out));
 	if (why)
 		*why = "ok";
 	if (!data)
 		return bad(why, "no data");
-	enum elf_result r = check_header(data, size, why);
+	if (avail > size)
+		avail = (size_t)size;
+	enum elf_result r = check_header(data, avail, size, why);
 	if (r != ELF_OK)
 		return r;
 	out->type = (uint32_t)get(data + 16, 2);
@@ -193,7 +208,7 @@ enum elf_result elf_parse(const uint8_t *data, size_t size, uint64_t user_limit,
 		const uint8_t *ph = data + phoff + (uint64_t)i * PHDR_SIZE;
 		uint64_t type = get(ph, 4);
 		if (type == PT_INTERP)
-			return read_interp(data, size, ph, out, why);
+			return read_interp(data, avail, size, ph, out, why);
 		if (type == PT_PHDR) {
 			pt_phdr = get(ph + 16, 8);
 			have_pt_phdr = 1;

@@ -58,6 +58,12 @@ enum elf_result {
 enum elf_result elf_parse(const uint8_t *data, size_t size, uint64_t user_limit,
                           struct elf_image *out, const char **why);
 
+/* As elf_parse, for a file of `size` bytes of which the first `avail` are at `data` (the
+ * loader reads the headers, not the whole file): the program headers must lie in those
+ * bytes, the PT_LOAD ranges in the file. */
+enum elf_result elf_parse_head(const uint8_t *data, size_t avail, uint64_t size,
+                               uint64_t user_limit, struct elf_image *out, const char **why);
+
 /* The bias at which an ET_DYN image whose span is [lo, hi) goes at or above `base` (0 for
  * ET_EXEC): base rounded up to the image's alignment, minus lo, in *bias. False when it
  * would not fit below user_limit (the caller refuses). */

@@ -20,6 +20,7 @@
 
 #include "block.h"
 #include "elf.h"
+#include "image_cache.h"
 #include "jobargs.h"
 #include "shim.h"
 #include "tty.h"
@@ -30,9 +31,8 @@
 #include "linux_idl.h"
 #endif
 
-#define MAX_ELF_SIZE ((size_t)8 << 20)
-#define MAX_ARGS     32 /* argv entries (a #! script adds two) */
-#define MAX_ENV      32
+#define MAX_ARGS 32 /* argv entries (a #! script adds two) */
+#define MAX_ENV  32
 
 /* The shim's own lines (shim_log): to the console service when the spec gives one (as a
  * client of its own, whole lines: never cut into by a program's output), else to the
@@ -66,68 +66,6 @@ void shim_log(const char *fmt, ...)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	shim_console_write(line, (size_t)n);
-}
-
-/* The whole file at `path` in a malloc'd buffer, or NULL with *err (-errno). */
-static uint8_t *read_file(const char *path, size_t *size, int *err)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		*err = -LINUX_ENOENT;
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || st.st_size < 0 || (size_t)st.st_size > MAX_ELF_SIZE) {
-		close(fd);
-		*err = -LINUX_ENOEXEC;
-		return NULL;
-	}
-	uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		free(buf);
-		*err = -LINUX_ENOMEM;
-		return NULL;
-	}
-	*size = got;
-	return buf;
-}
-
-/* Copy the segments into p (all pages present at once: the file is not kept). */
-static int load_segments(struct proc *p, const uint8_t *file, const struct elf_image *img,
-                         uint64_t bias)
-{
-	for (unsigned i = 0; i < img->count; i++) {
-		const struct elf_segment *s = &img->seg[i];
-		uint64_t start = (s->vaddr + bias) & ~(uint64_t)(PAGE_SIZE - 1);
-		uint64_t end =
-		    (s->vaddr + bias + s->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-		/* a page shared with the previous segment stays in its VMA, with both rights */
-		struct vma *prev = mem_vma_find(p, start);
-		if (prev) {
-			prev->prot |= s->prot;
-			start += PAGE_SIZE;
-		}
-		if (start < end) {
-			int e = mem_vma_add(p, start, end, s->prot, VMA_IMAGE);
-			if (e)
-				return e;
-		}
-		int e = mem_copy_out(p, s->vaddr + bias, file + s->offset, s->filesz);
-		if (e)
-			return e;
-		/* bytes between filesz and memsz are zero: the pages are fresh or zeroed */
-		if (s->prot & ELF_PROT_EXEC)
-			mem_sync_code(p, s->vaddr + bias, s->vaddr + bias + s->memsz);
-	}
-	return 0;
 }
 
 struct stack_builder {
@@ -281,24 +219,23 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	char line[128];
 	const char *exe = path;
 	*changed = false;
-	size_t size = 0;
-	int e = 0;
-	uint8_t *file = read_file(path, &size, &e);
-	if (!file) {
+	struct image_file file;
+	int e = image_open(path, &file);
+	if (e) {
 		/* the caller gets the error; on a terminal a shell's PATH search would fill
 		 * the screen with these */
 		if (!shim_interactive)
 			shim_log("linux: %s: cannot read %s (%d)", base, path, -e);
 		return e;
 	}
-	if (size >= 2 && file[0] == '#' && file[1] == '!') {
+	if (file.head_len >= 2 && file.head[0] == '#' && file.head[1] == '!') {
 		/* "#!INTERP [ARG]": one optional argument, the rest of the line */
 		size_t n = 0;
-		while (n + 2 < size && n < sizeof(line) - 1 && file[n + 2] != '\n')
+		while (n + 2 < file.head_len && n < sizeof(line) - 1 && file.head[n + 2] != '\n')
 			n++;
-		memcpy(line, file + 2, n);
+		memcpy(line, file.head + 2, n);
 		line[n] = '\0';
-		free(file);
+		image_close(&file);
 		char *interp = line;
 		while (*interp == ' ' || *interp == '\t')
 			interp++;
@@ -325,8 +262,7 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 		argc = k;
 		argv = args;
 		exe = interp;
-		file = read_file(interp, &size, &e);
-		if (!file) {
+		if ((e = image_open(interp, &file)) != 0) {
 			shim_log("linux: %s: cannot read its interpreter %s (%d)", base, interp,
 			         -e);
 			return e;
@@ -334,7 +270,8 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	}
 	struct elf_image img;
 	const char *why = NULL;
-	enum elf_result r = elf_parse(file, size, LINUX_USER_LIMIT, &img, &why);
+	enum elf_result r =
+	    elf_parse_head(file.head, file.head_len, file.size, LINUX_USER_LIMIT, &img, &why);
 	uint64_t bias = 0;
 	if (r == ELF_NEEDS_INTERP) {
 		shim_log("linux: %s: needs an interpreter (%s): ENOEXEC", base, img.interp);
@@ -345,7 +282,7 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 		r = ELF_BAD;
 	}
 	if (r != ELF_OK) {
-		free(file);
+		image_close(&file);
 		return -LINUX_ENOEXEC;
 	}
 	/* the point of no return: the old image goes */
@@ -359,12 +296,12 @@ static int proc_load(struct proc *p, const char *path, int argc, char *const *ar
 	p->exe_real = false;
 	snprintf(p->comm, sizeof(p->comm), "%s", base); /* Linux's comm: 15 bytes */
 	set_cmdline(p, argc, argv);
-	if ((e = mem_proc_make(p)) == 0 && (e = load_segments(p, file, &img, bias)) == 0 &&
+	if ((e = mem_proc_make(p)) == 0 && (e = image_load(p, &file, &img, bias)) == 0 &&
 	    (e = mem_vma_add(p, LINUX_STACK_TOP - LINUX_STACK_SIZE, LINUX_STACK_TOP,
 	                     ELF_PROT_READ | ELF_PROT_WRITE, VMA_STACK)) == 0 &&
 	    (e = vdso_map(p)) == 0 && (e = signal_map_sigpage(p)) == 0)
 		e = build_stack(p, argc, argv, envc, envp, &img, bias, sp);
-	free(file);
+	image_close(&file);
 	if (e)
 		return e;
 	p->brk_start = p->brk = img.hi + bias;
@@ -780,6 +717,7 @@ int main(int argc, char **argv)
 	serve();
 	unsigned made, free_count;
 	vdso_release();
+	image_cache_shrink();
 	mem_stats(&made, &free_count);
 	shim_log("linux: all programs done (%u frames made, %u free)", made, free_count);
 #ifdef CAP_POWER

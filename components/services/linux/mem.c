@@ -10,6 +10,7 @@
 
 #include "elf.h"
 #include "fd.h"
+#include "image_cache.h"
 #include "shim.h"
 
 /* Frame i of the pool is at FRAME_WINDOW + i * 4 KiB in the shim's own address space:
@@ -137,7 +138,12 @@ static int frame_get(uint32_t *index)
 		*index = i;
 		return 0;
 	}
-	return frame_make(index);
+	int e = frame_make(index);
+	/* out of frames: the image cache's pages go (those no process maps come back free)
+	 * before the allocation fails */
+	if (e && image_cache_shrink())
+		return frame_get(index);
+	return e;
 }
 
 static void frame_put(uint32_t i)
@@ -504,20 +510,26 @@ int mem_copy_out(struct proc *p, uint64_t dst, const void *src, size_t n)
 	return 0;
 }
 
+/* Clean frame i's data cache lines to the point of unification and invalidate its
+ * instruction cache lines: code written through the window becomes visible to fetches. */
+static void frame_sync_code(uint32_t i)
+{
+	uintptr_t va = (uintptr_t)frame_ptr(i);
+	for (uintptr_t l = va; l < va + PAGE_SIZE; l += 64)
+		__asm__ volatile("dc cvau, %0" ::"r"(l) : "memory");
+	__asm__ volatile("dsb ish" ::: "memory");
+	for (uintptr_t l = va; l < va + PAGE_SIZE; l += 64)
+		__asm__ volatile("ic ivau, %0" ::"r"(l) : "memory");
+	__asm__ volatile("dsb ish\n\tisb" ::: "memory");
+}
+
 void mem_sync_code(struct proc *p, uint64_t start, uint64_t end)
 {
 	for (uint64_t a = start & ~(uint64_t)(PAGE_SIZE - 1); a < end; a += PAGE_SIZE) {
 		struct l3 *t = l3_find(p, a);
 		unsigned slot = (unsigned)((a >> 12) & 511);
-		if (!t || !t->frame[slot])
-			continue;
-		uintptr_t va = (uintptr_t)frame_ptr(t->frame[slot] - 1);
-		for (uintptr_t l = va; l < va + PAGE_SIZE; l += 64)
-			__asm__ volatile("dc cvau, %0" ::"r"(l) : "memory");
-		__asm__ volatile("dsb ish" ::: "memory");
-		for (uintptr_t l = va; l < va + PAGE_SIZE; l += 64)
-			__asm__ volatile("ic ivau, %0" ::"r"(l) : "memory");
-		__asm__ volatile("dsb ish\n\tisb" ::: "memory");
+		if (t && t->frame[slot])
+			frame_sync_code(t->frame[slot] - 1);
 	}
 }
 
@@ -836,5 +848,31 @@ int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot)
 	t->prot[slot] = prot;
 	if (m6_frame_map(copy, p->vspace, va, rights_of(prot)) != M6_OK)
 		return -LINUX_ENOMEM;
+	return 0;
+}
+
+void mem_frame_sync_code(uint32_t index)
+{
+	frame_sync_code(index);
+}
+
+int mem_map_held_lazy(struct proc *p, uint64_t va, uint32_t index, uint32_t prot)
+{
+	struct l3 *t = l3_find(p, va);
+	int e;
+	if (!t && (e = l3_make(p, va, &t)) != 0)
+		return e;
+	unsigned slot = (unsigned)((va >> 12) & 511);
+	if (frames[index].refs == UINT16_MAX)
+		return -LINUX_ENOMEM;
+	if (t->frame[slot])
+		entry_drop(t, slot);
+	/* As a fork child's entry: the frame is counted but nothing is mapped (no cap copy
+	 * yet); the first touch maps it through mem_fault's lazy path. Copy-on-write, as
+	 * every held frame: a write (after an mprotect) copies the page. */
+	frames[index].refs++;
+	t->frame[slot] = index + 1;
+	t->fcap[slot] = 0;
+	t->prot[slot] = prot | PROT_COW | PROT_LAZY;
 	return 0;
 }

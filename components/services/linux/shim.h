@@ -177,6 +177,10 @@ void mem_frame_release(uint32_t index);
 /* Map held frame `index` at va in p, copy-on-write with `prot` (a page already there is
  * dropped); 0 or -ENOMEM. */
 int mem_map_held(struct proc *p, uint64_t va, uint32_t index, uint32_t prot);
+/* As mem_map_held, but mapped on first touch (the exec image cache); 0 or -ENOMEM. */
+int mem_map_held_lazy(struct proc *p, uint64_t va, uint32_t index, uint32_t prot);
+/* Make the code written into held frame `index` visible to instruction fetches. */
+void mem_frame_sync_code(uint32_t index);
 
 /* ---- cpu.c: AT_HWCAP and the ID registers a program reads ---- */
 /* Read the CPU's ID registers through the kernel (needs `syscap system_info`). */
