@@ -374,6 +374,29 @@ static void test_window_full(void **state)
 	assert_int_equal(res.functions[0].bars[2].addr, 0x10008000);
 }
 
+/* Memory BARs smaller than a page still take a whole page each (a driver gets its BARs
+ * as frames); I/O BARs stay packed by their own size. */
+static void test_small_bars_take_pages(void **state)
+{
+	(void)state;
+	int a = add(&fk, -1, 0, 0, 0x1, 0x1, 0, 0);
+	bar_mem(&fk, a, 0, 0x100, false, false);
+	bar_mem(&fk, a, 1, 0x10, false, false);
+	bar_io(&fk, a, 2, 0x20);
+	bar_io(&fk, a, 3, 0x20);
+	int b = add(&fk, -1, 1, 0, 0x1, 0x2, 0, 0);
+	bar_mem(&fk, b, 0, 0x80, false, false);
+	pcie_enumerate(&ops, &qemu_windows, &res);
+	assert_int_equal(res.problem_count, 0);
+	assert_int_equal(res.functions[0].bars[0].addr, 0x10000000);
+	assert_int_equal(res.functions[0].bars[0].size, 0x100);
+	assert_int_equal(res.functions[0].bars[1].addr, 0x10001000);
+	assert_int_equal(res.functions[0].bars[1].size, 0x10);
+	assert_int_equal(res.functions[0].bars[2].addr, 0x1000);
+	assert_int_equal(res.functions[0].bars[3].addr, 0x1020);
+	assert_int_equal(res.functions[1].bars[0].addr, 0x10002000);
+}
+
 /* Capability lists that loop or point into the header end the walk with a problem; the
  * capabilities found before stay found and the device is still enumerated. */
 static void test_bad_capabilities(void **state)
@@ -451,6 +474,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_nested_bridges, setup),
 	    cmocka_unit_test_setup(test_impossible_bars, setup),
 	    cmocka_unit_test_setup(test_window_full, setup),
+	    cmocka_unit_test_setup(test_small_bars_take_pages, setup),
 	    cmocka_unit_test_setup(test_bad_capabilities, setup),
 	    cmocka_unit_test_setup(test_buses_beyond_ecam, setup),
 	    cmocka_unit_test_setup(test_single_function_and_unknown_header, setup),

@@ -40,6 +40,8 @@
 #define BRIDGE_IO_ALIGN      0x1000ull   /* I/O window: 4 KiB */
 /* I/O ports below 0x1000 are where legacy ISA devices decode; leave them alone. */
 #define IO_FIRST 0x1000ull
+/* The smallest unit of memory space a BAR takes (see size_bar). */
+#define MEM_PAGE 0x1000ull
 
 struct allocator {
 	uint64_t next, end; /* end exclusive; end == next: empty */
@@ -189,7 +191,10 @@ static unsigned size_bar(struct walk *w, unsigned b, unsigned d, unsigned f, uns
 		return used;
 	}
 	uint64_t addr;
-	if (!allocate(from, size, size, &addr)) {
+	/* Memory BARs get whole pages: a driver is handed its BARs as frames, and two
+	 * devices must never share one. */
+	uint64_t span = bar->kind != PCIE_BAR_IO && size < MEM_PAGE ? MEM_PAGE : size;
+	if (!allocate(from, span, span, &addr)) {
 		problem(w, PCIE_BAR_NO_SPACE, b, d, f, i, size);
 		bar->kind = PCIE_BAR_NONE;
 		return used;
