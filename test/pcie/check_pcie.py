@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""ctest qemu.pcie: boot the PCIe bus component with a set of QEMU devices and check what it
+enumerates, twice over.
+
+1. Its lines ("pcie: BB:DD.F vendor:device class ... barN kind addr+size ... bus SS-SS
+   windows") must equal the expected list (test/pcie/expected.txt) exactly: every line, in
+   order, nothing extra, and no "refused" line.
+2. QEMU's own view: the run has QEMU trace `pci_update_mappings_add`, which it logs when a
+   device's BAR becomes decoded at an address (memory or I/O decoding on, the BAR
+   programmed). The set of BARs QEMU maps must equal the set the component reports, so
+   an assignment the component printed but did not program, or a device it did not
+   enable, fails.
+
+The guest must power off (PSCI) before the timeout and QEMU exit 0.
+
+usage: check_pcie.py --expected FILE [--timeout S] [--log FILE] -- QEMU ARGS...
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "qemu"))
+from qemu_run import run_guest, verdict  # noqa: E402
+
+LINE = re.compile(r"^pcie: (\d\d:\d\d\.\d) .*$", re.M)
+BAR = re.compile(r" bar(\d) (?:mem32|mem64|io) (?:pref )?(0x[0-9a-f]+)\+(0x[0-9a-f]+)")
+TRACE = re.compile(r"pci_update_mappings_add \S+ (\d\d:\d\d\.\d) (\d),(0x[0-9a-f]+)\+(0x[0-9a-f]+)")
+
+
+def expected_lines(path: Path) -> list[str]:
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        text = raw.split("#", 1)[0].rstrip()
+        if text:
+            lines.append(text)
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--expected", type=Path, required=True, help="the expected device list")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--log", type=Path)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no QEMU command given")
+    try:
+        want = expected_lines(args.expected)
+    except OSError as exc:
+        print(f"check_pcie: cannot read {args.expected}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        output, status = run_guest(command + ["-trace", "pci_update_mappings_add"],
+                                   args.timeout)
+    except OSError as exc:
+        print(f"check_pcie: cannot start QEMU: {exc}", file=sys.stderr)
+        return 1
+    if args.log:
+        args.log.write_text(output, encoding="utf-8")
+    sys.stdout.write(output)
+
+    failures: list[str] = []
+    if status is None:
+        failures.append(f"no power-off within {args.timeout:g} s")
+    elif status != 0:
+        failures.append(f"QEMU exited with status {status}")
+    for bad in ("PANIC", "m6: fault:", "kernel exception", "pcie: refused"):
+        if bad in output:
+            failures.append(f"{bad!r} in the output")
+
+    got = [m.group(0) for m in LINE.finditer(output)]
+    if got != want:
+        for i in range(max(len(got), len(want))):
+            g = got[i] if i < len(got) else "(nothing)"
+            w = want[i] if i < len(want) else "(nothing)"
+            if g != w:
+                failures.append(f"line {i + 1}: got {g!r}, expected {w!r}")
+    if not re.search(rf"^pcie: {len(want)} functions on buses 0-[0-9]+ of 256, 0 refused$",
+                     output, re.M):
+        failures.append("no summary line with the expected count")
+
+    reported = {(m.group(1), int(b.group(1)), int(b.group(2), 16), int(b.group(3), 16))
+                for m in LINE.finditer(output) for b in BAR.finditer(m.group(0))}
+    mapped = {(m.group(1), int(m.group(2)), int(m.group(3), 16), int(m.group(4), 16))
+              for m in TRACE.finditer(output)}
+    for bar in sorted(reported - mapped):
+        failures.append("reported but not mapped by QEMU: %s bar%d 0x%x+0x%x" % bar)
+    for bar in sorted(mapped - reported):
+        failures.append("mapped by QEMU but not reported: %s bar%d 0x%x+0x%x" % bar)
+    if not mapped:
+        failures.append("QEMU traced no BAR mapping (is the trace event available?)")
+    return verdict("check_pcie", failures, f"{len(got)} functions, {len(mapped)} BARs")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
