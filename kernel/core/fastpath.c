@@ -228,22 +228,23 @@ static struct tcb *fast_wait(struct tcb *t)
 	return scheduler_switch_from_blocked(t);
 }
 
-/* Entry points from the exception vector, one per system call it routes here. Threads
- * with the Linux ABI never take them: all their svcs are faults. */
+/* Entry points from the exception vector, one per system call it routes here. The vector
+ * sends every svc of a thread with the Linux ABI (all of them faults) to
+ * fastpath_linux_syscall and those of any other thread to the rest. */
 struct tcb *fastpath_call(struct tcb *t)
 {
-	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? NULL : fast_call(t);
+	return fast_call(t);
 }
 
 struct tcb *fastpath_linux_syscall(struct tcb *t)
 {
-	return (t->flags & M6_TCB_FLAG_LINUX_ABI) ? fast_linux_syscall(t) : NULL;
+	return fast_linux_syscall(t);
 }
 
 struct tcb *fastpath_reply_recv(struct tcb *t)
 {
 	struct tcb *client = t->caller;
-	if ((t->flags & M6_TCB_FLAG_LINUX_ABI) || !client)
+	if (!client)
 		return NULL;
 	if (__builtin_expect(client->fault != 0, 0)) {
 		/* the answer to a syscall fault may take a fastpath of its own; to any other
@@ -258,7 +259,5 @@ struct tcb *fastpath_reply_recv(struct tcb *t)
 
 struct tcb *fastpath_event(struct tcb *t)
 {
-	if (t->flags & M6_TCB_FLAG_LINUX_ABI)
-		return NULL;
 	return t->context.x[8] == M6_SYS_RECV ? fast_wait(t) : fast_signal(t);
 }

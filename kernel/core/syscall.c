@@ -4,7 +4,6 @@
 #include <kernel/asid_pool.h>
 #include <kernel/cnode.h>
 #include <kernel/endpoint.h>
-#include <kernel/fastpath.h>
 #include <kernel/fault.h>
 #include <kernel/invocation.h>
 #include <kernel/irq.h>
@@ -196,9 +195,8 @@ static void linux_or_unknown_syscall(struct tcb *t, unsigned kind)
 void handle_syscall(struct tcb *t)
 {
 	if (t->flags & M6_TCB_FLAG_LINUX_ABI) {
-		/* the handler now runs (it is current): scheduler_exit_to_user enters it */
-		if (!fastpath_linux_syscall(t))
-			linux_or_unknown_syscall(t, M6_FAULT_LINUX_SYSCALL);
+		/* the vector tried fastpath_linux_syscall already */
+		linux_or_unknown_syscall(t, M6_FAULT_LINUX_SYSCALL);
 		return;
 	}
 	switch (t->context.x[8]) {

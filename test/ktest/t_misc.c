@@ -163,6 +163,13 @@ TEST(system_info_refused)
 	CHECK_EQ(v, 0x5a5a);
 	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_CPU_ID, 0)};
 	CHECK_EQ(m6_call(CAP_SYSTEM_INFO, &m), M6_ERR_INVALID_ARGUMENT);
+	/* an index that names MIDR (0) or ID_AA64PFR0 (32) in its low 32 bits only: the
+	 * kernel refuses the whole word before narrowing it to the switch's unsigned */
+	m = (struct m6_msg){.info = m6_msginfo(M6_SYSTEM_INFO_CPU_ID, 1), .mr = {1ull << 32}};
+	CHECK_EQ(m6_call(CAP_SYSTEM_INFO, &m), M6_ERR_RANGE);
+	m = (struct m6_msg){.info = m6_msginfo(M6_SYSTEM_INFO_CPU_ID, 1),
+	                    .mr = {(1ull << 32) | 32}};
+	CHECK_EQ(m6_call(CAP_SYSTEM_INFO, &m), M6_ERR_RANGE);
 	CHECK_ERR(m6_sysinfo_cpu_id(wo, 0, 0, &v), M6_ERR_INSUFFICIENT_RIGHTS);
 }
 

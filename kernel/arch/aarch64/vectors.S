@@ -117,24 +117,26 @@ el0_sync:
 	save_user_context
 	/* Call and reply-receive try the IPC fastpath first, and so does a Linux-ABI thread's
 	 * svc (its fault message to a waiting handler); x0 is the saved context = the TCB,
-	 * x8 still holds the user's syscall number. */
+	 * x8 still holds the user's syscall number. The ABI is told apart first, once: every
+	 * svc of a Linux-ABI thread, whatever its x8, goes to fastpath_linux_syscall and
+	 * nowhere else, so neither the other fastpaths nor handle_syscall test the flag. */
 	mrs	x1, esr_el1
 	lsr	x1, x1, #26
 	cmp	x1, #0x15               /* EC: SVC from AArch64 */
 	b.ne	1f
 	mov	x19, x0
+	ldr	w2, [x0, #TCB_FLAGS]
+	tbnz	w2, #TCB_FLAG_LINUX_ABI_BIT, 5f
 	cmp	x8, #1                  /* M6_SYS_CALL */
 	b.eq	2f
 	cmp	x8, #7                  /* M6_SYS_REPLY_RECV */
 	b.eq	3f
 	sub	x2, x8, #2              /* SEND 2, NBSEND 3, RECV 4: notifications */
 	cmp	x2, #2
-	b.hi	5f
+	b.hi	1f
 	bl	fastpath_event
 	b	4f
-5:	ldr	w2, [x0, #TCB_FLAGS]    /* a Linux-ABI thread's svc: its fault message */
-	tbz	w2, #TCB_FLAG_LINUX_ABI_BIT, 1f
-	bl	fastpath_linux_syscall
+5:	bl	fastpath_linux_syscall  /* a Linux-ABI thread's svc: its fault message */
 	b	4f
 2:	bl	fastpath_call
 	b	4f

@@ -10,9 +10,8 @@
  * NULL: nothing was changed; take the general path. */
 struct tcb *fastpath_call(struct tcb *t);
 struct tcb *fastpath_reply_recv(struct tcb *t);
-/* A Linux-ABI thread's svc: its fault message straight to a waiting handler (from the
- * vector for numbers no other fastpath takes, and from handle_syscall for the rest);
- * NULL at once for any other thread. */
+/* A Linux-ABI thread's svc, whatever its number (the vector sends it here and to no
+ * other fastpath): its fault message straight to a waiting handler. */
 struct tcb *fastpath_linux_syscall(struct tcb *t);
 /* SEND/NBSEND (signal) and RECV (wait) on a notification. */
 struct tcb *fastpath_event(struct tcb *t);
