@@ -627,7 +627,6 @@ static void serve(void)
 		shim_call = (struct linux_call){.p = p,
 		                                .tcb = thr ? thr->tcb : p->tcb,
 		                                .thr = thr,
-		                                .tid = thr ? thr->tid : p->pid,
 		                                .pc = syscall ? buf->mr[9] : f.pc,
 		                                .sp = syscall ? buf->mr[10] : 0,
 		                                .nr = syscall ? buf->mr[8] : 0,
