@@ -83,7 +83,6 @@ struct blocked *block_park(block_check_fn check, uint64_t deadline, int64_t on_t
 	*b = (struct blocked){.used = true,
 	                      .p = shim_call.p,
 	                      .tcb = shim_call.tcb,
-	                      .tid = shim_call.tid,
 	                      .pc = shim_call.pc,
 	                      .sp = shim_call.sp,
 	                      .nr = shim_call.nr,

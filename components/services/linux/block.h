@@ -31,7 +31,6 @@ struct linux_call {
 	struct proc *p;
 	m6_cptr_t tcb;       /* the calling thread */
 	struct lthread *thr; /* NULL: the process's main thread */
-	int tid;
 	uint64_t pc; /* after the svc, as the fault message has it: where the thread goes on */
 	uint64_t sp;
 	uint64_t nr; /* the system call number (a signal restarts some parked calls) */
@@ -48,7 +47,6 @@ struct blocked {
 	bool used;
 	struct proc *p;
 	m6_cptr_t tcb;
-	int tid;
 	uint64_t pc, sp;
 	uint64_t nr;          /* the system call (SA_RESTART restarts some, signal.c) */
 	block_check_fn check; /* NULL: only block_complete or the deadline end the wait */

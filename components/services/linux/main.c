@@ -616,48 +616,30 @@ static void serve(void)
 			p = thr->p;
 		if (!p)
 			continue; /* not ours: no answer, the thread stays stopped */
-		if (m6_msginfo_label(m.info) == M6_FAULT_LINUX_SYSCALL &&
-		    m6_msginfo_length(m.info) >= M6_FAULT_SYSCALL_WORDS) {
-			/* The common message, taken apart in place: x0..x5 are the first words
-			 * (in registers), the number, pc and sp in the IPC buffer, read before
-			 * the handler's own calls reuse it. */
-			uint64_t nr = buf->mr[8], ret = 0;
-			shim_call = (struct linux_call){.p = p,
-			                                .tcb = thr ? thr->tcb : p->tcb,
-			                                .thr = thr,
-			                                .tid = thr ? thr->tid : p->pid,
-			                                .pc = buf->mr[9],
-			                                .sp = buf->mr[10],
-			                                .nr = nr,
-			                                .busy = true};
-			/* signals due now are delivered instead of a plain answer (signal.c) */
-			if (linux_syscall(p, nr, m.mr, &ret) && !signal_syscall_return(ret)) {
-				m6_fault_reply_set_x0(&m, ret);
-				answer = true;
-			}
-			shim_call.busy = false;
-			block_run();
-			continue;
-		}
-		if (!m6_fault_decode_buf(buf, &m, &f))
+		/* The common message, a Linux syscall, is taken apart in place: x0..x5 are the
+		 * first words (in registers), the number, pc and sp in the IPC buffer, read
+		 * before the handler's own calls reuse it. Any other is decoded (a syscall
+		 * message too short to decode is no fault: left unanswered). */
+		bool syscall = m6_msginfo_label(m.info) == M6_FAULT_LINUX_SYSCALL &&
+		               m6_msginfo_length(m.info) >= M6_FAULT_SYSCALL_WORDS;
+		if (!syscall && !m6_fault_decode_buf(buf, &m, &f))
 			continue;
 		shim_call = (struct linux_call){.p = p,
 		                                .tcb = thr ? thr->tcb : p->tcb,
 		                                .thr = thr,
-		                                .tid = thr ? thr->tid : p->pid,
-		                                .pc = f.pc,
-		                                .sp = f.syscall.sp,
+		                                .pc = syscall ? buf->mr[9] : f.pc,
+		                                .sp = syscall ? buf->mr[10] : 0,
+		                                .nr = syscall ? buf->mr[8] : 0,
 		                                .busy = true};
-		if (f.kind == M6_FAULT_LINUX_SYSCALL) {
-			shim_call.nr = f.syscall.number;
+		if (syscall) {
 			uint64_t ret = 0;
 			/* signals due now are delivered instead of a plain answer (signal.c) */
-			if (linux_syscall(p, f.syscall.number, f.syscall.x, &ret) &&
+			if (linux_syscall(p, shim_call.nr, m.mr, &ret) &&
 			    !signal_syscall_return(ret)) {
 				m6_fault_reply_set_x0(&m, ret);
 				answer = true;
 			}
-		} else if (f.kind == M6_FAULT_VM && (f.vm.esr & 0x3f) != 0x21 /* alignment */) {
+		} else if (f.kind == M6_FAULT_VM && (f.vm.esr & 0x3f) != DFSC_ALIGN) {
 			int e = mem_fault(p, f.vm.address, f.vm.esr, f.vm.instruction);
 			if (e == 0) {
 				m6_fault_reply_resume(&m);

@@ -123,11 +123,10 @@ void proc_kill(struct proc *p, const char *why, uint64_t addr, uint64_t pc)
 {
 	shim_log("linux: %s: killed: %s at 0x%llx (pc 0x%llx)", p->name, why,
 	         (unsigned long long)addr, (unsigned long long)pc);
-	/* out of memory: as Linux's OOM killer, SIGKILL; an undefined instruction: SIGILL; a
-	 * bad access: SIGSEGV */
-	proc_end(p, strcmp(why, "out of memory") == 0         ? LINUX_SIGKILL
-	            : strcmp(why, "illegal instruction") == 0 ? 4 /* SIGILL */
-	                                                      : LINUX_SIGSEGV);
+	/* out of memory: as Linux's OOM killer, SIGKILL; anything else (a thread that cannot
+	 * start, an exec that ran out of memory midway): SIGSEGV. Faults are signals
+	 * (signal_fault), never this. */
+	proc_end(p, strcmp(why, "out of memory") == 0 ? LINUX_SIGKILL : LINUX_SIGSEGV);
 }
 
 /* ---- wait4, waitid ---- */

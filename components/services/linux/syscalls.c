@@ -33,20 +33,25 @@ static int64_t sys_exit_group(struct proc *p, const uint64_t a[6])
 	return 0;
 }
 
+/* The calling thread's id: its own, or the process's for the main thread. */
+static int64_t caller_tid(struct proc *p)
+{
+	return shim_call.thr ? shim_call.thr->tid : p->pid;
+}
+
 static int64_t sys_set_tid_address(struct proc *p, const uint64_t a[6])
 {
 	if (shim_call.thr)
 		shim_call.thr->clear_tid = a[0];
 	else
 		p->clear_tid = a[0];
-	return shim_call.tid;
+	return caller_tid(p);
 }
 
 static int64_t sys_gettid(struct proc *p, const uint64_t a[6])
 {
-	(void)p;
 	(void)a;
-	return shim_call.tid;
+	return caller_tid(p);
 }
 
 static int64_t sys_zero(struct proc *p, const uint64_t a[6])

@@ -83,14 +83,9 @@ int vdso_init(void)
 		size_t off = (size_t)i * PAGE_SIZE;
 		size_t n = vdso_blob_size - off < PAGE_SIZE ? vdso_blob_size - off : PAGE_SIZE;
 		memcpy(ptr, vdso_blob + off, n);
-		/* code written through the shim's window: clean to the point of unification and
-		 * invalidate the instruction cache before any process runs it */
-		for (uintptr_t l = (uintptr_t)ptr; l < (uintptr_t)ptr + PAGE_SIZE; l += 64)
-			__asm__ volatile("dc cvau, %0" ::"r"(l) : "memory");
-		__asm__ volatile("dsb ish" ::: "memory");
-		for (uintptr_t l = (uintptr_t)ptr; l < (uintptr_t)ptr + PAGE_SIZE; l += 64)
-			__asm__ volatile("ic ivau, %0" ::"r"(l) : "memory");
-		__asm__ volatile("dsb ish\n\tisb" ::: "memory");
+		/* code written through the shim's window: visible to fetches before any process
+		 * runs it */
+		mem_frame_sync_code(text_frames[i]);
 		text_pages = i + 1;
 	}
 	return 0;
