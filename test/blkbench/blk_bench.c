@@ -62,18 +62,7 @@ static void qd1(void)
 		sample[i] = t1 - t0;
 		total += sample[i];
 	}
-	bench_sort(sample, QD1_SAMPLES);
-	bench_say("bench: blk_read_4k_qd1 min=");
-	bench_say_u64(sample[0]);
-	bench_say(" median=");
-	bench_say_u64(sample[QD1_SAMPLES / 2]);
-	bench_say(" avg=");
-	bench_say_u64(total / QD1_SAMPLES);
-	bench_say(" max=");
-	bench_say_u64(sample[QD1_SAMPLES - 1]);
-	bench_say(" n=");
-	bench_say_u64(QD1_SAMPLES);
-	bench_say("\n");
+	bench_report("blk_read_4k_qd1", sample, QD1_SAMPLES, total / QD1_SAMPLES);
 }
 
 /* Which 4 KiB of the data region a request in flight reads into, found by its id: ids are
@@ -140,15 +129,12 @@ static void qd32(void)
 		bench_fail("qd32: not every read was answered");
 	if (bad)
 		bench_fail("qd32: a read failed");
-	bench_say("bench: blk_read_4k_qd32 value=");
-	bench_say_u64((t1 - t0) / QD32_READS);
-	bench_say("\n");
+	bench_value("blk_read_4k_qd32", (t1 - t0) / QD32_READS);
 	/* The client's notification system calls (signals to the driver, waits for answers)
 	 * per 1000 reads: how well the queues' signal-only-when-asleep protocol and the
 	 * client's plugging batch. */
-	bench_say("bench: blk_qd32_client_syscalls_per_1000 value=");
-	bench_say_u64((blk.signals - signals + blk.waits - waits) * 1000 / QD32_READS);
-	bench_say("\n");
+	bench_value("blk_qd32_client_syscalls_per_1000",
+	            (blk.signals - signals + blk.waits - waits) * 1000 / QD32_READS);
 }
 
 int main(void)

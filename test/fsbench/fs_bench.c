@@ -60,33 +60,6 @@ static uint32_t read_pair; /* the counter read pair's own instructions */
 static uint8_t posix_buf[READ_BYTES] __attribute__((aligned(64)));
 static uint32_t sample[SAMPLES];
 
-static void report(const char *name, uint64_t loop_total)
-{
-	bench_sort(sample, SAMPLES);
-	bench_say("bench: ");
-	bench_say(name);
-	bench_say(" min=");
-	bench_say_u64(sample[0]);
-	bench_say(" median=");
-	bench_say_u64(sample[SAMPLES / 2]);
-	bench_say(" avg=");
-	bench_say_u64(loop_total / LOOP);
-	bench_say(" max=");
-	bench_say_u64(sample[SAMPLES - 1]);
-	bench_say(" n=");
-	bench_say_u64(SAMPLES);
-	bench_say("\n");
-}
-
-static void value(const char *name, uint64_t v)
-{
-	bench_say("bench: ");
-	bench_say(name);
-	bench_say(" value=");
-	bench_say_u64(v);
-	bench_say("\n");
-}
-
 /* ---- open + read 4 KiB + close of a tmpfs file ---- */
 
 /* Through the stubs: the path into the window (part of the operation, as a system call
@@ -134,7 +107,7 @@ static void small_file(const char *name, int (*once)(void))
 	uint32_t t1 = bench_counter();
 	if (bad)
 		bench_fail(name);
-	report(name, t1 - t0 - read_pair);
+	bench_report(name, sample, SAMPLES, (t1 - t0 - read_pair) / LOOP);
 }
 
 static bool make_small_file(void)
@@ -227,9 +200,9 @@ int main(void)
 	} else {
 		small_file("fs_tmpfs_open_read4k_close_idl", idl_once);
 		small_file("fs_tmpfs_open_read4k_close_posix", posix_once);
-		value("fs_fat_seq_read_cold_per_mib", seq_read(false));
-		value("fs_fat_seq_read_warm_per_mib", seq_read(false));
-		value("fs_fat_seq_read_warm_posix_per_mib", seq_read(true));
+		bench_value("fs_fat_seq_read_cold_per_mib", seq_read(false));
+		bench_value("fs_fat_seq_read_warm_per_mib", seq_read(false));
+		bench_value("fs_fat_seq_read_warm_posix_per_mib", seq_read(true));
 	}
 	bench_say("bench: done, ");
 	bench_say_u64(bench_failures);

@@ -1102,6 +1102,49 @@ static const char *xrealpath(uint64_t badge, const char *p, uint32_t len, int64_
 	return buf;
 }
 
+/* A tmpfs whose readlink breaks fs.h's promise in the way `bad_link` names: the VFS must
+ * refuse the answer (EIO) rather than resolve it, and never read past its buffer. */
+enum { BAD_EMPTY, BAD_NUL, BAD_OVER };
+static int bad_link;
+
+static long bad_readlink(void *fs, const char *path, char *buf, size_t size)
+{
+	(void)fs, (void)path;
+	switch (bad_link) {
+	case BAD_EMPTY:
+		return 0;
+	case BAD_NUL:
+		memcpy(buf, "a\0b", 3);
+		return 3;
+	default:
+		memset(buf, 'x', size);
+		return (long)size + 1; /* more than it was given room for */
+	}
+}
+
+static void test_symlink_bad_target(void **state)
+{
+	(void)state;
+	static struct vfs_fs_ops ops;
+	ops = tmpfs_ops;
+	ops.readlink = bad_readlink;
+	struct tmpfs *t3 = calloc(1, sizeof *t3);
+	struct tmpfs_config cfg = {.max_bytes = 1u << 20, .root_mode = 01777};
+	assert_int_equal(tmpfs_init(t3, &cfg), 0);
+	assert_int_equal(xmkdir(A, "/t/bad"), 0);
+	struct vfs_fs f = {&ops, t3};
+	assert_true(vfs_core_mount(v, "/t/bad", &f, NULL, false) > 0);
+	assert_int_equal(xsymlink(A, "f", "/t/bad/l"), 0);
+	struct vfs_core_stat st;
+	for (bad_link = BAD_EMPTY; bad_link <= BAD_OVER; bad_link++) {
+		assert_int_equal(xstat(A, "/t/bad/l", &st), -VFS_EIO);
+		assert_int_equal(xstat(A, "/t/bad/l/x", &st), -VFS_EIO);
+	}
+	assert_int_equal(xlstat(A, "/t/bad/l", &st), 0); /* the link itself is fine */
+	tmpfs_destroy(t3); /* teardown frees the VFS without asking its mounts anything */
+	free(t3);
+}
+
 /* Symbolic links over tmpfs (/t, /t/inner) and the fake root (which has none). */
 static void test_symlinks(void **state)
 {
@@ -1354,6 +1397,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tmpfs_namespace, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_tmpfs_full, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_symlinks, setup_tmpfs, teardown_tmpfs),
+	    cmocka_unit_test_setup_teardown(test_symlink_bad_target, setup_tmpfs, teardown_tmpfs),
 	    cmocka_unit_test_setup_teardown(test_utimens, setup_tmpfs, teardown_tmpfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,10 @@
 #ifndef M6_VFS_FS_H
 #define M6_VFS_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "path.h" /* VFS_NAME_MAX, VFS_PATH_MAX */
 #include "vfs_errno.h"
@@ -167,6 +169,14 @@ struct vfs_fs_ops {
 	int (*symlink)(void *fs, const char *path, const char *target, size_t len);
 	long (*readlink)(void *fs, const char *path, char *buf, size_t size);
 };
+
+/* A link target as `symlink` takes it and `readlink` gives it: 1 to VFS_PATH_MAX - 1
+ * bytes, no NUL. One predicate for the file systems that store targets and the VFS that
+ * checks what they answer, so the rule cannot drift between them. */
+static inline bool vfs_link_target_ok(const char *target, size_t len)
+{
+	return len > 0 && len < VFS_PATH_MAX && memchr(target, '\0', len) == NULL;
+}
 
 struct vfs_fs {
 	const struct vfs_fs_ops *ops;

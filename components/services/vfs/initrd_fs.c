@@ -244,8 +244,7 @@ int initrd_fs_init(struct initrd_fs *fs, const struct initrd_fs_config *cfg)
 	 * (Linux's initramfs unpacker takes the NUL as its end; better to refuse than guess). */
 	for (uint32_t i = 0; i < fs->count; i++) {
 		const struct initrd_node *nd = &nodes[i];
-		if (VFS_S_ISLNK(nd->mode) &&
-		    (nd->size == 0 || nd->size >= VFS_PATH_MAX || memchr(nd->data, '\0', nd->size)))
+		if (VFS_S_ISLNK(nd->mode) && !vfs_link_target_ok((const char *)nd->data, nd->size))
 			return refuse(fs, -VFS_EINVAL,
 			              "a symbolic link with an empty, long or NUL target");
 	}

@@ -1018,7 +1018,7 @@ static int t_symlink(void *state, const char *path, const char *target, size_t l
 		return -VFS_EEXIST; /* the root */
 	if (r)
 		return r;
-	if (len == 0 || len >= VFS_PATH_MAX || memchr(target, '\0', len))
+	if (!vfs_link_target_ok(target, len))
 		return -VFS_EINVAL;
 	if (dir_find(dir, name, nlen))
 		return -VFS_EEXIST;
@@ -1263,8 +1263,7 @@ static void check_node(struct check *c, const struct tmpfs *fs, const struct tmp
 			complain(c, "ino %llu: nlink %u, want %u", ino, n->nlink, want);
 	} else if (is_link(n)) {
 		c->bytes += n->link.len;
-		if (n->link.len == 0 || n->link.len >= VFS_PATH_MAX ||
-		    memchr(n->link.target, '\0', n->link.len))
+		if (!vfs_link_target_ok(n->link.target, n->link.len))
 			complain(c, "ino %llu: a bad link target", ino);
 	} else {
 		uint64_t pages = 0, tables = 0;

@@ -218,7 +218,7 @@ static int walk_path(struct vfs *v, const char *cwd, int slot, size_t len, bool 
 		long k = m->fs.ops->readlink(m->fs.state, hit.rest, v->link, VFS_PATH_MAX - 1);
 		if (k < 0)
 			return (int)k;
-		if (k == 0 || memchr(v->link, '\0', (size_t)k))
+		if (!vfs_link_target_ok(v->link, (size_t)k))
 			return -VFS_EIO; /* the file system broke its promise (fs.h) */
 		/* The rest of the path goes after the target: target + rem[end..len). */
 		size_t tail = len - end;
