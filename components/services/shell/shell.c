@@ -27,7 +27,6 @@
 #define PROMPT      "m6> "
 #define TIMER_BADGE 1u
 #define MAX_WORDS   64
-#define MAX_ARGS_SH MAX_WORDS
 
 static struct m6_timer timer;
 static struct m6_line_editor editor;
@@ -277,9 +276,10 @@ static void run_linux(int argc, char **argv)
 
 static void cmd_sh(int argc, char **argv)
 {
-	char *args[MAX_ARGS_SH + 2] = {"/bin/busybox", "sh"};
+	/* the line has at most MAX_WORDS words (the caller refuses more): "sh" becomes two */
+	char *args[MAX_WORDS + 2] = {"/bin/busybox", "sh"};
 	int n = 2;
-	for (int i = 1; i < argc && n < MAX_ARGS_SH + 1; i++)
+	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
 	run_linux(n, args);
