@@ -505,9 +505,7 @@ static int64_t stat_at(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t f
 	int64_t len = resolve(p, dirfd, upath, path, (flags & AT_EMPTY_PATH) != 0);
 	if (len < 0)
 		return len;
-	if (len > 0 && procfs_path(path))
-		return stat_proc(p, path, !(flags & AT_SYMLINK_NOFOLLOW), st);
-	if (len > 0)
+	if (len > 0) /* stat_path_at routes /proc and /dev itself */
 		return stat_path_at(p, path, (size_t)len, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if ((int32_t)dirfd == AT_FDCWD) {
 		const char *cwd = p->files.cwd ? p->files.cwd : "/";
@@ -1301,7 +1299,6 @@ int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
 		link = proc_target;
 	} else if (d && d->kind == OFD_VFS) {
 		/* /dev/stdin, stdout, stderr are links to /proc/self/fd/N */
-		target[0] = '\0';
 		strcpy(target, "/proc/self/fd/0");
 		target[sizeof("/proc/self/fd/") - 1] = (char)('0' + d->fd);
 		link = target;
