@@ -1822,8 +1822,8 @@ static int64_t select_check(struct blocked *b)
 }
 
 /* pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask): readiness from the
- * same hooks as ppoll (fd_poll); waits as ppoll does. The signal mask (a[5]) is not
- * applied: no signals yet. */
+ * same hooks as ppoll (fd_poll); waits as ppoll does. The signal mask (a[5] points at
+ * {mask, size}) applies for the call, as ppoll's. */
 int64_t sys_pselect6(struct proc *p, const uint64_t a[6])
 {
 	if ((int32_t)a[0] < 0)
