@@ -305,7 +305,7 @@ static int64_t stat_ofd(struct ofd *f, struct kstat *st)
 	case OFD_PIPE_W:
 		memset(st, 0, sizeof(*st));
 		st->dev = 0xc; /* pipefs */
-		st->ino = 0x1000 + (uint64_t)(uintptr_t)f->pipe % 0x100000;
+		st->ino = pipe_ino(f->pipe);
 		st->mode = S_IFIFO | 0600;
 		st->nlink = 1;
 		st->blksize = 4096;
