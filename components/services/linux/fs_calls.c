@@ -1337,6 +1337,12 @@ int64_t sys_symlinkat(struct proc *p, const uint64_t a[6])
 		return len;
 	if (dev_lookup(path))
 		return -LINUX_EEXIST;
+	if (procfs_path(path)) {
+		/* fixed, as in path_op: a link in the VFS's /proc would hide behind procfs.c. A
+		 * name there exists (EEXIST), else procfs has none to make (Linux: ENOENT). */
+		struct procfs_stat ps;
+		return procfs_stat(p, path, false, &ps) == 0 ? -LINUX_EEXIST : -LINUX_ENOENT;
+	}
 	win_path(0, target, (size_t)tlen);
 	win_path((size_t)tlen, path, (size_t)len);
 	int64_t ret = 0;
