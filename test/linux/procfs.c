@@ -274,6 +274,11 @@ static void system_files(void)
 	      "/proc/nonexistent: ENOENT");
 	errno = 0;
 	check(mkdir("/proc/new", 0755) == -1, "mkdir in /proc fails");
+	errno = 0;
+	check(symlink("x", "/proc/new") == -1 && errno == ENOENT, "symlink in /proc: ENOENT");
+	errno = 0;
+	check(symlink("x", "/proc/self") == -1 && errno == EEXIST,
+	      "symlink over /proc/self: EEXIST");
 }
 
 static void zombie(void)

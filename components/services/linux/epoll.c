@@ -228,7 +228,7 @@ static int64_t ep_wait(struct proc *p, const uint64_t a[6], uint64_t deadline, b
 }
 
 /* epoll_pwait(epfd, events, maxevents, timeout ms, sigmask, sigsetsize): -1 waits for
- * ever, 0 does not wait. The signal mask is ignored (no signals yet). */
+ * ever, 0 does not wait. */
 int64_t sys_epoll_pwait(struct proc *p, const uint64_t a[6])
 {
 	/* the mask applies for the call, as ppoll's (signal.c ends it on the way out) */

@@ -221,6 +221,11 @@ uint32_t pipe_poll(const struct ofd *f)
 	return pp->readers == 0 ? 0x008u : LINUX_PIPE_SIZE - pp->count >= 4096u ? 0x004u : 0;
 }
 
+uint64_t pipe_ino(const struct pipe *pp)
+{
+	return 0x1000 + (uint64_t)(uintptr_t)pp % 0x100000;
+}
+
 /* Writes of at most this many bytes are atomic (POSIX's PIPE_BUF, Linux's 4096). */
 #define PIPE_BUF 4096u
 

@@ -116,6 +116,8 @@ int64_t pipe_read(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n);
 int64_t pipe_write(struct proc *p, struct pipe *pp, uint64_t buf, uint64_t n);
 /* The poll events ready on pipe end f (POLLIN|POLLHUP, or POLLOUT|POLLERR; Linux values). */
 uint32_t pipe_poll(const struct ofd *f);
+/* The pipe's inode number: fstat's st_ino and /proc/N/fd/M's "pipe:[N]" must agree. */
+uint64_t pipe_ino(const struct pipe *pp);
 
 /* ---- readiness (fs_calls.c): poll, ppoll, pselect6, epoll ----
  * Each kind of description has one readiness hook, fd_poll_kind[OFD_*]: it answers the

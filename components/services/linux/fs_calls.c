@@ -305,7 +305,7 @@ static int64_t stat_ofd(struct ofd *f, struct kstat *st)
 	case OFD_PIPE_W:
 		memset(st, 0, sizeof(*st));
 		st->dev = 0xc; /* pipefs */
-		st->ino = 0x1000 + (uint64_t)(uintptr_t)f->pipe % 0x100000;
+		st->ino = pipe_ino(f->pipe);
 		st->mode = S_IFIFO | 0600;
 		st->nlink = 1;
 		st->blksize = 4096;
@@ -505,9 +505,7 @@ static int64_t stat_at(struct proc *p, int64_t dirfd, uint64_t upath, uint64_t f
 	int64_t len = resolve(p, dirfd, upath, path, (flags & AT_EMPTY_PATH) != 0);
 	if (len < 0)
 		return len;
-	if (len > 0 && procfs_path(path))
-		return stat_proc(p, path, !(flags & AT_SYMLINK_NOFOLLOW), st);
-	if (len > 0)
+	if (len > 0) /* stat_path_at routes /proc and /dev itself */
 		return stat_path_at(p, path, (size_t)len, !(flags & AT_SYMLINK_NOFOLLOW), st);
 	if ((int32_t)dirfd == AT_FDCWD) {
 		const char *cwd = p->files.cwd ? p->files.cwd : "/";
@@ -1301,7 +1299,6 @@ int64_t sys_readlinkat(struct proc *p, const uint64_t a[6])
 		link = proc_target;
 	} else if (d && d->kind == OFD_VFS) {
 		/* /dev/stdin, stdout, stderr are links to /proc/self/fd/N */
-		target[0] = '\0';
 		strcpy(target, "/proc/self/fd/0");
 		target[sizeof("/proc/self/fd/") - 1] = (char)('0' + d->fd);
 		link = target;
@@ -1340,6 +1337,12 @@ int64_t sys_symlinkat(struct proc *p, const uint64_t a[6])
 		return len;
 	if (dev_lookup(path))
 		return -LINUX_EEXIST;
+	if (procfs_path(path)) {
+		/* fixed, as in path_op: a link in the VFS's /proc would hide behind procfs.c. A
+		 * name there exists (EEXIST), else procfs has none to make (Linux: ENOENT). */
+		struct procfs_stat ps;
+		return procfs_stat(p, path, false, &ps) == 0 ? -LINUX_EEXIST : -LINUX_ENOENT;
+	}
 	win_path(0, target, (size_t)tlen);
 	win_path((size_t)tlen, path, (size_t)len);
 	int64_t ret = 0;
@@ -1825,8 +1828,8 @@ static int64_t select_check(struct blocked *b)
 }
 
 /* pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask): readiness from the
- * same hooks as ppoll (fd_poll); waits as ppoll does. The signal mask (a[5]) is not
- * applied: no signals yet. */
+ * same hooks as ppoll (fd_poll); waits as ppoll does. The signal mask (a[5] points at
+ * {mask, size}) applies for the call, as ppoll's. */
 int64_t sys_pselect6(struct proc *p, const uint64_t a[6])
 {
 	if ((int32_t)a[0] < 0)

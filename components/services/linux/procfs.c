@@ -197,9 +197,7 @@ static void ofd_name(const struct ofd *f, char *out, size_t size)
 		return;
 	case OFD_PIPE_R:
 	case OFD_PIPE_W:
-		/* the inode fstat reports for a pipe (fs_calls.c) */
-		snprintf(out, size, "pipe:[%llu]",
-		         (unsigned long long)(0x1000 + (uint64_t)(uintptr_t)f->pipe % 0x100000));
+		snprintf(out, size, "pipe:[%llu]", (unsigned long long)pipe_ino(f->pipe));
 		return;
 	case OFD_NULL:
 		snprintf(out, size, "/dev/null");
