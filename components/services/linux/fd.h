@@ -127,8 +127,8 @@ uint64_t pipe_ino(const struct pipe *pp);
  * hook (NULL) is always readable and writable. ppoll, pselect6 and epoll_pwait ask
  * fd_poll after every message the shim serves while they wait, so a hook only has to
  * tell the truth about now: a new kind (the terminal) fills in its entry in the table's
- * initializer (fs_calls.c), e.g. `[OFD_CONSOLE] = console_poll` with
- * `static uint32_t console_poll(struct proc *p, const struct ofd *f)`. */
+ * initializer (fs_calls.c), e.g. `[OFD_CONSOLE] = poll_console` with
+ * `static uint32_t poll_console(struct proc *p, const struct ofd *f)`. */
 #define OFD_KIND_MAX 16
 typedef uint32_t (*fd_poll_fn)(struct proc *p, const struct ofd *f);
 extern fd_poll_fn fd_poll_kind[OFD_KIND_MAX];
