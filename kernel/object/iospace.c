@@ -123,11 +123,13 @@ static int iospace_arg(struct tcb *caller, word_t cptr, struct iospace **out)
 	return M6_OK;
 }
 
+/* The first fault since the last read is kept, later ones only counted: the first is the
+ * cause (a device that DMAs to a wrong address usually faults on every word after). */
 static void record_fault(struct fault_record *r, uint32_t sid, uint32_t type, uint64_t iova,
                          uint32_t flags)
 {
-	if (r->count < UINT64_MAX)
-		r->count++;
+	if (r->count++)
+		return;
 	r->sid = sid;
 	r->type = type;
 	r->iova = iova;

@@ -62,6 +62,8 @@
 #define GBPA_UPDATE     BIT(31)
 #define IRQ_GERROR      BIT(0)
 #define IRQ_EVTQ        BIT(2)
+#define GERROR_CMDQ     BIT(0)
+#define GERROR_EVTQ_ABT BIT(2)
 #define CR2_RECINVSID   BIT(1)
 #define CR2_PTM         BIT(2)
 /* CR1: tables and queues inner shareable, write-back cacheable inside and out. */
@@ -441,6 +443,24 @@ static const char *event_name(uint32_t type)
 	}
 }
 
+/* Consecutive events of one stream, type and direction in one page are one line: a device
+ * (QEMU's NVMe, for one) may issue a blocked transfer as a thousand small writes. The
+ * first of a run is printed; how many more there were, once per interrupt. */
+static struct {
+	uint32_t sid, type, flags;
+	uint64_t page;
+	unsigned more;
+	bool valid;
+} run;
+
+static void report_run(void)
+{
+	if (run.more && ratelimit_allow(&smmu_reports))
+		printk("smmu: stream 0x%04x: %u more in the same page, blocked\n", run.sid,
+		       run.more);
+	run.more = 0;
+}
+
 static void handle_event(const volatile uint64_t *e)
 {
 	uint32_t type = (uint32_t)(e[0] & 0xff), sid = (uint32_t)(e[0] >> 32);
@@ -448,17 +468,28 @@ static void handle_event(const volatile uint64_t *e)
 	bool has_addr = type >= M6_IO_FAULT_TRANSLATION && type <= M6_IO_FAULT_PERMISSION;
 	uint64_t iova = has_addr ? e[2] : 0;
 	uint32_t flags = has_addr && !(e[1] & BIT(35)) ? M6_IO_FAULT_WRITE : 0;
-	if (ratelimit_allow(&smmu_reports)) {
-		if (has_addr)
-			printk("smmu: stream 0x%04x (%02x:%02x.%x): %s at iova 0x%lx (%s), "
-			       "blocked\n",
-			       sid, sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(type), iova,
-			       flags ? "write" : "read");
-		else
-			printk("smmu: stream 0x%04x (%02x:%02x.%x): %s (event 0x%02x), blocked\n",
-			       sid, sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(type), type);
-	}
 	iospace_report_fault(sid, type, iova, flags);
+	uint64_t page = iova & ~(uint64_t)MASK(PAGE_BITS);
+	if (run.valid && run.sid == sid && run.type == type && run.flags == flags &&
+	    run.page == page) {
+		run.more++;
+		return;
+	}
+	report_run();
+	run.valid = true;
+	run.sid = sid;
+	run.type = type;
+	run.flags = flags;
+	run.page = page;
+	if (!ratelimit_allow(&smmu_reports))
+		return;
+	if (has_addr)
+		printk("smmu: stream 0x%04x (%02x:%02x.%x): %s at iova 0x%lx (%s), blocked\n", sid,
+		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(type), iova,
+		       flags ? "write" : "read");
+	else
+		printk("smmu: stream 0x%04x (%02x:%02x.%x): %s (event 0x%02x), blocked\n", sid,
+		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(type), type);
 }
 
 static void drain_events(void)
@@ -471,6 +502,7 @@ static void drain_events(void)
 		handle_event(&smmu.evtq[(cons & idx) * 4]);
 		cons = (cons & Q_OVFLG) | queue_inc(cons & mask, smmu.evtq_bits);
 	}
+	report_run();
 	if ((prod ^ cons) & Q_OVFLG) {
 		printk("smmu: event queue overflowed: some events were lost\n");
 		cons ^= Q_OVFLG; /* acknowledged */
@@ -488,10 +520,18 @@ void smmu_handle_irq(unsigned irq)
 		return;
 	}
 	uint32_t active = *reg32(SMMU_GERROR) ^ *reg32(SMMU_GERRORN);
-	if (active) {
-		printk("smmu: global error %x\n", active);
-		*reg32(SMMU_GERRORN) = *reg32(SMMU_GERRORN) ^ active; /* acknowledged */
-		if (active & BIT(0))
-			smmu_fail("command queue error");
+	if (!active)
+		return;
+	*reg32(SMMU_GERRORN) = *reg32(SMMU_GERRORN) ^ active; /* acknowledged */
+	/* EVTQ_ABT_ERR: an event could not be written, which QEMU also reports for a full
+	 * queue. The faults themselves were still blocked; only their records are lost. */
+	if (active & GERROR_EVTQ_ABT) {
+		if (ratelimit_allow(&smmu_reports))
+			printk("smmu: event queue full: some events were not recorded\n");
+		drain_events();
 	}
+	if (active & ~(uint32_t)GERROR_EVTQ_ABT)
+		printk("smmu: global error %x\n", active & ~(uint32_t)GERROR_EVTQ_ABT);
+	if (active & GERROR_CMDQ)
+		smmu_fail("command queue error");
 }
