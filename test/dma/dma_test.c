@@ -12,7 +12,9 @@
  * to the IOSpace's notification and to IOSpaceControl's, and the same fault read back from both;
  *  5. the buffer's I/O mapping is removed (FRAME_UNMAP: the entry, then the SMMU's TLB
  *     entry for it), and Identify into the same I/O address must now be blocked too, with
- *     the buffer untouched: a stale SMMU TLB entry would let it through.
+ *     the buffer untouched: a stale SMMU TLB entry would let it through;
+ *  6. the IOSpace is deleted: its stream is unbound, and the controller's next fetch from
+ *     its queue is blocked and reported as a stream with no IOSpace.
  *
  * Booted without an SMMU (qemu.dma.no-smmu), IOSpaceControl reports no streams and binding
  * answers M6_ERR_ILLEGAL_OPERATION. Every wait is bounded (5 s of the system counter, in
@@ -419,5 +421,24 @@ int main(void)
 	must(m6_frame_map_io(io_cap[P_BUF], iospace, IOVA(P_BUF), RW), "map the buffer again");
 	check(identify(IOVA(P_BUF)) == 0 && id[0] == 0x36,
 	      "mapped again, Identify into it works again");
+
+	/* 6: the IOSpace deleted, its stream is unbound: the device reaches nothing, not even
+	 * its queues, though every mapping cap is still held. */
+	say("dma: -- the IOSpace deleted\n");
+	must(m6_cnode_delete(ROOT, iospace, 64), "delete the IOSpace");
+	memset(page(P_BUF), 0x77, 4096);
+	struct nvme_sqe cmd;
+	nvme_cmd_identify(&cmd, NVME_CNS_CONTROLLER, 0, IOVA(P_BUF));
+	int tail = nvme_submit(&admin, &cmd, 2, NULL);
+	if (tail < 0)
+		fatal("admin queue full", 0);
+	__asm__ volatile("dsb sy" ::: "memory");
+	*reg(NVME_SQ0TDBL) = (uint32_t)tail; /* the controller fetches the command: blocked */
+	check(wait_bits(BADGE_CONTROL), "IOSpaceControl's notification was signalled");
+	struct m6_io_fault_info f;
+	must(m6_iospace_control_read_fault(CAP_IOSPACE_CONTROL, &f), "read control fault");
+	check(f.count >= 1 && f.stream_id == NVME_STREAM && f.type == M6_IO_FAULT_NOT_BOUND,
+	      "it recorded stream 0x0008 as having no IOSpace");
+	check(page_is(P_BUF, 0x77), "the buffer is untouched");
 	finish();
 }

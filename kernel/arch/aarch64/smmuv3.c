@@ -20,6 +20,7 @@
 #include <kernel/iospace.h>
 #include <kernel/printk.h>
 #include <kernel/smmu.h>
+#include <kernel/smmu_event.h>
 #include <kernel/string.h>
 #include <kernel/untyped.h>
 #include <m6/abi/errors.h>
@@ -142,30 +143,10 @@ static void smmu_fail(const char *what)
 	smmu.live = false;
 }
 
-static int find_name(const struct dtb *dtb, int node, const char *want)
-{
-	const void *v;
-	uint32_t len;
-	if (dtb_get_prop(dtb, node, "interrupt-names", &v, &len) != DTB_OK)
-		return -1;
-	const char *s = v, *end = s + len;
-	for (int i = 0; s < end; i++) {
-		size_t n = 0;
-		while (s + n < end && s[n])
-			n++;
-		if (s + n == end)
-			return -1; /* not NUL-terminated */
-		if (!strcmp(s, want))
-			return i;
-		s += n + 1;
-	}
-	return -1;
-}
-
 /* SPI `name` of the node as an INTID, 0 if absent or not an SPI. */
 static unsigned spi_named(const struct dtb *dtb, int node, const char *name)
 {
-	int i = find_name(dtb, node, name);
+	int i = dtb_string_index(dtb, node, "interrupt-names", name);
 	uint32_t type, num;
 	if (i < 0 || dtb_get_cell(dtb, node, "interrupts", (unsigned)i * 3, &type) != DTB_OK ||
 	    dtb_get_cell(dtb, node, "interrupts", (unsigned)i * 3 + 1, &num) != DTB_OK ||
@@ -443,66 +424,52 @@ static const char *event_name(uint32_t type)
 	}
 }
 
-/* Consecutive events of one stream, type and direction in one page are one line: a device
- * (QEMU's NVMe, for one) may issue a blocked transfer as a thousand small writes. The
- * first of a run is printed; how many more there were, once per interrupt. */
-static struct {
-	uint32_t sid, type, flags;
-	uint64_t page;
-	unsigned more;
-	bool valid;
-} run;
+/* A blocked transfer is often a fault per word (QEMU's NVMe writes 4 bytes at a time):
+ * the first event of a run (smmu_event.h) is printed, how many more there were once per
+ * interrupt. */
+static struct smmu_event_run run;
 
-static void report_run(void)
+static void print_event(const struct smmu_event *ev)
 {
-	if (run.more && ratelimit_allow(&smmu_reports))
-		printk("smmu: stream 0x%04x: %u more in the same page, blocked\n", run.sid,
-		       run.more);
-	run.more = 0;
-}
-
-static void handle_event(const volatile uint64_t *e)
-{
-	uint32_t type = (uint32_t)(e[0] & 0xff), sid = (uint32_t)(e[0] >> 32);
-	/* F_TRANSLATION .. F_PERMISSION carry the input address and RnW (dword 1 bit 35). */
-	bool has_addr = type >= M6_IO_FAULT_TRANSLATION && type <= M6_IO_FAULT_PERMISSION;
-	uint64_t iova = has_addr ? e[2] : 0;
-	uint32_t flags = has_addr && !(e[1] & BIT(35)) ? M6_IO_FAULT_WRITE : 0;
-	iospace_report_fault(sid, type, iova, flags);
-	uint64_t page = iova & ~(uint64_t)MASK(PAGE_BITS);
-	if (run.valid && run.sid == sid && run.type == type && run.flags == flags &&
-	    run.page == page) {
-		run.more++;
-		return;
-	}
-	report_run();
-	run.valid = true;
-	run.sid = sid;
-	run.type = type;
-	run.flags = flags;
-	run.page = page;
-	if (!ratelimit_allow(&smmu_reports))
-		return;
-	if (has_addr)
+	uint32_t sid = ev->sid;
+	if (ev->has_addr)
 		printk("smmu: stream 0x%04x (%02x:%02x.%x): %s at iova 0x%lx (%s), blocked\n", sid,
-		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(type), iova,
-		       flags ? "write" : "read");
+		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(ev->type), ev->iova,
+		       ev->flags ? "write" : "read");
 	else
 		printk("smmu: stream 0x%04x (%02x:%02x.%x): %s (event 0x%02x), blocked\n", sid,
-		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(type), type);
+		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, event_name(ev->type), ev->type);
+}
+
+static void report_more(uint32_t sid, unsigned more)
+{
+	if (more && ratelimit_allow(&smmu_reports))
+		printk("smmu: stream 0x%04x: %u more in the same page, blocked\n", sid, more);
 }
 
 static void drain_events(void)
 {
-	uint32_t mask = (uint32_t)MASK(smmu.evtq_bits + 1), idx = (uint32_t)MASK(smmu.evtq_bits);
 	uint32_t prod = *reg32(SMMU_EVTQ_PROD), cons = *reg32(SMMU_EVTQ_CONS);
 	dsb_sy(); /* the records are read after PROD */
 	/* Bounded: at most one queue's worth (128 records) per interrupt. */
-	for (unsigned n = 0; (cons & mask) != (prod & mask) && n <= idx; n++) {
-		handle_event(&smmu.evtq[(cons & idx) * 4]);
-		cons = (cons & Q_OVFLG) | queue_inc(cons & mask, smmu.evtq_bits);
+	uint32_t n = smmu_queue_count(prod, cons, smmu.evtq_bits);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t at = (cons + i) & (uint32_t)MASK(smmu.evtq_bits);
+		uint64_t record[4];
+		for (unsigned w = 0; w < 4; w++)
+			record[w] = ((volatile uint64_t *)smmu.evtq)[at * 4 + w];
+		struct smmu_event ev;
+		smmu_event_decode(record, &ev);
+		iospace_report_fault(ev.sid, ev.type, ev.iova, ev.flags);
+		struct smmu_event_run ended;
+		if (smmu_event_run_add(&run, &ev, &ended)) {
+			report_more(ended.sid, ended.more);
+			if (ratelimit_allow(&smmu_reports))
+				print_event(&ev);
+		}
 	}
-	report_run();
+	report_more(run.sid, smmu_event_run_flush(&run));
+	cons = smmu_queue_advance(cons, n, smmu.evtq_bits);
 	if ((prod ^ cons) & Q_OVFLG) {
 		printk("smmu: event queue overflowed: some events were lost\n");
 		cons ^= Q_OVFLG; /* acknowledged */

@@ -5,6 +5,7 @@
 
 #include <kernel/cap.h>
 #include <kernel/tcb.h>
+#include <kernel/vspace.h>
 
 /* An IOSpace is four pages: its level-0 table and context (page 0), and the level-1,
  * level-2 and level-3 tables that lead to the MSI doorbell page (pages 1-3). */
@@ -14,11 +15,6 @@
 #define IOSPACE_VA_BITS 47
 /* The 2 MiB the kernel's level-3 table covers, around the doorbell: no frame goes there. */
 #define IOSPACE_RESERVED_BITS 21
-
-/* Frame caps: bit 0 of `word` says device memory; this bit says the cap's mapping is in
- * an IOSpace (its `asid` is then the IOSpace's key, `mapped_va` the I/O address). */
-#define FRAME_WORD_DEVICE 1u
-#define FRAME_WORD_IO     2u
 
 void iospace_frame_unmap(struct cap *frame);
 void io_page_table_unmap(struct cap *table);
