@@ -5,7 +5,9 @@
  *     IOSpace to its stream;
  *  2. it maps the admin queues and one buffer into the IOSpace (and into its own VSpace
  *     through copies of the frame caps), resets and enables the controller;
- *  3. Identify into the mapped buffer must succeed (the data is the controller's);
+ *  3. Identify into the mapped buffer must succeed (the data is the controller's), and
+ *     its completion's MSI-X write to the ITS doorbell must pass the SMMU (no fault);
+ *     pointed at an unmapped address instead, the MSI must be blocked and reported;
  *  4. Identify into an I/O address it did not map must fail: the address is the physical
  *     address of a canary page, which is what the DMA would have hit without an SMMU. The
  *     canary must keep its pattern and the fault must be reported: the kernel's log line, a signal
@@ -54,19 +56,22 @@
 
 enum { P_ASQ, P_ACQ, P_BUF, P_CANARY, P_COUNT };
 
-#define BADGE_TIMER   1u
-#define BADGE_IOSPACE 2u
-#define BADGE_CONTROL 4u
+#define BADGE_TIMER            1u
+#define BADGE_IOSPACE          2u
+#define BADGE_CONTROL          4u
 
-#define NVME_CAP      0x00
-#define NVME_CC       0x14
-#define NVME_CSTS     0x1c
-#define NVME_AQA      0x24
-#define NVME_ASQ      0x28
-#define NVME_ACQ      0x30
-#define NVME_SQ0TDBL  0x1000
+#define NVME_CAP               0x00
+#define NVME_CC                0x14
+#define NVME_CSTS              0x1c
+#define NVME_AQA               0x24
+#define NVME_ASQ               0x28
+#define NVME_ACQ               0x30
+#define NVME_SQ0TDBL           0x1000
 
-#define ADMIN_DEPTH   16
+#define ADMIN_DEPTH            16
+
+#define GITS_TRANSLATER_OFFSET 0x40           /* in the doorbell page */
+#define MSI_BAD_IOVA           0x200000000ull /* 8 GiB: no table there */
 
 static struct m6_timer timer;
 static uint64_t pending; /* notification bits taken by a wait but not yet looked at */
@@ -322,6 +327,39 @@ static void setup_iospace(void)
 	}
 }
 
+/* MSI-X entry 0 (the admin completion queue's vector) writes `data` to `address`. */
+static volatile uint32_t *msix_entry;
+
+static void setup_msix(void)
+{
+	/* The capability list, bounded: 48 entries fit in config space's 192 bytes. */
+	unsigned at = *cfg(NVME_DEV, 0x34) & 0xfc;
+	for (unsigned i = 0; at >= 0x40 && i < 48; i++) {
+		uint32_t head = *cfg(NVME_DEV, at);
+		if ((head & 0xff) == 0x11) {
+			uint32_t table = *cfg(NVME_DEV, at + 4);
+			if ((table & 7) != 0 || (table & ~7u) + 16 > 0x4000)
+				fatal("the MSI-X table is not in BAR0", table);
+			msix_entry = (volatile uint32_t *)(uintptr_t)(VA_BAR + (table & ~7u));
+			/* Enable, function not masked: message control is the head's top half. */
+			*cfg(NVME_DEV, at) = (head & 0x3fffffffu) | 0x80000000u;
+			return;
+		}
+		at = (head >> 8) & 0xfc;
+	}
+	fatal("no MSI-X capability", 0);
+}
+
+static void set_msi(uint64_t address)
+{
+	msix_entry[3] = 1; /* masked while it changes */
+	msix_entry[0] = (uint32_t)address;
+	msix_entry[1] = (uint32_t)(address >> 32);
+	msix_entry[2] = 0; /* the event ID: the ITS ignores it until it is set up */
+	msix_entry[3] = 0;
+	__asm__ volatile("dsb sy" ::: "memory");
+}
+
 static void setup_controller(void)
 {
 	uint64_t cap = reg64(NVME_CAP);
@@ -383,6 +421,8 @@ int main(void)
 	say("\n");
 	setup_device();
 	setup_iospace();
+	setup_msix();
+	set_msi(doorbell + GITS_TRANSLATER_OFFSET);
 	setup_controller();
 
 	/* 3: DMA into the mapped buffer. */
@@ -392,6 +432,16 @@ int main(void)
 	check(status == 0, "Identify into the mapped buffer completes without error");
 	check(id[0] == 0x36 && id[1] == 0x1b && !memcmp(id + 24, "QEMU NVMe Ctrl", 14),
 	      "the buffer holds the controller's Identify data (VID 1b36, model QEMU NVMe Ctrl)");
+	struct m6_io_fault_info none;
+	must(m6_iospace_control_read_fault(CAP_IOSPACE_CONTROL, &none), "read control fault");
+	check(none.count == 0, "its completion's MSI to the ITS doorbell passed the SMMU");
+
+	/* The same MSI to an address the IOSpace does not map is blocked: the doorbell
+	 * mapping is what lets MSIs through. */
+	set_msi(MSI_BAD_IOVA);
+	check(identify(IOVA(P_BUF)) == 0, "Identify with its MSI sent elsewhere completes");
+	check_fault(MSI_BAD_IOVA, "the MSI to an unmapped address");
+	set_msi(doorbell + GITS_TRANSLATER_OFFSET);
 
 	/* 4: DMA to an address nobody mapped: the canary's physical address. */
 	memset(page(P_CANARY), 0x5a, 4096);
