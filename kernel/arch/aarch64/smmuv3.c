@@ -65,6 +65,7 @@
 #define IRQ_EVTQ        BIT(2)
 #define GERROR_CMDQ     BIT(0)
 #define GERROR_EVTQ_ABT BIT(2)
+#define GERROR_SFM      BIT(8)
 #define CR2_RECINVSID   BIT(1)
 #define CR2_PTM         BIT(2)
 /* CR1: tables and queues inner shareable, write-back cacheable inside and out. */
@@ -210,29 +211,22 @@ static void *boot_memory(unsigned bits)
 	return (void *)cap.object; /* zeroed and cleaned by the retype */
 }
 
-static uint32_t queue_inc(uint32_t v, unsigned bits)
-{
-	/* Index bits [bits-1:0] and the wrap bit above them advance together. */
-	return (v + 1) & (uint32_t)MASK(bits + 1);
-}
-
 static bool cmd_issue(uint64_t w0, uint64_t w1)
 {
 	if (!smmu.live)
 		return false;
-	uint32_t prod = smmu.cmdq_prod, size_mask = (uint32_t)MASK(smmu.cmdq_bits);
-	uint32_t mask = (uint32_t)MASK(smmu.cmdq_bits + 1);
-	/* Full: same index, other wrap. Every batch ends in a sync, so this is only ever the
-	 * SMMU falling behind: wait a bounded time for it to move. */
-	uint32_t full = prod ^ (uint32_t)BIT(smmu.cmdq_bits);
-	if ((*reg32(SMMU_CMDQ_CONS) & mask) == full && !wait_reg(SMMU_CMDQ_CONS, mask, prod)) {
+	uint32_t prod = smmu.cmdq_prod, size = (uint32_t)BIT(smmu.cmdq_bits);
+	/* Full: every batch ends in a sync, so this is only ever the SMMU falling behind.
+	 * Wait a bounded time for it to take everything. */
+	if (smmu_queue_count(prod, *reg32(SMMU_CMDQ_CONS), smmu.cmdq_bits) == size &&
+	    !wait_reg(SMMU_CMDQ_CONS, (uint32_t)MASK(smmu.cmdq_bits + 1), prod)) {
 		smmu_fail("command queue full and not moving");
 		return false;
 	}
-	uint64_t *slot = &smmu.cmdq[(prod & size_mask) * 2];
+	uint64_t *slot = &smmu.cmdq[(prod & (size - 1)) * 2];
 	slot[0] = w0;
 	slot[1] = w1;
-	smmu.cmdq_prod = queue_inc(prod, smmu.cmdq_bits);
+	smmu.cmdq_prod = smmu_queue_advance(prod, 1, smmu.cmdq_bits);
 	dsb_sy(); /* the command is in memory before PROD says so */
 	*reg32(SMMU_CMDQ_PROD) = smmu.cmdq_prod;
 	return true;
@@ -501,4 +495,6 @@ void smmu_handle_irq(unsigned irq)
 		printk("smmu: global error %x\n", active & ~(uint32_t)GERROR_EVTQ_ABT);
 	if (active & GERROR_CMDQ)
 		smmu_fail("command queue error");
+	else if (active & GERROR_SFM)
+		smmu_fail("the SMMU entered service failure mode");
 }
