@@ -14,7 +14,8 @@
  * invocations answer as if there were none. TLB maintenance is by SMMU command only (CR2.PTM
  * and CD.ASET: the CPUs' broadcast TLBIs never reach it), so nothing here is per-CPU.
  *
- * Events (faults) arrive by the event queue's wired interrupt (edge SPI from the DTB):
+ * Events (faults) arrive by the event queue's wired interrupt (an SPI from the DTB, edge on
+ * QEMU):
  * each is logged (rate-limited), and iospace_report_fault() records and signals it. */
 #include <kernel/arch.h>
 #include <kernel/iospace.h>
@@ -98,8 +99,9 @@
 static struct {
 	paddr_t base; /* registers; 0: no SMMU in the DTB */
 	unsigned evtq_irq, gerror_irq;
-	paddr_t doorbell; /* ITS GITS_TRANSLATER page, 0: none */
-	uint64_t *strtab; /* kernel address */
+	bool evtq_edge, gerror_edge; /* else level: both work, the handler drains the cause */
+	paddr_t doorbell;            /* ITS GITS_TRANSLATER page, 0: none */
+	uint64_t *strtab;            /* kernel address */
 	uint64_t *cmdq, *evtq;
 	unsigned stream_bits, cmdq_bits, evtq_bits;
 	uint32_t cmdq_prod; /* our copy: index and wrap bit */
@@ -144,15 +146,18 @@ static void smmu_fail(const char *what)
 	smmu.live = false;
 }
 
-/* SPI `name` of the node as an INTID, 0 if absent or not an SPI. */
-static unsigned spi_named(const struct dtb *dtb, int node, const char *name)
+/* SPI `name` of the node as an INTID (0 if absent or not an SPI), and whether it is
+ * edge-triggered (flags cell: 1 rising edge; level otherwise). */
+static unsigned spi_named(const struct dtb *dtb, int node, const char *name, bool *edge)
 {
 	int i = dtb_string_index(dtb, node, "interrupt-names", name);
-	uint32_t type, num;
+	uint32_t type, num, flags;
 	if (i < 0 || dtb_get_cell(dtb, node, "interrupts", (unsigned)i * 3, &type) != DTB_OK ||
 	    dtb_get_cell(dtb, node, "interrupts", (unsigned)i * 3 + 1, &num) != DTB_OK ||
+	    dtb_get_cell(dtb, node, "interrupts", (unsigned)i * 3 + 2, &flags) != DTB_OK ||
 	    type != 0 || num >= 988)
 		return 0;
+	*edge = (flags & 0xf) == 1;
 	return 32 + num;
 }
 
@@ -176,7 +181,9 @@ void smmu_probe(const struct dtb *dtb, bool (*overlaps_ram)(paddr_t base, uint64
 		printk("m6: SMMUv3 %s: register window unusable: not used\n", name);
 		return;
 	}
-	unsigned evtq = spi_named(dtb, node, "eventq"), gerror = spi_named(dtb, node, "gerror");
+	bool evtq_edge = true, gerror_edge = true;
+	unsigned evtq = spi_named(dtb, node, "eventq", &evtq_edge);
+	unsigned gerror = spi_named(dtb, node, "gerror", &gerror_edge);
 	if (!evtq || !gerror) {
 		printk("m6: SMMUv3 %s: no eventq/gerror SPI: not used\n", name);
 		return;
@@ -184,6 +191,8 @@ void smmu_probe(const struct dtb *dtb, bool (*overlaps_ram)(paddr_t base, uint64
 	smmu.base = r.base;
 	smmu.evtq_irq = evtq;
 	smmu.gerror_irq = gerror;
+	smmu.evtq_edge = evtq_edge;
+	smmu.gerror_edge = gerror_edge;
 	/* The ITS's second 64 KiB frame holds GITS_TRANSLATER (offset 0x10040): the page a
 	 * device writes an MSI to. */
 	for (node = dtb_find_compatible(dtb, -1, "arm,gic-v3-its"); node >= 0;
@@ -384,8 +393,8 @@ void smmu_init(void)
 	*reg32(SMMU_CR0) = CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN;
 	if (!wait_reg(SMMU_CR0ACK, ~0u, CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN))
 		return smmu_fail("translation not enabled");
-	arch_irq_set_trigger(smmu.evtq_irq, true);
-	arch_irq_set_trigger(smmu.gerror_irq, true);
+	arch_irq_set_trigger(smmu.evtq_irq, smmu.evtq_edge);
+	arch_irq_set_trigger(smmu.gerror_irq, smmu.gerror_edge);
 	arch_irq_enable_line(smmu.evtq_irq);
 	arch_irq_enable_line(smmu.gerror_irq);
 	printk("m6: SMMUv3 at %lx: %u streams, unbound streams abort, MSI doorbell %lx, "
