@@ -128,8 +128,12 @@ static int iospace_arg(struct tcb *caller, word_t cptr, struct iospace **out)
 static void record_fault(struct fault_record *r, uint32_t sid, uint32_t type, uint64_t iova,
                          uint32_t flags)
 {
-	if (r->count++)
+	if (r->count) {
+		if (r->count < UINT64_MAX)
+			r->count++;
 		return;
+	}
+	r->count = 1;
 	r->sid = sid;
 	r->type = type;
 	r->iova = iova;

@@ -199,7 +199,14 @@ void smmu_probe(const struct dtb *dtb, bool (*overlaps_ram)(paddr_t base, uint64
 	     node = dtb_find_compatible(dtb, node, "arm,gic-v3-its")) {
 		if (dtb_node_enabled(dtb, node) && dtb_get_reg(dtb, node, 0, &r) == DTB_OK &&
 		    r.size >= 0x20000 && IS_ALIGNED(r.base, 16) && !overlaps_ram(r.base, r.size)) {
-			smmu.doorbell = r.base + 0x10000;
+			/* Identity-mapped in every IOSpace: it must be an I/O address. */
+			if (r.base + 0x10000 < BIT(IOSPACE_VA_BITS))
+				smmu.doorbell = r.base + 0x10000;
+			else
+				printk(
+				    "m6: SMMUv3: the ITS at %lx is beyond the 47-bit I/O address "
+				    "space: MSIs will not pass\n",
+				    r.base);
 			break;
 		}
 	}
