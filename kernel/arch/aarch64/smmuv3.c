@@ -27,48 +27,49 @@
 #include <m6/abi/errors.h>
 #include <m6/abi/objects.h>
 
-#define SMMU_IDR0       0x0000
-#define SMMU_IDR1       0x0004
-#define SMMU_IDR5       0x0014
-#define SMMU_CR0        0x0020
-#define SMMU_CR0ACK     0x0024
-#define SMMU_CR1        0x0028
-#define SMMU_CR2        0x002c
-#define SMMU_GBPA       0x0044
-#define SMMU_IRQ_CTRL   0x0050
-#define SMMU_IRQ_ACK    0x0054
-#define SMMU_GERROR     0x0060
-#define SMMU_GERRORN    0x0064
-#define SMMU_STRTAB     0x0080
-#define SMMU_STRTAB_CFG 0x0088
-#define SMMU_CMDQ_BASE  0x0090
-#define SMMU_CMDQ_PROD  0x0098
-#define SMMU_CMDQ_CONS  0x009c
-#define SMMU_EVTQ_BASE  0x00a0
-#define SMMU_EVTQ_CFG0  0x00b0
-#define SMMU_EVTQ_PROD  0x100a8 /* page 1 */
-#define SMMU_EVTQ_CONS  0x100ac
-#define SMMU_MMIO_SIZE  0x20000
+#define SMMU_IDR0        0x0000
+#define SMMU_IDR1        0x0004
+#define SMMU_IDR5        0x0014
+#define SMMU_CR0         0x0020
+#define SMMU_CR0ACK      0x0024
+#define SMMU_CR1         0x0028
+#define SMMU_CR2         0x002c
+#define SMMU_GBPA        0x0044
+#define SMMU_IRQ_CTRL    0x0050
+#define SMMU_IRQ_ACK     0x0054
+#define SMMU_GERROR      0x0060
+#define SMMU_GERRORN     0x0064
+#define SMMU_GERROR_CFG0 0x0068
+#define SMMU_STRTAB      0x0080
+#define SMMU_STRTAB_CFG  0x0088
+#define SMMU_CMDQ_BASE   0x0090
+#define SMMU_CMDQ_PROD   0x0098
+#define SMMU_CMDQ_CONS   0x009c
+#define SMMU_EVTQ_BASE   0x00a0
+#define SMMU_EVTQ_CFG0   0x00b0
+#define SMMU_EVTQ_PROD   0x100a8 /* page 1 */
+#define SMMU_EVTQ_CONS   0x100ac
+#define SMMU_MMIO_SIZE   0x20000
 
-#define IDR0_S1P        BIT(1)
-#define IDR0_TTF_AA64   BIT(3)
-#define IDR0_COHACC     BIT(4)
-#define IDR0_ASID16     BIT(12)
-#define IDR0_ST_LEVEL   (3u << 27)
-#define IDR5_GRAN4K     BIT(4)
+#define IDR0_S1P         BIT(1)
+#define IDR0_TTF_AA64    BIT(3)
+#define IDR0_COHACC      BIT(4)
+#define IDR0_ASID16      BIT(12)
+#define IDR0_ST_LEVEL    (3u << 27)
+#define IDR5_GRAN4K      BIT(4)
 
-#define CR0_SMMUEN      BIT(0)
-#define CR0_EVTQEN      BIT(2)
-#define CR0_CMDQEN      BIT(3)
-#define GBPA_ABORT      BIT(20)
-#define GBPA_UPDATE     BIT(31)
-#define IRQ_GERROR      BIT(0)
-#define IRQ_EVTQ        BIT(2)
-#define GERROR_CMDQ     BIT(0)
-#define GERROR_EVTQ_ABT BIT(2)
-#define GERROR_SFM      BIT(8)
-#define CR2_RECINVSID   BIT(1)
-#define CR2_PTM         BIT(2)
+#define CR0_SMMUEN       BIT(0)
+#define CR0_EVTQEN       BIT(2)
+#define CR0_CMDQEN       BIT(3)
+#define GBPA_ABORT       BIT(20)
+#define GBPA_UPDATE      BIT(31)
+#define IRQ_GERROR       BIT(0)
+#define IRQ_EVTQ         BIT(2)
+#define GERROR_CMDQ      BIT(0)
+#define GERROR_EVTQ_ABT  BIT(2)
+#define GERROR_SFM       BIT(8)
+#define CR2_RECINVSID    BIT(1)
+#define CR2_PTM          BIT(2)
 /* CR1: tables and queues inner shareable, write-back cacheable inside and out. */
 #define CR1_VALUE         ((3u << 10) | (1u << 8) | (1u << 6) | (3u << 4) | (1u << 2) | 1u)
 #define BASE_RA           BIT(62) /* read-allocate (stream table, command queue) */
@@ -382,7 +383,10 @@ void smmu_init(void)
 	*reg32(SMMU_CMDQ_CONS) = 0;
 	smmu.cmdq_prod = 0;
 	write64(SMMU_EVTQ_BASE, kernel_to_paddr(smmu.evtq) | BASE_WA | smmu.evtq_bits);
-	write64(SMMU_EVTQ_CFG0, 0); /* wired interrupt, not MSI */
+	/* Wired interrupts, not MSIs: a stale MSI address left by firmware (the registers
+	 * reset to UNKNOWN) would have the SMMU write wherever it points. */
+	write64(SMMU_EVTQ_CFG0, 0);
+	write64(SMMU_GERROR_CFG0, 0);
 	*reg32(SMMU_EVTQ_PROD) = 0;
 	*reg32(SMMU_EVTQ_CONS) = 0;
 	dsb_sy();
