@@ -10,17 +10,19 @@
  * address into MSI-X as it would without an SMMU. The 2 MiB around the doorbell is the
  * kernel's: no frame is mapped there.
  *
- * Binding: only IOSpaceControl binds, once per IOSpace and once per stream, for the life
- * of the IOSpace; deleting its last cap unbinds (the stream aborts again) and invalidates
- * everything the SMMU cached for it before the memory can be reused. An IOSpace is used
- * only bound, as a VSpace only with its ASID: mapping into an unbound one is refused.
+ * Binding: only IOSpaceControl binds, a stream once, to one IOSpace, for the life of the
+ * IOSpace; an IOSpace takes up to IOSPACE_MAX_STREAMS streams (a device's functions, or
+ * the alias a PCIe-to-PCI bridge gives the devices behind it), all through its one CD.
+ * Deleting its last cap unbinds them (they abort again) and invalidates everything the
+ * SMMU cached for it before the memory can be reused. An IOSpace is used only bound, as a
+ * VSpace only with its ASID: mapping into an unbound one is refused.
  *
  * Mapping records: a frame cap (one mapping per cap, as with VSpaces) or an IOPageTable
  * cap records the IOSpace's *key*: (bind generation << 16) | (stream ID + 1). Unmapping
  * finds the IOSpace from the stream table (kernel memory) and checks that its key is the
  * same, and that the entry still points at the frame or table, so a stale cap (its IOSpace
  * gone, the stream bound anew) never touches another IOSpace's entries. The SMMU ASID is
- * the stream ID + 1: one stream per IOSpace, one IOSpace per stream. */
+ * its first stream's ID + 1: a stream belongs to one IOSpace at most. */
 #include <kernel/arch.h>
 #include <kernel/cnode.h>
 #include <kernel/delete.h>
@@ -45,7 +47,8 @@ struct iospace {
 	uint64_t cd[8]; /* context descriptor: 64-byte aligned, at offset 2048 */
 	struct cte notification;
 	uint32_t key; /* 0: never bound, or unbound */
-	uint32_t sid;
+	uint32_t stream_count;
+	uint32_t sids[IOSPACE_MAX_STREAMS]; /* the first one's ID + 1 is the key's and ASID */
 	struct fault_record fault;
 };
 _Static_assert(sizeof(struct iospace) <= PAGE_SIZE, "IOSpace state fits its first page");
@@ -159,20 +162,18 @@ void iospace_report_fault(uint32_t sid, uint32_t type, uint64_t iova, uint32_t f
 	signal_slot(&io->notification);
 }
 
-static int read_fault(struct fault_record *r, struct tcb *caller, bool with_sid)
+static int read_fault(struct fault_record *r, struct tcb *caller)
 {
-	unsigned i = 0;
-	tcb_set_mr(caller, i++, r->count);
-	if (with_sid)
-		tcb_set_mr(caller, i++, r->count ? r->sid : 0);
-	tcb_set_mr(caller, i++, r->count ? r->type : 0);
-	tcb_set_mr(caller, i++, r->count ? r->iova : 0);
-	tcb_set_mr(caller, i++, r->count ? r->flags : 0);
+	tcb_set_mr(caller, 0, r->count);
+	tcb_set_mr(caller, 1, r->count ? r->sid : 0);
+	tcb_set_mr(caller, 2, r->count ? r->type : 0);
+	tcb_set_mr(caller, 3, r->count ? r->iova : 0);
+	tcb_set_mr(caller, 4, r->count ? r->flags : 0);
 	*r = (struct fault_record){0};
-	return invocation_ok(caller, i);
+	return invocation_ok(caller, 5);
 }
 
-/* Build the kernel's part of a new binding: the tables to the doorbell page and the CD. */
+/* Build the kernel's part of a first binding: the tables to the doorbell page and the CD. */
 static void iospace_prepare(struct iospace *io, uint32_t sid, uint32_t key)
 {
 	paddr_t root = iospace_root(io), db = smmu_doorbell_page();
@@ -189,7 +190,8 @@ static void iospace_prepare(struct iospace *io, uint32_t sid, uint32_t key)
 	io->cd[0] = CD_T0SZ | CD_IR0_WB | CD_OR0_WB | CD_SH0_IS | CD_EPD1 | CD_VALID | CD_IPS_48 |
 	            CD_AFFD | CD_AA64 | CD_R | CD_A | CD_ASET | ((uint64_t)key_asid(key) << 48);
 	io->key = key;
-	io->sid = sid;
+	io->sids[0] = sid;
+	io->stream_count = 1;
 	io->fault = (struct fault_record){0};
 	arch_barrier_tables();
 }
@@ -210,10 +212,21 @@ static int control_bind(struct tcb *caller, unsigned length)
 	if (sid >= smmu_stream_count())
 		return M6_ERR_RANGE;
 	struct iospace *io = (struct iospace *)s->cap.object;
-	if (io->key)
-		return M6_ERR_IN_USE; /* bound before: an IOSpace serves one stream for life */
 	if (smmu_stream_cd((uint32_t)sid))
-		return M6_ERR_IN_USE; /* the stream has its IOSpace */
+		return M6_ERR_IN_USE; /* the stream has its IOSpace (this one, or another) */
+	if (io->key) {
+		/* Another stream of the same device (a function, an alias): same CD, same
+		 * tables, same ASID. */
+		if (!iospace_bound(io))
+			return M6_ERR_INVALID_CAP; /* bound to an SMMU that stopped answering */
+		if (io->stream_count == IOSPACE_MAX_STREAMS)
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+		/* perform */
+		if (!smmu_bind_stream((uint32_t)sid, kernel_to_paddr(io->cd)))
+			return M6_ERR_ILLEGAL_OPERATION; /* the SMMU stopped answering: now off */
+		io->sids[io->stream_count++] = (uint32_t)sid;
+		return invocation_ok(caller, 0);
+	}
 	/* perform */
 	bind_generation++;
 	uint32_t key = ((uint32_t)bind_generation << 16) | (uint32_t)(sid + 1);
@@ -235,7 +248,7 @@ int iospace_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label,
 	case M6_IOSPACE_CONTROL_SET_NOTIFICATION:
 		return notification_set_signal_slot(&control_notification, caller, length);
 	case M6_IOSPACE_CONTROL_READ_FAULT:
-		return read_fault(&control_fault, caller, true);
+		return read_fault(&control_fault, caller);
 	case M6_IOSPACE_CONTROL_INFO:
 		tcb_set_mr(caller, 0, smmu_stream_count());
 		tcb_set_mr(caller, 1, smmu_stream_count() ? smmu_doorbell_page() : 0);
@@ -256,7 +269,7 @@ int iospace_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 	case M6_IOSPACE_READ_FAULT:
 		if (!cap_has_rights(&slot->cap, M6_RIGHT_READ))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
-		return read_fault(&io->fault, caller, false);
+		return read_fault(&io->fault, caller);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}
@@ -265,10 +278,10 @@ int iospace_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 void iospace_finalise(struct cap *cap)
 {
 	struct iospace *io = (struct iospace *)cap->object;
-	/* The stream aborts, and the SMMU forgets the CD and every translation of it, before
-	 * this memory can be retyped (smmu_unbind_stream waits for CMD_SYNC). */
+	/* Its streams abort, and the SMMU forgets the CD and every translation of it, before
+	 * this memory can be retyped (smmu_unbind_streams waits for CMD_SYNC). */
 	if (iospace_bound(io))
-		smmu_unbind_stream(io->sid, key_asid(io->key));
+		smmu_unbind_streams(io->sids, io->stream_count, key_asid(io->key));
 	io->key = 0;
 	cap_delete_nested(&io->notification);
 }

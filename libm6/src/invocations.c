@@ -440,10 +440,10 @@ uint64_t m6_iospace_read_fault(m6_cptr_t iospace, struct m6_io_fault_info *out)
 	uint64_t err = invoke(m6_ipc_buffer(), iospace, M6_IOSPACE_READ_FAULT, NULL, 0, &m);
 	if (err == M6_OK && out)
 		*out = (struct m6_io_fault_info){.count = m.mr[0],
-		                                 .stream_id = 0,
-		                                 .type = m.mr[1],
-		                                 .iova = m.mr[2],
-		                                 .flags = m.mr[3]};
+		                                 .stream_id = m.mr[1],
+		                                 .type = m.mr[2],
+		                                 .iova = m.mr[3],
+		                                 .flags = m.mr[4]};
 	return err;
 }
 

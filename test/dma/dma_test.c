@@ -397,8 +397,8 @@ static void check_fault(uint64_t iova, const char *what)
 	say_hex(f.iova);
 	say(f.flags & M6_IO_FAULT_WRITE ? " (write)\n" : " (read)\n");
 	/* The first fault is kept: the transfer's first write, at the page's start. */
-	check(f.count >= 1 && f.type == M6_IO_FAULT_TRANSLATION && f.iova == iova &&
-	          (f.flags & M6_IO_FAULT_WRITE),
+	check(f.count >= 1 && f.stream_id == NVME_STREAM && f.type == M6_IO_FAULT_TRANSLATION &&
+	          f.iova == iova && (f.flags & M6_IO_FAULT_WRITE),
 	      "the IOSpace recorded a translation fault on a write at that address");
 	must(m6_iospace_control_read_fault(CAP_IOSPACE_CONTROL, &f), "read control fault");
 	check(f.count >= 1 && f.stream_id == NVME_STREAM && f.iova == iova,

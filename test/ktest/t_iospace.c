@@ -58,10 +58,30 @@ TEST(iospace_control_bind)
 	m6_cptr_t io = kt_new(M6_OBJ_IOSPACE, 0), other = kt_new(M6_OBJ_IOSPACE, 0);
 	REQUIRE(io && other);
 	CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io, STREAM));
-	/* Once per IOSpace, once per stream. */
-	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io, STREAM + 1), M6_ERR_IN_USE);
+	/* A stream once: to this IOSpace or to another. */
+	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io, STREAM), M6_ERR_IN_USE);
 	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, other, STREAM), M6_ERR_IN_USE);
-	CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, other, STREAM + 1));
+	/* Another stream of the same device (a function, a bridge's alias). */
+	CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io, STREAM + 1));
+	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, other, STREAM + 1), M6_ERR_IN_USE);
+	CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, other, STREAM + 2));
+}
+
+/* Up to 8 streams an IOSpace, all freed with it. */
+TEST(iospace_control_bind_streams_limit)
+{
+	m6_cptr_t io = new_bound(0x300);
+	REQUIRE(io);
+	for (uint64_t s = 0x301; s < 0x308; s++)
+		CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io, s));
+	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io, 0x308),
+	          M6_ERR_NOT_ENOUGH_MEMORY);
+	m6_cptr_t other = kt_new(M6_OBJ_IOSPACE, 0);
+	REQUIRE(other);
+	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, other, 0x307), M6_ERR_IN_USE);
+	REQUIRE_OK(m6_cnode_delete(ROOT, io, 64));
+	for (uint64_t s = 0x300; s < 0x308; s++)
+		CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, other, s));
 }
 
 TEST(iospace_control_bind_refused)
@@ -92,11 +112,13 @@ TEST(iospace_delete_unbinds)
 	REQUIRE(copy);
 	m6_cptr_t b = kt_new(M6_OBJ_IOSPACE, 0);
 	REQUIRE(b);
-	/* A copy going leaves the binding; the last cap going ends it. */
+	REQUIRE_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, a, STREAM + 8));
+	/* A copy going leaves the binding; the last cap going ends it, for every stream. */
 	REQUIRE_OK(m6_cnode_delete(ROOT, copy, 64));
 	CHECK_ERR(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, b, STREAM), M6_ERR_IN_USE);
 	REQUIRE_OK(m6_cnode_delete(ROOT, a, 64));
 	CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, b, STREAM));
+	CHECK_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, b, STREAM + 8));
 }
 
 TEST(iospace_unbound_refuses_mappings)
@@ -387,6 +409,7 @@ TEST(iospace_revoked_with_its_untyped)
 const struct kt_test kt_suite_iospace[] = {
     KT_ENTRY(iospace_control_info),
     KT_ENTRY(iospace_control_bind),
+    KT_ENTRY(iospace_control_bind_streams_limit),
     KT_ENTRY(iospace_control_bind_refused),
     KT_ENTRY(iospace_delete_unbinds),
     KT_ENTRY(iospace_unbound_refuses_mappings),

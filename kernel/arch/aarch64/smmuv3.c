@@ -326,14 +326,19 @@ bool smmu_bind_stream(uint32_t sid, paddr_t cd)
 	return cfgi_ste(sid) && cmd_sync();
 }
 
-bool smmu_unbind_stream(uint32_t sid, uint16_t asid)
+bool smmu_unbind_streams(const uint32_t *sids, unsigned count, uint16_t asid)
 {
-	if (sid >= smmu_stream_count())
-		return false;
-	volatile uint64_t *ste = &smmu.strtab[sid * 8];
-	ste[0] = 0; /* invalid: the stream's transactions abort (and are reported) */
+	for (unsigned i = 0; i < count; i++) {
+		if (sids[i] >= smmu_stream_count())
+			return false;
+		/* Invalid: the stream's transactions abort (and are reported). */
+		smmu.strtab[sids[i] * 8] = 0;
+	}
 	dsb_sy();
-	return cfgi_ste(sid) && tlbi_asid(asid) && cmd_sync();
+	for (unsigned i = 0; i < count; i++)
+		if (!cfgi_ste(sids[i]))
+			return false;
+	return tlbi_asid(asid) && cmd_sync();
 }
 
 void smmu_init(void)

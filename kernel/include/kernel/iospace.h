@@ -13,6 +13,8 @@
 /* I/O addresses are 47 bits: the level-0 table has 256 entries (T0SZ 17), and the other
  * half of its page holds the context descriptor and the IOSpace's own state. */
 #define IOSPACE_VA_BITS 47
+/* Streams one IOSpace can serve: bounded, so that deleting it is a bounded step. */
+#define IOSPACE_MAX_STREAMS 8
 /* The 2 MiB the kernel's level-3 table covers, around the doorbell: no frame goes there. */
 #define IOSPACE_RESERVED_BITS 21
 

@@ -29,9 +29,9 @@ paddr_t smmu_stream_cd(uint32_t sid);
 /* Make `sid` translate through the CD at `cd` (64-byte aligned), then make the SMMU
  * forget what it cached about the stream. false: the SMMU did not answer. */
 bool smmu_bind_stream(uint32_t sid, paddr_t cd);
-/* Make `sid` abort again, then invalidate its configuration and every translation tagged
- * with `asid`, and wait until the SMMU has done so. */
-bool smmu_unbind_stream(uint32_t sid, uint16_t asid);
+/* Make the streams abort again, then invalidate their configuration and every translation
+ * tagged with `asid`, and wait until the SMMU has done so. */
+bool smmu_unbind_streams(const uint32_t *sids, unsigned count, uint16_t asid);
 
 /* TLB maintenance, each completed (CMD_SYNC) before it returns: once these return, no
  * translation of the old entry is left in the SMMU. false: the SMMU did not answer (it

@@ -154,13 +154,14 @@ uint64_t m6_asid_pool_assign(m6_cptr_t pool, m6_cptr_t vspace, uint64_t *asid);
 /* ---- IOSpaces (SMMU; docs/kernel.md, IOSpaces) ------------------------------------- */
 
 /* A fault (SMMU event) as READ_FAULT reports it: count of events since the last read (0:
- * none, the rest is 0 too), the stream (IOSpaceControl only), the event type (enum
- * m6_io_fault), the I/O address and M6_IO_FAULT_WRITE. */
+ * none, the rest is 0 too), and the first one's stream, event type (enum m6_io_fault),
+ * I/O address and M6_IO_FAULT_WRITE. */
 struct m6_io_fault_info {
 	uint64_t count, stream_id, type, iova, flags;
 };
 
-/* Bind an IOSpace (never bound before) to a stream ID (PCIe: the requester ID); for life. */
+/* Bind an IOSpace to a stream ID (PCIe: the requester ID) not bound yet, for life; an
+ * IOSpace takes up to 8 (a device's functions, a bridge's alias). */
 uint64_t m6_iospace_control_bind(m6_cptr_t control, m6_cptr_t iospace, uint64_t stream_id);
 /* notification 0: none. Signalled on every SMMU event, of any stream. */
 uint64_t m6_iospace_control_set_notification(m6_cptr_t control, m6_cptr_t notification);

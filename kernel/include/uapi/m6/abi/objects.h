@@ -161,22 +161,22 @@ enum m6_label {
 	M6_ASID_POOL_ASSIGN = 129,
 
 	/* ---- IOSpaces and the SMMU (docs/kernel.md, "IOSpaces"): labels 160-191 ---- */
-	/* IOSpaceControl: MR0 = IOSpace cptr (never bound before), MR1 = stream ID
-	 * (PCIe: the requester ID, bus << 8 | dev << 3 | fn) */
+	/* IOSpaceControl: MR0 = IOSpace cptr, MR1 = stream ID (PCIe: the requester ID,
+	 * bus << 8 | dev << 3 | fn) not bound yet; an IOSpace takes up to 8 streams, for life */
 	M6_IOSPACE_CONTROL_BIND = 160,
 	/* IOSpaceControl: MR0 = notification cptr (0: none), signalled on every SMMU event */
 	M6_IOSPACE_CONTROL_SET_NOTIFICATION = 161,
 	/* IOSpaceControl: -> MR0 = events since the last read (0: none), MR1 = stream ID,
 	 * MR2 = event type (enum m6_io_fault), MR3 = I/O address, MR4 = flags
-	 * (M6_IO_FAULT_WRITE): the last event of any stream, then cleared */
+	 * (M6_IO_FAULT_WRITE): the first event of any stream since the last read, then
+	 * cleared */
 	M6_IOSPACE_CONTROL_READ_FAULT = 162,
 	/* IOSpaceControl: -> MR0 = number of stream IDs the SMMU serves (0: no SMMU),
 	 * MR1 = I/O address of the MSI doorbell page in every IOSpace (0: none) */
 	M6_IOSPACE_CONTROL_INFO = 163,
 	/* IOSpace: MR0 = notification cptr (0: none), signalled on a fault of its stream */
 	M6_IOSPACE_SET_NOTIFICATION = 164,
-	/* IOSpace: -> MR0 = faults since the last read (0: none), MR1 = event type,
-	 * MR2 = I/O address, MR3 = flags: its last fault, then cleared */
+	/* IOSpace: -> as IOSPACE_CONTROL_READ_FAULT, for its own streams' faults */
 	M6_IOSPACE_READ_FAULT = 165,
 	/* IOPageTable: MR0 = IOSpace cptr (bound), MR1 = I/O address, MR2 = level (1..3) */
 	M6_IO_PAGE_TABLE_MAP = 166,
