@@ -109,7 +109,8 @@ static struct {
 	bool live;          /* enabled and answering */
 } smmu;
 
-static struct ratelimit smmu_reports = RATELIMIT_INIT("SMMU event lines", 16, 4);
+/* As the kernel's fault reports (core/fault.c): a burst of 10 lines, then 5 a second. */
+static struct ratelimit smmu_reports = RATELIMIT_INIT("SMMU event lines", 10, 5);
 
 static volatile uint32_t *reg32(unsigned off)
 {
