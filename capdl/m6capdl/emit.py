@@ -157,6 +157,7 @@ _TYPE_WORDS = {
     "M6_OBJ_TIMER": "Timer", "M6_OBJ_DEBUG_CONSOLE": "DebugConsole", "M6_OBJ_POWER": "Power",
     "M6_OBJ_IRQ_CONTROL": "IRQControl", "M6_OBJ_SYSTEM_INFO": "SystemInfo",
     "M6_OBJ_ASID_CONTROL": "ASIDControl", "M6_OBJ_ASID_POOL": "ASIDPool",
+    "M6_OBJ_IOSPACE_CONTROL": "IOSpaceControl",
 }
 
 

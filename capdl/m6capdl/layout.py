@@ -84,6 +84,8 @@ SYSCAPS: dict[str, str] = {
     "irq_control": "M6_OBJ_IRQ_CONTROL",
     "system_info": "M6_OBJ_SYSTEM_INFO",
     "asid_control": "M6_OBJ_ASID_CONTROL",
+    # IOSpaceControl: binds IOSpaces to stream IDs (the PCIe bus component only).
+    "iospace_control": "M6_OBJ_IOSPACE_CONTROL",
 }
 
 # The rights a syscap's cap carries: using the object needs WRITE, except SystemInfo,

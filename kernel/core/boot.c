@@ -171,6 +171,7 @@ static struct cap make_cap(const struct m6_bt_cap *c)
 	case M6_OBJ_IRQ_CONTROL:
 	case M6_OBJ_SYSTEM_INFO:
 	case M6_OBJ_ASID_CONTROL:
+	case M6_OBJ_IOSPACE_CONTROL:
 		if (c->object != M6_BT_NO_OBJECT)
 			panic("boot tables: kernel singleton cap with an object");
 		return cap;

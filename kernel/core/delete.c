@@ -38,6 +38,7 @@
 #include <kernel/asid_pool.h>
 #include <kernel/delete.h>
 #include <kernel/endpoint.h>
+#include <kernel/iospace.h>
 #include <kernel/irq.h>
 #include <kernel/notification.h>
 #include <kernel/preempt.h>
@@ -153,6 +154,12 @@ static void delete_final(struct cte *slot, bool root)
 		break;
 	case M6_OBJ_PAGE_TABLE:
 		page_table_unmap(&cap);
+		break;
+	case M6_OBJ_IO_PAGE_TABLE:
+		io_page_table_unmap(&cap);
+		break;
+	case M6_OBJ_IOSPACE:
+		iospace_finalise(&cap);
 		break;
 	case M6_OBJ_IRQ_HANDLER:
 		irq_handler_finalise((unsigned)cap.object);

@@ -13,6 +13,7 @@
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
+#include <kernel/smmu.h>
 #include <kernel/string.h>
 #include <kernel/timer.h>
 #include <kernel/untyped.h>
@@ -238,6 +239,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 		      kimage_to_paddr(_kernel_start), kimage_to_paddr(_kernel_end) - 1);
 	printk("m6: device tree at %lx, %u bytes\n", dtb_pa, dtb_total_size(&dtb));
 	read_platform(&dtb);
+	smmu_probe(&dtb, platform_overlaps_ram);
 	add_free_memory(&dtb, dtb_pa);
 	/* After this the DTB is reached through the linear map, if at all: the boot map that
 	 * held it is gone. */
@@ -248,6 +250,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	timers_init();
 	timer_init();
 	asid_init(arch_asid_init());
+	smmu_init(); /* its tables from the kernel-held untyped, before the boot tables' */
 #ifdef M6_CONFIG_BENCHMARK
 	arch_pmu_enable_user();
 	printk("m6: benchmark kernel: PMU counters readable at EL0\n");

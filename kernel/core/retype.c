@@ -2,6 +2,7 @@
  * unit-tested on the host. */
 #include <kernel/asid_pool.h>
 #include <kernel/endpoint.h>
+#include <kernel/iospace.h>
 #include <kernel/notification.h>
 #include <kernel/retype.h>
 #include <kernel/tcb.h>
@@ -30,6 +31,10 @@ unsigned object_size_bits(unsigned type, unsigned size_bits)
 		return PAGE_BITS;
 	case M6_OBJ_FRAME:
 		return (size_bits == PAGE_BITS || size_bits == LARGE_PAGE_BITS) ? size_bits : 0;
+	case M6_OBJ_IOSPACE:
+		return IOSPACE_SIZE_BITS;
+	case M6_OBJ_IO_PAGE_TABLE:
+		return PAGE_BITS;
 	case M6_OBJ_ASID_POOL:
 		return asid_pool_size_bits(size_bits); /* size_bits: the number of ASIDs */
 	default:

@@ -6,6 +6,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/fault.h>
 #include <kernel/invocation.h>
+#include <kernel/iospace.h>
 #include <kernel/irq.h>
 #include <kernel/notification.h>
 #include <kernel/preempt.h>
@@ -54,6 +55,12 @@ static int invoke_object(struct cte *slot, struct tcb *t, word_t info)
 		return asid_control_invoke(slot, t, label, length);
 	case M6_OBJ_ASID_POOL:
 		return asid_pool_invoke(slot, t, label, length);
+	case M6_OBJ_IOSPACE_CONTROL:
+		return iospace_control_invoke(slot, t, label, length);
+	case M6_OBJ_IOSPACE:
+		return iospace_invoke(slot, t, label, length);
+	case M6_OBJ_IO_PAGE_TABLE:
+		return io_page_table_invoke(slot, t, label, length);
 	default:
 		/* VSpace, Endpoint, Notification: nothing to invoke. */
 		return M6_ERR_ILLEGAL_OPERATION;

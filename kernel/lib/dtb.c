@@ -787,6 +787,28 @@ int dtb_get_string(const struct dtb *dtb, int node, const char *name, const char
 	return *out != NULL ? DTB_OK : DTB_ERR_BAD_VALUE;
 }
 
+int dtb_string_index(const struct dtb *dtb, int node, const char *name, const char *want)
+{
+	const void *value;
+	uint32_t len;
+	if (want == NULL)
+		return DTB_ERR_NULL;
+	int err = dtb_get_prop(dtb, node, name, &value, &len);
+	if (err != DTB_OK)
+		return err;
+	const uint8_t *s = value;
+	/* Every string, the last included, ends inside the value: one look at its last byte. */
+	if (len == 0 || s[len - 1] != '\0')
+		return DTB_ERR_BAD_VALUE;
+	for (uint32_t at = 0, index = 0; at < len; index++) {
+		uint32_t n = find_nul(s + at, len - at);
+		if (str_eq((const char *)s + at, want))
+			return (int)index;
+		at += n + 1;
+	}
+	return DTB_ERR_NOT_FOUND;
+}
+
 bool dtb_node_enabled(const struct dtb *dtb, int node)
 {
 	return check_node(dtb, node) == DTB_OK && node_enabled(dtb, (uint32_t)node);

@@ -10,6 +10,7 @@
 #include <kernel/notification.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/smmu.h>
 
 struct irq_state {
 	bool issued;
@@ -23,7 +24,7 @@ static bool irq_valid(word_t irq)
 	/* PPIs and SPIs; SGIs (0..15) are inter-processor and never user business, and
 	 * the kernel keeps its own timer. */
 	return irq >= 16 && irq < arch_irq_line_count() && irq < IRQ_LINES &&
-	       irq != platform.timer_irq;
+	       irq != platform.timer_irq && !smmu_owns_irq((unsigned)irq);
 }
 
 int irq_issue(unsigned irq, bool edge)
@@ -39,6 +40,10 @@ int irq_issue(unsigned irq, bool edge)
 
 void irq_deliver(unsigned irq)
 {
+	if (smmu_owns_irq(irq)) { /* the kernel's own: edge-triggered, never masked */
+		smmu_handle_irq(irq);
+		return;
+	}
 	arch_irq_disable_line(irq);
 	if (irq >= IRQ_LINES || !irqs[irq].issued)
 		return;

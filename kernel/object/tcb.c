@@ -271,7 +271,7 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 		ipc = lookup_typed_arg(caller, ipc_cptr, M6_OBJ_FRAME, &error);
 		if (!ipc)
 			return error;
-		if (ipc->cap.size_bits != PAGE_BITS || ipc->cap.word != 0 /* device */)
+		if (ipc->cap.size_bits != PAGE_BITS || (ipc->cap.word & FRAME_WORD_DEVICE))
 			return M6_ERR_INVALID_ARGUMENT;
 		if (!cap_has_rights(&ipc->cap, M6_RIGHT_READ | M6_RIGHT_WRITE))
 			return M6_ERR_INSUFFICIENT_RIGHTS;

@@ -13,6 +13,7 @@
 #include <kernel/asid_pool.h>
 #include <kernel/preempt.h>
 #include <kernel/invocation.h>
+#include <kernel/iospace.h>
 #include <kernel/vspace.h>
 #include <m6/abi/errors.h>
 
@@ -71,6 +72,10 @@ void frame_unmap(struct cap *frame)
 {
 	if (!frame->asid)
 		return;
+	if (frame->word & FRAME_WORD_IO) {
+		iospace_frame_unmap(frame);
+		return;
+	}
 	paddr_t root = asid_root(frame->asid);
 	unsigned level = frame->size_bits == LARGE_PAGE_BITS ? 2 : 3;
 	paddr_t table = root ? arch_vspace_lookup_table(root, frame->mapped_va, level) : 0;
@@ -108,7 +113,9 @@ int vspace_derive_cap(struct cap *copy)
 	if (copy->type == M6_OBJ_FRAME) {
 		copy->asid = 0; /* each frame cap is one mapping: a new cap starts unmapped */
 		copy->mapped_va = 0;
-	} else if (copy->type == M6_OBJ_PAGE_TABLE && !copy->asid) {
+		copy->word &= ~(uint64_t)FRAME_WORD_IO;
+	} else if ((copy->type == M6_OBJ_PAGE_TABLE || copy->type == M6_OBJ_IO_PAGE_TABLE) &&
+	           !copy->asid) {
 		return M6_ERR_ILLEGAL_OPERATION; /* two caps could map one table twice */
 	} else if (copy->type == M6_OBJ_VSPACE && !copy->asid) {
 		/* An ASID is assigned to one cap: a copy made before would stay without it,
@@ -203,7 +210,7 @@ static int frame_cache_op(struct cap *frame, struct tcb *caller, uint64_t label,
 	word_t start = tcb_get_mr(caller, 0), end = tcb_get_mr(caller, 1);
 	if (start >= end || end > BIT(frame->size_bits))
 		return M6_ERR_RANGE;
-	if (frame->word) /* device memory is not cached */
+	if (frame->word & FRAME_WORD_DEVICE) /* device memory is not cached */
 		return M6_ERR_ILLEGAL_OPERATION;
 	/* perform, in chunks: a whole 2 MiB frame is 32,768 cache lines. Between chunks a
 	 * pending interrupt stops the operation, which answers how far it got (MR0, at least
@@ -245,7 +252,9 @@ int frame_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned 
 			return M6_ERR_INSUFFICIENT_RIGHTS;
 		paddr_t root = kernel_to_paddr((void *)vs->cap.object);
 		paddr_t pa = kernel_to_paddr((void *)frame->object);
-		bool device = frame->word != 0;
+		bool device = frame->word & FRAME_WORD_DEVICE;
+		if (frame->word & FRAME_WORD_IO)
+			return M6_ERR_DELETE_FIRST; /* mapped in an IOSpace: one mapping per cap */
 		if (frame->asid) {
 			/* Remap: same place, new rights. Anywhere else needs another cap. */
 			if (frame->asid != vs->cap.asid || frame->mapped_va != va)
@@ -275,6 +284,8 @@ int frame_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned 
 	case M6_FRAME_UNMAP:
 		frame_unmap(frame);
 		return invocation_ok(caller, 0);
+	case M6_FRAME_MAP_IO:
+		return iospace_frame_map(frame, caller, length);
 	case M6_FRAME_CLEAN:
 	case M6_FRAME_INVALIDATE:
 	case M6_FRAME_CLEAN_INVALIDATE:

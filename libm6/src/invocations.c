@@ -389,3 +389,77 @@ uint64_t m6_asid_pool_assign(m6_cptr_t pool, m6_cptr_t vspace, uint64_t *asid)
 		*asid = m.mr[0];
 	return err;
 }
+
+uint64_t m6_iospace_control_bind(m6_cptr_t control, m6_cptr_t iospace, uint64_t stream_id)
+{
+	const uint64_t a[] = {iospace, stream_id};
+	return invoke_simple(control, M6_IOSPACE_CONTROL_BIND, a, 2);
+}
+
+uint64_t m6_iospace_control_set_notification(m6_cptr_t control, m6_cptr_t notification)
+{
+	const uint64_t a[] = {notification};
+	return invoke_simple(control, M6_IOSPACE_CONTROL_SET_NOTIFICATION, a, 1);
+}
+
+uint64_t m6_iospace_control_read_fault(m6_cptr_t control, struct m6_io_fault_info *out)
+{
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), control, M6_IOSPACE_CONTROL_READ_FAULT, NULL, 0, &m);
+	if (err == M6_OK && out)
+		*out = (struct m6_io_fault_info){.count = m.mr[0],
+		                                 .stream_id = m.mr[1],
+		                                 .type = m.mr[2],
+		                                 .iova = m.mr[3],
+		                                 .flags = m.mr[4]};
+	return err;
+}
+
+uint64_t m6_iospace_control_info(m6_cptr_t control, uint64_t *streams, uint64_t *doorbell)
+{
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), control, M6_IOSPACE_CONTROL_INFO, NULL, 0, &m);
+	if (err == M6_OK) {
+		if (streams)
+			*streams = m.mr[0];
+		if (doorbell)
+			*doorbell = m.mr[1];
+	}
+	return err;
+}
+
+uint64_t m6_iospace_set_notification(m6_cptr_t iospace, m6_cptr_t notification)
+{
+	const uint64_t a[] = {notification};
+	return invoke_simple(iospace, M6_IOSPACE_SET_NOTIFICATION, a, 1);
+}
+
+uint64_t m6_iospace_read_fault(m6_cptr_t iospace, struct m6_io_fault_info *out)
+{
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), iospace, M6_IOSPACE_READ_FAULT, NULL, 0, &m);
+	if (err == M6_OK && out)
+		*out = (struct m6_io_fault_info){.count = m.mr[0],
+		                                 .stream_id = m.mr[1],
+		                                 .type = m.mr[2],
+		                                 .iova = m.mr[3],
+		                                 .flags = m.mr[4]};
+	return err;
+}
+
+uint64_t m6_io_page_table_map(m6_cptr_t table, m6_cptr_t iospace, uint64_t iova, uint64_t level)
+{
+	const uint64_t a[] = {iospace, iova, level};
+	return invoke_simple(table, M6_IO_PAGE_TABLE_MAP, a, 3);
+}
+
+uint64_t m6_io_page_table_unmap(m6_cptr_t table)
+{
+	return invoke_simple(table, M6_IO_PAGE_TABLE_UNMAP, NULL, 0);
+}
+
+uint64_t m6_frame_map_io(m6_cptr_t frame, m6_cptr_t iospace, uint64_t iova, uint64_t rights)
+{
+	const uint64_t a[] = {iospace, iova, rights};
+	return invoke_simple(frame, M6_FRAME_MAP_IO, a, 3);
+}

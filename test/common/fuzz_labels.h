@@ -22,7 +22,9 @@
 	M6_FRAME_CLEAN_INVALIDATE, M6_FRAME_GET_ADDRESS,                                \
 	M6_IRQ_CONTROL_GET, M6_IRQ_HANDLER_SET_NOTIFICATION, M6_IRQ_HANDLER_ACK,        \
 	M6_TIMER_SET_NOTIFICATION, M6_TIMER_SET, M6_TIMER_CANCEL,                       \
-	M6_ASID_POOL_ASSIGN
+	M6_ASID_POOL_ASSIGN,                                                            \
+	M6_IOSPACE_SET_NOTIFICATION, M6_IOSPACE_READ_FAULT, M6_IO_PAGE_TABLE_MAP,       \
+	M6_IO_PAGE_TABLE_UNMAP, M6_FRAME_MAP_IO
 /* clang-format on */
 
 #endif

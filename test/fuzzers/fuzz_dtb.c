@@ -52,8 +52,9 @@ static void check_regions(const struct dtb_region *r, unsigned count, unsigned m
 /* What the kernel asks of one node (main.c's mmio_region, timer and PSCI reads). */
 static void query_node(const struct dtb *d, int node)
 {
-	static const char *const props[] = {"compatible", "status",      "reg", "interrupts",
-	                                    "method",     "device_type", ""};
+	static const char *const props[] = {"compatible",      "status", "reg",
+	                                    "interrupts",      "method", "device_type",
+	                                    "interrupt-names", ""};
 	/* The timer's cells the kernel reads, the first, and one past any real property. */
 	static const unsigned cells[] = {0, 6, 7, 1u << 30};
 	const char *name = dtb_node_name(d, node);
@@ -74,6 +75,16 @@ static void query_node(const struct dtb *d, int node)
 		}
 		if (dtb_get_string(d, node, props[i], &s) == DTB_OK)
 			(void)strlen(s);
+		/* The SMMU's interrupt-names lookup: an index, or an error, never a read past. */
+		int at = dtb_string_index(d, node, props[i], "eventq");
+		check_error(at);
+		if (at >= 0) {
+			require(err == DTB_OK, "an index only into a property that exists");
+			const char *p = value, *end = p + len;
+			for (int k = 0; k < at && p < end; k++)
+				p += strlen(p) + 1;
+			require(p < end && strcmp(p, "eventq") == 0, "the index names that string");
+		}
 		for (size_t c = 0; c < sizeof(cells) / sizeof(cells[0]); c++)
 			check_error(dtb_get_cell(d, node, props[i], cells[c], &cell));
 	}

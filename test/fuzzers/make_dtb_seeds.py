@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the seed part of test/fuzzers/corpus/dtb (docs/testing.md).
 
-Seeds: QEMU virt's own tree (dumped with dumpdtb=, which pads it to 1 MiB, and compiled
+Seeds: QEMU virt's own tree, with and without an SMMUv3 (dumped with dumpdtb=, which pads it to 1 MiB, and compiled
 back by dtc without the padding), every edited tree of the qemu.dtb-variants
 test, the unit tests' edge-case trees, and damaged copies of QEMU's tree (truncated, a
 header field changed). Inputs libFuzzer found later live beside them under their hash.
@@ -53,10 +53,17 @@ def main() -> int:
             qemu[2] += f",dumpdtb={dumped}"
             subprocess.run(qemu, capture_output=True, check=True, timeout=60)
             virt = dumped.read_bytes()
+            # The same machine with an SMMUv3 (its node's interrupt-names, the ITS).
+            qemu[2] += ",iommu=smmuv3"
+            subprocess.run(qemu, capture_output=True, check=True, timeout=60)
+            smmu = dumped.read_bytes()
         dts = subprocess.run([args.dtc, "-q", "-I", "dtb", "-O", "dts", "-"], input=virt,
                              capture_output=True, check=True).stdout.decode()
         virt = compile_dts(args.dtc, dts)
         seeds = {"virt": virt, **damaged(virt)}
+        seeds["virt-smmuv3"] = compile_dts(args.dtc, subprocess.run(
+            [args.dtc, "-q", "-I", "dtb", "-O", "dts", "-"], input=smmu, capture_output=True,
+            check=True).stdout.decode())
         for v in dtb_variants.VARIANTS:
             if v.machine is not None or not v.edits:
                 continue  # another board's tree, or QEMU's own at another size

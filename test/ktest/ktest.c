@@ -19,6 +19,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_misc,
     kt_suite_rights,
     kt_suite_asid,
+    kt_suite_iospace,
     kt_suite_stress,
     kt_suite_fuzz,
     kt_suite_arch,

@@ -87,13 +87,13 @@ void kt_put_u64(uint64_t v, bool hex);
 /* The root CNode (radix 6: slots 0..63); slots below KT_SLOT_UGLOBAL are the spec's. */
 #define KT_ROOT_RADIX      6
 #define KT_ROOT_SLOTS      64
-#define KT_SLOT_UGLOBAL    11 /* 4 MiB untyped for suite infrastructure */
-#define KT_SLOT_UTEST      12 /* 8 MiB untyped, revoked after every test */
-#define KT_SLOT_FAULT_EP   13 /* default fault endpoint of helper threads */
-#define KT_SLOT_IPC_PT     14 /* page table holding the helpers' IPC buffers */
-#define KT_SLOT_IPC_MAPPED 15 /* CNode keeping the caps that map the IPC buffers */
-#define KT_SLOT_IPC_FRAME0 16 /* KT_MAX_THREADS unmapped caps of those frames */
-#define KT_FIRST_TEST_SLOT 24 /* per-test slots: emptied after every test */
+#define KT_SLOT_UGLOBAL    12 /* 4 MiB untyped for suite infrastructure */
+#define KT_SLOT_UTEST      13 /* 8 MiB untyped, revoked after every test */
+#define KT_SLOT_FAULT_EP   14 /* default fault endpoint of helper threads */
+#define KT_SLOT_IPC_PT     15 /* page table holding the helpers' IPC buffers */
+#define KT_SLOT_IPC_MAPPED 16 /* CNode keeping the caps that map the IPC buffers */
+#define KT_SLOT_IPC_FRAME0 17 /* KT_MAX_THREADS unmapped caps of those frames */
+#define KT_FIRST_TEST_SLOT 25 /* per-test slots: emptied after every test */
 #define KT_UTEST_BITS      23
 #define KT_MAX_THREADS     8
 #define KT_IPC_REGION      0x20000000ull
@@ -102,7 +102,7 @@ void kt_put_u64(uint64_t v, bool hex);
 _Static_assert(CAP_POOL < KT_SLOT_UGLOBAL && CAP_POWER < KT_SLOT_UGLOBAL &&
                    CAP_SYSTEM_INFO < KT_SLOT_UGLOBAL && CAP_DEBUG_CONSOLE < KT_SLOT_UGLOBAL &&
                    CAP_IRQ_CONTROL < KT_SLOT_UGLOBAL && CAP_ASID_POOL < KT_SLOT_UGLOBAL &&
-                   CAP_ASID_CONTROL < KT_SLOT_UGLOBAL,
+                   CAP_ASID_CONTROL < KT_SLOT_UGLOBAL && CAP_IOSPACE_CONTROL < KT_SLOT_UGLOBAL,
                "spec caps must sit below the suite's slots");
 
 /* Priorities: the main thread lowers itself to KT_MAIN_PRIO at start, so tests can run
@@ -266,5 +266,6 @@ extern const struct kt_test kt_suite_arch[];
 extern const struct kt_test kt_suite_flood[];
 extern const struct kt_test kt_suite_revoke[];
 extern const struct kt_test kt_suite_timer_storm[];
+extern const struct kt_test kt_suite_iospace[];
 
 #endif

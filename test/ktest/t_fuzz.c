@@ -49,15 +49,19 @@ TEST(fuzz_invocations)
 {
 	fuzz_count = 0;
 	static const uint64_t kinds[][2] = {
-	    {M6_OBJ_NOTIFICATION, 0}, {M6_OBJ_TCB, 0},    {M6_OBJ_CNODE, 4},
-	    {M6_OBJ_UNTYPED, 16},     {M6_OBJ_FRAME, 12}, {M6_OBJ_PAGE_TABLE, 0},
-	    {M6_OBJ_VSPACE, 0},       {M6_OBJ_TIMER, 0},  {M6_OBJ_FRAME, 21},
+	    {M6_OBJ_NOTIFICATION, 0}, {M6_OBJ_TCB, 0},           {M6_OBJ_CNODE, 4},
+	    {M6_OBJ_UNTYPED, 16},     {M6_OBJ_FRAME, 12},        {M6_OBJ_PAGE_TABLE, 0},
+	    {M6_OBJ_VSPACE, 0},       {M6_OBJ_TIMER, 0},         {M6_OBJ_FRAME, 21},
+	    {M6_OBJ_IOSPACE, 0},      {M6_OBJ_IO_PAGE_TABLE, 0},
 	};
-	/* 17: the one 2 MiB frame and its alignment must leave U_TEST room for the rest */
-	for (unsigned i = 0; i < 17; i++) {
-		m6_cptr_t s = kt_new(kinds[i % 9][0], kinds[i % 9][1]);
+	/* 19: the one 2 MiB frame and its alignment must leave U_TEST room for the rest */
+	for (unsigned i = 0; i < 19; i++) {
+		m6_cptr_t s = kt_new(kinds[i % 11][0], kinds[i % 11][1]);
 		REQUIRE(s);
 		fuzz_slots[fuzz_count++] = s;
+		/* A bound IOSpace, so that I/O mappings can succeed (unbound with the test). */
+		if (kinds[i % 11][0] == M6_OBJ_IOSPACE && i < 11)
+			REQUIRE_OK(m6_iospace_control_bind(CAP_IOSPACE_CONTROL, s, 0x200));
 	}
 	/* an endpoint only as a read-only cap: a CALL on it fails instead of waiting */
 	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0);

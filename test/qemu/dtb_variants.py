@@ -54,6 +54,8 @@ DECOY_UART = ('uart-decoy@40001000 { compatible = "arm,pl011", "arm,primecell"; 
 DECOY_GIC = ('gic-decoy@40100000 { compatible = "arm,gic-v3"; '
              'reg = <0x0 0x40100000 0x0 0x10000 0x0 0x40200000 0x0 0x20000>; '
              'status = "disabled"; };')
+SMMU_MACHINE = ["-M", "virt,gic-version=3,dtb-randomness=off,iommu=smmuv3", "-cpu", "cortex-a72",
+                "-m", "1G"]
 RESERVED = ('reserved-memory { #address-cells = <0x2>; #size-cells = <0x2>; ranges; '
             'firmware@50000000 { reg = <0x0 0x50000000 0x0 0x100000>; no-map; }; };')
 
@@ -116,6 +118,23 @@ VARIANTS = [
             "the timer's interrupt type cell 0 (SPI) instead of 1 (PPI): refused",
             [("cell", ("arm,armv8-timer", 6, "0x00"))],
             [r"m6: PANIC: DTB: arm,armv8-timer: interrupt type 0 is not 1 \(PPI\)"], None),
+    # With an SMMUv3 (QEMU's iommu=smmuv3 tree): used when its node is sound, otherwise
+    # reported and left off (the kernel runs; devices DMA untranslated, IOSpaces refused).
+    Variant("smmu", "QEMU's tree with an SMMUv3: enabled, every unbound stream aborting",
+            [], [r"^m6: SMMUv3 at 9050000: 4096 streams, unbound streams abort, MSI doorbell "
+                 r"8090000, events on interrupt 106$", r"^ping: PASS$"], 0, machine=SMMU_MACHINE),
+    Variant("smmu-disabled", "the SMMUv3 node disabled: not touched",
+            [("prop", ("arm,smmu-v3", 'status = "disabled";'))],
+            [r"^m6: SMMUv3: none in the DTB: devices DMA untranslated, IOSpaces unavailable$",
+             r"^ping: PASS$"], 0, machine=SMMU_MACHINE),
+    Variant("smmu-in-ram", "the SMMUv3's registers placed inside RAM: not used",
+            [("reg", ("arm,smmu-v3", "0x0 0x40100000 0x0 0x20000"))],
+            [r"^m6: SMMUv3 smmuv3@9050000: register window unusable: not used$",
+             r"^ping: PASS$"], 0, machine=SMMU_MACHINE),
+    Variant("smmu-eventq-not-an-spi", "the event queue's interrupt given as a PPI: not used",
+            [("cell", ("arm,smmu-v3", 0, "0x01"))],
+            [r"^m6: SMMUv3 smmuv3@9050000: no eventq/gerror SPI: not used$", r"^ping: PASS$"],
+            0, machine=SMMU_MACHINE),
 ] + [
     Variant(f"ram-{size}", f"QEMU's own tree with -m {size}: all of it untyped but the image and DTB",
             [], [r"^ping: PASS$"], 0, memory=size, untyped_less=0, ram_kib=kib)

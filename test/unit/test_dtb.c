@@ -482,6 +482,16 @@ static void test_edge_props(void **state)
 	assert_int_equal(dtb_get_string(&dtb, node, "list", &s), DTB_OK);
 	assert_string_equal(s, "a");
 	assert_int_equal(dtb_get_string(&dtb, node, "missing", &s), DTB_ERR_NOT_FOUND);
+	/* String lists by position (the SMMU's interrupt-names). */
+	assert_int_equal(dtb_string_index(&dtb, node, "list", "a"), 0);
+	assert_int_equal(dtb_string_index(&dtb, node, "list", "bc"), 1);
+	assert_int_equal(dtb_string_index(&dtb, node, "list", "b"), DTB_ERR_NOT_FOUND);
+	assert_int_equal(dtb_string_index(&dtb, node, "list", ""), 2); /* "a", "bc", "" */
+	assert_int_equal(dtb_string_index(&dtb, node, "empty-string", ""), 0);
+	assert_int_equal(dtb_string_index(&dtb, node, "unterminated", "x"), DTB_ERR_BAD_VALUE);
+	assert_int_equal(dtb_string_index(&dtb, node, "flag", ""), DTB_ERR_BAD_VALUE);
+	assert_int_equal(dtb_string_index(&dtb, node, "missing", "a"), DTB_ERR_NOT_FOUND);
+	assert_int_equal(dtb_string_index(&dtb, node, "list", NULL), DTB_ERR_NULL);
 	assert_int_equal(dtb_get_prop(&dtb, node, "list", &value, &len), DTB_OK);
 	assert_int_equal(len, 6);
 	assert_memory_equal(value, "a\0bc\0", 6);

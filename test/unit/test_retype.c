@@ -30,6 +30,9 @@ static void test_object_sizes(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 16), 8);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 255), 12);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65535), 20);
+	/* IOSpace: its root page (table, CD, state) and the three tables to the doorbell. */
+	assert_int_equal(object_size_bits(M6_OBJ_IOSPACE, 0), 14);
+	assert_int_equal(object_size_bits(M6_OBJ_IO_PAGE_TABLE, 0), 12);
 }
 
 static void test_bad_object_parameters(void **state)
@@ -44,6 +47,7 @@ static void test_bad_object_parameters(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_DEBUG_CONSOLE, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_IRQ_HANDLER, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_CONTROL, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_IOSPACE_CONTROL, 0), 0); /* a singleton */
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65536), 0);
 	assert_int_equal(object_size_bits(999, 0), 0);

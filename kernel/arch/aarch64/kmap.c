@@ -16,6 +16,7 @@
 #include <kernel/arch.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/smmu.h>
 
 #define DESC_VALID       BIT(0)
 #define DESC_TABLE       (BIT(0) | BIT(1))
@@ -260,6 +261,11 @@ void kmap_init(void)
 		map_device(platform.uart_base, PAGE_SIZE);
 	map_device(platform.gicd_base, platform.gicd_size);
 	map_device(platform.gicr_base, platform.gicr_size);
+	paddr_t smmu_base;
+	uint64_t smmu_size;
+	smmu_mmio(&smmu_base, &smmu_size);
+	if (smmu_size)
+		map_device(smmu_base, smmu_size);
 	DSB(ishst);
 
 	arch_replace_ttbr1(kimage_to_paddr(root), kimage_voffset);

@@ -121,6 +121,11 @@ int dtb_get_cell(const struct dtb *dtb, int node, const char *name, unsigned ind
  * string of a string list is returned. */
 int dtb_get_string(const struct dtb *dtb, int node, const char *name, const char **out);
 
+/* The position of `want` in the string list `name` of `node` (e.g. "interrupt-names":
+ * 0 for the first string), DTB_ERR_NOT_FOUND if it is not there, DTB_ERR_BAD_VALUE if the
+ * list does not end in a NUL. */
+int dtb_string_index(const struct dtb *dtb, int node, const char *name, const char *want);
+
 /* Whether "status" is absent, "okay" or "ok" (the spec's meaning of an enabled device).
  * False for anything else, including a node offset that is not valid. */
 bool dtb_node_enabled(const struct dtb *dtb, int node);

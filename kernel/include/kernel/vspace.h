@@ -10,6 +10,12 @@
 #define USER_VA_LIMIT   ((uint64_t)ARCH_VSPACE_ASID_ENTRY << 39)
 #define LARGE_PAGE_BITS 21
 
+/* A Frame cap's `word`: bit 0 says device memory; bit 1 that the cap's mapping is in an
+ * IOSpace (kernel/iospace.h: `asid` is then the IOSpace's key, `mapped_va` the I/O
+ * address), not a VSpace. */
+#define FRAME_WORD_DEVICE 1u
+#define FRAME_WORD_IO     2u
+
 /* Whether the VSpace cap's ASID is its own: it has been assigned one and its pool has not
  * gone since. Only then may it be mapped into, or a thread run in it. */
 bool vspace_has_asid(const struct cap *vspace);

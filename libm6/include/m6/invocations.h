@@ -151,6 +151,35 @@ uint64_t m6_asid_control_make_pool(m6_cptr_t asid_control, m6_cptr_t untyped, ui
  * before); *asid (if not NULL) is the ASID. */
 uint64_t m6_asid_pool_assign(m6_cptr_t pool, m6_cptr_t vspace, uint64_t *asid);
 
+/* ---- IOSpaces (SMMU; docs/kernel.md, IOSpaces) ------------------------------------- */
+
+/* A fault (SMMU event) as READ_FAULT reports it: count of events since the last read (0:
+ * none, the rest is 0 too), and the first one's stream, event type (enum m6_io_fault),
+ * I/O address and M6_IO_FAULT_WRITE. */
+struct m6_io_fault_info {
+	uint64_t count, stream_id, type, iova, flags;
+};
+
+/* Bind an IOSpace to a stream ID (PCIe: the requester ID) not bound yet, for life; an
+ * IOSpace takes up to 8 (a device's functions, a bridge's alias). */
+uint64_t m6_iospace_control_bind(m6_cptr_t control, m6_cptr_t iospace, uint64_t stream_id);
+/* notification 0: none. Signalled on every SMMU event, of any stream. */
+uint64_t m6_iospace_control_set_notification(m6_cptr_t control, m6_cptr_t notification);
+/* The last event of any stream, and clear. */
+uint64_t m6_iospace_control_read_fault(m6_cptr_t control, struct m6_io_fault_info *out);
+/* Stream IDs the SMMU serves (0: no SMMU) and the MSI doorbell's I/O address (0: none). */
+uint64_t m6_iospace_control_info(m6_cptr_t control, uint64_t *streams, uint64_t *doorbell);
+/* notification 0: none. Signalled on a fault of the IOSpace's stream. */
+uint64_t m6_iospace_set_notification(m6_cptr_t iospace, m6_cptr_t notification);
+/* The IOSpace's last fault, and clear. */
+uint64_t m6_iospace_read_fault(m6_cptr_t iospace, struct m6_io_fault_info *out);
+/* Install an IOPageTable at `level` (1..3) for `iova` in a bound IOSpace. */
+uint64_t m6_io_page_table_map(m6_cptr_t table, m6_cptr_t iospace, uint64_t iova, uint64_t level);
+uint64_t m6_io_page_table_unmap(m6_cptr_t table);
+/* Map a frame at `iova` of a bound IOSpace; rights M6_RIGHT_READ, optionally
+ * | M6_RIGHT_WRITE (the device may write). m6_frame_unmap() removes it. */
+uint64_t m6_frame_map_io(m6_cptr_t frame, m6_cptr_t iospace, uint64_t iova, uint64_t rights);
+
 /* ---- Interrupts and timers -------------------------------------------------------- */
 
 /* Issue the IRQHandler cap for interrupt `irq` (trigger: 0 level, 1 edge) into slot

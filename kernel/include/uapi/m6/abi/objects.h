@@ -27,6 +27,10 @@ enum m6_object_type {
 	M6_OBJ_SYSTEM_INFO = 14,  /* kernel singleton: read-only introspection (threads, memory) */
 	M6_OBJ_ASID_CONTROL = 15, /* kernel singleton: makes ASID pools from untyped */
 	M6_OBJ_ASID_POOL = 16,    /* a block of ASIDs its holders give to VSpaces */
+	/* Issue 14, SMMUv3 (docs/kernel.md, "IOSpaces"): types 18-20. */
+	M6_OBJ_IOSPACE = 18,         /* a device's I/O address space (16 KiB: tables + context) */
+	M6_OBJ_IO_PAGE_TABLE = 19,   /* a translation table of levels 1..3 in an IOSpace */
+	M6_OBJ_IOSPACE_CONTROL = 20, /* kernel singleton: binds IOSpaces to stream IDs */
 	M6_OBJ_COUNT
 };
 
@@ -155,7 +159,44 @@ enum m6_label {
 	M6_ASID_CONTROL_MAKE_POOL = 128,
 	/* ASIDPool: MR0 = VSpace cptr (one without an ASID) -> MR0 = the ASID given */
 	M6_ASID_POOL_ASSIGN = 129,
+
+	/* ---- IOSpaces and the SMMU (docs/kernel.md, "IOSpaces"): labels 160-191 ---- */
+	/* IOSpaceControl: MR0 = IOSpace cptr, MR1 = stream ID (PCIe: the requester ID,
+	 * bus << 8 | dev << 3 | fn) not bound yet; an IOSpace takes up to 8 streams, for life */
+	M6_IOSPACE_CONTROL_BIND = 160,
+	/* IOSpaceControl: MR0 = notification cptr (0: none), signalled on every SMMU event */
+	M6_IOSPACE_CONTROL_SET_NOTIFICATION = 161,
+	/* IOSpaceControl: -> MR0 = events since the last read (0: none), MR1 = stream ID,
+	 * MR2 = event type (enum m6_io_fault), MR3 = I/O address, MR4 = flags
+	 * (M6_IO_FAULT_WRITE): the first event of any stream since the last read, then
+	 * cleared */
+	M6_IOSPACE_CONTROL_READ_FAULT = 162,
+	/* IOSpaceControl: -> MR0 = number of stream IDs the SMMU serves (0: no SMMU),
+	 * MR1 = I/O address of the MSI doorbell page in every IOSpace (0: none) */
+	M6_IOSPACE_CONTROL_INFO = 163,
+	/* IOSpace: MR0 = notification cptr (0: none), signalled on a fault of its stream */
+	M6_IOSPACE_SET_NOTIFICATION = 164,
+	/* IOSpace: -> as IOSPACE_CONTROL_READ_FAULT, for its own streams' faults */
+	M6_IOSPACE_READ_FAULT = 165,
+	/* IOPageTable: MR0 = IOSpace cptr (bound), MR1 = I/O address, MR2 = level (1..3) */
+	M6_IO_PAGE_TABLE_MAP = 166,
+	M6_IO_PAGE_TABLE_UNMAP = 167,
+	/* Frame: MR0 = IOSpace cptr (bound), MR1 = I/O address, MR2 = rights (R, or R + W);
+	 * a cap maps once (VSpace or IOSpace): copy the cap for another mapping. FRAME_UNMAP
+	 * removes either kind. */
+	M6_FRAME_MAP_IO = 168,
 };
+
+/* SMMU event types an IOSpace fault reports (the SMMUv3 event record's type). */
+enum m6_io_fault {
+	M6_IO_FAULT_BAD_STREAM = 0x02,  /* C_BAD_STREAMID: beyond the stream table */
+	M6_IO_FAULT_NOT_BOUND = 0x04,   /* C_BAD_STE: no IOSpace bound to the stream */
+	M6_IO_FAULT_TRANSLATION = 0x10, /* F_TRANSLATION: nothing mapped at the address */
+	M6_IO_FAULT_ADDR_SIZE = 0x11,   /* F_ADDR_SIZE */
+	M6_IO_FAULT_ACCESS = 0x12,      /* F_ACCESS */
+	M6_IO_FAULT_PERMISSION = 0x13,  /* F_PERMISSION: a write to a read-only mapping */
+};
+#define M6_IO_FAULT_WRITE 1u /* READ_FAULT flags: the access was a write */
 
 enum m6_thread_state {
 	M6_THREAD_INACTIVE = 0,
