@@ -68,7 +68,7 @@ EXPECTED = [
     "ntfn_signal_wakeup", "ntfn_roundtrip", "page_fault_resume", "timer_wait_irq_wake",
     "ctx_switch_same_as", "ctx_switch_cross_as",
     "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
-    "timer_storm_victim_delay", "timer_storm_thread_share_pct",
+    "timer_storm_victim_delay", "timer_storm_thread_share_pct", "lpi_trigger_wakeup",
 ]
 # The block benchmarks (--blk, test/blkbench): 4 KiB random reads through the block protocol.
 EXPECTED_BLK = ["blk_read_4k_qd1", "blk_read_4k_qd32", "blk_qd32_client_syscalls_per_1000"]
