@@ -266,9 +266,34 @@ TEST(its_lpis_run_out)
 	CHECK(!kt_occupied(s));
 	REQUIRE_OK(m6_cnode_delete(c, 77, 64));
 	uint64_t intid = 0;
-	CHECK_OK(m6_irq_control_get_msi(CAP_IRQ_CONTROL, e, 0, M6_CAP_SELF_CNODE, s, NULL, NULL,
-	                                &intid));
+	REQUIRE_OK(m6_irq_control_get_msi(CAP_IRQ_CONTROL, e, 0, M6_CAP_SELF_CNODE, s, NULL, NULL,
+	                                  &intid));
 	CHECK(intid >= LPI_FIRST && intid < LPI_FIRST + LPI_COUNT);
+	/* Deleting the device with 2,047 live events: a DISCARD each, more than the command
+	 * queue holds at once, then the MAPD. The queue still works afterwards, and every one
+	 * of its handlers is orphaned. */
+	m6_cptr_t o = kt_slot();
+	REQUIRE(o);
+	REQUIRE_OK(m6_cnode_move(M6_CAP_SELF_CNODE, o, 64, c, 5, 64));
+	CHECK_OK(m6_irq_handler_ack(o));
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, d, 64));
+	CHECK_ERR(m6_irq_handler_trigger(o), M6_ERR_ILLEGAL_OPERATION);
+	CHECK_ERR(m6_irq_handler_ack(o), M6_ERR_ILLEGAL_OPERATION);
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(n);
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x5);
+	REQUIRE(b);
+	REQUIRE_OK(m6_irq_handler_set_notification(s, b));
+	REQUIRE_OK(m6_irq_handler_ack(s)); /* handlers start masked */
+	REQUIRE_OK(m6_irq_handler_trigger(s));
+	CHECK_EQ(wait_word(n, KT_PATIENCE_MS), 0x5);
+	/* the orphans' LPIs stay taken until their handlers go; the CNode's deletion frees
+	 * them, and a new device on the old ID gets one */
+	REQUIRE_OK(m6_cnode_delete(M6_CAP_SELF_CNODE, c, 64));
+	m6_cptr_t d2 = bound_device(1, DEV_A);
+	REQUIRE(d2);
+	CHECK_OK(m6_irq_control_get_msi(CAP_IRQ_CONTROL, d2, 1, M6_CAP_SELF_CNODE, kt_slot(), NULL,
+	                                NULL, NULL));
 }
 
 TEST(its_delete_handler_frees_event)

@@ -153,55 +153,83 @@ static void its_wait(const char *what)
 	printk("m6: ITS: %s not completed after %u polls\n", what, ITS_WAIT_POLLS);
 }
 
-/* Append one command; `wait`: and wait for it (with everything before it). */
-static void its_command(const uint64_t cmd[4], bool wait, const char *what)
+enum its_mode {
+	ITS_QUEUE, /* append only: the next published command carries it (batches) */
+	ITS_POST,  /* append and publish (GITS_CWRITER), do not wait */
+	ITS_WAIT,  /* append, publish and wait for it and everything before it */
+};
+
+static uint64_t free_slots; /* slots known free behind CREADR: reread only at 0 */
+
+static uint64_t read_free_slots(void)
 {
-	uint64_t next = (cwriter + 32) % QUEUE_SIZE;
-	/* Full: the ITS is still to read the slot we would write. Wait for it, bounded. */
-	for (unsigned i = 0;
-	     i < ITS_WAIT_POLLS && (*its64(GITS_CREADR) & (QUEUE_SIZE - 32)) == next; i++)
-		;
+	uint64_t r = *its64(GITS_CREADR) & (QUEUE_SIZE - 32);
+	/* One slot stays empty: CWRITER == CREADR means "nothing to do", never "full". */
+	return ((r - cwriter - 32) % QUEUE_SIZE) / 32;
+}
+
+/* Append one command. A full queue is published and waited for, bounded; if the ITS
+ * never makes room the command is dropped with a log line, never written over one the
+ * ITS has still to read. */
+static void its_command(const uint64_t cmd[4], enum its_mode mode, const char *what)
+{
+	if (free_slots == 0) {
+		free_slots = read_free_slots();
+		if (free_slots == 0) {
+			*its64(GITS_CWRITER) = cwriter;
+			for (unsigned i = 0; i < ITS_WAIT_POLLS && free_slots == 0; i++)
+				free_slots = read_free_slots();
+			if (free_slots == 0) {
+				printk("m6: ITS: command queue full for %u polls, %s dropped\n",
+				       ITS_WAIT_POLLS, what);
+				return;
+			}
+		}
+	}
 	volatile uint64_t *slot = (volatile uint64_t *)(region + OFF_QUEUE + cwriter);
 	for (unsigned i = 0; i < 4; i++)
 		slot[i] = cmd[i];
 	its_sync_mem((const void *)slot, 32);
-	cwriter = next;
-	*its64(GITS_CWRITER) = cwriter;
-	if (wait)
+	cwriter = (cwriter + 32) % QUEUE_SIZE;
+	free_slots--;
+	if (mode != ITS_QUEUE)
+		*its64(GITS_CWRITER) = cwriter;
+	if (mode == ITS_WAIT)
 		its_wait(what);
 }
 
-static void send(uint64_t op, uint32_t device_id, uint64_t dw1, uint64_t dw2, bool wait,
+static void send(uint64_t op, uint32_t device_id, uint64_t dw1, uint64_t dw2, enum its_mode mode,
                  const char *what)
 {
 	uint64_t cmd[4] = {op | (uint64_t)device_id << 32, dw1, dw2, 0};
-	its_command(cmd, wait, what);
+	its_command(cmd, mode, what);
 }
 
 void its_map_device(uint32_t device_id, paddr_t itt, unsigned bits)
 {
 	/* Size: event ID bits minus one; ITT_addr bits 51:8 in place. */
-	send(CMD_MAPD, device_id, bits - 1, BIT(63) | (itt & (MASK(52) & ~MASK(8))), true, "MAPD");
+	send(CMD_MAPD, device_id, bits - 1, BIT(63) | (itt & (MASK(52) & ~MASK(8))), ITS_WAIT,
+	     "MAPD");
 }
 
 void its_unmap_device(uint32_t device_id)
 {
-	send(CMD_MAPD, device_id, 0, 0, true, "MAPD V=0");
+	send(CMD_MAPD, device_id, 0, 0, ITS_WAIT, "MAPD V=0");
 }
 
 void its_map_event(uint32_t device_id, uint32_t event, unsigned intid, unsigned collection)
 {
-	send(CMD_MAPTI, device_id, event | (uint64_t)intid << 32, collection, true, "MAPTI");
+	send(CMD_MAPTI, device_id, event | (uint64_t)intid << 32, collection, ITS_WAIT, "MAPTI");
 }
 
 void its_discard(uint32_t device_id, uint32_t event, bool wait)
 {
-	send(CMD_DISCARD, device_id, event, 0, wait, "DISCARD");
+	send(CMD_DISCARD, device_id, event, 0, wait ? ITS_WAIT : ITS_QUEUE, "DISCARD");
 }
 
 void its_raise(uint32_t device_id, uint32_t event)
 {
-	send(CMD_INT, device_id, event, 0, true, "INT");
+	send(CMD_INT, device_id, event, 0, ITS_WAIT, "INT");
 }
 
 void its_lpi_config(unsigned intid, bool enabled)
@@ -216,7 +244,7 @@ void its_lpi_set_enabled(unsigned intid, uint32_t device_id, uint32_t event, boo
 {
 	its_lpi_config(intid, enabled);
 	/* The redistributor may cache the configuration: INV makes it read the byte again. */
-	send(CMD_INV, device_id, event, 0, wait, "INV");
+	send(CMD_INV, device_id, event, 0, wait ? ITS_WAIT : ITS_POST, "INV");
 }
 
 /* Program one GITS_BASER of `type` with the table at `off` of `size` bytes; returns the
@@ -304,6 +332,7 @@ void its_init(void)
 	if (!(*its64(GITS_CBASER) & ATTR_SHARE_MASK))
 		noncoherent = true;
 	cwriter = 0;
+	free_slots = QUEUE_SIZE / 32 - 1;
 	*its64(GITS_CWRITER) = 0;
 	*its32(GITS_CTLR) = GITS_CTLR_ENABLED;
 
@@ -340,6 +369,6 @@ void its_cpu_init(unsigned cpu, paddr_t rd)
 
 	/* Collection `cpu` targets this redistributor: by address or by processor number. */
 	uint64_t target = target_is_address ? (rd >> 16) : ((*rd64(rd, GICR_TYPER) >> 8) & 0xffff);
-	send(CMD_MAPC, 0, 0, BIT(63) | target << 16 | cpu, false, "MAPC");
-	send(CMD_SYNC, 0, 0, target << 16, true, "MAPC/SYNC");
+	send(CMD_MAPC, 0, 0, BIT(63) | target << 16 | cpu, ITS_QUEUE, "MAPC");
+	send(CMD_SYNC, 0, 0, target << 16, ITS_WAIT, "MAPC/SYNC");
 }

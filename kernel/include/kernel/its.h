@@ -58,7 +58,8 @@ paddr_t its_doorbell(void);
 void its_map_device(uint32_t device_id, paddr_t itt, unsigned event_bits);
 void its_unmap_device(uint32_t device_id);
 void its_map_event(uint32_t device_id, uint32_t event, unsigned intid, unsigned collection);
-/* `wait`: false when more commands follow and the last one waits (it covers these). */
+/* `wait`: false to batch: queued but not yet published; the next command that is
+ * published (and waited for) carries it. */
 void its_discard(uint32_t device_id, uint32_t event, bool wait);
 void its_raise(uint32_t device_id, uint32_t event);
 /* Set an LPI's enable bit in the configuration table and make the redistributor see it
