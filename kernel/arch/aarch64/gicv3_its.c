@@ -260,7 +260,10 @@ static unsigned setup_baser(unsigned type, uint64_t off, uint64_t size)
 		*its64(GITS_BASER(n)) = BASER_VALID | ATTR_INNER_WB | (v & (0x7full << 56)) |
 		                        (v & (0x1full << 48)) | pa | ATTR_SHARE_INNER |
 		                        BASER_PAGE_4K | (pages - 1);
-		if (!(*its64(GITS_BASER(n)) & ATTR_SHARE_MASK))
+		uint64_t back = *its64(GITS_BASER(n));
+		if (!(back & BASER_VALID) || (back & (3ull << 8)) != BASER_PAGE_4K)
+			return 0; /* an ITS without 4 KiB pages for this table */
+		if (!(back & ATTR_SHARE_MASK))
 			noncoherent = true;
 		return BASER_ENTRY_SIZE(v);
 	}
@@ -304,7 +307,6 @@ void its_init(void)
 		uintptr_t p = region + OFF_PENDING + cpu * PENDING_STRIDE;
 		arch_zero_and_clean(p, p + PENDING_SIZE);
 	}
-	its_state = (struct its_state *)(region + OFF_STATE);
 
 	*its32(GITS_CTLR) = 0;
 	for (unsigned i = 0; i < ITS_WAIT_POLLS && !(*its32(GITS_CTLR) & GITS_CTLR_QUIESCENT); i++)
@@ -320,11 +322,14 @@ void its_init(void)
 		device_bits--;
 	uint64_t dt_size = ALIGN_UP(BIT(device_bits) * esize, PAGE_SIZE);
 	arch_zero_and_clean(region + OFF_DEVICES, region + OFF_DEVICES + dt_size);
-	if (!setup_baser(BASER_TYPE_DEVICE, OFF_DEVICES, dt_size))
-		panic("GICv3 ITS: no device table register");
 	/* Collections live in memory unless the ITS holds enough itself (GITS_TYPER.HCC). */
-	if (((typer >> 24) & 0xff) < ITS_MAX_CPUS)
-		setup_baser(BASER_TYPE_COLL, OFF_COLLECTIONS, PAGE_SIZE);
+	if (!setup_baser(BASER_TYPE_DEVICE, OFF_DEVICES, dt_size) ||
+	    (((typer >> 24) & 0xff) < ITS_MAX_CPUS &&
+	     !setup_baser(BASER_TYPE_COLL, OFF_COLLECTIONS, PAGE_SIZE))) {
+		/* The kernel still runs, without MSIs; the region stays unused. */
+		printk("m6: GICv3 ITS: no usable device or collection table: MSIs unavailable\n");
+		return;
+	}
 
 	uint64_t q = kernel_to_paddr((void *)(region + OFF_QUEUE));
 	*its64(GITS_CBASER) =
@@ -343,32 +348,48 @@ void its_init(void)
 		    LPI_CONFIG_PRIO * 0x0101010101010101ull;
 	its_sync_mem((const void *)(region + OFF_CONFIG), CONFIG_SIZE);
 
-	its_cpu_init(0, platform.gicr_base);
+	its_state = (struct its_state *)(region + OFF_STATE); /* MSIs from here on */
+	if (!its_cpu_init(0, platform.gicr_base)) {
+		/* Every LPI targets the boot CPU's collection: without it, no MSIs. */
+		its_state = NULL;
+		return;
+	}
 	printk("m6: GICv3 ITS at %lx: %u LPIs, %u-bit device IDs, %u-bit event IDs, tables "
 	       "%lu KiB from untyped\n",
 	       platform.its_base, LPI_COUNT, device_bits, event_bits,
 	       (uint64_t)BIT(REGION_BITS) / 1024);
 }
 
-void its_cpu_init(unsigned cpu, paddr_t rd)
+bool its_cpu_init(unsigned cpu, paddr_t rd)
 {
 	if (!its_state || cpu >= ITS_MAX_CPUS)
-		return;
+		return false;
 	if (!(*rd64(rd, GICR_TYPER) & GICR_TYPER_PLPIS)) {
 		printk("m6: GICv3: CPU %u's redistributor has no LPIs\n", cpu);
-		return;
+		return false;
+	}
+	/* Tables may be set only while LPIs are off, and turning them off may be impossible:
+	 * a redistributor someone else enabled (a previous kernel) keeps tables we do not
+	 * know, so this CPU takes no LPIs. */
+	volatile uint32_t *ctlr = (volatile uint32_t *)((uintptr_t)paddr_to_kernel(rd) + GICR_CTLR);
+	if (*ctlr & GICR_CTLR_ENABLE_LPIS) {
+		printk("m6: GICv3: CPU %u's redistributor has LPIs on already: none for it\n", cpu);
+		return false;
 	}
 	uint64_t prop = kernel_to_paddr((void *)(region + OFF_CONFIG));
 	uint64_t pend = kernel_to_paddr((void *)(region + OFF_PENDING + cpu * PENDING_STRIDE));
 	*rd64(rd, GICR_PROPBASER) = prop | RD_INNER_WB | ATTR_SHARE_INNER | (LPI_ID_BITS - 1);
+	if (!(*rd64(rd, GICR_PROPBASER) & ATTR_SHARE_MASK))
+		noncoherent = true; /* the redistributor reads the configuration from memory */
 	/* PTZ: the table is zero (the region was zeroed), nothing pending yet. */
 	*rd64(rd, GICR_PENDBASER) = PENDBASER_PTZ | pend | RD_INNER_WB | ATTR_SHARE_INNER;
 	DSB(sy);
-	*(volatile uint32_t *)((uintptr_t)paddr_to_kernel(rd) + GICR_CTLR) |= GICR_CTLR_ENABLE_LPIS;
+	*ctlr |= GICR_CTLR_ENABLE_LPIS;
 	DSB(sy);
 
 	/* Collection `cpu` targets this redistributor: by address or by processor number. */
 	uint64_t target = target_is_address ? (rd >> 16) : ((*rd64(rd, GICR_TYPER) >> 8) & 0xffff);
 	send(CMD_MAPC, 0, 0, BIT(63) | target << 16 | cpu, ITS_QUEUE, "MAPC");
 	send(CMD_SYNC, 0, 0, target << 16, ITS_WAIT, "MAPC/SYNC");
+	return true;
 }

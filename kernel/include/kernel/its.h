@@ -45,7 +45,7 @@ extern struct its_state *its_state;
 void its_init(void);
 /* Each CPU's redistributor (rd: its RD_base frame): LPI tables, LPIs on, and collection
  * `cpu` mapped to it. The boot CPU's from its_init(); SMP calls it on each CPU it starts. */
-void its_cpu_init(unsigned cpu, paddr_t rd);
+bool its_cpu_init(unsigned cpu, paddr_t rd); /* false: this CPU takes no LPIs (logged) */
 
 unsigned its_device_id_bits(void);
 unsigned its_event_id_bits(void);
