@@ -30,6 +30,12 @@ static void test_object_sizes(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 16), 8);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 255), 12);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65535), 20);
+	/* MSI device: size_bits is its event ID bits; 32 B per event (ITT half, record half),
+	 * at least 512 B */
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 1), 9);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 4), 9);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 5), 10);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 11), 16);
 }
 
 static void test_bad_object_parameters(void **state)
@@ -46,6 +52,8 @@ static void test_bad_object_parameters(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_CONTROL, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65536), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 12), 0);
 	assert_int_equal(object_size_bits(999, 0), 0);
 }
 
