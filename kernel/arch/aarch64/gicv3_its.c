@@ -90,6 +90,8 @@ _Static_assert(LPI_BASE + LPI_COUNT <= BIT(LPI_ID_BITS), "LPIs beyond the config
 
 struct its_state *its_state;
 
+static bool lpi_cpu_init(unsigned cpu, paddr_t rd);
+
 static uintptr_t region;       /* kernel address of the ITS region */
 static unsigned device_bits;   /* device IDs the kernel accepts */
 static unsigned event_bits;    /* event ID bits the ITS implements */
@@ -349,11 +351,6 @@ void its_init(void)
 	its_sync_mem((const void *)(region + OFF_CONFIG), CONFIG_SIZE);
 
 	its_state = (struct its_state *)(region + OFF_STATE); /* MSIs from here on */
-	if (!its_cpu_init(0, platform.gicr_base)) {
-		/* Every LPI targets the boot CPU's collection: without it, no MSIs. */
-		its_state = NULL;
-		return;
-	}
 	printk("m6: GICv3 ITS at %lx: %u LPIs, %u-bit device IDs, %u-bit event IDs, tables "
 	       "%lu KiB from untyped\n",
 	       platform.its_base, LPI_COUNT, device_bits, event_bits,
@@ -362,8 +359,17 @@ void its_init(void)
 
 bool its_cpu_init(unsigned cpu, paddr_t rd)
 {
-	if (!its_state || cpu >= ITS_MAX_CPUS)
-		return false;
+	bool ok = its_state && cpu < ITS_MAX_CPUS && lpi_cpu_init(cpu, rd);
+	/* Every LPI targets collection 0, the boot CPU's: without it, no MSIs at all. */
+	if (!ok && cpu == 0 && its_state) {
+		printk("m6: GICv3 ITS: the boot CPU takes no LPIs: MSIs unavailable\n");
+		its_state = NULL;
+	}
+	return ok;
+}
+
+static bool lpi_cpu_init(unsigned cpu, paddr_t rd)
+{
 	if (!(*rd64(rd, GICR_TYPER) & GICR_TYPER_PLPIS)) {
 		printk("m6: GICv3: CPU %u's redistributor has no LPIs\n", cpu);
 		return false;

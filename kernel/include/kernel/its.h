@@ -40,11 +40,12 @@ struct its_state {
 /* NULL when the platform has no ITS (then every MSI invocation is refused). */
 extern struct its_state *its_state;
 
-/* Boot, from gic_init(): find the ITS's limits, carve its tables from untyped, enable it,
- * then set up this CPU's redistributor for LPIs. */
+/* Boot, from gic_init() before any CPU's redistributor is set up: find the ITS's limits,
+ * carve its tables from untyped, enable it. */
 void its_init(void);
-/* Each CPU's redistributor (rd: its RD_base frame): LPI tables, LPIs on, and collection
- * `cpu` mapped to it. The boot CPU's from its_init(); SMP calls it on each CPU it starts. */
+/* Each CPU's redistributor (rd: its RD_base frame), after its_init(): LPI tables, LPIs
+ * on, and collection `cpu` mapped to it. Called by the GIC's per-CPU set-up for every CPU
+ * (the boot CPU's is 0, which every LPI targets: if it fails, there are no MSIs). */
 bool its_cpu_init(unsigned cpu, paddr_t rd); /* false: this CPU takes no LPIs (logged) */
 
 unsigned its_device_id_bits(void);
