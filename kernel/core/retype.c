@@ -3,6 +3,7 @@
 #include <kernel/asid_pool.h>
 #include <kernel/endpoint.h>
 #include <kernel/iospace.h>
+#include <kernel/msi_device.h>
 #include <kernel/notification.h>
 #include <kernel/retype.h>
 #include <kernel/tcb.h>
@@ -37,6 +38,8 @@ unsigned object_size_bits(unsigned type, unsigned size_bits)
 		return PAGE_BITS;
 	case M6_OBJ_ASID_POOL:
 		return asid_pool_size_bits(size_bits); /* size_bits: the number of ASIDs */
+	case M6_OBJ_MSI_DEVICE:
+		return msi_device_size_bits(size_bits); /* size_bits: event ID bits */
 	default:
 		return 0;
 	}

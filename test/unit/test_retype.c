@@ -33,6 +33,12 @@ static void test_object_sizes(void **state)
 	/* IOSpace: its root page (table, CD, state) and the three tables to the doorbell. */
 	assert_int_equal(object_size_bits(M6_OBJ_IOSPACE, 0), 14);
 	assert_int_equal(object_size_bits(M6_OBJ_IO_PAGE_TABLE, 0), 12);
+	/* MSI device: size_bits is its event ID bits; 32 B per event (ITT half, record half),
+	 * at least 512 B */
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 1), 9);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 4), 9);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 5), 10);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 11), 16);
 }
 
 static void test_bad_object_parameters(void **state)
@@ -50,6 +56,8 @@ static void test_bad_object_parameters(void **state)
 	assert_int_equal(object_size_bits(M6_OBJ_IOSPACE_CONTROL, 0), 0); /* a singleton */
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 0), 0);
 	assert_int_equal(object_size_bits(M6_OBJ_ASID_POOL, 65536), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 0), 0);
+	assert_int_equal(object_size_bits(M6_OBJ_MSI_DEVICE, 12), 0);
 	assert_int_equal(object_size_bits(999, 0), 0);
 }
 

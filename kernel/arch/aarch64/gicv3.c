@@ -3,6 +3,7 @@
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
 #include <kernel/irq.h>
+#include <kernel/its.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 
@@ -61,6 +62,7 @@ void gic_init(void)
 		*reg32(d, GICD_IPRIORITYR + i) = 0xa0a0a0a0;
 	*reg32(d, GICD_CTLR) = GICD_CTLR_ARE_NS | GICD_CTLR_GRP1NS;
 	gicd_wait_rwp();
+	its_init(); /* MSIs: the ITS and its tables (gicv3_its.c); each CPU's LPIs below */
 
 	/* Wake this CPU's redistributor (QEMU virt: the first frame is CPU 0's). */
 	*reg32(r, GICR_WAKER) &= ~WAKER_PROCESSOR_SLEEP;
@@ -77,6 +79,7 @@ void gic_init(void)
 	SYSREG_WRITE(ICC_CTLR_EL1, 0); /* EOI both drops priority and deactivates */
 	SYSREG_WRITE(ICC_IGRPEN1_EL1, 1);
 	ISB();
+	its_cpu_init(0, r); /* this CPU's LPIs and its collection (gicv3_its.c) */
 	printk("m6: GICv3: %u interrupt lines\n", lines);
 }
 

@@ -266,6 +266,8 @@ void kmap_init(void)
 	smmu_mmio(&smmu_base, &smmu_size);
 	if (smmu_size)
 		map_device(smmu_base, smmu_size);
+	if (platform.its_base)
+		map_device(platform.its_base, platform.its_size);
 	DSB(ishst);
 
 	arch_replace_ttbr1(kimage_to_paddr(root), kimage_voffset);
