@@ -353,10 +353,10 @@ static uint64_t op_claim(void *state, uint64_t badge, uint32_t index, struct pci
 	if (err != M6_OK)
 		return err;
 	const struct pcie_function *f = &result.functions[fi];
-	if (fstate[fi].claimed_by && fstate[fi].claimed_by != badge)
+	enum pcie_claim_verdict v = pcie_claim(&fstate[fi].claimed_by, badge);
+	if (v == PCIE_CLAIM_OTHER)
 		return PCI_ERR_CLAIMED;
-	if (!fstate[fi].claimed_by) {
-		fstate[fi].claimed_by = badge;
+	if (v == PCIE_CLAIM_NEW) {
 		say("pcie: badge ");
 		put_dec(badge);
 		say(" claims ");
@@ -456,6 +456,9 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 	if (l < line_count && lines[l].owner != fi)
 		return PCI_ERR_SHARED;
 	if (l == line_count) {
+#ifndef CAP_IRQ_CONTROL
+		return PCI_ERR_UNSUPPORTED; /* the spec gave the bus no `syscap irq_control` */
+#else
 		if (line_count == sizeof lines / sizeof lines[0])
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		m6_cptr_t slot = m6_cap_alloc();
@@ -466,6 +469,7 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 		if (err != M6_OK)
 			return err;
 		lines[line_count++] = (struct intx_line){id, fi, slot};
+#endif
 	}
 	*handler = lines[l].handler;
 	*intid = id;
