@@ -92,3 +92,15 @@ uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32
 		*handler = slot;
 	return err;
 }
+
+uint64_t m6_pci_msix(const struct m6_pci_device *dev, uint32_t vector, m6_cptr_t *handler,
+                     uint32_t *intid)
+{
+	m6_cptr_t slot = m6_cap_alloc();
+	if (!slot)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err = pci_interrupt(dev->bus, dev->index, PCI_IRQ_KIND_MSIX, vector, slot, intid);
+	if (err == M6_OK)
+		*handler = slot;
+	return err;
+}

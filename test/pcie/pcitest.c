@@ -33,13 +33,15 @@ static volatile uint32_t *dma_page(uint64_t va, uint64_t *paddr)
 /* The controller's admin queue pair (2 entries each), an Identify Controller command, and
  * its completion signalled through MSI-X vector 0 (the admin completion queue's): the
  * vector the bus programmed reaches the ITS, and its LPI our notification. */
-static void identify_through_msix(volatile uint32_t *regs)
+static void identify_through_msix(const struct m6_pci_device *dev, volatile uint32_t *regs)
 {
 	m6_cptr_t handler = 0;
 	uint32_t lpi = 0;
-	check_status(
-	    pci_interrupt(CAP_NVME, 0, PCI_IRQ_KIND_MSIX, 0, (handler = m6_cap_alloc()), &lpi),
-	    M6_OK, "MSI-X vector 0");
+	check_status(m6_pci_msix(dev, 0, &handler, &lpi), M6_OK, "MSI-X vector 0");
+	m6_cptr_t again = 0;
+	uint32_t lpi_again = 0;
+	check_status(m6_pci_msix(dev, 0, &again, &lpi_again), M6_OK, "MSI-X vector 0 again");
+	check(lpi_again == lpi, "asking again answers the same vector");
 	check(lpi >= 8192, "an LPI (interrupt ID 8192 and up)");
 	uint32_t cmd = 0;
 	pci_config_read(CAP_NVME, 0, 4, &cmd);
@@ -183,7 +185,7 @@ int main(void)
 	check_status(pci_config_write(CAP_NVME, 0, 4, cmd), M6_OK, "bus mastering back on");
 	check(regs[2] == 0x00010400, "the BAR still decodes after the command writes");
 
-	identify_through_msix(regs);
+	identify_through_msix(&dev, regs);
 
 	/* pciother (badge 1) and bystander (2) finish their checks (their priorities are
 	 * higher: they ran while we waited on the bus), then we report and power off. */
