@@ -41,6 +41,13 @@ uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t v
 	uint64_t err = pci_claim(bus, index, &dev->id);
 	if (err != M6_OK)
 		return err;
+	/* Bus mastering on (the bus enables it at boot; a reset turns it off). */
+	uint32_t cmd = 0;
+	err = pci_config_read(bus, index, 4, &cmd);
+	if (err == M6_OK && !(cmd & 4u))
+		err = pci_config_write(bus, index, 4, (cmd & 0xffffu) | 4u); /* status untouched */
+	if (err != M6_OK)
+		return err;
 	uint64_t va = vaddr;
 	uint64_t done[4] = {~0ull, ~0ull, ~0ull, ~0ull};
 	for (uint32_t b = 0; b < 6; b++) {

@@ -187,6 +187,21 @@ int main(void)
 
 	identify_through_msix(&dev, regs);
 
+	/* A restarted driver's first call: the bus takes back what it handed out and stops
+	 * the function; the claim stays, and the BARs can be had again. */
+	check_status(pci_reset(CAP_NVME, 0), M6_OK, "reset");
+	uint64_t pa;
+	check_status(m6_frame_get_address(dev.bars[0].first_frame, &pa), M6_ERR_INVALID_CAP,
+	             "the BAR frame's copy is revoked");
+	check_status(m6_irq_handler_ack(irq), M6_ERR_INVALID_CAP,
+	             "the INTx handler's copy is revoked");
+	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after reset");
+	check((v & 4u) == 0 && (v & (1u << 10)), "reset: bus mastering off, INTx masked");
+	check_status(m6_pci_open(CAP_NVME, 0, CAP_TABLES, BARS_VADDR, &dev), M6_OK, "open again");
+	check(regs[2] == 0x00010400, "BAR0 mapped again after the reset");
+	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after open");
+	check(v & 4u, "m6_pci_open turned bus mastering back on");
+
 	/* pciother (badge 1) and bystander (2) finish their checks (their priorities are
 	 * higher: they ran while we waited on the bus), then we report and power off. */
 	uint64_t done = 0;

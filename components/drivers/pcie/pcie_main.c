@@ -597,6 +597,12 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 		lines[line_count++] = (struct intx_line){id, fi, slot};
 #endif
 	}
+	if (!fstate[fi].msix_enabled) {
+		/* A reset masked INTx: the driver asking for it again wants it. */
+		uint32_t cmd = cfg_of(fi, 4) & 0xffffu;
+		if (cmd & 1u << 10)
+			ecam_write(NULL, f->bus, f->dev, f->fn, 4, cmd & ~(1u << 10));
+	}
 	*handler = lines[l].handler;
 	*intid = id;
 	return M6_OK;
@@ -638,6 +644,52 @@ static uint64_t op_config_write(void *state, uint64_t badge, uint32_t index, uin
 	}
 }
 
+/* Revoke every copy of `cap` the bus handed out (the original stays). */
+static void take_back(m6_cptr_t cap)
+{
+	m6_cnode_revoke(M6_CAP_SELF_CNODE, cap, M6_DEPTH_ROOT);
+}
+
+static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	const struct pcie_function *f = &result.functions[fi];
+	/* First stop the device (no more DMA, no more interrupts), then take the caps. */
+	uint32_t cmd = cfg_of(fi, 4) & 0xffffu;
+	ecam_write(NULL, f->bus, f->dev, f->fn, 4, (cmd & ~(1u << 2)) | 1u << 10);
+	if (f->cap_msix) {
+		uint32_t control = cfg_of(fi, f->cap_msix);
+		ecam_write(NULL, f->bus, f->dev, f->fn, f->cap_msix,
+		           (control | 1u << 30) & ~(1u << 31));
+		fstate[fi].msix_enabled = false;
+	}
+	for (unsigned b = 0; b < PCIE_MAX_BARS; b++) {
+		unsigned pages = fstate[fi].frames[b] ? bar_pages(&f->bars[b]) : 0;
+		for (unsigned p = 0; p < pages; p++)
+			take_back(fstate[fi].frames[b] + p);
+	}
+#if defined(CAP_IRQ_CONTROL) && defined(CAP_MSI)
+	for (unsigned i = 0; i < msix_count; i++) {
+		if (msix_vectors[i].fi == fi)
+			take_back(msix_vectors[i].handler);
+	}
+#endif
+	for (unsigned l = 0; l < line_count; l++) {
+		if (lines[l].owner == fi)
+			take_back(lines[l].handler);
+	}
+	say("pcie: badge ");
+	put_dec(badge);
+	say(" resets ");
+	say_bdf(f);
+	say("\n");
+	return M6_OK;
+}
+
 static const struct pci_ops ops = {
     .count = op_count,
     .claim = op_claim,
@@ -646,6 +698,7 @@ static const struct pci_ops ops = {
     .interrupt = op_interrupt,
     .config_read = op_config_read,
     .config_write = op_config_write,
+    .reset = op_reset,
 };
 
 static _Noreturn void serve(void)
