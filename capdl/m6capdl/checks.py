@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, disks, model, mounts, resolved, resources, windows
+from m6capdl import authority, channels, disks, model, mounts, pci, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -73,6 +73,8 @@ def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str,
     diags += channels.expand(system)
     # A call's window becomes memory mapped by the caller and the server (windows.py).
     diags += windows.expand(system)
+    # A PCI claim becomes a badged call cap to its bus (pci.py).
+    diags += pci.expand(system)
     # File-backed memory takes its size from its file (files.py).
     m6files.resolve_files(system, files or {}, diags)
     if not system.components:
@@ -213,6 +215,8 @@ def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]
                     for s in ("_STACK_TOP", "_STACK_SIZE", "_IPC_BUFFER_VADDR")]
         elif isinstance(stmt, model.UntypedStmt):
             out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_BITS", stmt.name, f"untyped '{stmt.name.text}'"))
+            if stmt.paddr is not None:
+                out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_PADDR", stmt.name, f"untyped '{stmt.name.text}'"))
     return out
 
 

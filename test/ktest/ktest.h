@@ -268,5 +268,6 @@ extern const struct kt_test kt_suite_revoke[];
 extern const struct kt_test kt_suite_its[];
 extern const struct kt_test kt_suite_timer_storm[];
 extern const struct kt_test kt_suite_iospace[];
+extern const struct kt_test kt_suite_reply_cap[];
 
 #endif
