@@ -285,7 +285,7 @@ _DECLARATIONS: dict[type[model.Statement], str] = {
 _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
             model.MaxTimesliceStmt,
             model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt,
-            model.ArgsStmt, model.AsidPoolStmt)
+            model.ArgsStmt, model.AsidPoolStmt, model.RestartStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
                    model.LinuxStmt, model.FaultStmt)
 
@@ -320,6 +320,9 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
                 f"component '{cname}' has no '{required.keyword}' statement", comp.name.span,
                 _missing_hint(required)))
     _check_own_ceiling(cname, singles.get(model.PriorityStmt), singles.get(model.MaxPriorityStmt), diags)
+    restart = singles.get(model.RestartStmt)
+    if isinstance(restart, model.RestartStmt):
+        _check_restart(comp, restart, singles, diags)
 
     # Cap names: the self caps, then every cap-producing statement, in one namespace.
     # CAP_SELF_X stays reserved although the fixed slots are named M6_CAP_SELF_X: a
@@ -448,6 +451,38 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
     linux = singles.get(model.LinuxStmt)
     if linux is not None and model.FaultStmt not in singles:
         diags.append(_linux_without_fault(f"the main thread of component '{cname}'", linux))
+
+
+def _check_restart(comp: model.Component, stmt: model.RestartStmt,
+                   singles: dict[type[model.Statement], model.Statement], diags: list[Diagnostic]) -> None:
+    """`restart by S.E` (docs/supervision.md): S receives every fault of the component and
+    rebuilds it, so nothing else may handle its faults, and S is another component."""
+    cname = comp.name.text
+    fault = singles.get(model.FaultStmt)
+    if fault is not None:
+        diags.append(error(
+            f"component '{cname}' has both 'fault' and 'restart'", fault.span,
+            f"its supervisor '{stmt.component.text}' receives its faults (line {stmt.span.line}): "
+            f"remove the 'fault' statement"))
+    if stmt.component.text == cname:
+        diags.append(error(
+            f"component '{cname}' cannot restart itself", stmt.component.span,
+            "a restart needs a component that is still running: name a supervisor component"))
+    linux = singles.get(model.LinuxStmt)
+    for thread in comp.threads:
+        own = thread.first(model.FaultStmt)
+        if own is not None:
+            diags.append(error(
+                f"thread '{thread.name.text}' of component '{cname}' has a fault handler of its own, "
+                f"but the component is restarted by '{stmt.component.text}'", own.span,
+                "the supervisor must receive the faults of every thread it restarts: remove the "
+                "thread's 'fault'"))
+        if linux is None:
+            linux = thread.first(model.LinuxStmt)
+    if linux is not None:
+        diags.append(error(
+            f"component '{cname}' runs Linux binaries and cannot be restarted", stmt.span,
+            "its system calls go to its fault handler, which a supervisor is not"))
 
 
 def _article(kind: str) -> str:

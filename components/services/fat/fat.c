@@ -1834,6 +1834,38 @@ int fat_mkdir(struct fat_fs *fs, const char *path, struct fat_node *node)
 	return finish(fs, err);
 }
 
+/* Stores the entry (with the node's size), then ends the chain after `keep` clusters and
+ * frees the rest: the order of a shrink (docs/fat.md). */
+static int cut_chain(struct fat_file *file, uint32_t keep)
+{
+	struct fat_fs *fs = file->fs;
+	struct fat_node *node = &file->node;
+	uint32_t first = node->first_cluster, next = 0;
+	int err, more = 0;
+
+	if (first == 0)
+		return entry_store(fs, node);
+	if (keep == 0) {
+		node->first_cluster = 0;
+		err = entry_store(fs, node);
+		if (!err)
+			err = free_chain(fs, first);
+	} else {
+		err = cursor_seek(fs, &file->cursor, keep - 1);
+		if (!err && (more = fat_next(fs, file->cursor.cluster, &next)) < 0)
+			err = more;
+		if (!err)
+			err = entry_store(fs, node);
+		if (!err && more == 1)
+			err = fat_set(fs, file->cursor.cluster, eoc_value(fs));
+		if (!err && more == 1)
+			err = free_chain(fs, next);
+	}
+	cursor_init(&file->cursor, node->first_cluster);
+	file->tail_checked = false;
+	return err;
+}
+
 /*
  * Writes [offset, offset + len) of a file (zeros when buf is NULL), allocating what the
  * chain lacks: allocate, link (FATs mirrored), data, then the entry's size and times.
@@ -1881,7 +1913,8 @@ static int file_put(struct fat_file *file, uint64_t offset, const uint8_t *buf, 
 	}
 	file->tail_checked = false;
 	/* The data: zeros over a gap past the old end, then the bytes. */
-	for (uint64_t pos = size < offset ? size : offset; pos < end;) {
+	uint64_t pos = size < offset ? size : offset;
+	while (pos < end) {
 		uint32_t ci = (uint32_t)(pos / cs), in = (uint32_t)(pos % cs);
 		uint64_t n = cs - in;
 		const uint8_t *src = pos < offset  ? NULL
@@ -1895,6 +1928,22 @@ static int file_put(struct fat_file *file, uint64_t offset, const uint8_t *buf, 
 		                     (size_t)n)) != 0)
 			break;
 		pos += n;
+	}
+	if (err) {
+		/* After a failed write the size covers only the bytes written before it (their
+		 * writes completed), never a range the device may not hold: a failed request,
+		 * such as one cut short by a driver restart, may or may not have reached the
+		 * disk, and the clusters just allocated hold whatever they held before. The
+		 * chain is then cut to that size (entry first, then the chain's end, then the
+		 * rest freed: the shrinking order), so that once the device works again the
+		 * volume is as consistent as after any call; if those writes fail too, what is
+		 * left is what docs/fat.md lists for a crash (lost clusters, a chain longer
+		 * than its file). */
+		if (pos > size)
+			node->size = (uint32_t)pos;
+		stamp(fs, node, false);
+		(void)cut_chain(file, (uint32_t)((node->size + cs - 1) / cs));
+		return err;
 	}
 	if (end > size)
 		node->size = (uint32_t)end;

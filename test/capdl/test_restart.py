@@ -1,0 +1,94 @@
+"""`restart by S.E` (docs/supervision.md): the supervised component's faults go to its
+supervisor with a badge the compiler chooses; the supervisor gets the caps, the mappings
+and the restart plan it rebuilds the component with, and the authority analysis sees it
+holding them."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+from conftest import run
+
+SPEC = """system s on qemu-virt {{
+    component drv {{
+        binary "drv" priority 10
+        notification wake
+        untyped pool 16 KiB
+        signal cl.done as CLIENT badge 1
+        heap 8 KiB
+        {extra}
+    }}
+    component cl {{ binary "cl" priority 5 notification done signal drv.wake as DRIVER badge 1 }}
+    component sup {{
+        binary "sup" priority 20
+        endpoint faults
+        syscap debug_console
+    }}
+    {asserts}
+}}
+"""
+
+
+def spec(tmp_path: Path, extra: str = "restart by sup.faults", asserts: str = "") -> Path:
+    path = tmp_path / "s.m6"
+    path.write_text(SPEC.format(extra=extra, asserts=asserts))
+    return path
+
+
+def test_supervisor_reaches_what_it_restarts(tmp_path: Path) -> None:
+    result = run("check", str(spec(tmp_path, asserts="""
+    assert sup can reach drv.pool
+    assert sup can reach drv.wake
+    assert sup can reach cl.done
+    assert cl cannot reach drv.pool
+    assert cl cannot reach sup.faults""")))
+    assert (result.status, result.stderr) == (0, "")
+
+
+def test_assertion_about_supervisor_is_checked(tmp_path: Path) -> None:
+    result = run("check", str(spec(tmp_path, asserts="assert sup cannot reach drv.pool")))
+    assert result.status != 0
+    assert "sup" in result.stderr and "drv.pool" in result.stderr
+
+
+def test_headers_name_the_supervisors_caps(tmp_path: Path) -> None:
+    assert run("headers", str(spec(tmp_path)), "--out", str(tmp_path / "o")).status == 0
+    text = (tmp_path / "o" / "include" / "sup" / "m6_caps.h").read_text()
+    assert "#define M6_SUPERVISED_COUNT" in text
+    for name in ("CAP_SUPERVISED_DRV_CNODE", "CAP_SUPERVISED_DRV_TCB_MAIN", "CAP_SUPERVISED_DRV_WAKE",
+                 "CAP_SUPERVISED_DRV_CLIENT", "CAP_SUPERVISED_DRV_SELF_VSPACE"):
+        assert f"#define {name} " in text, name
+    # An untyped pool exists once: revoked in place, never copied.
+    assert "CAP_SUPERVISED_DRV_POOL" not in text
+
+
+def test_restart_plan_in_boot_tables(tmp_path: Path, threads_elf: Path) -> None:
+    out = tmp_path / "out"
+    result = run("build", str(spec(tmp_path)), "--elf", f"drv={threads_elf}", "--elf", f"cl={threads_elf}",
+                 "--elf", f"sup={threads_elf}", "--out", str(out))
+    assert (result.status, result.stderr) == (0, "")
+    manifest = json.loads((out / "manifest.json").read_text())
+    names = [o["name"] for o in manifest["objects"]]
+    assert any(n.startswith("sup.plan.drv") for n in names)
+    assert any(n.startswith("sup.pristine.drv@") for n in names)
+
+
+ERRORS = [
+    ("restart by sup.faults fault sup.faults", "component 'drv' has both 'fault' and 'restart'"),
+    ("restart by drv.x endpoint x", "component 'drv' cannot restart itself"),
+    ("restart by nobody.faults", "unknown component 'nobody'"),
+    ("restart by sup.nope", "unknown endpoint 'nope' in component 'sup'"),
+    ("restart by sup.faults restart by sup.faults", "restart"),
+    ("restart by sup.faults thread t { entry \"t\" priority 1 fault sup.faults badge 9 }",
+     "has a fault handler of its own"),
+]
+
+
+def test_restart_errors(tmp_path: Path) -> None:
+    for extra, message in ERRORS:
+        result = run("check", str(spec(tmp_path, extra=extra)))
+        assert result.status != 0, extra
+        assert message in result.stderr, (extra, result.stderr)
+        assert "Traceback" not in result.stderr
