@@ -23,7 +23,7 @@
  * DRIVER.NOTIFICATION ... badge 4` can set it; the client's signals carry
  * BLOCK_SIGNAL_BADGE and interrupts their own. */
 #define BLOCK_DEBUG_CRASH_BADGE 4u
-#define BLOCK_DEBUG_CRASH_AFTER 16u
+#define BLOCK_DEBUG_CRASH_AFTER 1024u
 
 _Static_assert(sizeof(struct block_requests) <= BLOCK_RING_COMPLETIONS - BLOCK_RING_REQUESTS,
                "the request queue fits its page");
