@@ -535,13 +535,14 @@ int main(void)
 		    !block_completions_producer_prepare_sleep(completions))
 			continue;
 		uint64_t bits = m6_wait(CAP_WAKE);
-		if ((bits & BLOCK_DEBUG_CRASH_BADGE) && !crash_countdown) {
+		if ((bits & (BLOCK_DEBUG_CRASH_BADGE | BLOCK_DEBUG_CRASH_NOW_BADGE)) &&
+		    !crash_countdown) {
+			crash_countdown =
+			    bits & BLOCK_DEBUG_CRASH_NOW_BADGE ? 1 : BLOCK_DEBUG_CRASH_AFTER;
 			m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: will fault at request ");
 			char buf[24];
-			m6_debug_puts(CAP_DEBUG_CONSOLE,
-			              m6_format_u64(buf, BLOCK_DEBUG_CRASH_AFTER, 0));
+			m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(buf, crash_countdown, 0));
 			m6_debug_puts(CAP_DEBUG_CONSOLE, " from now\n");
-			crash_countdown = BLOCK_DEBUG_CRASH_AFTER;
 		}
 		if (*reg(VIRTIO_INTERRUPT_STATUS)) {
 			*reg(VIRTIO_INTERRUPT_ACK) = *reg(VIRTIO_INTERRUPT_STATUS);
