@@ -43,6 +43,14 @@ static struct block_geometry *shared_geometry(const struct m6_block_client *c)
 	return block_ring_geometry((uintptr_t)c->requests - BLOCK_RING_REQUESTS);
 }
 
+static bool outstanding(const struct m6_block_client *c, uint64_t id)
+{
+	for (uint32_t i = 0; i < c->out_count; i++)
+		if (c->out_ids[i] == id)
+			return true;
+	return false;
+}
+
 static void forget_id(struct m6_block_client *c, uint64_t id)
 {
 	for (uint32_t i = 0; i < c->out_count; i++)
@@ -86,11 +94,11 @@ int m6_block_submit(struct m6_block_client *c, uint32_t op, uint64_t block, uint
 	/* The caller's outstanding requests, held completions included, stay within the
 	 * depth: then the request queue always has room (in_flight <= depth <= its size) and
 	 * the held array never overflows. */
-	if (m6_block_outstanding(c) >= c->depth)
-		return -M6_BLOCK_EAGAIN;
 	check_epoch(c);
 	if (c->gone)
 		return -BLOCK_STATUS_EIO;
+	if (m6_block_outstanding(c) >= c->depth)
+		return -M6_BLOCK_EAGAIN;
 	struct block_request r = {.id = c->next_id++,
 	                          .block = block,
 	                          .offset = offset,
@@ -122,8 +130,8 @@ static bool dequeue(struct m6_block_client *c, struct block_completion *out)
 			m6_signal(c->driver);
 			c->signals++;
 		}
-		if (out->id < c->lost_below || c->in_flight == 0)
-			continue; /* answers a request failed at a restart (or none of ours) */
+		if (out->id < c->lost_below || !outstanding(c, out->id))
+			continue; /* answers a request failed at a restart, or none of ours */
 		if (out->status == BLOCK_STATUS_ESTALE) {
 			/* Sent before a restart we had not noticed yet: notice it now (this one
 			 * fails with the rest). A driver that says so without a new epoch breaks
@@ -193,8 +201,10 @@ int m6_block_reap(struct m6_block_client *c, struct block_completion *out)
 		return 1;
 	if (dequeue(c, out))
 		return 1;
-	/* Nothing answered: perhaps because the driver restarted (its failures are held). */
-	return check_epoch(c) && take_held(c, out) ? 1 : 0;
+	/* Nothing answered: perhaps because the driver restarted (noticed here or by the
+	 * dequeue: its failures are held). */
+	check_epoch(c);
+	return take_held(c, out) ? 1 : 0;
 }
 
 int m6_block_wait(struct m6_block_client *c, struct block_completion *out)

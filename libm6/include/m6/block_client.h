@@ -15,7 +15,8 @@
  * Return values are 0 (or a count) or a *negative* errno, the block_status numbers
  * negated (-EIO 5, -ENXIO 6, -EINVAL 22, -EROFS 30, -EOPNOTSUPP 95), plus -EAGAIN (11)
  * when a submit would exceed the queue depth and -EPROTO (71) for a driver that breaks
- * the protocol (bad geometry, an answer to no request).
+ * the protocol (a geometry that makes no sense). An answer to no outstanding request (a
+ * driver's mistake, or a late answer to one a restart failed) is dropped.
  *
  * Driver restarts (block.idl, docs/files.md "Driver restarts"): while it waits, the client
  * watches the geometry's epoch. When the driver has restarted, every request outstanding
