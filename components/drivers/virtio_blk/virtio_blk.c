@@ -250,8 +250,11 @@ static void set64(unsigned low, uint64_t v)
 	*reg(low + 4) = (uint32_t)(v >> 32);
 }
 
-/* Reset, negotiate, set up queue 0, DRIVER_OK (virtio 1.2, 3.1.1 and 4.2.3). */
-static void setup_device(void)
+/* The device's reset: first thing at every start. After a restart the device may still be
+ * carrying out what the last run gave it, writing used-ring entries and read data into
+ * the pool memory this run is about to make its own rings from again (the same physical
+ * pages, freshly zeroed): only once the reset is done does it touch no memory. */
+static void reset_device(void)
 {
 	if (*reg(VIRTIO_MAGIC) != 0x74726976u || *reg(VIRTIO_VERSION) != 2 ||
 	    *reg(VIRTIO_DEVICE_ID) != 2)
@@ -265,6 +268,12 @@ static void setup_device(void)
 			fail("the device did not finish its reset within a second");
 		m6_yield();
 	}
+}
+
+/* Negotiate, set up queue 0, DRIVER_OK (virtio 1.2, 3.1.1 and 4.2.3), on a device
+ * reset_device() has reset. */
+static void setup_device(void)
+{
 	*reg(VIRTIO_STATUS) = STATUS_ACKNOWLEDGE;
 	*reg(VIRTIO_STATUS) = STATUS_ACKNOWLEDGE | STATUS_DRIVER;
 
@@ -472,13 +481,14 @@ int main(void)
 		/* Our supervisor gave up: stop the device (a reset ends its DMA), tell the
 		 * client, and wait for good. */
 		m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: given up; the disk is gone\n");
-		*reg(VIRTIO_STATUS) = 0;
+		*reg(VIRTIO_STATUS) = 0; /* (a reset: no wait, nothing follows it) */
 		publish_gone();
 		for (;;)
 			m6_wait(CAP_WAKE);
 	}
 	if (M6_RESTART_COUNT(restart))
 		m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: restarted: resetting the device\n");
+	reset_device();
 
 	setup_dma();
 	m6_cptr_t irq_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, IRQ_BADGE);
