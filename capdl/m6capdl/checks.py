@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, disks, model, mounts, resolved, resources, windows
+from m6capdl import authority, channels, disks, layout, model, mounts, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -111,6 +111,7 @@ def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str,
         resources.check_cnode(comp, rcomp, diags)
         resources.check_region_overlaps(comp, diags)
         _check_generated_names(comp, diags)
+    _check_supervisors(model_, diags)
     _check_shared_binaries(system, model_, diags)
     _check_header_guards(system, diags)
     resources.full_grant_targets(system, model_, diags)
@@ -483,6 +484,31 @@ def _check_restart(comp: model.Component, stmt: model.RestartStmt,
         diags.append(error(
             f"component '{cname}' runs Linux binaries and cannot be restarted", stmt.span,
             "its system calls go to its fault handler, which a supervisor is not"))
+
+
+def _check_supervisors(model_: resolved.System, diags: list[Diagnostic]) -> None:
+    """A supervisor's caps for what it restarts are named after the component and the cap
+    (CAP_SUPERVISED_<C>_<CAP>): two must not make one C name; and its own regions must stay
+    below where the compiler maps what it restarts (layout.SUPERVISION_BASE)."""
+    for comp in model_.components:
+        if not comp.supervised:
+            continue
+        seen: dict[str, resolved.Cap] = {}
+        for cap in comp.cspace.slots:
+            first = seen.setdefault(cap.name, cap)
+            if first is not cap and cap.kind.startswith("supervised_"):
+                diags.append(error(
+                    f"{cap.name} names two caps of supervisor '{comp.name}'", comp.span,
+                    f"the names of the components it restarts and of their caps run together: "
+                    f"rename one (slots {first.slot} and {cap.slot})"))
+                break
+        for region in comp.memory.regions:
+            if region.vaddr + region.size > layout.SUPERVISION_BASE:
+                diags.append(error(
+                    f"region '{region.name}' of supervisor '{comp.name}' reaches above "
+                    f"0x{layout.SUPERVISION_BASE:x}", region.span or comp.span,
+                    "a supervisor's view of the components it restarts is mapped there: "
+                    "choose a lower address"))
 
 
 def _article(kind: str) -> str:

@@ -92,3 +92,26 @@ def test_restart_errors(tmp_path: Path) -> None:
         assert result.status != 0, extra
         assert message in result.stderr, (extra, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_supervisor_names_and_regions(tmp_path: Path) -> None:
+    # CAP_SUPERVISED_X_B_C twice: component 'x_b' with cap C, and component 'x' with cap B_C.
+    path = tmp_path / "n.m6"
+    path.write_text("""system s on qemu-virt {
+    component x_b { binary "a" priority 1 notification c restart by sup.faults }
+    component x { binary "b" priority 1 notification b_c restart by sup.faults }
+    component sup { binary "s" priority 2 endpoint faults }
+}
+""")
+    result = run("check", str(path))
+    assert result.status != 0
+    assert "CAP_SUPERVISED_X_B_C names two caps of supervisor 'sup'" in result.stderr
+    path.write_text("""system s on qemu-virt {
+    memory m 4 KiB
+    component d { binary "a" priority 1 map m rw restart by sup.faults }
+    component sup { binary "s" priority 2 endpoint faults map m rw at 0x10000000000 }
+}
+""")
+    result = run("check", str(path))
+    assert result.status != 0
+    assert "region 'M' of supervisor 'sup' reaches above 0x10000000000" in result.stderr
