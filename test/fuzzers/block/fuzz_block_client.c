@@ -199,7 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 				open_id[id] = true;
 			}
 			if (was_gone)
-				CHECK(r == -BLOCK_STATUS_EIO, "submit to a driver that gave up: %d", r);
+				CHECK(r == -BLOCK_STATUS_EIO, "submit to a driver that gave up: %d",
+				      r);
 			break;
 		case 1:
 		case 2:
@@ -215,10 +216,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			              : m6_block_flush(&c);
 			check_result(r, false);
 			if (was_gone || c.gone)
-				CHECK(r != 0 || !was_gone, "a request after the driver gave up: %d", r);
+				CHECK(r != 0 || !was_gone, "a request after the driver gave up: %d",
+				      r);
 			break;
 		}
-		CHECK(m6_block_outstanding(&c) <= DEPTH, "outstanding %u", m6_block_outstanding(&c));
+		CHECK(m6_block_outstanding(&c) <= DEPTH, "outstanding %u",
+		      m6_block_outstanding(&c));
 	}
 	/* Whatever is outstanding is answered in the end: the driver gives up at the latest. */
 	struct block_completion done;
@@ -226,7 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	in_left = 0;
 	for (unsigned i = 0; i <= DEPTH + 1 && m6_block_outstanding(&c); i++) {
 		int r = m6_block_wait(&c, &done);
-		CHECK(r == 1, "an outstanding request gets an answer (%d; in flight %u, held %u, ids %u, gone %d)", r, c.in_flight, c.held, c.out_count, c.gone);
+		CHECK(r == 1,
+		      "an outstanding request gets an answer (%d; in flight %u, held %u, ids %u, "
+		      "gone %d)",
+		      r, c.in_flight, c.held, c.out_count, c.gone);
 		answered(done.id);
 	}
 	CHECK(m6_block_outstanding(&c) == 0, "every request answered");
