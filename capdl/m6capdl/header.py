@@ -41,7 +41,7 @@ def slot_comment(slot: resolved.Cap) -> str:
         assert slot.obj is not None
         return f"thread '{slot.obj.name}' of '{slot.ref}' (its TCB), to restart it"
     if slot.kind == "supervised_copy":
-        return f"the original of a cap of '{slot.ref}', reissued at its restart"
+        return f"original of {slot.original} of '{slot.ref}' (reissued at its restart)"
     return f"syscap {slot.syscap}"
 
 

@@ -113,6 +113,7 @@ class Cap:
     order: int = -1           # index of its statement in the component (-1: self caps)
     badge_span: Span | None = None  # call/send/signal: the badge as written (None: no badge given)
     window: int = 0           # call: the size of its window (windows.py); 0: none
+    original: str = ""        # supervised_copy: the name of the cap it is the original of
 
     @property
     def grant(self) -> bool:
@@ -651,9 +652,9 @@ def _supervision(comp: model.Component, shell: Component, system: System) -> Non
     order = len(comp.statements)  # after every statement of its own (authority's order)
 
     def add(name: str, kind: str, type_: str, rights: tuple[str, ...], obj: Obj | None, badge: int = 0,
-            syscap: str | None = None, ref: str = "") -> int:
+            syscap: str | None = None, ref: str = "", original: str = "") -> int:
         slots.append(Cap(len(slots) + 1, name, kind, type_, rights, badge, obj, ref=ref, syscap=syscap,
-                         order=order))
+                         order=order, original=original))
         return len(slots)
 
     for cname in names:
@@ -671,7 +672,7 @@ def _supervision(comp: model.Component, shell: Component, system: System) -> Non
                 continue
             short = cap.name.removeprefix("M6_CAP_").removeprefix("CAP_")
             pairs.append((cap.slot, add(f"{p}_{short}", "supervised_copy", cap.type, cap.rights, cap.obj,
-                                        cap.badge, cap.syscap, ref=cname)))
+                                        cap.badge, cap.syscap, ref=cname, original=cap.name)))
         shell.supervised.append(Supervised(cname, system.restart_badges[cname], cnode, tcbs, tuple(pairs)))
     bits = comp.first(model.CNodeBitsStmt)
     radix = bits.value.value if isinstance(bits, model.CNodeBitsStmt) else \

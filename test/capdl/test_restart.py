@@ -65,14 +65,53 @@ def test_headers_name_the_supervisors_caps(tmp_path: Path) -> None:
 
 
 def test_restart_plan_in_boot_tables(tmp_path: Path, threads_elf: Path) -> None:
+    """The plan the supervisor reads (struct m6_restart_plan, <m6/supervision.h>), decoded
+    from the boot image: it must agree with the manifest and the supervisor's header."""
     out = tmp_path / "out"
     result = run("build", str(spec(tmp_path)), "--elf", f"drv={threads_elf}", "--elf", f"cl={threads_elf}",
                  "--elf", f"sup={threads_elf}", "--out", str(out))
     assert (result.status, result.stderr) == (0, "")
     manifest = json.loads((out / "manifest.json").read_text())
-    names = [o["name"] for o in manifest["objects"]]
-    assert any(n.startswith("sup.plan.drv") for n in names)
-    assert any(n.startswith("sup.pristine.drv@") for n in names)
+    objects = {o["name"]: o for o in manifest["objects"]}
+    image = (out / "boot_image.bin").read_bytes()
+    plan_page = objects["sup.plan.drv+0x0"]["source_page"]
+    plan = image[plan_page * 4096:(plan_page + 1) * 4096]
+    words = struct.unpack_from("<Q32s7Q", plan)
+    magic, name, badge, fault_badge, cnode, cnode_slots, threads, pages, slot_count = words
+    comps = {c["name"]: c for c in manifest["components"]}
+    drv, sup = comps["drv"], comps["sup"]
+    sup_slots = {s["name"]: s for s in sup["slots"]}
+    assert magic == 0x6E616C7074727336 and name.rstrip(b"\0") == b"drv"
+    assert badge == fault_badge == 1 == drv["threads"][0]["fault_badge"]
+    assert drv["threads"][0]["fault_endpoint"] == "sup.ep_faults"
+    assert cnode == sup_slots["CAP_SUPERVISED_DRV_CNODE"]["slot"]
+    assert sup_slots["CAP_SUPERVISED_DRV_CNODE"]["object"] == "drv.cnode"
+    assert cnode_slots == 1 << drv["cspace_radix"]
+    assert threads == len(drv["threads"]) == 1
+    # One pristine page per writable private page of drv (image data/bss, stack, IPC
+    # buffer, heap): and none of the shared or device pages.
+    pristine = [n for n in objects if n.startswith("sup.pristine.drv@")]
+    assert pages == len(pristine) > 0
+    heap = next(r for r in drv["memory_map"]["regions"] if r["kind"] == "heap")
+    assert all(f"sup.pristine.drv@0x{heap['vaddr'] + off:x}" in objects for off in range(0, heap["size"], 4096))
+    tcb, pc, sp, x0, x1 = struct.unpack_from("<5Q", plan, 8 + 32 + 7 * 8)
+    th = drv["threads"][0]
+    assert (tcb, pc, sp, x0, x1) == (sup_slots["CAP_SUPERVISED_DRV_TCB_MAIN"]["slot"], th["entry"],
+                                     th["stack_pointer"], th["ipc_buffer_vaddr"], th["arg"])
+    # Each of drv's slots: the supervisor's original (same object, rights, badge), or 0 for
+    # the untyped pool, which cannot be copied and is revoked in place.
+    assert slot_count == len(drv["slots"])
+    pairs = struct.unpack_from(f"<{slot_count}Q", plan, 8 + 32 + 7 * 8 + 64 * 40)
+    by_slot = {s["slot"]: s for s in sup["slots"]}
+    for word, mine in zip(pairs, drv["slots"]):
+        assert word & 0xFFFFFFFF == mine["slot"]
+        original = word >> 32
+        if mine["type"] == "M6_OBJ_UNTYPED":
+            assert original == 0
+            continue
+        theirs = by_slot[original]
+        assert (theirs["object"], theirs["rights"], theirs["badge"], theirs["type"]) == \
+            (mine["object"], mine["rights"], mine["badge"], mine["type"])
 
 
 ERRORS = [
