@@ -1,6 +1,7 @@
 /* test/blkrestart: a component that faults whenever it starts, so that its supervisor
  * restarts it until it gives up (docs/supervision.md). Each run checks that its memory is
- * as at boot (data, bss and heap), then changes all of it and faults. Its last run
+ * as at boot (data, bss and heap) and that no notification is bound to its thread, then
+ * changes all of it (binding one) and faults. Its last run
  * (M6_RESTART_FINAL) says so and waits. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ int main(void)
 	for (size_t i = 0; i < M6_HEAP_SIZE; i++)
 		clean &= heap[i] == 0;
 	say(clean ? ", memory as at boot" : ", FAIL: memory not as at boot");
+	/* Its thread as at boot too: no notification bound (the last run bound one). */
+	if (m6_tcb_bind_notification(M6_CAP_SELF_TCB, CAP_IDLE) != M6_OK)
+		say(", FAIL: memory not as at boot: a notification is still bound");
 	if (word & M6_RESTART_FINAL) {
 		say(", the last: waiting\n");
 		for (;;)

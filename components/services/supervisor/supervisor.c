@@ -109,10 +109,14 @@ static void reset_memory(unsigned index, const struct m6_restart_plan *p)
 	       (size_t)p->pages * PAGE);
 }
 
+/* Its threads stopped, and unbound from any notification they bound at run time (as at
+ * boot: the spec binds none), so that the next run can bind again. */
 static void stop_threads(const struct m6_restart_plan *p)
 {
-	for (uint64_t t = 0; t < p->thread_count; t++)
+	for (uint64_t t = 0; t < p->thread_count; t++) {
 		m6_tcb_suspend((m6_cptr_t)p->threads[t].tcb);
+		m6_tcb_unbind_notification((m6_cptr_t)p->threads[t].tcb); /* (none: harmless) */
+	}
 }
 
 static bool start_threads(const struct m6_restart_plan *p, uint64_t word)
