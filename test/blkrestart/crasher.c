@@ -33,7 +33,12 @@ int main(void)
 	for (size_t i = 0; i < M6_HEAP_SIZE; i++)
 		clean &= heap[i] == 0;
 	say(clean ? ", memory as at boot" : ", FAIL: memory not as at boot");
-	/* Its thread as at boot too: no notification bound (the last run bound one). */
+	/* Its thread as at boot too: FPCR 0 (the last run set round-towards-zero), no
+	 * notification bound (the last run bound one). */
+	uint64_t fpcr;
+	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+	if (fpcr != 0)
+		say(", FAIL: memory not as at boot: FPCR is not 0");
 	if (m6_tcb_bind_notification(M6_CAP_SELF_TCB, CAP_IDLE) != M6_OK)
 		say(", FAIL: memory not as at boot: a notification is still bound");
 	if (word & M6_RESTART_FINAL) {
@@ -45,6 +50,7 @@ int main(void)
 	data_word = 1;
 	bss_word = 1;
 	memset(heap, 0xa5, M6_HEAP_SIZE);
-	*(volatile uint32_t *)(uintptr_t)16 = 0; /* fault */
+	__asm__ volatile("msr fpcr, %0" ::"r"(3ull << 22)); /* RMode: towards zero */
+	*(volatile uint32_t *)(uintptr_t)16 = 0;            /* fault */
 	return 0;
 }

@@ -13,7 +13,8 @@
  * reissued from the original here (an untyped pool or an IRQ handler, which exist once,
  * is revoked in place: its objects are gone and its memory free again); its memory is
  * copied back from the boot contents (data, zeroed bss, stacks, IPC buffers, heap); its
- * threads get their start registers and run. Its device is reset by its own start-up.
+ * threads get their start registers (and zeroed FP/SIMD state) and run. Its device is reset by its
+ * own start-up.
  *
  * Restart limit: a component that faults again within RESTART_QUIET_NS of its restart has
  * made no progress; after RESTART_LIMIT such restarts in a row the supervisor gives up:
@@ -128,7 +129,11 @@ static bool start_threads(const struct m6_restart_plan *p, uint64_t word)
 		regs.x[0] = th->x0;
 		regs.x[1] = th->x1;
 		regs.x[2] = word;
-		if (m6_tcb_write_all_registers((m6_cptr_t)th->tcb, true, &regs) != M6_OK)
+		/* FP/SIMD state as at boot too (zero: FPCR's rounding mode and flush-to-zero
+		 * included), before the registers, which resume the thread. */
+		static const struct m6_tcb_fpu zero_fpu;
+		if (m6_tcb_write_fpu((m6_cptr_t)th->tcb, &zero_fpu) != M6_OK ||
+		    m6_tcb_write_all_registers((m6_cptr_t)th->tcb, true, &regs) != M6_OK)
 			ok = false;
 	}
 	return ok;
