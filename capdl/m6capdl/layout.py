@@ -73,6 +73,8 @@ SUPERVISION_PRISTINE = 0x8_0000_0000
 RESTART_PLAN_MAGIC = 0x6E616C7074727336  # "6srtplan", little-endian
 RESTART_PLAN_THREADS = 64
 RESTART_PLAN_NAME = 32
+RESTART_SLOT_TIMER = 1 << 63  # a slot word's flag: a Timer, to cancel and disconnect
+RESTART_SLOT_NOTIFICATION = 1 << 62  # a notification of its own, whose word to clear
 
 MEMORY_RIGHTS: dict[str, tuple[str, ...]] = {
     "r": ("M6_RIGHT_READ",),
@@ -490,7 +492,8 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
 
 def restart_plan(name: str, badge: int, cnode: int, cnode_slots: int, tcbs: tuple[int, ...],
                  threads: list[Thread], pages: int, slots: tuple[tuple[int, int], ...],
-                 fault_badge: int) -> bytes:
+                 fault_badge: int, timers: frozenset[int] = frozenset(),
+                 notifications: frozenset[int] = frozenset()) -> bytes:
     """struct m6_restart_plan (<m6/supervision.h>): little-endian 64-bit words."""
     def w(v: int) -> bytes:
         return v.to_bytes(8, "little")
@@ -503,7 +506,8 @@ def restart_plan(name: str, badge: int, cnode: int, cnode_slots: int, tcbs: tupl
             out += b"".join(w(v) for v in (tcbs[i], th.entry, th.stack_pointer, th.ipc_buffer_vaddr, th.arg))
         else:
             out += bytes(40)
-    out += b"".join(w(c | s << 32) for c, s in slots)
+    out += b"".join(w(c | s << 32 | (RESTART_SLOT_TIMER if c in timers else 0)
+                      | (RESTART_SLOT_NOTIFICATION if c in notifications else 0)) for c, s in slots)
     return out
 
 
@@ -534,8 +538,10 @@ def _supervision(system: resolved.System, tables: BootTables, image: _ImagePages
                 mapped.append((base + SUPERVISION_PRISTINE + k * PAGE_SIZE, pristine, ("M6_RIGHT_READ",)))
             threads = tables.threads[info.first_thread:info.first_thread + info.thread_count]
             fault_badge = comp.restart.badge if comp.restart is not None else 0
+            timers = frozenset(cap.slot for cap in comp.cspace.slots if cap.type == "M6_OBJ_TIMER")
+            own = frozenset(cap.slot for cap in comp.cspace.slots if cap.kind == "notification")
             plan_bytes = restart_plan(comp.name, sv.badge, sv.cnode_slot, 1 << info.cspace.radix, sv.tcb_slots,
-                                      threads, len(writable), sv.slots, fault_badge)
+                                      threads, len(writable), sv.slots, fault_badge, timers, own)
             for k, offset in enumerate(range(0, len(plan_bytes), PAGE_SIZE)):
                 chunk = plan_bytes[offset:offset + PAGE_SIZE]
                 page = image.add(chunk + bytes(PAGE_SIZE - len(chunk)))

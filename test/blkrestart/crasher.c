@@ -1,7 +1,8 @@
 /* test/blkrestart: a component that faults whenever it starts, so that its supervisor
  * restarts it until it gives up (docs/supervision.md). Each run checks that its memory is
- * as at boot (data, bss and heap) and that no notification is bound to its thread, then
- * changes all of it (binding one) and faults. Its last run
+ * as at boot (data, bss and heap), that no notification is bound to its thread, that its
+ * FPCR is 0 and that its timer does not fire, then changes all of it (binding one, setting
+ * FPCR, arming the timer) and faults. Its last run
  * (M6_RESTART_FINAL) says so and waits. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,9 +10,11 @@
 
 #include <m6/debug.h>
 #include <m6/format.h>
+#include <m6/caps.h>
 #include <m6/invocations.h>
 #include <m6/supervision.h>
 #include <m6/syscall.h>
+#include <m6/time.h>
 #include <m6_caps.h>
 
 static uint32_t data_word = 0x600df00d; /* .data: must be back at each start */
@@ -46,7 +49,19 @@ int main(void)
 		for (;;)
 			m6_wait(CAP_IDLE);
 	}
+	/* Its timer as at boot: the last run armed it (a 1 ms period) and it must have been
+	 * cancelled. Watched for 20 ms: a timer left running would have signalled by then. */
+	uint64_t until = m6_time_ns() + 20000000ull;
+	while (m6_time_ns() < until)
+		m6_yield();
+	if (m6_poll(CAP_TICKED))
+		say(", FAIL: memory not as at boot: the last run's timer fired");
 	say("\n");
+	m6_cptr_t ticked = m6_cap_mint(CAP_TICKED, M6_RIGHT_WRITE, 1);
+	if (!ticked || m6_timer_set_notification(CAP_TICK, ticked) != M6_OK ||
+	    m6_timer_set(CAP_TICK, m6_counter() + m6_ns_to_ticks(1000000),
+	                 m6_ns_to_ticks(1000000)) != M6_OK)
+		say("crasher: FAIL: memory not as at boot: cannot arm the timer\n");
 	data_word = 1;
 	bss_word = 1;
 	memset(heap, 0xa5, M6_HEAP_SIZE);

@@ -105,7 +105,8 @@ def test_restart_plan_in_boot_tables(tmp_path: Path, threads_elf: Path) -> None:
     by_slot = {s["slot"]: s for s in sup["slots"]}
     for word, mine in zip(pairs, drv["slots"]):
         assert word & 0xFFFFFFFF == mine["slot"]
-        original = word >> 32
+        original = (word >> 32) & 0x3FFFFFFF
+        assert bool(word >> 62 & 1) == (mine["type"] == "M6_OBJ_NOTIFICATION" and mine["badge"] == 0)
         if mine["type"] == "M6_OBJ_UNTYPED":
             assert original == 0
             continue

@@ -85,10 +85,18 @@ static bool reissue_caps(const struct m6_restart_plan *p)
 	m6_cptr_t cnode = (m6_cptr_t)p->cnode;
 	bool ok = true;
 	for (uint64_t i = 0; i < p->slot_count; i++) {
-		uint64_t slot = p->slots[i] & 0xffffffffu, original = p->slots[i] >> 32;
+		uint64_t slot = M6_RESTART_SLOT(p->slots[i]),
+		         original = M6_RESTART_ORIGINAL(p->slots[i]);
 		m6_cnode_revoke(cnode, slot, 64);
 		if (!original)
 			continue; /* exists once (untyped, IRQ handler): revoked in place */
+		if (p->slots[i] & M6_RESTART_SLOT_TIMER) {
+			/* A timer is an object, not only a cap: one the last run armed would
+			 * still fire into the next run's notification. As at boot: disarmed and
+			 * connected to nothing. */
+			m6_timer_cancel((m6_cptr_t)original);
+			m6_timer_set_notification((m6_cptr_t)original, 0);
+		}
 		m6_cnode_delete(cnode, slot, 64);
 		/* After the first restart its cap is a copy of ours: revoking ours takes it
 		 * and everything derived from it, wherever that went. */
@@ -101,6 +109,11 @@ static bool reissue_caps(const struct m6_restart_plan *p)
 		m6_cnode_revoke(cnode, slot, 64);
 		m6_cnode_delete(cnode, slot, 64);
 	}
+	/* Last, with its timers disarmed and its threads stopped (so nobody waits on them):
+	 * its own notifications' words, which may hold signals meant for the last run. */
+	for (uint64_t i = 0; i < p->slot_count; i++)
+		if (p->slots[i] & M6_RESTART_SLOT_NOTIFICATION)
+			m6_poll((m6_cptr_t)M6_RESTART_ORIGINAL(p->slots[i]));
 	return ok;
 }
 

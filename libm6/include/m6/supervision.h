@@ -38,11 +38,19 @@ struct m6_restart_plan {
 	uint64_t pages; /* writable private pages (and pristine ones) */
 	uint64_t slot_count;
 	struct m6_restart_thread threads[M6_RESTART_PLAN_THREADS];
-	/* slot_count words: its slot (low 32 bits) and the supervisor's slot of the original
-	 * (high 32 bits), 0 for a cap that exists once (untyped, IRQ handler): revoked in
-	 * place. Its slots 1 .. slot_count are the spec's; the rest it filled at run time. */
+	/* slot_count words: its slot (bits 0-31) and the supervisor's slot of the original
+	 * (bits 32-61), 0 for a cap that exists once (untyped, IRQ handler): revoked in
+	 * place; bit 63 (M6_RESTART_SLOT_TIMER): a Timer, which may still be armed; bit 62
+	 * (M6_RESTART_SLOT_NOTIFICATION): a notification of its own, whose word may hold
+	 * the last run's signals. Its slots 1 .. slot_count are the spec's; the rest it
+	 * filled at run time. */
 	uint64_t slots[];
 };
+
+#define M6_RESTART_SLOT_TIMER        (1ull << 63)
+#define M6_RESTART_SLOT_NOTIFICATION (1ull << 62)
+#define M6_RESTART_SLOT(word)        ((word)&0xffffffffu)
+#define M6_RESTART_ORIGINAL(word)    (((word) >> 32) & 0x3fffffffu)
 
 static inline const struct m6_restart_plan *m6_restart_plan(unsigned index)
 {
