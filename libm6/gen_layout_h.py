@@ -35,6 +35,10 @@ MEMORY_MAP: tuple[tuple[str, int, str], ...] = (
     ("AUTO_REGION_BASE", layout.AUTO_REGION_BASE, "regions without a chosen address start here"),
     ("USER_VA_LIMIT", layout.USER_VA_LIMIT, "end of the user address space"),
     ("ARGS_MAX", layout.ARGS_MAX, "bytes of the spec's `args` block (struct m6_args)"),
+    ("SUPERVISION_BASE", layout.SUPERVISION_BASE, "a supervisor's restart plans (<m6/supervision.h>)"),
+    ("SUPERVISION_STRIDE", layout.SUPERVISION_STRIDE, "one supervised component's share of it"),
+    ("SUPERVISION_WRITABLE", layout.SUPERVISION_WRITABLE, "offset of its writable pages, mapped rw"),
+    ("SUPERVISION_PRISTINE", layout.SUPERVISION_PRISTINE, "offset of their start-up contents, mapped r"),
 )
 
 # (C name, slot): the CSpace slots every component has.

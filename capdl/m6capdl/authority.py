@@ -189,7 +189,7 @@ def build(system: resolved.System) -> Graph:
 
 def _held_cap(name: str, cap: resolved.Cap, held: dict[str, Grant], hold: Callable[..., None]) -> None:
     obj = cap.obj
-    if obj is None or cap.kind == "asid_pool":
+    if obj is None or cap.kind == "asid_pool" or obj.kind == "asid_pool":
         # (An ASID pool is only ever its own component's: whoever takes it has taken the
         # CNode that holds it.)
         return
@@ -200,6 +200,12 @@ def _held_cap(name: str, cap: resolved.Cap, held: dict[str, Grant], hold: Callab
             hold(held, obj, Grant(text.replace("cap", "cap with grant", 1), cap.span), facet=True)
     elif cap.kind == "syscap":
         hold(held, obj, Grant(f"syscap {obj.name}", cap.span))
+    elif cap.kind.startswith("supervised_"):
+        # A supervisor holds what it rebuilds a component with (docs/supervision.md).
+        text = f"{cap.name}: a cap of '{cap.ref}', which it restarts"
+        hold(held, obj, Grant(text, cap.span))
+        if cap.grant:
+            hold(held, obj, Grant(text + " (with grant)", cap.span), facet=True)
     else:
         hold(held, obj, Grant(f"its {_OWN_WORDS[obj.kind]} '{obj.name}'", cap.span))
 

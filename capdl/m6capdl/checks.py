@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, disks, model, mounts, pci, resolved, resources, windows
+from m6capdl import authority, channels, disks, layout, model, mounts, pci, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -113,6 +113,7 @@ def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str,
         resources.check_cnode(comp, rcomp, diags)
         resources.check_region_overlaps(comp, diags)
         _check_generated_names(comp, diags)
+    _check_supervisors(model_, diags)
     _check_shared_binaries(system, model_, diags)
     _check_header_guards(system, diags)
     resources.full_grant_targets(system, model_, diags)
@@ -289,7 +290,7 @@ _DECLARATIONS: dict[type[model.Statement], str] = {
 _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
             model.MaxTimesliceStmt,
             model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt,
-            model.ArgsStmt, model.AsidPoolStmt)
+            model.ArgsStmt, model.AsidPoolStmt, model.RestartStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
                    model.LinuxStmt, model.FaultStmt)
 
@@ -324,6 +325,9 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
                 f"component '{cname}' has no '{required.keyword}' statement", comp.name.span,
                 _missing_hint(required)))
     _check_own_ceiling(cname, singles.get(model.PriorityStmt), singles.get(model.MaxPriorityStmt), diags)
+    restart = singles.get(model.RestartStmt)
+    if isinstance(restart, model.RestartStmt):
+        _check_restart(comp, restart, singles, diags)
 
     # Cap names: the self caps, then every cap-producing statement, in one namespace.
     # CAP_SELF_X stays reserved although the fixed slots are named M6_CAP_SELF_X: a
@@ -452,6 +456,63 @@ def _check_component(comp: model.Component, components: dict[str, model.Componen
     linux = singles.get(model.LinuxStmt)
     if linux is not None and model.FaultStmt not in singles:
         diags.append(_linux_without_fault(f"the main thread of component '{cname}'", linux))
+
+
+def _check_restart(comp: model.Component, stmt: model.RestartStmt,
+                   singles: dict[type[model.Statement], model.Statement], diags: list[Diagnostic]) -> None:
+    """`restart by S.E` (docs/supervision.md): S receives every fault of the component and
+    rebuilds it, so nothing else may handle its faults, and S is another component."""
+    cname = comp.name.text
+    fault = singles.get(model.FaultStmt)
+    if fault is not None:
+        diags.append(error(
+            f"component '{cname}' has both 'fault' and 'restart'", fault.span,
+            f"its supervisor '{stmt.component.text}' receives its faults (line {stmt.span.line}): "
+            f"remove the 'fault' statement"))
+    if stmt.component.text == cname:
+        diags.append(error(
+            f"component '{cname}' cannot restart itself", stmt.component.span,
+            "a restart needs a component that is still running: name a supervisor component"))
+    linux = singles.get(model.LinuxStmt)
+    for thread in comp.threads:
+        own = thread.first(model.FaultStmt)
+        if own is not None:
+            diags.append(error(
+                f"thread '{thread.name.text}' of component '{cname}' has a fault handler of its own, "
+                f"but the component is restarted by '{stmt.component.text}'", own.span,
+                "the supervisor must receive the faults of every thread it restarts: remove the "
+                "thread's 'fault'"))
+        if linux is None:
+            linux = thread.first(model.LinuxStmt)
+    if linux is not None:
+        diags.append(error(
+            f"component '{cname}' runs Linux binaries and cannot be restarted", stmt.span,
+            "its system calls go to its fault handler, which a supervisor is not"))
+
+
+def _check_supervisors(model_: resolved.System, diags: list[Diagnostic]) -> None:
+    """A supervisor's caps for what it restarts are named after the component and the cap
+    (CAP_SUPERVISED_<C>_<CAP>): two must not make one C name; and its own regions must stay
+    below where the compiler maps what it restarts (layout.SUPERVISION_BASE)."""
+    for comp in model_.components:
+        if not comp.supervised:
+            continue
+        seen: dict[str, resolved.Cap] = {}
+        for cap in comp.cspace.slots:
+            first = seen.setdefault(cap.name, cap)
+            if first is not cap and cap.kind.startswith("supervised_"):
+                diags.append(error(
+                    f"{cap.name} names two caps of supervisor '{comp.name}'", comp.span,
+                    f"the names of the components it restarts and of their caps run together: "
+                    f"rename one (slots {first.slot} and {cap.slot})"))
+                break
+        for region in comp.memory.regions:
+            if region.vaddr + region.size > layout.SUPERVISION_BASE:
+                diags.append(error(
+                    f"region '{region.name}' of supervisor '{comp.name}' reaches above "
+                    f"0x{layout.SUPERVISION_BASE:x}", region.span or comp.span,
+                    "a supervisor's view of the components it restarts is mapped there: "
+                    "choose a lower address"))
 
 
 def _article(kind: str) -> str:

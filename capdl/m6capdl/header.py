@@ -35,6 +35,13 @@ def slot_comment(slot: resolved.Cap) -> str:
     if slot.kind == "irq":
         trigger = "edge" if slot.badge >> 32 else "level"
         return f"IRQ handler, interrupt {slot.badge & 0xffffffff} ({trigger})"
+    if slot.kind == "supervised_cnode":
+        return f"the CNode of '{slot.ref}', which this component restarts"
+    if slot.kind == "supervised_tcb":
+        assert slot.obj is not None
+        return f"thread '{slot.obj.name}' of '{slot.ref}' (its TCB), to restart it"
+    if slot.kind == "supervised_copy":
+        return f"original of {slot.original} of '{slot.ref}' (reissued at its restart)"
     return f"syscap {slot.syscap}"
 
 
@@ -144,6 +151,10 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
                       for obj in comp.of_kind("untyped") if obj.paddr is not None]
     if device_untyped:
         sections.append(("Device untyped: their physical addresses.", device_untyped))
+    if comp.supervised:
+        sections.append(("Components this one restarts (docs/supervision.md): their restart plans "
+                         "(<m6/supervision.h>) at M6_LAYOUT_SUPERVISION_BASE, one per stride.", [
+                             ("M6_SUPERVISED_COUNT", str(len(comp.supervised)), "")]))
     if comp.asid_pool is not None:
         sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
                          [("M6_ASID_POOL_SIZE", str(comp.asid_pool.count), "")]))

@@ -60,6 +60,22 @@ ASID_POOL_ROLE = "asid_pool"
 # nor the kernel's tables grow without bound.
 MAX_MAPPED_PAGES = 1 << 18
 
+# A supervisor (docs/supervision.md) sees each component it restarts in a 64 GiB slot of
+# its own at SUPERVISION_BASE + i * SUPERVISION_STRIDE (i: the component's badge - 1): the
+# restart plan (struct m6_restart_plan, <m6/supervision.h>) at its start, the component's
+# writable private pages packed in order at +SUPERVISION_WRITABLE (the same frames, mapped
+# rw), and their start-up contents at +SUPERVISION_PRISTINE (boot image pages mapped r).
+# Far above anything placed automatically; a region chosen there is refused.
+SUPERVISION_BASE = 0x100_0000_0000
+SUPERVISION_STRIDE = 0x10_0000_0000
+SUPERVISION_WRITABLE = 0x1_0000_0000
+SUPERVISION_PRISTINE = 0x8_0000_0000
+RESTART_PLAN_MAGIC = 0x6E616C7074727336  # "6srtplan", little-endian
+RESTART_PLAN_THREADS = 64
+RESTART_PLAN_NAME = 32
+RESTART_SLOT_TIMER = 1 << 63  # a slot word's flag: a Timer, to cancel and disconnect
+RESTART_SLOT_NOTIFICATION = 1 << 62  # a notification of its own, whose word to clear
+
 MEMORY_RIGHTS: dict[str, tuple[str, ...]] = {
     "r": ("M6_RIGHT_READ",),
     "rw": ("M6_RIGHT_READ", "M6_RIGHT_WRITE"),
@@ -450,7 +466,9 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
             # Caps to objects the boot tables do not create (syscaps, IRQ handlers) name
             # no object: the kernel makes them from their type.
             obj = index.get(cap.obj) if cap.obj is not None else None
-            guard = 64 - info.cspace.radix if cap.kind == "self_cnode" else 0
+            # A CNode cap's guard covers the bits above that CNode's radix (its own, or a
+            # supervised component's), so that its slots are addressed with depth 64.
+            guard = 64 - tables.objects[obj].size_bits if cap.type == "M6_OBJ_CNODE" and obj is not None else 0
             tables.caps.append(Cap(cnode, cap.slot, cap.name, cap.type, obj, cap.rights, guard, cap.badge))
         info.first_thread, info.thread_count = len(tables.threads), len(info.memory.threads)
         elf = images[info.name]
@@ -470,4 +488,70 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
                 flags=(TCB_FLAG_LINUX_ABI,) if th.linux else (),
                 fault_ep=None if fault is None else index[fault.obj],  # type: ignore[index]
                 fault_badge=0 if fault is None else fault.badge))
+    _supervision(system, tables, image, index, frames_by_comp, infos)
     return tables
+
+
+def restart_plan(name: str, badge: int, cnode: int, cnode_slots: int, tcbs: tuple[int, ...],
+                 threads: list[Thread], pages: int, slots: tuple[tuple[int, int], ...],
+                 fault_badge: int, timers: frozenset[int] = frozenset(),
+                 notifications: frozenset[int] = frozenset()) -> bytes:
+    """struct m6_restart_plan (<m6/supervision.h>): little-endian 64-bit words."""
+    def w(v: int) -> bytes:
+        return v.to_bytes(8, "little")
+    raw = name.encode()[:RESTART_PLAN_NAME - 1]
+    out = w(RESTART_PLAN_MAGIC) + raw + bytes(RESTART_PLAN_NAME - len(raw))
+    out += b"".join(w(v) for v in (badge, fault_badge, cnode, cnode_slots, len(threads), pages, len(slots)))
+    for i in range(RESTART_PLAN_THREADS):
+        if i < len(threads):
+            th = threads[i]
+            out += b"".join(w(v) for v in (tcbs[i], th.entry, th.stack_pointer, th.ipc_buffer_vaddr, th.arg))
+        else:
+            out += bytes(40)
+    out += b"".join(w(c | s << 32 | (RESTART_SLOT_TIMER if c in timers else 0)
+                      | (RESTART_SLOT_NOTIFICATION if c in notifications else 0)) for c, s in slots)
+    return out
+
+
+def _supervision(system: resolved.System, tables: BootTables, image: _ImagePages, index: dict[Any, int],
+                 frames_by_comp: list[list[tuple[int, _FramePlan]]], infos: list[ComponentInfo]) -> None:
+    """A supervisor's view of each component it restarts (SUPERVISION_BASE above): its
+    restart plan, its writable private frames mapped a second time, and their start-up
+    contents, which are boot image pages (identical pages stored once: every zero page of
+    every component is one page of the image)."""
+    position = {c.name: i for i, c in enumerate(system.components)}
+    for sup in system.components:
+        if not sup.supervised:
+            continue
+        vspace = index[sup.vspace]
+        mapped: list[tuple[int, int, tuple[str, ...]]] = []  # (vaddr, frame, rights)
+        for sv in sup.supervised:
+            ci = position[sv.component]
+            comp, info = system.components[ci], infos[ci]
+            base = SUPERVISION_BASE + (sv.badge - 1) * SUPERVISION_STRIDE
+            writable = [(frame, plan) for frame, plan in frames_by_comp[ci]
+                        if plan.shared is None and plan.source != "M6_BT_FRAME_DEVICE"
+                        and "M6_RIGHT_WRITE" in plan.rights]
+            for k, (frame, plan) in enumerate(writable):
+                mapped.append((base + SUPERVISION_WRITABLE + k * PAGE_SIZE, frame, RIGHTS_RW))
+                page = image.add(plan.data if plan.data is not None else bytes(PAGE_SIZE))
+                pristine = tables.add(Object(f"{sup.name}.pristine.{comp.name}@0x{plan.vaddr:x}", "M6_OBJ_FRAME",
+                                             PAGE_BITS, "M6_BT_FRAME_IN_PLACE", page))
+                mapped.append((base + SUPERVISION_PRISTINE + k * PAGE_SIZE, pristine, ("M6_RIGHT_READ",)))
+            threads = tables.threads[info.first_thread:info.first_thread + info.thread_count]
+            fault_badge = comp.restart.badge if comp.restart is not None else 0
+            timers = frozenset(cap.slot for cap in comp.cspace.slots if cap.type == "M6_OBJ_TIMER")
+            own = frozenset(cap.slot for cap in comp.cspace.slots if cap.kind == "notification")
+            plan_bytes = restart_plan(comp.name, sv.badge, sv.cnode_slot, 1 << info.cspace.radix, sv.tcb_slots,
+                                      threads, len(writable), sv.slots, fault_badge, timers, own)
+            for k, offset in enumerate(range(0, len(plan_bytes), PAGE_SIZE)):
+                chunk = plan_bytes[offset:offset + PAGE_SIZE]
+                page = image.add(chunk + bytes(PAGE_SIZE - len(chunk)))
+                frame = tables.add(Object(f"{sup.name}.plan.{comp.name}+0x{offset:x}", "M6_OBJ_FRAME", PAGE_BITS,
+                                          "M6_BT_FRAME_IN_PLACE", page))
+                mapped.append((base + offset, frame, ("M6_RIGHT_READ",)))
+        for level, base in _tables_needed([v for v, _, _ in mapped]):
+            pt = tables.add(Object(f"{sup.name}.pt{level}@0x{base:x}", "M6_OBJ_PAGE_TABLE"))
+            tables.mappings.append(Mapping(vspace, pt, base, level))
+        for vaddr, frame, rights in mapped:
+            tables.mappings.append(Mapping(vspace, frame, vaddr, 3, rights))

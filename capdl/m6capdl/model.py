@@ -329,6 +329,15 @@ class FaultStmt(Statement):
 
 
 @dataclass(frozen=True)
+class RestartStmt(FaultStmt):
+    """`restart by c.e`: the component's faults (and exits) go to endpoint `e` of its
+    supervisor `c`, which rebuilds and restarts it (docs/supervision.md). A fault statement
+    whose badge the compiler chooses (resolved.py): every check on `fault` applies."""
+
+    keyword = "restart"
+
+
+@dataclass(frozen=True)
 class EntryStmt(Statement):
     symbol: str
     symbol_span: Span

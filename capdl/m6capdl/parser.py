@@ -214,6 +214,10 @@ class _Builder(Transformer[Token, Any]):
         return model.FaultStmt(self.span(c[0], c[-1]), self.ident(c[1]), self.ident(c[3]),
                                self.optional_number(c, 4, "BADGE"))
 
+    def restart_stmt(self, c: list[Token]) -> model.RestartStmt:
+        # restart "by" NAME "." NAME
+        return model.RestartStmt(self.span(c[0], c[-1]), self.ident(c[2]), self.ident(c[4]), None)
+
     def _endpoint_cap(self, c: list[Token]) -> model.EndpointCapStmt:
         # call|send NAME "." NAME "as" NAME ("badge" INT)? GRANT? ("window" INT UNIT?)?
         window = None

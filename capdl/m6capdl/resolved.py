@@ -15,6 +15,8 @@ and a missing value gets a harmless default. Back ends run only on a spec withou
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +113,7 @@ class Cap:
     order: int = -1           # index of its statement in the component (-1: self caps)
     badge_span: Span | None = None  # call/send/signal: the badge as written (None: no badge given)
     window: int = 0           # call: the size of its window (windows.py); 0: none
+    original: str = ""        # supervised_copy: the name of the cap it is the original of
 
     @property
     def grant(self) -> bool:
@@ -327,6 +330,20 @@ class PciClaim:
     cap: str        # the claimant's call cap (CAP_X)
 
 
+@dataclass(frozen=True, slots=True)
+class Supervised:
+    """A component restarted by this one (`restart by THIS.EP`, docs/supervision.md): the
+    supervisor's slots of the caps it rebuilds it with."""
+
+    component: str
+    badge: int                      # the fault badge its threads' faults carry
+    cnode_slot: int                 # its CNode (guard 64 - its radix: address with depth 64)
+    tcb_slots: tuple[int, ...]      # its threads' TCBs, main thread first
+    # (its slot, the supervisor's slot holding the original) for every cap of its CSpace;
+    # 0 where the cap exists once (untyped pools, IRQ handlers: revoked in place).
+    slots: tuple[tuple[int, int], ...]
+
+
 @dataclass(eq=False, slots=True)
 class Component:
     name: str
@@ -354,6 +371,8 @@ class Component:
     mounts: tuple[Mount, ...] = ()  # its `mount` statements, in declaration order
     pci_bus: str | None = None      # `pci_bus E`: the endpoint it serves PCI claims on
     pci_table: list[PciClaim] = field(default_factory=list)  # a bus: the claims on it, by badge
+    supervised: list[Supervised] = field(default_factory=list)  # those it restarts, in declaration order
+    restart: Fault | None = None  # `restart by`: its supervisor's endpoint and the badge
 
     @property
     def threads(self) -> tuple[Thread, ...]:
@@ -384,6 +403,10 @@ class System:
     # The sound PCI claims (pci.py), each with the object standing for the functions it
     # matches (kind "pci", owned by the bus): what the authority analysis grants.
     pci: list[PciClaim] = field(default_factory=list)
+    # `restart by S.E`: the fault badge of each restarted component (1, 2, ... per
+    # supervisor, in declaration order), and each supervisor's components in that order.
+    restart_badges: dict[str, int] = field(default_factory=dict)
+    supervisors: dict[str, list[str]] = field(default_factory=dict)
 
     def component(self, name: str) -> Component | None:
         return self.by_name.get(name)
@@ -424,6 +447,12 @@ def resolve(system: model.System) -> System:
     shells = [_objects(comp, first) for comp, first in zip(system.components, firsts)]
     for shell in shells:
         out.by_name.setdefault(shell.name, shell)
+    for comp in system.components:
+        stmt = comp.first(model.RestartStmt)
+        if isinstance(stmt, model.RestartStmt) and comp.name.text not in out.restart_badges:
+            group = out.supervisors.setdefault(stmt.component.text, [])
+            group.append(comp.name.text)
+            out.restart_badges[comp.name.text] = len(group)
     for comp, first, shell in zip(system.components, firsts, shells):
         _fill(comp, first, shell, out)
         out.components.append(shell)
@@ -441,6 +470,8 @@ def resolve(system: model.System) -> System:
         why = claimant_model.dma.get(obj.role) if claimant_model is not None else None
         if claimant is not None and why is not None:
             claimant.dma[obj.role] = (obj, why)
+    for comp, shell in zip(system.components, shells):
+        _supervision(comp, shell, out)
     for decl in system.sound_channels:
         mem = memory_by_name[decl.name.text]
         qsize = channels.queue_size(decl.depth.value)
@@ -606,6 +637,9 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
                                  RIGHTS_ALL, irq.badge, obj, span=span, order=order))
         elif isinstance(stmt, model.FaultStmt):
             fault = _fault(system, stmt, order)
+            if isinstance(stmt, model.RestartStmt):
+                fault = dataclasses.replace(fault, badge=system.restart_badges.get(shell.name, 0))
+                shell.restart = shell.restart or fault
             shell.faults.append(fault)
             comp_fault = comp_fault or fault
     bits = first.get(model.CNodeBitsStmt)
@@ -636,6 +670,47 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
     shell.memory = MemoryMap(tuple(threads), _place_regions(comp, shell, system), argv)
     from m6capdl import mounts  # (mounts.py builds the rows of this module's Mount)
     shell.mounts = mounts.resolve(comp, shell.cspace, shell.memory.regions)
+
+
+def _supervision(comp: model.Component, shell: Component, system: System) -> None:
+    """The caps a supervisor needs to rebuild each component it restarts, appended to its
+    CSpace (docs/supervision.md): the component's CNode and TCBs, and an original of every
+    cap of its CSpace that may exist twice (not an untyped pool, whose watermark lives in
+    its one cap, nor an IRQ handler, which the kernel issues once): exactly what the
+    component holds, which is what the authority analysis then shows it holding."""
+    names = system.supervisors.get(shell.name, [])
+    if not names:
+        return
+    slots = list(shell.cspace.slots)
+    order = len(comp.statements)  # after every statement of its own (authority's order)
+
+    def add(name: str, kind: str, type_: str, rights: tuple[str, ...], obj: Obj | None, badge: int = 0,
+            syscap: str | None = None, ref: str = "", original: str = "") -> int:
+        slots.append(Cap(len(slots) + 1, name, kind, type_, rights, badge, obj, ref=ref, syscap=syscap,
+                         order=order, original=original))
+        return len(slots)
+
+    for cname in names:
+        target = system.by_name.get(cname)
+        if target is None or target is shell:
+            continue
+        p = "CAP_SUPERVISED_" + cname.upper()
+        cnode = add(p + "_CNODE", "supervised_cnode", "M6_OBJ_CNODE", RIGHTS_ALL, target.cnode, ref=cname)
+        tcbs = tuple(add(f"{p}_TCB_{th.name.upper()}", "supervised_tcb", "M6_OBJ_TCB", RIGHTS_ALL, th.tcb, ref=cname)
+                     for th in target.threads)
+        pairs: list[tuple[int, int]] = []
+        for cap in target.cspace.slots:
+            if cap.kind in ("untyped", "irq"):
+                pairs.append((cap.slot, 0))
+                continue
+            short = cap.name.removeprefix("M6_CAP_").removeprefix("CAP_")
+            pairs.append((cap.slot, add(f"{p}_{short}", "supervised_copy", cap.type, cap.rights, cap.obj,
+                                        cap.badge, cap.syscap, ref=cname, original=cap.name)))
+        shell.supervised.append(Supervised(cname, system.restart_badges[cname], cnode, tcbs, tuple(pairs)))
+    bits = comp.first(model.CNodeBitsStmt)
+    radix = bits.value.value if isinstance(bits, model.CNodeBitsStmt) else \
+        max(layout.MIN_CSPACE_RADIX, len(slots).bit_length())
+    shell.cspace = CSpace(radix, tuple(slots))
 
 
 # ---------------------------------------------------------------------------

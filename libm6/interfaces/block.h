@@ -16,6 +16,16 @@
 /* The badges each side signals the other with (the spec's `signal ... badge 1`); the
  * driver takes its device's interrupt on the same notification with another badge. */
 #define BLOCK_SIGNAL_BADGE 1u
+/* Debug aids (docs/supervision.md): a block driver that finds BLOCK_DEBUG_CRASH_BADGE in
+ * its notification's word faults on purpose while the BLOCK_DEBUG_CRASH_AFTER-th request
+ * it takes from then on is at its device, so that its restart can be tested in the middle
+ * of a workload (the shell's `crash disk`); BLOCK_DEBUG_CRASH_NOW_BADGE makes that the
+ * next request (test/blkrestart). Only a component the spec gives `signal
+ * DRIVER.NOTIFICATION ... badge 4` (or 8) can set them; the client's signals carry
+ * BLOCK_SIGNAL_BADGE and interrupts their own. */
+#define BLOCK_DEBUG_CRASH_BADGE     4u
+#define BLOCK_DEBUG_CRASH_NOW_BADGE 8u
+#define BLOCK_DEBUG_CRASH_AFTER     1024u
 
 _Static_assert(sizeof(struct block_requests) <= BLOCK_RING_COMPLETIONS - BLOCK_RING_REQUESTS,
                "the request queue fits its page");

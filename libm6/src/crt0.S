@@ -1,5 +1,6 @@
 /* Thread entry points. The kernel starts every thread with sp = its stack top, x0 = its
- * IPC buffer and x1 = the spec's argument. Each thread first carves its TLS block from
+ * IPC buffer and x1 = the spec's argument (and a supervisor restarts it so, with x2 =
+ * what it says, <m6/supervision.h>). Each thread first carves its TLS block from
  * the top of its own stack (no allocator involved), then enters C. */
 	.section .text.start, "ax"
 	.global	_start
@@ -7,6 +8,10 @@
 _start:
 	mov	x29, #0
 	mov	x30, #0
+	/* x2: what a supervisor tells a restarted component (<m6/supervision.h>), 0 at boot.
+	 * Kept before any C runs: the memory it lands in was reset with the rest. */
+	adrp	x9, m6_restart_word_saved
+	str	x2, [x9, :lo12:m6_restart_word_saved]
 	mov	x19, x0			/* IPC buffer */
 	mov	x20, x1			/* argument */
 	bl	m6_tls_reserve		/* x0 = bytes to reserve, a multiple of 16 */

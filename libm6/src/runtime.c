@@ -8,6 +8,7 @@
 #include <m6/debug.h>
 #include <m6/layout.h>
 #include <m6/runtime.h>
+#include <m6/supervision.h>
 #include <m6/sync.h>
 #include <m6/thread.h>
 
@@ -16,6 +17,15 @@
 extern int main(int argc, char **argv);
 extern void __libc_init_array(void);
 void m6_stdio_init(void); /* stdio.c: resolve the component's default stdio */
+
+/* Written by crt0's _start (x2) before any C code runs: in .data, not .bss, so that no
+ * start-up code clearing .bss could ever wipe it (none does today). */
+uint64_t m6_restart_word_saved __attribute__((section(".data"))) = 0;
+
+uint64_t m6_restart_word(void)
+{
+	return m6_restart_word_saved;
+}
 
 __attribute__((noreturn)) void m6_runtime_start(struct m6_ipc_buffer *buffer, uint64_t arg)
 {

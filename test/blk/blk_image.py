@@ -2,11 +2,11 @@
 """test/blk: make the raw disk image, run the guest, check what it wrote.
 
 `make IMG` writes 8 MiB whose 512-byte block b holds the 32-bit words b * 0x9e3779b1 + i.
-`run IMG SYSTEM.qemu RUN_QEMU_ARGS... -- QEMU...` makes the image afresh, boots QEMU with
+`run IMG SYSTEM.qemu [--written FIRST-LAST] RUN_QEMU_ARGS... -- QEMU...` makes the image afresh, boots QEMU with
 it as the system's disk "disk" (the arguments come from SYSTEM.qemu, which the build makes
 from the spec's `disk` statement: cmake/m6_qemu_args.py), with run_qemu.py's checks, then
-checks every block: the ones the client writes (common.h, blk_client.c) hold the written
-pattern, every other one is untouched.
+checks every block: the ones the client writes (common.h, blk_client.c; or FIRST..LAST)
+hold the written pattern, every other one is untouched.
 """
 from __future__ import annotations
 
@@ -37,13 +37,13 @@ def make(path: Path) -> None:
     path.write_bytes(b"".join(original(b) for b in range(BLOCKS)))
 
 
-def check(path: Path) -> list[str]:
+def check(path: Path, written_set: set[int] = WRITTEN) -> list[str]:
     data = path.read_bytes()
     if len(data) != BLOCKS * 512:
         return [f"the image is {len(data)} bytes, not {BLOCKS * 512}"]
     bad = []
     for b in range(BLOCKS):
-        want = written(b) if b in WRITTEN else original(b)
+        want = written(b) if b in written_set else original(b)
         if data[b * 512:(b + 1) * 512] != want:
             bad.append(b)
     if bad:
@@ -60,6 +60,12 @@ def main() -> int:
               file=sys.stderr)
         return 2
     disk = Path(sys.argv[2])
+    written_set = WRITTEN
+    if sys.argv[4] == "--written":
+        # Another client's blocks (test/blkrestart): FIRST-LAST, inclusive.
+        first, last = (int(x) for x in sys.argv[5].split("-"))
+        written_set = set(range(first, last + 1))
+        del sys.argv[4:6]
     make(disk)  # fresh for every run: the guest writes it
     try:
         disks = m6_qemu_args.arguments(m6_qemu_args.load(sys.argv[3]), {"disk": str(disk)})
@@ -72,7 +78,7 @@ def main() -> int:
     status = subprocess.run(command, check=False).returncode
     if status != 0:
         return status
-    problems = check(disk)
+    problems = check(disk, written_set)
     for p in problems:
         print(f"blk_image: FAIL: {p}")
     if not problems:

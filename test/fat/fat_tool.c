@@ -8,6 +8,8 @@
  *   fat_tool IMG run           write: one operation per line of stdin, through fat_vfs.c
  *                              (the script language is below, at run_script)
  *   fat_tool IMG workload SEED OPS   the seeded workload (workload.c) through fat_vfs.c
+ * FAT_TOOL_FAIL_WRITE=N makes the device's N-th write fail without writing (a request a
+ * driver restart cut short, docs/supervision.md); FAT_TOOL_TRACE_WRITES prints every write.
  * The block size is 512 unless FAT_TOOL_BLOCK says otherwise; FAT_TOOL_READONLY gives the
  * write commands a device without a write callback. Exit 0 on success, 1 on a
  * library error (its text on stderr) or an unexpected result, 2 on a usage or host error.
@@ -29,6 +31,8 @@
 static FILE *image;
 static struct fat_fs *checked_fs; /* the mounted volume whose areas the writes must keep to */
 static unsigned long writes;
+static unsigned long fail_write; /* FAT_TOOL_FAIL_WRITE: this write (from 1) fails */
+static bool trace_writes;        /* FAT_TOOL_TRACE_WRITES: each write on stderr */
 
 static int read_blocks(void *ctx, uint64_t block, uint32_t count, void *buf)
 {
@@ -73,6 +77,14 @@ static int write_blocks(void *ctx, uint64_t block, uint32_t count, const void *b
 		}
 	}
 	writes++;
+	if (trace_writes)
+		fprintf(stderr, "fat_tool: write %lu: blocks %llu+%u\n", writes,
+		        (unsigned long long)block, count);
+	if (writes == fail_write) {
+		fprintf(stderr, "fat_tool: write %lu (blocks %llu+%u) fails on purpose\n", writes,
+		        (unsigned long long)block, count);
+		return -1;
+	}
 	if (fseeko(image, (off_t)off, SEEK_SET) != 0 || fwrite(buf, 1, len, image) != len)
 		return -1;
 	return 0;
@@ -428,6 +440,9 @@ int main(int argc, char **argv)
 	struct fat_fs *fs = &fs_storage;
 	struct fat_device dev = {.read = read_blocks, .block_size = 512};
 	struct fat_node node;
+	const char *fw = getenv("FAT_TOOL_FAIL_WRITE");
+	fail_write = fw ? strtoul(fw, NULL, 0) : 0;
+	trace_writes = getenv("FAT_TOOL_TRACE_WRITES") != NULL;
 	const char *bs = getenv("FAT_TOOL_BLOCK");
 	int err;
 

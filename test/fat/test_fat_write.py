@@ -13,7 +13,9 @@ exactly the tree the same operations make in a host directory:
 * a full disk: files written until ENOSPC are complete (their reported length) and the
   volume stays consistent; the fixed root of FAT12/16 fills up with ENOSPC;
 * corrupt images: writes give EIO and never touch a byte outside the volume's own area
-  (fat_tool's device aborts if one does); a read-only device gives EROFS.
+  (fat_tool's device aborts if one does); a read-only device gives EROFS;
+* a data write that fails part way through a file (FAT_TOOL_FAIL_WRITE): EIO, the file
+  stops before it, and with the device back the volume is clean.
 """
 from __future__ import annotations
 
@@ -310,6 +312,66 @@ def corrupt(args: argparse.Namespace, work: Path, src: Path, fat: int) -> None:
           f"read-only gives EROFS")
 
 
+# What fsck.fat may find after a failed write of FAT-table (metadata) blocks: lost clusters
+# and FATs not yet mirrored, which it repairs without losing data (docs/fat.md).
+FSCK_REPAIRABLE = re.compile(r"^(Reclaimed \d+ unused clusters? \(\d+ bytes\)\.|FATs differ but appear "
+                             r"to be intact\.|\s*Using first FAT\.|Free cluster summary wrong.*|"
+                             r"\s*Auto-correcting\.|Leaving filesystem unchanged\.|)$")
+
+
+def failed_write(args: argparse.Namespace, work: Path, fat: int) -> None:
+    """A write that fails part way through a file (a driver restarted under it,
+    docs/supervision.md): the call is EIO and the file never claims bytes that were not
+    written (its contents are a prefix of what was written). A failed *data* write leaves
+    the volume clean once the device works again, and new files go on it; a failed
+    FAT-table write may leave only lost clusters or unmirrored FATs. FAT12: every write
+    of the call fails in turn; FAT16/32: the first, a middle and the last data write."""
+    kib = {12: 400, 16: 2200, 32: 34000}[fat]
+    pristine = image(work, fat, "failw", size_kib=kib)
+    f = bpb(pristine)
+    script = "fill|big.bin|300000|5\n"
+    trial = work / f"failw{fat}.trial.img"
+    shutil.copy(pristine, trial)
+    p = subprocess.run([args.tool, str(trial), "run"], input=script.encode(), capture_output=True,
+                       timeout=120, env={**os.environ, "FAT_TOOL_TRACE_WRITES": "1"})
+    writes = [(int(m.group(1)), int(m.group(2))) for m in re.finditer(
+        r"write (\d+): blocks (\d+)\+\d+", p.stderr.decode())]
+    # The file's data: at or past the first data cluster after the root directory's (FAT32
+    # keeps its root in cluster 2; FAT12/16 before the data area).
+    first_file_block = f["first_data"] + (f["spc"] if fat == 32 else 0)
+    data_writes = [k for k, block in writes if block >= first_file_block]
+    if p.returncode != 0 or len(data_writes) < 3:
+        raise Failure(f"FAT{fat} failed write: the trial run wrote {len(data_writes)} data blocks")
+    picks = [k for k, _ in writes] if fat == 12 else \
+        sorted({data_writes[0], data_writes[len(data_writes) // 2], data_writes[-1]})
+    want = pattern(300000, 5)
+    repairable = 0
+    for k in picks:
+        img = work / f"failw{fat}.k.img"
+        shutil.copy(pristine, img)
+        tool(args, img, "!EIO " + script, env={"FAT_TOOL_FAIL_WRITE": str(k)})
+        got = run(["mtype", "-i", str(img), "::/big.bin"], check=False).stdout
+        if len(got) >= len(want) or not want.startswith(got):
+            raise Failure(f"FAT{fat} failed write {k}: big.bin holds {len(got)} bytes that are "
+                          f"not a prefix of the {len(want)} written")
+        if k in data_writes:
+            tool(args, img, "sync\nfill|after.bin|70000|6\nsync\n")
+            fsck_clean(img)
+            if run(["mtype", "-i", str(img), "::/after.bin"]).stdout != pattern(70000, 6):
+                raise Failure(f"FAT{fat} failed write {k}: the file written afterwards differs")
+            continue
+        fsck = run(["fsck.fat", "-n", str(img)], check=False).stdout.decode(errors="replace")
+        bad = [ln for ln in fsck.splitlines()[1:] if not FSCK_REPAIRABLE.match(ln)
+               and not re.match(r"^.*: \d+ files, \d+/\d+ clusters$", ln)]
+        if bad:
+            raise Failure(f"FAT{fat} failed FAT write {k}: fsck.fat finds more than lost "
+                          f"clusters: {bad}")
+        repairable += fsck.count("Reclaimed") > 0 or "FATs differ" in fsck
+    print(f"FAT{fat} failed writes ({len(picks)} of {len(writes)}, {len(data_writes)} data): EIO, "
+          f"never a size over unwritten bytes; data failures leave the volume clean, "
+          f"{repairable} FAT-table failures only lost clusters")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tool", required=True, help="the fat_tool program")
@@ -334,6 +396,7 @@ def main() -> int:
             workload(args, work, fat)
             full_disk(args, work, fat)
             corrupt(args, work, src, fat)
+            failed_write(args, work, fat)
     except Failure as e:
         print(f"test_fat_write: FAIL: {e}", file=sys.stderr)
         return 1

@@ -16,6 +16,12 @@ must sync it too); then, on the host, `fsck.fat -n` must find the disk clean and
 `mtype` must show exactly the tree the session left.
 `--mode reset`: a write to /disk, then `reset` (QEMU runs with -no-reboot, so it exits):
 reset must sync first, as poweroff does.
+`--mode disk-restart`: `crash disk` makes the disk driver fault part way through the
+copy of /bin/busybox (1.8 MB) to /disk that follows; its supervisor must say it restarts
+it, the copy must end (with an I/O error, or complete), the shell and /disk must go on
+working (a second copy, a write, a read); after poweroff the host checks that fsck.fat -n
+finds the disk clean, that the second copy equals --busybox, and that what the first
+left, if anything, is a prefix of it (docs/supervision.md).
 With `--disk PRISTINE` (every mode in ctest, as `make run` does) the system boots with a
 fresh copy of the pristine disk image (`--disk-copy`, default beside the log).
 Also checks that no kernel panic, exception or unhandled fault shows anywhere in the
@@ -32,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 import pexpect
 
@@ -146,10 +153,62 @@ def check_disk(image: str, tree: dict[str, bytes | None], failures: list[str]) -
             failures.append(f"mtype ::/{path}: {got.stdout!r}, expected {want!r}")
 
 
+RESTART_LINE = r"supervisor: component disk faulted \(pc 0x[0-9a-f]+, address 0x8\) \u2014 restarting \(1\)"
+
+
+def disk_restart(child: pexpect.spawn, expect: Any, run_checked: Any, failures: list[str]) -> None:
+    """The disk driver faults during a copy (--mode disk-restart); the session goes on."""
+    child.send("crash disk\r")
+    expect(r"shell: asking the disk driver to fault during its next \d+ requests", "crash disk")
+    expect(re.escape(PROMPT), "prompt after crash disk")
+    child.send("cp /bin/busybox /disk/big.bin\r")
+    expect(r"virtio-blk: faulting on purpose", "the driver's fault")
+    expect(RESTART_LINE, "the supervisor's restart line")
+    expect(r"virtio-blk: restarted: resetting the device", "the restarted driver")
+    # The copy ends, either way: an I/O error or nothing (it completed after all).
+    i = child.expect([r"cp: /disk/big\.bin: I/O error\r*\n" + re.escape(PROMPT), re.escape(PROMPT),
+                      pexpect.TIMEOUT, pexpect.EOF])
+    if i >= 2:
+        failures.append("the copy during the crash did not end (no prompt after it)")
+        return
+    print(f"shell_session: the copy during the crash {'failed with EIO' if i == 0 else 'completed'}")
+    run_checked("ls /disk", [r"^README\.TXT$"], [r"error"])
+    run_checked("cp /bin/busybox /disk/big2.bin", [], [r"\S"])
+    run_checked("write /disk/after.txt written after the restart", [], [r"\S"])
+    run_checked("cat /disk/after.txt", [r"^written after the restart$"], [])
+    child.send("poweroff\r")
+    expect(r"shell: syncing file systems\r*\nshell: powering off", "sync, poweroff")
+
+
+def check_restart_disk(image: str, readme: bytes, busybox: str | None, failures: list[str]) -> None:
+    """After --mode disk-restart: a clean volume; big2.bin is busybox; big.bin, if there,
+    a prefix of it (the bytes written before the crash, never more)."""
+    if not busybox:
+        failures.append("--mode disk-restart needs --busybox")
+        return
+    with open(busybox, "rb") as f:
+        want = f.read()
+    listing = mtools(["mdir", "-/", "-b", "-a", "-i", image, "::/"])
+    found = {line[3:] for line in listing.stdout.decode(errors="replace").splitlines()
+             if line.startswith("::/")}
+    first = None
+    if "big.bin" in found:
+        first = mtools(["mtype", "-i", image, "::/big.bin"]).stdout
+        if not want.startswith(first):
+            failures.append(f"big.bin ({len(first)} bytes) is not a prefix of busybox")
+        print(f"shell_session: the interrupted copy left {len(first)} of {len(want)} bytes")
+    tree: dict[str, bytes | None] = {"README.TXT": readme, "big2.bin": want,
+                                     "after.txt": b"written after the restart\n"}
+    if "big.bin" in found:
+        tree["big.bin"] = first
+    check_disk(image, tree, failures)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--mode", choices=["commands", "paste", "uart-fault", "uart-exit", "files",
-                                       "reset"], default="commands")
+                                       "reset", "disk-restart"], default="commands")
+    ap.add_argument("--busybox", help="disk-restart: the busybox binary the initrd holds")
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--prompt-seconds", type=float, default=0.0,
                     help="fail if the prompt takes longer (0: only report it)")
@@ -180,8 +239,8 @@ def main() -> int:
             print(f"shell_session: FAIL: {e}")
             return 1
         readme = mtools(["mtype", "-i", args.disk, "::/README.TXT"]).stdout
-    elif args.mode in ("files", "reset"):
-        print("shell_session: FAIL: --mode files and reset need --disk")
+    elif args.mode in ("files", "reset", "disk-restart"):
+        print("shell_session: FAIL: --mode files, reset and disk-restart need --disk")
         return 1
     log = open(args.log, "w", encoding="utf-8") if args.log else None
     start = time.monotonic()
@@ -352,6 +411,8 @@ def main() -> int:
         child.send("reset\r")
         expect(r"shell: syncing file systems\r*\nshell: resetting", "sync, reset")
         expect(r"m6: power reset requested by shell\.main", "reset")
+    elif args.mode == "disk-restart":
+        disk_restart(child, expect, run_checked, failures)
     elif args.mode == "uart-fault":
         child.send("crash uart\r")
         expect("shell: asking the UART driver to fault", "crash")
@@ -380,6 +441,8 @@ def main() -> int:
         check_disk(disk, {"README.TXT": readme, **FILES_TREE}, failures)
     elif args.mode == "reset" and disk:
         check_disk(disk, {"README.TXT": readme, "reset.txt": b"reset syncs this\n"}, failures)
+    elif args.mode == "disk-restart" and disk:
+        check_restart_disk(disk, readme, args.busybox, failures)
     output = "".join(seen)
     for pattern in FORBIDDEN:
         if pattern in output:

@@ -16,7 +16,17 @@
  *
  * The virtqueue is a split ring of QUEUE_SIZE descriptors; request slot s always uses
  * descriptors 3s (header), 3s+1 (data) and 3s+2 (status), so there is no descriptor
- * allocator: a free slot is a free chain. */
+ * allocator: a free slot is a free chain.
+ *
+ * Restarts (docs/supervision.md): the spec may have a supervisor restart this driver from
+ * a clean state (its memory as at boot, its caps reissued, its untyped pool emptied). A
+ * start that finds the geometry already published is a restart: the device is reset
+ * first (status 0: virtio 1.2, 4.2.3.1 — it then touches no memory and forgets every
+ * request it had), then set up afresh, and only then is the epoch bumped (block.idl), so
+ * requests sent before it are answered `estale` without reaching the disk. The run after
+ * the supervisor gave up (M6_RESTART_FINAL) resets the device and tells the client the
+ * disk is gone. A signal with BLOCK_DEBUG_CRASH_BADGE (the shell's `crash disk`) makes
+ * the driver fault on purpose. */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +36,7 @@
 #include <m6/debug.h>
 #include <m6/time.h>
 #include <m6/invocations.h>
+#include <m6/supervision.h>
 #include <m6_caps.h>
 
 #include "block.h"
@@ -137,6 +148,7 @@ static struct slot {
 static unsigned in_flight;
 static uint16_t used_seen; /* used->idx we have consumed up to */
 
+static uint32_t epoch; /* the epoch requests must carry (block.idl) */
 static uint32_t sectors_per_block = 1;
 static uint64_t max_bytes;
 static bool has_flush, read_only;
@@ -154,22 +166,32 @@ static void barrier(void)
 	__asm__ volatile("dmb sy" ::: "memory");
 }
 
+/* Tells the client the disk is gone (block.idl): a client still in its start-up wait
+ * learns it from a geometry without the magic; one that had the disk, from the magic's
+ * loss with a new epoch. Either way it gets I/O errors, not a hang. */
+static void publish_gone(void)
+{
+	if (!geometry)
+		return;
+	geometry->magic = 0;
+	if (atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed))
+		atomic_fetch_add_explicit((_Atomic uint32_t *)&geometry->epoch, 1,
+		                          memory_order_release);
+	else
+		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
+		                      memory_order_release);
+	m6_signal(CAP_CLIENT);
+}
+
 static void fail(const char *why)
 {
 	m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: ");
 	m6_debug_puts(CAP_DEBUG_CONSOLE, why);
 	m6_debug_puts(CAP_DEBUG_CONSOLE, "\n");
 	*reg(VIRTIO_STATUS) = STATUS_FAILED;
-	/* Tell the client there is no disk rather than leave it waiting for a geometry
-	 * forever: a geometry without the magic is one it refuses (a system booted without
-	 * its disk, e.g. QEMU run by hand without -drive, then gets I/O errors, not a hang). */
-	if (geometry &&
-	    !atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed)) {
-		geometry->magic = 0;
-		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
-		                      memory_order_release);
-		m6_signal(CAP_CLIENT);
-	}
+	/* (A system booted without its disk, e.g. QEMU run by hand without -drive, then gets
+	 * I/O errors, not a hang.) */
+	publish_gone();
 	for (;;)
 		m6_wait(CAP_WAKE);
 }
@@ -228,8 +250,11 @@ static void set64(unsigned low, uint64_t v)
 	*reg(low + 4) = (uint32_t)(v >> 32);
 }
 
-/* Reset, negotiate, set up queue 0, DRIVER_OK (virtio 1.2, 3.1.1 and 4.2.3). */
-static void setup_device(void)
+/* The device's reset: first thing at every start. After a restart the device may still be
+ * carrying out what the last run gave it, writing used-ring entries and read data into
+ * the pool memory this run is about to make its own rings from again (the same physical
+ * pages, freshly zeroed): only once the reset is done does it touch no memory. */
+static void reset_device(void)
 {
 	if (*reg(VIRTIO_MAGIC) != 0x74726976u || *reg(VIRTIO_VERSION) != 2 ||
 	    *reg(VIRTIO_DEVICE_ID) != 2)
@@ -243,6 +268,12 @@ static void setup_device(void)
 			fail("the device did not finish its reset within a second");
 		m6_yield();
 	}
+}
+
+/* Negotiate, set up queue 0, DRIVER_OK (virtio 1.2, 3.1.1 and 4.2.3), on a device
+ * reset_device() has reset. */
+static void setup_device(void)
+{
 	*reg(VIRTIO_STATUS) = STATUS_ACKNOWLEDGE;
 	*reg(VIRTIO_STATUS) = STATUS_ACKNOWLEDGE | STATUS_DRIVER;
 
@@ -313,7 +344,19 @@ static void setup_device(void)
 	geometry->queue_depth = BLOCK_REQUESTS_DEPTH;
 	geometry->flush = has_flush;
 	geometry->magic = BLOCK_MAGIC;
-	atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1, memory_order_release);
+	uint32_t seen =
+	    atomic_load_explicit((_Atomic uint32_t *)&geometry->epoch, memory_order_relaxed);
+	if (atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed)) {
+		/* A restart: the device was reset above, so nothing the last run took is
+		 * still going on; from the new epoch on, older requests are refused. */
+		epoch = seen + 1;
+		atomic_store_explicit((_Atomic uint32_t *)&geometry->epoch, epoch,
+		                      memory_order_release);
+	} else {
+		epoch = seen;
+		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
+		                      memory_order_release);
+	}
 }
 
 static bool complete(uint64_t id, uint32_t status)
@@ -327,6 +370,8 @@ static bool complete(uint64_t id, uint32_t status)
 static uint32_t check(const struct block_request *r, uint64_t *bytes)
 {
 	*bytes = 0;
+	if (r->epoch != epoch)
+		return BLOCK_STATUS_ESTALE; /* sent to the run before a restart: not carried out */
 	switch (r->op) {
 	case BLOCK_OP_FLUSH:
 		return has_flush ? BLOCK_STATUS_OK : BLOCK_STATUS_EOPNOTSUPP;
@@ -406,6 +451,17 @@ static bool reap(void)
 	return any;
 }
 
+/* `crash disk` (BLOCK_DEBUG_CRASH_BADGE): a debug aid only the spec's holder of that badge
+ * has. Counted in requests so that a test can start a long copy after it and know the
+ * fault comes part way through, with requests at the device (no timing involved). */
+static unsigned crash_countdown;
+
+static void crash(void)
+{
+	m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: faulting on purpose (crash disk)\n");
+	*(volatile uint32_t *)(uintptr_t)8 = 0; /* a data abort at an unmapped page */
+}
+
 static int free_slot(void)
 {
 	for (unsigned s = 0; s < SLOTS; s++)
@@ -420,6 +476,20 @@ int main(void)
 	requests = block_ring_requests(M6_MEM_RING_VADDR);
 	completions = block_ring_completions(M6_MEM_RING_VADDR);
 
+	uint64_t restart = m6_restart_word();
+	if (restart & M6_RESTART_FINAL) {
+		/* Our supervisor gave up: stop the device (a reset ends its DMA), tell the
+		 * client, and wait for good. */
+		m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: given up; the disk is gone\n");
+		*reg(VIRTIO_STATUS) = 0; /* (a reset: no wait, nothing follows it) */
+		publish_gone();
+		for (;;)
+			m6_wait(CAP_WAKE);
+	}
+	if (M6_RESTART_COUNT(restart))
+		m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: restarted: resetting the device\n");
+	reset_device();
+
 	setup_dma();
 	m6_cptr_t irq_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, IRQ_BADGE);
 	if (!irq_signal || m6_irq_handler_set_notification(CAP_DISK_IRQ, irq_signal))
@@ -430,7 +500,7 @@ int main(void)
 
 	for (;;) {
 		bool answered = reap();
-		bool submitted = false, took = false;
+		bool submitted = false, took = false, crash_due = false;
 		/* Take requests while a slot is free and their answers will fit. */
 		for (;;) {
 			int s = free_slot();
@@ -446,6 +516,8 @@ int main(void)
 			if (status == BLOCK_STATUS_OK) {
 				submit((unsigned)s, &r, bytes);
 				submitted = true;
+				if (crash_countdown && --crash_countdown == 0)
+					crash_due = true;
 			} else {
 				complete(r.id, status);
 				answered = true;
@@ -454,6 +526,8 @@ int main(void)
 		if (submitted) {
 			barrier();
 			*reg(VIRTIO_QUEUE_NOTIFY) = 0;
+			if (crash_due)
+				crash(); /* with this request (and maybe others) at the device */
 		}
 		if (took && block_requests_consumer_should_signal(requests))
 			m6_signal(CAP_CLIENT);
@@ -471,7 +545,15 @@ int main(void)
 		    !block_completions_producer_prepare_sleep(completions))
 			continue;
 		uint64_t bits = m6_wait(CAP_WAKE);
-		(void)bits;
+		if ((bits & (BLOCK_DEBUG_CRASH_BADGE | BLOCK_DEBUG_CRASH_NOW_BADGE)) &&
+		    !crash_countdown) {
+			crash_countdown =
+			    bits & BLOCK_DEBUG_CRASH_NOW_BADGE ? 1 : BLOCK_DEBUG_CRASH_AFTER;
+			m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: will fault at request ");
+			char buf[24];
+			m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(buf, crash_countdown, 0));
+			m6_debug_puts(CAP_DEBUG_CONSOLE, " from now\n");
+		}
 		if (*reg(VIRTIO_INTERRUPT_STATUS)) {
 			*reg(VIRTIO_INTERRUPT_ACK) = *reg(VIRTIO_INTERRUPT_STATUS);
 			m6_irq_handler_ack(CAP_DISK_IRQ);

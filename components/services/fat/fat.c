@@ -1834,6 +1834,48 @@ int fat_mkdir(struct fat_fs *fs, const char *path, struct fat_node *node)
 	return finish(fs, err);
 }
 
+/* Stores the entry (with the node's size), then ends the chain after `keep` clusters and
+ * frees the rest: the order of a shrink (docs/fat.md). */
+static int cut_chain(struct fat_file *file, uint32_t keep)
+{
+	struct fat_fs *fs = file->fs;
+	struct fat_node *node = &file->node;
+	uint32_t first = node->first_cluster, next = 0;
+	int err, more = 0;
+
+	if (first == 0)
+		return entry_store(fs, node);
+	if (keep == 0) {
+		node->first_cluster = 0;
+		err = entry_store(fs, node);
+		if (!err)
+			err = free_chain(fs, first);
+	} else {
+		err = cursor_seek(fs, &file->cursor, keep - 1);
+		if (!err && (more = fat_next(fs, file->cursor.cluster, &next)) < 0)
+			err = more;
+		if (!err)
+			err = entry_store(fs, node);
+		if (!err && more == 1)
+			err = fat_set(fs, file->cursor.cluster, eoc_value(fs));
+		if (!err && more == 1)
+			err = free_chain(fs, next);
+	}
+	cursor_init(&file->cursor, node->first_cluster);
+	file->tail_checked = false;
+	return err;
+}
+
+/* After a failed write: the size as it was, the chain cut back to it (above). */
+static void shrink_back(struct fat_file *file, uint64_t size)
+{
+	uint64_t cs = file->fs->cluster_size;
+
+	file->node.size = (uint32_t)size;
+	stamp(file->fs, &file->node, false);
+	(void)cut_chain(file, (uint32_t)((size + cs - 1) / cs));
+}
+
 /*
  * Writes [offset, offset + len) of a file (zeros when buf is NULL), allocating what the
  * chain lacks: allocate, link (FATs mirrored), data, then the entry's size and times.
@@ -1881,7 +1923,8 @@ static int file_put(struct fat_file *file, uint64_t offset, const uint8_t *buf, 
 	}
 	file->tail_checked = false;
 	/* The data: zeros over a gap past the old end, then the bytes. */
-	for (uint64_t pos = size < offset ? size : offset; pos < end;) {
+	uint64_t pos = size < offset ? size : offset;
+	while (pos < end) {
 		uint32_t ci = (uint32_t)(pos / cs), in = (uint32_t)(pos % cs);
 		uint64_t n = cs - in;
 		const uint8_t *src = pos < offset  ? NULL
@@ -1896,12 +1939,25 @@ static int file_put(struct fat_file *file, uint64_t offset, const uint8_t *buf, 
 			break;
 		pos += n;
 	}
-	if (end > size)
-		node->size = (uint32_t)end;
-	stamp(fs, node, false);
-	int e2 = entry_store(fs, node);
-	if (err || e2)
-		return err ? err : e2;
+	if (!err) {
+		if (end > size)
+			node->size = (uint32_t)end;
+		stamp(fs, node, false);
+		err = entry_store(fs, node);
+	}
+	if (err) {
+		/* A failed write never grows the file: a failed request (one a driver restart
+		 * cut short, say) may or may not have reached the disk, and which of the call's
+		 * bytes did is unknown (the last partial block waits in the one-block cache and
+		 * goes out with the entry). So the size stays what it was and the chain is cut
+		 * back to it (entry first, then the chain's end, then the rest freed: the
+		 * shrinking order); bytes below the old size may or may not have changed, as
+		 * with any failed write. Once the device works again the volume is as
+		 * consistent as after any call; if these writes fail too, what is left is what
+		 * docs/fat.md lists for a crash (lost clusters, a chain longer than its file). */
+		shrink_back(file, size);
+		return err;
+	}
 	*done = end - offset;
 	return FAT_OK;
 }
@@ -1923,7 +1979,15 @@ long fat_file_write(struct fat_file *file, uint64_t offset, const void *buf, siz
 		return FAT_E_FBIG;
 	if (len > FAT_FILE_MAX - offset)
 		len = (size_t)(FAT_FILE_MAX - offset);
+	uint64_t old_size = file->node.size;
 	err = finish(file->fs, file_put(file, offset, buf, len, &done));
+	if (err && file->node.size != old_size) {
+		/* The data and the entry were written, but the entry waited in the one-block
+		 * cache (or the FATs' copies were due) and that last write failed: the file
+		 * must not claim more than is known to be on the disk (file_put's rule). */
+		shrink_back(file, old_size);
+		(void)finish(file->fs, 0);
+	}
 	return err ? err : (long)done;
 }
 

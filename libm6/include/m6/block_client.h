@@ -15,7 +15,15 @@
  * Return values are 0 (or a count) or a *negative* errno, the block_status numbers
  * negated (-EIO 5, -ENXIO 6, -EINVAL 22, -EROFS 30, -EOPNOTSUPP 95), plus -EAGAIN (11)
  * when a submit would exceed the queue depth and -EPROTO (71) for a driver that breaks
- * the protocol (bad geometry, an answer to no request).
+ * the protocol (a geometry that makes no sense). An answer to no outstanding request (a
+ * driver's mistake, or a late answer to one a restart failed) is dropped.
+ *
+ * Driver restarts (block.idl, docs/files.md "Driver restarts"): while it waits, the client
+ * watches the geometry's epoch. When the driver has restarted, every request outstanding
+ * fails with -EIO (a write among them may or may not have reached the disk), their late
+ * completions are dropped, and later requests work. A driver gone for good (magic 0 with a
+ * new epoch) makes every request fail with -EIO from then on. So a wait for a completion
+ * ends when the driver answers, restarts or gives up: never later.
  *
  * One thread uses a client at a time (it keeps no lock).
  */
@@ -55,6 +63,15 @@ struct m6_block_client {
 	uint64_t signals, waits;
 	/* m6_block_plug: submits leave the signal to m6_block_unplug (or a wait). */
 	bool plugged;
+	/* Restarts: the driver epoch our requests are stamped with; completions with ids
+	 * below `lost_below` answer requests already failed at a restart (dropped); `gone`:
+	 * the driver gave up for good. The ids outstanding, to fail them at a restart. */
+	uint32_t epoch;
+	bool gone;
+	uint64_t lost_below;
+	uint64_t restarts; /* driver restarts seen */
+	uint32_t out_count;
+	uint64_t out_ids[BLOCK_REQUESTS_DEPTH];
 };
 
 /*
@@ -70,8 +87,9 @@ int m6_block_client_init(struct m6_block_client *c, void *ring, void *data, size
  * Queues one request (BLOCK_OP_*; `count` blocks at `block`, bytes at `offset` of the data
  * region) and signals the driver if it sleeps; never waits. 0 and *id (the id its
  * completion will carry; id may be NULL), or -EAGAIN when the caller already has `depth`
- * requests outstanding (reap one first). Errors of the request itself come back in its
- * completion.
+ * requests outstanding (reap one first), or -EIO when the driver is gone for good. Errors
+ * of the request itself come back in its completion (-EIO for one the driver's restart
+ * cut short).
  */
 int m6_block_submit(struct m6_block_client *c, uint32_t op, uint64_t block, uint32_t count,
                     uint64_t offset, uint64_t *id);
