@@ -129,6 +129,10 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
         sections.append(("Device interrupt IDs.", irqs))
     untyped = [(f"M6_UNTYPED_{obj.name.upper()}_BITS", str(obj.size.bit_length() - 1), "")
                for obj in comp.of_kind("untyped")]
+    # A device untyped's address: a component that programs a device with it (a BAR) must
+    # use the one the spec granted, not a copy that could drift.
+    untyped += [(f"M6_UNTYPED_{obj.name.upper()}_PADDR", _hex(obj.paddr) + "ull", "")
+                for obj in comp.of_kind("untyped") if obj.paddr is not None]
     if untyped:
         sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
     if comp.asid_pool is not None:
