@@ -495,10 +495,14 @@ static bool reap(void)
 	struct nvme_done done[16];
 	bool any = false, resent = false;
 	int tail = -1;
-	for (;;) {
+	/* At most one lap of the ring per call: a controller that keeps writing entries
+	 * (refused ones included) cannot hold the driver here; the rest waits for the next
+	 * pass of the main loop, which answers the client in between. */
+	for (unsigned taken = 0; taken < io.depth;) {
 		uint16_t head;
 		unsigned consumed;
 		unsigned n = nvme_poll(&io, done, 16, &head, &consumed);
+		taken += consumed;
 		if (consumed)
 			cq_doorbell(1, head);
 		for (unsigned i = 0; i < n; i++) {
