@@ -4,10 +4,12 @@
     check_nvme.py blk IMG RUN_QEMU_ARGS... -- QEMU...
         test/blk's client on NVMe: the image starts as test/blk's pattern and must end
         holding exactly what that client writes (blk_image.check).
-    check_nvme.py random IMG RUN_QEMU_ARGS... -- QEMU...
+    check_nvme.py random|random-ioerror IMG RUN_QEMU_ARGS... -- QEMU...
         nvme_client's random workload: the image starts as the same pattern; the guest
         prints the FNV-1a hash of what it believes the disk holds, in hex ("nvme-test:
-        image hash HEX"), which must equal the hash of the image on the host.
+        image hash HEX"), which must equal the hash of the image on the host. `random-ioerror` puts QEMU's blkdebug between the controller
+        and the image, failing two reads of the medium once each (EIO): the controller
+        answers each with a media error, which the driver sends once more.
 
 Either way the image is made afresh, and QEMU gets it as an NVMe controller's namespace
 at 00:01.0 (`-drive if=none,id=nvme0,... -device nvme,...,addr=01.0`), where the test
@@ -28,6 +30,10 @@ import blk_image  # noqa: E402 (the pattern and its check)
 # NVMe's Identify reports this as the serial; MDTS 7 (512 KiB) is QEMU's default, the
 # value real controllers often have; the blk client wants 1 MiB requests, so it gets 9.
 SERIAL = "m6nvme"
+MODES = ("blk", "random", "random-ioerror")
+# Two rules that each fail one read of the medium with EIO, once: the first two reads.
+BLKDEBUG = "".join('[inject-error]\nevent = "read_aio"\nerrno = "5"\nonce = "on"\n\n'
+                   for _ in range(2))
 
 
 def fnv1a(data: bytes) -> int:
@@ -38,15 +44,21 @@ def fnv1a(data: bytes) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) < 5 or sys.argv[1] not in ("blk", "random") or "--" not in sys.argv:
-        print("usage: check_nvme.py blk|random IMG RUN_QEMU_ARGS... -- QEMU...", file=sys.stderr)
+    if len(sys.argv) < 5 or sys.argv[1] not in MODES or "--" not in sys.argv:
+        print(f"usage: check_nvme.py {'|'.join(MODES)} IMG RUN_QEMU_ARGS... -- QEMU...",
+              file=sys.stderr)
         return 2
     mode, disk = sys.argv[1], Path(sys.argv[2])
     blk_image.make(disk)
     split = sys.argv.index("--")
     run_args = sys.argv[3:split]
     mdts = 9 if mode == "blk" else 7
-    nvme = ["-drive", f"if=none,id=nvme0,file={disk},format=raw",
+    file = str(disk)
+    if mode == "random-ioerror":
+        config = disk.with_suffix(".blkdebug")
+        config.write_text(BLKDEBUG, encoding="utf-8")
+        file = f"blkdebug:{config}:{disk}"
+    nvme = ["-drive", f"if=none,id=nvme0,file={file},format=raw",
             "-device", f"nvme,serial={SERIAL},drive=nvme0,addr=01.0,mdts={mdts}"]
     runner = HERE.parent / "qemu" / "run_qemu.py"
     command = [sys.executable, str(runner), *run_args, "--", *sys.argv[split + 1:], *nvme]

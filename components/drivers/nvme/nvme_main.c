@@ -510,6 +510,11 @@ static bool reap(void)
 			struct nvme_status_map m = nvme_map_status(done[i].status);
 			if (m.status != NVME_BLOCK_OK && m.retry && !slots[s].retried) {
 				/* Once more, as the status allows; the id it had is free again. */
+				say("nvme: I/O error (status type ");
+				say_u64(NVME_STATUS_SCT(done[i].status), 0);
+				say(" code 0x");
+				say_u64(NVME_STATUS_SC(done[i].status), 1);
+				say("): sending the command once more\n");
 				slots[s].retried = 1;
 				int t = send(s);
 				if (t >= 0) {
