@@ -11,14 +11,22 @@ every component (any component may pass on anything it is able to pass on):
   * a cap with the grant right to an endpoint lets its holder pass any cap it holds to
     the endpoint's receiver, its own CNode and TCBs included: the receiver can come to
     control the holder (call caps carry GRANT_REPLY, which in m6 only lets the caller
-    wait for the reply: replies carry no caps);
+    wait for the reply; a reply carries a cap only from a server whose receive cap has
+    GRANT, which the compiler gives a PCI bus's endpoint alone: see the PCI rule below);
   * a fault handler can rewrite the registers of the threads whose faults it receives:
     it controls their component;
   * and a faulting thread sends its handler a message with each fault (with each `svc`,
     for a Linux-ABI thread): the faulter reaches the handler's endpoint;
   * a device that masters DMA with no IOMMU in front of it (the platform's devices.toml)
     reads and writes all of RAM, the kernel's included: its holder controls every
-    component and reaches every memory region.
+    component and reaches every memory region;
+  * a PCI claim (pci.py) lets the claimant reach the PCI functions matching its rule
+    (their BAR frames, interrupts, config space) through the bus: one object per claim,
+    owned and held by the bus. The bus's endpoint cap has GRANT so that it can answer
+    with caps; the analysis trusts the bus's code to hand a claimant only what its table
+    gives that badge (the code the spec compiler writes the table for), as it trusts the
+    kernel, rather than counting every cap the bus holds (ECAM, windows, IRQControl) as
+    reachable by every driver. Whoever controls the bus reaches all of it.
 
 A fault handler chosen at run time (TCB_CONFIGURE naming an endpoint as a thread's fault
 endpoint) is no rule of its own: the kernel accepts only an endpoint cap with WRITE and
@@ -43,7 +51,7 @@ from m6capdl.diagnostics import Diagnostic, Span, error
 _CONTROL = ("cnode", "vspace", "tcb")
 # What a component's own objects are called when it holds them.
 _OWN_WORDS = {"endpoint": "endpoint", "notification": "notification", "timer": "timer", "untyped": "untyped pool",
-              "tcb": "thread", "device": "device", "irq": "irq"}
+              "tcb": "thread", "device": "device", "irq": "irq", "pci": "PCI functions"}
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,16 @@ def build(system: resolved.System) -> Graph:
                                        f"{handler}.{item.endpoint} ({_loc(item.span)}) and can "
                                        f"rewrite the faulting thread's registers: it controls '{name}'",
                                        item.span))
+    for entry in system.pci:
+        claim, obj = entry.claim, entry.obj
+        what = f"the PCI functions matching {obj.name} on bus '{claim.bus}'"
+        if claim.claimant in graph.direct:
+            hold(graph.direct[claim.claimant], obj, Grant(
+                f"a claim on {what} ({entry.cap}, badge {claim.badge}): their BAR frames, interrupts and "
+                f"config space through {claim.bus}.{claim.endpoint}", claim.stmt.span))
+        if claim.bus in graph.direct:
+            hold(graph.direct[claim.bus], obj, Grant(f"{what}, claimed by '{claim.claimant}' (its table)",
+                                                     claim.stmt.span), keep=True)
     for comp in system.components:
         name = comp.name
         for key, (master, why) in sorted(comp.dma.items()):
@@ -335,6 +353,8 @@ def _describe(obj: resolved.Obj) -> str:
     simple = {"cnode": "CNode", "vspace": "VSpace", "private": "private memory"}
     if obj.kind in simple or obj.role == "tcb":
         return f"the {simple.get(obj.kind, 'main thread')} of '{obj.owner}'"
+    if obj.kind == "pci":
+        return f"the PCI functions matching {obj.name} on bus '{obj.owner}'"
     return f"{_OWN_WORDS[obj.kind]} {obj.owner}.{obj.name}"
 
 
@@ -344,6 +364,15 @@ def _describe(obj: resolved.Obj) -> str:
 
 def target_objects(graph: Graph, system: resolved.System, target: model.Target) -> set[str] | str:
     """The objects a target stands for, or an error message."""
+    if target.pci is not None:
+        bus_comps = [c for c in system.components if c.pci_bus is not None]
+        if not bus_comps:
+            return "the system has no PCI bus (a component with 'pci_bus ENDPOINT')"
+        # The claims whose functions could be among those the target matches, and what
+        # reaches every function: a bus's device untyped (its ECAM and memory windows).
+        objs = {e.obj.key for e in system.pci if e.claim.match.overlaps(target.pci)}
+        objs |= {o.key for c in bus_comps for o in c.of_kind("untyped") if o.paddr is not None}
+        return objs
     if target.memory is not None:
         memory = system.memory_by_name.get(target.memory.text)
         if memory is None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, disks, model, mounts, resolved, resources, windows
+from m6capdl import authority, channels, disks, model, mounts, pci, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -73,6 +73,8 @@ def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str,
     diags += channels.expand(system)
     # A call's window becomes memory mapped by the caller and the server (windows.py).
     diags += windows.expand(system)
+    # A PCI claim becomes a badged call cap to its bus (pci.py).
+    diags += pci.expand(system)
     # File-backed memory takes its size from its file (files.py).
     m6files.resolve_files(system, files or {}, diags)
     if not system.components:

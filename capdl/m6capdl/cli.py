@@ -388,6 +388,9 @@ def _explain(spec: _Spec, args: argparse.Namespace, err: TextIO) -> None:
         _fail(f"unknown component '{args.source}'", err)
         raise _Failed
     target = _parse_target(args.target)
+    if isinstance(target, str):
+        _fail(target, err)
+        raise _Failed
     g = authority.build(system)
     objs = authority.target_objects(g, system, target)
     if isinstance(objs, str):
@@ -401,9 +404,24 @@ def _explain(spec: _Spec, args: argparse.Namespace, err: TextIO) -> None:
     sys.stdout.write("".join(f"  {line}\n" for line in path))
 
 
-def _parse_target(text: str) -> model.Target:
+def _parse_target(text: str) -> model.Target | str:
+    """A target as `why` takes it, or an error message."""
     from m6capdl.diagnostics import Span
     span = Span(1, 1)
+    if text.startswith("pci:"):
+        # pci:class:C, pci:vendor:V or pci:vendor:V:device:D (as `assert ... reach pci ...`)
+        parts = text.split(":")[1:]
+        try:
+            values = [int(v, 0) for v in parts[1::2]]
+        except ValueError:
+            values = []
+        kinds = parts[0::2]
+        if kinds not in (["class"], ["vendor"], ["vendor", "device"]) or len(values) != len(kinds):
+            return (f"'{text}' is not a PCI target: write pci:class:C, pci:vendor:V or "
+                    f"pci:vendor:V:device:D")
+        numbers = [model.Number(v, span, t) for v, t in zip(values, parts[1::2])]
+        match = model.PciMatch(kinds[0], numbers[0], numbers[1] if len(numbers) > 1 else None, span)
+        return model.Target(None, None, None, span, pci=match)
     if text.startswith("memory:"):
         return model.Target(None, None, model.Ident(text[len("memory:"):], span), span)
     comp, _, name = text.partition(".")
@@ -457,7 +475,8 @@ def _make_parser() -> argparse.ArgumentParser:
     why = command("why", "explain how component FROM can reach TO (or say that it cannot)")
     why.add_argument("source", metavar="FROM", help="a component")
     why.add_argument("target", metavar="TO",
-                     help="a component C, one of its objects C.NAME, or shared memory memory:NAME")
+                     help="a component C, one of its objects C.NAME, shared memory memory:NAME, or "
+                          "the PCI functions pci:class:C, pci:vendor:V[:device:D] may claim")
     why.set_defaults(func=_cmd_why)
     return top
 

@@ -25,6 +25,8 @@ def to_dot(system: resolved.System) -> str:
         out.append(f"  {_q(mem.key)} [shape=cylinder, style=filled, fillcolor=\"#fff2cc\", "
                    f"label={_q(f'memory {mem.name}' + chr(10) + _size(mem.size) + ' ' + mem.rights)}];")
     edges: list[str] = []
+    # A PCI claim's call cap is drawn as what it lets its holder reach (pci.py).
+    claims = {(e.claim.claimant, e.cap): e for e in system.pci}
     for comp in system.components:
         name = comp.name
         out.append(f"  subgraph {_q('cluster_' + name)} {{")
@@ -38,6 +40,9 @@ def to_dot(system: resolved.System) -> str:
             if cap.kind in ("call", "send", "signal"):
                 # (A badge written as 0 is shown: the spec says so.)
                 label = cap.kind + (f" b{cap.badge}" if cap.badge_span else "") + (" +grant" if cap.grant else "")
+                claim = claims.get((name, cap.name))
+                if claim is not None:
+                    label = f"may claim PCI {claim.obj.name} (b{cap.badge})"
                 arrows.append((cap.order, 0, f"  {_q(name)} -> {_q(cap.ref)} [label={_q(label)}, "
                                              f"style={_ARROWS[cap.kind]}];"))
         for region in comp.memory.regions:

@@ -127,14 +127,22 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
             for i, irq in enumerate(d.interrupts)]
     if irqs:
         sections.append(("Device interrupt IDs.", irqs))
+    if comp.pci_bus is not None:
+        table = sorted(comp.pci_table, key=lambda e: e.claim.badge)
+        rows = ", ".join("{0x%x, %d, 0x%x, 0x%x, 0x%x}" % e.claim.row() for e in table)
+        who = ", ".join(f"{e.claim.claimant} ({e.cap}: {e.claim.match.describe()})" for e in table) or "none"
+        sections.append((f"PCI bus: the claims on endpoint '{comp.pci_bus}', by badge: {who}.", [
+            ("M6_PCI_BUS_ENDPOINT", "CAP_" + comp.pci_bus.upper(), "where claims arrive"),
+            ("M6_PCI_CLAIMS_COUNT", str(len(table)), ""),
+            ("M6_PCI_CLAIMS", "{" + rows + "}",
+             "struct m6_pci_claim[] initializer: {badge, kind, vendor, device, class_code}")]))
     untyped = [(f"M6_UNTYPED_{obj.name.upper()}_BITS", str(obj.size.bit_length() - 1), "")
                for obj in comp.of_kind("untyped")]
-    # A device untyped's address: a component that programs a device with it (a BAR) must
-    # use the one the spec granted, not a copy that could drift.
-    untyped += [(f"M6_UNTYPED_{obj.name.upper()}_PADDR", _hex(obj.paddr) + "ull", "")
+    untyped += [(f"M6_UNTYPED_{obj.name.upper()}_PADDR", _hex(obj.paddr), "device untyped: its physical address")
                 for obj in comp.of_kind("untyped") if obj.paddr is not None]
     if untyped:
-        sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
+        sections.append(("Untyped pools: log2 of their size in bytes (and where a device untyped lies).",
+                         untyped))
     if comp.asid_pool is not None:
         sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
                          [("M6_ASID_POOL_SIZE", str(comp.asid_pool.count), "")]))
@@ -168,7 +176,7 @@ def _window_tables(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
 def needs_spec_tables(comp: resolved.Component) -> bool:
     """Whether the header uses a type of <m6/spec_tables.h> (only then is it included:
     other headers stay as they were)."""
-    return bool(comp.mounts) or any(r.window is not None and r.window.endpoint is not None
+    return bool(comp.mounts) or comp.pci_bus is not None or any(r.window is not None and r.window.endpoint is not None
                                     for r in comp.memory.regions)
 
 

@@ -230,6 +230,57 @@ class DiskStmt(Statement):
 
 
 @dataclass(frozen=True)
+class PciMatch:
+    """What a PCI claim (or an assertion) names: `class C` (the 24-bit class code) or
+    `vendor V [device D]`."""
+
+    kind: str               # "class" or "vendor"
+    value: Number           # the class code, or the vendor ID
+    device: Number | None   # vendor: the device ID, None: any device of the vendor
+    span: Span
+
+    def describe(self) -> str:
+        if self.kind == "class":
+            return f"class 0x{self.value.value:06x}"
+        if self.device is None:
+            return f"vendor 0x{self.value.value:04x}"
+        return f"vendor 0x{self.value.value:04x} device 0x{self.device.value:04x}"
+
+    def overlaps(self, other: PciMatch) -> bool:
+        """Whether one function could match both: equal classes, a vendor and that
+        vendor's device (or the same device), or a class and a vendor rule (the class of
+        a vendor's devices is not known before boot)."""
+        if self.kind != other.kind:
+            return True
+        if self.kind == "class":
+            return self.value.value == other.value.value
+        if self.value.value != other.value.value:
+            return False
+        return self.device is None or other.device is None or self.device.value == other.device.value
+
+
+@dataclass(frozen=True)
+class PciClaimStmt(Statement):
+    """`pci [BUS] claims MATCH as NAME` (pci.py): a call cap NAME to the bus's endpoint,
+    with a badge of the compiler's that the bus's table maps to MATCH."""
+
+    bus: Ident | None       # None: the system's only bus
+    match: PciMatch
+    alias: Ident
+
+    keyword = "pci"
+
+
+@dataclass(frozen=True)
+class PciBusStmt(Statement):
+    """`pci_bus ENDPOINT`: this component is a PCI bus serving claims on ENDPOINT."""
+
+    endpoint: Ident
+
+    keyword = "pci_bus"
+
+
+@dataclass(frozen=True)
 class CNodeBitsStmt(Statement):
     value: Number
 
@@ -353,8 +404,11 @@ class Target:
     name: Ident | None
     memory: Ident | None
     span: Span
+    pci: PciMatch | None = None  # `pci MATCH`: the PCI functions matching it
 
     def describe(self) -> str:
+        if self.pci is not None:
+            return f"PCI functions matching {self.pci.describe()}"
         if self.memory is not None:
             return f"memory '{self.memory.text}'"
         assert self.component is not None
@@ -450,6 +504,10 @@ class System:
     sound_channels: list[ChannelDecl] = field(default_factory=list, compare=False)
     # Set once windows.expand() has added each window's memory and mappings.
     windows_expanded: bool = field(default=False, compare=False)
+    # Set once pci.expand() has given each sound claim its call cap; the sound claims as
+    # (claimant, its statement, the bus component's name, the badge).
+    pci_expanded: bool = field(default=False, compare=False)
+    pci_claims: list[Any] = field(default_factory=list, compare=False)
     # The sound `disk` statements, as resolved.Disk records (disks.check fills it).
     disks: list[Any] = field(default_factory=list, compare=False)
     # How the top-level spec is named (its spans carry no file name): for hints that point

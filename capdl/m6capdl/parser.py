@@ -171,6 +171,21 @@ class _Builder(Transformer[Token, Any]):
         return model.ArgsStmt(self.span(c[0], c[-1]), tuple(t.value[1:-1] for t in c[1:]),
                               tuple(self.tok_span(t) for t in c[1:]))
 
+    def pci_match(self, c: list[Token]) -> model.PciMatch:
+        # "class" INT | "vendor" INT ("device" INT)?
+        device = self.optional_number(c, 2, "DEVICE_KW")
+        kind = "class" if c[0].type == "CLASS_KW" else "vendor"
+        return model.PciMatch(kind, self.number(c[1]), device, self.span(c[0], c[-1]))
+
+    def pci_claim_stmt(self, c: list[Token]) -> model.PciClaimStmt:
+        # "pci" NAME? "claims" match "as" NAME
+        bus = self.ident(c[1]) if c[1].type == "NAME" else None
+        first = 2 if bus is not None else 1
+        return model.PciClaimStmt(self.span(c[0], c[-1]), bus, self.pci_match(c[first + 1:-2]), self.ident(c[-1]))
+
+    def pci_bus_stmt(self, c: list[Token]) -> model.PciBusStmt:
+        return model.PciBusStmt(self.span(c[0], c[-1]), self.ident(c[1]))
+
     def cnode_bits_stmt(self, c: list[Token]) -> model.CNodeBitsStmt:
         return model.CNodeBitsStmt(self.span(c[0], c[-1]), self.number(c[1]))
 
@@ -281,7 +296,9 @@ class _Builder(Transformer[Token, Any]):
         # assert NAME ("cannot" | "can") "reach" target, target: NAME ("." NAME)? | "memory" NAME
         first = c[4]
         span = self.span(first, c[-1])
-        if first.type == "MEMORY_KW":
+        if first.type == "PCI_KW":
+            target = model.Target(None, None, None, span, pci=self.pci_match(c[5:]))
+        elif first.type == "MEMORY_KW":
             # NAME, or NAME.NAME.NAME (a window): one name, spanning all of it
             last = c[-1]
             name = "".join(t.value for t in c[5:])

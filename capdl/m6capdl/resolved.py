@@ -76,7 +76,7 @@ class Obj:
 
 
 KINDS = ("cnode", "vspace", "tcb", "private", "endpoint", "notification", "timer", "untyped", "asid_pool",
-         "device", "irq", "memory", "syscap")
+         "device", "irq", "memory", "syscap", "pci")
 
 # Declarations that give a component-local object a name (one namespace per component).
 _DECLARED: dict[type[model.Statement], tuple[str, str]] = {
@@ -320,6 +320,13 @@ class Channel:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class PciClaim:
+    claim: Any      # pci.Claim
+    obj: Obj        # kind "pci": the functions matching the claim's rule, on its bus
+    cap: str        # the claimant's call cap (CAP_X)
+
+
 @dataclass(eq=False, slots=True)
 class Component:
     name: str
@@ -345,6 +352,8 @@ class Component:
     dma: dict[str, tuple[Obj, str]] = field(default_factory=dict)  # DMA masters: key -> (object, why)
     channels: list[Channel] = field(default_factory=list)  # those it is a side of, in declaration order
     mounts: tuple[Mount, ...] = ()  # its `mount` statements, in declaration order
+    pci_bus: str | None = None      # `pci_bus E`: the endpoint it serves PCI claims on
+    pci_table: list[PciClaim] = field(default_factory=list)  # a bus: the claims on it, by badge
 
     @property
     def threads(self) -> tuple[Thread, ...]:
@@ -372,6 +381,9 @@ class System:
     file: str = ""
     channels: list[Channel] = field(default_factory=list)
     disks: list[Disk] = field(default_factory=list)  # the sound `disk` statements, in order
+    # The sound PCI claims (pci.py), each with the object standing for the functions it
+    # matches (kind "pci", owned by the bus): what the authority analysis grants.
+    pci: list[PciClaim] = field(default_factory=list)
 
     def component(self, name: str) -> Component | None:
         return self.by_name.get(name)
@@ -415,6 +427,15 @@ def resolve(system: model.System) -> System:
     for comp, first, shell in zip(system.components, firsts, shells):
         _fill(comp, first, shell, out)
         out.components.append(shell)
+    for claim in system.pci_claims:
+        name = claim.match.describe()
+        obj = Obj(claim.bus, "pci", name, f"pci_{claim.badge}", f"{claim.bus}.pci_{claim.badge}", claim.stmt.span,
+                  number=claim.badge)
+        entry = PciClaim(claim, obj, cap_name(claim.stmt.alias.text))
+        out.pci.append(entry)
+        bus = out.by_name.get(claim.bus)
+        if bus is not None:
+            bus.pci_table.append(entry)
     for decl in system.sound_channels:
         mem = memory_by_name[decl.name.text]
         qsize = channels.queue_size(decl.depth.value)
@@ -515,7 +536,14 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
         obj = next(declared) if type(stmt) in _DECLARED else None
         span = stmt.span
         if isinstance(stmt, model.EndpointStmt):
-            slots.append(Cap(index, cap_name(stmt.name.text), "endpoint", "M6_OBJ_ENDPOINT", ("M6_RIGHT_READ",),
+            # A PCI bus answers claims with caps: a reply carries one only when the server
+            # received the call through a cap with GRANT (pci.py).
+            bus = any(isinstance(s, model.PciBusStmt) and s.endpoint.text == stmt.name.text
+                      for s in comp.statements)
+            rights = ("M6_RIGHT_READ", "M6_RIGHT_GRANT") if bus else ("M6_RIGHT_READ",)
+            if bus:
+                shell.pci_bus = stmt.name.text
+            slots.append(Cap(index, cap_name(stmt.name.text), "endpoint", "M6_OBJ_ENDPOINT", rights,
                              0, obj, span=span, order=order))
         elif isinstance(stmt, model.EndpointCapStmt):
             rights = ("M6_RIGHT_WRITE", "M6_RIGHT_GRANT_REPLY") if stmt.kind == "call" else ("M6_RIGHT_WRITE",)

@@ -172,7 +172,16 @@ def _check_method(iface: model.Interface, method: model.Method, types: dict[str,
             if p.type == "bytes" and not 1 <= p.size <= 8 * (model.MAX_WORDS - 1):
                 diags.append(error(f"bytes[{p.size}] is out of range", p.span,
                                    f"a byte array holds 1 to {8 * (model.MAX_WORDS - 1)} bytes"))
+            if p.type == "cap" and what == "parameters":
+                diags.append(error("a parameter cannot be a cap", p.span,
+                                   "a cap travels only in an answer (`-> (cap NAME)`), into the "
+                                   "empty slot the client names; a cptr sent as a number means "
+                                   "nothing in the server's CSpace"))
             _resolve(p, types, diags)
+        caps = [p for p in method.results if p.type == "cap"]
+        if what == "results" and len(caps) > 1:
+            diags.append(error(f"method '{method.name}' answers with {len(caps)} caps", caps[1].span,
+                               "a message carries at most one cap (docs/abi.md); split the method"))
         words = model.Method.words_of(params)
         if words > model.MAX_WORDS:
             diags.append(error(f"the {what} of '{iface.name}.{method.name}' take {words} message words, "

@@ -47,6 +47,8 @@ def _in_arg(p: model.Param) -> list[str]:
 
 
 def _out_arg(p: model.Param) -> list[str]:
+    if p.type == "cap":
+        return [f"m6_cptr_t {p.name}"]  # the caller's empty slot the cap moves into
     if p.type == "bytes":
         return [f"void *{p.name}", f"size_t *{p.name}_len"]
     return [f"{p.c_type} *{p.name}"]
@@ -66,7 +68,7 @@ def _server_args(method: model.Method) -> str:
     for p in method.params:
         args += _in_arg(p)
     for p in method.results:
-        args += _out_arg(p)
+        args += [f"m6_cptr_t *{p.name}"] if p.type == "cap" else _out_arg(p)
     return ", ".join(args)
 
 
@@ -81,6 +83,8 @@ def _pack(iface: model.Interface, method: model.Method, params: list[model.Param
     """Lines that fill `words` from C variables (client: arguments; server: results)."""
     lines, w = [], 0
     for p in params:
+        if p.type == "cap":
+            continue  # travels as the message's cap, not in a word
         if p.type == "bytes":
             ref = p.name if source == "arg" else f"r_{p.name}"
             length = f"{p.name}_len" if source == "arg" else f"r_{p.name}_len"
@@ -102,6 +106,8 @@ def _pack(iface: model.Interface, method: model.Method, params: list[model.Param
 def _unpack_results(iface: model.Interface, method: model.Method) -> list[str]:
     lines, w = [], 0
     for p in method.results:
+        if p.type == "cap":
+            continue  # checked by the stub: the answer's caps field
         if p.type == "bytes":
             lines.append(f"if (words[{w}] > {_max_name(iface, method, p)})")
             lines.append("\treturn M6_ERR_RANGE;")
@@ -168,8 +174,9 @@ def render(file: model.File, source: str, guard: str) -> str:
                 "unpack_results": _unpack_results(iface, m),
                 "server_call": _server_call(iface, m),
                 "pack_results": _pack(iface, m, m.results, "result"),
+                "cap": m.cap_result.name if m.cap_result else None,
             })
     structs = {s.name: [_c_decl(f) for f in s.fields] for s in file.structs}
     return _env().get_template("interface.h.j2").render(
         file=file, interfaces=file.interfaces, methods=methods, structs=structs, source=source,
-        guard=guard)
+        guard=guard, has_caps=any(x["cap"] for x in methods))

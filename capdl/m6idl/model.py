@@ -18,7 +18,8 @@ MAX_METHODS = 63
 # Queue depths: a power of two, indices are free-running uint32_t.
 MAX_QUEUE_DEPTH = 1 << 20
 
-# Scalar IDL type -> C type. `cap` is a cptr sent as a number (no cap transfer).
+# Scalar IDL type -> C type. `cap` is a method result only: a cap the answer transfers
+# (docs/abi.md, "Cap transfer"), which takes no message word.
 C_TYPES = {
     "u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
     "i32": "int32_t", "i64": "int64_t", "bool": "bool", "cap": "m6_cptr_t",
@@ -77,6 +78,8 @@ class Param:
         a struct its fields' words; a scalar or enum one."""
         if self.type == "bytes":
             return 1 + (self.size + 7) // 8
+        if self.type == "cap":
+            return 0
         if isinstance(self.decl, Struct):
             return self.decl.words
         return 1
@@ -105,6 +108,11 @@ class Method:
     @staticmethod
     def words_of(params: list[Param]) -> int:
         return sum(p.words for p in params)
+
+    @property
+    def cap_result(self) -> Param | None:
+        """The result the answer transfers as a cap (checks allow at most one)."""
+        return next((p for p in self.results if p.type == "cap"), None)
 
 
 @dataclass

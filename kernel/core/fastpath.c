@@ -139,6 +139,8 @@ static inline struct endpoint *reply_recv_endpoint(struct tcb *t, unsigned prior
 		return NULL;
 	if (scheduler_highest_ready() >= (int)priority)
 		return NULL;
+	/* Nothing below can fail: the receive happens, through this cap. */
+	t->reply_can_grant = (cap->rights & M6_RIGHT_GRANT) != 0;
 	return ep;
 }
 

@@ -157,6 +157,7 @@ static void sys_receive(struct tcb *t, bool blocking)
 	}
 	/* A thread that still owes a reply would lose its caller when it receives again. */
 	tcb_release_caller(t);
+	t->reply_can_grant = cap_has_rights(cap, M6_RIGHT_GRANT);
 	/* A signal already pending on the bound notification is delivered first. */
 	struct notification *bound = t->bound_notification;
 	if (bound && bound->word) {
@@ -174,11 +175,29 @@ static bool sys_reply(struct tcb *t)
 		return false;
 	}
 	word_t info = t->context.x[1];
-	if (m6_msginfo_caps(info) != 0 || m6_msginfo_length(info) > M6_MSG_MAX_WORDS) {
+	if (m6_msginfo_caps(info) > 1 || m6_msginfo_length(info) > M6_MSG_MAX_WORDS) {
 		set_error(t, M6_ERR_INVALID_ARGUMENT);
 		return false;
 	}
-	endpoint_reply(t);
+	bool grant = m6_msginfo_caps(info) == 1;
+	if (grant) {
+		/* A cap in a reply is given by the server: it needs GRANT on the endpoint cap
+		 * it received the call through, exactly as a sender needs it on its own. */
+		int error;
+		if (!t->reply_can_grant) {
+			set_error(t, M6_ERR_INSUFFICIENT_RIGHTS);
+			return false;
+		}
+		if (!tcb_ipc_buffer(t)) {
+			set_error(t, M6_ERR_INVALID_ARGUMENT);
+			return false;
+		}
+		if (!lookup_cap_arg(t, tcb_ipc_buffer(t)->send_cap, &error)) {
+			set_error(t, error);
+			return false;
+		}
+	}
+	endpoint_reply(t, grant);
 	return true;
 }
 

@@ -86,7 +86,7 @@ void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking)
 	block_on(receiver, ep, THREAD_BLOCKED_RECV);
 }
 
-void endpoint_reply(struct tcb *replier)
+void endpoint_reply(struct tcb *replier, bool grant)
 {
 	struct tcb *caller = replier->caller;
 	replier->caller = NULL;
@@ -95,8 +95,10 @@ void endpoint_reply(struct tcb *replier)
 		fault_handle_reply(caller, replier);
 		return;
 	}
-	/* A reply never carries a cap: grant-reply lets the callee answer, not give. */
-	replier->blocked_can_grant = false;
+	/* A reply carries a cap only when sys_reply found the replier may give one (GRANT on
+	 * the endpoint cap it received the call through): grant-reply lets the callee
+	 * answer, not give. */
+	replier->blocked_can_grant = grant;
 	tcb_transfer_message(replier, caller, 0);
 	scheduler_make_runnable(caller);
 }

@@ -20,6 +20,14 @@ void m6_serve(m6_cptr_t ep, m6_request_handler on_request, m6_notification_handl
 			m6_recv(ep, &m);
 			continue;
 		}
-		m6_reply_recv(ep, &m);
+		if (m6_reply_recv(ep, &m) != M6_OK) {
+			/* The answer was refused (a cap the server may not give, or a bad one):
+			 * the caller still waits; tell it why, without the cap, and go on. */
+			uint64_t err = m.word0;
+			m = (struct m6_msg){.info = m6_msginfo(err, 0)};
+			m6_reply(&m);
+			m = (struct m6_msg){0};
+			m6_recv(ep, &m);
+		}
 	}
 }

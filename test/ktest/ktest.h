@@ -266,5 +266,6 @@ extern const struct kt_test kt_suite_arch[];
 extern const struct kt_test kt_suite_flood[];
 extern const struct kt_test kt_suite_revoke[];
 extern const struct kt_test kt_suite_timer_storm[];
+extern const struct kt_test kt_suite_reply_cap[];
 
 #endif

@@ -11,6 +11,14 @@ enumerates, twice over.
    an assignment the component printed but did not program, or a device it did not
    enable, fails.
 
+3. The drivers (test/pcie/pcitest.c, pciother.c) got their devices from the bus: each
+   reports "all N of N checks passed" and no failure, and the NVMe registers pcitest read
+   through the BAR frames the bus handed it are what QEMU 7.2's NVMe controller reports
+   (hw/nvme/ctrl.c): VS 0x10400 (NVMe 1.4); CAP with MQES 0x7ff, CQR, TO 0xf, command
+   sets NVM + I/O command set selection + admin only, MPSMAX 4; 65 MSI-X vectors (64 I/O
+   queue pairs + admin) with the table at 0x2000 and the pending bits at 0x3000 of BAR0;
+   INTx on GIC interrupt 36 (00:01.0 pin A through the interrupt-map).
+
 The guest must power off (PSCI) before the timeout and QEMU exit 0.
 
 usage: check_pcie.py --expected FILE [--timeout S] [--log FILE] -- QEMU ARGS...
@@ -37,6 +45,30 @@ def expected_lines(path: Path) -> list[str]:
         if text:
             lines.append(text)
     return lines
+
+
+# What pcitest must read from QEMU 7.2's NVMe controller (see the docstring).
+NVME = {"rid": 0x8, "cap": 0x4018200F0107FF, "vs": 0x10400, "msix": 0x41, "table": 0x2000,
+        "pba": 0x3000, "intid": 36}
+NVME_LINE = re.compile(r"^pcitest: nvme rid (\S+) cap (\S+) vs (\S+) msix (\S+) table (\S+) "
+                       r"pba (\S+) intid (\S+)$", re.M)
+
+
+def check_drivers(output: str) -> list[str]:
+    failures = [line for line in output.splitlines() if ": FAIL " in line]
+    for who in ("pcitest", "pciother"):
+        m = re.search(rf"^{who}: all (0x[0-9a-f]+) of (0x[0-9a-f]+) checks passed$", output, re.M)
+        if not m or m.group(1) != m.group(2):
+            failures.append(f"no '{who}: all N of N checks passed' line")
+    m = NVME_LINE.search(output)
+    if not m:
+        failures.append("no 'pcitest: nvme ...' line")
+        return failures
+    got = dict(zip(NVME, (int(v, 16) for v in m.groups())))
+    for key, want in NVME.items():
+        if got[key] != want:
+            failures.append(f"NVMe {key}: read 0x{got[key]:x} through the BAR, QEMU reports 0x{want:x}")
+    return failures
 
 
 def main() -> int:
@@ -94,6 +126,7 @@ def main() -> int:
         failures.append("mapped by QEMU but not reported: %s bar%d 0x%x+0x%x" % bar)
     if not mapped:
         failures.append("QEMU traced no BAR mapping (is the trace event available?)")
+    failures += check_drivers(output)
     return verdict("check_pcie", failures, f"{len(got)} functions, {len(mapped)} BARs")
 
 

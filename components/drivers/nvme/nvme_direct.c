@@ -91,7 +91,7 @@ const char *nvme_hw_acquire(struct nvme_hw *hw)
 	if (mask == 0 || size > BAR_BYTES)
 		return "BAR0 is larger than the memory the spec gives for it";
 	cfg_write(0x10, (uint32_t)M6_UNTYPED_BAR_PADDR);
-	cfg_write(0x14, (uint32_t)(M6_UNTYPED_BAR_PADDR >> 32));
+	cfg_write(0x14, (uint32_t)((uint64_t)M6_UNTYPED_BAR_PADDR >> 32));
 	/* Memory decoding, bus mastering; INTx stays enabled (bit 10 clear). */
 	cfg_write(0x04, 0x0006u);
 	if ((why = map_device(CAP_BAR, BAR_BYTES, BAR_VADDR)))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write pcie_dt.h: the PCIe host bridge of a platform's device tree source (the node
-compatible with "pci-host-ecam-generic"): its ECAM (`reg`), its bus range and its windows
-(`ranges`: I/O, 32-bit memory, 64-bit memory), for the bus component (pcie_main.c).
+compatible with "pci-host-ecam-generic"): its ECAM (`reg`), its bus range, its windows
+(`ranges`: I/O, 32-bit memory, 64-bit memory) and its INTx routing (`interrupt-map`), for
+the bus component (pcie_main.c).
 
 The spec language hands a component device memory (`untyped X SIZE at PADDR`) but not yet
 a node's `ranges`; until it does, the build reads them here from the same .dts the spec
@@ -24,6 +25,33 @@ def cells(body: str, prop: str) -> list[int]:
 
 def pair(c: list[int]) -> int:
     return c[0] << 32 | c[1]
+
+
+def intx_map(body: str) -> list[str]:
+    """The INTx routing of the host bridge's `interrupt-map`, for the shape QEMU virt and
+    most ECAM hosts have: `interrupt-map-mask` <0x1800 0 0 7> (the device number's low
+    two bits and the pin), entries of 3 + 1 child cells, a phandle, 2 parent address
+    cells and 3 GIC cells (SPI number, flags). Written as PCIE_DT_INTX_INTIDS, a C
+    initializer [device % 4][pin - 1] of GIC interrupt IDs, and their trigger."""
+    mask = cells(body, "interrupt-map-mask")
+    imap = cells(body, "interrupt-map")
+    if mask != [0x1800, 0, 0, 7] or len(imap) != 16 * 10:
+        raise ValueError("interrupt-map is not the 16-entry swizzle map of mask <0x1800 0 0 7> "
+                         "(3+1 child cells, phandle, 2 parent address cells, 3 GIC cells)")
+    table = [[0] * 4 for _ in range(4)]
+    levels = set()
+    for i in range(0, len(imap), 10):
+        e = imap[i:i + 10]
+        dev, pin = (e[0] >> 11) & 3, e[3]
+        kind, number, flags = e[7], e[8], e[9]
+        if kind != 0 or not 1 <= pin <= 4 or table[dev][pin - 1]:
+            raise ValueError("interrupt-map has an entry that is not a distinct SPI for a pin 1-4")
+        table[dev][pin - 1] = 32 + number
+        levels.add(flags & 0xf)
+    if levels != {4}:
+        raise ValueError("interrupt-map routes INTx to a trigger other than level-high")
+    rows = ", ".join("{" + ", ".join(str(x) for x in row) + "}" for row in table)
+    return [f"#define PCIE_DT_INTX_INTIDS {{{rows}}} /* [device % 4][pin - 1], level-high */"]
 
 
 def main(argv: list[str]) -> int:
@@ -78,6 +106,11 @@ def main(argv: list[str]) -> int:
         if name not in seen:
             lines += [f"#define PCIE_DT_{name}_BUS 0ull", f"#define PCIE_DT_{name}_CPU 0ull",
                       f"#define PCIE_DT_{name}_SIZE 0ull"]
+    try:
+        lines += intx_map(body)
+    except ValueError as exc:
+        print(f"pcie_dt.py: {argv[1]}: {exc}", file=sys.stderr)
+        return 1
     lines.append("#endif")
     out = Path(argv[2])
     out.parent.mkdir(parents=True, exist_ok=True)

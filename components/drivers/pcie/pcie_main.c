@@ -1,18 +1,24 @@
-/* The PCIe bus component: holds the host bridge's ECAM, enumerates every bus behind the
- * root complex at boot (pcie_enum.c) and prints one line per function, then one per
- * thing it refused (docs/devices.md).
+/* The PCIe bus component: holds the host bridge's ECAM and memory windows, enumerates
+ * every bus behind the root complex at boot (pcie_enum.c), prints one line per function
+ * and one per thing it refused, then serves the claim protocol (libm6/interfaces/pci.idl)
+ * for as long as the system runs: a driver gets exactly the function(s) the spec lets it
+ * claim, their BARs as frames and their interrupt (docs/devices.md).
  *
- * What the spec gives it (test/pcie/pcie_boot.m6): `untyped ecam SIZE at PADDR`, the ECAM as a
- * device untyped (QEMU virt's is 256 MiB at 0x4010000000, too large for a `device`
- * statement, which maps at most 16 MiB); `untyped tables 16 KiB`, normal memory for the
- * two page tables that map it; `syscap debug_console`; and, in a test system, `syscap
- * power` to power off when done. The host bridge's windows come from the platform's
- * device tree at build time (pcie_dt.py writes pcie_dt.h), as the spec language cannot
- * yet hand a component a node's `ranges`.
+ * What the spec gives it (test/pcie/pcie_boot.m6):
+ * - `untyped ecam SIZE at PADDR`: the ECAM as a device untyped (QEMU virt's is 256 MiB at
+ *   0x4010000000, too large for a `device` statement), mapped as 2 MiB frames;
+ * - `untyped tables 16 KiB`: normal memory for the page tables that map it;
+ * - `untyped mem32 SIZE at PADDR` and `untyped mem64 SIZE at PADDR` (optional): device
+ *   untyped over the start of the host bridge's 32-bit and 64-bit memory windows. BARs
+ *   are assigned only inside them (the rest of each window is left unused), so every BAR
+ *   can be handed out as frames; their positions must be the device tree's windows
+ *   (pcie_dt.h, checked at compile time);
+ * - `endpoint pci` and `pci_bus pci`: where claims arrive, M6_PCI_CLAIMS the table badge
+ *   -> rule the spec compiler wrote (docs/spec-language.md, "PCI");
+ * - `syscap irq_control`: for the INTx lines (the host bridge's interrupt-map, pcie_dt.h);
+ * - `syscap debug_console`; in a test system without claims, `syscap power`.
  *
- * The component only needs config space to enumerate: the windows are address ranges it
- * hands out, not memory it touches. Handing a driver its BAR frames (device untyped over
- * the windows), its interrupts and its IOSpace is the next step (docs/devices.md). */
+ * The bus never powers off a system that has drivers: it keeps serving. */
 #include <stdint.h>
 
 #include <m6/caps.h>
@@ -23,17 +29,37 @@
 
 #include "pcie_dt.h"
 #include "pcie_enum.h"
+#include "pcie_policy.h"
+
+#ifdef M6_PCI_BUS_ENDPOINT
+#include <m6/spec_tables.h>
+
+#include "pci_idl.h"
+#endif
 
 /* Where the ECAM is mapped: a 1 GiB slot of its own, above the spec's regions. */
 #define ECAM_VADDR      0x5000000000ull
 #define ECAM_FRAME_BITS 21           /* 2 MiB frames: 128 caps for the whole 256 MiB */
 #define ECAM_BUS_BYTES  (1ull << 20) /* 32 devices x 8 functions x 4 KiB */
+#define PAGE_BITS       12
 
 _Static_assert(PCIE_DT_BUS_FIRST == 0, "enumeration starts at bus 0");
 _Static_assert((1ull << M6_UNTYPED_ECAM_BITS) <= PCIE_DT_ECAM_SIZE,
                "the spec's ECAM untyped lies within the device tree's ECAM");
 _Static_assert((1ull << M6_UNTYPED_ECAM_BITS) <= (1ull << 30), "the ECAM fits one 1 GiB slot");
 _Static_assert(M6_UNTYPED_ECAM_BITS >= ECAM_FRAME_BITS, "at least one 2 MiB frame of ECAM");
+#ifdef CAP_MEM32
+_Static_assert(M6_UNTYPED_MEM32_PADDR == PCIE_DT_MEM32_CPU &&
+                   (1ull << M6_UNTYPED_MEM32_BITS) <= PCIE_DT_MEM32_SIZE,
+               "the spec's mem32 untyped is the start of the device tree's 32-bit window");
+_Static_assert(PCIE_DT_MEM32_BUS == PCIE_DT_MEM32_CPU, "32-bit window: bus address = CPU address");
+#endif
+#ifdef CAP_MEM64
+_Static_assert(M6_UNTYPED_MEM64_PADDR == PCIE_DT_MEM64_CPU &&
+                   (1ull << M6_UNTYPED_MEM64_BITS) <= PCIE_DT_MEM64_SIZE,
+               "the spec's mem64 untyped is the start of the device tree's 64-bit window");
+_Static_assert(PCIE_DT_MEM64_BUS == PCIE_DT_MEM64_CPU, "64-bit window: bus address = CPU address");
+#endif
 
 static void say(const char *s)
 {
@@ -115,7 +141,401 @@ static void put_dec(unsigned long v)
 	say(buf + n);
 }
 
+static void put_hex(uint64_t v, unsigned digits)
+{
+	char buf[19];
+	unsigned n = 0;
+	for (unsigned i = digits; i-- > 0;)
+		buf[n++] = "0123456789abcdef"[(v >> (4 * i)) & 0xf];
+	buf[n] = 0;
+	say(buf);
+}
+
 static struct pcie_result result;
+
+#ifdef M6_PCI_BUS_ENDPOINT
+/* ---- Handing drivers their devices ------------------------------------------------ */
+
+/* A BAR handed out as frames: at most this many 4 KiB pages (one retype call). Larger
+ * BARs would want 2 MiB frames; no device a driver claims today has one. */
+#define MAX_BAR_PAGES 256u
+
+/* The window untyped, split in halves down to each BAR it hands out: a binary tree of
+ * untyped caps (the kernel retypes an untyped from its start, so the only way to reach a
+ * BAR's address is to split the window around it). Each BAR's node is exactly its
+ * naturally aligned size; at most (window bits - 12) levels, two caps each. */
+struct unode {
+	m6_cptr_t cap;
+	uint64_t base;
+	uint8_t bits;
+	bool split, frames;
+	uint16_t child; /* the first of two, when split */
+};
+#define MAX_NODES 1024u
+static struct unode nodes[MAX_NODES];
+static unsigned node_count;
+
+struct fstate {
+	uint64_t claimed_by;             /* badge; 0: free */
+	m6_cptr_t frames[PCIE_MAX_BARS]; /* the first of the BAR's frame caps; 0: not made */
+	m6_cptr_t intx;                  /* its INTx handler, once asked for */
+};
+static struct fstate fstate[PCIE_MAX_FUNCTIONS];
+
+/* INTx: one handler per line of the interrupt-map, owned by the first function to ask. */
+static const unsigned intx_intids[4][4] = PCIE_DT_INTX_INTIDS;
+struct intx_line {
+	unsigned intid;
+	int owner; /* function index */
+	m6_cptr_t handler;
+};
+static struct intx_line lines[16];
+static unsigned line_count;
+
+static const struct m6_pci_claim claims[M6_PCI_CLAIMS_COUNT > 0 ? M6_PCI_CLAIMS_COUNT : 1] =
+    M6_PCI_CLAIMS;
+static struct m6_idl_allow allow[M6_PCI_CLAIMS_COUNT > 0 ? M6_PCI_CLAIMS_COUNT : 1];
+
+_Static_assert(PCIE_RULE_CLASS == M6_PCI_MATCH_CLASS && PCIE_RULE_VENDOR == M6_PCI_MATCH_VENDOR &&
+                   PCIE_RULE_DEVICE == M6_PCI_MATCH_DEVICE,
+               "the bus's rule kinds are the spec compiler's");
+
+/* `n` consecutive free slots (the allocator hands them out in order, one thread). */
+static m6_cptr_t alloc_run(unsigned n)
+{
+	m6_cptr_t first = m6_cap_alloc();
+	for (unsigned i = 1; first && i < n; i++) {
+		if (m6_cap_alloc() != first + i)
+			return 0;
+	}
+	return first;
+}
+
+static int add_root(m6_cptr_t cap, uint64_t base, unsigned bits)
+{
+	if (node_count >= MAX_NODES)
+		return -1;
+	nodes[node_count] = (struct unode){.cap = cap, .base = base, .bits = (uint8_t)bits};
+	return (int)node_count++;
+}
+
+/* The node of exactly [addr, addr + 2^bits) under root `n`, splitting on the way; -1 when
+ * it lies outside, or a BAR's frames were made from an ancestor (cannot happen: BARs do
+ * not overlap), or caps ran out. */
+static int carve(int n, uint64_t addr, unsigned bits)
+{
+	if (addr < nodes[n].base || addr - nodes[n].base >= (1ull << nodes[n].bits) ||
+	    bits > nodes[n].bits)
+		return -1;
+	while (nodes[n].bits > bits) {
+		struct unode *u = &nodes[n];
+		if (u->frames)
+			return -1;
+		if (!u->split) {
+			unsigned half = u->bits - 1u;
+			m6_cptr_t slots = node_count + 2 <= MAX_NODES ? alloc_run(2) : 0;
+			if (!slots || m6_untyped_retype(u->cap, M6_OBJ_UNTYPED, half,
+			                                M6_CAP_SELF_CNODE, slots, 2) != M6_OK)
+				return -1;
+			u->child = (uint16_t)node_count;
+			nodes[node_count++] =
+			    (struct unode){.cap = slots, .base = u->base, .bits = (uint8_t)half};
+			nodes[node_count++] = (struct unode){.cap = slots + 1,
+			                                     .base = u->base + (1ull << half),
+			                                     .bits = (uint8_t)half};
+			u->split = true;
+		}
+		uint64_t half_size = 1ull << (u->bits - 1u);
+		n = u->child + (addr - u->base >= half_size ? 1 : 0);
+	}
+	return nodes[n].split || nodes[n].frames || nodes[n].base != addr ? -1 : n;
+}
+
+static int root32 = -1, root64 = -1;
+
+static unsigned bar_pages(const struct pcie_bar *b)
+{
+	if (b->kind != PCIE_BAR_MEM32 && b->kind != PCIE_BAR_MEM64)
+		return 0;
+	return b->size <= (1ull << PAGE_BITS) ? 1u : (unsigned)(b->size >> PAGE_BITS);
+}
+
+/* Make the frames of memory BAR `bar` of function `fi` (once). */
+static uint64_t make_frames(int fi, unsigned bar)
+{
+	if (fstate[fi].frames[bar])
+		return M6_OK;
+	const struct pcie_bar *b = &result.functions[fi].bars[bar];
+	unsigned pages = bar_pages(b);
+	if (pages > MAX_BAR_PAGES)
+		return PCI_ERR_UNSUPPORTED;
+	unsigned bits = PAGE_BITS;
+	while ((1ull << bits) < (uint64_t)pages << PAGE_BITS)
+		bits++;
+	int n = -1;
+	if (root32 >= 0)
+		n = carve(root32, b->addr, bits);
+	if (n < 0 && root64 >= 0)
+		n = carve(root64, b->addr, bits);
+	if (n < 0)
+		return PCI_ERR_UNSUPPORTED; /* outside the windows the spec gave us */
+	m6_cptr_t first = alloc_run(pages);
+	if (!first || m6_untyped_retype(nodes[n].cap, M6_OBJ_FRAME, PAGE_BITS, M6_CAP_SELF_CNODE,
+	                                first, pages) != M6_OK)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	nodes[n].frames = true;
+	fstate[fi].frames[bar] = first;
+	return M6_OK;
+}
+
+static const struct m6_pci_claim *claim_of(uint64_t badge)
+{
+	for (size_t i = 0; i < M6_PCI_CLAIMS_COUNT; i++) {
+		if (claims[i].badge == badge)
+			return &claims[i];
+	}
+	return NULL;
+}
+
+static struct pcie_rule rule_of(const struct m6_pci_claim *c)
+{
+	return (struct pcie_rule){c->kind, c->vendor, c->device, c->class_code};
+}
+
+/* The function `index` of the caller's rule, in *fi; the caller must hold it unless
+ * `any`. */
+static uint64_t lookup(uint64_t badge, uint32_t index, bool any, int *fi)
+{
+	const struct m6_pci_claim *c = claim_of(badge);
+	if (!c) /* the generated server admits table badges only */
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	struct pcie_rule r = rule_of(c);
+	int i = pcie_rule_nth(&r, &result, index);
+	if (i < 0)
+		return PCI_ERR_NO_DEVICE;
+	if (!any && fstate[i].claimed_by != badge)
+		return PCI_ERR_NOT_CLAIMED;
+	*fi = i;
+	return M6_OK;
+}
+
+static uint32_t cfg_of(int fi, unsigned offset)
+{
+	const struct pcie_function *f = &result.functions[fi];
+	return ecam_read(NULL, f->bus, f->dev, f->fn, offset);
+}
+
+static void say_bdf(const struct pcie_function *f)
+{
+	put_hex(f->bus, 2);
+	say(":");
+	put_hex(f->dev, 2);
+	say(".");
+	put_hex(f->fn, 1);
+}
+
+static uint64_t op_count(void *state, uint64_t badge, uint32_t *functions)
+{
+	(void)state;
+	const struct m6_pci_claim *c = claim_of(badge);
+	if (!c)
+		return M6_ERR_INSUFFICIENT_RIGHTS;
+	struct pcie_rule r = rule_of(c);
+	*functions = pcie_rule_count(&r, &result);
+	return M6_OK;
+}
+
+static uint64_t op_claim(void *state, uint64_t badge, uint32_t index, struct pci_identity *id)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, true, &fi);
+	if (err != M6_OK)
+		return err;
+	const struct pcie_function *f = &result.functions[fi];
+	if (fstate[fi].claimed_by && fstate[fi].claimed_by != badge)
+		return PCI_ERR_CLAIMED;
+	if (!fstate[fi].claimed_by) {
+		fstate[fi].claimed_by = badge;
+		say("pcie: badge ");
+		put_dec(badge);
+		say(" claims ");
+		say_bdf(f);
+		say("\n");
+	}
+	*id = (struct pci_identity){
+	    .vendor = f->vendor,
+	    .device = f->device,
+	    .class_code = f->class_code,
+	    .requester_id = (uint32_t)f->bus << 8 | (uint32_t)f->dev << 3 | f->fn,
+	};
+	for (unsigned b = 0; b < PCIE_MAX_BARS; b++) {
+		if (f->bars[b].kind != PCIE_BAR_NONE)
+			id->bars |= 1u << b;
+	}
+	unsigned pin = (cfg_of(fi, 0x3c) >> 8) & 0xffu;
+	id->interrupt_pin = pin <= 4 ? pin : 0;
+	struct pcie_msix m;
+	if (f->cap_msix &&
+	    pcie_msix_decode(f, cfg_of(fi, f->cap_msix), cfg_of(fi, f->cap_msix + 4u),
+	                     cfg_of(fi, f->cap_msix + 8u), &m)) {
+		id->msix_vectors = m.vectors;
+		id->msix_table_bar = m.table_bar;
+		id->msix_table_offset = m.table_offset;
+		id->msix_pba_bar = m.pba_bar;
+		id->msix_pba_offset = m.pba_offset;
+	}
+	return M6_OK;
+}
+
+static uint64_t op_bar(void *state, uint64_t badge, uint32_t index, uint32_t bar,
+                       struct pci_bar_info *info)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	if (bar >= PCIE_MAX_BARS || result.functions[fi].bars[bar].kind == PCIE_BAR_NONE)
+		return PCI_ERR_NO_BAR;
+	const struct pcie_bar *b = &result.functions[fi].bars[bar];
+	*info = (struct pci_bar_info){
+	    .kind = b->kind == PCIE_BAR_MEM32   ? PCI_BAR_KIND_MEM32
+	            : b->kind == PCIE_BAR_MEM64 ? PCI_BAR_KIND_MEM64
+	                                        : PCI_BAR_KIND_IO,
+	    .prefetchable = b->prefetchable,
+	    .address = b->addr,
+	    .size = b->size,
+	    .frames = bar_pages(b),
+	};
+	return M6_OK;
+}
+
+static uint64_t op_bar_frame(void *state, uint64_t badge, uint32_t index, uint32_t bar,
+                             uint32_t page, m6_cptr_t *frame)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	if (bar >= PCIE_MAX_BARS)
+		return PCI_ERR_NO_BAR;
+	unsigned pages = bar_pages(&result.functions[fi].bars[bar]);
+	if (pages == 0)
+		return PCI_ERR_NO_BAR;
+	if (page >= pages)
+		return M6_ERR_RANGE;
+	err = make_frames(fi, bar);
+	if (err != M6_OK)
+		return err;
+	*frame = fstate[fi].frames[bar] + page;
+	return M6_OK;
+}
+
+static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32_t kind,
+                             uint32_t vector, m6_cptr_t *handler, uint32_t *intid)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	if (kind == PCI_IRQ_KIND_MSIX)
+		return PCI_ERR_UNSUPPORTED; /* needs the ITS: docs/devices.md */
+	if (kind != PCI_IRQ_KIND_INTX)
+		return M6_ERR_INVALID_ARGUMENT;
+	const struct pcie_function *f = &result.functions[fi];
+	unsigned pin = (cfg_of(fi, 0x3c) >> 8) & 0xffu, root_dev, root_pin;
+	if (vector != 0 || !pcie_intx_route(&result, f, pin, &root_dev, &root_pin))
+		return PCI_ERR_NO_INTERRUPT;
+	unsigned id = intx_intids[root_dev % 4][root_pin - 1];
+	unsigned l = 0;
+	while (l < line_count && lines[l].intid != id)
+		l++;
+	if (l < line_count && lines[l].owner != fi)
+		return PCI_ERR_SHARED;
+	if (l == line_count) {
+		if (line_count == sizeof lines / sizeof lines[0])
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+		m6_cptr_t slot = m6_cap_alloc();
+		if (!slot)
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+		err =
+		    m6_irq_control_get(CAP_IRQ_CONTROL, id, 0 /* level */, M6_CAP_SELF_CNODE, slot);
+		if (err != M6_OK)
+			return err;
+		lines[line_count++] = (struct intx_line){id, fi, slot};
+	}
+	*handler = lines[l].handler;
+	*intid = id;
+	return M6_OK;
+}
+
+static uint64_t op_config_read(void *state, uint64_t badge, uint32_t index, uint32_t offset,
+                               uint32_t *value)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	if (pcie_config_read_check(offset) != PCIE_CFG_OK)
+		return M6_ERR_RANGE;
+	*value = cfg_of(fi, offset);
+	return M6_OK;
+}
+
+static uint64_t op_config_write(void *state, uint64_t badge, uint32_t index, uint32_t offset,
+                                uint32_t value)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	const struct pcie_function *f = &result.functions[fi];
+	uint32_t out;
+	switch (pcie_config_write_check(f, offset, offset < 4096 ? cfg_of(fi, offset & ~3u) : 0,
+	                                value, &out)) {
+	case PCIE_CFG_OK:
+		ecam_write(NULL, f->bus, f->dev, f->fn, offset, out);
+		return M6_OK;
+	case PCIE_CFG_RANGE:
+		return M6_ERR_RANGE;
+	default:
+		return PCI_ERR_REFUSED;
+	}
+}
+
+static const struct pci_ops ops = {
+    .count = op_count,
+    .claim = op_claim,
+    .bar = op_bar,
+    .bar_frame = op_bar_frame,
+    .interrupt = op_interrupt,
+    .config_read = op_config_read,
+    .config_write = op_config_write,
+};
+
+static _Noreturn void serve(void)
+{
+#ifdef CAP_MEM32
+	root32 = add_root(CAP_MEM32, M6_UNTYPED_MEM32_PADDR, M6_UNTYPED_MEM32_BITS);
+#endif
+#ifdef CAP_MEM64
+	root64 = add_root(CAP_MEM64, M6_UNTYPED_MEM64_PADDR, M6_UNTYPED_MEM64_BITS);
+#endif
+	for (size_t i = 0; i < M6_PCI_CLAIMS_COUNT; i++)
+		allow[i] = (struct m6_idl_allow){claims[i].badge, claims[i].badge, PCI_METHODS_ALL};
+	const struct pci_server server = {
+	    .ops = &ops,
+	    .allow = allow,
+	    .allow_count = M6_PCI_CLAIMS_COUNT,
+	};
+	pci_serve(M6_PCI_BUS_ENDPOINT, &server);
+}
+#endif
 
 int main(void)
 {
@@ -125,8 +545,15 @@ int main(void)
 	    .pref64 = {PCIE_DT_MEM64_BUS, PCIE_DT_MEM64_SIZE},
 	    .io = {PCIE_DT_IO_BUS, PCIE_DT_IO_SIZE},
 	};
-	const struct pcie_ops ops = {NULL, ecam_read, ecam_write};
-	pcie_enumerate(&ops, &config, &result);
+	/* With the windows as untyped, assign only what can be handed out as frames. */
+#ifdef CAP_MEM32
+	config.mem32.size = 1ull << M6_UNTYPED_MEM32_BITS;
+#endif
+#ifdef CAP_MEM64
+	config.pref64.size = 1ull << M6_UNTYPED_MEM64_BITS;
+#endif
+	const struct pcie_ops ops_ecam = {NULL, ecam_read, ecam_write};
+	pcie_enumerate(&ops_ecam, &config, &result);
 
 	char line[200];
 	for (size_t i = 0; i < result.count; i++) {
@@ -150,8 +577,13 @@ int main(void)
 	say(", ");
 	put_dec(result.problem_count + result.problems_dropped);
 	say(" refused\n");
+#ifdef M6_PCI_BUS_ENDPOINT
+	serve();
+#else
+	(void)put_hex;
 #ifdef CAP_POWER
 	m6_power_off(CAP_POWER);
 #endif
 	return 0;
+#endif
 }

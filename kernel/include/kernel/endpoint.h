@@ -26,7 +26,7 @@ struct send_options {
 void endpoint_send(struct endpoint *ep, struct tcb *sender, const struct send_options *opt);
 void endpoint_receive(struct endpoint *ep, struct tcb *receiver, bool blocking);
 /* Answer the thread blocked on a reply from `replier`. */
-void endpoint_reply(struct tcb *replier);
+void endpoint_reply(struct tcb *replier, bool grant);
 /* Take a blocked sender or receiver out of its endpoint queue. */
 void endpoint_cancel(struct tcb *t);
 /* Last cap gone: release up to `max` waiting threads (M6_ERR_INVALID_CAP; a faulted

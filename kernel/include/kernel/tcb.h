@@ -45,6 +45,9 @@ struct tcb {
 	bool blocked_is_call;
 	bool blocked_can_grant;
 	bool blocked_can_grant_reply;
+	/* The endpoint cap this thread last received through had GRANT: the reply it owes
+	 * may carry a cap (as seL4's reply cap inherits the receiver's grant right). */
+	bool reply_can_grant;
 	uint32_t flags; /* enum m6_tcb_flags */
 	/* Scheduler ready queue or one wait queue, never both at once. */
 	struct tcb *queue_next;

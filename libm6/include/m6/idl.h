@@ -95,6 +95,18 @@ static inline uint64_t m6_idl_reply(struct m6_msg *m, const uint64_t *words, uns
 	return M6_OK;
 }
 
+/* Make `m` a successful answer carrying words[0..n) and the cap `cap` (a cptr in the
+ * server's CSpace; the kernel moves a copy into the slot the client named). The server
+ * needs GRANT on the endpoint cap it received the call through (docs/abi.md). */
+static inline uint64_t m6_idl_reply_cap(struct m6_msg *m, const uint64_t *words, unsigned n,
+                                        m6_cptr_t cap)
+{
+	m6_idl_put(m, M6_OK, words, n);
+	m6_ipc_buffer()->send_cap = cap;
+	m->info |= (uint64_t)1 << M6_MSGINFO_CAPS_SHIFT;
+	return M6_OK;
+}
+
 /* bytes[N] travel as ceil(N/8) words: copy `len` bytes in, the rest of the words zero. */
 static inline void m6_idl_pack_bytes(uint64_t *words, const void *src, size_t len, unsigned nwords)
 {

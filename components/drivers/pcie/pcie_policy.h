@@ -1,0 +1,69 @@
+/* What the PCIe bus component lets a driver have (docs/devices.md, "Handing a driver its
+ * device"): which functions a claim rule matches, where a function's INTx line arrives at
+ * the host bridge, what a driver may write to config space, and where its MSI-X table is.
+ *
+ * Plain C11 with no m6 calls, like pcie_enum.c: tested on the host (unit.pcie_policy)
+ * and fuzzed (fuzz.host.fuzz_pcie reaches it through the same config bytes). */
+#ifndef M6_PCIE_POLICY_H
+#define M6_PCIE_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pcie_enum.h"
+
+/* What a claim rule matches (the values of <m6/spec_tables.h>'s M6_PCI_MATCH_*). */
+enum pcie_rule_kind { PCIE_RULE_CLASS = 1, PCIE_RULE_VENDOR = 2, PCIE_RULE_DEVICE = 3 };
+
+struct pcie_rule {
+	uint32_t kind; /* enum pcie_rule_kind; anything else matches nothing */
+	uint32_t vendor, device, class_code;
+};
+
+/* Whether `f` is one a driver may claim with `r`: bridges and the host bridge (class
+ * 06 00 xx) are the bus's own and match no rule. */
+bool pcie_rule_matches(const struct pcie_rule *r, const struct pcie_function *f);
+
+/* How many of res's functions `r` matches; the index (in res->functions) of the
+ * `nth` one in enumeration order, or -1. */
+unsigned pcie_rule_count(const struct pcie_rule *r, const struct pcie_result *res);
+int pcie_rule_nth(const struct pcie_rule *r, const struct pcie_result *res, unsigned nth);
+
+/* INTx: pin (1..4: INTA..INTD) of `f` as it arrives at the host bridge. Each PCI-PCI
+ * bridge on the way swizzles it by the device number below it ((pin - 1 + dev) % 4 + 1);
+ * returns false when the pin is not 1..4 or a bridge above `f` is not in `res`. On
+ * success *root_dev is the device number on bus 0 the line comes from and *root_pin its
+ * pin there: the host bridge's interrupt-map takes it from there. */
+bool pcie_intx_route(const struct pcie_result *res, const struct pcie_function *f, unsigned pin,
+                     unsigned *root_dev, unsigned *root_pin);
+
+/* The MSI-X capability as the driver needs it, decoded from its three dwords (message
+ * control in the upper half of the first; table and PBA offset/BIR). false: no MSI-X,
+ * or a table or PBA that is not inside a memory BAR of `f` (a device that lies about it
+ * gets no MSI-X). */
+struct pcie_msix {
+	unsigned vectors; /* table size: 1..2048 */
+	unsigned table_bar, pba_bar;
+	uint64_t table_offset, pba_offset;
+};
+bool pcie_msix_decode(const struct pcie_function *f, uint32_t cap0, uint32_t table, uint32_t pba,
+                      struct pcie_msix *out);
+
+/* Config space access by a driver (offset in its function's 4 KiB). */
+enum pcie_cfg_verdict {
+	PCIE_CFG_OK,      /* do it (a write: with *out, the value to write) */
+	PCIE_CFG_RANGE,   /* not 4-aligned, or beyond 4 KiB */
+	PCIE_CFG_REFUSED, /* a write the bus does not let a driver make */
+};
+enum pcie_cfg_verdict pcie_config_read_check(unsigned offset);
+/* A write of `value` at `offset` where the register now holds `old`: refused in the
+ * header (BARs, bus numbers, windows, expansion ROM, interrupt line: the bus assigned
+ * them) but for the command/status dword, where only bus mastering and INTx disable may
+ * change (status bits are write-one-to-clear: passed on); refused in the MSI capability
+ * and in the MSI-X capability but for its enable and function-mask bits (an MSI address
+ * is a DMA write the bus must choose: with the ITS). Elsewhere (other capabilities,
+ * extended config space) allowed. */
+enum pcie_cfg_verdict pcie_config_write_check(const struct pcie_function *f, unsigned offset,
+                                              uint32_t old, uint32_t value, uint32_t *out);
+
+#endif

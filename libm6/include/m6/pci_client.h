@@ -1,0 +1,54 @@
+/*
+ * <m6/pci_client.h>: a driver's side of the PCI bus protocol (libm6/interfaces/pci.idl,
+ * docs/devices.md "Handing a driver its device"), target m6::pci_client.
+ *
+ * m6_pci_open() claims function `index` of those the spec lets the driver claim (its
+ * `pci BUS claims ... as NAME`: pass CAP_NAME), then fetches every memory BAR's frames
+ * from the bus, one call per 4 KiB page (one cap per message), and maps them read-write
+ * (device memory) from `vaddr` on, each BAR at the next multiple of its size so that a
+ * BAR keeps its natural alignment. Page tables for the mappings are retyped from `tables`
+ * (4 KiB each, created as needed: a few for a small BAR). m6_pci_intx() gets the INTx
+ * handler. Return values are M6_OK, an m6 error, or a pci.idl error (pci_error_name()).
+ *
+ * The driver stays short:
+ *
+ *	struct m6_pci_device dev;
+ *	if (m6_pci_open(CAP_PCI, 0, CAP_TABLES, 0x6000000000, &dev) != M6_OK) ...
+ *	volatile uint32_t *regs = (volatile uint32_t *)dev.bars[0].vaddr;
+ */
+#ifndef M6_PCI_CLIENT_H
+#define M6_PCI_CLIENT_H
+
+#include <stdint.h>
+
+#include <m6/syscall.h>
+
+#include "pci_idl.h"
+
+struct m6_pci_bar {
+	uint64_t vaddr;   /* where it is mapped (0: not mapped: I/O, absent, or not asked) */
+	uint64_t size;    /* the BAR's size in bytes */
+	uint64_t address; /* its bus address */
+	uint32_t kind;    /* enum pci_bar_kind */
+	uint32_t frames;
+	m6_cptr_t first_frame; /* the caps, consecutive slots of the driver's CNode */
+};
+
+struct m6_pci_device {
+	m6_cptr_t bus;  /* the call cap to the bus */
+	uint32_t index; /* of the function among those the claim matches */
+	struct pci_identity id;
+	struct m6_pci_bar bars[6];
+	uint64_t end; /* the first address after the mappings */
+};
+
+/* Claim and map. `vaddr` must be 4 KiB aligned and the range after it unused. */
+uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t vaddr,
+                     struct m6_pci_device *dev);
+
+/* The INTx handler of a device m6_pci_open() claimed, in a fresh slot (*handler), and
+ * its interrupt ID. Level-triggered: ack it (m6_irq_handler_ack) once the device is
+ * quiet. */
+uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32_t *intid);
+
+#endif

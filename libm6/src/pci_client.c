@@ -1,0 +1,94 @@
+/* The driver's side of the PCI bus protocol (<m6/pci_client.h>). */
+#include <m6/caps.h>
+#include <m6/invocations.h>
+#include <m6/pci_client.h>
+
+#define PAGE 4096ull
+
+/* The page tables above `va` (levels 1..3), made from `tables` where missing; done[l]
+ * is the span of level l last seen to (so each table is asked for once per span). A table
+ * already there answers DELETE_FIRST: the retyped one is deleted and the existing one used
+ * (its 4 KiB of `tables` stay spent: retype does not take memory back). */
+static uint64_t ensure_tables(m6_cptr_t tables, uint64_t va, uint64_t done[4])
+{
+	for (unsigned level = 1; level <= 3; level++) {
+		unsigned shift = 12 + 9 * (4 - level);
+		if (done[level] == va >> shift)
+			continue;
+		m6_cptr_t slot = m6_cap_alloc();
+		if (!slot)
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+		uint64_t err =
+		    m6_untyped_retype(tables, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, slot, 1);
+		if (err != M6_OK)
+			return err;
+		err = m6_page_table_map(slot, M6_CAP_SELF_VSPACE, va >> shift << shift, level);
+		if (err == M6_ERR_DELETE_FIRST)
+			m6_cnode_delete(M6_CAP_SELF_CNODE, slot, M6_DEPTH_ROOT);
+		else if (err != M6_OK)
+			return err;
+		done[level] = va >> shift;
+	}
+	return M6_OK;
+}
+
+uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t vaddr,
+                     struct m6_pci_device *dev)
+{
+	*dev = (struct m6_pci_device){.bus = bus, .index = index};
+	if (vaddr % PAGE)
+		return M6_ERR_ALIGNMENT;
+	uint64_t err = pci_claim(bus, index, &dev->id);
+	if (err != M6_OK)
+		return err;
+	uint64_t va = vaddr;
+	uint64_t done[4] = {~0ull, ~0ull, ~0ull, ~0ull};
+	for (uint32_t b = 0; b < 6; b++) {
+		if (!(dev->id.bars & (1u << b)))
+			continue;
+		struct pci_bar_info info;
+		err = pci_bar(bus, index, b, &info);
+		if (err != M6_OK)
+			return err;
+		struct m6_pci_bar *bar = &dev->bars[b];
+		*bar = (struct m6_pci_bar){.size = info.size,
+		                           .address = info.address,
+		                           .kind = info.kind,
+		                           .frames = info.frames};
+		if (info.frames == 0)
+			continue;
+		uint64_t span = (uint64_t)info.frames * PAGE;
+		va = (va + span - 1) / span * span; /* the BAR's natural alignment */
+		bar->vaddr = va;
+		for (uint32_t p = 0; p < info.frames; p++, va += PAGE) {
+			m6_cptr_t slot = m6_cap_alloc();
+			if (!slot)
+				return M6_ERR_NOT_ENOUGH_MEMORY;
+			if (p == 0)
+				bar->first_frame = slot;
+			err = pci_bar_frame(bus, index, b, p, slot);
+			if (err != M6_OK)
+				return err;
+			err = ensure_tables(tables, va, done);
+			if (err != M6_OK)
+				return err;
+			err = m6_frame_map(slot, M6_CAP_SELF_VSPACE, va,
+			                   M6_RIGHT_READ | M6_RIGHT_WRITE);
+			if (err != M6_OK)
+				return err;
+		}
+	}
+	dev->end = va;
+	return M6_OK;
+}
+
+uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32_t *intid)
+{
+	m6_cptr_t slot = m6_cap_alloc();
+	if (!slot)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err = pci_interrupt(dev->bus, dev->index, PCI_IRQ_KIND_INTX, 0, slot, intid);
+	if (err == M6_OK)
+		*handler = slot;
+	return err;
+}
