@@ -1,13 +1,8 @@
 /* How the NVMe driver gets its controller (docs/devices.md, "NVMe driver"): the
- * registers (BAR0, mapped), and an interrupt (an IRQ handler cap whose notification the
- * driver binds). The driver's main file uses only this; where the device comes from is
- * the acquisition file linked with it:
- *
- * - nvme_direct.c (test systems only): the driver programs BAR0 of one PCIe function
- *   itself through a 4 KiB device untyped over that function's ECAM page, maps a device
- *   untyped over the address it gave the BAR, and takes the function's INTx line as an
- *   `irq` statement. A bus component that hands drivers their devices replaces it.
- */
+ * registers (BAR0, mapped), and an interrupt (an IRQHandler cap the driver binds to its
+ * notification and acks). The driver's main file uses only this; nvme_pci.c fills it from
+ * the PCIe bus component (libm6/interfaces/pci.idl). Another source (a platform device,
+ * MSI-X vectors) is another file behind the same struct. */
 #ifndef M6_NVME_HW_H
 #define M6_NVME_HW_H
 

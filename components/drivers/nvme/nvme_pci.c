@@ -1,0 +1,38 @@
+/* The NVMe driver's controller from the PCIe bus component (nvme_hw.h): the spec's
+ * `pci BUS claims class 0x010802 as NVME` gives the driver a call cap to the bus with a
+ * badge that lets it claim NVMe controllers and nothing else (docs/spec-language.md,
+ * "PCI"); m6_pci_open claims the first one and maps its BARs, m6_pci_intx hands its INTx
+ * line (the bus resolves the host bridge's interrupt-map). The driver never touches
+ * config space: the bus enabled the function when it enumerated. Page tables for the
+ * BAR mappings come from the driver's `untyped dma` pool, after its DMA frames. */
+#include <stdint.h>
+
+#include <m6/caps.h>
+#include <m6/invocations.h>
+#include <m6/pci_client.h>
+#include <m6_caps.h>
+
+#include "nvme_hw.h"
+
+#define PCI_VADDR  0x4100000000ull /* a 1 GiB slot of its own, away from DMA and regions */
+#define CLASS_NVME 0x010802u
+
+const char *nvme_hw_acquire(struct nvme_hw *hw)
+{
+	static struct m6_pci_device dev;
+	if (m6_pci_open(CAP_NVME, 0, CAP_DMA, PCI_VADDR, &dev) != M6_OK)
+		return "the PCIe bus handed no NVMe controller (none present, or claimed)";
+	if (dev.id.class_code != CLASS_NVME)
+		return "the bus handed a function that is not an NVMe controller";
+	const struct m6_pci_bar *bar0 = &dev.bars[0];
+	if (bar0->vaddr == 0 || bar0->kind == PCI_BAR_KIND_IO || bar0->size < 0x2000)
+		return "BAR0 is not a mapped memory BAR of at least 8 KiB";
+	m6_cptr_t handler = 0;
+	uint32_t intid = 0;
+	if (m6_pci_intx(&dev, &handler, &intid) != M6_OK)
+		return "the bus handed no interrupt for the controller";
+	hw->regs = (volatile uint8_t *)(uintptr_t)bar0->vaddr;
+	hw->regs_size = (size_t)bar0->size;
+	hw->irq = handler;
+	return NULL;
+}
