@@ -215,9 +215,8 @@ def generated_names(comp: model.Component) -> list[tuple[str, model.Ident, str]]
                     for s in ("_STACK_TOP", "_STACK_SIZE", "_IPC_BUFFER_VADDR")]
         elif isinstance(stmt, model.UntypedStmt):
             out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_BITS", stmt.name, f"untyped '{stmt.name.text}'"))
-            if stmt.paddr is not None:  # a device untyped: its address too (header.py)
-                out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_PADDR", stmt.name,
-                            f"untyped '{stmt.name.text}'"))
+            if stmt.paddr is not None:
+                out.append((f"M6_UNTYPED_{stmt.name.text.upper()}_PADDR", stmt.name, f"untyped '{stmt.name.text}'"))
     return out
 
 

@@ -138,11 +138,12 @@ def header_sections(comp: resolved.Component) -> list[tuple[str, list[Define]]]:
              "struct m6_pci_claim[] initializer: {badge, kind, vendor, device, class_code}")]))
     untyped = [(f"M6_UNTYPED_{obj.name.upper()}_BITS", str(obj.size.bit_length() - 1), "")
                for obj in comp.of_kind("untyped")]
-    untyped += [(f"M6_UNTYPED_{obj.name.upper()}_PADDR", _hex(obj.paddr), "device untyped: its physical address")
-                for obj in comp.of_kind("untyped") if obj.paddr is not None]
     if untyped:
-        sections.append(("Untyped pools: log2 of their size in bytes (and where a device untyped lies).",
-                         untyped))
+        sections.append(("Untyped pools: log2 of their size in bytes.", untyped))
+    device_untyped = [(f"M6_UNTYPED_{obj.name.upper()}_PADDR", _hex(obj.paddr), "")
+                      for obj in comp.of_kind("untyped") if obj.paddr is not None]
+    if device_untyped:
+        sections.append(("Device untyped: their physical addresses.", device_untyped))
     if comp.asid_pool is not None:
         sections.append(("ASID pool (CAP_ASID_POOL): how many VSpaces it can give an ASID.",
                          [("M6_ASID_POOL_SIZE", str(comp.asid_pool.count), "")]))

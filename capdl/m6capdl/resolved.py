@@ -438,6 +438,11 @@ def resolve(system: model.System) -> System:
         bus = out.by_name.get(claim.bus)
         if bus is not None:
             bus.pci_table.append(entry)
+        claimant_model = next((c for c in system.components if c.name.text == claim.claimant), None)
+        claimant = out.by_name.get(claim.claimant)
+        why = claimant_model.dma.get(obj.role) if claimant_model is not None else None
+        if claimant is not None and why is not None:
+            claimant.dma[obj.role] = (obj, why)
     for decl in system.sound_channels:
         mem = memory_by_name[decl.name.text]
         qsize = channels.queue_size(decl.depth.value)

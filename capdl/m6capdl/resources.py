@@ -435,6 +435,18 @@ def mark_dma(system: model.System, platform_dir: Path, tree: platform.DeviceTree
                     comp.dma[f"untyped_{stmt.name.text}"] = (
                         f"device untyped {name}.{stmt.name.text} covers {hit[2]}, which masters DMA with "
                         f"no IOMMU in front of it ({hit[3].what})")
+    # A PCI claim (pci.py) hands its holder the functions' BARs and bus mastering: on a
+    # bus whose windows master DMA with no IOMMU in front, the driver can make its device
+    # read and write any physical address, as the bus itself could.
+    by_name = {c.name.text: c for c in system.components}
+    for claim in system.pci_claims:
+        bus, claimant = by_name.get(claim.bus), by_name.get(claim.claimant)
+        if bus is None or claimant is None or not any(k.startswith("untyped_") for k in bus.dma):
+            continue
+        claimant.dma[f"pci_{claim.badge}"] = (
+            f"its claim {claim.stmt.alias.text} on the PCI functions matching {claim.match.describe()} through "
+            f"'{claim.bus}' hands it their BARs and bus mastering, and the bus's windows master DMA with no "
+            f"IOMMU in front of them: its device can read and write any physical address")
 
 
 def _page_ranges(regs: tuple[platform.Reg, ...] | list[platform.Reg]) -> list[tuple[int, int]]:

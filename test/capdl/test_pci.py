@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import REPO, run
 from m6capdl import cli
 
 BUS = """    component bus {
@@ -138,20 +139,57 @@ def test_claim_errors(tmp_path: Path, text: str, first: str, hint: str) -> None:
 
 def test_assert_a_component_cannot_reach_a_pci_device(tmp_path: Path) -> None:
     text = spec(driver("disk", "pci claims class 0x010802 as NVME") + driver("rng", "pci claims class 0xff00 as RNG")
-                + driver("bystander") + "    assert rng cannot reach pci class 0x010802\n"
+                + driver("bystander", "call bus.pci as RAW badge 77")
+                + "    assert bystander cannot reach pci class 0x010802\n"
                 "    assert bystander cannot reach pci vendor 0x1b36\n"
                 "    assert disk can reach pci class 0x010802\n")
     assert _check(tmp_path, text) == (0, "")
 
 
-def test_a_failed_pci_assertion_shows_the_claim(tmp_path: Path) -> None:
-    text = spec(driver("rng", "pci claims class 0xff00 as RNG")
-                + "    assert rng cannot reach pci vendor 0x1b36 device 0x0010\n")
+def test_a_claimant_masters_dma_without_an_iommu(tmp_path: Path) -> None:
+    """On qemu-virt nothing stands between a PCIe bus master and RAM (devices.toml): the
+    driver of any PCI function can make it write anywhere, the bus's memory included."""
+    text = spec(driver("disk", "pci claims class 0x010802 as NVME") + driver("rng", "pci claims class 0xff00 as RNG")
+                + "    assert rng cannot reach pci class 0x010802\n")
     status, err = _check(tmp_path, text)
     assert status == 1
+    assert "error: assertion failed: 'rng' can reach PCI functions matching class 0x010802" in err
+    assert ("its claim RNG on the PCI functions matching class 0x00ff00 through 'bus' hands it their BARs and bus "
+            "mastering, and the bus's windows master DMA with no IOMMU in front of them") in err
+
+
+def _behind_an_iommu(tmp_path: Path) -> Path:
+    """qemu-virt as it will be once the bus binds every function to an IOSpace."""
+    plats = tmp_path / "plats"
+    shutil.copytree(REPO / "platforms" / "qemu-virt", plats / "qemu-virt")
+    toml = plats / "qemu-virt" / "devices.toml"
+    text = toml.read_text()
+    at = text.index('compatible = "pci-host-ecam-generic"')
+    toml.write_text(text[:at] + text[at:].replace("iommu = false", "iommu = true", 1))
+    return plats
+
+
+def test_behind_an_iommu_a_claim_reaches_its_rule_only(tmp_path: Path) -> None:
+    path = tmp_path / "spec.m6"
+    path.write_text(spec(driver("disk", "pci claims class 0x010802 as NVME")
+                         + driver("rng", "pci claims class 0xff00 as RNG")
+                         + "    assert rng cannot reach pci class 0x010802\n"
+                           "    assert disk cannot reach pci class 0x00ff00\n"
+                           "    assert rng can reach pci class 0x00ff00\n"))
+    result = run("check", str(path), "--platform-dir", str(_behind_an_iommu(tmp_path)))
+    assert (result.status, result.stderr) == (0, "")
+
+
+def test_a_class_rule_may_match_any_vendor(tmp_path: Path) -> None:
+    path = tmp_path / "spec.m6"
+    path.write_text(spec(driver("rng", "pci claims class 0xff00 as RNG")
+                         + "    assert rng cannot reach pci vendor 0x1b36 device 0x0010\n"))
+    result = run("check", str(path), "--platform-dir", str(_behind_an_iommu(tmp_path)))
+    assert result.status == 1
     # A class rule may match a device of any vendor: the analysis cannot rule it out.
-    assert "error: assertion failed: 'rng' can reach PCI functions matching vendor 0x1b36 device 0x0010" in err
-    assert "'rng' holds a claim on the PCI functions matching class 0x00ff00 on bus 'bus' (CAP_RNG, badge 1)" in err
+    assert "error: assertion failed: 'rng' can reach PCI functions matching vendor 0x1b36 device 0x0010" in result.stderr
+    assert ("'rng' holds a claim on the PCI functions matching class 0x00ff00 on bus 'bus' (CAP_RNG, badge 1)"
+            in result.stderr)
 
 
 def test_controlling_the_bus_reaches_every_device(tmp_path: Path) -> None:

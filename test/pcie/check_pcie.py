@@ -56,7 +56,7 @@ NVME_LINE = re.compile(r"^pcitest: nvme rid (\S+) cap (\S+) vs (\S+) msix (\S+) 
 
 def check_drivers(output: str) -> list[str]:
     failures = [line for line in output.splitlines() if ": FAIL " in line]
-    for who in ("pcitest", "pciother"):
+    for who in ("pcitest", "pciother", "bystander"):
         m = re.search(rf"^{who}: all (0x[0-9a-f]+) of (0x[0-9a-f]+) checks passed$", output, re.M)
         if not m or m.group(1) != m.group(2):
             failures.append(f"no '{who}: all N of N checks passed' line")

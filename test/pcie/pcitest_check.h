@@ -11,12 +11,12 @@
 static unsigned checks, failures;
 static const char *who;
 
-static void say(const char *s)
+static inline void say(const char *s)
 {
 	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
 }
 
-static void say_hex(uint64_t v)
+static inline void say_hex(uint64_t v)
 {
 	char buf[19] = "0x";
 	unsigned digits = 1;
@@ -29,7 +29,7 @@ static void say_hex(uint64_t v)
 }
 
 /* `status` is what a call returned, `want` what it must. */
-static void check_status(uint64_t status, uint64_t want, const char *what)
+static inline void check_status(uint64_t status, uint64_t want, const char *what)
 {
 	checks++;
 	if (status == want)
@@ -45,7 +45,7 @@ static void check_status(uint64_t status, uint64_t want, const char *what)
 	say("\n");
 }
 
-static void check(bool ok, const char *what)
+static inline void check(bool ok, const char *what)
 {
 	checks++;
 	if (ok)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pcie_enum.h"
+#include "pcie_policy.h"
 
 #define MAX_RECORDS 24
 #define RECORD      (2 + 24 + 256)
@@ -93,6 +94,50 @@ static const struct pcie_window *window_of(const struct pcie_config *c, const st
 
 static struct pcie_result res;
 
+/* The bus's rules for drivers (pcie_policy.c) over what the fuzzer's devices reported:
+ * a rule hands out only endpoints of its class, in order; INTx routing ends with a pin
+ * of 1..4; a decoded MSI-X table and PBA lie inside memory BARs; no driver write reaches
+ * a BAR, and the command register changes only in the bits a driver may touch. */
+static void check_policy(const struct pcie_result *res)
+{
+	for (size_t i = 0; i < res->count; i++) {
+		const struct pcie_function *f = &res->functions[i];
+		struct pcie_rule rule = {PCIE_RULE_CLASS, 0, 0, f->class_code};
+		unsigned n = pcie_rule_count(&rule, res);
+		for (unsigned k = 0; k <= n; k++) {
+			int at = pcie_rule_nth(&rule, res, k);
+			if ((k == n) != (at < 0))
+				abort();
+			if (at >= 0 && (res->functions[at].header_type != 0 ||
+			                res->functions[at].class_code != f->class_code))
+				abort();
+		}
+		for (unsigned pin = 0; pin <= 5; pin++) {
+			unsigned dev, root_pin;
+			if (pcie_intx_route(res, f, pin, &dev, &root_pin) &&
+			    (pin < 1 || pin > 4 || root_pin < 1 || root_pin > 4 || dev > 31))
+				abort();
+		}
+		struct pcie_msix m;
+		if (f->cap_msix &&
+		    pcie_msix_decode(f, fz_read(NULL, f->bus, f->dev, f->fn, f->cap_msix),
+		                     fz_read(NULL, f->bus, f->dev, f->fn, f->cap_msix + 4u),
+		                     fz_read(NULL, f->bus, f->dev, f->fn, f->cap_msix + 8u), &m)) {
+			const struct pcie_bar *t = &f->bars[m.table_bar], *p = &f->bars[m.pba_bar];
+			if (m.vectors < 1 || m.vectors > 2048 ||
+			    m.table_offset + m.vectors * 16ull > t->size || m.pba_offset >= p->size)
+				abort();
+		}
+		uint32_t out, old = fz_read(NULL, f->bus, f->dev, f->fn, 4);
+		for (unsigned off = 0x10; off < 0x28; off += 4)
+			if (pcie_config_write_check(f, off, 0, ~0u, &out) != PCIE_CFG_REFUSED)
+				abort();
+		if (pcie_config_write_check(f, 4, old, ~old, &out) == PCIE_CFG_OK &&
+		    ((out ^ old) & 0xffffu & ~0x404u))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -147,5 +192,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < res.problem_count; i++)
 		pcie_format_problem(&res.problems[i], line, sizeof line);
+	check_policy(&res);
 	return 0;
 }
