@@ -235,7 +235,7 @@ def main() -> int:
                         help="the system's .qemu file (m6_add_system): how its disk is attached")
     parser.add_argument("--nvme", action="store_true",
                         help="attach the image as QEMU's NVMe namespace at 00:01.0 instead "
-                             "(systems with the test-only NVMe driver, test/nvme)")
+                             "(systems with the PCIe bus and the NVMe driver, test/nvme)")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--log", type=Path)
     parser.add_argument("qemu", nargs=argparse.REMAINDER, help="-- the QEMU command line")
