@@ -253,6 +253,9 @@ static void test_timeout_and_reset(void **state)
 	nvme_submit(&q, &c, 13, &e);
 	assert_false(nvme_queue_expired(&q, 900, 1000, &next));
 	assert_int_equal(next, 1100);
+	uint64_t oldest = 0;
+	assert_true(nvme_queue_oldest(&q, &oldest));
+	assert_int_equal(oldest, 100);
 	/* A clock that reads earlier than a stamp (a caller's bug) expires nothing. */
 	assert_false(nvme_queue_expired(&q, 50, 1000, &next));
 
@@ -271,6 +274,7 @@ static void test_timeout_and_reset(void **state)
 	assert_true((done[0].cookie == 12 && done[1].cookie == 13) ||
 	            (done[0].cookie == 13 && done[1].cookie == 12));
 	assert_int_equal(q.in_flight, 0);
+	assert_false(nvme_queue_oldest(&q, &oldest));
 	assert_int_equal(nvme_queue_abandon(&q, done, 8), 0);
 	assert_false(nvme_queue_expired(&q, 99999, 1000, &next));
 	/* A late completion of an abandoned command is refused, not answered twice. */

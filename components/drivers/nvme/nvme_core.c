@@ -154,15 +154,28 @@ unsigned nvme_poll(struct nvme_queue *q, struct nvme_done *out, unsigned max, ui
 	return taken;
 }
 
-bool nvme_queue_expired(const struct nvme_queue *q, uint64_t now, uint64_t timeout,
-                        uint64_t *next_deadline)
+bool nvme_queue_oldest(const struct nvme_queue *q, uint64_t *started)
 {
+	bool any = false;
 	uint64_t oldest = UINT64_MAX;
 	/* A linear walk over the ids: it runs when the timer fires (once per timeout period
 	 * at most), never per command. */
 	for (uint16_t cid = 0; cid + 1 < q->depth; cid++)
-		if (q->busy[cid] && q->started[cid] < oldest)
+		if (q->busy[cid] && q->started[cid] <= oldest) {
 			oldest = q->started[cid];
+			any = true;
+		}
+	if (started)
+		*started = oldest;
+	return any;
+}
+
+bool nvme_queue_expired(const struct nvme_queue *q, uint64_t now, uint64_t timeout,
+                        uint64_t *next_deadline)
+{
+	uint64_t oldest = UINT64_MAX;
+	if (!nvme_queue_oldest(q, &oldest))
+		oldest = UINT64_MAX;
 	if (oldest != UINT64_MAX && now >= oldest && now - oldest >= timeout) {
 		if (next_deadline)
 			*next_deadline = now;

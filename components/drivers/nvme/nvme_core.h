@@ -50,6 +50,7 @@ enum {
 	NVME_ADMIN_CREATE_IO_SQ = 0x01,
 	NVME_ADMIN_CREATE_IO_CQ = 0x05,
 	NVME_ADMIN_IDENTIFY = 0x06,
+	NVME_ADMIN_GET_FEATURES = 0x0a,
 	NVME_CMD_FLUSH = 0x00,
 	NVME_CMD_WRITE = 0x01,
 	NVME_CMD_READ = 0x02
@@ -160,6 +161,9 @@ unsigned nvme_queue_space(const struct nvme_queue *q);
  * in flight times out (UINT64_MAX when nothing is in flight). */
 bool nvme_queue_expired(const struct nvme_queue *q, uint64_t now, uint64_t timeout,
                         uint64_t *next_deadline);
+
+/* The submission stamp of the oldest command in flight (false: none in flight). */
+bool nvme_queue_oldest(const struct nvme_queue *q, uint64_t *started);
 
 /* For a controller reset: hands every command in flight to `out` (its cookie and command
  * id, status 0) and forgets it, freeing its id; returns how many (at most `max`; the

@@ -22,8 +22,9 @@
  *
  * Timeouts: commands are stamped when submitted; the Timer is armed for the oldest one's
  * deadline only when it is not armed already (one TIMER_SET per timeout period, not per
- * command). A command older than COMMAND_TIMEOUT_NS means the controller is stuck: log,
- * reset it, answer every request in flight eio, bring it up again and carry on. */
+ * command). A command older than COMMAND_TIMEOUT_NS that has not completed, on a
+ * controller that does not answer an admin command either, means it is stuck: log, reset
+ * it, answer every request in flight eio, bring it up again and carry on (check_timeouts). */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -109,8 +110,9 @@ static bool timer_armed;
 static uint64_t timeout_ticks;
 static unsigned stall_after; /* test systems: `args "stall" N` (see main) */
 static unsigned submitted_total;
-static bool stalled;     /* the test fault is on: no I/O doorbell is rung */
-static bool irq_pending; /* the interrupt fired: ack once its entries are consumed */
+static bool stalled;        /* the test fault is on: no doorbell is rung */
+static uint64_t late_stamp; /* the late command last logged (its submission stamp) */
+static bool irq_pending;    /* the interrupt fired: ack once its entries are consumed */
 
 static struct block_requests *requests;
 static struct block_completions *completions;
@@ -170,7 +172,7 @@ static void wr64(unsigned off, uint64_t v)
 
 static void sq_doorbell(uint16_t qid, uint16_t tail)
 {
-	if (qid && stalled)
+	if (stalled)
 		return;
 	barrier();
 	wr32(DOORBELL + (2u * qid) * (4u << dstrd), tail);
@@ -550,8 +552,8 @@ static void reset_controller(void)
 	for (unsigned s = 0; s < SLOTS; s++)
 		if (slots[s].busy)
 			finish(s, BLOCK_STATUS_EIO);
-	const char *why = bring_up(false);
 	stalled = false; /* the test fault lasts until the first reset */
+	const char *why = bring_up(false);
 	if (why) {
 		no_disk(why);
 		say("nvme: the controller did not come back: every request now gets eio\n");
@@ -563,8 +565,20 @@ static void reset_controller(void)
 		m6_signal(CAP_CLIENT);
 }
 
-/* The timer fired, or may need arming: reset on an expired command, else arm for the
- * oldest one's deadline. */
+/* Whether the controller still answers: a Get Features (Number of Queues) on the admin
+ * queue, which touches no medium, waited for as any admin command. */
+static bool controller_answers(void)
+{
+	struct nvme_sqe cmd = {.opcode = NVME_ADMIN_GET_FEATURES, .cdw10 = 0x07};
+	return admin_run(&cmd, NULL) != 0xffff;
+}
+
+/* The timer fired, or may need arming: a command past its deadline means the controller
+ * may be stuck. First take what has completed; then ask the controller something that
+ * needs no medium: if it answers, the command is only slow (a medium that takes long, or
+ * under QEMU's -icount sleep=off, where virtual time jumps to the next timer whenever the
+ * CPU idles, however long the host takes for the I/O), so wait another period; if it does
+ * not answer within the admin timeout, reset it. Else arm for the oldest one's deadline. */
 static void check_timeouts(bool fired)
 {
 	if (fired)
@@ -573,8 +587,24 @@ static void check_timeouts(bool fired)
 		return;
 	uint64_t next;
 	if (nvme_queue_expired(&io, m6_counter(), timeout_ticks, &next)) {
-		reset_controller();
-		return;
+		if (reap() && block_completions_producer_should_signal(completions))
+			m6_signal(CAP_CLIENT);
+		if (in_flight == 0)
+			return;
+	}
+	if (nvme_queue_expired(&io, m6_counter(), timeout_ticks, &next)) {
+		if (!controller_answers()) {
+			reset_controller();
+			return;
+		}
+		uint64_t oldest;
+		if (nvme_queue_oldest(&io, &oldest) && oldest != late_stamp) {
+			late_stamp = oldest; /* one line per late command, not per period */
+			say("nvme: a command is taking over ");
+			say_u64(COMMAND_TIMEOUT_NS / 1000000000ull, 0);
+			say(" s, but the controller answers: waiting on\n");
+		}
+		next = m6_counter() + timeout_ticks;
 	}
 	if (next != UINT64_MAX) {
 		m6_timer_set(timer.timer, next, 0);
@@ -587,9 +617,10 @@ int main(int argc, char **argv)
 	geometry = block_ring_geometry(M6_MEM_RING_VADDR);
 	requests = block_ring_requests(M6_MEM_RING_VADDR);
 	completions = block_ring_completions(M6_MEM_RING_VADDR);
-	/* A test system's fault: `args "stall" "N"`: from the N-th I/O command on, no I/O
-	 * doorbell is rung until the next reset, so to the driver the controller is stuck
-	 * (nothing completes) and the timeout path runs for real. */
+	/* A test system's fault: `args "stall" "N"`: from the N-th I/O command on, no
+	 * doorbell (I/O or admin) is rung until the next reset, so to the driver the
+	 * controller is stuck (nothing completes, nothing answers) and the timeout path runs
+	 * for real. */
 	if (argc == 3 && strcmp(argv[1], "stall") == 0)
 		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++)
 			stall_after = stall_after * 10 + (unsigned)(*p - '0');
