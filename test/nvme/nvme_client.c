@@ -10,6 +10,9 @@
  * FNV-1a hash of the shadow is printed: the host hashes the image and must get the same
  * (check_nvme.py).
  *
+ * `args "nodisk"`: the system runs without a controller; the client's init must be refused
+ * (the driver publishes a geometry without the magic) and nothing else is tried.
+ *
  * `args "stall"`: the driver is told to stop ringing doorbells partway through (its own
  * `args`), so requests in flight time out: they must come back eio (counted, then sent
  * again, as a file system would) and the workload must still finish with every byte right. */
@@ -147,9 +150,18 @@ static unsigned answer(const struct block_completion *c)
 int main(int argc, char **argv)
 {
 	bool stall = argc == 2 && strcmp(argv[1], "stall") == 0;
-	expect(m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, data, M6_MEM_DATA_SIZE,
-	                            CAP_DONE, CAP_DRIVER) == 0,
-	       "the geometry is sane");
+	int init = m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, data, M6_MEM_DATA_SIZE,
+	                                CAP_DONE, CAP_DRIVER);
+	if (argc == 2 && strcmp(argv[1], "nodisk") == 0) {
+		/* Booted without a controller: the driver must say so with a geometry the client
+		 * refuses, at once, rather than leave it waiting. */
+		expect(init == -M6_BLOCK_EPROTO, "no disk: the client's init is refused");
+		say(failures ? "nvme-test: FAIL\n"
+		             : "nvme-test: no disk, as expected\nnvme-test: PASS\n");
+		m6_power_off(CAP_POWER);
+		return 0;
+	}
+	expect(init == 0, "the geometry is sane");
 	const struct block_geometry *geo = &blk.geometry;
 	say("nvme-test: geometry: ");
 	say_u64(geo->block_count, 0);
