@@ -461,8 +461,13 @@ static int submit(unsigned s, const struct block_request *r, uint64_t bytes)
 			return -1;
 		}
 	}
+	int tail = send(s);
+	if (tail < 0) { /* no room after all: the caller answers eio, the slot is free again */
+		sl->busy = false;
+		return -1;
+	}
 	in_flight++;
-	return send(s);
+	return tail;
 }
 
 static void finish(unsigned s, uint32_t status)
