@@ -6,6 +6,7 @@
 #   lib/libm6.a            the user-space library
 #   lib/libm6_console_client.a   stdio through the console service (m6::console_client)
 #   lib/libm6_block_client.a, lib/libm6_files.a   m6::block_client, m6::files
+#   lib/libm6_pci_client.a                       m6::pci_client
 #   include/m6/idl/<name>/ the generated header of each SDK interface (m6::idl::<name>)
 #   lib/m6/components/     the reusable components, built once and bound per system:
 #                          NAME.elf and its manifest NAME.json (m6::NAME in m6Config.cmake)
@@ -70,6 +71,8 @@ install(FILES ${M6_SDK_DIR}/components/services/console/client/select.c
 # <m6/files.h>, <dirent.h>, <sys/statvfs.h>, and files_select.c, compiled into each
 # component that links it, with that component's m6_caps.h).
 install(TARGETS m6_block_client m6_files ARCHIVE DESTINATION lib)
+# m6::pci_client (<m6/pci_client.h>): a driver's side of the PCI bus protocol.
+install(TARGETS m6_pci_client ARCHIVE DESTINATION lib)
 install(FILES ${M6_SDK_DIR}/libm6/include/dirent.h DESTINATION include)
 install(FILES ${M6_SDK_DIR}/libm6/include/sys/statvfs.h DESTINATION include/sys)
 install(FILES ${M6_SDK_DIR}/libm6/src/files_select.c DESTINATION share/m6/libm6/src)

@@ -39,6 +39,7 @@
 #include <kernel/delete.h>
 #include <kernel/endpoint.h>
 #include <kernel/irq.h>
+#include <kernel/msi_device.h>
 #include <kernel/notification.h>
 #include <kernel/preempt.h>
 #include <kernel/scheduler.h>
@@ -159,6 +160,9 @@ static void delete_final(struct cte *slot, bool root)
 		break;
 	case M6_OBJ_TIMER:
 		timer_finalise((struct timer *)cap.object);
+		break;
+	case M6_OBJ_MSI_DEVICE:
+		msi_device_finalise(&cap);
 		break;
 	default:
 		/* Untyped: its memory is reclaimed by revoke; singletons: nothing to do. */

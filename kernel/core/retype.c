@@ -2,6 +2,7 @@
  * unit-tested on the host. */
 #include <kernel/asid_pool.h>
 #include <kernel/endpoint.h>
+#include <kernel/msi_device.h>
 #include <kernel/notification.h>
 #include <kernel/retype.h>
 #include <kernel/tcb.h>
@@ -32,6 +33,8 @@ unsigned object_size_bits(unsigned type, unsigned size_bits)
 		return (size_bits == PAGE_BITS || size_bits == LARGE_PAGE_BITS) ? size_bits : 0;
 	case M6_OBJ_ASID_POOL:
 		return asid_pool_size_bits(size_bits); /* size_bits: the number of ASIDs */
+	case M6_OBJ_MSI_DEVICE:
+		return msi_device_size_bits(size_bits); /* size_bits: event ID bits */
 	default:
 		return 0;
 	}

@@ -7,6 +7,7 @@
 #include <kernel/delete.h>
 #include <kernel/invocation.h>
 #include <kernel/irq.h>
+#include <kernel/msi_device.h>
 #include <kernel/notification.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
@@ -39,6 +40,10 @@ int irq_issue(unsigned irq, bool edge)
 
 void irq_deliver(unsigned irq)
 {
+	if (irq_is_lpi(irq)) {
+		lpi_deliver(irq);
+		return;
+	}
 	arch_irq_disable_line(irq);
 	if (irq >= IRQ_LINES || !irqs[irq].issued)
 		return;
@@ -49,6 +54,10 @@ void irq_deliver(unsigned irq)
 
 void irq_handler_finalise(unsigned irq)
 {
+	if (irq_is_lpi(irq)) {
+		lpi_handler_finalise(irq);
+		return;
+	}
 	arch_irq_disable_line(irq);
 	irqs[irq].issued = false;
 	cap_delete_nested(&irqs[irq].notification);
@@ -57,10 +66,15 @@ void irq_handler_finalise(unsigned irq)
 int irq_control_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
 	int error;
-	if (label != M6_IRQ_CONTROL_GET)
+	if (label != M6_IRQ_CONTROL_GET && label != M6_IRQ_CONTROL_MSI_BIND &&
+	    label != M6_IRQ_CONTROL_GET_MSI)
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (label == M6_IRQ_CONTROL_MSI_BIND)
+		return msi_control_bind(caller, length);
+	if (label == M6_IRQ_CONTROL_GET_MSI)
+		return msi_control_get(slot, caller, length);
 	if (length < 4)
 		return M6_ERR_INVALID_ARGUMENT;
 	word_t irq = tcb_get_mr(caller, 0), trigger = tcb_get_mr(caller, 1);
@@ -87,6 +101,8 @@ int irq_handler_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 	unsigned irq = (unsigned)slot->cap.object;
 	if (!cap_has_rights(&slot->cap, M6_RIGHT_WRITE))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
+	if (irq_is_lpi(irq))
+		return lpi_handler_invoke(irq, caller, label, length);
 	switch (label) {
 	case M6_IRQ_HANDLER_SET_NOTIFICATION:
 		return notification_set_signal_slot(&irqs[irq].notification, caller, length);

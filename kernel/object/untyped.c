@@ -180,6 +180,9 @@ void untyped_perform_retype(struct cte *slot, unsigned type, unsigned size_bits,
 		out->size_bits = (uint8_t)bits;
 		out->word = device;
 		break;
+	case M6_OBJ_MSI_DEVICE:
+		out->size_bits = (uint8_t)size_bits; /* event ID bits: the ITT's size */
+		break;
 	default:
 		break;
 	}

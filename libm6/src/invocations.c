@@ -352,6 +352,40 @@ uint64_t m6_irq_handler_ack(m6_cptr_t handler)
 	return invoke_simple(handler, M6_IRQ_HANDLER_ACK, NULL, 0);
 }
 
+uint64_t m6_irq_control_msi_bind(m6_cptr_t irq_control, m6_cptr_t msi_device, uint64_t device_id,
+                                 uint64_t *doorbell)
+{
+	const uint64_t a[] = {msi_device, device_id};
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), irq_control, M6_IRQ_CONTROL_MSI_BIND, a, 2, &m);
+	if (err == M6_OK && doorbell)
+		*doorbell = m.mr[0];
+	return err;
+}
+
+uint64_t m6_irq_control_get_msi(m6_cptr_t irq_control, m6_cptr_t msi_device, uint64_t event,
+                                m6_cptr_t dest_cnode, uint64_t dest_slot, uint64_t *doorbell,
+                                uint64_t *data, uint64_t *intid)
+{
+	const uint64_t a[] = {msi_device, event, dest_cnode, dest_slot};
+	struct m6_msg m;
+	uint64_t err = invoke(m6_ipc_buffer(), irq_control, M6_IRQ_CONTROL_GET_MSI, a, 4, &m);
+	if (err == M6_OK) {
+		if (doorbell)
+			*doorbell = m.mr[0];
+		if (data)
+			*data = m.mr[1];
+		if (intid)
+			*intid = m.mr[2];
+	}
+	return err;
+}
+
+uint64_t m6_irq_handler_trigger(m6_cptr_t handler)
+{
+	return invoke_simple(handler, M6_IRQ_HANDLER_TRIGGER, NULL, 0);
+}
+
 uint64_t m6_timer_set_notification(m6_cptr_t timer, m6_cptr_t notification)
 {
 	const uint64_t a[] = {notification};

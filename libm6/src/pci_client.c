@@ -41,6 +41,13 @@ uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t v
 	uint64_t err = pci_claim(bus, index, &dev->id);
 	if (err != M6_OK)
 		return err;
+	/* Bus mastering on (the bus enables it at boot; a reset turns it off). */
+	uint32_t cmd = 0;
+	err = pci_config_read(bus, index, 4, &cmd);
+	if (err == M6_OK && !(cmd & 4u))
+		err = pci_config_write(bus, index, 4, (cmd & 0xffffu) | 4u); /* status untouched */
+	if (err != M6_OK)
+		return err;
 	uint64_t va = vaddr;
 	uint64_t done[4] = {~0ull, ~0ull, ~0ull, ~0ull};
 	for (uint32_t b = 0; b < 6; b++) {
@@ -88,6 +95,18 @@ uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32
 	if (!slot)
 		return M6_ERR_NOT_ENOUGH_MEMORY;
 	uint64_t err = pci_interrupt(dev->bus, dev->index, PCI_IRQ_KIND_INTX, 0, slot, intid);
+	if (err == M6_OK)
+		*handler = slot;
+	return err;
+}
+
+uint64_t m6_pci_msix(const struct m6_pci_device *dev, uint32_t vector, m6_cptr_t *handler,
+                     uint32_t *intid)
+{
+	m6_cptr_t slot = m6_cap_alloc();
+	if (!slot)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err = pci_interrupt(dev->bus, dev->index, PCI_IRQ_KIND_MSIX, vector, slot, intid);
 	if (err == M6_OK)
 		*handler = slot;
 	return err;

@@ -387,8 +387,9 @@ int main(void)
 	bench_boot();
 
 	static void (*const benches[])(void) = {
-	    bench_null_syscalls, bench_yield,          bench_notification,  bench_page_fault,
-	    bench_timer_irq,     bench_context_switch, bench_retype_revoke, bench_timer_storm,
+	    bench_null_syscalls, bench_yield,       bench_notification,
+	    bench_page_fault,    bench_timer_irq,   bench_context_switch,
+	    bench_retype_revoke, bench_timer_storm, bench_lpi,
 	};
 	bench_ipc(false);
 	cleanup();

@@ -104,6 +104,19 @@ static inline void bench_store_then_syscall(uint64_t number, uint64_t cap, volat
 	                 : "x2", "x3", "x4", "x5", "x6", "x7", "memory");
 }
 
+/* As bench_store_then_syscall, a CALL with message info `info` (an invocation's label). */
+static inline void bench_store_then_call(uint64_t cap, uint64_t info, volatile uint64_t *slot)
+{
+	register uint64_t x0 __asm__("x0") = cap;
+	register uint64_t x1 __asm__("x1") = info;
+	register uint64_t x8 __asm__("x8") = M6_SYS_CALL;
+	uint64_t t0;
+	__asm__ volatile(BENCH_T0 "str %[t0], [%[slot]]\n\tsvc #0"
+	                 : "+r"(x0), "+r"(x1), "+r"(x8), [t0] "=&r"(t0)
+	                 : [slot] "r"(slot)
+	                 : "x2", "x3", "x4", "x5", "x6", "x7", "memory");
+}
+
 /* Its empty window: the read pair plus the store. */
 static inline uint32_t bench_timed_store_nothing(volatile uint64_t *slot)
 {
@@ -165,17 +178,17 @@ void bench_put_u64(uint64_t v);
 
 /* Root CNode slots the suite uses; the spec's caps sit below BENCH_SLOT_UGLOBAL. */
 #define BENCH_ROOT_SLOTS     64
-#define BENCH_SLOT_UGLOBAL   9  /* untyped for the suite's lasting objects */
-#define BENCH_SLOT_UBENCH    10 /* untyped for one benchmark's objects, revoked after it */
-#define BENCH_SLOT_SHARED    11 /* 2 MiB frame: stacks and shared data, main VSpace */
-#define BENCH_SLOT_SHARED2   12 /* the same frame mapped in the second VSpace */
-#define BENCH_SLOT_VS2       13 /* the second VSpace ("clone") */
-#define BENCH_SLOT_VS2_PT1   14
-#define BENCH_SLOT_VS2_PT2   15
-#define BENCH_SLOT_VS2_PT3   16
-#define BENCH_SLOT_VS2_IMAGE 17 /* 2 MiB frame: copy of this program's image, RX */
-#define BENCH_SLOT_IPC_PT    18 /* main VSpace table for the helpers' IPC buffers */
-#define BENCH_SLOT_IPC0      19 /* BENCH_THREADS IPC buffer frames */
+#define BENCH_SLOT_UGLOBAL   12 /* untyped for the suite's lasting objects */
+#define BENCH_SLOT_UBENCH    13 /* untyped for one benchmark's objects, revoked after it */
+#define BENCH_SLOT_SHARED    14 /* 2 MiB frame: stacks and shared data, main VSpace */
+#define BENCH_SLOT_SHARED2   15 /* the same frame mapped in the second VSpace */
+#define BENCH_SLOT_VS2       16 /* the second VSpace ("clone") */
+#define BENCH_SLOT_VS2_PT1   17
+#define BENCH_SLOT_VS2_PT2   18
+#define BENCH_SLOT_VS2_PT3   19
+#define BENCH_SLOT_VS2_IMAGE 20 /* 2 MiB frame: copy of this program's image, RX */
+#define BENCH_SLOT_IPC_PT    21 /* main VSpace table for the helpers' IPC buffers */
+#define BENCH_SLOT_IPC0      22 /* BENCH_THREADS IPC buffer frames */
 #define BENCH_FIRST_SLOT     32 /* per-benchmark slots */
 
 /* Thread indices 0..3 run in the main VSpace, 4..5 in the second one. */
@@ -189,7 +202,9 @@ void bench_put_u64(uint64_t v);
 #define BENCH_IMAGE_SCRATCH 0x22000000ull /* where the image copy is written */
 
 _Static_assert(CAP_POOL < BENCH_SLOT_UGLOBAL && CAP_DEBUG_CONSOLE < BENCH_SLOT_UGLOBAL &&
-                   CAP_POWER < BENCH_SLOT_UGLOBAL && CAP_ASID_POOL < BENCH_SLOT_UGLOBAL,
+                   CAP_POWER < BENCH_SLOT_UGLOBAL && CAP_ASID_POOL < BENCH_SLOT_UGLOBAL &&
+                   CAP_IRQ_CONTROL < BENCH_SLOT_UGLOBAL && CAP_ECAM < BENCH_SLOT_UGLOBAL &&
+                   CAP_BAR < BENCH_SLOT_UGLOBAL,
                "spec caps must sit below the suite's slots");
 
 /* Priorities: main runs at BENCH_PRIO_MAIN; servers and partners at the same level unless
@@ -247,6 +262,7 @@ void bench_null_syscalls(void);
 void bench_yield(void);
 void bench_ipc(bool cross_as);
 void bench_notification(void);
+void bench_lpi(void);
 void bench_page_fault(void);
 void bench_timer_irq(void);
 void bench_context_switch(void);

@@ -206,6 +206,172 @@ static uint32_t timed_signal_wait(m6_cptr_t b, m6_cptr_t a)
 	return bench_delta(t0, t1);
 }
 
+/* ---- a real MSI: QEMU's edu device at 00:03.0 (run_bench.py adds it) ---- */
+
+#define EDU_ECAM_VA  0x5000000000ull /* bus 0's config space, a 2 MiB device frame */
+#define EDU_BAR_VA   0x5000200000ull /* edu's registers: the first page of its BAR 0 */
+#define EDU_BAR_PA   0x10000000u     /* start of the host bridge's 32-bit window (1:1) */
+#define EDU_CFG(off) ((volatile uint32_t *)(uintptr_t)(EDU_ECAM_VA + (3ull << 15) + (off)))
+#define EDU_REG(off) ((volatile uint32_t *)(uintptr_t)(EDU_BAR_VA + (off)))
+
+static bool edu_map(m6_cptr_t untyped, uint64_t bits, uint64_t vaddr)
+{
+	m6_cptr_t f = bench_slot();
+	return f &&
+	       BENCH_OK(m6_untyped_retype(untyped, M6_OBJ_FRAME, bits, M6_CAP_SELF_CNODE, f, 1),
+	                "retype edu frame") &&
+	       BENCH_OK(m6_frame_map(f, M6_CAP_SELF_VSPACE, vaddr, M6_RIGHT_READ | M6_RIGHT_WRITE),
+	                "map edu frame");
+}
+
+static bool edu_table(uint64_t vaddr, unsigned level)
+{
+	m6_cptr_t t = bench_new(M6_OBJ_PAGE_TABLE, 0);
+	uint64_t span = 1ull << (12 + 9 * (4 - level));
+	uint64_t err = t ? m6_page_table_map(t, M6_CAP_SELF_VSPACE, vaddr & ~(span - 1), level)
+	                 : M6_ERR_NOT_ENOUGH_MEMORY;
+	return err == M6_OK || err == M6_ERR_DELETE_FIRST || BENCH_OK(err, "map edu table");
+}
+
+/* Map edu's config space and registers, BAR 0 at the window's start, memory and bus
+ * master on; the MSI capability's offset, 0 if there is no edu. */
+static unsigned edu_setup(void)
+{
+	if (!edu_table(EDU_ECAM_VA, 1) || !edu_table(EDU_ECAM_VA, 2) || !edu_table(EDU_BAR_VA, 3) ||
+	    !edu_map(CAP_ECAM, 21, EDU_ECAM_VA) || !edu_map(CAP_BAR, 12, EDU_BAR_VA))
+		return 0;
+	if (*EDU_CFG(0) != 0x11e81234u)
+		return 0;
+	*EDU_CFG(0x10) = EDU_BAR_PA;
+	*EDU_CFG(0x04) = (1u << 1) | (1u << 2) | (1u << 10); /* memory, bus master, no INTx */
+	__asm__ volatile("dsb sy" ::: "memory");
+	unsigned cap = *EDU_CFG(0x34) & 0xfc;
+	for (unsigned i = 0; i < 48 && cap && (*EDU_CFG(cap) & 0xff) != 0x05; i++)
+		cap = (*EDU_CFG(cap) >> 8) & 0xfc;
+	return cap && (*EDU_CFG(cap) & 0xff) == 0x05 ? cap : 0;
+}
+
+static void msi_waiter(struct bench_helper *h)
+{
+	m6_cptr_t ntfn = h->arg[0], handler = h->arg[2];
+	uint32_t overhead = (uint32_t)h->arg[1];
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++) {
+		uint64_t word;
+		uint64_t t1 = bench_syscall_then_t1(M6_SYS_RECV, ntfn, &word);
+		(void)word;
+		if (i >= BENCH_WARMUP)
+			bench_samples[i - BENCH_WARMUP] =
+			    bench_delta(bench_shared()->t0, t1) - overhead;
+		*EDU_REG(0x64) = 1;          /* edu's interrupt status */
+		m6_irq_handler_ack(handler); /* outside the window */
+	}
+}
+
+/* lpi_msi_wakeup: a store to edu's "raise interrupt" register makes the device write its
+ * MSI to the ITS's doorbell; the LPI's handler signals a notification a higher-priority
+ * thread waits on. A sample runs from the store until that thread runs: the interrupt taken
+ * at EL0, the LPI masked (configuration byte and INV), the signal, one thread switch. */
+static void bench_lpi_msi(uint32_t store_overhead)
+{
+	unsigned cap = edu_setup();
+	if (!cap) {
+		bench_skip("lpi_msi_wakeup", "no edu device at 00:03.0");
+		return;
+	}
+	m6_cptr_t d = bench_new(M6_OBJ_MSI_DEVICE, 1);
+	m6_cptr_t n = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t done = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t h = bench_slot();
+	m6_cptr_t nb = n ? badged(n) : 0;
+	uint64_t doorbell = 0, data = 0;
+	if (!d || !nb || !done || !h ||
+	    !BENCH_OK(m6_irq_control_msi_bind(CAP_IRQ_CONTROL, d, 3 << 3, NULL), "msi_bind edu") ||
+	    !BENCH_OK(m6_irq_control_get_msi(CAP_IRQ_CONTROL, d, 0, M6_CAP_SELF_CNODE, h, &doorbell,
+	                                     &data, NULL),
+	              "get_msi edu") ||
+	    !BENCH_OK(m6_irq_handler_set_notification(h, nb), "irq_handler_set_notification") ||
+	    !BENCH_OK(m6_irq_handler_ack(h), "irq_handler_ack"))
+		return;
+	bool is64 = *EDU_CFG(cap) & (1u << 23);
+	*EDU_CFG(cap + 4) = (uint32_t)doorbell;
+	*EDU_CFG(cap + 8) = is64 ? (uint32_t)(doorbell >> 32) : (uint32_t)data;
+	if (is64)
+		*EDU_CFG(cap + 12) = (uint32_t)data;
+	*EDU_CFG(cap) |= 1u << 16; /* MSI enable */
+	__asm__ volatile("dsb sy" ::: "memory");
+	static struct bench_helper waiter;
+	waiter =
+	    (struct bench_helper){.fn = msi_waiter, .arg = {n, store_overhead, h}, .done = done};
+	if (!bench_helper_start(1, &waiter, BENCH_PRIO_HIGH, 0))
+		return;
+	volatile uint64_t *slot = &bench_shared()->t0;
+	volatile uint32_t *raise = EDU_REG(0x60);
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++) {
+		uint64_t t0;
+		__asm__ volatile(BENCH_T0 "str %[t0], [%[slot]]\n\tstr %w[one], [%[raise]]"
+		                 : [t0] "=&r"(t0)
+		                 : [slot] "r"(slot), [raise] "r"(raise), [one] "r"(1u)
+		                 : "memory");
+	}
+	wait_done(done);
+	bench_report("lpi_msi_wakeup", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
+}
+
+static void lpi_waiter(struct bench_helper *h)
+{
+	m6_cptr_t ntfn = h->arg[0], handler = h->arg[2];
+	uint32_t overhead = (uint32_t)h->arg[1];
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++) {
+		uint64_t word;
+		uint64_t t1 = bench_syscall_then_t1(M6_SYS_RECV, ntfn, &word);
+		(void)word;
+		if (i >= BENCH_WARMUP)
+			bench_samples[i - BENCH_WARMUP] =
+			    bench_delta(bench_shared()->t0, t1) - overhead;
+		m6_irq_handler_ack(handler); /* outside the window: the next one may come */
+	}
+}
+
+/* lpi_trigger_wakeup: main raises an LPI (IRQ_HANDLER_TRIGGER, the ITS's INT command: the
+ * translation a device's doorbell write goes through) whose handler signals a notification
+ * a higher-priority thread waits on. A sample runs from main's svc until that thread runs
+ * with the word: the invocation and its ITS command, the interrupt taken on the way out,
+ * the LPI masked (configuration byte and INV), the signal and one thread switch. The
+ * waiter acknowledges outside the window. */
+void bench_lpi(void)
+{
+	m6_cptr_t d = bench_new(M6_OBJ_MSI_DEVICE, 1);
+	m6_cptr_t n = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t done = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t h = bench_slot(); /* the handler's */
+	m6_cptr_t nb = n ? badged(n) : 0;
+	if (!d || !nb || !done || !h)
+		return;
+	if (!BENCH_OK(m6_irq_control_msi_bind(CAP_IRQ_CONTROL, d, 0x0100, NULL), "msi_bind") ||
+	    !BENCH_OK(m6_irq_control_get_msi(CAP_IRQ_CONTROL, d, 1, M6_CAP_SELF_CNODE, h, NULL,
+	                                     NULL, NULL),
+	              "get_msi") ||
+	    !BENCH_OK(m6_irq_handler_set_notification(h, nb), "irq_handler_set_notification") ||
+	    !BENCH_OK(m6_irq_handler_ack(h), "irq_handler_ack"))
+		return;
+	volatile uint64_t *slot = &bench_shared()->t0;
+	uint32_t store_overhead = UINT32_MAX;
+	for (unsigned i = 0; i < 16; i++) {
+		uint32_t o = bench_timed_store_nothing(slot);
+		store_overhead = o < store_overhead ? o : store_overhead;
+	}
+	static struct bench_helper waiter;
+	waiter =
+	    (struct bench_helper){.fn = lpi_waiter, .arg = {n, store_overhead, h}, .done = done};
+	if (!bench_helper_start(0, &waiter, BENCH_PRIO_HIGH, 0))
+		return;
+	for (unsigned i = 0; i < BENCH_WARMUP + BENCH_SAMPLES; i++)
+		bench_store_then_call(h, m6_msginfo(M6_IRQ_HANDLER_TRIGGER, 0), slot);
+	wait_done(done);
+	bench_report("lpi_trigger_wakeup", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
+	bench_lpi_msi(store_overhead);
+}
+
 /* ntfn_signal_wakeup: main signals a notification a higher-priority thread waits on; a
  * sample runs from main's SEND until the waiter runs with the word (the waiter's first
  * counter read), so it holds one kernel entry, the wake-up and one thread switch.

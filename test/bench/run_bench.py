@@ -70,7 +70,8 @@ EXPECTED = [
     "ntfn_signal_wakeup", "ntfn_roundtrip", "page_fault_resume", "timer_wait_irq_wake",
     "ctx_switch_same_as", "ctx_switch_cross_as",
     "retype_frame_4k", "revoke_frame_4k", "retype_revoke_frame_4k",
-    "timer_storm_victim_delay", "timer_storm_thread_share_pct",
+    "timer_storm_victim_delay", "timer_storm_thread_share_pct", "lpi_trigger_wakeup",
+    "lpi_msi_wakeup",
 ]
 # The block benchmarks (--blk, test/blkbench): 4 KiB random reads through the block protocol.
 EXPECTED_BLK = ["blk_read_4k_qd1", "blk_read_4k_qd32", "blk_qd32_client_syscalls_per_1000"]
@@ -251,6 +252,10 @@ def main() -> int:
                         print(f"run_bench: the file benchmarks' disk: {exc}", file=sys.stderr)
                         return 2
                     output, status, took = run_qemu(args.qemu, image, args.timeout, disk)
+            elif image == args.image:
+                # QEMU's edu device at 00:03.0: lpi_msi_wakeup's MSIs (test/bench/ops.c).
+                output, status, took = run_qemu([*args.qemu, "-device", "edu,addr=03.0"],
+                                                image, args.timeout)
             else:
                 output, status, took = run_qemu(args.qemu, image, args.timeout)
         except OSError as exc:

@@ -13,6 +13,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_ipc,
     kt_suite_notification,
     kt_suite_irq_timer,
+    kt_suite_its,
     kt_suite_fault,
     kt_suite_sched,
     kt_suite_paths,

@@ -265,6 +265,7 @@ extern const struct kt_test kt_suite_arch[];
 /* Run alone, by the ktest_flood system (argv[1] "flood"): its faults are reported. */
 extern const struct kt_test kt_suite_flood[];
 extern const struct kt_test kt_suite_revoke[];
+extern const struct kt_test kt_suite_its[];
 extern const struct kt_test kt_suite_timer_storm[];
 extern const struct kt_test kt_suite_reply_cap[];
 

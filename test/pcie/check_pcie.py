@@ -17,7 +17,9 @@ enumerates, twice over.
    (hw/nvme/ctrl.c): VS 0x10400 (NVMe 1.4); CAP with MQES 0x7ff, CQR, TO 0xf, command
    sets NVM + I/O command set selection + admin only, MPSMAX 4; 65 MSI-X vectors (64 I/O
    queue pairs + admin) with the table at 0x2000 and the pending bits at 0x3000 of BAR0;
-   INTx on GIC interrupt 36 (00:01.0 pin A through the interrupt-map).
+   INTx on GIC interrupt 36 (00:01.0 pin A through the interrupt-map). And an Identify
+   command on the admin queue completed with MSI-X vector 0 (an LPI, ID 8192 and up,
+   through the ITS), the page it returned starting with the PCI vendor 0x1b36.
 
 The guest must power off (PSCI) before the timeout and QEMU exit 0.
 
@@ -60,6 +62,9 @@ def check_drivers(output: str) -> list[str]:
         m = re.search(rf"^{who}: all (0x[0-9a-f]+) of (0x[0-9a-f]+) checks passed$", output, re.M)
         if not m or m.group(1) != m.group(2):
             failures.append(f"no '{who}: all N of N checks passed' line")
+    msix = re.search(r"^pcitest: msix lpi (0x[0-9a-f]+) identify (0x[0-9a-f]+)$", output, re.M)
+    if not msix or int(msix.group(1), 16) < 8192 or int(msix.group(2), 16) != 0x1B36:
+        failures.append("no 'pcitest: msix lpi L identify 0x1b36' line with an LPI (>= 8192)")
     m = NVME_LINE.search(output)
     if not m:
         failures.append("no 'pcitest: nvme ...' line")

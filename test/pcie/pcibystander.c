@@ -19,6 +19,7 @@ int main(void)
 	             "bar with badge 99");
 	check_status(pci_config_read(CAP_RAW, 0, 0, &v), M6_ERR_INSUFFICIENT_RIGHTS,
 	             "config read with badge 99");
+	check_status(pci_reset(CAP_RAW, 0), M6_ERR_INSUFFICIENT_RIGHTS, "reset with badge 99");
 	say("bystander: ");
 	say(failures ? "FAILED " : "all ");
 	say_hex(checks - failures);

@@ -11,6 +11,90 @@
 #include "pcitest_check.h"
 
 #define BARS_VADDR 0x6000000000ull
+/* In BAR0's 2 MiB span, so the page tables m6_pci_open made serve these pages too. */
+#define DMA_VADDR (BARS_VADDR + 0x100000)
+
+/* NVMe registers (32-bit word indices into BAR0) and the admin queue doorbells. */
+enum { CC = 0x14 / 4, CSTS = 0x1c / 4, AQA = 0x24 / 4, ASQ = 0x28 / 4, ACQ = 0x30 / 4 };
+#define SQ0_TAIL (0x1000 / 4)
+#define CQ0_HEAD (0x1004 / 4)
+
+/* A 4 KiB page of RAM from `dma`, mapped at `va`, with its physical address. */
+static volatile uint32_t *dma_page(uint64_t va, uint64_t *paddr)
+{
+	m6_cptr_t f = m6_cap_alloc();
+	if (!f || m6_untyped_retype(CAP_DMA, M6_OBJ_FRAME, 12, M6_CAP_SELF_CNODE, f, 1) != M6_OK ||
+	    m6_frame_map(f, M6_CAP_SELF_VSPACE, va, M6_RIGHT_READ | M6_RIGHT_WRITE) != M6_OK ||
+	    m6_frame_get_address(f, paddr) != M6_OK)
+		return 0;
+	return (volatile uint32_t *)(uintptr_t)va;
+}
+
+/* The controller's admin queue pair (2 entries each), an Identify Controller command, and
+ * its completion signalled through MSI-X vector 0 (the admin completion queue's): the
+ * vector the bus programmed reaches the ITS, and its LPI our notification. */
+static void identify_through_msix(const struct m6_pci_device *dev, volatile uint32_t *regs)
+{
+	m6_cptr_t handler = 0;
+	uint32_t lpi = 0;
+	check_status(m6_pci_msix(dev, 0, &handler, &lpi), M6_OK, "MSI-X vector 0");
+	m6_cptr_t again = 0;
+	uint32_t lpi_again = 0;
+	check_status(m6_pci_msix(dev, 0, &again, &lpi_again), M6_OK, "MSI-X vector 0 again");
+	check(lpi_again == lpi, "asking again answers the same vector");
+	check(lpi >= 8192, "an LPI (interrupt ID 8192 and up)");
+	uint32_t cmd = 0;
+	pci_config_read(CAP_NVME, 0, 4, &cmd);
+	check(cmd & (1u << 10), "the bus disabled INTx when it enabled MSI-X");
+	m6_cptr_t irq = m6_cap_mint(CAP_IRQ, M6_RIGHT_WRITE, 1);
+	check_status(m6_irq_handler_set_notification(handler, irq), M6_OK,
+	             "handler -> notification");
+	check_status(m6_irq_handler_ack(handler), M6_OK, "unmask the vector");
+
+	/* The admin queues and the Identify page: RAM the controller reads and writes by DMA
+	 * at their physical addresses (no IOSpace yet). */
+	uint64_t sq_pa = 0, cq_pa = 0, id_pa = 0;
+	volatile uint32_t *sq = dma_page(DMA_VADDR, &sq_pa);
+	volatile uint32_t *cq = dma_page(DMA_VADDR + 0x1000, &cq_pa);
+	volatile uint32_t *idp = dma_page(DMA_VADDR + 0x2000, &id_pa);
+	if (!sq || !cq || !idp) {
+		check(false, "DMA pages");
+		return;
+	}
+	regs[AQA] = 1u << 16 | 1u; /* 2-entry admin queues (zero-based sizes) */
+	regs[ASQ] = (uint32_t)sq_pa;
+	regs[ASQ + 1] = (uint32_t)(sq_pa >> 32);
+	regs[ACQ] = (uint32_t)cq_pa;
+	regs[ACQ + 1] = (uint32_t)(cq_pa >> 32);
+	regs[CC] = 1u | 6u << 16 | 4u << 20; /* enable; 64-byte SQ and 16-byte CQ entries */
+	unsigned spins = 0;
+	while (!(regs[CSTS] & 1u) && spins++ < 100000)
+		m6_yield();
+	check(regs[CSTS] & 1u, "CSTS.RDY after enabling the controller");
+	/* Identify Controller: opcode 0x06, command ID 7, PRP1 the page, CNS 1 */
+	for (unsigned i = 0; i < 16; i++)
+		sq[i] = 0;
+	sq[0] = 0x06u | 7u << 16;
+	sq[6] = (uint32_t)id_pa;
+	sq[7] = (uint32_t)(id_pa >> 32);
+	sq[10] = 1u;
+	__asm__ volatile("dsb sy" ::: "memory");
+	regs[SQ0_TAIL] = 1;
+	uint64_t word = m6_wait(CAP_IRQ);
+	check(word == 1, "the MSI-X vector's LPI signalled the notification");
+	uint32_t dw3 = cq[3];
+	check((dw3 & 0xffffu) == 7 && (dw3 >> 16 & 1u) == 1 && (dw3 >> 17) == 0,
+	      "a successful completion of command 7 in phase 1");
+	check((idp[0] & 0xffffu) == 0x1b36, "Identify: PCI vendor 0x1b36");
+	check((idp[1] & 0xffffu) == ('m' | '6' << 8), "Identify: the serial number starts \"m6\"");
+	regs[CQ0_HEAD] = 1;
+	check_status(m6_irq_handler_ack(handler), M6_OK, "ack the vector");
+	say("pcitest: msix lpi ");
+	say_hex(lpi);
+	say(" identify ");
+	say_hex(idp[0] & 0xffffu);
+	say("\n");
+}
 
 int main(void)
 {
@@ -76,8 +160,8 @@ int main(void)
 	             "page 4 of a 4-page BAR");
 	check_status(pci_bar_frame(CAP_NVME, 0, 0, 0, dev.bars[0].first_frame), M6_ERR_DELETE_FIRST,
 	             "a frame into an occupied slot");
-	check_status(pci_interrupt(CAP_NVME, 0, PCI_IRQ_KIND_MSIX, 0, slot, &intid),
-	             PCI_ERR_UNSUPPORTED, "MSI-X (no ITS yet)");
+	check_status(pci_interrupt(CAP_NVME, 0, PCI_IRQ_KIND_MSIX, 65, slot, &intid),
+	             PCI_ERR_NO_INTERRUPT, "MSI-X vector 65 of 65");
 	check_status(pci_interrupt(CAP_NVME, 0, PCI_IRQ_KIND_INTX, 1, slot, &intid),
 	             PCI_ERR_NO_INTERRUPT, "INTx vector 1");
 
@@ -100,6 +184,23 @@ int main(void)
 	check((v & 4) == 0, "bus mastering is off");
 	check_status(pci_config_write(CAP_NVME, 0, 4, cmd), M6_OK, "bus mastering back on");
 	check(regs[2] == 0x00010400, "the BAR still decodes after the command writes");
+
+	identify_through_msix(&dev, regs);
+
+	/* A restarted driver's first call: the bus takes back what it handed out and stops
+	 * the function; the claim stays, and the BARs can be had again. */
+	check_status(pci_reset(CAP_NVME, 0), M6_OK, "reset");
+	uint64_t pa;
+	check_status(m6_frame_get_address(dev.bars[0].first_frame, &pa), M6_ERR_INVALID_CAP,
+	             "the BAR frame's copy is revoked");
+	check_status(m6_irq_handler_ack(irq), M6_ERR_INVALID_CAP,
+	             "the INTx handler's copy is revoked");
+	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after reset");
+	check((v & 4u) == 0 && (v & (1u << 10)), "reset: bus mastering off, INTx masked");
+	check_status(m6_pci_open(CAP_NVME, 0, CAP_TABLES, BARS_VADDR, &dev), M6_OK, "open again");
+	check(regs[2] == 0x00010400, "BAR0 mapped again after the reset");
+	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after open");
+	check(v & 4u, "m6_pci_open turned bus mastering back on");
 
 	/* pciother (badge 1) and bystander (2) finish their checks (their priorities are
 	 * higher: they ran while we waited on the bus), then we report and power off. */

@@ -103,6 +103,16 @@ VARIANTS = [
             "the only GICv3 disabled: the kernel cannot run without one, and says so",
             [("prop", ("arm,gic-v3", 'status = "disabled";'))],
             [r"m6: PANIC: DTB: the GICv3 intc@8000000 is disabled"], None, forbid=[r"^ping:"]),
+    Variant("its-disabled",
+            "the GICv3 ITS disabled: MSIs are optional, the kernel carves no ITS tables and "
+            "the system runs to ping's power-off",
+            [("prop", ("arm,gic-v3-its", 'status = "disabled";'))],
+            [r"m6: GICv3: \d+ interrupt lines", r"ping: PASS"], 0, forbid=[r"ITS"]),
+    Variant("its-in-ram",
+            "the ITS's registers placed inside RAM: refused before anything writes there",
+            [("reg", ("arm,gic-v3-its", "0x0 0x40100000 0x0 0x20000"))],
+            [r"m6: PANIC: DTB: GICv3 ITS its@8080000: registers at 40100000-4011ffff are in RAM"],
+            None, forbid=[r"^ping:"]),
     Variant("uart-disabled",
             "the only PL011 disabled: the kernel never writes to it (silent) and the system "
             "still runs to ping's power-off",

@@ -80,6 +80,20 @@ static void test_rules(void **state)
 	assert_int_equal(pcie_rule_count(&unknown, &r), 0);
 }
 
+static void test_claims(void **state)
+{
+	(void)state;
+	uint64_t holder = 0;
+	assert_int_equal(pcie_claim(&holder, 0), PCIE_CLAIM_OTHER);
+	assert_int_equal(holder, 0);
+	assert_int_equal(pcie_claim(&holder, 3), PCIE_CLAIM_NEW);
+	assert_int_equal(holder, 3);
+	assert_int_equal(pcie_claim(&holder, 3), PCIE_CLAIM_AGAIN);
+	/* a second claimant of a claimed function is refused and changes nothing */
+	assert_int_equal(pcie_claim(&holder, 4), PCIE_CLAIM_OTHER);
+	assert_int_equal(holder, 3);
+}
+
 static void test_intx_swizzle(void **state)
 {
 	(void)state;
@@ -194,9 +208,8 @@ static void test_config_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rules),
-	    cmocka_unit_test(test_intx_swizzle),
-	    cmocka_unit_test(test_msix),
+	    cmocka_unit_test(test_rules),        cmocka_unit_test(test_claims),
+	    cmocka_unit_test(test_intx_swizzle), cmocka_unit_test(test_msix),
 	    cmocka_unit_test(test_config_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

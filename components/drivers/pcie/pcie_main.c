@@ -15,7 +15,10 @@
  *   (pcie_dt.h, checked at compile time);
  * - `endpoint pci` and `pci_bus pci`: where claims arrive, M6_PCI_CLAIMS the table badge
  *   -> rule the spec compiler wrote (docs/spec-language.md, "PCI");
- * - `syscap irq_control`: for the INTx lines (the host bridge's interrupt-map, pcie_dt.h);
+ * - `syscap irq_control`: for the INTx lines (the host bridge's interrupt-map, pcie_dt.h)
+ *   and the MSI-X vectors (LPIs through the GICv3 ITS);
+ * - `untyped msi SIZE` (optional): RAM for the ITS's MSI devices, one per function that
+ *   asks for MSI-X (32 bytes per event, at least 512);
  * - `syscap debug_console`; in a test system without claims, `syscap power`.
  *
  * The bus never powers off a system that has drivers: it keeps serving. */
@@ -178,7 +181,8 @@ static unsigned node_count;
 struct fstate {
 	uint64_t claimed_by;             /* badge; 0: free */
 	m6_cptr_t frames[PCIE_MAX_BARS]; /* the first of the BAR's frame caps; 0: not made */
-	m6_cptr_t intx;                  /* its INTx handler, once asked for */
+	m6_cptr_t msi_device;            /* bound to its requester ID, once MSI-X is asked for */
+	bool msix_enabled;
 };
 static struct fstate fstate[PCIE_MAX_FUNCTIONS];
 
@@ -191,6 +195,25 @@ struct intx_line {
 };
 static struct intx_line lines[16];
 static unsigned line_count;
+
+/* MSI-X vectors handed out: the handler of (function, vector), kept so that asking again
+ * answers the same handler. */
+struct msix_vector {
+	int fi;
+	unsigned vector;
+	m6_cptr_t handler;
+	uint32_t intid;
+};
+#define MAX_MSIX_VECTORS 256u
+static struct msix_vector msix_vectors[MAX_MSIX_VECTORS];
+static unsigned msix_count;
+
+/* The pages of MSI-X tables the bus maps to program them (its own copies of the frames it
+ * hands out): from MSIX_VADDR on, in one 2 MiB span (one last-level table). */
+#define MSIX_VADDR     0x6000000000ull
+#define MAX_MSIX_PAGES 512u
+static m6_cptr_t msix_pages[MAX_MSIX_PAGES];
+static unsigned msix_page_count;
 
 static const struct m6_pci_claim claims[M6_PCI_CLAIMS_COUNT > 0 ? M6_PCI_CLAIMS_COUNT : 1] =
     M6_PCI_CLAIMS;
@@ -353,10 +376,10 @@ static uint64_t op_claim(void *state, uint64_t badge, uint32_t index, struct pci
 	if (err != M6_OK)
 		return err;
 	const struct pcie_function *f = &result.functions[fi];
-	if (fstate[fi].claimed_by && fstate[fi].claimed_by != badge)
+	enum pcie_claim_verdict v = pcie_claim(&fstate[fi].claimed_by, badge);
+	if (v == PCIE_CLAIM_OTHER)
 		return PCI_ERR_CLAIMED;
-	if (!fstate[fi].claimed_by) {
-		fstate[fi].claimed_by = badge;
+	if (v == PCIE_CLAIM_NEW) {
 		say("pcie: badge ");
 		put_dec(badge);
 		say(" claims ");
@@ -433,6 +456,104 @@ static uint64_t op_bar_frame(void *state, uint64_t badge, uint32_t index, uint32
 	return M6_OK;
 }
 
+#if defined(CAP_IRQ_CONTROL) && defined(CAP_MSI)
+/* The bus's mapping of the page of memory BAR `bar` at `offset` (its own frame cap: the
+ * driver holds a copy), made once; NULL when it cannot be made. */
+static volatile uint32_t *map_bar_page(int fi, unsigned bar, uint64_t offset)
+{
+	if (make_frames(fi, bar) != M6_OK)
+		return NULL;
+	m6_cptr_t frame = fstate[fi].frames[bar] + (m6_cptr_t)(offset >> PAGE_BITS);
+	unsigned i = 0;
+	while (i < msix_page_count && msix_pages[i] != frame)
+		i++;
+	if (i == msix_page_count) {
+		if (msix_page_count == MAX_MSIX_PAGES)
+			return NULL;
+		if (msix_page_count == 0) {
+			map_table(MSIX_VADDR, 1);
+			map_table(MSIX_VADDR, 2);
+			map_table(MSIX_VADDR, 3);
+		}
+		if (m6_frame_map(frame, M6_CAP_SELF_VSPACE, MSIX_VADDR + ((uint64_t)i << PAGE_BITS),
+		                 M6_RIGHT_READ | M6_RIGHT_WRITE) != M6_OK)
+			return NULL;
+		msix_pages[msix_page_count++] = frame;
+	}
+	return (volatile uint32_t *)(uintptr_t)(MSIX_VADDR + ((uint64_t)i << PAGE_BITS) +
+	                                        (offset & ((1u << PAGE_BITS) - 1)));
+}
+
+/* MSI-X vector `vector` of function `fi`: an LPI through the ITS (an MSI device bound to
+ * the function's requester ID, docs/abi.md "MSIs"), its table entry programmed by the bus
+ * (a driver never chooses an MSI address), MSI-X enabled and INTx disabled. */
+static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_t *intid)
+{
+	const struct pcie_function *f = &result.functions[fi];
+	struct pcie_msix m;
+	if (!f->cap_msix ||
+	    !pcie_msix_decode(f, cfg_of(fi, f->cap_msix), cfg_of(fi, f->cap_msix + 4u),
+	                      cfg_of(fi, f->cap_msix + 8u), &m) ||
+	    vector >= m.vectors)
+		return PCI_ERR_NO_INTERRUPT;
+	for (unsigned i = 0; i < msix_count; i++) {
+		if (msix_vectors[i].fi == fi && msix_vectors[i].vector == vector) {
+			*handler = msix_vectors[i].handler;
+			*intid = msix_vectors[i].intid;
+			return M6_OK;
+		}
+	}
+	if (msix_count == MAX_MSIX_VECTORS)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err;
+	if (!fstate[fi].msi_device) {
+		unsigned bits = 1;
+		while ((1u << bits) < m.vectors)
+			bits++;
+		m6_cptr_t dev = m6_cap_alloc();
+		if (!dev)
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+		err =
+		    m6_untyped_retype(CAP_MSI, M6_OBJ_MSI_DEVICE, bits, M6_CAP_SELF_CNODE, dev, 1);
+		if (err != M6_OK)
+			return err;
+		uint32_t rid = (uint32_t)f->bus << 8 | (uint32_t)f->dev << 3 | f->fn;
+		err = m6_irq_control_msi_bind(CAP_IRQ_CONTROL, dev, rid, NULL);
+		if (err != M6_OK)
+			return err;
+		fstate[fi].msi_device = dev;
+	}
+	volatile uint32_t *entry = map_bar_page(fi, m.table_bar, m.table_offset + 16ull * vector);
+	m6_cptr_t slot = m6_cap_alloc();
+	if (!entry || !slot)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t doorbell, data, lpi;
+	err = m6_irq_control_get_msi(CAP_IRQ_CONTROL, fstate[fi].msi_device, vector,
+	                             M6_CAP_SELF_CNODE, slot, &doorbell, &data, &lpi);
+	if (err != M6_OK)
+		return err;
+	/* Masked while the address and data change, then unmasked: the handler itself
+	 * starts masked until the driver acks it. */
+	entry[3] |= 1u;
+	entry[0] = (uint32_t)doorbell;
+	entry[1] = (uint32_t)(doorbell >> 32);
+	entry[2] = (uint32_t)data;
+	__asm__ volatile("dsb sy" ::: "memory");
+	entry[3] &= ~1u;
+	if (!fstate[fi].msix_enabled) {
+		uint32_t control = cfg_of(fi, f->cap_msix);
+		ecam_write(NULL, f->bus, f->dev, f->fn, f->cap_msix,
+		           (control | 1u << 31) & ~(1u << 30));
+		ecam_write(NULL, f->bus, f->dev, f->fn, 4, (cfg_of(fi, 4) & 0xffffu) | 1u << 10);
+		fstate[fi].msix_enabled = true;
+	}
+	msix_vectors[msix_count++] = (struct msix_vector){fi, vector, slot, (uint32_t)lpi};
+	*handler = slot;
+	*intid = (uint32_t)lpi;
+	return M6_OK;
+}
+#endif
+
 static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32_t kind,
                              uint32_t vector, m6_cptr_t *handler, uint32_t *intid)
 {
@@ -441,8 +562,13 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 	uint64_t err = lookup(badge, index, false, &fi);
 	if (err != M6_OK)
 		return err;
-	if (kind == PCI_IRQ_KIND_MSIX)
-		return PCI_ERR_UNSUPPORTED; /* needs the ITS: docs/devices.md */
+	if (kind == PCI_IRQ_KIND_MSIX) {
+#if defined(CAP_IRQ_CONTROL) && defined(CAP_MSI)
+		return msix_vector(fi, vector, handler, intid);
+#else
+		return PCI_ERR_UNSUPPORTED; /* no `untyped msi` or `syscap irq_control` */
+#endif
+	}
 	if (kind != PCI_IRQ_KIND_INTX)
 		return M6_ERR_INVALID_ARGUMENT;
 	const struct pcie_function *f = &result.functions[fi];
@@ -456,6 +582,9 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 	if (l < line_count && lines[l].owner != fi)
 		return PCI_ERR_SHARED;
 	if (l == line_count) {
+#ifndef CAP_IRQ_CONTROL
+		return PCI_ERR_UNSUPPORTED; /* the spec gave the bus no `syscap irq_control` */
+#else
 		if (line_count == sizeof lines / sizeof lines[0])
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		m6_cptr_t slot = m6_cap_alloc();
@@ -466,6 +595,13 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 		if (err != M6_OK)
 			return err;
 		lines[line_count++] = (struct intx_line){id, fi, slot};
+#endif
+	}
+	if (!fstate[fi].msix_enabled) {
+		/* A reset masked INTx: the driver asking for it again wants it. */
+		uint32_t cmd = cfg_of(fi, 4) & 0xffffu;
+		if (cmd & 1u << 10)
+			ecam_write(NULL, f->bus, f->dev, f->fn, 4, cmd & ~(1u << 10));
 	}
 	*handler = lines[l].handler;
 	*intid = id;
@@ -508,6 +644,52 @@ static uint64_t op_config_write(void *state, uint64_t badge, uint32_t index, uin
 	}
 }
 
+/* Revoke every copy of `cap` the bus handed out (the original stays). */
+static void take_back(m6_cptr_t cap)
+{
+	m6_cnode_revoke(M6_CAP_SELF_CNODE, cap, M6_DEPTH_ROOT);
+}
+
+static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	const struct pcie_function *f = &result.functions[fi];
+	/* First stop the device (no more DMA, no more interrupts), then take the caps. */
+	uint32_t cmd = cfg_of(fi, 4) & 0xffffu;
+	ecam_write(NULL, f->bus, f->dev, f->fn, 4, (cmd & ~(1u << 2)) | 1u << 10);
+	if (f->cap_msix) {
+		uint32_t control = cfg_of(fi, f->cap_msix);
+		ecam_write(NULL, f->bus, f->dev, f->fn, f->cap_msix,
+		           (control | 1u << 30) & ~(1u << 31));
+		fstate[fi].msix_enabled = false;
+	}
+	for (unsigned b = 0; b < PCIE_MAX_BARS; b++) {
+		unsigned pages = fstate[fi].frames[b] ? bar_pages(&f->bars[b]) : 0;
+		for (unsigned p = 0; p < pages; p++)
+			take_back(fstate[fi].frames[b] + p);
+	}
+#if defined(CAP_IRQ_CONTROL) && defined(CAP_MSI)
+	for (unsigned i = 0; i < msix_count; i++) {
+		if (msix_vectors[i].fi == fi)
+			take_back(msix_vectors[i].handler);
+	}
+#endif
+	for (unsigned l = 0; l < line_count; l++) {
+		if (lines[l].owner == fi)
+			take_back(lines[l].handler);
+	}
+	say("pcie: badge ");
+	put_dec(badge);
+	say(" resets ");
+	say_bdf(f);
+	say("\n");
+	return M6_OK;
+}
+
 static const struct pci_ops ops = {
     .count = op_count,
     .claim = op_claim,
@@ -516,6 +698,7 @@ static const struct pci_ops ops = {
     .interrupt = op_interrupt,
     .config_read = op_config_read,
     .config_write = op_config_write,
+    .reset = op_reset,
 };
 
 static _Noreturn void serve(void)

@@ -39,6 +39,18 @@ int pcie_rule_nth(const struct pcie_rule *r, const struct pcie_result *res, unsi
 	return -1;
 }
 
+enum pcie_claim_verdict pcie_claim(uint64_t *holder, uint64_t badge)
+{
+	if (badge == 0)
+		return PCIE_CLAIM_OTHER;
+	if (*holder == badge)
+		return PCIE_CLAIM_AGAIN;
+	if (*holder != 0)
+		return PCIE_CLAIM_OTHER;
+	*holder = badge;
+	return PCIE_CLAIM_NEW;
+}
+
 /* The bridge whose secondary bus is `bus`. */
 static const struct pcie_function *bridge_to(const struct pcie_result *res, unsigned bus)
 {

@@ -29,6 +29,12 @@ bool pcie_rule_matches(const struct pcie_rule *r, const struct pcie_function *f)
 unsigned pcie_rule_count(const struct pcie_rule *r, const struct pcie_result *res);
 int pcie_rule_nth(const struct pcie_rule *r, const struct pcie_result *res, unsigned nth);
 
+/* Claiming a function whose holder is *holder (0: free) for `badge`: NEW (now held by
+ * `badge`), AGAIN (it held it already: a restarted driver asks again), OTHER (another
+ * badge holds it: refused, *holder unchanged). Badge 0 is never a claimant (OTHER). */
+enum pcie_claim_verdict { PCIE_CLAIM_NEW, PCIE_CLAIM_AGAIN, PCIE_CLAIM_OTHER };
+enum pcie_claim_verdict pcie_claim(uint64_t *holder, uint64_t badge);
+
 /* INTx: pin (1..4: INTA..INTD) of `f` as it arrives at the host bridge. Each PCI-PCI
  * bridge on the way swizzles it by the device number below it ((pin - 1 + dev) % 4 + 1);
  * returns false when the pin is not 1..4 or a bridge above `f` is not in `res`. On

@@ -3,6 +3,7 @@
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
 #include <kernel/irq.h>
+#include <kernel/its.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 
@@ -78,6 +79,7 @@ void gic_init(void)
 	SYSREG_WRITE(ICC_IGRPEN1_EL1, 1);
 	ISB();
 	printk("m6: GICv3: %u interrupt lines\n", lines);
+	its_init(); /* MSIs: the ITS and this CPU's redistributor's LPIs (gicv3_its.c) */
 }
 
 void arch_irq_enable_line(unsigned irq)

@@ -260,6 +260,8 @@ void kmap_init(void)
 		map_device(platform.uart_base, PAGE_SIZE);
 	map_device(platform.gicd_base, platform.gicd_size);
 	map_device(platform.gicr_base, platform.gicr_size);
+	if (platform.its_base)
+		map_device(platform.its_base, platform.its_size);
 	DSB(ishst);
 
 	arch_replace_ttbr1(kimage_to_paddr(root), kimage_voffset);

@@ -17,6 +17,8 @@ struct platform_info {
 	paddr_t gicd_base;
 	paddr_t gicr_base;
 	uint64_t gicd_size, gicr_size;
+	paddr_t its_base; /* 0: no GICv3 ITS (no MSIs) */
+	uint64_t its_size;
 	unsigned timer_irq; /* INTID of the EL1 virtual timer */
 	bool psci_smc;      /* conduit: smc (true) or hvc */
 	unsigned ram_count;

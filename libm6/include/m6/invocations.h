@@ -160,6 +160,22 @@ uint64_t m6_irq_control_get(m6_cptr_t irq_control, uint64_t irq, uint64_t trigge
 /* notification 0: none */
 uint64_t m6_irq_handler_set_notification(m6_cptr_t handler, m6_cptr_t notification);
 uint64_t m6_irq_handler_ack(m6_cptr_t handler);
+
+/* MSIs through the GICv3 ITS (docs/abi.md "MSIs"). A bus component retypes an MSI device
+ * (M6_OBJ_MSI_DEVICE, size_bits = event ID bits) from its untyped, binds it to the PCIe
+ * function's requester ID (bus << 8 | device << 3 | function) and gets an IRQHandler per
+ * MSI-X vector; each vector's table entry is programmed with `doorbell` as its address
+ * and `data` as its data. *doorbell (if not NULL): GITS_TRANSLATER's physical address. */
+uint64_t m6_irq_control_msi_bind(m6_cptr_t irq_control, m6_cptr_t msi_device, uint64_t device_id,
+                                 uint64_t *doorbell);
+/* Issue the IRQHandler for `event` of a bound MSI device into `dest_slot` of
+ * `dest_cnode`; *doorbell, *data, *intid (each if not NULL): the MSI-X entry's address
+ * and data, and the LPI's interrupt ID. */
+uint64_t m6_irq_control_get_msi(m6_cptr_t irq_control, m6_cptr_t msi_device, uint64_t event,
+                                m6_cptr_t dest_cnode, uint64_t dest_slot, uint64_t *doorbell,
+                                uint64_t *data, uint64_t *intid);
+/* Raise an LPI handler's interrupt as its device would (a driver's self-test). */
+uint64_t m6_irq_handler_trigger(m6_cptr_t handler);
 /* The notification cap's badge is what the timer signals; 0: none. */
 uint64_t m6_timer_set_notification(m6_cptr_t timer, m6_cptr_t notification);
 /* deadline: absolute CNTVCT ticks; period 0: one shot. */

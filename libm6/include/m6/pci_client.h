@@ -8,7 +8,8 @@
  * (device memory) from `vaddr` on, each BAR at the next multiple of its size so that a
  * BAR keeps its natural alignment. Page tables for the mappings are retyped from `tables`
  * (4 KiB each, created as needed: a few for a small BAR). m6_pci_intx() gets the INTx
- * handler. Return values are M6_OK, an m6 error, or a pci.idl error (pci_error_name()).
+ * handler, m6_pci_msix() an MSI-X vector's. Return values are M6_OK, an m6 error, or a pci.idl
+ *error (pci_error_name()).
  *
  * The driver stays short:
  *
@@ -50,5 +51,11 @@ uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t v
  * its interrupt ID. Level-triggered: ack it (m6_irq_handler_ack) once the device is
  * quiet. */
 uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32_t *intid);
+
+/* MSI-X vector `vector` (< dev->id.msix_vectors) of a device m6_pci_open() claimed: an LPI
+ * handler in a fresh slot and its interrupt ID. The bus programs the table entry and
+ * enables MSI-X (INTx off); the handler starts masked: bind a notification, then ack. */
+uint64_t m6_pci_msix(const struct m6_pci_device *dev, uint32_t vector, m6_cptr_t *handler,
+                     uint32_t *intid);
 
 #endif

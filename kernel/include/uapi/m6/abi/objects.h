@@ -27,6 +27,10 @@ enum m6_object_type {
 	M6_OBJ_SYSTEM_INFO = 14,  /* kernel singleton: read-only introspection (threads, memory) */
 	M6_OBJ_ASID_CONTROL = 15, /* kernel singleton: makes ASID pools from untyped */
 	M6_OBJ_ASID_POOL = 16,    /* a block of ASIDs its holders give to VSpaces */
+	/* A PCIe function's MSIs: its ITS interrupt translation table (size_bits = event ID
+	 * bits, 1..11: 2..2048 vectors; 32 bytes per event, at least 512), bound to a device
+	 * ID by IRQControl (issue 14) */
+	M6_OBJ_MSI_DEVICE = 17,
 	M6_OBJ_COUNT
 };
 
@@ -123,6 +127,16 @@ enum m6_label {
 	/* IRQHandler: MR0 = notification cptr (0: none) */
 	M6_IRQ_HANDLER_SET_NOTIFICATION = 81,
 	M6_IRQ_HANDLER_ACK = 82,
+	/* ---- MSIs through the GICv3 ITS (issue 14; docs/abi.md "MSIs") ---- */
+	/* IRQControl: MR0 = MSI device cptr (unbound), MR1 = device ID (PCIe requester ID,
+	 * bus << 8 | device << 3 | function) -> MR0 = doorbell physical address */
+	M6_IRQ_CONTROL_MSI_BIND = 83,
+	/* IRQControl: MR0 = MSI device cptr (bound), MR1 = event ID, MR2 = destination CNode
+	 * cptr, MR3 = slot -> MR0 = doorbell physical address (the MSI-X entry's address),
+	 * MR1 = message data (the event ID), MR2 = the LPI's interrupt ID */
+	M6_IRQ_CONTROL_GET_MSI = 84,
+	/* IRQHandler of an LPI: raise it as its device would (ITS INT command) */
+	M6_IRQ_HANDLER_TRIGGER = 85,
 
 	/* ---- Timer ---- */
 	/* MR0 = notification cptr (0: none); the cap's badge is what is signalled */
