@@ -4,12 +4,14 @@
     check_nvme.py blk IMG RUN_QEMU_ARGS... -- QEMU...
         test/blk's client on NVMe: the image starts as test/blk's pattern and must end
         holding exactly what that client writes (blk_image.check).
-    check_nvme.py random|random-ioerror IMG RUN_QEMU_ARGS... -- QEMU...
+    check_nvme.py random|random-ioerror|random-intx IMG RUN_QEMU_ARGS... -- QEMU...
         nvme_client's random workload: the image starts as the same pattern; the guest
         prints the FNV-1a hash of what it believes the disk holds, in hex ("nvme-test:
         image hash HEX"), which must equal the hash of the image on the host. `random-ioerror` puts QEMU's blkdebug between the controller
         and the image, failing two reads of the medium once each (EIO): the controller
         answers each with a media error, which the driver sends once more.
+        `random-intx` gives the controller one MSI-X vector (msix_qsize=1): the driver
+        wants two (admin, I/O), so it takes the INTx line.
 
 Either way the image is made afresh, and QEMU gets it as an NVMe controller's namespace
 at 00:01.0 (`-drive if=none,id=nvme0,... -device nvme,...,addr=01.0`), where the test
@@ -30,7 +32,7 @@ import blk_image  # noqa: E402 (the pattern and its check)
 # NVMe's Identify reports this as the serial; MDTS 7 (512 KiB) is QEMU's default, the
 # value real controllers often have; the blk client wants 1 MiB requests, so it gets 9.
 SERIAL = "m6nvme"
-MODES = ("blk", "random", "random-ioerror")
+MODES = ("blk", "random", "random-ioerror", "random-intx")
 # Two rules that each fail one read of the medium with EIO, once: the first two reads.
 BLKDEBUG = "".join('[inject-error]\nevent = "read_aio"\nerrno = "5"\nonce = "on"\n\n'
                    for _ in range(2))
@@ -58,8 +60,10 @@ def main() -> int:
         config = disk.with_suffix(".blkdebug")
         config.write_text(BLKDEBUG, encoding="utf-8")
         file = f"blkdebug:{config}:{disk}"
+    # random-intx: one MSI-X vector, where the driver wants two: it takes INTx.
+    vectors = ",msix_qsize=1" if mode == "random-intx" else ""
     nvme = ["-drive", f"if=none,id=nvme0,file={file},format=raw",
-            "-device", f"nvme,serial={SERIAL},drive=nvme0,addr=01.0,mdts={mdts}"]
+            "-device", f"nvme,serial={SERIAL},drive=nvme0,addr=01.0,mdts={mdts}{vectors}"]
     runner = HERE.parent / "qemu" / "run_qemu.py"
     command = [sys.executable, str(runner), *run_args, "--", *sys.argv[split + 1:], *nvme]
     status = subprocess.run(command, check=False).returncode

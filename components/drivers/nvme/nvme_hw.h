@@ -14,7 +14,10 @@
 struct nvme_hw {
 	volatile uint8_t *regs; /* BAR0: controller registers and doorbells */
 	size_t regs_size;
-	m6_cptr_t irq; /* IRQHandler: the driver binds it and acks it */
+	m6_cptr_t irq;      /* the admin queue's interrupt: INTx, or MSI-X vector 0 */
+	m6_cptr_t io_irq;   /* the I/O queue pair's: the same INTx handler, or MSI-X vector 1 */
+	uint16_t io_vector; /* the I/O completion queue's interrupt vector: 0 (INTx) or 1 */
+	const char *kind;   /* "INTx" or "MSI-X", for the log */
 };
 
 /* Fills *hw, or returns a reason (a string for the log) and leaves the device alone.

@@ -59,7 +59,8 @@
 #define CAP_CSS_NVM        (1ull << 37)
 
 #define CLIENT_BADGE       1u
-#define IRQ_BADGE          2u
+#define IRQ_BADGE          2u /* the I/O queue pair's interrupt (INTx: the only one) */
+#define ADMIN_IRQ_BADGE    8u /* MSI-X: the admin queue's vector 0 */
 #define TIMER_BADGE        4u
 
 #define ADMIN_DEPTH        64u
@@ -266,9 +267,16 @@ static bool wait_ready(uint32_t want)
 	}
 }
 
+/* The admin queue's interrupt (INTx: the function's one line) ... */
 static void ack_irq(void)
 {
 	m6_irq_handler_ack(hw.irq);
+}
+
+/* ... and the I/O queue pair's (the same handler on INTx; its own vector with MSI-X). */
+static void ack_io_irq(void)
+{
+	m6_irq_handler_ack(hw.io_irq);
 }
 
 /* One admin command, waited for (interrupt or timeout). Returns its status field, or
@@ -355,6 +363,8 @@ static const char *bring_up(bool identify)
 		say_u64(ns.block_size, 0);
 		say(" bytes, I/O queue depth ");
 		say_u64(io_depth, 0);
+		say(", ");
+		say(hw.kind);
 		say(ctrl.volatile_cache ? ", write cache\n" : "\n");
 		block_size = ns.block_size;
 		max_bytes = M6_MEM_DATA_SIZE;
@@ -369,10 +379,10 @@ static const char *bring_up(bool identify)
 		geometry->flush = has_flush;
 	}
 
-	/* The I/O pair, interrupting on vector 0: INTx has one line; with MSI-X this is the
-	 * pair's own vector. */
+	/* The I/O pair, interrupting on its own MSI-X vector (1), or on INTx's one line
+	 * (vector 0) when the bus could not hand MSI-X. */
 	nvme_queue_init(&io, 1, b_ptr(OFF_IO_SQ), b_ptr(OFF_IO_CQ), io_depth);
-	if (nvme_cmd_create_io_cq(&cmd, 1, io_depth, b_paddr + OFF_IO_CQ, 0, true) ||
+	if (nvme_cmd_create_io_cq(&cmd, 1, io_depth, b_paddr + OFF_IO_CQ, hw.io_vector, true) ||
 	    admin_run(&cmd, NULL) != 0)
 		return "Create I/O Completion Queue failed";
 	if (nvme_cmd_create_io_sq(&cmd, 1, io_depth, b_paddr + OFF_IO_SQ, 1) ||
@@ -645,9 +655,16 @@ int main(int argc, char **argv)
 	const char *why = nvme_hw_acquire(&hw);
 	if (why)
 		halt(why);
-	m6_cptr_t irq_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, IRQ_BADGE);
-	if (!irq_signal || m6_irq_handler_set_notification(hw.irq, irq_signal))
+	/* INTx: one handler for both queues. MSI-X: the admin queue's vector 0 and the I/O
+	 * pair's vector 1, each with a badge of its own, so only the one that fired is acked. */
+	m6_cptr_t io_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, IRQ_BADGE);
+	if (!io_signal || m6_irq_handler_set_notification(hw.io_irq, io_signal))
 		halt("cannot take the controller's interrupt");
+	if (hw.irq != hw.io_irq) {
+		m6_cptr_t admin_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, ADMIN_IRQ_BADGE);
+		if (!admin_signal || m6_irq_handler_set_notification(hw.irq, admin_signal))
+			halt("cannot take the controller's admin interrupt");
+	}
 
 	uint64_t cap = rd64(REG_CAP);
 	if (cap == UINT64_MAX || !(cap & CAP_CSS_NVM))
@@ -666,6 +683,8 @@ int main(int argc, char **argv)
 	if (io_depth < NVME_MIN_DEPTH)
 		halt("CAP.MQES allows no I/O queue");
 	ack_irq();
+	if (hw.irq != hw.io_irq)
+		ack_io_irq();
 	why = bring_up(true);
 	if (why)
 		halt(why);
@@ -677,9 +696,10 @@ int main(int argc, char **argv)
 		bool answered = reap();
 		if (irq_pending) {
 			/* INTx is level-triggered: the line drops once the CQ head doorbell says
-			 * every entry was taken, so the ack comes after reap, not before. */
+			 * every entry was taken, so the ack comes after reap, not before (MSI-X
+			 * does not care: an MSI while the handler waits stays pending). */
 			irq_pending = false;
-			ack_irq();
+			ack_io_irq();
 		}
 		bool took = false;
 		int tail = -1;
@@ -731,6 +751,8 @@ int main(int argc, char **argv)
 		uint64_t bits = m6_wait(CAP_WAKE);
 		if (bits & IRQ_BADGE)
 			irq_pending = true;
+		if (bits & ADMIN_IRQ_BADGE)
+			ack_irq(); /* an admin completion no admin_run waited for (it polled it) */
 		if (bits & TIMER_BADGE)
 			check_timeouts(true);
 	}

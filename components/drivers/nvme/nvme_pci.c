@@ -1,10 +1,12 @@
 /* The NVMe driver's controller from the PCIe bus component (nvme_hw.h): the spec's
  * `pci BUS claims class 0x010802 as NVME` gives the driver a call cap to the bus with a
  * badge that lets it claim NVMe controllers and nothing else (docs/spec-language.md,
- * "PCI"); m6_pci_open claims the first one and maps its BARs, m6_pci_intx hands its INTx
- * line (the bus resolves the host bridge's interrupt-map). The driver never touches
- * config space: the bus enabled the function when it enumerated. Page tables for the
- * BAR mappings come from the driver's `untyped dma` pool, after its DMA frames. */
+ * "PCI"); m6_pci_open claims the first one and maps its BARs; m6_pci_msix hands MSI-X
+ * vectors as LPIs through the ITS (the bus programs the table and enables MSI-X), or
+ * m6_pci_intx the INTx line (the bus resolves the host bridge's interrupt-map). The driver
+ * never touches config space: the bus enabled the function when it enumerated. Page
+ * tables for the BAR mappings come from the driver's `untyped dma` pool, after its DMA
+ * frames. */
 #include <stdint.h>
 
 #include <m6/caps.h>
@@ -27,12 +29,25 @@ const char *nvme_hw_acquire(struct nvme_hw *hw)
 	const struct m6_pci_bar *bar0 = &dev.bars[0];
 	if (bar0->vaddr == 0 || bar0->kind == PCI_BAR_KIND_IO || bar0->size < 0x2000)
 		return "BAR0 is not a mapped memory BAR of at least 8 KiB";
-	m6_cptr_t handler = 0;
-	uint32_t intid = 0;
-	if (m6_pci_intx(&dev, &handler, &intid) != M6_OK)
-		return "the bus handed no interrupt for the controller";
 	hw->regs = (volatile uint8_t *)(uintptr_t)bar0->vaddr;
 	hw->regs_size = (size_t)bar0->size;
-	hw->irq = handler;
+	/* MSI-X when the controller has two vectors and the bus can hand them (its spec gives
+	 * it the ITS: `untyped msi`): vector 0 for the admin queue, 1 for the I/O pair. Else
+	 * the INTx line for both. */
+	m6_cptr_t admin = 0, io = 0;
+	uint32_t intid = 0;
+	if (dev.id.msix_vectors >= 2 && m6_pci_msix(&dev, 0, &admin, &intid) == M6_OK &&
+	    m6_pci_msix(&dev, 1, &io, &intid) == M6_OK) {
+		hw->irq = admin;
+		hw->io_irq = io;
+		hw->io_vector = 1;
+		hw->kind = "MSI-X";
+		return NULL;
+	}
+	if (m6_pci_intx(&dev, &admin, &intid) != M6_OK)
+		return "the bus handed no interrupt for the controller (neither MSI-X nor INTx)";
+	hw->irq = hw->io_irq = admin;
+	hw->io_vector = 0;
+	hw->kind = "INTx";
 	return NULL;
 }
