@@ -110,8 +110,11 @@ static bool dead; /* bring-up failed: every request gets eio */
 static struct m6_timer timer;
 static bool timer_armed;
 static uint64_t timeout_ticks;
-static unsigned stall_after; /* test systems: `args "stall" N` (see main) */
+/* Test systems' faults (`args`, see main): the I/O command (counted from 1) at which each
+ * starts; 0: off. */
+static unsigned stall_after, dup_after;
 static unsigned submitted_total;
+static bool dup_done;
 static bool stalled;           /* the test fault is on: no doorbell is rung */
 static uint64_t late_stamp;    /* the last late command (its submission stamp) */
 static unsigned late_commands; /* how many commands were late (and still answered) */
@@ -644,9 +647,19 @@ int main(int argc, char **argv)
 	 * doorbell (I/O or admin) is rung until the next reset, so to the driver the
 	 * controller is stuck (nothing completes, nothing answers) and the timeout path runs
 	 * for real. */
-	if (argc == 3 && strcmp(argv[1], "stall") == 0)
+	/* `args "dupwrite" "N"`: the first write from the N-th I/O command on is put in the
+	 * submission queue twice with the same command id, so the controller completes it
+	 * twice, as a hostile or broken device might: the second completion must be refused
+	 * (its id is no longer in flight) and logged, and nothing else disturbed. */
+	if (argc == 3) {
+		unsigned n = 0;
 		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++)
-			stall_after = stall_after * 10 + (unsigned)(*p - '0');
+			n = n * 10 + (unsigned)(*p - '0');
+		if (strcmp(argv[1], "stall") == 0)
+			stall_after = n;
+		else if (strcmp(argv[1], "dupwrite") == 0)
+			dup_after = n;
+	}
 
 	if (m6_timer_init(&timer, CAP_CLOCK, CAP_WAKE, TIMER_BADGE))
 		halt("cannot bind the timer");
@@ -724,7 +737,20 @@ int main(int argc, char **argv)
 				continue;
 			}
 			tail = t;
-			if (stall_after && ++submitted_total == stall_after) {
+			submitted_total++;
+			if (dup_after && !dup_done && submitted_total >= dup_after &&
+			    r.op == BLOCK_OP_WRITE && nvme_queue_space(&io) > 0) {
+				/* The fault bypasses the core on purpose: a copy of the entry just
+				 * queued, in the next slot, which the core never handed out. */
+				io.sq[io.sq_tail] = io.sq[(io.sq_tail + io.depth - 1) % io.depth];
+				io.sq_tail = (uint16_t)((io.sq_tail + 1) % io.depth);
+				tail = io.sq_tail;
+				dup_done = true;
+				say("nvme: test fault: I/O command ");
+				say_u64(submitted_total, 0);
+				say(" (a write) is submitted twice\n");
+			}
+			if (submitted_total == stall_after) {
 				say("nvme: test fault: from I/O command ");
 				say_u64(stall_after, 0);
 				say(" on, no doorbell is rung\n");
