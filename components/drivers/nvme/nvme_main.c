@@ -115,6 +115,7 @@ static uint64_t timeout_ticks;
 static unsigned stall_after, dup_after;
 static unsigned submitted_total;
 static bool dup_done;
+static bool fault_bad_mps;     /* `args "noready" "1"`: enable with a page size it refuses */
 static bool stalled;           /* the test fault is on: no doorbell is rung */
 static uint64_t late_stamp;    /* the last late command (its submission stamp) */
 static unsigned late_commands; /* how many commands were late (and still answered) */
@@ -254,18 +255,25 @@ static void *b_ptr(unsigned off)
 	return (void *)(uintptr_t)(DMA_B + off);
 }
 
-/* Waits for CSTS.RDY to read `want`, sleeping 1 ms between looks, at most CAP.TO. */
-static bool wait_ready(uint32_t want)
+/* Waits for CSTS.RDY to read `want`, sleeping 1 ms between looks, at most CAP.TO. Returns
+ * NULL, or why not: a controller that reports a fatal status while it should become ready
+ * will not, so that ends the wait at once. */
+static const char *wait_ready(uint32_t want)
 {
 	uint64_t start = m6_time_ns();
 	for (;;) {
 		uint32_t csts = rd32(REG_CSTS);
 		if (csts == 0xffffffffu)
-			return false; /* the function is gone */
+			return "the controller is gone (its registers read all ones)";
 		if ((csts & CSTS_RDY) == want)
-			return true;
+			return NULL;
+		if (want && (csts & CSTS_CFS))
+			return "the controller did not become ready: it reports a fatal status "
+			       "(CSTS.CFS)";
 		if (m6_time_ns() - start > ready_timeout_ns)
-			return false;
+			return want ? "the controller did not become ready within CAP.TO"
+			            : "the controller did not finish its reset (CSTS.RDY stayed 1) "
+			              "within CAP.TO";
 		m6_sleep_ns(&timer, 1000000ull);
 	}
 }
@@ -317,7 +325,7 @@ static bool disable(void)
 	uint32_t cc = rd32(REG_CC);
 	if (cc & CC_EN)
 		wr32(REG_CC, cc & ~CC_EN);
-	return wait_ready(0);
+	return wait_ready(0) == NULL;
 }
 
 /* Everything from a disabled controller to I/O queues that take commands. Identify only
@@ -331,14 +339,17 @@ static const char *bring_up(bool identify)
 	wr64(REG_ASQ, b_paddr + OFF_ADMIN_SQ);
 	wr64(REG_ACQ, b_paddr + OFF_ADMIN_CQ);
 	barrier();
-	wr32(REG_CC, CC_IOSQES_64 | CC_IOCQES_16 | CC_EN); /* NVM command set, 4 KiB pages */
-	if (!wait_ready(1))
-		return "the controller did not become ready within CAP.TO";
+	/* NVM command set, 4 KiB pages; the test fault asks for 128 MiB pages (CC.MPS 15),
+	 * beyond any controller's CAP.MPSMAX, an enable it must refuse. */
+	uint32_t mps = fault_bad_mps ? 0xfu << 7 : 0;
+	wr32(REG_CC, CC_IOSQES_64 | CC_IOCQES_16 | mps | CC_EN);
+	const char *why = wait_ready(1);
+	if (why)
+		return why;
 	if (rd32(REG_CSTS) & CSTS_CFS)
 		return "the controller reports a fatal status (CSTS.CFS)";
 
 	struct nvme_sqe cmd;
-	const char *why = NULL;
 	if (identify) {
 		uint64_t cap = rd64(REG_CAP);
 		uint32_t min_page = 1u << (12 + ((cap >> 48) & 0xf));
@@ -647,7 +658,10 @@ int main(int argc, char **argv)
 	 * doorbell (I/O or admin) is rung until the next reset, so to the driver the
 	 * controller is stuck (nothing completes, nothing answers) and the timeout path runs
 	 * for real. */
-	/* `args "dupwrite" "N"`: the first write from the N-th I/O command on is put in the
+	/* `args "noready" "1"`: the controller is enabled with a memory page size beyond its
+	 * CAP.MPSMAX, which it must refuse: it never becomes ready, and the driver must give
+	 * up with a log line and tell its client there is no disk.
+	 * `args "dupwrite" "N"`: the first write from the N-th I/O command on is put in the
 	 * submission queue twice with the same command id, so the controller completes it
 	 * twice, as a hostile or broken device might: the second completion must be refused
 	 * (its id is no longer in flight) and logged, and nothing else disturbed. */
@@ -659,6 +673,8 @@ int main(int argc, char **argv)
 			stall_after = n;
 		else if (strcmp(argv[1], "dupwrite") == 0)
 			dup_after = n;
+		else if (strcmp(argv[1], "noready") == 0)
+			fault_bad_mps = n != 0;
 	}
 
 	if (m6_timer_init(&timer, CAP_CLOCK, CAP_WAKE, TIMER_BADGE))
