@@ -2,12 +2,14 @@
  * to one client from an NVMe controller's namespace 1, exactly as the virtio-blk driver
  * does (same geometry, queues, data region and answers), so FAT mounts from either.
  *
- * What the spec gives it (test/nvme/nvme.m6.in): the controller through nvme_hw_acquire
- * (nvme_hw.h: its registers and an interrupt), `notification wake` (the client's
- * signals, badge 1; the interrupt, badge 2; the timer, badge 4), `timer clock`, `signal
- * client.done as CLIENT badge 1`, the shared regions `ring` and `data`, and `untyped dma
- * 8 MiB` for the memory the controller reads and writes (two 2 MiB frames, and page
- * tables).
+ * What the spec gives it (examples/shell/shell.m6, test/nvme/nvme.m6.in): `pci bus claims
+ * class 0x010802 as NVME`, through which nvme_pci.c gets the controller (nvme_hw.h: its
+ * registers and interrupts), `notification wake` (the client's signals, badge 1; the I/O
+ * queue pair's interrupt, badge 2; the timer, badge 4; MSI-X: the admin queue's interrupt,
+ * badge 8), `timer clock`, `signal client.done as CLIENT badge 1`, the shared regions
+ * `ring` and `data`, and `untyped dma 8 MiB` for the memory the controller reads and
+ * writes (two 2 MiB frames) and page tables. Test systems may add `args` for a fault
+ * (main).
  *
  * Bring-up (NVMe 2.0 base spec, 3.5.1): disable and wait for CSTS.RDY = 0, set up the
  * admin queue, enable and wait for CSTS.RDY = 1 (both bounded by CAP.TO), Identify the
