@@ -2,7 +2,7 @@
 PRESET ?= qemu-virt
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build run test debug clean bench ktest-loop fuzz fuzz-host
+.PHONY: all setup configure build run test debug clean bench bench-linux-nvme ktest-loop fuzz fuzz-host
 
 all: build
 
@@ -31,6 +31,11 @@ debug: build
 # The benchmark suite: instructions per operation, the table and build/<preset>/bench/bench.json.
 bench: build
 	cmake --build --preset $(PRESET) --target bench
+
+# The Linux side of the NVMe read benchmark (test/nvme/linux_nvme_bench.py): Debian's
+# Linux 6.1 on the same QEMU NVMe device, for docs/performance.md's comparison.
+bench-linux-nvme: build
+	cmake --build --preset $(PRESET) --target bench-linux-nvme
 
 # The invocation fuzzer's full run (test/fuzz): 10^6 random invocations while other
 # components check their own state; SEED=0x... and INVOCATIONS=N replay or change it (the

@@ -14,11 +14,13 @@
 
 Test scripts import it: `arguments(load(path), {"disk": fresh_image})`.
 
-Each disk is a virtio-blk device on the virtio-mmio transport its driver holds. QEMU's
-virt machine numbers those buses from the lowest address (0x0a000000 is
-virtio-mmio-bus.0, then +0x200 each) and puts a device given without `bus=` on the
-highest, so every device names its bus: the manifest's `transport` is that number. Legacy
-virtio-mmio is turned off: m6's driver speaks virtio 1.x only.
+Each disk is a virtio-blk device on the virtio-mmio transport its driver holds, or (kind
+"nvme") an NVMe controller of its own on the PCIe root bus, which the bus component hands
+to the driver's claim. QEMU's virt machine numbers the virtio-mmio buses from the lowest
+address (0x0a000000 is virtio-mmio-bus.0, then +0x200 each) and puts a device given
+without `bus=` on the highest, so every virtio device names its bus: the manifest's
+`transport` is that number. Legacy virtio-mmio is turned off: m6's driver speaks virtio
+1.x only.
 
 Exit status: 0, 1 for an error (said on stderr, never a traceback), 2 for usage errors.
 """
@@ -110,7 +112,7 @@ def arguments(desc: dict[str, Any], images: dict[str, str] | None = None, check:
         raise Problem(f"no disk of system '{desc.get('system', '?')}' has image \"{key}\" "
                       f"(its images: {', '.join(sorted(known)) or 'none'})")
     args: list[str] = []
-    if desc["disks"]:
+    if any(d.get("kind", "virtio-blk") == "virtio-blk" for d in desc["disks"]):
         args += ["-global", "virtio-mmio.force-legacy=false"]
     for d in desc["disks"]:
         image = os.path.abspath(images.get(d["image_key"], d["image"]))
@@ -125,8 +127,13 @@ def arguments(desc: dict[str, Any], images: dict[str, str] | None = None, check:
         drive = f"if=none,id={d['name']},file={_drive_value(image)},format=raw"
         if d["read_only"]:
             drive += ",readonly=on"
-        args += ["-drive", drive,
-                 "-device", f"virtio-blk-device,drive={d['name']},bus=virtio-mmio-bus.{d['transport']}"]
+        if d.get("kind", "virtio-blk") == "nvme":
+            # A controller of its own in the root bus's next free slot; the bus component
+            # finds it and hands it to the driver's claim. The serial is the disk's name.
+            args += ["-drive", drive, "-device", f"nvme,drive={d['name']},serial={d['name']}"]
+        else:
+            args += ["-drive", drive,
+                     "-device", f"virtio-blk-device,drive={d['name']},bus=virtio-mmio-bus.{d['transport']}"]
     return args
 
 

@@ -405,6 +405,6 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
         "disks": Records([{
             "name": d.name, "component": d.component, "image_key": d.image_key, "read_only": d.read_only,
             "size": d.size, "device": d.device, "device_path": d.device_path, "mmio_base": d.mmio_base,
-            "transport": d.transport,
+            "transport": d.transport, "kind": d.kind,
         } for d in tables.disks]),
     }

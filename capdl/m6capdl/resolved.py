@@ -289,7 +289,8 @@ class Mount:
 @dataclass(frozen=True, slots=True)
 class Disk:
     """A `disk` (disks.py): an image QEMU attaches to a virtio-mmio transport of the
-    component. No object, no cap: it is an output for the host's command line only."""
+    component, or as an NVMe controller its PCI claim finds. No object, no cap: it is an
+    output for the host's command line only."""
 
     name: str                  # the drive's id
     component: str             # the driver, which holds the transport
@@ -298,9 +299,10 @@ class Disk:
     size: int | None           # bytes the image must have; None: any
     device: str                # the component's `device` statement
     device_path: str           # its device-tree node
-    mmio_base: int             # the transport's registers
-    transport: int             # its index in address order: QEMU's virtio-mmio-bus.N
+    mmio_base: int             # the transport's registers (nvme: 0)
+    transport: int             # its index in address order: QEMU's virtio-mmio-bus.N (nvme: -1)
     span: Span | None = None
+    kind: str = "virtio-blk"   # or "nvme": `device` is then the driver's PCI claim
 
 
 # ---------------------------------------------------------------------------

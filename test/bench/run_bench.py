@@ -21,6 +21,8 @@ JSON. Its fault storm makes the kernel report faults of one thread at one addres
 purpose; those lines are expected there, any other fault report is not.
 
 --blk IMAGE runs the block benchmarks (test/blkbench) with a 64 MiB raw disk of zeros;
+--nvme IMAGE the same client on the NVMe driver (test/blkbench's nvmebench), the disk then
+QEMU's NVMe namespace at 00:01.0, where that system's driver expects it;
 --fs IMAGE the file benchmarks (test/fsbench) with a FAT32 disk made here by mkfs.fat and
 mcopy (4 KiB clusters, a 16 MiB big.bin whose every 8-byte word is its own offset).
 --linux IMAGE the Linux layer's benchmarks (test/lbench: static Linux programs on the shim).
@@ -73,6 +75,7 @@ EXPECTED = [
 ]
 # The block benchmarks (--blk, test/blkbench): 4 KiB random reads through the block protocol.
 EXPECTED_BLK = ["blk_read_4k_qd1", "blk_read_4k_qd32", "blk_qd32_client_syscalls_per_1000"]
+EXPECTED_NVME = ["nvme_read_4k_qd1", "nvme_read_4k_qd32", "nvme_qd32_client_syscalls_per_1000"]
 BLK_DISK_BYTES = 64 << 20
 # The file benchmarks (--fs, test/fsbench): tmpfs through the VFS, a FAT32 file on virtio-blk.
 EXPECTED_FS = ["fs_tmpfs_open_read4k_close_idl", "fs_tmpfs_open_read4k_close_posix",
@@ -166,9 +169,12 @@ def make_fs_disk(directory: Path) -> Path:
 
 
 def run_qemu(qemu: list[str], image: Path, timeout: float,
-             disk: Path | None = None) -> tuple[str, int | None, float]:
+             disk: Path | None = None, nvme: bool = False) -> tuple[str, int | None, float]:
     command = [*qemu, *ICOUNT_ARGS, "-kernel", str(image)]
-    if disk is not None:  # a raw virtio-blk disk, as test/blk/blk_image.py attaches it
+    if disk is not None and nvme:  # QEMU's NVMe controller at 00:01.0 (test/nvme)
+        command += ["-drive", f"if=none,file={disk},format=raw,id=nvme0",
+                    "-device", "nvme,serial=m6nvme,drive=nvme0,addr=01.0"]
+    elif disk is not None:  # a raw virtio-blk disk, as test/blk/blk_image.py attaches it
         command += ["-global", "virtio-mmio.force-legacy=false",
                     "-drive", f"if=none,file={disk},format=raw,id=d0",
                     "-device", "virtio-blk-device,drive=d0"]
@@ -209,6 +215,8 @@ def main() -> int:
                         help="the latency benchmark's image, run after the suite")
     parser.add_argument("--blk", type=Path,
                         help="the block benchmarks' image (test/blkbench), run with a 64 MiB disk")
+    parser.add_argument("--nvme", type=Path,
+                        help="the block benchmarks on NVMe (test/blkbench's nvmebench), 64 MiB disk")
     parser.add_argument("--fs", type=Path,
                         help="the file benchmarks' image (test/fsbench), run with a FAT32 disk")
     parser.add_argument("--linux", type=Path,
@@ -218,8 +226,8 @@ def main() -> int:
     args = parser.parse_args()
 
     images = ([args.image] + ([args.latency] if args.latency else [])
-              + ([args.blk] if args.blk else []) + ([args.fs] if args.fs else [])
-              + ([args.linux] if args.linux else []))
+              + ([args.blk] if args.blk else []) + ([args.nvme] if args.nvme else [])
+              + ([args.fs] if args.fs else []) + ([args.linux] if args.linux else []))
     for image in images:
         if not image.is_file():
             print(f"run_bench: no image at {image} (build first: make bench)", file=sys.stderr)
@@ -229,12 +237,13 @@ def main() -> int:
     elapsed = 0.0
     for image in images:
         try:
-            if image == args.blk:
+            if image in (args.blk, args.nvme):
                 with tempfile.TemporaryDirectory() as tmp:
                     disk = Path(tmp) / "blk.img"
                     with disk.open("wb") as f:
                         f.truncate(BLK_DISK_BYTES)  # zeros: the reads' contents do not matter
-                    output, status, took = run_qemu(args.qemu, image, args.timeout, disk)
+                    output, status, took = run_qemu(args.qemu, image, args.timeout, disk,
+                                                    nvme=image == args.nvme)
             elif image == args.fs:
                 with tempfile.TemporaryDirectory() as tmp:
                     try:
@@ -269,7 +278,8 @@ def main() -> int:
         result.problems.append(f"the guest reported {result.failures_reported} failures")
     produced = set(result.figures) | set(result.values) | set(result.skipped)
     expected = (EXPECTED + (EXPECTED_LATENCY if args.latency else [])
-                + (EXPECTED_BLK if args.blk else []) + (EXPECTED_FS if args.fs else [])
+                + (EXPECTED_BLK if args.blk else []) + (EXPECTED_NVME if args.nvme else [])
+                + (EXPECTED_FS if args.fs else [])
                 + (EXPECTED_LINUX if args.linux else []))
     missing = [name for name in expected if name not in produced]
     if missing:

@@ -1,5 +1,6 @@
-/* test/blkbench: instructions per 4 KiB random read from the raw virtio-blk disk through the
- * block protocol (m6::block_client), with one request in flight and with 32.
+/* test/blkbench: instructions per 4 KiB random read from a raw disk through the block
+ * protocol (m6::block_client), with one request in flight and with 32: on virtio-blk
+ * (blk_*) or on NVMe (nvme_*: the same client, the NVMe driver underneath).
  *
  * The counter is the PMU's instruction counter (event INST_RETIRED at EL0 and EL1, which
  * the benchmark kernel lets EL0 read; test/bench/bench.h): on QEMU's one CPU it counts
@@ -29,6 +30,11 @@
 #define DEPTH      32u
 #define READ_BYTES 4096u
 #define DISK_MIN   (64ull << 20) /* run_bench.py makes a 64 MiB disk */
+/* The figures' prefix: "blk" on virtio-blk, "nvme" for the same client on the NVMe driver
+ * (the nvmebench systems, CMakeLists.txt). */
+#ifndef BENCH_PREFIX
+#define BENCH_PREFIX "blk"
+#endif
 
 static struct m6_block_client blk;
 static uint64_t slots; /* 4 KiB slots on the disk */
@@ -62,7 +68,7 @@ static void qd1(void)
 		sample[i] = t1 - t0;
 		total += sample[i];
 	}
-	bench_report("blk_read_4k_qd1", sample, QD1_SAMPLES, total / QD1_SAMPLES);
+	bench_report(BENCH_PREFIX "_read_4k_qd1", sample, QD1_SAMPLES, total / QD1_SAMPLES);
 }
 
 /* Which 4 KiB of the data region a request in flight reads into, found by its id: ids are
@@ -129,11 +135,11 @@ static void qd32(void)
 		bench_fail("qd32: not every read was answered");
 	if (bad)
 		bench_fail("qd32: a read failed");
-	bench_value("blk_read_4k_qd32", (t1 - t0) / QD32_READS);
+	bench_value(BENCH_PREFIX "_read_4k_qd32", (t1 - t0) / QD32_READS);
 	/* The client's notification system calls (signals to the driver, waits for answers)
 	 * per 1000 reads: how well the queues' signal-only-when-asleep protocol and the
 	 * client's plugging batch. */
-	bench_value("blk_qd32_client_syscalls_per_1000",
+	bench_value(BENCH_PREFIX "_qd32_client_syscalls_per_1000",
 	            (blk.signals - signals + blk.waits - waits) * 1000 / QD32_READS);
 }
 

@@ -43,11 +43,14 @@ SPEC = """system s on qemu-virt {
 """
 WANT = [
     {"name": "disk", "component": "drv", "image_key": "root", "read_only": False, "size": None,
-     "device": "disk", "device_path": "/virtio_mmio@a000000", "mmio_base": 0xA000000, "transport": 0},
+     "device": "disk", "device_path": "/virtio_mmio@a000000", "mmio_base": 0xA000000, "transport": 0,
+     "kind": "virtio-blk"},
     {"name": "last", "component": "drv", "image_key": "scratch.img", "read_only": True, "size": 8 << 20,
-     "device": "end", "device_path": "/virtio_mmio@a003e00", "mmio_base": 0xA003E00, "transport": 31},
+     "device": "end", "device_path": "/virtio_mmio@a003e00", "mmio_base": 0xA003E00, "transport": 31,
+     "kind": "virtio-blk"},
     {"name": "middle", "component": "drv", "image_key": "m", "read_only": False, "size": None,
-     "device": "mid", "device_path": "/virtio_mmio@a001000", "mmio_base": 0xA001000, "transport": 8},
+     "device": "mid", "device_path": "/virtio_mmio@a001000", "mmio_base": 0xA001000, "transport": 8,
+     "kind": "virtio-blk"},
 ]
 
 
@@ -220,3 +223,48 @@ def test_qemu_attaches_each_disk_at_its_transport(tmp_path: Path, built: Path) -
     desc: dict[str, Any] = m6_qemu_args.load(_qemu_file(tmp_path, built / "manifest.json", images))
     found = _qtree_blk(m6_qemu_args.arguments(desc))
     assert sorted(found) == sorted((d["name"], d["mmio_base"]) for d in WANT)
+
+
+# ---- NVMe disks: `disk NAME image "KEY" via CLAIM` --------------------------------------
+
+NVME_SPEC = """system n on qemu-virt {
+    component bus {
+        binary   "bus" priority 200
+        untyped  ecam 256 MiB at 0x4010000000
+        endpoint pci
+        pci_bus  pci
+    }
+    component drv {
+        binary   "drv" priority 100
+        pci bus claims class 0x010802 as NVME
+        disk     d0 image "disk" via NVME size 1 MiB
+    }
+}
+"""
+
+
+def test_nvme_disk(tmp_path: Path, fixture_elf: Path) -> None:
+    """A disk via the driver's claim of NVMe controllers: in the manifest as kind nvme,
+    attached as a controller of its own (no virtio global), and QEMU places it on the
+    root bus with the drive (checked on this QEMU)."""
+    spec = tmp_path / "n.m6"
+    spec.write_text(NVME_SPEC)
+    out = tmp_path / "n"
+    result = run("build", str(spec), f"--elf=drv={fixture_elf}", f"--elf=bus={fixture_elf}", "--out", str(out))
+    assert result.status == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["disks"] == [{
+        "name": "d0", "component": "drv", "image_key": "disk", "read_only": False, "size": 1 << 20,
+        "device": "NVME", "device_path": "", "mmio_base": 0, "transport": -1, "kind": "nvme"}]
+    image = tmp_path / "d,0.img"
+    image.write_bytes(bytes(1 << 20))
+    desc = m6_qemu_args.load(_qemu_file(tmp_path, out / "manifest.json", {"disk": image}))
+    assert desc["args"] == ["-drive", f"if=none,id=d0,file={tmp_path}/d,,0.img,format=raw",
+                            "-device", "nvme,drive=d0,serial=d0"]
+    qemu = shutil.which("qemu-system-aarch64")
+    if qemu is None:
+        pytest.skip("qemu-system-aarch64 not installed")
+    proc = subprocess.run([qemu, "-M", "virt", "-nodefaults", "-display", "none", "-S", "-monitor", "stdio",
+                           *desc["args"]], input="info pci\nquit\n", capture_output=True, text=True, timeout=60)
+    assert re.search(r"Bus\s+0, device\s+1, function 0:\s+Class 0264: PCI device 1b36:0010", proc.stdout), \
+        proc.stdout + proc.stderr

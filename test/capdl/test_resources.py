@@ -68,6 +68,7 @@ def test_headers(built: Path) -> None:
     assert defs["M6_DEVICE_SERIAL_IRQ"] == "33" and defs["M6_DEVICE_RTC_IRQ"] == "34"
     assert defs["M6_MEM_RX_SIZE"] == "0x10000" and defs["M6_MEM_FIRMWARE_VADDR"] == "0x20000000"
     assert defs["M6_HEAP_SIZE"] == "0x10000" and defs["M6_UNTYPED_ECAM_BITS"] == "28"
+    assert defs["M6_UNTYPED_ECAM_PADDR"] == "0x4010000000"
     app = dict(re.findall(r"^#define (\w+)[ \t]*(\S*)", (built / "include" / "app" / "m6_caps.h").read_text(), re.M))
     # virtio_mmio@a003e00 is the 32nd: its registers are at offset 0xe00 of its page.
     assert app["M6_DEVICE_DISK_PADDR"] == "0xa003e00"

@@ -12,6 +12,9 @@ the host's mtools read from the same image: every directory's entries in order (
 FAT on it; the component must refuse the mount with a line saying so and answer every
 call -EIO.
 
+`--nvme`: the image is attached as QEMU's NVMe namespace at 00:01.0 instead (a system
+with the NVMe driver; test/nvme).
+
 V `workload-fat12` (16, 32), with the fatguest_rw image and `--model fat_model`: an empty
 volume on which the guest runs test/fat's seeded workload through remote_fs and syncs;
 after power-off `fsck.fat -n` must find the image clean, the files mtools copies out must
@@ -228,8 +231,11 @@ def main() -> int:
                         choices=[*VARIANTS, "bad", *(f"workload-{v}" for v in VARIANTS)])
     parser.add_argument("--model", type=Path, help="fat_model (test/fat), for workload-*")
     parser.add_argument("--workdir", type=Path, required=True)
-    parser.add_argument("--qemu-args", type=Path, required=True,
+    parser.add_argument("--qemu-args", type=Path,
                         help="the system's .qemu file (m6_add_system): how its disk is attached")
+    parser.add_argument("--nvme", action="store_true",
+                        help="attach the image as QEMU's NVMe namespace at 00:01.0 instead "
+                             "(systems with the PCIe bus and the NVMe driver, test/nvme)")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--log", type=Path)
     parser.add_argument("qemu", nargs=argparse.REMAINDER, help="-- the QEMU command line")
@@ -237,6 +243,8 @@ def main() -> int:
     qemu = args.qemu[1:] if args.qemu[:1] == ["--"] else args.qemu
     if not qemu:
         parser.error("no QEMU command given")
+    if not args.nvme and not args.qemu_args:
+        parser.error("--qemu-args or --nvme is required")
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     tree = args.workdir / "tree"
@@ -258,10 +266,14 @@ def main() -> int:
     except (OSError, subprocess.CalledProcessError) as exc:
         return verdict(TOOL, [f"cannot make the image: {exc}"])
 
-    try:
-        disks = m6_qemu_args.arguments(m6_qemu_args.load(args.qemu_args), {"disk": str(image)})
-    except m6_qemu_args.Problem as exc:
-        return verdict(TOOL, [str(exc)])
+    if args.nvme:
+        disks = ["-drive", f"if=none,id=nvme0,file={image},format=raw",
+                 "-device", "nvme,serial=m6nvme,drive=nvme0,addr=01.0"]
+    else:
+        try:
+            disks = m6_qemu_args.arguments(m6_qemu_args.load(args.qemu_args), {"disk": str(image)})
+        except m6_qemu_args.Problem as exc:
+            return verdict(TOOL, [str(exc)])
     command = [*qemu, *disks]
     try:
         output, status = run_guest(command, args.timeout)

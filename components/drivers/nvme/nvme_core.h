@@ -50,6 +50,7 @@ enum {
 	NVME_ADMIN_CREATE_IO_SQ = 0x01,
 	NVME_ADMIN_CREATE_IO_CQ = 0x05,
 	NVME_ADMIN_IDENTIFY = 0x06,
+	NVME_ADMIN_GET_FEATURES = 0x0a,
 	NVME_CMD_FLUSH = 0x00,
 	NVME_CMD_WRITE = 0x01,
 	NVME_CMD_READ = 0x02
@@ -114,6 +115,11 @@ struct nvme_queue {
 	uint16_t free_cids[NVME_MAX_DEPTH];
 	bool busy[NVME_MAX_DEPTH];
 	uint64_t cookie[NVME_MAX_DEPTH]; /* the caller's, per command id */
+	/* Timeouts: the caller sets `now` (any monotonic clock, e.g. counter ticks) before
+	 * submitting; nvme_submit stamps each command with it, nvme_queue_expired reads the
+	 * stamps. */
+	uint64_t now;
+	uint64_t started[NVME_MAX_DEPTH];
 	/* Refused completion entries, by reason, and the last one's reason. */
 	uint32_t refused[NVME_REFUSE_COUNT];
 	enum nvme_refusal last_refusal;
@@ -149,6 +155,21 @@ unsigned nvme_poll(struct nvme_queue *q, struct nvme_done *out, unsigned max, ui
 
 /* Free SQ slots (what nvme_submit can still take). */
 unsigned nvme_queue_space(const struct nvme_queue *q);
+
+/* Timeouts. Whether a command in flight was submitted at or before now - timeout (true:
+ * the controller is stuck, reset it). Otherwise *next_deadline is when the oldest command
+ * in flight times out (UINT64_MAX when nothing is in flight). */
+bool nvme_queue_expired(const struct nvme_queue *q, uint64_t now, uint64_t timeout,
+                        uint64_t *next_deadline);
+
+/* The submission stamp of the oldest command in flight (false: none in flight). */
+bool nvme_queue_oldest(const struct nvme_queue *q, uint64_t *started);
+
+/* For a controller reset: hands every command in flight to `out` (its cookie and command
+ * id, status 0) and forgets it, freeing its id; returns how many (at most `max`; the
+ * queue must then be re-initialised with nvme_queue_init before it is used again, which
+ * a reset needs anyway since the controller forgets its queues). */
+unsigned nvme_queue_abandon(struct nvme_queue *q, struct nvme_done *out, unsigned max);
 
 /* Command builders: fill *cmd (cleared first). cid is left to nvme_submit. */
 void nvme_cmd_identify(struct nvme_sqe *cmd, uint8_t cns, uint32_t nsid, uint64_t prp1);

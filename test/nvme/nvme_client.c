@@ -1,0 +1,252 @@
+/* test/nvme: a random read/write workload through the block protocol with every byte
+ * checked, many requests in flight (ctest qemu.nvme.random, qemu.nvme.stall).
+ *
+ * The client keeps a shadow of the whole disk in its heap (the image starts as
+ * test/blk/common.h's pattern). It keeps up to DEPTH requests in flight: each a random
+ * read or write of 1..64 blocks at a random block and a random 4-byte aligned offset of
+ * its own 32 KiB slice of the data region; requests in flight never share a block, so
+ * the outcome is defined. A write's data is fresh random words; a read is compared with
+ * the shadow when it completes. Then the whole disk is read back and compared, and the
+ * FNV-1a hash of the shadow is printed: the host hashes the image and must get the same
+ * (check_nvme.py).
+ *
+ * `args "nodisk"`: the system runs without a controller; the client's init must be refused
+ * (the driver publishes a geometry without the magic) and nothing else is tried.
+ *
+ * `args "stall"`: the driver is told to stop ringing doorbells partway through (its own
+ * `args`), so requests in flight time out: they must come back eio (counted, then sent
+ * again, as a file system would) and the workload must still finish with every byte right. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <m6/block_client.h>
+#include <m6/debug.h>
+#include <m6/invocations.h>
+#include <m6/runtime.h>
+#include <m6_caps.h>
+
+#include "block.h"
+#include "../blk/common.h"
+
+#define DEPTH      48u
+#define REQUESTS   3000u
+#define MAX_BLOCKS 64u
+#define SLICE      (32u * 1024u)
+
+_Static_assert(DEPTH *SLICE <= M6_MEM_DATA_SIZE, "each request in flight has its own slice");
+_Static_assert(M6_HEAP_SIZE >= DISK_BLOCKS * 512u, "the shadow of the disk fits the heap");
+
+static struct m6_block_client blk;
+static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
+static uint32_t *const shadow = (uint32_t *)M6_HEAP_VADDR;
+static uint8_t busy[DISK_BLOCKS];
+static unsigned failures;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static struct pending {
+	bool used;
+	uint32_t op, count;
+	uint64_t id, block, offset;
+} pend[DEPTH];
+
+static void say(const char *s)
+{
+	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
+}
+
+static void say_u64(uint64_t v, int hex)
+{
+	char num[24];
+	say(m6_format_u64(num, v, hex));
+}
+
+static void expect(bool ok, const char *what)
+{
+	if (!ok && failures++ < 10) {
+		say("nvme-test: FAIL: ");
+		say(what);
+		say("\n");
+	}
+}
+
+static uint64_t next(void)
+{
+	/* xorshift64*: any fixed-seed generator does; the host never replays it. */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dull;
+}
+
+static bool range_free(uint64_t block, uint32_t count)
+{
+	for (uint32_t b = 0; b < count; b++)
+		if (busy[block + b])
+			return false;
+	return true;
+}
+
+static void send(unsigned k)
+{
+	struct pending *p = &pend[k];
+	if (p->op == BLOCK_OP_WRITE)
+		memcpy(data + p->offset, &shadow[p->block * 128], p->count * 512u);
+	else
+		memset(data + p->offset, 0xa5, p->count * 512u);
+	expect(m6_block_submit(&blk, p->op, p->block, p->count, p->offset, &p->id) == 0, "submit");
+}
+
+/* A new request in slot k (never over blocks another request in flight has). */
+static void start(unsigned k)
+{
+	struct pending *p = &pend[k];
+	uint32_t count;
+	uint64_t block;
+	do {
+		count = 1 + (uint32_t)(next() % MAX_BLOCKS);
+		block = next() % (DISK_BLOCKS - count + 1);
+	} while (!range_free(block, count));
+	memset(&busy[block], 1, count);
+	*p = (struct pending){.used = true,
+	                      .op = next() % 5 < 3 ? BLOCK_OP_WRITE : BLOCK_OP_READ,
+	                      .count = count,
+	                      .block = block,
+	                      .offset = k * SLICE + (next() % (SLICE - count * 512u + 1)) / 4 * 4};
+	if (p->op == BLOCK_OP_WRITE)
+		for (uint32_t i = 0; i < count * 128u; i++)
+			shadow[block * 128 + i] = (uint32_t)next();
+	send(k);
+}
+
+static unsigned eio;
+
+/* One answer: check it; a request that got eio goes again. Returns the slot it freed
+ * (DEPTH: none). */
+static unsigned answer(const struct block_completion *c)
+{
+	unsigned k = 0;
+	while (k < DEPTH && !(pend[k].used && pend[k].id == c->id))
+		k++;
+	if (k == DEPTH) {
+		expect(false, "an answer names a request in flight");
+		return DEPTH;
+	}
+	struct pending *p = &pend[k];
+	if (c->status == BLOCK_STATUS_EIO) {
+		eio++;
+		send(k);
+		return DEPTH;
+	}
+	expect(c->status == BLOCK_STATUS_OK, "a request in range succeeds");
+	if (p->op == BLOCK_OP_READ)
+		expect(memcmp(data + p->offset, &shadow[p->block * 128], p->count * 512u) == 0,
+		       "a read returns what the disk holds");
+	memset(&busy[p->block], 0, p->count);
+	p->used = false;
+	return k;
+}
+
+int main(int argc, char **argv)
+{
+	bool stall = argc == 2 && strcmp(argv[1], "stall") == 0;
+	int init = m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, data, M6_MEM_DATA_SIZE,
+	                                CAP_DONE, CAP_DRIVER);
+	if (argc == 2 && strcmp(argv[1], "nodisk") == 0) {
+		/* Booted without a controller: the driver must say so with a geometry the client
+		 * refuses, at once, rather than leave it waiting. */
+		expect(init == -M6_BLOCK_EPROTO, "no disk: the client's init is refused");
+		say(failures ? "nvme-test: FAIL\n"
+		             : "nvme-test: no disk, as expected\nnvme-test: PASS\n");
+		m6_power_off(CAP_POWER);
+		return 0;
+	}
+	expect(init == 0, "the geometry is sane");
+	const struct block_geometry *geo = &blk.geometry;
+	say("nvme-test: geometry: ");
+	say_u64(geo->block_count, 0);
+	say(" blocks of ");
+	say_u64(geo->block_size, 0);
+	say(" bytes, max ");
+	say_u64(geo->max_bytes / 1024, 0);
+	say(geo->flush ? " KiB, flush\n" : " KiB, no flush\n");
+	expect(geo->block_size == 512 && geo->block_count == DISK_BLOCKS &&
+	           geo->max_bytes >= MAX_BLOCKS * 512u,
+	       "geometry");
+	for (uint64_t b = 0; b < DISK_BLOCKS; b++)
+		for (unsigned i = 0; i < 128; i++)
+			shadow[b * 128 + i] = original_word(b, i);
+
+	/* The workload: DEPTH in flight, batched submissions. */
+	unsigned started = 0, peak = 0;
+	m6_block_plug(&blk);
+	for (unsigned k = 0; k < DEPTH; k++, started++)
+		start(k);
+	m6_block_unplug(&blk);
+	struct block_completion c;
+	while (m6_block_outstanding(&blk) > 0) {
+		if (m6_block_outstanding(&blk) > peak)
+			peak = m6_block_outstanding(&blk);
+		expect(m6_block_wait(&blk, &c) == 1, "an answer");
+		m6_block_plug(&blk);
+		unsigned k = answer(&c);
+		if (k < DEPTH && started < REQUESTS) {
+			start(k);
+			started++;
+		}
+		while (m6_block_reap(&blk, &c) == 1) {
+			k = answer(&c);
+			if (k < DEPTH && started < REQUESTS) {
+				start(k);
+				started++;
+			}
+		}
+		m6_block_unplug(&blk);
+		if (failures > 10)
+			break;
+	}
+	expect(m6_block_flush(&blk) == 0, "flush");
+
+	/* Everything read back, 256 KiB at a time. */
+	for (uint64_t b = 0; b < DISK_BLOCKS; b += 512) {
+		memset(data, 0x5a, 512 * 512);
+		int r = m6_block_read(&blk, b, 512, 0);
+		if (r == -BLOCK_STATUS_EIO) { /* a reset may still be under way: once more */
+			eio++;
+			r = m6_block_read(&blk, b, 512, 0);
+		}
+		expect(r == 0 && memcmp(data, &shadow[b * 128], 512 * 512) == 0,
+		       "the whole disk reads back as written");
+	}
+
+	/* Bad requests the NVMe driver refuses before the device sees them. */
+	expect(m6_block_read(&blk, 0, 1, 2) == -BLOCK_STATUS_EINVAL,
+	       "a data offset that is not a multiple of 4: einval");
+	expect(m6_block_read(&blk, DISK_BLOCKS - 1, 2, 0) == -BLOCK_STATUS_ENXIO,
+	       "past the end: enxio");
+	expect(m6_block_read(&blk, 0, (uint32_t)(geo->max_bytes / 512 + 1), 0) ==
+	           -BLOCK_STATUS_EINVAL,
+	       "more than max_bytes: einval");
+
+	uint32_t h = 0x811c9dc5u;
+	const uint8_t *bytes = (const uint8_t *)shadow;
+	for (uint64_t i = 0; i < DISK_BLOCKS * 512ull; i++)
+		h = (h ^ bytes[i]) * 0x01000193u;
+	say("nvme-test: ");
+	say_u64(started, 0);
+	say(" requests, up to ");
+	say_u64(peak, 0);
+	say(" in flight, ");
+	say_u64(eio, 0);
+	say(" eio\n");
+	say("nvme-test: image hash ");
+	say_u64(h, 1);
+	say("\n");
+	if (stall)
+		expect(eio > 0, "the stalled requests came back eio");
+	else
+		expect(eio == 0, "no eio without a fault");
+	say(failures ? "nvme-test: FAIL\n" : "nvme-test: PASS\n");
+	m6_power_off(CAP_POWER);
+	return 0;
+}
