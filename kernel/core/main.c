@@ -13,6 +13,7 @@
 #include <kernel/platform.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/timer.h>
 #include <kernel/untyped.h>
@@ -239,10 +240,12 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	printk("m6: device tree at %lx, %u bytes\n", dtb_pa, dtb_total_size(&dtb));
 	read_platform(&dtb);
 	add_free_memory(&dtb, dtb_pa);
+	smp_read_cpus(&dtb);
 	/* After this the DTB is reached through the linear map, if at all: the boot map that
 	 * held it is gone. */
 	kmap_init();
 	arch_el0_state_init();
+	cpus[0].mpidr = arch_cpu_mpidr();
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
 	timers_init();
@@ -252,6 +255,7 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	arch_pmu_enable_user();
 	printk("m6: benchmark kernel: PMU counters readable at EL0\n");
 #endif
+	smp_boot_secondaries();
 	boot_install_tables(&m6_boot_tables);
 	scheduler_exit_to_user();
 }

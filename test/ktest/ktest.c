@@ -24,6 +24,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_arch,
     kt_suite_revoke,
     kt_suite_timer_storm,
+    kt_suite_smp,
 };
 /* clang-format on */
 

@@ -45,6 +45,9 @@ struct tcb {
 	bool blocked_is_call;
 	bool blocked_can_grant;
 	bool blocked_can_grant_reply;
+	/* The CPU the thread runs on (index into cpus[]): its ready queue is that CPU's. It
+	 * changes only through scheduler_set_cpu(). */
+	uint8_t cpu;
 	uint32_t flags; /* enum m6_tcb_flags */
 	/* Scheduler ready queue or one wait queue, never both at once. */
 	struct tcb *queue_next;
