@@ -9,20 +9,21 @@
 #include <kernel/tcb_offsets.h>
 
 /* The big kernel lock (core/smp.c), taken on every entry from EL0 before anything else:
- * a ticket lock whose uncontended path is these few instructions; a CPU that must wait
- * does so in kernel_lock_wait(), which also answers stall requests. x0 (the saved
- * context) and x8 (the syscall number) survive; x9-x12, x20, x21 are scratch (the user's
- * values are saved already). */
+ * a ticket lock whose uncontended path is these seven instructions (the lock word is
+ * owner | next << 16, free when both halves are equal, i.e. when it equals itself rotated
+ * by 16). A CPU that must wait does so in kernel_lock_wait(), which also answers stall
+ * requests, and only then can its thread have been taken off it meanwhile (a stall needs
+ * the lock held elsewhere): `from_sync` entries then check that (el0_taken_off). x0 (the
+ * saved context) and x8 (the syscall number) survive; x9-x12, x20, x21 are scratch (the
+ * user's values are saved already). */
 .macro	kernel_lock_entry from_sync
-	adrp	x9, big_kernel_lock
-	add	x9, x9, :lo12:big_kernel_lock
+	ldr	x9, =big_kernel_lock
 1:	ldaxr	w10, [x9]
 	add	w11, w10, #0x10000
 	stxr	w12, w11, [x9]
 	cbnz	w12, 1b
-	eor	w11, w10, w10, lsr #16
-	tst	w11, #0xffff
-	b.eq	2f
+	eor	w11, w10, w10, ror #16
+	cbz	w11, 2f
 	mov	x20, x0
 	mov	x21, x8
 	lsr	w0, w10, #16
@@ -30,6 +31,14 @@
 	bl	kernel_lock_wait
 	mov	x0, x20
 	mov	x8, x21
+.if \from_sync
+	/* While we waited, another CPU may have taken this thread off this CPU (suspended,
+	 * deleted, moved it): then the exception is not ours to handle. */
+	mrs	x9, tpidr_el1
+	ldr	x9, [x9, #CPU_CURRENT]
+	cmp	x9, x0
+	b.ne	el0_taken_off
+.endif
 2:
 .endm
 
@@ -143,12 +152,6 @@ exception_vectors:
 el0_sync:
 	save_user_context
 	kernel_lock_entry 1
-	/* While we waited for the lock, another CPU may have taken this thread off this
-	 * CPU (suspended, deleted, moved it): then the exception is not ours to handle. */
-	mrs	x9, tpidr_el1
-	ldr	x9, [x9, #CPU_CURRENT]
-	cmp	x9, x0
-	b.ne	el0_taken_off
 	/* Call and reply-receive try the IPC fastpath first, and so does a Linux-ABI thread's
 	 * svc (its fault message to a waiting handler); x0 is the saved context = the TCB,
 	 * x8 still holds the user's syscall number. The ABI is told apart first, once: every
@@ -262,6 +265,13 @@ el1_irq:
 	.text
 	.global	arch_restore_context
 arch_restore_context:
+	/* Release the big kernel lock first: nothing below needs it. The context read here
+	 * is this CPU's current thread's, which no other CPU touches without first stalling
+	 * this one (smp_stall), and that waits until we are back in the kernel. */
+	ldr	x1, =big_kernel_lock
+	ldrh	w2, [x1]
+	add	w2, w2, #1
+	stlrh	w2, [x1]
 	ldp	x22, x23, [x0, #CONTEXT_PC]
 	msr	elr_el1, x22
 	msr	spsr_el1, x23
@@ -284,15 +294,7 @@ arch_restore_context:
 	ldp	x26, x27, [x0, #16 * 13]
 	ldp	x28, x29, [x0, #16 * 14]
 	ldr	x30, [x0, #16 * 15]
-	/* Release the big kernel lock: the last store before user space. Only x0 and x1 are
-	 * still free; sp (the end of the context) finds the context again. */
-	adrp	x1, big_kernel_lock
-	add	x1, x1, :lo12:big_kernel_lock
-	ldrh	w0, [x1]
-	add	w0, w0, #1
-	stlrh	w0, [x1]
-	sub	x1, sp, #CONTEXT_SIZE
-	ldp	x0, x1, [x1]
+	ldp	x0, x1, [x0, #16 * 0]
 	eret
 
 	.global	arch_fpu_save
