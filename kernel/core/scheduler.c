@@ -25,6 +25,7 @@ void scheduler_init(uint64_t timeslice_ticks)
 	cpu->timer_programmed = UINT64_MAX;
 	cpu->timeslice_ticks = timeslice_ticks;
 	cpu->slice_end = UINT64_MAX;
+	cpu->online_since = arch_timer_now();
 }
 
 static void ready_append(struct cpu *cpu, struct tcb *t)

@@ -187,6 +187,7 @@ NORETURN void secondary_main(void)
 	 * EL0-visible registers. */
 	arch_cpu_init_secondary(cpu);
 	kernel_lock();
+	cpu->online_since = arch_timer_now();
 	printk("m6: CPU %u online (MPIDR %lx)\n", cpu->index, cpu->mpidr);
 	scheduler_exit_to_user();
 }

@@ -69,7 +69,8 @@ int system_info_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 		tcb_set_mr(caller, 1, c->mpidr);
 		tcb_set_mr(caller, 2, idle);
 		tcb_set_mr(caller, 3, cpu_count);
-		return invocation_ok(caller, 4);
+		tcb_set_mr(caller, 4, c->online_since);
+		return invocation_ok(caller, 5);
 	}
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;

@@ -137,7 +137,10 @@ void arch_irq_enable_line(unsigned irq)
 	} else {
 		volatile uint64_t *route =
 		    (volatile uint64_t *)reg32(platform.gicd_base, GICD_IROUTER + irq * 8);
-		*route = 0; /* affinity 0.0.0.0: the boot CPU */
+		/* To the CPU enabling it: IRQ_HANDLER_ACK is the driver thread's, so its next
+		 * interrupt is taken where that thread runs and wakes it without an SGI. The
+		 * affinity fields of MPIDR and GICD_IROUTER have the same layout. */
+		*route = this_cpu()->mpidr;
 		*reg32(platform.gicd_base, GICD_ISENABLER + (irq / 32) * 4) = 1u << (irq % 32);
 	}
 }

@@ -32,10 +32,11 @@ uint64_t m6_sysinfo_boot(m6_cptr_t info, uint64_t *boot_counter, uint64_t *frequ
  * not offered (CRm above 7; CRm 0 but MIDR, MPIDR, REVIDR). */
 uint64_t m6_sysinfo_cpu_id(m6_cptr_t info, unsigned crm, unsigned op2, uint64_t *value);
 struct m6_cpu_info {
-	uint64_t online;     /* 0: listed by the firmware but it never checked in */
-	uint64_t mpidr;      /* MPIDR affinity fields */
-	uint64_t idle_ticks; /* counter ticks spent idle since boot */
-	uint64_t cpu_count;  /* CPU indices in the system (online or not) */
+	uint64_t online;       /* 0: listed by the firmware but it never checked in */
+	uint64_t mpidr;        /* MPIDR affinity fields */
+	uint64_t idle_ticks;   /* counter ticks spent idle since boot */
+	uint64_t cpu_count;    /* CPU indices in the system (online or not) */
+	uint64_t online_since; /* counter value when it came online */
 };
 /* CPU number `index` (0..); M6_ERR_RANGE past the last. */
 uint64_t m6_sysinfo_cpu(m6_cptr_t info, uint64_t index, struct m6_cpu_info *out);

@@ -154,8 +154,8 @@ enum m6_label {
 	 * than MIDR (0), MPIDR (5) and REVIDR (6) */
 	M6_SYSTEM_INFO_CPU_ID = 115,
 	/* MR0 = CPU index -> MR0 = 1 if online (0: listed but never checked in), MR1 = MPIDR
-	 * affinity, MR2 = counter ticks spent idle, MR3 = CPUs (indices) in the system;
-	 * M6_ERR_RANGE past the last */
+	 * affinity, MR2 = counter ticks spent idle, MR3 = CPUs (indices) in the system,
+	 * MR4 = counter value when it came online (0 if never); M6_ERR_RANGE past the last */
 	M6_SYSTEM_INFO_CPU = 116,
 
 	/* ---- ASIDs (docs/kernel.md: why pools) ---- */
