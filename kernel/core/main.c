@@ -257,5 +257,6 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 #endif
 	smp_boot_secondaries();
 	boot_install_tables(&m6_boot_tables);
+	smp_release_secondaries();
 	scheduler_exit_to_user();
 }

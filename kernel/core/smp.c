@@ -164,6 +164,14 @@ int smp_cpu_of_mpidr(uint64_t mpidr)
 /* ---- bring-up ---------------------------------------------------------------------- */
 
 enum { BOOT_NONE, BOOT_STARTING, BOOT_CHECKED_IN, BOOT_ABANDONED };
+static uint32_t secondaries_released;
+
+void smp_release_secondaries(void)
+{
+	__atomic_store_n(&secondaries_released, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 1; i < cpu_count; i++)
+		smp_send_reschedule(&cpus[i]);
+}
 static uint32_t boot_state[MAX_CPUS];
 
 /* How long a started CPU has to check in: generous, because under an emulator on a
@@ -186,6 +194,12 @@ NORETURN void secondary_main(void)
 	/* This CPU's own hardware needs no lock: its redistributor, CPU interface, timer,
 	 * EL0-visible registers. */
 	arch_cpu_init_secondary(cpu);
+	/* The boot CPU holds the lock until it has installed the system: sleep until then
+	 * rather than spin (an emulator counts every spinning instruction; hardware burns
+	 * power). smp_release_secondaries() wakes us with the SGI, which stays pending and
+	 * is taken, harmlessly, when this CPU first idles. */
+	while (!__atomic_load_n(&secondaries_released, __ATOMIC_ACQUIRE))
+		__asm__ volatile("wfi" ::: "memory");
 	kernel_lock();
 	cpu->online_since = arch_timer_now();
 	printk("m6: CPU %u online (MPIDR %lx)\n", cpu->index, cpu->mpidr);

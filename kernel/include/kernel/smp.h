@@ -47,6 +47,9 @@ void smp_vspace_forget(paddr_t root);
 struct dtb;
 void smp_read_cpus(const struct dtb *dtb);
 void smp_boot_secondaries(void);
+/* Boot: the system is installed; the secondaries, asleep since they checked in, go to
+ * their schedulers (they wait for the lock the boot CPU releases on its first exit). */
+void smp_release_secondaries(void);
 /* The CPU index of an MPIDR value, or -1. */
 int smp_cpu_of_mpidr(uint64_t mpidr);
 
