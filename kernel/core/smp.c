@@ -202,7 +202,6 @@ NORETURN void secondary_main(void)
 		__asm__ volatile("wfi" ::: "memory");
 	kernel_lock();
 	cpu->online_since = arch_timer_now();
-	printk("m6: CPU %u online (MPIDR %lx)\n", cpu->index, cpu->mpidr);
 	scheduler_exit_to_user();
 }
 
@@ -243,6 +242,9 @@ static int start_cpu(unsigned index, uint64_t mpidr)
 		__asm__ volatile("yield");
 	}
 	cpu->online = true;
+	/* Said here, before user space runs: said by the CPU itself once it has the lock, the
+	 * line could land in the middle of a thread's half-written console line. */
+	printk("m6: CPU %u online (MPIDR %lx)\n", index, mpidr);
 	return START_OK;
 }
 
