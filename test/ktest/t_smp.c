@@ -351,6 +351,55 @@ TEST(smp_delete_running_remote)
 		CHECK_EQ(s[i].out[0], at[i]);
 }
 
+/* The test's untyped revoked while its threads run on every other CPU, holding caps to
+ * an endpoint and a notification they use: the revoke takes each off its CPU before its
+ * TCB goes (their counters stop), and the memory is whole again at once. */
+static uint64_t fn_spin_ipc(struct kt_thread *self)
+{
+	for (;;) {
+		kt_nbsend(self->arg[0]);
+		m6_signal(self->arg[1]);
+		self->out[0]++;
+	}
+	return 0;
+}
+
+TEST(smp_revoke_under_running_threads)
+{
+	if (!need_cpus(2))
+		return;
+	unsigned n = online_cpus();
+	m6_cptr_t ep = kt_new(M6_OBJ_ENDPOINT, 0), nt = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(ep && nt);
+	m6_cptr_t sig = kt_mint(nt, M6_RIGHT_WRITE, 1);
+	REQUIRE(sig);
+	unsigned count = n - 1 < KT_MAX_THREADS ? n - 1 : KT_MAX_THREADS;
+	struct kt_thread t[KT_MAX_THREADS];
+	for (unsigned i = 0; i < count; i++) {
+		t[i].arg[0] = ep;
+		t[i].arg[1] = sig;
+		REQUIRE(start_on(&t[i], fn_spin_ipc, LOW_PRIO, 1 + i));
+	}
+	for (unsigned i = 0; i < count; i++)
+		REQUIRE(wait_advance(&t[i].out[0], 0, 100));
+	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, KT_SLOT_UTEST, 64));
+	kt_reset_objects();
+	uint64_t at[KT_MAX_THREADS];
+	for (unsigned i = 0; i < count; i++)
+		at[i] = t[i].out[0];
+	/* No witness is left (everything came from the revoked untyped): a bounded look. A
+	 * thread still running would move its counter thousands of times meanwhile. */
+	uint64_t end = kt_ticks() + kt_tick_freq() / 100;
+	while (kt_ticks() < end)
+		;
+	for (unsigned i = 0; i < count; i++)
+		CHECK_EQ(t[i].out[0], at[i]);
+	m6_cptr_t whole = kt_slot();
+	REQUIRE(whole);
+	CHECK_OK(m6_untyped_retype(KT_SLOT_UTEST, M6_OBJ_UNTYPED, KT_UTEST_BITS, M6_CAP_SELF_CNODE,
+	                           whole, 1));
+}
+
 static uint64_t fn_recv_once(struct kt_thread *self)
 {
 	struct m6_msg m = {0};
@@ -502,10 +551,17 @@ TEST(smp_stress_all_cores)
 }
 
 const struct kt_test kt_suite_smp[] = {
-    KT_ENTRY(smp_set_affinity_errors),      KT_ENTRY(smp_threads_on_every_core_progress),
-    KT_ENTRY(smp_call_reply_between_cores), KT_ENTRY(smp_notifications_between_cores),
-    KT_ENTRY(smp_move_running_thread),      KT_ENTRY(smp_move_ready_thread),
-    KT_ENTRY(smp_move_blocked_thread),      KT_ENTRY(smp_suspend_running_remote),
-    KT_ENTRY(smp_delete_running_remote),    KT_ENTRY(smp_delete_endpoint_with_remote_waiter),
-    KT_ENTRY(smp_stress_all_cores),         KT_END,
+    KT_ENTRY(smp_set_affinity_errors),
+    KT_ENTRY(smp_threads_on_every_core_progress),
+    KT_ENTRY(smp_call_reply_between_cores),
+    KT_ENTRY(smp_notifications_between_cores),
+    KT_ENTRY(smp_move_running_thread),
+    KT_ENTRY(smp_move_ready_thread),
+    KT_ENTRY(smp_move_blocked_thread),
+    KT_ENTRY(smp_suspend_running_remote),
+    KT_ENTRY(smp_delete_running_remote),
+    KT_ENTRY(smp_delete_endpoint_with_remote_waiter),
+    KT_ENTRY(smp_revoke_under_running_threads),
+    KT_ENTRY(smp_stress_all_cores),
+    KT_END,
 };
