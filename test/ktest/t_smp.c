@@ -523,10 +523,19 @@ TEST(smp_stress_all_cores)
 	/* main blocks in sleeps so the threads on CPU 0 run too */
 	stress_threads = t;
 	stress_count = threads;
-	/* 8 x 10^5 operations: up to a minute of guest time on a loaded host, in waits of
-	 * KT_PATIENCE_MS each (a bound, not a window: the test goes on as soon as all end) */
-	for (unsigned i = 0; i < 12 && !all_done(NULL); i++)
-		kt_sleep_until(all_done, NULL);
+	/* 8 x 10^5 operations: main blocks in 1 ms sleeps on one timer (so the threads on
+	 * CPU 0 run too) until all have ended; the bound, 12 x KT_PATIENCE_MS of guest time,
+	 * is for a loaded host (a bound, not a window: the test goes on as soon as all end) */
+	m6_cptr_t tm = kt_new(M6_OBJ_TIMER, 0), tn = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(tm && tn);
+	m6_cptr_t tb = kt_mint(tn, M6_RIGHT_WRITE, 1);
+	REQUIRE(tb);
+	REQUIRE_OK(m6_timer_set_notification(tm, tb));
+	const uint64_t ms = kt_tick_freq() / 1000, end = kt_ticks() + 12 * KT_PATIENCE_MS * ms;
+	while (!all_done(NULL) && kt_ticks() < end) {
+		REQUIRE_OK(m6_timer_set(tm, kt_ticks() + ms, 0));
+		REQUIRE_EQ(m6_wait(tn), 1);
+	}
 	uint64_t ops = 0, errors = 0;
 	for (unsigned i = 0; i < threads; i++) {
 		CHECK(t[i].done);
