@@ -56,6 +56,7 @@ fuzz-host: build
 N ?= 50
 ktest-loop: build
 	@sh scripts/ktest-loop.sh $(N)
+	@sh scripts/ktest-loop.sh $(N) '^qemu\.ktest\.smp4$$' qemu.ktest.smp4.log
 
 clean:
 	rm -rf $(BUILD_DIR)

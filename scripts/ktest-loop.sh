@@ -4,8 +4,8 @@
 # hundred; one boot proves nothing, fifty in a row on a loaded machine do. Not part of
 # `make test` (about 2 s of QEMU per boot, more under load).
 #
-#   scripts/ktest-loop.sh [N] [ctest regex]     (defaults: 50, ^qemu\.ktest$)
-#   make ktest-loop N=50
+#   scripts/ktest-loop.sh [N] [ctest regex] [log]  (defaults: 50, ^qemu\.ktest$, its log)
+#   make ktest-loop N=50     (the suite on one CPU, then on four: qemu.ktest.smp4)
 #
 # Run from the repository root after a build (`make build`). The log of a failing boot is
 # kept as build/<preset>/ktest-loop-fail.log; the exit status is 0 only if all N passed.
@@ -15,7 +15,7 @@ N=${1:-50}
 REGEX=${2:-'^qemu\.ktest$'}
 PRESET=${PRESET:-qemu-virt}
 BUILD=build/$PRESET
-LOG=$BUILD/test/qemu/qemu.ktest.log
+LOG=$BUILD/test/qemu/${3:-qemu.ktest.log}
 
 case $N in
 '' | *[!0-9]*)

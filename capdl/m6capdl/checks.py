@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from m6capdl import authority, channels, disks, layout, model, mounts, pci, resolved, resources, windows
+from m6capdl import authority, channels, disks, layout, model, mounts, pci, platform, resolved, resources, windows
 from m6capdl import files as m6files
 from m6capdl.header import guard_name, header_defines
 from m6capdl.diagnostics import Diagnostic, Severity, error, line_of, warning
@@ -68,6 +68,7 @@ def check_and_resolve(system: model.System, platform_dir: Path, files: dict[str,
     when there is no error). `files`: KEY -> PATH, the --file options (file-backed memory)."""
     diags: list[Diagnostic] = []
     _check_platform(system, platform_dir, diags)
+    _check_cpus(system, platform_dir, diags)
     # Channels become memory, notifications, signal caps and mappings, which every check
     # below then judges like any others.
     diags += channels.expand(system)
@@ -288,11 +289,11 @@ _DECLARATIONS: dict[type[model.Statement], str] = {
     model.IrqStmt: "irq",
 }
 _SINGLES = (model.BinaryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
-            model.MaxTimesliceStmt,
+            model.MaxTimesliceStmt, model.CpuStmt,
             model.LinuxStmt, model.FaultStmt, model.HeapStmt, model.CNodeBitsStmt,
             model.ArgsStmt, model.AsidPoolStmt, model.RestartStmt)
 _THREAD_SINGLES = (model.EntryStmt, model.PriorityStmt, model.StackStmt, model.MaxPriorityStmt,
-                   model.LinuxStmt, model.FaultStmt)
+                   model.LinuxStmt, model.FaultStmt, model.CpuStmt)
 
 
 def _declared_name(stmt: model.Statement) -> model.Ident | None:
@@ -567,6 +568,29 @@ def _check_thread(comp: model.Component, thread: model.ThreadStmt, diags: list[D
     linux = singles.get(model.LinuxStmt)
     if linux is not None and model.FaultStmt not in singles and comp.first(model.FaultStmt) is None:
         diags.append(_linux_without_fault(f"thread '{tname}' of component '{cname}'", linux))
+
+
+def _check_cpus(system: model.System, platform_dir: Path, diags: list[Diagnostic]) -> None:
+    """Every `cpu N` (component or thread) names a CPU the platform can have."""
+    if system.platform.text not in available_platforms(platform_dir):
+        return  # reported by _check_platform
+    try:
+        cpus = platform.load_cpu_count(platform_dir, system.platform.text)
+    except platform.FileError as exc:
+        diags.append(error(str(exc), system.platform.span, "fix the platform's machine.toml"))
+        return
+    stmts: list[model.Statement] = []
+    for comp in system.components:
+        for stmt in comp.statements:
+            stmts.append(stmt)
+            if isinstance(stmt, model.ThreadStmt):
+                stmts.extend(stmt.statements)
+    for stmt in stmts:
+        if isinstance(stmt, model.CpuStmt) and stmt.value.value >= cpus:
+            diags.append(error(
+                f"cpu {stmt.value.text} is beyond the platform's CPUs", stmt.value.span,
+                f"platform '{system.platform.text}' has CPUs 0 to {cpus - 1} "
+                f"(platforms/{system.platform.text}/machine.toml)"))
 
 
 def _check_priority(stmt: model.PriorityStmt | model.MaxPriorityStmt, diags: list[Diagnostic]) -> None:

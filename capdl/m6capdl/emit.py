@@ -256,7 +256,8 @@ def boot_tables_rows(t: layout.BootTables) -> dict[str, str]:
             f"\t\t.fault_ep = {'M6_BT_NO_OBJECT' if th.fault_ep is None else th.fault_ep},\n"
             f"\t\t.fault_badge = 0x{th.fault_badge:x}ull,\n"
             f"\t\t.start = {th.start},\n"
-            f"\t}},\n"
+            + (f"\t\t.cpu = {th.cpu},\n" if th.cpu else "")
+            + "\t},\n"
             for th in t.threads),
         "components": "".join(
             f'\t{{ "{c.name}", {c.first_thread}, {c.thread_count} }},\n' for c in t.components),
@@ -358,6 +359,7 @@ def manifest(tables: layout.BootTables, spec: str) -> dict[str, Any]:
                 "fault_endpoint": None if th.fault_ep is None else objects[th.fault_ep].name,
                 "fault_badge": th.fault_badge,
                 "start": bool(th.start),
+                "cpu": th.cpu,
             } for th, lay in zip(tables.threads[info.first_thread: info.first_thread + info.thread_count],
                                  mem.threads)]),
             "memory_map": {

@@ -248,6 +248,7 @@ class Thread:
     fault_ep: int | None = None   # object index of the fault handler's endpoint
     fault_badge: int = 0
     start: int = 1
+    cpu: int = 0
 
 
 @dataclass
@@ -487,7 +488,8 @@ def build_tables(system: resolved.System, images: dict[str, elfload.ElfImage],
                 max_timeslice_us=th.max_timeslice_us,
                 flags=(TCB_FLAG_LINUX_ABI,) if th.linux else (),
                 fault_ep=None if fault is None else index[fault.obj],  # type: ignore[index]
-                fault_badge=0 if fault is None else fault.badge))
+                fault_badge=0 if fault is None else fault.badge,
+                cpu=th.cpu))
     _supervision(system, tables, image, index, frames_by_comp, infos)
     return tables
 

@@ -109,6 +109,15 @@ class MaxTimesliceStmt(Statement):
 
 
 @dataclass(frozen=True)
+class CpuStmt(Statement):
+    """The CPU (index, 0 = the boot CPU) a thread runs on; at component level, the CPU of
+    every thread of the component that says none."""
+    value: Number
+
+    keyword = "cpu"
+
+
+@dataclass(frozen=True)
 class LinuxStmt(Statement):
     """Marks a thread (or the main thread, at component level) as running Linux binaries."""
 

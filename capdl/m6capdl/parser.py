@@ -125,6 +125,9 @@ class _Builder(Transformer[Token, Any]):
     def max_timeslice_stmt(self, c: list[Token]) -> model.MaxTimesliceStmt:
         return model.MaxTimesliceStmt(self.span(c[0], c[-1]), self.number(c[1]))
 
+    def cpu_stmt(self, c: list[Token]) -> model.CpuStmt:
+        return model.CpuStmt(self.span(c[0], c[-1]), self.number(c[1]))
+
     def linux_stmt(self, c: list[Token]) -> model.LinuxStmt:
         return model.LinuxStmt(self.span(c[0], c[-1]))
 
@@ -271,6 +274,7 @@ class _Builder(Transformer[Token, Any]):
     thread_max_priority = max_priority_stmt
     thread_linux = linux_stmt
     thread_fault = fault_stmt
+    thread_cpu = cpu_stmt
 
     # -- system-level items
 

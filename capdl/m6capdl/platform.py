@@ -236,6 +236,32 @@ def load_dma_rules(path: Path) -> tuple[DmaRule, ...]:
     return tuple(rules)
 
 
+MAX_CPUS = 8  # the kernel's compile-time maximum (kernel/include/kernel/scheduler.h)
+
+
+@functools.lru_cache(maxsize=8)
+def load_cpu_count(platform_dir: Path, platform: str) -> int:
+    """`cpus` of a platform's machine.toml: how many CPUs it can have (1 without the file).
+    FileError if it cannot be read or says something else than documented."""
+    path = platform_dir / platform / "machine.toml"
+    if not path.is_file():
+        return 1
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise FileError(str(path), exc.strerror or str(exc)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FileError(str(path), f"not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - {"cpus"})
+    if unknown:
+        raise FileError(str(path), f"unknown key '{unknown[0]}' (known: cpus)")
+    cpus = data.get("cpus", 1)
+    if not isinstance(cpus, int) or isinstance(cpus, bool) or not 1 <= cpus <= MAX_CPUS:
+        raise FileError(str(path), f"'cpus' must be a whole number from 1 to {MAX_CPUS}")
+    return cpus
+
+
 def dma_rule(rules: tuple[DmaRule, ...], node: Node) -> DmaRule | None:
     """The rule that makes `node` a DMA master, if one does."""
     compatibles = node.strings("compatible")

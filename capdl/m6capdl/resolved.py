@@ -155,6 +155,7 @@ class Thread:
     entry_symbol: str | None  # None: the ELF's entry point (main thread)
     max_timeslice_us: int = 0  # longest timeslice it may give; 0: the kernel's default
     tcb: Obj | None = None
+    cpu: int = 0               # the CPU it runs on (docs/spec-language.md: placement)
     entry_span: Span | None = None
 
     @property
@@ -651,14 +652,19 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
     shell.cspace = CSpace(radix, tuple(slots))
 
     stack, args = first.get(model.StackStmt), first.get(model.ArgsStmt)
+    # Placement: a thread's own `cpu`, else its component's, else CPU 0.
+    comp_cpu_stmt = first.get(model.CpuStmt)
+    comp_cpu = comp_cpu_stmt.value.value if isinstance(comp_cpu_stmt, model.CpuStmt) else 0
     threads = [Thread(MAIN_THREAD, 0, shell.priority, shell.max_priority,
                       stack.size.value if isinstance(stack, model.StackStmt) else model.DEFAULT_STACK_SIZE,
-                      model.LinuxStmt in first, comp_fault, None, shell.max_timeslice, shell.tcb)]
+                      model.LinuxStmt in first, comp_fault, None, shell.max_timeslice, shell.tcb,
+                      cpu=comp_cpu)]
     for window, (th, tcb) in enumerate(extra, start=1):
         own = _firsts(th.statements)
         prio, max_prio, th_stack = (own.get(model.PriorityStmt), own.get(model.MaxPriorityStmt),
                                     own.get(model.StackStmt))
         entry, fault = own.get(model.EntryStmt), own.get(model.FaultStmt)
+        th_cpu = own.get(model.CpuStmt)
         priority = prio.value.value if isinstance(prio, model.PriorityStmt) else 0
         threads.append(Thread(
             th.name.text, window, priority,
@@ -667,7 +673,8 @@ def _fill(comp: model.Component, first: dict[type[model.Statement], model.Statem
             model.LinuxStmt in own,
             _fault(system, fault, -1) if isinstance(fault, model.FaultStmt) else comp_fault,
             entry.symbol if isinstance(entry, model.EntryStmt) else None, tcb=tcb,
-            entry_span=entry.symbol_span if isinstance(entry, model.EntryStmt) else None))
+            entry_span=entry.symbol_span if isinstance(entry, model.EntryStmt) else None,
+            cpu=th_cpu.value.value if isinstance(th_cpu, model.CpuStmt) else comp_cpu))
     argv = (comp.name.text, *args.values) if isinstance(args, model.ArgsStmt) else ()
     shell.memory = MemoryMap(tuple(threads), _place_regions(comp, shell, system), argv)
     from m6capdl import mounts  # (mounts.py builds the rows of this module's Mount)

@@ -265,6 +265,16 @@ static void setup_thread(uint32_t index)
 	t->max_priority = (uint8_t)th->max_priority;
 	t->max_timeslice_us = th->max_timeslice_us ? th->max_timeslice_us : TIMESLICE_DEFAULT_US;
 	t->flags = th->flags;
+	/* The spec may place a thread on a CPU this machine does not have (the platform's
+	 * maximum is checked by m6-capdl; -smp can be smaller) or that did not come up: the
+	 * system still runs, everything on the CPUs it has (docs/kernel.md). */
+	if (th->cpu >= cpu_count || !cpus[th->cpu].online) {
+		printk("m6: %s: placed on CPU %u, which is not online; it runs on CPU 0\n",
+		       th->name, th->cpu);
+		t->cpu = 0;
+	} else {
+		t->cpu = (uint8_t)th->cpu;
+	}
 	struct cap cspace = {.type = M6_OBJ_CNODE,
 	                     .rights = M6_RIGHTS_ALL,
 	                     .size_bits = (uint8_t)cn->size_bits,

@@ -63,7 +63,7 @@ static struct tcb *fast_call(struct tcb *t)
 	word_t info = t->context.x[1];
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	struct tcb *server = ep->receivers.head;
-	if (!server || scheduler_highest_ready() >= server->priority)
+	if (!server || server->cpu != t->cpu || scheduler_highest_ready() >= server->priority)
 		return NULL;
 	/* perform */
 	thread_queue_remove(&ep->receivers, server);
@@ -90,7 +90,7 @@ static struct tcb *fast_linux_syscall(struct tcb *t)
 		return NULL;
 	struct endpoint *ep = (struct endpoint *)cap->object;
 	struct tcb *server = ep->receivers.head;
-	if (!server || scheduler_highest_ready() >= server->priority)
+	if (!server || server->cpu != t->cpu || scheduler_highest_ready() >= server->priority)
 		return NULL;
 	struct m6_ipc_buffer *buf = tcb_ipc_buffer(server);
 	if (!buf)
@@ -202,6 +202,8 @@ static struct tcb *fast_signal(struct tcb *t)
 		tcb_set_result(t, M6_OK, 0, 0);
 		return t;
 	}
+	if (waiter->cpu != t->cpu)
+		return NULL;
 	thread_queue_remove(&n->waiters, waiter);
 	waiter->blocked_on = NULL;
 	tcb_set_result(waiter, M6_OK, 0, n->word | badge);
@@ -246,7 +248,8 @@ struct tcb *fastpath_linux_syscall(struct tcb *t)
 struct tcb *fastpath_reply_recv(struct tcb *t)
 {
 	struct tcb *client = t->caller;
-	if (!client)
+	/* A client on another CPU: the general path queues it there. */
+	if (!client || client->cpu != t->cpu)
 		return NULL;
 	if (__builtin_expect(client->fault != 0, 0)) {
 		/* the answer to a syscall fault may take a fastpath of its own; to any other

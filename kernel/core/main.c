@@ -14,6 +14,7 @@
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
 #include <kernel/smmu.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/timer.h>
 #include <kernel/untyped.h>
@@ -253,10 +254,12 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	read_platform(&dtb);
 	smmu_probe(&dtb, platform_overlaps_ram);
 	add_free_memory(&dtb, dtb_pa);
+	smp_read_cpus(&dtb);
 	/* After this the DTB is reached through the linear map, if at all: the boot map that
 	 * held it is gone. */
 	kmap_init();
 	arch_el0_state_init();
+	cpus[0].mpidr = arch_cpu_mpidr();
 	gic_init();
 	scheduler_init(arch_timer_frequency() / TIMESLICE_HZ);
 	timers_init();
@@ -267,6 +270,8 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	arch_pmu_enable_user();
 	printk("m6: benchmark kernel: PMU counters readable at EL0\n");
 #endif
+	smp_boot_secondaries();
 	boot_install_tables(&m6_boot_tables);
+	smp_release_secondaries();
 	scheduler_exit_to_user();
 }

@@ -657,6 +657,53 @@ int dtb_find_path(const struct dtb *dtb, const char *path)
 	}
 }
 
+int dtb_next_child(const struct dtb *dtb, int parent, int after)
+{
+	uint32_t pos = 0, depth = 0, parent_depth = 0;
+	bool in_parent = false;
+	struct token tok;
+
+	if (!is_open(dtb))
+		return DTB_ERR_NULL;
+	if (parent < 0)
+		return DTB_ERR_BAD_NODE;
+	/* One walk: find `parent` (proving it is a node), then its children are the nodes
+	 * that begin one level below it before it ends. Every token advances pos, and the
+	 * block ends in FDT_END (dtb_open checked), so the walk ends. */
+	for (;;) {
+		uint32_t start = pos;
+		int err = next_token(dtb, &pos, &tok);
+
+		if (err != DTB_OK)
+			return err;
+		switch (tok.tag) {
+		case FDT_BEGIN_NODE:
+			if (in_parent && depth == parent_depth + 1 &&
+			    (after < 0 || start > (uint32_t)after))
+				return (int)start;
+			if (!in_parent && start == (uint32_t)parent) {
+				in_parent = true;
+				parent_depth = depth;
+			}
+			if (depth == DTB_MAX_DEPTH)
+				return DTB_ERR_TOO_DEEP;
+			depth++;
+			break;
+		case FDT_END_NODE:
+			if (depth == 0)
+				return DTB_ERR_UNBALANCED;
+			depth--;
+			if (in_parent && depth == parent_depth)
+				return DTB_ERR_NOT_FOUND;
+			break;
+		case FDT_END:
+			return in_parent ? DTB_ERR_NOT_FOUND : DTB_ERR_BAD_NODE;
+		default:
+			break;
+		}
+	}
+}
+
 int dtb_find_compatible(const struct dtb *dtb, int start_after, const char *compatible)
 {
 	uint32_t pos = 0, node = 0;

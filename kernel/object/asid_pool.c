@@ -10,6 +10,7 @@
  * holds its ASID is also written in its root table (arch_vspace_set_asid): the check on
  * every address space switch is then one load, not a walk of the directory. */
 #include <kernel/arch.h>
+#include <kernel/smp.h>
 #include <kernel/asid_pool.h>
 #include <kernel/invocation.h>
 #include <kernel/printk.h>
@@ -128,7 +129,7 @@ bool asid_pool_release_some(struct asid_pool *pool, unsigned max)
 			continue;
 		/* A thread of this VSpace on the CPU leaves it now; the others find its ASID
 		 * gone when they are switched to (arch_load_vspace) and fault at once. */
-		arch_vspace_forget(root);
+		smp_vspace_forget(root);
 		arch_vspace_set_asid(root, 0);
 		pool->roots[i] = 1;
 		arch_tlb_flush_asid(base + i);

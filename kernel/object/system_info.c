@@ -4,6 +4,7 @@
 #include <kernel/arch.h>
 #include <kernel/boot.h>
 #include <kernel/invocation.h>
+#include <kernel/scheduler.h>
 #include <kernel/syscall.h>
 #include <kernel/untyped.h>
 
@@ -36,8 +37,9 @@ int system_info_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 		tcb_set_mr(caller, 3, t->flags);
 		for (unsigned i = 0; i < 3; i++)
 			tcb_set_mr(caller, 4 + i, name[i]);
-		/* MR6 needs an IPC buffer; without one the name is cut to 16 bytes. */
-		return invocation_ok(caller, tcb_max_mrs(caller) < 7 ? tcb_max_mrs(caller) : 7);
+		tcb_set_mr(caller, 7, t->cpu);
+		/* MR6 and MR7 need an IPC buffer; without one the name is cut to 16 bytes. */
+		return invocation_ok(caller, tcb_max_mrs(caller) < 8 ? tcb_max_mrs(caller) : 8);
 	}
 	case M6_SYSTEM_INFO_BOOT:
 		tcb_set_mr(caller, 0, boot_finished_at);
@@ -52,6 +54,23 @@ int system_info_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 			return M6_ERR_RANGE;
 		tcb_set_mr(caller, 0, value);
 		return invocation_ok(caller, 1);
+	}
+	case M6_SYSTEM_INFO_CPU: {
+		if (length < 1)
+			return M6_ERR_INVALID_ARGUMENT;
+		word_t index = tcb_get_mr(caller, 0);
+		if (index >= cpu_count)
+			return M6_ERR_RANGE;
+		const struct cpu *c = &cpus[index];
+		/* An idle CPU's current stretch counts too (idle_since: under the lock). */
+		uint64_t idle =
+		    c->idle_ticks + (c->idle_since ? arch_timer_now() - c->idle_since : 0);
+		tcb_set_mr(caller, 0, c->online);
+		tcb_set_mr(caller, 1, c->mpidr);
+		tcb_set_mr(caller, 2, idle);
+		tcb_set_mr(caller, 3, cpu_count);
+		tcb_set_mr(caller, 4, c->online_since);
+		return invocation_ok(caller, 5);
 	}
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;

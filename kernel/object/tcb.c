@@ -6,6 +6,7 @@
 #include <kernel/invocation.h>
 #include <kernel/notification.h>
 #include <kernel/scheduler.h>
+#include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/tcb.h>
 #include <kernel/timer.h>
@@ -162,6 +163,8 @@ static struct tcb *drop_caller(struct tcb *t)
 
 void tcb_suspend(struct tcb *t)
 {
+	/* Running on another CPU: taken off it before anything changes (smp.c). */
+	smp_unload(t, false);
 	/* A loop, not recursion: a faulted thread whose handler stops stops too, and it may
 	 * itself have been another faulted thread's handler, as far as the user likes. */
 	while (t) {
@@ -495,6 +498,19 @@ static int tls_access(struct tcb *t, struct tcb *caller, unsigned length, bool w
 	return invocation_ok(caller, 0);
 }
 
+static int set_affinity(struct tcb *t, struct tcb *caller, unsigned length)
+{
+	if (length < 1)
+		return M6_ERR_INVALID_ARGUMENT;
+	word_t index = tcb_get_mr(caller, 0);
+	if (index >= cpu_count || !cpus[index].online)
+		return M6_ERR_RANGE;
+	/* perform: the result first, since a thread moving itself leaves this CPU here */
+	invocation_ok(caller, 0);
+	scheduler_set_cpu(t, (unsigned)index);
+	return M6_OK;
+}
+
 int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned length)
 {
 	struct tcb *t = (struct tcb *)slot->cap.object;
@@ -502,11 +518,17 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 	    label == M6_TCB_READ_REGISTERS || label == M6_TCB_READ_TLS || label == M6_TCB_READ_FPU
 	        ? M6_RIGHT_READ
 	        : M6_RIGHT_WRITE;
-	if (label < M6_TCB_CONFIGURE || label > M6_TCB_WRITE_FPU)
+	if ((label < M6_TCB_CONFIGURE || label > M6_TCB_WRITE_FPU) && label != M6_TCB_SET_AFFINITY)
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
+	/* What reads or writes the thread's saved state needs it saved: running on another
+	 * CPU, it is taken off that CPU first (synchronously; it is queued again there). */
+	if (t != caller && label != M6_TCB_SET_AFFINITY)
+		smp_unload(t, false);
 	switch (label) {
+	case M6_TCB_SET_AFFINITY:
+		return set_affinity(t, caller, length);
 	case M6_TCB_CONFIGURE:
 		return decode_configure(t, caller, length);
 	case M6_TCB_SUSPEND:

@@ -10,6 +10,7 @@
  * a table never carries entries from one place (or level) to another. Both rules together
  * mean a table's entries are reachable only where its caps say they are. */
 #include <kernel/arch.h>
+#include <kernel/smp.h>
 #include <kernel/asid_pool.h>
 #include <kernel/preempt.h>
 #include <kernel/invocation.h>
@@ -131,7 +132,7 @@ void vspace_finalise(struct cap *vspace)
 	 * their unmaps find no root and only forget the mapping. A thread still running on
 	 * it (its TCB's VSpace cap was this last one) is moved off it first. */
 	paddr_t root = kernel_to_paddr((void *)vspace->object);
-	arch_vspace_forget(root);
+	smp_vspace_forget(root);
 	asid_release(vspace->asid, root);
 }
 

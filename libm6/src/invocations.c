@@ -256,6 +256,12 @@ uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t m
 	return invoke_simple(tcb, M6_TCB_SET_MAX_TIMESLICE, a, 2);
 }
 
+uint64_t m6_tcb_set_affinity(m6_cptr_t tcb, uint64_t cpu)
+{
+	const uint64_t a[] = {cpu};
+	return invoke_simple(tcb, M6_TCB_SET_AFFINITY, a, 1);
+}
+
 uint64_t m6_tcb_read_tls(m6_cptr_t tcb, uint64_t *value)
 {
 	struct m6_msg m;

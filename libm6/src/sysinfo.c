@@ -13,7 +13,12 @@ uint64_t m6_sysinfo_thread(m6_cptr_t info, uint64_t index, struct m6_thread_info
 	out->priority = m.mr[1];
 	out->max_priority = m.mr[2];
 	out->flags = m.mr[3];
-	memcpy(out->name, &m.mr[4], 24);
+	/* MR6 (the name's last 8 bytes) and MR7 (the CPU) come in the IPC buffer. */
+	unsigned length = (unsigned)m6_msginfo_length(m.info);
+	const struct m6_ipc_buffer *buf = m6_ipc_buffer();
+	uint64_t name[3] = {m.mr[4], m.mr[5], length > 6 && buf ? buf->mr[6] : 0};
+	out->cpu = length > 7 && buf ? buf->mr[7] : 0;
+	memcpy(out->name, name, 24);
 	out->name[24] = '\0';
 	return M6_OK;
 }
@@ -50,6 +55,20 @@ uint64_t m6_sysinfo_cpu_id(m6_cptr_t info, unsigned crm, unsigned op2, uint64_t 
 	if (err != M6_OK)
 		return err;
 	*value = m.mr[0];
+	return M6_OK;
+}
+
+uint64_t m6_sysinfo_cpu(m6_cptr_t info, uint64_t index, struct m6_cpu_info *out)
+{
+	struct m6_msg m = {.info = m6_msginfo(M6_SYSTEM_INFO_CPU, 1), .mr = {index}};
+	uint64_t err = m6_call(info, &m);
+	if (err != M6_OK)
+		return err;
+	out->online = m.mr[0];
+	out->mpidr = m.mr[1];
+	out->idle_ticks = m.mr[2];
+	out->cpu_count = m.mr[3];
+	out->online_since = m.mr[4];
 	return M6_OK;
 }
 

@@ -10,3 +10,6 @@ set(M6_QEMU_ARGS
 	-nographic
 	-nic none
 	-no-reboot)
+# CPUs for `make run` and `make debug` (the tests choose their own: one, and 2, 4, 8 in the
+# .smpN variants): QEMU's -smp. The kernel starts every CPU the DTB lists.
+set(M6_QEMU_CPUS 4)

@@ -156,7 +156,7 @@ m6_cptr_t bench_thread(unsigned index, uint64_t pc, const uint64_t *x, unsigned 
 	m6_cptr_t tcb = bench_new(M6_OBJ_TCB, 0);
 	if (!tcb)
 		return 0;
-	bool clone = index >= BENCH_FIRST_CLONE;
+	bool clone = bench_is_clone(index);
 	uint64_t sp = BENCH_SHARED_VA + (index + 1) * BENCH_STACK_SIZE;
 	/* Only threads of the main VSpace may have their buffer cleared from here. */
 	if (!clone) {
@@ -236,7 +236,9 @@ static bool setup_shared(void)
 	                                BENCH_SLOT_IPC0, BENCH_THREADS),
 	              "retype IPC buffers"))
 		return false;
-	for (unsigned i = 0; i < BENCH_FIRST_CLONE; i++) {
+	for (unsigned i = 0; i < BENCH_THREADS; i++) {
+		if (bench_is_clone(i))
+			continue;
 		if (!BENCH_OK(m6_frame_map(BENCH_SLOT_IPC0 + i, M6_CAP_SELF_VSPACE,
 		                           (uint64_t)(uintptr_t)bench_thread_ipc(i), rw),
 		              "map IPC buffer"))
@@ -300,7 +302,7 @@ static bool setup_clone(void)
 	    !BENCH_OK(m6_frame_map(BENCH_SLOT_SHARED2, BENCH_SLOT_VS2, BENCH_SHARED_VA, rw),
 	              "map shared frame in second VSpace"))
 		return false;
-	for (unsigned i = BENCH_FIRST_CLONE; i < BENCH_THREADS; i++) {
+	for (unsigned i = BENCH_FIRST_CLONE; i < BENCH_FIRST_CLONE + BENCH_CLONES; i++) {
 		if (!BENCH_OK(m6_frame_map(BENCH_SLOT_IPC0 + i, BENCH_SLOT_VS2,
 		                           (uint64_t)(uintptr_t)bench_thread_ipc(i), rw),
 		              "map IPC buffer in second VSpace"))
@@ -389,7 +391,7 @@ int main(void)
 	static void (*const benches[])(void) = {
 	    bench_null_syscalls, bench_yield,       bench_notification,
 	    bench_page_fault,    bench_timer_irq,   bench_context_switch,
-	    bench_retype_revoke, bench_timer_storm, bench_lpi,
+	    bench_retype_revoke, bench_timer_storm, bench_lpi, bench_smp,
 	};
 	bench_ipc(false);
 	cleanup();

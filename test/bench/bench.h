@@ -23,6 +23,8 @@
 #include <m6/debug.h>
 #include <m6/invocations.h>
 #include <m6/runtime.h>
+#include <m6/sysinfo.h>
+#include <m6/time.h>
 #include <m6/syscall.h>
 #include <m6_caps.h>
 
@@ -192,8 +194,14 @@ void bench_put_u64(uint64_t v);
 #define BENCH_FIRST_SLOT     32 /* per-benchmark slots */
 
 /* Thread indices 0..3 run in the main VSpace, 4..5 in the second one. */
-#define BENCH_THREADS       6
-#define BENCH_FIRST_CLONE   4
+#define BENCH_THREADS     10
+#define BENCH_FIRST_CLONE 4 /* threads 4 and 5 run in the second VSpace */
+#define BENCH_CLONES      2
+#define BENCH_FIRST_SMP   6 /* threads 6..9: main VSpace again (the SMP benchmarks) */
+static inline bool bench_is_clone(unsigned index)
+{
+	return index >= BENCH_FIRST_CLONE && index < BENCH_FIRST_CLONE + BENCH_CLONES;
+}
 #define BENCH_SHARED_VA     0x20000000ull /* 2 MiB, both VSpaces */
 #define BENCH_IPC_VA        0x20200000ull /* IPC buffer of thread i at + i * 4 KiB */
 #define BENCH_STACK_SIZE    0x8000ull
@@ -268,5 +276,6 @@ void bench_timer_irq(void);
 void bench_context_switch(void);
 void bench_retype_revoke(void);
 void bench_timer_storm(void);
+void bench_smp(void);
 
 #endif

@@ -700,3 +700,175 @@ void bench_timer_storm(void)
 	bench_report("timer_storm_victim_delay", BENCH_SAMPLES, BENCH_NO_LOOP, 0, 1);
 	bench_report_value("timer_storm_thread_share_pct", alone ? stormy * 100 / alone : 0);
 }
+
+/* ---- several CPUs ----------------------------------------------------------------- */
+
+/* Run under -icount with -smp 4 (make bench): the virtual CPUs take turns in one host
+ * thread and the counter advances with every CPU's instructions (shift=0: one per ns).
+ * Two kinds of figure (docs/performance.md): the PMU count of the measuring CPU (what
+ * that core spends, including any time spinning for the kernel lock), and `*_all`, the
+ * instructions of every CPU from the loop's start to its end (counter ticks converted),
+ * where a CPU idle in WFI counts nothing. */
+
+static unsigned online_cpus(void)
+{
+	struct m6_cpu_info info;
+	if (m6_sysinfo_cpu(CAP_SYSTEM_INFO, 0, &info) != M6_OK)
+		return 1;
+	unsigned online = 0;
+	for (uint64_t i = 0; i < info.cpu_count; i++) {
+		struct m6_cpu_info c;
+		online += m6_sysinfo_cpu(CAP_SYSTEM_INFO, i, &c) == M6_OK && c.online;
+	}
+	return online;
+}
+
+/* Counter ticks over `ops` operations as instructions per operation (tenths dropped). */
+static uint64_t all_cpu_instructions(uint64_t ticks, uint64_t ops)
+{
+	return ticks * 1000000000ull / m6_counter_frequency() / ops;
+}
+
+static m6_cptr_t server_on(unsigned index, unsigned cpu, m6_cptr_t ep)
+{
+	uint64_t x[2] = {ep, m6_msginfo(0, 0)};
+	m6_cptr_t s =
+	    bench_thread(index, (uint64_t)(uintptr_t)bench_server_loop, x, 2, BENCH_PRIO_MAIN, 0);
+	if (s && !BENCH_OK(m6_tcb_set_affinity(s, cpu), "set_affinity"))
+		return 0;
+	return s;
+}
+
+static volatile uint64_t pairs_go;
+
+static void pair_client(struct bench_helper *h)
+{
+	/* arg[0]: endpoint; result[0]: PMU instructions of this CPU over BENCH_LOOP calls */
+	while (!pairs_go)
+		;
+	struct m6_msg m;
+	uint64_t t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++) {
+		m = (struct m6_msg){.word0 = h->arg[0], .info = m6_msginfo(0, 0)};
+		m6_syscall(M6_SYS_CALL, &m);
+	}
+	h->result[0] = bench_delta(t0, bench_counter());
+	h->result[1] = m.word0;
+}
+
+void bench_smp(void)
+{
+	static const char *const names[] = {
+	    "ipc_call_cross_core_0w",    "ipc_call_cross_core_0w_all",
+	    "ntfn_roundtrip_cross_core", "ntfn_roundtrip_cross_core_all",
+	    "ipc_call_4pairs_per_core",  "ipc_call_4pairs_all"};
+	unsigned cpus = online_cpus();
+	if (cpus < 4) {
+		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			bench_skip(names[i], "needs 4 CPUs (make bench runs -smp 4)");
+		return;
+	}
+
+	/* Call/reply, main on CPU 0, the server on CPU 1: the reply wakes main by SGI. */
+	m6_cptr_t ep = bench_new(M6_OBJ_ENDPOINT, 0);
+	m6_cptr_t server = ep ? server_on(BENCH_FIRST_SMP, 1, ep) : 0;
+	if (!server)
+		return;
+	struct m6_msg m;
+	for (unsigned i = 0; i < BENCH_WARMUP; i++) {
+		m = (struct m6_msg){.word0 = ep, .info = m6_msginfo(0, 0)};
+		bench_timed_syscall(M6_SYS_CALL, &m);
+	}
+	bool ok = true;
+	for (unsigned i = 0; i < BENCH_SAMPLES && ok; i++) {
+		m = (struct m6_msg){.word0 = ep, .info = m6_msginfo(0, 0)};
+		bench_samples[i] = bench_timed_syscall(M6_SYS_CALL, &m) - bench_pair_overhead;
+		ok = m.word0 == M6_OK;
+	}
+	if (!ok) {
+		bench_fail(names[0], m.word0);
+		return;
+	}
+	uint64_t c0 = m6_counter(), t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++) {
+		m = (struct m6_msg){.word0 = ep, .info = m6_msginfo(0, 0)};
+		m6_syscall(M6_SYS_CALL, &m);
+	}
+	uint64_t t1 = bench_counter(), c1 = m6_counter();
+	m6_tcb_suspend(server);
+	bench_report(names[0], BENCH_SAMPLES, bench_delta(t0, t1), BENCH_LOOP, 1);
+	bench_report_value(names[1], all_cpu_instructions(c1 - c0, BENCH_LOOP));
+
+	/* Notification round trip: main signals b and waits on a; the partner on CPU 1 waits
+	 * on b and signals a. */
+	m6_cptr_t a = bench_new(M6_OBJ_NOTIFICATION, 0), b = bench_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t ab = a ? badged(a) : 0, bb = b ? badged(b) : 0;
+	if (!ab || !bb)
+		return;
+	uint64_t x[2] = {b, ab};
+	m6_cptr_t partner =
+	    bench_thread(BENCH_FIRST_SMP + 1, (uint64_t)(uintptr_t)bench_ntfn_partner_loop, x, 2,
+	                 BENCH_PRIO_MAIN, 0);
+	if (!partner || !BENCH_OK(m6_tcb_set_affinity(partner, 1), "set_affinity"))
+		return;
+	for (unsigned i = 0; i < BENCH_WARMUP; i++)
+		timed_signal_wait(bb, a);
+	for (unsigned i = 0; i < BENCH_SAMPLES; i++)
+		bench_samples[i] = timed_signal_wait(bb, a) - bench_pair_overhead;
+	c0 = m6_counter();
+	t0 = bench_counter();
+	for (unsigned i = 0; i < BENCH_LOOP; i++) {
+		m6_signal(bb);
+		m6_wait(a);
+	}
+	t1 = bench_counter();
+	c1 = m6_counter();
+	m6_tcb_suspend(partner);
+	bench_report(names[2], BENCH_SAMPLES, bench_delta(t0, t1), BENCH_LOOP, 1);
+	bench_report_value(names[3], all_cpu_instructions(c1 - c0, BENCH_LOOP));
+
+	/* Four same-core pairs at once, pair k on CPU k (main is pair 0's client): what the
+	 * big lock costs when every core makes IPC calls; the single-pair figure is
+	 * ipc_call_same_as_0w. */
+	static struct bench_helper clients[3];
+	m6_cptr_t eps[4], servers[4];
+	for (unsigned k = 0; k < 4; k++) {
+		eps[k] = bench_new(M6_OBJ_ENDPOINT, 0);
+		servers[k] = eps[k] ? server_on(BENCH_FIRST_SMP + k, k, eps[k]) : 0;
+		if (!servers[k])
+			return;
+	}
+	pairs_go = 0;
+	for (unsigned k = 1; k < 4; k++) {
+		m6_cptr_t done = bench_new(M6_OBJ_NOTIFICATION, 0);
+		clients[k - 1] =
+		    (struct bench_helper){.fn = pair_client, .arg = {eps[k]}, .done = done};
+		if (!done || !bench_helper_start(k, &clients[k - 1], BENCH_PRIO_MAIN, 0) ||
+		    !BENCH_OK(m6_tcb_set_affinity(clients[k - 1].tcb, k), "set_affinity"))
+			return;
+	}
+	/* Every client spins on the flag on its own core; main gives them a moment to get
+	 * there (a yield lets any of them still on CPU 0's queue move on first). */
+	m6_yield();
+	struct bench_helper mine = {.arg = {eps[0]}};
+	c0 = m6_counter();
+	pairs_go = 1;
+	pair_client(&mine);
+	for (unsigned k = 0; k < 3; k++)
+		wait_done(clients[k].done);
+	c1 = m6_counter();
+	uint64_t sum = mine.result[0];
+	ok = mine.result[1] == M6_OK;
+	for (unsigned k = 0; k < 3; k++) {
+		sum += clients[k].result[0];
+		ok &= clients[k].result[1] == M6_OK;
+	}
+	for (unsigned k = 0; k < 4; k++)
+		m6_tcb_suspend(servers[k]);
+	if (!ok) {
+		bench_fail(names[4], 1);
+		return;
+	}
+	bench_report_value(names[4], sum / (4 * BENCH_LOOP));
+	bench_report_value(names[5], all_cpu_instructions(c1 - c0, 4 * BENCH_LOOP));
+}

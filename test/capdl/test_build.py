@@ -130,7 +130,7 @@ def test_caps_and_threads(built: Path) -> None:
                                 "entry": 0x400000, "stack_pointer": 0x40000000 - 48,
                                 "arg": 0x40000000 - 48, "stack_size": 0x4000,
                                 "ipc_buffer_vaddr": 0x3FE00000, "flags": [], "fault_endpoint": None,
-                                "fault_badge": 0, "start": True}]
+                                "fault_badge": 0, "start": True, "cpu": 0}]
     assert pong["memory_map"]["stack_guard_page"] == 0x40000000 - 0x4000 - PAGE
 
 

@@ -72,7 +72,10 @@ def test_threads(built: Path, threads_elf: Path) -> None:
                       "entry": _symbol(threads_elf, "worker_main"),
                       "stack_pointer": 0x40000000 - 2 * MIB, "arg": 0, "stack_size": 8192,
                       "ipc_buffer_vaddr": 0x3FE00000 - 2 * MIB, "flags": [],
-                      "fault_endpoint": "handler.ep_faults", "fault_badge": 9, "start": True}
+                      "fault_endpoint": "handler.ep_faults", "fault_badge": 9, "start": True,
+                      "cpu": 3}
+    # Placement: a thread's own `cpu`, else its component's, else CPU 0.
+    assert (main["cpu"], lx["cpu"], comps["handler"]["threads"][0]["cpu"]) == (1, 1, 0)
     assert lx["entry"] == _symbol(threads_elf, "helper")
     assert (lx["priority"], lx["max_priority"], lx["flags"]) == (50, 50, ["M6_TCB_FLAG_LINUX_ABI"])
     assert (lx["fault_endpoint"], lx["fault_badge"]) == ("handler.sys".replace(".", ".ep_"), 0x55)
@@ -98,6 +101,7 @@ def test_boot_tables_thread_fields(built: Path) -> None:
     assert ".flags = M6_TCB_FLAG_LINUX_ABI," in block
     assert f".fault_ep = {objects['handler.ep_sys']}," in block
     assert ".fault_badge = 0x55ull," in block and ".start = 1," in block
+    assert ".cpu = 1," in block
     block = re.search(r'\.name = "handler\.main",.*?\}', text, re.S).group(0)
     assert ".fault_ep = M6_BT_NO_OBJECT," in block and ".flags = 0," in block
     assert '"ktest.untyped_pool", M6_OBJ_UNTYPED, 20, 0, 0, 0x0ull' in text
@@ -143,6 +147,28 @@ def test_missing_entry_symbol(threads_elf: Path, tmp_path: Path) -> None:
       |                          ^~~~~~~~~~~~~
 hint: prog.elf defines no function of that name (is it spelled right, and is the ELF not stripped?)
 """
+
+
+def test_cpu_beyond_the_platform(threads_elf: Path, tmp_path: Path) -> None:
+    status, err = _build_text(tmp_path, threads_elf, """system s on qemu-virt {
+    component a { binary "prog" priority 5 thread w { entry "worker_main" priority 5 cpu 8 } }
+}
+""")
+    assert status == 1
+    assert err == """t.m6:2:90: error: cpu 8 is beyond the platform's CPUs
+    2 |     component a { binary "prog" priority 5 thread w { entry "worker_main" priority 5 cpu 8 } }
+      |                                                                                          ^
+hint: platform 'qemu-virt' has CPUs 0 to 7 (platforms/qemu-virt/machine.toml)
+"""
+
+
+def test_cpu_twice(threads_elf: Path, tmp_path: Path) -> None:
+    status, err = _build_text(tmp_path, threads_elf, """system s on qemu-virt {
+    component a { binary "prog" priority 5 cpu 1 cpu 2 }
+}
+""")
+    assert status == 1
+    assert "error: duplicate 'cpu' statement in component 'a'" in err
 
 
 def test_entry_symbol_not_code(threads_elf: Path, tmp_path: Path) -> None:

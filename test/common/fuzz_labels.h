@@ -13,7 +13,7 @@
 	M6_TCB_READ_REGISTERS, M6_TCB_WRITE_REGISTERS, M6_TCB_BIND_NOTIFICATION,        \
 	M6_TCB_UNBIND_NOTIFICATION, M6_TCB_SET_FLAGS, M6_TCB_SET_TIMESLICE,             \
 	M6_TCB_SET_MAX_TIMESLICE, M6_TCB_READ_TLS, M6_TCB_WRITE_TLS, M6_TCB_READ_FPU,   \
-	M6_TCB_WRITE_FPU,                                                               \
+	M6_TCB_WRITE_FPU, M6_TCB_SET_AFFINITY,                                          \
 	M6_UNTYPED_RETYPE,                                                              \
 	M6_CNODE_COPY, M6_CNODE_MINT, M6_CNODE_MOVE, M6_CNODE_MUTATE, M6_CNODE_ROTATE,  \
 	M6_CNODE_DELETE, M6_CNODE_REVOKE,                                               \

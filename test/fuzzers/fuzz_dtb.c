@@ -220,6 +220,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_error(node);
 		if (node >= 0)
 			query_node(&d, node);
+		/* The kernel's CPU enumeration (core/smp.c): every child, each after the last. */
+		unsigned children = 0;
+		for (int c = dtb_next_child(&d, node, -1); node >= 0 && c >= 0;
+		     c = dtb_next_child(&d, node, c)) {
+			require(++children <= 1u << 20, "next_child always moves forward");
+			require(c > node, "a child follows its parent");
+			query_node(&d, c);
+		}
+		check_error(dtb_next_child(&d, node, -1));
 	}
 
 	/* Every offset whose word is FDT_BEGIN_NODE (real nodes and look-alikes in values),
@@ -240,6 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		query_node(&d, bad[i]);
 		check_error(dtb_find_compatible(&d, bad[i], "arm,pl011"));
+		check_error(dtb_next_child(&d, bad[i], -1));
 	}
 	query_node(&d, (int)d.struct_size);
 	query_node(&d, (int)d.struct_size - 4);

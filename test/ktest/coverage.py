@@ -24,6 +24,7 @@ ALIASES = {
     "M6_SYSTEM_INFO_THREAD": "m6_sysinfo_thread",
     "M6_SYSTEM_INFO_BOOT": "m6_sysinfo_boot",
     "M6_SYSTEM_INFO_CPU_ID": "m6_sysinfo_cpu_id",
+    "M6_SYSTEM_INFO_CPU": "m6_sysinfo_cpu",
 }
 # Positive cases exercised outside ktest: every QEMU test ends by powering off.
 POSITIVE_ELSEWHERE = {"M6_POWER_CONTROL": "every QEMU test's final power-off"}
@@ -58,7 +59,7 @@ def classify(body: str, wrapper: str) -> tuple[bool, bool]:
 # only one of them may call, and TCB_RESUME (a scratch thread at a random pc only faults).
 NOT_FUZZED_AS_OBJECT = {"M6_DEBUG_CONSOLE_WRITE", "M6_POWER_CONTROL", "M6_TCB_RESUME",
                         "M6_SYSTEM_INFO_MEMORY", "M6_SYSTEM_INFO_THREAD", "M6_SYSTEM_INFO_BOOT",
-                        "M6_SYSTEM_INFO_CPU_ID", "M6_ASID_CONTROL_MAKE_POOL",
+                        "M6_SYSTEM_INFO_CPU_ID", "M6_SYSTEM_INFO_CPU", "M6_ASID_CONTROL_MAKE_POOL",
                         # IOSpaceControl: a singleton only the bus component holds.
                         "M6_IOSPACE_CONTROL_BIND", "M6_IOSPACE_CONTROL_SET_NOTIFICATION",
                         "M6_IOSPACE_CONTROL_READ_FAULT", "M6_IOSPACE_CONTROL_INFO"}

@@ -27,6 +27,7 @@ static const struct kt_test *const suites[] = {
     kt_suite_revoke,
     kt_suite_timer_storm,
     kt_suite_reply_cap,
+    kt_suite_smp,
 };
 /* clang-format on */
 

@@ -258,6 +258,7 @@ extern const struct kt_test kt_suite_sched[];
 extern const struct kt_test kt_suite_stress[];
 extern const struct kt_test kt_suite_fuzz[];
 extern const struct kt_test kt_suite_paths[];
+extern const struct kt_test kt_suite_smp[];
 extern const struct kt_test kt_suite_misc[];
 extern const struct kt_test kt_suite_rights[];
 extern const struct kt_test kt_suite_asid[];

@@ -3,6 +3,8 @@
  * by helper threads whose fault endpoint the test reads. */
 #include "ktest.h"
 
+#include <m6/sysinfo.h>
+
 #define RW (M6_RIGHT_READ | M6_RIGHT_WRITE)
 #define RX (M6_RIGHT_READ | M6_RIGHT_EXECUTE)
 
@@ -657,6 +659,51 @@ TEST(vspace_configured_away_under_its_running_thread)
 	CHECK(m.mr[0] == CODE_VA + 4 || m.mr[0] == CODE_VA);
 }
 
+/* SMP: the VSpace of a thread spinning on CPU 1 is revoked from CPU 0. That CPU is moved
+ * off the dying tables before they are freed (docs/kernel.md, "Concurrency": TLB and
+ * caches), so the thread's next fetch faults rather than running on through freed (and
+ * reusable) page tables or stale TLB entries. */
+static const uint32_t signal_then_spin[] = {
+    0xd4000001, /* svc #0 (x0..x8 preset: a signal) */
+    0x14000000, /* b . */
+};
+
+TEST(vspace_revoked_under_thread_on_other_cpu)
+{
+	struct m6_cpu_info info, c1;
+	if (m6_sysinfo_cpu(CAP_SYSTEM_INFO, 0, &info) != M6_OK || info.cpu_count < 2 ||
+	    m6_sysinfo_cpu(CAP_SYSTEM_INFO, 1, &c1) != M6_OK || !c1.online) {
+		kt_puts("  (skipped: needs 2 CPUs)\n");
+		return;
+	}
+	m6_cptr_t ut = kt_new(M6_OBJ_UNTYPED, 16), ep = kt_new(M6_OBJ_ENDPOINT, 0), vs = 0;
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(ut && ep && n);
+	m6_cptr_t sig = kt_mint(n, M6_RIGHT_WRITE, 1);
+	REQUIRE(sig);
+	m6_cptr_t t = thread_in_own_vspace(ut, signal_then_spin, 2, ep, &vs);
+	REQUIRE(t);
+	REQUIRE_OK(m6_tcb_set_affinity(t, 1));
+	uint64_t regs[9] = {sig, 0, 0, 0, 0, 0, 0, 0, M6_SYS_SEND};
+	REQUIRE_OK(m6_tcb_write_registers(t, true, CODE_VA, 0, regs, 9));
+	/* It has signalled: it spins on CPU 1 in its own VSpace from here on. */
+	REQUIRE_EQ(m6_wait(n), 1);
+	REQUIRE_OK(m6_cnode_revoke(M6_CAP_SELF_CNODE, ut, 64));
+	struct m6_msg m;
+	bool ok;
+	kt_recv_poll(ep, &m, 1000, &ok);
+	REQUIRE(ok);
+	CHECK_EQ(m6_msginfo_label(m.info), M6_FAULT_VM);
+	CHECK_EQ(m.mr[0], CODE_VA + 4);
+	struct m6_msg stop = {.info = m6_msginfo(M6_FAULT_REPLY_STOP, 0)};
+	m6_reply(&stop);
+	CHECK(!kt_occupied(vs));
+	/* The untyped is whole again: all of its memory can be retyped anew. */
+	m6_cptr_t again = kt_slot();
+	REQUIRE(again);
+	CHECK_OK(m6_untyped_retype(ut, M6_OBJ_UNTYPED, 16, M6_CAP_SELF_CNODE, again, 1));
+}
+
 const struct kt_test kt_suite_vspace[] = {
     KT_ENTRY(frame_map_rw),
     KT_ENTRY(frame_map_read_only),
@@ -693,5 +740,6 @@ const struct kt_test kt_suite_vspace[] = {
     KT_ENTRY(page_table_remapped_at_other_level_is_empty),
     KT_ENTRY(vspace_revoked_under_its_running_thread),
     KT_ENTRY(vspace_configured_away_under_its_running_thread),
+    KT_ENTRY(vspace_revoked_under_thread_on_other_cpu),
     KT_END,
 };

@@ -20,6 +20,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before the run fails")
     parser.add_argument("--expect", action="append", default=[], help="regex that must appear (in order)")
     parser.add_argument("--forbid", action="append", default=[], help="regex that must not appear")
+    parser.add_argument("--require", action="append", default=[],
+                        help="regex that must appear somewhere (in any order)")
     parser.add_argument("--log", help="write the serial output to this file")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- qemu command line")
     args = parser.parse_args()
@@ -53,6 +55,9 @@ def main() -> int:
             failures.append(f"expected output not found (in order): {pattern!r}")
         else:
             position = match.end()
+    for pattern in args.require:
+        if re.search(pattern, output, re.MULTILINE) is None:
+            failures.append(f"required output not found: {pattern!r}")
     for pattern in args.forbid:
         match = re.search(pattern, output, re.MULTILINE)
         if match:

@@ -336,15 +336,15 @@ def main() -> int:
     if args.mode == "commands":
         run("help", r"echo\s+print the arguments", r"poweroff\s+power the machine off")
         run("echo hello   m6 world", r"hello m6 world\r+\n")
-        run("ps", r"COMPONENT\s+THREAD\s+STATE\s+PRIO", r"uart\s+main\s+recv\s+200\s+200",
-            r"console\s+main\s+recv\s+150", r"shell\s+main\s+running\s+100")
+        run("ps", r"COMPONENT\s+THREAD\s+STATE\s+PRIO\s+MAX\s+CPU", r"uart\s+main\s+recv\s+200\s+200\s+0",
+            r"console\s+main\s+recv\s+150", r"shell\s+main\s+running\s+100\s+100\s+0")
         run("caps shell", r"CSpace of shell \(binary \"shell\"\)",
             r"4\s+CAP_CONSOLE\s+Endpoint\s+-W-P\s+0x1\s", r"CAP_UART\s+Endpoint\s+-W--\s+0x2\s",
             r"CAP_TICK\s+Timer\s+RWGP\s+-\s", r"CAP_SYSTEM_INFO\s+SystemInfo\s+R---")
         run("caps uart", r"CAP_UART_IRQ\s+IRQHandler\s+RWGP\s+irq 33\s+IRQ handler, interrupt 33")
         run("caps nobody", r"caps: no component 'nobody'")
         run("mem", r"RAM given to untyped at boot: \d", r"used by the boot tables:\s+\d+", r"free in")
-        run("uptime", r"up \d+\.\d{3} s \(components started\)")
+        run("uptime", r"up \d+\.\d{3} s \(components started\)", r"cpu 0: \d+\.\d% idle")
         run("frobnicate", r"unknown command 'frobnicate'")
         # Line editing: backspace, left/right insertion, history.
         run("echo abX\x7fc", r"\r+\nabc\r+\n")

@@ -64,7 +64,7 @@ void asid_release(uint32_t asid, paddr_t root)
 	(void)root;
 }
 
-void arch_vspace_forget(paddr_t root)
+void smp_vspace_forget(paddr_t root)
 {
 	(void)root;
 }

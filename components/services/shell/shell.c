@@ -47,16 +47,17 @@ static void cmd_ps(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("%-10s %-10s %-9s %4s %4s\n", "COMPONENT", "THREAD", "STATE", "PRIO", "MAX");
+	printf("%-10s %-10s %-9s %4s %4s %3s\n", "COMPONENT", "THREAD", "STATE", "PRIO", "MAX",
+	       "CPU");
 	struct m6_thread_info t;
 	for (uint64_t i = 0; m6_sysinfo_thread(CAP_SYSTEM_INFO, i, &t) == M6_OK; i++) {
 		char *dot = strchr(t.name, '.');
 		const char *thread = dot ? dot + 1 : "";
 		if (dot)
 			*dot = '\0';
-		printf("%-10s %-10s %-9s %4llu %4llu\n", t.name, thread,
+		printf("%-10s %-10s %-9s %4llu %4llu %3llu\n", t.name, thread,
 		       m6_thread_state_name(t.state), (unsigned long long)t.priority,
-		       (unsigned long long)t.max_priority);
+		       (unsigned long long)t.max_priority, (unsigned long long)t.cpu);
 	}
 }
 
@@ -127,6 +128,22 @@ static void cmd_uptime(int argc, char **argv)
 	printf("up %s (components started); %s since power-on\n",
 	       m6_format_duration(up, sizeof(up), since_boot),
 	       m6_format_duration(total, sizeof(total), m6_time_ns()));
+	/* Each core's idle share since it came online (the kernel counts the time it
+	 * sleeps in WFI with nothing to run). */
+	struct m6_cpu_info c;
+	for (uint64_t i = 0; m6_sysinfo_cpu(CAP_SYSTEM_INFO, i, &c) == M6_OK; i++) {
+		if (!c.online) {
+			printf("cpu %llu: offline\n", (unsigned long long)i);
+			continue;
+		}
+		uint64_t span = now > c.online_since ? now - c.online_since : 0;
+		uint64_t permille =
+		    span ? (uint64_t)((unsigned __int128)c.idle_ticks * 1000 / span) : 0;
+		if (permille > 1000)
+			permille = 1000;
+		printf("cpu %llu: %llu.%llu%% idle\n", (unsigned long long)i,
+		       (unsigned long long)(permille / 10), (unsigned long long)(permille % 10));
+	}
 }
 
 static void cmd_poweroff(int argc, char **argv)
@@ -326,10 +343,10 @@ struct command {
 static const struct command commands[] = {
     {"help", cmd_help, "list the commands"},
     {"echo", cmd_echo, "print the arguments"},
-    {"ps", cmd_ps, "threads of every component: state and priority"},
+    {"ps", cmd_ps, "threads of every component: state, priority and CPU"},
     {"caps", cmd_caps, "caps COMPONENT: its CSpace as the spec built it"},
     {"mem", cmd_mem, "RAM: given to untyped, used at boot, free"},
-    {"uptime", cmd_uptime, "time since the components started"},
+    {"uptime", cmd_uptime, "time since the components started, each CPU's idle share"},
     {"uart", cmd_uart, "the serial line's counters (uart probe: a debug check)"},
     {"poweroff", cmd_poweroff, "power the machine off (syncs the file systems first)"},
     {"reset", cmd_reset, "reset the machine (syncs first; QEMU with -no-reboot exits)"},

@@ -5,6 +5,7 @@
 #include <kernel/fault.h>
 #include <kernel/printk.h>
 #include <kernel/scheduler.h>
+#include <kernel/smp.h>
 #include <kernel/syscall.h>
 
 void arch_irq_dispatch(void);
@@ -41,6 +42,17 @@ NORETURN void handle_user_sync(struct arch_context *ctx)
 	scheduler_exit_to_user();
 }
 
+/* vectors.S: the thread that took this exception was taken off this CPU by another while
+ * this CPU waited for the lock (suspended, deleted, moved; core/smp.c smp_unload). Its
+ * registers are saved, and it may already run elsewhere: the exception is left for when
+ * it runs again (the taker put an svc's pc back on the svc; a fault is taken again by
+ * the instruction that caused it). */
+NORETURN void handle_user_taken_off(struct arch_context *ctx)
+{
+	(void)ctx;
+	scheduler_exit_to_user();
+}
+
 NORETURN void handle_user_irq(struct arch_context *ctx)
 {
 	(void)ctx;
@@ -51,8 +63,9 @@ NORETURN void handle_user_irq(struct arch_context *ctx)
 NORETURN void handle_user_unexpected(struct arch_context *ctx)
 {
 	struct tcb *t = this_cpu()->current;
-	(void)ctx;
-	user_fault(t, SYSREG_READ(esr_el1));
+	/* Taken off this CPU while we waited for the lock: the error is left pending. */
+	if (t == (struct tcb *)ctx)
+		user_fault(t, SYSREG_READ(esr_el1));
 	scheduler_exit_to_user();
 }
 
@@ -99,11 +112,17 @@ NORETURN void handle_kernel_fault_nested(void)
 
 void arch_idle(void)
 {
+	/* The big kernel lock is given up while sleeping, so that other CPUs can work and
+	 * reach this one's queues (a wake-up then sends the SGI that ends the WFI). */
 	/* WFI with interrupts still masked: it wakes for a pending interrupt even so, and
 	 * one that arrived while the kernel decided to idle is not lost (unmasking first
 	 * would take it, and the WFI after it would then sleep with its wake-up already
 	 * handled). Then a moment unmasked lets it be taken. */
-	__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+	kernel_unlock();
+	__asm__ volatile("wfi" ::: "memory");
+	kernel_lock();
+	/* The lock is held again: the interrupt is handled (el1_irq) inside it. */
+	__asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
 }
 
 bool arch_irq_pending(void)

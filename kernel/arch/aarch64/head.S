@@ -13,6 +13,7 @@
  * image with per-section permissions. Everything here is position independent: it runs
  * before the MMU is on. */
 #include <arch/context.h>
+#include <kernel/cpu_offsets.h>
 #include <kernel/platform.h>
 
 #define KIMAGE_VA_BASE 0xffffff8000000000
@@ -29,6 +30,40 @@
 #define BLOCK 0x1
 #define TABLE 0x3
 #define BLOCK_2M_MASK 0xffffffffffe00000
+
+/* At EL2 (x9 = CurrentEL >> 2): give EL1 the timer and the GIC system registers, then
+ * leave for `target` at EL1. At EL1 already: fall through. */
+.macro	drop_to_el1 target
+	cmp	x9, #2
+	b.ne	\target
+	mov	x9, #0x80000000          /* HCR_EL2.RW: EL1 is AArch64 */
+	msr	hcr_el2, x9
+	mrs	x9, cnthctl_el2
+	orr	x9, x9, #3               /* EL1PCTEN | EL1PCEN */
+	msr	cnthctl_el2, x9
+	msr	cntvoff_el2, xzr
+	mrs	x9, S3_4_C12_C9_5        /* ICC_SRE_EL2 */
+	mov	x10, #0x9                /* SRE | Enable (EL1 may use ICC_SRE_EL1) */
+	orr	x9, x9, x10
+	msr	S3_4_C12_C9_5, x9
+	isb
+	mov	x9, #0x33ff              /* CPTR_EL2: no FP/SIMD traps */
+	msr	cptr_el2, x9
+	msr	hstr_el2, xzr
+	msr	vttbr_el2, xzr
+	ldr	x9, =0x30d00800          /* SCTLR_EL1 RES1 bits, MMU off */
+	msr	sctlr_el1, x9
+	mov	x9, #0x3c5               /* EL1h, DAIF masked */
+	msr	spsr_el2, x9
+	adr	x9, \target
+	msr	elr_el2, x9
+	eret
+.endm
+
+/* SCTLR_EL1 while the MMU goes on: RES1 | M | C | SA | SA0 | I | DZE | UCT | nTWE | UCI.
+ * UCI lets EL0 clean caches by VA (permission-checked like a load), which code loaders and
+ * JITs need. kmap.c adds WXN (and clears SPAN) once the kernel runs on its own map. */
+#define SCTLR_MMU_ON (0x30d00800 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 18) | (1 << 26))
 
 	.section .text.head, "ax"
 	.global _start
@@ -49,32 +84,8 @@ primary_entry:
 	/* Only the boot CPU enters here on QEMU; others would be parked by PSCI. */
 	mrs	x9, CurrentEL
 	lsr	x9, x9, #2
-	cmp	x9, #2
-	b.ne	in_el1
 
-	/* EL2: give EL1 the timer and the GIC system registers, then leave. */
-	mov	x9, #0x80000000          /* HCR_EL2.RW: EL1 is AArch64 */
-	msr	hcr_el2, x9
-	mrs	x9, cnthctl_el2
-	orr	x9, x9, #3               /* EL1PCTEN | EL1PCEN */
-	msr	cnthctl_el2, x9
-	msr	cntvoff_el2, xzr
-	mrs	x9, S3_4_C12_C9_5        /* ICC_SRE_EL2 */
-	mov	x10, #0x9                /* SRE | Enable (EL1 may use ICC_SRE_EL1) */
-	orr	x9, x9, x10
-	msr	S3_4_C12_C9_5, x9
-	isb
-	mov	x9, #0x33ff              /* CPTR_EL2: no FP/SIMD traps */
-	msr	cptr_el2, x9
-	msr	hstr_el2, xzr
-	msr	vttbr_el2, xzr
-	ldr	x9, =0x30d00800          /* SCTLR_EL1 RES1 bits, MMU off */
-	msr	sctlr_el1, x9
-	mov	x9, #0x3c5               /* EL1h, DAIF masked */
-	msr	spsr_el2, x9
-	adr	x9, in_el1
-	msr	elr_el2, x9
-	eret
+	drop_to_el1 in_el1
 
 in_el1:
 	msr	daifset, #0xf
@@ -181,9 +192,7 @@ in_el1:
 	tlbi	vmalle1
 	dsb	nsh
 	isb
-	/* SCTLR_EL1: RES1 | M | C | SA | SA0 | I | DZE | UCT | nTWE | UCI. UCI lets EL0 clean
-	 * caches by VA (permission-checked like a load), which code loaders and JITs need. */
-	ldr	x9, =(0x30d00800 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 18) | (1 << 26))
+	ldr	x9, =SCTLR_MMU_ON
 	msr	sctlr_el1, x9
 	isb
 
@@ -191,8 +200,11 @@ in_el1:
 	br	x9
 
 upper_half:
-	ldr	x9, =kernel_stack_top
+	/* CPU 0's stack is the first (cpu_offsets.h); TPIDR_EL1 names its struct cpu. */
+	ldr	x9, =kernel_stacks + KERNEL_STACK_STRIDE
 	mov	sp, x9
+	ldr	x9, =cpus
+	msr	tpidr_el1, x9
 	ldr	x9, =exception_vectors
 	msr	vbar_el1, x9
 	ldr	x9, =kimage_voffset
@@ -201,6 +213,56 @@ upper_half:
 	 * (which it does from the identity-mapped page below), then goes. */
 	mov	x0, x19
 	bl	kernel_main
+	b	.
+
+/* A secondary CPU, started by PSCI CPU_ON (core/smp.c) with the MMU off and x0 = the
+ * physical address of its start record (struct secondary_start, arch/aarch64/smp.c),
+ * which the boot CPU cleaned to memory: every value is read before the MMU goes on. It
+ * runs here from the boot identity map (this code lies in the 2 MiB block head.S mapped
+ * at its physical address, whose tables stay in .bss), with the kernel's own map in TTBR1,
+ * then continues in the upper half on its own stack. */
+	.global secondary_entry
+secondary_entry:
+	mov	x19, x0
+	mrs	x9, CurrentEL
+	lsr	x9, x9, #2
+	drop_to_el1 secondary_el1
+secondary_el1:
+	msr	daifset, #0xf
+	ldp	x1, x2, [x19, #0]        /* TTBR0 (identity), TTBR1 (the kernel map) */
+	ldp	x3, x4, [x19, #16]       /* TCR, MAIR: the boot CPU's */
+	ldp	x5, x6, [x19, #32]       /* struct cpu, stack top (kernel addresses) */
+	ldp	x7, x8, [x19, #48]       /* final SCTLR, TTBR0 once in the upper half */
+	msr	mair_el1, x4
+	msr	tcr_el1, x3
+	msr	ttbr0_el1, x1
+	msr	ttbr1_el1, x2
+	mov	x9, #(3 << 20)           /* CPACR_EL1.FPEN */
+	msr	cpacr_el1, x9
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	ldr	x9, =SCTLR_MMU_ON
+	msr	sctlr_el1, x9
+	isb
+	ldr	x9, =secondary_upper
+	br	x9
+secondary_upper:
+	mov	sp, x6
+	msr	tpidr_el1, x5
+	ldr	x9, =exception_vectors
+	msr	vbar_el1, x9
+	/* Off the identity map, then WXN (a writable identity block could not have run with
+	 * it): the same SCTLR as the boot CPU's. */
+	msr	ttbr0_el1, x8
+	isb
+	msr	sctlr_el1, x7
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	bl	secondary_main
 	b	.
 
 /* void arch_replace_ttbr1(paddr_t root, uint64_t voffset): switch the kernel's half of
@@ -222,6 +284,7 @@ arch_replace_ttbr1:
 
 	.section .bss.page_tables, "aw", %nobits
 	.balign 4096
+	.global boot_id_l0
 boot_id_l0:
 	.skip	4096
 boot_id_l1:

@@ -12,6 +12,7 @@
  *     stack so that an overflow faults instead of running into the data below.
  * Ranges are mapped with the largest blocks their alignment allows (1 GiB, 2 MiB, 4 KiB).
  * The tables come from a fixed pool in .bss: the kernel allocates nothing at run time. */
+#include <kernel/cpu_offsets.h>
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
 #include <kernel/platform.h>
@@ -51,7 +52,7 @@
 uint64_t kimage_voffset;
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
-extern char kernel_stack_guard[], exception_stack_guard[], kernel_stack_top[];
+extern char kernel_stacks[], exception_stack_guard[];
 extern char boot_empty_l0[];
 void arch_replace_ttbr1(paddr_t root, uint64_t voffset);
 
@@ -59,6 +60,13 @@ static uint64_t pool[KMAP_POOL_PAGES][512]
     __attribute__((aligned(4096), section(".bss.page_tables")));
 static unsigned pool_used;
 static uint64_t *root;
+/* What secondary CPUs load (arch/aarch64/smp.c): the final SCTLR_EL1 and the map's root. */
+uint64_t kernel_sctlr;
+
+paddr_t kmap_root(void)
+{
+	return kimage_to_paddr(root);
+}
 
 paddr_t arch_phys_limit(void)
 {
@@ -80,9 +88,12 @@ void *kmap_boot_early_uart(void)
 
 bool kmap_is_stack_guard(vaddr_t va)
 {
-	return (va >= (vaddr_t)kernel_stack_guard &&
-	        va < (vaddr_t)kernel_stack_guard + PAGE_SIZE) ||
-	       (va >= (vaddr_t)exception_stack_guard &&
+	for (unsigned i = 0; i < MAX_CPUS_ASM; i++) {
+		vaddr_t guard = (vaddr_t)kernel_stacks + i * KERNEL_STACK_STRIDE;
+		if (va >= guard && va < guard + PAGE_SIZE)
+			return true;
+	}
+	return (va >= (vaddr_t)exception_stack_guard &&
 	        va < (vaddr_t)exception_stack_guard + PAGE_SIZE);
 }
 
@@ -223,7 +234,7 @@ static void self_check(void)
 {
 	uint64_t text = lookup((vaddr_t)_text), rodata = lookup((vaddr_t)_rodata);
 	uint64_t data = lookup((vaddr_t)&kimage_voffset);
-	uint64_t stack = lookup((vaddr_t)kernel_stack_top - 16);
+	uint64_t stack = lookup((vaddr_t)kernel_stacks + KERNEL_STACK_STRIDE - 16);
 	uint64_t text_alias = lookup((vaddr_t)paddr_to_kernel(kimage_to_paddr(_text)));
 	expect(text && (text & DESC_AP_RO) && !(text & DESC_PXN), "text is not read-only code");
 	expect(rodata && (rodata & DESC_AP_RO) && (rodata & DESC_PXN), "rodata is not read-only");
@@ -231,7 +242,7 @@ static void self_check(void)
 	expect(stack && (stack & DESC_PXN), "the kernel stack is executable");
 	expect(text_alias && (text_alias & DESC_AP_RO) && (text_alias & DESC_PXN),
 	       "the linear map's alias of the text is writable or executable");
-	expect(!lookup((vaddr_t)kernel_stack_guard) && !lookup((vaddr_t)exception_stack_guard),
+	expect(!lookup((vaddr_t)kernel_stacks) && !lookup((vaddr_t)exception_stack_guard),
 	       "a stack guard page is mapped");
 	for (unsigned i = 0; i < platform.ram_count; i++) {
 		uint64_t e = lookup(KERNEL_VA_BASE + platform.ram[i].base);
@@ -242,7 +253,7 @@ static void self_check(void)
 	expect(!at_ok(_text, true), "the MMU lets the kernel write its text");
 	expect(!at_ok(_rodata, true), "the MMU lets the kernel write its rodata");
 	expect(at_ok(&kimage_voffset, true), "the MMU refuses the kernel its data");
-	expect(!at_ok(kernel_stack_guard, false), "the MMU maps a stack guard page");
+	expect(!at_ok(kernel_stacks, false), "the MMU maps a stack guard page");
 	expect(SYSREG_READ(sctlr_el1) & SCTLR_WXN, "SCTLR_EL1.WXN did not stick");
 }
 
@@ -252,8 +263,11 @@ void kmap_init(void)
 	map_image_range(_text, _etext, K_RX);
 	map_image_range(_rodata, _erodata, K_RO);
 	/* Data and bss, less the guard pages (vectors.S puts the kernel stack's first). */
-	map_image_range(_data, kernel_stack_guard, K_RW);
-	map_image_range(kernel_stack_guard + PAGE_SIZE, exception_stack_guard, K_RW);
+	map_image_range(_data, kernel_stacks, K_RW);
+	for (unsigned i = 0; i < MAX_CPUS_ASM; i++) {
+		char *guard = kernel_stacks + i * KERNEL_STACK_STRIDE;
+		map_image_range(guard + PAGE_SIZE, guard + KERNEL_STACK_STRIDE, K_RW);
+	}
 	map_image_range(exception_stack_guard + PAGE_SIZE, _kernel_end, K_RW);
 	for (unsigned i = 0; i < platform.ram_count; i++)
 		map_ram(platform.ram[i].base, platform.ram[i].end);
@@ -290,6 +304,7 @@ void kmap_init(void)
 	/* The boot map's fixmap (and its early UART) is gone: the console is now the UART
 	 * this map holds, or none. */
 	arch_console_start();
+	kernel_sctlr = sctlr;
 
 	self_check();
 	printk("m6: kernel map: %u page tables, text r-x, rodata r--, data rw-, RAM rw- "

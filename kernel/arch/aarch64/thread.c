@@ -7,14 +7,17 @@
 #include <arch/sysreg.h>
 #include <kernel/arch.h>
 #include <kernel/scheduler.h>
+#include <kernel/smp.h>
 
 #define CPACR_FPEN_ALL      (3u << 20) /* no FP traps */
 #define CPACR_FPEN_TRAP_EL0 (1u << 20) /* trap EL0 FP/SIMD, EL1 may use it */
 
 extern char boot_empty_l0[];
 
-static struct tcb *fpu_owner;   /* whose FP/SIMD state is in the registers */
-static bool fpu_enabled = true; /* CPACR state, to avoid rewriting it */
+/* Per CPU (struct cpu): fpu_owner, whose FP/SIMD state is in this CPU's registers, and
+ * fpu_enabled, the CPACR state. A thread's state is live in at most one CPU's registers;
+ * another CPU that needs it (TCB_READ_FPU, moving the thread) stalls that CPU, which
+ * saves it (arch_stall_ack). */
 
 void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t arg0, word_t arg1)
 {
@@ -27,36 +30,76 @@ void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t 
 	ctx->spsr = 0; /* EL0t, interrupts unmasked */
 }
 
-static void set_fpu_access(bool enabled)
+static void set_fpu_access(struct cpu *cpu, bool enabled)
 {
-	if (enabled == fpu_enabled)
+	if (enabled == cpu->fpu_enabled)
 		return;
 	SYSREG_WRITE(cpacr_el1, enabled ? CPACR_FPEN_ALL : CPACR_FPEN_TRAP_EL0);
 	ISB();
-	fpu_enabled = enabled;
+	cpu->fpu_enabled = enabled;
 }
 
 void arch_fpu_trap(struct tcb *t)
 {
 	/* EL1 may touch the registers (FPEN traps EL0 only): move the state over. */
-	if (fpu_owner)
-		arch_fpu_save(&fpu_owner->fpu);
+	struct cpu *cpu = this_cpu();
+	if (cpu->fpu_owner)
+		arch_fpu_save(&cpu->fpu_owner->fpu);
 	arch_fpu_restore(&t->fpu);
-	fpu_owner = t;
-	set_fpu_access(true);
+	cpu->fpu_owner = t;
+	set_fpu_access(cpu, true);
 }
 
 void arch_fpu_sync(struct tcb *t)
 {
-	/* EL1 reaches the registers whatever CPACR says to EL0 (FPEN traps EL0 only). */
-	if (fpu_owner == t)
+	/* EL1 reaches the registers whatever CPACR says to EL0 (FPEN traps EL0 only). Live
+	 * on another CPU: that CPU saves it when stalled. */
+	if (this_cpu()->fpu_owner == t) {
 		arch_fpu_save(&t->fpu);
+		return;
+	}
+	for (unsigned i = 0; i < cpu_count; i++) {
+		if (cpus[i].fpu_owner == t)
+			smp_stall(&cpus[i]);
+	}
+}
+
+void arch_fpu_release(struct tcb *t)
+{
+	struct cpu *cpu = this_cpu();
+	if (cpu->fpu_owner != t)
+		return;
+	arch_fpu_save(&t->fpu);
+	cpu->fpu_owner = NULL;
+	set_fpu_access(cpu, false);
 }
 
 void arch_thread_forget(struct tcb *t)
 {
-	if (fpu_owner == t)
-		fpu_owner = NULL;
+	/* Another CPU's registers may hold a copy: harmless once nobody owns it (its
+	 * current thread, if any, has no FP access unless it is the owner). */
+	for (unsigned i = 0; i < cpu_count; i++) {
+		if (cpus[i].fpu_owner == t)
+			cpus[i].fpu_owner = NULL;
+	}
+}
+
+void arch_stall_ack(struct cpu *cpu, bool from_sync)
+{
+	/* Runs without the lock, on this CPU, while the holder waits: only this CPU's
+	 * registers and what they hold of its threads. ESR_EL1 is still the entry's: no
+	 * exception was taken since. */
+	cpu->stalled_in_svc =
+	    from_sync && ((SYSREG_READ(esr_el1) >> ESR_EC_SHIFT) & 0x3f) == ESR_EC_SVC64;
+	if (cpu->current)
+		cpu->current->fpu.tpidr_el0 = SYSREG_READ(tpidr_el0);
+	if (cpu->fpu_owner) {
+		arch_fpu_save(&cpu->fpu_owner->fpu);
+		cpu->fpu_owner = NULL;
+		set_fpu_access(cpu, false);
+	}
+	if (cpu->forget_root && cpu->vspace_root == cpu->forget_root)
+		arch_vspace_forget(cpu->forget_root);
 }
 
 void arch_switch_to(struct tcb *prev, struct tcb *next)
@@ -68,7 +111,7 @@ void arch_switch_to(struct tcb *prev, struct tcb *next)
 	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
 	/* TPIDRRO_EL0 needs nothing: it is 0 from boot on (el0_state.c) and nothing writes
 	 * it, so no thread can leave a value in it for the next one. */
-	set_fpu_access(fpu_owner == next);
+	set_fpu_access(this_cpu(), this_cpu()->fpu_owner == next);
 	arch_load_vspace(next);
 }
 
@@ -76,6 +119,8 @@ static void set_ttbr0(uint64_t ttbr)
 {
 	SYSREG_WRITE(ttbr0_el1, ttbr);
 	ISB();
+	/* Other CPUs look here to know whom a disappearing VSpace concerns. */
+	this_cpu()->vspace_root = ttbr & MASK(48);
 }
 
 void arch_load_vspace(const struct tcb *t)

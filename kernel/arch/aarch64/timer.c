@@ -30,7 +30,9 @@ void arch_timer_set_deadline(uint64_t ticks)
 	ISB();
 }
 
-void timer_init(void)
+/* Each CPU's own timer registers and PPI (its redistributor): the boot CPU from
+ * timer_init(), the others from arch_cpu_init_secondary(). */
+void timer_cpu_init(void)
 {
 	/* EL0 may read the virtual counter (monotonic time, no authority) but not touch
 	 * the timers, which are the kernel's (EL0VCTEN only). The event stream is on: a WFE
@@ -45,6 +47,11 @@ void timer_init(void)
 	/* The physical timer is nobody's: whatever a loader left in it stays silent. */
 	SYSREG_WRITE(cntp_ctl_el0, 0);
 	arch_irq_enable_line(platform.timer_irq);
+}
+
+void timer_init(void)
+{
+	timer_cpu_init();
 }
 
 void arch_pmu_enable_user(void)

@@ -5,7 +5,42 @@
  * only then moves to the kernel stack. The kernel is not preemptible and keeps no state on
  * its stack between entries: every entry starts afresh at kernel_stack_top. */
 #include <arch/context.h>
+#include <kernel/cpu_offsets.h>
 #include <kernel/tcb_offsets.h>
+
+/* The big kernel lock (core/smp.c), taken on every entry from EL0 before anything else:
+ * a ticket lock whose uncontended path is these seven instructions (the lock word is
+ * owner | next << 16, free when both halves are equal, i.e. when it equals itself rotated
+ * by 16). A CPU that must wait does so in kernel_lock_wait(), which also answers stall
+ * requests, and only then can its thread have been taken off it meanwhile (a stall needs
+ * the lock held elsewhere): `from_sync` entries then check that (el0_taken_off). x0 (the
+ * saved context) and x8 (the syscall number) survive; x9-x12, x20, x21 are scratch (the
+ * user's values are saved already). */
+.macro	kernel_lock_entry from_sync
+	ldr	x9, =big_kernel_lock
+1:	ldaxr	w10, [x9]
+	add	w11, w10, #0x10000
+	stxr	w12, w11, [x9]
+	cbnz	w12, 1b
+	eor	w11, w10, w10, ror #16
+	cbz	w11, 2f
+	mov	x20, x0
+	mov	x21, x8
+	lsr	w0, w10, #16
+	mov	w1, #\from_sync
+	bl	kernel_lock_wait
+	mov	x0, x20
+	mov	x8, x21
+.if \from_sync
+	/* While we waited, another CPU may have taken this thread off this CPU (suspended,
+	 * deleted, moved it): then the exception is not ours to handle. */
+	mrs	x9, tpidr_el1
+	ldr	x9, [x9, #CPU_CURRENT]
+	cmp	x9, x0
+	b.ne	el0_taken_off
+.endif
+2:
+.endm
 
 .macro	save_user_context
 	sub	sp, sp, #CONTEXT_SIZE
@@ -30,7 +65,8 @@
 	mrs	x23, spsr_el1
 	stp	x22, x23, [sp, #16 * 16]
 	mov	x0, sp
-	ldr	x1, =kernel_stack_top
+	mrs	x1, tpidr_el1            /* this CPU's struct cpu: its kernel stack */
+	ldr	x1, [x1, #CPU_STACK_TOP]
 	mov	sp, x1
 .endm
 
@@ -115,6 +151,7 @@ exception_vectors:
 
 el0_sync:
 	save_user_context
+	kernel_lock_entry 1
 	/* Call and reply-receive try the IPC fastpath first, and so does a Linux-ABI thread's
 	 * svc (its fault message to a waiting handler); x0 is the saved context = the TCB,
 	 * x8 still holds the user's syscall number. The ABI is told apart first, once: every
@@ -146,13 +183,19 @@ el0_sync:
 1:	bl	handle_user_sync
 	b	.
 
+el0_taken_off:
+	bl	handle_user_taken_off
+	b	.
+
 el0_irq:
 	save_user_context
+	kernel_lock_entry 0
 	bl	handle_user_irq
 	b	.
 
 el0_unexpected:
 	save_user_context
+	kernel_lock_entry 0
 	bl	handle_user_unexpected
 	b	.
 
@@ -164,7 +207,7 @@ el0_unexpected:
  * anything beyond stops the CPU: never a recursion. */
 el1_sync:
 el1_unexpected:
-	msr	tpidr_el1, x0
+	msr	tpidrro_el0, x0          /* TPIDR_EL1 names this CPU: kept for the report */
 	msr	sp_el0, x1
 	ldr	x0, =kernel_fault_depth
 	ldr	x1, [x0]
@@ -177,7 +220,7 @@ el1_unexpected:
 	mov	sp, x0
 	sub	sp, sp, #CONTEXT_SIZE
 	stp	x2, x3, [sp, #16 * 1]
-	mrs	x2, tpidr_el1
+	mrs	x2, tpidrro_el0
 	mrs	x3, sp_el0
 	stp	x2, x3, [sp, #16 * 0]
 	stp	x4, x5, [sp, #16 * 2]
@@ -222,6 +265,13 @@ el1_irq:
 	.text
 	.global	arch_restore_context
 arch_restore_context:
+	/* Release the big kernel lock first: nothing below needs it. The context read here
+	 * is this CPU's current thread's, which no other CPU touches without first stalling
+	 * this one (smp_stall), and that waits until we are back in the kernel. */
+	ldr	x1, =big_kernel_lock
+	ldrh	w2, [x1]
+	add	w2, w2, #1
+	stlrh	w2, [x1]
 	ldp	x22, x23, [x0, #CONTEXT_PC]
 	msr	elr_el1, x22
 	msr	spsr_el1, x23
@@ -297,16 +347,17 @@ arch_fpu_restore:
 
 	.ltorg
 
-/* The kernel stack, and the stack kernel faults are handled on, each above an unmapped
- * guard page (arch/aarch64/kmap.c leaves the guards out of the kernel map). */
+/* One kernel stack per CPU, and the stack kernel faults are handled on, each above an
+ * unmapped guard page (arch/aarch64/kmap.c leaves the guards out of the kernel map). CPU
+ * i's guard is at kernel_stacks + i * KERNEL_STACK_STRIDE, its stack top at (i + 1) *
+ * KERNEL_STACK_STRIDE. Part of the image: sized by the compile-time maximum of CPUs. A
+ * kernel fault is fatal wherever it happens, so one exception stack serves every CPU (a
+ * second CPU faulting meanwhile takes the nested path: a one-line report, power-off). */
 	.section .bss.kernel_stacks, "aw", %nobits
 	.balign	4096
-	.global	kernel_stack_guard
-kernel_stack_guard:
-	.skip	4096
-	.skip	16384
-	.global	kernel_stack_top
-kernel_stack_top:
+	.global	kernel_stacks
+kernel_stacks:
+	.skip	KERNEL_STACK_STRIDE * MAX_CPUS_ASM
 	.global	exception_stack_guard
 exception_stack_guard:
 	.skip	4096

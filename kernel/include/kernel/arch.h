@@ -69,6 +69,8 @@ void arch_fpu_trap(struct tcb *t);
 /* Bring t's saved FP/SIMD state up to date (it may be live in the registers) before the
  * kernel reads or writes it for another thread. */
 void arch_fpu_sync(struct tcb *t);
+/* Save t's FP/SIMD state if it is live on this CPU, and drop its ownership there. */
+void arch_fpu_release(struct tcb *t);
 /* A TCB is going away: forget it as owner of any lazily switched state. */
 void arch_thread_forget(struct tcb *t);
 /* Load the address space `t`'s VSpace slot names (an empty one if none) on this CPU: for
@@ -110,6 +112,25 @@ static inline bool arch_vspace_holds_asid(paddr_t root, uint32_t asid)
 	           (uint64_t)asid << 1;
 }
 void arch_barrier_tables(void);
+
+/* Several CPUs (arch/aarch64/smp.c). */
+struct cpu;
+/* MPIDR_EL1's affinity fields (Aff3, Aff2..Aff0) of the CPU we run on. */
+uint64_t arch_cpu_mpidr(void);
+/* Start `cpu` (index, mpidr, stack_top set) at secondary_entry: 0, or the PSCI error. */
+int arch_cpu_start(struct cpu *cpu);
+/* On a secondary CPU, before it takes the lock: its GIC redistributor and CPU interface,
+ * timer, EL0-visible registers, PAN, PMU (benchmark kernels). */
+void arch_cpu_init_secondary(struct cpu *cpu);
+/* The reschedule SGI to the CPU with affinity `mpidr`. */
+void arch_send_reschedule(uint64_t mpidr);
+/* A secondary CPU's LPIs and ITS collection, once it holds the kernel lock (the ITS
+ * command queue is shared). */
+struct cpu;
+void gic_cpu_init_lpis(struct cpu *cpu);
+/* What a stalled CPU does while the lock holder waits (core/smp.c: smp_stall); records
+ * in cpu->stalled_in_svc whether it is entering the kernel for its thread's svc. */
+void arch_stall_ack(struct cpu *cpu, bool from_sync);
 void arch_tlb_flush_page(uint32_t asid, vaddr_t va);
 void arch_tlb_flush_asid(uint32_t asid);
 /* ASID width from ID_AA64MMFR0_EL1 (pure: 8 or 16). */

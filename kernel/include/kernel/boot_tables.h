@@ -78,7 +78,8 @@ struct m6_bt_thread {
 	                              (100 .. 1,000,000); 0: the kernel's default slice */
 	uint64_t fault_badge;      /* badge on the fault endpoint cap (tells who faulted) */
 	uint32_t start;            /* 1: runnable at boot; 0: waits for a TCB_RESUME */
-	uint32_t reserved2;
+	uint32_t cpu;              /* CPU index it runs on; one the machine did not bring up
+	                              is reported at boot and CPU 0 runs the thread */
 };
 
 struct m6_bt_component {

@@ -105,6 +105,11 @@ int dtb_find_path(const struct dtb *dtb, const char *path);
  * DTB_ERR_NOT_FOUND. */
 int dtb_find_compatible(const struct dtb *dtb, int start_after, const char *compatible);
 
+/* The first child of `parent` whose offset is greater than `after` (-1: the first child),
+ * in document order: iterate with the previous answer as `after`. DTB_ERR_NOT_FOUND after
+ * the last; DTB_ERR_BAD_NODE if `parent` is not a node. */
+int dtb_next_child(const struct dtb *dtb, int parent, int after);
+
 /* The node's full name ("" for the root, "pl011@9000000"), NUL-terminated inside the blob;
  * NULL if `node` is not a node of this tree. */
 const char *dtb_node_name(const struct dtb *dtb, int node);

@@ -48,6 +48,9 @@ struct tcb {
 	/* The endpoint cap this thread last received through had GRANT: the reply it owes
 	 * may carry a cap (as seL4's reply cap inherits the receiver's grant right). */
 	bool reply_can_grant;
+	/* The CPU the thread runs on (index into cpus[]): its ready queue is that CPU's. It
+	 * changes only through scheduler_set_cpu(). */
+	uint8_t cpu;
 	uint32_t flags; /* enum m6_tcb_flags */
 	/* Scheduler ready queue or one wait queue, never both at once. */
 	struct tcb *queue_next;

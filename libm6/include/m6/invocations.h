@@ -121,6 +121,9 @@ uint64_t m6_tcb_set_flags(m6_cptr_t tcb, uint64_t flags);
 /* 100 .. 1,000,000 microseconds, at most `authority`'s max timeslice. */
 uint64_t m6_tcb_set_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds);
 uint64_t m6_tcb_set_max_timeslice(m6_cptr_t tcb, m6_cptr_t authority, uint64_t microseconds);
+/* Run the thread on CPU `cpu` (0 .. online CPUs - 1; m6_system_info_cpu says which);
+ * running elsewhere, it has left that CPU when this returns. */
+uint64_t m6_tcb_set_affinity(m6_cptr_t tcb, uint64_t cpu);
 /* Another thread's TLS register (TPIDR_EL0): read (READ right) and write (WRITE right);
  * a thread's own is its mrs/msr, so naming the caller is ILLEGAL_OPERATION. */
 uint64_t m6_tcb_read_tls(m6_cptr_t tcb, uint64_t *value);

@@ -11,6 +11,7 @@ struct m6_thread_info {
 	uint64_t priority;
 	uint64_t max_priority;
 	uint64_t flags;
+	uint64_t cpu;  /* the CPU it runs on (index) */
 	char name[25]; /* "component.thread", NUL terminated */
 };
 
@@ -30,6 +31,15 @@ uint64_t m6_sysinfo_boot(m6_cptr_t info, uint64_t *boot_counter, uint64_t *frequ
  * ID_AA64ISAR0_EL1 is 6, 0), which EL0 cannot read itself; M6_ERR_RANGE for an encoding
  * not offered (CRm above 7; CRm 0 but MIDR, MPIDR, REVIDR). */
 uint64_t m6_sysinfo_cpu_id(m6_cptr_t info, unsigned crm, unsigned op2, uint64_t *value);
+struct m6_cpu_info {
+	uint64_t online;       /* 0: listed by the firmware but it never checked in */
+	uint64_t mpidr;        /* MPIDR affinity fields */
+	uint64_t idle_ticks;   /* counter ticks spent idle since boot */
+	uint64_t cpu_count;    /* CPU indices in the system (online or not) */
+	uint64_t online_since; /* counter value when it came online */
+};
+/* CPU number `index` (0..); M6_ERR_RANGE past the last. */
+uint64_t m6_sysinfo_cpu(m6_cptr_t info, uint64_t index, struct m6_cpu_info *out);
 /* "running", "blocked (recv)", ...: a thread state's name. */
 const char *m6_thread_state_name(uint64_t state);
 

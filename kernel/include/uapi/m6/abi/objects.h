@@ -84,6 +84,11 @@ enum m6_label {
 	 * only), MR4 + 2i / MR5 + 2i = low / high 64 bits of V[first + i]; length >= 4 + 2 *
 	 * count; not the caller's own */
 	M6_TCB_WRITE_FPU = 31,
+	/* (The TCB block 16..31 is full; 40..47 continue it, 33..39 stay Untyped's.)
+	 * MR0 = CPU index (0 .. online CPUs - 1, SystemInfo CPU says which): the thread runs
+	 * there from now on; running on another CPU, it is taken off that CPU before the
+	 * call returns. M6_ERR_RANGE for a CPU that does not exist or is not online. */
+	M6_TCB_SET_AFFINITY = 40,
 
 	/* ---- Untyped ---- */
 	/* MR0 = type, MR1 = size_bits (CNode: radix; Untyped: log2 bytes; Frame: 12/21),
@@ -166,6 +171,10 @@ enum m6_label {
 	 * reads it (EL0 cannot); M6_ERR_RANGE for 64 and above and for CRm 0 encodings other
 	 * than MIDR (0), MPIDR (5) and REVIDR (6) */
 	M6_SYSTEM_INFO_CPU_ID = 115,
+	/* MR0 = CPU index -> MR0 = 1 if online (0: listed but never checked in), MR1 = MPIDR
+	 * affinity, MR2 = counter ticks spent idle, MR3 = CPUs (indices) in the system,
+	 * MR4 = counter value when it came online (0 if never); M6_ERR_RANGE past the last */
+	M6_SYSTEM_INFO_CPU = 116,
 
 	/* ---- ASIDs (docs/kernel.md: why pools) ---- */
 	/* ASIDControl: MR0 = untyped cptr (the pool's memory), MR1 = number of ASIDs,
