@@ -37,7 +37,6 @@
  * are answered `estale` without reaching the disk. The run after the supervisor gave up
  * (M6_RESTART_FINAL) stops the function and tells the client the disk is gone. The
  * shell's `crash disk` (BLOCK_DEBUG_CRASH_BADGE) makes the driver fault on purpose. */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>

@@ -27,7 +27,6 @@
  * the supervisor gave up (M6_RESTART_FINAL) resets the device and tells the client the
  * disk is gone. A signal with BLOCK_DEBUG_CRASH_BADGE (the shell's `crash disk`) makes
  * the driver fault on purpose. */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
