@@ -38,21 +38,23 @@ static inline void copy_registers(struct tcb *from, struct tcb *to, unsigned len
 		to->context.x[2 + i] = from->context.x[2 + i];
 }
 
-static inline void switch_to(struct tcb *prev, struct tcb *next)
+/* The last step of every switching fastpath, a tail call: the fastpath functions are
+ * leaves up to here and need no stack frame. */
+static inline struct tcb *switch_to(struct tcb *prev, struct tcb *next)
 {
 	this_cpu()->current = next;
-	arch_switch_to(prev, next);
+	return arch_switch_threads(prev, next);
 }
 
 /* The end of both call paths, once the message is in place: the server runs, the caller
  * waits for its reply. */
-static inline void call_switch(struct tcb *t, struct tcb *server)
+static inline struct tcb *call_switch(struct tcb *t, struct tcb *server)
 {
 	server->state = THREAD_RUNNING;
 	server->caller = t;
 	t->callee = server;
 	t->state = THREAD_BLOCKED_REPLY;
-	switch_to(t, server);
+	return switch_to(t, server);
 }
 
 static struct tcb *fast_call(struct tcb *t)
@@ -70,8 +72,7 @@ static struct tcb *fast_call(struct tcb *t)
 	server->blocked_on = NULL;
 	copy_registers(t, server, (unsigned)(info & MASK(M6_MSGINFO_LENGTH_BITS)));
 	tcb_set_result(server, M6_OK, info, cap->word);
-	call_switch(t, server);
-	return server;
+	return call_switch(t, server);
 }
 
 /* A Linux-ABI thread's svc (every one is a fault message, fault.c) to a handler waiting on
@@ -109,8 +110,7 @@ static struct tcb *fast_linux_syscall(struct tcb *t)
 	t->fault = M6_FAULT_LINUX_SYSCALL;
 	t->fault_length = FAULT_MRS;
 	t->blocked_can_grant = false;
-	call_switch(t, server);
-	return server;
+	return call_switch(t, server);
 }
 
 /* The receive half of REPLY_RECV after the answer went to `client`: the receive must
@@ -123,8 +123,7 @@ static inline struct tcb *reply_recv_block(struct tcb *t, struct tcb *client, st
 	t->state = THREAD_BLOCKED_RECV;
 	t->blocked_on = ep;
 	thread_queue_append(&ep->receivers, t);
-	switch_to(t, client);
-	return client;
+	return switch_to(t, client);
 }
 
 /* The endpoint REPLY_RECV receives on, if the fastpath may block there and then run a

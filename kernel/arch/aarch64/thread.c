@@ -102,15 +102,29 @@ void arch_stall_ack(struct cpu *cpu, bool from_sync)
 		arch_vspace_forget(cpu->forget_root);
 }
 
+struct tcb *arch_switch_threads(struct tcb *prev, struct tcb *next)
+{
+	prev->fpu.tpidr_el0 = SYSREG_READ(tpidr_el0);
+	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
+	/* TPIDRRO_EL0 needs nothing: it is 0 from boot on (el0_state.c) and nothing writes
+	 * it, so no thread can leave a value in it for the next one. */
+	struct cpu *cpu = this_cpu();
+	set_fpu_access(cpu, cpu->fpu_owner == next);
+	arch_load_vspace(next);
+	return next;
+}
+
 void arch_switch_to(struct tcb *prev, struct tcb *next)
 {
+	if (prev && next) {
+		arch_switch_threads(prev, next);
+		return;
+	}
 	if (prev)
 		prev->fpu.tpidr_el0 = SYSREG_READ(tpidr_el0);
 	if (!next)
 		return; /* going idle: only the outgoing state needed saving */
 	SYSREG_WRITE(tpidr_el0, next->fpu.tpidr_el0);
-	/* TPIDRRO_EL0 needs nothing: it is 0 from boot on (el0_state.c) and nothing writes
-	 * it, so no thread can leave a value in it for the next one. */
 	set_fpu_access(this_cpu(), this_cpu()->fpu_owner == next);
 	arch_load_vspace(next);
 }

@@ -9,28 +9,32 @@
 #include <kernel/tcb_offsets.h>
 
 /* The big kernel lock (core/smp.c), taken on every entry from EL0 before anything else:
- * a ticket lock whose uncontended path is these seven instructions (the lock word is
+ * a ticket lock whose uncontended path is these eight instructions (the lock word is
  * owner | next << 16, free when both halves are equal, i.e. when it equals itself rotated
  * by 16). A CPU that must wait does so in kernel_lock_wait(), which also answers stall
  * requests, and only then can its thread have been taken off it meanwhile (a stall needs
  * the lock held elsewhere): `from_sync` entries then check that (el0_taken_off). x0 (the
- * saved context) and x8 (the syscall number) survive; x9-x12, x20, x21 are scratch (the
- * user's values are saved already). */
+ * saved context) and x8 (the syscall number) survive; x9-x12, x22, x23 are scratch (the
+ * user's values are saved already). On the way out x20 holds the lock's address and w21
+ * the value that releases it (our ticket + 1), both callee-saved: the syscall fastpaths,
+ * which return here, release the lock with one store (fastpath_restore_context). */
 .macro	kernel_lock_entry from_sync
-	ldr	x9, =big_kernel_lock
-1:	ldaxr	w10, [x9]
+	ldr	x20, =big_kernel_lock
+1:	ldaxr	w10, [x20]
 	add	w11, w10, #0x10000
-	stxr	w12, w11, [x9]
+	stxr	w12, w11, [x20]
 	cbnz	w12, 1b
+	add	w21, w10, #1            /* owner + 1: ours is the owner's ticket */
 	eor	w11, w10, w10, ror #16
 	cbz	w11, 2f
-	mov	x20, x0
-	mov	x21, x8
-	lsr	w0, w10, #16
+	mov	x22, x0
+	mov	x23, x8
+	lsr	w0, w10, #16            /* our ticket: the lock's `next` when we came */
+	add	w21, w0, #1
 	mov	w1, #\from_sync
 	bl	kernel_lock_wait
-	mov	x0, x20
-	mov	x8, x21
+	mov	x0, x22
+	mov	x8, x23
 .if \from_sync
 	/* While we waited, another CPU may have taken this thread off this CPU (suspended,
 	 * deleted, moved it): then the exception is not ours to handle. */
@@ -161,7 +165,6 @@ el0_sync:
 	lsr	x1, x1, #26
 	cmp	x1, #0x15               /* EC: SVC from AArch64 */
 	b.ne	1f
-	mov	x19, x0
 	ldr	w2, [x0, #TCB_FLAGS]
 	tbnz	w2, #TCB_FLAG_LINUX_ABI_BIT, 5f
 	cmp	x8, #1                  /* M6_SYS_CALL */
@@ -175,11 +178,17 @@ el0_sync:
 	b	4f
 5:	bl	fastpath_linux_syscall  /* a Linux-ABI thread's svc: its fault message */
 	b	4f
-2:	bl	fastpath_call
-	b	4f
 3:	bl	fastpath_reply_recv
-4:	cbnz	x0, arch_restore_context /* the thread to enter; its context is its start */
-	mov	x0, x19
+	cbnz	x0, fastpath_restore_context
+	b	6f
+	/* Each returns the thread to enter (its context is its start), or NULL: nothing
+	 * changed, the general path takes the syscall. Then the context is found again as
+	 * this CPU's current thread (it is: checked at the lock), so the fast case keeps
+	 * nothing in a register for the slow one. */
+2:	bl	fastpath_call
+4:	cbnz	x0, fastpath_restore_context
+6:	mrs	x0, tpidr_el1
+	ldr	x0, [x0, #CPU_CURRENT]
 1:	bl	handle_user_sync
 	b	.
 
@@ -268,17 +277,18 @@ arch_restore_context:
 	/* Release the big kernel lock first: nothing below needs it. The context read here
 	 * is this CPU's current thread's, which no other CPU touches without first stalling
 	 * this one (smp_stall), and that waits until we are back in the kernel. */
-	ldr	x1, =big_kernel_lock
-	ldrh	w2, [x1]
-	add	w2, w2, #1
-	stlrh	w2, [x1]
+	ldr	x20, =big_kernel_lock
+	ldrh	w21, [x20]
+	add	w21, w21, #1
+	/* The syscall fastpaths come in here, x20 and w21 still as the entry left them. */
+fastpath_restore_context:
+	stlrh	w21, [x20]
 	ldp	x22, x23, [x0, #CONTEXT_PC]
 	msr	elr_el1, x22
 	msr	spsr_el1, x23
 	ldr	x21, [x0, #CONTEXT_SP]
 	msr	sp_el0, x21
-	add	x1, x0, #CONTEXT_SIZE
-	mov	sp, x1
+	add	sp, x0, #CONTEXT_SIZE
 	ldp	x2, x3, [x0, #16 * 1]
 	ldp	x4, x5, [x0, #16 * 2]
 	ldp	x6, x7, [x0, #16 * 3]

@@ -62,6 +62,9 @@ void arch_context_init(struct arch_context *ctx, vaddr_t pc, vaddr_t sp, word_t 
 /* Make `next` the thread on the CPU instead of `prev` (NULL: none, or it is gone):
  * address space, TLS register, FP access. */
 void arch_switch_to(struct tcb *prev, struct tcb *next);
+/* The same between two threads (neither NULL), returning `next`: the IPC fastpath ends in
+ * it as a tail call, so the fastpath functions need no stack frame of their own. */
+struct tcb *arch_switch_threads(struct tcb *prev, struct tcb *next);
 /* Enter `tcb` at EL0; it must be the thread last passed to arch_switch_to(). */
 NORETURN void arch_return_to_user(struct tcb *tcb);
 /* The thread touched FP/SIMD without owning the registers: hand them over. */

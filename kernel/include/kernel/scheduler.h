@@ -80,6 +80,7 @@ void scheduler_set_priority(struct tcb *t, uint8_t priority);
 void scheduler_forget(struct tcb *t);
 /* Timer tick: current's slice is over. */
 void scheduler_timeslice_end(void);
+/* The current thread gives way to the others ready at its priority. */
 void scheduler_yield(void);
 /* Fastpath helpers. `t`, the current thread, has just blocked: switch to the highest
  * ready thread and return it, or return NULL (nothing changed) if none is ready. */
