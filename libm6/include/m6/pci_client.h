@@ -58,4 +58,10 @@ uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32
 uint64_t m6_pci_msix(const struct m6_pci_device *dev, uint32_t vector, m6_cptr_t *handler,
                      uint32_t *intid);
 
+/* The function's IOSpace (pci.idl's iospace()), in a fresh slot (*iospace): its DMA
+ * reaches what the driver maps into it (m6_io_page_table_map, m6_frame_map_io) and the ITS
+ * doorbell. PCI_ERR_UNSUPPORTED: the bus cannot give one (no SMMU, or no
+ * `syscap iospace_control` in the bus's spec): the device DMAs to physical addresses. */
+uint64_t m6_pci_iospace(const struct m6_pci_device *dev, m6_cptr_t *iospace);
+
 #endif
