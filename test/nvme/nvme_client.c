@@ -242,9 +242,12 @@ int main(int argc, char **argv)
 	say("nvme-test: image hash ");
 	say_u64(h, 1);
 	say("\n");
+	/* `args "any"`: a fault whose timing decides whether requests are in flight when
+	 * the driver resets (qemu.nvme.dmafault): eio or not, every byte must be right. */
+	bool any = argc == 2 && strcmp(argv[1], "any") == 0;
 	if (stall)
 		expect(eio > 0, "the stalled requests came back eio");
-	else
+	else if (!any)
 		expect(eio == 0, "no eio without a fault");
 	say(failures ? "nvme-test: FAIL\n" : "nvme-test: PASS\n");
 	m6_power_off(CAP_POWER);

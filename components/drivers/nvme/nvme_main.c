@@ -128,7 +128,7 @@ static bool timer_armed;
 static uint64_t timeout_ticks;
 /* Test systems' faults (`args`, see main): the I/O command (counted from 1) at which each
  * starts; 0: off. */
-static unsigned stall_after, dup_after;
+static unsigned stall_after, dup_after, dmafault_after;
 static unsigned submitted_total;
 static bool dup_done;
 static bool fault_bad_mps;     /* `args "noready" "1"`: enable with a page size it refuses */
@@ -363,8 +363,13 @@ static uint16_t admin_run(const struct nvme_sqe *cmd, uint32_t *dw0)
 		uint64_t spent = m6_time_ns() - start;
 		if (spent >= ADMIN_TIMEOUT_NS)
 			return 0xffff;
-		if (m6_wait_timeout(&timer, ADMIN_TIMEOUT_NS - spent) & DMA_FAULT_BADGE)
+		/* Keep what the wait took for the main loop: an I/O queue interrupt left
+		 * unacknowledged would stay masked (MSI-X) and I/O would stop. */
+		uint64_t bits = m6_wait_timeout(&timer, ADMIN_TIMEOUT_NS - spent);
+		if (bits & DMA_FAULT_BADGE)
 			dma_fault_pending = true;
+		if (bits & IRQ_BADGE)
+			irq_pending = true;
 	}
 }
 
@@ -649,6 +654,20 @@ static void dma_fault(void)
 	restart_controller();
 }
 
+/* The test fault `dmafault`: an Identify whose data goes to the I/O address just past
+ * the driver's 4 MiB, where nothing is mapped (QEMU's controller completes it anyway:
+ * the SMMU drops the writes). */
+static void inject_dma_fault(void)
+{
+	uint64_t iova = DMA_IOVA + 0x400000ull;
+	say("nvme: test fault: an Identify into unmapped I/O address 0x");
+	say_u64(iova, 1);
+	say("\n");
+	struct nvme_sqe cmd;
+	nvme_cmd_identify(&cmd, NVME_CNS_CONTROLLER, 0, iova);
+	admin_run(&cmd, NULL);
+}
+
 static void restart_controller(void)
 {
 	struct nvme_done lost[IO_DEPTH];
@@ -740,7 +759,10 @@ int main(int argc, char **argv)
 	 * `args "dupwrite" "N"`: the first write from the N-th I/O command on is put in the
 	 * submission queue twice with the same command id, so the controller completes it
 	 * twice, as a hostile or broken device might: the second completion must be refused
-	 * (its id is no longer in flight) and logged, and nothing else disturbed. */
+	 * (its id is no longer in flight) and logged, and nothing else disturbed.
+	 * `args "dmafault" "N"`: after the N-th I/O command, an Identify is sent into an I/O
+	 * address nothing is mapped at, as a controller gone astray would write: the SMMU must
+	 * block it, and the driver must take its IOSpace's signal as a failed controller. */
 	if (argc == 3) {
 		unsigned n = 0;
 		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++)
@@ -751,6 +773,8 @@ int main(int argc, char **argv)
 			dup_after = n;
 		else if (strcmp(argv[1], "noready") == 0)
 			fault_bad_mps = n != 0;
+		else if (strcmp(argv[1], "dmafault") == 0)
+			dmafault_after = n;
 	}
 
 	if (m6_timer_init(&timer, CAP_CLOCK, CAP_WAKE, TIMER_BADGE))
@@ -799,6 +823,8 @@ int main(int argc, char **argv)
 	m6_signal(CAP_CLIENT);
 
 	for (;;) {
+		if (dma_fault_pending)
+			dma_fault();
 		bool answered = reap();
 		if (irq_pending) {
 			/* INTx is level-triggered: the line drops once the CQ head doorbell says
@@ -843,6 +869,8 @@ int main(int argc, char **argv)
 				say_u64(submitted_total, 0);
 				say(" (a write) is submitted twice\n");
 			}
+			if (submitted_total == dmafault_after && hw.iospace)
+				inject_dma_fault();
 			if (submitted_total == stall_after) {
 				say("nvme: test fault: from I/O command ");
 				say_u64(stall_after, 0);
@@ -874,7 +902,7 @@ int main(int argc, char **argv)
 			ack_irq(); /* an admin completion no admin_run waited for (it polled it) */
 		if (bits & TIMER_BADGE)
 			check_timeouts(true);
-		if ((bits & DMA_FAULT_BADGE) || dma_fault_pending)
-			dma_fault();
+		if (bits & DMA_FAULT_BADGE)
+			dma_fault_pending = true;
 	}
 }
