@@ -8,8 +8,9 @@
  * (device memory) from `vaddr` on, each BAR at the next multiple of its size so that a
  * BAR keeps its natural alignment. Page tables for the mappings are retyped from `tables`
  * (4 KiB each, created as needed: a few for a small BAR). m6_pci_intx() gets the INTx
- * handler, m6_pci_msix() an MSI-X vector's. Return values are M6_OK, an m6 error, or a pci.idl
- *error (pci_error_name()).
+ * handler, m6_pci_msix() an MSI-X vector's, m6_pci_iospace() the IOSpace its DMA goes
+ * through (with the SMMU). Return values are M6_OK, an m6 error, or a pci.idl error
+ * (pci_error_name()).
  *
  * The driver stays short:
  *
