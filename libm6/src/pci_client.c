@@ -111,3 +111,14 @@ uint64_t m6_pci_msix(const struct m6_pci_device *dev, uint32_t vector, m6_cptr_t
 		*handler = slot;
 	return err;
 }
+
+uint64_t m6_pci_iospace(const struct m6_pci_device *dev, m6_cptr_t *iospace)
+{
+	m6_cptr_t slot = m6_cap_alloc();
+	if (!slot)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err = pci_iospace(dev->bus, dev->index, slot);
+	if (err == M6_OK)
+		*iospace = slot;
+	return err;
+}

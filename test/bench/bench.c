@@ -22,6 +22,10 @@ _Static_assert(offsetof(struct m6_ipc_buffer, receive_cnode) == 528 &&
                    offsetof(struct m6_ipc_buffer, receive_depth) == 544,
                "servers.S IPC buffer offsets");
 _Static_assert(M6_FAULT_REPLY_RESUME == 0, "servers.S fault reply label");
+_Static_assert(M6_CSPACE_FIRST_FREE <= BENCH_SLOT_UGLOBAL,
+               "the spec's caps sit below the suite's slots");
+_Static_assert(BENCH_SLOT_IPC0 + BENCH_THREADS <= BENCH_FIRST_SLOT,
+               "IPC buffers below the per-benchmark slots");
 
 /* ---- output ----------------------------------------------------------------------- */
 

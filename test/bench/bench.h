@@ -180,18 +180,18 @@ void bench_put_u64(uint64_t v);
 
 /* Root CNode slots the suite uses; the spec's caps sit below BENCH_SLOT_UGLOBAL. */
 #define BENCH_ROOT_SLOTS     64
-#define BENCH_SLOT_UGLOBAL   12 /* untyped for the suite's lasting objects */
-#define BENCH_SLOT_UBENCH    13 /* untyped for one benchmark's objects, revoked after it */
-#define BENCH_SLOT_SHARED    14 /* 2 MiB frame: stacks and shared data, main VSpace */
-#define BENCH_SLOT_SHARED2   15 /* the same frame mapped in the second VSpace */
-#define BENCH_SLOT_VS2       16 /* the second VSpace ("clone") */
-#define BENCH_SLOT_VS2_PT1   17
-#define BENCH_SLOT_VS2_PT2   18
-#define BENCH_SLOT_VS2_PT3   19
-#define BENCH_SLOT_VS2_IMAGE 20 /* 2 MiB frame: copy of this program's image, RX */
-#define BENCH_SLOT_IPC_PT    21 /* main VSpace table for the helpers' IPC buffers */
-#define BENCH_SLOT_IPC0      22 /* BENCH_THREADS IPC buffer frames */
-#define BENCH_FIRST_SLOT     32 /* per-benchmark slots */
+#define BENCH_SLOT_UGLOBAL   14 /* untyped for the suite's lasting objects */
+#define BENCH_SLOT_UBENCH    15 /* untyped for one benchmark's objects, revoked after it */
+#define BENCH_SLOT_SHARED    16 /* 2 MiB frame: stacks and shared data, main VSpace */
+#define BENCH_SLOT_SHARED2   17 /* the same frame mapped in the second VSpace */
+#define BENCH_SLOT_VS2       18 /* the second VSpace ("clone") */
+#define BENCH_SLOT_VS2_PT1   19
+#define BENCH_SLOT_VS2_PT2   20
+#define BENCH_SLOT_VS2_PT3   21
+#define BENCH_SLOT_VS2_IMAGE 22 /* 2 MiB frame: copy of this program's image, RX */
+#define BENCH_SLOT_IPC_PT    23 /* main VSpace table for the helpers' IPC buffers */
+#define BENCH_SLOT_IPC0      24 /* BENCH_THREADS IPC buffer frames */
+#define BENCH_FIRST_SLOT     34 /* per-benchmark slots (after the IPC buffers) */
 
 /* Thread indices 0..3 run in the main VSpace, 4..5 in the second one. */
 #define BENCH_THREADS     10

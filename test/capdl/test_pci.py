@@ -146,45 +146,55 @@ def test_assert_a_component_cannot_reach_a_pci_device(tmp_path: Path) -> None:
     assert _check(tmp_path, text) == (0, "")
 
 
-def test_a_claimant_masters_dma_without_an_iommu(tmp_path: Path) -> None:
-    """On qemu-virt nothing stands between a PCIe bus master and RAM (devices.toml): the
-    driver of any PCI function can make it write anywhere, the bus's memory included."""
-    text = spec(driver("disk", "pci claims class 0x010802 as NVME") + driver("rng", "pci claims class 0xff00 as RNG")
-                + "    assert rng cannot reach pci class 0x010802\n")
-    status, err = _check(tmp_path, text)
-    assert status == 1
-    assert "error: assertion failed: 'rng' can reach PCI functions matching class 0x010802" in err
-    assert ("its claim RNG on the PCI functions matching class 0x00ff00 through 'bus' hands it their BARs and bus "
-            "mastering, and the bus's windows master DMA with no IOMMU in front of them") in err
-
-
-def _behind_an_iommu(tmp_path: Path) -> Path:
-    """qemu-virt as it will be once the bus binds every function to an IOSpace."""
+def _without_an_iommu(tmp_path: Path) -> Path:
+    """qemu-virt started without `iommu=smmuv3`: nothing stands between a PCIe bus master
+    and RAM."""
     plats = tmp_path / "plats"
     shutil.copytree(REPO / "platforms" / "qemu-virt", plats / "qemu-virt")
     toml = plats / "qemu-virt" / "devices.toml"
     text = toml.read_text()
     at = text.index('compatible = "pci-host-ecam-generic"')
-    toml.write_text(text[:at] + text[at:].replace("iommu = false", "iommu = true", 1))
+    assert "iommu = true" in text[at:]
+    toml.write_text(text[:at] + text[at:].replace("iommu = true", "iommu = false", 1))
     return plats
 
 
-def test_behind_an_iommu_a_claim_reaches_its_rule_only(tmp_path: Path) -> None:
+def test_a_claimant_masters_dma_without_an_iommu(tmp_path: Path) -> None:
+    """Without an IOMMU (devices.toml `iommu = false` for the host bridge) the driver of any
+    PCI function can make it write anywhere, the bus's memory and every component included."""
     path = tmp_path / "spec.m6"
     path.write_text(spec(driver("disk", "pci claims class 0x010802 as NVME")
-                         + driver("rng", "pci claims class 0xff00 as RNG")
+                         + driver("rng", "pci claims class 0xff00 as RNG") + driver("other")
                          + "    assert rng cannot reach pci class 0x010802\n"
-                           "    assert disk cannot reach pci class 0x00ff00\n"
-                           "    assert rng can reach pci class 0x00ff00\n"))
-    result = run("check", str(path), "--platform-dir", str(_behind_an_iommu(tmp_path)))
-    assert (result.status, result.stderr) == (0, "")
+                           "    assert disk cannot reach other\n"))
+    result = run("check", str(path), "--platform-dir", str(_without_an_iommu(tmp_path)))
+    err = result.stderr
+    assert result.status == 1
+    assert "error: assertion failed: 'rng' can reach PCI functions matching class 0x010802" in err
+    assert "error: assertion failed: 'disk' can reach component 'other'" in err
+    assert ("its claim RNG on the PCI functions matching class 0x00ff00 through 'bus' hands it their BARs and bus "
+            "mastering, and the bus's windows master DMA with no IOMMU in front of them") in err
+
+
+def test_behind_the_smmu_a_claimant_reaches_only_what_it_maps(tmp_path: Path) -> None:
+    """qemu-virt as platform.cmake starts it (`iommu=smmuv3`, devices.toml `iommu = true`):
+    a function's DMA reaches what its driver maps into its IOSpace, the driver's own frames,
+    so a claim gives no path to other components or to other claims' functions."""
+    text = spec(driver("disk", "pci claims class 0x010802 as NVME")
+                + driver("rng", "pci claims class 0xff00 as RNG") + driver("other")
+                + "    assert disk cannot reach other\n"
+                  "    assert disk cannot reach rng\n"
+                  "    assert rng cannot reach pci class 0x010802\n"
+                  "    assert disk cannot reach pci class 0x00ff00\n"
+                  "    assert rng can reach pci class 0x00ff00\n")
+    assert _check(tmp_path, text) == (0, "")
 
 
 def test_a_class_rule_may_match_any_vendor(tmp_path: Path) -> None:
     path = tmp_path / "spec.m6"
     path.write_text(spec(driver("rng", "pci claims class 0xff00 as RNG")
                          + "    assert rng cannot reach pci vendor 0x1b36 device 0x0010\n"))
-    result = run("check", str(path), "--platform-dir", str(_behind_an_iommu(tmp_path)))
+    result = run("check", str(path))
     assert result.status == 1
     # A class rule may match a device of any vendor: the analysis cannot rule it out.
     assert "error: assertion failed: 'rng' can reach PCI functions matching vendor 0x1b36 device 0x0010" in result.stderr

@@ -255,12 +255,15 @@ int main(int argc, char **argv)
 	say("nvme-test: image hash ");
 	say_u64(h, 1);
 	say("\n");
+	/* `args "any"`: a fault whose timing decides whether requests are in flight when
+	 * the driver resets (qemu.nvme.dmafault): eio or not, every byte must be right. */
+	bool any = argc == 2 && strcmp(argv[1], "any") == 0;
 	if (stall)
 		expect(eio > 0, "the stalled requests came back eio");
 	else if (restart)
 		expect(eio > 0 && blk.restarts == 1 && !blk.gone,
 		       "the requests at the controller when it faulted came back eio, one restart");
-	else
+	else if (!any)
 		expect(eio == 0, "no eio without a fault");
 #ifdef CAP_CRASH
 	/* Fault after fault, until the supervisor gives up: then eio for good, at once. */

@@ -1,6 +1,7 @@
 /* test/pcie: a component with a cap to the bus's endpoint whose badge (99) the spec gave
  * no claim (`call bus.pci as RAW badge 99`): the bus's generated server refuses every
  * method, and the spec asserts it reaches no PCI function. */
+#include <m6/caps.h>
 #include <m6/invocations.h>
 
 #include "pci_idl.h"
@@ -20,6 +21,8 @@ int main(void)
 	check_status(pci_config_read(CAP_RAW, 0, 0, &v), M6_ERR_INSUFFICIENT_RIGHTS,
 	             "config read with badge 99");
 	check_status(pci_reset(CAP_RAW, 0), M6_ERR_INSUFFICIENT_RIGHTS, "reset with badge 99");
+	check_status(pci_iospace(CAP_RAW, 0, m6_cap_alloc()), M6_ERR_INSUFFICIENT_RIGHTS,
+	             "iospace with badge 99");
 	say("bystander: ");
 	say(failures ? "FAILED " : "all ");
 	say_hex(checks - failures);

@@ -17,6 +17,9 @@ int main(void)
 	check_status(pci_count(CAP_RNG, &n), M6_OK, "count");
 	check(n == 2, "two functions match class 0x00ff00");
 	struct pci_identity id;
+	m6_cptr_t io_slot = m6_cap_alloc();
+	check_status(pci_iospace(CAP_RNG, 0, io_slot), PCI_ERR_NOT_CLAIMED,
+	             "an IOSpace before the claim");
 	check_status(pci_claim(CAP_RNG, 0, &id), M6_OK, "claim 0");
 	check(id.vendor == 0x1af4 && id.device == 0x1044 && id.requester_id == 0x0100,
 	      "function 0 is the modern virtio-rng at 01:00.0");

@@ -19,21 +19,40 @@ enum { CC = 0x14 / 4, CSTS = 0x1c / 4, AQA = 0x24 / 4, ASQ = 0x28 / 4, ACQ = 0x3
 #define SQ0_TAIL (0x1000 / 4)
 #define CQ0_HEAD (0x1004 / 4)
 
-/* A 4 KiB page of RAM from `dma`, mapped at `va`, with its physical address. */
-static volatile uint32_t *dma_page(uint64_t va, uint64_t *paddr)
+/* The controller's DMA goes through the IOSpace the bus hands (the system runs with the
+ * SMMU): the pages below are mapped there from IOVA on, 4 GiB up (above RAM). */
+#define IOVA 0x100000000ull
+
+/* A 4 KiB page of RAM from `dma`, mapped at `va` and, through a copy of its cap, at I/O
+ * address *iova in `iospace`. */
+static volatile uint32_t *dma_page(uint64_t va, m6_cptr_t iospace, uint64_t iova)
 {
-	m6_cptr_t f = m6_cap_alloc();
-	if (!f || m6_untyped_retype(CAP_DMA, M6_OBJ_FRAME, 12, M6_CAP_SELF_CNODE, f, 1) != M6_OK ||
+	m6_cptr_t f = m6_cap_alloc(), io = m6_cap_alloc();
+	if (!f || !io ||
+	    m6_untyped_retype(CAP_DMA, M6_OBJ_FRAME, 12, M6_CAP_SELF_CNODE, f, 1) != M6_OK ||
 	    m6_frame_map(f, M6_CAP_SELF_VSPACE, va, M6_RIGHT_READ | M6_RIGHT_WRITE) != M6_OK ||
-	    m6_frame_get_address(f, paddr) != M6_OK)
+	    m6_cnode_copy(M6_CAP_SELF_CNODE, io, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE, f, M6_DEPTH_ROOT,
+	                  M6_RIGHTS_ALL) != M6_OK ||
+	    m6_frame_map_io(io, iospace, iova, M6_RIGHT_READ | M6_RIGHT_WRITE) != M6_OK)
 		return 0;
 	return (volatile uint32_t *)(uintptr_t)va;
+}
+
+/* An IOPageTable of `level` from `dma`, mapped in `iospace` above `iova`. */
+static uint64_t io_table(m6_cptr_t iospace, uint64_t iova, unsigned level)
+{
+	m6_cptr_t t = m6_cap_alloc();
+	if (!t)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	uint64_t err = m6_untyped_retype(CAP_DMA, M6_OBJ_IO_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, t, 1);
+	return err != M6_OK ? err : m6_io_page_table_map(t, iospace, iova, level);
 }
 
 /* The controller's admin queue pair (2 entries each), an Identify Controller command, and
  * its completion signalled through MSI-X vector 0 (the admin completion queue's): the
  * vector the bus programmed reaches the ITS, and its LPI our notification. */
-static void identify_through_msix(const struct m6_pci_device *dev, volatile uint32_t *regs)
+static void identify_through_msix(const struct m6_pci_device *dev, volatile uint32_t *regs,
+                                  m6_cptr_t iospace)
 {
 	m6_cptr_t handler = 0;
 	uint32_t lpi = 0;
@@ -52,11 +71,14 @@ static void identify_through_msix(const struct m6_pci_device *dev, volatile uint
 	check_status(m6_irq_handler_ack(handler), M6_OK, "unmask the vector");
 
 	/* The admin queues and the Identify page: RAM the controller reads and writes by DMA
-	 * at their physical addresses (no IOSpace yet). */
-	uint64_t sq_pa = 0, cq_pa = 0, id_pa = 0;
-	volatile uint32_t *sq = dma_page(DMA_VADDR, &sq_pa);
-	volatile uint32_t *cq = dma_page(DMA_VADDR + 0x1000, &cq_pa);
-	volatile uint32_t *idp = dma_page(DMA_VADDR + 0x2000, &id_pa);
+	 * at the I/O addresses the IOSpace maps them at (the kernel's level-1 table, which
+	 * leads to the MSI doorbell, covers 4 GiB: a level-2 and a level-3 table of ours). */
+	check_status(io_table(iospace, IOVA, 2), M6_OK, "IOPageTable level 2");
+	check_status(io_table(iospace, IOVA, 3), M6_OK, "IOPageTable level 3");
+	uint64_t sq_pa = IOVA, cq_pa = IOVA + 0x1000, id_pa = IOVA + 0x2000;
+	volatile uint32_t *sq = dma_page(DMA_VADDR, iospace, sq_pa);
+	volatile uint32_t *cq = dma_page(DMA_VADDR + 0x1000, iospace, cq_pa);
+	volatile uint32_t *idp = dma_page(DMA_VADDR + 0x2000, iospace, id_pa);
 	if (!sq || !cq || !idp) {
 		check(false, "DMA pages");
 		return;
@@ -185,7 +207,20 @@ int main(void)
 	check_status(pci_config_write(CAP_NVME, 0, 4, cmd), M6_OK, "bus mastering back on");
 	check(regs[2] == 0x00010400, "the BAR still decodes after the command writes");
 
-	identify_through_msix(&dev, regs);
+	/* The function's IOSpace: bound to its requester ID by the bus; asking again answers
+	 * the same one (a second copy of it). */
+	m6_cptr_t iospace = 0, iospace_again = 0;
+	check_status(m6_pci_iospace(&dev, &iospace), M6_OK, "IOSpace");
+	check_status(m6_pci_iospace(&dev, &iospace_again), M6_OK, "IOSpace again");
+	check_status(pci_iospace(CAP_NVME, 0, iospace), M6_ERR_DELETE_FIRST,
+	             "an IOSpace into an occupied slot");
+	check_status(pci_iospace(CAP_NVME, 1, slot), PCI_ERR_NO_DEVICE,
+	             "the IOSpace of an index beyond the matches");
+	identify_through_msix(&dev, regs, iospace);
+	struct m6_io_fault_info fault;
+	check_status(m6_iospace_read_fault(iospace_again, &fault), M6_OK,
+	             "read the IOSpace's faults");
+	check(fault.count == 0, "the controller's DMA and MSI all passed the IOSpace");
 
 	/* A restarted driver's first call: the bus takes back what it handed out and stops
 	 * the function; the claim stays, and the BARs can be had again. */
@@ -195,12 +230,17 @@ int main(void)
 	             "the BAR frame's copy is revoked");
 	check_status(m6_irq_handler_ack(irq), M6_ERR_INVALID_CAP,
 	             "the INTx handler's copy is revoked");
+	check_status(m6_iospace_read_fault(iospace, &fault), M6_ERR_INVALID_CAP,
+	             "the IOSpace is gone (the device reaches nothing)");
 	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after reset");
 	check((v & 4u) == 0 && (v & (1u << 10)), "reset: bus mastering off, INTx masked");
 	check_status(m6_pci_open(CAP_NVME, 0, CAP_TABLES, BARS_VADDR, &dev), M6_OK, "open again");
 	check(regs[2] == 0x00010400, "BAR0 mapped again after the reset");
 	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after open");
 	check(v & 4u, "m6_pci_open turned bus mastering back on");
+	m6_cptr_t fresh = 0;
+	check_status(m6_pci_iospace(&dev, &fresh), M6_OK, "a fresh IOSpace after the reset");
+	check_status(m6_iospace_read_fault(fresh, &fault), M6_OK, "the fresh IOSpace works");
 
 	/* pciother (badge 1) and bystander (2) finish their checks (their priorities are
 	 * higher: they ran while we waited on the bus), then we report and power off. */

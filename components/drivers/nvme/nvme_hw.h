@@ -18,6 +18,9 @@ struct nvme_hw {
 	m6_cptr_t io_irq;   /* the I/O queue pair's: the same INTx handler, or MSI-X vector 1 */
 	uint16_t io_vector; /* the I/O completion queue's interrupt vector: 0 (INTx) or 1 */
 	const char *kind;   /* "INTx" or "MSI-X", for the log */
+	/* The function's IOSpace from the bus (its DMA reaches what the driver maps there);
+	 * 0: none (no SMMU, or a bus without iospace_control): it DMAs to physical addresses. */
+	m6_cptr_t iospace;
 };
 
 /* Fills *hw, or returns a reason (a string for the log) and leaves the device alone.

@@ -6,9 +6,10 @@
  * class 0x010802 as NVME`, through which nvme_pci.c gets the controller (nvme_hw.h: its
  * registers and interrupts), `notification wake` (the client's signals, badge 1; the I/O
  * queue pair's interrupt, badge 2; the debug crash hook, 4 and 8 (block.h); the timer,
- * badge 16; MSI-X: the admin queue's interrupt, badge 32), `timer clock`, `signal client.done as
- * CLIENT badge 1`, the shared regions `ring` and `data`, and `untyped dma 8 MiB` for the memory the
- * controller reads and writes (two 2 MiB frames) and page tables. Test systems may add `args` for a
+ * badge 16; MSI-X: the admin queue's interrupt, badge 32; a DMA fault of its IOSpace,
+ * badge 64), `timer clock`, `signal client.done as CLIENT badge 1`, the shared regions
+ * `ring` and `data`, and `untyped dma 8 MiB` for the memory the controller reads and
+ * writes (two 2 MiB frames) and page tables. Test systems may add `args` for a
  * fault (main).
  *
  * Bring-up (NVMe 2.0 base spec, 3.5.1): disable and wait for CSTS.RDY = 0, set up the
@@ -18,9 +19,13 @@
  *
  * DMA: as virtio_blk (which see), the driver cannot know the data region's physical
  * addresses, so it bounces through a 2 MiB frame that mirrors the region offset for
- * offset: one memcpy per request. The frame is physically contiguous, so a request's
+ * offset: one memcpy per request. The frame is contiguous in I/O addresses, so a request's
  * pages are its address plus 4 KiB steps; more than two pages take a PRP list, one list
- * page per request slot.
+ * page per request slot. With an IOSpace from the bus (the system has an SMMU), both DMA
+ * frames are mapped there at DMA_IOVA and the controller is given only those I/O
+ * addresses: it reaches them and the ITS doorbell, nothing else. A DMA the SMMU blocked
+ * signals the IOSpace's notification (badge 16): logged, and the controller is treated as
+ * failed (the reset path). Without one (no SMMU), the I/O addresses are physical.
  *
  * Timeouts: commands are stamped when submitted; the Timer is armed for the oldest one's
  * deadline only when it is not armed already (one TIMER_SET per timeout period, not per
@@ -75,6 +80,7 @@
 #define IRQ_BADGE          2u  /* the I/O queue pair's interrupt (INTx: the only one) */
 #define ADMIN_IRQ_BADGE    32u /* MSI-X: the admin queue's vector 0 */
 #define TIMER_BADGE        16u
+#define DMA_FAULT_BADGE    64u /* the IOSpace: the SMMU blocked a DMA of the controller */
 
 #define ADMIN_DEPTH        64u
 #define IO_DEPTH           128u /* >= the block protocol's 64 requests + 1 (CAP.MQES permitting) */
@@ -95,6 +101,11 @@
 #define OFF_IDENTIFY 0x3000u
 #define OFF_IO_SQ    0x4000u  /* 128 x 64 B = 8 KiB */
 #define OFF_PRP      0x10000u /* one 4 KiB list page per request slot */
+/* Where both frames sit in the IOSpace: 4 GiB up, above QEMU virt's RAM, so that no I/O
+ * address the controller is given is also the physical address of anything (a confused
+ * address faults instead of hitting memory). One level-2 table (the kernel's level-1 table,
+ * which leads to the MSI doorbell, covers it); each 2 MiB frame is one block entry. */
+#define DMA_IOVA 0x100000000ull
 
 _Static_assert(M6_MEM_DATA_SIZE == 0x200000, "the data region is as large as the 2 MiB mirror");
 _Static_assert(M6_MEM_RING_SIZE >= BLOCK_RING_SIZE, "the ring region holds the protocol's pages");
@@ -106,7 +117,7 @@ _Static_assert(OFF_PRP + SLOTS * 0x1000u <= 0x200000u, "the PRP lists fit frame 
  * one list page. */
 _Static_assert((M6_MEM_DATA_SIZE / NVME_PAGE_SIZE + 1) - 1 <= NVME_PRP_PER_PAGE,
                "one PRP list page per request");
-_Static_assert(((CLIENT_BADGE | IRQ_BADGE | ADMIN_IRQ_BADGE | TIMER_BADGE) &
+_Static_assert(((CLIENT_BADGE | IRQ_BADGE | ADMIN_IRQ_BADGE | TIMER_BADGE | DMA_FAULT_BADGE) &
                 (BLOCK_DEBUG_CRASH_BADGE | BLOCK_DEBUG_CRASH_NOW_BADGE)) == 0,
                "the crash hook's badges are the same for every block driver (block.h)");
 _Static_assert((int)NVME_BLOCK_EIO == (int)BLOCK_STATUS_EIO &&
@@ -117,7 +128,11 @@ _Static_assert((int)NVME_BLOCK_EIO == (int)BLOCK_STATUS_EIO &&
                "nvme_core's answers are the block protocol's");
 
 static struct nvme_hw hw;
-static uint64_t bounce_paddr, b_paddr;
+/* The frames' addresses as the controller sees them: I/O addresses in the IOSpace, or
+ * physical addresses without one. */
+static uint64_t bounce_iova, b_iova;
+static m6_cptr_t dma_frames[2]; /* the bounce mirror and frame B */
+static bool dma_fault_pending;  /* the IOSpace signalled while an admin command waited */
 static struct nvme_queue admin, io;
 static unsigned dstrd;            /* doorbell stride: 4 << CAP.DSTRD bytes */
 static uint64_t ready_timeout_ns; /* CAP.TO */
@@ -132,7 +147,7 @@ static bool timer_armed;
 static uint64_t timeout_ticks;
 /* Test systems' faults (`args`, see main): the I/O command (counted from 1) at which each
  * starts; 0: off. */
-static unsigned stall_after, dup_after;
+static unsigned stall_after, dup_after, dmafault_after;
 static unsigned submitted_total;
 static bool dup_done;
 static bool fault_bad_mps;     /* `args "noready" "1"`: enable with a page size it refuses */
@@ -265,8 +280,40 @@ static void setup_dma(void)
 	m6_cptr_t a = make(M6_OBJ_FRAME, 21), b = make(M6_OBJ_FRAME, 21);
 	map_table(DMA_VADDR, 1);
 	map_table(DMA_VADDR, 2);
-	bounce_paddr = map_frame(a, DMA_BOUNCE);
-	b_paddr = map_frame(b, DMA_B);
+	bounce_iova = map_frame(a, DMA_BOUNCE);
+	b_iova = map_frame(b, DMA_B);
+	dma_frames[0] = a;
+	dma_frames[1] = b;
+}
+
+/* With an IOSpace: map both frames there (copies of their caps: a cap is one mapping) and
+ * hand the controller those I/O addresses from now on; take its DMA faults. */
+static void setup_iospace(void)
+{
+	if (!hw.iospace) {
+		say("nvme: no IOSpace (no SMMU): the controller DMAs to physical addresses\n");
+		return;
+	}
+	m6_cptr_t table = make(M6_OBJ_IO_PAGE_TABLE, 0);
+	if (m6_io_page_table_map(table, hw.iospace, DMA_IOVA, 2))
+		halt("cannot map an I/O page table into the controller's IOSpace");
+	for (unsigned i = 0; i < 2; i++) {
+		m6_cptr_t io = m6_cap_alloc();
+		if (!io ||
+		    m6_cnode_copy(M6_CAP_SELF_CNODE, io, M6_DEPTH_ROOT, M6_CAP_SELF_CNODE,
+		                  dma_frames[i], M6_DEPTH_ROOT, M6_RIGHTS_ALL) ||
+		    m6_frame_map_io(io, hw.iospace, DMA_IOVA + i * 0x200000ull,
+		                    M6_RIGHT_READ | M6_RIGHT_WRITE))
+			halt("cannot map DMA memory into the controller's IOSpace");
+	}
+	m6_cptr_t fault_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, DMA_FAULT_BADGE);
+	if (!fault_signal || m6_iospace_set_notification(hw.iospace, fault_signal))
+		halt("cannot take the IOSpace's fault signal");
+	bounce_iova = DMA_IOVA;
+	b_iova = DMA_IOVA + 0x200000ull;
+	say("nvme: DMA through the controller's IOSpace: 4 MiB at I/O address 0x");
+	say_u64(DMA_IOVA, 1);
+	say("\n");
 }
 
 static void *b_ptr(unsigned off)
@@ -334,9 +381,15 @@ static uint16_t admin_run(const struct nvme_sqe *cmd, uint32_t *dw0)
 		uint64_t spent = m6_time_ns() - start;
 		if (spent >= ADMIN_TIMEOUT_NS)
 			return 0xffff;
-		/* (A crash hook's signal must not be lost while we wait here.) */
-		block_driver_crash_arm(&crash_hook,
-		                       m6_wait_timeout(&timer, ADMIN_TIMEOUT_NS - spent));
+		/* Keep what the wait took for the main loop: an I/O queue interrupt left
+		 * unacknowledged would stay masked (MSI-X) and I/O would stop; a crash hook's
+		 * signal must not be lost either. */
+		uint64_t bits = m6_wait_timeout(&timer, ADMIN_TIMEOUT_NS - spent);
+		block_driver_crash_arm(&crash_hook, bits);
+		if (bits & DMA_FAULT_BADGE)
+			dma_fault_pending = true;
+		if (bits & IRQ_BADGE)
+			irq_pending = true;
 	}
 }
 
@@ -357,8 +410,8 @@ static const char *bring_up(bool identify)
 		return "the controller did not finish its reset (CSTS.RDY stayed 1) within CAP.TO";
 	nvme_queue_init(&admin, 0, b_ptr(OFF_ADMIN_SQ), b_ptr(OFF_ADMIN_CQ), ADMIN_DEPTH);
 	wr32(REG_AQA, (ADMIN_DEPTH - 1) << 16 | (ADMIN_DEPTH - 1));
-	wr64(REG_ASQ, b_paddr + OFF_ADMIN_SQ);
-	wr64(REG_ACQ, b_paddr + OFF_ADMIN_CQ);
+	wr64(REG_ASQ, b_iova + OFF_ADMIN_SQ);
+	wr64(REG_ACQ, b_iova + OFF_ADMIN_CQ);
 	barrier();
 	/* NVM command set, 4 KiB pages; the test fault asks for 128 MiB pages (CC.MPS 15),
 	 * beyond any controller's CAP.MPSMAX, an enable it must refuse. */
@@ -376,12 +429,12 @@ static const char *bring_up(bool identify)
 		uint32_t min_page = 1u << (12 + ((cap >> 48) & 0xf));
 		struct nvme_ctrl_info ctrl;
 		struct nvme_ns_info ns;
-		nvme_cmd_identify(&cmd, NVME_CNS_CONTROLLER, 0, b_paddr + OFF_IDENTIFY);
+		nvme_cmd_identify(&cmd, NVME_CNS_CONTROLLER, 0, b_iova + OFF_IDENTIFY);
 		if (admin_run(&cmd, NULL) != 0)
 			return "Identify Controller failed";
 		if (nvme_parse_identify_ctrl(b_ptr(OFF_IDENTIFY), min_page, &ctrl, &why))
 			return why;
-		nvme_cmd_identify(&cmd, NVME_CNS_NAMESPACE, NSID, b_paddr + OFF_IDENTIFY);
+		nvme_cmd_identify(&cmd, NVME_CNS_NAMESPACE, NSID, b_iova + OFF_IDENTIFY);
 		if (admin_run(&cmd, NULL) != 0)
 			return "Identify Namespace 1 failed (no namespace 1?)";
 		if (nvme_parse_identify_ns(b_ptr(OFF_IDENTIFY), &ns, &why))
@@ -417,10 +470,10 @@ static const char *bring_up(bool identify)
 	/* The I/O pair, interrupting on its own MSI-X vector (1), or on INTx's one line
 	 * (vector 0) when the bus could not hand MSI-X. */
 	nvme_queue_init(&io, 1, b_ptr(OFF_IO_SQ), b_ptr(OFF_IO_CQ), io_depth);
-	if (nvme_cmd_create_io_cq(&cmd, 1, io_depth, b_paddr + OFF_IO_CQ, hw.io_vector, true) ||
+	if (nvme_cmd_create_io_cq(&cmd, 1, io_depth, b_iova + OFF_IO_CQ, hw.io_vector, true) ||
 	    admin_run(&cmd, NULL) != 0)
 		return "Create I/O Completion Queue failed";
-	if (nvme_cmd_create_io_sq(&cmd, 1, io_depth, b_paddr + OFF_IO_SQ, 1) ||
+	if (nvme_cmd_create_io_sq(&cmd, 1, io_depth, b_iova + OFF_IO_SQ, 1) ||
 	    admin_run(&cmd, NULL) != 0)
 		return "Create I/O Submission Queue failed";
 	return NULL;
@@ -492,14 +545,14 @@ static int submit(unsigned s, const struct block_request *r, uint64_t bytes)
 			memcpy((void *)(uintptr_t)(DMA_BOUNCE + r->offset),
 			       (const void *)(uintptr_t)(M6_MEM_DATA_VADDR + r->offset), bytes);
 		/* The mirror is contiguous: page i of the transfer is the next 4 KiB. */
-		uint64_t first = bounce_paddr + (r->offset & ~(uint64_t)(NVME_PAGE_SIZE - 1));
+		uint64_t first = bounce_iova + (r->offset & ~(uint64_t)(NVME_PAGE_SIZE - 1));
 		uint32_t in_page = (uint32_t)(r->offset % NVME_PAGE_SIZE);
 		size_t pages = (size_t)((in_page + bytes + NVME_PAGE_SIZE - 1) / NVME_PAGE_SIZE);
 		uint64_t list[M6_MEM_DATA_SIZE / NVME_PAGE_SIZE + 1];
 		for (size_t i = 0; i < pages; i++)
 			list[i] = first + i * NVME_PAGE_SIZE;
 		uint64_t *list_page = b_ptr(OFF_PRP + s * 0x1000u);
-		uint64_t list_iova = b_paddr + OFF_PRP + s * 0x1000u;
+		uint64_t list_iova = b_iova + OFF_PRP + s * 0x1000u;
 		struct nvme_prp prp;
 		/* Cannot fail: check() bounds the request to the data region, the mirror's pages
 		 * are aligned and one list page holds the largest request. */
@@ -593,11 +646,52 @@ static bool reap(void)
 
 /* A command timed out: the controller is stuck. Everything in flight gets eio; the
  * controller is brought up again (or, if it will not come back, the disk is dead). */
+static void restart_controller(void);
+
 static void reset_controller(void)
 {
 	say("nvme: a command did not complete within ");
 	say_u64(COMMAND_TIMEOUT_NS / 1000000000ull, 0);
 	say(" s: resetting the controller\n");
+	restart_controller();
+}
+
+/* The SMMU blocked a DMA of the controller: the driver mapped everything it gave it, so
+ * either the controller is broken or a command was corrupted. Whatever was in flight may
+ * have lost data the controller thought it wrote: treat it as failed (eio for those, and
+ * the reset path), as for a stuck command. */
+static void dma_fault(void)
+{
+	dma_fault_pending = false;
+	struct m6_io_fault_info f;
+	if (m6_iospace_read_fault(hw.iospace, &f) != M6_OK || f.count == 0)
+		return;
+	say("nvme: the SMMU blocked the controller's DMA (");
+	say(f.flags & M6_IO_FAULT_WRITE ? "write to" : "read from");
+	say(" I/O address 0x");
+	say_u64(f.iova, 1);
+	say(", ");
+	say_u64(f.count, 0);
+	say(" event(s)): resetting the controller\n");
+	restart_controller();
+}
+
+/* The test fault `dmafault`: an Identify whose data goes to the I/O address just past
+ * the driver's 4 MiB, where nothing is mapped (QEMU's controller completes it anyway:
+ * the SMMU drops the writes). */
+static void inject_dma_fault(void)
+{
+	uint64_t iova = DMA_IOVA + 0x400000ull;
+	say("nvme: test fault: an Identify into unmapped I/O address 0x");
+	say_u64(iova, 1);
+	say("\n");
+	struct nvme_sqe cmd;
+	nvme_cmd_identify(&cmd, NVME_CNS_CONTROLLER, 0, iova);
+	admin_run(&cmd, NULL);
+}
+
+static void restart_controller(void)
+{
 	struct nvme_done lost[IO_DEPTH];
 	unsigned n = nvme_queue_abandon(&io, lost, IO_DEPTH);
 	for (unsigned i = 0; i < n; i++)
@@ -687,7 +781,10 @@ int main(int argc, char **argv)
 	 * `args "dupwrite" "N"`: the first write from the N-th I/O command on is put in the
 	 * submission queue twice with the same command id, so the controller completes it
 	 * twice, as a hostile or broken device might: the second completion must be refused
-	 * (its id is no longer in flight) and logged, and nothing else disturbed. */
+	 * (its id is no longer in flight) and logged, and nothing else disturbed.
+	 * `args "dmafault" "N"`: after the N-th I/O command, an Identify is sent into an I/O
+	 * address nothing is mapped at, as a controller gone astray would write: the SMMU must
+	 * block it, and the driver must take its IOSpace's signal as a failed controller. */
 	if (argc == 3) {
 		unsigned n = 0;
 		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++)
@@ -698,6 +795,8 @@ int main(int argc, char **argv)
 			dup_after = n;
 		else if (strcmp(argv[1], "noready") == 0)
 			fault_bad_mps = n != 0;
+		else if (strcmp(argv[1], "dmafault") == 0)
+			dmafault_after = n;
 	}
 
 	crash_hook.console = CAP_DEBUG_CONSOLE;
@@ -734,6 +833,7 @@ int main(int argc, char **argv)
 	why = nvme_hw_acquire(&hw);
 	if (why)
 		halt(why);
+	setup_iospace();
 	/* INTx: one handler for both queues. MSI-X: the admin queue's vector 0 and the I/O
 	 * pair's vector 1, each with a badge of its own, so only the one that fired is acked. */
 	m6_cptr_t io_signal = m6_cap_mint(CAP_WAKE, M6_RIGHT_WRITE, IRQ_BADGE);
@@ -773,6 +873,8 @@ int main(int argc, char **argv)
 	m6_signal(CAP_CLIENT);
 
 	for (;;) {
+		if (dma_fault_pending)
+			dma_fault();
 		bool answered = reap();
 		if (irq_pending) {
 			/* INTx is level-triggered: the line drops once the CQ head doorbell says
@@ -819,6 +921,8 @@ int main(int argc, char **argv)
 				say_u64(submitted_total, 0);
 				say(" (a write) is submitted twice\n");
 			}
+			if (submitted_total == dmafault_after && hw.iospace)
+				inject_dma_fault();
 			if (submitted_total == stall_after) {
 				say("nvme: test fault: from I/O command ");
 				say_u64(stall_after, 0);
@@ -853,5 +957,7 @@ int main(int argc, char **argv)
 			ack_irq(); /* an admin completion no admin_run waited for (it polled it) */
 		if (bits & TIMER_BADGE)
 			check_timeouts(true);
+		if (bits & DMA_FAULT_BADGE)
+			dma_fault_pending = true;
 	}
 }

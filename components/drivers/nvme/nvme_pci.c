@@ -4,7 +4,9 @@
  * "PCI"); m6_pci_open claims the first one and maps its BARs; m6_pci_msix hands MSI-X
  * vectors as LPIs through the ITS (the bus programs the table and enables MSI-X), or
  * m6_pci_intx the INTx line (the bus resolves the host bridge's interrupt-map). The driver
- * never touches config space: the bus enabled the function when it enumerated. Page
+ * never touches config space: the bus enabled the function when it enumerated. With an
+ * SMMU, m6_pci_iospace gets the IOSpace the bus bound to the controller (nvme_main.c maps
+ * the DMA memory there). Page
  * tables for the BAR mappings come from the driver's `untyped dma` pool, after its DMA
  * frames. */
 #include <stdint.h>
@@ -33,6 +35,13 @@ const char *nvme_hw_acquire(struct nvme_hw *hw)
 		return "BAR0 is not a mapped memory BAR of at least 8 KiB";
 	hw->regs = (volatile uint8_t *)(uintptr_t)bar0->vaddr;
 	hw->regs_size = (size_t)bar0->size;
+	/* The IOSpace the bus binds to the controller's requester ID: its DMA then reaches the
+	 * pages the driver maps there and nothing else. `unsupported` (no SMMU, or a bus
+	 * without iospace_control) leaves the controller DMAing to physical addresses. */
+	hw->iospace = 0;
+	uint64_t err = m6_pci_iospace(&dev, &hw->iospace);
+	if (err != M6_OK && err != PCI_ERR_UNSUPPORTED)
+		return "the PCIe bus could not give the controller an IOSpace";
 	/* MSI-X when the controller has two vectors and the bus can hand them (its spec gives
 	 * it the ITS: `untyped msi`): vector 0 for the admin queue, 1 for the I/O pair. Else
 	 * the INTx line for both. */

@@ -19,6 +19,12 @@
  *   and the MSI-X vectors (LPIs through the GICv3 ITS);
  * - `untyped msi SIZE` (optional): RAM for the ITS's MSI devices, one per function that
  *   asks for MSI-X (32 bytes per event, at least 512);
+ * - `syscap iospace_control`, `untyped iospaces SIZE` and `notification faults`
+ *   (optional, together): an IOSpace (16 KiB) per function whose driver asks for one,
+ *   bound to its requester ID; the SMMU's fault signals arrive on `faults`, bound to the
+ *   bus's thread, and each is logged naming the device. Without them the bus hands no
+ *   IOSpace (`unsupported`), and on a system with an SMMU its drivers' devices reach no
+ *   memory at all;
  * - `syscap debug_console`; in a test system without claims, `syscap power`.
  *
  * The bus never powers off a system that has drivers: it keeps serving. */
@@ -183,6 +189,11 @@ struct fstate {
 	m6_cptr_t frames[PCIE_MAX_BARS]; /* the first of the BAR's frame caps; 0: not made */
 	m6_cptr_t msi_device;            /* bound to its requester ID, once MSI-X is asked for */
 	bool msix_enabled;
+	/* The function's 16 KiB of `untyped iospaces` (split off once, on its first
+	 * IOSpace), and the IOSpace made from it (0: none now). A reset deletes the IOSpace;
+	 * with nothing derived left, the untyped is whole again for the next one. */
+	m6_cptr_t io_untyped;
+	m6_cptr_t iospace;
 };
 static struct fstate fstate[PCIE_MAX_FUNCTIONS];
 
@@ -692,6 +703,13 @@ static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 		if (lines[l].owner == fi)
 			take_back(lines[l].handler);
 	}
+	if (fstate[fi].iospace) {
+		/* Deleting the last cap unbinds the stream before it returns: from here the
+		 * device reaches nothing, whatever mapping caps its driver still holds. */
+		take_back(fstate[fi].iospace);
+		m6_cnode_delete(M6_CAP_SELF_CNODE, fstate[fi].iospace, M6_DEPTH_ROOT);
+		fstate[fi].iospace = 0;
+	}
 	say("pcie: badge ");
 	put_dec(badge);
 	say(" resets ");
@@ -699,6 +717,148 @@ static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 	say("\n");
 	return M6_OK;
 }
+
+#if defined(CAP_IOSPACE_CONTROL) && defined(CAP_IOSPACES) && defined(CAP_FAULTS)
+#define IOSPACE_BITS 14 /* an IOSpace is 16 KiB (docs/kernel.md, "IOSpaces") */
+static bool smmu_present;
+
+static uint32_t rid_of(const struct pcie_function *f)
+{
+	return (uint32_t)f->bus << 8 | (uint32_t)f->dev << 3 | f->fn;
+}
+
+static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_t *iospace)
+{
+	(void)state;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	if (err != M6_OK)
+		return err;
+	if (!smmu_present)
+		return PCI_ERR_UNSUPPORTED;
+	struct fstate *st = &fstate[fi];
+	if (!st->iospace) {
+		if (!st->io_untyped) {
+			m6_cptr_t ut = m6_cap_alloc();
+			if (!ut)
+				return M6_ERR_NOT_ENOUGH_MEMORY;
+			err = m6_untyped_retype(CAP_IOSPACES, M6_OBJ_UNTYPED, IOSPACE_BITS,
+			                        M6_CAP_SELF_CNODE, ut, 1);
+			if (err != M6_OK)
+				return err; /* `untyped iospaces` too small for this many functions
+				             */
+			st->io_untyped = ut;
+		}
+		m6_cptr_t io = m6_cap_alloc();
+		if (!io)
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+		err =
+		    m6_untyped_retype(st->io_untyped, M6_OBJ_IOSPACE, 0, M6_CAP_SELF_CNODE, io, 1);
+		if (err == M6_OK) {
+			err = m6_iospace_control_bind(CAP_IOSPACE_CONTROL, io,
+			                              rid_of(&result.functions[fi]));
+			if (err != M6_OK)
+				m6_cnode_delete(M6_CAP_SELF_CNODE, io, M6_DEPTH_ROOT);
+		}
+		if (err != M6_OK)
+			return err == M6_ERR_ILLEGAL_OPERATION ? PCI_ERR_UNSUPPORTED : err;
+		st->iospace = io;
+		say("pcie: badge ");
+		put_dec(badge);
+		say(" gets an IOSpace for ");
+		say_bdf(&result.functions[fi]);
+		say(" (stream 0x");
+		put_hex(rid_of(&result.functions[fi]), 4);
+		say(")\n");
+	}
+	*iospace = st->iospace;
+	return M6_OK;
+}
+
+static const char *fault_name(uint64_t type)
+{
+	switch (type) {
+	case M6_IO_FAULT_BAD_STREAM:
+		return "a stream beyond the SMMU's table";
+	case M6_IO_FAULT_NOT_BOUND:
+		return "no IOSpace";
+	case M6_IO_FAULT_TRANSLATION:
+		return "nothing mapped";
+	case M6_IO_FAULT_PERMISSION:
+		return "a read-only mapping";
+	default:
+		return "an SMMU fault";
+	}
+}
+
+/* The SMMU reported DMA the IOSpaces did not allow: name the device, so whoever reads
+ * the log knows which function (and, through the claim, which driver) misbehaved. The
+ * driver learns it from its IOSpace's own notification. */
+static void on_faults(void *state, uint64_t word)
+{
+	(void)state;
+	(void)word;
+	struct m6_io_fault_info f;
+	if (m6_iospace_control_read_fault(CAP_IOSPACE_CONTROL, &f) != M6_OK || f.count == 0)
+		return;
+	say("pcie: DMA fault: ");
+	int fi = -1;
+	for (size_t i = 0; i < result.count && fi < 0; i++) {
+		if (rid_of(&result.functions[i]) == f.stream_id)
+			fi = (int)i;
+	}
+	if (fi >= 0) {
+		const struct pcie_function *dev = &result.functions[fi];
+		say_bdf(dev);
+		say(" (");
+		put_hex(dev->vendor, 4);
+		say(":");
+		put_hex(dev->device, 4);
+		say(")");
+		if (fstate[fi].claimed_by) {
+			say(", claimed by badge ");
+			put_dec(fstate[fi].claimed_by);
+		}
+	} else {
+		say("stream ");
+		put_hex(f.stream_id, 4);
+		say(" (no function of that requester ID)");
+	}
+	say(f.flags & M6_IO_FAULT_WRITE ? ": write to iova 0x" : ": read from iova 0x");
+	put_hex(f.iova, 12);
+	say(" blocked (");
+	say(fault_name(f.type));
+	say("), ");
+	put_dec(f.count);
+	say(" event(s)\n");
+}
+
+static void setup_iospaces(void)
+{
+	uint64_t streams = 0, doorbell = 0;
+	if (m6_iospace_control_info(CAP_IOSPACE_CONTROL, &streams, &doorbell) != M6_OK ||
+	    streams == 0) {
+		say("pcie: no SMMU: drivers' devices DMA to physical addresses, unchecked\n");
+		return;
+	}
+	m6_cptr_t signal = m6_cap_mint(CAP_FAULTS, M6_RIGHT_WRITE, 1);
+	if (!signal || m6_tcb_bind_notification(M6_CAP_SELF_TCB, CAP_FAULTS) != M6_OK ||
+	    m6_iospace_control_set_notification(CAP_IOSPACE_CONTROL, signal) != M6_OK)
+		fail("cannot take the SMMU's fault signals");
+	smmu_present = true;
+}
+#else
+static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_t *iospace)
+{
+	(void)state;
+	(void)iospace;
+	int fi;
+	uint64_t err = lookup(badge, index, false, &fi);
+	/* No `syscap iospace_control` (with `untyped iospaces` and `notification faults`):
+	 * the bus cannot give the device an IOSpace. */
+	return err != M6_OK ? err : PCI_ERR_UNSUPPORTED;
+}
+#endif
 
 static const struct pci_ops ops = {
     .count = op_count,
@@ -709,6 +869,7 @@ static const struct pci_ops ops = {
     .config_read = op_config_read,
     .config_write = op_config_write,
     .reset = op_reset,
+    .iospace = op_iospace,
 };
 
 static _Noreturn void serve(void)
@@ -721,11 +882,15 @@ static _Noreturn void serve(void)
 #endif
 	for (size_t i = 0; i < M6_PCI_CLAIMS_COUNT; i++)
 		allow[i] = (struct m6_idl_allow){claims[i].badge, claims[i].badge, PCI_METHODS_ALL};
-	const struct pci_server server = {
+	struct pci_server server = {
 	    .ops = &ops,
 	    .allow = allow,
 	    .allow_count = M6_PCI_CLAIMS_COUNT,
 	};
+#if defined(CAP_IOSPACE_CONTROL) && defined(CAP_IOSPACES) && defined(CAP_FAULTS)
+	setup_iospaces();
+	server.on_notification = on_faults;
+#endif
 	pci_serve(M6_PCI_BUS_ENDPOINT, &server);
 }
 #endif

@@ -8,8 +8,9 @@
  * (device memory) from `vaddr` on, each BAR at the next multiple of its size so that a
  * BAR keeps its natural alignment. Page tables for the mappings are retyped from `tables`
  * (4 KiB each, created as needed: a few for a small BAR). m6_pci_intx() gets the INTx
- * handler, m6_pci_msix() an MSI-X vector's. Return values are M6_OK, an m6 error, or a pci.idl
- *error (pci_error_name()).
+ * handler, m6_pci_msix() an MSI-X vector's, m6_pci_iospace() the IOSpace its DMA goes
+ * through (with the SMMU). Return values are M6_OK, an m6 error, or a pci.idl error
+ * (pci_error_name()).
  *
  * The driver stays short:
  *
@@ -57,5 +58,11 @@ uint64_t m6_pci_intx(const struct m6_pci_device *dev, m6_cptr_t *handler, uint32
  * enables MSI-X (INTx off); the handler starts masked: bind a notification, then ack. */
 uint64_t m6_pci_msix(const struct m6_pci_device *dev, uint32_t vector, m6_cptr_t *handler,
                      uint32_t *intid);
+
+/* The function's IOSpace (pci.idl's iospace()), in a fresh slot (*iospace): its DMA
+ * reaches what the driver maps into it (m6_io_page_table_map, m6_frame_map_io) and the ITS
+ * doorbell. PCI_ERR_UNSUPPORTED: the bus cannot give one (no SMMU, or no
+ * `syscap iospace_control` in the bus's spec): the device DMAs to physical addresses. */
+uint64_t m6_pci_iospace(const struct m6_pci_device *dev, m6_cptr_t *iospace);
 
 #endif
