@@ -12,6 +12,11 @@
         answers each with a media error, which the driver sends once more.
         `random-intx` gives the controller one MSI-X vector (msix_qsize=1): the driver
         wants two (admin, I/O), so it takes the INTx line.
+    check_nvme.py restart-batch IMG RUN_QEMU_ARGS... -- QEMU...
+        test/blkrestart's client on NVMe (qemu.nvme.restart-batch): the image starts as
+        test/blk's pattern and must end with blocks 1000..1255 holding the written pattern
+        and every other block untouched (the writes cut short by the driver's fault were
+        all written again).
     check_nvme.py run IMG RUN_QEMU_ARGS... -- QEMU...
         Only the run and its output checks, with the image attached.
 
@@ -34,7 +39,9 @@ import blk_image  # noqa: E402 (the pattern and its check)
 # NVMe's Identify reports this as the serial; MDTS 7 (512 KiB) is QEMU's default, the
 # value real controllers often have; the blk client wants 1 MiB requests, so it gets 9.
 SERIAL = "m6nvme"
-MODES = ("blk", "random", "random-ioerror", "random-intx", "run")
+MODES = ("blk", "random", "random-ioerror", "random-intx", "restart-batch", "run")
+# restart-batch: the blocks test/blkrestart's client writes.
+RESTART_WRITTEN = set(range(1000, 1256))
 # Two rules that each fail one read of the medium with EIO, once: the first two reads.
 BLKDEBUG = "".join('[inject-error]\nevent = "read_aio"\nerrno = "5"\nonce = "on"\n\n'
                    for _ in range(2))
@@ -75,6 +82,8 @@ def main() -> int:
         problems = []  # the run's own checks only (run_qemu.py's --expect/--forbid)
     elif mode == "blk":
         problems = blk_image.check(disk)
+    elif mode == "restart-batch":
+        problems = blk_image.check(disk, RESTART_WRITTEN)
     else:
         problems = []
         log = run_args[run_args.index("--log") + 1] if "--log" in run_args else None

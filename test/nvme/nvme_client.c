@@ -15,7 +15,15 @@
  *
  * `args "stall"`: the driver is told to stop ringing doorbells partway through (its own
  * `args`), so requests in flight time out: they must come back eio (counted, then sent
- * again, as a file system would) and the workload must still finish with every byte right. */
+ * again, as a file system would) and the workload must still finish with every byte right.
+ *
+ * `args "restart"` (test/blkrestart's nvme_restart system, docs/supervision.md): the driver
+ * runs under a supervisor and the client gives it the debug signal that makes it fault at
+ * the 1024th request from then (block.h), so it faults part way through the workload with
+ * requests at the controller: those come back eio and are sent again, as with "stall",
+ * and the workload must finish with every byte right after exactly one restart. Then the
+ * client makes the driver fault at its next request again and again until the supervisor
+ * gives up: from then on every request fails with eio at once. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -150,6 +158,7 @@ static unsigned answer(const struct block_completion *c)
 int main(int argc, char **argv)
 {
 	bool stall = argc == 2 && strcmp(argv[1], "stall") == 0;
+	bool restart = argc == 2 && strcmp(argv[1], "restart") == 0;
 	int init = m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, data, M6_MEM_DATA_SIZE,
 	                                CAP_DONE, CAP_DRIVER);
 	if (argc == 2 && strcmp(argv[1], "nodisk") == 0) {
@@ -177,6 +186,10 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < 128; i++)
 			shadow[b * 128 + i] = original_word(b, i);
 
+#ifdef CAP_CRASH_SOON
+	if (restart)
+		m6_signal(CAP_CRASH_SOON); /* a fault at the 1024th request from now */
+#endif
 	/* The workload: DEPTH in flight, batched submissions. */
 	unsigned started = 0, peak = 0;
 	m6_block_plug(&blk);
@@ -244,8 +257,29 @@ int main(int argc, char **argv)
 	say("\n");
 	if (stall)
 		expect(eio > 0, "the stalled requests came back eio");
+	else if (restart)
+		expect(eio > 0 && blk.restarts == 1 && !blk.gone,
+		       "the requests at the controller when it faulted came back eio, one restart");
 	else
 		expect(eio == 0, "no eio without a fault");
+#ifdef CAP_CRASH
+	/* Fault after fault, until the supervisor gives up: then eio for good, at once. */
+	unsigned crashes = 0;
+	while (restart && !blk.gone && crashes < 10) {
+		m6_signal(CAP_CRASH);
+		expect(m6_block_read(&blk, 0, 1, 0) == -BLOCK_STATUS_EIO, "a read at a fault: eio");
+		crashes++;
+	}
+	if (restart) {
+		expect(blk.gone, "the supervisor gave up: the disk is gone");
+		say("nvme-test: the driver is gone after ");
+		say_u64(crashes, 0);
+		say(" more faults\n");
+		expect(m6_block_read(&blk, 0, 1, 0) == -BLOCK_STATUS_EIO, "eio once gone");
+		expect(m6_block_submit(&blk, BLOCK_OP_READ, 0, 1, 0, 0) == -BLOCK_STATUS_EIO,
+		       "submit refused once gone");
+	}
+#endif
 	say(failures ? "nvme-test: FAIL\n" : "nvme-test: PASS\n");
 	m6_power_off(CAP_POWER);
 	return 0;

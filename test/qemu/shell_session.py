@@ -153,6 +153,9 @@ def check_disk(image: str, tree: dict[str, bytes | None], failures: list[str]) -
             failures.append(f"mtype ::/{path}: {got.stdout!r}, expected {want!r}")
 
 
+# The block drivers a system's disk may have, and what each calls its device in its log.
+DISK_DEVICE = {"virtio-blk": "device", "nvme": "controller"}
+DISK_DRIVERS = "|".join(re.escape(d) for d in DISK_DEVICE)
 RESTART_LINE = r"supervisor: component disk faulted \(pc 0x[0-9a-f]+, address 0x8\) \u2014 restarting \(1\)"
 
 
@@ -162,9 +165,14 @@ def disk_restart(child: pexpect.spawn, expect: Any, run_checked: Any, failures: 
     expect(r"shell: asking the disk driver to fault during its next \d+ requests", "crash disk")
     expect(re.escape(PROMPT), "prompt after crash disk")
     child.send("cp /bin/busybox /disk/big.bin\r")
-    expect(r"virtio-blk: faulting on purpose", "the driver's fault")
+    # The same lines from whichever block driver the system has (block_driver.h): the
+    # fault, the supervisor's restart, and the new run resetting its device first.
+    expect(rf"({DISK_DRIVERS}): faulting on purpose", "the driver's fault")
+    driver = child.match.group(1)
+    if isinstance(driver, bytes):
+        driver = driver.decode()
     expect(RESTART_LINE, "the supervisor's restart line")
-    expect(r"virtio-blk: restarted: resetting the device", "the restarted driver")
+    expect(rf"{re.escape(driver)}: restarted: resetting the {DISK_DEVICE[driver]}", "the restarted driver")
     # The copy ends, either way: an I/O error or nothing (it completed after all).
     i = child.expect([r"cp: /disk/big\.bin: I/O error\r*\n" + re.escape(PROMPT), re.escape(PROMPT),
                       pexpect.TIMEOUT, pexpect.EOF])

@@ -24,4 +24,10 @@ struct nvme_hw {
  */
 const char *nvme_hw_acquire(struct nvme_hw *hw);
 
+/* Stops a controller an earlier run of the driver held (a restart: docs/supervision.md)
+ * before this run makes DMA memory from the same pool, so nothing the crashed run gave
+ * it can write there any more; on a first start there is nothing to stop. Returns NULL or
+ * a reason. */
+const char *nvme_hw_stop(void);
+
 #endif

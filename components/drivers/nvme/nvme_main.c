@@ -5,11 +5,11 @@
  * What the spec gives it (examples/shell/shell.m6, test/nvme/nvme.m6.in): `pci bus claims
  * class 0x010802 as NVME`, through which nvme_pci.c gets the controller (nvme_hw.h: its
  * registers and interrupts), `notification wake` (the client's signals, badge 1; the I/O
- * queue pair's interrupt, badge 2; the timer, badge 4; MSI-X: the admin queue's interrupt,
- * badge 8), `timer clock`, `signal client.done as CLIENT badge 1`, the shared regions
- * `ring` and `data`, and `untyped dma 8 MiB` for the memory the controller reads and
- * writes (two 2 MiB frames) and page tables. Test systems may add `args` for a fault
- * (main).
+ * queue pair's interrupt, badge 2; the debug crash hook, 4 and 8 (block.h); the timer,
+ * badge 16; MSI-X: the admin queue's interrupt, badge 32), `timer clock`, `signal client.done as
+ * CLIENT badge 1`, the shared regions `ring` and `data`, and `untyped dma 8 MiB` for the memory the
+ * controller reads and writes (two 2 MiB frames) and page tables. Test systems may add `args` for a
+ * fault (main).
  *
  * Bring-up (NVMe 2.0 base spec, 3.5.1): disable and wait for CSTS.RDY = 0, set up the
  * admin queue, enable and wait for CSTS.RDY = 1 (both bounded by CAP.TO), Identify the
@@ -26,8 +26,17 @@
  * deadline only when it is not armed already (one TIMER_SET per timeout period, not per
  * command). A command older than COMMAND_TIMEOUT_NS that has not completed, on a
  * controller that does not answer an admin command either, means it is stuck: log, reset
- * it, answer every request in flight eio, bring it up again and carry on (check_timeouts). */
-#include <stdatomic.h>
+ * it, answer every request in flight eio, bring it up again and carry on (check_timeouts).
+ *
+ * Restarts (docs/supervision.md, block_driver.h): a supervisor may restart the driver from
+ * a clean state. Every start first has the bus stop the function a last run held (bus
+ * mastering off: nvme_hw_stop), before any DMA memory is made from the pool the crashed
+ * run's queues were in; bring-up then disables the controller (CC.EN = 0, which deletes
+ * every queue and drops every command) before anything else, identifies it afresh, and
+ * only then publishes the geometry and bumps the epoch, so requests sent to the last run
+ * are answered `estale` without reaching the disk. The run after the supervisor gave up
+ * (M6_RESTART_FINAL) stops the function and tells the client the disk is gone. The
+ * shell's `crash disk` (BLOCK_DEBUG_CRASH_BADGE) makes the driver fault on purpose. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -36,10 +45,12 @@
 #include <m6/debug.h>
 #include <m6/invocations.h>
 #include <m6/runtime.h>
+#include <m6/supervision.h>
 #include <m6/time.h>
 #include <m6_caps.h>
 
 #include "block.h"
+#include "block_driver.h"
 #include "nvme_core.h"
 #include "nvme_hw.h"
 
@@ -61,9 +72,9 @@
 #define CAP_CSS_NVM        (1ull << 37)
 
 #define CLIENT_BADGE       1u
-#define IRQ_BADGE          2u /* the I/O queue pair's interrupt (INTx: the only one) */
-#define ADMIN_IRQ_BADGE    8u /* MSI-X: the admin queue's vector 0 */
-#define TIMER_BADGE        4u
+#define IRQ_BADGE          2u  /* the I/O queue pair's interrupt (INTx: the only one) */
+#define ADMIN_IRQ_BADGE    32u /* MSI-X: the admin queue's vector 0 */
+#define TIMER_BADGE        16u
 
 #define ADMIN_DEPTH        64u
 #define IO_DEPTH           128u /* >= the block protocol's 64 requests + 1 (CAP.MQES permitting) */
@@ -95,6 +106,9 @@ _Static_assert(OFF_PRP + SLOTS * 0x1000u <= 0x200000u, "the PRP lists fit frame 
  * one list page. */
 _Static_assert((M6_MEM_DATA_SIZE / NVME_PAGE_SIZE + 1) - 1 <= NVME_PRP_PER_PAGE,
                "one PRP list page per request");
+_Static_assert(((CLIENT_BADGE | IRQ_BADGE | ADMIN_IRQ_BADGE | TIMER_BADGE) &
+                (BLOCK_DEBUG_CRASH_BADGE | BLOCK_DEBUG_CRASH_NOW_BADGE)) == 0,
+               "the crash hook's badges are the same for every block driver (block.h)");
 _Static_assert((int)NVME_BLOCK_EIO == (int)BLOCK_STATUS_EIO &&
                    (int)NVME_BLOCK_ENXIO == (int)BLOCK_STATUS_ENXIO &&
                    (int)NVME_BLOCK_EINVAL == (int)BLOCK_STATUS_EINVAL &&
@@ -108,7 +122,11 @@ static struct nvme_queue admin, io;
 static unsigned dstrd;            /* doorbell stride: 4 << CAP.DSTRD bytes */
 static uint64_t ready_timeout_ns; /* CAP.TO */
 static uint16_t io_depth;
-static bool dead; /* bring-up failed: every request gets eio */
+static bool dead;      /* bring-up failed: every request gets eio */
+static bool gone;      /* the client was told the disk is gone */
+static uint32_t epoch; /* the epoch requests must carry (block.idl) */
+/* `crash disk`: a debug aid only the spec's holder of that badge has (block_driver.h). */
+static struct block_driver_crash crash_hook = {.name = "nvme"};
 static struct m6_timer timer;
 static bool timer_armed;
 static uint64_t timeout_ticks;
@@ -192,19 +210,18 @@ static void cq_doorbell(uint16_t qid, uint16_t head)
 	wr32(DOORBELL + (2u * qid + 1u) * (4u << dstrd), head);
 }
 
-/* Setup failures that leave nothing to serve: the geometry tells the client there is no
- * disk (a geometry without the magic, as virtio_blk does), so it gets errors, not a hang. */
+/* Failures that leave nothing to serve: the geometry tells the client there is no disk
+ * (block_driver_publish_gone: at the first start, a geometry without the magic; after
+ * that, the magic's loss with a new epoch), so it gets errors, not a hang. */
 static void no_disk(const char *why)
 {
 	say("nvme: ");
 	say(why);
 	say("\n");
 	dead = true;
-	if (geometry &&
-	    !atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed)) {
-		geometry->magic = 0;
-		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
-		                      memory_order_release);
+	if (geometry && !gone) {
+		gone = true;
+		block_driver_publish_gone(geometry);
 		m6_signal(CAP_CLIENT);
 	}
 }
@@ -317,7 +334,9 @@ static uint16_t admin_run(const struct nvme_sqe *cmd, uint32_t *dw0)
 		uint64_t spent = m6_time_ns() - start;
 		if (spent >= ADMIN_TIMEOUT_NS)
 			return 0xffff;
-		m6_wait_timeout(&timer, ADMIN_TIMEOUT_NS - spent);
+		/* (A crash hook's signal must not be lost while we wait here.) */
+		block_driver_crash_arm(&crash_hook,
+		                       m6_wait_timeout(&timer, ADMIN_TIMEOUT_NS - spent));
 	}
 }
 
@@ -420,6 +439,8 @@ static uint32_t check(const struct block_request *r, uint64_t *bytes)
 	*bytes = 0;
 	if (dead)
 		return BLOCK_STATUS_EIO;
+	if (r->epoch != epoch)
+		return BLOCK_STATUS_ESTALE; /* sent to the run before a restart: not carried out */
 	switch (r->op) {
 	case BLOCK_OP_FLUSH:
 		return has_flush ? BLOCK_STATUS_OK : BLOCK_STATUS_EOPNOTSUPP;
@@ -679,11 +700,38 @@ int main(int argc, char **argv)
 			fault_bad_mps = n != 0;
 	}
 
+	crash_hook.console = CAP_DEBUG_CONSOLE;
+
+	uint64_t restart = m6_restart_word();
+	if (restart & M6_RESTART_FINAL) {
+		/* Our supervisor gave up: stop the controller (no bus mastering, no DMA), tell
+		 * the client, and wait for good. */
+		say("nvme: given up; the disk is gone\n");
+		const char *stop_why = nvme_hw_stop();
+		if (stop_why) {
+			say("nvme: ");
+			say(stop_why);
+			say("\n");
+		}
+		gone = dead = true;
+		block_driver_publish_gone(geometry);
+		m6_signal(CAP_CLIENT);
+		for (;;)
+			m6_wait(CAP_WAKE);
+	}
+	if (M6_RESTART_COUNT(restart))
+		say("nvme: restarted: resetting the controller\n");
+	/* First of all, before the pool gives this run its DMA memory (the same physical
+	 * pages the last run's queues and buffers were in): no DMA from the last run. */
+	const char *why = nvme_hw_stop();
+	if (why)
+		halt(why);
+
 	if (m6_timer_init(&timer, CAP_CLOCK, CAP_WAKE, TIMER_BADGE))
 		halt("cannot bind the timer");
 	timeout_ticks = m6_ns_to_ticks(COMMAND_TIMEOUT_NS);
 	setup_dma();
-	const char *why = nvme_hw_acquire(&hw);
+	why = nvme_hw_acquire(&hw);
 	if (why)
 		halt(why);
 	/* INTx: one handler for both queues. MSI-X: the admin queue's vector 0 and the I/O
@@ -719,8 +767,9 @@ int main(int argc, char **argv)
 	why = bring_up(true);
 	if (why)
 		halt(why);
-	geometry->magic = BLOCK_MAGIC;
-	atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1, memory_order_release);
+	/* The controller was disabled (every queue and command of a last run dropped) and
+	 * brought up afresh: only now may the epoch move on. */
+	epoch = block_driver_publish(geometry);
 	m6_signal(CAP_CLIENT);
 
 	for (;;) {
@@ -732,7 +781,7 @@ int main(int argc, char **argv)
 			irq_pending = false;
 			ack_io_irq();
 		}
-		bool took = false;
+		bool took = false, crash_due = false;
 		int tail = -1;
 		for (;;) {
 			int s = free_slot();
@@ -756,6 +805,8 @@ int main(int argc, char **argv)
 			}
 			tail = t;
 			submitted_total++;
+			if (block_driver_crash_count(&crash_hook))
+				crash_due = true;
 			if (dup_after && !dup_done && submitted_total >= dup_after &&
 			    r.op == BLOCK_OP_WRITE && nvme_queue_space(&io) > 0) {
 				/* The fault bypasses the core on purpose: a copy of the entry just
@@ -777,6 +828,8 @@ int main(int argc, char **argv)
 		}
 		if (tail >= 0)
 			sq_doorbell(1, (uint16_t)tail);
+		if (crash_due) /* with this command (and maybe others) at the controller */
+			block_driver_crash_now(&crash_hook);
 		if (took && block_requests_consumer_should_signal(requests))
 			m6_signal(CAP_CLIENT);
 		if (answered && block_completions_producer_should_signal(completions))
@@ -793,6 +846,7 @@ int main(int argc, char **argv)
 		    !block_completions_producer_prepare_sleep(completions))
 			continue;
 		uint64_t bits = m6_wait(CAP_WAKE);
+		block_driver_crash_arm(&crash_hook, bits);
 		if (bits & IRQ_BADGE)
 			irq_pending = true;
 		if (bits & ADMIN_IRQ_BADGE)

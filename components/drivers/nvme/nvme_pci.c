@@ -22,15 +22,8 @@
 const char *nvme_hw_acquire(struct nvme_hw *hw)
 {
 	static struct m6_pci_device dev;
-	/* A restarted driver (docs/devices.md, supervision) finds its claim still held: the
-	 * bus then stops the function (bus mastering off, so the crashed instance's commands
-	 * can no longer write memory) and takes back what it had; m6_pci_open turns bus
-	 * mastering on again, and bring-up resets the controller itself. On a first start
-	 * nothing is claimed yet and the bus answers not_claimed (no_device: there is none, which
-	 * m6_pci_open reports): nothing to stop. */
-	uint64_t stopped = pci_reset(CAP_NVME, 0);
-	if (stopped != M6_OK && stopped != PCI_ERR_NOT_CLAIMED && stopped != PCI_ERR_NO_DEVICE)
-		return "the PCIe bus refused to stop the controller a previous instance held";
+	/* nvme_hw_stop ran first: m6_pci_open turns bus mastering on again, and bring-up
+	 * resets the controller itself. */
 	if (m6_pci_open(CAP_NVME, 0, CAP_DMA, PCI_VADDR, &dev) != M6_OK)
 		return "the PCIe bus handed no NVMe controller (none present, or claimed)";
 	if (dev.id.class_code != CLASS_NVME)
@@ -58,5 +51,18 @@ const char *nvme_hw_acquire(struct nvme_hw *hw)
 	hw->irq = hw->io_irq = admin;
 	hw->io_vector = 0;
 	hw->kind = "INTx";
+	return NULL;
+}
+
+const char *nvme_hw_stop(void)
+{
+	/* A restarted driver (docs/devices.md, supervision) finds its claim still held: the
+	 * bus then stops the function (bus mastering off, so the crashed instance's commands
+	 * can no longer read or write memory) and takes back the BAR mappings and interrupts
+	 * it had. On a first start nothing is claimed yet and the bus answers not_claimed
+	 * (no_device: there is none, which m6_pci_open reports): nothing to stop. */
+	uint64_t stopped = pci_reset(CAP_NVME, 0);
+	if (stopped != M6_OK && stopped != PCI_ERR_NOT_CLAIMED && stopped != PCI_ERR_NO_DEVICE)
+		return "the PCIe bus refused to stop the controller a previous instance held";
 	return NULL;
 }

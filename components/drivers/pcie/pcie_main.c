@@ -484,6 +484,19 @@ static volatile uint32_t *map_bar_page(int fi, unsigned bar, uint64_t offset)
 	                                        (offset & ((1u << PAGE_BITS) - 1)));
 }
 
+/* MSI-X on (function mask off) and INTx off for function `fi`: at its first vector, and
+ * again at the first one a driver asks for after a reset (op_reset turns MSI-X off). */
+static void msix_enable(int fi)
+{
+	const struct pcie_function *f = &result.functions[fi];
+	if (fstate[fi].msix_enabled)
+		return;
+	uint32_t control = cfg_of(fi, f->cap_msix);
+	ecam_write(NULL, f->bus, f->dev, f->fn, f->cap_msix, (control | 1u << 31) & ~(1u << 30));
+	ecam_write(NULL, f->bus, f->dev, f->fn, 4, (cfg_of(fi, 4) & 0xffffu) | 1u << 10);
+	fstate[fi].msix_enabled = true;
+}
+
 /* MSI-X vector `vector` of function `fi`: an LPI through the ITS (an MSI device bound to
  * the function's requester ID, docs/abi.md "MSIs"), its table entry programmed by the bus
  * (a driver never chooses an MSI address), MSI-X enabled and INTx disabled. */
@@ -498,6 +511,9 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 		return PCI_ERR_NO_INTERRUPT;
 	for (unsigned i = 0; i < msix_count; i++) {
 		if (msix_vectors[i].fi == fi && msix_vectors[i].vector == vector) {
+			/* A restarted driver asks again for what it had: the table entry still
+			 * holds it, but the reset turned MSI-X off. */
+			msix_enable(fi);
 			*handler = msix_vectors[i].handler;
 			*intid = msix_vectors[i].intid;
 			return M6_OK;
@@ -540,13 +556,7 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 	entry[2] = (uint32_t)data;
 	__asm__ volatile("dsb sy" ::: "memory");
 	entry[3] &= ~1u;
-	if (!fstate[fi].msix_enabled) {
-		uint32_t control = cfg_of(fi, f->cap_msix);
-		ecam_write(NULL, f->bus, f->dev, f->fn, f->cap_msix,
-		           (control | 1u << 31) & ~(1u << 30));
-		ecam_write(NULL, f->bus, f->dev, f->fn, 4, (cfg_of(fi, 4) & 0xffffu) | 1u << 10);
-		fstate[fi].msix_enabled = true;
-	}
+	msix_enable(fi);
 	msix_vectors[msix_count++] = (struct msix_vector){fi, vector, slot, (uint32_t)lpi};
 	*handler = slot;
 	*intid = (uint32_t)lpi;

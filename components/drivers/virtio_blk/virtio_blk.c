@@ -27,7 +27,6 @@
  * the supervisor gave up (M6_RESTART_FINAL) resets the device and tells the client the
  * disk is gone. A signal with BLOCK_DEBUG_CRASH_BADGE (the shell's `crash disk`) makes
  * the driver fault on purpose. */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,6 +39,7 @@
 #include <m6_caps.h>
 
 #include "block.h"
+#include "block_driver.h"
 
 /* virtio-mmio registers (virtio 1.2, 4.2.2) */
 #define VIRTIO_MAGIC               0x000
@@ -173,13 +173,7 @@ static void publish_gone(void)
 {
 	if (!geometry)
 		return;
-	geometry->magic = 0;
-	if (atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed))
-		atomic_fetch_add_explicit((_Atomic uint32_t *)&geometry->epoch, 1,
-		                          memory_order_release);
-	else
-		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
-		                      memory_order_release);
+	block_driver_publish_gone(geometry);
 	m6_signal(CAP_CLIENT);
 }
 
@@ -343,20 +337,9 @@ static void setup_device(void)
 	geometry->max_bytes = max_bytes;
 	geometry->queue_depth = BLOCK_REQUESTS_DEPTH;
 	geometry->flush = has_flush;
-	geometry->magic = BLOCK_MAGIC;
-	uint32_t seen =
-	    atomic_load_explicit((_Atomic uint32_t *)&geometry->epoch, memory_order_relaxed);
-	if (atomic_load_explicit((_Atomic uint32_t *)&geometry->ready, memory_order_relaxed)) {
-		/* A restart: the device was reset above, so nothing the last run took is
-		 * still going on; from the new epoch on, older requests are refused. */
-		epoch = seen + 1;
-		atomic_store_explicit((_Atomic uint32_t *)&geometry->epoch, epoch,
-		                      memory_order_release);
-	} else {
-		epoch = seen;
-		atomic_store_explicit((_Atomic uint32_t *)&geometry->ready, 1,
-		                      memory_order_release);
-	}
+	/* On a restart the device was reset above, so nothing the last run took is still
+	 * going on: from the new epoch on, older requests are refused. */
+	epoch = block_driver_publish(geometry);
 }
 
 static bool complete(uint64_t id, uint32_t status)
@@ -452,15 +435,8 @@ static bool reap(void)
 }
 
 /* `crash disk` (BLOCK_DEBUG_CRASH_BADGE): a debug aid only the spec's holder of that badge
- * has. Counted in requests so that a test can start a long copy after it and know the
- * fault comes part way through, with requests at the device (no timing involved). */
-static unsigned crash_countdown;
-
-static void crash(void)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: faulting on purpose (crash disk)\n");
-	*(volatile uint32_t *)(uintptr_t)8 = 0; /* a data abort at an unmapped page */
-}
+ * has (block_driver.h). */
+static struct block_driver_crash crash_hook = {.name = "virtio-blk"};
 
 static int free_slot(void)
 {
@@ -475,6 +451,7 @@ int main(void)
 	geometry = block_ring_geometry(M6_MEM_RING_VADDR);
 	requests = block_ring_requests(M6_MEM_RING_VADDR);
 	completions = block_ring_completions(M6_MEM_RING_VADDR);
+	crash_hook.console = CAP_DEBUG_CONSOLE;
 
 	uint64_t restart = m6_restart_word();
 	if (restart & M6_RESTART_FINAL) {
@@ -516,7 +493,7 @@ int main(void)
 			if (status == BLOCK_STATUS_OK) {
 				submit((unsigned)s, &r, bytes);
 				submitted = true;
-				if (crash_countdown && --crash_countdown == 0)
+				if (block_driver_crash_count(&crash_hook))
 					crash_due = true;
 			} else {
 				complete(r.id, status);
@@ -527,7 +504,8 @@ int main(void)
 			barrier();
 			*reg(VIRTIO_QUEUE_NOTIFY) = 0;
 			if (crash_due)
-				crash(); /* with this request (and maybe others) at the device */
+				/* with this request (and maybe others) at the device */
+				block_driver_crash_now(&crash_hook);
 		}
 		if (took && block_requests_consumer_should_signal(requests))
 			m6_signal(CAP_CLIENT);
@@ -545,15 +523,7 @@ int main(void)
 		    !block_completions_producer_prepare_sleep(completions))
 			continue;
 		uint64_t bits = m6_wait(CAP_WAKE);
-		if ((bits & (BLOCK_DEBUG_CRASH_BADGE | BLOCK_DEBUG_CRASH_NOW_BADGE)) &&
-		    !crash_countdown) {
-			crash_countdown =
-			    bits & BLOCK_DEBUG_CRASH_NOW_BADGE ? 1 : BLOCK_DEBUG_CRASH_AFTER;
-			m6_debug_puts(CAP_DEBUG_CONSOLE, "virtio-blk: will fault at request ");
-			char buf[24];
-			m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(buf, crash_countdown, 0));
-			m6_debug_puts(CAP_DEBUG_CONSOLE, " from now\n");
-		}
+		block_driver_crash_arm(&crash_hook, bits);
 		if (*reg(VIRTIO_INTERRUPT_STATUS)) {
 			*reg(VIRTIO_INTERRUPT_ACK) = *reg(VIRTIO_INTERRUPT_STATUS);
 			m6_irq_handler_ack(CAP_DISK_IRQ);
