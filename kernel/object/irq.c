@@ -11,6 +11,7 @@
 #include <kernel/notification.h>
 #include <kernel/platform.h>
 #include <kernel/printk.h>
+#include <kernel/scheduler.h>
 #include <kernel/smmu.h>
 
 struct irq_state {
@@ -45,6 +46,7 @@ void irq_deliver(unsigned irq)
 		smmu_handle_irq(irq);
 		return;
 	}
+	this_cpu()->device_irqs++; /* where the routing sent it (SYSTEM_INFO_CPU) */
 	if (irq_is_lpi(irq)) {
 		lpi_deliver(irq);
 		return;

@@ -17,9 +17,11 @@
 #include <kernel/its.h>
 #include <kernel/msi_device.h>
 #include <kernel/notification.h>
+#include <kernel/scheduler.h>
 
-/* LPIs are all routed to collection 0, the boot CPU's redistributor, as SPIs are to the
- * boot CPU; moving one (MOVI) is the placement of IRQs SMP adds. */
+/* A new LPI is routed to collection 0, the boot CPU's redistributor; each ACK moves it
+ * (MOVI) to the acknowledging thread's CPU, as an SPI's ACK routes its line there
+ * (docs/kernel.md, "Concurrency": Interrupts). */
 #define LPI_COLLECTION 0
 
 struct msi_device {
@@ -125,6 +127,7 @@ int msi_control_get(struct cte *control, struct tcb *caller, unsigned length)
 	l->issued = true;
 	l->device = m;
 	l->event = (uint32_t)event;
+	l->collection = LPI_COLLECTION;
 	m->lpi[event] = (uint16_t)(index + 1);
 	/* Mapped disabled (a free LPI's configuration byte is): like an SPI, it is
 	 * enabled by the first ACK, and one arriving before that waits pending. */
@@ -157,11 +160,20 @@ int lpi_handler_invoke(unsigned intid, struct tcb *caller, uint64_t label, unsig
 	switch (label) {
 	case M6_IRQ_HANDLER_SET_NOTIFICATION:
 		return notification_set_signal_slot(&l->notification, caller, length);
-	case M6_IRQ_HANDLER_ACK:
+	case M6_IRQ_HANDLER_ACK: {
 		if (!l->device)
 			return M6_ERR_ILLEGAL_OPERATION; /* its MSI device was deleted */
+		/* The next one comes where the driver runs: its wake-up then needs no SGI. A CPU
+		 * whose redistributor takes no LPIs (logged at boot) leaves it where it is. The
+		 * MOVI is before the INV that enables it, and the ITS keeps their order. */
+		unsigned cpu = this_cpu()->index;
+		if (cpu != l->collection && its_cpu_takes_lpis(cpu)) {
+			its_move_event(l->device->device_id, l->event, l->collection, cpu);
+			l->collection = (uint8_t)cpu;
+		}
 		its_lpi_set_enabled(intid, l->device->device_id, l->event, true, true);
 		return invocation_ok(caller, 0);
+	}
 	case M6_IRQ_HANDLER_TRIGGER:
 		if (!l->device)
 			return M6_ERR_ILLEGAL_OPERATION;

@@ -70,7 +70,8 @@ int system_info_invoke(struct cte *slot, struct tcb *caller, uint64_t label, uns
 		tcb_set_mr(caller, 2, idle);
 		tcb_set_mr(caller, 3, cpu_count);
 		tcb_set_mr(caller, 4, c->online_since);
-		return invocation_ok(caller, 5);
+		tcb_set_mr(caller, 5, c->device_irqs);
+		return invocation_ok(caller, 6);
 	}
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;

@@ -69,6 +69,7 @@ uint64_t m6_sysinfo_cpu(m6_cptr_t info, uint64_t index, struct m6_cpu_info *out)
 	out->idle_ticks = m.mr[2];
 	out->cpu_count = m.mr[3];
 	out->online_since = m.mr[4];
+	out->device_irqs = m.mr[5];
 	return M6_OK;
 }
 

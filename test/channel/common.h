@@ -10,6 +10,10 @@
 #include "items_idl.h"
 
 #define ITEM_COUNT 100000u
+/* After its report the producer sends one more entry, seq ITEM_COUNT and no payload: the
+ * consumer reports and powers off only once it has it, so the producer's line (on another
+ * CPU) is always out before the power-off. */
+#define END_SEQ ITEM_COUNT
 /* Each item's payload: PAYLOAD bytes in slot seq % SLOTS of the data area. At most DEPTH
  * items are in flight and SLOTS > DEPTH, so a payload is never overwritten before the
  * consumer has read it (it reads it right after dequeueing, before DEPTH more come). */

@@ -1,6 +1,6 @@
 /* test/channel: the consumer takes ITEM_COUNT items, checks their order, each entry and
- * each payload, signals the producer only when it sleeps on a full queue, then reports
- * and powers off. */
+ * each payload, signals the producer only when it sleeps on a full queue, then waits for
+ * the producer's end entry (common.h), reports and powers off. */
 #include <m6/debug.h>
 #include <m6/runtime.h>
 #include <m6/invocations.h>
@@ -20,7 +20,8 @@ int main(void)
 	const uint8_t *data = (const uint8_t *)M6_CHANNEL_ITEMS_DATA_VADDR;
 	uint64_t received = 0, wrong = 0, signals = 0, sleeps = 0;
 
-	while (received < ITEM_COUNT) {
+	bool ended = false;
+	while (!ended) {
 		struct item e;
 		if (!items_dequeue(q, &e)) {
 			if (items_consumer_prepare_sleep(q)) {
@@ -29,14 +30,25 @@ int main(void)
 			}
 			continue;
 		}
-		bool ok = e.seq == received && e.check == item_check(received) &&
-		          e.length == PAYLOAD && e.offset == (uint32_t)(received % SLOTS) * PAYLOAD;
-		for (unsigned i = 0; ok && i < PAYLOAD; i++)
-			ok = data[e.offset + i] == payload_byte(received, i);
-		if (!ok && wrong++ == 0)
-			put_count("consumer: FAIL: item ", received),
-			    m6_debug_puts(CAP_DEBUG_CONSOLE, " wrong\n");
-		received++;
+		if (received == ITEM_COUNT) {
+			/* The producer's end entry: it has printed its report. */
+			ended = true;
+			if (e.seq != END_SEQ || e.check != item_check(END_SEQ) || e.length != 0) {
+				wrong++;
+				m6_debug_puts(CAP_DEBUG_CONSOLE,
+				              "consumer: FAIL: a bad end entry\n");
+			}
+		} else {
+			bool ok = e.seq == received && e.check == item_check(received) &&
+			          e.length == PAYLOAD &&
+			          e.offset == (uint32_t)(received % SLOTS) * PAYLOAD;
+			for (unsigned i = 0; ok && i < PAYLOAD; i++)
+				ok = data[e.offset + i] == payload_byte(received, i);
+			if (!ok && wrong++ == 0)
+				put_count("consumer: FAIL: item ", received),
+				    m6_debug_puts(CAP_DEBUG_CONSOLE, " wrong\n");
+			received++;
+		}
 		if (items_consumer_should_signal(q)) {
 			m6_signal(CAP_ITEMS_PEER);
 			signals++;

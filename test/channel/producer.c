@@ -6,6 +6,21 @@
 
 #include "common.h"
 
+/* Enqueue `e`, sleeping on a full queue; signal the consumer when it sleeps. */
+static void send(struct items *q, const struct item *e, uint64_t *signals, uint64_t *sleeps)
+{
+	while (!items_enqueue(q, e)) {
+		if (items_producer_prepare_sleep(q)) {
+			m6_wait(CAP_ITEMS);
+			(*sleeps)++;
+		}
+	}
+	if (items_producer_should_signal(q)) {
+		m6_signal(CAP_ITEMS_PEER);
+		(*signals)++;
+	}
+}
+
 int main(void)
 {
 	struct items *q = (struct items *)M6_CHANNEL_ITEMS_VADDR;
@@ -21,21 +36,14 @@ int main(void)
 		 * (common.h). The enqueue's release store publishes the payload with the entry. */
 		for (unsigned i = 0; i < PAYLOAD; i++)
 			data[offset + i] = payload_byte(seq, i);
-		while (!items_enqueue(q, &e)) {
-			if (items_producer_prepare_sleep(q)) {
-				m6_wait(CAP_ITEMS);
-				sleeps++;
-			}
-		}
-		if (items_producer_should_signal(q)) {
-			m6_signal(CAP_ITEMS_PEER);
-			signals++;
-		}
+		send(q, &e, &signals, &sleeps);
 	}
 	m6_debug_puts(CAP_DEBUG_CONSOLE, "producer: sent all items, ");
 	m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, signals, 0));
 	m6_debug_puts(CAP_DEBUG_CONSOLE, " signals, ");
 	m6_debug_puts(CAP_DEBUG_CONSOLE, m6_format_u64(num, sleeps, 0));
 	m6_debug_puts(CAP_DEBUG_CONSOLE, " sleeps on a full queue\n");
+	struct item end = {.seq = END_SEQ, .check = item_check(END_SEQ)};
+	send(q, &end, &signals, &sleeps);
 	return 0;
 }

@@ -559,6 +559,103 @@ TEST(smp_stress_all_cores)
 	                           whole, 1));
 }
 
+/* ---- interrupt routing: an LPI follows the CPU of the thread that acknowledges it ---- */
+
+#define LPI_DEV 0x0210u /* a requester ID no other test binds */
+
+static uint64_t cpu_irqs(unsigned cpu)
+{
+	struct m6_cpu_info c;
+	if (!CHECK_OK(m6_sysinfo_cpu(CAP_SYSTEM_INFO, cpu, &c)))
+		return 0;
+	return c.device_irqs;
+}
+
+/* Spin until the notification has a word (main never blocks: CPU 0 keeps running it). */
+static uint64_t poll_word(m6_cptr_t n)
+{
+	uint64_t end = deadline();
+	do {
+		uint64_t w = m6_poll(n);
+		if (w)
+			return w;
+	} while (kt_ticks() < end);
+	return 0;
+}
+
+static bool wait_set(volatile uint64_t *flag)
+{
+	uint64_t end = deadline();
+	while (!*flag)
+		if (kt_ticks() > end)
+			return false;
+	return true;
+}
+
+/* arg[0] the handler: ACK it from this thread's CPU, then wait for the next signal. */
+static uint64_t fn_ack_wait(struct kt_thread *self)
+{
+	self->out[2] = m6_irq_handler_ack(self->arg[0]);
+	self->out[1] = 1;
+	self->out[0] = m6_wait(self->arg[1]);
+	self->out[3] = 1;
+	for (;;)
+		m6_yield();
+	return 0;
+}
+
+/* IRQ_HANDLER_ACK routes the LPI to the acknowledging thread's CPU (MOVI): the next one
+ * is taken there, and wakes the thread there; acknowledged from CPU 0 again, it comes
+ * back, and one pending while it moves is carried over, not lost. SYSTEM_INFO_CPU's
+ * device_irqs counts the user-space interrupts each CPU has taken. */
+TEST(smp_lpi_follows_acking_cpu)
+{
+	if (!need_cpus(3))
+		return;
+	m6_cptr_t d = kt_new(M6_OBJ_MSI_DEVICE, 1);
+	m6_cptr_t n = kt_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t h = kt_slot();
+	REQUIRE(d && n && h);
+	REQUIRE_OK(m6_irq_control_msi_bind(CAP_IRQ_CONTROL, d, LPI_DEV, NULL));
+	REQUIRE_OK(
+	    m6_irq_control_get_msi(CAP_IRQ_CONTROL, d, 1, M6_CAP_SELF_CNODE, h, NULL, NULL, NULL));
+	m6_cptr_t b = kt_mint(n, M6_RIGHT_WRITE, 0x8);
+	REQUIRE(b);
+	REQUIRE_OK(m6_irq_handler_set_notification(h, b));
+
+	/* Acknowledged on CPU 0: taken on CPU 0. */
+	REQUIRE_OK(m6_irq_handler_ack(h));
+	uint64_t c0 = cpu_irqs(0), c2 = cpu_irqs(2);
+	REQUIRE_OK(m6_irq_handler_trigger(h));
+	CHECK_EQ(poll_word(n), 0x8);
+	CHECK(cpu_irqs(0) > c0);
+	CHECK_EQ(cpu_irqs(2), c2);
+
+	/* Acknowledged by a thread on CPU 2: the next one is taken on CPU 2 and wakes it. */
+	struct kt_thread t = {.arg = {h, n}};
+	REQUIRE(start_on(&t, fn_ack_wait, LOW_PRIO, 2));
+	REQUIRE(wait_set(&t.out[1]));
+	CHECK_EQ(t.out[2], M6_OK);
+	c0 = cpu_irqs(0);
+	c2 = cpu_irqs(2);
+	REQUIRE_OK(m6_irq_handler_trigger(h));
+	REQUIRE(wait_set(&t.out[3]));
+	CHECK_EQ(t.out[0], 0x8);
+	CHECK_EQ(cpu_irqs(2), c2 + 1);
+	CHECK_EQ(cpu_irqs(0), c0);
+
+	/* Masked (not acknowledged since), the next waits pending on CPU 2's redistributor;
+	 * main's ACK on CPU 0 moves it, pending state and all, and it is taken on CPU 0. */
+	REQUIRE_OK(m6_irq_handler_trigger(h));
+	CHECK_EQ(m6_poll(n), 0);
+	c0 = cpu_irqs(0);
+	c2 = cpu_irqs(2);
+	REQUIRE_OK(m6_irq_handler_ack(h));
+	CHECK_EQ(poll_word(n), 0x8);
+	CHECK(cpu_irqs(0) > c0);
+	CHECK_EQ(cpu_irqs(2), c2);
+}
+
 const struct kt_test kt_suite_smp[] = {
     KT_ENTRY(smp_set_affinity_errors),
     KT_ENTRY(smp_threads_on_every_core_progress),
@@ -571,6 +668,7 @@ const struct kt_test kt_suite_smp[] = {
     KT_ENTRY(smp_delete_running_remote),
     KT_ENTRY(smp_delete_endpoint_with_remote_waiter),
     KT_ENTRY(smp_revoke_under_running_threads),
+    KT_ENTRY(smp_lpi_follows_acking_cpu),
     KT_ENTRY(smp_stress_all_cores),
     KT_END,
 };

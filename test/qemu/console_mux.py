@@ -6,7 +6,8 @@ examples/console-mux/client.c) through the console service, concurrently. Checks
 powers off in time and exits 0; every serial line is a client line with a correct length
 and CRC-32, a conductor line, or a kernel line (`m6: `, the boot banner); each client's
 lines arrive exactly once and in order; the conductor has checked console.idl's
-lend_input (who may lend the input, and to whom) and reports all done.
+lend_input (who may lend the input, and to whom) and reports all done. With --cpus N, also
+that the kernel brought N CPUs online.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import sys
 import time
 import zlib
 
-from qemu_run import run_guest, verdict
+from qemu_run import cpu_failures, run_guest, verdict
 
 LINE = re.compile(r"^mux(\d+) (\d{4}) (\d{4}) (\S*) ([0-9a-f]{8})$")
 START = "mux-conductor: waiting for"
@@ -68,6 +69,8 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=200, help="lines per client")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--log", help="write the serial output here")
+    ap.add_argument("--cpus", type=int, default=0,
+                    help="the CPUs QEMU was given (-smp): all must come online")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="-- qemu command line")
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -84,6 +87,8 @@ def main() -> int:
         with open(args.log, "w", encoding="utf-8") as f:
             f.write(output)
     failures, counts = check(output, args.clients, args.lines)
+    if args.cpus:
+        failures += cpu_failures(output, args.cpus)
     if status is None:
         failures.append(f"timed out after {args.timeout:.0f} s (the guest did not power off)")
     elif status != 0:

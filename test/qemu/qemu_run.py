@@ -51,3 +51,18 @@ def check_answer(line: str, answer: str, want: list[str], unwanted: list[str],
         match = re.search(pattern, answer, re.MULTILINE)
         if match:
             failures.append(f"{line!r}: unexpected {match.group(0)!r} in {answer!r}")
+
+
+def cpu_failures(output: str, cpus: int) -> list[str]:
+    """What the kernel's bring-up lines in `output` say against a boot on `cpus` CPUs (the
+    same checks m6_add_qemu_smp_tests makes with run_qemu.py): every CPU came online, the
+    last one by name, and none failed to start or check in."""
+    failures: list[str] = []
+    if not re.search(rf"^m6: {cpus} of {cpus} CPUs? online$", output, re.MULTILINE):
+        failures.append(f"'m6: {cpus} of {cpus} CPUs online' not seen")
+    if cpus > 1 and not re.search(rf"^m6: CPU {cpus - 1} online", output, re.MULTILINE):
+        failures.append(f"'m6: CPU {cpus - 1} online' not seen")
+    for bad in ("did not start", "did not check in"):
+        if bad in output:
+            failures.append(f"a CPU {bad}")
+    return failures

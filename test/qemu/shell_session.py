@@ -42,7 +42,7 @@ from typing import Any
 
 import pexpect
 
-from qemu_run import check_answer, verdict
+from qemu_run import check_answer, cpu_failures, verdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake"))
 import m6_qemu_args  # noqa: E402 (the disks' QEMU arguments, from the spec's `disk`)
@@ -225,6 +225,9 @@ def main() -> int:
     ap.add_argument("--disk", help="the pristine disk image: boot with a fresh copy of it")
     ap.add_argument("--disk-copy", help="where the copy goes (default: beside the log)")
     ap.add_argument("--qemu-args", help="the system's SYSTEM.qemu (how its disk is attached)")
+    ap.add_argument("--cpus", type=int, default=0,
+                    help="the CPUs QEMU was given (-smp): all must come online, and "
+                    "commands' uptime must list each")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -352,7 +355,8 @@ def main() -> int:
         run("caps uart", r"CAP_UART_IRQ\s+IRQHandler\s+RWGP\s+irq 33\s+IRQ handler, interrupt 33")
         run("caps nobody", r"caps: no component 'nobody'")
         run("mem", r"RAM given to untyped at boot: \d", r"used by the boot tables:\s+\d+", r"free in")
-        run("uptime", r"up \d+\.\d{3} s \(components started\)", r"cpu 0: \d+\.\d% idle")
+        run("uptime", r"up \d+\.\d{3} s \(components started\)",
+            *[rf"cpu {n}: \d+\.\d% idle" for n in range(max(args.cpus, 1))])
         run("frobnicate", r"unknown command 'frobnicate'")
         # Line editing: backspace, left/right insertion, history.
         run("echo abX\x7fc", r"\r+\nabc\r+\n")
@@ -452,6 +456,8 @@ def main() -> int:
     elif args.mode == "disk-restart" and disk:
         check_restart_disk(disk, readme, args.busybox, failures)
     output = "".join(seen)
+    if args.cpus:
+        failures += cpu_failures(re.sub(r"\r+\n", "\n", output), args.cpus)
     for pattern in FORBIDDEN:
         if pattern in output:
             failures.append(f"forbidden output in the session: {pattern!r}")

@@ -55,6 +55,7 @@
 #define GICD_TYPER            0x0004
 #define GICD_TYPER_LPIS       (1u << 17)
 
+#define CMD_MOVI              0x01
 #define CMD_INT               0x03
 #define CMD_SYNC              0x05
 #define CMD_MAPD              0x08
@@ -98,6 +99,10 @@ static unsigned event_bits;    /* event ID bits the ITS implements */
 static bool target_is_address; /* GITS_TYPER.PTA: MAPC/SYNC name a redistributor by address */
 static bool noncoherent;       /* the ITS does not snoop: clean what it reads */
 static uint64_t cwriter;       /* our copy of GITS_CWRITER's offset */
+/* Per CPU (= collection): whether its redistributor takes LPIs, and the target field its
+ * MAPC named (what a SYNC for that redistributor names too). Set at its bring-up. */
+static bool takes_lpis[ITS_MAX_CPUS];
+static uint64_t collection_target[ITS_MAX_CPUS];
 
 static volatile uint32_t *its32(unsigned off)
 {
@@ -222,6 +227,19 @@ void its_unmap_device(uint32_t device_id)
 void its_map_event(uint32_t device_id, uint32_t event, unsigned intid, unsigned collection)
 {
 	send(CMD_MAPTI, device_id, event | (uint64_t)intid << 32, collection, ITS_WAIT, "MAPTI");
+}
+
+bool its_cpu_takes_lpis(unsigned cpu)
+{
+	return cpu < ITS_MAX_CPUS && takes_lpis[cpu];
+}
+
+void its_move_event(uint32_t device_id, uint32_t event, unsigned from, unsigned to)
+{
+	/* MOVI carries a pending LPI over to the new redistributor; the SYNC on the old one
+	 * waits until it has let go of it, so it is neither lost nor taken twice. */
+	send(CMD_MOVI, device_id, event, to, ITS_QUEUE, "MOVI");
+	send(CMD_SYNC, 0, 0, collection_target[from] << 16, ITS_WAIT, "MOVI/SYNC");
 }
 
 void its_discard(uint32_t device_id, uint32_t event, bool wait)
@@ -360,7 +378,7 @@ void its_init(void)
 bool its_cpu_init(unsigned cpu, paddr_t rd)
 {
 	bool ok = its_state && cpu < ITS_MAX_CPUS && lpi_cpu_init(cpu, rd);
-	/* Every LPI targets collection 0, the boot CPU's: without it, no MSIs at all. */
+	/* Every LPI starts at collection 0, the boot CPU's: without it, no MSIs at all. */
 	if (!ok && cpu == 0 && its_state) {
 		printk("m6: GICv3 ITS: the boot CPU takes no LPIs: MSIs unavailable\n");
 		its_state = NULL;
@@ -397,5 +415,7 @@ static bool lpi_cpu_init(unsigned cpu, paddr_t rd)
 	uint64_t target = target_is_address ? (rd >> 16) : ((*rd64(rd, GICR_TYPER) >> 8) & 0xffff);
 	send(CMD_MAPC, 0, 0, BIT(63) | target << 16 | cpu, ITS_QUEUE, "MAPC");
 	send(CMD_SYNC, 0, 0, target << 16, ITS_WAIT, "MAPC/SYNC");
+	collection_target[cpu] = target;
+	takes_lpis[cpu] = true;
 	return true;
 }

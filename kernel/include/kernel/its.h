@@ -27,6 +27,7 @@ struct lpi {
 	struct cte notification;   /* copy of the notification cap it signals */
 	struct msi_device *device; /* whose event it is; NULL once that device is deleted */
 	uint32_t event;            /* the event ID it is mapped from */
+	uint8_t collection;        /* the CPU (collection) it is routed to */
 	bool issued;               /* an IRQHandler cap for it exists */
 };
 
@@ -45,7 +46,7 @@ extern struct its_state *its_state;
 void its_init(void);
 /* Each CPU's redistributor (rd: its RD_base frame), after its_init(): LPI tables, LPIs
  * on, and collection `cpu` mapped to it. Called by the GIC's per-CPU set-up for every CPU
- * (the boot CPU's is 0, which every LPI targets: if it fails, there are no MSIs). */
+ * (the boot CPU's is 0, where every LPI starts: if it fails, there are no MSIs). */
 bool its_cpu_init(unsigned cpu, paddr_t rd); /* false: this CPU takes no LPIs (logged) */
 
 unsigned its_device_id_bits(void);
@@ -62,6 +63,11 @@ void its_map_event(uint32_t device_id, uint32_t event, unsigned intid, unsigned 
 /* `wait`: false to batch: queued but not yet published; the next command that is
  * published (and waited for) carries it. */
 void its_discard(uint32_t device_id, uint32_t event, bool wait);
+/* Whether CPU `cpu`'s redistributor takes LPIs (collection `cpu` is mapped to it). */
+bool its_cpu_takes_lpis(unsigned cpu);
+/* MOVI: the event's LPI from collection `from` to `to` (both CPUs that take LPIs), its
+ * pending state with it; waited for. */
+void its_move_event(uint32_t device_id, uint32_t event, unsigned from, unsigned to);
 void its_raise(uint32_t device_id, uint32_t event);
 /* Set an LPI's enable bit in the configuration table and make the redistributor see it
  * (INV). `wait`: false from the interrupt path, where the INV need not have completed

@@ -32,6 +32,7 @@ struct cpu {
 	uint64_t idle_ticks;       /* counter ticks spent idle (SystemInfo) */
 	uint64_t idle_since;       /* counter value when the current idle stretch began, or 0 */
 	uint64_t online_since;     /* counter value when it began to schedule threads */
+	uint64_t device_irqs;      /* user-space interrupts (SPI, PPI, LPI) taken here */
 	struct thread_queue ready[PRIORITY_COUNT];
 	uint64_t ready_bitmap[PRIORITY_COUNT / 64];
 	uint64_t ready_words; /* bit w: ready_bitmap[w] is not zero (two-level lookup) */

@@ -37,6 +37,7 @@ struct m6_cpu_info {
 	uint64_t idle_ticks;   /* counter ticks spent idle since boot */
 	uint64_t cpu_count;    /* CPU indices in the system (online or not) */
 	uint64_t online_since; /* counter value when it came online */
+	uint64_t device_irqs;  /* user-space interrupts (SPI, PPI, LPI) it has taken */
 };
 /* CPU number `index` (0..); M6_ERR_RANGE past the last. */
 uint64_t m6_sysinfo_cpu(m6_cptr_t info, uint64_t index, struct m6_cpu_info *out);
