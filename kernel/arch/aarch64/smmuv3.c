@@ -139,13 +139,21 @@ static bool wait_reg(unsigned off, uint32_t mask, uint32_t want)
 }
 
 /* The SMMU stopped answering (or reported a command error): refuse all DMA and never
- * touch it again. GBPA decides what happens to transactions once SMMUEN is clear. */
+ * touch it again. GBPA decides what happens to transactions once SMMUEN is clear.
+ * Neither write takes effect when it is made, only when the SMMU acknowledges it
+ * (GBPA.Update clear, CR0ACK.SMMUEN clear): until then it may still translate through
+ * what it cached, and our callers free memory (a frame being unmapped, an IOSpace being
+ * deleted) as soon as we return. So the acknowledgements are waited for, with the usual
+ * bound; one that does not come is said, as nothing more can be done. */
 static void smmu_fail(const char *what)
 {
 	printk("smmu: %s; SMMU turned off, all DMA aborted, IOSpaces unavailable\n", what);
-	*reg32(SMMU_GBPA) = GBPA_ABORT | GBPA_UPDATE;
-	*reg32(SMMU_CR0) = 0;
 	smmu.live = false;
+	*reg32(SMMU_GBPA) = GBPA_ABORT | GBPA_UPDATE;
+	bool gbpa = wait_reg(SMMU_GBPA, GBPA_UPDATE, 0);
+	*reg32(SMMU_CR0) = 0;
+	if (!wait_reg(SMMU_CR0ACK, CR0_SMMUEN, 0) || !gbpa)
+		printk("smmu: the SMMU did not acknowledge being turned off\n");
 }
 
 /* SPI `name` of the node as an INTID (0 if absent or not an SPI), and whether it is

@@ -13,13 +13,18 @@ void gic_cpu_init(struct cpu *cpu);
 void timer_cpu_init(void);
 
 /* What a secondary CPU reads with its MMU off (head.S: secondary_entry), so it lives in
- * its own cache lines and is cleaned to memory before CPU_ON. The layout is head.S's. */
-static struct secondary_start {
+ * its own cache lines and is cleaned to memory before CPU_ON. The layout is head.S's.
+ * One record per CPU, never reused: a CPU the boot CPU gave up on (core/smp.c, no
+ * check-in within the bound) may still start later, and must then read its own struct
+ * cpu and stack, not those of the CPU started after it (it would check in as that CPU
+ * and run on the same stack). */
+struct secondary_start {
 	uint64_t ttbr0_identity, ttbr1;
 	uint64_t tcr, mair;
 	uint64_t cpu, stack_top;
 	uint64_t sctlr, ttbr0_empty;
-} start_record __attribute__((aligned(64)));
+} __attribute__((aligned(64)));
+static struct secondary_start start_records[MAX_CPUS];
 
 uint64_t arch_cpu_mpidr(void)
 {
@@ -41,7 +46,8 @@ static int64_t psci_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context)
 
 int arch_cpu_start(struct cpu *cpu)
 {
-	start_record = (struct secondary_start){
+	struct secondary_start *record = &start_records[cpu->index];
+	*record = (struct secondary_start){
 	    .ttbr0_identity = kimage_to_paddr(boot_id_l0),
 	    .ttbr1 = kmap_root(),
 	    .tcr = SYSREG_READ(tcr_el1),
@@ -51,10 +57,10 @@ int arch_cpu_start(struct cpu *cpu)
 	    .sctlr = kernel_sctlr,
 	    .ttbr0_empty = kimage_to_paddr(boot_empty_l0),
 	};
-	uintptr_t r = (uintptr_t)&start_record;
-	arch_cache_clean_invalidate(r, r + sizeof(start_record));
-	int64_t err = psci_cpu_on(cpu->mpidr, kimage_to_paddr(secondary_entry),
-	                          kimage_to_paddr(&start_record));
+	uintptr_t r = (uintptr_t)record;
+	arch_cache_clean_invalidate(r, r + sizeof(*record));
+	int64_t err =
+	    psci_cpu_on(cpu->mpidr, kimage_to_paddr(secondary_entry), kimage_to_paddr(record));
 	return (int)err;
 }
 
