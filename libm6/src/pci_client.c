@@ -6,26 +6,15 @@
 #define PAGE 4096ull
 
 /* The page tables above `va` (levels 1..3), made from `tables` where missing; done[l]
- * is the span of level l last seen to (so each table is asked for once per span). A table
- * already there answers DELETE_FIRST: the retyped one is deleted and the existing one used
- * (its 4 KiB of `tables` stay spent: retype does not take memory back). */
+ * is the span of level l last seen to (so each table is asked for once per span). */
 static uint64_t ensure_tables(m6_cptr_t tables, uint64_t va, uint64_t done[4])
 {
 	for (unsigned level = 1; level <= 3; level++) {
 		unsigned shift = 12 + 9 * (4 - level);
 		if (done[level] == va >> shift)
 			continue;
-		m6_cptr_t slot = m6_cap_alloc();
-		if (!slot)
-			return M6_ERR_NOT_ENOUGH_MEMORY;
-		uint64_t err =
-		    m6_untyped_retype(tables, M6_OBJ_PAGE_TABLE, 0, M6_CAP_SELF_CNODE, slot, 1);
+		uint64_t err = m6_vspace_ensure_table(tables, va, level);
 		if (err != M6_OK)
-			return err;
-		err = m6_page_table_map(slot, M6_CAP_SELF_VSPACE, va >> shift << shift, level);
-		if (err == M6_ERR_DELETE_FIRST)
-			m6_cnode_delete(M6_CAP_SELF_CNODE, slot, M6_DEPTH_ROOT);
-		else if (err != M6_OK)
 			return err;
 		done[level] = va >> shift;
 	}

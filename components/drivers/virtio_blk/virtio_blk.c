@@ -193,8 +193,8 @@ static void fail(const char *why)
 /* A new object from the pool into a fresh slot. */
 static m6_cptr_t make(uint64_t type, uint64_t size_bits)
 {
-	m6_cptr_t slot = m6_cap_alloc();
-	if (slot == 0 || m6_untyped_retype(CAP_DMA, type, size_bits, M6_CAP_SELF_CNODE, slot, 1))
+	m6_cptr_t slot = m6_cap_retype_new(CAP_DMA, type, size_bits);
+	if (!slot)
 		fail("cannot make DMA memory from the untyped pool");
 	return slot;
 }
@@ -210,11 +210,7 @@ static uint64_t map_frame(m6_cptr_t frame, uint64_t vaddr)
 
 static void map_table(uint64_t vaddr, unsigned level)
 {
-	/* A table at `level` covers 512 GiB, 1 GiB or 2 MiB: the kernel wants its base. */
-	uint64_t span = 1ull << (12 + 9 * (4 - level));
-	uint64_t err = m6_page_table_map(make(M6_OBJ_PAGE_TABLE, 0), M6_CAP_SELF_VSPACE,
-	                                 vaddr & ~(span - 1), level);
-	if (err && err != M6_ERR_DELETE_FIRST) /* a table already there serves as well */
+	if (m6_vspace_ensure_table(CAP_DMA, vaddr, level) != M6_OK)
 		fail("cannot map a page table for DMA memory");
 }
 

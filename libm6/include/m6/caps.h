@@ -13,5 +13,11 @@ m6_cptr_t m6_cap_alloc(void);
 /* Copy `src` into a fresh slot with `rights` and `badge` (Endpoint/Notification: src
  * must be unbadged). Returns the new cptr, 0 on failure. */
 m6_cptr_t m6_cap_mint(m6_cptr_t src, uint64_t rights, uint64_t badge);
+/* A new object of `type` retyped from `untyped` into a fresh slot of this component's
+ * CNode: the slot, or 0 (no slot, or the retype was refused). */
+m6_cptr_t m6_cap_retype_new(m6_cptr_t untyped, uint64_t type, uint64_t size_bits);
+/* The page table of `level` (1..3) over `vaddr` in this component's VSpace, made from
+ * `untyped` unless one is there already: M6_OK, or the error. */
+uint64_t m6_vspace_ensure_table(m6_cptr_t untyped, uint64_t vaddr, unsigned level);
 
 #endif
