@@ -395,7 +395,8 @@ int main(void)
 	static void (*const benches[])(void) = {
 	    bench_null_syscalls, bench_yield,       bench_notification,
 	    bench_page_fault,    bench_timer_irq,   bench_context_switch,
-	    bench_retype_revoke, bench_timer_storm, bench_lpi, bench_smp,
+	    bench_retype_revoke, bench_timer_storm, bench_lpi,
+	    bench_smp,
 	};
 	bench_ipc(false);
 	cleanup();

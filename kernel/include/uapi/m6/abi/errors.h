@@ -17,8 +17,8 @@ enum m6_error {
 	M6_ERR_NO_REPLY = 11,           /* reply with no caller waiting */
 	M6_ERR_WOULD_BLOCK = 12,        /* non-blocking operation found no partner */
 	M6_ERR_INVALID_SYSCALL = 13,    /* unknown syscall number */
-	M6_ERR_IN_USE = 14,             /* resource already taken (an IRQ line, an MSI event or device ID) */
-	M6_ERR_CANCELLED = 15,          /* a blocking operation was cut short (suspended) */
+	M6_ERR_IN_USE = 14,    /* resource already taken (an IRQ line, an MSI event or device ID) */
+	M6_ERR_CANCELLED = 15, /* a blocking operation was cut short (suspended) */
 	M6_ERR_COUNT
 };
 
