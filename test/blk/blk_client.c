@@ -14,33 +14,13 @@
 
 #include "block.h"
 #include "common.h"
+#define REPORT_PREFIX "blk"
+#include "report.h"
 
 #define MIB (1024u * 1024u)
 
 static struct m6_block_client blk;
 static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
-static unsigned failures;
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_u64(uint64_t v)
-{
-	char num[24];
-	say(m6_format_u64(num, v, 0));
-}
-
-static void expect(bool ok, const char *what)
-{
-	if (!ok) {
-		failures++;
-		say("blk: FAIL: ");
-		say(what);
-		say("\n");
-	}
-}
 
 /* Queue one request (never more than the depth outstanding: the tests stay below). */
 static uint64_t submit(uint32_t op, uint64_t block, uint32_t count, uint64_t offset)

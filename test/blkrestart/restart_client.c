@@ -22,6 +22,8 @@
 
 #include "block.h"
 #include "common.h"
+#define REPORT_PREFIX "blkrestart"
+#include "report.h"
 
 #define WRITES       32u
 #define WRITE_BLOCKS 8u
@@ -30,28 +32,6 @@
 
 static struct m6_block_client blk;
 static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
-static unsigned failures;
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_u64(uint64_t v)
-{
-	char num[24];
-	say(m6_format_u64(num, v, 0));
-}
-
-static void expect(bool ok, const char *what)
-{
-	if (!ok) {
-		failures++;
-		say("blkrestart: FAIL: ");
-		say(what);
-		say("\n");
-	}
-}
 
 static void fill_written(void)
 {
