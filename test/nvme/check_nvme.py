@@ -12,6 +12,12 @@
         answers each with a media error, which the driver sends once more.
         `random-intx` gives the controller one MSI-X vector (msix_qsize=1): the driver
         wants two (admin, I/O), so it takes the INTx line.
+    check_nvme.py parts IMG RUN_QEMU_ARGS... -- QEMU...
+        The multiqueue system's clients (qemu.nvme.multiqueue): each runs the random
+        workload on its part of the disk and prints that part's hash ("nvme-test: part K
+        of N hash HEX"); every part of the image must hash the same on the host. Every
+        part must also say that its CPU took its queue's interrupts, and (but client 0,
+        which ends the run) that it passed; the parts run at once, so in any order.
     check_nvme.py restart-batch IMG RUN_QEMU_ARGS... -- QEMU...
         test/blkrestart's client on NVMe (qemu.nvme.restart-batch): the image starts as
         test/blk's pattern and must end with blocks 1000..1255 holding the written pattern
@@ -39,7 +45,7 @@ import blk_image  # noqa: E402 (the pattern and its check)
 # NVMe's Identify reports this as the serial; MDTS 7 (512 KiB) is QEMU's default, the
 # value real controllers often have; the blk client wants 1 MiB requests, so it gets 9.
 SERIAL = "m6nvme"
-MODES = ("blk", "random", "random-ioerror", "random-intx", "restart-batch", "run")
+MODES = ("blk", "random", "random-ioerror", "random-intx", "parts", "restart-batch", "run")
 # restart-batch: the blocks test/blkrestart's client writes.
 RESTART_WRITTEN = set(range(1000, 1256))
 # Two rules that each fail one read of the medium with EIO, once: the first two reads.
@@ -52,6 +58,38 @@ def fnv1a(data: bytes) -> int:
     for b in data:
         h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
     return h
+
+
+def check_parts(disk: Path, run_args: list[str]) -> list[str]:
+    """Each part's hash the guest printed against the image's part; every part is there."""
+    log = run_args[run_args.index("--log") + 1] if "--log" in run_args else None
+    text = Path(log).read_text(encoding="utf-8", errors="replace") if log else ""
+    found = re.findall(r"nvme-test: part (\d+) of (\d+) hash (?:0x)?([0-9a-f]+)", text)
+    if not found:
+        return ["the guest printed no part hashes (run with --log)"]
+    image = disk.read_bytes()
+    count = int(found[0][1])
+    problems = []
+    seen = set()
+    for part, of, digest in found:
+        k, n = int(part), int(of)
+        if n != count or k >= n:
+            problems.append(f"part {k} of {n} does not fit {count} parts")
+            continue
+        size = len(image) // n
+        want = fnv1a(image[k * size:(k + 1) * size])
+        if int(digest, 16) != want:
+            problems.append(f"part {k}: the image's hash is {want:x}, the guest's {digest}")
+        seen.add(k)
+    missing = sorted(set(range(count)) - seen)
+    if missing:
+        problems.append(f"no hash from part(s) {missing}")
+    for k in range(count):
+        if f"nvme-test: part {k}: CPU {k} took its queue's interrupts" not in text:
+            problems.append(f"part {k}: its CPU did not say it took its queue's interrupts")
+        if f"nvme-test: part {k}: PASS" not in text:
+            problems.append(f"part {k} did not pass")
+    return problems
 
 
 def main() -> int:
@@ -84,6 +122,8 @@ def main() -> int:
         problems = blk_image.check(disk)
     elif mode == "restart-batch":
         problems = blk_image.check(disk, RESTART_WRITTEN)
+    elif mode == "parts":
+        problems = check_parts(disk, run_args)
     else:
         problems = []
         log = run_args[run_args.index("--log") + 1] if "--log" in run_args else None

@@ -23,9 +23,19 @@
  * requests at the controller: those come back eio and are sent again, as with "stall",
  * and the workload must finish with every byte right after exactly one restart. Then the
  * client makes the driver fault at its next request again and again until the supervisor
- * gives up: from then on every request fails with eio at once. */
+ * gives up: from then on every request fails with eio at once.
+ *
+ * `args "part" "K" "N" "none"|"any"` (test/nvme/nvme_mq.m6.in, qemu.nvme.multiqueue): one of N
+ * clients, each on its own CPU with its own port of the driver (CLIENT_RING, CLIENT_DATA: port K's
+ * regions), works on the K-th N-th of the disk only and prints that part's hash; the
+ * host checks each part. Each checks that its CPU took interrupts during its workload:
+ * the driver's thread for its port acks its queue's MSI-X vector on that CPU, so the
+ * kernel delivers it there. Client 0 powers off once the others have said they are done
+ * (its notification `others`). "any": eio is allowed (a reset of the controller, which
+ * the multiqueue stall system causes), as with `args "any"`. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <m6/block_client.h>
@@ -37,20 +47,43 @@
 #include "block.h"
 #include "../blk/common.h"
 
+#include <m6/sysinfo.h>
+
+/* The data region and ring of the client's port: port 0's unless the build names
+ * another (test/nvme/CMakeLists.txt, the multiqueue system). */
+#ifndef CLIENT_RING
+#define CLIENT_RING      M6_MEM_RING_VADDR
+#define CLIENT_DATA      M6_MEM_DATA_VADDR
+#define CLIENT_DATA_SIZE M6_MEM_DATA_SIZE
+#endif
+
 #define DEPTH      48u
 #define REQUESTS   3000u
 #define MAX_BLOCKS 64u
 #define SLICE      (32u * 1024u)
 
-_Static_assert(DEPTH *SLICE <= M6_MEM_DATA_SIZE, "each request in flight has its own slice");
+_Static_assert(DEPTH *SLICE <= CLIENT_DATA_SIZE, "each request in flight has its own slice");
 _Static_assert(M6_HEAP_SIZE >= DISK_BLOCKS * 512u, "the shadow of the disk fits the heap");
 
+/* The multiqueue system's clients report through the shared page `results` (one record
+ * per part) and client 0 prints every part's lines: clients on four CPUs writing to the
+ * console at once would interleave their lines. */
+struct part_result {
+	_Atomic uint32_t done;
+	uint32_t hash;
+	uint64_t requests, peak, eio, failures;
+	bool irqs; /* its CPU took interrupts during its workload */
+};
+
 static struct m6_block_client blk;
-static uint8_t *const data = (uint8_t *)M6_MEM_DATA_VADDR;
+static uint8_t *const data = (uint8_t *)CLIENT_DATA;
 static uint32_t *const shadow = (uint32_t *)M6_HEAP_VADDR;
 static uint8_t busy[DISK_BLOCKS];
 static unsigned failures;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
+/* The blocks this client works on: the whole disk, or its part. */
+static uint64_t lo = 0, hi = DISK_BLOCKS;
+static unsigned requests = REQUESTS;
 
 static struct pending {
 	bool used;
@@ -95,6 +128,20 @@ static bool range_free(uint64_t block, uint32_t count)
 	return true;
 }
 
+/* The end of the run: power off, or, for a client that has no power cap (the multiqueue
+ * system's clients 1..N-1), tell client 0 and wait for it to. */
+static _Noreturn void end(void)
+{
+#ifdef CAP_POWER
+	m6_power_off(CAP_POWER);
+#endif
+#ifdef CAP_FINISHED
+	m6_signal(CAP_FINISHED);
+#endif
+	for (;;)
+		m6_wait(CAP_DONE);
+}
+
 static void send(unsigned k)
 {
 	struct pending *p = &pend[k];
@@ -113,7 +160,7 @@ static void start(unsigned k)
 	uint64_t block;
 	do {
 		count = 1 + (uint32_t)(next() % MAX_BLOCKS);
-		block = next() % (DISK_BLOCKS - count + 1);
+		block = lo + next() % (hi - lo - count + 1);
 	} while (!range_free(block, count));
 	memset(&busy[block], 1, count);
 	*p = (struct pending){.used = true,
@@ -159,32 +206,51 @@ int main(int argc, char **argv)
 {
 	bool stall = argc == 2 && strcmp(argv[1], "stall") == 0;
 	bool restart = argc == 2 && strcmp(argv[1], "restart") == 0;
-	int init = m6_block_client_init(&blk, (void *)M6_MEM_RING_VADDR, data, M6_MEM_DATA_SIZE,
-	                                CAP_DONE, CAP_DRIVER);
+	unsigned part = 0, parts = 0;
+	bool any = argc == 2 && strcmp(argv[1], "any") == 0;
+	if (argc == 5 && strcmp(argv[1], "part") == 0) {
+		any = strcmp(argv[4], "any") == 0;
+		part = (unsigned)(argv[2][0] - '0');
+		parts = (unsigned)(argv[3][0] - '0');
+		expect(parts >= 1 && parts <= 8 && part < parts, "part K of N: 0 <= K < N <= 8");
+		if (part >= parts)
+			parts = part + 1;
+		lo = DISK_BLOCKS / parts * part;
+		hi = lo + DISK_BLOCKS / parts;
+		rng ^= (uint64_t)(part + 1) * 0x100000001b3ull;
+		requests = REQUESTS / 2;
+	}
+	int init = m6_block_client_init(&blk, (void *)CLIENT_RING, data, CLIENT_DATA_SIZE, CAP_DONE,
+	                                CAP_DRIVER);
 	if (argc == 2 && strcmp(argv[1], "nodisk") == 0) {
 		/* Booted without a controller: the driver must say so with a geometry the client
 		 * refuses, at once, rather than leave it waiting. */
 		expect(init == -M6_BLOCK_EPROTO, "no disk: the client's init is refused");
 		say(failures ? "nvme-test: FAIL\n"
 		             : "nvme-test: no disk, as expected\nnvme-test: PASS\n");
-		m6_power_off(CAP_POWER);
-		return 0;
+		end();
 	}
 	expect(init == 0, "the geometry is sane");
 	const struct block_geometry *geo = &blk.geometry;
-	say("nvme-test: geometry: ");
-	say_u64(geo->block_count, 0);
-	say(" blocks of ");
-	say_u64(geo->block_size, 0);
-	say(" bytes, max ");
-	say_u64(geo->max_bytes / 1024, 0);
-	say(geo->flush ? " KiB, flush\n" : " KiB, no flush\n");
+	if (part == 0) {
+		say("nvme-test: geometry: ");
+		say_u64(geo->block_count, 0);
+		say(" blocks of ");
+		say_u64(geo->block_size, 0);
+		say(" bytes, max ");
+		say_u64(geo->max_bytes / 1024, 0);
+		say(geo->flush ? " KiB, flush\n" : " KiB, no flush\n");
+	}
 	expect(geo->block_size == 512 && geo->block_count == DISK_BLOCKS &&
 	           geo->max_bytes >= MAX_BLOCKS * 512u,
 	       "geometry");
-	for (uint64_t b = 0; b < DISK_BLOCKS; b++)
+	for (uint64_t b = lo; b < hi; b++)
 		for (unsigned i = 0; i < 128; i++)
 			shadow[b * 128 + i] = original_word(b, i);
+#ifdef CAP_SYSTEM_INFO
+	struct m6_cpu_info before = {0}, after = {0};
+	expect(m6_sysinfo_cpu(CAP_SYSTEM_INFO, part, &before) == M6_OK, "this CPU's counts");
+#endif
 
 #ifdef CAP_CRASH_SOON
 	if (restart)
@@ -203,13 +269,13 @@ int main(int argc, char **argv)
 		expect(m6_block_wait(&blk, &c) == 1, "an answer");
 		m6_block_plug(&blk);
 		unsigned k = answer(&c);
-		if (k < DEPTH && started < REQUESTS) {
+		if (k < DEPTH && started < requests) {
 			start(k);
 			started++;
 		}
 		while (m6_block_reap(&blk, &c) == 1) {
 			k = answer(&c);
-			if (k < DEPTH && started < REQUESTS) {
+			if (k < DEPTH && started < requests) {
 				start(k);
 				started++;
 			}
@@ -220,8 +286,17 @@ int main(int argc, char **argv)
 	}
 	expect(m6_block_flush(&blk) == 0, "flush");
 
+	bool irqs = false;
+	(void)irqs; /* reported only through `results` */
+#ifdef CAP_SYSTEM_INFO
+	/* The port's queue interrupts on this CPU: it took some during the workload. */
+	expect(m6_sysinfo_cpu(CAP_SYSTEM_INFO, part, &after) == M6_OK, "this CPU's counts");
+	irqs = after.device_irqs > before.device_irqs;
+	expect(irqs, "the port's interrupts reach its CPU");
+#endif
+
 	/* Everything read back, 256 KiB at a time. */
-	for (uint64_t b = 0; b < DISK_BLOCKS; b += 512) {
+	for (uint64_t b = lo; b < hi; b += 512) {
 		memset(data, 0x5a, 512 * 512);
 		int r = m6_block_read(&blk, b, 512, 0);
 		if (r == -BLOCK_STATUS_EIO) { /* a reset may still be under way: once more */
@@ -243,21 +318,22 @@ int main(int argc, char **argv)
 
 	uint32_t h = 0x811c9dc5u;
 	const uint8_t *bytes = (const uint8_t *)shadow;
-	for (uint64_t i = 0; i < DISK_BLOCKS * 512ull; i++)
+	for (uint64_t i = lo * 512ull; i < hi * 512ull; i++)
 		h = (h ^ bytes[i]) * 0x01000193u;
-	say("nvme-test: ");
-	say_u64(started, 0);
-	say(" requests, up to ");
-	say_u64(peak, 0);
-	say(" in flight, ");
-	say_u64(eio, 0);
-	say(" eio\n");
-	say("nvme-test: image hash ");
-	say_u64(h, 1);
-	say("\n");
+	if (!parts) {
+		say("nvme-test: ");
+		say_u64(started, 0);
+		say(" requests, up to ");
+		say_u64(peak, 0);
+		say(" in flight, ");
+		say_u64(eio, 0);
+		say(" eio\n");
+		say("nvme-test: image hash ");
+		say_u64(h, 1);
+		say("\n");
+	}
 	/* `args "any"`: a fault whose timing decides whether requests are in flight when
 	 * the driver resets (qemu.nvme.dmafault): eio or not, every byte must be right. */
-	bool any = argc == 2 && strcmp(argv[1], "any") == 0;
 	if (stall)
 		expect(eio > 0, "the stalled requests came back eio");
 	else if (restart)
@@ -283,7 +359,57 @@ int main(int argc, char **argv)
 		       "submit refused once gone");
 	}
 #endif
+#ifdef M6_MEM_RESULTS_VADDR
+	struct part_result *results = (struct part_result *)M6_MEM_RESULTS_VADDR;
+	_Static_assert(8 * sizeof(struct part_result) <= M6_MEM_RESULTS_SIZE, "a record per part");
+	results[part] = (struct part_result){.hash = h,
+	                                     .requests = started,
+	                                     .peak = peak,
+	                                     .eio = eio,
+	                                     .failures = failures,
+	                                     .irqs = irqs};
+	atomic_store_explicit(&results[part].done, 1, memory_order_release);
+#endif
+#ifdef CAP_FINISHED
+	end(); /* client 0 reports, and powers off */
+#endif
+#ifdef CAP_OTHERS
+	uint64_t seen = 0, want = ((1ull << parts) - 1) & ~1ull;
+	while ((seen & want) != want)
+		seen |= m6_wait(CAP_OTHERS);
+	for (unsigned k = 0; k < parts; k++) {
+		const struct part_result *r = &results[k];
+		if (!atomic_load_explicit(&r->done, memory_order_acquire)) {
+			expect(false, "every part reports");
+			continue;
+		}
+		say("nvme-test: part ");
+		say_u64(k, 0);
+		say(": ");
+		say_u64(r->requests, 0);
+		say(" requests, up to ");
+		say_u64(r->peak, 0);
+		say(" in flight, ");
+		say_u64(r->eio, 0);
+		say(" eio\nnvme-test: part ");
+		say_u64(k, 0);
+		say(" of ");
+		say_u64(parts, 0);
+		say(" hash ");
+		say_u64(r->hash, 1);
+		say("\nnvme-test: part ");
+		say_u64(k, 0);
+		say(": CPU ");
+		say_u64(k, 0);
+		say(r->irqs ? " took its queue's interrupts\n" : " took no interrupt\n");
+		say("nvme-test: part ");
+		say_u64(k, 0);
+		say(r->failures ? ": FAIL\n" : ": PASS\n");
+		if (r->failures)
+			failures++;
+	}
+	say("nvme-test: every part is done\n");
+#endif
 	say(failures ? "nvme-test: FAIL\n" : "nvme-test: PASS\n");
-	m6_power_off(CAP_POWER);
-	return 0;
+	end();
 }

@@ -21,7 +21,7 @@
 #define PCI_VADDR  0x4100000000ull /* a 1 GiB slot of its own, away from DMA and regions */
 #define CLASS_NVME 0x010802u
 
-const char *nvme_hw_acquire(struct nvme_hw *hw)
+const char *nvme_hw_acquire(struct nvme_hw *hw, unsigned want_io)
 {
 	static struct m6_pci_device dev;
 	/* nvme_hw_stop ran first: m6_pci_open turns bus mastering on again, and bring-up
@@ -43,22 +43,30 @@ const char *nvme_hw_acquire(struct nvme_hw *hw)
 	if (err != M6_OK && err != PCI_ERR_UNSUPPORTED)
 		return "the PCIe bus could not give the controller an IOSpace";
 	/* MSI-X when the controller has two vectors and the bus can hand them (its spec gives
-	 * it the ITS: `untyped msi`): vector 0 for the admin queue, 1 for the I/O pair. Else
-	 * the INTx line for both. */
-	m6_cptr_t admin = 0, io = 0;
+	 * it the ITS: `untyped msi`): vector 0 for the admin queue, 1, 2, ... for the I/O pairs,
+	 * as many as asked for and the table holds (at least one). Else the INTx line for
+	 * everything, and one I/O pair. */
+	m6_cptr_t admin = 0;
 	uint32_t intid = 0;
-	if (dev.id.msix_vectors >= 2 && m6_pci_msix(&dev, 0, &admin, &intid) == M6_OK &&
-	    m6_pci_msix(&dev, 1, &io, &intid) == M6_OK) {
-		hw->irq = admin;
-		hw->io_irq = io;
-		hw->io_vector = 1;
-		hw->kind = "MSI-X";
-		return NULL;
+	if (dev.id.msix_vectors >= 2 && m6_pci_msix(&dev, 0, &admin, &intid) == M6_OK) {
+		unsigned n = 0;
+		while (n < want_io && n < NVME_HW_MAX_IO && n + 1 < dev.id.msix_vectors &&
+		       m6_pci_msix(&dev, n + 1, &hw->io_irq[n], &intid) == M6_OK) {
+			hw->io_vector[n] = (uint16_t)(n + 1);
+			n++;
+		}
+		if (n) {
+			hw->irq = admin;
+			hw->io_count = n;
+			hw->kind = "MSI-X";
+			return NULL;
+		}
 	}
 	if (m6_pci_intx(&dev, &admin, &intid) != M6_OK)
 		return "the bus handed no interrupt for the controller (neither MSI-X nor INTx)";
-	hw->irq = hw->io_irq = admin;
-	hw->io_vector = 0;
+	hw->irq = hw->io_irq[0] = admin;
+	hw->io_vector[0] = 0;
+	hw->io_count = 1;
 	hw->kind = "INTx";
 	return NULL;
 }
