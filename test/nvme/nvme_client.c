@@ -31,9 +31,11 @@
  * host checks each part. Each checks that its CPU took interrupts during its workload:
  * the driver's thread for its port acks its queue's MSI-X vector on that CPU, so the
  * kernel delivers it there. Client 0 powers off once the others have said they are done
- * (its notification `others`). "restart": client 0 has the driver (under a supervisor)
- * fault at its 1024th request from then, with every port busy. "any": eio is allowed (a reset of
- * the controller, which the multiqueue stall system causes), as with `args "any"`. */
+ * (its notification `others`). "fewN": only ports 0..N-1 have a queue pair (the
+ * controller has fewer MSI-X vectors than the driver has ports); the others' init must be
+ * refused (no disk) and their blocks stay untouched. "restart": client 0 has the driver (under a
+ * supervisor) fault at its 1024th request from then, with every port busy. "any": eio is allowed (a
+ * reset of the controller, which the multiqueue stall system causes), as with `args "any"`. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdatomic.h>
@@ -73,7 +75,8 @@ struct part_result {
 	_Atomic uint32_t done;
 	uint32_t hash;
 	uint64_t requests, peak, eio, failures, restarts;
-	bool irqs; /* its CPU took interrupts during its workload */
+	bool irqs;   /* its CPU took interrupts during its workload */
+	bool nodisk; /* its port had no queue pair, as the test wanted ("fewN") */
 };
 
 static struct m6_block_client blk;
@@ -203,6 +206,27 @@ static unsigned answer(const struct block_completion *c)
 	return k;
 }
 
+/* The FNV-1a hash of what this client believes its blocks hold. */
+static uint32_t part_hash(void)
+{
+	uint32_t h = 0x811c9dc5u;
+	const uint8_t *bytes = (const uint8_t *)shadow;
+	for (uint64_t i = lo * 512ull; i < hi * 512ull; i++)
+		h = (h ^ bytes[i]) * 0x01000193u;
+	return h;
+}
+
+#ifdef M6_MEM_RESULTS_VADDR
+static struct part_result *const results = (struct part_result *)M6_MEM_RESULTS_VADDR;
+_Static_assert(8 * sizeof(struct part_result) <= M6_MEM_RESULTS_SIZE, "a record per part");
+
+static void publish(unsigned part, const struct part_result *r)
+{
+	results[part] = *r;
+	atomic_store_explicit(&results[part].done, 1, memory_order_release);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	bool stall = argc == 2 && strcmp(argv[1], "stall") == 0;
@@ -224,6 +248,19 @@ int main(int argc, char **argv)
 	}
 	int init = m6_block_client_init(&blk, (void *)CLIENT_RING, data, CLIENT_DATA_SIZE, CAP_DONE,
 	                                CAP_DRIVER);
+	/* "fewN": the controller has interrupts for N ports only; the others must be told at
+	 * once that there is no disk, and their blocks stay as they were. */
+	if (parts && strncmp(argv[4], "few", 3) == 0 && part >= (unsigned)(argv[4][3] - '0')) {
+		expect(init == -M6_BLOCK_EPROTO, "a port without a queue pair: no disk");
+		for (uint64_t b = lo; b < hi; b++)
+			for (unsigned i = 0; i < 128; i++)
+				shadow[b * 128 + i] = original_word(b, i);
+#ifdef M6_MEM_RESULTS_VADDR
+		struct part_result r = {.hash = part_hash(), .failures = failures, .nodisk = true};
+		publish(part, &r);
+#endif
+		end();
+	}
 	if (argc == 2 && strcmp(argv[1], "nodisk") == 0) {
 		/* Booted without a controller: the driver must say so with a geometry the client
 		 * refuses, at once, rather than leave it waiting. */
@@ -323,10 +360,7 @@ int main(int argc, char **argv)
 	           -BLOCK_STATUS_EINVAL,
 	       "more than max_bytes: einval");
 
-	uint32_t h = 0x811c9dc5u;
-	const uint8_t *bytes = (const uint8_t *)shadow;
-	for (uint64_t i = lo * 512ull; i < hi * 512ull; i++)
-		h = (h ^ bytes[i]) * 0x01000193u;
+	uint32_t h = part_hash();
 	if (!parts) {
 		say("nvme-test: ");
 		say_u64(started, 0);
@@ -371,16 +405,14 @@ int main(int argc, char **argv)
 	}
 #endif
 #ifdef M6_MEM_RESULTS_VADDR
-	struct part_result *results = (struct part_result *)M6_MEM_RESULTS_VADDR;
-	_Static_assert(8 * sizeof(struct part_result) <= M6_MEM_RESULTS_SIZE, "a record per part");
-	results[part] = (struct part_result){.hash = h,
-	                                     .requests = started,
-	                                     .peak = peak,
-	                                     .eio = eio,
-	                                     .restarts = blk.restarts,
-	                                     .failures = failures,
-	                                     .irqs = irqs};
-	atomic_store_explicit(&results[part].done, 1, memory_order_release);
+	struct part_result mine = {.hash = h,
+	                           .requests = started,
+	                           .peak = peak,
+	                           .eio = eio,
+	                           .restarts = blk.restarts,
+	                           .failures = failures,
+	                           .irqs = irqs};
+	publish(part, &mine);
 #endif
 #ifdef CAP_FINISHED
 	end(); /* client 0 reports, and powers off */
@@ -395,25 +427,35 @@ int main(int argc, char **argv)
 			expect(false, "every part reports");
 			continue;
 		}
+		if (r->nodisk) {
+			say("nvme-test: part ");
+			say_u64(k, 0);
+			say(": no disk (no queue pair for its port), as expected\n");
+		} else {
+			say("nvme-test: part ");
+			say_u64(k, 0);
+			say(": ");
+			say_u64(r->requests, 0);
+			say(" requests, up to ");
+			say_u64(r->peak, 0);
+			say(" in flight, ");
+			say_u64(r->eio, 0);
+			say(" eio\n");
+		}
 		say("nvme-test: part ");
-		say_u64(k, 0);
-		say(": ");
-		say_u64(r->requests, 0);
-		say(" requests, up to ");
-		say_u64(r->peak, 0);
-		say(" in flight, ");
-		say_u64(r->eio, 0);
-		say(" eio\nnvme-test: part ");
 		say_u64(k, 0);
 		say(" of ");
 		say_u64(parts, 0);
 		say(" hash ");
 		say_u64(r->hash, 1);
-		say("\nnvme-test: part ");
-		say_u64(k, 0);
-		say(": CPU ");
-		say_u64(k, 0);
-		say(r->irqs ? " took its queue's interrupts\n" : " took no interrupt\n");
+		say("\n");
+		if (!r->nodisk) {
+			say("nvme-test: part ");
+			say_u64(k, 0);
+			say(": CPU ");
+			say_u64(k, 0);
+			say(r->irqs ? " took its queue's interrupts\n" : " took no interrupt\n");
+		}
 		if (r->restarts) {
 			say("nvme-test: part ");
 			say_u64(k, 0);
