@@ -972,7 +972,7 @@ static void stop_ports(void)
 		return;
 	atomic_store(&stop_requested, true);
 	uint64_t want = 0;
-	for (unsigned p = 1; p < PORTS; p++) {
+	for (unsigned p = 1; p < queue_count; p++) { /* a port without a queue has no part */
 		want |= STOPPED_BADGE(p);
 		m6_signal(ports[p].stop);
 	}
@@ -995,7 +995,7 @@ static void resume_ports(void)
 	if (!atomic_load(&started))
 		return;
 	atomic_store(&stop_requested, false);
-	for (unsigned p = 1; p < PORTS; p++)
+	for (unsigned p = 1; p < queue_count; p++)
 		m6_signal(ports[p].stop);
 }
 
