@@ -8,7 +8,10 @@
  * word, including look-alikes inside property values), plus offsets that are not nodes.
  * ASan and UBSan catch any read outside the input and any undefined behaviour; the
  * invariants the callers rely on (regions never wrap, the free map lies in RAM and outside
- * every reservation) abort when broken, so libFuzzer reports them as crashes too. */
+ * every reservation) abort when broken, so libFuzzer reports them as crashes too. So does
+ * any difference between the answers of the node index dtb_open() builds and those of the
+ * walks from the start that a tree too big for the index gets (the same tree with its index
+ * dropped). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +24,7 @@
 #define MAX_REGIONS 16
 /* What arch_phys_limit() gives on a 44-bit CPU, the kernel's largest. */
 #define PHYS_LIMIT (1ull << 44)
-/* Offsets tried as nodes, at most: each check is a walk from the start. */
+/* Offsets tried as nodes, at most: each compares the index with walks from the start. */
 #define MAX_NODE_PROBES 24
 #define PAGE_MASK       0xfffull
 
@@ -49,6 +52,28 @@ static void check_regions(const struct dtb_region *r, unsigned count, unsigned m
 	}
 }
 
+/* The open tree with its node index dropped: the reference the index must agree with. */
+static struct dtb walked;
+
+static void check_index(const struct dtb *d, int node)
+{
+	struct dtb_region a, b;
+	if (d->indexed == 0)
+		return;
+	require(dtb_node_name(d, node) == dtb_node_name(&walked, node), "index: node check");
+	int ea = dtb_get_reg(d, node, 0, &a), eb = dtb_get_reg(&walked, node, 0, &b);
+	require(ea == eb && (ea != DTB_OK || (a.base == b.base && a.size == b.size)),
+	        "index: parent");
+	require(dtb_next_child(d, node, -1) == dtb_next_child(&walked, node, -1),
+	        "index: first child");
+	require(dtb_next_child(d, (int)d->root, node) ==
+	            dtb_next_child(&walked, (int)d->root, node),
+	        "index: next child");
+	require(dtb_find_compatible(d, node, "arm,pl011") ==
+	            dtb_find_compatible(&walked, node, "arm,pl011"),
+	        "index: compatible search");
+}
+
 /* What the kernel asks of one node (main.c's mmio_region, timer and PSCI reads). */
 static void query_node(const struct dtb *d, int node)
 {
@@ -57,6 +82,7 @@ static void query_node(const struct dtb *d, int node)
 	                                    "interrupt-names", ""};
 	/* The timer's cells the kernel reads, the first, and one past any real property. */
 	static const unsigned cells[] = {0, 6, 7, 1u << 30};
+	check_index(d, node);
 	const char *name = dtb_node_name(d, node);
 	if (name == NULL)
 		return;
@@ -197,6 +223,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	require(dtb_total_size(&d) <= size, "totalsize within the buffer");
+	walked = d;
+	walked.indexed = 0;
 
 	/* The kernel's boot reads, in its order. */
 	static const char *const compatibles[] = {"arm,pl011",    "arm,gic-v3",   "arm,armv8-timer",
@@ -222,10 +250,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			query_node(&d, node);
 		/* The kernel's CPU enumeration (core/smp.c): every child, each after the last. */
 		unsigned children = 0;
+		int prev = -1;
 		for (int c = dtb_next_child(&d, node, -1); node >= 0 && c >= 0;
-		     c = dtb_next_child(&d, node, c)) {
+		     prev = c, c = dtb_next_child(&d, node, c)) {
 			require(++children <= 1u << 20, "next_child always moves forward");
 			require(c > node, "a child follows its parent");
+			require(d.indexed == 0 || c == dtb_next_child(&walked, node, prev),
+			        "index: the same children");
 			query_node(&d, c);
 		}
 		check_error(dtb_next_child(&d, node, -1));
