@@ -652,7 +652,49 @@ static enum name_match match_name(const char *name, const char *comp, size_t len
 	return name[len] == '@' ? MATCH_UNIT : MATCH_NONE;
 }
 
-/* Child of a valid node matching path component comp[0..len); see dtb_find_path(). */
+/* What a search of the children for a path component found: the exact match returns early,
+ * so this is the one child matching by the name before its '@', or none, or several. */
+static int unit_match(uint32_t found, uint32_t matches)
+{
+	if (matches == 1)
+		return (int)found;
+	return matches == 0 ? DTB_ERR_NOT_FOUND : DTB_ERR_AMBIGUOUS;
+}
+
+/* find_child() on the index: only the children are looked at (their sibling chain). */
+static int find_child_indexed(const struct dtb *dtb, uint32_t parent, const char *comp, size_t len,
+                              bool has_unit)
+{
+	uint32_t found = 0, matches = 0, c;
+	int p = index_find(dtb, parent);
+
+	if (p < 0)
+		return DTB_ERR_BAD_NODE;
+	c = (uint32_t)p + 1;
+	if (c >= dtb->indexed || dtb->nodes[c].parent != (uint32_t)p)
+		c = 0;
+	for (; c != 0; c = dtb->nodes[c].next) {
+		uint32_t pos = dtb->nodes[c].node;
+		struct token tok;
+		enum name_match m;
+		int err = next_token(dtb, &pos, &tok);
+
+		if (err != DTB_OK)
+			return err;
+		m = match_name(tok.name, comp, len);
+		/* Sibling names are unique, so an exact match settles it. */
+		if (m == MATCH_EXACT)
+			return (int)dtb->nodes[c].node;
+		if (m == MATCH_UNIT && !has_unit) {
+			found = dtb->nodes[c].node;
+			matches++;
+		}
+	}
+	return unit_match(found, matches);
+}
+
+/* Child of a valid node matching path component comp[0..len); see dtb_find_path(). Without
+ * the index, a walk passes the parent's whole subtree. */
 static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, size_t len)
 {
 	uint32_t pos = parent, depth = 0, found = 0, matches = 0;
@@ -661,6 +703,8 @@ static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, 
 	for (size_t i = 0; i < len; i++)
 		if (comp[i] == '@')
 			has_unit = true;
+	if (dtb->indexed != 0)
+		return find_child_indexed(dtb, parent, comp, len, has_unit);
 	for (;;) {
 		uint32_t start = pos;
 		struct token tok;
@@ -673,7 +717,6 @@ static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, 
 			if (depth == 2) {
 				enum name_match m = match_name(tok.name, comp, len);
 
-				/* Sibling names are unique, so an exact match settles it. */
 				if (m == MATCH_EXACT)
 					return (int)start;
 				if (m == MATCH_UNIT && !has_unit) {
@@ -689,9 +732,7 @@ static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, 
 			break;
 		}
 	}
-	if (matches == 1)
-		return (int)found;
-	return matches == 0 ? DTB_ERR_NOT_FOUND : DTB_ERR_AMBIGUOUS;
+	return unit_match(found, matches);
 }
 
 int dtb_find_path(const struct dtb *dtb, const char *path)

@@ -55,6 +55,8 @@ static void check_regions(const struct dtb_region *r, unsigned count, unsigned m
 /* The open tree with its node index dropped: the reference the index must agree with. */
 static struct dtb walked;
 
+/* Each offset the harness probes as a node (every FDT_BEGIN_NODE word, up to
+ * MAX_NODE_PROBES, and the bad offsets): the index and the walks agree about it. */
 static void check_index(const struct dtb *d, int node)
 {
 	struct dtb_region a, b;
@@ -82,7 +84,6 @@ static void query_node(const struct dtb *d, int node)
 	                                    "interrupt-names", ""};
 	/* The timer's cells the kernel reads, the first, and one past any real property. */
 	static const unsigned cells[] = {0, 6, 7, 1u << 30};
-	check_index(d, node);
 	const char *name = dtb_node_name(d, node);
 	if (name == NULL)
 		return;
@@ -123,6 +124,14 @@ static void query_node(const struct dtb *d, int node)
 	}
 }
 
+/* dtb_find_path, checked against the walks when the tree has an index. */
+static int find_path(const struct dtb *d, const char *path)
+{
+	int node = dtb_find_path(d, path);
+	require(d->indexed == 0 || node == dtb_find_path(&walked, path), "index: path lookup");
+	return node;
+}
+
 /* "/" + name, and "/" + the name before its '@': the paths a caller could ask for. */
 static void query_paths_from(const struct dtb *d, const char *name)
 {
@@ -132,11 +141,11 @@ static void query_paths_from(const struct dtb *d, const char *name)
 		return;
 	path[0] = '/';
 	memcpy(path + 1, name, len + 1);
-	check_error(dtb_find_path(d, path));
+	check_error(find_path(d, path));
 	char *at = strchr(path, '@');
 	if (at != NULL) {
 		*at = '\0';
-		check_error(dtb_find_path(d, path));
+		check_error(find_path(d, path));
 	}
 }
 
@@ -244,7 +253,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                    "/chosen", "/cpus",  "/cpus/cpu@0", "/reserved-memory",
 	                                    "/intc",   "/a/b/c", "relative",    ""};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int node = dtb_find_path(&d, paths[i]);
+		int node = find_path(&d, paths[i]);
 		check_error(node);
 		if (node >= 0)
 			query_node(&d, node);
@@ -270,6 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p[0] != 0 || p[1] != 0 || p[2] != 0 || p[3] != 1)
 			continue;
 		probes++;
+		check_index(&d, (int)off);
 		const char *name = dtb_node_name(&d, (int)off);
 		if (name == NULL)
 			continue;
@@ -278,6 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	static const int bad[] = {-1, -4, 1, 2, 0x7ffffffc, 0x7fffffff};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		check_index(&d, bad[i]);
 		query_node(&d, bad[i]);
 		check_error(dtb_find_compatible(&d, bad[i], "arm,pl011"));
 		check_error(dtb_next_child(&d, bad[i], -1));

@@ -559,9 +559,32 @@ static void assert_index_agrees_everywhere(const struct blob *b)
 {
 	struct dtb dtb;
 
+	struct dtb walked;
+
 	assert_int_equal(open_blob(&dtb, b), DTB_OK);
 	assert_true(dtb.indexed > 1);
 	assert_int_equal(dtb.nodes[0].node, dtb.root);
+	walked = dtb;
+	walked.indexed = 0;
+	/* Every node's path, and the same with its last component's unit address cut off. */
+	for (uint32_t i = 1; i < dtb.indexed; i++) {
+		char path[512] = "", part[1024]; /* room for the name and all of path */
+		char *at;
+
+		for (uint32_t n = i; n != 0; n = dtb.nodes[n].parent) {
+			snprintf(part, sizeof(part), "/%s%s",
+			         dtb_node_name(&dtb, (int)dtb.nodes[n].node), path);
+			assert_true(strlen(part) < sizeof(path));
+			strcpy(path, part);
+		}
+		assert_int_equal(dtb_find_path(&dtb, path), (int)dtb.nodes[i].node);
+		assert_int_equal(dtb_find_path(&walked, path), (int)dtb.nodes[i].node);
+		at = strrchr(path, '@');
+		if (at != NULL && strchr(at, '/') == NULL) {
+			*at = '\0';
+			assert_int_equal(dtb_find_path(&dtb, path), dtb_find_path(&walked, path));
+		}
+	}
 	for (int off = -4; off <= (int)dtb.struct_size + 4; off += 4) {
 		assert_index_agrees(&dtb, off);
 		assert_index_agrees(&dtb, off + 1);
@@ -1138,6 +1161,10 @@ static void test_built_wide(void **state)
 		}
 		assert_int_equal(c, DTB_ERR_NOT_FOUND);
 		assert_int_equal(seen, nodes[k] - 1);
+		/* Every child is named "n": an exact match, the first settles it. */
+		assert_int_equal(dtb_find_path(&dtb, "/n"),
+		                 dtb_next_child(&dtb, (int)dtb.root, -1));
+		assert_int_equal(dtb_find_path(&dtb, "/m"), DTB_ERR_NOT_FOUND);
 		assert_int_equal(dtb_get_reg(&dtb, (int)dtb.root, 0, &r), DTB_ERR_NO_PARENT);
 		free(blob.data);
 	}
