@@ -505,11 +505,11 @@ static const char *prop_string(const struct token *tok)
 	return (const char *)tok->value;
 }
 
-/* The parent of `node` (the node open one level up when it begins), read from the index, or
- * without one in one walk from the start that also proves `node` is a node of this tree:
- * DTB_ERR_BAD_NODE if the walk does not meet a BEGIN_NODE exactly there. The open nodes are kept on
- * a stack of at most DTB_MAX_DEPTH offsets (dtb_open refused deeper trees), so memory stays O(1)
- * and there is no recursion. */
+/* The parent of `node` (the node open one level up when it begins), read from the index,
+ * or without one in one walk from the start that also proves `node` is a node of this
+ * tree: DTB_ERR_BAD_NODE if the walk does not meet a BEGIN_NODE exactly there. The open
+ * nodes are kept on a stack of at most DTB_MAX_DEPTH offsets (dtb_open refused deeper
+ * trees), so memory stays O(1) and there is no recursion. */
 static int node_parent(const struct dtb *dtb, uint32_t node, uint32_t *parent)
 {
 	uint32_t open[DTB_MAX_DEPTH];
@@ -717,6 +717,7 @@ static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, 
 			if (depth == 2) {
 				enum name_match m = match_name(tok.name, comp, len);
 
+				/* Sibling names are unique, so an exact match settles it. */
 				if (m == MATCH_EXACT)
 					return (int)start;
 				if (m == MATCH_UNIT && !has_unit) {
