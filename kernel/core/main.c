@@ -228,13 +228,10 @@ bool platform_overlaps_ram(paddr_t base, uint64_t size)
 	return false;
 }
 
-NORETURN void kernel_main(paddr_t dtb_pa)
+/* Everything the kernel learns from the DTB. A function of its own so that struct dtb (2 KiB
+ * with its node index) is off the boot stack before the rest of the boot runs on it. */
+static __attribute__((noinline)) void read_device_tree(paddr_t dtb_pa)
 {
-	/* Buffered until the console is up (drivers/pl011.c). */
-	printk("\nm6 microkernel " M6_VERSION " (aarch64)\n");
-	if (dtb_pa == 0 || (dtb_pa & 7) || dtb_pa >= arch_phys_limit())
-		panic("no device tree from the boot loader (x0 = %lx); boot an Image, not an ELF",
-		      dtb_pa);
 	/* head.S maps at least DTB_MAX_SIZE from the DTB's start. */
 	struct dtb dtb;
 	int err = dtb_open(&dtb, kmap_boot_dtb(dtb_pa), DTB_MAX_SIZE);
@@ -255,6 +252,16 @@ NORETURN void kernel_main(paddr_t dtb_pa)
 	smmu_probe(&dtb, platform_overlaps_ram);
 	add_free_memory(&dtb, dtb_pa);
 	smp_read_cpus(&dtb);
+}
+
+NORETURN void kernel_main(paddr_t dtb_pa)
+{
+	/* Buffered until the console is up (drivers/pl011.c). */
+	printk("\nm6 microkernel " M6_VERSION " (aarch64)\n");
+	if (dtb_pa == 0 || (dtb_pa & 7) || dtb_pa >= arch_phys_limit())
+		panic("no device tree from the boot loader (x0 = %lx); boot an Image, not an ELF",
+		      dtb_pa);
+	read_device_tree(dtb_pa);
 	/* After this the DTB is reached through the linear map, if at all: the boot map that
 	 * held it is gone. */
 	kmap_init();

@@ -172,14 +172,42 @@ static int next_token(const struct dtb *dtb, uint32_t *pos, struct token *tok)
 	return DTB_OK;
 }
 
+/* Record the node that begins at `start` in the index, `depth` levels below the root.
+ * open[d] is the index of the node open at depth d, last[d] that of the last node seen so far
+ * at depth d under the current open[d - 1] (0: none yet; the root is nobody's sibling).
+ * Past DTB_INDEX_NODES nodes only the count goes on, and dtb_open() drops the index. */
+static void index_node(struct dtb *dtb, uint32_t start, uint32_t depth, uint32_t count,
+                       uint16_t *open, uint16_t *last)
+{
+	struct dtb_index_node *n;
+
+	if (count >= DTB_INDEX_NODES)
+		return;
+	n = &dtb->nodes[count];
+	n->node = start;
+	n->parent = depth == 0 ? 0 : open[depth - 1];
+	n->next = 0;
+	if (last[depth] != 0)
+		dtb->nodes[last[depth]].next = (uint16_t)count;
+	last[depth] = (uint16_t)count;
+	open[depth] = (uint16_t)count;
+	/* Its children start a new sibling chain. */
+	if (depth + 1 < DTB_MAX_DEPTH)
+		last[depth + 1] = 0;
+}
+
 /* Walk the whole structure block once, checking the token grammar: NOPs anywhere, exactly
  * one top-level node, properties only inside nodes, balanced nesting no deeper than
  * DTB_MAX_DEPTH, and FDT_END at the top level. On success dtb->struct_size is trimmed to
- * end just after FDT_END, so no later walk can wander into whatever follows it. */
+ * end just after FDT_END, so no later walk can wander into whatever follows it, and the
+ * node index is filled in (or dropped if the tree has too many nodes for it). */
 static int check_structure(struct dtb *dtb)
 {
-	uint32_t pos = 0, depth = 0;
+	uint16_t open[DTB_MAX_DEPTH], last[DTB_MAX_DEPTH];
+	uint32_t pos = 0, depth = 0, count = 0;
 	bool root_seen = false;
+
+	last[0] = 0;
 
 	/* Terminates: every token advances pos by at least 4 within a bounded block. */
 	for (;;) {
@@ -199,6 +227,8 @@ static int check_structure(struct dtb *dtb)
 			}
 			if (depth == DTB_MAX_DEPTH)
 				return DTB_ERR_TOO_DEEP;
+			index_node(dtb, start, depth, count, open, last);
+			count++;
 			depth++;
 			break;
 		case FDT_END_NODE:
@@ -216,6 +246,7 @@ static int check_structure(struct dtb *dtb)
 			if (!root_seen)
 				return DTB_ERR_NO_ROOT;
 			dtb->struct_size = pos;
+			dtb->indexed = count <= DTB_INDEX_NODES ? count : 0;
 			return DTB_OK;
 		default: /* FDT_NOP */
 			break;
@@ -250,6 +281,7 @@ static void clear(struct dtb *d)
 	d->rsvmap_off = 0;
 	d->rsvmap_count = 0;
 	d->root = 0;
+	d->indexed = 0; /* nodes[] means nothing without it */
 }
 
 /* dtb_open() proper: fills *d as it goes; the caller clears it on failure. */
@@ -381,6 +413,25 @@ static int check_node_range(const struct dtb *dtb, int node)
 	return DTB_OK;
 }
 
+/* Position of `node` in the index (dtb->indexed != 0), or -1 if no node begins there: a
+ * binary search, the entries being in document order and so sorted by offset. */
+static int index_find(const struct dtb *dtb, uint32_t node)
+{
+	uint32_t lo = 0, hi = dtb->indexed;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (dtb->nodes[mid].node == node)
+			return (int)mid;
+		if (dtb->nodes[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 static int check_node(const struct dtb *dtb, int node)
 {
 	uint32_t pos = 0;
@@ -388,6 +439,9 @@ static int check_node(const struct dtb *dtb, int node)
 
 	if (err != DTB_OK)
 		return err;
+	/* The index lists exactly the offsets the walk below would accept. */
+	if (dtb->indexed != 0)
+		return index_find(dtb, (uint32_t)node) >= 0 ? DTB_OK : DTB_ERR_BAD_NODE;
 	while (pos <= (uint32_t)node) {
 		uint32_t start = pos;
 		struct token tok;
@@ -451,17 +505,27 @@ static const char *prop_string(const struct token *tok)
 	return (const char *)tok->value;
 }
 
-/* The parent of `node` (the node open one level up when it begins), in one walk from the
- * start that also proves `node` is a node of this tree: DTB_ERR_BAD_NODE if the walk does
- * not meet a BEGIN_NODE exactly there. The open nodes are kept on a stack of at most
- * DTB_MAX_DEPTH offsets (dtb_open refused deeper trees), so memory stays O(1) and there is
- * no recursion. */
+/* The parent of `node` (the node open one level up when it begins), read from the index,
+ * or without one in one walk from the start that also proves `node` is a node of this
+ * tree: DTB_ERR_BAD_NODE if the walk does not meet a BEGIN_NODE exactly there. The open
+ * nodes are kept on a stack of at most DTB_MAX_DEPTH offsets (dtb_open refused deeper
+ * trees), so memory stays O(1) and there is no recursion. */
 static int node_parent(const struct dtb *dtb, uint32_t node, uint32_t *parent)
 {
 	uint32_t open[DTB_MAX_DEPTH];
 	uint32_t pos = 0, depth = 0;
 	struct token tok;
 
+	if (dtb->indexed != 0) {
+		int i = index_find(dtb, node);
+
+		if (i < 0)
+			return DTB_ERR_BAD_NODE;
+		if (i == 0)
+			return DTB_ERR_NO_PARENT;
+		*parent = dtb->nodes[dtb->nodes[i].parent].node;
+		return DTB_OK;
+	}
 	while (pos <= node) {
 		uint32_t start = pos;
 		int err = next_token(dtb, &pos, &tok);
@@ -588,7 +652,49 @@ static enum name_match match_name(const char *name, const char *comp, size_t len
 	return name[len] == '@' ? MATCH_UNIT : MATCH_NONE;
 }
 
-/* Child of a valid node matching path component comp[0..len); see dtb_find_path(). */
+/* What a search of the children for a path component found: the exact match returns early,
+ * so this is the one child matching by the name before its '@', or none, or several. */
+static int unit_match(uint32_t found, uint32_t matches)
+{
+	if (matches == 1)
+		return (int)found;
+	return matches == 0 ? DTB_ERR_NOT_FOUND : DTB_ERR_AMBIGUOUS;
+}
+
+/* find_child() on the index: only the children are looked at (their sibling chain). */
+static int find_child_indexed(const struct dtb *dtb, uint32_t parent, const char *comp, size_t len,
+                              bool has_unit)
+{
+	uint32_t found = 0, matches = 0, c;
+	int p = index_find(dtb, parent);
+
+	if (p < 0)
+		return DTB_ERR_BAD_NODE;
+	c = (uint32_t)p + 1;
+	if (c >= dtb->indexed || dtb->nodes[c].parent != (uint32_t)p)
+		c = 0;
+	for (; c != 0; c = dtb->nodes[c].next) {
+		uint32_t pos = dtb->nodes[c].node;
+		struct token tok;
+		enum name_match m;
+		int err = next_token(dtb, &pos, &tok);
+
+		if (err != DTB_OK)
+			return err;
+		m = match_name(tok.name, comp, len);
+		/* Sibling names are unique, so an exact match settles it. */
+		if (m == MATCH_EXACT)
+			return (int)dtb->nodes[c].node;
+		if (m == MATCH_UNIT && !has_unit) {
+			found = dtb->nodes[c].node;
+			matches++;
+		}
+	}
+	return unit_match(found, matches);
+}
+
+/* Child of a valid node matching path component comp[0..len); see dtb_find_path(). Without
+ * the index, a walk passes the parent's whole subtree. */
 static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, size_t len)
 {
 	uint32_t pos = parent, depth = 0, found = 0, matches = 0;
@@ -597,6 +703,8 @@ static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, 
 	for (size_t i = 0; i < len; i++)
 		if (comp[i] == '@')
 			has_unit = true;
+	if (dtb->indexed != 0)
+		return find_child_indexed(dtb, parent, comp, len, has_unit);
 	for (;;) {
 		uint32_t start = pos;
 		struct token tok;
@@ -625,9 +733,7 @@ static int find_child(const struct dtb *dtb, uint32_t parent, const char *comp, 
 			break;
 		}
 	}
-	if (matches == 1)
-		return (int)found;
-	return matches == 0 ? DTB_ERR_NOT_FOUND : DTB_ERR_AMBIGUOUS;
+	return unit_match(found, matches);
 }
 
 int dtb_find_path(const struct dtb *dtb, const char *path)
@@ -657,6 +763,32 @@ int dtb_find_path(const struct dtb *dtb, const char *path)
 	}
 }
 
+/* dtb_next_child() on the index: the children of node p are a chain of next links from
+ * p + 1 (the node after p in document order is its first child, if p has any). When `after`
+ * is one of them, which is how callers iterate, the answer is its link; otherwise the
+ * chain is followed past `after`. The links only go forward, so the loop ends. */
+static int index_next_child(const struct dtb *dtb, int parent, int after)
+{
+	int p = index_find(dtb, (uint32_t)parent);
+	uint32_t c;
+
+	if (p < 0)
+		return DTB_ERR_BAD_NODE;
+	c = (uint32_t)p + 1;
+	if (c >= dtb->indexed || dtb->nodes[c].parent != (uint32_t)p)
+		return DTB_ERR_NOT_FOUND;
+	if (after >= 0) {
+		int a = index_find(dtb, (uint32_t)after);
+
+		if (a > 0 && dtb->nodes[a].parent == (uint32_t)p)
+			c = dtb->nodes[a].next;
+		else
+			while (c != 0 && dtb->nodes[c].node <= (uint32_t)after)
+				c = dtb->nodes[c].next;
+	}
+	return c != 0 ? (int)dtb->nodes[c].node : DTB_ERR_NOT_FOUND;
+}
+
 int dtb_next_child(const struct dtb *dtb, int parent, int after)
 {
 	uint32_t pos = 0, depth = 0, parent_depth = 0;
@@ -667,6 +799,8 @@ int dtb_next_child(const struct dtb *dtb, int parent, int after)
 		return DTB_ERR_NULL;
 	if (parent < 0)
 		return DTB_ERR_BAD_NODE;
+	if (dtb->indexed != 0)
+		return index_next_child(dtb, parent, after);
 	/* One walk: find `parent` (proving it is a node), then its children are the nodes
 	 * that begin one level below it before it ends. Every token advances pos, and the
 	 * block ends in FDT_END (dtb_open checked), so the walk ends. */
@@ -707,41 +841,34 @@ int dtb_next_child(const struct dtb *dtb, int parent, int after)
 int dtb_find_compatible(const struct dtb *dtb, int start_after, const char *compatible)
 {
 	uint32_t pos = 0, node = 0;
-	/* Searching: past start_after (from the start when it is -1). In the properties of
-	 * `node` that precede its first subnode, its first "compatible" not yet seen. */
-	bool searching = start_after == -1, in_props = false;
+	/* In the properties of `node` that precede its first subnode, its first "compatible"
+	 * not yet seen. */
+	bool in_props = false;
 	struct token tok;
 	int err;
 
 	if (!is_open(dtb) || compatible == NULL)
 		return DTB_ERR_NULL;
-	if (!searching) {
-		err = check_node_range(dtb, start_after);
+	if (start_after != -1) {
+		/* The search starts past start_after's own BEGIN_NODE: its own properties are
+		 * not looked at. */
+		err = check_node(dtb, start_after);
 		if (err != DTB_OK)
 			return err;
-	}
-	/* One walk from the start: up to start_after it is check_node's walk (proving that
-	 * start_after is a node), after it the search, which looks at each node's properties
-	 * as the walk passes them (what find_prop would find: the first "compatible" among
-	 * the properties before the first subnode). */
-	for (;;) {
-		uint32_t start = pos;
-
-		if (!searching && start > (uint32_t)start_after)
-			return DTB_ERR_BAD_NODE;
+		pos = (uint32_t)start_after;
 		err = next_token(dtb, &pos, &tok);
 		if (err != DTB_OK)
 			return err;
-		if (!searching) {
-			if (start == (uint32_t)start_after) {
-				if (tok.tag != FDT_BEGIN_NODE)
-					return DTB_ERR_BAD_NODE;
-				searching = true; /* its own properties are not looked at */
-			} else if (tok.tag == FDT_END) {
-				return DTB_ERR_BAD_NODE;
-			}
-			continue;
-		}
+	}
+	/* One walk to the end, which looks at each node's properties as it passes them (what
+	 * find_prop would find: the first "compatible" among the properties before the first
+	 * subnode). */
+	for (;;) {
+		uint32_t start = pos;
+
+		err = next_token(dtb, &pos, &tok);
+		if (err != DTB_OK)
+			return err;
 		switch (tok.tag) {
 		case FDT_END:
 			return DTB_ERR_NOT_FOUND;

@@ -8,7 +8,10 @@
  * word, including look-alikes inside property values), plus offsets that are not nodes.
  * ASan and UBSan catch any read outside the input and any undefined behaviour; the
  * invariants the callers rely on (regions never wrap, the free map lies in RAM and outside
- * every reservation) abort when broken, so libFuzzer reports them as crashes too. */
+ * every reservation) abort when broken, so libFuzzer reports them as crashes too. So does
+ * any difference between the answers of the node index dtb_open() builds and those of the
+ * walks from the start that a tree too big for the index gets (the same tree with its index
+ * dropped). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +24,7 @@
 #define MAX_REGIONS 16
 /* What arch_phys_limit() gives on a 44-bit CPU, the kernel's largest. */
 #define PHYS_LIMIT (1ull << 44)
-/* Offsets tried as nodes, at most: each check is a walk from the start. */
+/* Offsets tried as nodes, at most: each compares the index with walks from the start. */
 #define MAX_NODE_PROBES 24
 #define PAGE_MASK       0xfffull
 
@@ -47,6 +50,30 @@ static void check_regions(const struct dtb_region *r, unsigned count, unsigned m
 		require(r[i].size != 0, "no empty region");
 		require(r[i].base + (r[i].size - 1) >= r[i].base, "no region wraps");
 	}
+}
+
+/* The open tree with its node index dropped: the reference the index must agree with. */
+static struct dtb walked;
+
+/* Each offset the harness probes as a node (every FDT_BEGIN_NODE word, up to
+ * MAX_NODE_PROBES, and the bad offsets): the index and the walks agree about it. */
+static void check_index(const struct dtb *d, int node)
+{
+	struct dtb_region a, b;
+	if (d->indexed == 0)
+		return;
+	require(dtb_node_name(d, node) == dtb_node_name(&walked, node), "index: node check");
+	int ea = dtb_get_reg(d, node, 0, &a), eb = dtb_get_reg(&walked, node, 0, &b);
+	require(ea == eb && (ea != DTB_OK || (a.base == b.base && a.size == b.size)),
+	        "index: parent");
+	require(dtb_next_child(d, node, -1) == dtb_next_child(&walked, node, -1),
+	        "index: first child");
+	require(dtb_next_child(d, (int)d->root, node) ==
+	            dtb_next_child(&walked, (int)d->root, node),
+	        "index: next child");
+	require(dtb_find_compatible(d, node, "arm,pl011") ==
+	            dtb_find_compatible(&walked, node, "arm,pl011"),
+	        "index: compatible search");
 }
 
 /* What the kernel asks of one node (main.c's mmio_region, timer and PSCI reads). */
@@ -97,6 +124,14 @@ static void query_node(const struct dtb *d, int node)
 	}
 }
 
+/* dtb_find_path, checked against the walks when the tree has an index. */
+static int find_path(const struct dtb *d, const char *path)
+{
+	int node = dtb_find_path(d, path);
+	require(d->indexed == 0 || node == dtb_find_path(&walked, path), "index: path lookup");
+	return node;
+}
+
 /* "/" + name, and "/" + the name before its '@': the paths a caller could ask for. */
 static void query_paths_from(const struct dtb *d, const char *name)
 {
@@ -106,11 +141,11 @@ static void query_paths_from(const struct dtb *d, const char *name)
 		return;
 	path[0] = '/';
 	memcpy(path + 1, name, len + 1);
-	check_error(dtb_find_path(d, path));
+	check_error(find_path(d, path));
 	char *at = strchr(path, '@');
 	if (at != NULL) {
 		*at = '\0';
-		check_error(dtb_find_path(d, path));
+		check_error(find_path(d, path));
 	}
 }
 
@@ -197,6 +232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	require(dtb_total_size(&d) <= size, "totalsize within the buffer");
+	walked = d;
+	walked.indexed = 0;
 
 	/* The kernel's boot reads, in its order. */
 	static const char *const compatibles[] = {"arm,pl011",    "arm,gic-v3",   "arm,armv8-timer",
@@ -216,16 +253,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                    "/chosen", "/cpus",  "/cpus/cpu@0", "/reserved-memory",
 	                                    "/intc",   "/a/b/c", "relative",    ""};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int node = dtb_find_path(&d, paths[i]);
+		int node = find_path(&d, paths[i]);
 		check_error(node);
 		if (node >= 0)
 			query_node(&d, node);
 		/* The kernel's CPU enumeration (core/smp.c): every child, each after the last. */
 		unsigned children = 0;
+		int prev = -1;
 		for (int c = dtb_next_child(&d, node, -1); node >= 0 && c >= 0;
-		     c = dtb_next_child(&d, node, c)) {
+		     prev = c, c = dtb_next_child(&d, node, c)) {
 			require(++children <= 1u << 20, "next_child always moves forward");
 			require(c > node, "a child follows its parent");
+			require(d.indexed == 0 || c == dtb_next_child(&walked, node, prev),
+			        "index: the same children");
 			query_node(&d, c);
 		}
 		check_error(dtb_next_child(&d, node, -1));
@@ -239,6 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p[0] != 0 || p[1] != 0 || p[2] != 0 || p[3] != 1)
 			continue;
 		probes++;
+		check_index(&d, (int)off);
 		const char *name = dtb_node_name(&d, (int)off);
 		if (name == NULL)
 			continue;
@@ -247,6 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	static const int bad[] = {-1, -4, 1, 2, 0x7ffffffc, 0x7fffffff};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		check_index(&d, bad[i]);
 		query_node(&d, bad[i]);
 		check_error(dtb_find_compatible(&d, bad[i], "arm,pl011"));
 		check_error(dtb_next_child(&d, bad[i], -1));

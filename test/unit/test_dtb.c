@@ -514,6 +514,91 @@ static void test_edge_props(void **state)
 
 /* Offsets that are not nodes: negative, past the block, misaligned, a property token, the
  * inside of a value, FDT_END. */
+/* The node index (struct dtb's nodes[]) must give exactly what the walks from the start of
+ * the structure block give: the same tree with the index dropped is the reference. Checks
+ * `node` as a node (name, parent via reg, children, compatible search after it) and as an
+ * `after` for its parent's child iteration. */
+static void assert_index_agrees(const struct dtb *dtb, int node)
+{
+	struct dtb walked = *dtb;
+	struct dtb_region a, b;
+	int ea, eb;
+
+	walked.indexed = 0;
+	assert_ptr_equal(dtb_node_name(dtb, node), dtb_node_name(&walked, node));
+	assert_int_equal(dtb_node_enabled(dtb, node), dtb_node_enabled(&walked, node));
+	ea = dtb_get_reg(dtb, node, 0, &a);
+	eb = dtb_get_reg(&walked, node, 0, &b);
+	assert_int_equal(ea, eb);
+	if (ea == DTB_OK) {
+		assert_int_equal(a.base, b.base);
+		assert_int_equal(a.size, b.size);
+	}
+	assert_int_equal(dtb_next_child(dtb, node, -1), dtb_next_child(&walked, node, -1));
+	assert_int_equal(dtb_next_child(dtb, node, node), dtb_next_child(&walked, node, node));
+	assert_int_equal(dtb_find_compatible(dtb, node, "arm,pl011"),
+	                 dtb_find_compatible(&walked, node, "arm,pl011"));
+	/* `node` as the previous child (the index's one-read case when it is a child), under
+	 * the root and under the last few nodes before it. */
+	assert_int_equal(dtb_next_child(dtb, (int)dtb->root, node),
+	                 dtb_next_child(&walked, (int)dtb->root, node));
+	for (uint32_t i = 0; i < dtb->indexed && dtb->nodes[i].node < (uint32_t)node; i++) {
+		int parent = (int)dtb->nodes[i].node;
+
+		if (i + 4 < dtb->indexed && dtb->nodes[i + 4].node < (uint32_t)node)
+			continue;
+
+		assert_int_equal(dtb_next_child(dtb, parent, node),
+		                 dtb_next_child(&walked, parent, node));
+	}
+}
+
+/* Every 4-byte offset of the structure block (nodes, other tokens, bytes inside values)
+ * and its neighbours: the index and the walks agree. */
+static void assert_index_agrees_everywhere(const struct blob *b)
+{
+	struct dtb dtb;
+
+	struct dtb walked;
+
+	assert_int_equal(open_blob(&dtb, b), DTB_OK);
+	assert_true(dtb.indexed > 1);
+	assert_int_equal(dtb.nodes[0].node, dtb.root);
+	walked = dtb;
+	walked.indexed = 0;
+	/* Every node's path, and the same with its last component's unit address cut off. */
+	for (uint32_t i = 1; i < dtb.indexed; i++) {
+		char path[512] = "", part[1024]; /* room for the name and all of path */
+		char *at;
+
+		for (uint32_t n = i; n != 0; n = dtb.nodes[n].parent) {
+			snprintf(part, sizeof(part), "/%s%s",
+			         dtb_node_name(&dtb, (int)dtb.nodes[n].node), path);
+			assert_true(strlen(part) < sizeof(path));
+			strcpy(path, part);
+		}
+		assert_int_equal(dtb_find_path(&dtb, path), (int)dtb.nodes[i].node);
+		assert_int_equal(dtb_find_path(&walked, path), (int)dtb.nodes[i].node);
+		at = strrchr(path, '@');
+		if (at != NULL && strchr(at, '/') == NULL) {
+			*at = '\0';
+			assert_int_equal(dtb_find_path(&dtb, path), dtb_find_path(&walked, path));
+		}
+	}
+	for (int off = -4; off <= (int)dtb.struct_size + 4; off += 4) {
+		assert_index_agrees(&dtb, off);
+		assert_index_agrees(&dtb, off + 1);
+	}
+}
+
+static void test_index(void **state)
+{
+	(void)state;
+	assert_index_agrees_everywhere(&qemu_blob);
+	assert_index_agrees_everywhere(&edge_blob);
+	assert_index_agrees_everywhere(&edge_v16_blob);
+}
+
 static void test_bad_node_offsets(void **state)
 {
 	struct dtb dtb;
@@ -680,7 +765,7 @@ static void test_strerror(void **state)
 #define FDT_END        9u
 
 struct builder {
-	uint8_t st[4096];
+	uint8_t st[8192]; /* room for test_built_wide's DTB_INDEX_NODES + 1 nodes */
 	uint32_t st_len;
 	char strs[256];
 	uint32_t strs_len;
@@ -1025,6 +1110,66 @@ static void test_built_depth(void **state)
 	expect_built(&b, RSV_FIRST, DTB_ERR_TOO_DEEP);
 }
 
+/* A root with `children` children, each with a one-cell reg <i> (#size-cells = 0). */
+static void build_wide(struct builder *b, unsigned children)
+{
+	static const uint8_t one[4] = {0, 0, 0, 1}, zero[4] = {0};
+	uint32_t reg = b_string(b, "reg");
+
+	b_begin(b, "");
+	b_prop(b, "#address-cells", one, 4);
+	b_prop(b, "#size-cells", zero, 4);
+	for (unsigned i = 0; i < children; i++) {
+		uint8_t cell[4];
+
+		put_be32(cell, i);
+		b_begin(b, "n");
+		b_prop_raw(b, reg, cell, 4);
+		b_u32(b, FDT_END_NODE);
+	}
+	b_u32(b, FDT_END_NODE);
+	b_u32(b, FDT_END);
+}
+
+/* The index holds at most DTB_INDEX_NODES nodes; a tree with one more is read by walks.
+ * Both give every child, in order, with its parent's cells. */
+static void test_built_wide(void **state)
+{
+	static const unsigned nodes[] = {DTB_INDEX_NODES, DTB_INDEX_NODES + 1};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(nodes) / sizeof(nodes[0]); k++) {
+		static struct builder b;
+		struct blob blob;
+		struct dtb dtb;
+		struct dtb_region r;
+		unsigned seen = 0;
+		int c;
+
+		memset(&b, 0, sizeof(b));
+		build_wide(&b, nodes[k] - 1);
+		blob = b_finish(&b, RSV_FIRST);
+		assert_int_equal(open_blob(&dtb, &blob), DTB_OK);
+		assert_int_equal(dtb.indexed, nodes[k] <= DTB_INDEX_NODES ? nodes[k] : 0);
+		for (c = dtb_next_child(&dtb, (int)dtb.root, -1); c >= 0;
+		     c = dtb_next_child(&dtb, (int)dtb.root, c)) {
+			assert_int_equal(dtb_get_reg(&dtb, c, 0, &r), DTB_OK);
+			assert_int_equal(r.base, seen);
+			assert_int_equal(r.size, 0);
+			assert_int_equal(dtb_next_child(&dtb, c, -1), DTB_ERR_NOT_FOUND);
+			seen++;
+		}
+		assert_int_equal(c, DTB_ERR_NOT_FOUND);
+		assert_int_equal(seen, nodes[k] - 1);
+		/* Every child is named "n": an exact match, the first settles it. */
+		assert_int_equal(dtb_find_path(&dtb, "/n"),
+		                 dtb_next_child(&dtb, (int)dtb.root, -1));
+		assert_int_equal(dtb_find_path(&dtb, "/m"), DTB_ERR_NOT_FOUND);
+		assert_int_equal(dtb_get_reg(&dtb, (int)dtb.root, 0, &r), DTB_ERR_NO_PARENT);
+		free(blob.data);
+	}
+}
+
 /* ---------------------------------------------------------------------------------------
  * Fuzzing: mutate valid blobs and call everything. The sanitizers are the oracle. */
 
@@ -1085,6 +1230,7 @@ static void exercise(const struct dtb *dtb)
 		(void)dtb_get_prop(dtb, node, "compatible", &value, &len);
 		(void)dtb_get_reg(dtb, node, 0, &r[0]);
 		(void)dtb_find_compatible(dtb, node, "arm,pl011");
+		assert_index_agrees(dtb, node);
 	}
 }
 
@@ -1193,7 +1339,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_strerror),         cmocka_unit_test(test_built_valid),
 	    cmocka_unit_test(test_built_nops),       cmocka_unit_test(test_built_defects),
 	    cmocka_unit_test(test_built_depth),      cmocka_unit_test(test_fuzz_edge),
-	    cmocka_unit_test(test_fuzz_qemu),
+	    cmocka_unit_test(test_fuzz_qemu),        cmocka_unit_test(test_index),
+	    cmocka_unit_test(test_built_wide),
 	};
 	int failed;
 

@@ -10,6 +10,12 @@
  * Freestanding: no allocation, no recursion, no hidden state. Every multi-byte field is
  * read big-endian with byte loads, since the blob need not be aligned in memory.
  *
+ * dtb_open() also records every node's offset, parent and next sibling in struct dtb (the
+ * node index), so that checking a node offset, finding a parent and stepping to the next
+ * child cost a binary search or one array read instead of a walk from the start of the
+ * structure block. A tree with more than DTB_INDEX_NODES nodes is read all the same, by
+ * those walks.
+ *
  * Nodes are named by their offset inside the structure block (as in libfdt); an offset is
  * only meaningful for the struct dtb it came from. */
 #ifndef KERNEL_DTB_H
@@ -21,6 +27,10 @@
 
 /* Deepest node nesting accepted; the root is depth 1. Real trees use well under 10. */
 #define DTB_MAX_DEPTH 64
+
+/* Nodes the index in struct dtb holds, 8 bytes each (QEMU's virt board with 4 CPUs, the
+ * ITS and the SMMU has 63). */
+#define DTB_INDEX_NODES 256
 
 /* Every failure has its own code so that a boot log names the exact defect. */
 enum dtb_error {
@@ -63,6 +73,13 @@ enum dtb_error {
 	DTB_ERR_NO_SPACE = -33,          /* more regions than the caller's array holds */
 };
 
+/* One node of the index, in document order: nodes[0] is the root. */
+struct dtb_index_node {
+	uint32_t node;   /* offset of its FDT_BEGIN_NODE token */
+	uint16_t parent; /* index of its parent (0 for the root itself) */
+	uint16_t next;   /* index of its next sibling; 0 (the root, nobody's sibling) if none */
+};
+
 /* An opened, validated tree. Filled by dtb_open(); treat as read-only. */
 struct dtb {
 	const uint8_t *blob;  /* start of the header */
@@ -78,6 +95,10 @@ struct dtb {
 	uint32_t rsvmap_off;   /* memory reservation block */
 	uint32_t rsvmap_count; /* entries before the terminator */
 	uint32_t root;         /* node offset of the root node */
+	/* Entries of nodes[]: the number of nodes, or 0 if there are more than
+	 * DTB_INDEX_NODES (the queries then walk the structure block instead). */
+	uint32_t indexed;
+	struct dtb_index_node nodes[DTB_INDEX_NODES];
 };
 
 /* A physical range [base, base + size); never wraps past 2^64. */
