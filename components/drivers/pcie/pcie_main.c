@@ -25,6 +25,8 @@
  *   bus's thread, and each is logged naming the device. Without them the bus hands no
  *   IOSpace (`unsupported`), and on a system with an SMMU its drivers' devices reach no
  *   memory at all;
+ * - `timer clock` and `notification sleep` (optional, together): the 100 ms a Function
+ *   Level Reset takes are slept on them; without, the bus waits on the system counter;
  * - `syscap debug_console`; in a test system without claims, `syscap power`.
  *
  * The bus never powers off a system that has drivers: it keeps serving. */
