@@ -5,11 +5,12 @@
 
 #define PAGE 4096ull
 
-/* The page tables above `va` (levels 1..3), made from `tables` where missing; done[l]
- * is the span of level l last seen to (so each table is asked for once per span). */
-static uint64_t ensure_tables(m6_cptr_t tables, uint64_t va, uint64_t done[4])
+/* The page tables above `va` (levels 1..`last`: 3 for a 4 KiB page, 2 for a 2 MiB
+ * block), made from `tables` where missing; done[l] is the span of level l last seen to
+ * (so each table is asked for once per span). */
+static uint64_t ensure_tables(m6_cptr_t tables, uint64_t va, unsigned last, uint64_t done[4])
 {
-	for (unsigned level = 1; level <= 3; level++) {
+	for (unsigned level = 1; level <= last; level++) {
 		unsigned shift = 12 + 9 * (4 - level);
 		if (done[level] == va >> shift)
 			continue;
@@ -50,13 +51,23 @@ uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t v
 		*bar = (struct m6_pci_bar){.size = info.size,
 		                           .address = info.address,
 		                           .kind = info.kind,
-		                           .frames = info.frames};
+		                           .frames = info.frames,
+		                           .frame_bits = info.frame_bits};
 		if (info.frames == 0)
 			continue;
-		uint64_t span = (uint64_t)info.frames * PAGE;
+		/* 4 KiB pages, or 2 MiB frames mapped as level-2 blocks (a large BAR). */
+		unsigned last_level;
+		if (info.frame_bits == 12)
+			last_level = 3;
+		else if (info.frame_bits == 21)
+			last_level = 2;
+		else
+			return M6_ERR_INVALID_ARGUMENT; /* not a size this client maps */
+		uint64_t frame = 1ull << info.frame_bits;
+		uint64_t span = (uint64_t)info.frames * frame;
 		va = (va + span - 1) / span * span; /* the BAR's natural alignment */
 		bar->vaddr = va;
-		for (uint32_t p = 0; p < info.frames; p++, va += PAGE) {
+		for (uint32_t p = 0; p < info.frames; p++, va += frame) {
 			m6_cptr_t slot = m6_cap_alloc();
 			if (!slot)
 				return M6_ERR_NOT_ENOUGH_MEMORY;
@@ -65,7 +76,7 @@ uint64_t m6_pci_open(m6_cptr_t bus, uint32_t index, m6_cptr_t tables, uint64_t v
 			err = pci_bar_frame(bus, index, b, p, slot);
 			if (err != M6_OK)
 				return err;
-			err = ensure_tables(tables, va, done);
+			err = ensure_tables(tables, va, last_level, done);
 			if (err != M6_OK)
 				return err;
 			err = m6_frame_map(slot, M6_CAP_SELF_VSPACE, va,

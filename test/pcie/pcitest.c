@@ -11,8 +11,10 @@
 #include "pcitest_check.h"
 
 #define BARS_VADDR 0x6000000000ull
-/* In BAR0's 2 MiB span, so the page tables m6_pci_open made serve these pages too. */
+/* In BAR0's 2 MiB span, so the page tables m6_pci_open made serve these pages too; the
+ * second round (after the function level reset) uses the next 64 KiB. */
 #define DMA_VADDR (BARS_VADDR + 0x100000)
+#define DMA_ROUND 0x10000ull
 
 /* NVMe registers (32-bit word indices into BAR0) and the admin queue doorbells. */
 enum { CC = 0x14 / 4, CSTS = 0x1c / 4, AQA = 0x24 / 4, ASQ = 0x28 / 4, ACQ = 0x30 / 4 };
@@ -22,6 +24,23 @@ enum { CC = 0x14 / 4, CSTS = 0x1c / 4, AQA = 0x24 / 4, ASQ = 0x28 / 4, ACQ = 0x3
 /* The controller's DMA goes through the IOSpace the bus hands (the system runs with the
  * SMMU): the pages below are mapped there from IOVA on, 4 GiB up (above RAM). */
 #define IOVA 0x100000000ull
+
+/* The PCI Express capability's offset in config space (0: none), found by walking the
+ * capability list as the bus does. */
+static unsigned pcie_capability(void)
+{
+	uint32_t v = 0;
+	pci_config_read(CAP_NVME, 0, 0x34, &v);
+	unsigned at = v & 0xfcu;
+	for (unsigned hops = 0; at >= 0x40 && hops < 48; hops++) {
+		if (pci_config_read(CAP_NVME, 0, at, &v) != M6_OK)
+			return 0;
+		if ((v & 0xffu) == 0x10)
+			return at;
+		at = (v >> 8) & 0xfcu;
+	}
+	return 0;
+}
 
 /* A 4 KiB page of RAM from `dma`, mapped at `va` and, through a copy of its cap, at I/O
  * address *iova in `iospace`. */
@@ -52,7 +71,7 @@ static uint64_t io_table(m6_cptr_t iospace, uint64_t iova, unsigned level)
  * its completion signalled through MSI-X vector 0 (the admin completion queue's): the
  * vector the bus programmed reaches the ITS, and its LPI our notification. */
 static void identify_through_msix(const struct m6_pci_device *dev, volatile uint32_t *regs,
-                                  m6_cptr_t iospace)
+                                  m6_cptr_t iospace, unsigned round)
 {
 	m6_cptr_t handler = 0;
 	uint32_t lpi = 0;
@@ -76,9 +95,10 @@ static void identify_through_msix(const struct m6_pci_device *dev, volatile uint
 	check_status(io_table(iospace, IOVA, 2), M6_OK, "IOPageTable level 2");
 	check_status(io_table(iospace, IOVA, 3), M6_OK, "IOPageTable level 3");
 	uint64_t sq_pa = IOVA, cq_pa = IOVA + 0x1000, id_pa = IOVA + 0x2000;
-	volatile uint32_t *sq = dma_page(DMA_VADDR, iospace, sq_pa);
-	volatile uint32_t *cq = dma_page(DMA_VADDR + 0x1000, iospace, cq_pa);
-	volatile uint32_t *idp = dma_page(DMA_VADDR + 0x2000, iospace, id_pa);
+	uint64_t va = DMA_VADDR + round * DMA_ROUND;
+	volatile uint32_t *sq = dma_page(va, iospace, sq_pa);
+	volatile uint32_t *cq = dma_page(va + 0x1000, iospace, cq_pa);
+	volatile uint32_t *idp = dma_page(va + 0x2000, iospace, id_pa);
 	if (!sq || !cq || !idp) {
 		check(false, "DMA pages");
 		return;
@@ -111,6 +131,8 @@ static void identify_through_msix(const struct m6_pci_device *dev, volatile uint
 	check((idp[1] & 0xffffu) == ('m' | '6' << 8), "Identify: the serial number starts \"m6\"");
 	regs[CQ0_HEAD] = 1;
 	check_status(m6_irq_handler_ack(handler), M6_OK, "ack the vector");
+	if (round > 0)
+		return;
 	say("pcitest: msix lpi ");
 	say_hex(lpi);
 	say(" identify ");
@@ -216,14 +238,21 @@ int main(void)
 	             "an IOSpace into an occupied slot");
 	check_status(pci_iospace(CAP_NVME, 1, slot), PCI_ERR_NO_DEVICE,
 	             "the IOSpace of an index beyond the matches");
-	identify_through_msix(&dev, regs, iospace);
+	identify_through_msix(&dev, regs, iospace, 0);
 	struct m6_io_fault_info fault;
 	check_status(m6_iospace_read_fault(iospace_again, &fault), M6_OK,
 	             "read the IOSpace's faults");
 	check(fault.count == 0, "the controller's DMA and MSI all passed the IOSpace");
 
-	/* A restarted driver's first call: the bus takes back what it handed out and stops
-	 * the function; the claim stays, and the BARs can be had again. */
+	/* QEMU's NVMe offers Function Level Reset: the bus's reset issues one. */
+	unsigned pcie_cap = pcie_capability();
+	check(pcie_cap != 0, "the NVMe controller has a PCI Express capability");
+	check_status(pci_config_read(CAP_NVME, 0, pcie_cap + 4, &v), M6_OK, "Device Capabilities");
+	check(v & 1u << 28, "Device Capabilities: Function Level Reset");
+	check(regs[CC] & 1u, "CC.EN: the controller is enabled before the reset");
+
+	/* A restarted driver's first call: the bus takes back what it handed out, stops the
+	 * function and resets it; the claim stays, and the BARs can be had again. */
 	check_status(pci_reset(CAP_NVME, 0), M6_OK, "reset");
 	uint64_t pa;
 	check_status(m6_frame_get_address(dev.bars[0].first_frame, &pa), M6_ERR_INVALID_CAP,
@@ -234,18 +263,36 @@ int main(void)
 	             "the IOSpace is gone (the device reaches nothing)");
 	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after reset");
 	check((v & 4u) == 0 && (v & (1u << 10)), "reset: bus mastering off, INTx masked");
+	check(v & 2u, "reset: memory decoding restored after the FLR");
+	uint32_t bar0 = 0, bar0_hi = 0;
+	pci_config_read(CAP_NVME, 0, 0x10, &bar0);
+	pci_config_read(CAP_NVME, 0, 0x14, &bar0_hi);
+	check(((uint64_t)bar0_hi << 32 | (bar0 & ~0xfu)) == dev.bars[0].address,
+	      "reset: BAR0 restored after the FLR");
+	check_status(pci_config_read(CAP_NVME, 0, pcie_cap + 8, &v), M6_OK, "Device Control");
+	check((v & 1u << 15) == 0, "Device Control: Initiate FLR reads 0");
 	check_status(m6_pci_open(CAP_NVME, 0, CAP_TABLES, BARS_VADDR, &dev), M6_OK, "open again");
 	check(regs[2] == 0x00010400, "BAR0 mapped again after the reset");
+	/* The FLR put the controller's registers back to their reset values. */
+	check(regs[CC] == 0, "FLR: CC reads 0 (CC.EN was 1)");
+	check((regs[CSTS] & 1u) == 0, "FLR: CSTS.RDY reads 0");
 	check_status(pci_config_read(CAP_NVME, 0, 4, &v), M6_OK, "command register after open");
 	check(v & 4u, "m6_pci_open turned bus mastering back on");
 	m6_cptr_t fresh = 0;
 	check_status(m6_pci_iospace(&dev, &fresh), M6_OK, "a fresh IOSpace after the reset");
 	check_status(m6_iospace_read_fault(fresh, &fault), M6_OK, "the fresh IOSpace works");
+	/* The restarted driver's controller works: enabled again, an Identify completed
+	 * through MSI-X vector 0 (the bus wrote the table entry the FLR cleared again). */
+	identify_through_msix(&dev, regs, fresh, 1);
+	check_status(m6_iospace_read_fault(fresh, &fault), M6_OK,
+	             "read the fresh IOSpace's faults");
+	check(fault.count == 0, "after the FLR, the controller's DMA and MSI passed the IOSpace");
 
-	/* pciother (badge 1) and bystander (2) finish their checks (their priorities are
-	 * higher: they ran while we waited on the bus), then we report and power off. */
+	/* pciother (badge 1), bystander (2) and pcibig (4) finish their checks (their
+	 * priorities are higher: they ran while we waited on the bus), then we report and
+	 * power off. */
 	uint64_t done = 0;
-	while (done != 3)
+	while (done != 7)
 		done |= m6_wait(CAP_DONE);
 	say("pcitest: ");
 	say(failures ? "FAILED " : "all ");

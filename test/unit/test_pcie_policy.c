@@ -205,12 +205,105 @@ static void test_config_rules(void **state)
 	assert_int_equal(pcie_config_write_check(&plain, 0x50, 0, 1, &out), PCIE_CFG_OK);
 }
 
+static void test_bar_frames(void **state)
+{
+	(void)state;
+	unsigned bits = 99;
+	struct pcie_bar io = {.kind = PCIE_BAR_IO, .addr = 0x1000, .size = 0x20};
+	assert_int_equal(pcie_bar_frames(&io, &bits), 0);
+	assert_int_equal(bits, 0);
+	struct pcie_bar none = {0};
+	assert_int_equal(pcie_bar_frames(&none, &bits), 0);
+	/* below a page: one page (the enumerator gave it a whole one) */
+	struct pcie_bar tiny = {.kind = PCIE_BAR_MEM32, .addr = 0x10300000, .size = 0x100};
+	assert_int_equal(pcie_bar_frames(&tiny, &bits), 1);
+	assert_int_equal(bits, 12);
+	struct pcie_bar nvme = {.kind = PCIE_BAR_MEM64, .addr = 0x10000000, .size = 0x4000};
+	assert_int_equal(pcie_bar_frames(&nvme, &bits), 4);
+	assert_int_equal(bits, 12);
+	/* just below 2 MiB: still pages; from 2 MiB on: 2 MiB frames */
+	struct pcie_bar mib1 = {.kind = PCIE_BAR_MEM32, .addr = 0x10100000, .size = 1u << 20};
+	assert_int_equal(pcie_bar_frames(&mib1, &bits), 256);
+	assert_int_equal(bits, 12);
+	struct pcie_bar mib2 = {.kind = PCIE_BAR_MEM32, .addr = 0x10200000, .size = 2u << 20};
+	assert_int_equal(pcie_bar_frames(&mib2, &bits), 1);
+	assert_int_equal(bits, 21);
+	struct pcie_bar ivshmem = {
+	    .kind = PCIE_BAR_MEM64, .prefetchable = true, .addr = 0x8004000000, .size = 64u << 20};
+	assert_int_equal(pcie_bar_frames(&ivshmem, &bits), 32);
+	assert_int_equal(bits, 21);
+	/* 1 GiB is the most the bus hands out; 2 GiB counts beyond it (the bus refuses) */
+	struct pcie_bar gib = {.kind = PCIE_BAR_MEM64, .addr = 0x8040000000, .size = 1ull << 30};
+	assert_int_equal(pcie_bar_frames(&gib, &bits), PCIE_MAX_BAR_FRAMES);
+	struct pcie_bar gib2 = {.kind = PCIE_BAR_MEM64, .addr = 0x8080000000, .size = 2ull << 30};
+	assert_true(pcie_bar_frames(&gib2, &bits) > PCIE_MAX_BAR_FRAMES);
+	/* a 64-bit BAR of 2^40 bytes does not wrap the count */
+	struct pcie_bar huge = {.kind = PCIE_BAR_MEM64, .addr = 1ull << 40, .size = 1ull << 40};
+	assert_true(pcie_bar_frames(&huge, &bits) == 1ull << 19);
+}
+
+static void test_flr(void **state)
+{
+	(void)state;
+	/* QEMU's NVMe: DevCap with FLR (bit 28); one without */
+	assert_true(pcie_flr_capable(0x10008fc0u | 1u << 28));
+	assert_false(pcie_flr_capable(0x00008fc0u));
+	/* Initiate FLR kept with Device Control; Device Status (RW1C) written 0 */
+	assert_int_equal(pcie_flr_start(0x002f2810u), 0x0000a810u);
+	assert_int_equal(pcie_flr_start(0x00000000u), 0x00008000u);
+
+	/* An endpoint with a 64-bit prefetchable BAR0, an I/O BAR2, a 32-bit BAR3 */
+	struct pcie_function f = {.header_type = 0};
+	f.bars[0] = (struct pcie_bar){PCIE_BAR_MEM64, true, 0x8004000000ull, 64u << 20};
+	f.bars[2] = (struct pcie_bar){PCIE_BAR_IO, false, 0x2000, 0x20};
+	f.bars[3] = (struct pcie_bar){PCIE_BAR_MEM32, false, 0x10500000, 0x100};
+	struct pcie_cfg_write w[PCIE_FLR_MAX_WRITES];
+	size_t n = pcie_flr_restore(&f, w);
+	assert_int_equal(n, 5);
+	assert_int_equal(w[0].offset, 0x10);
+	assert_int_equal(w[0].value, 0x0400000cu);
+	assert_int_equal(w[1].offset, 0x14);
+	assert_int_equal(w[1].value, 0x80u);
+	assert_int_equal(w[2].offset, 0x18);
+	assert_int_equal(w[2].value, 0x2001u);
+	assert_int_equal(w[3].offset, 0x1c);
+	assert_int_equal(w[3].value, 0x10500000u);
+	/* last, the command: memory and I/O decoding, INTx off, no bus mastering */
+	assert_int_equal(w[4].offset, 0x04);
+	assert_int_equal(w[4].value, 1u << 10 | 3u);
+
+	/* memory BARs only: no I/O decoding; no BARs at all: only INTx disabled */
+	struct pcie_function nvme = {.header_type = 0};
+	nvme.bars[0] = (struct pcie_bar){PCIE_BAR_MEM64, false, 0x10000000, 0x4000};
+	n = pcie_flr_restore(&nvme, w);
+	assert_int_equal(n, 3);
+	assert_int_equal(w[0].value, 0x10000004u);
+	assert_int_equal(w[1].value, 0);
+	assert_int_equal(w[2].value, 1u << 10 | 2u);
+	struct pcie_function bare = {.header_type = 0};
+	assert_int_equal(pcie_flr_restore(&bare, w), 1);
+	assert_int_equal(w[0].value, 1u << 10);
+
+	/* six 32-bit BARs: the most writes there can be */
+	struct pcie_function six = {.header_type = 0};
+	for (unsigned i = 0; i < PCIE_MAX_BARS; i++)
+		six.bars[i] =
+		    (struct pcie_bar){PCIE_BAR_MEM32, false, 0x10000000 + 0x1000 * i, 0x1000};
+	assert_int_equal(pcie_flr_restore(&six, w), PCIE_FLR_MAX_WRITES);
+
+	/* a bridge is never reset this way */
+	struct pcie_function bridge = {.header_type = 1};
+	bridge.bars[0] = (struct pcie_bar){PCIE_BAR_MEM32, false, 0x10004000, 0x1000};
+	assert_int_equal(pcie_flr_restore(&bridge, w), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rules),        cmocka_unit_test(test_claims),
 	    cmocka_unit_test(test_intx_swizzle), cmocka_unit_test(test_msix),
-	    cmocka_unit_test(test_config_rules),
+	    cmocka_unit_test(test_config_rules), cmocka_unit_test(test_bar_frames),
+	    cmocka_unit_test(test_flr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

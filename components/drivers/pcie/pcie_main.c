@@ -25,6 +25,8 @@
  *   bus's thread, and each is logged naming the device. Without them the bus hands no
  *   IOSpace (`unsupported`), and on a system with an SMMU its drivers' devices reach no
  *   memory at all;
+ * - `timer clock` and `notification sleep` (optional, together): the 100 ms a Function
+ *   Level Reset takes are slept on them; without, the bus waits on the system counter;
  * - `syscap debug_console`; in a test system without claims, `syscap power`.
  *
  * The bus never powers off a system that has drivers: it keeps serving. */
@@ -34,6 +36,7 @@
 #include <m6/debug.h>
 #include <m6/invocations.h>
 #include <m6/runtime.h>
+#include <m6/time.h>
 #include <m6_caps.h>
 
 #include "pcie_dt.h"
@@ -165,9 +168,10 @@ static struct pcie_result result;
 #ifdef M6_PCI_BUS_ENDPOINT
 /* ---- Handing drivers their devices ------------------------------------------------ */
 
-/* A BAR handed out as frames: at most this many 4 KiB pages (one retype call). Larger
- * BARs would want 2 MiB frames; no device a driver claims today has one. */
-#define MAX_BAR_PAGES 256u
+/* A BAR is handed out as frames of one size (pcie_bar_frames: 4 KiB pages below 2 MiB,
+ * 2 MiB frames from there on), at most PCIE_MAX_BAR_FRAMES of them, made by one retype
+ * per 256 (the kernel's most per call) into consecutive slots. */
+#define RETYPE_MAX 256u
 
 /* The window untyped, split in halves down to each BAR it hands out: a binary tree of
  * untyped caps (the kernel retypes an untyped from its start, so the only way to reach a
@@ -214,17 +218,25 @@ struct msix_vector {
 	unsigned vector;
 	m6_cptr_t handler;
 	uint32_t intid;
+	uint64_t doorbell; /* what the table entry holds: written again after an FLR */
+	uint32_t data;
 };
 #define MAX_MSIX_VECTORS 256u
 static struct msix_vector msix_vectors[MAX_MSIX_VECTORS];
 static unsigned msix_count;
 
 /* The pages of MSI-X tables the bus maps to program them (its own copies of the frames it
- * hands out): from MSIX_VADDR on, in one 2 MiB span (one last-level table). */
-#define MSIX_VADDR     0x6000000000ull
-#define MAX_MSIX_PAGES 512u
+ * hands out): from MSIX_VADDR on, in one 2 MiB span (one last-level table). A table in a
+ * BAR handed out as 2 MiB frames is reached through its whole frame, one of the 2 MiB
+ * slots from MSIX_BLOCK_VADDR on (a level-2 table of their own). */
+#define MSIX_VADDR       0x6000000000ull
+#define MAX_MSIX_PAGES   512u
+#define MSIX_BLOCK_VADDR 0x6040000000ull
+#define MAX_MSIX_BLOCKS  16u
 static m6_cptr_t msix_pages[MAX_MSIX_PAGES];
 static unsigned msix_page_count;
+static m6_cptr_t msix_blocks[MAX_MSIX_BLOCKS];
+static unsigned msix_block_count;
 
 static const struct m6_pci_claim claims[M6_PCI_CLAIMS_COUNT > 0 ? M6_PCI_CLAIMS_COUNT : 1] =
     M6_PCI_CLAIMS;
@@ -287,11 +299,15 @@ static int carve(int n, uint64_t addr, unsigned bits)
 
 static int root32 = -1, root64 = -1;
 
-static unsigned bar_pages(const struct pcie_bar *b)
+static void say_bdf(const struct pcie_function *f);
+
+/* How many frames BAR `bar` of function `fi` is handed out as (0: none), their size in
+ * *bits; 0 too for a BAR beyond PCIE_MAX_BAR_FRAMES (*too_large set). */
+static unsigned bar_frames(int fi, unsigned bar, unsigned *bits, bool *too_large)
 {
-	if (b->kind != PCIE_BAR_MEM32 && b->kind != PCIE_BAR_MEM64)
-		return 0;
-	return b->size <= (1ull << PAGE_BITS) ? 1u : (unsigned)(b->size >> PAGE_BITS);
+	uint64_t n = pcie_bar_frames(&result.functions[fi].bars[bar], bits);
+	*too_large = n > PCIE_MAX_BAR_FRAMES;
+	return *too_large ? 0 : (unsigned)n;
 }
 
 /* Make the frames of memory BAR `bar` of function `fi` (once). */
@@ -300,11 +316,22 @@ static uint64_t make_frames(int fi, unsigned bar)
 	if (fstate[fi].frames[bar])
 		return M6_OK;
 	const struct pcie_bar *b = &result.functions[fi].bars[bar];
-	unsigned pages = bar_pages(b);
-	if (pages > MAX_BAR_PAGES)
+	unsigned fbits;
+	bool too_large;
+	unsigned count = bar_frames(fi, bar, &fbits, &too_large);
+	if (too_large) {
+		/* Say why, so that whoever sees the driver fail knows what to change. */
+		say("pcie: ");
+		say_bdf(&result.functions[fi]);
+		say(" bar");
+		put_dec(bar);
+		say(": more than 512 frames (1 GiB): the bus does not hand it out\n");
 		return PCI_ERR_UNSUPPORTED;
-	unsigned bits = PAGE_BITS;
-	while ((1ull << bits) < (uint64_t)pages << PAGE_BITS)
+	}
+	if (count == 0)
+		return PCI_ERR_NO_BAR;
+	unsigned bits = fbits;
+	while ((1ull << bits) < (uint64_t)count << fbits)
 		bits++;
 	int n = -1;
 	if (root32 >= 0)
@@ -313,10 +340,15 @@ static uint64_t make_frames(int fi, unsigned bar)
 		n = carve(root64, b->addr, bits);
 	if (n < 0)
 		return PCI_ERR_UNSUPPORTED; /* outside the windows the spec gave us */
-	m6_cptr_t first = alloc_run(pages);
-	if (!first || m6_untyped_retype(nodes[n].cap, M6_OBJ_FRAME, PAGE_BITS, M6_CAP_SELF_CNODE,
-	                                first, pages) != M6_OK)
-		return M6_ERR_NOT_ENOUGH_MEMORY;
+	m6_cptr_t first = alloc_run(count);
+	if (!first)
+		return M6_ERR_NOT_ENOUGH_MEMORY; /* the CNode has no run of `count` free slots */
+	for (unsigned done = 0; done < count; done += RETYPE_MAX) {
+		unsigned chunk = count - done < RETYPE_MAX ? count - done : RETYPE_MAX;
+		if (m6_untyped_retype(nodes[n].cap, M6_OBJ_FRAME, fbits, M6_CAP_SELF_CNODE,
+		                      first + done, chunk) != M6_OK)
+			return M6_ERR_NOT_ENOUGH_MEMORY;
+	}
 	nodes[n].frames = true;
 	fstate[fi].frames[bar] = first;
 	return M6_OK;
@@ -433,6 +465,8 @@ static uint64_t op_bar(void *state, uint64_t badge, uint32_t index, uint32_t bar
 	if (bar >= PCIE_MAX_BARS || result.functions[fi].bars[bar].kind == PCIE_BAR_NONE)
 		return PCI_ERR_NO_BAR;
 	const struct pcie_bar *b = &result.functions[fi].bars[bar];
+	unsigned bits;
+	uint64_t frames = pcie_bar_frames(b, &bits);
 	*info = (struct pci_bar_info){
 	    .kind = b->kind == PCIE_BAR_MEM32   ? PCI_BAR_KIND_MEM32
 	            : b->kind == PCIE_BAR_MEM64 ? PCI_BAR_KIND_MEM64
@@ -440,13 +474,16 @@ static uint64_t op_bar(void *state, uint64_t badge, uint32_t index, uint32_t bar
 	    .prefetchable = b->prefetchable,
 	    .address = b->addr,
 	    .size = b->size,
-	    .frames = bar_pages(b),
+	    /* Beyond PCIE_MAX_BAR_FRAMES the count still tells the truth (bar_frame
+	     * answers unsupported). */
+	    .frames = frames > UINT32_MAX ? UINT32_MAX : (uint32_t)frames,
+	    .frame_bits = bits,
 	};
 	return M6_OK;
 }
 
-static uint64_t op_bar_frame(void *state, uint64_t badge, uint32_t index, uint32_t bar,
-                             uint32_t page, m6_cptr_t *frame)
+static uint64_t op_bar_frame(void *state, uint64_t badge, uint32_t index, uint32_t bar, uint32_t n,
+                             m6_cptr_t *frame)
 {
 	(void)state;
 	int fi;
@@ -455,15 +492,16 @@ static uint64_t op_bar_frame(void *state, uint64_t badge, uint32_t index, uint32
 		return err;
 	if (bar >= PCIE_MAX_BARS)
 		return PCI_ERR_NO_BAR;
-	unsigned pages = bar_pages(&result.functions[fi].bars[bar]);
-	if (pages == 0)
+	unsigned bits;
+	uint64_t frames = pcie_bar_frames(&result.functions[fi].bars[bar], &bits);
+	if (frames == 0)
 		return PCI_ERR_NO_BAR;
-	if (page >= pages)
+	if (n >= frames)
 		return M6_ERR_RANGE;
 	err = make_frames(fi, bar);
 	if (err != M6_OK)
 		return err;
-	*frame = fstate[fi].frames[bar] + page;
+	*frame = fstate[fi].frames[bar] + n;
 	return M6_OK;
 }
 
@@ -474,6 +512,29 @@ static volatile uint32_t *map_bar_page(int fi, unsigned bar, uint64_t offset)
 {
 	if (make_frames(fi, bar) != M6_OK)
 		return NULL;
+	unsigned fbits;
+	pcie_bar_frames(&result.functions[fi].bars[bar], &fbits);
+	if (fbits != PAGE_BITS) {
+		m6_cptr_t block = fstate[fi].frames[bar] + (m6_cptr_t)(offset >> fbits);
+		unsigned i = 0;
+		while (i < msix_block_count && msix_blocks[i] != block)
+			i++;
+		if (i == msix_block_count) {
+			if (msix_block_count == MAX_MSIX_BLOCKS)
+				return NULL;
+			if (msix_block_count == 0) {
+				map_table(MSIX_BLOCK_VADDR, 1);
+				map_table(MSIX_BLOCK_VADDR, 2);
+			}
+			if (m6_frame_map(block, M6_CAP_SELF_VSPACE,
+			                 MSIX_BLOCK_VADDR + ((uint64_t)i << fbits),
+			                 M6_RIGHT_READ | M6_RIGHT_WRITE) != M6_OK)
+				return NULL;
+			msix_blocks[msix_block_count++] = block;
+		}
+		return (volatile uint32_t *)(uintptr_t)(MSIX_BLOCK_VADDR + ((uint64_t)i << fbits) +
+		                                        (offset & ((1ull << fbits) - 1)));
+	}
 	m6_cptr_t frame = fstate[fi].frames[bar] + (m6_cptr_t)(offset >> PAGE_BITS);
 	unsigned i = 0;
 	while (i < msix_page_count && msix_pages[i] != frame)
@@ -493,6 +554,18 @@ static volatile uint32_t *map_bar_page(int fi, unsigned bar, uint64_t offset)
 	}
 	return (volatile uint32_t *)(uintptr_t)(MSIX_VADDR + ((uint64_t)i << PAGE_BITS) +
 	                                        (offset & ((1u << PAGE_BITS) - 1)));
+}
+
+/* Table entry `entry` to send `data` to `doorbell`: masked while the address and data
+ * change, then unmasked (the handler itself starts masked until the driver acks it). */
+static void msix_program(volatile uint32_t *entry, uint64_t doorbell, uint32_t data)
+{
+	entry[3] |= 1u;
+	entry[0] = (uint32_t)doorbell;
+	entry[1] = (uint32_t)(doorbell >> 32);
+	entry[2] = data;
+	__asm__ volatile("dsb sy" ::: "memory");
+	entry[3] &= ~1u;
 }
 
 /* MSI-X on (function mask off) and INTx off for function `fi`: at its first vector, and
@@ -522,8 +595,13 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 		return PCI_ERR_NO_INTERRUPT;
 	for (unsigned i = 0; i < msix_count; i++) {
 		if (msix_vectors[i].fi == fi && msix_vectors[i].vector == vector) {
-			/* A restarted driver asks again for what it had: the table entry still
-			 * holds it, but the reset turned MSI-X off. */
+			/* A restarted driver asks again for what it had: the reset turned MSI-X
+			 * off, and an FLR cleared the table entry too: write it again. */
+			volatile uint32_t *entry =
+			    map_bar_page(fi, m.table_bar, m.table_offset + 16ull * vector);
+			if (!entry)
+				return M6_ERR_NOT_ENOUGH_MEMORY;
+			msix_program(entry, msix_vectors[i].doorbell, msix_vectors[i].data);
 			msix_enable(fi);
 			*handler = msix_vectors[i].handler;
 			*intid = msix_vectors[i].intid;
@@ -559,16 +637,10 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 	                             M6_CAP_SELF_CNODE, slot, &doorbell, &data, &lpi);
 	if (err != M6_OK)
 		return err;
-	/* Masked while the address and data change, then unmasked: the handler itself
-	 * starts masked until the driver acks it. */
-	entry[3] |= 1u;
-	entry[0] = (uint32_t)doorbell;
-	entry[1] = (uint32_t)(doorbell >> 32);
-	entry[2] = (uint32_t)data;
-	__asm__ volatile("dsb sy" ::: "memory");
-	entry[3] &= ~1u;
+	msix_program(entry, doorbell, (uint32_t)data);
 	msix_enable(fi);
-	msix_vectors[msix_count++] = (struct msix_vector){fi, vector, slot, (uint32_t)lpi};
+	msix_vectors[msix_count++] =
+	    (struct msix_vector){fi, vector, slot, (uint32_t)lpi, doorbell, (uint32_t)data};
 	*handler = slot;
 	*intid = (uint32_t)lpi;
 	return M6_OK;
@@ -671,6 +743,58 @@ static void take_back(m6_cptr_t cap)
 	m6_cnode_revoke(M6_CAP_SELF_CNODE, cap, M6_DEPTH_ROOT);
 }
 
+/* Waiting out a reset: on the bus's Timer when its spec gives it one (`timer clock` and
+ * `notification sleep`), else on the system counter, yielding (bounded by the time, at
+ * the cost of its CPU for that long: the spec should give the bus the timer). */
+#if defined(CAP_CLOCK) && defined(CAP_SLEEP)
+static struct m6_timer clock;
+static bool clock_ready;
+#endif
+
+static void wait_ms(unsigned ms)
+{
+#if defined(CAP_CLOCK) && defined(CAP_SLEEP)
+	if (!clock_ready && m6_timer_init(&clock, CAP_CLOCK, CAP_SLEEP, 1) == M6_OK)
+		clock_ready = true;
+	if (clock_ready) {
+		m6_sleep_ms(&clock, ms);
+		return;
+	}
+#endif
+	uint64_t until = m6_time_ns() + (uint64_t)ms * 1000000ull;
+	while (m6_time_ns() < until)
+		m6_yield();
+}
+
+/* A Function Level Reset of function `fi`, when its PCI Express capability offers one
+ * (an endpoint's only: a bridge's state is the bus's, and is never reset here). Bus
+ * mastering is off already. Returns whether it was done. */
+static bool function_level_reset(int fi)
+{
+	const struct pcie_function *f = &result.functions[fi];
+	unsigned cap = f->cap_pcie;
+	if (!cap || f->header_type != 0 || !pcie_flr_capable(cfg_of(fi, cap + 4u)))
+		return false;
+	/* Transactions Pending (Device Status bit 5): requests the function issued before
+	 * bus mastering went off may still be completing. Give them up to 100 ms; the spec
+	 * lets the reset go ahead after that (their completions are then discarded). */
+	for (unsigned i = 0; i < 10 && (cfg_of(fi, cap + 8u) & 1u << 21); i++)
+		wait_ms(10);
+	ecam_write(NULL, f->bus, f->dev, f->fn, cap + 8u, pcie_flr_start(cfg_of(fi, cap + 8u)));
+	/* PCIe: software may not expect the function to answer for 100 ms after an FLR. */
+	wait_ms(100);
+	/* A slower function answers config reads with all ones (or a retry) for a while
+	 * longer: up to 1 s more, then it is restored anyway and its driver finds out. */
+	for (unsigned i = 0; i < 10 && (cfg_of(fi, 0) & 0xffffu) != f->vendor; i++)
+		wait_ms(100);
+	struct pcie_cfg_write w[PCIE_FLR_MAX_WRITES];
+	size_t n = pcie_flr_restore(f, w);
+	for (size_t i = 0; i < n; i++)
+		ecam_write(NULL, f->bus, f->dev, f->fn, w[i].offset, w[i].value);
+	fstate[fi].msix_enabled = false; /* the FLR cleared MSI-X enable and the table */
+	return true;
+}
+
 static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 {
 	(void)state;
@@ -689,8 +813,10 @@ static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 		fstate[fi].msix_enabled = false;
 	}
 	for (unsigned b = 0; b < PCIE_MAX_BARS; b++) {
-		unsigned pages = fstate[fi].frames[b] ? bar_pages(&f->bars[b]) : 0;
-		for (unsigned p = 0; p < pages; p++)
+		unsigned bits;
+		bool too_large;
+		unsigned frames = fstate[fi].frames[b] ? bar_frames(fi, b, &bits, &too_large) : 0;
+		for (unsigned p = 0; p < frames; p++)
 			take_back(fstate[fi].frames[b] + p);
 	}
 #if defined(CAP_IRQ_CONTROL) && defined(CAP_MSI)
@@ -710,11 +836,13 @@ static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 		m6_cnode_delete(M6_CAP_SELF_CNODE, fstate[fi].iospace, M6_DEPTH_ROOT);
 		fstate[fi].iospace = 0;
 	}
+	/* Nobody holds the device any more: now reset it, if it can be. */
+	bool flr = function_level_reset(fi);
 	say("pcie: badge ");
 	put_dec(badge);
 	say(" resets ");
 	say_bdf(f);
-	say("\n");
+	say(flr ? " (function level reset)\n" : " (stopped: no FLR)\n");
 	return M6_OK;
 }
 

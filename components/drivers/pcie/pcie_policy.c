@@ -147,3 +147,70 @@ enum pcie_cfg_verdict pcie_config_write_check(const struct pcie_function *f, uns
 	*out = value;
 	return PCIE_CFG_OK;
 }
+
+uint64_t pcie_bar_frames(const struct pcie_bar *b, unsigned *bits)
+{
+	*bits = 0;
+	if (b->kind != PCIE_BAR_MEM32 && b->kind != PCIE_BAR_MEM64)
+		return 0;
+	if (b->size >= 1ull << PCIE_BLOCK_BITS) {
+		*bits = PCIE_BLOCK_BITS;
+		return b->size >> PCIE_BLOCK_BITS;
+	}
+	*bits = PCIE_PAGE_BITS;
+	return b->size <= 1ull << PCIE_PAGE_BITS ? 1 : b->size >> PCIE_PAGE_BITS;
+}
+
+#define DEVCAP_FLR       (1u << 28)
+#define DEVCTL_START_FLR (1u << 15)
+
+bool pcie_flr_capable(uint32_t devcap)
+{
+	return (devcap & DEVCAP_FLR) != 0;
+}
+
+uint32_t pcie_flr_start(uint32_t devctl_devsta)
+{
+	return (devctl_devsta & 0xffffu) | DEVCTL_START_FLR;
+}
+
+#define CMD_IO     (1u << 0)
+#define CMD_MEMORY (1u << 1)
+
+size_t pcie_flr_restore(const struct pcie_function *f,
+                        struct pcie_cfg_write out[PCIE_FLR_MAX_WRITES])
+{
+	if (f->header_type != 0)
+		return 0;
+	size_t n = 0;
+	uint32_t cmd = CMD_INTX_DISABLE;
+	for (unsigned i = 0; i < PCIE_MAX_BARS; i++) {
+		const struct pcie_bar *b = &f->bars[i];
+		unsigned offset = 0x10 + 4 * i;
+		/* The type bits are read-only: written as the BAR reports them, they change
+		 * nothing, and a device that got them wrong is not trusted with them either. */
+		switch (b->kind) {
+		case PCIE_BAR_IO:
+			out[n++] = (struct pcie_cfg_write){offset, (uint32_t)b->addr | 1u};
+			cmd |= CMD_IO;
+			break;
+		case PCIE_BAR_MEM32:
+			out[n++] = (struct pcie_cfg_write){offset, (uint32_t)b->addr |
+			                                               (b->prefetchable ? 8u : 0u)};
+			cmd |= CMD_MEMORY;
+			break;
+		case PCIE_BAR_MEM64:
+			if (i + 1 >= PCIE_MAX_BARS)
+				break; /* cannot be: the enumerator refuses one in the last slot */
+			out[n++] = (struct pcie_cfg_write){offset, (uint32_t)b->addr | 4u |
+			                                               (b->prefetchable ? 8u : 0u)};
+			out[n++] = (struct pcie_cfg_write){offset + 4, (uint32_t)(b->addr >> 32)};
+			cmd |= CMD_MEMORY;
+			break;
+		default:
+			break;
+		}
+	}
+	out[n++] = (struct pcie_cfg_write){0x04, cmd};
+	return n;
+}

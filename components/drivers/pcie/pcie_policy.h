@@ -72,4 +72,40 @@ enum pcie_cfg_verdict pcie_config_read_check(unsigned offset);
 enum pcie_cfg_verdict pcie_config_write_check(const struct pcie_function *f, unsigned offset,
                                               uint32_t old, uint32_t value, uint32_t *out);
 
+/* How a memory BAR is handed out (pci.idl's bar_frame): as frames of one size, 4 KiB
+ * pages below 2 MiB, 2 MiB frames from 2 MiB on (a driver maps them as block mappings,
+ * and a big BAR takes few calls and few caps). BARs are naturally aligned and sized, so
+ * the frames tile the BAR exactly. The bus holds every frame of a BAR it hands out in its
+ * own CNode (consecutive slots): PCIE_MAX_BAR_FRAMES bounds one BAR (1 GiB of 2 MiB
+ * frames, the whole 64-bit window the specs give the bus), so a BAR cannot exhaust a
+ * `cnode_bits 11` bus; beyond it the bus answers `unsupported`. */
+#define PCIE_PAGE_BITS      12
+#define PCIE_BLOCK_BITS     21
+#define PCIE_MAX_BAR_FRAMES 512u
+
+/* The number of frames BAR `b` is handed out as (0: an I/O BAR or none), their size in
+ * *bits (0 with no frames). A memory BAR below a page still takes one whole page (the
+ * enumerator gives it one). */
+uint64_t pcie_bar_frames(const struct pcie_bar *b, unsigned *bits);
+
+/* Function Level Reset (PCI Express capability, at f->cap_pcie): whether Device
+ * Capabilities (cap + 4) offers it (bit 28), and the dword to write at cap + 8 to start
+ * it (Device Control's Initiate FLR, bit 15) given what that dword holds now: Device
+ * Control kept, Device Status written 0 (its bits are write-one-to-clear). */
+bool pcie_flr_capable(uint32_t devcap);
+uint32_t pcie_flr_start(uint32_t devctl_devsta);
+
+/* What the bus writes back after an FLR returned `f` to its reset values, in order: the
+ * address of every assigned BAR (both halves of a 64-bit one), then the command register
+ * of a stopped function (memory and I/O decoding for the BARs it has, bus mastering off,
+ * INTx disabled; the driver's m6_pci_open turns bus mastering on). Endpoints only (header
+ * type 0): returns 0 for a bridge. */
+struct pcie_cfg_write {
+	unsigned offset;
+	uint32_t value;
+};
+#define PCIE_FLR_MAX_WRITES (PCIE_MAX_BARS + 1)
+size_t pcie_flr_restore(const struct pcie_function *f,
+                        struct pcie_cfg_write out[PCIE_FLR_MAX_WRITES]);
+
 #endif

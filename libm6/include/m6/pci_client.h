@@ -4,13 +4,15 @@
  *
  * m6_pci_open() claims function `index` of those the spec lets the driver claim (its
  * `pci BUS claims ... as NAME`: pass CAP_NAME), then fetches every memory BAR's frames
- * from the bus, one call per 4 KiB page (one cap per message), and maps them read-write
+ * from the bus, one call per frame (one cap per message): 4 KiB pages for a BAR below
+ * 2 MiB, 2 MiB frames for a larger one (mapped as 2 MiB blocks). It maps them read-write
  * (device memory) from `vaddr` on, each BAR at the next multiple of its size so that a
- * BAR keeps its natural alignment. Page tables for the mappings are retyped from `tables`
- * (4 KiB each, created as needed: a few for a small BAR). m6_pci_intx() gets the INTx
- * handler, m6_pci_msix() an MSI-X vector's, m6_pci_iospace() the IOSpace its DMA goes
- * through (with the SMMU). Return values are M6_OK, an m6 error, or a pci.idl error
- * (pci_error_name()).
+ * BAR keeps its natural alignment (a 64 MiB BAR at a 64 MiB boundary: leave room).
+ * Page tables for the mappings are retyped from `tables` (4 KiB each, created as
+ * needed: a few for a small BAR, a level-2 table per GiB of a large one). m6_pci_intx()
+ * gets the INTx handler, m6_pci_msix() an MSI-X vector's, m6_pci_iospace() the IOSpace
+ * its DMA goes through (with the SMMU). Return values are M6_OK, an m6 error, or a
+ * pci.idl error (pci_error_name()).
  *
  * The driver stays short:
  *
@@ -33,6 +35,7 @@ struct m6_pci_bar {
 	uint64_t address; /* its bus address */
 	uint32_t kind;    /* enum pci_bar_kind */
 	uint32_t frames;
+	uint32_t frame_bits;   /* their size: 12 (4 KiB) or 21 (2 MiB) */
 	m6_cptr_t first_frame; /* the caps, consecutive slots of the driver's CNode */
 };
 
