@@ -67,7 +67,6 @@ int nvme_submit(struct nvme_queue *q, const struct nvme_sqe *cmd, uint64_t cooki
 	q->free_count--;
 	q->busy[cid] = true;
 	q->cookie[cid] = cookie;
-	q->started[cid] = q->now;
 	q->in_flight++;
 
 	struct nvme_sqe *slot = &q->sq[q->sq_tail];
@@ -152,40 +151,6 @@ unsigned nvme_poll(struct nvme_queue *q, struct nvme_done *out, unsigned max, ui
 	if (consumed_out)
 		*consumed_out = consumed;
 	return taken;
-}
-
-bool nvme_queue_oldest(const struct nvme_queue *q, uint64_t *started)
-{
-	bool any = false;
-	uint64_t oldest = UINT64_MAX;
-	/* A linear walk over the ids: it runs when the timer fires (once per timeout period
-	 * at most), never per command. */
-	for (uint16_t cid = 0; cid + 1 < q->depth; cid++)
-		if (q->busy[cid] && q->started[cid] <= oldest) {
-			oldest = q->started[cid];
-			any = true;
-		}
-	if (started)
-		*started = oldest;
-	return any;
-}
-
-bool nvme_queue_expired(const struct nvme_queue *q, uint64_t now, uint64_t timeout,
-                        uint64_t *next_deadline)
-{
-	uint64_t oldest = UINT64_MAX;
-	if (!nvme_queue_oldest(q, &oldest))
-		oldest = UINT64_MAX;
-	if (oldest != UINT64_MAX && now >= oldest && now - oldest >= timeout) {
-		if (next_deadline)
-			*next_deadline = now;
-		return true;
-	}
-	if (next_deadline)
-		*next_deadline = oldest == UINT64_MAX            ? UINT64_MAX
-		                 : oldest > UINT64_MAX - timeout ? UINT64_MAX
-		                                                 : oldest + timeout;
-	return false;
 }
 
 unsigned nvme_queue_abandon(struct nvme_queue *q, struct nvme_done *out, unsigned max)

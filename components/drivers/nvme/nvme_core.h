@@ -115,11 +115,6 @@ struct nvme_queue {
 	uint16_t free_cids[NVME_MAX_DEPTH];
 	bool busy[NVME_MAX_DEPTH];
 	uint64_t cookie[NVME_MAX_DEPTH]; /* the caller's, per command id */
-	/* Timeouts: the caller sets `now` (any monotonic clock, e.g. counter ticks) before
-	 * submitting; nvme_submit stamps each command with it, nvme_queue_expired reads the
-	 * stamps. */
-	uint64_t now;
-	uint64_t started[NVME_MAX_DEPTH];
 	/* Refused completion entries, by reason, and the last one's reason. */
 	uint32_t refused[NVME_REFUSE_COUNT];
 	enum nvme_refusal last_refusal;
@@ -155,15 +150,6 @@ unsigned nvme_poll(struct nvme_queue *q, struct nvme_done *out, unsigned max, ui
 
 /* Free SQ slots (what nvme_submit can still take). */
 unsigned nvme_queue_space(const struct nvme_queue *q);
-
-/* Timeouts. Whether a command in flight was submitted at or before now - timeout (true:
- * the controller is stuck, reset it). Otherwise *next_deadline is when the oldest command
- * in flight times out (UINT64_MAX when nothing is in flight). */
-bool nvme_queue_expired(const struct nvme_queue *q, uint64_t now, uint64_t timeout,
-                        uint64_t *next_deadline);
-
-/* The submission stamp of the oldest command in flight (false: none in flight). */
-bool nvme_queue_oldest(const struct nvme_queue *q, uint64_t *started);
 
 /* For a controller reset: hands every command in flight to `out` (its cookie and command
  * id, status 0) and forgets it, freeing its id; returns how many (at most `max`; the

@@ -707,7 +707,6 @@ static int free_slot(const struct port *pt)
 /* Hands slot s's command to the controller; returns the new SQ tail, or -1. */
 static int send(struct port *pt, unsigned s)
 {
-	pt->io.now = m6_counter();
 	return nvme_submit(&pt->io, &pt->slots[s].cmd, s, NULL);
 }
 
