@@ -210,14 +210,15 @@ el0_unexpected:
 
 /* A kernel fault is a bug, reported and then fatal. It is handled on a stack of its own,
  * one per CPU: the fault may be a kernel stack overflow into the guard page, where nothing
- * can be pushed, and two CPUs may fault at once. TPIDRRO_EL0 and SP_EL0 (the user's, both
- * already saved in the TCB) serve as scratch to get there. The CPU's fault_depth (struct
- * cpu, reached through TPIDR_EL1, which names the CPU from before the vectors were
- * installed and is never written again) counts the faults nested on this CPU: a fault
- * inside the handler (say, the console itself faults) goes to a minimal report, a third
- * straight to power-off, and anything beyond stops the CPU: never a recursion. Per CPU,
- * because a shared counter, read-modify-written by two CPUs faulting at once, loses a
- * count, and another CPU's fault is not a fault inside this one's handler. */
+ * can be pushed, and two CPUs may fault at once. TPIDRRO_EL0 (0 for every thread, and a
+ * kernel fault is fatal) and SP_EL0 (the user's sp, already saved in the TCB) serve as
+ * scratch to get there. The CPU's fault_depth (struct cpu, reached through TPIDR_EL1,
+ * which names the CPU from before the vectors were installed and is never written again)
+ * counts the faults nested on this CPU: a fault inside the handler (say, the console
+ * itself faults) goes to a minimal report, a third straight to power-off, and anything
+ * beyond stops the CPU: never a recursion. Per CPU, because a shared counter,
+ * read-modify-written by two CPUs faulting at once, loses a count, and another CPU's
+ * fault is not a fault inside this one's handler. */
 el1_sync:
 el1_unexpected:
 	msr	tpidrro_el0, x0
