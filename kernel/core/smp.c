@@ -17,6 +17,11 @@
 
 _Static_assert(offsetof(struct cpu, stack_top) == CPU_STACK_TOP, "vectors.S: stack_top");
 _Static_assert(offsetof(struct cpu, current) == CPU_CURRENT, "vectors.S: current");
+_Static_assert(offsetof(struct cpu, index) == CPU_INDEX && sizeof(((struct cpu *)0)->index) == 4,
+               "vectors.S: index (a 32-bit load)");
+_Static_assert(offsetof(struct cpu, fault_depth) == CPU_FAULT_DEPTH &&
+                   sizeof(((struct cpu *)0)->fault_depth) == 4,
+               "vectors.S: fault_depth (32-bit loads and stores)");
 _Static_assert(MAX_CPUS == MAX_CPUS_ASM, "vectors.S sizes the stacks by MAX_CPUS_ASM");
 
 /* Held by the boot CPU from the start: ticket 0 is served, 1 is next. */

@@ -70,8 +70,8 @@ static bool device_id_bound(word_t id)
 int msi_control_bind(struct tcb *caller, unsigned length)
 {
 	int error;
-	if (!its_state)
-		return M6_ERR_ILLEGAL_OPERATION; /* the platform has no ITS */
+	if (!its_usable())
+		return M6_ERR_ILLEGAL_OPERATION; /* the platform has no ITS, or it failed */
 	if (length < 2)
 		return M6_ERR_INVALID_ARGUMENT;
 	struct cte *dev = msi_arg(caller, &error);
@@ -97,7 +97,7 @@ int msi_control_bind(struct tcb *caller, unsigned length)
 int msi_control_get(struct cte *control, struct tcb *caller, unsigned length)
 {
 	int error;
-	if (!its_state)
+	if (!its_usable())
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (length < 4)
 		return M6_ERR_INVALID_ARGUMENT;
@@ -161,7 +161,8 @@ int lpi_handler_invoke(unsigned intid, struct tcb *caller, uint64_t label, unsig
 	case M6_IRQ_HANDLER_SET_NOTIFICATION:
 		return notification_set_signal_slot(&l->notification, caller, length);
 	case M6_IRQ_HANDLER_ACK: {
-		if (!l->device)
+		/* A failed ITS is not asked anything again (gicv3_its.c, its_give_up). */
+		if (!l->device || !its_usable())
 			return M6_ERR_ILLEGAL_OPERATION; /* its MSI device was deleted */
 		/* The next one comes where the driver runs: its wake-up then needs no SGI. A CPU
 		 * whose redistributor takes no LPIs (logged at boot) leaves it where it is. The
@@ -175,7 +176,7 @@ int lpi_handler_invoke(unsigned intid, struct tcb *caller, uint64_t label, unsig
 		return invocation_ok(caller, 0);
 	}
 	case M6_IRQ_HANDLER_TRIGGER:
-		if (!l->device)
+		if (!l->device || !its_usable())
 			return M6_ERR_ILLEGAL_OPERATION;
 		its_raise(l->device->device_id, l->event);
 		return invocation_ok(caller, 0);

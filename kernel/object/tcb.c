@@ -235,6 +235,16 @@ static void set_tcb_slot(struct cte *tcb_slot, struct cte *src)
 	cdt_insert_child(src, tcb_slot, &copy);
 }
 
+/* What reads or writes the thread's saved state needs it saved: running on another CPU,
+ * it is taken off that CPU first (synchronously; it is queued again there). Called by each
+ * operation between its decode and its perform, never before: an invocation that fails
+ * its checks must leave the thread running where it was. */
+static void unload_target(struct tcb *t, struct tcb *caller)
+{
+	if (t != caller)
+		smp_unload(t, false);
+}
+
 static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 {
 	int error;
@@ -289,6 +299,7 @@ static int decode_configure(struct tcb *t, struct tcb *caller, unsigned length)
 	 * The deletions may be preempted: the invocation is then issued again and decoded
 	 * again, with the slots already emptied (a source that no longer resolves then fails
 	 * the decode). The result goes last: a finalised caller's registers are inert memory. */
+	unload_target(t, caller);
 	struct cte *old[] = {&t->fault_endpoint, &t->cspace_root, &t->vspace_root,
 	                     &t->ipc_buffer_frame};
 	for (unsigned i = 0; i < ARRAY_SIZE(old); i++) {
@@ -340,6 +351,7 @@ static int decode_priority(struct tcb *t, struct tcb *caller, unsigned length, b
 	if (prio > auth->max_priority)
 		return M6_ERR_RANGE;
 	/* perform */
+	unload_target(t, caller);
 	if (max)
 		t->max_priority = (uint8_t)prio;
 	else
@@ -362,6 +374,7 @@ static int decode_timeslice(struct tcb *t, struct tcb *caller, unsigned length, 
 	if (us < TIMESLICE_MIN_US || us > TIMESLICE_MAX_US || us > auth->max_timeslice_us)
 		return M6_ERR_RANGE;
 	/* perform */
+	unload_target(t, caller);
 	if (max)
 		t->max_timeslice_us = (uint32_t)us;
 	else
@@ -373,6 +386,7 @@ static int read_registers(struct tcb *t, struct tcb *caller)
 {
 	/* pc, sp, NZCV, x0..x30: 34 words, as many as the caller can receive. */
 	word_t regs[34];
+	unload_target(t, caller);
 	regs[0] = t->context.pc;
 	regs[1] = t->context.sp;
 	regs[2] = t->context.spsr & M6_TCB_NZCV_MASK;
@@ -406,6 +420,7 @@ static int write_registers(struct tcb *t, struct tcb *caller, unsigned length)
 		first_x = 4;
 	}
 	/* perform */
+	unload_target(t, caller);
 	t->context.pc = tcb_get_mr(caller, 1);
 	t->context.sp = tcb_get_mr(caller, 2);
 	if (flags & M6_TCB_WRITE_NZCV)
@@ -441,6 +456,7 @@ static int fpu_access(struct tcb *t, struct tcb *caller, unsigned length, bool w
 	/* perform. The thread's state may be live in the registers (lazy switching): saved
 	 * first, and after a write the registers are no longer its own, so its next FP
 	 * instruction traps and loads what was written. */
+	unload_target(t, caller);
 	arch_fpu_sync(t);
 	if (!write) {
 		tcb_set_mr(caller, 0, t->fpu.fpsr);
@@ -475,6 +491,7 @@ static int bind_notification(struct tcb *t, struct tcb *caller, unsigned length)
 	struct notification *ntfn = (struct notification *)n->cap.object;
 	if (t->bound_notification || ntfn->bound_tcb)
 		return M6_ERR_ILLEGAL_OPERATION;
+	unload_target(t, caller);
 	notification_bind(ntfn, t);
 	return invocation_ok(caller, 0);
 }
@@ -490,6 +507,7 @@ static int tls_access(struct tcb *t, struct tcb *caller, unsigned length, bool w
 	if (write && length < 1)
 		return M6_ERR_INVALID_ARGUMENT;
 	/* perform */
+	unload_target(t, caller);
 	if (!write) {
 		tcb_set_mr(caller, 0, t->fpu.tpidr_el0);
 		return invocation_ok(caller, 1);
@@ -522,20 +540,20 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 		return M6_ERR_ILLEGAL_OPERATION;
 	if (!cap_has_rights(&slot->cap, need))
 		return M6_ERR_INSUFFICIENT_RIGHTS;
-	/* What reads or writes the thread's saved state needs it saved: running on another
-	 * CPU, it is taken off that CPU first (synchronously; it is queued again there). */
-	if (t != caller && label != M6_TCB_SET_AFFINITY)
-		smp_unload(t, false);
+	/* Each operation decodes its arguments in full, then takes a thread running on another
+	 * CPU off it (unload_target) and performs; SET_AFFINITY moves the thread itself. */
 	switch (label) {
 	case M6_TCB_SET_AFFINITY:
 		return set_affinity(t, caller, length);
 	case M6_TCB_CONFIGURE:
 		return decode_configure(t, caller, length);
 	case M6_TCB_SUSPEND:
+		unload_target(t, caller);
 		invocation_ok(caller, 0);
 		tcb_suspend(t);
 		return M6_OK;
 	case M6_TCB_RESUME:
+		unload_target(t, caller);
 		tcb_resume(t);
 		return invocation_ok(caller, 0);
 	case M6_TCB_SET_PRIORITY:
@@ -551,6 +569,7 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 	case M6_TCB_UNBIND_NOTIFICATION:
 		if (!t->bound_notification)
 			return M6_ERR_ILLEGAL_OPERATION;
+		unload_target(t, caller);
 		notification_unbind_tcb(t);
 		return invocation_ok(caller, 0);
 	case M6_TCB_SET_FLAGS: {
@@ -559,6 +578,7 @@ int tcb_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigned le
 		word_t flags = tcb_get_mr(caller, 0);
 		if (flags & ~(word_t)M6_TCB_FLAG_LINUX_ABI)
 			return M6_ERR_INVALID_ARGUMENT;
+		unload_target(t, caller);
 		t->flags = (uint32_t)flags;
 		return invocation_ok(caller, 0);
 	}

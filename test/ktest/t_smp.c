@@ -327,6 +327,108 @@ TEST(smp_suspend_running_remote)
 	CHECK(wait_advance(&s.out[0], at, 1000));
 }
 
+/* Counts its turns on the CPU: one increment, then it gives the CPU back. */
+static uint64_t fn_turns(struct kt_thread *self)
+{
+	for (;;) {
+		self->out[0]++;
+		m6_yield();
+	}
+	return 0;
+}
+
+#define BAD_TCB_ROUNDS 16
+
+/* As wait_advance, but main sleeps 1 ms at a time meanwhile: with nothing else to wake
+ * another CPU (no interrupt sent to it), under -icount the CPUs take turns only when one
+ * idles, so a spinning main would keep the other CPU from running at all. */
+static bool wait_advance_sleeping(volatile uint64_t *c, uint64_t from, uint64_t by)
+{
+	m6_cptr_t tm = kt_new(M6_OBJ_TIMER, 0), tn = kt_new(M6_OBJ_NOTIFICATION, 0);
+	m6_cptr_t tb = tn ? kt_mint(tn, M6_RIGHT_WRITE, 1) : 0;
+	if (!tm || !tb || !CHECK_OK(m6_timer_set_notification(tm, tb)))
+		return false;
+	const uint64_t ms = kt_tick_freq() / 1000, end = deadline();
+	while (*c - from < by) {
+		if (kt_ticks() > end)
+			return false;
+		if (!CHECK_OK(m6_timer_set(tm, kt_ticks() + ms, 0)) || !CHECK_EQ(m6_wait(tn), 1))
+			return false;
+	}
+	return true;
+}
+
+/* TCB invocations with bad arguments on a thread running on another CPU fail in their
+ * decode and leave the thread where it is: the kernel takes a thread off its CPU only to
+ * perform an invocation (docs/kernel.md, "Concurrency"). Witness: a thread of the same
+ * priority on that CPU that takes one turn whenever the target leaves the CPU (it would
+ * be queued behind the witness), so without the rule it would take about one turn per
+ * call; with it, a turn only when the target's 10 ms slice ends (a bound from the
+ * counter, not a window). */
+TEST(smp_bad_tcb_invocations_leave_remote_running)
+{
+	if (!need_cpus(2))
+		return;
+	struct kt_thread s, w;
+	REQUIRE(kt_thread_create(&s, fn_spin, LOW_PRIO));
+	REQUIRE(kt_thread_create(&w, fn_turns, LOW_PRIO));
+	REQUIRE_OK(m6_tcb_set_timeslice(s.tcb, M6_CAP_SELF_TCB, 10000));
+	REQUIRE_OK(m6_tcb_set_affinity(s.tcb, 1));
+	REQUIRE_OK(m6_tcb_set_affinity(w.tcb, 1));
+	REQUIRE_OK(m6_tcb_resume(s.tcb));
+	REQUIRE_OK(m6_tcb_resume(w.tcb));
+	REQUIRE(wait_advance(&s.out[0], 0, 1000));
+	/* (a valid call: it takes s off CPU 1 once, so w's first turn comes sooner) */
+	uint64_t tls = 0, tls_before = 0;
+	REQUIRE_OK(m6_tcb_read_tls(s.tcb, &tls_before));
+	REQUIRE(wait_advance(&w.out[0], 0, 1)); /* from now on s runs, w waits behind it */
+	m6_cptr_t ro = kt_copy(s.tcb, M6_RIGHT_READ), ep = kt_new(M6_OBJ_ENDPOINT, 0);
+	m6_cptr_t nt = kt_new(M6_OBJ_NOTIFICATION, 0);
+	REQUIRE(ro && ep && nt);
+	m6_cptr_t nt_w = kt_mint(nt, M6_RIGHT_WRITE, 1);
+	REQUIRE(nt_w);
+	struct m6_tcb_fpu fpu = {.fpsr = 0xffffffffu};
+	const uint64_t slice = kt_tick_freq() / 100;
+	uint64_t turns = w.out[0], spun = s.out[0], start = kt_ticks();
+	for (unsigned round = 0; round < BAD_TCB_ROUNDS; round++) {
+		struct m6_msg m = {.info = m6_msginfo(M6_TCB_CONFIGURE, 4)};
+		CHECK_ERR(m6_call(s.tcb, &m), M6_ERR_INVALID_ARGUMENT);
+		CHECK_ERR(m6_tcb_configure(s.tcb, 0, ep, M6_CAP_SELF_VSPACE, 0, 0),
+		          M6_ERR_INVALID_CAP);
+		CHECK_ERR(m6_tcb_set_priority(s.tcb, M6_CAP_SELF_TCB, KT_MCP + 1), M6_ERR_RANGE);
+		CHECK_ERR(m6_tcb_set_max_priority(s.tcb, ro, LOW_PRIO), M6_ERR_INSUFFICIENT_RIGHTS);
+		m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 2)};
+		CHECK_ERR(m6_call(s.tcb, &m), M6_ERR_INVALID_ARGUMENT);
+		m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_REGISTERS, 4),
+		                    .mr = {M6_TCB_WRITE_NZCV, 0, 0, 1}};
+		CHECK_ERR(m6_call(s.tcb, &m), M6_ERR_INVALID_ARGUMENT);
+		CHECK_ERR(m6_tcb_bind_notification(s.tcb, ep), M6_ERR_INVALID_CAP);
+		CHECK_ERR(m6_tcb_bind_notification(s.tcb, nt_w), M6_ERR_INSUFFICIENT_RIGHTS);
+		CHECK_ERR(m6_tcb_unbind_notification(s.tcb), M6_ERR_ILLEGAL_OPERATION);
+		CHECK_ERR(m6_tcb_set_flags(s.tcb, 0x100), M6_ERR_INVALID_ARGUMENT);
+		CHECK_ERR(m6_tcb_set_timeslice(s.tcb, M6_CAP_SELF_TCB, 99), M6_ERR_RANGE);
+		CHECK_ERR(m6_tcb_set_max_timeslice(s.tcb, M6_CAP_SELF_TCB, 10001), M6_ERR_RANGE);
+		m = (struct m6_msg){.info = m6_msginfo(M6_TCB_WRITE_TLS, 0)};
+		CHECK_ERR(m6_call(s.tcb, &m), M6_ERR_INVALID_ARGUMENT);
+		m = (struct m6_msg){.info = m6_msginfo(M6_TCB_READ_FPU, 2), .mr = {33, 0}};
+		CHECK_ERR(m6_call(s.tcb, &m), M6_ERR_RANGE);
+		CHECK_ERR(m6_tcb_write_fpu(s.tcb, &fpu), M6_ERR_INVALID_ARGUMENT);
+		CHECK_ERR(m6_tcb_write_tls(ro, 1), M6_ERR_INSUFFICIENT_RIGHTS);
+	}
+	uint64_t elapsed = kt_ticks() - start;
+	turns = w.out[0] - turns;
+	/* One turn per slice that ended meanwhile, and one for a slice that was ending. */
+	if (!CHECK(turns <= 2 + elapsed / slice)) {
+		kt_fail_msg(__FILE__, __LINE__, "witness turns", turns);
+		kt_fail_msg(__FILE__, __LINE__, "slices elapsed", elapsed / slice);
+	}
+	CHECK(wait_advance_sleeping(&s.out[0], spun, 1000));
+	/* Nothing the calls carried reached it. */
+	CHECK_OK(m6_tcb_read_tls(s.tcb, &tls));
+	CHECK_EQ(tls, tls_before);
+	CHECK_ERR(m6_tcb_unbind_notification(s.tcb), M6_ERR_ILLEGAL_OPERATION);
+}
+
 /* Deleted while running on another CPU: gone when the delete returns (its counter
  * stops, the witness goes on), and the memory can be revoked and reused at once. */
 TEST(smp_delete_running_remote)
@@ -665,6 +767,7 @@ const struct kt_test kt_suite_smp[] = {
     KT_ENTRY(smp_move_ready_thread),
     KT_ENTRY(smp_move_blocked_thread),
     KT_ENTRY(smp_suspend_running_remote),
+    KT_ENTRY(smp_bad_tcb_invocations_leave_remote_running),
     KT_ENTRY(smp_delete_running_remote),
     KT_ENTRY(smp_delete_endpoint_with_remote_waiter),
     KT_ENTRY(smp_revoke_under_running_threads),

@@ -83,9 +83,16 @@ _Static_assert(OFF_PENDING + ITS_MAX_CPUS * PENDING_STRIDE <= BIT(REGION_BITS),
                "pending tables beyond the ITS region");
 _Static_assert(LPI_BASE + LPI_COUNT <= BIT(LPI_ID_BITS), "LPIs beyond the config table");
 
-/* Commands completing takes microseconds; a million polls is far beyond any that works,
- * and bounds what a broken ITS can cost the kernel. */
-#define ITS_WAIT_POLLS 1000000u
+/* How many reads of GITS_CREADR the kernel spends on one command (the read pointer not
+ * moving on) before it gives up on the ITS for good (its_give_up). A command costs a
+ * working ITS a few memory accesses, a microsecond or two; a poll is an MMIO read of tens
+ * to hundreds of nanoseconds, so 10,000 polls (about 1 to 5 ms) is far beyond any ITS
+ * that works, and bounds what a broken one costs: once, since it is not asked again. The
+ * count starts again whenever the ITS moves on, so a long batch (a device's DISCARDs)
+ * is not mistaken for a stuck command. */
+#define ITS_POLL_BOUND 10000u
+/* Disabling an ITS someone left enabled: how long to wait for it to go quiescent. */
+#define ITS_QUIESCE_POLLS 1000000u
 /* LPI priority: the SPIs' (gicv3.c), bit 1 is RES1. */
 #define LPI_CONFIG_PRIO 0xa2u
 
@@ -99,6 +106,9 @@ static unsigned event_bits;    /* event ID bits the ITS implements */
 static bool target_is_address; /* GITS_TYPER.PTA: MAPC/SYNC name a redistributor by address */
 static bool noncoherent;       /* the ITS does not snoop: clean what it reads */
 static uint64_t cwriter;       /* our copy of GITS_CWRITER's offset */
+/* The ITS failed a command (no progress within ITS_POLL_BOUND polls, a stalled queue):
+ * never written to again, and the invocations that need it are refused (its_usable). */
+static bool given_up;
 /* Per CPU (= collection): whether its redistributor takes LPIs, and the target field its
  * MAPC named (what a SYNC for that redistributor names too). Set at its bring-up. */
 static bool takes_lpis[ITS_MAX_CPUS];
@@ -144,20 +154,45 @@ paddr_t its_doorbell(void)
 	return platform.its_base + GITS_TRANSLATER;
 }
 
-/* Wait until the ITS has read everything up to our CWRITER, with a bound. */
+bool its_usable(void)
+{
+	return its_state && !given_up;
+}
+
+/* A command the ITS did not carry out: its state is no longer what the kernel's records
+ * say, and waiting longer or sending more could only hang the kernel or act on tables
+ * the ITS may never read. Said once; the kernel's own records stay, so deleting handlers
+ * and devices still works (without commands). */
+static void its_give_up(const char *what, const char *why)
+{
+	if (given_up)
+		return;
+	given_up = true;
+	printk("m6: ITS: %s %s (bound: %u polls): ITS given up, MSI_BIND, GET_MSI, ACK and "
+	       "TRIGGER of LPIs refused from now on\n",
+	       what, why, ITS_POLL_BOUND);
+}
+
+/* Wait until the ITS has read everything up to our CWRITER, with a bound per command. */
 static void its_wait(const char *what)
 {
-	for (unsigned i = 0; i < ITS_WAIT_POLLS; i++) {
+	uint64_t last = cwriter;
+	for (unsigned i = 0; i < ITS_POLL_BOUND; i++) {
 		uint64_t r = *its64(GITS_CREADR);
 		if (r & GITS_CREADR_STALLED) {
-			printk("m6: ITS: command queue stalled at %lx after %s (command error)\n",
-			       r & ~(uint64_t)31, what);
+			printk("m6: ITS: command queue stalled at %lx\n", r & ~(uint64_t)31);
+			its_give_up(what, "stalled the queue (command error)");
 			return;
 		}
-		if ((r & (QUEUE_SIZE - 32)) == cwriter)
+		uint64_t at = r & (QUEUE_SIZE - 32);
+		if (at == cwriter)
 			return;
+		if (at != last) {
+			last = at; /* progress: the bound is per command */
+			i = 0;
+		}
 	}
-	printk("m6: ITS: %s not completed after %u polls\n", what, ITS_WAIT_POLLS);
+	its_give_up(what, "not completed");
 }
 
 enum its_mode {
@@ -180,15 +215,16 @@ static uint64_t read_free_slots(void)
  * ITS has still to read. */
 static void its_command(const uint64_t cmd[4], enum its_mode mode, const char *what)
 {
+	if (given_up)
+		return;
 	if (free_slots == 0) {
 		free_slots = read_free_slots();
 		if (free_slots == 0) {
 			*its64(GITS_CWRITER) = cwriter;
-			for (unsigned i = 0; i < ITS_WAIT_POLLS && free_slots == 0; i++)
+			for (unsigned i = 0; i < ITS_POLL_BOUND && free_slots == 0; i++)
 				free_slots = read_free_slots();
 			if (free_slots == 0) {
-				printk("m6: ITS: command queue full for %u polls, %s dropped\n",
-				       ITS_WAIT_POLLS, what);
+				its_give_up(what, "dropped: the queue stayed full");
 				return;
 			}
 		}
@@ -329,7 +365,8 @@ void its_init(void)
 	}
 
 	*its32(GITS_CTLR) = 0;
-	for (unsigned i = 0; i < ITS_WAIT_POLLS && !(*its32(GITS_CTLR) & GITS_CTLR_QUIESCENT); i++)
+	for (unsigned i = 0; i < ITS_QUIESCE_POLLS && !(*its32(GITS_CTLR) & GITS_CTLR_QUIESCENT);
+	     i++)
 		;
 
 	/* The device table: one entry per device ID, flat, as many IDs as fit in 1 MiB. */

@@ -52,7 +52,7 @@
 uint64_t kimage_voffset;
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
-extern char kernel_stacks[], exception_stack_guard[];
+extern char kernel_stacks[], kernel_stacks_end[], exception_stacks[], exception_stacks_end[];
 extern char boot_empty_l0[];
 void arch_replace_ttbr1(paddr_t root, uint64_t voffset);
 
@@ -90,11 +90,12 @@ bool kmap_is_stack_guard(vaddr_t va)
 {
 	for (unsigned i = 0; i < MAX_CPUS_ASM; i++) {
 		vaddr_t guard = (vaddr_t)kernel_stacks + i * KERNEL_STACK_STRIDE;
-		if (va >= guard && va < guard + PAGE_SIZE)
+		vaddr_t exception_guard = (vaddr_t)exception_stacks + i * EXCEPTION_STACK_STRIDE;
+		if ((va >= guard && va < guard + PAGE_SIZE) ||
+		    (va >= exception_guard && va < exception_guard + PAGE_SIZE))
 			return true;
 	}
-	return (va >= (vaddr_t)exception_stack_guard &&
-	        va < (vaddr_t)exception_stack_guard + PAGE_SIZE);
+	return false;
 }
 
 static unsigned level_shift(unsigned level)
@@ -242,7 +243,7 @@ static void self_check(void)
 	expect(stack && (stack & DESC_PXN), "the kernel stack is executable");
 	expect(text_alias && (text_alias & DESC_AP_RO) && (text_alias & DESC_PXN),
 	       "the linear map's alias of the text is writable or executable");
-	expect(!lookup((vaddr_t)kernel_stacks) && !lookup((vaddr_t)exception_stack_guard),
+	expect(!lookup((vaddr_t)kernel_stacks) && !lookup((vaddr_t)exception_stacks),
 	       "a stack guard page is mapped");
 	for (unsigned i = 0; i < platform.ram_count; i++) {
 		uint64_t e = lookup(KERNEL_VA_BASE + platform.ram[i].base);
@@ -262,13 +263,19 @@ void kmap_init(void)
 	root = alloc_table();
 	map_image_range(_text, _etext, K_RX);
 	map_image_range(_rodata, _erodata, K_RO);
-	/* Data and bss, less the guard pages (vectors.S puts the kernel stack's first). */
+	/* Data, bss and the exception stacks after it (kernel.ld), less the guard pages
+	 * (vectors.S puts each stack's first). */
 	map_image_range(_data, kernel_stacks, K_RW);
 	for (unsigned i = 0; i < MAX_CPUS_ASM; i++) {
 		char *guard = kernel_stacks + i * KERNEL_STACK_STRIDE;
 		map_image_range(guard + PAGE_SIZE, guard + KERNEL_STACK_STRIDE, K_RW);
 	}
-	map_image_range(exception_stack_guard + PAGE_SIZE, _kernel_end, K_RW);
+	map_image_range(kernel_stacks_end, exception_stacks, K_RW);
+	for (unsigned i = 0; i < MAX_CPUS_ASM; i++) {
+		char *guard = exception_stacks + i * EXCEPTION_STACK_STRIDE;
+		map_image_range(guard + PAGE_SIZE, guard + EXCEPTION_STACK_STRIDE, K_RW);
+	}
+	map_image_range(exception_stacks_end, _kernel_end, K_RW);
 	for (unsigned i = 0; i < platform.ram_count; i++)
 		map_ram(platform.ram[i].base, platform.ram[i].end);
 	if (platform.uart_base)

@@ -208,22 +208,39 @@ el0_unexpected:
 	bl	handle_user_unexpected
 	b	.
 
-/* A kernel fault is a bug, reported and then fatal. It is handled on a stack of its own:
- * the fault may be a kernel stack overflow into the guard page, where nothing can be
- * pushed. TPIDR_EL1 and SP_EL0 (the user's sp, already saved in the TCB) serve as scratch
- * to get there. kernel_fault_depth counts nested faults: a fault inside the handler (say,
- * the console itself faults) goes to a minimal report, a third straight to power-off, and
- * anything beyond stops the CPU: never a recursion. */
+/* A kernel fault is a bug, reported and then fatal. It is handled on a stack of its own,
+ * one per CPU: the fault may be a kernel stack overflow into the guard page, where nothing
+ * can be pushed, and two CPUs may fault at once. TPIDRRO_EL0 (0 for every thread, and a
+ * kernel fault is fatal) and SP_EL0 (the user's sp, already saved in the TCB) serve as
+ * scratch to get there. The CPU's fault_depth (struct cpu, reached through TPIDR_EL1,
+ * which names the CPU from before the vectors were installed and is never written again)
+ * counts the faults nested on this CPU: a fault inside the handler (say, the console
+ * itself faults) goes to a minimal report, a third straight to power-off, and anything
+ * beyond stops the CPU: never a recursion. Per CPU, because a shared counter,
+ * read-modify-written by two CPUs faulting at once, loses a count, and another CPU's
+ * fault is not a fault inside this one's handler. */
 el1_sync:
 el1_unexpected:
-	msr	tpidrro_el0, x0          /* TPIDR_EL1 names this CPU: kept for the report */
+	msr	tpidrro_el0, x0
 	msr	sp_el0, x1
-	ldr	x0, =kernel_fault_depth
-	ldr	x1, [x0]
+	mrs	x0, tpidr_el1
+	ldr	w1, [x0, #CPU_FAULT_DEPTH]
+	add	w1, w1, #1
+	str	w1, [x0, #CPU_FAULT_DEPTH]
+	/* x0 = this CPU's exception stack top, exception_stacks + (index + 1) * stride, with
+	 * only x0 and x1 free (the depth is read back from memory after). An index out of
+	 * range (struct cpu overwritten) gets no stack: the CPU stops. */
+	ldr	w1, [x0, #CPU_INDEX]
+	cmp	w1, #MAX_CPUS_ASM
+	b.hs	kernel_fault_stop
 	add	x1, x1, #1
-	str	x1, [x0]
-	ldr	x0, =exception_stack_top
-	cmp	x1, #1
+	mov	x0, #EXCEPTION_STACK_STRIDE
+	mul	x1, x1, x0
+	ldr	x0, =exception_stacks
+	add	x0, x0, x1
+	mrs	x1, tpidr_el1
+	ldr	w1, [x1, #CPU_FAULT_DEPTH]
+	cmp	w1, #1
 	b.ne	kernel_fault_nested
 	mov	x1, sp
 	mov	sp, x0
@@ -255,14 +272,15 @@ el1_unexpected:
 
 kernel_fault_nested:
 	mov	sp, x0
-	cmp	x1, #2
+	cmp	w1, #2
 	b.ne	1f
 	bl	handle_kernel_fault_nested
-1:	cmp	x1, #3
-	b.ne	2f
+1:	cmp	w1, #3
+	b.ne	kernel_fault_stop
 	bl	arch_power_off
-2:	wfi
-	b	2b
+kernel_fault_stop:
+	wfi
+	b	kernel_fault_stop
 
 el1_irq:
 	save_kernel_frame
@@ -357,26 +375,26 @@ arch_fpu_restore:
 
 	.ltorg
 
-/* One kernel stack per CPU, and the stack kernel faults are handled on, each above an
- * unmapped guard page (arch/aarch64/kmap.c leaves the guards out of the kernel map). CPU
- * i's guard is at kernel_stacks + i * KERNEL_STACK_STRIDE, its stack top at (i + 1) *
- * KERNEL_STACK_STRIDE. Part of the image: sized by the compile-time maximum of CPUs. A
- * kernel fault is fatal wherever it happens, so one exception stack serves every CPU (a
- * second CPU faulting meanwhile takes the nested path: a one-line report, power-off). */
+/* One kernel stack per CPU, and one stack per CPU kernel faults are handled on, each
+ * above an unmapped guard page (arch/aarch64/kmap.c leaves the guards out of the kernel
+ * map). CPU i's guard is at kernel_stacks + i * KERNEL_STACK_STRIDE, its stack top at
+ * (i + 1) * KERNEL_STACK_STRIDE; likewise exception_stacks with EXCEPTION_STACK_STRIDE.
+ * Part of the image: sized by the compile-time maximum of CPUs. Exception stacks per CPU,
+ * not one: two CPUs faulting at once each report on their own (a shared one would have
+ * both writing their frames over each other). */
 	.section .bss.kernel_stacks, "aw", %nobits
 	.balign	4096
 	.global	kernel_stacks
 kernel_stacks:
 	.skip	KERNEL_STACK_STRIDE * MAX_CPUS_ASM
-	.global	exception_stack_guard
-exception_stack_guard:
-	.skip	4096
-	.skip	8192
-	.global	exception_stack_top
-exception_stack_top:
+	.global	kernel_stacks_end
+kernel_stacks_end:
 
-	.section .bss, "aw", %nobits
-	.balign	8
-	.global	kernel_fault_depth
-kernel_fault_depth:
-	.skip	8
+	/* After the bss, not zeroed at boot (kernel.ld). */
+	.section .noinit.exception_stacks, "aw", %nobits
+	.balign	4096
+	.global	exception_stacks
+exception_stacks:
+	.skip	EXCEPTION_STACK_STRIDE * MAX_CPUS_ASM
+	.global	exception_stacks_end
+exception_stacks_end:

@@ -40,6 +40,11 @@ struct its_state {
 
 /* NULL when the platform has no ITS (then every MSI invocation is refused). */
 extern struct its_state *its_state;
+/* An ITS the kernel may send commands to: present, and it has not failed one (a command
+ * not completed within the poll bound, a stalled queue: then the kernel gives up on it
+ * for good, logged once). Otherwise MSI_BIND, GET_MSI, and an LPI handler's ACK and
+ * TRIGGER are refused with ILLEGAL_OPERATION. */
+bool its_usable(void);
 
 /* Boot, from gic_init() before any CPU's redistributor is set up: find the ITS's limits,
  * carve its tables from untyped, enable it. */
@@ -55,8 +60,9 @@ unsigned its_event_id_bits(void);
 paddr_t its_doorbell(void);
 
 /* ITS commands. Each is written to the command queue and waited for with a bound (a
- * timeout or a stalled queue is logged, never waited for forever). Callers have checked
- * every argument: the ITS is never asked something it could refuse. */
+ * timeout or a stalled queue is logged, never waited for forever, and the ITS is given
+ * up: no command is sent after it, see its_usable). Callers have checked every argument:
+ * the ITS is never asked something it could refuse. */
 void its_map_device(uint32_t device_id, paddr_t itt, unsigned event_bits);
 void its_unmap_device(uint32_t device_id);
 void its_map_event(uint32_t device_id, uint32_t event, unsigned intid, unsigned collection);

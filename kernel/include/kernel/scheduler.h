@@ -17,6 +17,7 @@ struct cpu {
 	uint32_t stall_request;
 	unsigned index;            /* 0 .. MAX_CPUS - 1: the number threads are placed by */
 	uint32_t waiting_ticket;   /* the lock ticket this CPU last waited for (debugging) */
+	uint32_t fault_depth;      /* kernel faults nested on this CPU (vectors.S el1_sync) */
 	uint64_t mpidr;            /* affinity fields of MPIDR_EL1 (what PSCI and the GIC use) */
 	bool online;               /* started, checked in, schedules threads */
 	bool reschedule;           /* current should go to the back of its queue */

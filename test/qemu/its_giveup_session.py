@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""qemu.msi.its-giveup: the kernel gives up on an ITS that fails a command.
+
+QEMU's ITS completes every command at once, so gdb makes one fail: stopped in the
+kernel's its_raise (the test component's first IRQ_HANDLER_TRIGGER), then at the inlined
+start of its_wait (after GITS_CWRITER was written, before the wait reads the kernel's copy
+of it), it moves that copy one command on. The wait then sees GITS_CREADR never reach it,
+as with an ITS that stopped, and must give the ITS up after its poll bound: one log line,
+and the component (test/msi/its_giveup.c) checks that later MSI invocations are refused
+and deletions still work. gdb's printed values show the injection happened; the guest
+must then print PASS and power off.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gdb_session import free_port, wait_for_stub
+from qemu_run import verdict
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gdb", default="gdb-multiarch", help="gdb able to debug aarch64")
+    parser.add_argument("--elf", type=Path, required=True, help="the system's ELF (kernel symbols)")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--log", type=Path, help="write gdb's and the guest's output here")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- qemu command line")
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no QEMU command given")
+
+    port = free_port()
+    qemu = subprocess.Popen([*command, "-gdb", f"tcp:127.0.0.1:{port}", "-S"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    gdb_commands = [
+        f"target remote 127.0.0.1:{port}",
+        "break its_raise",
+        "continue",
+        "tbreak its_wait",
+        "continue",
+        "print cwriter",
+        "set var cwriter = (cwriter + 32) % 65536",
+        "print cwriter",
+        "delete",
+        "continue",
+    ]
+    gdb_args = [args.gdb, "-nx", "-batch", str(args.elf)]
+    for c in gdb_commands:
+        gdb_args += ["-ex", c]
+    start = time.monotonic()
+    failures: list[str] = []
+    if not wait_for_stub(qemu, port, args.timeout / 2):
+        failures.append(f"QEMU's gdb stub did not listen on port {port} within "
+                        f"{args.timeout / 2:.0f} s")
+    try:
+        gdb = subprocess.run(gdb_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=args.timeout, check=False)
+        gdb_out = gdb.stdout.decode("utf-8", errors="replace")
+    except subprocess.TimeoutExpired as exc:
+        gdb_out = (exc.stdout or b"").decode("utf-8", errors="replace")
+        failures.append(f"gdb did not finish within {args.timeout:.0f} s")
+    except FileNotFoundError as exc:
+        qemu.kill()
+        print(f"its_giveup_session: cannot start gdb: {exc}", file=sys.stderr)
+        return 1
+    try:
+        guest_out, _ = qemu.communicate(timeout=max(5.0, args.timeout - (time.monotonic() - start)))
+        status: int | None = qemu.returncode
+    except subprocess.TimeoutExpired:
+        qemu.kill()
+        guest_out, _ = qemu.communicate()
+        status = None
+    guest = guest_out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if args.log:
+        args.log.write_text(f"--- gdb ---\n{gdb_out}\n--- guest ---\n{guest}", encoding="utf-8")
+    sys.stdout.write(gdb_out + "\n" + guest + "\n")
+
+    before = re.search(r"^\$1 = ([0-9]+)$", gdb_out, re.MULTILINE)
+    after = re.search(r"^\$2 = ([0-9]+)$", gdb_out, re.MULTILINE)
+    if not re.search(r"Breakpoint 1, .*its_raise \(", gdb_out):
+        failures.append("gdb did not stop in its_raise")
+    if not before or not after or int(after.group(1)) != (int(before.group(1)) + 32) % 65536:
+        failures.append("gdb did not move the kernel's cwriter on by one command")
+    expected = [
+        r"its_giveup: handler ready, triggering",
+        r"m6: ITS: INT not completed \(bound: [0-9]+ polls\): ITS given up",
+        r"its_giveup: trigger returned",
+        r"its_giveup: PASS",
+    ]
+    at = 0
+    for pattern in expected:
+        m = re.compile(pattern, re.MULTILINE).search(guest, at)
+        if not m:
+            failures.append(f"expected output not found (in order): {pattern!r}")
+            break
+        at = m.end()
+    if len(re.findall(r"ITS given up", guest)) > 1:
+        failures.append("the ITS was given up more than once (logged twice)")
+    for pattern in (r"FAIL", r"PANIC", r"kernel exception", r"m6: fault:"):
+        if re.search(pattern, guest):
+            failures.append(f"forbidden output: {pattern!r}")
+    if status is None:
+        failures.append("the guest did not power off after gdb let it go")
+    elif status != 0:
+        failures.append(f"QEMU exited with status {status}")
+    return verdict("its_giveup_session", failures, f"{time.monotonic() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
