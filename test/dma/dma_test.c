@@ -32,6 +32,8 @@
 #include <m6/time.h>
 #include <m6_caps.h>
 
+#include "test_say.h"
+
 #include "nvme_core.h"
 
 #define ROOT        M6_CAP_SELF_CNODE
@@ -81,24 +83,6 @@ static m6_cptr_t io_cap[P_COUNT]; /* the frames' I/O mapping caps */
 static uint64_t pa[P_COUNT];
 static struct nvme_queue admin;
 static unsigned cq_doorbell;
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_hex(uint64_t v)
-{
-	char buf[24];
-	say("0x");
-	say(m6_format_u64(buf, v, 1));
-}
-
-static void say_dec(uint64_t v)
-{
-	char buf[24];
-	say(m6_format_u64(buf, v, 0));
-}
 
 static void check(bool ok, const char *what)
 {

@@ -18,23 +18,14 @@
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
+#include "test_say.h"
+
 #define ROOT    M6_CAP_SELF_CNODE
 #define RW      (M6_RIGHT_READ | M6_RIGHT_WRITE)
 #define IOVA    0x40000000ull
 #define VA      0x5000000000ull
 #define SAMPLES 101u
 #define WARMUP  4u
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_dec(uint64_t v)
-{
-	char buf[24];
-	say(m6_format_u64(buf, v, 0));
-}
 
 static _Noreturn void fail(const char *what, uint64_t err)
 {

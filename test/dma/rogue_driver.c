@@ -19,6 +19,8 @@
 #include <m6/time.h>
 #include <m6_caps.h>
 
+#include "test_say.h"
+
 #include "nvme_core.h"
 
 #define ROOT          M6_CAP_SELF_CNODE
@@ -48,18 +50,6 @@ static unsigned failures;
 static struct nvme_queue admin;
 static unsigned cq_doorbell;
 static uint64_t pa[P_COUNT];
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_hex(uint64_t v)
-{
-	char buf[24];
-	say("0x");
-	say(m6_format_u64(buf, v, 1));
-}
 
 static void check(bool ok, const char *what)
 {

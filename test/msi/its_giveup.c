@@ -16,26 +16,10 @@
 #include <m6/runtime.h>
 #include <m6_caps.h>
 
+#include "test_say.h"
+
 #define DEV_A 0x0100u /* requester IDs nothing else binds */
 #define DEV_B 0x0108u
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_hex(uint64_t v)
-{
-	char buf[19] = "0x";
-	int n = 2;
-	for (int shift = 60; shift >= 0; shift -= 4) {
-		unsigned d = (v >> shift) & 0xf;
-		if (d || n > 2 || shift == 0)
-			buf[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-	}
-	buf[n] = 0;
-	say(buf);
-}
 
 static _Noreturn void fail(const char *why, uint64_t value)
 {

@@ -16,6 +16,8 @@
 #include <m6/time.h>
 #include <m6_caps.h>
 
+#include "test_say.h"
+
 #define ECAM_VADDR       0x5000000000ull /* bus 0's config space (2 MiB frame) */
 #define BAR_VADDR        0x5000200000ull /* edu's registers (first 4 KiB of BAR 0) */
 #define BAR_PADDR        0x10000000u     /* the host bridge's 32-bit window maps 1:1 */
@@ -39,24 +41,6 @@
 #define EDU_RAISE        0x60
 #define EDU_ACK          0x64
 #define EDU_STATUS       0x24
-
-static void say(const char *s)
-{
-	m6_debug_puts(CAP_DEBUG_CONSOLE, s);
-}
-
-static void say_hex(uint64_t v)
-{
-	char buf[19] = "0x";
-	int n = 2;
-	for (int shift = 60; shift >= 0; shift -= 4) {
-		unsigned d = (v >> shift) & 0xf;
-		if (d || n > 2 || shift == 0)
-			buf[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-	}
-	buf[n] = 0;
-	say(buf);
-}
 
 static _Noreturn void fail(const char *why, uint64_t value)
 {

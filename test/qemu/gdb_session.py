@@ -52,6 +52,65 @@ def wait_for_stub(qemu: subprocess.Popen[bytes], port: int, timeout: float) -> b
     return False
 
 
+class GdbRun:
+    """What a QEMU run driven by gdb produced: gdb's and the guest's output, QEMU's exit
+    status (None if it did not power off in time) and the failures seen on the way."""
+
+    def __init__(self) -> None:
+        self.gdb_out = ""
+        self.guest = ""
+        self.status: int | None = None
+        self.failures: list[str] = []
+        self.start = time.monotonic()
+
+
+def run_under_gdb(name: str, command: list[str], gdb_args: list[str], gdb_commands: list[str],
+                  timeout: float, log: Path | None, prelude: list[str] | None = None
+                  ) -> GdbRun | None:
+    """Start QEMU (`command`) halted with its gdb stub on a free port, run gdb in batch mode
+    with `prelude`, "target remote" and then `gdb_commands`, and wait for the guest to power off,
+    every step under `timeout`. Both outputs are echoed and written to `log`. Returns None
+    (after saying why) if gdb cannot be started."""
+    port = free_port()
+    qemu = subprocess.Popen([*command, "-gdb", f"tcp:127.0.0.1:{port}", "-S"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    full = list(gdb_args)
+    for c in [*(prelude or []), f"target remote 127.0.0.1:{port}", *gdb_commands]:
+        full += ["-ex", c]
+    run = GdbRun()
+    if not wait_for_stub(qemu, port, timeout / 2):
+        run.failures.append(f"QEMU's gdb stub did not listen on port {port} within "
+                            f"{timeout / 2:.0f} s")
+    try:
+        gdb = subprocess.run(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        run.gdb_out = gdb.stdout.decode("utf-8", errors="replace")
+    except subprocess.TimeoutExpired as exc:
+        run.gdb_out = (exc.stdout or b"").decode("utf-8", errors="replace")
+        run.failures.append(f"gdb did not finish within {timeout:.0f} s")
+    except FileNotFoundError as exc:
+        qemu.kill()
+        qemu.communicate()
+        print(f"{name}: cannot start gdb: {exc}", file=sys.stderr)
+        return None
+    try:
+        guest_out, _ = qemu.communicate(timeout=max(5.0, timeout - (time.monotonic() - run.start)))
+        run.status = qemu.returncode
+    except subprocess.TimeoutExpired:
+        qemu.kill()
+        guest_out, _ = qemu.communicate()
+    run.guest = guest_out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if log:
+        log.write_text(f"--- gdb ---\n{run.gdb_out}\n--- guest ---\n{run.guest}", encoding="utf-8")
+    sys.stdout.write(run.gdb_out + "\n" + run.guest + "\n")
+    if run.status is None:
+        run.failures.append("the guest did not power off after gdb let it go")
+    elif run.status != 0:
+        run.failures.append(f"QEMU exited with status {run.status}")
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gdb", default="gdb-multiarch", help="gdb able to debug aarch64")
@@ -68,13 +127,7 @@ def main() -> int:
         print(f"gdb_session: no gdb script at {args.script}", file=sys.stderr)
         return 1
 
-    port = free_port()
-    qemu = subprocess.Popen([*command, "-gdb", f"tcp:127.0.0.1:{port}", "-S"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
     gdb_commands = [
-        f"source {args.script}",
-        f"target remote 127.0.0.1:{port}",
         "break kernel_main",
         "continue",
         "print ($cpsr >> 2) & 3",
@@ -86,36 +139,11 @@ def main() -> int:
         "delete",
         "continue",
     ]
-    gdb_args = [args.gdb, "-nx", "-batch"]
-    for c in gdb_commands:
-        gdb_args += ["-ex", c]
-    start = time.monotonic()
-    failures: list[str] = []
-    if not wait_for_stub(qemu, port, args.timeout / 2):
-        failures.append(f"QEMU's gdb stub did not listen on port {port} within "
-                        f"{args.timeout / 2:.0f} s")
-    try:
-        gdb = subprocess.run(gdb_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, timeout=args.timeout, check=False)
-        gdb_out = gdb.stdout.decode("utf-8", errors="replace")
-    except subprocess.TimeoutExpired as exc:
-        gdb_out = (exc.stdout or b"").decode("utf-8", errors="replace")
-        failures.append(f"gdb did not finish within {args.timeout:.0f} s")
-    except FileNotFoundError as exc:
-        qemu.kill()
-        print(f"gdb_session: cannot start gdb: {exc}", file=sys.stderr)
+    run = run_under_gdb("gdb_session", command, [args.gdb, "-nx", "-batch"], gdb_commands,
+                        args.timeout, args.log, prelude=[f"source {args.script}"])
+    if run is None:
         return 1
-    try:
-        guest_out, _ = qemu.communicate(timeout=max(5.0, args.timeout - (time.monotonic() - start)))
-        status: int | None = qemu.returncode
-    except subprocess.TimeoutExpired:
-        qemu.kill()
-        guest_out, _ = qemu.communicate()
-        status = None
-    guest = guest_out.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    if args.log:
-        args.log.write_text(f"--- gdb ---\n{gdb_out}\n--- guest ---\n{guest}", encoding="utf-8")
-    sys.stdout.write(gdb_out + "\n" + guest + "\n")
+    gdb_out, failures = run.gdb_out, run.failures
 
     checks = [
         (r"Breakpoint 1, kernel_main \(", "gdb did not stop at kernel_main"),
@@ -128,11 +156,7 @@ def main() -> int:
     for pattern, why in checks:
         if not re.search(pattern, gdb_out, re.MULTILINE):
             failures.append(why)
-    if status is None:
-        failures.append("the guest did not power off after gdb let it go")
-    elif status != 0:
-        failures.append(f"QEMU exited with status {status}")
-    return verdict("gdb_session", failures, f"{time.monotonic() - start:.1f} s")
+    return verdict("gdb_session", failures, f"{time.monotonic() - run.start:.1f} s")
 
 
 if __name__ == "__main__":

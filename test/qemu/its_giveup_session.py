@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from gdb_session import free_port, wait_for_stub
+from gdb_session import run_under_gdb
 from qemu_run import verdict
 
 
@@ -35,12 +34,7 @@ def main() -> int:
     if not command:
         parser.error("no QEMU command given")
 
-    port = free_port()
-    qemu = subprocess.Popen([*command, "-gdb", f"tcp:127.0.0.1:{port}", "-S"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
     gdb_commands = [
-        f"target remote 127.0.0.1:{port}",
         "break its_raise",
         "continue",
         "tbreak its_wait",
@@ -51,36 +45,12 @@ def main() -> int:
         "delete",
         "continue",
     ]
-    gdb_args = [args.gdb, "-nx", "-batch", str(args.elf)]
-    for c in gdb_commands:
-        gdb_args += ["-ex", c]
-    start = time.monotonic()
-    failures: list[str] = []
-    if not wait_for_stub(qemu, port, args.timeout / 2):
-        failures.append(f"QEMU's gdb stub did not listen on port {port} within "
-                        f"{args.timeout / 2:.0f} s")
-    try:
-        gdb = subprocess.run(gdb_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, timeout=args.timeout, check=False)
-        gdb_out = gdb.stdout.decode("utf-8", errors="replace")
-    except subprocess.TimeoutExpired as exc:
-        gdb_out = (exc.stdout or b"").decode("utf-8", errors="replace")
-        failures.append(f"gdb did not finish within {args.timeout:.0f} s")
-    except FileNotFoundError as exc:
-        qemu.kill()
-        print(f"its_giveup_session: cannot start gdb: {exc}", file=sys.stderr)
+    run = run_under_gdb("its_giveup_session", command,
+                        [args.gdb, "-nx", "-batch", str(args.elf)], gdb_commands,
+                        args.timeout, args.log)
+    if run is None:
         return 1
-    try:
-        guest_out, _ = qemu.communicate(timeout=max(5.0, args.timeout - (time.monotonic() - start)))
-        status: int | None = qemu.returncode
-    except subprocess.TimeoutExpired:
-        qemu.kill()
-        guest_out, _ = qemu.communicate()
-        status = None
-    guest = guest_out.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    if args.log:
-        args.log.write_text(f"--- gdb ---\n{gdb_out}\n--- guest ---\n{guest}", encoding="utf-8")
-    sys.stdout.write(gdb_out + "\n" + guest + "\n")
+    gdb_out, guest, failures = run.gdb_out, run.guest, run.failures
 
     before = re.search(r"^\$1 = ([0-9]+)$", gdb_out, re.MULTILINE)
     after = re.search(r"^\$2 = ([0-9]+)$", gdb_out, re.MULTILINE)
@@ -106,11 +76,7 @@ def main() -> int:
     for pattern in (r"FAIL", r"PANIC", r"kernel exception", r"m6: fault:"):
         if re.search(pattern, guest):
             failures.append(f"forbidden output: {pattern!r}")
-    if status is None:
-        failures.append("the guest did not power off after gdb let it go")
-    elif status != 0:
-        failures.append(f"QEMU exited with status {status}")
-    return verdict("its_giveup_session", failures, f"{time.monotonic() - start:.1f} s")
+    return verdict("its_giveup_session", failures, f"{time.monotonic() - run.start:.1f} s")
 
 
 if __name__ == "__main__":
