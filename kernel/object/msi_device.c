@@ -173,13 +173,16 @@ int lpi_handler_invoke(unsigned intid, struct tcb *caller, uint64_t label, unsig
 			l->collection = (uint8_t)cpu;
 		}
 		its_lpi_set_enabled(intid, l->device->device_id, l->event, true, true);
-		return invocation_ok(caller, 0);
+		/* The ITS failed this very command: the LPI was not enabled, say so (nothing
+		 * else of the kernel's records depends on it). */
+		return its_usable() ? invocation_ok(caller, 0) : M6_ERR_ILLEGAL_OPERATION;
 	}
 	case M6_IRQ_HANDLER_TRIGGER:
 		if (!l->device || !its_usable())
 			return M6_ERR_ILLEGAL_OPERATION;
 		its_raise(l->device->device_id, l->event);
-		return invocation_ok(caller, 0);
+		/* Likewise: an INT the ITS did not complete raised nothing. */
+		return its_usable() ? invocation_ok(caller, 0) : M6_ERR_ILLEGAL_OPERATION;
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
 	}
