@@ -111,18 +111,31 @@ def run_under_gdb(name: str, command: list[str], gdb_args: list[str], gdb_comman
     return run
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def gdb_test_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every gdb-driven test takes: --gdb, --timeout, --log and, after "--",
+    the QEMU command line; the test adds its own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--gdb", default="gdb-multiarch", help="gdb able to debug aarch64")
-    parser.add_argument("--script", type=Path, required=True, help="the system's NAME.gdb")
-    parser.add_argument("--component", required=True, help="component whose main to stop in")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--log", type=Path, help="write gdb's and the guest's output here")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- qemu command line")
+    return parser
+
+
+def parse_gdb_test(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, list[str]]:
+    """Parse the arguments; the QEMU command line without its "--" (an error if empty)."""
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no QEMU command given")
+    return args, command
+
+
+def main() -> int:
+    parser = gdb_test_parser(__doc__)
+    parser.add_argument("--script", type=Path, required=True, help="the system's NAME.gdb")
+    parser.add_argument("--component", required=True, help="component whose main to stop in")
+    args, command = parse_gdb_test(parser)
     if not args.script.is_file():
         print(f"gdb_session: no gdb script at {args.script}", file=sys.stderr)
         return 1

@@ -12,27 +12,19 @@ must then print PASS and power off.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
 from pathlib import Path
 
-from gdb_session import run_under_gdb
+from gdb_session import gdb_test_parser, parse_gdb_test, run_under_gdb
 from qemu_run import verdict
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--gdb", default="gdb-multiarch", help="gdb able to debug aarch64")
+    parser = gdb_test_parser(__doc__)
     parser.add_argument("--elf", type=Path, required=True, help="the system's ELF (kernel symbols)")
-    parser.add_argument("--timeout", type=float, default=60.0)
-    parser.add_argument("--log", type=Path, help="write gdb's and the guest's output here")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- qemu command line")
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        parser.error("no QEMU command given")
+    args, command = parse_gdb_test(parser)
 
     gdb_commands = [
         "break its_raise",
