@@ -50,6 +50,7 @@ struct iospace {
 	uint32_t stream_count;
 	uint32_t sids[IOSPACE_MAX_STREAMS]; /* the first one's ID + 1 is the key's and ASID */
 	struct fault_record fault;
+	bool muted; /* CD.R cleared: a fault is recorded and not yet read (see below) */
 };
 _Static_assert(sizeof(struct iospace) <= PAGE_SIZE, "IOSpace state fits its first page");
 _Static_assert(offsetof(struct iospace, cd) % 64 == 0, "CD alignment");
@@ -149,6 +150,23 @@ static void signal_slot(struct cte *slot)
 		notification_signal((struct notification *)slot->cap.object, slot->cap.word);
 }
 
+/* Whether the SMMU records this IOSpace's faults in the event queue (CD.R). Its faulting
+ * transactions abort either way (CD.A); only the records and the interrupts stop. */
+static void set_recording(struct iospace *io, bool on)
+{
+	io->muted = !on;
+	io->cd[0] = on ? io->cd[0] | CD_R : io->cd[0] & ~CD_R;
+	arch_barrier_tables();
+	/* false: the SMMU stopped answering and is off (smmu_fail), every DMA aborted. */
+	(void)smmu_reload_cd(io->sids, io->stream_count);
+}
+
+/* A fault of a bound IOSpace: recorded for it and for IOSpaceControl, both signalled. Then
+ * its device's further faults go unrecorded until the record is read (IOSPACE_READ_FAULT),
+ * as a device interrupt line stays masked until ACK: a device that keeps DMAing where it
+ * may not (a driver can make it) would otherwise keep the SMMU's event interrupt firing,
+ * and the kernel decoding its records, for as long as it likes. So each read costs the
+ * kernel at most the records already queued (one event queue, 128). */
 void iospace_report_fault(uint32_t sid, uint32_t type, uint64_t iova, uint32_t flags)
 {
 	record_fault(&control_fault, sid, type, iova, flags);
@@ -160,6 +178,8 @@ void iospace_report_fault(uint32_t sid, uint32_t type, uint64_t iova, uint32_t f
 	    (struct iospace *)((uintptr_t)paddr_to_kernel(cd) - offsetof(struct iospace, cd));
 	record_fault(&io->fault, sid, type, iova, flags);
 	signal_slot(&io->notification);
+	if (!io->muted)
+		set_recording(io, false);
 }
 
 static int read_fault(struct fault_record *r, struct tcb *caller)
@@ -193,6 +213,7 @@ static void iospace_prepare(struct iospace *io, uint32_t sid, uint32_t key)
 	io->sids[0] = sid;
 	io->stream_count = 1;
 	io->fault = (struct fault_record){0};
+	io->muted = false;
 	arch_barrier_tables();
 }
 
@@ -269,6 +290,8 @@ int iospace_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 	case M6_IOSPACE_READ_FAULT:
 		if (!cap_has_rights(&slot->cap, M6_RIGHT_READ))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
+		if (io->muted && iospace_bound(io))
+			set_recording(io, true); /* the fault was seen: record the next */
 		return read_fault(&io->fault, caller);
 	default:
 		return M6_ERR_ILLEGAL_OPERATION;
@@ -280,8 +303,13 @@ void iospace_finalise(struct cap *cap)
 	struct iospace *io = (struct iospace *)cap->object;
 	/* Its streams abort, and the SMMU forgets the CD and every translation of it, before
 	 * this memory can be retyped (smmu_unbind_streams waits for CMD_SYNC). */
-	if (iospace_bound(io))
+	if (iospace_bound(io)) {
 		smmu_unbind_streams(io->sids, io->stream_count, key_asid(io->key));
+		/* Its events still queued are its own: handled now, while its streams are bound
+		 * to nothing (IOSpaceControl's record only), not after the bus has bound them
+		 * anew, when they would be charged to the next IOSpace. */
+		smmu_drain_events();
+	}
 	io->key = 0;
 	cap_delete_nested(&io->notification);
 }

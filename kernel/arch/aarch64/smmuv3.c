@@ -79,6 +79,7 @@
 
 #define CMD_CFGI_STE      0x03
 #define CMD_CFGI_ALL      0x04 /* CFGI_STE_RANGE with range 31 */
+#define CMD_CFGI_CD       0x05
 #define CMD_TLBI_NH_ASID  0x11
 #define CMD_TLBI_NH_VA    0x12
 #define CMD_TLBI_NSNH_ALL 0x30
@@ -304,6 +305,18 @@ bool smmu_invalidate_asid(uint16_t asid)
 	return tlbi_asid(asid) && cmd_sync();
 }
 
+bool smmu_reload_cd(const uint32_t *sids, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		if (sids[i] >= smmu_stream_count())
+			return false;
+		/* SSID 0 (the one CD), non-secure; leaf: only the CD itself changed. */
+		if (!cmd_issue(CMD_CFGI_CD | ((uint64_t)sids[i] << 32), 1))
+			return false;
+	}
+	return cmd_sync();
+}
+
 uint32_t smmu_stream_count(void)
 {
 	return smmu.live ? (uint32_t)BIT(smmu.stream_bits) : 0;
@@ -504,6 +517,12 @@ static void drain_events(void)
 	}
 	dsb_sy();
 	*reg32(SMMU_EVTQ_CONS) = cons;
+}
+
+void smmu_drain_events(void)
+{
+	if (smmu.live)
+		drain_events();
 }
 
 void smmu_handle_irq(unsigned irq)

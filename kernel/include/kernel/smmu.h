@@ -32,6 +32,9 @@ bool smmu_bind_stream(uint32_t sid, paddr_t cd);
 /* Make the streams abort again, then invalidate their configuration and every translation
  * tagged with `asid`, and wait until the SMMU has done so. */
 bool smmu_unbind_streams(const uint32_t *sids, unsigned count, uint16_t asid);
+/* The CD the streams translate through was changed (one of its fields, in place): make the
+ * SMMU read it again (CFGI_CD per stream, then CMD_SYNC). false: the SMMU did not answer. */
+bool smmu_reload_cd(const uint32_t *sids, unsigned count);
 
 /* TLB maintenance, each completed (CMD_SYNC) before it returns: once these return, no
  * translation of the old entry is left in the SMMU. false: the SMMU did not answer (it
@@ -43,5 +46,7 @@ bool smmu_invalidate_asid(uint16_t asid);
  * issued to user space. */
 bool smmu_owns_irq(unsigned irq);
 void smmu_handle_irq(unsigned irq);
+/* Handle the events queued so far (at most one queue's worth), as the interrupt would. */
+void smmu_drain_events(void);
 
 #endif
