@@ -220,8 +220,8 @@ int m6_block_wait(struct m6_block_client *c, struct block_completion *out)
 
 static void hold(struct m6_block_client *c, const struct block_completion *done)
 {
-	/* held + in_flight <= depth + 1 (the synchronous request), and ours is in flight. */
-	if (c->held < BLOCK_COMPLETIONS_DEPTH)
+	/* held + in_flight <= depth + 1 (the synchronous request), so it always fits. */
+	if (c->held < BLOCK_COMPLETIONS_DEPTH + 1)
 		c->held_c[c->held++] = *done;
 }
 

@@ -55,9 +55,10 @@ struct m6_block_client {
 	uint32_t in_flight; /* sent and not yet dequeued from the completion queue */
 	uint64_t next_id;
 	/* Completions dequeued while a synchronous call waited for its own: handed out by
-	 * the next reaps, oldest first. At most `depth` (the caller's outstanding ones). */
+	 * the next reaps, oldest first. At most `depth` + 1: the caller's outstanding ones
+	 * and a synchronous request sent beside them, all failed at once by a restart. */
 	uint32_t held;
-	struct block_completion held_c[BLOCK_COMPLETIONS_DEPTH];
+	struct block_completion held_c[BLOCK_COMPLETIONS_DEPTH + 1];
 	/* Counters: signals sent to the driver and waits on `done` (the benchmarks show
 	 * them). */
 	uint64_t signals, waits;

@@ -5,8 +5,11 @@
  * nothing it writes to the shared ring.
  *
  * The harness is the client's caller and the driver. The input (past its end bytes read
- * 0) is a sequence of client calls: a byte (% 6: submit, reap, wait, read, write, flush)
- * and, for submit/read/write, a byte of block number. Whenever the client waits (m6_wait),
+ * 0) starts with a byte whose low bit picks the geometry's queue depth (0: 8, which a
+ * short input fills; 1: BLOCK_REQUESTS_DEPTH, the most a driver may publish, which is
+ * what the client's own arrays are sized for), then is a sequence of client calls: a
+ * byte (% 6: submit, reap, wait, read, write, flush) and, for submit/read/write, a byte
+ * of block number. Whenever the client waits (m6_wait),
  * the driver acts on the shared ring, driven by input bytes, until it signals: each action
  * byte (% 8) is
  *   0-2  take the oldest request and answer it (status: a byte, 0 = ok; 0xff: a status
@@ -27,7 +30,8 @@
  *  - never more than the geometry's depth outstanding;
  *  - no call waits more than the driver's actions explain: after the driver gave up, a
  *    call waits at most once more (hang detection);
- *  - once the driver gave up, every request fails with -EIO.
+ *  - once the driver gave up, every request fails with -EIO;
+ *  - in the end, every request the caller submitted was answered.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -172,13 +176,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	gave_up = false;
 	waits_since_give_up = 0;
 	held_count = 0;
+	uint32_t depth = byte() & 1 ? BLOCK_REQUESTS_DEPTH : DEPTH;
 	struct block_geometry *g = geometry();
 	*g = (struct block_geometry){.magic = BLOCK_MAGIC,
 	                             .ready = 1,
 	                             .block_size = 512,
 	                             .block_count = BLOCKS,
 	                             .max_bytes = DATA,
-	                             .queue_depth = DEPTH,
+	                             .queue_depth = depth,
 	                             .flush = 1};
 	struct m6_block_client c;
 	if (m6_block_client_init(&c, ring, data, sizeof data, 1, 2) != 0)
@@ -220,14 +225,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 				      r);
 			break;
 		}
-		CHECK(m6_block_outstanding(&c) <= DEPTH, "outstanding %u",
+		CHECK(m6_block_outstanding(&c) <= depth, "outstanding %u",
 		      m6_block_outstanding(&c));
 	}
 	/* Whatever is outstanding is answered in the end: the driver gives up at the latest. */
 	struct block_completion done;
 	waits_since_give_up = 0;
 	in_left = 0;
-	for (unsigned i = 0; i <= DEPTH + 1 && m6_block_outstanding(&c); i++) {
+	for (unsigned i = 0; i <= depth + 1 && m6_block_outstanding(&c); i++) {
 		int r = m6_block_wait(&c, &done);
 		CHECK(r == 1,
 		      "an outstanding request gets an answer (%d; in flight %u, held %u, ids %u, "
@@ -236,5 +241,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		answered(done.id);
 	}
 	CHECK(m6_block_outstanding(&c) == 0, "every request answered");
+	/* ... by the caller's own count too: a request the client lost track of would leave
+	 * its outstanding count at 0 and the caller waiting for it for ever. */
+	for (unsigned id = 0; id < MAX_IDS; id++)
+		CHECK(!open_id[id], "request %u was never answered", id);
 	return 0;
 }
