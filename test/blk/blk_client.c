@@ -162,6 +162,21 @@ int main(void)
 	       "huge count: einval");
 	expect(run(7, 200, 1, 0) == BLOCK_STATUS_EOPNOTSUPP, "unknown op: eopnotsupp");
 	expect(run(0, 200, 1, 0) == BLOCK_STATUS_EOPNOTSUPP, "op 0: eopnotsupp");
+	/* The geometry sits on the ring page, which this client maps writable: a client that
+	 * makes the disk look bigger and its transfers longer must still get the driver's
+	 * errors, so the driver checks against its own copies. */
+	struct block_geometry *shared = block_ring_geometry(M6_MEM_RING_VADDR);
+	uint64_t real_max = shared->max_bytes;
+	shared->block_count = UINT64_MAX / 2;
+	shared->max_bytes = UINT64_MAX / 2;
+	expect(run(BLOCK_OP_WRITE, DISK_BLOCKS, 1, 0) == BLOCK_STATUS_ENXIO,
+	       "past the end after the client rewrote block_count: enxio");
+	if (real_max + 512 <= M6_MEM_DATA_SIZE)
+		expect(run(BLOCK_OP_WRITE, 200, (uint32_t)(real_max / 512 + 1), 0) ==
+		           BLOCK_STATUS_EINVAL,
+		       "beyond max_bytes after the client rewrote it: einval");
+	shared->block_count = geo->block_count;
+	shared->max_bytes = real_max;
 	fill(4096, 0, 1, false);
 	fill(8192, 0, 1, false);
 	expect(run(BLOCK_OP_READ, 200, 1, 4096) == BLOCK_STATUS_OK && same(4096, 200, 1, false) &&

@@ -150,6 +150,9 @@ static uint16_t used_seen; /* used->idx we have consumed up to */
 
 static uint32_t epoch; /* the epoch requests must carry (block.idl) */
 static uint32_t sectors_per_block = 1;
+/* The disk's size in blocks: check() uses this copy, not the geometry's, which sits on a
+ * page the client maps writable and could have changed. */
+static uint64_t disk_blocks;
 static uint64_t max_bytes;
 static bool has_flush, read_only;
 
@@ -329,7 +332,8 @@ static void setup_device(void)
 
 	geometry->block_size = block_size;
 	geometry->read_only = read_only;
-	geometry->block_count = capacity / sectors_per_block;
+	disk_blocks = capacity / sectors_per_block;
+	geometry->block_count = disk_blocks;
 	geometry->max_bytes = max_bytes;
 	geometry->queue_depth = BLOCK_REQUESTS_DEPTH;
 	geometry->flush = has_flush;
@@ -360,7 +364,8 @@ static uint32_t check(const struct block_request *r, uint64_t *bytes)
 	default:
 		return BLOCK_STATUS_EOPNOTSUPP;
 	}
-	uint64_t block_size = geometry->block_size, blocks = geometry->block_count;
+	/* The driver's own copies of the geometry (the client's page is not trusted). */
+	uint64_t block_size = (uint64_t)sectors_per_block * 512, blocks = disk_blocks;
 	if (r->count == 0 || (uint64_t)r->count * block_size > max_bytes)
 		return BLOCK_STATUS_EINVAL;
 	*bytes = (uint64_t)r->count * block_size;
