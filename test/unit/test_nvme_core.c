@@ -104,6 +104,41 @@ static void test_full_queue(void **state)
 	assert_int_equal(consumed, 0);
 }
 
+/* A controller that completes every command but always reports SQ head 0 (never beyond
+ * what was submitted, so each entry is believed): room is counted by the commands in
+ * flight, so the queue goes on taking commands instead of filling up for good. */
+static void test_stuck_sq_head(void **state)
+{
+	(void)state;
+	struct fake_dev d;
+	assert_int_equal(nvme_queue_init(&q, 1, sq, cq, 8), NVME_OK);
+	dev_init(&d, cq, 8);
+	struct nvme_sqe c = read_cmd(3);
+	struct nvme_done done[8];
+	uint16_t head, cid;
+	unsigned consumed;
+	for (unsigned i = 0; i < 40; i++) {
+		assert_true(nvme_queue_space(&q) > 0);
+		assert_true(nvme_submit(&q, &c, i, &cid) >= 0);
+		dev_post(&d, 1, cid, 0, 0, 0);
+		assert_int_equal(nvme_poll(&q, done, 8, &head, &consumed), 1);
+		assert_int_equal(done[0].cookie, i);
+	}
+	assert_int_equal(q.in_flight, 0);
+	assert_int_equal(nvme_queue_space(&q), 7);
+	/* Seven in flight fill it; each completion makes room for one more. */
+	uint16_t cids[7];
+	for (unsigned i = 0; i < 7; i++)
+		assert_true(nvme_submit(&q, &c, 100 + i, &cids[i]) >= 0);
+	assert_int_equal(nvme_queue_space(&q), 0);
+	assert_int_equal(nvme_submit(&q, &c, 9, NULL), NVME_E_FULL);
+	dev_post(&d, 1, cids[3], 0, 0, 0);
+	assert_int_equal(nvme_poll(&q, done, 8, &head, &consumed), 1);
+	assert_int_equal(done[0].cookie, 103);
+	assert_int_equal(nvme_queue_space(&q), 1);
+	assert_int_equal(q.sq_head, 0);
+}
+
 static void test_wrap_and_phase_flip(void **state)
 {
 	(void)state;
@@ -577,6 +612,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_init_refuses_bad_depth),
 	    cmocka_unit_test(test_full_queue),
+	    cmocka_unit_test(test_stuck_sq_head),
 	    cmocka_unit_test(test_wrap_and_phase_flip),
 	    cmocka_unit_test(test_cid_reuse_fifo),
 	    cmocka_unit_test(test_refused_completions),

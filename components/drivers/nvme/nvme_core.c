@@ -48,11 +48,14 @@ static uint16_t ring_dist(uint16_t from, uint16_t to, uint16_t depth)
 	return (uint16_t)((to + depth - from) % depth);
 }
 
+/* Room is counted by the commands in flight, not by the SQ head the controller reports:
+ * an entry not yet fetched is a command in flight, and at most depth - 1 are (the ids),
+ * so the tail never reaches an unfetched entry. The reported head is only checked. Were
+ * room counted from it, a controller that kept reporting a stale head would fill the
+ * queue with nothing in flight, and nothing would ever free it. */
 unsigned nvme_queue_space(const struct nvme_queue *q)
 {
-	unsigned used = ring_dist(q->sq_head, q->sq_tail, q->depth);
-	unsigned slots = (unsigned)q->depth - 1 - used;
-	return slots < q->free_count ? slots : q->free_count;
+	return q->free_count;
 }
 
 int nvme_submit(struct nvme_queue *q, const struct nvme_sqe *cmd, uint64_t cookie,

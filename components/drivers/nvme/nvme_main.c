@@ -251,6 +251,10 @@ static bool gone;         /* the clients were told the disk is gone */
 /* The port threads: may they serve (set once the controller is up), and must they stop
  * (a reset is under way)? */
 static _Atomic bool started, stop_requested;
+/* stop_ports calls so far. A port thread answers each with its own "stopped": one that
+ * was let go by a resume and asked to stop again before it ran would otherwise still be
+ * waiting out the first stop, and never answer the second. */
+static _Atomic uint32_t stop_generation;
 static _Atomic bool watch_armed; /* the main thread's Timer is armed for the watchdog */
 static m6_cptr_t busy_signal;    /* the main thread's notification, badge BUSY_BADGE */
 /* `crash disk`: a debug aid only the spec's holder of that badge has (block_driver.h). */
@@ -270,6 +274,9 @@ static unsigned late_commands; /* how many times a queue was late (and still ans
 
 static uint32_t block_size;
 static uint64_t max_bytes;
+/* The namespace's size in blocks. check() uses these copies, never a port's geometry,
+ * which sits on a page its client maps writable. */
+static uint64_t disk_blocks;
 static bool has_flush;
 
 static void say(const char *s)
@@ -598,6 +605,7 @@ static const char *bring_up(bool identify)
 		say(hw.kind);
 		say(ctrl.volatile_cache ? ", write cache\n" : "\n");
 		block_size = ns.block_size;
+		disk_blocks = ns.blocks;
 		max_bytes = 0x200000u;
 		if (ctrl.max_transfer && ctrl.max_transfer < max_bytes)
 			max_bytes = ctrl.max_transfer;
@@ -681,8 +689,8 @@ static uint32_t check(const struct port *pt, const struct block_request *r, uint
 	default:
 		return BLOCK_STATUS_EOPNOTSUPP;
 	}
-	uint64_t blocks = pt->geometry->block_count;
-	if (r->count == 0 || (uint64_t)r->count * block_size > pt->geometry->max_bytes)
+	uint64_t blocks = disk_blocks;
+	if (r->count == 0 || (uint64_t)r->count * block_size > max_bytes)
 		return BLOCK_STATUS_EINVAL;
 	*bytes = (uint64_t)r->count * block_size;
 	uint64_t region = pt->spec->data_size;
@@ -914,11 +922,13 @@ static bool serve(struct port *pt, bool counted, bool *crash_due)
 }
 
 /* Whether port pt's thread may sleep now: false when a request or room arrived after the
- * pass (the ring's prepare_sleep announces the sleep and looks once more). */
+ * pass (the ring's prepare_sleep announces the sleep and looks once more). A full
+ * submission queue is no room either: the pass could not take a request, and a
+ * completion (its interrupt) is what frees an entry, so wait for it rather than spin. */
 static bool may_sleep(struct port *pt)
 {
 	bool room =
-	    free_slot(pt) >= 0 &&
+	    free_slot(pt) >= 0 && (!pt->queue || nvme_queue_space(&pt->io) > 0) &&
 	    pt->in_flight + block_completions_length(pt->completions) < BLOCK_COMPLETIONS_DEPTH;
 	if (room && !block_requests_consumer_prepare_sleep(pt->requests))
 		return false;
@@ -969,6 +979,8 @@ static void stop_ports(void)
 {
 	if (!atomic_load(&started))
 		return;
+	/* The generation first: a port that sees the request then reads this one or later. */
+	atomic_fetch_add(&stop_generation, 1);
 	atomic_store(&stop_requested, true);
 	uint64_t want = 0;
 	for (unsigned p = 1; p < queue_count; p++) { /* a port without a queue has no part */
@@ -1151,9 +1163,12 @@ static void port_thread(uint64_t arg)
 	bool unused = false;
 	for (;;) {
 		if (atomic_load(&stop_requested)) {
+			uint32_t generation = atomic_load(&stop_generation);
 			abandon(pt);
 			m6_signal(pt->stopped);
-			while (atomic_load(&stop_requested))
+			/* Until resumed, or asked to stop again (then say "stopped" once more). */
+			while (atomic_load(&stop_requested) &&
+			       atomic_load(&stop_generation) == generation)
 				if (m6_wait(port_spec[p].wake) & IRQ_BADGE)
 					pt->irq_pending = true;
 			pt->irq_pending = true; /* an interrupt of the old queue may be unacked */
