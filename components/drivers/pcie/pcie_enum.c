@@ -32,6 +32,7 @@
 #define CMD_MASTER           0x4u
 #define STATUS_CAP_LIST      0x10u
 
+#define CAP_ID_PM            0x01
 #define CAP_ID_MSI           0x05
 #define CAP_ID_PCIE          0x10
 #define CAP_ID_MSIX          0x11
@@ -229,6 +230,9 @@ static void walk_caps(struct walk *w, unsigned b, unsigned d, unsigned f, struct
 		switch (head & 0xffu) {
 		case CAP_ID_PCIE:
 			fn->cap_pcie = fn->cap_pcie ? fn->cap_pcie : (uint8_t)ptr;
+			break;
+		case CAP_ID_PM:
+			fn->cap_pm = fn->cap_pm ? fn->cap_pm : (uint8_t)ptr;
 			break;
 		case CAP_ID_MSI:
 			fn->cap_msi = fn->cap_msi ? fn->cap_msi : (uint8_t)ptr;

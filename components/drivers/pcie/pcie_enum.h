@@ -54,7 +54,7 @@ struct pcie_function {
 	uint8_t header_type; /* 0 endpoint, 1 PCI-PCI bridge */
 	struct pcie_bar bars[PCIE_MAX_BARS];
 	/* Capabilities found in the (checked) list: offsets, 0 when absent. */
-	uint8_t cap_pcie, cap_msi, cap_msix;
+	uint8_t cap_pcie, cap_msi, cap_msix, cap_pm;
 	/* Bridges: bus numbers and the windows programmed (size 0: closed). */
 	uint8_t secondary, subordinate;
 	struct pcie_window win_mem, win_pref, win_io;

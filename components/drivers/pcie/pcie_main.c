@@ -733,6 +733,14 @@ static uint64_t op_config_write(void *state, uint64_t badge, uint32_t index, uin
 	case PCIE_CFG_RANGE:
 		return M6_ERR_RANGE;
 	default:
+		/* Logged: a driver writing there is broken or hostile, and the log says which. */
+		say("pcie: config write refused: ");
+		say_bdf(f);
+		say(" offset 0x");
+		put_hex(offset, 3);
+		say(" value 0x");
+		put_hex(value, 8);
+		say("\n");
 		return PCI_ERR_REFUSED;
 	}
 }
