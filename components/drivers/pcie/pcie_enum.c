@@ -54,6 +54,7 @@ struct walk {
 	const struct pcie_config *config;
 	struct pcie_result *out;
 	struct allocator mem, pref, io;
+	unsigned depth; /* bridges above the bus being walked */
 };
 
 static uint32_t rd(struct walk *w, unsigned b, unsigned d, unsigned f, unsigned off)
@@ -262,6 +263,11 @@ static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t in
 	struct pcie_result *out = w->out;
 	uint32_t buses = rd(w, b, d, f, CFG_BUSES);
 	unsigned secondary = out->last_bus + 1;
+	if (w->depth >= PCIE_MAX_BRIDGE_DEPTH) {
+		problem(w, PCIE_BRIDGE_TOO_DEEP, b, d, f, 0, w->depth + 1);
+		wr(w, b, d, f, CFG_BUSES, (buses & 0xff000000u) | b);
+		return;
+	}
 	if (secondary >= w->config->bus_count) {
 		problem(w, PCIE_BUS_BEYOND_ECAM, b, d, f, 0, secondary);
 		/* Leave it with no bus behind it: nothing is forwarded through it. */
@@ -279,7 +285,9 @@ static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t in
 	w->io.next = align_up(w->io.next, BRIDGE_IO_ALIGN, w->io.end);
 	uint64_t mem_start = w->mem.next, pref_start = w->pref.next, io_start = w->io.next;
 
+	w->depth++;
 	scan_bus(w, secondary);
+	w->depth--;
 
 	struct pcie_window win_mem = {0, 0}, win_pref = {0, 0}, win_io = {0, 0};
 	if (w->mem.next > mem_start) {
@@ -452,6 +460,8 @@ const char *pcie_problem_text(enum pcie_problem_kind kind)
 		return "unknown header type";
 	case PCIE_TOO_MANY_FUNCTIONS:
 		return "too many functions to record";
+	case PCIE_BRIDGE_TOO_DEEP:
+		return "bridge nested too deep";
 	}
 	return "unknown problem";
 }
