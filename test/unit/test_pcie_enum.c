@@ -432,7 +432,7 @@ static void test_bad_capabilities(void **state)
 }
 
 /* An ECAM of 2 buses and three bridges: the third finds no bus number, is refused and
- * forwards nothing; no config access goes past the ECAM. */
+ * left with decoding off; no config access goes past the ECAM. */
 static void test_buses_beyond_ecam(void **state)
 {
 	(void)state;
@@ -451,6 +451,9 @@ static void test_buses_beyond_ecam(void **state)
 	assert_int_equal(res.problems[0].dev, 1);
 	assert_int_equal(res.problems[0].value, 2);
 	assert_int_equal(fk.fns[b].cfg[0x19], 0);
+	/* the refused bridge decodes, forwards and masters nothing; the other one does */
+	assert_int_equal(command(b) & 7, 0);
+	assert_int_equal(command(a) & 7, 7);
 	assert_int_equal(res.functions[0].subordinate, 1);
 	assert_int_equal(fk.reads_beyond, 0);
 }

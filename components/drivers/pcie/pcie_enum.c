@@ -258,7 +258,9 @@ static uint32_t mem_base_limit(const struct pcie_window *win)
 	return (uint32_t)((win->base >> 16) & 0xfff0u) | (uint32_t)(limit & 0xfff00000u);
 }
 
-static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t index)
+/* Numbers a bridge, walks behind it and programs its windows; false when it is refused
+ * (given no bus behind it). */
+static bool bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t index)
 {
 	struct pcie_result *out = w->out;
 	uint32_t buses = rd(w, b, d, f, CFG_BUSES);
@@ -266,13 +268,13 @@ static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t in
 	if (w->depth >= PCIE_MAX_BRIDGE_DEPTH) {
 		problem(w, PCIE_BRIDGE_TOO_DEEP, b, d, f, 0, w->depth + 1);
 		wr(w, b, d, f, CFG_BUSES, (buses & 0xff000000u) | b);
-		return;
+		return false;
 	}
 	if (secondary >= w->config->bus_count) {
 		problem(w, PCIE_BUS_BEYOND_ECAM, b, d, f, 0, secondary);
 		/* Leave it with no bus behind it: nothing is forwarded through it. */
 		wr(w, b, d, f, CFG_BUSES, (buses & 0xff000000u) | b);
-		return;
+		return false;
 	}
 	out->last_bus = secondary;
 	/* Subordinate 0xff while the buses behind are walked, so configuration requests for
@@ -341,6 +343,7 @@ static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t in
 		fn->win_pref = win_pref;
 		fn->win_io = win_io;
 	}
+	return true;
 }
 
 static void probe_function(struct walk *w, unsigned b, unsigned d, unsigned f, uint32_t id)
@@ -391,7 +394,11 @@ static void probe_function(struct walk *w, unsigned b, unsigned d, unsigned f, u
 		i += used;
 	}
 	if (header == 1) {
-		bridge(w, b, d, f, index);
+		if (!bridge(w, b, d, f, index)) {
+			/* Refused: its windows were never programmed (whatever firmware or reset
+			 * left there), so it stays off, decoding and forwarding nothing. */
+			return;
+		}
 		/* A bridge forwards both kinds and masters on behalf of what is behind it. */
 		any_mem = any_io = true;
 	}
