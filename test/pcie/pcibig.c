@@ -16,6 +16,7 @@
 #define BARS_VADDR 0x6000000000ull
 #define SHM_SIZE   (64ull << 20) /* -object memory-backend-ram,size=64M (test/qemu) */
 #define BLOCK      (2ull << 20)
+#define ROUNDS     1100u /* of IOSpace and reset: more than the bus's 2^10 slots */
 
 /* The word at the start of frame `i` holds this (distinct per frame and per run). */
 static uint64_t mark(unsigned i)
@@ -96,6 +97,19 @@ int main(void)
 	check_status(m6_pci_open(CAP_SHM, 0, CAP_TABLES, BARS_VADDR, &dev), M6_OK, "open again");
 	check(dev.bars[2].vaddr == BARS_VADDR + SHM_SIZE, "BAR2 mapped again, same place");
 	check(pattern_holds(shm), "the pattern is still there after the reset");
+
+	/* A driver that restarts over and over: each round an IOSpace, then a reset that
+	 * deletes it. More rounds than the bus's CNode has slots (2^10, pcie_boot.m6), and
+	 * m6_cap_alloc never hands one out twice: the bus must make each IOSpace in the slot
+	 * the last one left. The mappings above go with the first reset. */
+	m6_cptr_t io = m6_cap_alloc();
+	unsigned rounds_ok = 0;
+	for (unsigned round = 0; io && round < ROUNDS; round++) {
+		if (pci_iospace(CAP_SHM, 0, io) != M6_OK || pci_reset(CAP_SHM, 0) != M6_OK)
+			break;
+		rounds_ok++;
+	}
+	check(rounds_ok == ROUNDS, "1100 rounds of IOSpace and reset");
 
 	say("pcibig: bar2 ");
 	say_hex(dev.bars[2].address);

@@ -25,9 +25,9 @@ enum { CC = 0x14 / 4, CSTS = 0x1c / 4, AQA = 0x24 / 4, ASQ = 0x28 / 4, ACQ = 0x3
  * SMMU): the pages below are mapped there from IOVA on, 4 GiB up (above RAM). */
 #define IOVA 0x100000000ull
 
-/* The PCI Express capability's offset in config space (0: none), found by walking the
- * capability list as the bus does. */
-static unsigned pcie_capability(void)
+/* The offset in config space of the capability with ID `id` (0: none), found by walking
+ * the capability list as the bus does. */
+static unsigned capability(unsigned id)
 {
 	uint32_t v = 0;
 	pci_config_read(CAP_NVME, 0, 0x34, &v);
@@ -35,7 +35,7 @@ static unsigned pcie_capability(void)
 	for (unsigned hops = 0; at >= 0x40 && hops < 48; hops++) {
 		if (pci_config_read(CAP_NVME, 0, at, &v) != M6_OK)
 			return 0;
-		if ((v & 0xffu) == 0x10)
+		if ((v & 0xffu) == id)
 			return at;
 		at = (v >> 8) & 0xfcu;
 	}
@@ -245,11 +245,30 @@ int main(void)
 	check(fault.count == 0, "the controller's DMA and MSI all passed the IOSpace");
 
 	/* QEMU's NVMe offers Function Level Reset: the bus's reset issues one. */
-	unsigned pcie_cap = pcie_capability();
+	unsigned pcie_cap = capability(0x10);
 	check(pcie_cap != 0, "the NVMe controller has a PCI Express capability");
 	check_status(pci_config_read(CAP_NVME, 0, pcie_cap + 4, &v), M6_OK, "Device Capabilities");
 	check(v & 1u << 28, "Device Capabilities: Function Level Reset");
 	check(regs[CC] & 1u, "CC.EN: the controller is enabled before the reset");
+
+	/* Nor may the driver reset the function, or put it in D3hot, behind the bus's back:
+	 * its BARs would stop decoding under the bus's own reads of the MSI-X table. Nor write
+	 * extended config space (SR-IOV, Resizable BAR: decoding the bus did not assign). */
+	check_status(pci_config_read(CAP_NVME, 0, pcie_cap + 8, &v), M6_OK, "Device Control");
+	check_status(pci_config_write(CAP_NVME, 0, pcie_cap + 8, (v & 0xffffu) | 1u << 15),
+	             PCI_ERR_REFUSED, "Initiate FLR through config_write");
+	check_status(pci_config_write(CAP_NVME, 0, pcie_cap + 8, v & 0xffffu), M6_OK,
+	             "Device Control unchanged");
+	unsigned pm_cap = capability(0x01);
+	if (pm_cap) {
+		check_status(pci_config_read(CAP_NVME, 0, pm_cap + 4, &v), M6_OK, "PMCSR");
+		check_status(pci_config_write(CAP_NVME, 0, pm_cap + 4, (v & ~0x8003u) | 3u),
+		             PCI_ERR_REFUSED, "PowerState D3hot through config_write");
+	}
+	check_status(pci_config_write(CAP_NVME, 0, 0x100, 0), PCI_ERR_REFUSED,
+	             "a write to extended config space");
+	check(regs[2] == 0x00010400, "BAR0 still decodes after the refused writes");
+	check(regs[CC] & 1u, "CC.EN: the refused FLR reset nothing");
 
 	/* A restarted driver's first call: the bus takes back what it handed out, stops the
 	 * function and resets it; the claim stays, and the BARs can be had again. */

@@ -19,6 +19,7 @@ struct fake_fn {
 	unsigned dev, fn;
 	uint8_t cfg[4096];
 	uint32_t bar_mask[6]; /* writable bits of each BAR dword */
+	bool everywhere;      /* answers on every bus (a broken bridge) */
 };
 
 struct fake {
@@ -58,7 +59,8 @@ static struct fake_fn *find(struct fake *fk, unsigned b, unsigned d, unsigned f)
 	if (b >= fk->bus_count)
 		fk->reads_beyond++;
 	for (int i = 0; i < fk->count; i++)
-		if (fk->fns[i].dev == d && fk->fns[i].fn == f && bus_of(fk, i) == (int)b)
+		if (fk->fns[i].dev == d && fk->fns[i].fn == f &&
+		    (fk->fns[i].everywhere || bus_of(fk, i) == (int)b))
 			return &fk->fns[i];
 	return NULL;
 }
@@ -430,7 +432,7 @@ static void test_bad_capabilities(void **state)
 }
 
 /* An ECAM of 2 buses and three bridges: the third finds no bus number, is refused and
- * forwards nothing; no config access goes past the ECAM. */
+ * left with decoding off; no config access goes past the ECAM. */
 static void test_buses_beyond_ecam(void **state)
 {
 	(void)state;
@@ -449,8 +451,37 @@ static void test_buses_beyond_ecam(void **state)
 	assert_int_equal(res.problems[0].dev, 1);
 	assert_int_equal(res.problems[0].value, 2);
 	assert_int_equal(fk.fns[b].cfg[0x19], 0);
+	/* the refused bridge decodes, forwards and masters nothing; the other one does */
+	assert_int_equal(command(b) & 7, 0);
+	assert_int_equal(command(a) & 7, 7);
 	assert_int_equal(res.functions[0].subordinate, 1);
 	assert_int_equal(fk.reads_beyond, 0);
+}
+
+/* A broken bridge that answers on every bus, so also on the secondary bus it was just
+ * given: each level finds it again. The walk stops at PCIE_MAX_BRIDGE_DEPTH bridges (it
+ * recurses once per level) and refuses the next, which forwards nothing; without the cap
+ * it would nest until the bus numbers ran out, 255 levels deep. */
+static void test_bridge_too_deep(void **state)
+{
+	(void)state;
+	int a = add(&fk, -1, 1, 0, 0x1b36, 0x000c, 0x060400, 1);
+	fk.fns[a].everywhere = true;
+	assert_int_equal(pcie_enumerate(&ops, &qemu_windows, &res), PCIE_MAX_BRIDGE_DEPTH + 1);
+	assert_int_equal(res.last_bus, PCIE_MAX_BRIDGE_DEPTH);
+	assert_int_equal(res.problem_count, 1);
+	assert_int_equal(res.problems[0].kind, PCIE_BRIDGE_TOO_DEEP);
+	assert_int_equal(res.problems[0].bus, PCIE_MAX_BRIDGE_DEPTH);
+	assert_int_equal(res.problems[0].dev, 1);
+	assert_int_equal(res.problems[0].value, PCIE_MAX_BRIDGE_DEPTH + 1);
+	for (unsigned i = 0; i < PCIE_MAX_BRIDGE_DEPTH; i++) {
+		assert_int_equal(res.functions[i].bus, i);
+		assert_int_equal(res.functions[i].secondary, i + 1);
+	}
+	assert_int_equal(res.functions[PCIE_MAX_BRIDGE_DEPTH].secondary, 0);
+	char line[96];
+	pcie_format_problem(&res.problems[0], line, sizeof line);
+	assert_string_equal(line, "10:01.0: bridge nested too deep (0x11), refused");
 }
 
 /* A single-function device answers for every function number (some do): only function 0
@@ -477,6 +508,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_small_bars_take_pages, setup),
 	    cmocka_unit_test_setup(test_bad_capabilities, setup),
 	    cmocka_unit_test_setup(test_buses_beyond_ecam, setup),
+	    cmocka_unit_test_setup(test_bridge_too_deep, setup),
 	    cmocka_unit_test_setup(test_single_function_and_unknown_header, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

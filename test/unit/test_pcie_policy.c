@@ -193,10 +193,29 @@ static void test_config_rules(void **state)
 	                 PCIE_CFG_REFUSED);
 	assert_int_equal(pcie_config_write_check(&f, 0x74, 0x2000, 0x0, &out), PCIE_CFG_REFUSED);
 	assert_int_equal(pcie_config_write_check(&f, 0x78, 0x3000, 0x0, &out), PCIE_CFG_REFUSED);
-	/* other capabilities and extended config space: the driver's */
-	assert_int_equal(pcie_config_write_check(&f, 0x88, 0, 0x8000, &out), PCIE_CFG_OK);
-	assert_int_equal(pcie_config_write_check(&f, 0x100, 0, 1, &out), PCIE_CFG_OK);
+	/* other capabilities: the driver's, but Device Control's Initiate FLR (bit 15) and the
+	 * PM capability's PowerState (bits 1:0), which stop the BARs decoding */
+	assert_int_equal(pcie_config_write_check(&f, 0x88, 0, 0x8000, &out), PCIE_CFG_REFUSED);
+	assert_int_equal(pcie_config_write_check(&f, 0x88, 0x2810, 0x2810 | 0x8000, &out),
+	                 PCIE_CFG_REFUSED);
+	assert_int_equal(pcie_config_write_check(&f, 0x88, 0x2810, 0x2811, &out), PCIE_CFG_OK);
+	assert_int_equal(out, 0x2811);
+	assert_int_equal(pcie_config_write_check(&f, 0x84, 0, 0x8000, &out), PCIE_CFG_OK);
 	assert_int_equal(pcie_config_write_check(&f, 0x7c, 0, 1, &out), PCIE_CFG_OK);
+	f.cap_pm = 0xc0; /* past MSI (0x50 + 24) */
+	assert_int_equal(pcie_config_write_check(&f, 0xc4, 0x0008, 0x000b, &out), PCIE_CFG_REFUSED);
+	assert_int_equal(pcie_config_write_check(&f, 0xc4, 0x0008, 0x0009, &out), PCIE_CFG_REFUSED);
+	assert_int_equal(pcie_config_write_check(&f, 0xc4, 0x0003, 0x0000, &out), PCIE_CFG_REFUSED);
+	/* PME status (write-one-to-clear) and PME enable, PowerState as it is: allowed */
+	assert_int_equal(pcie_config_write_check(&f, 0xc4, 0x8008, 0x8108, &out), PCIE_CFG_OK);
+	assert_int_equal(pcie_config_write_check(&f, 0xc0, 0, 0, &out), PCIE_CFG_OK);
+	/* extended config space (SR-IOV, Resizable BAR, ATS...): none of it */
+	for (unsigned off = 0x100; off < 0x1000; off += 4)
+		assert_int_equal(pcie_config_write_check(&f, off, 0, 1, &out), PCIE_CFG_REFUSED);
+	/* without the PCIe or PM capability, their usual places are ordinary */
+	struct pcie_function bare = {0};
+	assert_int_equal(pcie_config_write_check(&bare, 0x88, 0, 0x8000, &out), PCIE_CFG_OK);
+	assert_int_equal(pcie_config_write_check(&bare, 0x64, 0, 3, &out), PCIE_CFG_OK);
 	/* misaligned or beyond */
 	assert_int_equal(pcie_config_write_check(&f, 0x89, 0, 0, &out), PCIE_CFG_RANGE);
 	assert_int_equal(pcie_config_write_check(&f, 0x1000, 0, 0, &out), PCIE_CFG_RANGE);

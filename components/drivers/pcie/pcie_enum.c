@@ -32,6 +32,7 @@
 #define CMD_MASTER           0x4u
 #define STATUS_CAP_LIST      0x10u
 
+#define CAP_ID_PM            0x01
 #define CAP_ID_MSI           0x05
 #define CAP_ID_PCIE          0x10
 #define CAP_ID_MSIX          0x11
@@ -53,6 +54,7 @@ struct walk {
 	const struct pcie_config *config;
 	struct pcie_result *out;
 	struct allocator mem, pref, io;
+	unsigned depth; /* bridges above the bus being walked */
 };
 
 static uint32_t rd(struct walk *w, unsigned b, unsigned d, unsigned f, unsigned off)
@@ -230,6 +232,9 @@ static void walk_caps(struct walk *w, unsigned b, unsigned d, unsigned f, struct
 		case CAP_ID_PCIE:
 			fn->cap_pcie = fn->cap_pcie ? fn->cap_pcie : (uint8_t)ptr;
 			break;
+		case CAP_ID_PM:
+			fn->cap_pm = fn->cap_pm ? fn->cap_pm : (uint8_t)ptr;
+			break;
 		case CAP_ID_MSI:
 			fn->cap_msi = fn->cap_msi ? fn->cap_msi : (uint8_t)ptr;
 			break;
@@ -253,16 +258,23 @@ static uint32_t mem_base_limit(const struct pcie_window *win)
 	return (uint32_t)((win->base >> 16) & 0xfff0u) | (uint32_t)(limit & 0xfff00000u);
 }
 
-static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t index)
+/* Numbers a bridge, walks behind it and programs its windows; false when it is refused
+ * (given no bus behind it). */
+static bool bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t index)
 {
 	struct pcie_result *out = w->out;
 	uint32_t buses = rd(w, b, d, f, CFG_BUSES);
 	unsigned secondary = out->last_bus + 1;
+	if (w->depth >= PCIE_MAX_BRIDGE_DEPTH) {
+		problem(w, PCIE_BRIDGE_TOO_DEEP, b, d, f, 0, w->depth + 1);
+		wr(w, b, d, f, CFG_BUSES, (buses & 0xff000000u) | b);
+		return false;
+	}
 	if (secondary >= w->config->bus_count) {
 		problem(w, PCIE_BUS_BEYOND_ECAM, b, d, f, 0, secondary);
 		/* Leave it with no bus behind it: nothing is forwarded through it. */
 		wr(w, b, d, f, CFG_BUSES, (buses & 0xff000000u) | b);
-		return;
+		return false;
 	}
 	out->last_bus = secondary;
 	/* Subordinate 0xff while the buses behind are walked, so configuration requests for
@@ -275,7 +287,9 @@ static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t in
 	w->io.next = align_up(w->io.next, BRIDGE_IO_ALIGN, w->io.end);
 	uint64_t mem_start = w->mem.next, pref_start = w->pref.next, io_start = w->io.next;
 
+	w->depth++;
 	scan_bus(w, secondary);
+	w->depth--;
 
 	struct pcie_window win_mem = {0, 0}, win_pref = {0, 0}, win_io = {0, 0};
 	if (w->mem.next > mem_start) {
@@ -329,6 +343,7 @@ static void bridge(struct walk *w, unsigned b, unsigned d, unsigned f, size_t in
 		fn->win_pref = win_pref;
 		fn->win_io = win_io;
 	}
+	return true;
 }
 
 static void probe_function(struct walk *w, unsigned b, unsigned d, unsigned f, uint32_t id)
@@ -379,7 +394,11 @@ static void probe_function(struct walk *w, unsigned b, unsigned d, unsigned f, u
 		i += used;
 	}
 	if (header == 1) {
-		bridge(w, b, d, f, index);
+		if (!bridge(w, b, d, f, index)) {
+			/* Refused: its windows were never programmed (whatever firmware or reset
+			 * left there), so it stays off, decoding and forwarding nothing. */
+			return;
+		}
 		/* A bridge forwards both kinds and masters on behalf of what is behind it. */
 		any_mem = any_io = true;
 	}
@@ -448,6 +467,8 @@ const char *pcie_problem_text(enum pcie_problem_kind kind)
 		return "unknown header type";
 	case PCIE_TOO_MANY_FUNCTIONS:
 		return "too many functions to record";
+	case PCIE_BRIDGE_TOO_DEEP:
+		return "bridge nested too deep";
 	}
 	return "unknown problem";
 }

@@ -17,6 +17,11 @@
 #define PCIE_MAX_FUNCTIONS 64
 #define PCIE_MAX_PROBLEMS  32
 #define PCIE_MAX_BARS      6
+/* Bridges between bus 0 and a function, at most: the walk recurses once per bridge level
+ * (a few hundred bytes of stack each, on a component's 16 KiB stack), and real PCIe
+ * topologies are a handful deep; a broken bridge that answers on its own secondary bus
+ * would otherwise nest once per bus number. */
+#define PCIE_MAX_BRIDGE_DEPTH 16
 
 /* Config space accessors: aligned 32-bit reads and writes of one function's 4 KiB. */
 struct pcie_ops {
@@ -54,7 +59,7 @@ struct pcie_function {
 	uint8_t header_type; /* 0 endpoint, 1 PCI-PCI bridge */
 	struct pcie_bar bars[PCIE_MAX_BARS];
 	/* Capabilities found in the (checked) list: offsets, 0 when absent. */
-	uint8_t cap_pcie, cap_msi, cap_msix;
+	uint8_t cap_pcie, cap_msi, cap_msix, cap_pm;
 	/* Bridges: bus numbers and the windows programmed (size 0: closed). */
 	uint8_t secondary, subordinate;
 	struct pcie_window win_mem, win_pref, win_io;
@@ -72,13 +77,15 @@ enum pcie_problem_kind {
 	PCIE_BUS_BEYOND_ECAM,      /* a bridge's secondary bus is past the ECAM */
 	PCIE_HEADER_UNKNOWN,       /* header type other than 0 or 1 */
 	PCIE_TOO_MANY_FUNCTIONS,   /* more than PCIE_MAX_FUNCTIONS: the rest not recorded */
+	PCIE_BRIDGE_TOO_DEEP,      /* a bridge below PCIE_MAX_BRIDGE_DEPTH others */
 };
 
 struct pcie_problem {
 	enum pcie_problem_kind kind;
 	uint8_t bus, dev, fn;
 	uint8_t index;  /* BAR index, or the offending capability offset */
-	uint64_t value; /* the BAR's size or mask, the bus number: what was refused */
+	uint64_t value; /* the BAR's size or mask, the bus number, the bridge's depth (1: on
+	                 * bus 0): what was refused */
 };
 
 struct pcie_result {

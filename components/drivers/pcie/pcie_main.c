@@ -193,6 +193,13 @@ struct fstate {
 	m6_cptr_t frames[PCIE_MAX_BARS]; /* the first of the BAR's frame caps; 0: not made */
 	m6_cptr_t msi_device;            /* bound to its requester ID, once MSI-X is asked for */
 	bool msix_enabled;
+	/* What making a BAR's frames, the MSI device or the IOSpace's untyped answered when it
+	 * failed (0: it did not). Each takes from an untyped that gives nothing back (a
+	 * failed MSI device's memory stays taken from the shared `untyped msi`) or from
+	 * slots m6_cap_alloc never hands out again: a driver that repeats the request gets
+	 * the same answer, and the bus's CNode and untyped stay for everyone else. */
+	uint64_t frames_err[PCIE_MAX_BARS];
+	uint64_t msi_err, io_err;
 	/* The function's 16 KiB of `untyped iospaces` (split off once, on its first
 	 * IOSpace), and the IOSpace made from it (0: none now). A reset deletes the IOSpace;
 	 * with nothing derived left, the untyped is whole again for the next one. */
@@ -245,6 +252,25 @@ static struct m6_idl_allow allow[M6_PCI_CLAIMS_COUNT > 0 ? M6_PCI_CLAIMS_COUNT :
 _Static_assert(PCIE_RULE_CLASS == M6_PCI_MATCH_CLASS && PCIE_RULE_VENDOR == M6_PCI_MATCH_VENDOR &&
                    PCIE_RULE_DEVICE == M6_PCI_MATCH_DEVICE,
                "the bus's rule kinds are the spec compiler's");
+
+/* Slots a failed request left empty (nothing was made in them, or it was deleted), and the
+ * slot of an IOSpace a reset deleted: m6_cap_alloc never hands a slot out twice, so the
+ * bus takes these first. */
+#define MAX_SPARE_SLOTS 8u
+static m6_cptr_t spare_slots[MAX_SPARE_SLOTS];
+static unsigned spare_count;
+
+static inline m6_cptr_t slot_take(void)
+{
+	return spare_count ? spare_slots[--spare_count] : m6_cap_alloc();
+}
+
+/* `slot` is empty: the next slot_take may have it. */
+static inline void slot_give_back(m6_cptr_t slot)
+{
+	if (slot && spare_count < MAX_SPARE_SLOTS)
+		spare_slots[spare_count++] = slot;
+}
 
 /* `n` consecutive free slots (the allocator hands them out in order, one thread). */
 static m6_cptr_t alloc_run(unsigned n)
@@ -315,6 +341,8 @@ static uint64_t make_frames(int fi, unsigned bar)
 {
 	if (fstate[fi].frames[bar])
 		return M6_OK;
+	if (fstate[fi].frames_err[bar])
+		return fstate[fi].frames_err[bar];
 	const struct pcie_bar *b = &result.functions[fi].bars[bar];
 	unsigned fbits;
 	bool too_large;
@@ -338,16 +366,27 @@ static uint64_t make_frames(int fi, unsigned bar)
 		n = carve(root32, b->addr, bits);
 	if (n < 0 && root64 >= 0)
 		n = carve(root64, b->addr, bits);
-	if (n < 0)
-		return PCI_ERR_UNSUPPORTED; /* outside the windows the spec gave us */
+	if (n < 0) {
+		/* Outside the windows the spec gave us, or the splits' slots ran out. */
+		fstate[fi].frames_err[bar] = PCI_ERR_UNSUPPORTED;
+		return PCI_ERR_UNSUPPORTED;
+	}
 	m6_cptr_t first = alloc_run(count);
-	if (!first)
-		return M6_ERR_NOT_ENOUGH_MEMORY; /* the CNode has no run of `count` free slots */
+	if (!first) {
+		/* The CNode has no run of `count` free slots. */
+		fstate[fi].frames_err[bar] = M6_ERR_NOT_ENOUGH_MEMORY;
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	}
 	for (unsigned done = 0; done < count; done += RETYPE_MAX) {
 		unsigned chunk = count - done < RETYPE_MAX ? count - done : RETYPE_MAX;
 		if (m6_untyped_retype(nodes[n].cap, M6_OBJ_FRAME, fbits, M6_CAP_SELF_CNODE,
-		                      first + done, chunk) != M6_OK)
+		                      first + done, chunk) != M6_OK) {
+			/* Half a BAR is no use to a driver: the frames made go again. */
+			for (unsigned i = 0; i < done; i++)
+				m6_cnode_delete(M6_CAP_SELF_CNODE, first + i, M6_DEPTH_ROOT);
+			fstate[fi].frames_err[bar] = M6_ERR_NOT_ENOUGH_MEMORY;
 			return M6_ERR_NOT_ENOUGH_MEMORY;
+		}
 	}
 	nodes[n].frames = true;
 	fstate[fi].frames[bar] = first;
@@ -612,31 +651,42 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 		return M6_ERR_NOT_ENOUGH_MEMORY;
 	uint64_t err;
 	if (!fstate[fi].msi_device) {
+		if (fstate[fi].msi_err)
+			return fstate[fi].msi_err;
 		unsigned bits = 1;
 		while ((1u << bits) < m.vectors)
 			bits++;
-		m6_cptr_t dev = m6_cap_alloc();
+		m6_cptr_t dev = slot_take();
 		if (!dev)
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		err =
 		    m6_untyped_retype(CAP_MSI, M6_OBJ_MSI_DEVICE, bits, M6_CAP_SELF_CNODE, dev, 1);
-		if (err != M6_OK)
+		if (err == M6_OK) {
+			uint32_t rid = (uint32_t)f->bus << 8 | (uint32_t)f->dev << 3 | f->fn;
+			err = m6_irq_control_msi_bind(CAP_IRQ_CONTROL, dev, rid, NULL);
+			if (err != M6_OK)
+				m6_cnode_delete(M6_CAP_SELF_CNODE, dev, M6_DEPTH_ROOT);
+		}
+		if (err != M6_OK) {
+			slot_give_back(dev);
+			fstate[fi].msi_err = err;
 			return err;
-		uint32_t rid = (uint32_t)f->bus << 8 | (uint32_t)f->dev << 3 | f->fn;
-		err = m6_irq_control_msi_bind(CAP_IRQ_CONTROL, dev, rid, NULL);
-		if (err != M6_OK)
-			return err;
+		}
 		fstate[fi].msi_device = dev;
 	}
 	volatile uint32_t *entry = map_bar_page(fi, m.table_bar, m.table_offset + 16ull * vector);
-	m6_cptr_t slot = m6_cap_alloc();
-	if (!entry || !slot)
+	if (!entry)
+		return M6_ERR_NOT_ENOUGH_MEMORY;
+	m6_cptr_t slot = slot_take();
+	if (!slot)
 		return M6_ERR_NOT_ENOUGH_MEMORY;
 	uint64_t doorbell, data, lpi;
 	err = m6_irq_control_get_msi(CAP_IRQ_CONTROL, fstate[fi].msi_device, vector,
 	                             M6_CAP_SELF_CNODE, slot, &doorbell, &data, &lpi);
-	if (err != M6_OK)
+	if (err != M6_OK) {
+		slot_give_back(slot);
 		return err;
+	}
 	msix_program(entry, doorbell, (uint32_t)data);
 	msix_enable(fi);
 	msix_vectors[msix_count++] =
@@ -680,13 +730,15 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 #else
 		if (line_count == sizeof lines / sizeof lines[0])
 			return M6_ERR_NOT_ENOUGH_MEMORY;
-		m6_cptr_t slot = m6_cap_alloc();
+		m6_cptr_t slot = slot_take();
 		if (!slot)
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		err =
 		    m6_irq_control_get(CAP_IRQ_CONTROL, id, 0 /* level */, M6_CAP_SELF_CNODE, slot);
-		if (err != M6_OK)
+		if (err != M6_OK) {
+			slot_give_back(slot);
 			return err;
+		}
 		lines[line_count++] = (struct intx_line){id, fi, slot};
 #endif
 	}
@@ -733,6 +785,14 @@ static uint64_t op_config_write(void *state, uint64_t badge, uint32_t index, uin
 	case PCIE_CFG_RANGE:
 		return M6_ERR_RANGE;
 	default:
+		/* Logged: a driver writing there is broken or hostile, and the log says which. */
+		say("pcie: config write refused: ");
+		say_bdf(f);
+		say(" offset 0x");
+		put_hex(offset, 3);
+		say(" value 0x");
+		put_hex(value, 8);
+		say("\n");
 		return PCI_ERR_REFUSED;
 	}
 }
@@ -834,6 +894,7 @@ static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 		 * device reaches nothing, whatever mapping caps its driver still holds. */
 		take_back(fstate[fi].iospace);
 		m6_cnode_delete(M6_CAP_SELF_CNODE, fstate[fi].iospace, M6_DEPTH_ROOT);
+		slot_give_back(fstate[fi].iospace);
 		fstate[fi].iospace = 0;
 	}
 	/* Nobody holds the device any more: now reset it, if it can be. */
@@ -866,18 +927,26 @@ static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_
 		return PCI_ERR_UNSUPPORTED;
 	struct fstate *st = &fstate[fi];
 	if (!st->iospace) {
+		if (st->io_err)
+			return st->io_err;
 		if (!st->io_untyped) {
-			m6_cptr_t ut = m6_cap_alloc();
+			m6_cptr_t ut = slot_take();
 			if (!ut)
 				return M6_ERR_NOT_ENOUGH_MEMORY;
 			err = m6_untyped_retype(CAP_IOSPACES, M6_OBJ_UNTYPED, IOSPACE_BITS,
 			                        M6_CAP_SELF_CNODE, ut, 1);
-			if (err != M6_OK)
-				return err; /* `untyped iospaces` too small for this many functions
-				             */
+			if (err != M6_OK) {
+				/* `untyped iospaces` too small for this many functions */
+				slot_give_back(ut);
+				st->io_err = err;
+				return err;
+			}
 			st->io_untyped = ut;
 		}
-		m6_cptr_t io = m6_cap_alloc();
+		/* The IOSpace is made from the function's own untyped, whole again once the
+		 * last one is deleted: a failure here takes nothing for good, and its slot
+		 * goes back. */
+		m6_cptr_t io = slot_take();
 		if (!io)
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		err =
@@ -888,8 +957,10 @@ static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_
 			if (err != M6_OK)
 				m6_cnode_delete(M6_CAP_SELF_CNODE, io, M6_DEPTH_ROOT);
 		}
-		if (err != M6_OK)
+		if (err != M6_OK) {
+			slot_give_back(io);
 			return err == M6_ERR_ILLEGAL_OPERATION ? PCI_ERR_UNSUPPORTED : err;
+		}
 		st->iospace = io;
 		say("pcie: badge ");
 		put_dec(badge);

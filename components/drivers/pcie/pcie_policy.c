@@ -5,6 +5,9 @@
 #define CMD_INTX_DISABLE (1u << 10)
 #define MSIX_ENABLE      (1u << 31) /* message control bit 15, in the capability's dword 0 */
 #define MSIX_MASK_ALL    (1u << 30) /* bit 14 */
+#define DEVCAP_FLR       (1u << 28)
+#define DEVCTL_START_FLR (1u << 15)
+#define PMCSR_POWER      3u /* PowerState, bits 1:0 of the PM capability's dword 1 */
 
 bool pcie_rule_matches(const struct pcie_rule *r, const struct pcie_function *f)
 {
@@ -144,6 +147,18 @@ enum pcie_cfg_verdict pcie_config_write_check(const struct pcie_function *f, uns
 		*out = value;
 		return PCIE_CFG_OK;
 	}
+	/* An FLR or D3hot stops the function decoding its BARs, and the bus itself reads the
+	 * MSI-X table there (an external abort would take the bus, and every driver's device,
+	 * down): a driver resets through the bus's reset, which restores the BARs. Initiate
+	 * FLR always reads 0, so any write with it set starts one. */
+	if (f->cap_pcie && offset == f->cap_pcie + 8u && (value & DEVCTL_START_FLR))
+		return PCIE_CFG_REFUSED;
+	if (f->cap_pm && offset == f->cap_pm + 4u && ((value ^ old) & PMCSR_POWER))
+		return PCIE_CFG_REFUSED;
+	/* Extended config space holds SR-IOV (VF Enable, VF BARs), Resizable BAR, ATS...:
+	 * decoding or translation the bus did not assign, and nothing a driver here needs. */
+	if (offset >= 0x100)
+		return PCIE_CFG_REFUSED;
 	*out = value;
 	return PCIE_CFG_OK;
 }
@@ -160,9 +175,6 @@ uint64_t pcie_bar_frames(const struct pcie_bar *b, unsigned *bits)
 	*bits = PCIE_PAGE_BITS;
 	return b->size <= 1ull << PCIE_PAGE_BITS ? 1 : b->size >> PCIE_PAGE_BITS;
 }
-
-#define DEVCAP_FLR       (1u << 28)
-#define DEVCTL_START_FLR (1u << 15)
 
 bool pcie_flr_capable(uint32_t devcap)
 {

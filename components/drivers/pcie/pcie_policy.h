@@ -67,8 +67,11 @@ enum pcie_cfg_verdict pcie_config_read_check(unsigned offset);
  * them) but for the command/status dword, where only bus mastering and INTx disable may
  * change (status bits are write-one-to-clear: passed on); refused in the MSI capability
  * and in the MSI-X capability but for its enable and function-mask bits (an MSI address
- * is a DMA write the bus must choose: with the ITS). Elsewhere (other capabilities,
- * extended config space) allowed. */
+ * is a DMA write the bus must choose: with the ITS); refused when it sets Device
+ * Control's Initiate FLR (PCI Express capability + 8, bit 15) or changes the PM
+ * capability's PowerState (+ 4, bits 1:0), both of which stop the BARs decoding (resets
+ * go through the bus's reset); refused anywhere in extended config space (from 0x100:
+ * SR-IOV, Resizable BAR...). Elsewhere (the rest of the other capabilities) allowed. */
 enum pcie_cfg_verdict pcie_config_write_check(const struct pcie_function *f, unsigned offset,
                                               uint32_t old, uint32_t value, uint32_t *out);
 

@@ -135,6 +135,16 @@ static void check_policy(const struct pcie_result *res)
 		if (pcie_config_write_check(f, 4, old, ~old, &out) == PCIE_CFG_OK &&
 		    ((out ^ old) & 0xffffu & ~0x404u))
 			abort();
+		/* whatever the capability list said: no FLR, no power state change, nothing in
+		 * extended config space */
+		if (f->cap_pcie && pcie_config_write_check(f, f->cap_pcie + 8u, 0, 0x8000u, &out) !=
+		                       PCIE_CFG_REFUSED)
+			abort();
+		if (f->cap_pm &&
+		    pcie_config_write_check(f, f->cap_pm + 4u, 0, 3u, &out) != PCIE_CFG_REFUSED)
+			abort();
+		if (pcie_config_write_check(f, 0x100, 0, ~0u, &out) != PCIE_CFG_REFUSED)
+			abort();
 	}
 }
 
