@@ -195,9 +195,9 @@ struct fstate {
 	bool msix_enabled;
 	/* What making a BAR's frames, the MSI device or the IOSpace's untyped answered when it
 	 * failed (0: it did not). Each takes from an untyped that gives nothing back (a
-	 * failed MSI device's memory stays taken from the shared `untyped msi`) or from
-	 * slots m6_cap_alloc never hands out again: a driver that repeats the request gets
-	 * the same answer, and the bus's CNode and untyped stay for everyone else. */
+	 * failed MSI device's memory stays taken from the shared `untyped msi`): a driver
+	 * that repeats the request gets the same answer, and the bus's untyped stays for
+	 * everyone else. (Slots a failure leaves empty go back with m6_cap_free.) */
 	uint64_t frames_err[PCIE_MAX_BARS];
 	uint64_t msi_err, io_err;
 	/* The function's 16 KiB of `untyped iospaces` (split off once, on its first
@@ -253,36 +253,6 @@ _Static_assert(PCIE_RULE_CLASS == M6_PCI_MATCH_CLASS && PCIE_RULE_VENDOR == M6_P
                    PCIE_RULE_DEVICE == M6_PCI_MATCH_DEVICE,
                "the bus's rule kinds are the spec compiler's");
 
-/* Slots a failed request left empty (nothing was made in them, or it was deleted), and the
- * slot of an IOSpace a reset deleted: m6_cap_alloc never hands a slot out twice, so the
- * bus takes these first. */
-#define MAX_SPARE_SLOTS 8u
-static m6_cptr_t spare_slots[MAX_SPARE_SLOTS];
-static unsigned spare_count;
-
-static inline m6_cptr_t slot_take(void)
-{
-	return spare_count ? spare_slots[--spare_count] : m6_cap_alloc();
-}
-
-/* `slot` is empty: the next slot_take may have it. */
-static inline void slot_give_back(m6_cptr_t slot)
-{
-	if (slot && spare_count < MAX_SPARE_SLOTS)
-		spare_slots[spare_count++] = slot;
-}
-
-/* `n` consecutive free slots (the allocator hands them out in order, one thread). */
-static m6_cptr_t alloc_run(unsigned n)
-{
-	m6_cptr_t first = m6_cap_alloc();
-	for (unsigned i = 1; first && i < n; i++) {
-		if (m6_cap_alloc() != first + i)
-			return 0;
-	}
-	return first;
-}
-
 static int add_root(m6_cptr_t cap, uint64_t base, unsigned bits)
 {
 	if (node_count >= MAX_NODES)
@@ -305,10 +275,15 @@ static int carve(int n, uint64_t addr, unsigned bits)
 			return -1;
 		if (!u->split) {
 			unsigned half = u->bits - 1u;
-			m6_cptr_t slots = node_count + 2 <= MAX_NODES ? alloc_run(2) : 0;
-			if (!slots || m6_untyped_retype(u->cap, M6_OBJ_UNTYPED, half,
-			                                M6_CAP_SELF_CNODE, slots, 2) != M6_OK)
+			m6_cptr_t slots = node_count + 2 <= MAX_NODES ? m6_cap_alloc_run(2) : 0;
+			if (!slots)
 				return -1;
+			if (m6_untyped_retype(u->cap, M6_OBJ_UNTYPED, half, M6_CAP_SELF_CNODE,
+			                      slots, 2) != M6_OK) {
+				m6_cap_free(slots);
+				m6_cap_free(slots + 1);
+				return -1;
+			}
 			u->child = (uint16_t)node_count;
 			nodes[node_count++] =
 			    (struct unode){.cap = slots, .base = u->base, .bits = (uint8_t)half};
@@ -371,7 +346,7 @@ static uint64_t make_frames(int fi, unsigned bar)
 		fstate[fi].frames_err[bar] = PCI_ERR_UNSUPPORTED;
 		return PCI_ERR_UNSUPPORTED;
 	}
-	m6_cptr_t first = alloc_run(count);
+	m6_cptr_t first = m6_cap_alloc_run(count);
 	if (!first) {
 		/* The CNode has no run of `count` free slots. */
 		fstate[fi].frames_err[bar] = M6_ERR_NOT_ENOUGH_MEMORY;
@@ -382,8 +357,12 @@ static uint64_t make_frames(int fi, unsigned bar)
 		if (m6_untyped_retype(nodes[n].cap, M6_OBJ_FRAME, fbits, M6_CAP_SELF_CNODE,
 		                      first + done, chunk) != M6_OK) {
 			/* Half a BAR is no use to a driver: the frames made go again. */
-			for (unsigned i = 0; i < done; i++)
-				m6_cnode_delete(M6_CAP_SELF_CNODE, first + i, M6_DEPTH_ROOT);
+			for (unsigned i = 0; i < count; i++) {
+				if (i < done)
+					m6_cnode_delete(M6_CAP_SELF_CNODE, first + i,
+					                M6_DEPTH_ROOT);
+				m6_cap_free(first + i);
+			}
 			fstate[fi].frames_err[bar] = M6_ERR_NOT_ENOUGH_MEMORY;
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		}
@@ -656,7 +635,7 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 		unsigned bits = 1;
 		while ((1u << bits) < m.vectors)
 			bits++;
-		m6_cptr_t dev = slot_take();
+		m6_cptr_t dev = m6_cap_alloc();
 		if (!dev)
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		err =
@@ -668,7 +647,7 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 				m6_cnode_delete(M6_CAP_SELF_CNODE, dev, M6_DEPTH_ROOT);
 		}
 		if (err != M6_OK) {
-			slot_give_back(dev);
+			m6_cap_free(dev);
 			fstate[fi].msi_err = err;
 			return err;
 		}
@@ -677,14 +656,14 @@ static uint64_t msix_vector(int fi, uint32_t vector, m6_cptr_t *handler, uint32_
 	volatile uint32_t *entry = map_bar_page(fi, m.table_bar, m.table_offset + 16ull * vector);
 	if (!entry)
 		return M6_ERR_NOT_ENOUGH_MEMORY;
-	m6_cptr_t slot = slot_take();
+	m6_cptr_t slot = m6_cap_alloc();
 	if (!slot)
 		return M6_ERR_NOT_ENOUGH_MEMORY;
 	uint64_t doorbell, data, lpi;
 	err = m6_irq_control_get_msi(CAP_IRQ_CONTROL, fstate[fi].msi_device, vector,
 	                             M6_CAP_SELF_CNODE, slot, &doorbell, &data, &lpi);
 	if (err != M6_OK) {
-		slot_give_back(slot);
+		m6_cap_free(slot);
 		return err;
 	}
 	msix_program(entry, doorbell, (uint32_t)data);
@@ -730,13 +709,13 @@ static uint64_t op_interrupt(void *state, uint64_t badge, uint32_t index, uint32
 #else
 		if (line_count == sizeof lines / sizeof lines[0])
 			return M6_ERR_NOT_ENOUGH_MEMORY;
-		m6_cptr_t slot = slot_take();
+		m6_cptr_t slot = m6_cap_alloc();
 		if (!slot)
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		err =
 		    m6_irq_control_get(CAP_IRQ_CONTROL, id, 0 /* level */, M6_CAP_SELF_CNODE, slot);
 		if (err != M6_OK) {
-			slot_give_back(slot);
+			m6_cap_free(slot);
 			return err;
 		}
 		lines[line_count++] = (struct intx_line){id, fi, slot};
@@ -894,7 +873,7 @@ static uint64_t op_reset(void *state, uint64_t badge, uint32_t index)
 		 * device reaches nothing, whatever mapping caps its driver still holds. */
 		take_back(fstate[fi].iospace);
 		m6_cnode_delete(M6_CAP_SELF_CNODE, fstate[fi].iospace, M6_DEPTH_ROOT);
-		slot_give_back(fstate[fi].iospace);
+		m6_cap_free(fstate[fi].iospace);
 		fstate[fi].iospace = 0;
 	}
 	/* Nobody holds the device any more: now reset it, if it can be. */
@@ -930,14 +909,14 @@ static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_
 		if (st->io_err)
 			return st->io_err;
 		if (!st->io_untyped) {
-			m6_cptr_t ut = slot_take();
+			m6_cptr_t ut = m6_cap_alloc();
 			if (!ut)
 				return M6_ERR_NOT_ENOUGH_MEMORY;
 			err = m6_untyped_retype(CAP_IOSPACES, M6_OBJ_UNTYPED, IOSPACE_BITS,
 			                        M6_CAP_SELF_CNODE, ut, 1);
 			if (err != M6_OK) {
 				/* `untyped iospaces` too small for this many functions */
-				slot_give_back(ut);
+				m6_cap_free(ut);
 				st->io_err = err;
 				return err;
 			}
@@ -946,7 +925,7 @@ static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_
 		/* The IOSpace is made from the function's own untyped, whole again once the
 		 * last one is deleted: a failure here takes nothing for good, and its slot
 		 * goes back. */
-		m6_cptr_t io = slot_take();
+		m6_cptr_t io = m6_cap_alloc();
 		if (!io)
 			return M6_ERR_NOT_ENOUGH_MEMORY;
 		err =
@@ -958,7 +937,7 @@ static uint64_t op_iospace(void *state, uint64_t badge, uint32_t index, m6_cptr_
 				m6_cnode_delete(M6_CAP_SELF_CNODE, io, M6_DEPTH_ROOT);
 		}
 		if (err != M6_OK) {
-			slot_give_back(io);
+			m6_cap_free(io);
 			return err == M6_ERR_ILLEGAL_OPERATION ? PCI_ERR_UNSUPPORTED : err;
 		}
 		st->iospace = io;

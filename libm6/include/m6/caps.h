@@ -8,8 +8,15 @@
 #include <m6/syscall.h>
 
 /* A free slot of the component's CNode (above every slot the spec fills), or 0 when
- * the CNode is full. Slots are not reused; thread-safe. */
+ * the CNode is full: one given back with m6_cap_free if there is one, else a fresh one.
+ * Thread-safe. */
 m6_cptr_t m6_cap_alloc(void);
+/* `n` consecutive fresh slots (for a retype of `n` objects), the first, or 0. */
+m6_cptr_t m6_cap_alloc_run(unsigned n);
+/* `slot` (from m6_cap_alloc) is empty again: a later m6_cap_alloc may hand it out. The
+ * caller deletes what was in it first. Up to 32 are kept; beyond that a slot stays
+ * unused. */
+void m6_cap_free(m6_cptr_t slot);
 /* Copy `src` into a fresh slot with `rights` and `badge` (Endpoint/Notification: src
  * must be unbadged). Returns the new cptr, 0 on failure. */
 m6_cptr_t m6_cap_mint(m6_cptr_t src, uint64_t rights, uint64_t badge);
