@@ -50,7 +50,6 @@ struct iospace {
 	uint32_t stream_count;
 	uint32_t sids[IOSPACE_MAX_STREAMS]; /* the first one's ID + 1 is the key's and ASID */
 	struct fault_record fault;
-	bool muted; /* CD.R cleared: a fault is recorded and not yet read (see below) */
 };
 _Static_assert(sizeof(struct iospace) <= PAGE_SIZE, "IOSpace state fits its first page");
 _Static_assert(offsetof(struct iospace, cd) % 64 == 0, "CD alignment");
@@ -150,11 +149,17 @@ static void signal_slot(struct cte *slot)
 		notification_signal((struct notification *)slot->cap.object, slot->cap.word);
 }
 
-/* Whether the SMMU records this IOSpace's faults in the event queue (CD.R). Its faulting
- * transactions abort either way (CD.A); only the records and the interrupts stop. */
+/* Whether the SMMU records this IOSpace's faults in the event queue (CD.R): cleared from
+ * a recorded fault until its record is read (below). */
+static bool recording(const struct iospace *io)
+{
+	return io->cd[0] & CD_R;
+}
+
+/* Its faulting transactions abort either way (CD.A); only the records and the interrupts
+ * stop. */
 static void set_recording(struct iospace *io, bool on)
 {
-	io->muted = !on;
 	io->cd[0] = on ? io->cd[0] | CD_R : io->cd[0] & ~CD_R;
 	arch_barrier_tables();
 	/* false: the SMMU stopped answering and is off (smmu_fail), every DMA aborted. */
@@ -178,7 +183,7 @@ void iospace_report_fault(uint32_t sid, uint32_t type, uint64_t iova, uint32_t f
 	    (struct iospace *)((uintptr_t)paddr_to_kernel(cd) - offsetof(struct iospace, cd));
 	record_fault(&io->fault, sid, type, iova, flags);
 	signal_slot(&io->notification);
-	if (!io->muted)
+	if (recording(io))
 		set_recording(io, false);
 }
 
@@ -213,7 +218,6 @@ static void iospace_prepare(struct iospace *io, uint32_t sid, uint32_t key)
 	io->sids[0] = sid;
 	io->stream_count = 1;
 	io->fault = (struct fault_record){0};
-	io->muted = false;
 	arch_barrier_tables();
 }
 
@@ -290,7 +294,7 @@ int iospace_invoke(struct cte *slot, struct tcb *caller, uint64_t label, unsigne
 	case M6_IOSPACE_READ_FAULT:
 		if (!cap_has_rights(&slot->cap, M6_RIGHT_READ))
 			return M6_ERR_INSUFFICIENT_RIGHTS;
-		if (io->muted && iospace_bound(io))
+		if (iospace_bound(io) && !recording(io))
 			set_recording(io, true); /* the fault was seen: record the next */
 		return read_fault(&io->fault, caller);
 	default:

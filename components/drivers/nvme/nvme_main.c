@@ -689,7 +689,6 @@ static uint32_t check(const struct port *pt, const struct block_request *r, uint
 	default:
 		return BLOCK_STATUS_EOPNOTSUPP;
 	}
-	uint64_t blocks = disk_blocks;
 	if (r->count == 0 || (uint64_t)r->count * block_size > max_bytes)
 		return BLOCK_STATUS_EINVAL;
 	*bytes = (uint64_t)r->count * block_size;
@@ -699,7 +698,7 @@ static uint32_t check(const struct port *pt, const struct block_request *r, uint
 	/* PRPs address dwords: the mirror keeps the client's offset, so it must be one. */
 	if (r->offset % 4)
 		return BLOCK_STATUS_EINVAL;
-	if (r->block >= blocks || r->count > blocks - r->block)
+	if (r->block >= disk_blocks || r->count > disk_blocks - r->block)
 		return BLOCK_STATUS_ENXIO;
 	return BLOCK_STATUS_OK;
 }
