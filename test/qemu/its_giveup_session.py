@@ -9,6 +9,10 @@ as with an ITS that stopped, and must give the ITS up after its poll bound: one 
 and the component (test/msi/its_giveup.c) checks that later MSI invocations are refused
 and deletions still work. gdb's printed values show the injection happened; the guest
 must then print PASS and power off.
+
+--case ack (qemu.msi.its-giveup-ack): gdb lets the TRIGGER's wait pass and moves the
+copy at the next wait instead, the INV of the ACK the component makes once the LPI came,
+so the ACK is the call during which the ITS fails.
 """
 from __future__ import annotations
 
@@ -24,11 +28,15 @@ from qemu_run import verdict
 def main() -> int:
     parser = gdb_test_parser(__doc__)
     parser.add_argument("--elf", type=Path, required=True, help="the system's ELF (kernel symbols)")
+    parser.add_argument("--case", choices=("trigger", "ack"), default="trigger",
+                        help="the call during which the ITS fails")
     args, command = parse_gdb_test(parser)
 
+    skip = ["tbreak its_wait", "continue"] if args.case == "ack" else []
     gdb_commands = [
         "break its_raise",
         "continue",
+        *skip,
         "tbreak its_wait",
         "continue",
         "print cwriter",
@@ -50,10 +58,12 @@ def main() -> int:
         failures.append("gdb did not stop in its_raise")
     if not before or not after or int(after.group(1)) != (int(before.group(1)) + 32) % 65536:
         failures.append("gdb did not move the kernel's cwriter on by one command")
+    command_name, call = ("INV", "ACK") if args.case == "ack" else ("INT", "TRIGGER")
     expected = [
         r"its_giveup: handler ready, triggering",
-        r"m6: ITS: INT not completed \(bound: [0-9]+ polls\): ITS given up",
-        r"its_giveup: trigger returned",
+        *([r"its_giveup: the LPI came, acking"] if args.case == "ack" else []),
+        rf"m6: ITS: {command_name} not completed \(bound: [0-9]+ polls\): ITS given up",
+        rf"its_giveup: the failing command was {call}'s",
         r"its_giveup: PASS",
     ]
     at = 0
